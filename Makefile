@@ -1,0 +1,77 @@
+# SandboxRt: the two commands are `make demo` and `make test` (both as root on Debian 12).
+# Everything else here is a step they run; each step can also be run on its own.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+ROOT := $(abspath .)
+OUT := $(ROOT)/out
+DOTNET ?= dotnet
+export DOTNET_CLI_TELEMETRY_OPTOUT := 1
+export DOTNET_NOLOGO := 1
+
+AGENT := $(OUT)/agent/sandboxrt-agent
+CLI := $(OUT)/bin/sandboxrt
+GUEST_DIR ?= /usr/share/sandboxrt
+
+# Debian packages the build, the guest image and the tests need.
+APT_PACKAGES := qemu-system-x86 qemu-utils busybox-static cpio xz-utils zstd kmod gcc libc6-dev \
+                iproute2 procps util-linux
+
+.PHONY: help deps build agent cli guest-image demo test test-unit test-host test-vm bench clean
+
+help:
+	@echo "make demo        install what is needed, build, boot a sandbox VM and print what its agent reports"
+	@echo "make test        install what is needed, build, and run every test (unit, host, vm tiers)"
+	@echo "make bench       benchmarks (boot time against the bare-VM floor); BENCH_RUNS=N"
+	@echo "make deps | build | guest-image | test-unit | test-host | test-vm | clean"
+
+# --- set-up ---------------------------------------------------------------------------------------
+
+deps:
+	@command -v $(DOTNET) >/dev/null || { echo "the .NET SDK (dotnet) is required: see README.md"; exit 1; }
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "apt-get install $$missing"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+	@command -v node >/dev/null || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm; }
+	@cd tests/grpc-js && { [ -d node_modules/@grpc/grpc-js ] || npm ci --no-audit --no-fund --loglevel=error; }
+
+# --- build ----------------------------------------------------------------------------------------
+
+build: agent cli
+
+agent:
+	$(DOTNET) publish src/agent/SandboxRt.Agent -c Release -o $(OUT)/agent -v quiet -nologo
+
+cli:
+	$(DOTNET) publish src/shim/sandboxrt -c Release -o $(OUT)/bin -v quiet -nologo
+
+guest-image: agent
+	SANDBOXRT_GUEST_DIR=$(GUEST_DIR) src/guest-image/build.sh --agent $(AGENT)
+
+# --- the two commands -----------------------------------------------------------------------------
+
+demo: deps build guest-image
+	@echo "== sandboxrt check --boot: host requirements, then a real sandbox VM and its agent's report =="
+	$(CLI) check --boot
+
+test: deps build guest-image
+	$(DOTNET) test SandboxRt.sln -nologo --logger "console;verbosity=normal" --results-directory $(OUT)/test-results
+
+test-unit:
+	$(DOTNET) test tests/SandboxRt.UnitTests -nologo
+
+test-host: build
+	$(DOTNET) test tests/SandboxRt.IntegrationTests -nologo --filter "Tier=host"
+
+test-vm: build guest-image
+	$(DOTNET) test tests/SandboxRt.IntegrationTests -nologo --filter "Tier=vm"
+
+# --- benchmarks (not part of make test) -----------------------------------------------------------
+
+bench: deps build guest-image
+	$(DOTNET) run --project bench/SandboxRt.Bench -c Release -- --runs $${BENCH_RUNS:-$$( [ -n "$$BENCH_QUICK" ] && echo 3 || echo 7 )} --out bench/results
+
+clean:
+	rm -rf $(OUT)

@@ -1,0 +1,55 @@
+namespace SandboxRt.Interop;
+
+/// <summary>waitpid(2) and kill(2) for processes this process started or inherited as a subreaper.</summary>
+public static class ChildProcesses
+{
+    private const int WNOHANG = 1;
+
+    /// <summary>
+    /// Reaps one exited child (any child when <paramref name="pid"/> is -1). Returns false when no child
+    /// has exited yet (with <paramref name="block"/> false) or there are no children at all.
+    /// </summary>
+    public static unsafe bool TryWait(int pid, bool block, out int reapedPid, out WaitStatus status)
+    {
+        int raw;
+        while (true)
+        {
+            int result = Interop.WaitPid(pid, &raw, block ? 0 : WNOHANG);
+            if (result > 0)
+            {
+                reapedPid = result;
+                status = new WaitStatus(raw);
+                return true;
+            }
+            if (result == 0)
+                break;
+            var errno = SyscallException.LastErrno;
+            if (errno == Errno.EINTR)
+                continue;
+            if (errno == Errno.ECHILD)
+                break;
+            throw new SyscallException("waitpid", errno, pid.ToString());
+        }
+        reapedPid = 0;
+        status = default;
+        return false;
+    }
+
+    /// <summary>Sends <paramref name="signal"/>; returns false when the process does not exist (ESRCH).</summary>
+    public static bool Signal(int pid, int signal)
+    {
+        if (Interop.Kill(pid, signal) == 0)
+            return true;
+        var errno = SyscallException.LastErrno;
+        if (errno == Errno.ESRCH)
+            return false;
+        throw new SyscallException("kill", errno, pid.ToString(), signal.ToString());
+    }
+
+    /// <summary>True when a process with this pid exists (kill with signal 0).</summary>
+    public static bool Exists(int pid) => pid > 0 && (Interop.Kill(pid, 0) == 0 || SyscallException.LastErrno == Errno.EPERM);
+
+    public static int CurrentPid => Interop.GetPid();
+
+    public static uint EffectiveUid => Interop.GetEuid();
+}

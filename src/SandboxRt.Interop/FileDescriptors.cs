@@ -1,0 +1,78 @@
+namespace SandboxRt.Interop;
+
+/// <summary>open/read/write on descriptors that are not regular files (character devices, pipes).</summary>
+public static class FileDescriptors
+{
+    public const int ReadOnly = 0, WriteOnly = 1, ReadWrite = 2;
+    private const int O_NOCTTY = 0x100, O_CLOEXEC = 0x80000;
+
+    /// <summary>Opens <paramref name="path"/> with O_CLOEXEC|O_NOCTTY added to <paramref name="access"/>.</summary>
+    public static SafeFdHandle Open(string path, int access)
+    {
+        int fd;
+        do
+            fd = Interop.Open(path, access | O_NOCTTY | O_CLOEXEC, 0);
+        while (Check.Interrupted(fd));
+        return new SafeFdHandle(Check.Io(fd, "open", path));
+    }
+
+    /// <summary>Blocking read; 0 means end of stream.</summary>
+    /// <remarks>The handle is referenced for the duration: disposing it while a read blocks defers the close,
+    /// so the descriptor number cannot be reused under a blocked reader.</remarks>
+    public static unsafe int Read(SafeFdHandle fd, Span<byte> buffer, string what)
+    {
+        bool added = false;
+        fd.DangerousAddRef(ref added);
+        try
+        {
+            fixed (byte* p = buffer)
+            {
+                while (true)
+                {
+                    nint n = Interop.Read(fd.Number, p, buffer.Length);
+                    if (n >= 0)
+                        return (int)n;
+                    var errno = SyscallException.LastErrno;
+                    if (errno != Errno.EINTR)
+                        throw new SyscallException("read", errno, what);
+                }
+            }
+        }
+        finally
+        {
+            if (added)
+                fd.DangerousRelease();
+        }
+    }
+
+    /// <summary>Blocking write of the whole buffer.</summary>
+    public static unsafe void Write(SafeFdHandle fd, ReadOnlySpan<byte> buffer, string what)
+    {
+        bool added = false;
+        fd.DangerousAddRef(ref added);
+        try
+        {
+            fixed (byte* p = buffer)
+            {
+                int done = 0;
+                while (done < buffer.Length)
+                {
+                    nint n = Interop.Write(fd.Number, p + done, buffer.Length - done);
+                    if (n >= 0)
+                    {
+                        done += (int)n;
+                        continue;
+                    }
+                    var errno = SyscallException.LastErrno;
+                    if (errno != Errno.EINTR)
+                        throw new SyscallException("write", errno, what);
+                }
+            }
+        }
+        finally
+        {
+            if (added)
+                fd.DangerousRelease();
+        }
+    }
+}

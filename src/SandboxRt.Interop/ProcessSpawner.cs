@@ -1,0 +1,111 @@
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace SandboxRt.Interop;
+
+/// <summary>
+/// Starts processes with posix_spawn(3): no managed code runs between fork and exec (fork of the .NET
+/// runtime is undefined behaviour), the child gets exactly the descriptors asked for, an empty signal
+/// mask and default dispositions (.NET ignores SIGPIPE, and ignored signals survive exec).
+/// Descriptors not handed over explicitly are closed in the child, including any this process inherited
+/// without close-on-exec. The caller owns the child: reap it with <see cref="ChildProcesses.TryWait"/>.
+/// </summary>
+public static class ProcessSpawner
+{
+    // Descriptors are first duplicated at or above this number, so that mapping one onto a small
+    // number can never clobber another source that happens to have that number.
+    private const int StagingFloor = 100;
+
+    public static unsafe int Spawn(SpawnOptions options)
+    {
+        var staged = new List<int>();
+        var refs = new List<SafeHandle>();
+        byte* actions = (byte*)NativeMemory.AllocZeroed(Interop.SpawnFileActionsSize);
+        byte* attributes = (byte*)NativeMemory.AllocZeroed(Interop.SpawnAttrSize);
+        byte* signals = (byte*)NativeMemory.AllocZeroed(Interop.SigsetSize);
+        var strings = new List<nint>();
+        try
+        {
+            Interop.SpawnFileActionsInit(actions);
+            Interop.SpawnAttrInit(attributes);
+            foreach (var (handle, childFd) in options.Descriptors)
+            {
+                bool added = false;
+                handle.DangerousAddRef(ref added);
+                refs.Add(handle);
+                int source = (int)handle.DangerousGetHandle();
+                int copy = Check.Io(Interop.Fcntl(source, Interop.F_DUPFD_CLOEXEC, StagingFloor), "fcntl", "F_DUPFD_CLOEXEC");
+                staged.Add(copy);
+                Check0(Interop.SpawnFileActionsAddDup2(actions, copy, childFd), "posix_spawn_file_actions_adddup2");
+            }
+            // Close whatever this process inherited without close-on-exec (a test runner's pipes, a
+            // parent's sockets): the child gets the descriptors it was given and nothing else.
+            int firstUnmapped = options.Descriptors.Count == 0 ? 3 : Math.Max(3, options.Descriptors.Max(d => d.ChildFd) + 1);
+            Check0(Interop.SpawnFileActionsAddCloseFrom(actions, firstUnmapped), "posix_spawn_file_actions_addclosefrom_np");
+            if (options.WorkingDirectory is { } cwd)
+                Check0(Interop.SpawnFileActionsAddChdir(actions, cwd), "posix_spawn_file_actions_addchdir_np", cwd);
+
+            short flags = Interop.POSIX_SPAWN_SETSIGMASK | Interop.POSIX_SPAWN_SETSIGDEF;
+            if (options.NewSession)
+                flags |= Interop.POSIX_SPAWN_SETSID;
+            Interop.SigEmptySet(signals);
+            Interop.SpawnAttrSetSigMask(attributes, signals);
+            Interop.SigFillSet(signals);
+            Interop.SpawnAttrSetSigDefault(attributes, signals);
+            Interop.SpawnAttrSetFlags(attributes, flags);
+
+            byte** argv = ToNullTerminated(options.Arguments, strings);
+            var environment = options.Environment ?? CurrentEnvironment();
+            byte** envp = ToNullTerminated(environment, strings);
+            int pid;
+            int error = Interop.PosixSpawn(&pid, options.Path, actions, attributes, argv, envp);
+            if (error != 0)
+                throw new SyscallException("posix_spawn", (Errno)error, options.Path);
+            return pid;
+        }
+        finally
+        {
+            foreach (var fd in staged)
+                Interop.Close(fd);
+            foreach (var handle in refs)
+                handle.DangerousRelease();
+            Interop.SpawnFileActionsDestroy(actions);
+            Interop.SpawnAttrDestroy(attributes);
+            NativeMemory.Free(actions);
+            NativeMemory.Free(attributes);
+            NativeMemory.Free(signals);
+            foreach (var p in strings)
+                NativeMemory.Free((void*)p);
+        }
+    }
+
+    private static void Check0(int error, string call, string? argument = null)
+    {
+        if (error != 0)
+            throw new SyscallException(call, (Errno)error, argument);
+    }
+
+    private static List<string> CurrentEnvironment()
+    {
+        var list = new List<string>();
+        foreach (System.Collections.DictionaryEntry e in System.Environment.GetEnvironmentVariables())
+            list.Add($"{e.Key}={e.Value}");
+        return list;
+    }
+
+    private static unsafe byte** ToNullTerminated(IReadOnlyList<string> values, List<nint> allocations)
+    {
+        var array = (byte**)NativeMemory.AllocZeroed((nuint)(values.Count + 1), (nuint)sizeof(nint));
+        allocations.Add((nint)array);
+        for (int i = 0; i < values.Count; i++)
+        {
+            int length = Encoding.UTF8.GetByteCount(values[i]);
+            var bytes = (byte*)NativeMemory.Alloc((nuint)length + 1);
+            allocations.Add((nint)bytes);
+            Encoding.UTF8.GetBytes(values[i], new Span<byte>(bytes, length));
+            bytes[length] = 0;
+            array[i] = bytes;
+        }
+        return array;
+    }
+}

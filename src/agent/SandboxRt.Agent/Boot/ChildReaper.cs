@@ -1,0 +1,74 @@
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
+using SandboxRt.Interop;
+
+namespace SandboxRt.Agent.Boot;
+
+/// <summary>
+/// PID 1's duty: reap every child, including orphans the kernel reparents to us. One thread blocks in
+/// waitpid(-1); exits of processes someone is watching complete that watcher's task, all others are
+/// simply reaped. The agent never uses System.Diagnostics.Process, whose own reaping would race this.
+/// </summary>
+internal sealed class ChildReaper
+{
+    private readonly ConcurrentDictionary<int, TaskCompletionSource<WaitStatus>> _watchers = new();
+    private readonly ConcurrentDictionary<int, WaitStatus> _unclaimed = new();
+    private readonly AutoResetEvent _childStarted = new(false);
+    private PosixSignalRegistration? _sigchld;
+
+    public static ChildReaper Start()
+    {
+        var reaper = new ChildReaper();
+        reaper._sigchld = PosixSignalRegistration.Create(PosixSignal.SIGCHLD, _ => reaper._childStarted.Set());
+        new Thread(reaper.Run) { IsBackground = true, Name = "reaper" }.Start();
+        return reaper;
+    }
+
+    /// <summary>
+    /// Completes when <paramref name="pid"/> exits. Call right after starting the child: an exit that
+    /// was reaped before the call is kept and delivered here.
+    /// </summary>
+    public Task<WaitStatus> WatchAsync(int pid)
+    {
+        var tcs = _watchers.GetOrAdd(pid, _ => new TaskCompletionSource<WaitStatus>(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (_unclaimed.TryRemove(pid, out var status) && _watchers.TryRemove(pid, out var early))
+            early.TrySetResult(status);
+        _childStarted.Set();
+        return tcs.Task;
+    }
+
+    private void Run()
+    {
+        while (true)
+        {
+            try
+            {
+                if (ChildProcesses.TryWait(-1, block: true, out int pid, out var status))
+                    Deliver(pid, status);
+                else
+                    _childStarted.WaitOne(TimeSpan.FromSeconds(1)); // no children right now
+            }
+            catch (Exception e)
+            {
+                AgentLog.Error($"reaper: {e.Message}");
+                Thread.Sleep(100);
+            }
+        }
+    }
+
+    private void Deliver(int pid, WaitStatus status)
+    {
+        if (_watchers.TryRemove(pid, out var tcs))
+        {
+            tcs.TrySetResult(status);
+            return;
+        }
+        // Either an orphan (reaped and forgotten) or a child whose watcher is about to register.
+        _unclaimed[pid] = status;
+        if (_unclaimed.Count > 1024)
+            foreach (var stale in _unclaimed.Keys.Take(512))
+                _unclaimed.TryRemove(stale, out _);
+        if (_watchers.TryRemove(pid, out var late) && _unclaimed.TryRemove(pid, out var s))
+            late.TrySetResult(s);
+    }
+}

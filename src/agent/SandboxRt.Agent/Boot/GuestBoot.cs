@@ -1,0 +1,68 @@
+// PID 1 start-up.
+//
+// The kernel execs /init (this binary) from the initramfs with the console as stdio. Everything that
+// runs once here is slow under TCG (code is translated the first time it runs), so start-up does the
+// minimum in a fixed order and measures itself:
+//   1. mount /proc, /sys, /dev, /dev/pts, /dev/shm, /run, /tmp and cgroup2,
+//   2. load the image's kernel modules (virtio transports, console, vsock, 9p, virtio-fs, overlay, ext4),
+//   3. start reaping children (PID 1 inherits every orphan),
+//   4. pick the channel (vsock device, else the virtio-serial port) and serve gRPC on it.
+// PID 1 must never exit: the kernel would panic. If start-up fails the agent logs why and powers the
+// VM off, so that the host sees QEMU exit and reports the console lines that say what happened.
+using SandboxRt.Agent.Transport;
+using SandboxRt.Interop;
+
+namespace SandboxRt.Agent.Boot;
+
+internal static class GuestBoot
+{
+    public static async Task<int> RunAsync()
+    {
+        var facts = new BootFacts { AgentStart = SafeUptime() };
+        try
+        {
+            SystemMounts.MountAll();
+            var options = KernelCommandLine.Read();
+            AgentLog.Debug = options.Debug;
+            AgentLog.Info($"sandboxrt-agent {AgentVersion.Value} started as PID 1 at {facts.AgentStart.TotalMilliseconds:F0} ms");
+            ModuleLoader.LoadAll(facts.LoadedModules);
+            ChildReaper.Start();
+            facts.SystemReady = BootClock.Now;
+
+            var channel = await ChannelSelector.SelectAsync(options, TimeSpan.FromSeconds(10));
+            await using var server = await AgentServer.StartAsync(channel, facts);
+            facts.Serving = BootClock.Now;
+            AgentLog.Info($"serving {channel.Name} on {channel.EndPoint} at {facts.Serving.TotalMilliseconds:F0} ms " +
+                          $"(system ready at {facts.SystemReady.TotalMilliseconds:F0} ms)");
+            await Task.Delay(Timeout.Infinite);
+            return 0;
+        }
+        catch (Exception e)
+        {
+            AgentLog.Error($"fatal: {e}");
+            AgentLog.Error("powering off");
+            try
+            {
+                Power.PowerOff();
+            }
+            catch (Exception off)
+            {
+                AgentLog.Error(off.Message);
+            }
+            Thread.Sleep(Timeout.Infinite);
+            return 1;
+        }
+    }
+
+    private static TimeSpan SafeUptime()
+    {
+        try
+        {
+            return BootClock.Now;
+        }
+        catch (SyscallException)
+        {
+            return TimeSpan.Zero;
+        }
+    }
+}

@@ -1,0 +1,37 @@
+using SandboxRt.Interop;
+
+namespace SandboxRt.Agent.Boot;
+
+/// <summary>The file systems PID 1 mounts before anything else, in order.</summary>
+internal static class SystemMounts
+{
+    private const MountFlags Common = MountFlags.NoSuid | MountFlags.NoExec | MountFlags.NoDev;
+
+    private static readonly (string Source, string Target, string Type, MountFlags Flags, string? Data)[] Table =
+    [
+        ("proc", "/proc", "proc", Common, null),
+        ("sysfs", "/sys", "sysfs", Common, null),
+        ("devtmpfs", "/dev", "devtmpfs", MountFlags.NoSuid, "mode=0755"),
+        ("devpts", "/dev/pts", "devpts", MountFlags.NoSuid | MountFlags.NoExec, "newinstance,ptmxmode=0666,mode=0620"),
+        ("shm", "/dev/shm", "tmpfs", Common, "mode=1777"),
+        ("tmpfs", "/run", "tmpfs", MountFlags.NoSuid | MountFlags.NoDev, "mode=0755"),
+        ("tmpfs", "/tmp", "tmpfs", MountFlags.NoSuid | MountFlags.NoDev, "mode=1777"),
+        ("cgroup2", "/sys/fs/cgroup", "cgroup2", Common, "nsdelegate"),
+    ];
+
+    public static void MountAll()
+    {
+        foreach (var (source, target, type, flags, data) in Table)
+        {
+            Directory.CreateDirectory(target);
+            try
+            {
+                FileSystem.Mount(source, target, type, flags, data);
+            }
+            catch (SyscallException e) when (e.Errno == Errno.EBUSY)
+            {
+                // Already mounted (devtmpfs can be mounted by the kernel itself).
+            }
+        }
+    }
+}

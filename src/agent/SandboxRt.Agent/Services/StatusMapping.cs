@@ -1,0 +1,36 @@
+using SandboxRt.Grpc;
+using SandboxRt.Interop;
+
+namespace SandboxRt.Agent.Services;
+
+/// <summary>
+/// The one place where the agent's exceptions become gRPC status codes. Handlers throw domain or
+/// system exceptions; the host sees a code it can act on and a message that names what failed.
+/// </summary>
+internal static class StatusMapping
+{
+    public static (StatusCode Status, string Detail) Map(Exception e) => e switch
+    {
+        SyscallException s => (FromErrno(s.Errno), s.Message),
+        FileNotFoundException or DirectoryNotFoundException => (StatusCode.NotFound, e.Message),
+        KeyNotFoundException => (StatusCode.NotFound, e.Message),
+        ArgumentException or FormatException => (StatusCode.InvalidArgument, e.Message),
+        InvalidOperationException => (StatusCode.FailedPrecondition, e.Message),
+        NotSupportedException or NotImplementedException => (StatusCode.Unimplemented, e.Message),
+        TimeoutException => (StatusCode.DeadlineExceeded, e.Message),
+        UnauthorizedAccessException => (StatusCode.PermissionDenied, e.Message),
+        _ => (StatusCode.Internal, e.GetType().Name + ": " + e.Message),
+    };
+
+    private static StatusCode FromErrno(Errno errno) => errno switch
+    {
+        Errno.ENOENT or Errno.ESRCH or Errno.ENODEV or Errno.ENXIO => StatusCode.NotFound,
+        Errno.EEXIST or Errno.EBUSY => StatusCode.AlreadyExists,
+        Errno.EPERM or Errno.EACCES or Errno.EROFS => StatusCode.PermissionDenied,
+        Errno.EINVAL or Errno.ENAMETOOLONG or Errno.ENOTDIR or Errno.EISDIR or Errno.ELOOP => StatusCode.InvalidArgument,
+        Errno.ENOMEM or Errno.ENOSPC or Errno.EMFILE or Errno.ENFILE or Errno.EAGAIN or Errno.EDQUOT => StatusCode.ResourceExhausted,
+        Errno.ENOSYS or Errno.EOPNOTSUPP => StatusCode.Unimplemented,
+        Errno.ETIMEDOUT => StatusCode.DeadlineExceeded,
+        _ => StatusCode.Internal,
+    };
+}

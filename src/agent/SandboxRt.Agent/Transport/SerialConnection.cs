@@ -1,0 +1,121 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Http.Features;
+using SandboxRt.Interop;
+
+namespace SandboxRt.Agent.Transport;
+
+/// <summary>
+/// One host attachment to a virtio-serial port, as a Kestrel connection. A dedicated thread blocks in
+/// read(2) and fills the input pipe (a thread-pool thread parked in read would starve the pool of a
+/// one-vCPU guest); writes drain the output pipe with blocking write(2), which virtio-serial completes
+/// as soon as the host side accepts the buffer.
+/// </summary>
+internal sealed class SerialConnection : ConnectionContext
+{
+    private const int ReadChunk = 64 * 1024;
+    private readonly SafeFdHandle _fd;
+    private readonly string _devicePath;
+    private readonly Action _onClosed;
+    private readonly Pipe _input = new(new PipeOptions(pauseWriterThreshold: 1024 * 1024, resumeWriterThreshold: 512 * 1024, useSynchronizationContext: false));
+    private readonly Pipe _output = new(new PipeOptions(useSynchronizationContext: false));
+    private readonly CancellationTokenSource _closed = new();
+    private int _disposed;
+
+    public SerialConnection(SafeFdHandle fd, string devicePath, EndPoint local, Action onClosed)
+    {
+        _fd = fd;
+        _devicePath = devicePath;
+        _onClosed = onClosed;
+        LocalEndPoint = local;
+        ConnectionId = "serial-" + Environment.TickCount64;
+        Transport = new DuplexPipe(_input.Reader, _output.Writer);
+        ConnectionClosed = _closed.Token;
+        new Thread(ReadLoop) { IsBackground = true, Name = "serial-read" }.Start();
+        _ = WriteLoopAsync();
+    }
+
+    public override string ConnectionId { get; set; }
+    public override IFeatureCollection Features { get; } = new FeatureCollection();
+    public override IDictionary<object, object?> Items { get; set; } = new Dictionary<object, object?>();
+    public override IDuplexPipe Transport { get; set; }
+
+    private void ReadLoop()
+    {
+        Exception? error = null;
+        try
+        {
+            while (true)
+            {
+                var memory = _input.Writer.GetMemory(ReadChunk);
+                int n = FileDescriptors.Read(_fd, memory.Span, _devicePath);
+                if (n == 0 || _disposed != 0)
+                    break; // the host detached, or Kestrel closed the connection
+                _input.Writer.Advance(n);
+                var flush = _input.Writer.FlushAsync().AsTask().GetAwaiter().GetResult();
+                if (flush.IsCompleted || flush.IsCanceled)
+                    break;
+            }
+        }
+        catch (Exception e) when (_disposed == 0)
+        {
+            error = e;
+        }
+        catch
+        {
+        }
+        _input.Writer.Complete(error);
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        Exception? error = null;
+        try
+        {
+            while (true)
+            {
+                var result = await _output.Reader.ReadAsync();
+                foreach (var segment in result.Buffer)
+                    FileDescriptors.Write(_fd, segment.Span, _devicePath);
+                _output.Reader.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted || result.IsCanceled)
+                    break;
+            }
+        }
+        catch (Exception e)
+        {
+            error = e;
+        }
+        _output.Reader.Complete(error);
+    }
+
+    public override void Abort(ConnectionAbortedException abortReason) => _ = DisposeAsync();
+
+    public override ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            return ValueTask.CompletedTask;
+        _output.Writer.Complete();
+        _input.Reader.Complete();
+        try
+        {
+            _closed.Cancel();
+        }
+        catch (AggregateException)
+        {
+        }
+        // A reader blocked in read(2) holds a reference: the port closes when it returns (the host
+        // detaches), and the listener retries its open (EBUSY) until then.
+        _fd.Dispose();
+        _onClosed();
+        return ValueTask.CompletedTask;
+    }
+
+    private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
+    {
+        public PipeReader Input { get; } = input;
+        public PipeWriter Output { get; } = output;
+    }
+}

@@ -1,0 +1,102 @@
+// The virtio-serial transport.
+//
+// A virtio-serial port is one byte stream with no notion of connections, while HTTP/2 needs a fresh
+// stream per connection (a client preface, then frames). The host side is a QEMU chardev socket that
+// accepts one client at a time; the guest learns of clients only as "host connected" flips
+// (poll reports POLLHUP while nobody is attached, and read returns 0).
+//
+// So the listener hands Kestrel one connection per host attachment:
+//   1. open /dev/vportNpM (opening also discards bytes that arrived while the guest was not listening),
+//   2. wait until a host client is attached,
+//   3. write the hello line (SerialHandshake.Hello) and only then let HTTP/2 begin. The host reads the
+//      hello before sending its preface; bytes the host wrote earlier could otherwise arrive late, and a
+//      host that attached while the guest still held the previous session would never see a hello and
+//      reconnects (see the host's SerialChannelConnector),
+//   4. when the host detaches, read returns 0, Kestrel closes the connection, the port is closed and
+//      the next AcceptAsync starts over at 1.
+// Only one connection exists at a time; HTTP/2 multiplexes all calls over it.
+using System.Net;
+using Microsoft.AspNetCore.Connections;
+using SandboxRt.Agent.Protocol;
+using SandboxRt.Interop;
+
+namespace SandboxRt.Agent.Transport;
+
+internal sealed class SerialConnectionListener(SerialEndPoint endpoint, string devicePath) : IConnectionListener
+{
+    private static readonly TimeSpan HostPollInterval = TimeSpan.FromMilliseconds(10);
+    private readonly SemaphoreSlim _oneAtATime = new(1, 1);
+    private readonly CancellationTokenSource _unbind = new();
+
+    public EndPoint EndPoint => endpoint;
+
+    public async ValueTask<ConnectionContext?> AcceptAsync(CancellationToken cancellationToken = default)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _unbind.Token);
+        try
+        {
+            await _oneAtATime.WaitAsync(linked.Token);
+        }
+        catch (OperationCanceledException) when (_unbind.IsCancellationRequested)
+        {
+            return null;
+        }
+        try
+        {
+            var fd = await OpenWhenHostAttachedAsync(linked.Token);
+            return new SerialConnection(fd, devicePath, endpoint, () => _oneAtATime.Release());
+        }
+        catch (OperationCanceledException) when (_unbind.IsCancellationRequested)
+        {
+            _oneAtATime.Release();
+            return null;
+        }
+        catch
+        {
+            _oneAtATime.Release();
+            throw;
+        }
+    }
+
+    private async Task<SafeFdHandle> OpenWhenHostAttachedAsync(CancellationToken cancellationToken)
+    {
+        SafeFdHandle fd;
+        while (true)
+        {
+            try
+            {
+                fd = FileDescriptors.Open(devicePath, FileDescriptors.ReadWrite);
+                break;
+            }
+            catch (SyscallException e) when (e.Errno == Errno.EBUSY)
+            {
+                // The previous session's reader still holds the port until the host detaches.
+                await Task.Delay(HostPollInterval, cancellationToken);
+            }
+        }
+        try
+        {
+            while ((Poller.Poll(fd, PollEvents.Out, 0) & PollEvents.Hup) != 0)
+                await Task.Delay(HostPollInterval, cancellationToken);
+            FileDescriptors.Write(fd, SerialHandshake.HelloBytes, devicePath);
+            return fd;
+        }
+        catch
+        {
+            fd.Dispose();
+            throw;
+        }
+    }
+
+    public ValueTask UnbindAsync(CancellationToken cancellationToken = default)
+    {
+        _unbind.Cancel();
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _unbind.Cancel();
+        return ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,3 @@
+namespace SandboxRt.Runtime.Agent;
+
+public sealed record AgentVersionInfo(string AgentVersion, string ApiVersion);

@@ -1,0 +1,8 @@
+namespace SandboxRt.Runtime.Checks;
+
+public enum CheckStatus
+{
+    Ok,
+    Warn,
+    Fail,
+}

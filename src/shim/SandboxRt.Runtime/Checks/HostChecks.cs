@@ -1,0 +1,160 @@
+using System.Diagnostics;
+using SandboxRt.Interop;
+using SandboxRt.Runtime.Configuration;
+using SandboxRt.Runtime.Hypervisors;
+
+namespace SandboxRt.Runtime.Checks;
+
+/// <summary>
+/// The host requirements `sandboxrt check` reports, like `kata-runtime check`: the hypervisor binary,
+/// usable KVM or the TCG fallback, the guest channel, the guest image, cgroups, virtiofsd, privileges.
+/// </summary>
+public static class HostChecks
+{
+    public static IReadOnlyList<CheckResult> Run(HypervisorConfig config) =>
+    [
+        Qemu(config),
+        Kvm(),
+        Accelerator(config),
+        GuestChannel(config),
+        GuestImage(config),
+        Cgroups(),
+        Virtiofsd(config),
+        Privileges(),
+    ];
+
+    public static CheckResult Qemu(HypervisorConfig config)
+    {
+        if (!File.Exists(config.Path))
+            return CheckResult.Fail("qemu", $"{config.Path} does not exist (apt-get install qemu-system-x86)");
+        var version = FirstLineOf(config.Path, "--version");
+        return version is null
+            ? CheckResult.Fail("qemu", $"{config.Path} --version did not answer")
+            : CheckResult.Ok("qemu", $"{config.Path}: {version}", new Dictionary<string, string> { ["path"] = config.Path, ["version"] = version });
+    }
+
+    public static CheckResult Kvm()
+    {
+        var (usable, reason) = AcceleratorProbe.ProbeKvm();
+        var facts = new Dictionary<string, string> { ["usable"] = usable ? "true" : "false", ["reason"] = reason };
+        return usable ? CheckResult.Ok("kvm", "usable: " + reason, facts) : CheckResult.Warn("kvm", "not usable: " + reason, facts);
+    }
+
+    public static CheckResult Accelerator(HypervisorConfig config)
+    {
+        try
+        {
+            var choice = AcceleratorProbe.Choose(config.Accelerator);
+            var facts = new Dictionary<string, string> { ["accelerator"] = choice.Accelerator, ["configured"] = config.Accelerator, ["reason"] = choice.Reason };
+            return choice.IsTcg
+                ? CheckResult.Ok("accelerator", choice.KvmUsable ? "tcg (configured)" : "tcg: the fallback, because KVM is not usable (see kvm)", facts)
+                : CheckResult.Ok("accelerator", "kvm", facts);
+        }
+        catch (HypervisorException e)
+        {
+            return CheckResult.Fail("accelerator", e.Message);
+        }
+    }
+
+    public static CheckResult GuestChannel(HypervisorConfig config)
+    {
+        bool exists = File.Exists(VhostVsock.DevicePath);
+        var facts = new Dictionary<string, string> { ["vhost_vsock"] = exists ? "true" : "false", ["configured"] = config.GuestChannel };
+        if (config.GuestChannel == "vsock" && !exists)
+            return CheckResult.Fail("guest-channel", $"guest_channel=vsock, but {VhostVsock.DevicePath} does not exist (modprobe vhost_vsock)", facts);
+        if (config.GuestChannel == "serial" || !exists)
+        {
+            facts["channel"] = "virtio-serial";
+            return exists
+                ? CheckResult.Ok("guest-channel", "virtio-serial (configured)", facts)
+                : CheckResult.Warn("guest-channel", $"{VhostVsock.DevicePath} does not exist: using the virtio-serial fallback (port agent.channel.0)", facts);
+        }
+        facts["channel"] = "vsock";
+        return CheckResult.Ok("guest-channel", $"vhost-vsock ({VhostVsock.DevicePath})", facts);
+    }
+
+    public static CheckResult GuestImage(HypervisorConfig config)
+    {
+        var missing = new[] { ("kernel", config.Kernel), ("initrd", config.Initrd) }.Where(f => !File.Exists(f.Item2)).ToList();
+        if (missing.Count > 0)
+            return CheckResult.Fail("guest-image", string.Join("; ", missing.Select(m => $"{m.Item1} {m.Item2} does not exist")) + " (make guest-image)");
+        var facts = new Dictionary<string, string>
+        {
+            ["kernel"] = config.Kernel,
+            ["initrd"] = config.Initrd,
+            ["kernel_bytes"] = SizeOf(config.Kernel).ToString(),
+            ["initrd_bytes"] = SizeOf(config.Initrd).ToString(),
+        };
+        var manifest = Path.Combine(Path.GetDirectoryName(config.Initrd)!, "manifest.json");
+        string release = "";
+        if (File.Exists(manifest))
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(manifest));
+            if (doc.RootElement.TryGetProperty("kernel_release", out var r))
+                facts["kernel_release"] = release = r.GetString() ?? "";
+            if (doc.RootElement.TryGetProperty("hash", out var h))
+                facts["image_hash"] = h.GetString() ?? "";
+        }
+        return CheckResult.Ok("guest-image", $"kernel {(release.Length > 0 ? release + " " : "")}({Mib(config.Kernel)}), initramfs {Mib(config.Initrd)}", facts);
+    }
+
+    public static CheckResult Cgroups()
+    {
+        const string root = "/sys/fs/cgroup";
+        var mounts = File.Exists("/proc/self/mountinfo") ? File.ReadAllLines("/proc/self/mountinfo") : [];
+        bool unifiedAtRoot = mounts.Any(l => l.Contains($" {root} ") && l.Contains(" - cgroup2 "));
+        bool hybrid = mounts.Any(l => l.Contains($" {root}/unified ") && l.Contains(" - cgroup2 "));
+        bool v1 = mounts.Any(l => l.Contains(" - cgroup "));
+        var layout = unifiedAtRoot ? "unified (cgroup v2)" : hybrid ? "hybrid (v1 controllers, cgroup2 at /sys/fs/cgroup/unified)" : v1 ? "legacy (cgroup v1)" : "none mounted";
+        var facts = new Dictionary<string, string> { ["layout"] = layout };
+        // Container cgroups live inside the guest (cgroup v2 there); on the host only the VM's own
+        // processes are placed, so any layout works.
+        return unifiedAtRoot || hybrid || v1
+            ? CheckResult.Ok("cgroups", $"host layout: {layout}; containers get cgroup v2 inside the guest", facts)
+            : CheckResult.Warn("cgroups", "no cgroup file system is mounted on the host", facts);
+    }
+
+    public static CheckResult Virtiofsd(HypervisorConfig config)
+    {
+        if (config.SharedFs != "virtio-fs")
+            return CheckResult.Ok("virtiofsd", $"not needed (shared_fs={config.SharedFs})");
+        return File.Exists(config.VirtiofsdPath)
+            ? CheckResult.Ok("virtiofsd", config.VirtiofsdPath, new Dictionary<string, string> { ["path"] = config.VirtiofsdPath })
+            : CheckResult.Warn("virtiofsd", $"{config.VirtiofsdPath} does not exist: container root file systems fall back to virtio-9p");
+    }
+
+    public static CheckResult Privileges() =>
+        ChildProcesses.EffectiveUid == 0
+            ? CheckResult.Ok("privileges", "running as root")
+            : CheckResult.Fail("privileges", $"running as uid {ChildProcesses.EffectiveUid}: the runtime needs root (mounts, namespaces, virtiofsd)");
+
+    private static string Mib(string path) => $"{SizeOf(path) / (1024.0 * 1024.0):F1} MiB";
+
+    /// <summary>The size of the file a path names, following symbolic links (the image is linked into the cache).</summary>
+    private static long SizeOf(string path)
+    {
+        var info = new FileInfo(path);
+        return (info.LinkTarget is null ? info : info.ResolveLinkTarget(returnFinalTarget: true) as FileInfo ?? info).Length;
+    }
+
+    private static string? FirstLineOf(string binary, string argument)
+    {
+        try
+        {
+            using var process = Process.Start(new ProcessStartInfo(binary, argument) { RedirectStandardOutput = true, RedirectStandardError = true });
+            if (process is null)
+                return null;
+            var line = process.StandardOutput.ReadLine();
+            if (!process.WaitForExit(5000))
+            {
+                process.Kill();
+                return null;
+            }
+            return line?.Trim();
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,123 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace SandboxRt.Runtime.Configuration;
+
+/// <summary>
+/// Finds, reads, overrides and validates a hypervisor configuration. Search order: an explicit path,
+/// $SANDBOXRT_CONFIG, /etc/sandboxrt/qemu.json, then hypervisor-configs/qemu.json next to the binary.
+/// Relative paths inside a file resolve against the file's directory. Per-run overrides are
+/// key=value pairs with the file's field names (for example default_memory_mib=1024).
+/// </summary>
+public static class HypervisorConfigLoader
+{
+    public const string EnvironmentVariable = "SANDBOXRT_CONFIG";
+    public const string SystemPath = "/etc/sandboxrt/qemu.json";
+
+    private static readonly string[] PathFields = ["path", "kernel", "initrd", "virtiofsd_path"];
+
+    /// <summary>The file <see cref="Load"/> would read, or null when none exists (built-in defaults apply).</summary>
+    public static string? Locate(string? explicitPath = null)
+    {
+        if (!string.IsNullOrEmpty(explicitPath))
+            return File.Exists(explicitPath) ? System.IO.Path.GetFullPath(explicitPath)
+                : throw new ConfigException($"hypervisor config '{explicitPath}' does not exist");
+        var fromEnvironment = Environment.GetEnvironmentVariable(EnvironmentVariable);
+        if (!string.IsNullOrEmpty(fromEnvironment))
+            return File.Exists(fromEnvironment) ? System.IO.Path.GetFullPath(fromEnvironment)
+                : throw new ConfigException($"hypervisor config '{fromEnvironment}' (from ${EnvironmentVariable}) does not exist");
+        if (File.Exists(SystemPath))
+            return SystemPath;
+        var beside = System.IO.Path.Combine(AppContext.BaseDirectory, "hypervisor-configs", "qemu.json");
+        return File.Exists(beside) ? beside : null;
+    }
+
+    public static HypervisorConfig Load(string? explicitPath = null, IReadOnlyDictionary<string, string>? overrides = null)
+    {
+        var path = Locate(explicitPath);
+        JsonObject root;
+        try
+        {
+            root = path is null ? new JsonObject()
+                : JsonNode.Parse(File.ReadAllText(path), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }) as JsonObject
+                  ?? throw new ConfigException($"{path}: the top level must be a JSON object");
+        }
+        catch (JsonException e)
+        {
+            throw new ConfigException($"{path}: invalid JSON at line {e.LineNumber + 1}: {e.Message}", e);
+        }
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string>())
+            root[key] = ParseOverride(value);
+
+        var baseDir = path is null ? AppContext.BaseDirectory : System.IO.Path.GetDirectoryName(path)!;
+        foreach (var field in PathFields)
+        {
+            if (root[field] is JsonValue v && v.TryGetValue<string>(out var p) && p.Length > 0 && !System.IO.Path.IsPathRooted(p))
+                root[field] = System.IO.Path.GetFullPath(System.IO.Path.Combine(baseDir, p));
+        }
+
+        HypervisorConfig config;
+        try
+        {
+            config = root.Deserialize(ConfigJsonContext.Default.HypervisorConfig) ?? new HypervisorConfig();
+        }
+        catch (JsonException e)
+        {
+            throw new ConfigException($"{path ?? "overrides"}: {Describe(e)}", e);
+        }
+        config = config with { SourcePath = path };
+        Validate(config);
+        return config;
+    }
+
+    private static JsonNode? ParseOverride(string value)
+    {
+        try
+        {
+            return JsonNode.Parse(value);
+        }
+        catch (JsonException)
+        {
+            return JsonValue.Create(value);
+        }
+    }
+
+    private static string Describe(JsonException e)
+    {
+        var message = e.Message;
+        // "The JSON property 'x' could not be mapped to any .NET member..." → name the field plainly.
+        int quote = message.IndexOf('\'');
+        if (message.Contains("could not be mapped", StringComparison.Ordinal) && quote >= 0)
+        {
+            int end = message.IndexOf('\'', quote + 1);
+            return $"unknown option '{message[(quote + 1)..end]}'";
+        }
+        return e.Path is { Length: > 0 } p ? $"field {p.TrimStart('$', '.')}: {message}" : message;
+    }
+
+    private static void Validate(HypervisorConfig c)
+    {
+        var where = c.SourcePath ?? "built-in defaults";
+        void Fail(string field, string problem) => throw new ConfigException($"{where}: {field}: {problem}");
+        if (c.Hypervisor != "qemu")
+            Fail("hypervisor", $"'{c.Hypervisor}' is not supported by this build (qemu)");
+        if (c.MachineType is not ("q35" or "microvm" or "pc"))
+            Fail("machine_type", $"'{c.MachineType}' is not one of q35, microvm, pc");
+        if (c.DefaultVcpus is < 1 or > 255)
+            Fail("default_vcpus", $"{c.DefaultVcpus} is outside 1..255");
+        if (c.DefaultMemoryMib is < 64 or > 1024 * 1024)
+            Fail("default_memory_mib", $"{c.DefaultMemoryMib} is outside 64..1048576");
+        if (c.Accelerator is not ("auto" or "kvm" or "tcg"))
+            Fail("accelerator", $"'{c.Accelerator}' is not one of auto, kvm, tcg");
+        if (c.GuestChannel is not ("auto" or "vsock" or "serial"))
+            Fail("guest_channel", $"'{c.GuestChannel}' is not one of auto, vsock, serial");
+        if (c.SharedFs is not ("virtio-fs" or "virtio-9p" or "none"))
+            Fail("shared_fs", $"'{c.SharedFs}' is not one of virtio-fs, virtio-9p, none");
+        if (c.BootTimeoutSeconds is < 1 or > 3600)
+            Fail("boot_timeout_seconds", $"{c.BootTimeoutSeconds} is outside 1..3600");
+        if (c.ShutdownGraceSeconds is < 0 or > 600)
+            Fail("shutdown_grace_seconds", $"{c.ShutdownGraceSeconds} is outside 0..600");
+        if (c.KernelParams.Contains('\n'))
+            Fail("kernel_params", "must be one line");
+    }
+}

@@ -1,0 +1,24 @@
+using SandboxRt.Runtime.Channels;
+
+namespace SandboxRt.Runtime.Hypervisors;
+
+/// <summary>One running VM: its hypervisor process, its console, the way to its agent, and its end.</summary>
+public interface IVirtualMachine : IAsyncDisposable
+{
+    /// <summary>The hypervisor's process id.</summary>
+    int Pid { get; }
+
+    /// <summary>The guest serial console, as a file in the sandbox's state directory.</summary>
+    string ConsoleLogPath { get; }
+
+    /// <summary>The hypervisor's own stdout and stderr.</summary>
+    string HypervisorLogPath { get; }
+
+    IAgentConnector AgentConnector { get; }
+
+    /// <summary>Completes with a description of how the hypervisor process ended.</summary>
+    Task<string> Exited { get; }
+
+    /// <summary>Clean shutdown, then SIGKILL after the grace period; removes every socket and file it made.</summary>
+    Task StopAsync(CancellationToken cancellationToken = default);
+}

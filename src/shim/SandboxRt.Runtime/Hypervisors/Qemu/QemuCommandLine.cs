@@ -1,0 +1,65 @@
+namespace SandboxRt.Runtime.Hypervisors.Qemu;
+
+/// <summary>
+/// Builds QEMU's arguments from a launch plan. q35 (and pc) take PCI devices; microvm takes virtio-mmio
+/// devices and needs its PIT and ISA serial port switched on (without pit=on a TCG guest hangs after
+/// "Unable to calibrate against PIT", see shared/ENVIRONMENT.md). The kernel is the uncompressed
+/// vmlinux, entered through its PVH note: no firmware decompresses anything under TCG.
+/// </summary>
+internal static class QemuCommandLine
+{
+    public static List<string> Build(QemuLaunchPlan plan)
+    {
+        var c = plan.Config;
+        bool microvm = c.MachineType == "microvm";
+        string Dev(string pci, string mmio) => microvm ? mmio : pci;
+        var cpu = c.CpuModel.Length > 0 ? c.CpuModel : plan.Accelerator.IsTcg ? "max" : "host";
+        var machine = microvm
+            ? $"microvm,accel={plan.Accelerator.Accelerator},pit=on,rtc=on,isa-serial=on,x-option-roms=off"
+            : $"{c.MachineType},accel={plan.Accelerator.Accelerator}";
+
+        var args = new List<string>
+        {
+            "-name", $"sandboxrt-{Escape(plan.Id)},debug-threads=on",
+            "-machine", machine,
+            "-cpu", cpu,
+            "-smp", plan.Vcpus.ToString(),
+            "-m", $"{plan.MemoryMib}M",
+            "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
+        };
+        if (c.QemuSandbox)
+            args.AddRange(["-sandbox", "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"]);
+        args.AddRange(["-kernel", c.Kernel, "-initrd", plan.Initrd, "-append", KernelParams(plan)]);
+        args.AddRange(["-chardev", $"file,id=console,path={Escape(plan.ConsoleLogPath)}", "-serial", "chardev:console"]);
+        args.AddRange(["-chardev", $"socket,id=qmp,path={Escape(plan.QmpSocketPath)},server=on,wait=off", "-mon", "chardev=qmp,mode=control"]);
+
+        if (plan.Channel.Kind == "vsock")
+        {
+            args.AddRange(["-device", $"{Dev("vhost-vsock-pci", "vhost-vsock-device")},id=vsock0,guest-cid={plan.Channel.VsockCid},vhostfd={plan.Channel.VhostFd}"]);
+        }
+        else
+        {
+            args.AddRange(["-device", $"{Dev("virtio-serial-pci", "virtio-serial-device")},id=agent-serial"]);
+            args.AddRange(["-chardev", $"socket,id=agent,path={Escape(plan.Channel.SerialSocketPath!)},server=on,wait=off"]);
+            args.AddRange(["-device", $"virtserialport,bus=agent-serial.0,chardev=agent,name={GuestChannelPlan.SerialPortName}"]);
+        }
+        args.AddRange(["-device", Dev("virtio-rng-pci", "virtio-rng-device")]);
+        args.AddRange(c.ExtraArgs);
+        return args;
+    }
+
+    /// <summary>The guest kernel command line: the configured parameters plus the agent's own options.</summary>
+    public static string KernelParams(QemuLaunchPlan plan)
+    {
+        var parts = new List<string> { plan.Config.KernelParams.Trim() };
+        parts.Add("sandboxrt.channel=" + plan.Channel.Kind);
+        if (plan.Channel.Kind == "vsock")
+            parts.Add($"sandboxrt.port={GuestChannelPlan.AgentVsockPort}");
+        if (plan.Config.Debug)
+            parts.Add("sandboxrt.debug=1");
+        return string.Join(' ', parts.Where(p => p.Length > 0));
+    }
+
+    /// <summary>QEMU option values separate with commas; a literal comma is written twice.</summary>
+    public static string Escape(string value) => value.Replace(",", ",,");
+}

@@ -1,0 +1,106 @@
+using SandboxRt.Interop;
+using SandboxRt.Runtime.Channels;
+using SandboxRt.Runtime.Configuration;
+using SandboxRt.Runtime.Processes;
+
+namespace SandboxRt.Runtime.Hypervisors.Qemu;
+
+/// <summary>
+/// The QEMU driver. A VM is a QEMU process in its own session whose stdio goes to qemu.log in the
+/// sandbox's state directory, with the guest console in console.log, a QMP socket, and the agent
+/// channel: vhost-vsock when /dev/vhost-vsock opens (the CID is reserved on a descriptor QEMU
+/// inherits), otherwise a virtio-serial port behind a chardev socket.
+/// </summary>
+public sealed class QemuHypervisor : IHypervisor
+{
+    private const int VhostFdInChild = 3;
+    private readonly HypervisorConfig _config;
+
+    public QemuHypervisor(HypervisorConfig config)
+    {
+        _config = config;
+        var accelerator = AcceleratorProbe.Choose(config.Accelerator);
+        bool vhostVsock = File.Exists(VhostVsock.DevicePath);
+        var channel = config.GuestChannel switch
+        {
+            "vsock" when !vhostVsock => throw new HypervisorException($"guest_channel=vsock is configured, but {VhostVsock.DevicePath} does not exist (load vhost_vsock)"),
+            "vsock" => "vsock",
+            "serial" => "serial",
+            _ => vhostVsock ? "vsock" : "serial",
+        };
+        Capabilities = new HypervisorCapabilities("qemu", accelerator, vhostVsock, channel);
+    }
+
+    public HypervisorCapabilities Capabilities { get; }
+
+    public Task<IVirtualMachine> LaunchAsync(VmLaunchRequest request, CancellationToken cancellationToken = default)
+    {
+        var initrd = request.InitrdOverride ?? _config.Initrd;
+        RequireFile(_config.Path, "path", "the QEMU binary (apt-get install qemu-system-x86)");
+        RequireFile(_config.Kernel, "kernel", "the guest kernel (make guest-image builds it)");
+        RequireFile(initrd, "initrd", "the guest initramfs (make guest-image builds it)");
+
+        Directory.CreateDirectory(request.StateDirectory);
+        var files = new QemuStateFiles(request.StateDirectory);
+        files.RemoveAll();
+        SafeFdHandle? vhost = null;
+        try
+        {
+            GuestChannelPlan channel;
+            if (Capabilities.GuestChannel == "vsock")
+            {
+                vhost = VhostVsock.ReserveCid(CidCandidates(), out uint cid);
+                channel = GuestChannelPlan.Vsock(cid, VhostFdInChild);
+            }
+            else
+            {
+                channel = GuestChannelPlan.Serial(files.AgentSocket);
+            }
+            var plan = new QemuLaunchPlan(request.Id, _config, Capabilities.Accelerator, request.Vcpus, request.MemoryMib,
+                initrd, files.ConsoleLog, files.QmpSocket, channel);
+            var args = QemuCommandLine.Build(plan);
+            File.WriteAllText(files.CommandLine, string.Join('\n', args.Prepend(_config.Path)) + "\n");
+
+            using var devNull = File.OpenHandle("/dev/null", FileMode.Open, FileAccess.ReadWrite);
+            using var log = File.OpenHandle(files.HypervisorLog, FileMode.Create, FileAccess.Write, FileShare.ReadWrite);
+            var descriptors = new List<(System.Runtime.InteropServices.SafeHandle, int)> { (devNull, 0), (log, 1), (log, 2) };
+            if (vhost is not null)
+                descriptors.Add((vhost, VhostFdInChild));
+            var process = ChildProcess.Start(new SpawnOptions
+            {
+                Path = _config.Path,
+                Arguments = args.Prepend(_config.Path).ToList(),
+                Descriptors = descriptors,
+                NewSession = true,
+                WorkingDirectory = request.StateDirectory,
+            }, "qemu");
+            IAgentConnector connector = channel.Kind == "vsock"
+                ? new VsockConnector(channel.VsockCid, GuestChannelPlan.AgentVsockPort)
+                : new SerialChannelConnector(files.AgentSocket);
+            return Task.FromResult<IVirtualMachine>(new QemuVirtualMachine(process, files, connector, TimeSpan.FromSeconds(_config.ShutdownGraceSeconds)));
+        }
+        catch
+        {
+            files.RemoveAll();
+            throw;
+        }
+        finally
+        {
+            vhost?.Dispose(); // QEMU holds its own copy
+        }
+    }
+
+    private static void RequireFile(string path, string field, string what)
+    {
+        if (!File.Exists(path))
+            throw new HypervisorException($"{field}: {path} does not exist ({what})");
+    }
+
+    /// <summary>Guest CIDs to try: 3 and up are free for guests (0-2 are reserved), spread by pid to avoid collisions.</summary>
+    private static IEnumerable<uint> CidCandidates()
+    {
+        uint start = 3 + (uint)(Environment.ProcessId % 100_000) * 16;
+        for (uint i = 0; i < 4096; i++)
+            yield return start + i;
+    }
+}

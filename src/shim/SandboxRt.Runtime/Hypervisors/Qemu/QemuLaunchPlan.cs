@@ -1,0 +1,15 @@
+using SandboxRt.Runtime.Configuration;
+
+namespace SandboxRt.Runtime.Hypervisors.Qemu;
+
+/// <summary>Everything that decides one QEMU command line, resolved in advance so that building it is pure.</summary>
+internal sealed record QemuLaunchPlan(
+    string Id,
+    HypervisorConfig Config,
+    AcceleratorChoice Accelerator,
+    int Vcpus,
+    int MemoryMib,
+    string Initrd,
+    string ConsoleLogPath,
+    string QmpSocketPath,
+    GuestChannelPlan Channel);

@@ -1,0 +1,73 @@
+using SandboxRt.Runtime.Channels;
+using SandboxRt.Runtime.Processes;
+
+namespace SandboxRt.Runtime.Hypervisors.Qemu;
+
+/// <summary>A running QEMU: stopped through QMP "quit", then SIGKILL after the grace period.</summary>
+internal sealed class QemuVirtualMachine : IVirtualMachine
+{
+    private static readonly TimeSpan QmpTimeout = TimeSpan.FromSeconds(2);
+    private readonly ChildProcess _process;
+    private readonly QemuStateFiles _files;
+    private readonly TimeSpan _grace;
+    private int _stopped;
+
+    public QemuVirtualMachine(ChildProcess process, QemuStateFiles files, IAgentConnector connector, TimeSpan grace)
+    {
+        _process = process;
+        _files = files;
+        _grace = grace;
+        AgentConnector = connector;
+        Exited = DescribeExitAsync();
+    }
+
+    public int Pid => _process.Pid;
+    public string ConsoleLogPath => _files.ConsoleLog;
+    public string HypervisorLogPath => _files.HypervisorLog;
+    public IAgentConnector AgentConnector { get; }
+    public Task<string> Exited { get; }
+
+    private async Task<string> DescribeExitAsync()
+    {
+        var status = await _process.Exited;
+        return $"QEMU (pid {_process.Pid}) {status}";
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0)
+        {
+            await _process.Exited;
+            return;
+        }
+        try
+        {
+            if (!_process.HasExited)
+                await QuitAsync(cancellationToken);
+            if (!await _process.WaitAsync(_grace, cancellationToken))
+                _process.Signal(Signals.SIGKILL);
+            await _process.Exited;
+        }
+        finally
+        {
+            _files.RemoveAll();
+        }
+    }
+
+    private async Task QuitAsync(CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(QmpTimeout);
+        try
+        {
+            await using var qmp = await QmpClient.ConnectAsync(_files.QmpSocket, timeout.Token);
+            await qmp.ExecuteAsync("quit", cancellationToken: timeout.Token);
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or HypervisorException or System.Net.Sockets.SocketException)
+        {
+            // QEMU is wedged or already going: the grace period and SIGKILL take over.
+        }
+    }
+
+    public async ValueTask DisposeAsync() => await StopAsync();
+}

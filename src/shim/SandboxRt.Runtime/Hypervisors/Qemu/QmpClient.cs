@@ -1,0 +1,82 @@
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json.Nodes;
+using SandboxRt.Runtime.Channels;
+
+namespace SandboxRt.Runtime.Hypervisors.Qemu;
+
+/// <summary>
+/// A QEMU Machine Protocol client: newline-delimited JSON on the VM's QMP socket. After the greeting
+/// and qmp_capabilities, each command gets one "return" or "error" reply; asynchronous "event"
+/// messages may arrive in between and are skipped.
+/// </summary>
+internal sealed class QmpClient : IAsyncDisposable
+{
+    private const int MaxLine = 1024 * 1024;
+    private readonly Socket _socket;
+    private readonly StreamReader _reader;
+    private readonly NetworkStream _stream;
+
+    private QmpClient(Socket socket)
+    {
+        _socket = socket;
+        _stream = new NetworkStream(socket, ownsSocket: true);
+        _reader = new StreamReader(_stream, Encoding.UTF8);
+    }
+
+    public static async Task<QmpClient> ConnectAsync(string socketPath, CancellationToken cancellationToken)
+    {
+        var socket = await UnixSockets.ConnectAsync(socketPath, cancellationToken);
+        var client = new QmpClient(socket);
+        try
+        {
+            var greeting = await client.ReadMessageAsync(cancellationToken);
+            if (greeting?["QMP"] is null)
+                throw new HypervisorException($"{socketPath}: not a QMP greeting: {greeting?.ToJsonString()}");
+            await client.ExecuteAsync("qmp_capabilities", cancellationToken: cancellationToken);
+            return client;
+        }
+        catch
+        {
+            await client.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Runs a command and returns its "return" value; a QMP error becomes HypervisorException.</summary>
+    public async Task<JsonNode?> ExecuteAsync(string command, JsonObject? arguments = null, CancellationToken cancellationToken = default)
+    {
+        var request = new JsonObject { ["execute"] = command };
+        if (arguments is not null)
+            request["arguments"] = arguments;
+        var bytes = Encoding.UTF8.GetBytes(request.ToJsonString() + "\n");
+        await _stream.WriteAsync(bytes, cancellationToken);
+        while (true)
+        {
+            var reply = await ReadMessageAsync(cancellationToken)
+                ?? throw new HypervisorException($"QMP {command}: QEMU closed the connection");
+            if (reply["event"] is not null)
+                continue;
+            if (reply["error"] is JsonObject error)
+                throw new HypervisorException($"QMP {command}: {error["class"]}: {error["desc"]}");
+            return reply["return"];
+        }
+    }
+
+    private async Task<JsonObject?> ReadMessageAsync(CancellationToken cancellationToken)
+    {
+        var line = await _reader.ReadLineAsync(cancellationToken);
+        if (line is null)
+            return null;
+        if (line.Length > MaxLine)
+            throw new HypervisorException($"QMP message of {line.Length} bytes exceeds {MaxLine}");
+        return JsonNode.Parse(line) as JsonObject;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _reader.Dispose();
+        _socket.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,99 @@
+using Microsoft.Extensions.Logging;
+using SandboxRt.Runtime.Agent;
+using SandboxRt.Runtime.Configuration;
+using SandboxRt.Runtime.Hypervisors;
+using SandboxRt.Runtime.Hypervisors.Qemu;
+
+namespace SandboxRt.Runtime.Sandboxes;
+
+/// <summary>
+/// One sandbox: a VM with a serving agent, and its state directory. Starting either returns a sandbox
+/// whose agent answered, or cleans up everything it made (VM, sockets, files, the directory) and throws.
+/// </summary>
+public sealed class Sandbox : IAsyncDisposable
+{
+    private int _stopped;
+
+    private Sandbox(string id, string stateDirectory, IVirtualMachine vm, AgentClient agent, TimeSpan bootTime)
+    {
+        Id = id;
+        StateDirectory = stateDirectory;
+        Vm = vm;
+        Agent = agent;
+        BootTime = bootTime;
+    }
+
+    public string Id { get; }
+    public string StateDirectory { get; }
+    public IVirtualMachine Vm { get; }
+    public AgentClient Agent { get; }
+
+    /// <summary>Wall time from launching the hypervisor to the agent's first answer.</summary>
+    public TimeSpan BootTime { get; }
+
+    public static async Task<Sandbox> StartAsync(SandboxStartOptions options, ILogger log, CancellationToken cancellationToken = default)
+    {
+        var id = SandboxId.Validate(options.Id);
+        var stateDirectory = Path.Combine(options.StateRoot, id);
+        if (Directory.Exists(stateDirectory) && Directory.EnumerateFileSystemEntries(stateDirectory).Any())
+            throw new InvalidOperationException($"sandbox {id} already exists ({stateDirectory})");
+        var hypervisor = new QemuHypervisor(options.Config);
+        var caps = hypervisor.Capabilities;
+        if (caps.Accelerator.IsTcg && options.Config.Accelerator == "auto")
+            log.LogWarning("using TCG: {Reason}", caps.Accelerator.Reason);
+        log.LogDebug("sandbox {Id}: launching {Hypervisor} ({Accelerator}, {Channel} channel)", id, caps.Name, caps.Accelerator.Accelerator, caps.GuestChannel);
+
+        Directory.CreateDirectory(stateDirectory);
+        IVirtualMachine? vm = null;
+        try
+        {
+            vm = await hypervisor.LaunchAsync(new VmLaunchRequest(id, stateDirectory, options.Config)
+            {
+                Vcpus = options.Vcpus ?? options.Config.DefaultVcpus,
+                MemoryMib = options.MemoryMib ?? options.Config.DefaultMemoryMib,
+                InitrdOverride = options.InitrdOverride,
+            }, cancellationToken);
+            var (stream, elapsed) = await BootWaiter.WaitForAgentAsync(vm, TimeSpan.FromSeconds(options.Config.BootTimeoutSeconds), cancellationToken);
+            var agent = new AgentClient(vm.AgentConnector, stream);
+            log.LogDebug("sandbox {Id}: agent answered after {Ms} ms", id, (int)elapsed.TotalMilliseconds);
+            return new Sandbox(id, stateDirectory, vm, agent, elapsed);
+        }
+        catch
+        {
+            if (vm is not null)
+                await vm.StopAsync(CancellationToken.None);
+            RemoveDirectory(stateDirectory);
+            throw;
+        }
+    }
+
+    /// <summary>Stops the VM and removes the state directory. Safe to call more than once.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0)
+            return;
+        Agent.Dispose();
+        try
+        {
+            await Vm.StopAsync(cancellationToken);
+        }
+        finally
+        {
+            RemoveDirectory(StateDirectory);
+        }
+    }
+
+    public async ValueTask DisposeAsync() => await StopAsync();
+
+    private static void RemoveDirectory(string path)
+    {
+        try
+        {
+            if (Directory.Exists(path))
+                Directory.Delete(path, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

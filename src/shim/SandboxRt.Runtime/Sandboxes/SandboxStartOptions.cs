@@ -1,0 +1,11 @@
+using SandboxRt.Runtime.Configuration;
+
+namespace SandboxRt.Runtime.Sandboxes;
+
+/// <summary>What a sandbox is started with.</summary>
+public sealed record SandboxStartOptions(string Id, string StateRoot, HypervisorConfig Config)
+{
+    public int? Vcpus { get; init; }
+    public int? MemoryMib { get; init; }
+    public string? InitrdOverride { get; init; }
+}

@@ -1,0 +1,44 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+
+namespace SandboxRt.Cli.Cli;
+
+/// <summary>
+/// Logs as runc does: to --log (default stderr), as text (time="..." level=... msg="...") or as JSON lines
+/// ({"level":"error","msg":"...","time":"..."}); containerd reads that file when a call fails.
+/// </summary>
+internal sealed class CliLogger(TextWriter sink, bool json, bool debug) : ILogger
+{
+    private static readonly object s_lock = new();
+
+    public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+    public bool IsEnabled(LogLevel logLevel) => logLevel >= (debug ? LogLevel.Debug : LogLevel.Information) && logLevel != LogLevel.None;
+
+    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+    {
+        if (!IsEnabled(logLevel))
+            return;
+        Write(logLevel, formatter(state, exception));
+    }
+
+    public void Write(LogLevel level, string message)
+    {
+        var name = level switch
+        {
+            LogLevel.Trace or LogLevel.Debug => "debug",
+            LogLevel.Information => "info",
+            LogLevel.Warning => "warning",
+            _ => "error",
+        };
+        var time = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ");
+        string line = json
+            ? $"{{\"level\":\"{name}\",\"msg\":{JsonSerializer.Serialize(message, CliJsonContext.Default.String)},\"time\":\"{time}\"}}"
+            : $"time=\"{time}\" level={name} msg={JsonSerializer.Serialize(message, CliJsonContext.Default.String)}";
+        lock (s_lock)
+        {
+            sink.WriteLine(line);
+            sink.Flush();
+        }
+    }
+}

@@ -1,0 +1,52 @@
+namespace SandboxRt.Cli.Cli;
+
+/// <summary>runc's global flags, plus the hypervisor configuration and its per-run overrides.</summary>
+internal sealed record GlobalOptions(
+    string Root,
+    string? LogPath,
+    string LogFormat,
+    bool Debug,
+    bool SystemdCgroup,
+    string? ConfigPath,
+    IReadOnlyDictionary<string, string> ConfigOverrides)
+{
+    public const string DefaultRoot = "/run/sandboxrt";
+
+    public static readonly FlagSpec[] Flags =
+    [
+        new("root", true, "root directory for storage of container state (default: /run/sandboxrt)"),
+        new("log", true, "log file (default: stderr)"),
+        new("log-format", true, "log format: text or json (default: text)"),
+        new("debug", false, "enable debug logging"),
+        new("systemd-cgroup", false, "accepted for runc compatibility; container cgroups live inside the guest"),
+        new("config", true, "hypervisor configuration file (default: $SANDBOXRT_CONFIG, /etc/sandboxrt/qemu.json, then the one installed with sandboxrt)"),
+        new("config-option", true, "override one configuration field for this run, as key=value (repeatable)"),
+        new("criu", true, "accepted for runc compatibility (checkpointing is not supported)"),
+        new("rootless", true, "accepted for runc compatibility (rootless mode is not supported)"),
+        new("help", false, "show help", "h"),
+        new("version", false, "print the version", "v"),
+    ];
+
+    public static GlobalOptions From(ParsedArgs args)
+    {
+        var format = args.Value("log-format") ?? "text";
+        if (format is not ("text" or "json"))
+            throw new UsageException($"--log-format: '{format}' is not text or json");
+        var overrides = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var pair in args.Values("config-option"))
+        {
+            int eq = pair.IndexOf('=');
+            if (eq <= 0)
+                throw new UsageException($"--config-option: '{pair}' is not key=value");
+            overrides[pair[..eq]] = pair[(eq + 1)..];
+        }
+        return new GlobalOptions(
+            Root: args.Value("root") ?? DefaultRoot,
+            LogPath: args.Value("log"),
+            LogFormat: format,
+            Debug: args.Bool("debug"),
+            SystemdCgroup: args.Bool("systemd-cgroup"),
+            ConfigPath: args.Value("config"),
+            ConfigOverrides: overrides);
+    }
+}

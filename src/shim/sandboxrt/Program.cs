@@ -1,0 +1,104 @@
+using Microsoft.Extensions.Logging;
+using SandboxRt.Cli.Cli;
+using SandboxRt.Interop;
+using SandboxRt.Runtime.Configuration;
+using SandboxRt.Runtime.Hypervisors;
+
+// sandboxrt [global flags] COMMAND [command flags] [arguments]
+// runc's command-line contract: global flags first (containerd passes --root, --log, --log-format),
+// then the verb. Errors go to stderr and to the --log file (which containerd reads after a failure).
+var globalArgs = ArgumentParser.Parse(args, GlobalOptions.Flags, 0, stopAtPositional: true, out int verbIndex);
+if (globalArgs.Bool("version"))
+{
+    Console.WriteLine(BuildInfo.VersionText);
+    return 0;
+}
+
+GlobalOptions global;
+try
+{
+    global = GlobalOptions.From(globalArgs);
+}
+catch (UsageException e)
+{
+    Console.Error.WriteLine($"sandboxrt: {e.Message}");
+    return 2;
+}
+
+TextWriter logSink = Console.Error;
+if (global.LogPath is not null)
+{
+    Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(global.LogPath))!);
+    logSink = new StreamWriter(new FileStream(global.LogPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite));
+}
+var log = new CliLogger(logSink, global.LogFormat == "json", global.Debug);
+
+if (verbIndex >= args.Length || globalArgs.Bool("help"))
+{
+    PrintHelp(Console.Out);
+    return verbIndex >= args.Length && !globalArgs.Bool("help") ? 2 : 0;
+}
+
+var command = CommandTable.Find(args[verbIndex]);
+if (command is null)
+{
+    Fail($"unknown command '{args[verbIndex]}' (see sandboxrt --help)");
+    return 2;
+}
+
+try
+{
+    var commandArgs = ArgumentParser.Parse(args, [.. command.Flags, new FlagSpec("help", false, "show help", "h")], verbIndex + 1, stopAtPositional: false, out _);
+    if (commandArgs.Bool("help"))
+    {
+        PrintCommandHelp(Console.Out, command);
+        return 0;
+    }
+    var context = new CommandContext(global, log, Console.Out, Console.Error);
+    return await command.RunAsync(context, commandArgs);
+}
+catch (UsageException e)
+{
+    Fail($"{command.Name}: {e.Message}");
+    PrintCommandHelp(Console.Error, command);
+    return 2;
+}
+catch (Exception e) when (e is ConfigException or HypervisorException or SyscallException or ArgumentException or InvalidOperationException or IOException or UnauthorizedAccessException)
+{
+    Fail(e.Message);
+    return 1;
+}
+finally
+{
+    if (!ReferenceEquals(logSink, Console.Error))
+        logSink.Dispose();
+}
+
+void Fail(string message)
+{
+    log.Write(LogLevel.Error, message);
+    if (global.LogPath is not null)
+        Console.Error.WriteLine($"sandboxrt: {message}");
+}
+
+static void PrintHelp(TextWriter output)
+{
+    output.WriteLine("sandboxrt: a runc-compatible runtime that runs every container in its own virtual machine");
+    output.WriteLine();
+    output.WriteLine("usage: sandboxrt [global options] command [command options] [arguments...]");
+    output.WriteLine();
+    output.WriteLine("commands:");
+    foreach (var c in CommandTable.All)
+        output.WriteLine($"  {c.Name,-12} {c.Usage}");
+    output.WriteLine();
+    output.WriteLine("global options:");
+    foreach (var f in GlobalOptions.Flags)
+        output.WriteLine($"  --{f.Name + (f.TakesValue ? " value" : ""),-24} {f.Help}");
+}
+
+static void PrintCommandHelp(TextWriter output, ICommand command)
+{
+    output.WriteLine($"usage: sandboxrt {command.Name} [options]   {command.Usage}");
+    foreach (var f in command.Flags)
+        output.WriteLine($"  --{f.Name + (f.TakesValue ? " value" : ""),-24} {f.Help}");
+}

@@ -1,0 +1,160 @@
+using System.Net.Sockets;
+using SandboxRt.Agent.Protocol;
+using SandboxRt.Grpc;
+using SandboxRt.Grpc.Client;
+using SandboxRt.Grpc.Server;
+using SandboxRt.IntegrationTests.Support;
+using SandboxRt.Runtime.Channels;
+
+namespace SandboxRt.IntegrationTests.Host;
+
+/// <summary>The gRPC layer end to end in one process: Kestrel server, SocketsHttpHandler client, a Unix socket between.</summary>
+[Trait("Tier", "host")]
+public sealed class GrpcLayerTests : IAsyncLifetime
+{
+    private static readonly Method<HealthCheckRequest, HealthCheckResponse> Count =
+        new(MethodType.ServerStreaming, "test.Grpc", "Count", HealthCheckRequest.Parser, HealthCheckResponse.Parser);
+    private static readonly Method<HealthCheckRequest, HealthCheckResponse> Fail =
+        new(MethodType.Unary, "test.Grpc", "Fail", HealthCheckRequest.Parser, HealthCheckResponse.Parser);
+    private static readonly Method<HealthCheckRequest, HealthCheckResponse> Slow =
+        new(MethodType.Unary, "test.Grpc", "Slow", HealthCheckRequest.Parser, HealthCheckResponse.Parser);
+    private static readonly Method<HealthCheckRequest, HealthCheckResponse> Big =
+        new(MethodType.Unary, "test.Grpc", "Big", HealthCheckRequest.Parser, HealthCheckResponse.Parser);
+    private static readonly Method<VersionRequest, VersionResponse> Echo =
+        new(MethodType.Unary, "test.Grpc", "Echo", VersionRequest.Parser, VersionResponse.Parser);
+
+    private readonly ScratchDirectory _dir = new("srt-grpc");
+    private GrpcKestrelServer? _server;
+    private DateTime? _observedDeadline;
+    private bool _slowWasCancelled;
+
+    private string Socket => _dir.Combine("s.sock");
+
+    public async ValueTask InitializeAsync()
+    {
+        var table = new GrpcServiceTable()
+            .AddServerStreaming(Count, async (request, writer, call) =>
+            {
+                int n = int.Parse(request.Service);
+                for (int i = 0; i < n; i++)
+                    await writer.WriteAsync(new HealthCheckResponse { Status = (HealthCheckResponse.Types.ServingStatus)(i % 3) }, call.CancellationToken);
+            })
+            .AddUnary(Fail, (request, call) => throw new InvalidOperationException("container c1 is stopped"))
+            .AddUnary(Slow, async (request, call) =>
+            {
+                _observedDeadline = call.Deadline;
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(30), call.CancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    _slowWasCancelled = true;
+                    throw;
+                }
+                return new HealthCheckResponse();
+            })
+            .AddUnary(Big, (request, call) => Task.FromResult(new HealthCheckResponse { Status = HealthCheckResponse.Types.ServingStatus.Serving }))
+            .AddUnary(Echo, (request, call) => Task.FromResult(new VersionResponse { AgentVersion = call.GetRequestHeader("grpc-timeout") ?? "none" }));
+        var app = new GrpcHttpApplication(table, new GrpcLimits { MaxReceiveMessageSize = 1024 })
+        {
+            MapException = e => e is InvalidOperationException ? (StatusCode.FailedPrecondition, e.Message) : (StatusCode.Internal, e.Message),
+        };
+        _server = await GrpcKestrelServer.StartAsync(new UnixDomainSocketEndPoint(Socket), app);
+    }
+
+    private GrpcChannel Channel(GrpcLimits? limits = null) => new(ct => new UnixSocketConnector(Socket).ConnectAsync(ct), limits);
+
+    [Fact]
+    public async Task A_long_server_stream_arrives_complete_and_in_order()
+    {
+        using var channel = Channel();
+        int i = 0;
+        await foreach (var m in channel.ServerStreamingAsync(Count, new HealthCheckRequest { Service = "5000" }))
+            Assert.Equal((HealthCheckResponse.Types.ServingStatus)(i++ % 3), m.Status);
+        Assert.Equal(5000, i);
+    }
+
+    [Fact]
+    public async Task An_empty_stream_ends_with_ok()
+    {
+        using var channel = Channel();
+        Assert.Empty(await channel.ServerStreamingAsync(Count, new HealthCheckRequest { Service = "0" }).ToListAsync());
+    }
+
+    [Fact]
+    public async Task Handler_exceptions_are_mapped_in_one_place()
+    {
+        using var channel = Channel();
+        var e = await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(Fail, new HealthCheckRequest()));
+        Assert.Equal(StatusCode.FailedPrecondition, e.Status);
+        Assert.Equal("container c1 is stopped", e.Detail);
+    }
+
+    [Fact]
+    public async Task The_deadline_reaches_the_handler_and_cancels_it()
+    {
+        using var channel = Channel();
+        var started = DateTime.UtcNow;
+        var e = await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(Slow, new HealthCheckRequest(), new CallOptions(TimeSpan.FromMilliseconds(300))));
+        Assert.Equal(StatusCode.DeadlineExceeded, e.Status);
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(5));
+        Assert.NotNull(_observedDeadline);
+        await WaitUntil(() => _slowWasCancelled);
+    }
+
+    [Fact]
+    public async Task Caller_cancellation_is_cancelled_status()
+    {
+        using var channel = Channel();
+        using var cts = new CancellationTokenSource(200);
+        var e = await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(Slow, new HealthCheckRequest(), new CallOptions(CancellationToken: cts.Token)));
+        Assert.Equal(StatusCode.Cancelled, e.Status);
+    }
+
+    [Fact]
+    public async Task The_server_receive_limit_applies()
+    {
+        using var channel = Channel();
+        var e = await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(Big, new HealthCheckRequest { Service = new string('y', 2000) }));
+        Assert.Equal(StatusCode.ResourceExhausted, e.Status);
+    }
+
+    [Fact]
+    public async Task The_client_receive_limit_applies()
+    {
+        using var channel = Channel(new GrpcLimits { MaxReceiveMessageSize = 1 });
+        var e = await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(Echo, new VersionRequest(), new CallOptions(TimeSpan.FromSeconds(5))));
+        Assert.Equal(StatusCode.ResourceExhausted, e.Status);
+    }
+
+    [Fact]
+    public async Task The_timeout_travels_as_grpc_timeout()
+    {
+        using var channel = Channel();
+        var r = await channel.UnaryAsync(Echo, new VersionRequest(), new CallOptions(TimeSpan.FromSeconds(7)));
+        Assert.Equal("7000m", r.AgentVersion);
+    }
+
+    [Fact]
+    public async Task A_server_that_is_gone_is_unavailable()
+    {
+        using var channel = new GrpcChannel(_ => throw new SocketException((int)SocketError.ConnectionRefused));
+        var e = await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(Echo, new VersionRequest()));
+        Assert.Equal(StatusCode.Unavailable, e.Status);
+    }
+
+    private static async Task WaitUntil(Func<bool> condition)
+    {
+        for (int i = 0; i < 100 && !condition(); i++)
+            await Task.Delay(20);
+        Assert.True(condition());
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_server is not null)
+            await _server.DisposeAsync();
+        _dir.Dispose();
+    }
+}

@@ -1,0 +1,88 @@
+using SandboxRt.Interop;
+using SandboxRt.IntegrationTests.Support;
+
+namespace SandboxRt.IntegrationTests.Host;
+
+/// <summary>The interop layer against the real kernel: spawning, waiting, mounting, and the errors it raises.</summary>
+[Trait("Tier", "host")]
+public sealed class InteropTests
+{
+    [Fact]
+    public async Task Spawned_children_get_exactly_the_mapped_descriptors_and_report_their_status()
+    {
+        using var dir = new ScratchDirectory();
+        var outPath = dir.Combine("out");
+        using (var output = File.OpenHandle(outPath, FileMode.Create, FileAccess.Write))
+        using (var input = File.OpenHandle("/dev/null", FileMode.Open, FileAccess.Read))
+        {
+            int pid = ProcessSpawner.Spawn(new SpawnOptions
+            {
+                Path = "/bin/sh",
+                Arguments = ["sh", "-c", "echo hello; echo $(ls /proc/self/fd); exit 7"],
+                Descriptors = [(input, 0), (output, 1), (output, 2)],
+                Environment = ["PATH=/usr/bin:/bin"],
+                NewSession = true,
+            });
+            var status = await Task.Run(() => { ChildProcesses.TryWait(pid, true, out _, out var s); return s; });
+            Assert.True(status.Exited);
+            Assert.Equal(7, status.ShellStatus);
+        }
+        var lines = File.ReadAllLines(outPath);
+        Assert.Equal("hello", lines[0]);
+        // The three given descriptors and ls's own directory descriptor: nothing of the test runner's leaked in.
+        Assert.Equal("0 1 2 3", lines[1].Trim());
+    }
+
+    [Fact]
+    public async Task A_killed_child_reports_128_plus_the_signal()
+    {
+        int pid = ProcessSpawner.Spawn(new SpawnOptions { Path = "/bin/sleep", Arguments = ["sleep", "30"] });
+        Assert.True(ChildProcesses.Signal(pid, 9));
+        var status = await Task.Run(() => { ChildProcesses.TryWait(pid, true, out _, out var s); return s; });
+        Assert.True(status.Signaled);
+        Assert.Equal(137, status.ShellStatus);
+        Assert.False(ChildProcesses.Signal(pid, 0)); // gone: ESRCH is false, not an exception
+    }
+
+    [Fact]
+    public void Spawning_a_missing_binary_names_it()
+    {
+        var e = Assert.Throws<SyscallException>(() => ProcessSpawner.Spawn(new SpawnOptions { Path = "/nonexistent/qemu", Arguments = ["qemu"] }));
+        Assert.Equal(Errno.ENOENT, e.Errno);
+        Assert.Contains("/nonexistent/qemu", e.Message);
+    }
+
+    [Fact]
+    public void Mount_and_unmount_a_tmpfs_and_errors_name_the_path()
+    {
+        TestEnvironment.RequireRoot();
+        using var dir = new ScratchDirectory();
+        FileSystem.Mount("tmpfs", dir.Path, "tmpfs", MountFlags.NoSuid | MountFlags.NoDev, "size=1m");
+        try
+        {
+            Assert.Contains($" {dir.Path} ", File.ReadAllText("/proc/self/mountinfo"));
+        }
+        finally
+        {
+            FileSystem.Unmount(dir.Path);
+        }
+        Assert.DoesNotContain($" {dir.Path} ", File.ReadAllText("/proc/self/mountinfo"));
+        Assert.False(FileSystem.TryUnmount(dir.Path));
+
+        var e = Assert.Throws<SyscallException>(() => FileSystem.Mount("tmpfs", "/nonexistent/target", "tmpfs"));
+        Assert.Equal(Errno.ENOENT, e.Errno);
+        Assert.Equal("mount(\"tmpfs\", \"/nonexistent/target\", \"tmpfs\"): ENOENT (No such file or directory)", e.Message);
+    }
+
+    [Fact]
+    public void Loading_a_module_that_is_not_a_module_fails_with_the_path()
+    {
+        TestEnvironment.RequireRoot();
+        using var dir = new ScratchDirectory();
+        var path = dir.Combine("bogus.ko");
+        File.WriteAllText(path, "not an ELF file");
+        var e = Assert.Throws<SyscallException>(() => KernelModules.Load(path));
+        Assert.Equal("finit_module", e.Syscall);
+        Assert.Contains(path, e.Message);
+    }
+}

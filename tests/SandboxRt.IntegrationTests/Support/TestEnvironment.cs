@@ -1,0 +1,61 @@
+using SandboxRt.Interop;
+
+namespace SandboxRt.IntegrationTests.Support;
+
+/// <summary>Where the built artifacts are, and skipping (with the reason) when something is missing.</summary>
+internal static class TestEnvironment
+{
+    public static string RepoRoot { get; } = FindRepoRoot();
+
+    /// <summary>The NativeAOT agent (make build): $SANDBOXRT_AGENT or out/agent/sandboxrt-agent.</summary>
+    public static string AgentBinary =>
+        Environment.GetEnvironmentVariable("SANDBOXRT_AGENT") is { Length: > 0 } p ? p : Path.Combine(RepoRoot, "out", "agent", "sandboxrt-agent");
+
+    /// <summary>The installed guest image (make guest-image).</summary>
+    public static string GuestDir =>
+        Environment.GetEnvironmentVariable("SANDBOXRT_GUEST_DIR") is { Length: > 0 } p ? p : "/usr/share/sandboxrt";
+
+    public static string Kernel => Path.Combine(GuestDir, "vmlinux");
+    public static string Initrd => Path.Combine(GuestDir, "initramfs.img");
+    public static string Qemu => "/usr/bin/qemu-system-x86_64";
+
+    public static string HostKernelRelease => File.ReadAllText("/proc/sys/kernel/osrelease").Trim();
+
+    public static void RequireRoot()
+    {
+        if (ChildProcesses.EffectiveUid != 0)
+            Assert.Skip("needs root (this test mounts, spawns VMs or creates namespaces)");
+    }
+
+    public static void RequireFile(string path, string what)
+    {
+        if (!File.Exists(path))
+            Assert.Skip($"needs {what}: {path} is missing");
+    }
+
+    public static void RequireCommand(string name, string package)
+    {
+        if (FindOnPath(name) is null)
+            Assert.Skip($"needs '{name}' (apt-get install {package})");
+    }
+
+    public static void RequireVmPrerequisites()
+    {
+        RequireRoot();
+        RequireFile(Qemu, "QEMU (apt-get install qemu-system-x86)");
+        RequireFile(Kernel, "the guest kernel (make guest-image)");
+        RequireFile(Initrd, "the guest initramfs (make guest-image)");
+    }
+
+    public static string? FindOnPath(string name) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':')
+            .Select(d => Path.Combine(d, name)).FirstOrDefault(File.Exists);
+
+    private static string FindRepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "SandboxRt.sln")))
+                return dir.FullName;
+        throw new InvalidOperationException("cannot find the repository root (SandboxRt.sln) above " + AppContext.BaseDirectory);
+    }
+}

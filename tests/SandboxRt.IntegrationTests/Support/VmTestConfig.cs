@@ -1,0 +1,19 @@
+using SandboxRt.Runtime.Configuration;
+
+namespace SandboxRt.IntegrationTests.Support;
+
+/// <summary>The configuration VM tests boot with: the shipped qemu.json, the installed guest image.</summary>
+internal static class VmTestConfig
+{
+    public static HypervisorConfig Load(IReadOnlyDictionary<string, string>? overrides = null)
+    {
+        var all = new Dictionary<string, string>
+        {
+            ["kernel"] = TestEnvironment.Kernel,
+            ["initrd"] = TestEnvironment.Initrd,
+        };
+        foreach (var (k, v) in overrides ?? new Dictionary<string, string>())
+            all[k] = v;
+        return HypervisorConfigLoader.Load(Path.Combine(TestEnvironment.RepoRoot, "hypervisor-configs", "qemu.json"), all);
+    }
+}

@@ -1,0 +1,79 @@
+using SandboxRt.Runtime.Configuration;
+
+namespace SandboxRt.UnitTests.Configuration;
+
+[Trait("Tier", "unit")]
+public sealed class HypervisorConfigLoaderTests
+{
+    private static readonly string RepoConfig = Path.Combine(AppContext.BaseDirectory, "hypervisor-configs", "qemu.json");
+
+    [Fact]
+    public void The_shipped_file_parses_and_matches_the_built_in_defaults()
+    {
+        var loaded = HypervisorConfigLoader.Load(RepoConfig);
+        var defaults = new HypervisorConfig();
+        Assert.Equal(defaults with { SourcePath = loaded.SourcePath, ExtraArgs = loaded.ExtraArgs }, loaded);
+    }
+
+    [Fact]
+    public void Comments_trailing_commas_and_relative_paths_are_accepted()
+    {
+        using var dir = new TempDirectory();
+        var path = dir.File("q.json", """
+            // a comment
+            { "kernel": "images/vmlinux", /* inline */ "default_vcpus": 2, }
+            """);
+        var config = HypervisorConfigLoader.Load(path);
+        Assert.Equal(Path.Combine(dir.Path, "images", "vmlinux"), config.Kernel);
+        Assert.Equal(2, config.DefaultVcpus);
+        Assert.Equal(path, config.SourcePath);
+    }
+
+    [Fact]
+    public void Overrides_replace_fields_with_typed_values()
+    {
+        var config = HypervisorConfigLoader.Load(RepoConfig, new Dictionary<string, string>
+        {
+            ["default_memory_mib"] = "1024",
+            ["machine_type"] = "microvm",
+            ["debug"] = "true",
+        });
+        Assert.Equal(1024, config.DefaultMemoryMib);
+        Assert.Equal("microvm", config.MachineType);
+        Assert.True(config.Debug);
+    }
+
+    [Fact]
+    public void An_unknown_field_is_named_in_the_error()
+    {
+        using var dir = new TempDirectory();
+        var e = Assert.Throws<ConfigException>(() => HypervisorConfigLoader.Load(dir.File("q.json", """{ "memory": 5 }""")));
+        Assert.Contains("unknown option 'memory'", e.Message);
+        Assert.Contains("q.json", e.Message);
+    }
+
+    [Theory]
+    [InlineData("machine_type", "\"virt\"", "machine_type")]
+    [InlineData("default_vcpus", "0", "default_vcpus")]
+    [InlineData("accelerator", "\"hvf\"", "accelerator")]
+    [InlineData("guest_channel", "\"tcp\"", "guest_channel")]
+    [InlineData("default_memory_mib", "\"lots\"", "default_memory_mib")]
+    public void Invalid_values_name_the_field(string field, string json, string expected)
+    {
+        using var dir = new TempDirectory();
+        var e = Assert.Throws<ConfigException>(() => HypervisorConfigLoader.Load(dir.File("q.json", $$"""{ "{{field}}": {{json}} }""")));
+        Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public void Broken_json_reports_the_line()
+    {
+        using var dir = new TempDirectory();
+        var e = Assert.Throws<ConfigException>(() => HypervisorConfigLoader.Load(dir.File("q.json", "{\n\"path\": \n}")));
+        Assert.Contains("line", e.Message);
+    }
+
+    [Fact]
+    public void A_missing_explicit_file_is_an_error() =>
+        Assert.Contains("does not exist", Assert.Throws<ConfigException>(() => HypervisorConfigLoader.Load("/nonexistent/q.json")).Message);
+}

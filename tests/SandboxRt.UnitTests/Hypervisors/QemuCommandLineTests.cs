@@ -1,0 +1,64 @@
+using SandboxRt.Runtime.Configuration;
+using SandboxRt.Runtime.Hypervisors;
+using SandboxRt.Runtime.Hypervisors.Qemu;
+
+namespace SandboxRt.UnitTests.Hypervisors;
+
+[Trait("Tier", "unit")]
+public sealed class QemuCommandLineTests
+{
+    private static QemuLaunchPlan Plan(HypervisorConfig config, GuestChannelPlan? channel = null, string accelerator = "tcg") => new(
+        "c1", config, new AcceleratorChoice(accelerator, accelerator == "kvm", "test"), 1, 512, "/img/initrd",
+        "/run/s/c1/console.log", "/run/s/c1/qmp.sock", channel ?? GuestChannelPlan.Serial("/run/s/c1/agent.sock"));
+
+    private static string After(List<string> args, string flag, int nth = 0) =>
+        args.Select((a, i) => (a, i)).Where(x => x.a == flag).Skip(nth).Select(x => args[x.i + 1]).First();
+
+    [Fact]
+    public void Q35_with_the_serial_channel()
+    {
+        var args = QemuCommandLine.Build(Plan(new HypervisorConfig()));
+        Assert.Equal("q35,accel=tcg", After(args, "-machine"));
+        Assert.Equal("max", After(args, "-cpu"));
+        Assert.Equal("512M", After(args, "-m"));
+        Assert.Contains("virtio-serial-pci,id=agent-serial", args);
+        Assert.Contains("socket,id=agent,path=/run/s/c1/agent.sock,server=on,wait=off", args);
+        Assert.Contains("virtserialport,bus=agent-serial.0,chardev=agent,name=agent.channel.0", args);
+        Assert.Contains("-no-reboot", args);
+        Assert.Contains("file,id=console,path=/run/s/c1/console.log", args);
+        Assert.EndsWith("sandboxrt.channel=serial", After(args, "-append"));
+        Assert.DoesNotContain(args, a => a.Contains("vsock"));
+    }
+
+    [Fact]
+    public void Microvm_gets_mmio_devices_and_its_pit()
+    {
+        var args = QemuCommandLine.Build(Plan(new HypervisorConfig { MachineType = "microvm" }));
+        Assert.Equal("microvm,accel=tcg,pit=on,rtc=on,isa-serial=on,x-option-roms=off", After(args, "-machine"));
+        Assert.Contains("virtio-serial-device,id=agent-serial", args);
+        Assert.Contains("virtio-rng-device", args);
+        Assert.DoesNotContain(args, a => a.Contains("-pci"));
+    }
+
+    [Fact]
+    public void Vsock_uses_the_inherited_vhost_descriptor_and_cid()
+    {
+        var args = QemuCommandLine.Build(Plan(new HypervisorConfig(), GuestChannelPlan.Vsock(42, 3), "kvm"));
+        Assert.Contains("vhost-vsock-pci,id=vsock0,guest-cid=42,vhostfd=3", args);
+        Assert.Equal("host", After(args, "-cpu"));
+        Assert.Contains("sandboxrt.channel=vsock sandboxrt.port=1024", After(args, "-append"));
+        Assert.DoesNotContain(args, a => a.Contains("virtserialport"));
+    }
+
+    [Fact]
+    public void Debug_and_extra_args_and_sandbox_are_honoured()
+    {
+        var args = QemuCommandLine.Build(Plan(new HypervisorConfig { Debug = true, ExtraArgs = ["-d", "guest_errors"], QemuSandbox = false }));
+        Assert.EndsWith("sandboxrt.debug=1", After(args, "-append"));
+        Assert.Equal(["-d", "guest_errors"], args[^2..]);
+        Assert.DoesNotContain("-sandbox", args);
+    }
+
+    [Fact]
+    public void Commas_in_paths_are_escaped() => Assert.Equal("/a,,b", QemuCommandLine.Escape("/a,b"));
+}

@@ -1,0 +1,55 @@
+// An independent gRPC client for the agent's server: @grpc/grpc-js, loading agent.proto at run time.
+// Usage: node check.js <unix socket path> <agent.proto>
+// Prints one JSON object of observations; the C# test (GrpcJsWireTests) asserts on them.
+'use strict';
+const grpc = require('@grpc/grpc-js');
+const loader = require('@grpc/proto-loader');
+
+const [socketPath, protoPath] = process.argv.slice(2);
+const definition = loader.loadSync(protoPath, { keepCase: false, longs: String, enums: String, defaults: true });
+const api = grpc.loadPackageDefinition(definition).sandboxrt.agent.v1;
+const address = 'unix://' + socketPath;
+const health = new api.Health(address, grpc.credentials.createInsecure());
+const agent = new api.AgentService(address, grpc.credentials.createInsecure());
+
+const unary = (client, method, request, options = {}) => new Promise((resolve) => {
+  client[method](request, new grpc.Metadata(), options, (error, response) =>
+    resolve(error ? { code: error.code, details: error.details } : { code: 0, response }));
+});
+
+function watch(deadlineMs) {
+  return new Promise((resolve) => {
+    const messages = [];
+    const call = health.watch({ service: '' }, { deadline: Date.now() + deadlineMs });
+    call.on('data', (m) => messages.push(m.status));
+    call.on('error', (e) => resolve({ code: e.code, details: e.details, messages }));
+    call.on('end', () => resolve({ code: 0, messages }));
+  });
+}
+
+function unknownMethod() {
+  const client = new grpc.Client(address, grpc.credentials.createInsecure());
+  return new Promise((resolve) => {
+    client.makeUnaryRequest('/sandboxrt.agent.v1.Health/NoSuchMethod', (x) => x, (x) => x, Buffer.alloc(0),
+      (error) => { resolve(error ? { code: error.code, details: error.details } : { code: 0 }); client.close(); });
+  });
+}
+
+(async () => {
+  const result = {};
+  result.check = await unary(health, 'check', { service: '' });
+  result.checkUnknownService = await unary(health, 'check', { service: 'no.such.Service' });
+  result.version = await unary(health, 'version', {});
+  result.guestDetails = await unary(agent, 'guestDetails', {});
+  result.watch = await watch(500);
+  result.oversized = await unary(health, 'check', { service: 'x'.repeat(17 * 1024 * 1024) });
+  result.afterOversized = await unary(health, 'check', { service: '' });
+  result.unknownMethod = await unknownMethod();
+  result.deadlineAlreadyPassed = await unary(health, 'version', {}, { deadline: Date.now() - 1 });
+  // Concurrency: 50 calls in flight on one HTTP/2 connection.
+  const many = await Promise.all(Array.from({ length: 50 }, () => unary(health, 'version', {})));
+  result.concurrentOk = many.filter((r) => r.code === 0).length;
+  process.stdout.write(JSON.stringify(result, (k, v) => (k === 'response' && v && v.service ? '[elided]' : v)) + '\n');
+  health.close();
+  agent.close();
+})().catch((e) => { console.error(e); process.exit(1); });
