@@ -1,0 +1,7 @@
+namespace SandboxRt.Oci.Spec;
+
+public sealed class ConsoleSize
+{
+    public uint Height { get; set; }
+    public uint Width { get; set; }
+}

@@ -1,0 +1,6 @@
+namespace SandboxRt.Oci.Spec;
+
+public sealed class LinuxPids
+{
+    public long Limit { get; set; }
+}

@@ -1,0 +1,7 @@
+namespace SandboxRt.Oci.Validation;
+
+/// <summary>A path inside a root file system that would resolve outside it.</summary>
+public sealed class PathEscapeException(string path, string reason) : IOException($"{path}: {reason}")
+{
+    public string UnsafePath { get; } = path;
+}
