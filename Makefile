@@ -15,9 +15,9 @@ GUEST_DIR ?= /usr/share/sandboxrt
 
 # Debian packages the build, the guest image and the tests need.
 APT_PACKAGES := qemu-system-x86 qemu-utils busybox-static cpio xz-utils zstd kmod gcc libc6-dev \
-                iproute2 procps util-linux
+                iproute2 procps util-linux jq runc
 
-.PHONY: help deps build agent cli guest-image demo test test-unit test-host test-vm bench clean
+.PHONY: help deps build agent cli guest-image bundle demo test test-unit test-host test-vm bench clean
 
 help:
 	@echo "make demo        install what is needed, build, boot a sandbox VM and print what its agent reports"
@@ -52,9 +52,18 @@ guest-image: agent
 
 # --- the two commands -----------------------------------------------------------------------------
 
-demo: deps build guest-image
+DEMO_BUNDLE := $(OUT)/bundles/demo
+
+bundle: cli
+	rm -rf $(DEMO_BUNDLE)
+	scripts/make-busybox-bundle.sh $(DEMO_BUNDLE) -- sh -c 'echo hello from a VM; echo "kernel inside the container: $$(uname -r)"; echo "kernel on the host:          $(shell uname -r)"'
+
+demo: deps build guest-image bundle
 	@echo "== sandboxrt check --boot: host requirements, then a real sandbox VM and its agent's report =="
 	$(CLI) check --boot
+	@echo
+	@echo "== sandboxrt run: a busybox container inside its own VM =="
+	$(CLI) run --bundle $(DEMO_BUNDLE) --timings demo-$$$$
 
 test: deps build guest-image
 	$(DOTNET) test SandboxRt.sln -nologo --logger "console;verbosity=normal" --results-directory $(OUT)/test-results

@@ -24,4 +24,61 @@ public static class AgentMethods
 
     public static readonly Method<GuestDetailsRequest, GuestDetailsResponse> GuestDetails =
         new(MethodType.Unary, AgentService, "GuestDetails", GuestDetailsRequest.Parser, GuestDetailsResponse.Parser);
+
+    public static readonly Method<CreateSandboxRequest, Empty> CreateSandbox =
+        new(MethodType.Unary, AgentService, "CreateSandbox", CreateSandboxRequest.Parser, Empty.Parser);
+
+    public static readonly Method<DestroySandboxRequest, Empty> DestroySandbox =
+        new(MethodType.Unary, AgentService, "DestroySandbox", DestroySandboxRequest.Parser, Empty.Parser);
+
+    public static readonly Method<CreateContainerRequest, CreateContainerResponse> CreateContainer =
+        new(MethodType.Unary, AgentService, "CreateContainer", CreateContainerRequest.Parser, CreateContainerResponse.Parser);
+
+    public static readonly Method<ContainerRequest, Empty> StartContainer =
+        new(MethodType.Unary, AgentService, "StartContainer", ContainerRequest.Parser, Empty.Parser);
+
+    public static readonly Method<RemoveContainerRequest, Empty> RemoveContainer =
+        new(MethodType.Unary, AgentService, "RemoveContainer", RemoveContainerRequest.Parser, Empty.Parser);
+
+    public static readonly Method<ContainerRequest, Empty> PauseContainer =
+        new(MethodType.Unary, AgentService, "PauseContainer", ContainerRequest.Parser, Empty.Parser);
+
+    public static readonly Method<ContainerRequest, Empty> ResumeContainer =
+        new(MethodType.Unary, AgentService, "ResumeContainer", ContainerRequest.Parser, Empty.Parser);
+
+    public static readonly Method<UpdateContainerRequest, Empty> UpdateContainer =
+        new(MethodType.Unary, AgentService, "UpdateContainer", UpdateContainerRequest.Parser, Empty.Parser);
+
+    public static readonly Method<ContainerRequest, StatsContainerResponse> StatsContainer =
+        new(MethodType.Unary, AgentService, "StatsContainer", ContainerRequest.Parser, StatsContainerResponse.Parser);
+
+    public static readonly Method<ExecProcessRequest, ExecProcessResponse> ExecProcess =
+        new(MethodType.Unary, AgentService, "ExecProcess", ExecProcessRequest.Parser, ExecProcessResponse.Parser);
+
+    public static readonly Method<SignalProcessRequest, Empty> SignalProcess =
+        new(MethodType.Unary, AgentService, "SignalProcess", SignalProcessRequest.Parser, Empty.Parser);
+
+    public static readonly Method<ProcessRequest, WaitProcessResponse> WaitProcess =
+        new(MethodType.Unary, AgentService, "WaitProcess", ProcessRequest.Parser, WaitProcessResponse.Parser);
+
+    public static readonly Method<ContainerRequest, ListProcessesResponse> ListProcesses =
+        new(MethodType.Unary, AgentService, "ListProcesses", ContainerRequest.Parser, ListProcessesResponse.Parser);
+
+    public static readonly Method<ProcessRequest, OutputChunk> ReadStdout =
+        new(MethodType.ServerStreaming, AgentService, "ReadStdout", ProcessRequest.Parser, OutputChunk.Parser);
+
+    public static readonly Method<ProcessRequest, OutputChunk> ReadStderr =
+        new(MethodType.ServerStreaming, AgentService, "ReadStderr", ProcessRequest.Parser, OutputChunk.Parser);
+
+    public static readonly Method<WriteStdinRequest, WriteStdinResponse> WriteStdin =
+        new(MethodType.Unary, AgentService, "WriteStdin", WriteStdinRequest.Parser, WriteStdinResponse.Parser);
+
+    public static readonly Method<ProcessRequest, Empty> CloseStdin =
+        new(MethodType.Unary, AgentService, "CloseStdin", ProcessRequest.Parser, Empty.Parser);
+
+    public static readonly Method<TtyWinResizeRequest, Empty> TtyWinResize =
+        new(MethodType.Unary, AgentService, "TtyWinResize", TtyWinResizeRequest.Parser, Empty.Parser);
+
+    public static readonly Method<GetEventsRequest, Event> GetEvents =
+        new(MethodType.ServerStreaming, AgentService, "GetEvents", GetEventsRequest.Parser, Event.Parser);
 }

@@ -1,4 +1,5 @@
 using SandboxRt.Agent.Boot;
+using SandboxRt.Agent.Containers;
 using SandboxRt.Agent.Protocol;
 using SandboxRt.Agent.Services;
 using SandboxRt.Agent.Transport;
@@ -13,13 +14,16 @@ internal static class AgentServer
     /// <summary>The agent's message limit: large enough for an OCI spec with a seccomp profile.</summary>
     public static readonly GrpcLimits Limits = new() { MaxReceiveMessageSize = 16 * 1024 * 1024, MaxSendMessageSize = 16 * 1024 * 1024 };
 
-    public static async Task<GrpcKestrelServer> StartAsync(AgentChannel channel, BootFacts facts, CancellationToken cancellationToken = default)
+    /// <param name="containers">The container manager; null on a host (serve mode), where container RPCs are not offered.</param>
+    public static async Task<GrpcKestrelServer> StartAsync(AgentChannel channel, BootFacts facts, ContainerManager? containers, CancellationToken cancellationToken = default)
     {
         facts.Transport = channel.Name;
         var table = new GrpcServiceTable();
         var names = new HashSet<string>(StringComparer.Ordinal) { AgentMethods.HealthService, AgentMethods.AgentService };
         new HealthService(names).Register(table);
         new GuestInfoService(facts).Register(table);
+        if (containers is not null)
+            new ContainerService(containers).Register(table);
 
         var loggerFactory = new AgentLoggerFactory();
         var application = new GrpcHttpApplication(table, Limits, loggerFactory.CreateLogger("grpc"))

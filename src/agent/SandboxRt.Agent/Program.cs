@@ -6,6 +6,7 @@ using SandboxRt.Interop;
 // sandboxrt-agent
 //   (no arguments, as PID 1)     boot the guest and serve the agent API (the VM's /init)
 //   serve --listen unix:PATH     serve the agent API on a Unix socket (on a host, for tests and tools)
+//   init                         a container's init, spawned by the agent (see Init/ContainerInit.cs)
 //   --version                    print the version
 if (args.Length == 0 && ChildProcesses.CurrentPid == 1)
     return await GuestBoot.RunAsync();
@@ -17,6 +18,8 @@ switch (args.FirstOrDefault())
         return 0;
     case "serve":
         return await ServeOnHostAsync(args[1..]);
+    case "init":
+        return SandboxRt.Agent.Init.ContainerInit.Run();
     default:
         Console.Error.WriteLine("usage: sandboxrt-agent [--version | serve --listen unix:PATH [--debug]]");
         Console.Error.WriteLine("       (with no arguments the agent must run as PID 1 of a guest)");
@@ -47,7 +50,7 @@ static async Task<int> ServeOnHostAsync(string[] args)
         System.Runtime.InteropServices.PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; stop.Cancel(); });
     using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(
         System.Runtime.InteropServices.PosixSignal.SIGINT, ctx => { ctx.Cancel = true; stop.Cancel(); });
-    await using (var server = await AgentServer.StartAsync(AgentChannel.Unix(path), facts))
+    await using (var server = await AgentServer.StartAsync(AgentChannel.Unix(path), facts, containers: null))
     {
         facts.Serving = BootClock.Now;
         AgentLog.Info($"serving unix:{path}");

@@ -63,7 +63,8 @@ catch (UsageException e)
     PrintCommandHelp(Console.Error, command);
     return 2;
 }
-catch (Exception e) when (e is ConfigException or HypervisorException or SyscallException or ArgumentException or InvalidOperationException or IOException or UnauthorizedAccessException)
+catch (Exception e) when (e is ConfigException or HypervisorException or SyscallException or ArgumentException or InvalidOperationException
+                               or IOException or UnauthorizedAccessException or SandboxRt.Runtime.Agent.AgentException)
 {
     Fail(e.Message);
     return 1;

@@ -3,12 +3,17 @@
 // The kernel execs /init (this binary) from the initramfs with the console as stdio. Everything that
 // runs once here is slow under TCG (code is translated the first time it runs), so start-up does the
 // minimum in a fixed order and measures itself:
+//   0. make the root pivotable: bind-mount the initramfs root onto a directory, move that mount over
+//      "/" and chroot into it. The initramfs itself is the root of the mount tree and can never be
+//      pivot_root'ed away; a root with a parent mount can, so containers get a real pivot_root
+//      (after which nothing of the guest stays reachable) instead of chroot,
 //   1. mount /proc, /sys, /dev, /dev/pts, /dev/shm, /run, /tmp and cgroup2,
 //   2. load the image's kernel modules (virtio transports, console, vsock, 9p, virtio-fs, overlay, ext4),
 //   3. start reaping children (PID 1 inherits every orphan),
 //   4. pick the channel (vsock device, else the virtio-serial port) and serve gRPC on it.
 // PID 1 must never exit: the kernel would panic. If start-up fails the agent logs why and powers the
 // VM off, so that the host sees QEMU exit and reports the console lines that say what happened.
+using SandboxRt.Agent.Containers;
 using SandboxRt.Agent.Transport;
 using SandboxRt.Interop;
 
@@ -21,16 +26,18 @@ internal static class GuestBoot
         var facts = new BootFacts { AgentStart = SafeUptime() };
         try
         {
+            SystemMounts.MakeRootPivotable();
             SystemMounts.MountAll();
             var options = KernelCommandLine.Read();
             AgentLog.Debug = options.Debug;
             AgentLog.Info($"sandboxrt-agent {AgentVersion.Value} started as PID 1 at {facts.AgentStart.TotalMilliseconds:F0} ms");
             ModuleLoader.LoadAll(facts.LoadedModules);
-            ChildReaper.Start();
+            var reaper = ChildReaper.Start();
+            var containers = new ContainerManager(reaper, new EventBus());
             facts.SystemReady = BootClock.Now;
 
             var channel = await ChannelSelector.SelectAsync(options, TimeSpan.FromSeconds(10));
-            await using var server = await AgentServer.StartAsync(channel, facts);
+            await using var server = await AgentServer.StartAsync(channel, facts, containers);
             facts.Serving = BootClock.Now;
             AgentLog.Info($"serving {channel.Name} on {channel.EndPoint} at {facts.Serving.TotalMilliseconds:F0} ms " +
                           $"(system ready at {facts.SystemReady.TotalMilliseconds:F0} ms)");

@@ -19,6 +19,21 @@ internal static class SystemMounts
         ("cgroup2", "/sys/fs/cgroup", "cgroup2", Common, "nsdelegate"),
     ];
 
+    /// <summary>
+    /// Replaces the initramfs root by a bind mount of itself (see GuestBoot, step 0). Must run first,
+    /// before any other mount exists: the bind is not recursive.
+    /// </summary>
+    public static void MakeRootPivotable()
+    {
+        const string staging = "/.root";
+        Directory.CreateDirectory(staging);
+        FileSystem.Mount("/", staging, null, MountFlags.Bind);
+        ProcessControl.ChangeDirectory(staging);
+        FileSystem.Mount(staging, "/", null, MountFlags.Move);
+        FileSystem.Chroot(".");
+        ProcessControl.ChangeDirectory("/");
+    }
+
     public static void MountAll()
     {
         foreach (var (source, target, type, flags, data) in Table)

@@ -1,17 +1,23 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Google.Protobuf;
 using SandboxRt.Agent.Protocol;
 using SandboxRt.Grpc;
 using SandboxRt.Grpc.Client;
+using SandboxRt.Oci.Spec;
 using SandboxRt.Runtime.Channels;
 
 namespace SandboxRt.Runtime.Agent;
 
 /// <summary>
 /// The host's view of one guest agent: typed calls over one gRPC channel. Calls take domain values and
-/// return domain records; the protobuf messages stay inside this class and <see cref="AgentMapping"/>.
+/// return domain records; protobuf messages stay inside this class and <see cref="AgentMapping"/>, and
+/// a failed call surfaces as <see cref="AgentException"/>.
 /// </summary>
 public sealed class AgentClient : IDisposable
 {
-    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(60);
+    public const int MaxStdinChunk = 1024 * 1024;
     private readonly GrpcChannel _channel;
 
     /// <param name="connector">How to reach the agent.</param>
@@ -29,21 +35,151 @@ public sealed class AgentClient : IDisposable
 
     public IAgentConnector Connector { get; }
 
+    // --- health and guest ----------------------------------------------------------------------
+
     /// <summary>True when the agent answers Health.Check with SERVING.</summary>
-    public async Task<bool> CheckAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
-    {
-        var response = await _channel.UnaryAsync(AgentMethods.HealthCheck, new HealthCheckRequest(), Options(timeout, cancellationToken));
-        return response.Status == HealthCheckResponse.Types.ServingStatus.Serving;
-    }
+    public async Task<bool> CheckAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        (await Call(AgentMethods.HealthCheck, new HealthCheckRequest(), timeout, cancellationToken)).Status == HealthCheckResponse.Types.ServingStatus.Serving;
 
     public async Task<AgentVersionInfo> VersionAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
-        AgentMapping.ToDomain(await _channel.UnaryAsync(AgentMethods.Version, new VersionRequest(), Options(timeout, cancellationToken)));
+        AgentMapping.ToDomain(await Call(AgentMethods.Version, new VersionRequest(), timeout, cancellationToken));
 
     public async Task<GuestDetails> GuestDetailsAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
-        AgentMapping.ToDomain(await _channel.UnaryAsync(AgentMethods.GuestDetails, new GuestDetailsRequest(), Options(timeout, cancellationToken)));
+        AgentMapping.ToDomain(await Call(AgentMethods.GuestDetails, new GuestDetailsRequest(), timeout, cancellationToken));
 
-    private static CallOptions Options(TimeSpan? timeout, CancellationToken cancellationToken) =>
-        new(timeout ?? DefaultTimeout, cancellationToken);
+    // --- sandbox and containers ------------------------------------------------------------------
+
+    public Task CreateSandboxAsync(string sandboxId, string hostname, IEnumerable<string> dns, string sharedDriver, string sharedTag, CancellationToken cancellationToken = default)
+    {
+        var request = new CreateSandboxRequest { SandboxId = sandboxId, Hostname = hostname, Shared = new SharedStorage { Driver = sharedDriver, Tag = sharedTag } };
+        request.Dns.AddRange(dns);
+        return Call(AgentMethods.CreateSandbox, request, null, cancellationToken);
+    }
+
+    public Task DestroySandboxAsync(CancellationToken cancellationToken = default) =>
+        Call(AgentMethods.DestroySandbox, new DestroySandboxRequest(), null, cancellationToken);
+
+    /// <summary>Creates a container from a spec whose root.path and bind sources are relative to the shared directory.</summary>
+    public async Task<int> CreateContainerAsync(string id, Spec spec, bool stdin, CancellationToken cancellationToken = default)
+    {
+        var request = new CreateContainerRequest { ContainerId = id, SpecJson = JsonSerializer.Serialize(spec, OciJsonContext.Default.Spec), Stdin = stdin };
+        return (int)(await Call(AgentMethods.CreateContainer, request, null, cancellationToken)).Pid;
+    }
+
+    public Task StartContainerAsync(string id, CancellationToken cancellationToken = default) =>
+        Call(AgentMethods.StartContainer, new ContainerRequest { ContainerId = id }, null, cancellationToken);
+
+    public Task RemoveContainerAsync(string id, bool force, CancellationToken cancellationToken = default) =>
+        Call(AgentMethods.RemoveContainer, new RemoveContainerRequest { ContainerId = id, Force = force }, null, cancellationToken);
+
+    public Task PauseContainerAsync(string id, CancellationToken cancellationToken = default) =>
+        Call(AgentMethods.PauseContainer, new ContainerRequest { ContainerId = id }, null, cancellationToken);
+
+    public Task ResumeContainerAsync(string id, CancellationToken cancellationToken = default) =>
+        Call(AgentMethods.ResumeContainer, new ContainerRequest { ContainerId = id }, null, cancellationToken);
+
+    public Task UpdateContainerAsync(string id, LinuxResources resources, CancellationToken cancellationToken = default) =>
+        Call(AgentMethods.UpdateContainer, new UpdateContainerRequest { ContainerId = id, ResourcesJson = JsonSerializer.Serialize(resources, OciJsonContext.Default.LinuxResources) }, null, cancellationToken);
+
+    public async Task<ContainerStats> StatsAsync(string id, CancellationToken cancellationToken = default) =>
+        AgentMapping.ToDomain(await Call(AgentMethods.StatsContainer, new ContainerRequest { ContainerId = id }, null, cancellationToken));
+
+    // --- processes -------------------------------------------------------------------------------
+
+    public async Task<int> ExecAsync(string id, string execId, Process process, bool stdin, CancellationToken cancellationToken = default)
+    {
+        var request = new ExecProcessRequest { ContainerId = id, ExecId = execId, ProcessJson = JsonSerializer.Serialize(process, OciJsonContext.Default.Process), Stdin = stdin };
+        return (int)(await Call(AgentMethods.ExecProcess, request, null, cancellationToken)).Pid;
+    }
+
+    public Task SignalAsync(string id, string execId, int signal, bool all, CancellationToken cancellationToken = default) =>
+        Call(AgentMethods.SignalProcess, new SignalProcessRequest { ContainerId = id, ExecId = execId, Signal = (uint)signal, All = all }, null, cancellationToken);
+
+    /// <summary>Waits, without a deadline, until the process exits.</summary>
+    public async Task<ProcessExit> WaitAsync(string id, string execId, CancellationToken cancellationToken = default) =>
+        AgentMapping.ToDomain(await Call(AgentMethods.WaitProcess, new ProcessRequest { ContainerId = id, ExecId = execId }, Timeout.InfiniteTimeSpan, cancellationToken));
+
+    public async Task<IReadOnlyList<GuestProcess>> ListProcessesAsync(string id, CancellationToken cancellationToken = default) =>
+        (await Call(AgentMethods.ListProcesses, new ContainerRequest { ContainerId = id }, null, cancellationToken)).Processes.Select(AgentMapping.ToDomain).ToList();
+
+    // --- stdio -----------------------------------------------------------------------------------
+
+    /// <summary>The process's stdout (or stderr) until its last writer closes it.</summary>
+    public async IAsyncEnumerable<ReadOnlyMemory<byte>> ReadOutputAsync(string id, string execId, bool stderr, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var method = stderr ? AgentMethods.ReadStderr : AgentMethods.ReadStdout;
+        var stream = _channel.ServerStreamingAsync(method, new ProcessRequest { ContainerId = id, ExecId = execId }, new CallOptions(null, cancellationToken));
+        await using var e = stream.GetAsyncEnumerator(cancellationToken);
+        while (true)
+        {
+            OutputChunk chunk;
+            try
+            {
+                if (!await e.MoveNextAsync())
+                    yield break;
+                chunk = e.Current;
+            }
+            catch (RpcException r)
+            {
+                throw Translate(method.Name, r);
+            }
+            yield return chunk.Data.Memory;
+        }
+    }
+
+    public async Task WriteStdinAsync(string id, string execId, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
+    {
+        for (int offset = 0; offset < data.Length; offset += MaxStdinChunk)
+        {
+            var chunk = data.Slice(offset, Math.Min(MaxStdinChunk, data.Length - offset));
+            await Call(AgentMethods.WriteStdin, new WriteStdinRequest { ContainerId = id, ExecId = execId, Data = UnsafeByteOperations.UnsafeWrap(chunk) }, Timeout.InfiniteTimeSpan, cancellationToken);
+        }
+    }
+
+    public Task CloseStdinAsync(string id, string execId, CancellationToken cancellationToken = default) =>
+        Call(AgentMethods.CloseStdin, new ProcessRequest { ContainerId = id, ExecId = execId }, null, cancellationToken);
+
+    public Task ResizeAsync(string id, string execId, int rows, int columns, CancellationToken cancellationToken = default) =>
+        Call(AgentMethods.TtyWinResize, new TtyWinResizeRequest { ContainerId = id, ExecId = execId, Rows = (uint)rows, Columns = (uint)columns }, null, cancellationToken);
+
+    /// <summary>Exits and OOM kills from now on, until cancelled.</summary>
+    public async IAsyncEnumerable<AgentEvent> EventsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var stream = _channel.ServerStreamingAsync(AgentMethods.GetEvents, new GetEventsRequest(), new CallOptions(null, cancellationToken));
+        await using var e = stream.GetAsyncEnumerator(cancellationToken);
+        while (true)
+        {
+            Event next;
+            try
+            {
+                if (!await e.MoveNextAsync())
+                    yield break;
+                next = e.Current;
+            }
+            catch (RpcException r)
+            {
+                throw Translate("GetEvents", r);
+            }
+            yield return AgentMapping.ToDomain(next);
+        }
+    }
+
+    private async Task<TResponse> Call<TRequest, TResponse>(Method<TRequest, TResponse> method, TRequest request, TimeSpan? timeout, CancellationToken cancellationToken)
+        where TRequest : class, IMessage<TRequest>
+        where TResponse : class, IMessage<TResponse>
+    {
+        var effective = timeout ?? DefaultTimeout;
+        try
+        {
+            return await _channel.UnaryAsync(method, request, new CallOptions(effective == Timeout.InfiniteTimeSpan ? null : effective, cancellationToken));
+        }
+        catch (RpcException e)
+        {
+            throw Translate(method.Name, e);
+        }
+    }
+
+    private static AgentException Translate(string method, RpcException e) => new(AgentMapping.ToKind(e.Status), method, e.Detail, e);
 
     public void Dispose() => _channel.Dispose();
 }

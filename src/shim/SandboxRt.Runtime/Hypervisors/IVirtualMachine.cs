@@ -16,6 +16,9 @@ public interface IVirtualMachine : IAsyncDisposable
 
     IAgentConnector AgentConnector { get; }
 
+    /// <summary>How the shared directory reaches the guest, or null when the VM has none.</summary>
+    SharedFsPlan? SharedFs { get; }
+
     /// <summary>Completes with a description of how the hypervisor process ended.</summary>
     Task<string> Exited { get; }
 

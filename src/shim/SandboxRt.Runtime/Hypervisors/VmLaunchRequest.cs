@@ -9,4 +9,6 @@ public sealed record VmLaunchRequest(string Id, string StateDirectory, Hyperviso
     public int MemoryMib { get; init; } = Config.DefaultMemoryMib;
     /// <summary>Another initrd than the configuration's (the bare-VM floor measurement uses this).</summary>
     public string? InitrdOverride { get; init; }
+    /// <summary>A host directory to share into the guest (container root file systems); null for none.</summary>
+    public string? SharedDirectory { get; init; }
 }

@@ -3,6 +3,7 @@ using SandboxRt.Runtime.Agent;
 using SandboxRt.Runtime.Configuration;
 using SandboxRt.Runtime.Hypervisors;
 using SandboxRt.Runtime.Hypervisors.Qemu;
+using SandboxRt.Runtime.Storage;
 
 namespace SandboxRt.Runtime.Sandboxes;
 
@@ -14,9 +15,10 @@ public sealed class Sandbox : IAsyncDisposable
 {
     private int _stopped;
 
-    private Sandbox(string id, string stateDirectory, IVirtualMachine vm, AgentClient agent, TimeSpan bootTime)
+    private Sandbox(string id, string stateDirectory, IVirtualMachine vm, AgentClient agent, TimeSpan bootTime, SharedDirectory? shared)
     {
         Id = id;
+        Shared = shared;
         StateDirectory = stateDirectory;
         Vm = vm;
         Agent = agent;
@@ -27,6 +29,9 @@ public sealed class Sandbox : IAsyncDisposable
     public string StateDirectory { get; }
     public IVirtualMachine Vm { get; }
     public AgentClient Agent { get; }
+
+    /// <summary>The host side of the shared directory, when the sandbox has one.</summary>
+    public SharedDirectory? Shared { get; }
 
     /// <summary>Wall time from launching the hypervisor to the agent's first answer.</summary>
     public TimeSpan BootTime { get; }
@@ -45,23 +50,32 @@ public sealed class Sandbox : IAsyncDisposable
 
         Directory.CreateDirectory(stateDirectory);
         IVirtualMachine? vm = null;
+        SharedDirectory? shared = null;
+        AgentClient? agent = null;
         try
         {
+            if (options.WithSharedDirectory)
+                shared = SharedDirectory.Create(stateDirectory);
             vm = await hypervisor.LaunchAsync(new VmLaunchRequest(id, stateDirectory, options.Config)
             {
                 Vcpus = options.Vcpus ?? options.Config.DefaultVcpus,
                 MemoryMib = options.MemoryMib ?? options.Config.DefaultMemoryMib,
                 InitrdOverride = options.InitrdOverride,
+                SharedDirectory = shared?.Path,
             }, cancellationToken);
             var (stream, elapsed) = await BootWaiter.WaitForAgentAsync(vm, TimeSpan.FromSeconds(options.Config.BootTimeoutSeconds), cancellationToken);
-            var agent = new AgentClient(vm.AgentConnector, stream);
+            agent = new AgentClient(vm.AgentConnector, stream);
             log.LogDebug("sandbox {Id}: agent answered after {Ms} ms", id, (int)elapsed.TotalMilliseconds);
-            return new Sandbox(id, stateDirectory, vm, agent, elapsed);
+            if (shared is not null && vm.SharedFs is { } fs)
+                await agent.CreateSandboxAsync(id, "", [], fs.GuestDriver, SharedFsPlan.Tag, cancellationToken);
+            return new Sandbox(id, stateDirectory, vm, agent, elapsed, shared);
         }
         catch
         {
+            agent?.Dispose();
             if (vm is not null)
                 await vm.StopAsync(CancellationToken.None);
+            shared?.Remove();
             RemoveDirectory(stateDirectory);
             throw;
         }
@@ -79,6 +93,7 @@ public sealed class Sandbox : IAsyncDisposable
         }
         finally
         {
+            Shared?.Remove();
             RemoveDirectory(StateDirectory);
         }
     }

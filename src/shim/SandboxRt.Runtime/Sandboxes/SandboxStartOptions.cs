@@ -8,4 +8,6 @@ public sealed record SandboxStartOptions(string Id, string StateRoot, Hypervisor
     public int? Vcpus { get; init; }
     public int? MemoryMib { get; init; }
     public string? InitrdOverride { get; init; }
+    /// <summary>Give the sandbox a shared directory (virtio-fs or 9p) for container root file systems.</summary>
+    public bool WithSharedDirectory { get; init; }
 }

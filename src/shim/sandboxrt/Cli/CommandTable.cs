@@ -8,6 +8,8 @@ internal static class CommandTable
     public static IReadOnlyList<ICommand> All { get; } =
     [
         new CheckCommand(),
+        new RunCommand(),
+        new SpecCommand(),
         new VersionCommand(),
     ];
 

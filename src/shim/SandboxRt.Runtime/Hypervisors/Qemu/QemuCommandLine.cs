@@ -17,6 +17,10 @@ internal static class QemuCommandLine
         var machine = microvm
             ? $"microvm,accel={plan.Accelerator.Accelerator},pit=on,rtc=on,isa-serial=on,x-option-roms=off"
             : $"{c.MachineType},accel={plan.Accelerator.Accelerator}";
+        // vhost-user devices (virtiofsd) map guest memory: it must be a shared memfd.
+        bool vhostUser = plan.SharedFs?.Kind == SharedFsPlan.VirtioFs;
+        if (vhostUser)
+            machine += ",memory-backend=mem";
 
         var args = new List<string>
         {
@@ -27,6 +31,8 @@ internal static class QemuCommandLine
             "-m", $"{plan.MemoryMib}M",
             "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
         };
+        if (vhostUser)
+            args.AddRange(["-object", $"memory-backend-memfd,id=mem,size={plan.MemoryMib}M,share=on"]);
         if (c.QemuSandbox)
             args.AddRange(["-sandbox", "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"]);
         args.AddRange(["-kernel", c.Kernel, "-initrd", plan.Initrd, "-append", KernelParams(plan)]);
@@ -42,6 +48,19 @@ internal static class QemuCommandLine
             args.AddRange(["-device", $"{Dev("virtio-serial-pci", "virtio-serial-device")},id=agent-serial"]);
             args.AddRange(["-chardev", $"socket,id=agent,path={Escape(plan.Channel.SerialSocketPath!)},server=on,wait=off"]);
             args.AddRange(["-device", $"virtserialport,bus=agent-serial.0,chardev=agent,name={GuestChannelPlan.SerialPortName}"]);
+        }
+        if (plan.SharedFs is { } fs)
+        {
+            if (fs.Kind == SharedFsPlan.VirtioFs)
+            {
+                args.AddRange(["-chardev", $"socket,id=vfs,path={Escape(fs.VirtiofsdSocket!)}"]);
+                args.AddRange(["-device", $"{Dev("vhost-user-fs-pci", "vhost-user-fs-device")},chardev=vfs,tag={SharedFsPlan.Tag},queue-size=1024"]);
+            }
+            else
+            {
+                args.AddRange(["-fsdev", $"local,id=share,path={Escape(fs.HostDirectory)},security_model=passthrough"]);
+                args.AddRange(["-device", $"{Dev("virtio-9p-pci", "virtio-9p-device")},fsdev=share,mount_tag={SharedFsPlan.Tag}"]);
+            }
         }
         args.AddRange(["-device", Dev("virtio-rng-pci", "virtio-rng-device")]);
         args.AddRange(c.ExtraArgs);

@@ -33,7 +33,7 @@ public sealed class QemuHypervisor : IHypervisor
 
     public HypervisorCapabilities Capabilities { get; }
 
-    public Task<IVirtualMachine> LaunchAsync(VmLaunchRequest request, CancellationToken cancellationToken = default)
+    public async Task<IVirtualMachine> LaunchAsync(VmLaunchRequest request, CancellationToken cancellationToken = default)
     {
         var initrd = request.InitrdOverride ?? _config.Initrd;
         RequireFile(_config.Path, "path", "the QEMU binary (apt-get install qemu-system-x86)");
@@ -44,8 +44,22 @@ public sealed class QemuHypervisor : IHypervisor
         var files = new QemuStateFiles(request.StateDirectory);
         files.RemoveAll();
         SafeFdHandle? vhost = null;
+        VirtiofsDaemon? virtiofsd = null;
         try
         {
+            SharedFsPlan? sharedFs = null;
+            if (request.SharedDirectory is { } shared && _config.SharedFs != "none")
+            {
+                if (_config.SharedFs == "virtio-fs" && File.Exists(_config.VirtiofsdPath))
+                {
+                    virtiofsd = await VirtiofsDaemon.StartAsync(_config.VirtiofsdPath, shared, files.VirtiofsdSocket, files.VirtiofsdLog, cancellationToken);
+                    sharedFs = new SharedFsPlan(SharedFsPlan.VirtioFs, shared, files.VirtiofsdSocket);
+                }
+                else
+                {
+                    sharedFs = new SharedFsPlan(SharedFsPlan.Virtio9p, shared);
+                }
+            }
             GuestChannelPlan channel;
             if (Capabilities.GuestChannel == "vsock")
             {
@@ -57,7 +71,7 @@ public sealed class QemuHypervisor : IHypervisor
                 channel = GuestChannelPlan.Serial(files.AgentSocket);
             }
             var plan = new QemuLaunchPlan(request.Id, _config, Capabilities.Accelerator, request.Vcpus, request.MemoryMib,
-                initrd, files.ConsoleLog, files.QmpSocket, channel);
+                initrd, files.ConsoleLog, files.QmpSocket, channel, sharedFs);
             var args = QemuCommandLine.Build(plan);
             File.WriteAllText(files.CommandLine, string.Join('\n', args.Prepend(_config.Path)) + "\n");
 
@@ -77,10 +91,12 @@ public sealed class QemuHypervisor : IHypervisor
             IAgentConnector connector = channel.Kind == "vsock"
                 ? new VsockConnector(channel.VsockCid, GuestChannelPlan.AgentVsockPort)
                 : new SerialChannelConnector(files.AgentSocket);
-            return Task.FromResult<IVirtualMachine>(new QemuVirtualMachine(process, files, connector, TimeSpan.FromSeconds(_config.ShutdownGraceSeconds)));
+            return new QemuVirtualMachine(process, files, connector, TimeSpan.FromSeconds(_config.ShutdownGraceSeconds), virtiofsd, sharedFs);
         }
         catch
         {
+            if (virtiofsd is not null)
+                await virtiofsd.StopAsync();
             files.RemoveAll();
             throw;
         }

@@ -12,4 +12,5 @@ internal sealed record QemuLaunchPlan(
     string Initrd,
     string ConsoleLogPath,
     string QmpSocketPath,
-    GuestChannelPlan Channel);
+    GuestChannelPlan Channel,
+    SharedFsPlan? SharedFs = null);

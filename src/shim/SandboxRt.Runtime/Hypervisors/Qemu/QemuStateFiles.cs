@@ -9,8 +9,10 @@ internal sealed class QemuStateFiles(string directory)
     public string QmpSocket => Path.Combine(Directory, "qmp.sock");
     public string AgentSocket => Path.Combine(Directory, "agent.sock");
     public string CommandLine => Path.Combine(Directory, "qemu.cmdline");
+    public string VirtiofsdSocket => Path.Combine(Directory, "virtiofsd.sock");
+    public string VirtiofsdLog => Path.Combine(Directory, "virtiofsd.log");
 
-    public IEnumerable<string> All => [ConsoleLog, HypervisorLog, QmpSocket, AgentSocket, CommandLine];
+    public IEnumerable<string> All => [ConsoleLog, HypervisorLog, QmpSocket, AgentSocket, CommandLine, VirtiofsdSocket, VirtiofsdLog];
 
     public void RemoveAll()
     {

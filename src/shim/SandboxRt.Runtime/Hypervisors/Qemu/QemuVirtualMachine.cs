@@ -12,9 +12,13 @@ internal sealed class QemuVirtualMachine : IVirtualMachine
     private readonly TimeSpan _grace;
     private int _stopped;
 
-    public QemuVirtualMachine(ChildProcess process, QemuStateFiles files, IAgentConnector connector, TimeSpan grace)
+    private readonly VirtiofsDaemon? _virtiofsd;
+
+    public QemuVirtualMachine(ChildProcess process, QemuStateFiles files, IAgentConnector connector, TimeSpan grace, VirtiofsDaemon? virtiofsd, SharedFsPlan? sharedFs)
     {
         _process = process;
+        _virtiofsd = virtiofsd;
+        SharedFs = sharedFs;
         _files = files;
         _grace = grace;
         AgentConnector = connector;
@@ -26,6 +30,7 @@ internal sealed class QemuVirtualMachine : IVirtualMachine
     public string HypervisorLogPath => _files.HypervisorLog;
     public IAgentConnector AgentConnector { get; }
     public Task<string> Exited { get; }
+    public SharedFsPlan? SharedFs { get; }
 
     private async Task<string> DescribeExitAsync()
     {
@@ -47,6 +52,8 @@ internal sealed class QemuVirtualMachine : IVirtualMachine
             if (!await _process.WaitAsync(_grace, cancellationToken))
                 _process.Signal(Signals.SIGKILL);
             await _process.Exited;
+            if (_virtiofsd is not null)
+                await _virtiofsd.StopAsync();
         }
         finally
         {

@@ -1,0 +1,39 @@
+using System.Runtime.InteropServices;
+
+namespace SandboxRt.Interop;
+
+internal static partial class Interop
+{
+    // glibc's wrappers apply these to every thread of the process (the setxid broadcast).
+    [LibraryImport(Libc, EntryPoint = "setresuid", SetLastError = true)]
+    internal static partial int SetResUid(uint ruid, uint euid, uint suid);
+
+    [LibraryImport(Libc, EntryPoint = "setresgid", SetLastError = true)]
+    internal static partial int SetResGid(uint rgid, uint egid, uint sgid);
+
+    [LibraryImport(Libc, EntryPoint = "setgroups", SetLastError = true)]
+    internal static unsafe partial int SetGroups(nuint size, uint* groups);
+
+    // capget/capset have no usable glibc prototypes: raw syscalls 125 and 126 on x86_64.
+    internal const long SysCapget = 125;
+    internal const long SysCapset = 126;
+    internal const uint LinuxCapabilityVersion3 = 0x20080522;
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct CapUserHeader
+    {
+        public uint Version;
+        public int Pid;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct CapUserData
+    {
+        public uint Effective;
+        public uint Permitted;
+        public uint Inheritable;
+    }
+
+    [LibraryImport(Libc, EntryPoint = "syscall", SetLastError = true)]
+    internal static unsafe partial long SyscallCap(long number, CapUserHeader* header, CapUserData* data);
+}

@@ -1,0 +1,78 @@
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace SandboxRt.Interop;
+
+/// <summary>What a process does to itself on its way to execve: directory, session, limits, flags, exec.</summary>
+public static class ProcessControl
+{
+    private const int PR_SET_NAME = 15, PR_SET_DUMPABLE = 4, PR_SET_PDEATHSIG = 1;
+
+    public static void ChangeDirectory(string path) => Check.Io(Interop.Chdir(path), "chdir", path);
+
+    public static void NewSession() => Check.Io(Interop.Setsid(), "setsid");
+
+    public static unsafe void SetResourceLimit(int resource, ulong soft, ulong hard, string name)
+    {
+        var limit = stackalloc ulong[2];
+        limit[0] = soft;
+        limit[1] = hard;
+        Check.Io(Interop.Prlimit(0, resource, limit, null), "prlimit", name);
+    }
+
+    /// <summary>PR_SET_DUMPABLE 0: nothing in the container can ptrace or read /proc/PID/mem of the init before exec.</summary>
+    public static void SetDumpable(bool dumpable) => Check.Io(Interop.Prctl(PR_SET_DUMPABLE, dumpable ? 1UL : 0UL, 0, 0, 0), "prctl", "PR_SET_DUMPABLE");
+
+    /// <summary>Sends <paramref name="signal"/> to this process when its parent dies.</summary>
+    public static void SetParentDeathSignal(int signal) => Check.Io(Interop.Prctl(PR_SET_PDEATHSIG, (ulong)signal, 0, 0, 0), "prctl", "PR_SET_PDEATHSIG");
+
+    public static void SetNoNewPrivileges() => Check.Io(Interop.Prctl(38 /* PR_SET_NO_NEW_PRIVS */, 1, 0, 0, 0), "prctl", "PR_SET_NO_NEW_PRIVS");
+
+    public static void SetHostname(string name) => SetName(name, hostname: true);
+
+    public static void SetDomainname(string name) => SetName(name, hostname: false);
+
+    private static unsafe void SetName(string name, bool hostname)
+    {
+        var bytes = Encoding.UTF8.GetBytes(name);
+        fixed (byte* p = bytes)
+        {
+            int result = hostname ? Interop.SetHostname(p, bytes.Length) : Interop.SetDomainname(p, bytes.Length);
+            Check.Io(result, hostname ? "sethostname" : "setdomainname", name);
+        }
+    }
+
+    /// <summary>Replaces this process image. Returns only by throwing (the errno names why exec failed).</summary>
+    public static unsafe void Execute(string path, IReadOnlyList<string> arguments, IReadOnlyList<string> environment)
+    {
+        var allocations = new List<nint>();
+        try
+        {
+            byte** argv = ToArray(arguments, allocations);
+            byte** envp = ToArray(environment, allocations);
+            Interop.Execve(path, argv, envp);
+            throw new SyscallException("execve", SyscallException.LastErrno, path);
+        }
+        finally
+        {
+            foreach (var p in allocations)
+                NativeMemory.Free((void*)p);
+        }
+    }
+
+    private static unsafe byte** ToArray(IReadOnlyList<string> values, List<nint> allocations)
+    {
+        var array = (byte**)NativeMemory.AllocZeroed((nuint)(values.Count + 1), (nuint)sizeof(nint));
+        allocations.Add((nint)array);
+        for (int i = 0; i < values.Count; i++)
+        {
+            var bytes = Encoding.UTF8.GetBytes(values[i]);
+            var p = (byte*)NativeMemory.Alloc((nuint)bytes.Length + 1);
+            allocations.Add((nint)p);
+            bytes.CopyTo(new Span<byte>(p, bytes.Length));
+            p[bytes.Length] = 0;
+            array[i] = p;
+        }
+        return array;
+    }
+}

@@ -1,0 +1,315 @@
+// The agent's containers: creation through an init process, the lifecycle verbs, exec, signals and exits.
+//
+// Create: validate the spec → pipes or terminal → socket pair → InitSpawner (namespaces, spawn) →
+// watch the pid with the reaper → cgroup (resources, devices, the pid) → send Config → wait for Ready
+// (or Error, which kills and removes everything made so far). Start: send Start and wait for the init
+// socket to close (exec succeeded) or an Error (exec failed: ENOENT, EACCES). Exits come from the
+// reaper; each one is recorded, OOM kills are attributed from memory.events, and an event is published.
+using SandboxRt.Agent.Boot;
+using SandboxRt.Agent.Init;
+using SandboxRt.Interop;
+using SandboxRt.Oci.Spec;
+using SandboxRt.Oci.Validation;
+
+namespace SandboxRt.Agent.Containers;
+
+internal sealed class ContainerManager(ChildReaper reaper, EventBus events)
+{
+    private static readonly TimeSpan InitTimeout = TimeSpan.FromSeconds(60);
+    private readonly Dictionary<string, Container> _containers = new(StringComparer.Ordinal);
+
+    public EventBus Events => events;
+
+    public Container Get(string id)
+    {
+        lock (_containers)
+            return _containers.TryGetValue(id, out var c) ? c : throw new KeyNotFoundException($"container {id} does not exist");
+    }
+
+    public IReadOnlyList<Container> All
+    {
+        get
+        {
+            lock (_containers)
+                return _containers.Values.ToList();
+        }
+    }
+
+    public async Task<Container> CreateAsync(string id, Spec spec, bool stdin)
+    {
+        SandboxId(id);
+        SpecValidator.Validate(spec);
+        lock (_containers)
+        {
+            if (_containers.ContainsKey(id))
+                throw new ArgumentException($"container {id} already exists");
+        }
+        var process = spec.Process!;
+        var plan = NamespacePlan.From(spec);
+        var io = process.Terminal ? ProcessIo.CreateTerminal(id) : ProcessIo.CreatePipes(id, stdin);
+        var (parentEnd, childEnd) = FdPassingSocket.CreatePair();
+        var channel = new InitChannel(parentEnd);
+        ContainerCgroup? cgroup = null;
+        int pid = 0;
+        try
+        {
+            cgroup = ContainerCgroup.Create(id, spec.Linux?.Resources);
+            try
+            {
+                pid = InitSpawner.Spawn(plan.Join, plan.UnshareFlags, io.ChildStdio, childEnd, mountNamespace: null);
+            }
+            finally
+            {
+                childEnd.Dispose();
+                io.ReleaseChildStdio();
+            }
+            var exited = reaper.WatchAsync(pid);
+            cgroup.AddProcess(pid);
+            var config = new InitConfig
+            {
+                Mode = "create",
+                ContainerId = id,
+                Spec = spec,
+                Process = process,
+                NewNetworkNamespace = plan.NewNetwork,
+                NewCgroupNamespace = plan.NewCgroup,
+                CgroupPath = cgroup.Path,
+            };
+            await HandshakeAsync(channel, config, io);
+            var init = new ContainerProcess("", pid, io, exited);
+            var container = new Container(id, spec, cgroup, init, channel);
+            lock (_containers)
+                _containers[id] = container;
+            _ = ObserveExitAsync(container, init);
+            _ = ObserveOomAsync(container);
+            AgentLog.Info($"container {id}: created (init pid {pid})");
+            return container;
+        }
+        catch
+        {
+            if (pid > 0)
+                ChildProcesses.Signal(pid, 9);
+            channel.Dispose();
+            io.Dispose();
+            if (cgroup is not null)
+                await cgroup.DestroyAsync();
+            throw;
+        }
+    }
+
+    public async Task StartAsync(string id)
+    {
+        var c = Get(id);
+        await c.Lock.WaitAsync();
+        try
+        {
+            ContainerStateCheck.Require("start", id, c.Status, ContainerStatus.Created);
+            var channel = c.InitChannel!;
+            await FinishAsync(channel, c.Init);
+            c.InitChannel = null;
+            c.Status = c.Init.HasExited ? ContainerStatus.Stopped : ContainerStatus.Running;
+            AgentLog.Trace($"container {id}: started");
+        }
+        finally
+        {
+            c.Lock.Release();
+        }
+    }
+
+    public async Task<ContainerProcess> ExecAsync(string id, string execId, Process process, bool stdin)
+    {
+        var c = Get(id);
+        if (string.IsNullOrEmpty(execId) || execId.Contains('/'))
+            throw new ArgumentException($"exec_id '{execId}' is not a valid process id");
+        if (process.Args is not { Count: > 0 })
+            throw new ArgumentException("process.args: must name the program to run");
+        ContainerStateCheck.Require("exec in", id, c.Status, ContainerStatus.Running);
+        var io = process.Terminal ? ProcessIo.CreateTerminal($"{id}/{execId}") : ProcessIo.CreatePipes($"{id}/{execId}", stdin);
+        var (parentEnd, childEnd) = FdPassingSocket.CreatePair();
+        using var channel = new InitChannel(parentEnd);
+        int pid = 0;
+        try
+        {
+            var initNs = $"/proc/{c.Init.Pid}/ns/";
+            var join = new List<(string, string)>();
+            foreach (var type in NamespaceTypes.JoinOrder)
+            {
+                if (type is NamespaceTypes.Mount or NamespaceTypes.User or NamespaceTypes.Time)
+                    continue;
+                var name = NamespaceTypes.ProcName(type);
+                if (Namespaces.Identity(initNs + name) != Namespaces.Identity("/proc/self/ns/" + name))
+                    join.Add((type, initNs + name));
+            }
+            using (var mnt = FileDescriptors.Open(initNs + "mnt", FileDescriptors.ReadOnly))
+            {
+                try
+                {
+                    pid = InitSpawner.Spawn(join, 0, io.ChildStdio, childEnd, mnt);
+                }
+                finally
+                {
+                    childEnd.Dispose();
+                    io.ReleaseChildStdio();
+                }
+            }
+            var exited = reaper.WatchAsync(pid);
+            c.Cgroup.AddProcess(pid);
+            await HandshakeAsync(channel, new InitConfig { Mode = "exec", ContainerId = id, Spec = c.Spec, Process = process, CgroupPath = c.Cgroup.Path }, io);
+            await FinishAsync(channel, null);
+            var p = new ContainerProcess(execId, pid, io, exited);
+            c.AddExec(p);
+            _ = ObserveExitAsync(c, p);
+            return p;
+        }
+        catch
+        {
+            if (pid > 0)
+                ChildProcesses.Signal(pid, 9);
+            io.Dispose();
+            throw;
+        }
+    }
+
+    public void Signal(string id, string execId, int signal, bool all)
+    {
+        var c = Get(id);
+        if (all)
+        {
+            c.Cgroup.SignalAll(signal);
+            return;
+        }
+        var p = c.Process(execId);
+        if (p.HasExited)
+            throw new InvalidOperationException($"process {(execId.Length == 0 ? "init" : execId)} of container {id} has already exited");
+        ChildProcesses.Signal(p.Pid, signal);
+    }
+
+    public async Task PauseAsync(string id, bool pause)
+    {
+        var c = Get(id);
+        await c.Lock.WaitAsync();
+        try
+        {
+            if (pause)
+            {
+                ContainerStateCheck.Require("pause", id, c.Status, ContainerStatus.Running);
+                await c.Cgroup.FreezeAsync(true);
+                c.Status = ContainerStatus.Paused;
+            }
+            else
+            {
+                ContainerStateCheck.Require("resume", id, c.Status, ContainerStatus.Paused);
+                await c.Cgroup.FreezeAsync(false);
+                c.Status = c.Init.HasExited ? ContainerStatus.Stopped : ContainerStatus.Running;
+            }
+        }
+        finally
+        {
+            c.Lock.Release();
+        }
+    }
+
+    public async Task RemoveAsync(string id, bool force)
+    {
+        var c = Get(id);
+        await c.Lock.WaitAsync();
+        try
+        {
+            if (c.Status is ContainerStatus.Running or ContainerStatus.Paused && !force)
+                throw new InvalidOperationException($"cannot remove container {id} in {c.Status.ToString().ToLowerInvariant()} state (stop it, or force)");
+            if (c.Status == ContainerStatus.Paused)
+                await c.Cgroup.FreezeAsync(false);
+            if (!c.Init.HasExited)
+            {
+                c.Cgroup.SignalAll(9);
+                ChildProcesses.Signal(c.Init.Pid, 9);
+                await Task.WhenAny(c.Init.Exited, Task.Delay(TimeSpan.FromSeconds(10)));
+            }
+            c.InitChannel?.Dispose();
+            await c.Cgroup.DestroyAsync();
+            c.Init.Io.Dispose();
+            foreach (var e in c.Execs)
+                e.Io.Dispose();
+            c.Status = ContainerStatus.Stopped;
+            lock (_containers)
+                _containers.Remove(id);
+            AgentLog.Info($"container {id}: removed");
+        }
+        finally
+        {
+            c.Lock.Release();
+        }
+    }
+
+    /// <summary>Sends Config, then collects the pty master (with a terminal) and Ready, or fails with init's error.</summary>
+    private static async Task HandshakeAsync(InitChannel channel, InitConfig config, ProcessIo io)
+    {
+        channel.Send(new InitMessage { Type = InitMessage.ConfigType, Config = config });
+        await Task.Run(() =>
+        {
+            while (true)
+            {
+                var message = channel.Receive(out var attached)
+                    ?? throw new InitFailedException("init", "the init process exited before the container was built", null);
+                switch (message.Type)
+                {
+                    case InitMessage.PtyMasterType when attached is not null:
+                        io.AttachTerminal(attached);
+                        continue;
+                    case InitMessage.ReadyType:
+                        attached?.Dispose();
+                        return;
+                    case InitMessage.ErrorType:
+                        attached?.Dispose();
+                        throw new InitFailedException(message.Step ?? "init", message.Error ?? "unknown error", message.Errno);
+                    default:
+                        attached?.Dispose();
+                        throw new InitFailedException("init", $"unexpected message '{message.Type}'", null);
+                }
+            }
+        }).WaitAsync(InitTimeout);
+    }
+
+    /// <summary>Sends Start and waits for exec: end of stream is success, an Error message is failure.</summary>
+    private static async Task FinishAsync(InitChannel channel, ContainerProcess? process)
+    {
+        channel.Send(new InitMessage { Type = InitMessage.StartType });
+        var reply = await Task.Run(() => channel.Receive()).WaitAsync(InitTimeout);
+        if (reply?.Type == InitMessage.ErrorType)
+        {
+            if (process is not null)
+                await Task.WhenAny(process.Exited, Task.Delay(2000));
+            throw new InitFailedException(reply.Step ?? "start", reply.Error ?? "unknown error", reply.Errno);
+        }
+    }
+
+    private async Task ObserveExitAsync(Container c, ContainerProcess p)
+    {
+        var status = await p.Exited;
+        p.ExitedAt = DateTime.UtcNow;
+        // The kernel's OOM killer sends SIGKILL; memory.events says whether it did so in this cgroup.
+        p.OomKilled = status.Signaled && status.TermSignal == 9 && c.Cgroup.OomKillCount > 0;
+        if (p.ExecId.Length == 0)
+        {
+            c.Status = ContainerStatus.Stopped;
+            c.InitChannel?.Dispose();
+        }
+        AgentLog.Info($"container {c.Id}{(p.ExecId.Length > 0 ? "/" + p.ExecId : "")}: pid {p.Pid} {status}{(p.OomKilled ? " (OOM killed)" : "")}");
+        events.Publish(new ContainerEvent(c.Id, p.ExecId, p.ExitedAt.Value, ExitPid: p.Pid, ExitStatus: status.ShellStatus));
+    }
+
+    private async Task ObserveOomAsync(Container c)
+    {
+        await foreach (var _ in c.Cgroup.OomKillsAsync())
+        {
+            AgentLog.Warn($"container {c.Id}: OOM kill");
+            events.Publish(new ContainerEvent(c.Id, "", DateTime.UtcNow, Oom: true));
+        }
+    }
+
+    private static void SandboxId(string id)
+    {
+        if (id.Length is 0 or > 128 || id.Any(ch => !(char.IsAsciiLetterOrDigit(ch) || ch is '_' or '-' or '.')) || id.StartsWith('.'))
+            throw new ArgumentException($"container_id '{id}' is not a valid id");
+    }
+}

@@ -1,0 +1,137 @@
+// The container init: the agent binary re-executed as `sandboxrt-agent init` (never a fork of the agent's
+// runtime). The agent spawned it inside the container's new namespaces (or, for exec, the container's
+// pid/ipc/uts/net/cgroup namespaces), with the workload's stdio as fds 0-2 and the init socket as fd 3;
+// for exec, fd 4 is the container's mount namespace.
+//
+//   create: receive Config → [cgroup namespace] → [loopback up] → build the rootfs and pivot_root →
+//           [terminal: a pty from the container's own devpts, master sent to the agent] → finish the
+//           rootfs (read-only/masked paths) → hostname, sysctls, rlimits, oom_score_adj → Ready →
+//           wait for Start → ProcessFinalizer (user, capabilities, seccomp, execve)
+//   exec:   receive Config → join the mount namespace → [terminal] → rlimits → Ready → Start → finalize
+// Any failure is sent as an Error naming the step and ends the process; the agent reports it.
+using System.Text.Json;
+using SandboxRt.Interop;
+using SandboxRt.Oci.Validation;
+
+namespace SandboxRt.Agent.Init;
+
+internal static class ContainerInit
+{
+    public const int SocketFd = 3;
+    public const int MountNamespaceFd = 4;
+
+    public static int Run()
+    {
+        using var channel = new InitChannel(SafeFdHandle.FromInherited(SocketFd));
+        string step = "init";
+        try
+        {
+            ProcessControl.SetDumpable(false);
+            var message = channel.Receive() ?? throw new InitStepException("init", "the agent closed the init socket");
+            if (message.Type != InitMessage.ConfigType || message.Config is null)
+                throw new InitStepException("init", $"expected a config message, got '{message.Type}'");
+            var config = message.Config;
+            step = "prepare";
+            var seccomp = SeccompStep.Compile(config.Spec.Linux?.Seccomp);
+            if (config.Mode == "exec")
+                PrepareExec(config, channel);
+            else
+                PrepareContainer(config, channel);
+
+            channel.Send(new InitMessage { Type = InitMessage.ReadyType });
+            var start = channel.Receive();
+            if (start?.Type != InitMessage.StartType)
+                return 1; // the agent gave up on this container (removed before start)
+            step = "start";
+            ProcessFinalizer.Run(config.Process, seccomp);
+            return 1; // unreachable: Run execs or throws
+        }
+        catch (ExecFailedException e)
+        {
+            TrySend(channel, new InitMessage { Type = InitMessage.ErrorType, Step = "exec", Error = e.Message, Errno = (int)e.Errno });
+            return e.Errno == Errno.ENOENT ? 127 : 126;
+        }
+        catch (InitStepException e)
+        {
+            TrySend(channel, new InitMessage { Type = InitMessage.ErrorType, Step = e.Step, Error = e.Message });
+            return 1;
+        }
+        catch (Exception e)
+        {
+            TrySend(channel, new InitMessage { Type = InitMessage.ErrorType, Step = step, Error = $"{step}: {e.Message}" });
+            return 1;
+        }
+    }
+
+    private static void PrepareContainer(InitConfig config, InitChannel channel)
+    {
+        var spec = config.Spec;
+        if (config.NewCgroupNamespace)
+            Step("linux.namespaces (cgroup)", () => Namespaces.Unshare(NamespaceTypes.CloneFlag(NamespaceTypes.Cgroup), "cgroup"));
+        if (config.NewNetworkNamespace)
+            Step("network (loopback)", () => NetworkDevices.BringUp("lo"));
+        var rootfs = new RootfsBuilder(spec, spec.Root!.Path, config.CgroupPath, config.NewCgroupNamespace);
+        rootfs.Build();
+        if (config.Process.Terminal)
+            TerminalSetup.Run(config.Process, channel, bindConsole: true);
+        rootfs.Finish();
+        if (spec.Hostname is { Length: > 0 } hostname)
+            Step("hostname", () => ProcessControl.SetHostname(hostname));
+        if (spec.Domainname is { Length: > 0 } domainname)
+            Step("domainname", () => ProcessControl.SetDomainname(domainname));
+        foreach (var (key, value) in spec.Linux?.Sysctl ?? [])
+            Step($"linux.sysctl.{key}", () => File.WriteAllText("/proc/sys/" + key.Replace('.', '/'), value));
+        ApplyProcessLimits(config.Process);
+    }
+
+    private static void PrepareExec(InitConfig config, InitChannel channel)
+    {
+        Step("join mount namespace", () =>
+        {
+            // setns(CLONE_NEWNS) needs an fs_struct of our own; this runtime's threads share one.
+            Namespaces.Unshare(Namespaces.CloneFs, "CLONE_FS");
+            using var mnt = SafeFdHandle.FromInherited(MountNamespaceFd);
+            Namespaces.Join(mnt, NamespaceTypes.CloneFlag(NamespaceTypes.Mount), "container mount namespace");
+            ProcessControl.ChangeDirectory("/");
+        });
+        if (config.Process.Terminal)
+            TerminalSetup.Run(config.Process, channel, bindConsole: false);
+        ApplyProcessLimits(config.Process);
+    }
+
+    private static void ApplyProcessLimits(Oci.Spec.Process process)
+    {
+        for (int i = 0; i < (process.Rlimits?.Count ?? 0); i++)
+        {
+            var r = process.Rlimits![i];
+            if (!RlimitNames.TryGetNumber(r.Type, out int resource))
+                throw new InitStepException($"process.rlimits[{i}].type", $"unknown resource limit '{r.Type}'");
+            Step($"process.rlimits[{i}]", () => ProcessControl.SetResourceLimit(resource, r.Soft, r.Hard, r.Type));
+        }
+        if (process.OomScoreAdj is { } adj)
+            Step("process.oomScoreAdj", () => File.WriteAllText("/proc/self/oom_score_adj", adj.ToString()));
+    }
+
+    private static void Step(string step, Action action)
+    {
+        try
+        {
+            action();
+        }
+        catch (Exception e) when (e is SyscallException or IOException or UnauthorizedAccessException)
+        {
+            throw new InitStepException(step, e.Message, e);
+        }
+    }
+
+    private static void TrySend(InitChannel channel, InitMessage message)
+    {
+        try
+        {
+            channel.Send(message);
+        }
+        catch (SyscallException)
+        {
+        }
+    }
+}

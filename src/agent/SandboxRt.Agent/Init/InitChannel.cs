@@ -1,0 +1,34 @@
+using System.Text.Json;
+using SandboxRt.Interop;
+
+namespace SandboxRt.Agent.Init;
+
+/// <summary>The agent–init socket: typed messages, each optionally carrying one descriptor.</summary>
+internal sealed class InitChannel(SafeFdHandle socket) : IDisposable
+{
+    public const int MaxMessageBytes = 8 * 1024 * 1024;
+
+    public SafeFdHandle Socket => socket;
+
+    public void Send(InitMessage message, System.Runtime.InteropServices.SafeHandle? attached = null) =>
+        FdPassingSocket.Send(socket, JsonSerializer.SerializeToUtf8Bytes(message, InitJsonContext.Default.InitMessage), attached);
+
+    /// <summary>The next message, or null when the peer closed its end.</summary>
+    public InitMessage? Receive(out SafeFdHandle? attached)
+    {
+        var bytes = FdPassingSocket.Receive(socket, MaxMessageBytes, out attached);
+        if (bytes is null)
+            return null;
+        return JsonSerializer.Deserialize(bytes, InitJsonContext.Default.InitMessage)
+            ?? throw new InvalidDataException("init protocol: an empty message");
+    }
+
+    public InitMessage? Receive()
+    {
+        var message = Receive(out var attached);
+        attached?.Dispose();
+        return message;
+    }
+
+    public void Dispose() => socket.Dispose();
+}

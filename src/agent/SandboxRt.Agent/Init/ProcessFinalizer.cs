@@ -1,0 +1,77 @@
+// The last steps of a container's init, on the thread that will execve (capabilities, no_new_privs and
+// seccomp are per thread), in runc's order (finalizeNamespace):
+//   cwd → [seccomp, when no_new_privs is off: loading it needs CAP_SYS_ADMIN, still held here]
+//   → bounding set → keep caps → groups, gid, uid → clear keep caps → capset and ambient
+//   → umask → no_new_privs → [seccomp, when no_new_privs is on] → execve.
+// Everything up to execve runs as the .NET runtime, so a seccomp profile must allow what the runtime
+// does between loading it and exec (futex, mmap, write...); Docker's default profile does.
+using SandboxRt.Interop;
+using SandboxRt.Oci.Validation;
+
+namespace SandboxRt.Agent.Init;
+
+internal static class ProcessFinalizer
+{
+    public static void Run(Oci.Spec.Process process, Seccomp.SeccompProgram? seccomp)
+    {
+        Step("process.cwd", () => ProcessControl.ChangeDirectory(process.Cwd));
+        if (!process.NoNewPrivileges)
+            SeccompStep.Install(seccomp);
+
+        var caps = CapabilitySets.From(process.Capabilities);
+        Step("process.capabilities.bounding", () =>
+        {
+            for (int cap = 0; cap <= CapabilityNames.Last; cap++)
+                if (!CapabilitySets.Has(caps.Bounding, cap))
+                    Credentials.DropBounding(cap);
+        });
+        Step("process.user", () =>
+        {
+            Credentials.KeepCapabilities(true);
+            var groups = process.User.AdditionalGids ?? [];
+            Credentials.SetGroups(groups);
+            Credentials.SetGid(process.User.Gid);
+            Credentials.SetUid(process.User.Uid);
+            Credentials.KeepCapabilities(false);
+        });
+        Step("process.capabilities", () =>
+        {
+            Credentials.SetCapabilities(caps.Effective, caps.Permitted, caps.Inheritable);
+            Credentials.ClearAmbient();
+            for (int cap = 0; cap <= CapabilityNames.Last; cap++)
+                if (CapabilitySets.Has(caps.Ambient, cap))
+                    Credentials.RaiseAmbient(cap);
+        });
+        FileSystem.SetUmask(process.User.Umask ?? 0x12 /* 0022 */);
+        // Resolve the program before the filter goes on: from then on the runtime should only exec.
+        var environment = ProcessEnvironment.Build(process);
+        var program = process.Args![0];
+        var path = ExecutableResolver.Resolve(program, environment)
+            ?? throw new ExecFailedException($"exec: \"{program}\": executable file not found in $PATH", Errno.ENOENT);
+        if (process.NoNewPrivileges)
+        {
+            Step("process.noNewPrivileges", ProcessControl.SetNoNewPrivileges);
+            SeccompStep.Install(seccomp);
+        }
+        try
+        {
+            ProcessControl.Execute(path, process.Args, environment);
+        }
+        catch (SyscallException e)
+        {
+            throw new ExecFailedException($"exec: \"{program}\": {e.Message}", e.Errno);
+        }
+    }
+
+    private static void Step(string step, Action action)
+    {
+        try
+        {
+            action();
+        }
+        catch (Exception e) when (e is SyscallException or IOException or UnauthorizedAccessException)
+        {
+            throw new InitStepException(step, e.Message, e);
+        }
+    }
+}

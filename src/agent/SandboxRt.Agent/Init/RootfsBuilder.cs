@@ -1,0 +1,199 @@
+// Building a container's root file system inside its own mount namespace (the init process's).
+//
+// Order, as runc does it:
+//   1. make "/" a recursive slave, so nothing mounted here propagates back to the agent;
+//   2. bind-mount the rootfs onto itself so that it is a mount point (pivot_root needs one);
+//   3. each spec mount in order, its destination resolved inside the rootfs by SecureJoin (a ".." or a
+//      symlink that leaves the rootfs is an error naming mounts[i].destination);
+//   4. with a tmpfs /dev from the spec: the default device nodes, linux.devices, and the standard links;
+//   5. pivot_root(".", ".") then a lazy unmount of the old root stacked under it: afterwards nothing of
+//      the guest (agent, shared directory, other containers) is reachable from the container;
+//   6. (Finish, after the console is set up) readonlyPaths, maskedPaths, and a read-only root.
+// The agent made its own root pivotable at boot (see GuestBoot): initramfs cannot be pivoted away.
+using SandboxRt.Interop;
+using SandboxRt.Oci.Spec;
+using SandboxRt.Oci.Validation;
+
+namespace SandboxRt.Agent.Init;
+
+internal sealed class RootfsBuilder(Spec spec, string rootfs, string cgroupPath, bool newCgroupNamespace)
+{
+    private bool _devIsTmpfs;
+
+    public void Build()
+    {
+        Step("rootfs propagation", () => FileSystem.Mount(null, "/", null, MountFlags.Slave | MountFlags.Recursive));
+        Step("root.path", () => FileSystem.Mount(rootfs, rootfs, null, MountFlags.Bind | MountFlags.Recursive));
+        for (int i = 0; i < (spec.Mounts?.Count ?? 0); i++)
+            MountOne(i, spec.Mounts![i]);
+        if (_devIsTmpfs)
+            CreateDevices();
+        PivotRoot();
+    }
+
+    /// <summary>The steps after the console exists: read-only and masked paths, a read-only root.</summary>
+    public void Finish()
+    {
+        var linux = spec.Linux;
+        for (int i = 0; i < (linux?.ReadonlyPaths?.Count ?? 0); i++)
+        {
+            var path = linux!.ReadonlyPaths![i];
+            if (!Path.Exists(path))
+                continue;
+            Step($"linux.readonlyPaths[{i}]", () =>
+            {
+                FileSystem.Mount(path, path, null, MountFlags.Bind | MountFlags.Recursive);
+                FileSystem.Mount(null, path, null, MountFlags.Remount | MountFlags.Bind | MountFlags.ReadOnly | MountFlags.NoSuid | MountFlags.NoDev | MountFlags.NoExec);
+            });
+        }
+        for (int i = 0; i < (linux?.MaskedPaths?.Count ?? 0); i++)
+        {
+            var path = linux!.MaskedPaths![i];
+            if (Directory.Exists(path))
+                Step($"linux.maskedPaths[{i}]", () => FileSystem.Mount("tmpfs", path, "tmpfs", MountFlags.ReadOnly, null));
+            else if (File.Exists(path))
+                Step($"linux.maskedPaths[{i}]", () => FileSystem.Mount("/dev/null", path, null, MountFlags.Bind));
+        }
+        if (spec.Root?.Readonly == true)
+            Step("root.readonly", () => FileSystem.Mount(null, "/", null, MountFlags.Remount | MountFlags.Bind | MountFlags.ReadOnly));
+        if (linux?.RootfsPropagation is { Length: > 0 } propagation)
+            Step("linux.rootfsPropagation", () => FileSystem.Mount(null, "/", null, MountOptions.Parse([propagation]).Propagation[0]));
+    }
+
+    private void MountOne(int index, Mount m)
+    {
+        var field = $"mounts[{index}]";
+        string destination;
+        try
+        {
+            destination = SecureJoin.Resolve(rootfs, m.Destination);
+        }
+        catch (PathEscapeException e)
+        {
+            throw new InitStepException($"{field}.destination", e.Message);
+        }
+        var options = MountOptions.Parse(m.Options);
+        var type = m.Type ?? (m.IsBind ? "bind" : "none");
+        Step(field, () =>
+        {
+            if (m.IsBind)
+            {
+                var source = m.Source!;
+                if (!Path.Exists(source))
+                    throw new InitStepException($"{field}.source", $"{source} does not exist");
+                CreateTarget(destination, isFile: File.Exists(source) && !Directory.Exists(source));
+                FileSystem.Mount(source, destination, null, MountFlags.Bind | (options.Flags & MountFlags.Recursive));
+                if (options.RemountFlags != 0)
+                    FileSystem.Mount(null, destination, null, MountFlags.Remount | MountFlags.Bind | options.RemountFlags);
+            }
+            else if (type is "cgroup" or "cgroup2")
+            {
+                CreateTarget(destination, isFile: false);
+                if (newCgroupNamespace)
+                    FileSystem.Mount("cgroup2", destination, "cgroup2", options.Flags & ~MountFlags.Recursive, null);
+                else
+                {
+                    // Without a cgroup namespace, show the container its own cgroup only (as runc does on v2).
+                    FileSystem.Mount(cgroupPath, destination, null, MountFlags.Bind);
+                    FileSystem.Mount(null, destination, null, MountFlags.Remount | MountFlags.Bind | options.RemountFlags);
+                }
+            }
+            else
+            {
+                CreateTarget(destination, isFile: false);
+                FileSystem.Mount(m.Source ?? type, destination, type, options.Flags & ~MountFlags.Recursive, options.Data.Length > 0 ? options.Data : null);
+                if (m.Destination == "/dev" && type == "tmpfs")
+                    _devIsTmpfs = true;
+            }
+            foreach (var propagation in options.Propagation)
+                FileSystem.Mount(null, destination, null, propagation);
+        });
+    }
+
+    private static void CreateTarget(string path, bool isFile)
+    {
+        if (isFile)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            if (!File.Exists(path))
+                File.WriteAllBytes(path, []);
+        }
+        else
+        {
+            Directory.CreateDirectory(path);
+        }
+    }
+
+    private void CreateDevices()
+    {
+        var dev = Path.Combine(rootfs, "dev");
+        foreach (var (path, major, minor) in DefaultDevices.Nodes)
+            Step($"default device {path}", () => MakeNode(Path.Combine(rootfs, path.TrimStart('/')), true, major, minor, 0x1B6, 0, 0));
+        for (int i = 0; i < (spec.Linux?.Devices?.Count ?? 0); i++)
+        {
+            var d = spec.Linux!.Devices![i];
+            if (d.Type is not ("c" or "u" or "b"))
+                continue; // fifos ("p") are not device nodes
+            Step($"linux.devices[{i}]", () =>
+            {
+                var target = SecureJoin.Resolve(rootfs, d.Path);
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                MakeNode(target, d.Type != "b", (uint)d.Major, (uint)d.Minor, d.FileMode ?? 0x1B6, d.Uid ?? 0, d.Gid ?? 0);
+            });
+        }
+        foreach (var (link, target) in DefaultDevices.Links)
+        {
+            var at = Path.Combine(dev, link["/dev/".Length..]);
+            if (!Path.Exists(at) && new FileInfo(at).LinkTarget is null)
+                Step($"device link {link}", () => FileSystem.Symlink(target, at));
+        }
+        Directory.CreateDirectory(Path.Combine(dev, "pts"));
+        Directory.CreateDirectory(Path.Combine(dev, "shm"));
+    }
+
+    private static void MakeNode(string path, bool character, uint major, uint minor, uint mode, uint uid, uint gid)
+    {
+        if (Path.Exists(path))
+            File.Delete(path);
+        var old = FileSystem.SetUmask(0);
+        try
+        {
+            FileSystem.MakeDevice(path, character, major, minor, mode);
+        }
+        finally
+        {
+            FileSystem.SetUmask(old);
+        }
+        if (uid != 0 || gid != 0)
+            FileSystem.Chown(path, uid, gid);
+    }
+
+    private void PivotRoot()
+    {
+        Step("pivot_root", () =>
+        {
+            ProcessControl.ChangeDirectory(rootfs);
+            FileSystem.PivotRoot(".", ".");
+            // The old root is now stacked under the new one at "/": detach it.
+            FileSystem.Mount(null, ".", null, MountFlags.Slave | MountFlags.Recursive);
+            FileSystem.Unmount(".", detach: true);
+            ProcessControl.ChangeDirectory("/");
+        });
+    }
+
+    private static void Step(string step, Action action)
+    {
+        try
+        {
+            action();
+        }
+        catch (InitStepException)
+        {
+            throw;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            throw new InitStepException(step, e.Message, e);
+        }
+    }
+}

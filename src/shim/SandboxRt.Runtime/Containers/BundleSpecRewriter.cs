@@ -1,0 +1,48 @@
+using System.Text.Json;
+using SandboxRt.Oci.Spec;
+using SandboxRt.Oci.Validation;
+using SandboxRt.Runtime.Storage;
+
+namespace SandboxRt.Runtime.Containers;
+
+/// <summary>
+/// Turns a bundle's spec into the spec the agent gets: the root file system and every bind-mount source
+/// are bind-mounted into the sandbox's shared directory and replaced by their paths relative to it.
+/// The bundle's spec object is not modified.
+/// </summary>
+public static class BundleSpecRewriter
+{
+    public static Spec ForGuest(Spec spec, string bundle, string containerId, SharedDirectory shared)
+    {
+        var copy = JsonSerializer.Deserialize(JsonSerializer.Serialize(spec, OciJsonContext.Default.Spec), OciJsonContext.Default.Spec)!;
+        var rootfs = SpecLoader.RootfsPath(spec, bundle);
+        copy.Root!.Path = shared.AddRootfs(containerId, rootfs, spec.Root!.Readonly);
+        for (int i = 0; i < (copy.Mounts?.Count ?? 0); i++)
+        {
+            var m = copy.Mounts![i];
+            if (!m.IsBind)
+                continue;
+            var source = Path.IsPathRooted(m.Source!) ? m.Source! : Path.GetFullPath(Path.Combine(bundle, m.Source!));
+            var options = m.Options ?? [];
+            bool readOnly = options.Contains("ro");
+            bool recursive = options.Contains("rbind");
+            m.Source = shared.AddMountSource(containerId, i, source, readOnly, recursive);
+        }
+        return copy;
+    }
+
+    /// <summary>Problems only the host can see: namespace paths name host namespaces, which a VM cannot join.</summary>
+    public static void CheckHostOnlyFields(Spec spec)
+    {
+        var problems = new List<string>();
+        for (int i = 0; i < (spec.Linux?.Namespaces?.Count ?? 0); i++)
+        {
+            var ns = spec.Linux!.Namespaces![i];
+            if (!string.IsNullOrEmpty(ns.Path))
+                problems.Add($"linux.namespaces[{i}].path: '{ns.Path}' is a host {ns.Type} namespace; a container in its own VM cannot join it " +
+                             "(pod networking through a namespace path is not supported yet)");
+        }
+        if (problems.Count > 0)
+            throw new SpecValidationException(problems);
+    }
+}

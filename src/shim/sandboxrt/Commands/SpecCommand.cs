@@ -1,0 +1,31 @@
+using System.Text.Json;
+using SandboxRt.Cli.Cli;
+using SandboxRt.Oci.Spec;
+using SandboxRt.Runtime.Containers;
+
+namespace SandboxRt.Cli.Commands;
+
+/// <summary>`sandboxrt spec [--bundle DIR]`: write a starter config.json, like runc spec.</summary>
+internal sealed class SpecCommand : ICommand
+{
+    public string Name => "spec";
+    public string Usage => "create a new specification file (config.json) in the bundle";
+    public IReadOnlyList<FlagSpec> Flags =>
+    [
+        new("bundle", true, "path to the root of the bundle directory", "b"),
+        new("rootless", false, "not supported (rootless containers)"),
+    ];
+
+    public Task<int> RunAsync(CommandContext context, ParsedArgs args)
+    {
+        if (args.Bool("rootless"))
+            throw new UsageException("--rootless is not supported");
+        var bundle = args.Value("bundle") ?? Directory.GetCurrentDirectory();
+        var path = Path.Combine(bundle, "config.json");
+        if (File.Exists(path))
+            throw new InvalidOperationException($"File {path} exists. Remove it first");
+        var json = JsonSerializer.Serialize(DefaultSpec.Create(), new JsonSerializerOptions(OciJsonContext.Default.Options) { WriteIndented = true });
+        File.WriteAllText(path, json + "\n");
+        return Task.FromResult(0);
+    }
+}

@@ -1,0 +1,107 @@
+using SandboxRt.IntegrationTests.Support;
+using SandboxRt.Oci.Spec;
+
+namespace SandboxRt.IntegrationTests.Containers;
+
+/// <summary>
+/// The container as its own process sees it: the validator (tests/validator/validator.c) runs inside
+/// and reports facts, which are checked against the spec. Isolation is asserted from the far side.
+/// </summary>
+[Trait("Tier", "vm")]
+public sealed class IsolationTests
+{
+    private static async Task<Dictionary<string, string>> ValidateAsync(TestBundle bundle)
+    {
+        using var state = new ScratchDirectory("srt-state");
+        var id = "iso-" + Guid.NewGuid().ToString("N")[..8];
+        var run = await CliRun.RunAsync(["run", "--bundle", bundle.Directory, id], root: state.Path);
+        TestContext.Current.TestOutputHelper?.WriteLine($"exit {run.ExitCode}\n{run.Stdout}\n{run.Stderr}");
+        Assert.Equal(0, run.ExitCode);
+        LeakCheck.AssertNothingLeft(state.Path, id);
+        var facts = run.Facts();
+        Assert.Equal("1", facts["done"]);
+        return facts;
+    }
+
+    [Fact]
+    public async Task The_default_spec_gives_runcs_isolation()
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        using var bundle = new TestBundle(s => s.Process!.Args = ["validator"]);
+        var f = await ValidateAsync(bundle);
+        Assert.Equal("1", f["pid"]);                                    // pid namespace: the workload is init
+        Assert.Equal("sandboxrt", f["hostname"]);                       // uts namespace and spec.hostname
+        Assert.StartsWith("6.1.", f["kernel"]);                         // the guest's kernel
+        Assert.Equal("0", f["uid"]);
+        Assert.Equal("0000000020000420", f["CapEff"]);                  // AUDIT_WRITE, KILL, NET_BIND_SERVICE
+        Assert.Equal("0000000020000420", f["CapBnd"]);
+        Assert.Equal("0000000000000000", f["CapAmb"]);
+        Assert.Equal("1", f["NoNewPrivs"]);
+        Assert.Equal("0", f["Seccomp"]);                                // no profile in the default spec
+        Assert.Equal("1024:1024", f["rlimit_nofile"]);
+        Assert.Equal("0022", f["umask"]);
+        Assert.Equal("/", f["cwd"]);
+        Assert.Equal("0::/", f["cgroup"]);                              // cgroup namespace rooted at the container
+        Assert.DoesNotContain("eth", f["net_dev"]);                     // network namespace: loopback only
+        Assert.Contains("lo:", f["net_dev"]);
+        Assert.Equal("EROFS", f["write_root"]);                         // root.readonly
+        Assert.Equal("ok", f["write_tmp"]);
+        Assert.Equal("EROFS", f["write_sysrq_trigger"]);                // readonlyPaths
+        Assert.Equal("char 1:3", f["kcore"]);                           // maskedPaths: /dev/null over the file
+        Assert.Equal("EPERM", f["open_kmsg_node"]);                     // device cgroup (eBPF) denies 1:11
+        Assert.Equal("ok", f["open_dev_null"]);
+        Assert.Equal("EPERM", f["sc_mount_tmpfs"]);                     // no CAP_SYS_ADMIN
+        var mounts = f["mountinfo"].Split(';');
+        Assert.Contains(mounts, m => m.Contains(" / / ro,"));
+        Assert.Contains(mounts, m => m.Contains(" /proc ") && m.Contains(" - proc "));
+        Assert.Contains(mounts, m => m.Contains(" /dev/pts ") && m.Contains(" - devpts "));
+        Assert.DoesNotContain(mounts, m => m.Contains("/run/sandboxrt"));  // nothing of the guest is visible
+    }
+
+    [Fact]
+    public async Task User_groups_umask_cwd_rlimits_oom_score_and_sysctl_are_applied()
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        using var bundle = new TestBundle(s =>
+        {
+            s.Process!.Args = ["validator", "an argument"];
+            s.Process.User = new User { Uid = 1000, Gid = 1000, AdditionalGids = [5, 6], Umask = 0x3F /* 0077 */ };
+            s.Process.Cwd = "/tmp";
+            s.Process.Env = ["PATH=/usr/bin:/bin", "GREETING=hi there"];
+            s.Process.Rlimits = [new Rlimit { Type = "RLIMIT_NOFILE", Soft = 512, Hard = 768 }, new Rlimit { Type = "RLIMIT_NPROC", Soft = 100, Hard = 200 }];
+            s.Process.OomScoreAdj = 123;
+            s.Process.Capabilities!.Ambient = ["CAP_KILL"];
+            s.Process.Capabilities.Inheritable = ["CAP_KILL"];
+            s.Hostname = "validator-host";
+            s.Domainname = "example.test";
+            s.Root!.Readonly = false;
+            s.Linux!.Sysctl = new Dictionary<string, string> { ["net.ipv4.ip_unprivileged_port_start"] = "80" };
+            s.Linux.Resources!.Memory = new LinuxMemory { Limit = 100L * 1024 * 1024 };
+            s.Linux.Resources.Pids = new LinuxPids { Limit = 77 };
+            s.Linux.Resources.Cpu = new LinuxCpu { Quota = 50000, Period = 100000, Shares = 512 };
+        });
+        var f = await ValidateAsync(bundle);
+        Assert.Equal("1000", f["uid"]);
+        Assert.Equal("1000", f["euid"]);
+        Assert.Equal("1000", f["gid"]);
+        Assert.Equal("5,6", f["groups"]);
+        Assert.Equal("0077", f["umask"]);
+        Assert.Equal("/tmp", f["cwd"]);
+        Assert.Equal("512:768", f["rlimit_nofile"]);
+        Assert.Equal("100:200", f["rlimit_nproc"]);
+        Assert.Equal("123", f["oom_score_adj"]);
+        Assert.Equal("0000000000000020", f["CapAmb"]);                  // CAP_KILL (5) survives the uid change
+        Assert.Equal("0000000000000020", f["CapEff"]);
+        Assert.Equal("validator-host", f["hostname"]);
+        Assert.Equal("example.test", f["domainname"]);
+        Assert.Equal("80", f["sysctl_unprivileged_port_start"]);
+        Assert.Equal("104857600", f["memory_max"]);
+        Assert.Equal("77", f["pids_max"]);
+        Assert.Equal("50000 100000", f["cpu_max"]);
+        Assert.Equal("20", f["cpu_weight"]);                            // runc: 1 + (512-2)*9999/262142
+        Assert.Contains("GREETING=hi there", f["env"].Split('\n'));
+        Assert.Contains("HOME=/home/tester", f["env"].Split('\n'));   // from the container's /etc/passwd
+        Assert.Equal("an argument", f["arg"]);
+        Assert.Equal("ok", f["write_root"]);
+    }
+}

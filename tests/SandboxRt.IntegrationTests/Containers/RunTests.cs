@@ -1,0 +1,102 @@
+using System.Security.Cryptography;
+using SandboxRt.IntegrationTests.Support;
+using SandboxRt.Oci.Spec;
+
+namespace SandboxRt.IntegrationTests.Containers;
+
+/// <summary>`sandboxrt run` end to end: a busybox container inside a real VM, through the real CLI.</summary>
+[Trait("Tier", "vm")]
+public sealed class RunTests
+{
+    private static string NewId() => "run-" + Guid.NewGuid().ToString("N")[..8];
+
+    private static async Task<CliRun> RunAsync(TestBundle bundle, ScratchDirectory state, string id, Stream? stdin = null)
+    {
+        var run = await CliRun.RunAsync(["run", "--bundle", bundle.Directory, id], stdin, root: state.Path);
+        TestContext.Current.TestOutputHelper?.WriteLine($"exit {run.ExitCode} after {run.Elapsed.TotalSeconds:F1} s\nstdout: {(run.Stdout.Length > 4000 ? run.Stdout[..4000] + "..." : run.Stdout)}\nstderr: {run.Stderr}");
+        LeakCheck.AssertNothingLeft(state.Path, id);
+        return run;
+    }
+
+    [Fact]
+    public async Task Output_comes_from_inside_the_vm_and_the_exit_code_is_the_containers()
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        using var state = new ScratchDirectory("srt-state");
+        using var bundle = new TestBundle(s => s.Process!.Args = ["sh", "-c", "echo hello from a VM; uname -r; echo to-stderr >&2; exit 7"]);
+        var run = await RunAsync(bundle, state, NewId());
+        Assert.Equal(7, run.ExitCode);
+        var lines = run.Stdout.Split('\n');
+        Assert.Equal("hello from a VM", lines[0]);
+        Assert.StartsWith("6.1.", lines[1]);
+        Assert.NotEqual(TestEnvironment.HostKernelRelease, lines[1]);
+        Assert.Contains("to-stderr", run.Stderr);
+    }
+
+    [Fact]
+    public async Task A_sigkilled_container_exits_137()
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        using var state = new ScratchDirectory("srt-state");
+        using var bundle = new TestBundle(s => s.Process!.Args = ["sh", "-c", "kill -9 $$"]);
+        Assert.Equal(137, (await RunAsync(bundle, state, NewId())).ExitCode);
+    }
+
+    [Fact]
+    public async Task A_missing_program_is_127_with_runcs_message()
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        using var state = new ScratchDirectory("srt-state");
+        using var bundle = new TestBundle(s => s.Process!.Args = ["no-such-program"]);
+        var run = await RunAsync(bundle, state, NewId());
+        Assert.Equal(127, run.ExitCode);
+        Assert.Contains("exec: \"no-such-program\": executable file not found in $PATH", run.Stderr);
+    }
+
+    [Fact]
+    public async Task Stdin_piped_into_cat_comes_back_byte_exact()
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        using var state = new ScratchDirectory("srt-state");
+        using var bundle = new TestBundle(s => s.Process!.Args = ["cat"]);
+        var data = new byte[50 * 1024 * 1024];
+        new Random(1234).NextBytes(data);
+        var run = await RunAsync(bundle, state, NewId(), new MemoryStream(data));
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal(data.Length, run.StdoutBytes.Length);
+        Assert.Equal(Convert.ToHexString(SHA256.HashData(data)), Convert.ToHexString(SHA256.HashData(run.StdoutBytes)));
+    }
+
+    [Fact]
+    public async Task A_64_MiB_container_that_allocates_200_MiB_is_oom_killed_and_the_host_says_so()
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        using var state = new ScratchDirectory("srt-state");
+        using var bundle = new TestBundle(s =>
+        {
+            s.Process!.Args = ["memhog", "200"];
+            s.Linux!.Resources!.Memory = new LinuxMemory { Limit = 64L * 1024 * 1024, Swap = 64L * 1024 * 1024 };
+        });
+        var run = await RunAsync(bundle, state, NewId());
+        Assert.Equal(137, run.ExitCode);
+        Assert.Contains("out-of-memory", run.Stderr);
+        Assert.DoesNotContain("allocated all", run.Stdout);
+    }
+
+    [Fact]
+    public async Task A_pids_limit_of_20_stops_the_21st_process()
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        using var state = new ScratchDirectory("srt-state");
+        using var bundle = new TestBundle(s =>
+        {
+            s.Process!.Args = ["forker", "40"];
+            s.Linux!.Resources!.Pids = new LinuxPids { Limit = 20 };
+        });
+        var run = await RunAsync(bundle, state, NewId());
+        Assert.Equal(0, run.ExitCode);
+        // forker itself is the first of the 20: 19 children start, the 20th fork (21st process) fails.
+        Assert.Contains("started=19", run.Stdout);
+        Assert.Contains("fork 20 failed: Resource temporarily unavailable", run.Stdout);
+    }
+}

@@ -1,0 +1,14 @@
+namespace SandboxRt.IntegrationTests.Support;
+
+/// <summary>After a run: no hypervisor or virtiofsd left for the id, no mounts under the state root, no state directory.</summary>
+internal static class LeakCheck
+{
+    public static void AssertNothingLeft(string stateRoot, string id)
+    {
+        Assert.Empty(ProcessTable.Find($"sandboxrt-{id},"));
+        Assert.Empty(ProcessTable.Find(Path.Combine(stateRoot, id)));
+        var mounts = File.ReadAllLines("/proc/self/mountinfo").Where(l => l.Contains(stateRoot, StringComparison.Ordinal)).ToList();
+        Assert.True(mounts.Count == 0, "mounts left behind:\n" + string.Join('\n', mounts));
+        Assert.False(Directory.Exists(Path.Combine(stateRoot, id)), $"state directory {Path.Combine(stateRoot, id)} was left behind");
+    }
+}

@@ -1,0 +1,58 @@
+using System.Text.Json;
+using SandboxRt.Oci.Spec;
+using SandboxRt.Runtime.Containers;
+
+namespace SandboxRt.IntegrationTests.Support;
+
+/// <summary>
+/// An OCI bundle for a test: a busybox-static root file system (with the validator, memhog and forker
+/// programs in /usr/bin) and a config.json from `sandboxrt spec`'s default, customised by the test.
+/// </summary>
+internal sealed class TestBundle : IDisposable
+{
+    private readonly ScratchDirectory _dir = new("srt-bundle");
+
+    public TestBundle(Action<Spec>? customize = null, Spec? spec = null)
+    {
+        TestEnvironment.RequireFile(TestInitramfs.Busybox, "busybox-static (apt-get install busybox-static)");
+        Directory = _dir.Path;
+        Rootfs = _dir.Combine("rootfs");
+        BuildRootfs(Rootfs);
+        Spec = spec ?? DefaultSpec.Create();
+        Spec.Process!.Terminal = false;
+        Spec.Root!.Path = "rootfs";
+        customize?.Invoke(Spec);
+        Save();
+    }
+
+    public string Directory { get; }
+    public string Rootfs { get; }
+    public Spec Spec { get; }
+
+    public void Save() =>
+        File.WriteAllText(Path.Combine(Directory, "config.json"), JsonSerializer.Serialize(Spec, OciJsonContext.Default.Spec));
+
+    /// <summary>A file next to the rootfs (for bind-mount sources).</summary>
+    public string WriteFile(string name, string content)
+    {
+        var path = _dir.Combine(name);
+        System.IO.File.WriteAllText(path, content);
+        return path;
+    }
+
+    private static void BuildRootfs(string rootfs)
+    {
+        foreach (var d in new[] { "bin", "sbin", "usr/bin", "etc", "proc", "sys", "dev", "tmp", "root", "run" })
+            System.IO.Directory.CreateDirectory(Path.Combine(rootfs, d));
+        System.IO.File.SetUnixFileMode(Path.Combine(rootfs, "tmp"), (UnixFileMode)0b1_111_111_111);
+        System.IO.File.Copy(TestInitramfs.Busybox, Path.Combine(rootfs, "bin", "busybox"));
+        foreach (var applet in new[] { "sh", "echo", "cat", "ls", "id", "uname", "sleep", "kill", "head", "tail", "seq", "stty", "sha256sum", "wc", "hostname", "ps", "true", "false", "env", "mount", "grep", "tr", "dd", "touch", "stat" })
+            System.IO.File.CreateSymbolicLink(Path.Combine(rootfs, "bin", applet), "busybox");
+        foreach (var program in new[] { TestBinaries.Validator, TestBinaries.Memhog, TestBinaries.Forker })
+            System.IO.File.Copy(program, Path.Combine(rootfs, "usr", "bin", Path.GetFileName(program)));
+        System.IO.File.WriteAllText(Path.Combine(rootfs, "etc", "passwd"), "root:x:0:0:root:/root:/bin/sh\ntester:x:1000:1000:tester:/home/tester:/bin/sh\n");
+        System.IO.File.WriteAllText(Path.Combine(rootfs, "etc", "group"), "root:x:0:\ntester:x:1000:\n");
+    }
+
+    public void Dispose() => _dir.Dispose();
+}
