@@ -129,19 +129,28 @@ int main(int argc, char **argv) {
     fact("sc_clone3", "%s", err(syscall(435, NULL, 0) < 0 ? -1 : 0));
     fact("sc_personality_query", "%s", err(syscall(SYS_personality, 0xffffffffUL) < 0 ? -1 : 0));
     /* a scratch directory, unmounted again if the mount succeeded (never mount over anything real) */
-    mkdir("/tmp/.validator-mnt", 0700);
-    int mrc = mount("none", "/tmp/.validator-mnt", "tmpfs", 0, NULL);
+    /* /dev is a writable tmpfs in every spec that mounts one; the rootfs may be read-only */
+    mkdir("/dev/.validator-mnt", 0700);
+    int mrc = mount("none", "/dev/.validator-mnt", "tmpfs", 0, NULL);
     fact("sc_mount_tmpfs", "%s", err(mrc));
-    if (mrc == 0) umount2("/tmp/.validator-mnt", MNT_DETACH);
-    rmdir("/tmp/.validator-mnt");
+    if (mrc == 0) umount2("/dev/.validator-mnt", MNT_DETACH);
+    rmdir("/dev/.validator-mnt");
     /* device cgroup: a device node the container may create but not open */
-    unlink("/tmp/probe-kmsg");
-    if (mknod("/tmp/probe-kmsg", S_IFCHR | 0600, makedev(1, 11)) == 0) {
-        int fd = open("/tmp/probe-kmsg", O_RDONLY);
+    unlink("/dev/probe-kmsg");
+    if (mknod("/dev/probe-kmsg", S_IFCHR | 0600, makedev(1, 11)) == 0) {
+        int fd = open("/dev/probe-kmsg", O_RDONLY);
         fact("open_kmsg_node", "%s", fd < 0 ? strerrorname_np(errno) : "ok");
         if (fd >= 0) close(fd);
-        unlink("/tmp/probe-kmsg");
+        unlink("/dev/probe-kmsg");
     } else fact("open_kmsg_node", "mknod:%s", strerrorname_np(errno));
+    /* the same for a device the rules allow (1:3, like /dev/null) */
+    unlink("/dev/probe-null");
+    if (mknod("/dev/probe-null", S_IFCHR | 0600, makedev(1, 3)) == 0) {
+        int nfd = open("/dev/probe-null", O_WRONLY);
+        fact("open_null_node", "%s", nfd < 0 ? strerrorname_np(errno) : "ok");
+        if (nfd >= 0) close(nfd);
+        unlink("/dev/probe-null");
+    } else fact("open_null_node", "mknod:%s", strerrorname_np(errno));
     int fd = open("/dev/null", O_WRONLY);
     fact("open_dev_null", "%s", fd < 0 ? strerrorname_np(errno) : "ok");
     if (fd >= 0) close(fd);

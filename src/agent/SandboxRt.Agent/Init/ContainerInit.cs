@@ -4,8 +4,8 @@
 // for exec, fd 4 is the container's mount namespace.
 //
 //   create: receive Config → [cgroup namespace] → [loopback up] → build the rootfs and pivot_root →
-//           [terminal: a pty from the container's own devpts, master sent to the agent] → finish the
-//           rootfs (read-only/masked paths) → hostname, sysctls, rlimits, oom_score_adj → Ready →
+//           [terminal: a pty from the container's own devpts, master sent to the agent] →
+//           hostname, sysctls → finish the rootfs (read-only/masked paths) → rlimits, oom_score_adj → Ready →
 //           wait for Start → ProcessFinalizer (user, capabilities, seccomp, execve)
 //   exec:   receive Config → join the mount namespace → [terminal] → rlimits → Ready → Start → finalize
 // Any failure is sent as an Error naming the step and ends the process; the agent reports it.
@@ -22,7 +22,11 @@ internal static class ContainerInit
 
     public static int Run()
     {
-        using var channel = new InitChannel(SafeFdHandle.FromInherited(SocketFd));
+        var socket = SafeFdHandle.FromInherited(SocketFd);
+        // posix_spawn's dup2 cleared close-on-exec; set it again so that a successful execve closes the
+        // socket (the agent reads that as "started") and the workload never inherits it.
+        Descriptors.SetInheritable(socket, false);
+        using var channel = new InitChannel(socket);
         string step = "init";
         try
         {
@@ -74,13 +78,14 @@ internal static class ContainerInit
         rootfs.Build();
         if (config.Process.Terminal)
             TerminalSetup.Run(config.Process, channel, bindConsole: true);
-        rootfs.Finish();
         if (spec.Hostname is { Length: > 0 } hostname)
             Step("hostname", () => ProcessControl.SetHostname(hostname));
         if (spec.Domainname is { Length: > 0 } domainname)
             Step("domainname", () => ProcessControl.SetDomainname(domainname));
+        // Before Finish: readonlyPaths makes /proc/sys read-only.
         foreach (var (key, value) in spec.Linux?.Sysctl ?? [])
             Step($"linux.sysctl.{key}", () => File.WriteAllText("/proc/sys/" + key.Replace('.', '/'), value));
+        rootfs.Finish();
         ApplyProcessLimits(config.Process);
     }
 

@@ -1,3 +1,4 @@
+using SandboxRt.Agent.Containers;
 using SandboxRt.Grpc;
 using SandboxRt.Interop;
 
@@ -11,6 +12,7 @@ internal static class StatusMapping
 {
     public static (StatusCode Status, string Detail) Map(Exception e) => e switch
     {
+        InitFailedException init => (FromInit(init), init.Message),
         SyscallException s => (FromErrno(s.Errno), s.Message),
         FileNotFoundException or DirectoryNotFoundException => (StatusCode.NotFound, e.Message),
         KeyNotFoundException => (StatusCode.NotFound, e.Message),
@@ -20,6 +22,16 @@ internal static class StatusMapping
         TimeoutException => (StatusCode.DeadlineExceeded, e.Message),
         UnauthorizedAccessException => (StatusCode.PermissionDenied, e.Message),
         _ => (StatusCode.Internal, e.GetType().Name + ": " + e.Message),
+    };
+
+    /// <summary>A failed container init: exec's errno decides NotFound/PermissionDenied; a failure in a spec field is the caller's input.</summary>
+    private static StatusCode FromInit(InitFailedException e) => e.Errno switch
+    {
+        (int)Errno.ENOENT => StatusCode.NotFound,
+        (int)Errno.EACCES or (int)Errno.EPERM => StatusCode.PermissionDenied,
+        _ => e.Step.Split('.', '[', ' ')[0] is "mounts" or "process" or "linux" or "root" or "hostname" or "domainname"
+            ? StatusCode.InvalidArgument
+            : StatusCode.FailedPrecondition,
     };
 
     private static StatusCode FromErrno(Errno errno) => errno switch

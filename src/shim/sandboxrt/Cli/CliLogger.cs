@@ -33,8 +33,8 @@ internal sealed class CliLogger(TextWriter sink, bool json, bool debug) : ILogge
         };
         var time = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ");
         string line = json
-            ? $"{{\"level\":\"{name}\",\"msg\":{JsonSerializer.Serialize(message, CliJsonContext.Default.String)},\"time\":\"{time}\"}}"
-            : $"time=\"{time}\" level={name} msg={JsonSerializer.Serialize(message, CliJsonContext.Default.String)}";
+            ? $"{{\"level\":\"{name}\",\"msg\":{JsonSerializer.Serialize(message, CliJson.Compact)},\"time\":\"{time}\"}}"
+            : $"time=\"{time}\" level={name} msg={JsonSerializer.Serialize(message, CliJson.Compact)}";
         lock (s_lock)
         {
             sink.WriteLine(line);
