@@ -17,7 +17,7 @@ GUEST_DIR ?= /usr/share/sandboxrt
 APT_PACKAGES := qemu-system-x86 qemu-utils busybox-static cpio xz-utils zstd kmod gcc libc6-dev \
                 iproute2 procps util-linux jq runc
 
-.PHONY: help deps build agent cli guest-image bundle demo test test-unit test-host test-vm bench clean
+.PHONY: help deps build agent cli guest-image bundle bench-bundle demo test test-unit test-host test-vm bench clean
 
 help:
 	@echo "make demo        install what is needed, build, boot a sandbox VM and print what its agent reports"
@@ -79,7 +79,11 @@ test-vm: build guest-image
 
 # --- benchmarks (not part of make test) -----------------------------------------------------------
 
-bench: deps build guest-image
+bench-bundle: cli
+	rm -rf $(OUT)/bundles/bench-true
+	scripts/make-busybox-bundle.sh $(OUT)/bundles/bench-true -- /bin/true >/dev/null
+
+bench: deps build guest-image bench-bundle
 	$(DOTNET) run --project bench/SandboxRt.Bench -c Release -- --runs $${BENCH_RUNS:-$$( [ -n "$$BENCH_QUICK" ] && echo 3 || echo 7 )} --out bench/results
 
 clean:

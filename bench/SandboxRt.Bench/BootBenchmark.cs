@@ -41,7 +41,7 @@ internal sealed class BootBenchmark(HypervisorConfig config, string floorInitrd,
 
     private static string Last(Sample s) => s.Values.Count == 0 ? "failed" : s.Values[^1].ToString("F0");
 
-    private async Task RunFloorAsync(int run)
+    public async Task RunFloorAsync(int run)
     {
         var id = $"bench-floor-{Environment.ProcessId}-{run}";
         var dir = Path.Combine(stateRoot, id);

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using SandboxRt.Bench;
 using SandboxRt.Runtime.Configuration;
 
@@ -16,32 +15,50 @@ for (int i = 0; i < args.Length; i++)
     }
 }
 
-var repoConfig = Path.Combine(FindRepoRoot(), "hypervisor-configs", "qemu.json");
-var config = HypervisorConfigLoader.Load(repoConfig, new Dictionary<string, string>
-{
-    ["kernel"] = Path.Combine(guestDir, "vmlinux"),
-    ["initrd"] = Path.Combine(guestDir, "initramfs.img"),
-});
+var repo = FindRepoRoot();
+var repoConfig = Path.Combine(repo, "hypervisor-configs", "qemu.json");
+var kernel = Path.Combine(guestDir, "vmlinux");
+var initrd = Path.Combine(guestDir, "initramfs.img");
+var config = HypervisorConfigLoader.Load(repoConfig, new Dictionary<string, string> { ["kernel"] = kernel, ["initrd"] = initrd });
 var stateRoot = Path.Combine("/run/sandboxrt-bench", Environment.ProcessId.ToString());
 Directory.CreateDirectory(stateRoot);
+var report = new Report(runs);
 
 Console.Error.WriteLine($"boot: {runs} interleaved runs of the bare-VM floor and a sandbox (machine {config.MachineType}, TCG unless KVM is usable)");
 var boot = new BootBenchmark(config, Path.Combine(guestDir, "floor-initramfs.img"), stateRoot);
 await boot.RunAsync(runs);
-Directory.Delete(stateRoot, recursive: true);
-
-var report = new Report(runs);
 report.Add(boot.Floor, "ms");
 report.Add(boot.Agent, "ms");
 report.Add(boot.FloorGuestUptime, "ms");
 report.Add(boot.AgentGuestServing, "ms");
 report.Ratio("sandbox boot / bare-VM floor", boot.Agent, boot.Floor);
+
+var bundle = Path.Combine(repo, "out", "bundles", "bench-true");
+var sandboxrt = Path.Combine(repo, "out", "bin", "sandboxrt");
+if (File.Exists(sandboxrt) && File.Exists(Path.Combine(bundle, "config.json")))
+{
+    Console.Error.WriteLine($"run: {runs} interleaved runs of the floor, sandboxrt run and runc run of {bundle}");
+    var floor = new BootBenchmark(config, Path.Combine(guestDir, "floor-initramfs.img"), stateRoot);
+    var run = new RunBenchmark(sandboxrt, repoConfig, kernel, initrd, bundle, floor);
+    await run.RunAsync(runs);
+    report.Add(floor.Floor, "ms");
+    report.Add(run.Sandboxrt, "ms");
+    report.Add(run.Runc, "ms");
+    report.Ratio("sandboxrt run / bare-VM floor", run.Sandboxrt, floor.Floor);
+    report.Ratio("sandboxrt run / runc run", run.Sandboxrt, run.Runc);
+}
+else
+{
+    Console.Error.WriteLine($"run: skipped ({sandboxrt} or {bundle}/config.json missing: make build bench-bundle)");
+}
+Directory.Delete(stateRoot, recursive: true);
+
 report.Print(Console.Out);
 Directory.CreateDirectory(outDir);
 File.WriteAllText(Path.Combine(outDir, "latest.json"), report.ToJson().ToJsonString(new() { WriteIndented = true }));
 File.WriteAllText(Path.Combine(outDir, "latest.md"), report.ToMarkdown());
 Console.Error.WriteLine($"wrote {Path.Combine(outDir, "latest.json")} and latest.md");
-return boot.Floor.Failures + boot.Agent.Failures == 0 ? 0 : 1;
+return report.Failures == 0 ? 0 : 1;
 
 static string FindRepoRoot()
 {

@@ -11,6 +11,9 @@ internal sealed class Report(int runs)
 
     public void Add(Sample sample, string unit) => _samples.Add((sample, unit));
 
+    /// <summary>Runs that failed, across every sample: a failed run is reported, never timed.</summary>
+    public int Failures => _samples.Sum(s => s.Sample.Failures);
+
     public void Ratio(string name, Sample numerator, Sample denominator) => _ratios.Add((name, numerator, denominator));
 
     public void Print(TextWriter output)

@@ -1,12 +1,12 @@
 using SandboxRt.Interop;
 
-namespace SandboxRt.Agent.Init;
+namespace SandboxRt.Oci.Validation;
 
 /// <summary>
 /// An OCI mount's options split the way mount(8) and runc split them: flags for mount(2), propagation
 /// changes (applied by separate mount calls), and everything else as the data string (mode=755, size=64k).
 /// </summary>
-internal sealed record MountOptions(MountFlags Flags, MountFlags ClearedFlags, IReadOnlyList<MountFlags> Propagation, string Data)
+public sealed record MountOptions(MountFlags Flags, MountFlags ClearedFlags, IReadOnlyList<MountFlags> Propagation, string Data)
 {
     private static readonly Dictionary<string, (MountFlags Set, MountFlags Clear)> FlagTable = new(StringComparer.Ordinal)
     {

@@ -1,0 +1,120 @@
+using SandboxRt.Oci.Spec;
+using SandboxRt.Oci.Validation;
+using SandboxRt.Runtime.Containers;
+
+namespace SandboxRt.UnitTests.Oci;
+
+[Trait("Tier", "unit")]
+public sealed class SpecValidatorTests
+{
+    private static string FixturePath(string name) => Path.Combine(AppContext.BaseDirectory, "Fixtures", "oci-configs", name);
+
+    private static IReadOnlyList<string> Problems(Action<Spec> breakIt)
+    {
+        var spec = DefaultSpec.Create();
+        breakIt(spec);
+        return Assert.Throws<SpecValidationException>(() => SpecValidator.Validate(spec)).Problems;
+    }
+
+    [Theory]
+    [InlineData("ctr-run.json")]
+    [InlineData("docker-run.json")]
+    [InlineData("cri-sandbox.json")]
+    [InlineData("cri-container.json")]
+    public void Every_real_client_config_parses_and_validates(string fixture)
+    {
+        var spec = SpecLoader.Parse(File.ReadAllText(FixturePath(fixture)), fixture);
+        SpecValidator.Validate(spec);
+        Assert.NotEmpty(spec.Process!.Args!);
+        Assert.NotNull(spec.Linux!.Namespaces);
+    }
+
+    [Fact]
+    public void The_default_spec_is_valid_and_round_trips() =>
+        SpecValidator.Validate(SpecLoader.Parse(SpecLoader.Serialize(DefaultSpec.Create())));
+
+    [Fact]
+    public void Unknown_namespace_types_are_named() =>
+        Assert.Contains("linux.namespaces[6].type: unknown namespace type 'foo' (known: user, pid, uts, ipc, network, cgroup, time, mount)",
+            Problems(s => s.Linux!.Namespaces!.Add(new LinuxNamespace { Type = "foo" })));
+
+    [Fact]
+    public void Duplicate_and_user_namespaces_are_refused()
+    {
+        var problems = Problems(s => s.Linux!.Namespaces!.AddRange([new LinuxNamespace { Type = "pid" }, new LinuxNamespace { Type = "user" }]));
+        Assert.Contains(problems, p => p.StartsWith("linux.namespaces[6].type: namespace 'pid' is listed twice"));
+        Assert.Contains(problems, p => p.StartsWith("linux.namespaces[7].type: user namespaces are not supported"));
+    }
+
+    [Theory]
+    [InlineData("/../etc")]
+    [InlineData("/a/../../b")]
+    [InlineData("relative")]
+    public void Mount_destinations_must_be_absolute_and_not_climb(string destination) =>
+        Assert.Contains(Problems(s => s.Mounts!.Add(new Mount { Destination = destination, Type = "tmpfs" })), p => p.StartsWith("mounts[7].destination"));
+
+    [Fact]
+    public void Unknown_capabilities_rlimits_and_missing_args_are_named()
+    {
+        var problems = Problems(s =>
+        {
+            s.Process!.Args = [];
+            s.Process.Capabilities!.Effective!.Add("CAP_WEB_SCALE");
+            s.Process.Rlimits!.Add(new Rlimit { Type = "RLIMIT_BOGUS" });
+            s.Process.Rlimits.Add(new Rlimit { Type = "RLIMIT_NPROC", Soft = 10, Hard = 5 });
+        });
+        Assert.Contains(problems, p => p.StartsWith("process.args: must name the program to run"));
+        Assert.Contains("process.capabilities.effective[3]: unknown capability 'CAP_WEB_SCALE'", problems);
+        Assert.Contains("process.rlimits[1].type: unknown resource limit 'RLIMIT_BOGUS'", problems);
+        Assert.Contains("process.rlimits[2]: soft limit 10 exceeds hard limit 5", problems);
+    }
+
+    [Fact]
+    public void Sysctls_must_belong_to_a_namespace_the_container_has()
+    {
+        var problems = Problems(s =>
+        {
+            s.Linux!.Namespaces!.RemoveAll(n => n.Type == "network");
+            s.Linux.Sysctl = new() { ["net.ipv4.ip_forward"] = "1", ["kernel.panic"] = "1", ["kernel.shmmax"] = "1" };
+        });
+        Assert.Contains(problems, p => p.StartsWith("linux.sysctl.net.ipv4.ip_forward"));
+        Assert.Contains(problems, p => p.StartsWith("linux.sysctl.kernel.panic"));
+        Assert.DoesNotContain(problems, p => p.StartsWith("linux.sysctl.kernel.shmmax"));
+    }
+
+    [Fact]
+    public void Seccomp_profiles_are_checked_field_by_field()
+    {
+        var problems = Problems(s => s.Linux!.Seccomp = new LinuxSeccomp
+        {
+            DefaultAction = "SCMP_ACT_MAYBE",
+            Syscalls = [new LinuxSyscall { Names = ["read"], Action = "SCMP_ACT_ALLOW", Args = [new LinuxSeccompArg { Index = 9, Op = "SCMP_CMP_ABOUT" }] }],
+        });
+        Assert.Contains("linux.seccomp.defaultAction: unknown action 'SCMP_ACT_MAYBE'", problems);
+        Assert.Contains("linux.seccomp.syscalls[0].args[0].op: unknown operator 'SCMP_CMP_ABOUT'", problems);
+        Assert.Contains(problems, p => p.StartsWith("linux.seccomp.syscalls[0].args[0].index"));
+    }
+
+    [Fact]
+    public void Broken_json_names_the_line_and_field()
+    {
+        var e = Assert.Throws<SpecValidationException>(() => SpecLoader.Parse("{\n \"process\": {\n  \"terminal\": \"yes\" }\n}"));
+        Assert.Contains("process.terminal", e.Message);
+        Assert.Contains("line 3", e.Message);
+    }
+
+    [Fact]
+    public void Every_problem_is_reported_at_once()
+    {
+        var problems = Problems(s =>
+        {
+            s.Root = null;
+            s.Process!.Cwd = "tmp";
+            s.Linux!.Devices = [new LinuxDevice { Path = "/etc/passwd", Type = "x" }];
+        });
+        Assert.Contains("root.path: is required", problems);
+        Assert.Contains("process.cwd: 'tmp' is not an absolute path", problems);
+        Assert.Contains(problems, p => p.StartsWith("linux.devices[0].type"));
+        Assert.Contains(problems, p => p.StartsWith("linux.devices[0].path"));
+    }
+}
