@@ -41,15 +41,7 @@ public sealed class FixtureConfigTests
             m.Source = local;
         }
         bundle.Save();
-        using var state = new ScratchDirectory("srt-state");
-        var id = "fx-" + Guid.NewGuid().ToString("N")[..8];
-        var run = await CliRun.RunAsync(["run", "--bundle", bundle.Directory, id], root: state.Path);
-        TestContext.Current.TestOutputHelper?.WriteLine($"{name}: exit {run.ExitCode}\n{run.Stdout}\n{run.Stderr}");
-        Assert.Equal(0, run.ExitCode);
-        LeakCheck.AssertNothingLeft(state.Path, id);
-        var facts = run.Facts();
-        Assert.Equal("1", facts["done"]);
-        return facts;
+        return await ValidatorRun.RunAsync(bundle, "fx");
     }
 
     [Fact]

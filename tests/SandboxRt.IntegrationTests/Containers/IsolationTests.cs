@@ -10,18 +10,7 @@ namespace SandboxRt.IntegrationTests.Containers;
 [Trait("Tier", "vm")]
 public sealed class IsolationTests
 {
-    private static async Task<Dictionary<string, string>> ValidateAsync(TestBundle bundle)
-    {
-        using var state = new ScratchDirectory("srt-state");
-        var id = "iso-" + Guid.NewGuid().ToString("N")[..8];
-        var run = await CliRun.RunAsync(["run", "--bundle", bundle.Directory, id], root: state.Path);
-        TestContext.Current.TestOutputHelper?.WriteLine($"exit {run.ExitCode}\n{run.Stdout}\n{run.Stderr}");
-        Assert.Equal(0, run.ExitCode);
-        LeakCheck.AssertNothingLeft(state.Path, id);
-        var facts = run.Facts();
-        Assert.Equal("1", facts["done"]);
-        return facts;
-    }
+    private static Task<Dictionary<string, string>> ValidateAsync(TestBundle bundle) => ValidatorRun.RunAsync(bundle, "iso");
 
     [Fact]
     public async Task The_default_spec_gives_runcs_isolation()

@@ -71,27 +71,27 @@ internal static class ContainerInit
     {
         var spec = config.Spec;
         if (config.NewCgroupNamespace)
-            Step("linux.namespaces (cgroup)", () => Namespaces.Unshare(NamespaceTypes.CloneFlag(NamespaceTypes.Cgroup), "cgroup"));
+            InitStep.Run("linux.namespaces (cgroup)", () => Namespaces.Unshare(NamespaceTypes.CloneFlag(NamespaceTypes.Cgroup), "cgroup"));
         if (config.NewNetworkNamespace)
-            Step("network (loopback)", () => NetworkDevices.BringUp("lo"));
+            InitStep.Run("network (loopback)", () => NetworkDevices.BringUp("lo"));
         var rootfs = new RootfsBuilder(spec, spec.Root!.Path, config.CgroupPath, config.NewCgroupNamespace);
         rootfs.Build();
         if (config.Process.Terminal)
             TerminalSetup.Run(config.Process, channel, bindConsole: true);
         if (spec.Hostname is { Length: > 0 } hostname)
-            Step("hostname", () => ProcessControl.SetHostname(hostname));
+            InitStep.Run("hostname", () => ProcessControl.SetHostname(hostname));
         if (spec.Domainname is { Length: > 0 } domainname)
-            Step("domainname", () => ProcessControl.SetDomainname(domainname));
+            InitStep.Run("domainname", () => ProcessControl.SetDomainname(domainname));
         // Before Finish: readonlyPaths makes /proc/sys read-only.
         foreach (var (key, value) in spec.Linux?.Sysctl ?? [])
-            Step($"linux.sysctl.{key}", () => File.WriteAllText("/proc/sys/" + key.Replace('.', '/'), value));
+            InitStep.Run($"linux.sysctl.{key}", () => File.WriteAllText("/proc/sys/" + key.Replace('.', '/'), value));
         rootfs.Finish();
         ApplyProcessLimits(config.Process);
     }
 
     private static void PrepareExec(InitConfig config, InitChannel channel)
     {
-        Step("join mount namespace", () =>
+        InitStep.Run("join mount namespace", () =>
         {
             // setns(CLONE_NEWNS) needs an fs_struct of our own; this runtime's threads share one.
             Namespaces.Unshare(Namespaces.CloneFs, "CLONE_FS");
@@ -111,22 +111,10 @@ internal static class ContainerInit
             var r = process.Rlimits![i];
             if (!RlimitNames.TryGetNumber(r.Type, out int resource))
                 throw new InitStepException($"process.rlimits[{i}].type", $"unknown resource limit '{r.Type}'");
-            Step($"process.rlimits[{i}]", () => ProcessControl.SetResourceLimit(resource, r.Soft, r.Hard, r.Type));
+            InitStep.Run($"process.rlimits[{i}]", () => ProcessControl.SetResourceLimit(resource, r.Soft, r.Hard, r.Type));
         }
         if (process.OomScoreAdj is { } adj)
-            Step("process.oomScoreAdj", () => File.WriteAllText("/proc/self/oom_score_adj", adj.ToString()));
-    }
-
-    private static void Step(string step, Action action)
-    {
-        try
-        {
-            action();
-        }
-        catch (Exception e) when (e is SyscallException or IOException or UnauthorizedAccessException)
-        {
-            throw new InitStepException(step, e.Message, e);
-        }
+            InitStep.Run("process.oomScoreAdj", () => File.WriteAllText("/proc/self/oom_score_adj", adj.ToString()));
     }
 
     private static void TrySend(InitChannel channel, InitMessage message)

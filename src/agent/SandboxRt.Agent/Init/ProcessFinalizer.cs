@@ -14,18 +14,18 @@ internal static class ProcessFinalizer
 {
     public static void Run(Oci.Spec.Process process, Seccomp.SeccompProgram? seccomp)
     {
-        Step("process.cwd", () => ProcessControl.ChangeDirectory(process.Cwd));
+        InitStep.Run("process.cwd", () => ProcessControl.ChangeDirectory(process.Cwd));
         if (!process.NoNewPrivileges)
             SeccompStep.Install(seccomp);
 
         var caps = CapabilitySets.From(process.Capabilities);
-        Step("process.capabilities.bounding", () =>
+        InitStep.Run("process.capabilities.bounding", () =>
         {
             for (int cap = 0; cap <= CapabilityNames.Last; cap++)
                 if (!CapabilitySets.Has(caps.Bounding, cap))
                     Credentials.DropBounding(cap);
         });
-        Step("process.user", () =>
+        InitStep.Run("process.user", () =>
         {
             Credentials.KeepCapabilities(true);
             var groups = process.User.AdditionalGids ?? [];
@@ -34,7 +34,7 @@ internal static class ProcessFinalizer
             Credentials.SetUid(process.User.Uid);
             Credentials.KeepCapabilities(false);
         });
-        Step("process.capabilities", () =>
+        InitStep.Run("process.capabilities", () =>
         {
             Credentials.SetCapabilities(caps.Effective, caps.Permitted, caps.Inheritable);
             Credentials.ClearAmbient();
@@ -50,7 +50,7 @@ internal static class ProcessFinalizer
             ?? throw new ExecFailedException($"exec: \"{program}\": executable file not found in $PATH", Errno.ENOENT);
         if (process.NoNewPrivileges)
         {
-            Step("process.noNewPrivileges", ProcessControl.SetNoNewPrivileges);
+            InitStep.Run("process.noNewPrivileges", ProcessControl.SetNoNewPrivileges);
             SeccompStep.Install(seccomp);
         }
         try
@@ -60,18 +60,6 @@ internal static class ProcessFinalizer
         catch (SyscallException e)
         {
             throw new ExecFailedException($"exec: \"{program}\": {e.Message}", e.Errno);
-        }
-    }
-
-    private static void Step(string step, Action action)
-    {
-        try
-        {
-            action();
-        }
-        catch (Exception e) when (e is SyscallException or IOException or UnauthorizedAccessException)
-        {
-            throw new InitStepException(step, e.Message, e);
         }
     }
 }

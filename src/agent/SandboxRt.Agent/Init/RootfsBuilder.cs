@@ -22,8 +22,8 @@ internal sealed class RootfsBuilder(Spec spec, string rootfs, string cgroupPath,
 
     public void Build()
     {
-        Step("rootfs propagation", () => FileSystem.Mount(null, "/", null, MountFlags.Slave | MountFlags.Recursive));
-        Step("root.path", () => FileSystem.Mount(rootfs, rootfs, null, MountFlags.Bind | MountFlags.Recursive));
+        InitStep.Run("rootfs propagation", () => FileSystem.Mount(null, "/", null, MountFlags.Slave | MountFlags.Recursive));
+        InitStep.Run("root.path", () => FileSystem.Mount(rootfs, rootfs, null, MountFlags.Bind | MountFlags.Recursive));
         for (int i = 0; i < (spec.Mounts?.Count ?? 0); i++)
             MountOne(i, spec.Mounts![i]);
         if (_devIsTmpfs)
@@ -40,7 +40,7 @@ internal sealed class RootfsBuilder(Spec spec, string rootfs, string cgroupPath,
             var path = linux!.ReadonlyPaths![i];
             if (!Path.Exists(path))
                 continue;
-            Step($"linux.readonlyPaths[{i}]", () =>
+            InitStep.Run($"linux.readonlyPaths[{i}]", () =>
             {
                 FileSystem.Mount(path, path, null, MountFlags.Bind | MountFlags.Recursive);
                 FileSystem.Mount(null, path, null, MountFlags.Remount | MountFlags.Bind | MountFlags.ReadOnly | MountFlags.NoSuid | MountFlags.NoDev | MountFlags.NoExec);
@@ -50,14 +50,14 @@ internal sealed class RootfsBuilder(Spec spec, string rootfs, string cgroupPath,
         {
             var path = linux!.MaskedPaths![i];
             if (Directory.Exists(path))
-                Step($"linux.maskedPaths[{i}]", () => FileSystem.Mount("tmpfs", path, "tmpfs", MountFlags.ReadOnly, null));
+                InitStep.Run($"linux.maskedPaths[{i}]", () => FileSystem.Mount("tmpfs", path, "tmpfs", MountFlags.ReadOnly, null));
             else if (File.Exists(path))
-                Step($"linux.maskedPaths[{i}]", () => FileSystem.Mount("/dev/null", path, null, MountFlags.Bind));
+                InitStep.Run($"linux.maskedPaths[{i}]", () => FileSystem.Mount("/dev/null", path, null, MountFlags.Bind));
         }
         if (spec.Root?.Readonly == true)
-            Step("root.readonly", () => FileSystem.Mount(null, "/", null, MountFlags.Remount | MountFlags.Bind | MountFlags.ReadOnly));
+            InitStep.Run("root.readonly", () => FileSystem.Mount(null, "/", null, MountFlags.Remount | MountFlags.Bind | MountFlags.ReadOnly));
         if (linux?.RootfsPropagation is { Length: > 0 } propagation)
-            Step("linux.rootfsPropagation", () => FileSystem.Mount(null, "/", null, MountOptions.Parse([propagation]).Propagation[0]));
+            InitStep.Run("linux.rootfsPropagation", () => FileSystem.Mount(null, "/", null, MountOptions.Parse([propagation]).Propagation[0]));
     }
 
     private void MountOne(int index, Mount m)
@@ -74,7 +74,7 @@ internal sealed class RootfsBuilder(Spec spec, string rootfs, string cgroupPath,
         }
         var options = MountOptions.Parse(m.Options);
         var type = m.Type ?? (m.IsBind ? "bind" : "none");
-        Step(field, () =>
+        InitStep.Run(field, () =>
         {
             if (m.IsBind)
             {
@@ -128,13 +128,13 @@ internal sealed class RootfsBuilder(Spec spec, string rootfs, string cgroupPath,
     {
         var dev = Path.Combine(rootfs, "dev");
         foreach (var (path, major, minor) in DefaultDevices.Nodes)
-            Step($"default device {path}", () => MakeNode(Path.Combine(rootfs, path.TrimStart('/')), true, major, minor, 0x1B6, 0, 0));
+            InitStep.Run($"default device {path}", () => MakeNode(Path.Combine(rootfs, path.TrimStart('/')), true, major, minor, 0x1B6, 0, 0));
         for (int i = 0; i < (spec.Linux?.Devices?.Count ?? 0); i++)
         {
             var d = spec.Linux!.Devices![i];
             if (d.Type is not ("c" or "u" or "b"))
                 continue; // fifos ("p") are not device nodes
-            Step($"linux.devices[{i}]", () =>
+            InitStep.Run($"linux.devices[{i}]", () =>
             {
                 var target = SecureJoin.Resolve(rootfs, d.Path);
                 Directory.CreateDirectory(Path.GetDirectoryName(target)!);
@@ -145,7 +145,7 @@ internal sealed class RootfsBuilder(Spec spec, string rootfs, string cgroupPath,
         {
             var at = Path.Combine(dev, link["/dev/".Length..]);
             if (!Path.Exists(at) && new FileInfo(at).LinkTarget is null)
-                Step($"device link {link}", () => FileSystem.Symlink(target, at));
+                InitStep.Run($"device link {link}", () => FileSystem.Symlink(target, at));
         }
         Directory.CreateDirectory(Path.Combine(dev, "pts"));
         Directory.CreateDirectory(Path.Combine(dev, "shm"));
@@ -170,7 +170,7 @@ internal sealed class RootfsBuilder(Spec spec, string rootfs, string cgroupPath,
 
     private void PivotRoot()
     {
-        Step("pivot_root", () =>
+        InitStep.Run("pivot_root", () =>
         {
             ProcessControl.ChangeDirectory(rootfs);
             FileSystem.PivotRoot(".", ".");
@@ -179,21 +179,5 @@ internal sealed class RootfsBuilder(Spec spec, string rootfs, string cgroupPath,
             FileSystem.Unmount(".", detach: true);
             ProcessControl.ChangeDirectory("/");
         });
-    }
-
-    private static void Step(string step, Action action)
-    {
-        try
-        {
-            action();
-        }
-        catch (InitStepException)
-        {
-            throw;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
-        {
-            throw new InitStepException(step, e.Message, e);
-        }
     }
 }

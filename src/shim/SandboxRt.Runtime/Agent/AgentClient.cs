@@ -105,27 +105,8 @@ public sealed class AgentClient : IDisposable
     // --- stdio -----------------------------------------------------------------------------------
 
     /// <summary>The process's stdout (or stderr) until its last writer closes it.</summary>
-    public async IAsyncEnumerable<ReadOnlyMemory<byte>> ReadOutputAsync(string id, string execId, bool stderr, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        var method = stderr ? AgentMethods.ReadStderr : AgentMethods.ReadStdout;
-        var stream = _channel.ServerStreamingAsync(method, new ProcessRequest { ContainerId = id, ExecId = execId }, new CallOptions(null, cancellationToken));
-        await using var e = stream.GetAsyncEnumerator(cancellationToken);
-        while (true)
-        {
-            OutputChunk chunk;
-            try
-            {
-                if (!await e.MoveNextAsync())
-                    yield break;
-                chunk = e.Current;
-            }
-            catch (RpcException r)
-            {
-                throw Translate(method.Name, r);
-            }
-            yield return chunk.Data.Memory;
-        }
-    }
+    public IAsyncEnumerable<ReadOnlyMemory<byte>> ReadOutputAsync(string id, string execId, bool stderr, CancellationToken cancellationToken = default) =>
+        Stream(stderr ? AgentMethods.ReadStderr : AgentMethods.ReadStdout, new ProcessRequest { ContainerId = id, ExecId = execId }, c => c.Data.Memory, cancellationToken);
 
     public async Task WriteStdinAsync(string id, string execId, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
     {
@@ -143,13 +124,19 @@ public sealed class AgentClient : IDisposable
         Call(AgentMethods.TtyWinResize, new TtyWinResizeRequest { ContainerId = id, ExecId = execId, Rows = (uint)rows, Columns = (uint)columns }, null, cancellationToken);
 
     /// <summary>Exits and OOM kills from now on, until cancelled.</summary>
-    public async IAsyncEnumerable<AgentEvent> EventsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<AgentEvent> EventsAsync(CancellationToken cancellationToken = default) =>
+        Stream(AgentMethods.GetEvents, new GetEventsRequest(), AgentMapping.ToDomain, cancellationToken);
+
+    /// <summary>A server stream, each message mapped to its domain form, with failures as AgentException.</summary>
+    private async IAsyncEnumerable<TOut> Stream<TRequest, TResponse, TOut>(Method<TRequest, TResponse> method, TRequest request, Func<TResponse, TOut> map,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+        where TRequest : class, IMessage<TRequest>
+        where TResponse : class, IMessage<TResponse>
     {
-        var stream = _channel.ServerStreamingAsync(AgentMethods.GetEvents, new GetEventsRequest(), new CallOptions(null, cancellationToken));
-        await using var e = stream.GetAsyncEnumerator(cancellationToken);
+        await using var e = _channel.ServerStreamingAsync(method, request, new CallOptions(null, cancellationToken)).GetAsyncEnumerator(cancellationToken);
         while (true)
         {
-            Event next;
+            TResponse next;
             try
             {
                 if (!await e.MoveNextAsync())
@@ -158,9 +145,9 @@ public sealed class AgentClient : IDisposable
             }
             catch (RpcException r)
             {
-                throw Translate("GetEvents", r);
+                throw Translate(method.Name, r);
             }
-            yield return AgentMapping.ToDomain(next);
+            yield return map(next);
         }
     }
 
