@@ -34,6 +34,45 @@ public sealed class RunTests
     }
 
     [Fact]
+    public async Task The_9p_fallback_serves_the_root_file_system_too()
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        using var state = new ScratchDirectory("srt-state");
+        using var bundle = new TestBundle(s => s.Process!.Args = ["sh", "-c", "cat /etc/passwd | head -1; grep ' / ' /proc/self/mountinfo"]);
+        var id = NewId();
+        var run = await CliRun.RunAsync(["--config-option", "shared_fs=virtio-9p", "run", "--bundle", bundle.Directory, id], root: state.Path);
+        TestContext.Current.TestOutputHelper?.WriteLine(run.Stdout + run.Stderr);
+        Assert.Equal(0, run.ExitCode);
+        Assert.StartsWith("root:x:0:0", run.Stdout);
+        Assert.Contains(" - 9p ", run.Stdout);
+        LeakCheck.AssertNothingLeft(state.Path, id);
+    }
+
+    [Fact]
+    public async Task Signals_sent_to_sandboxrt_reach_the_containers_init()
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        CliRun.RequireBinary();
+        using var state = new ScratchDirectory("srt-state");
+        using var bundle = new TestBundle(s => s.Process!.Args = ["sh", "-c", "trap 'echo got-int; exit 5' INT; echo ready; while true; do sleep 0.1; done"]);
+        var id = NewId();
+        var args = new List<string> { "--root", state.Path, "--config", Path.Combine(TestEnvironment.RepoRoot, "hypervisor-configs", "qemu.json"),
+            "--config-option", $"kernel={TestEnvironment.Kernel}", "--config-option", $"initrd={TestEnvironment.Initrd}", "run", "--bundle", bundle.Directory, id };
+        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(CliRun.Binary, args)
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true,
+        })!;
+        var first = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal("ready", first);
+        Assert.True(SandboxRt.Interop.ChildProcesses.Signal(process.Id, 2)); // SIGINT to the runtime
+        var rest = await process.StandardOutput.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Contains("got-int", rest);
+        Assert.Equal(5, process.ExitCode);
+        LeakCheck.AssertNothingLeft(state.Path, id);
+    }
+
+    [Fact]
     public async Task A_sigkilled_container_exits_137()
     {
         TestEnvironment.RequireVmPrerequisites();

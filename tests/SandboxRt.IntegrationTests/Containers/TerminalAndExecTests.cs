@@ -66,6 +66,60 @@ public sealed class TerminalAndExecTests
     }
 
     [Fact]
+    public async Task A_second_container_joins_the_first_ones_namespaces_by_path()
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        using var state = new ScratchDirectory("srt-state");
+        using var first = new TestBundle(s =>
+        {
+            s.Hostname = "pod-host";
+            s.Process!.Args = ["sh", "-c", "echo shared > /dev/shm/marker; while true; do sleep 1; done"];
+            s.Root!.Readonly = false;
+        });
+        var (sandbox, id) = await CreateAsync(first, state);
+        await using (sandbox)
+        {
+            var agent = sandbox.Agent;
+            await agent.StartContainerAsync(id);
+            var initPid = (await agent.ListProcessesAsync(id)).First(p => p.Command.StartsWith("sh -c echo shared")).Pid;
+            // The second container names the first one's namespaces by their guest paths, as a pod's
+            // containers name the sandbox container's (the shim translates host paths to these).
+            using var second = new TestBundle(s =>
+            {
+                s.Process!.Args = ["sh", "-c", "hostname; ls /proc | grep -c '^[0-9]'; cat /proc/1/cmdline | tr '\\0' ' '; echo"];
+                s.Hostname = null;
+                foreach (var ns in s.Linux!.Namespaces!.Where(n => n.Type is "pid" or "uts" or "ipc" or "network"))
+                    ns.Path = $"/proc/{initPid}/ns/{(ns.Type == "network" ? "net" : ns.Type)}";
+            });
+            var guestSpec = BundleSpecRewriter.ForGuest(second.Spec, second.Directory, id + "-2", sandbox.Shared!);
+            await agent.CreateContainerAsync(id + "-2", guestSpec, stdin: false);
+            var output = new StringBuilder();
+            var errors = new StringBuilder();
+            var reader = Task.Run(async () =>
+            {
+                await foreach (var chunk in agent.ReadOutputAsync(id + "-2", "", stderr: false))
+                    output.Append(Encoding.UTF8.GetString(chunk.Span));
+            });
+            var errorReader = Task.Run(async () =>
+            {
+                await foreach (var chunk in agent.ReadOutputAsync(id + "-2", "", stderr: true))
+                    errors.Append(Encoding.UTF8.GetString(chunk.Span));
+            });
+            await agent.StartContainerAsync(id + "-2");
+            var exit = await agent.WaitAsync(id + "-2", "");
+            await Task.WhenAll(reader, errorReader).WaitAsync(TimeSpan.FromSeconds(10));
+            var lines = output.ToString().Split('\n');
+            TestContext.Current.TestOutputHelper?.WriteLine(output.ToString() + errors);
+            Assert.Equal(0, exit.Status);
+            Assert.Equal("pod-host", lines[0]);                          // the first container's uts namespace
+            Assert.StartsWith("sh -c echo shared", lines[2]);            // its pid namespace: pid 1 is the first container's init
+            await agent.RemoveContainerAsync(id + "-2", force: false);
+            await agent.RemoveContainerAsync(id, force: true);
+        }
+        LeakCheck.AssertNothingLeft(state.Path, id);
+    }
+
+    [Fact]
     public async Task Exec_pause_resume_stats_signals_and_processes_work_on_a_running_container()
     {
         TestEnvironment.RequireVmPrerequisites();

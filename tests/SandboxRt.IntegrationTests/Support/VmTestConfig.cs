@@ -5,7 +5,7 @@ namespace SandboxRt.IntegrationTests.Support;
 /// <summary>The configuration VM tests boot with: the shipped qemu.json, the installed guest image.</summary>
 internal static class VmTestConfig
 {
-    public static HypervisorConfig Load(IReadOnlyDictionary<string, string>? overrides = null)
+    public static HypervisorConfig Load(Dictionary<string, string>? overrides = null)
     {
         var all = new Dictionary<string, string>
         {

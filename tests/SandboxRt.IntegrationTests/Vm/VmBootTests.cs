@@ -10,6 +10,19 @@ namespace SandboxRt.IntegrationTests.Vm;
 public sealed class VmBootTests
 {
     [Fact]
+    public async Task The_microvm_machine_type_boots_too()
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        using var state = new ScratchDirectory("srt-vm");
+        var config = VmTestConfig.Load(new() { ["machine_type"] = "microvm" });
+        await using var sandbox = await Sandbox.StartAsync(new SandboxStartOptions("micro-" + Guid.NewGuid().ToString("N")[..8], state.Path, config), TestLog.Instance);
+        var details = await sandbox.Agent.GuestDetailsAsync();
+        Assert.Equal("virtio-serial", details.Transport);
+        Assert.Contains("virtio_mmio", details.LoadedModules);
+        TestContext.Current.TestOutputHelper?.WriteLine($"microvm: agent answered {sandbox.BootTime.TotalMilliseconds:F0} ms after launch");
+    }
+
+    [Fact]
     public async Task The_guest_boots_and_its_agent_answers_over_the_guest_channel()
     {
         TestEnvironment.RequireVmPrerequisites();

@@ -25,7 +25,21 @@ internal sealed class ContainerCgroup
 
     public string Path => _cgroup.Path;
 
-    public ulong OomKillCount => (ulong)Interlocked.Read(ref _oomKillCount);
+    /// <summary>OOM kills in this cgroup so far, read from memory.events now (the watcher's events may still be on their way).</summary>
+    public ulong OomKillCount
+    {
+        get
+        {
+            try
+            {
+                return Math.Max(_cgroup.ReadStats().Memory?.OomKills ?? 0, (ulong)Interlocked.Read(ref _oomKillCount));
+            }
+            catch (IOException)
+            {
+                return (ulong)Interlocked.Read(ref _oomKillCount);
+            }
+        }
+    }
 
     public static ContainerCgroup Create(string containerId, LinuxResources? resources)
     {
