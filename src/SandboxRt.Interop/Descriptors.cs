@@ -24,6 +24,9 @@ public static class Descriptors
     public static SafeFdHandle Duplicate(SafeFdHandle source) =>
         new(Check.Io(Interop.Fcntl(source.Number, Interop.F_DUPFD_CLOEXEC, 3), "fcntl", "F_DUPFD_CLOEXEC"));
 
+    /// <summary>True when the descriptor is open in this process (fcntl F_GETFD succeeds).</summary>
+    public static bool IsOpen(SafeFdHandle fd) => Interop.Fcntl(fd.Number, F_GETFD, 0) >= 0;
+
     /// <summary>Clears or sets FD_CLOEXEC so that the descriptor is (or is not) inherited across execve.</summary>
     public static void SetInheritable(SafeFdHandle fd, bool inheritable)
     {

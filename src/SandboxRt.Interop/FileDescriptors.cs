@@ -16,6 +16,10 @@ public static class FileDescriptors
         return new SafeFdHandle(Check.Io(fd, "open", path));
     }
 
+    /// <summary>A Stream over the descriptor (blocking reads and writes; for ttys and pipes). Takes ownership.</summary>
+    public static FileStream ToStream(SafeFdHandle fd, FileAccess access) =>
+        new(new Microsoft.Win32.SafeHandles.SafeFileHandle(fd.Release(), ownsHandle: true), access, bufferSize: 0);
+
     /// <summary>Blocking read; 0 means end of stream.</summary>
     /// <remarks>The handle is referenced for the duration: disposing it while a read blocks defers the close,
     /// so the descriptor number cannot be reused under a blocked reader.</remarks>

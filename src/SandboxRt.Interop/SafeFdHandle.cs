@@ -17,6 +17,9 @@ public sealed class SafeFdHandle : SafeHandle
     /// <summary>Wraps a descriptor this process inherited by number (for example from its parent at exec).</summary>
     public static SafeFdHandle FromInherited(int fd) => new(fd, ownsHandle: true);
 
+    /// <summary>A handle on a descriptor this process keeps using elsewhere (its own stdio): never closed by the handle.</summary>
+    public static SafeFdHandle Borrow(int fd) => new(fd, ownsHandle: false);
+
     /// <summary>Gives up ownership and returns the number, for handing the descriptor to another owner.</summary>
     public int Release()
     {

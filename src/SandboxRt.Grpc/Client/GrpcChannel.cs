@@ -93,6 +93,14 @@ public sealed class GrpcChannel : IDisposable
         }
     }
 
+    /// <summary>Sends an already-built HTTP/2 request on this channel's connection (the proxy's path).</summary>
+    public Task<HttpResponseMessage> SendRawAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        request.Version = HttpVersion.Version20;
+        request.VersionPolicy = HttpVersionPolicy.RequestVersionExact;
+        return _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+    }
+
     public void Dispose() => _http.Dispose();
 
     /// <summary>One call in flight: the response stream, its status, and the translation of transport failures.</summary>

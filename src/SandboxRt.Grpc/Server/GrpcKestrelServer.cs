@@ -26,7 +26,7 @@ public sealed class GrpcKestrelServer : IAsyncDisposable
     /// </summary>
     public static async Task<GrpcKestrelServer> StartAsync(
         EndPoint endpoint,
-        GrpcHttpApplication application,
+        Microsoft.AspNetCore.Hosting.Server.IHttpApplication<Microsoft.AspNetCore.Http.HttpContext> application,
         IConnectionListenerFactory? transport = null,
         ILoggerFactory? loggerFactory = null,
         CancellationToken cancellationToken = default)

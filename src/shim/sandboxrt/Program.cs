@@ -7,6 +7,9 @@ using SandboxRt.Runtime.Hypervisors;
 // sandboxrt [global flags] COMMAND [command flags] [arguments]
 // runc's command-line contract: global flags first (containerd passes --root, --log, --log-format),
 // then the verb. Errors go to stderr and to the --log file (which containerd reads after a failure).
+// A relay's real arguments come in its environment; its argv only shows what it stands for (see RelayLauncher).
+if (args.Length >= 2 && args[0] == "relay" && args[1] == "--" && SandboxRt.Runtime.Relay.RelayLauncher.ArgumentsFromEnvironment() is { } relayArgs)
+    args = relayArgs;
 var globalArgs = ArgumentParser.Parse(args, GlobalOptions.Flags, 0, stopAtPositional: true, out int verbIndex);
 if (globalArgs.Bool("version"))
 {
@@ -25,13 +28,19 @@ catch (UsageException e)
     return 2;
 }
 
-TextWriter logSink = Console.Error;
+Stream logStream = Console.OpenStandardError();
 if (global.LogPath is not null)
 {
     Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(global.LogPath))!);
-    logSink = new StreamWriter(new FileStream(global.LogPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite));
+    logStream = new FileStream(global.LogPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
 }
-var log = new CliLogger(logSink, global.LogFormat == "json", global.Debug);
+var logLock = new object();
+var log = new CliLogger(line =>
+{
+    var bytes = System.Text.Encoding.UTF8.GetBytes(line);
+    lock (logLock)
+        logStream.Write(bytes);
+}, global.LogFormat == "json", global.Debug);
 
 if (verbIndex >= args.Length || globalArgs.Bool("help"))
 {
@@ -64,15 +73,15 @@ catch (UsageException e)
     return 2;
 }
 catch (Exception e) when (e is ConfigException or HypervisorException or SyscallException or ArgumentException or InvalidOperationException
-                               or IOException or UnauthorizedAccessException or SandboxRt.Runtime.Agent.AgentException)
+                               or IOException or UnauthorizedAccessException or SandboxRt.Runtime.Agent.AgentException
+                               or SandboxRt.Runtime.State.ContainerNotFoundException or SandboxRt.Runtime.Hooks.HookFailedException or TimeoutException)
 {
     Fail(e.Message);
     return 1;
 }
 finally
 {
-    if (!ReferenceEquals(logSink, Console.Error))
-        logSink.Dispose();
+    logStream.Dispose();
 }
 
 void Fail(string message)

@@ -10,5 +10,7 @@ internal static class LeakCheck
         var mounts = File.ReadAllLines("/proc/self/mountinfo").Where(l => l.Contains(stateRoot, StringComparison.Ordinal)).ToList();
         Assert.True(mounts.Count == 0, "mounts left behind:\n" + string.Join('\n', mounts));
         Assert.False(Directory.Exists(Path.Combine(stateRoot, id)), $"state directory {Path.Combine(stateRoot, id)} was left behind");
+        var sockets = SandboxRt.Runtime.Storage.SocketDirectory.For(Path.Combine(stateRoot, id));
+        Assert.False(Directory.Exists(sockets), $"socket directory {sockets} was left behind");
     }
 }

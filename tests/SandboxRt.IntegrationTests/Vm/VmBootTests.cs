@@ -56,7 +56,8 @@ public sealed class VmBootTests
             // A second host connection (as a later CLI invocation makes) reaches the same agent once the
             // first has detached: the serial channel hands the port over.
             sandbox.Agent.Dispose();
-            using var again = new AgentClient(new SerialChannelConnector(Path.Combine(stateDir, "agent.sock")));
+            var socket = ((SerialChannelConnector)sandbox.Vm.AgentConnector).SocketPath;
+            using var again = new AgentClient(new SerialChannelConnector(socket));
             var second = await again.GuestDetailsAsync(TimeSpan.FromSeconds(30));
             Assert.Equal(details.BootId, second.BootId);
         }
@@ -66,6 +67,7 @@ public sealed class VmBootTests
         }
 
         Assert.False(Directory.Exists(stateDir), "the state directory is removed");
+        Assert.False(Directory.Exists(SandboxRt.Runtime.Storage.SocketDirectory.For(stateDir)), "the socket directory is removed");
         Assert.False(SandboxRt.Interop.ChildProcesses.Exists(pid), $"QEMU (pid {pid}) is gone");
         Assert.Empty(ProcessTable.Find($"sandboxrt-{id}"));
     }

@@ -286,16 +286,15 @@ internal sealed class ContainerManager(ChildReaper reaper, EventBus events)
     private async Task ObserveExitAsync(Container c, ContainerProcess p)
     {
         var status = await p.Exited;
-        p.ExitedAt = DateTime.UtcNow;
         // The kernel's OOM killer sends SIGKILL; memory.events says whether it did so in this cgroup.
-        p.OomKilled = status.Signaled && status.TermSignal == 9 && c.Cgroup.OomKillCount > 0;
+        p.Record(status, oomKilled: status.Signaled && status.TermSignal == 9 && c.Cgroup.OomKillCount > 0);
         if (p.ExecId.Length == 0)
         {
             c.Status = ContainerStatus.Stopped;
             c.InitChannel?.Dispose();
         }
         AgentLog.Info($"container {c.Id}{(p.ExecId.Length > 0 ? "/" + p.ExecId : "")}: pid {p.Pid} {status}{(p.OomKilled ? " (OOM killed)" : "")}");
-        events.Publish(new ContainerEvent(c.Id, p.ExecId, p.ExitedAt.Value, ExitPid: p.Pid, ExitStatus: status.ShellStatus));
+        events.Publish(new ContainerEvent(c.Id, p.ExecId, p.ExitedAt!.Value, ExitPid: p.Pid, ExitStatus: status.ShellStatus));
     }
 
     private async Task ObserveOomAsync(Container c)

@@ -10,7 +10,22 @@ internal sealed class ContainerProcess(string execId, int pid, ProcessIo io, Tas
     public int Pid { get; } = pid;
     public ProcessIo Io { get; } = io;
     public Task<WaitStatus> Exited { get; } = exited;
-    public DateTime? ExitedAt { get; set; }
-    public bool OomKilled { get; set; }
+    public DateTime? ExitedAt { get; private set; }
+    public bool OomKilled { get; private set; }
     public bool HasExited => Exited.IsCompleted;
+
+    private readonly TaskCompletionSource<WaitStatus> _recorded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>
+    /// Completes once the exit has been recorded (time, OOM attribution): what WaitProcess answers from,
+    /// so that it never reports an exit before its details are known.
+    /// </summary>
+    public Task<WaitStatus> Recorded => _recorded.Task;
+
+    public void Record(WaitStatus status, bool oomKilled)
+    {
+        ExitedAt = DateTime.UtcNow;
+        OomKilled = oomKilled;
+        _recorded.TrySetResult(status);
+    }
 }

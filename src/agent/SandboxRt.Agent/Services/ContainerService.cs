@@ -73,7 +73,7 @@ internal sealed class ContainerService(ContainerManager containers)
     private async Task<WaitProcessResponse> WaitProcessAsync(ProcessRequest r, ServerCallContext context)
     {
         var p = containers.Get(r.ContainerId).Process(r.ExecId);
-        var status = await p.Exited.WaitAsync(context.CancellationToken);
+        var status = await p.Recorded.WaitAsync(context.CancellationToken);
         return ContainerMapping.ToWaitResponse(p, status);
     }
 

@@ -35,6 +35,13 @@ public sealed class AgentClient : IDisposable
 
     public IAgentConnector Connector { get; }
 
+    /// <summary>
+    /// A Kestrel application that forwards every gRPC call it receives to this agent over this client's
+    /// connection: how the process holding a one-client channel (virtio-serial) shares it.
+    /// </summary>
+    public Microsoft.AspNetCore.Hosting.Server.IHttpApplication<Microsoft.AspNetCore.Http.HttpContext> CreateProxy() =>
+        new Grpc.Server.GrpcProxyApplication(_channel);
+
     // --- health and guest ----------------------------------------------------------------------
 
     /// <summary>True when the agent answers Health.Check with SERVING.</summary>

@@ -11,7 +11,7 @@ public sealed class WindowSizeForwarder : IDisposable
 
     private WindowSizeForwarder(PosixSignalRegistration registration) => _registration = registration;
 
-    public static WindowSizeForwarder? Start(AgentClient agent, string containerId, SafeHandle terminal)
+    public static WindowSizeForwarder? Start(AgentClient agent, string containerId, SafeHandle terminal, string execId = "")
     {
         if (PseudoTerminal.GetWindowSize(terminal) is null)
             return null;
@@ -19,8 +19,11 @@ public sealed class WindowSizeForwarder : IDisposable
         {
             context.Cancel = true;
             if (PseudoTerminal.GetWindowSize(terminal) is { } size)
-                _ = agent.ResizeAsync(containerId, "", size.Rows, size.Columns).ContinueWith(_ => { }, TaskContinuationOptions.OnlyOnFaulted);
+                _ = agent.ResizeAsync(containerId, execId, size.Rows, size.Columns).ContinueWith(_ => { }, TaskContinuationOptions.OnlyOnFaulted);
         });
+        // The size the terminal has right now (the caller may have set it before SIGWINCH was wired).
+        if (PseudoTerminal.GetWindowSize(terminal) is { Rows: > 0 } initial)
+            _ = agent.ResizeAsync(containerId, execId, initial.Rows, initial.Columns).ContinueWith(_ => { }, TaskContinuationOptions.OnlyOnFaulted);
         return new WindowSizeForwarder(registration);
     }
 

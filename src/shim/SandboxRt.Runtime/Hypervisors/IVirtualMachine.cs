@@ -8,6 +8,9 @@ public interface IVirtualMachine : IAsyncDisposable
     /// <summary>The hypervisor's process id.</summary>
     int Pid { get; }
 
+    /// <summary>Helper processes the VM depends on (virtiofsd), to be stopped with it.</summary>
+    IReadOnlyList<int> HelperPids { get; }
+
     /// <summary>The guest serial console, as a file in the sandbox's state directory.</summary>
     string ConsoleLogPath { get; }
 

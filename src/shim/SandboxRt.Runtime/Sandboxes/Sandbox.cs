@@ -40,7 +40,7 @@ public sealed class Sandbox : IAsyncDisposable
     {
         var id = SandboxId.Validate(options.Id);
         var stateDirectory = Path.Combine(options.StateRoot, id);
-        if (Directory.Exists(stateDirectory) && Directory.EnumerateFileSystemEntries(stateDirectory).Any())
+        if (!options.StateDirectoryExists && Directory.Exists(stateDirectory) && Directory.EnumerateFileSystemEntries(stateDirectory).Any())
             throw new InvalidOperationException($"sandbox {id} already exists ({stateDirectory})");
         var hypervisor = new QemuHypervisor(options.Config);
         var caps = hypervisor.Capabilities;

@@ -10,4 +10,6 @@ public sealed record SandboxStartOptions(string Id, string StateRoot, Hypervisor
     public string? InitrdOverride { get; init; }
     /// <summary>Give the sandbox a shared directory (virtio-fs or 9p) for container root file systems.</summary>
     public bool WithSharedDirectory { get; init; }
+    /// <summary>The state directory already exists with the caller's own files (the relay's state.json).</summary>
+    public bool StateDirectoryExists { get; init; }
 }

@@ -7,9 +7,10 @@ namespace SandboxRt.Cli.Cli;
 /// Logs as runc does: to --log (default stderr), as text (time="..." level=... msg="...") or as JSON lines
 /// ({"level":"error","msg":"...","time":"..."}); containerd reads that file when a call fails.
 /// </summary>
-internal sealed class CliLogger(TextWriter sink, bool json, bool debug) : ILogger
+/// Each line reaches the file in one write(2) on an O_APPEND descriptor, so that lines from several
+/// processes sharing the file (the CLI and its relay both log to containerd's log.json) never interleave.
+internal sealed class CliLogger(Action<string> sink, bool json, bool debug) : ILogger
 {
-    private static readonly object s_lock = new();
 
     public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
 
@@ -35,10 +36,6 @@ internal sealed class CliLogger(TextWriter sink, bool json, bool debug) : ILogge
         string line = json
             ? $"{{\"level\":\"{name}\",\"msg\":{JsonSerializer.Serialize(message, CliJson.Compact)},\"time\":\"{time}\"}}"
             : $"time=\"{time}\" level={name} msg={JsonSerializer.Serialize(message, CliJson.Compact)}";
-        lock (s_lock)
-        {
-            sink.WriteLine(line);
-            sink.Flush();
-        }
+        sink(line + "\n");
     }
 }

@@ -13,6 +13,12 @@ internal sealed class CommandContext(GlobalOptions global, ILogger log, TextWrit
     public TextWriter Out { get; } = stdout;
     public TextWriter Error { get; } = stderr;
 
+    private Runtime.Lifecycle.LifecycleContext? _lifecycle;
+
+    /// <summary>The lifecycle operations' context: the state store under --root, the configuration, the log.</summary>
+    public Runtime.Lifecycle.LifecycleContext Lifecycle =>
+        _lifecycle ??= new(new Runtime.State.StateStore(Global.Root), () => Config, Log, Global.ToArguments());
+
     /// <summary>The hypervisor configuration, loaded on first use (commands that do not boot never read it).</summary>
     public HypervisorConfig Config => _config ??= HypervisorConfigLoader.Load(Global.ConfigPath, Global.ConfigOverrides);
 }

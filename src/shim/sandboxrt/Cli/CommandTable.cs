@@ -8,10 +8,26 @@ internal static class CommandTable
     public static IReadOnlyList<ICommand> All { get; } =
     [
         new CheckCommand(),
+        new CreateCommand(),
+        new StartCommand(),
         new RunCommand(),
+        new StateCommand(),
+        new KillCommand(),
+        new DeleteCommand(),
+        new ExecCommand(),
+        new PsCommand(),
+        new PauseCommand(pause: true),
+        new PauseCommand(pause: false),
+        new UpdateCommand(),
+        new EventsCommand(),
+        new ListCommand(),
+        new FeaturesCommand(),
         new SpecCommand(),
         new VersionCommand(),
     ];
 
-    public static ICommand? Find(string name) => All.FirstOrDefault(c => c.Name == name);
+    /// <summary>Internal verbs: accepted, not listed in --help.</summary>
+    public static IReadOnlyList<ICommand> Hidden { get; } = [new RelayCommand()];
+
+    public static ICommand? Find(string name) => All.Concat(Hidden).FirstOrDefault(c => c.Name == name);
 }

@@ -27,6 +27,21 @@ internal sealed record GlobalOptions(
         new("version", false, "print the version", "v"),
     ];
 
+    /// <summary>These options as command-line arguments again (how a relay is started with the same settings).</summary>
+    public IReadOnlyList<string> ToArguments()
+    {
+        var args = new List<string> { "--root", Path.GetFullPath(Root), "--log-format", LogFormat };
+        if (LogPath is not null)
+            args.AddRange(["--log", Path.GetFullPath(LogPath)]);
+        if (Debug)
+            args.Add("--debug");
+        if (ConfigPath is not null)
+            args.AddRange(["--config", Path.GetFullPath(ConfigPath)]);
+        foreach (var (key, value) in ConfigOverrides)
+            args.AddRange(["--config-option", $"{key}={value}"]);
+        return args;
+    }
+
     public static GlobalOptions From(ParsedArgs args)
     {
         var format = args.Value("log-format") ?? "text";

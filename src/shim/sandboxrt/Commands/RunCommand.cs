@@ -33,11 +33,6 @@ internal sealed class RunCommand : ICommand
         {
             Timings = args.Bool("timings"),
         };
-        var io = new RunIo(
-            Console.OpenStandardInput(), Console.OpenStandardOutput(), Console.OpenStandardError(),
-            new Microsoft.Win32.SafeHandles.SafeFileHandle(0, ownsHandle: false),
-            new Microsoft.Win32.SafeHandles.SafeFileHandle(1, ownsHandle: false),
-            context.Error);
-        return await ContainerRunner.RunAsync(options, io, context.Log);
+        return await ContainerRunner.RunAsync(options, StdioRunIo.Create(context.Error), context.Log);
     }
 }

@@ -43,6 +43,7 @@ public sealed class QemuHypervisor : IHypervisor
         Directory.CreateDirectory(request.StateDirectory);
         var files = new QemuStateFiles(request.StateDirectory);
         files.RemoveAll();
+        files.CreateSocketDirectory();
         SafeFdHandle? vhost = null;
         VirtiofsDaemon? virtiofsd = null;
         try

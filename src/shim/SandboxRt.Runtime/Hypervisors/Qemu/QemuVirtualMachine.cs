@@ -26,6 +26,7 @@ internal sealed class QemuVirtualMachine : IVirtualMachine
     }
 
     public int Pid => _process.Pid;
+    public IReadOnlyList<int> HelperPids => _virtiofsd is null ? [] : [_virtiofsd.Pid];
     public string ConsoleLogPath => _files.ConsoleLog;
     public string HypervisorLogPath => _files.HypervisorLog;
     public IAgentConnector AgentConnector { get; }

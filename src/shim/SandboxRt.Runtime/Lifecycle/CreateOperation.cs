@@ -1,0 +1,67 @@
+using SandboxRt.Oci.Validation;
+using SandboxRt.Runtime.Containers;
+using SandboxRt.Runtime.Relay;
+using SandboxRt.Runtime.Sandboxes;
+using SandboxRt.Runtime.State;
+
+namespace SandboxRt.Runtime.Lifecycle;
+
+/// <summary>
+/// runc create: validate the bundle, record the container, start its relay (which boots the VM and
+/// creates the container), and write the relay's pid to --pid-file once it reports ready.
+/// </summary>
+public static class CreateOperation
+{
+    public static void Run(LifecycleContext context, string id, string bundle, string? pidFile, string? consoleSocket)
+    {
+        SandboxId.Validate(id);
+        bundle = Path.GetFullPath(bundle);
+        var spec = SpecLoader.LoadBundle(bundle);
+        var rootfs = SpecLoader.RootfsPath(spec, bundle);
+        SpecValidator.Validate(spec, rootfs);
+        BundleSpecRewriter.CheckHostOnlyFields(spec);
+        if (spec.Process!.Terminal && consoleSocket is null)
+            throw new ArgumentException("process.terminal is set: --console-socket is required (runc: cannot allocate tty if runc will detach without setting console socket)");
+        if (!spec.Process.Terminal && consoleSocket is not null)
+            throw new ArgumentException("--console-socket was given but process.terminal is not set (runc: cannot use console socket if runc will not detach or allocate tty)");
+        _ = context.Config; // a broken configuration fails here, before anything exists
+
+        var store = context.Store;
+        using var lockFile = store.Lock(id);
+        if (store.Exists(id))
+            throw new InvalidOperationException($"container with id {id} already exists");
+        store.Save(new ContainerRecord { Id = id, Bundle = bundle, Rootfs = rootfs, Annotations = spec.Annotations, Status = ContainerStatus.Creating });
+
+        var arguments = new List<string>(context.GlobalArguments) { "relay", "init", "--id", id, "--bundle", bundle };
+        if (consoleSocket is not null)
+            arguments.AddRange(["--console-socket", Path.GetFullPath(consoleSocket)]);
+        bool newNetwork = spec.Linux?.Namespaces?.Any(n => n.Type == NamespaceTypes.Network && string.IsNullOrEmpty(n.Path)) ?? false;
+        RelayReport report;
+        try
+        {
+            report = RelayLauncher.Start(arguments, newNetwork, Path.Combine(store.Directory(id), "relay.log"), inheritStdio: consoleSocket is null, display: spec.Process.Args!);
+        }
+        catch
+        {
+            RemoveState(store, id);
+            throw;
+        }
+        if (!report.Ok)
+        {
+            RemoveState(store, id);
+            throw new InvalidOperationException(report.Error ?? "create failed");
+        }
+        if (pidFile is not null)
+            PidFile.Write(pidFile, report.Pid);
+    }
+
+    private static void RemoveState(StateStore store, string id)
+    {
+        var directory = store.Directory(id);
+        var shared = Path.Combine(directory, "shared");
+        if (Directory.Exists(shared))
+            Storage.SharedDirectory.Open(directory).Remove();
+        if (Directory.Exists(directory))
+            Directory.Delete(directory, recursive: true);
+    }
+}

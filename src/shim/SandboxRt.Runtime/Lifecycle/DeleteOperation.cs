@@ -1,0 +1,62 @@
+using Microsoft.Extensions.Logging;
+using SandboxRt.Interop;
+using SandboxRt.Oci.Validation;
+using SandboxRt.Runtime.Hooks;
+using SandboxRt.Runtime.Hypervisors.Qemu;
+using SandboxRt.Runtime.Relay;
+using SandboxRt.Runtime.State;
+using SandboxRt.Runtime.Storage;
+
+namespace SandboxRt.Runtime.Lifecycle;
+
+/// <summary>
+/// runc delete: everything the container had on the host goes (relays, the VM, virtiofsd, the shared
+/// directory's mounts, sockets, the state directory), then the poststop hooks run. A running container
+/// needs --force, which kills it first. Deleting what does not exist is an error, except with --force.
+/// </summary>
+public static class DeleteOperation
+{
+    public static async Task RunAsync(LifecycleContext context, string id, bool force)
+    {
+        var store = context.Store;
+        ContainerRecord record;
+        using (store.Lock(id))
+        {
+            if (!store.Exists(id))
+            {
+                if (force)
+                    return;
+                throw new ContainerNotFoundException(id);
+            }
+            record = context.Refresh(id);
+            if (record.Status is ContainerStatus.Running or ContainerStatus.Paused && !force)
+                throw new InvalidOperationException($"cannot delete container {id} that is not stopped: {record.Status.ToString().ToLowerInvariant()}");
+            var directory = store.Directory(id);
+            foreach (var relay in record.Execs.Values.Append(record.Relay))
+                if (relay is { IsAlive: true })
+                    ChildProcesses.Signal(relay.Pid, 9);
+            await DetachedVm.StopAsync(record.Hypervisor, [record.Virtiofsd], directory, TimeSpan.FromSeconds(context.Config.ShutdownGraceSeconds));
+            foreach (var relay in record.Execs.Values.Append(record.Relay))
+                if (relay is not null)
+                    await DetachedVm.WaitGoneAsync(relay, TimeSpan.FromSeconds(2));
+            if (Directory.Exists(Path.Combine(directory, "shared")))
+                SharedDirectory.Open(directory).Remove();
+            if (Directory.Exists(directory))
+                Directory.Delete(directory, recursive: true);
+        }
+        store.ForgetLock(id);
+        try
+        {
+            var spec = SpecLoader.LoadBundle(record.Bundle);
+            await HookRunner.RunAsync("poststop", spec.Hooks?.Poststop, OciStates.Of(record, ContainerStatus.Stopped));
+        }
+        catch (SpecValidationException)
+        {
+            // the bundle is gone already: there are no hooks to run
+        }
+        catch (HookFailedException e)
+        {
+            context.Log.LogWarning("{Error}", e.Message); // poststop failures are logged, not fatal (runtime.md)
+        }
+    }
+}

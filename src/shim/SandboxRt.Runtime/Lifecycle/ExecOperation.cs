@@ -1,0 +1,86 @@
+using Microsoft.Extensions.Logging;
+using SandboxRt.Oci.Validation;
+using SandboxRt.Runtime.Agent;
+using SandboxRt.Runtime.Containers;
+using SandboxRt.Runtime.Relay;
+using SandboxRt.Runtime.State;
+
+namespace SandboxRt.Runtime.Lifecycle;
+
+/// <summary>
+/// runc exec: an extra process in a running container. With --detach a relay stands for it (its pid goes
+/// to --pid-file, its exit is the process's); without, this call stays attached and exits with its status.
+/// </summary>
+public static class ExecOperation
+{
+    public static async Task<int> RunAsync(LifecycleContext context, ExecRequest request, RunIo io)
+    {
+        var id = request.Id;
+        var record = context.Refresh(id);
+        LifecycleContext.Require("exec in", record, ContainerStatus.Running);
+        var process = request.BuildProcess(SpecLoader.LoadBundle(record.Bundle));
+        if (process.Args is not { Count: > 0 })
+            throw new ArgumentException("process.args: must name the program to run");
+        var execId = "exec-" + Guid.NewGuid().ToString("N")[..12];
+        if (request.Detach)
+            return Detached(context, request, process, execId);
+
+        using var agent = new AgentClient(AgentEndpoints.For(record, context.Store.Directory(id)));
+        try
+        {
+            await agent.ExecAsync(id, execId, process, stdin: true);
+        }
+        catch (AgentException e) when (e.Message.Contains("exec:", StringComparison.Ordinal))
+        {
+            io.Diagnostics.WriteLine($"sandboxrt: {e.Message}");
+            return e.Kind == AgentErrorKind.NotFound ? 127 : 126;
+        }
+        var relay = new StdioRelay(agent, id, execId);
+        using var cancel = new CancellationTokenSource();
+        var stdout = relay.CopyOutputAsync(io.Stdout, stderr: false, cancel.Token);
+        var stderr = relay.CopyOutputAsync(io.Stderr, stderr: true, cancel.Token);
+        Interop.TerminalMode? raw = process.Terminal && Interop.TerminalMode.IsTerminal(io.StdinHandle) ? Interop.TerminalMode.MakeRaw(io.StdinHandle) : null;
+        using var resize = process.Terminal ? WindowSizeForwarder.Start(agent, id, io.StdoutHandle, execId) : null;
+        try
+        {
+            _ = relay.CopyInputAsync(io.Stdin, cancel.Token);
+            var exit = await agent.WaitAsync(id, execId);
+            var output = Task.WhenAll(stdout, stderr);
+            if (await Task.WhenAny(output, Task.Delay(TimeSpan.FromSeconds(5))) != output)
+                cancel.Cancel();
+            try
+            {
+                await output;
+            }
+            catch (Exception e) when (e is OperationCanceledException or AgentException or IOException)
+            {
+            }
+            return exit.Status;
+        }
+        finally
+        {
+            raw?.Dispose();
+        }
+    }
+
+    private static int Detached(LifecycleContext context, ExecRequest request, Oci.Spec.Process process, string execId)
+    {
+        var directory = context.Store.Directory(request.Id);
+        var processFile = Path.Combine(directory, execId + ".json");
+        File.WriteAllText(processFile, System.Text.Json.JsonSerializer.Serialize(process, Oci.Spec.OciJsonContext.Default.Process));
+        var arguments = new List<string>(context.GlobalArguments) { "relay", "exec", "--id", request.Id, "--exec-id", execId, "--process", processFile };
+        if (request.ConsoleSocket is not null)
+            arguments.AddRange(["--console-socket", Path.GetFullPath(request.ConsoleSocket)]);
+        RelayReport report;
+        using (context.Store.Lock(request.Id))
+            report = RelayLauncher.Start(arguments, newNetworkNamespace: false, Path.Combine(directory, execId + ".log"), inheritStdio: request.ConsoleSocket is null, display: process.Args!);
+        if (!report.Ok)
+        {
+            context.Log.LogDebug("exec {Id}: {Error}", request.Id, report.Error);
+            throw new ExecFailedException(report.Error ?? "exec failed", report.ExitCode ?? 1);
+        }
+        if (request.PidFile is not null)
+            PidFile.Write(request.PidFile, report.Pid);
+        return 0;
+    }
+}

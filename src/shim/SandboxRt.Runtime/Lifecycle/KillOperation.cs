@@ -1,0 +1,25 @@
+using SandboxRt.Runtime.Agent;
+using SandboxRt.Runtime.Relay;
+using SandboxRt.Runtime.State;
+
+namespace SandboxRt.Runtime.Lifecycle;
+
+/// <summary>runc kill: a signal to the container's init (or, with --all, to every process in it).</summary>
+public static class KillOperation
+{
+    public static async Task RunAsync(LifecycleContext context, string id, int signal, bool all)
+    {
+        var record = context.Refresh(id);
+        if (record.Status is ContainerStatus.Stopped or ContainerStatus.Creating)
+            throw new InvalidOperationException($"container {id} is not running");
+        using var agent = new AgentClient(AgentEndpoints.For(record, context.Store.Directory(id)));
+        try
+        {
+            await agent.SignalAsync(id, "", signal, all);
+        }
+        catch (AgentException e) when (e.Kind == AgentErrorKind.FailedPrecondition && e.Message.Contains("already exited"))
+        {
+            throw new InvalidOperationException($"container {id} is not running");
+        }
+    }
+}

@@ -1,0 +1,27 @@
+using SandboxRt.Oci.Validation;
+using SandboxRt.Runtime.Agent;
+using SandboxRt.Runtime.Hooks;
+using SandboxRt.Runtime.Relay;
+using SandboxRt.Runtime.State;
+
+namespace SandboxRt.Runtime.Lifecycle;
+
+/// <summary>runc start: the created container's process execs; then the poststart hooks run on the host.</summary>
+public static class StartOperation
+{
+    public static async Task RunAsync(LifecycleContext context, string id)
+    {
+        ContainerRecord record;
+        using (context.Store.Lock(id))
+        {
+            record = context.Refresh(id);
+            LifecycleContext.Require("start", record, ContainerStatus.Created);
+            using var agent = new AgentClient(AgentEndpoints.For(record, context.Store.Directory(id)));
+            await agent.StartContainerAsync(id);
+            record.Status = ContainerStatus.Running;
+            context.Store.Save(record);
+        }
+        var spec = SpecLoader.LoadBundle(record.Bundle);
+        await HookRunner.RunAsync("poststart", spec.Hooks?.Poststart, OciStates.Of(record));
+    }
+}

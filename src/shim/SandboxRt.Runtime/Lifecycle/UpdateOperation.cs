@@ -1,0 +1,19 @@
+using SandboxRt.Oci.Spec;
+using SandboxRt.Runtime.Agent;
+using SandboxRt.Runtime.Relay;
+using SandboxRt.Runtime.State;
+
+namespace SandboxRt.Runtime.Lifecycle;
+
+/// <summary>runc update: new linux.resources for a live container's cgroup in the guest.</summary>
+public static class UpdateOperation
+{
+    public static async Task RunAsync(LifecycleContext context, string id, LinuxResources resources)
+    {
+        using var _ = context.Store.Lock(id);
+        var record = context.Refresh(id);
+        LifecycleContext.Require("update", record, ContainerStatus.Created, ContainerStatus.Running, ContainerStatus.Paused);
+        using var agent = new AgentClient(AgentEndpoints.For(record, context.Store.Directory(id)));
+        await agent.UpdateContainerAsync(id, resources);
+    }
+}

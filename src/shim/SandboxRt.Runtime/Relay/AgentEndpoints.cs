@@ -1,0 +1,23 @@
+using SandboxRt.Runtime.Channels;
+using SandboxRt.Runtime.State;
+
+namespace SandboxRt.Runtime.Relay;
+
+/// <summary>
+/// How a CLI call reaches a recorded container's agent: through its relay's proxy socket while the relay
+/// lives (the relay holds the one-client guest channel), directly on the channel after it has gone.
+/// </summary>
+public static class AgentEndpoints
+{
+    public const string ProxySocketName = "proxy.sock";
+
+    public static string ProxySocket(string stateDirectory) => Path.Combine(Storage.SocketDirectory.For(stateDirectory), ProxySocketName);
+
+    public static IAgentConnector For(ContainerRecord record, string stateDirectory)
+    {
+        var proxy = ProxySocket(stateDirectory);
+        if (record.Relay is { IsAlive: true } && Path.Exists(proxy))
+            return new UnixSocketConnector(proxy);
+        return new SerialChannelConnector(new Hypervisors.Qemu.QemuStateFiles(stateDirectory).AgentSocket);
+    }
+}

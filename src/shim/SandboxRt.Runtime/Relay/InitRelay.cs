@@ -1,0 +1,112 @@
+// The relay of a container created through the runc CLI (`sandboxrt create`).
+//
+// runc leaves the container's init process behind as the thing callers watch: containerd's runc shim,
+// conmon and Docker wait on the pid in --pid-file and take its exit status as the container's. Our
+// container's init lives in a VM, so this host process stands in for it:
+//   - it boots the sandbox VM, creates the container, and runs the host hooks (prestart, createRuntime);
+//   - it holds the one connection to the agent and serves it to later CLI calls on proxy.sock;
+//   - it copies the container's stdio between the descriptors it inherited (fifos, pipes) or a host pty
+//     sent over --console-socket, and the agent;
+//   - it forwards the signals it receives to the container's init;
+//   - it exits with the container's exit status, or with 137 when the VM dies under it.
+// Its pid goes to --pid-file. The VM outlives it until `delete`.
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using SandboxRt.Grpc.Server;
+using SandboxRt.Interop;
+using SandboxRt.Oci.Validation;
+using SandboxRt.Runtime.Agent;
+using SandboxRt.Runtime.Containers;
+using SandboxRt.Runtime.Hooks;
+using SandboxRt.Runtime.Sandboxes;
+using SandboxRt.Runtime.State;
+
+namespace SandboxRt.Runtime.Relay;
+
+public static class InitRelay
+{
+    /// <summary>The status reported when the VM itself died: as if the container had been SIGKILLed.</summary>
+    public const int VmDiedStatus = 137;
+    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(5);
+
+    public static async Task<int> RunAsync(InitRelayOptions options, SafeFdHandle statusPipe, ILogger log)
+    {
+        var store = new StateStore(options.Root);
+        var record = store.Load(options.Id);
+        var stateDirectory = store.Directory(options.Id);
+        Sandbox? sandbox = null;
+        GrpcKestrelServer? proxy = null;
+        RelayStdio? stdio = null;
+        try
+        {
+            var spec = SpecLoader.LoadBundle(options.Bundle);
+            record.Relay = ProcessIdentity.Of(Environment.ProcessId);
+            sandbox = await Sandbox.StartAsync(new SandboxStartOptions(options.Id, options.Root, options.Config)
+            {
+                WithSharedDirectory = true,
+                StateDirectoryExists = true,
+            }, log);
+            record.Hypervisor = ProcessIdentity.Of(sandbox.Vm.Pid);
+            record.Virtiofsd = sandbox.Vm.HelperPids.Select(ProcessIdentity.Of).FirstOrDefault();
+            store.Save(record);
+
+            await HookRunner.RunAsync("prestart", spec.Hooks?.Prestart, OciStates.Of(record, ContainerStatus.Creating));
+            await HookRunner.RunAsync("createRuntime", spec.Hooks?.CreateRuntime, OciStates.Of(record, ContainerStatus.Creating));
+            var guestSpec = BundleSpecRewriter.ForGuest(spec, options.Bundle, options.Id, sandbox.Shared!);
+            record.GuestPid = await sandbox.Agent.CreateContainerAsync(options.Id, guestSpec, stdin: true);
+
+            stdio = RelayStdio.Attach(sandbox.Agent, options.Id, "", options.ConsoleSocket, log);
+            proxy = await GrpcKestrelServer.StartAsync(new UnixDomainSocketEndPoint(AgentEndpoints.ProxySocket(stateDirectory)), sandbox.Agent.CreateProxy());
+            record.Status = ContainerStatus.Created;
+            store.Save(record);
+        }
+        catch (Exception e)
+        {
+            log.LogError("create {Id}: {Error}", options.Id, e.Message);
+            RelayStatusPipe.Report(statusPipe, new RelayReport { Ok = false, Error = e.Message });
+            if (stdio is not null)
+                await stdio.DisposeAsync();
+            if (proxy is not null)
+                await proxy.DisposeAsync();
+            if (sandbox is not null)
+                await sandbox.StopAsync();
+            return 1;
+        }
+
+        RelayStatusPipe.Report(statusPipe, new RelayReport { Ok = true, Pid = Environment.ProcessId });
+        using var signals = new SignalForwarder(sandbox.Agent, options.Id, e => log.LogDebug("signal forwarding: {Error}", e.Message));
+        int status;
+        bool oom = false;
+        var exit = sandbox.Agent.WaitAsync(options.Id, "");
+        var first = await Task.WhenAny(exit, sandbox.Vm.Exited);
+        if (first == exit && exit.IsCompletedSuccessfully)
+        {
+            status = exit.Result.Status;
+            oom = exit.Result.OomKilled;
+            await stdio.DrainAsync(DrainTimeout);
+        }
+        else
+        {
+            var why = sandbox.Vm.Exited.IsCompleted ? await sandbox.Vm.Exited : exit.Exception?.InnerException?.Message ?? "the agent stopped answering";
+            log.LogError("container {Id}: the VM went away under it: {Why}", options.Id, why);
+            status = VmDiedStatus;
+        }
+        if (oom)
+            log.LogWarning("container {Id} was killed by the out-of-memory killer", options.Id);
+        await stdio.DisposeAsync();
+        await proxy.DisposeAsync();
+        using (store.Lock(options.Id))
+        {
+            if (store.Exists(options.Id))
+            {
+                var latest = store.Load(options.Id);
+                latest.Status = ContainerStatus.Stopped;
+                latest.ExitStatus = status;
+                latest.OomKilled = oom;
+                store.Save(latest);
+            }
+        }
+        sandbox.Agent.Dispose();
+        return status;
+    }
+}

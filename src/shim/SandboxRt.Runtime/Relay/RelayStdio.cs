@@ -1,0 +1,59 @@
+using Microsoft.Extensions.Logging;
+using SandboxRt.Runtime.Agent;
+using SandboxRt.Runtime.Containers;
+
+namespace SandboxRt.Runtime.Relay;
+
+/// <summary>
+/// A relay's stdio: the descriptors it inherited from its caller (fifos or pipes from containerd,
+/// conmon or Docker), or a host terminal for --console-socket. Output flows from the agent, input to it.
+/// </summary>
+internal sealed class RelayStdio : IAsyncDisposable
+{
+    private readonly StdioRelay _relay;
+    private readonly HostTerminal? _terminal;
+    private readonly WindowSizeForwarder? _resize;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _stdout;
+    private readonly Task _stderr;
+
+    private RelayStdio(AgentClient agent, string id, string execId, HostTerminal? terminal, ILogger log)
+    {
+        _relay = new StdioRelay(agent, id, execId);
+        _terminal = terminal;
+        var stdout = terminal?.Output ?? Console.OpenStandardOutput();
+        var stderr = terminal is null ? Console.OpenStandardError() : Stream.Null;
+        var stdin = terminal?.Input ?? Console.OpenStandardInput();
+        _stdout = _relay.CopyOutputAsync(stdout, stderr: false, _stop.Token);
+        _stderr = terminal is null ? _relay.CopyOutputAsync(stderr, stderr: true, _stop.Token) : Task.CompletedTask;
+        _ = _relay.CopyInputAsync(stdin, _stop.Token).ContinueWith(t => log.LogDebug("stdin relay: {Error}", t.Exception?.InnerException?.Message), TaskContinuationOptions.OnlyOnFaulted);
+        if (terminal is not null)
+            _resize = WindowSizeForwarder.Start(agent, id, terminal.Slave, execId);
+    }
+
+    public static RelayStdio Attach(AgentClient agent, string id, string execId, string? consoleSocket, ILogger log) =>
+        new(agent, id, execId, consoleSocket is null ? null : HostTerminal.Create(consoleSocket), log);
+
+    /// <summary>Waits (bounded) for the output to end after the process exited.</summary>
+    public async Task DrainAsync(TimeSpan timeout)
+    {
+        var output = Task.WhenAll(_stdout, _stderr);
+        if (await Task.WhenAny(output, Task.Delay(timeout)) != output)
+            _stop.Cancel();
+        try
+        {
+            await output;
+        }
+        catch (Exception e) when (e is OperationCanceledException or AgentException or IOException)
+        {
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        _resize?.Dispose();
+        _terminal?.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

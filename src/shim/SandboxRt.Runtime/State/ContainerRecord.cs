@@ -1,0 +1,25 @@
+namespace SandboxRt.Runtime.State;
+
+/// <summary>
+/// What survives between CLI invocations for one container (state.json in its state directory): where
+/// it came from, its status, and the host processes that carry it (the relay, QEMU, virtiofsd).
+/// </summary>
+public sealed class ContainerRecord
+{
+    public string Id { get; set; } = "";
+    public string Bundle { get; set; } = "";
+    public string Rootfs { get; set; } = "";
+    public ContainerStatus Status { get; set; } = ContainerStatus.Creating;
+    public DateTime Created { get; set; } = DateTime.UtcNow;
+    public Dictionary<string, string>? Annotations { get; set; }
+    /// <summary>The relay: the process whose pid went to --pid-file, and whose exit is the container's.</summary>
+    public ProcessIdentity? Relay { get; set; }
+    public ProcessIdentity? Hypervisor { get; set; }
+    public ProcessIdentity? Virtiofsd { get; set; }
+    /// <summary>The container's init pid inside the guest.</summary>
+    public int GuestPid { get; set; }
+    public int? ExitStatus { get; set; }
+    public bool OomKilled { get; set; }
+    /// <summary>Exec'd processes with relays of their own: exec id → relay.</summary>
+    public Dictionary<string, ProcessIdentity> Execs { get; set; } = new();
+}

@@ -1,0 +1,71 @@
+using System.Text.Json;
+using SandboxRt.Interop;
+
+namespace SandboxRt.Runtime.State;
+
+/// <summary>
+/// Container state under --root: one directory per container (state.json, the VM's sockets and logs,
+/// the shared directory). Verbs that change a container hold its lock file (&lt;root&gt;/&lt;id&gt;.lock)
+/// so that concurrent CLI calls for the same container take turns.
+/// </summary>
+public sealed class StateStore(string root)
+{
+    public static readonly TimeSpan LockTimeout = TimeSpan.FromSeconds(120);
+
+    public string Root { get; } = root;
+
+    public string Directory(string id) => Path.Combine(Root, id);
+
+    private string StateFile(string id) => Path.Combine(Directory(id), "state.json");
+
+    public FileLock Lock(string id)
+    {
+        System.IO.Directory.CreateDirectory(Root);
+        return FileLock.Acquire(Path.Combine(Root, id + ".lock"), LockTimeout);
+    }
+
+    public bool Exists(string id) => File.Exists(StateFile(id));
+
+    public ContainerRecord Load(string id)
+    {
+        var path = StateFile(id);
+        if (!File.Exists(path))
+            throw new ContainerNotFoundException(id);
+        try
+        {
+            return JsonSerializer.Deserialize(File.ReadAllText(path), StateJsonContext.Default.ContainerRecord)
+                ?? throw new InvalidDataException($"{path} is empty");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path} is corrupt: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Writes state.json atomically (a reader sees the old or the new file, never half of one).</summary>
+    public void Save(ContainerRecord record)
+    {
+        var path = StateFile(record.Id);
+        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var temporary = path + ".tmp";
+        File.WriteAllText(temporary, JsonSerializer.Serialize(record, StateJsonContext.Default.ContainerRecord));
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    public IReadOnlyList<string> Ids() =>
+        System.IO.Directory.Exists(Root)
+            ? System.IO.Directory.EnumerateDirectories(Root).Where(d => File.Exists(Path.Combine(d, "state.json"))).Select(Path.GetFileName).OfType<string>().Order().ToList()
+            : [];
+
+    /// <summary>Removes the lock file once the container is gone.</summary>
+    public void ForgetLock(string id)
+    {
+        try
+        {
+            File.Delete(Path.Combine(Root, id + ".lock"));
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

@@ -1,0 +1,33 @@
+using SandboxRt.Cli.Cli;
+using SandboxRt.Interop;
+using SandboxRt.Runtime.Relay;
+
+namespace SandboxRt.Cli.Commands;
+
+/// <summary>
+/// `sandboxrt relay init|exec ...`: internal. Started by create and exec --detach with a status pipe on
+/// fd 3; not for people to type (see Relay/InitRelay.cs).
+/// </summary>
+internal sealed class RelayCommand : ICommand
+{
+    public string Name => "relay";
+    public string Usage => "(internal) the host process that stands for a container's process";
+    public IReadOnlyList<FlagSpec> Flags =>
+    [
+        new("id", true, "container id"), new("bundle", true, "bundle"), new("console-socket", true, "console socket"),
+        new("exec-id", true, "exec id"), new("process", true, "process.json"),
+    ];
+
+    public async Task<int> RunAsync(CommandContext context, ParsedArgs args)
+    {
+        var status = SafeFdHandle.FromInherited(RelayStatusPipe.RelayFd);
+        Descriptors.SetInheritable(status, false);
+        var id = args.Value("id") ?? throw new UsageException("relay needs --id");
+        return args.Positionals.FirstOrDefault() switch
+        {
+            "init" => await InitRelay.RunAsync(new InitRelayOptions(context.Global.Root, id, args.Value("bundle")!, context.Config, args.Value("console-socket")), status, context.Log),
+            "exec" => await ExecRelay.RunAsync(new ExecRelayOptions(context.Global.Root, id, args.Value("exec-id")!, args.Value("process")!, args.Value("console-socket")), status, context.Log),
+            _ => throw new UsageException("relay init|exec"),
+        };
+    }
+}
