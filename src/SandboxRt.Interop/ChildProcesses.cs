@@ -49,6 +49,10 @@ public static class ChildProcesses
     /// <summary>True when a process with this pid exists (kill with signal 0).</summary>
     public static bool Exists(int pid) => pid > 0 && (Interop.Kill(pid, 0) == 0 || SyscallException.LastErrno == Errno.EPERM);
 
+    /// <summary>Sets a process's nice value (higher is lower priority).</summary>
+    public static void SetNice(int pid, int nice) =>
+        Check.Io(Interop.SetPriority(Interop.PRIO_PROCESS, (uint)pid, nice), "setpriority", pid.ToString(), nice.ToString());
+
     public static int CurrentPid => Interop.GetPid();
 
     public static uint EffectiveUid => Interop.GetEuid();

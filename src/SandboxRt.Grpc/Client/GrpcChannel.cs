@@ -163,7 +163,11 @@ public sealed class GrpcChannel : IDisposable
                 if (cts.IsCancellationRequested)
                     return new RpcException(StatusCode.DeadlineExceeded, $"{path}: deadline of {options.Timeout?.TotalMilliseconds} ms exceeded", e);
             }
-            return new RpcException(StatusCode.Unavailable, $"{path}: {Describe(e)}", e);
+            bool notSent = false;
+            for (var x = e; x is not null; x = x.InnerException)
+                notSent |= x is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError }
+                    || x is HttpRequestException h && h.Message.Contains("connection could not be established", StringComparison.Ordinal);
+            return new RpcException(StatusCode.Unavailable, $"{path}: {Describe(e)}", e) { NotSent = notSent && _response is null };
         }
 
         private static string Describe(Exception e)

@@ -36,7 +36,10 @@ public sealed class GrpcKestrelServer : IAsyncDisposable
         options.Limits.MinRequestBodyDataRate = null;
         options.Limits.MinResponseDataRate = null;
         options.Limits.MaxRequestBodySize = null;
-        options.Limits.KeepAliveTimeout = Timeout.InfiniteTimeSpan;
+        // Not InfiniteTimeSpan: Kestrel turns that into TimeSpan.MaxValue, and adding it to the current
+        // timestamp overflows, so an idle HTTP/2 connection (between a client's requests) was closed at
+        // the next heartbeat. A day is "never" for these connections.
+        options.Limits.KeepAliveTimeout = TimeSpan.FromDays(1);
         options.Limits.Http2.MaxStreamsPerConnection = 1000;
         options.Limits.Http2.InitialConnectionWindowSize = 4 * 1024 * 1024;
         options.Limits.Http2.InitialStreamWindowSize = 2 * 1024 * 1024;

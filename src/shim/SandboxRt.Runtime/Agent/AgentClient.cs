@@ -18,6 +18,9 @@ public sealed class AgentClient : IDisposable
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(60);
     public const int MaxStdinChunk = 1024 * 1024;
+
+    /// <summary>How long a call keeps trying to get a connection before it fails as Unavailable.</summary>
+    public static readonly TimeSpan ConnectRetryWindow = TimeSpan.FromSeconds(60);
     private readonly GrpcChannel _channel;
 
     /// <param name="connector">How to reach the agent.</param>
@@ -163,13 +166,23 @@ public sealed class AgentClient : IDisposable
         where TResponse : class, IMessage<TResponse>
     {
         var effective = timeout ?? DefaultTimeout;
-        try
+        var giveUp = DateTime.UtcNow + ConnectRetryWindow;
+        while (true)
         {
-            return await _channel.UnaryAsync(method, request, new CallOptions(effective == Timeout.InfiniteTimeSpan ? null : effective, cancellationToken));
-        }
-        catch (RpcException e)
-        {
-            throw Translate(method.Name, e);
+            try
+            {
+                return await _channel.UnaryAsync(method, request, new CallOptions(effective == Timeout.InfiniteTimeSpan ? null : effective, cancellationToken));
+            }
+            catch (RpcException e) when (e.NotSent && DateTime.UtcNow < giveUp && !cancellationToken.IsCancellationRequested)
+            {
+                // The connection could not be set up (a loaded host can be slow to answer a new one);
+                // the call never left, so it is safe to try again.
+                await Task.Delay(200, cancellationToken);
+            }
+            catch (RpcException e)
+            {
+                throw Translate(method.Name, e);
+            }
         }
     }
 

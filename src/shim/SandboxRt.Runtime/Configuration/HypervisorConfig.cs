@@ -33,6 +33,12 @@ public sealed record HypervisorConfig
     public bool Debug { get; set; }
     /// <summary>Run QEMU under its seccomp sandbox (-sandbox on, with privilege elevation and spawning denied).</summary>
     public bool QemuSandbox { get; set; } = true;
+    /// <summary>
+    /// The nice value QEMU runs at under TCG. Emulated vCPUs take every cycle they get; a positive value
+    /// keeps the host's control plane (the CLI, relays, the container engine) responsive beside them.
+    /// Ignored under KVM.
+    /// </summary>
+    public int TcgNice { get; set; } = 5;
     /// <summary>Arguments appended to the QEMU command line as they are.</summary>
     public List<string> ExtraArgs { get; set; } = [];
 

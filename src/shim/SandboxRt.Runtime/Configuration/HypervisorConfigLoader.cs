@@ -117,6 +117,8 @@ public static class HypervisorConfigLoader
             Fail("boot_timeout_seconds", $"{c.BootTimeoutSeconds} is outside 1..3600");
         if (c.ShutdownGraceSeconds is < 0 or > 600)
             Fail("shutdown_grace_seconds", $"{c.ShutdownGraceSeconds} is outside 0..600");
+        if (c.TcgNice is < -20 or > 19)
+            Fail("tcg_nice", $"{c.TcgNice} is outside -20..19");
         if (c.KernelParams.Contains('\n'))
             Fail("kernel_params", "must be one line");
     }

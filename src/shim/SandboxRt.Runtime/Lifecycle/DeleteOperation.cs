@@ -20,14 +20,17 @@ public static class DeleteOperation
     {
         var store = context.Store;
         ContainerRecord record;
-        using (store.Lock(id))
+        FileLock held;
+        try
         {
-            if (!store.Exists(id))
-            {
-                if (force)
-                    return;
-                throw new ContainerNotFoundException(id);
-            }
+            held = store.LockExisting(id);
+        }
+        catch (ContainerNotFoundException) when (force)
+        {
+            return; // runc delete --force of what is not there succeeds
+        }
+        using (held)
+        {
             record = context.Refresh(id);
             if (record.Status is ContainerStatus.Running or ContainerStatus.Paused && !force)
                 throw new InvalidOperationException($"cannot delete container {id} that is not stopped: {record.Status.ToString().ToLowerInvariant()}");

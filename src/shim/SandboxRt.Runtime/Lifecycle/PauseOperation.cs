@@ -9,7 +9,7 @@ public static class PauseOperation
 {
     public static async Task RunAsync(LifecycleContext context, string id, bool pause)
     {
-        using var _ = context.Store.Lock(id);
+        using var _ = context.Store.LockExisting(id);
         var record = context.Refresh(id);
         LifecycleContext.Require(pause ? "pause" : "resume", record, pause ? ContainerStatus.Running : ContainerStatus.Paused);
         using var agent = new AgentClient(AgentEndpoints.For(record, context.Store.Directory(id)));

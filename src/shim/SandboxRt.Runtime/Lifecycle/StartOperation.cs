@@ -12,7 +12,7 @@ public static class StartOperation
     public static async Task RunAsync(LifecycleContext context, string id)
     {
         ContainerRecord record;
-        using (context.Store.Lock(id))
+        using (context.Store.LockExisting(id))
         {
             record = context.Refresh(id);
             LifecycleContext.Require("start", record, ContainerStatus.Created);

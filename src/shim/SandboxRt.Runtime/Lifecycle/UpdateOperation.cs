@@ -10,7 +10,7 @@ public static class UpdateOperation
 {
     public static async Task RunAsync(LifecycleContext context, string id, LinuxResources resources)
     {
-        using var _ = context.Store.Lock(id);
+        using var _ = context.Store.LockExisting(id);
         var record = context.Refresh(id);
         LifecycleContext.Require("update", record, ContainerStatus.Created, ContainerStatus.Running, ContainerStatus.Paused);
         using var agent = new AgentClient(AgentEndpoints.For(record, context.Store.Directory(id)));

@@ -56,13 +56,20 @@ public static class InitRelay
             record.GuestPid = await sandbox.Agent.CreateContainerAsync(options.Id, guestSpec, stdin: true);
 
             stdio = RelayStdio.Attach(sandbox.Agent, options.Id, "", options.ConsoleSocket, log);
-            proxy = await GrpcKestrelServer.StartAsync(new UnixDomainSocketEndPoint(AgentEndpoints.ProxySocket(stateDirectory)), sandbox.Agent.CreateProxy());
+            proxy = await GrpcKestrelServer.StartAsync(new UnixDomainSocketEndPoint(AgentEndpoints.ProxySocket(stateDirectory)), sandbox.Agent.CreateProxy(),
+                loggerFactory: new LoggerFactoryAdapter(log));
+            // One call through the proxy before anyone else makes one: the first connection is where a
+            // freshly started process does its slowest work, and no CLI call should pay for it.
+            using (var warm = new AgentClient(new Channels.UnixSocketConnector(AgentEndpoints.ProxySocket(stateDirectory))))
+                await warm.CheckAsync();
             record.Status = ContainerStatus.Created;
             store.Save(record);
         }
         catch (Exception e)
         {
             log.LogError("create {Id}: {Error}", options.Id, e.Message);
+            if (sandbox is not null && e is not Hypervisors.BootFailedException)
+                log.LogError("create {Id}: guest console, last lines:\n{Console}", options.Id, string.Join('\n', Diagnostics.LogTail.Read(sandbox.Vm.ConsoleLogPath, 25)));
             RelayStatusPipe.Report(statusPipe, new RelayReport { Ok = false, Error = e.Message });
             if (stdio is not null)
                 await stdio.DisposeAsync();

@@ -24,6 +24,20 @@ public sealed class StateStore(string root)
         return FileLock.Acquire(Path.Combine(Root, id + ".lock"), LockTimeout);
     }
 
+    /// <summary>
+    /// The lock of a container that must already exist; for a missing one the lock file is not left
+    /// behind and ContainerNotFoundException says so.
+    /// </summary>
+    public FileLock LockExisting(string id)
+    {
+        var held = Lock(id);
+        if (Exists(id))
+            return held;
+        held.Dispose();
+        ForgetLock(id);
+        throw new ContainerNotFoundException(id);
+    }
+
     public bool Exists(string id) => File.Exists(StateFile(id));
 
     public ContainerRecord Load(string id)

@@ -89,6 +89,17 @@ public sealed class QemuHypervisor : IHypervisor
                 NewSession = true,
                 WorkingDirectory = request.StateDirectory,
             }, "qemu");
+            if (Capabilities.Accelerator.IsTcg && _config.TcgNice != 0)
+            {
+                try
+                {
+                    ChildProcesses.SetNice(process.Pid, _config.TcgNice);
+                }
+                catch (SyscallException)
+                {
+                    // lowering priority cannot fail for root; if it does, the VM just runs at normal priority
+                }
+            }
             IAgentConnector connector = channel.Kind == "vsock"
                 ? new VsockConnector(channel.VsockCid, GuestChannelPlan.AgentVsockPort)
                 : new SerialChannelConnector(files.AgentSocket);

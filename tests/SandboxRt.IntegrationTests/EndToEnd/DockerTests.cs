@@ -1,0 +1,110 @@
+using SandboxRt.IntegrationTests.Support;
+
+namespace SandboxRt.IntegrationTests.EndToEnd;
+
+/// <summary>
+/// Docker 20.10 with SandboxRt registered in daemon.json as "kata-runtime": the runc-compatible CLI
+/// through a real dockerd and containerd's runc shim. Every container runs in its own VM.
+/// </summary>
+[Trait("Tier", "e2e")]
+[Collection("e2e")]
+public sealed class DockerTests(DockerDaemon docker) : IClassFixture<DockerDaemon>
+{
+    [Fact]
+    public async Task Run_prints_output_from_the_guest_and_returns_the_exit_code()
+    {
+        docker.RequireRunning();
+        var hi = await docker.Run("echo", "hi");
+        Assert.Equal(0, hi.ExitCode);
+        Assert.Equal("hi\n", hi.Stdout);
+        var three = await docker.Run("sh", "-c", "uname -r; exit 3");
+        Assert.Equal(3, three.ExitCode);
+        Assert.StartsWith("6.1.", three.Stdout);
+        Assert.NotEqual(TestEnvironment.HostKernelRelease, three.Stdout.Trim());
+    }
+
+    [Fact]
+    public async Task Detached_exec_top_pause_logs_inspect_and_stop()
+    {
+        docker.RequireRunning();
+        var run = (await docker.Docker("run", "-d", "--network", "none", "--runtime", DockerDaemon.Runtime, LocalImage.Reference,
+            "sh", "-c", "echo started; trap 'echo got-term' TERM; while true; do sleep 0.2; done")).Ok();
+        var id = run.Stdout.Trim();
+        Assert.Equal(6, (await docker.Docker("exec", id, "sh", "-c", "echo in-exec; exit 6")).ExitCode);
+        var exec = await docker.Docker("exec", id, "cat", "/proc/1/cmdline");
+        Assert.StartsWith("sh", exec.Stdout);
+
+        var top = (await docker.Docker("top", id)).Ok();
+        Assert.Contains("sandboxrt relay -- sh -c echo started", top.Stdout);
+
+        (await docker.Docker("pause", id)).Ok();
+        Assert.Equal("paused", (await docker.Docker("inspect", "-f", "{{.State.Status}}", id)).Stdout.Trim());
+        (await docker.Docker("unpause", id)).Ok();
+        Assert.Equal("running", (await docker.Docker("inspect", "-f", "{{.State.Status}}", id)).Stdout.Trim());
+        Assert.Equal("kata-runtime", (await docker.Docker("inspect", "--format", "{{.HostConfig.Runtime}}", id)).Stdout.Trim());
+
+        // SIGTERM is trapped, so after the timeout Docker sends SIGKILL: 137.
+        (await docker.Docker("stop", "-t", "2", id)).Ok();
+        Assert.Equal("exited 137", (await docker.Docker("inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", id)).Stdout.Trim());
+        var logs = (await docker.Docker("logs", id)).Ok();
+        Assert.Equal("started\ngot-term\n", logs.Stdout);
+        (await docker.Docker("rm", id)).Ok();
+        await HostLeaks.AssertGoneAsync(id, docker.RuntimeRoot);
+    }
+
+    [Fact]
+    public async Task Interactive_stdin_and_a_terminal_work()
+    {
+        docker.RequireRunning();
+        var cat = await Command.RunAsync("docker", ["-H", "unix://" + docker.Socket, "run", "--rm", "-i", "--network", "none", "--runtime", DockerDaemon.Runtime, LocalImage.Reference, "sh", "-c", "cat; echo done"], stdin: "piped line\nsecond\n");
+        Assert.Equal(0, cat.ExitCode);
+        Assert.Equal("piped line\nsecond\ndone\n", cat.Stdout);
+
+        TestEnvironment.RequireCommand("script", "util-linux");
+        var tty = await Command.RunAsync("script", ["-qec", $"docker -H unix://{docker.Socket} run --rm -t --network none --runtime {DockerDaemon.Runtime} {LocalImage.Reference} sh -c 'tty; exit 2'", "/dev/null"]);
+        Assert.Equal(2, tty.ExitCode);
+        Assert.Contains("/dev/pts/0", tty.Stdout);
+    }
+
+    [Fact]
+    public async Task Ten_containers_created_in_parallel_all_run_and_are_all_cleaned_up()
+    {
+        docker.RequireRunning();
+        var runs = Enumerable.Range(0, 10).Select(i => docker.Docker("run", "-d", "--network", "none", "--runtime", DockerDaemon.Runtime,
+            LocalImage.Reference, "sh", "-c", $"echo container-{i}; sleep 600")).ToList();
+        var ids = (await Task.WhenAll(runs)).Select(r => r.Ok().Stdout.Trim()).ToList();
+        Assert.Equal(10, ids.Distinct().Count());
+        foreach (var (id, i) in ids.Select((id, i) => (id, i)))
+        {
+            Assert.Equal("running", (await docker.Docker("inspect", "-f", "{{.State.Status}}", id)).Stdout.Trim());
+            Assert.Equal($"container-{i}\n", (await docker.Docker("logs", id)).Stdout);
+        }
+        (await docker.Docker(["rm", "-f", .. ids])).Ok();
+        foreach (var id in ids)
+            await HostLeaks.AssertGoneAsync(id, docker.RuntimeRoot, TimeSpan.FromSeconds(60));
+    }
+
+    [Fact]
+    public async Task Killing_the_relay_or_qemu_makes_the_container_exit_nonzero_and_rm_cleans_up()
+    {
+        docker.RequireRunning();
+        foreach (var victim in new[] { "relay", "qemu" })
+        {
+            var id = (await docker.Docker("run", "-d", "--network", "none", "--runtime", DockerDaemon.Runtime, LocalImage.Reference, "sleep", "600")).Ok().Stdout.Trim();
+            var state = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(docker.RuntimeRoot, id, "state.json"))).RootElement;
+            int pid = state.GetProperty(victim == "relay" ? "relay" : "hypervisor").GetProperty("pid").GetInt32();
+            Assert.True(SandboxRt.Interop.ChildProcesses.Signal(pid, 9));
+            string status = "";
+            for (int i = 0; i < 100 && status != "exited"; i++)
+            {
+                await Task.Delay(200);
+                status = (await docker.Docker("inspect", "-f", "{{.State.Status}}", id)).Stdout.Trim();
+            }
+            Assert.Equal("exited", status);
+            var exitCode = int.Parse((await docker.Docker("inspect", "-f", "{{.State.ExitCode}}", id)).Stdout.Trim());
+            Assert.NotEqual(0, exitCode);
+            (await docker.Docker("rm", "-f", id)).Ok();
+            await HostLeaks.AssertGoneAsync(id, docker.RuntimeRoot);
+        }
+    }
+}

@@ -1,0 +1,74 @@
+using System.Diagnostics;
+
+namespace SandboxRt.IntegrationTests.Support;
+
+/// <summary>
+/// A containerd of the test's own (root, state and sockets under a scratch directory, the CRI plugin off),
+/// started by the test and stopped by pid, with the test image imported.
+/// </summary>
+public sealed class ContainerdDaemon : IAsyncLifetime
+{
+    private readonly ScratchDirectory _dir = new("srt-ctrd");
+    private Process? _process;
+
+    public string Socket => _dir.Combine("containerd.sock");
+    public string Root => _dir.Combine("root");
+    public string State => _dir.Combine("state");
+    public string? SkipReason { get; private set; }
+
+    public async ValueTask InitializeAsync()
+    {
+        if (TestEnvironment.FindOnPath("containerd") is null || TestEnvironment.FindOnPath("ctr") is null)
+        {
+            SkipReason = "needs containerd and ctr (apt-get install containerd)";
+            return;
+        }
+        File.WriteAllText(_dir.Combine("config.toml"), $"""
+            version = 2
+            root = "{Root}"
+            state = "{State}"
+            disabled_plugins = ["io.containerd.grpc.v1.cri"]
+            [grpc]
+              address = "{Socket}"
+            [ttrpc]
+              address = "{Socket}.ttrpc"
+            [debug]
+              address = "{_dir.Combine("debug.sock")}"
+            """);
+        var log = File.Create(_dir.Combine("containerd.log"));
+        _process = Process.Start(new ProcessStartInfo("containerd", ["--config", _dir.Combine("config.toml")])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        _ = _process.StandardError.BaseStream.CopyToAsync(log);
+        for (int i = 0; i < 200 && !File.Exists(Socket); i++)
+            await Task.Delay(50);
+        if (!File.Exists(Socket))
+            throw new InvalidOperationException($"containerd did not create {Socket}");
+        (await Ctr("images", "import", "--all-platforms", await LocalImage.ArchiveAsync())).Ok();
+    }
+
+    public void RequireRunning()
+    {
+        if (SkipReason is not null)
+            Assert.Skip(SkipReason);
+    }
+
+    public Task<Command> Ctr(params string[] args) => Command.RunAsync("ctr", ["-a", Socket, .. args]);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill();
+            await _process.WaitForExitAsync();
+        }
+        // the runc shims of deleted tasks exit on their own; any left (a failed test) are stopped here
+        foreach (var pid in ProcessTable.Find("-address " + Socket))
+            SandboxRt.Interop.ChildProcesses.Signal(pid, 9);
+        HostLeaks.KillEverythingUnder(_dir.Path);
+        _process?.Dispose();
+        _dir.Dispose();
+    }
+}

@@ -1,0 +1,101 @@
+using System.Diagnostics;
+
+namespace SandboxRt.IntegrationTests.Support;
+
+/// <summary>
+/// dockerd 20.10 of the test's own: its data-root, exec-root, pidfile and socket under a scratch
+/// directory, its own containerd, no bridge, no iptables, no forwarding or masquerading (the network
+/// rule), and SandboxRt registered as "kata-runtime" by path in daemon.json. Stopped by pid.
+/// </summary>
+public sealed class DockerDaemon : IAsyncLifetime
+{
+    public const string Runtime = "kata-runtime";
+    private readonly ContainerdDaemon _containerd = new();
+    private readonly ScratchDirectory _dir = new("srt-dockerd");
+    private Process? _process;
+
+    public string Socket => _dir.Combine("docker.sock");
+    public string ExecRoot => _dir.Combine("exec");
+    public string? SkipReason { get; private set; }
+
+    public async ValueTask InitializeAsync()
+    {
+        if (TestEnvironment.FindOnPath("dockerd") is null && !File.Exists("/usr/sbin/dockerd"))
+        {
+            SkipReason = "needs dockerd (apt-get install docker.io)";
+            return;
+        }
+        if (!File.Exists(CliRun.Binary))
+        {
+            SkipReason = $"needs the sandboxrt CLI (make build): {CliRun.Binary}";
+            return;
+        }
+        await _containerd.InitializeAsync();
+        if (_containerd.SkipReason is not null)
+        {
+            SkipReason = _containerd.SkipReason;
+            return;
+        }
+        File.WriteAllText(_dir.Combine("daemon.json"), $$"""
+            {
+              "data-root": "{{_dir.Combine("data")}}",
+              "exec-root": "{{ExecRoot}}",
+              "pidfile": "{{_dir.Combine("docker.pid")}}",
+              "hosts": ["unix://{{Socket}}"],
+              "containerd": "{{_containerd.Socket}}",
+              "bridge": "none",
+              "iptables": false,
+              "ip6tables": false,
+              "ip-forward": false,
+              "ip-masq": false,
+              "runtimes": { "{{Runtime}}": { "path": "{{CliRun.Binary}}" } }
+            }
+            """);
+        var log = File.Create(_dir.Combine("dockerd.log"));
+        _process = Process.Start(new ProcessStartInfo(File.Exists("/usr/sbin/dockerd") ? "/usr/sbin/dockerd" : "dockerd", ["--config-file", _dir.Combine("daemon.json")])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        _ = _process.StandardError.BaseStream.CopyToAsync(log);
+        for (int i = 0; i < 300; i++)
+        {
+            if (File.Exists(Socket) && (await Docker("version")).ExitCode == 0)
+                break;
+            await Task.Delay(100);
+        }
+        (await Docker("load", "-i", await LocalImage.ArchiveAsync())).Ok();
+    }
+
+    public void RequireRunning()
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        if (SkipReason is not null)
+            Assert.Skip(SkipReason);
+    }
+
+    public Task<Command> Docker(params string[] args) => Command.RunAsync("docker", ["-H", "unix://" + Socket, .. args]);
+
+    /// <summary>`docker run --rm --network none --runtime kata-runtime IMAGE ...`.</summary>
+    public Task<Command> Run(params string[] args) =>
+        Docker(["run", "--rm", "--network", "none", "--runtime", Runtime, LocalImage.Reference, .. args]);
+
+    /// <summary>The --root Docker 20.10 gives every runc-compatible runtime.</summary>
+    public string RuntimeRoot => Path.Combine(ExecRoot, "runtime-runc", "moby");
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            var ids = (await Docker("ps", "-aq")).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            if (ids.Length > 0)
+                await Docker(["rm", "-f", .. ids]);
+            _process.Kill();
+            await _process.WaitForExitAsync();
+        }
+        await _containerd.DisposeAsync();
+        HostLeaks.KillEverythingUnder(_dir.Path);
+        _process?.Dispose();
+        _dir.Dispose();
+    }
+}
