@@ -15,9 +15,9 @@ GUEST_DIR ?= /usr/share/sandboxrt
 
 # Debian packages the build, the guest image and the tests need.
 APT_PACKAGES := qemu-system-x86 qemu-utils busybox-static cpio xz-utils zstd kmod gcc libc6-dev \
-                iproute2 procps util-linux jq runc
+                iproute2 procps util-linux jq runc containerd docker.io podman conmon skopeo umoci
 
-.PHONY: help deps build agent cli guest-image bundle bench-bundle demo test test-unit test-host test-vm bench clean
+.PHONY: help deps build agent cli guest-image bundle bench-bundle demo test test-unit test-host test-vm test-e2e bench clean
 
 help:
 	@echo "make demo        install what is needed, build, boot a sandbox VM and print what its agent reports"
@@ -67,6 +67,9 @@ demo: deps build guest-image bundle
 
 test: deps build guest-image
 	$(DOTNET) test SandboxRt.sln -nologo --logger "console;verbosity=normal" --results-directory $(OUT)/test-results
+
+test-e2e: build guest-image
+	$(DOTNET) test tests/SandboxRt.IntegrationTests -nologo --filter "Tier=e2e"
 
 test-unit:
 	$(DOTNET) test tests/SandboxRt.UnitTests -nologo

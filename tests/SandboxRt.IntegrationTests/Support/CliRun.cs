@@ -61,6 +61,22 @@ internal sealed record CliRun(int ExitCode, string Stdout, string Stderr, TimeSp
 
     public byte[] StdoutBytes { get; init; } = [];
 
+    /// <summary>
+    /// For verbs that leave a relay behind (create, exec --detach): the relay keeps the caller's stdout
+    /// and stderr, as a runc container keeps them, so they go to files instead of pipes read to their end.
+    /// </summary>
+    public static async Task<CliRun> RunLeavingRelayAsync(IEnumerable<string> args, string root)
+    {
+        RequireBinary();
+        using var dir = new ScratchDirectory("srt-cliout");
+        var quoted = string.Join(' ', new[] { "--root", root, "--config", Path.Combine(TestEnvironment.RepoRoot, "hypervisor-configs", "qemu.json"),
+            "--config-option", $"kernel={TestEnvironment.Kernel}", "--config-option", $"initrd={TestEnvironment.Initrd}" }.Concat(args).Select(a => "'" + a.Replace("'", "'\\''") + "'"));
+        var watch = Stopwatch.StartNew();
+        using var process = Process.Start(new ProcessStartInfo("/bin/sh", ["-c", $"exec '{Binary}' {quoted} </dev/null >'{dir.Combine("out")}' 2>'{dir.Combine("err")}'"]))!;
+        await process.WaitForExitAsync();
+        return new CliRun(process.ExitCode, File.ReadAllText(dir.Combine("out")), File.ReadAllText(dir.Combine("err")), watch.Elapsed);
+    }
+
     /// <summary>The validator's key=value facts (repeated keys keep every value, joined by newlines).</summary>
     public Dictionary<string, string> Facts()
     {

@@ -5,6 +5,9 @@ internal static class LeakCheck
 {
     public static void AssertNothingLeft(string stateRoot, string id)
     {
+        // processes that are on their way out (a VM after QMP quit) get a moment
+        for (int i = 0; i < 50 && ProcessTable.Find($"sandboxrt-{id},").Count > 0; i++)
+            Thread.Sleep(100);
         Assert.Empty(ProcessTable.Find($"sandboxrt-{id},"));
         Assert.Empty(ProcessTable.Find(Path.Combine(stateRoot, id)));
         var mounts = File.ReadAllLines("/proc/self/mountinfo").Where(l => l.Contains(stateRoot, StringComparison.Ordinal)).ToList();

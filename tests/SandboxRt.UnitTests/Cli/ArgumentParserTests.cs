@@ -20,9 +20,9 @@ public sealed class ArgumentParserTests
     }
 
     [Fact]
-    public void Verb_flags_may_come_anywhere_and_short_aliases_work()
+    public void Verb_flags_come_first_and_short_aliases_work()
     {
-        var parsed = ArgumentParser.Parse(["id1", "-b", "/bundle", "--detach", "--pid-file=/p"], Flags, 0, false, out _);
+        var parsed = ArgumentParser.Parse(["-b", "/bundle", "--detach", "--pid-file=/p", "id1"], Flags, 0, false, out _);
         Assert.Equal(["id1"], parsed.Positionals);
         Assert.Equal("/bundle", parsed.Value("bundle"));
         Assert.True(parsed.Bool("detach"));
@@ -30,8 +30,17 @@ public sealed class ArgumentParserTests
     }
 
     [Fact]
+    public void Flags_end_at_the_first_positional_as_in_go()
+    {
+        // runc exec ID sh -c 'x': the -c is the command's, not a flag of exec.
+        var parsed = ArgumentParser.Parse(["--detach", "id1", "sh", "-b", "x"], Flags, 0, false, out _);
+        Assert.Equal(["id1", "sh", "-b", "x"], parsed.Positionals);
+        Assert.Null(parsed.Value("bundle"));
+    }
+
+    [Fact]
     public void Double_dash_ends_flags() =>
-        Assert.Equal(["id", "-d"], ArgumentParser.Parse(["id", "--", "-d"], Flags, 0, false, out _).Positionals);
+        Assert.Equal(["id", "-d"], ArgumentParser.Parse(["--", "id", "-d"], Flags, 0, false, out _).Positionals);
 
     [Fact]
     public void Unknown_flags_and_missing_values_are_usage_errors()

@@ -74,6 +74,7 @@ internal sealed class ContainerManager(ChildReaper reaper, EventBus events)
                 NewNetworkNamespace = plan.NewNetwork,
                 NewCgroupNamespace = plan.NewCgroup,
                 CgroupPath = cgroup.Path,
+                HookState = HookStateJson(id, pid, spec),
             };
             await HandshakeAsync(channel, config, io);
             var init = new ContainerProcess("", pid, io, exited);
@@ -305,6 +306,16 @@ internal sealed class ContainerManager(ChildReaper reaper, EventBus events)
             events.Publish(new ContainerEvent(c.Id, "", DateTime.UtcNow, Oom: true));
         }
     }
+
+    /// <summary>The state the in-container hooks read: the container as the guest sees it.</summary>
+    private static string HookStateJson(string id, int pid, Spec spec) => System.Text.Json.JsonSerializer.Serialize(new State
+    {
+        Id = id,
+        Status = "creating",
+        Pid = pid,
+        Bundle = spec.Root?.Path is { } root ? Path.GetDirectoryName(root) ?? "" : "",
+        Annotations = spec.Annotations,
+    }, OciJsonContext.Default.State);
 
     private static void SandboxId(string id)
     {

@@ -5,8 +5,8 @@
 //
 //   create: receive Config → [cgroup namespace] → [loopback up] → build the rootfs and pivot_root →
 //           [terminal: a pty from the container's own devpts, master sent to the agent] →
-//           hostname, sysctls → finish the rootfs (read-only/masked paths) → rlimits, oom_score_adj → Ready →
-//           wait for Start → ProcessFinalizer (user, capabilities, seccomp, execve)
+//           createContainer hooks → hostname, sysctls → finish the rootfs (read-only/masked paths) → rlimits, oom_score_adj → Ready →
+//           wait for Start → startContainer hooks → ProcessFinalizer (user, capabilities, seccomp, execve)
 //   exec:   receive Config → join the mount namespace → [terminal] → rlimits → Ready → Start → finalize
 // Any failure is sent as an Error naming the step and ends the process; the agent reports it.
 using System.Text.Json;
@@ -47,6 +47,8 @@ internal static class ContainerInit
             if (start?.Type != InitMessage.StartType)
                 return 1; // the agent gave up on this container (removed before start)
             step = "start";
+            if (config.Mode != "exec")
+                ContainerHooks.Run("startContainer", config.Spec.Hooks?.StartContainer, config.HookState);
             ProcessFinalizer.Run(config.Process, seccomp);
             return 1; // unreachable: Run execs or throws
         }
@@ -76,6 +78,7 @@ internal static class ContainerInit
             InitStep.Run("network (loopback)", () => NetworkDevices.BringUp("lo"));
         var rootfs = new RootfsBuilder(spec, spec.Root!.Path, config.CgroupPath, config.NewCgroupNamespace);
         rootfs.Build();
+        ContainerHooks.Run("createContainer", spec.Hooks?.CreateContainer, config.HookState);
         if (config.Process.Terminal)
             TerminalSetup.Run(config.Process, channel, bindConsole: true);
         if (spec.Hostname is { Length: > 0 } hostname)

@@ -18,4 +18,6 @@ internal sealed class InitConfig
     public bool NewCgroupNamespace { get; set; }
     /// <summary>The container's cgroup directory in the guest (bind-mounted as its cgroup view without a cgroup namespace).</summary>
     public string CgroupPath { get; set; } = "";
+    /// <summary>The OCI state JSON the container's hooks get on stdin.</summary>
+    public string HookState { get; set; } = "{}";
 }

@@ -32,9 +32,10 @@ public static class CreateOperation
             throw new InvalidOperationException($"container with id {id} already exists");
         store.Save(new ContainerRecord { Id = id, Bundle = bundle, Rootfs = rootfs, Annotations = spec.Annotations, Status = ContainerStatus.Creating });
 
-        var arguments = new List<string>(context.GlobalArguments) { "relay", "init", "--id", id, "--bundle", bundle };
+        var arguments = new List<string>(context.GlobalArguments) { "relay", "--id", id, "--bundle", bundle };
         if (consoleSocket is not null)
             arguments.AddRange(["--console-socket", Path.GetFullPath(consoleSocket)]);
+        arguments.Add("init");
         bool newNetwork = spec.Linux?.Namespaces?.Any(n => n.Type == NamespaceTypes.Network && string.IsNullOrEmpty(n.Path)) ?? false;
         RelayReport report;
         try

@@ -68,9 +68,10 @@ public static class ExecOperation
         var directory = context.Store.Directory(request.Id);
         var processFile = Path.Combine(directory, execId + ".json");
         File.WriteAllText(processFile, System.Text.Json.JsonSerializer.Serialize(process, Oci.Spec.OciJsonContext.Default.Process));
-        var arguments = new List<string>(context.GlobalArguments) { "relay", "exec", "--id", request.Id, "--exec-id", execId, "--process", processFile };
+        var arguments = new List<string>(context.GlobalArguments) { "relay", "--id", request.Id, "--exec-id", execId, "--process", processFile };
         if (request.ConsoleSocket is not null)
             arguments.AddRange(["--console-socket", Path.GetFullPath(request.ConsoleSocket)]);
+        arguments.Add("exec");
         RelayReport report;
         using (context.Store.Lock(request.Id))
             report = RelayLauncher.Start(arguments, newNetworkNamespace: false, Path.Combine(directory, execId + ".log"), inheritStdio: request.ConsoleSocket is null, display: process.Args!);

@@ -34,10 +34,10 @@ public static class ExecRelay
         {
             int? code = e is AgentException { Kind: AgentErrorKind.NotFound } a && a.Message.Contains("exec:") ? 127
                 : e is AgentException { Kind: AgentErrorKind.PermissionDenied } p && p.Message.Contains("exec:") ? 126 : null;
-            RelayStatusPipe.Report(statusPipe, new RelayReport { Ok = false, Error = e.Message, ExitCode = code });
             if (stdio is not null)
                 await stdio.DisposeAsync();
             agent?.Dispose();
+            RelayStatusPipe.Report(statusPipe, new RelayReport { Ok = false, Error = e.Message, ExitCode = code });
             return code ?? 1;
         }
 

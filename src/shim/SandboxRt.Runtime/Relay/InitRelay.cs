@@ -70,13 +70,14 @@ public static class InitRelay
             log.LogError("create {Id}: {Error}", options.Id, e.Message);
             if (sandbox is not null && e is not Hypervisors.BootFailedException)
                 log.LogError("create {Id}: guest console, last lines:\n{Console}", options.Id, string.Join('\n', Diagnostics.LogTail.Read(sandbox.Vm.ConsoleLogPath, 25)));
-            RelayStatusPipe.Report(statusPipe, new RelayReport { Ok = false, Error = e.Message });
+            // Clean up before reporting: when create returns, nothing of the failed container is left.
             if (stdio is not null)
                 await stdio.DisposeAsync();
             if (proxy is not null)
                 await proxy.DisposeAsync();
             if (sandbox is not null)
                 await sandbox.StopAsync();
+            RelayStatusPipe.Report(statusPipe, new RelayReport { Ok = false, Error = e.Message });
             return 1;
         }
 

@@ -77,7 +77,18 @@ public sealed class SharedDirectory
         var left = MountTable.Under(path);
         if (left.Count > 0)
             throw new IOException($"cannot remove {path}: still mounted at {string.Join(", ", left)}");
-        if (Directory.Exists(path))
-            Directory.Delete(path, recursive: true); // only empty directories and file placeholders remain
+        // A mount point in another mount namespace cannot be removed (EBUSY) until that namespace goes:
+        // virtiofsd's sandbox holds slave copies of these mounts for a moment after QEMU has quit.
+        for (int attempt = 0; Directory.Exists(path); attempt++)
+        {
+            try
+            {
+                Directory.Delete(path, recursive: true); // only empty directories and file placeholders remain
+            }
+            catch (IOException) when (attempt < 100)
+            {
+                Thread.Sleep(50);
+            }
+        }
     }
 }

@@ -2,8 +2,8 @@ namespace SandboxRt.Cli.Cli;
 
 /// <summary>
 /// Parses flags the way runc's (urfave/cli) and Go's flag package accept them: one or two dashes,
-/// "--name value" or "--name=value", boolean flags without a value. Flags may come before or
-/// between positional arguments; "--" ends flag parsing.
+/// "--name value" or "--name=value", boolean flags without a value. As in Go, flags end at the first
+/// positional argument (or "--"): in `exec ID sh -c ...` the -c belongs to the command, not to exec.
 /// </summary>
 internal static class ArgumentParser
 {
@@ -30,10 +30,10 @@ internal static class ArgumentParser
             }
             if (arg.Length < 2 || arg[0] != '-' || arg == "-")
             {
-                if (stopAtPositional)
-                    break;
-                parsed.Positionals.Add(arg);
-                continue;
+                if (!stopAtPositional)
+                    parsed.Positionals.AddRange(args.Skip(i));
+                i = stopAtPositional ? i : args.Count;
+                break;
             }
             var body = arg.TrimStart('-');
             string? inline = null;

@@ -5,7 +5,7 @@ using SandboxRt.Runtime.Relay;
 namespace SandboxRt.Cli.Commands;
 
 /// <summary>
-/// `sandboxrt relay init|exec ...`: internal. Started by create and exec --detach with a status pipe on
+/// `sandboxrt relay --id ID ... init|exec`: internal. Started by create and exec --detach with a status pipe on
 /// fd 3; not for people to type (see Relay/InitRelay.cs).
 /// </summary>
 internal sealed class RelayCommand : ICommand
@@ -27,7 +27,7 @@ internal sealed class RelayCommand : ICommand
         {
             "init" => await InitRelay.RunAsync(new InitRelayOptions(context.Global.Root, id, args.Value("bundle")!, context.Config, args.Value("console-socket")), status, context.Log),
             "exec" => await ExecRelay.RunAsync(new ExecRelayOptions(context.Global.Root, id, args.Value("exec-id")!, args.Value("process")!, args.Value("console-socket")), status, context.Log),
-            _ => throw new UsageException("relay init|exec"),
+            _ => throw new UsageException("relay [flags] init|exec"),
         };
     }
 }

@@ -29,8 +29,10 @@ public static class DetachedVm
         foreach (var helper in helpers)
             if (helper is { IsAlive: true })
             {
-                ChildProcesses.Signal(helper.Pid, Signals.SIGTERM);
+                // a helper leads its own process group (virtiofsd and its sandboxed child)
+                ChildProcesses.Signal(-helper.Pid, Signals.SIGTERM);
                 await WaitGoneAsync(helper, TimeSpan.FromSeconds(2));
+                ChildProcesses.Signal(-helper.Pid, Signals.SIGKILL);
             }
         new QemuStateFiles(stateDirectory).RemoveAll();
     }

@@ -47,12 +47,14 @@ internal sealed class VirtiofsDaemon
 
     public async Task StopAsync()
     {
+        // virtiofsd forks its sandboxed server: signal the whole process group (its own session).
         if (!_process.HasExited)
         {
-            _process.Signal(Signals.SIGTERM);
+            ChildProcesses.Signal(-_process.Pid, Signals.SIGTERM);
             if (!await _process.WaitAsync(TimeSpan.FromSeconds(2)))
-                _process.Signal(Signals.SIGKILL);
+                ChildProcesses.Signal(-_process.Pid, Signals.SIGKILL);
         }
         await _process.Exited;
+        ChildProcesses.Signal(-_process.Pid, Signals.SIGKILL);
     }
 }

@@ -1,0 +1,138 @@
+using System.Text.Json;
+using SandboxRt.IntegrationTests.Support;
+using SandboxRt.Oci.Spec;
+
+namespace SandboxRt.IntegrationTests.Containers;
+
+/// <summary>The runc verbs through the real CLI, one call per process as engines make them.</summary>
+[Trait("Tier", "vm")]
+public sealed class RuncCliTests
+{
+    private static Task<CliRun> Cli(ScratchDirectory state, params string[] args) =>
+        args[0] == "create" ? CliRun.RunLeavingRelayAsync(args, state.Path) : CliRun.RunAsync(args, root: state.Path);
+
+    [Fact]
+    public async Task The_lifecycle_verbs_behave_as_runcs()
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        using var state = new ScratchDirectory("srt-state");
+        using var bundle = new TestBundle(s => s.Process!.Args = ["sh", "-c", "echo out; trap 'echo bye; exit 9' TERM; while true; do sleep 0.1; done"]);
+        var id = "cli-" + Guid.NewGuid().ToString("N")[..8];
+        var pidFile = state.Combine("init.pid");
+
+        var create = await Cli(state, "create", "--bundle", bundle.Directory, "--pid-file", pidFile, id);
+        Assert.Equal(0, create.ExitCode);
+        int pid = int.Parse(File.ReadAllText(pidFile));
+        Assert.True(SandboxRt.Interop.ChildProcesses.Exists(pid));
+        var created = JsonDocument.Parse((await Cli(state, "state", id)).Stdout).RootElement;
+        Assert.Equal("created", created.GetProperty("status").GetString());
+        Assert.Equal(pid, created.GetProperty("pid").GetInt32());
+        Assert.Equal(bundle.Directory, created.GetProperty("bundle").GetString());
+        Assert.Contains("already exists", (await Cli(state, "create", "--bundle", bundle.Directory, id)).Stderr);
+
+        Assert.Equal(0, (await Cli(state, "start", id)).ExitCode);
+        Assert.Equal("running", JsonDocument.Parse((await Cli(state, "state", id)).Stdout).RootElement.GetProperty("status").GetString());
+        Assert.Contains("cannot start", (await Cli(state, "start", id)).Stderr);
+
+        var exec = await Cli(state, "exec", id, "sh", "-c", "echo from-exec; exit 4");
+        Assert.Equal(4, exec.ExitCode);
+        Assert.Equal("from-exec\n", exec.Stdout);
+        Assert.Equal(127, (await Cli(state, "exec", id, "no-such-binary")).ExitCode);
+
+        var table = await Cli(state, "ps", id);
+        Assert.Contains("sh -c echo out", table.Stdout);
+        Assert.Equal([pid], JsonSerializer.Deserialize<int[]>((await Cli(state, "ps", "--format", "json", id)).Stdout));
+        var list = JsonDocument.Parse((await Cli(state, "list", "--format", "json")).Stdout).RootElement;
+        Assert.Equal(id, list[0].GetProperty("id").GetString());
+
+        Assert.Equal(0, (await Cli(state, "pause", id)).ExitCode);
+        Assert.Equal("paused", JsonDocument.Parse((await Cli(state, "state", id)).Stdout).RootElement.GetProperty("status").GetString());
+        Assert.Equal(0, (await Cli(state, "resume", id)).ExitCode);
+        Assert.Equal(0, (await Cli(state, "update", "--memory", "104857600", "--pids-limit", "50", id)).ExitCode);
+        var stats = JsonDocument.Parse((await Cli(state, "events", "--stats", id)).Stdout).RootElement;
+        Assert.Equal("stats", stats.GetProperty("type").GetString());
+        Assert.Equal(104857600, stats.GetProperty("data").GetProperty("memory").GetProperty("usage").GetProperty("limit").GetInt64());
+        Assert.Equal(50, stats.GetProperty("data").GetProperty("pids").GetProperty("limit").GetInt64());
+
+        Assert.Contains("not stopped", (await Cli(state, "delete", id)).Stderr);
+        Assert.Equal(0, (await Cli(state, "kill", id, "SIGTERM")).ExitCode);
+        for (int i = 0; i < 100 && SandboxRt.Interop.ChildProcesses.Exists(pid); i++)
+            await Task.Delay(100);
+        Assert.False(SandboxRt.Interop.ChildProcesses.Exists(pid), "the relay exits with the container");
+        Assert.Equal("stopped", JsonDocument.Parse((await Cli(state, "state", id)).Stdout).RootElement.GetProperty("status").GetString());
+        Assert.Contains("not running", (await Cli(state, "kill", id, "9")).Stderr);
+        Assert.Equal(0, (await Cli(state, "delete", id)).ExitCode);
+        Assert.Contains("does not exist", (await Cli(state, "state", id)).Stderr);
+        Assert.Equal(0, (await Cli(state, "delete", "--force", id)).ExitCode);
+        LeakCheck.AssertNothingLeft(state.Path, id);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(state.Path).Where(p => !p.EndsWith("init.pid")));
+    }
+
+    [Fact]
+    public async Task Hooks_run_where_the_spec_says_with_the_state_on_stdin()
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        using var state = new ScratchDirectory("srt-state");
+        var record = state.Combine("hooks.log");
+        using var bundle = new TestBundle(s =>
+        {
+            s.Root!.Readonly = false;
+            s.Process!.Args = ["sh", "-c", "cat /hook-create /hook-start; sleep 0.5"];
+        });
+        var hostHook = bundle.WriteFile("host-hook.sh", $"#!/bin/sh\necho \"$1 $(cat)\" >> {record}\n");
+        File.SetUnixFileMode(hostHook, (UnixFileMode)0b111_101_101);
+        var guestHook = Path.Combine(bundle.Rootfs, "bin", "guest-hook.sh");
+        File.WriteAllText(guestHook, "#!/bin/sh\ncat > /hook-$1\n");
+        File.SetUnixFileMode(guestHook, (UnixFileMode)0b111_101_101);
+        Hook Host(string name) => new() { Path = hostHook, Args = [hostHook, name] };
+        Hook Guest(string name) => new() { Path = "/bin/guest-hook.sh", Args = ["/bin/guest-hook.sh", name] };
+        bundle.Spec.Hooks = new Hooks
+        {
+            Prestart = [Host("prestart")], CreateRuntime = [Host("createRuntime")], Poststart = [Host("poststart")], Poststop = [Host("poststop")],
+            CreateContainer = [Guest("create")], StartContainer = [Guest("start")],
+        };
+        bundle.Save();
+        var id = "hooks-" + Guid.NewGuid().ToString("N")[..8];
+        var run = await Cli(state, "create", "--bundle", bundle.Directory, id);
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal(0, (await Cli(state, "start", id)).ExitCode);
+        for (int i = 0; i < 100 && JsonDocument.Parse((await Cli(state, "state", id)).Stdout).RootElement.GetProperty("status").GetString() != "stopped"; i++)
+            await Task.Delay(200);
+        Assert.Equal(0, (await Cli(state, "delete", id)).ExitCode);
+
+        var lines = File.ReadAllLines(record);
+        Assert.Equal(["prestart", "createRuntime", "poststart", "poststop"], lines.Select(l => l.Split(' ')[0]));
+        Assert.All(lines, l => Assert.Contains($"\"id\":\"{id}\"", l));
+        Assert.Contains("\"status\":\"creating\"", lines[0]);
+        Assert.Contains("\"status\":\"stopped\"", lines[3]);
+        // The in-container hooks wrote into the (writable, shared) rootfs, with the guest's view of the state.
+        Assert.Contains($"\"id\":\"{id}\"", File.ReadAllText(Path.Combine(bundle.Rootfs, "hook-create")));
+        Assert.Contains($"\"id\":\"{id}\"", File.ReadAllText(Path.Combine(bundle.Rootfs, "hook-start")));
+        LeakCheck.AssertNothingLeft(state.Path, id);
+    }
+
+    [Fact]
+    public async Task A_failing_hook_fails_create_and_nothing_is_left()
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        using var state = new ScratchDirectory("srt-state");
+        using var bundle = new TestBundle(s => s.Hooks = new Hooks { CreateRuntime = [new Hook { Path = "/bin/false" }] });
+        var id = "badhook-" + Guid.NewGuid().ToString("N")[..8];
+        var create = await Cli(state, "create", "--bundle", bundle.Directory, id);
+        Assert.NotEqual(0, create.ExitCode);
+        Assert.Contains("hooks.createRuntime[0] (/bin/false) failed", create.Stderr);
+        LeakCheck.AssertNothingLeft(state.Path, id);
+    }
+
+    [Fact]
+    public async Task A_network_namespace_path_is_refused_clearly()
+    {
+        TestEnvironment.RequireRoot();
+        using var state = new ScratchDirectory("srt-state");
+        using var bundle = new TestBundle(s => s.Linux!.Namespaces!.First(n => n.Type == "network").Path = "/var/run/netns/pod1");
+        var create = await Cli(state, "create", "--bundle", bundle.Directory, "netns");
+        Assert.NotEqual(0, create.ExitCode);
+        Assert.Contains("linux.namespaces[1].path: '/var/run/netns/pod1' is a host network namespace", create.Stderr);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(state.Path));
+    }
+}
