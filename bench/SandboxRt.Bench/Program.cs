@@ -51,6 +51,24 @@ else
 {
     Console.Error.WriteLine($"run: skipped ({sandboxrt} or {bundle}/config.json missing: make build bench-bundle)");
 }
+if (File.Exists(sandboxrt) && Directory.Exists(Path.Combine(bundle, "rootfs")) && File.Exists("/usr/sbin/dockerd"))
+{
+    Console.Error.WriteLine($"clients: {runs} interleaved runs of docker and ctr with runc and with sandboxrt");
+    await using var daemons = new ClientDaemons();
+    await daemons.StartAsync(sandboxrt, Path.Combine(bundle, "rootfs"));
+    var clients = new ClientBenchmark(daemons, sandboxrt);
+    await clients.RunAsync(runs);
+    report.Add(clients.DockerRunc, "ms");
+    report.Add(clients.DockerSandboxrt, "ms");
+    report.Add(clients.CtrRunc, "ms");
+    report.Add(clients.CtrSandboxrt, "ms");
+    report.Ratio("docker run: sandboxrt / runc", clients.DockerSandboxrt, clients.DockerRunc);
+    report.Ratio("ctr run: sandboxrt / runc", clients.CtrSandboxrt, clients.CtrRunc);
+}
+else
+{
+    Console.Error.WriteLine("clients: skipped (needs make build bench-bundle and docker.io/containerd)");
+}
 Directory.Delete(stateRoot, recursive: true);
 
 report.Print(Console.Out);

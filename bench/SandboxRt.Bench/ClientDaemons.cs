@@ -1,0 +1,104 @@
+using System.Diagnostics;
+
+namespace SandboxRt.Bench;
+
+/// <summary>
+/// containerd and dockerd of the benchmark's own (loopback-only settings, no bridge, scratch roots), with
+/// SandboxRt registered as "kata-runtime" and the benchmark image loaded. Stopped by pid.
+/// </summary>
+internal sealed class ClientDaemons : IAsyncDisposable
+{
+    public const string Image = "localhost/sandboxrt-bench:latest";
+    private readonly string _dir = Path.Combine("/tmp", "srt-bench-" + Environment.ProcessId);
+    private readonly List<Process> _daemons = new();
+
+    public string ContainerdSocket => Path.Combine(_dir, "containerd.sock");
+    public string DockerSocket => Path.Combine(_dir, "docker.sock");
+
+    public async Task StartAsync(string sandboxrt, string rootfs)
+    {
+        Directory.CreateDirectory(_dir);
+        File.WriteAllText(Path.Combine(_dir, "containerd.toml"), $"""
+            version = 2
+            root = "{_dir}/ctrd-root"
+            state = "{_dir}/ctrd-state"
+            disabled_plugins = ["io.containerd.grpc.v1.cri"]
+            [grpc]
+              address = "{ContainerdSocket}"
+            [ttrpc]
+              address = "{ContainerdSocket}.ttrpc"
+            [debug]
+              address = "{_dir}/ctrd-debug.sock"
+            """);
+        _daemons.Add(Start("containerd", "--config", Path.Combine(_dir, "containerd.toml")));
+        await WaitForAsync(ContainerdSocket);
+        File.WriteAllText(Path.Combine(_dir, "daemon.json"), $$"""
+            { "data-root": "{{_dir}}/docker-data", "exec-root": "{{_dir}}/docker-exec", "pidfile": "{{_dir}}/docker.pid",
+              "hosts": ["unix://{{DockerSocket}}"], "containerd": "{{ContainerdSocket}}", "bridge": "none", "iptables": false,
+              "ip6tables": false, "ip-forward": false, "ip-masq": false,
+              "runtimes": { "kata-runtime": { "path": "{{sandboxrt}}" } } }
+            """);
+        _daemons.Add(Start("/usr/sbin/dockerd", "--config-file", Path.Combine(_dir, "daemon.json")));
+        await WaitForAsync(DockerSocket);
+        for (int i = 0; i < 100 && (await Shell.RunAsync("docker", "-H", "unix://" + DockerSocket, "version")).Exit != 0; i++)
+            await Task.Delay(100);
+
+        var layout = Path.Combine(_dir, "oci");
+        await Must("umoci", "init", "--layout", layout);
+        await Must("umoci", "new", "--image", layout + ":img");
+        await Must("umoci", "unpack", "--image", layout + ":img", Path.Combine(_dir, "unpacked"));
+        await Must("cp", "-a", rootfs + "/.", Path.Combine(_dir, "unpacked", "rootfs"));
+        await Must("umoci", "repack", "--image", layout + ":img", Path.Combine(_dir, "unpacked"));
+        var archive = Path.Combine(_dir, "image.tar");
+        await Must("skopeo", "copy", "-q", $"oci:{layout}:img", $"docker-archive:{archive}:{Image}");
+        await Must("ctr", "-a", ContainerdSocket, "images", "import", archive);
+        await Must("docker", "-H", "unix://" + DockerSocket, "load", "-i", archive);
+    }
+
+    private static Process Start(string file, params string[] args) =>
+        Process.Start(new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true }) is { } p
+            ? Drain(p) : throw new InvalidOperationException($"cannot start {file}");
+
+    private static Process Drain(Process p)
+    {
+        _ = p.StandardOutput.ReadToEndAsync();
+        _ = p.StandardError.ReadToEndAsync();
+        return p;
+    }
+
+    private static async Task WaitForAsync(string path)
+    {
+        for (int i = 0; i < 300 && !File.Exists(path); i++)
+            await Task.Delay(50);
+        if (!File.Exists(path))
+            throw new InvalidOperationException($"{path} did not appear");
+    }
+
+    private static async Task Must(string file, params string[] args)
+    {
+        var (exit, output, _) = await Shell.RunAsync(file, args);
+        if (exit != 0)
+            throw new InvalidOperationException($"{file} {string.Join(' ', args)}: {output}");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var daemon in Enumerable.Reverse(_daemons))
+        {
+            if (!daemon.HasExited)
+            {
+                daemon.Kill();
+                await daemon.WaitForExitAsync();
+            }
+        }
+        foreach (var mount in File.ReadAllLines("/proc/self/mountinfo").Select(l => l.Split(' ')[4]).Where(m => m.StartsWith(_dir)).OrderByDescending(m => m.Length))
+            await Shell.RunAsync("umount", "-l", mount);
+        try
+        {
+            Directory.Delete(_dir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
