@@ -31,6 +31,15 @@ public sealed class QemuCommandLineTests
     }
 
     [Fact]
+    public void A_tcg_microvm_is_told_the_tsc_rate_and_q35_is_not()
+    {
+        var micro = QemuCommandLine.Build(Plan(new HypervisorConfig { MachineType = "microvm" }) with { TscKhz = 2596121 });
+        Assert.Contains("tsc_early_khz=2596121", After(micro, "-append"));
+        var q35 = QemuCommandLine.Build(Plan(new HypervisorConfig()) with { TscKhz = 2596121 });
+        Assert.DoesNotContain("tsc_early_khz", After(q35, "-append"));
+    }
+
+    [Fact]
     public void Microvm_gets_mmio_devices_and_its_pit()
     {
         var args = QemuCommandLine.Build(Plan(new HypervisorConfig { MachineType = "microvm" }));

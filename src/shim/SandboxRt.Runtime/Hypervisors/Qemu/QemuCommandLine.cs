@@ -71,6 +71,8 @@ internal static class QemuCommandLine
     public static string KernelParams(QemuLaunchPlan plan)
     {
         var parts = new List<string> { plan.Config.KernelParams.Trim() };
+        if (plan.Config.MachineType == "microvm" && plan.Accelerator.IsTcg && plan.TscKhz is { } khz)
+            parts.Add($"tsc_early_khz={khz}"); // see HostCpu.TscKhz
         parts.Add("sandboxrt.channel=" + plan.Channel.Kind);
         if (plan.Channel.Kind == "vsock")
             parts.Add($"sandboxrt.port={GuestChannelPlan.AgentVsockPort}");

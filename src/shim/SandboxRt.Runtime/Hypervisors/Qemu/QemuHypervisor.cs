@@ -72,7 +72,7 @@ public sealed class QemuHypervisor : IHypervisor
                 channel = GuestChannelPlan.Serial(files.AgentSocket);
             }
             var plan = new QemuLaunchPlan(request.Id, _config, Capabilities.Accelerator, request.Vcpus, request.MemoryMib,
-                initrd, files.ConsoleLog, files.QmpSocket, channel, sharedFs);
+                initrd, files.ConsoleLog, files.QmpSocket, channel, sharedFs, HostCpu.TscKhz());
             var args = QemuCommandLine.Build(plan);
             File.WriteAllText(files.CommandLine, string.Join('\n', args.Prepend(_config.Path)) + "\n");
 

@@ -13,4 +13,5 @@ internal sealed record QemuLaunchPlan(
     string ConsoleLogPath,
     string QmpSocketPath,
     GuestChannelPlan Channel,
-    SharedFsPlan? SharedFs = null);
+    SharedFsPlan? SharedFs = null,
+    int? TscKhz = null);
