@@ -17,7 +17,7 @@ GUEST_DIR ?= /usr/share/sandboxrt
 APT_PACKAGES := qemu-system-x86 qemu-utils busybox-static cpio xz-utils zstd kmod gcc libc6-dev \
                 iproute2 procps util-linux jq runc containerd docker.io podman conmon skopeo umoci
 
-.PHONY: help deps build agent cli guest-image bundle bench-bundle demo test test-unit test-host test-vm test-e2e bench clean
+.PHONY: help deps build agent cli shim guest-image bundle bench-bundle demo test test-unit test-host test-vm test-e2e bench clean
 
 help:
 	@echo "make demo        install what is needed, build, boot a sandbox VM and print what its agent reports"
@@ -39,13 +39,17 @@ deps:
 
 # --- build ----------------------------------------------------------------------------------------
 
-build: agent cli
+build: agent cli shim
 
 agent:
 	$(DOTNET) publish src/agent/SandboxRt.Agent -c Release -o $(OUT)/agent -v quiet -nologo
 
 cli:
 	$(DOTNET) publish src/shim/sandboxrt -c Release -o $(OUT)/bin -v quiet -nologo
+
+# containerd-shim-sandboxrt-v2 goes beside the CLI (containerd finds it on its PATH as io.containerd.sandboxrt.v2)
+shim:
+	$(DOTNET) publish src/shim/containerd-shim-sandboxrt-v2 -c Release -o $(OUT)/bin -v quiet -nologo
 
 guest-image: agent
 	SANDBOXRT_GUEST_DIR=$(GUEST_DIR) src/guest-image/build.sh --agent $(AGENT)

@@ -3,6 +3,7 @@ using SandboxRt.Cli.Cli;
 using SandboxRt.Interop;
 using SandboxRt.Runtime.Configuration;
 using SandboxRt.Runtime.Hypervisors;
+using SandboxRt.Runtime.Diagnostics;
 
 // sandboxrt [global flags] COMMAND [command flags] [arguments]
 // runc's command-line contract: global flags first (containerd passes --root, --log, --log-format),
@@ -35,7 +36,7 @@ if (global.LogPath is not null)
     logStream = new FileStream(global.LogPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
 }
 var logLock = new object();
-var log = new CliLogger(line =>
+var log = new LogrusLogger(line =>
 {
     var bytes = System.Text.Encoding.UTF8.GetBytes(line);
     lock (logLock)

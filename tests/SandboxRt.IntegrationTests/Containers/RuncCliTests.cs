@@ -41,7 +41,7 @@ public sealed class RuncCliTests
 
         var table = await Cli(state, "ps", id);
         Assert.Contains("sh -c echo out", table.Stdout);
-        Assert.Equal([pid], JsonSerializer.Deserialize<int[]>((await Cli(state, "ps", "--format", "json", id)).Stdout));
+        Assert.Equal([pid], JsonSerializer.Deserialize<int[]>((await Cli(state, "ps", "--format", "json", id)).Stdout)!);
         var list = JsonDocument.Parse((await Cli(state, "list", "--format", "json")).Stdout).RootElement;
         Assert.Equal(id, list[0].GetProperty("id").GetString());
 
@@ -65,7 +65,7 @@ public sealed class RuncCliTests
         Assert.Contains("does not exist", (await Cli(state, "state", id)).Stderr);
         Assert.Equal(0, (await Cli(state, "delete", "--force", id)).ExitCode);
         LeakCheck.AssertNothingLeft(state.Path, id);
-        Assert.Empty(Directory.EnumerateFileSystemEntries(state.Path).Where(p => !p.EndsWith("init.pid")));
+        Assert.DoesNotContain(Directory.EnumerateFileSystemEntries(state.Path), p => !p.EndsWith("init.pid"));
     }
 
     [Fact]

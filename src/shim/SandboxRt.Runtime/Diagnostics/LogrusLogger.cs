@@ -1,15 +1,17 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 
-namespace SandboxRt.Cli.Cli;
+namespace SandboxRt.Runtime.Diagnostics;
 
 /// <summary>
-/// Logs as runc does: to --log (default stderr), as text (time="..." level=... msg="...") or as JSON lines
-/// ({"level":"error","msg":"...","time":"..."}); containerd reads that file when a call fails.
+/// Logs as runc and containerd's shims do (logrus): as text (time="..." level=... msg="...") or as JSON
+/// lines ({"level":"error","msg":"...","time":"..."}); containerd reads runc's --log file when a call
+/// fails, and copies a shim's log fifo into its own log.
 /// </summary>
 /// Each line reaches the file in one write(2) on an O_APPEND descriptor, so that lines from several
 /// processes sharing the file (the CLI and its relay both log to containerd's log.json) never interleave.
-internal sealed class CliLogger(Action<string> sink, bool json, bool debug) : ILogger
+public sealed class LogrusLogger(Action<string> sink, bool json, bool debug) : ILogger
 {
 
     public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
@@ -34,8 +36,10 @@ internal sealed class CliLogger(Action<string> sink, bool json, bool debug) : IL
         };
         var time = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ");
         string line = json
-            ? $"{{\"level\":\"{name}\",\"msg\":{JsonSerializer.Serialize(message, CliJson.Compact)},\"time\":\"{time}\"}}"
-            : $"time=\"{time}\" level={name} msg={JsonSerializer.Serialize(message, CliJson.Compact)}";
+            ? $"{{\"level\":\"{name}\",\"msg\":{Quote(message)},\"time\":\"{time}\"}}"
+            : $"time=\"{time}\" level={name} msg={Quote(message)}";
         sink(line + "\n");
     }
+
+    private static string Quote(string message) => "\"" + JsonEncodedText.Encode(message, JavaScriptEncoder.UnsafeRelaxedJsonEscaping).Value + "\"";
 }

@@ -1,0 +1,120 @@
+using System.Net.Sockets;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using SandboxRt.Containerd.Protocol;
+using SandboxRt.Containerd.Protocol.RuntimeOptions;
+using SandboxRt.Interop;
+using SandboxRt.Runtime.Configuration;
+
+namespace SandboxRt.Shim.Cli;
+
+/// <summary>
+/// `start`: containerd runs it (cwd = the bundle) for every task it creates with this runtime. For the
+/// first container of a pod it makes the pod's socket, hands it to a new detached shim daemon (fd 3) and
+/// prints its address; for a later container of the same pod (CRI's app containers name their sandbox)
+/// it prints the address of the daemon that already serves the pod. Either way it writes the address to
+/// the bundle's `address` file, as containerd's runc shim does, and prints nothing else.
+/// </summary>
+internal static class StartCommand
+{
+    private const int MaxOptionsBytes = 64 * 1024;
+
+    public static int Run(ShimFlags flags, Stream stdin, TextWriter stdout)
+    {
+        if (flags.Id.Length == 0 || flags.Namespace.Length == 0 || flags.Address.Length == 0)
+            throw new ArgumentException("start needs -id, -namespace and -address (it is run by containerd)");
+        var bundle = Environment.CurrentDirectory;
+        var podId = PodIdentity.Of(flags.Id, bundle);
+        var directory = ShimPaths.Directory(flags.Address, flags.Namespace, podId);
+        var socketPath = ShimPaths.Socket(directory);
+        var address = "unix://" + socketPath;
+        if (!CanConnect(socketPath))
+        {
+            var configPath = ReadConfigPath(stdin);
+            HypervisorConfigLoader.Load(configPath.Length > 0 ? configPath : null); // fail here, where containerd shows the error
+            Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            using var listener = Listen(socketPath);
+            if (listener is not null)
+                SpawnDaemon(flags, podId, socketPath, configPath, bundle, listener);
+        }
+        File.WriteAllText(Path.Combine(bundle, "address"), address);
+        stdout.Write(address);
+        return 0;
+    }
+
+    /// <summary>The config_path of runtimeoptions.v1.Options, when containerd sent runtime options.</summary>
+    internal static string ReadConfigPath(Stream stdin)
+    {
+        var data = new MemoryStream();
+        var buffer = new byte[8192];
+        int n;
+        while ((n = stdin.Read(buffer)) > 0)
+        {
+            data.Write(buffer, 0, n);
+            if (data.Length > MaxOptionsBytes)
+                throw new ArgumentException($"runtime options on stdin: more than {MaxOptionsBytes} bytes");
+        }
+        if (data.Length == 0)
+            return "";
+        Any any;
+        try
+        {
+            any = Any.Parser.ParseFrom(data.ToArray());
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new ArgumentException($"runtime options on stdin: not a protobuf Any: {e.Message}");
+        }
+        if (!TypeUrls.Holds(any, Options.Descriptor))
+            throw new ArgumentException($"runtime options of type '{any.TypeUrl}': this shim takes runtimeoptions.v1.Options (options {{ ConfigPath = \"...\" }})");
+        return Options.Parser.ParseFrom(any.Value).ConfigPath;
+    }
+
+    private static bool CanConnect(string socketPath)
+    {
+        if (!File.Exists(socketPath))
+            return false;
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            socket.Connect(new UnixDomainSocketEndPoint(socketPath));
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>A listening socket at the path (a stale one is replaced); null when another start won the race.</summary>
+    private static SafeFdHandle? Listen(string socketPath)
+    {
+        if (File.Exists(socketPath))
+            File.Delete(socketPath);
+        try
+        {
+            var listener = UnixListener.Listen(socketPath);
+            File.SetUnixFileMode(socketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            return listener;
+        }
+        catch (SyscallException e) when (e.Errno == Errno.EADDRINUSE && CanConnect(socketPath))
+        {
+            return null;
+        }
+    }
+
+    private static void SpawnDaemon(ShimFlags flags, string podId, string socketPath, string configPath, string bundle, SafeFdHandle listener)
+    {
+        var binary = Environment.ProcessPath ?? throw new InvalidOperationException("cannot find the shim's own binary");
+        using var devNull = FileDescriptors.Open("/dev/null", FileDescriptors.ReadWrite);
+        ProcessSpawner.Spawn(new SpawnOptions
+        {
+            Path = binary,
+            Arguments = [binary, .. flags.ForDaemon(podId, socketPath, configPath)],
+            Environment = [.. Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>().Select(e => $"{e.Key}={e.Value}")],
+            Descriptors = [(devNull, 0), (devNull, 1), (devNull, 2), (listener, Daemon.ShimDaemon.ListenerFd)],
+            NewSession = true,
+            WorkingDirectory = bundle,
+        });
+    }
+}

@@ -1,0 +1,98 @@
+// The shim daemon: the long-lived process `start` spawns, one per pod.
+//
+// It inherits its listening ttrpc socket on fd 3 from `start` (so the socket already accepts
+// connections when `start` prints its address, as with containerd's runc shim), serves the Task API on
+// it, owns the pod's VM through the Pod, and forwards task events to containerd at TTRPC_ADDRESS.
+// It logs to the `log` fifo of the bundle it was started in, which containerd copies into its own log.
+// It ends when containerd calls Shutdown and no container is left (or with `now`), or on SIGTERM/SIGINT,
+// stopping the VM and removing its directory; what it records in pod.json lets `delete` clean up after
+// it if it is killed instead.
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using SandboxRt.Containerd.Protocol;
+using SandboxRt.Runtime.Configuration;
+using SandboxRt.Runtime.Diagnostics;
+using SandboxRt.Shim.Cli;
+using SandboxRt.Shim.Logging;
+using SandboxRt.Shim.Pods;
+using SandboxRt.Shim.Service;
+using SandboxRt.Ttrpc;
+
+namespace SandboxRt.Shim.Daemon;
+
+internal static class ShimDaemon
+{
+    /// <summary>The descriptor on which `start` hands the daemon its listening socket.</summary>
+    public const int ListenerFd = 3;
+
+    public static async Task<int> RunAsync(ShimFlags flags)
+    {
+        var directory = Path.GetDirectoryName(flags.Socket) ?? throw new ArgumentException("-socket: missing");
+        using var sink = ShimLogSink.Open(Path.Combine(Environment.CurrentDirectory, "log"), ShimPaths.FallbackLog(directory));
+        var log = new LogrusLogger(sink.Write, json: false, debug: flags.Debug);
+        try
+        {
+            return await ServeAsync(flags, directory, log);
+        }
+        catch (Exception e)
+        {
+            log.LogError("shim for pod {Pod}: {Error}", flags.Id, e.ToString());
+            return 1;
+        }
+    }
+
+    private static async Task<int> ServeAsync(ShimFlags flags, string directory, ILogger log)
+    {
+        var config = HypervisorConfigLoader.Load(flags.Config.Length > 0 ? flags.Config : null);
+        var eventsAddress = Environment.GetEnvironmentVariable(TaskApi.TtrpcAddressVariable) is { Length: > 0 } a ? a : flags.Address + ".ttrpc";
+        var store = new PodRecordStore(ShimPaths.Record(directory));
+        var publisher = new EventPublisher(eventsAddress, flags.Namespace, log);
+        var pod = new Pod(new PodOptions(flags.Id, directory, config), publisher, store.Save, log);
+        store.Save(pod.Record);
+
+        var exit = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var service = new TaskService(pod, now =>
+        {
+            if (!now && !pod.IsEmpty)
+                return false;
+            exit.TrySetResult(now ? "shutdown (now)" : "shutdown");
+            return true;
+        }, log);
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; exit.TrySetResult("SIGTERM"); });
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; exit.TrySetResult("SIGINT"); });
+
+        var listener = new Socket(new SafeSocketHandle(ListenerFd, ownsHandle: true));
+        var server = TtrpcServer.Serve(listener, service.Register(new TtrpcServiceTable()), log);
+        log.LogInformation("shim for pod {Pod} serving on {Socket} (namespace {Namespace}, events to {Events})", flags.Id, flags.Socket, flags.Namespace, eventsAddress);
+
+        var why = await exit.Task;
+        log.LogInformation("shim for pod {Pod}: {Why}, exiting", flags.Id, why);
+        // let the Shutdown answer leave before the connection closes
+        await Task.Delay(TimeSpan.FromMilliseconds(100));
+        await server.StopAsync();
+        await pod.DisposeAsync();
+        await publisher.DisposeAsync();
+        RemoveDirectory(directory, log);
+        return 0;
+    }
+
+    /// <summary>
+    /// Removes the shim's own files and then its directory, never recursively: a mount left behind in the
+    /// sandbox's directory (a container's rootfs) must stop the removal, not have its files deleted.
+    /// </summary>
+    public static void RemoveDirectory(string directory, ILogger log)
+    {
+        try
+        {
+            foreach (var file in new[] { ShimPaths.Socket(directory), ShimPaths.Record(directory), ShimPaths.FallbackLog(directory) })
+                File.Delete(file);
+            if (Directory.Exists(directory))
+                Directory.Delete(directory);
+        }
+        catch (IOException e)
+        {
+            log.LogWarning("removing {Directory}: {Error}", directory, e.Message);
+        }
+    }
+}

@@ -1,0 +1,8 @@
+using System.Text.Json.Serialization;
+using SandboxRt.Shim.Pods;
+
+namespace SandboxRt.Shim.Daemon;
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, WriteIndented = true)]
+[JsonSerializable(typeof(PodRecord))]
+internal sealed partial class ShimJsonContext : JsonSerializerContext;

@@ -1,0 +1,5 @@
+namespace SandboxRt.Shim.Pods;
+
+/// <summary>One process's state for the Task API's State call.</summary>
+internal sealed record ProcessSnapshot(
+    string ContainerId, string ExecId, string Bundle, int Pid, ProcessStatus Status, ProcessIo Io, int ExitStatus, DateTime? ExitedAt);

@@ -1,0 +1,42 @@
+using SandboxRt.Shim.Cli;
+using SandboxRt.Shim.Daemon;
+
+// containerd-shim-sandboxrt-v2 [flags] [start|delete]: see Cli/ShimFlags, Cli/StartCommand,
+// Cli/DeleteCommand and Daemon/ShimDaemon.
+ShimFlags flags;
+try
+{
+    flags = ShimFlags.Parse(args);
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"containerd-shim-sandboxrt-v2: {e.Message}");
+    Console.Error.WriteLine("usage: containerd-shim-sandboxrt-v2 -namespace NS -address ADDR -publish-binary BIN -id ID [-bundle B] [-debug] [start|delete]");
+    return 2;
+}
+
+if (flags.Version || flags.Info)
+{
+    Console.WriteLine("containerd-shim-sandboxrt-v2:");
+    Console.WriteLine($"  Version:  {ShimVersion.Version}");
+    Console.WriteLine($"  Revision: {ShimVersion.Revision}");
+    Console.WriteLine($"  .NET:     {Environment.Version}");
+    return 0;
+}
+
+try
+{
+    return flags.Action switch
+    {
+        "start" => StartCommand.Run(flags, Console.OpenStandardInput(), Console.Out),
+        "delete" => await DeleteCommand.RunAsync(flags, Console.OpenStandardOutput()),
+        "" => await ShimDaemon.RunAsync(flags),
+        _ => throw new ArgumentException($"unknown action '{flags.Action}' (start, delete, or none for the daemon)"),
+    };
+}
+catch (Exception e) when (e is ArgumentException or IOException or InvalidOperationException or UnauthorizedAccessException
+                           or SandboxRt.Runtime.Configuration.ConfigException or InvalidDataException)
+{
+    Console.Error.WriteLine($"containerd-shim-sandboxrt-v2 {flags.Action}: {e.Message}");
+    return 1;
+}

@@ -1,0 +1,573 @@
+// An independent CRI client (@grpc/grpc-js + a hand-written runtime.v1 subset, cri-api.proto) that drives
+// a CRI runtime service, such as containerd's CRI plugin, through one full pod lifecycle and times each
+// call: Version, ImageStatus (app and sandbox image), RunPodSandbox, PodSandboxStatus, for N app containers
+// CreateContainer (state CREATED) + StartContainer, their log lines, ExecSync in each (boot_id, hostname,
+// an exec with a known exit code and stderr), ContainerStatus (RUNNING, cgroup parent of the generated
+// spec), ListContainers, a "job" container that exits by itself with code 7 (EXITED, exit code 7),
+// StopContainer + ContainerStatus (EXITED, exit code 0), RemoveContainer, StopPodSandbox, RemovePodSandbox,
+// and checks that the runtime then lists no pod sandbox and no container at all.
+//
+// usage: node cri-lifecycle.js --socket PATH --handler NAME --image REF [--containers N] [--host-network]
+//          [--log-dir DIR] [--timeout-ms MS] [--exec-timeout S] [--stop-timeout S] [--cgroup-parent P]
+//          [--sandbox-image REF] [--expect-boot-id host|other|any] [--check-host-cgroup]
+//          [--pod-name NAME] [--wait-ms MS] [--verbose]
+//   --handler ""         selects containerd's default runtime (CRI's empty runtime_handler)
+//   --wait-ms MS         first retry Version for up to MS ms while the runtime is not serving yet (a
+//                        containerd that was just started); recorded as the step WaitForRuntime
+//   --sandbox-image REF  also require this (pause) image to be present before RunPodSandbox, so that the
+//                        runtime never tries to pull it
+//   --expect-boot-id     host: every container must see the host's boot_id (runc and other containers
+//                        sharing the host kernel); other: must differ from the host's (a VM per pod);
+//                        any (default): only require one well-formed boot_id shared by the pod's containers
+//   --cgroup-parent P    PodSandboxConfig.linux.cgroup_parent; each container's generated OCI spec
+//                        (verbose ContainerStatus) must then have linux.cgroupsPath under P
+//   --check-host-cgroup  also require the host's /proc/<pid>/cgroup of each container's init process to
+//                        name P (only for runtimes whose container pids are host pids, i.e. runc)
+//
+// stdout: one JSON object {ok, handler, image, hostNetwork, runtime, imageId, podSandboxId, containerIds,
+//   podIp, podNetwork, logDir, steps:[{name, container?, cmd?, after?, cleanup?, ms, ok, error?}],
+//   exec:[{container, cmd, stdout, stderr, exitCode, ms}], containers:[{name, id, bootId, pid, cgroupsPath,
+//   hostCgroup, states, exitCode, reason, ...}], hostBootId, bootIds, bootIdSameAsHost, expectBootId,
+//   failedStep?, error?, totalMs}. Exit status 0 when every step passed, 1 when a step failed (the created
+//   containers and sandbox are still stopped and removed, as "cleanup" steps), 2 for bad usage.
+// progress goes to stderr with --verbose.
+'use strict';
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const crypto = require('crypto');
+const { performance } = require('perf_hooks');
+const grpc = require('@grpc/grpc-js');
+const loader = require('@grpc/proto-loader');
+
+// ---- arguments ----
+
+function usage(message) {
+  process.stderr.write(`cri-lifecycle: ${message}\n` +
+    'usage: node cri-lifecycle.js --socket PATH --handler NAME --image REF [--containers N] [--host-network]\n' +
+    '         [--log-dir DIR] [--timeout-ms MS] [--exec-timeout S] [--stop-timeout S] [--cgroup-parent P]\n' +
+    '         [--sandbox-image REF] [--expect-boot-id host|other|any] [--check-host-cgroup]\n' +
+    '         [--pod-name NAME] [--wait-ms MS] [--verbose]\n');
+  process.exit(2);
+}
+
+function parseArgs(argv) {
+  const opts = {
+    socket: null, handler: null, image: null, containers: 1, hostNetwork: false, logDir: null,
+    timeoutMs: 120000, execTimeout: 60, stopTimeout: 10, cgroupParent: '', podName: null, waitMs: 0, verbose: false,
+    sandboxImage: null, expectBootId: 'any', checkHostCgroup: false,
+  };
+  const valued = {
+    '--socket': (v) => { opts.socket = v; },
+    '--handler': (v) => { opts.handler = v; },
+    '--image': (v) => { opts.image = v; },
+    '--containers': (v) => { opts.containers = positiveInt(v, '--containers'); },
+    '--log-dir': (v) => { opts.logDir = v; },
+    '--timeout-ms': (v) => { opts.timeoutMs = positiveInt(v, '--timeout-ms'); },
+    '--exec-timeout': (v) => { opts.execTimeout = positiveInt(v, '--exec-timeout'); },
+    '--stop-timeout': (v) => { opts.stopTimeout = nonNegativeInt(v, '--stop-timeout'); },
+    '--cgroup-parent': (v) => { opts.cgroupParent = v; },
+    '--pod-name': (v) => { opts.podName = v; },
+    '--wait-ms': (v) => { opts.waitMs = nonNegativeInt(v, '--wait-ms'); },
+    '--sandbox-image': (v) => { opts.sandboxImage = v; },
+    '--expect-boot-id': (v) => {
+      if (!['host', 'other', 'any'].includes(v)) usage('--expect-boot-id must be host, other or any');
+      opts.expectBootId = v;
+    },
+  };
+  for (let i = 0; i < argv.length; i++) {
+    let arg = argv[i];
+    let value;
+    const eq = arg.indexOf('=');
+    if (arg.startsWith('--') && eq > 0) { value = arg.slice(eq + 1); arg = arg.slice(0, eq); }
+    if (arg === '--host-network') opts.hostNetwork = true;
+    else if (arg === '--verbose') opts.verbose = true;
+    else if (arg === '--check-host-cgroup') opts.checkHostCgroup = true;
+    else if (arg === '--help' || arg === '-h') usage('help');
+    else if (valued[arg]) {
+      if (value === undefined) {
+        if (i + 1 >= argv.length) usage(`${arg} needs a value`);
+        value = argv[++i];
+      }
+      valued[arg](value);
+    } else usage(`unknown argument ${arg}`);
+  }
+  if (!opts.socket) usage('--socket is required');
+  if (opts.handler === null) usage('--handler is required ("" for the default runtime)');
+  if (!opts.image) usage('--image is required');
+  if (opts.checkHostCgroup && !opts.cgroupParent) usage('--check-host-cgroup needs --cgroup-parent');
+  return opts;
+}
+
+function positiveInt(v, name) {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) usage(`${name} must be a positive integer`);
+  return n;
+}
+
+function nonNegativeInt(v, name) {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) usage(`${name} must be a non-negative integer`);
+  return n;
+}
+
+const opts = parseArgs(process.argv.slice(2));
+const log = (msg) => { if (opts.verbose) process.stderr.write(`cri-lifecycle: ${msg}\n`); };
+
+// ---- gRPC ----
+
+const definition = loader.loadSync(path.join(__dirname, 'cri-api.proto'), {
+  keepCase: true, longs: String, enums: String, defaults: true,
+});
+const api = grpc.loadPackageDefinition(definition).runtime.v1;
+const address = 'unix://' + path.resolve(opts.socket);
+const channelOptions = { 'grpc.max_receive_message_length': 32 * 1024 * 1024 };
+const runtime = new api.RuntimeService(address, grpc.credentials.createInsecure(), channelOptions);
+const images = new api.ImageService(address, grpc.credentials.createInsecure(), channelOptions);
+
+const statusNames = Object.fromEntries(Object.entries(grpc.status).map(([k, v]) => [v, k]));
+let inFlight = null; // the current call, cancelled on SIGINT/SIGTERM so clean-up can start
+let interrupted = null;
+
+class StepError extends Error {
+  constructor(message, grpcError) {
+    super(message);
+    this.grpc = grpcError;
+  }
+}
+
+function describe(error) {
+  if (error instanceof StepError && error.grpc) return error.grpc;
+  if (error && typeof error.code === 'number' && error.details !== undefined)
+    return { code: error.code, codeName: statusNames[error.code] || String(error.code), details: error.details };
+  return { message: error && error.message ? error.message : String(error) };
+}
+
+function call(client, method, request, timeoutMs = opts.timeoutMs) {
+  return new Promise((resolve, reject) => {
+    if (interrupted) { reject(new StepError(`interrupted by ${interrupted}`)); return; }
+    const deadline = new Date(Date.now() + timeoutMs);
+    inFlight = client[method](request, new grpc.Metadata(), { deadline }, (error, response) => {
+      inFlight = null;
+      if (error) {
+        const g = { code: error.code, codeName: statusNames[error.code] || String(error.code), details: error.details };
+        reject(new StepError(`${method}: ${g.codeName}: ${g.details}`, g));
+      } else resolve(response);
+    });
+  });
+}
+
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    if (interrupted) return;
+    interrupted = signal;
+    log(`${signal}: cancelling and cleaning up`);
+    if (inFlight) inFlight.cancel();
+  });
+}
+
+// ---- bookkeeping ----
+
+const result = {
+  ok: false,
+  handler: opts.handler,
+  image: opts.image,
+  hostNetwork: opts.hostNetwork,
+  runtime: null,
+  steps: [],
+  exec: [],
+  containers: [],
+  podSandboxId: null,
+  containerIds: [],
+  podIp: null,
+  logDir: null,
+  hostBootId: readHostBootId(),
+  expectBootId: opts.expectBootId,
+  bootIds: [],
+  bootIdSameAsHost: null,
+};
+
+function readHostBootId() {
+  try { return fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim(); } catch { return null; }
+}
+
+const round = (ms) => Math.round(ms * 10) / 10;
+
+// Runs one step, records its timing; a failing step throws (after being recorded) unless it is a
+// cleanup step, whose failure is recorded and swallowed.
+async function step(name, fn, extra = {}) {
+  const started = performance.now();
+  const entry = { name, ...extra, ms: 0, ok: false };
+  result.steps.push(entry);
+  log(`${name}${extra.container ? ' ' + extra.container : ''} ...`);
+  try {
+    const value = await fn();
+    entry.ms = round(performance.now() - started);
+    entry.ok = true;
+    log(`${name}${extra.container ? ' ' + extra.container : ''}: ${entry.ms} ms`);
+    return value;
+  } catch (error) {
+    entry.ms = round(performance.now() - started);
+    entry.error = describe(error);
+    log(`${name}${extra.container ? ' ' + extra.container : ''} failed: ${error.message}`);
+    if (extra.cleanup) return undefined;
+    if (!result.failedStep) {
+      result.failedStep = extra.container ? `${name} ${extra.container}` : name;
+      result.error = entry.error;
+    }
+    throw error;
+  }
+}
+
+function expect(condition, message) {
+  if (!condition) throw new StepError(message);
+}
+
+// ---- the lifecycle ----
+
+const podUid = crypto.randomUUID();
+const podName = opts.podName || `sandboxrt-cri-test-${podUid.slice(0, 8)}`;
+const created = []; // {name, id, stopped, removed}
+let podSandboxId = null;
+let podStopped = false;
+let podRemoved = false;
+
+const namespaceOptions = {
+  network: opts.hostNetwork ? 'NODE' : 'POD',
+  pid: 'CONTAINER',
+  ipc: 'POD',
+};
+
+function sandboxConfig(logDir) {
+  return {
+    metadata: { name: podName, uid: podUid, namespace: 'sandboxrt-test', attempt: 0 },
+    // a host-network pod shares the host's UTS namespace: containerd 1.6 writes any hostname given here
+    // into the OCI spec, and runc refuses a hostname without a private UTS namespace, so leave it empty
+    // (containerd then puts the node's name in the pod's /etc/hostname)
+    hostname: opts.hostNetwork ? '' : podName,
+    log_directory: logDir,
+    labels: { 'sandboxrt.test': 'cri-lifecycle', 'io.kubernetes.pod.name': podName },
+    annotations: { 'sandboxrt.test/handler': opts.handler },
+    linux: {
+      cgroup_parent: opts.cgroupParent,
+      security_context: { namespace_options: namespaceOptions },
+    },
+  };
+}
+
+// sh as a pid namespace's init ignores SIGTERM unless it traps it, so StopContainer would wait out the
+// whole grace period; the trap makes it exit 0 at once.
+const appScript = "trap 'exit 0' TERM; echo ready; cat /proc/sys/kernel/random/boot_id > /dev/null; sleep 1000 & wait";
+// each exec's expected exit code and output; the third checks that a non-zero exit code and the two
+// streams come back separately
+const bootIdCmd = ['cat', '/proc/sys/kernel/random/boot_id'];
+const uuidLine = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\n$/;
+const execCommands = [
+  { cmd: bootIdCmd, exitCode: 0, stdout: uuidLine, stderr: '' },
+  { cmd: ['hostname'], exitCode: 0, stdout: /^\S+\n$/, stderr: '' },
+  { cmd: ['sh', '-c', 'echo to-stdout; echo to-stderr >&2; exit 3'], exitCode: 3, stdout: 'to-stdout\n', stderr: 'to-stderr\n' },
+];
+const jobExitCode = 7;
+
+function containerConfig(name, script = appScript) {
+  return {
+    metadata: { name, attempt: 0 },
+    image: { image: opts.image },
+    command: ['sh', '-c', script],
+    log_path: `${name}.log`,
+    labels: { 'sandboxrt.test': 'cri-lifecycle' },
+    linux: { security_context: { namespace_options: namespaceOptions } },
+  };
+}
+
+// containerd writes the CRI log format: "<RFC3339Nano> stdout F ready"
+async function waitForLogLine(file, text, timeoutMs) {
+  const until = Date.now() + timeoutMs;
+  let content = '';
+  for (;;) {
+    try { content = fs.readFileSync(file, 'utf8'); } catch { content = ''; }
+    const lines = content.split('\n').filter(Boolean);
+    const hit = lines.find((l) => { const p = l.split(' '); return p.length >= 4 && p.slice(3).join(' ') === text; });
+    if (hit) return hit;
+    if (interrupted) throw new StepError(`interrupted by ${interrupted}`);
+    if (Date.now() > until) throw new StepError(`no "${text}" line in ${file} after ${timeoutMs} ms (content: ${JSON.stringify(content.slice(0, 500))})`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function lifecycle() {
+  const logDir = opts.logDir ? path.resolve(opts.logDir) : fs.mkdtempSync(path.join(os.tmpdir(), 'cri-lifecycle-logs-'));
+  fs.mkdirSync(logDir, { recursive: true });
+  result.logDir = logDir;
+  const config = sandboxConfig(logDir);
+
+  if (opts.waitMs > 0) {
+    await step('WaitForRuntime', async () => {
+      const until = Date.now() + opts.waitMs;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await call(runtime, 'Version', { version: 'v1' }, Math.min(opts.timeoutMs, 5000));
+          return attempt;
+        } catch (error) {
+          // UNAVAILABLE: no socket yet; UNKNOWN "server is not initialized yet": CRI plugin still starting
+          if (interrupted || Date.now() > until) throw error;
+          log(`runtime not ready (${error.message}); retrying`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      }
+    });
+  }
+
+  const version = await step('Version', () => call(runtime, 'Version', { version: 'v1' }));
+  result.runtime = {
+    name: version.runtime_name, version: version.runtime_version, apiVersion: version.runtime_api_version,
+  };
+
+  for (const [key, ref] of [['imageId', opts.image], ['sandboxImageId', opts.sandboxImage]]) {
+    if (!ref) continue;
+    await step('ImageStatus', async () => {
+      const r = await call(images, 'ImageStatus', { image: { image: ref } });
+      expect(r.image, `image ${ref} is not in the runtime's image store (import it into namespace k8s.io)`);
+      result[key] = r.image.id;
+    }, { image: ref });
+  }
+
+  podSandboxId = await step('RunPodSandbox', async () => {
+    const r = await call(runtime, 'RunPodSandbox', { config, runtime_handler: opts.handler });
+    expect(r.pod_sandbox_id, 'RunPodSandbox returned no pod_sandbox_id');
+    return r.pod_sandbox_id;
+  });
+  result.podSandboxId = podSandboxId;
+
+  await step('PodSandboxStatus', async () => {
+    const r = await call(runtime, 'PodSandboxStatus', { pod_sandbox_id: podSandboxId, verbose: true });
+    const s = r.status;
+    expect(s && s.state === 'SANDBOX_READY', `sandbox state is ${s && s.state}, not SANDBOX_READY`);
+    expect(s.runtime_handler === opts.handler, `sandbox runtime_handler is "${s.runtime_handler}", not "${opts.handler}"`);
+    result.podIp = (s.network && s.network.ip) || null;
+    result.podNetwork = s.linux && s.linux.namespaces && s.linux.namespaces.options
+      ? s.linux.namespaces.options.network : null;
+    expect(!opts.hostNetwork || result.podNetwork === 'NODE', `sandbox network namespace is ${result.podNetwork}, not NODE`);
+    const info = parseInfo(r.info);
+    result.sandbox = { pid: info.pid || null, cgroupsPath: cgroupsPathOf(info) };
+    checkCgroup(result.sandbox, podSandboxId);
+  });
+
+  const statusOf = async (c, verbose = false) => {
+    const r = await call(runtime, 'ContainerStatus', { container_id: c.id, verbose });
+    expect(r.status, `ContainerStatus returned no status for ${c.id}`);
+    c.states.push(r.status.state);
+    return verbose ? { ...r.status, info: parseInfo(r.info) } : r.status;
+  };
+
+  const createAndStart = async (name, script) => {
+    const id = await step('CreateContainer', async () => {
+      const r = await call(runtime, 'CreateContainer', {
+        pod_sandbox_id: podSandboxId, config: containerConfig(name, script), sandbox_config: config,
+      });
+      expect(r.container_id, 'CreateContainer returned no container_id');
+      return r.container_id;
+    }, { container: name });
+    const c = { name, id, stopped: false, removed: false, states: [] };
+    created.push(c);
+    result.containerIds.push(id);
+    await step('ContainerStatus', async () => {
+      const s = await statusOf(c);
+      expect(s.state === 'CONTAINER_CREATED', `state after create is ${s.state}, not CONTAINER_CREATED`);
+    }, { container: name, after: 'create' });
+    await step('StartContainer', () => call(runtime, 'StartContainer', { container_id: id }), { container: name });
+    return c;
+  };
+
+  const apps = [];
+  for (let i = 0; i < opts.containers; i++) apps.push(await createAndStart(`app-${i}`));
+
+  for (const c of apps) {
+    await step('ContainerLog', async () => {
+      const line = await waitForLogLine(path.join(logDir, `${c.name}.log`), 'ready', Math.min(opts.timeoutMs, 30000));
+      c.logLine = line;
+    }, { container: c.name });
+  }
+
+  for (const c of apps) {
+    for (const want of execCommands) {
+      const cmd = want.cmd.join(' ');
+      const started = performance.now();
+      await step('ExecSync', async () => {
+        const r = await call(runtime, 'ExecSync', { container_id: c.id, cmd: want.cmd, timeout: opts.execTimeout },
+          Math.max(opts.timeoutMs, (opts.execTimeout + 10) * 1000));
+        const entry = {
+          container: c.name, cmd,
+          stdout: Buffer.from(r.stdout).toString('utf8'),
+          stderr: Buffer.from(r.stderr).toString('utf8'),
+          exitCode: r.exit_code,
+          ms: round(performance.now() - started),
+        };
+        result.exec.push(entry);
+        expect(entry.exitCode === want.exitCode, `exit code ${entry.exitCode}, not ${want.exitCode} (stderr ${JSON.stringify(entry.stderr)})`);
+        for (const stream of ['stdout', 'stderr']) {
+          const w = want[stream];
+          const ok = w instanceof RegExp ? w.test(entry[stream]) : entry[stream] === w;
+          expect(ok, `${stream} ${JSON.stringify(entry[stream])} does not match ${w instanceof RegExp ? w : JSON.stringify(w)}`);
+        }
+        if (want.cmd === bootIdCmd) c.bootId = entry.stdout.trim();
+      }, { container: c.name, cmd });
+    }
+  }
+
+  await step('BootIds', async () => {
+    result.bootIds = [...new Set(apps.map((c) => c.bootId))];
+    result.bootIdSameAsHost = result.bootIds.length === 1 && result.bootIds[0] === result.hostBootId;
+    expect(result.bootIds.length === 1, `the pod's containers see different boot_ids: ${JSON.stringify(result.bootIds)}`);
+    if (opts.expectBootId === 'host')
+      expect(result.bootIdSameAsHost, `containers see boot_id ${result.bootIds[0]}, the host ${result.hostBootId}`);
+    if (opts.expectBootId === 'other')
+      expect(!result.bootIdSameAsHost, `containers see the host's boot_id ${result.hostBootId}`);
+  });
+
+  for (const c of apps) {
+    await step('ContainerStatus', async () => {
+      const s = await statusOf(c, true);
+      expect(s.state === 'CONTAINER_RUNNING', `state is ${s.state}, not CONTAINER_RUNNING`);
+      expect(Number(s.started_at) > 0, `started_at is ${s.started_at}`);
+      c.startedAt = s.started_at;
+      c.logPath = s.log_path;
+      c.imageRef = s.image_ref;
+      c.pid = s.info.pid || null;
+      c.cgroupsPath = cgroupsPathOf(s.info);
+      checkCgroup(c, c.id);
+    }, { container: c.name, after: 'start' });
+  }
+
+  await step('ListContainers', async () => {
+    const r = await call(runtime, 'ListContainers', { filter: { pod_sandbox_id: podSandboxId } });
+    const ids = r.containers.map((x) => x.id).sort();
+    const want = apps.map((c) => c.id).sort();
+    expect(JSON.stringify(ids) === JSON.stringify(want), `listed ${JSON.stringify(ids)}, created ${JSON.stringify(want)}`);
+    const notRunning = r.containers.filter((x) => x.state !== 'CONTAINER_RUNNING');
+    expect(notRunning.length === 0, `not running: ${JSON.stringify(notRunning.map((x) => [x.id, x.state]))}`);
+  });
+
+  // a container whose process exits by itself: EXITED with its own exit code, reason "Error"
+  const job = await createAndStart('job', `echo done; exit ${jobExitCode}`);
+  await step('ContainerStatus', async () => {
+    const until = Date.now() + Math.min(opts.timeoutMs, 30000);
+    let s;
+    for (;;) {
+      s = await statusOf(job);
+      if (s.state === 'CONTAINER_EXITED' || Date.now() > until || interrupted) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(s.state === 'CONTAINER_EXITED', `state is still ${s.state}, not CONTAINER_EXITED`);
+    job.exitCode = s.exit_code;
+    job.reason = s.reason;
+    job.stopped = true;
+    expect(s.exit_code === jobExitCode, `exit code is ${s.exit_code} (${s.reason}), not ${jobExitCode}`);
+    // (no ordering check: containerd takes started_at after the start returns, finished_at from the exit
+    // event, so a process that exits at once can have finished_at < started_at)
+    expect(Number(s.started_at) > 0 && Number(s.finished_at) > 0, `started_at ${s.started_at}, finished_at ${s.finished_at}`);
+  }, { container: job.name, after: 'exit' });
+  job.states = [...new Set(job.states)];
+
+  for (const c of apps) {
+    await step('StopContainer', () => call(runtime, 'StopContainer', { container_id: c.id, timeout: opts.stopTimeout },
+      opts.timeoutMs + opts.stopTimeout * 1000), { container: c.name });
+    c.stopped = true;
+    await step('ContainerStatus', async () => {
+      const s = await statusOf(c);
+      expect(s.state === 'CONTAINER_EXITED', `state after stop is ${s.state}, not CONTAINER_EXITED`);
+      c.exitCode = s.exit_code;
+      c.reason = s.reason;
+      c.finishedAt = s.finished_at;
+      expect(s.exit_code === 0, `exit code after SIGTERM is ${s.exit_code} (${s.reason}), not 0`);
+    }, { container: c.name, after: 'stop' });
+  }
+
+  for (const c of created) {
+    await step('RemoveContainer', () => call(runtime, 'RemoveContainer', { container_id: c.id }), { container: c.name });
+    c.removed = true;
+  }
+
+  await step('StopPodSandbox', () => call(runtime, 'StopPodSandbox', { pod_sandbox_id: podSandboxId }));
+  podStopped = true;
+  await step('PodSandboxStatus', async () => {
+    const r = await call(runtime, 'PodSandboxStatus', { pod_sandbox_id: podSandboxId });
+    expect(r.status.state === 'SANDBOX_NOTREADY', `sandbox state after stop is ${r.status.state}, not SANDBOX_NOTREADY`);
+  }, { after: 'stop' });
+  await step('RemovePodSandbox', () => call(runtime, 'RemovePodSandbox', { pod_sandbox_id: podSandboxId }));
+  podRemoved = true;
+
+  // a private runtime: after the removal nothing at all may be listed
+  await step('ListPodSandbox', async () => {
+    const pods = await call(runtime, 'ListPodSandbox', {});
+    expect(pods.items.length === 0, `${pods.items.length} pod sandbox(es) still listed after RemovePodSandbox: ${JSON.stringify(pods.items.map((p) => p.id))}`);
+    const r = await call(runtime, 'ListContainers', {});
+    expect(r.containers.length === 0, `${r.containers.length} container(s) still listed after RemovePodSandbox`);
+  }, { after: 'remove' });
+}
+
+// the verbose "info" map of PodSandboxStatus/ContainerStatus: containerd puts one JSON document under "info"
+function parseInfo(info) {
+  try { return info && info.info ? JSON.parse(info.info) : {}; } catch { return {}; }
+}
+
+function cgroupsPathOf(info) {
+  return (info.runtimeSpec && info.runtimeSpec.linux && info.runtimeSpec.linux.cgroupsPath) || null;
+}
+
+// the generated spec must put the container (or sandbox) under the requested cgroup parent; with
+// --check-host-cgroup, so must the kernel, seen through the host's /proc/<pid>/cgroup
+function checkCgroup(target, id) {
+  if (!opts.cgroupParent) return;
+  const parent = opts.cgroupParent.replace(/\/+$/, '');
+  expect(target.cgroupsPath && target.cgroupsPath.startsWith(parent + '/') && target.cgroupsPath.includes(id),
+    `cgroupsPath of ${id} is ${JSON.stringify(target.cgroupsPath)}, not under ${parent}`);
+  if (!opts.checkHostCgroup) return;
+  expect(target.pid > 0, `no pid for ${id} in the verbose status`);
+  let text;
+  try { text = fs.readFileSync(`/proc/${target.pid}/cgroup`, 'utf8'); } catch (e) { throw new StepError(`/proc/${target.pid}/cgroup: ${e.message}`); }
+  const lines = text.split('\n').filter(Boolean);
+  const outside = lines.filter((l) => !l.slice(l.indexOf(':', l.indexOf(':') + 1) + 1).startsWith(parent + '/'));
+  target.hostCgroup = lines.find((l) => l.startsWith('0::')) || lines[0];
+  expect(outside.length === 0, `pid ${target.pid} of ${id} is outside ${parent}: ${JSON.stringify(outside)}`);
+}
+
+// Stops and removes whatever the failed run left behind; each call is a "cleanup" step.
+async function cleanup() {
+  interrupted = null; // the clean-up itself must be allowed to run
+  const short = Math.min(opts.timeoutMs, 60000);
+  for (const c of created) {
+    if (!c.stopped)
+      await step('StopContainer', () => call(runtime, 'StopContainer', { container_id: c.id, timeout: 0 }, short),
+        { container: c.name, cleanup: true });
+    if (!c.removed)
+      await step('RemoveContainer', () => call(runtime, 'RemoveContainer', { container_id: c.id }, short),
+        { container: c.name, cleanup: true });
+  }
+  if (podSandboxId && !podStopped)
+    await step('StopPodSandbox', () => call(runtime, 'StopPodSandbox', { pod_sandbox_id: podSandboxId }, short), { cleanup: true });
+  if (podSandboxId && !podRemoved)
+    await step('RemovePodSandbox', () => call(runtime, 'RemovePodSandbox', { pod_sandbox_id: podSandboxId }, short), { cleanup: true });
+}
+
+(async () => {
+  const started = performance.now();
+  let exitCode = 0;
+  try {
+    await lifecycle();
+    result.ok = true;
+  } catch (error) {
+    exitCode = 1;
+    if (!result.failedStep) { result.failedStep = 'harness'; result.error = describe(error); }
+    await cleanup();
+  }
+  result.containers = created.map((c) => ({
+    name: c.name, id: c.id, bootId: c.bootId, pid: c.pid, cgroupsPath: c.cgroupsPath, hostCgroup: c.hostCgroup,
+    states: c.states, exitCode: c.exitCode, reason: c.reason, logLine: c.logLine, logPath: c.logPath,
+    imageRef: c.imageRef, stopped: c.stopped, removed: c.removed,
+  }));
+  result.totalMs = round(performance.now() - started);
+  runtime.close();
+  images.close();
+  process.stdout.write(JSON.stringify(result, null, 2) + '\n', () => process.exit(exitCode));
+})();
