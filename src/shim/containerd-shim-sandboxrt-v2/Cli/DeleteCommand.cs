@@ -1,8 +1,6 @@
 using Google.Protobuf;
 using SandboxRt.Containerd.Protocol.Task;
-using SandboxRt.Interop;
 using SandboxRt.Runtime.Hypervisors.Qemu;
-using SandboxRt.Runtime.Processes;
 using SandboxRt.Runtime.Relay;
 using SandboxRt.Runtime.Storage;
 using SandboxRt.Shim.Daemon;
@@ -12,9 +10,10 @@ using SandboxRt.Shim.Service;
 namespace SandboxRt.Shim.Cli;
 
 /// <summary>
-/// `delete -bundle B`: containerd runs it when it lost a shim (killed, crashed, or unreachable after a
-/// restart). It stops what the dead daemon recorded (VM, virtiofsd), removes the shared directory and
-/// unmounts the root file systems, and prints a protobuf DeleteResponse: the container counts as killed.
+/// `delete -bundle B`: containerd runs it after a task's connection to the shim closed (after every
+/// task delete, and when a shim was killed, crashed, or is unreachable after a restart). When the pod's
+/// daemon is dead it stops what the daemon recorded (VM, virtiofsd), removes the shared directory and
+/// unmounts the root file systems. It prints a protobuf DeleteResponse: the container counts as killed.
 /// </summary>
 internal static class DeleteCommand
 {
@@ -28,16 +27,16 @@ internal static class DeleteCommand
         var podId = PodIdentity.Of(flags.Id, bundle);
         var directory = ShimPaths.Directory(flags.Address, flags.Namespace, podId);
         var record = new PodRecordStore(ShimPaths.Record(directory)).Load();
-        int pid = 0;
+        int pid = record?.Hypervisor?.Pid ?? 0;
+        // containerd runs `delete` whenever a task's connection closes, also after a clean Delete and
+        // for each container of a pod whose shim still serves the others: a live shim is left alone.
+        if (record?.Shim is { IsAlive: true })
+        {
+            WriteResponse(stdout, pid);
+            return 0;
+        }
         if (record is not null)
         {
-            pid = record.Hypervisor?.Pid ?? 0;
-            if (record.Shim is { IsAlive: true } shim)
-            {
-                // containerd deletes through the binary only when it cannot reach the daemon: it is wedged
-                ChildProcesses.Signal(shim.Pid, Signals.SIGKILL);
-                await DetachedVm.WaitGoneAsync(shim, Grace);
-            }
             var sandboxDirectory = record.SandboxDirectory ?? Path.Combine(directory, podId);
             await DetachedVm.StopAsync(record.Hypervisor, [record.Virtiofsd], sandboxDirectory, Grace);
             SharedDirectory.Open(sandboxDirectory).Remove();
@@ -48,6 +47,12 @@ internal static class DeleteCommand
             ShimDaemon.RemoveDirectory(directory, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
         }
         RootfsMounter.Unmount(bundle);
+        WriteResponse(stdout, pid);
+        return 0;
+    }
+
+    private static void WriteResponse(Stream stdout, int pid)
+    {
         var response = new DeleteResponse
         {
             Pid = (uint)pid,
@@ -55,7 +60,6 @@ internal static class DeleteCommand
             ExitedAt = TaskService.Stamp(DateTime.UtcNow),
         };
         response.WriteTo(stdout);
-        return 0;
     }
 
     private static void RemoveEmpty(string directory)

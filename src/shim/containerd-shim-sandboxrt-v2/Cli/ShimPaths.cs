@@ -23,4 +23,7 @@ internal static class ShimPaths
     public static string Record(string directory) => Path.Combine(directory, "pod.json");
 
     public static string FallbackLog(string directory) => Path.Combine(directory, "shim.log");
+
+    /// <summary>The daemon's stderr: what the .NET runtime itself prints if the daemon crashes.</summary>
+    public static string StderrLog(string directory) => Path.Combine(directory, "stderr.log");
 }

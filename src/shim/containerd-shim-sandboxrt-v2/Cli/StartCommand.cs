@@ -107,12 +107,14 @@ internal static class StartCommand
     {
         var binary = Environment.ProcessPath ?? throw new InvalidOperationException("cannot find the shim's own binary");
         using var devNull = FileDescriptors.Open("/dev/null", FileDescriptors.ReadWrite);
+        // what the runtime itself prints (an unhandled exception, a crash) must survive the daemon
+        using var stderr = File.OpenHandle(ShimPaths.StderrLog(Path.GetDirectoryName(socketPath)!), FileMode.Append, FileAccess.Write);
         ProcessSpawner.Spawn(new SpawnOptions
         {
             Path = binary,
             Arguments = [binary, .. flags.ForDaemon(podId, socketPath, configPath)],
             Environment = [.. Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>().Select(e => $"{e.Key}={e.Value}")],
-            Descriptors = [(devNull, 0), (devNull, 1), (devNull, 2), (listener, Daemon.ShimDaemon.ListenerFd)],
+            Descriptors = [(devNull, 0), (devNull, 1), (stderr, 2), (listener, Daemon.ShimDaemon.ListenerFd)],
             NewSession = true,
             WorkingDirectory = bundle,
         });

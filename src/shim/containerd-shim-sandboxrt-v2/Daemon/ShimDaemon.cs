@@ -85,7 +85,7 @@ internal static class ShimDaemon
     {
         try
         {
-            foreach (var file in new[] { ShimPaths.Socket(directory), ShimPaths.Record(directory), ShimPaths.FallbackLog(directory) })
+            foreach (var file in new[] { ShimPaths.Socket(directory), ShimPaths.Record(directory), ShimPaths.FallbackLog(directory), ShimPaths.StderrLog(directory) })
                 File.Delete(file);
             if (Directory.Exists(directory))
                 Directory.Delete(directory);
