@@ -35,12 +35,15 @@ public sealed class ContainerdDaemon : IAsyncLifetime
             [debug]
               address = "{_dir.Combine("debug.sock")}"
             """);
-        var log = File.Create(_dir.Combine("containerd.log"));
-        _process = Process.Start(new ProcessStartInfo("containerd", ["--config", _dir.Combine("config.toml")])
+        var log = new FileStream(_dir.Combine("containerd.log"), FileMode.Create, FileAccess.Write, FileShare.ReadWrite);
+        var start = new ProcessStartInfo("containerd", ["--config", _dir.Combine("config.toml")])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-        })!;
+        };
+        // containerd finds shim v2 binaries (containerd-shim-sandboxrt-v2) on its PATH
+        start.Environment["PATH"] = Path.GetDirectoryName(CliRun.Binary) + ":" + Environment.GetEnvironmentVariable("PATH");
+        _process = Process.Start(start)!;
         _ = _process.StandardError.BaseStream.CopyToAsync(log);
         for (int i = 0; i < 200 && !File.Exists(Socket); i++)
             await Task.Delay(50);
@@ -56,6 +59,18 @@ public sealed class ContainerdDaemon : IAsyncLifetime
     }
 
     public Task<Command> Ctr(params string[] args) => Command.RunAsync("ctr", ["-a", Socket, .. args]);
+
+    public Task<Command> CtrWithInput(string stdin, params string[] args) => Command.RunAsync("ctr", ["-a", Socket, .. args], stdin);
+
+    /// <summary>containerd's log so far (the shims' logs are copied into it).</summary>
+    public string Log
+    {
+        get
+        {
+            using var stream = new FileStream(_dir.Combine("containerd.log"), FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            return new StreamReader(stream).ReadToEnd();
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {

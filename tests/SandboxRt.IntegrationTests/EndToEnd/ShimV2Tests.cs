@@ -1,0 +1,210 @@
+using SandboxRt.IntegrationTests.Support;
+
+namespace SandboxRt.IntegrationTests.EndToEnd;
+
+/// <summary>
+/// containerd 1.6 driving containerd-shim-sandboxrt-v2 (ctr run --runtime io.containerd.sandboxrt.v2):
+/// containerd starts the shim, calls its Task API over ttrpc and takes its events. The hypervisor config
+/// reaches the shim as runtime options (--runtime-config-path, a runtimeoptions.v1.Options on stdin).
+/// </summary>
+[Trait("Tier", "e2e")]
+[Collection("e2e")]
+public sealed class ShimV2Tests(ContainerdDaemon containerd) : IClassFixture<ContainerdDaemon>
+{
+    private const string Runtime = "io.containerd.sandboxrt.v2";
+    private static readonly string ShimBinary = Path.Combine(Path.GetDirectoryName(CliRun.Binary)!, "containerd-shim-sandboxrt-v2");
+    private static readonly Lazy<string> s_config = new(WriteConfig);
+
+    private static string Id() => "shim-" + Guid.NewGuid().ToString("N")[..8];
+
+    private void Require()
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        containerd.RequireRunning();
+        TestEnvironment.RequireFile(ShimBinary, "the containerd shim (make build)");
+    }
+
+    private static string[] Run(params string[] rest) => ["run", "--runtime", Runtime, "--runtime-config-path", s_config.Value, .. rest];
+
+    [Fact]
+    public async Task Ctr_run_boots_the_guest_kernel_relays_stdin_and_returns_exit_codes()
+    {
+        Require();
+        var id = Id();
+        var run = await containerd.CtrWithInput("line one\nline two\n", Run("--rm", LocalImage.Reference, id, "sh", "-c", "uname -r; cat; exit 3"));
+        Assert.Equal(3, run.ExitCode);
+        var lines = run.Stdout.Split('\n');
+        Assert.NotEqual(TestEnvironment.HostKernelRelease, lines[0]);
+        Assert.Equal(["line one", "line two"], lines[1..3]);
+        await AssertShimGoneAsync(id);
+    }
+
+    [Fact]
+    public async Task Exec_ps_pause_resume_metrics_and_kill_on_a_running_task()
+    {
+        Require();
+        var id = Id();
+        (await containerd.Ctr(Run("-d", LocalImage.Reference, id, "sh", "-c", "trap 'exit 7' TERM; while true; do sleep 0.2; done"))).Ok();
+        try
+        {
+            var exec = await containerd.Ctr("task", "exec", "--exec-id", "e1", id, "sh", "-c", "echo in-exec; cat /proc/sys/kernel/random/boot_id; exit 5");
+            Assert.Equal(5, exec.ExitCode);
+            var execLines = exec.Stdout.Split('\n');
+            Assert.Equal("in-exec", execLines[0]);
+            Assert.NotEqual(File.ReadAllText("/proc/sys/kernel/random/boot_id").Trim(), execLines[1]);
+
+            var ps = (await containerd.Ctr("task", "ps", id)).Ok();
+            Assert.True(ps.Stdout.Split('\n').Length >= 3, $"ps lists the guest processes (sh and sleep): {ps.Stdout}");
+            (await containerd.Ctr("task", "pause", id)).Ok();
+            Assert.Contains("PAUSED", (await containerd.Ctr("task", "ls")).Stdout);
+            (await containerd.Ctr("task", "resume", id)).Ok();
+            Assert.Contains("RUNNING", (await containerd.Ctr("task", "ls")).Stdout);
+            var metrics = (await containerd.Ctr("task", "metrics", id)).Ok();
+            Assert.Matches(@"memory\.usage\s+[1-9]\d*", metrics.Stdout);
+            Assert.Matches(@"pids\.current\s+[1-9]", metrics.Stdout);
+
+            Assert.Contains("running", (await containerd.Ctr("task", "delete", id)).Stderr);
+            (await containerd.Ctr("task", "kill", id)).Ok();
+            var ls = await WaitForStatusAsync(id, "STOPPED");
+            Assert.Contains("STOPPED", ls);
+            var delete = (await containerd.Ctr("task", "delete", id)).Ok();
+            Assert.Contains("exit code 7", delete.Stderr);
+            (await containerd.Ctr("container", "delete", id)).Ok();
+            await AssertShimGoneAsync(id);
+        }
+        finally
+        {
+            await ForceRemoveAsync(id);
+        }
+    }
+
+    [Fact]
+    public async Task Killing_qemu_ends_the_task_with_137_and_delete_cleans_up()
+    {
+        Require();
+        var id = Id();
+        (await containerd.Ctr(Run("-d", LocalImage.Reference, id, "sleep", "1000"))).Ok();
+        try
+        {
+            var qemu = Assert.Single(ProcessTable.Find("sandboxrt-" + id));
+            SandboxRt.Interop.ChildProcesses.Signal(qemu, 9);
+            var ls = await WaitForStatusAsync(id, "STOPPED");
+            Assert.Contains("STOPPED", ls);
+            var delete = (await containerd.Ctr("task", "delete", id)).Ok();
+            Assert.Contains("exit code 137", delete.Stderr);
+            (await containerd.Ctr("container", "delete", id)).Ok();
+            await AssertShimGoneAsync(id);
+        }
+        finally
+        {
+            await ForceRemoveAsync(id);
+        }
+    }
+
+    [Fact]
+    public async Task Killing_the_shim_lets_containerd_clean_up_through_shim_delete()
+    {
+        Require();
+        var id = Id();
+        (await containerd.Ctr(Run("-d", LocalImage.Reference, id, "sleep", "1000"))).Ok();
+        try
+        {
+            var shim = Assert.Single(ProcessTable.Find($"containerd-shim-sandboxrt-v2 -namespace default -address {containerd.Socket} -publish-binary"),
+                pid => File.ReadAllText($"/proc/{pid}/cmdline").Contains(id));
+            Assert.NotEmpty(ProcessTable.Find("sandboxrt-" + id));
+            SandboxRt.Interop.ChildProcesses.Signal(shim, 9);
+            // containerd notices the closed connection and runs `containerd-shim-sandboxrt-v2 delete`,
+            // which stops the VM the dead shim left behind
+            await AssertShimGoneAsync(id);
+            await containerd.Ctr("task", "delete", id);
+            (await containerd.Ctr("container", "delete", id)).Ok();
+        }
+        finally
+        {
+            await ForceRemoveAsync(id);
+        }
+    }
+
+    [Fact]
+    public async Task Containers_labelled_as_one_cri_pod_share_the_pod_vm()
+    {
+        Require();
+        var pod = Id();
+        var app = pod + "-app";
+        (await containerd.Ctr(Run("-d", "--annotation", "io.kubernetes.cri.container-type=sandbox", LocalImage.Reference, pod, "sleep", "1000"))).Ok();
+        try
+        {
+            // as the CRI plugin marks them: the app container names its sandbox, and its shim `start` finds the pod's
+            var appRun = await containerd.Ctr(Run("--rm", "--annotation", "io.kubernetes.cri.container-type=container", "--annotation", "io.kubernetes.cri.sandbox-id=" + pod,
+                LocalImage.Reference, app, "cat", "/proc/sys/kernel/random/boot_id"));
+            Assert.Equal(0, appRun.ExitCode);
+            var podBootId = (await containerd.Ctr("task", "exec", "--exec-id", "b", pod, "cat", "/proc/sys/kernel/random/boot_id")).Ok().Stdout.Trim();
+            Assert.Equal(podBootId, appRun.Stdout.Trim());
+            Assert.Single(ProcessTable.Find("sandboxrt-" + pod));
+            Assert.Empty(ProcessTable.Find("sandboxrt-" + app));
+        }
+        finally
+        {
+            await ForceRemoveAsync(pod);
+        }
+        await AssertShimGoneAsync(pod);
+    }
+
+    [Fact]
+    public async Task A_config_that_does_not_exist_fails_the_start_with_its_path()
+    {
+        Require();
+        var id = Id();
+        var run = await containerd.Ctr("run", "--rm", "--runtime", Runtime, "--runtime-config-path", "/nonexistent/qemu.json", LocalImage.Reference, id, "true");
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Contains("/nonexistent/qemu.json", run.Stderr);
+        await containerd.Ctr("container", "delete", id);
+    }
+
+    private async Task<string> WaitForStatusAsync(string id, string status)
+    {
+        string ls = "";
+        for (int i = 0; i < 100 && !ls.Split('\n').Any(l => l.StartsWith(id) && l.Contains(status)); i++)
+        {
+            await Task.Delay(200);
+            ls = (await containerd.Ctr("task", "ls")).Stdout;
+        }
+        return ls;
+    }
+
+    private async Task ForceRemoveAsync(string id)
+    {
+        await containerd.Ctr("task", "kill", "-s", "9", id);
+        await containerd.Ctr("task", "delete", "-f", id);
+        await containerd.Ctr("container", "delete", id);
+    }
+
+    /// <summary>No shim daemon, VM or virtiofsd left for the pod, and no state directory under /run/sandboxrt/shim for it.</summary>
+    private async Task AssertShimGoneAsync(string podId)
+    {
+        var directory = Path.Combine("/run/sandboxrt/shim", Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+            System.Text.Encoding.UTF8.GetBytes($"{containerd.Socket}\ndefault\n{podId}")))[..32]);
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            var processes = ProcessTable.Find("sandboxrt-" + podId).Concat(ProcessTable.Find("-id " + podId + " -socket")).ToList();
+            bool gone = processes.Count == 0 && !Directory.Exists(directory) && !File.ReadAllText("/proc/self/mountinfo").Contains(podId);
+            if (gone)
+                return;
+            if (DateTime.UtcNow > deadline)
+                Assert.Fail($"pod {podId} left behind: processes [{string.Join(", ", processes)}], directory {directory} {(Directory.Exists(directory) ? "present" : "gone")}");
+            await Task.Delay(200);
+        }
+    }
+
+    /// <summary>The repository's QEMU config with the guest image under test.</summary>
+    private static string WriteConfig()
+    {
+        var text = File.ReadAllText(Path.Combine(TestEnvironment.RepoRoot, "hypervisor-configs", "qemu.json"))
+            .Replace("\"/usr/share/sandboxrt/vmlinux\"", $"\"{TestEnvironment.Kernel}\"")
+            .Replace("\"/usr/share/sandboxrt/initramfs.img\"", $"\"{TestEnvironment.Initrd}\"");
+        var path = Path.Combine(Path.GetTempPath(), $"sandboxrt-shim-test-{Environment.ProcessId}.json");
+        File.WriteAllText(path, text);
+        return path;
+    }
+}
