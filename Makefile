@@ -15,7 +15,8 @@ GUEST_DIR ?= /usr/share/sandboxrt
 
 # Debian packages the build, the guest image and the tests need.
 APT_PACKAGES := qemu-system-x86 qemu-utils busybox-static cpio xz-utils zstd kmod gcc libc6-dev \
-                iproute2 procps util-linux jq runc containerd docker.io podman conmon skopeo umoci
+                iproute2 procps util-linux jq runc containerd docker.io podman conmon skopeo umoci \
+                containernetworking-plugins
 
 .PHONY: help deps build agent cli shim guest-image bundle bench-bundle demo test test-unit test-host test-vm test-e2e bench clean
 
@@ -35,7 +36,9 @@ deps:
 	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
 	fi
 	@command -v node >/dev/null || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm; }
-	@cd tests/grpc-js && { [ -d node_modules/@grpc/grpc-js ] || npm ci --no-audit --no-fund --loglevel=error; }
+	@for d in tests/grpc-js tests/cri-client; do \
+	  (cd $$d && { [ -d node_modules/@grpc/grpc-js ] || npm ci --no-audit --no-fund --loglevel=error; }) || exit 1; \
+	done
 
 # --- build ----------------------------------------------------------------------------------------
 
