@@ -1,8 +1,9 @@
 namespace SandboxRt.Bench;
 
 /// <summary>
-/// `docker run --rm ... /bin/true` and `ctr run --rm ... /bin/true`, each with runc and with SandboxRt,
-/// interleaved run by run.
+/// `docker run --rm ... /bin/true` and `ctr run --rm ... /bin/true`, each with runc and with SandboxRt
+/// (for ctr both as containerd's runc shim's runc binary and as the shim v2), interleaved run by run;
+/// then the memory (PSS) an idle one-container pod costs on the host under the shim v2.
 /// </summary>
 internal sealed class ClientBenchmark(ClientDaemons daemons, string sandboxrt)
 {
@@ -10,6 +11,8 @@ internal sealed class ClientBenchmark(ClientDaemons daemons, string sandboxrt)
     public Sample DockerRunc { get; } = new("docker run --rm /bin/true, runc");
     public Sample CtrSandboxrt { get; } = new("ctr run --rm /bin/true, sandboxrt");
     public Sample CtrRunc { get; } = new("ctr run --rm /bin/true, runc");
+    public Sample CtrShimV2 { get; } = new("ctr run --rm /bin/true, containerd-shim-sandboxrt-v2");
+    public Sample PodPss { get; } = new("idle pod PSS on the host (shim + QEMU + virtiofsd), shim v2");
 
     public async Task RunAsync(int runs)
     {
@@ -21,7 +24,65 @@ internal sealed class ClientBenchmark(ClientDaemons daemons, string sandboxrt)
             await Shell.TimeAsync(DockerSandboxrt, "docker", [.. docker, "--runtime", "kata-runtime", ClientDaemons.Image, "/bin/true"]);
             await Shell.TimeAsync(CtrRunc, "ctr", "-a", daemons.ContainerdSocket, "run", "--rm", ClientDaemons.Image, id + "-r", "/bin/true");
             await Shell.TimeAsync(CtrSandboxrt, "ctr", "-a", daemons.ContainerdSocket, "run", "--rm", "--runc-binary", sandboxrt, ClientDaemons.Image, id + "-s", "/bin/true");
-            Console.Error.WriteLine($"  run {i + 1}/{runs}: docker runc {Last(DockerRunc)}, sandboxrt {Last(DockerSandboxrt)}; ctr runc {Last(CtrRunc)}, sandboxrt {Last(CtrSandboxrt)} ms");
+            await Shell.TimeAsync(CtrShimV2, "ctr", "-a", daemons.ContainerdSocket, "run", "--rm", "--runtime", "io.containerd.sandboxrt.v2", ClientDaemons.Image, id + "-v", "/bin/true");
+            Console.Error.WriteLine($"  run {i + 1}/{runs}: docker runc {Last(DockerRunc)}, sandboxrt {Last(DockerSandboxrt)}; " +
+                                    $"ctr runc {Last(CtrRunc)}, sandboxrt {Last(CtrSandboxrt)}, shim v2 {Last(CtrShimV2)} ms");
+        }
+        for (int i = 0; i < Math.Min(runs, 3); i++)
+            await MeasurePodAsync($"p{Environment.ProcessId}-{i}");
+    }
+
+    /// <summary>Starts an idle container under the shim v2, lets it settle, and sums the PSS of every host process the pod costs.</summary>
+    private async Task MeasurePodAsync(string id)
+    {
+        var ctr = new[] { "-a", daemons.ContainerdSocket };
+        if ((await Shell.RunAsync("ctr", [.. ctr, "run", "-d", "--runtime", "io.containerd.sandboxrt.v2", ClientDaemons.Image, id, "sleep", "3600"])).Exit != 0)
+        {
+            PodPss.Fail();
+            return;
+        }
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        var pids = Processes($"-id {id} -socket").Concat(Processes($"sandboxrt-{id},")).Concat(Processes($"/{id}/shared")).ToList();
+        double kib = pids.Sum(ProportionalSetKib);
+        Console.Error.WriteLine($"  pod {id}: {pids.Count} processes, PSS {kib / 1024:F1} MiB");
+        if (pids.Count >= 3)
+            PodPss.Add(kib / 1024);
+        else
+            PodPss.Fail();
+        await Shell.RunAsync("ctr", [.. ctr, "task", "kill", "-s", "9", id]);
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        await Shell.RunAsync("ctr", [.. ctr, "task", "delete", "-f", id]);
+        await Shell.RunAsync("ctr", [.. ctr, "container", "delete", id]);
+    }
+
+    private static IEnumerable<int> Processes(string fragment)
+    {
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            string cmdline;
+            try
+            {
+                cmdline = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
+            }
+            catch (IOException)
+            {
+                continue;
+            }
+            if (int.TryParse(Path.GetFileName(dir), out int pid) && cmdline.Contains(fragment, StringComparison.Ordinal))
+                yield return pid;
+        }
+    }
+
+    private static double ProportionalSetKib(int pid)
+    {
+        try
+        {
+            var line = File.ReadLines($"/proc/{pid}/smaps_rollup").FirstOrDefault(l => l.StartsWith("Pss:", StringComparison.Ordinal));
+            return line is null ? 0 : double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+        }
+        catch (IOException)
+        {
+            return 0;
         }
     }
 

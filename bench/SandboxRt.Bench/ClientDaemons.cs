@@ -30,7 +30,8 @@ internal sealed class ClientDaemons : IAsyncDisposable
             [debug]
               address = "{_dir}/ctrd-debug.sock"
             """);
-        _daemons.Add(Start("containerd", "--config", Path.Combine(_dir, "containerd.toml")));
+        // containerd finds containerd-shim-sandboxrt-v2 beside the CLI
+        _daemons.Add(Start("containerd", ["--config", Path.Combine(_dir, "containerd.toml")], ("PATH", Path.GetDirectoryName(sandboxrt) + ":" + Environment.GetEnvironmentVariable("PATH"))));
         await WaitForAsync(ContainerdSocket);
         File.WriteAllText(Path.Combine(_dir, "daemon.json"), $$"""
             { "data-root": "{{_dir}}/docker-data", "exec-root": "{{_dir}}/docker-exec", "pidfile": "{{_dir}}/docker.pid",
@@ -55,9 +56,15 @@ internal sealed class ClientDaemons : IAsyncDisposable
         await Must("docker", "-H", "unix://" + DockerSocket, "load", "-i", archive);
     }
 
-    private static Process Start(string file, params string[] args) =>
-        Process.Start(new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true }) is { } p
-            ? Drain(p) : throw new InvalidOperationException($"cannot start {file}");
+    private static Process Start(string file, params string[] args) => Start(file, args, null);
+
+    private static Process Start(string file, string[] args, (string Name, string Value)? variable)
+    {
+        var info = new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true };
+        if (variable is { } v)
+            info.Environment[v.Name] = v.Value;
+        return Process.Start(info) is { } p ? Drain(p) : throw new InvalidOperationException($"cannot start {file}");
+    }
 
     private static Process Drain(Process p)
     {

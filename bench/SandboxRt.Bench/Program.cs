@@ -62,8 +62,12 @@ if (File.Exists(sandboxrt) && Directory.Exists(Path.Combine(bundle, "rootfs")) &
     report.Add(clients.DockerSandboxrt, "ms");
     report.Add(clients.CtrRunc, "ms");
     report.Add(clients.CtrSandboxrt, "ms");
+    report.Add(clients.CtrShimV2, "ms");
+    report.Add(clients.PodPss, "MiB");
     report.Ratio("docker run: sandboxrt / runc", clients.DockerSandboxrt, clients.DockerRunc);
     report.Ratio("ctr run: sandboxrt / runc", clients.CtrSandboxrt, clients.CtrRunc);
+    report.Ratio("ctr run: shim v2 / runc", clients.CtrShimV2, clients.CtrRunc);
+    report.Ratio("ctr run: shim v2 / bare-VM floor", clients.CtrShimV2, boot.Floor);
 }
 else
 {
