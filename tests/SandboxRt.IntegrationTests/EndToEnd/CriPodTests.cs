@@ -60,7 +60,8 @@ public sealed class CriPodTests
 
     private static async Task<JsonElement> RunAsync(Dictionary<string, string> environment)
     {
-        var run = await Command.RunAsync(Script, [], environment: environment, timeout: TimeSpan.FromMinutes(5));
+        // bounded by SIGTERM first, so that the harness's own cleanup runs (it stops what it started) and reports
+        var run = await Command.RunAsync("timeout", ["-s", "TERM", "-k", "30", "240", Script], environment: environment, timeout: TimeSpan.FromMinutes(5));
         JsonElement result;
         try
         {
