@@ -15,7 +15,10 @@ catch (ArgumentException e)
     return 2;
 }
 
-if (flags.Version || flags.Info)
+if (flags.Info)
+    return InfoCommand.Run(Console.IsInputRedirected ? Console.OpenStandardInput() : Stream.Null, Console.OpenStandardOutput());
+
+if (flags.Version)
 {
     Console.WriteLine("containerd-shim-sandboxrt-v2:");
     Console.WriteLine($"  Version:  {ShimVersion.Version}");

@@ -131,11 +131,11 @@ public sealed class ShimV2Tests(ContainerdDaemon containerd) : IClassFixture<Con
         Require();
         var pod = Id();
         var app = pod + "-app";
-        (await containerd.Ctr(Run("-d", "--annotation", "io.kubernetes.cri.container-type=sandbox", LocalImage.Reference, pod, "sleep", "1000"))).Ok();
+        (await containerd.Ctr(Run("-d", "--label", "io.kubernetes.cri.container-type=sandbox", LocalImage.Reference, pod, "sleep", "1000"))).Ok();
         try
         {
-            // as the CRI plugin marks them: the app container names its sandbox, and its shim `start` finds the pod's
-            var appRun = await containerd.Ctr(Run("--rm", "--annotation", "io.kubernetes.cri.container-type=container", "--annotation", "io.kubernetes.cri.sandbox-id=" + pod,
+            // ctr puts labels into the spec's annotations too: the CRI plugin's marks, by which the app container's shim `start` finds the pod's
+            var appRun = await containerd.Ctr(Run("--rm", "--label", "io.kubernetes.cri.container-type=container", "--label", "io.kubernetes.cri.sandbox-id=" + pod,
                 LocalImage.Reference, app, "cat", "/proc/sys/kernel/random/boot_id"));
             Assert.Equal(0, appRun.ExitCode);
             var podBootId = (await containerd.Ctr("task", "exec", "--exec-id", "b", pod, "cat", "/proc/sys/kernel/random/boot_id")).Ok().Stdout.Trim();
@@ -148,6 +148,44 @@ public sealed class ShimV2Tests(ContainerdDaemon containerd) : IClassFixture<Con
             await ForceRemoveAsync(pod);
         }
         await AssertShimGoneAsync(pod);
+    }
+
+    [Fact]
+    public async Task A_running_shim_survives_a_containerd_restart_and_containerd_reconnects()
+    {
+        Require();
+        var id = Id();
+        (await containerd.Ctr(Run("-d", LocalImage.Reference, id, "sh", "-c", "trap 'exit 9' TERM; while true; do sleep 0.2; done"))).Ok();
+        try
+        {
+            var shim = Assert.Single(ProcessTable.Find($"-id {id} -socket"));
+            await containerd.RestartAsync();
+            Assert.Contains(shim, ProcessTable.Find($"-id {id} -socket"));
+            Assert.Contains("RUNNING", (await WaitForStatusAsync(id, "RUNNING")).Split('\n').Single(l => l.StartsWith(id)));
+            Assert.Equal("after restart\n", (await containerd.Ctr("task", "exec", "--exec-id", "r", id, "echo", "after restart")).Ok().Stdout);
+            (await containerd.Ctr("task", "kill", id)).Ok();
+            Assert.Contains("STOPPED", await WaitForStatusAsync(id, "STOPPED"));
+            Assert.Contains("exit code 9", (await containerd.Ctr("task", "delete", id)).Ok().Stderr);
+            (await containerd.Ctr("container", "delete", id)).Ok();
+            await AssertShimGoneAsync(id);
+        }
+        finally
+        {
+            await ForceRemoveAsync(id);
+        }
+    }
+
+    [Fact]
+    public async Task Ctr_run_with_a_terminal_gives_the_container_a_tty()
+    {
+        Require();
+        TestEnvironment.RequireCommand("script", "bsdutils");
+        var id = Id();
+        var command = $"ctr -a {containerd.Socket} {string.Join(' ', Run("--rm", "-t", LocalImage.Reference, id, "sh", "-c", "'tty; stty size; exit 4'"))}";
+        var run = await Command.RunAsync("script", ["-qec", command, "/dev/null"]);
+        Assert.Equal(4, run.ExitCode);
+        Assert.Matches(@"/dev/pts/\d+", run.Stdout);
+        await AssertShimGoneAsync(id);
     }
 
     [Fact]

@@ -35,7 +35,26 @@ public sealed class ContainerdDaemon : IAsyncLifetime
             [debug]
               address = "{_dir.Combine("debug.sock")}"
             """);
-        var log = new FileStream(_dir.Combine("containerd.log"), FileMode.Create, FileAccess.Write, FileShare.ReadWrite);
+        await LaunchAsync();
+        (await Ctr("images", "import", "--all-platforms", await LocalImage.ArchiveAsync())).Ok();
+    }
+
+    /// <summary>kill -9 of containerd, then a new containerd on the same root, state and sockets (its shims live on).</summary>
+    public async Task RestartAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill();
+            await _process.WaitForExitAsync();
+        }
+        _process?.Dispose();
+        File.Delete(Socket);
+        await LaunchAsync();
+    }
+
+    private async Task LaunchAsync()
+    {
+        var log = new FileStream(_dir.Combine("containerd.log"), FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
         var start = new ProcessStartInfo("containerd", ["--config", _dir.Combine("config.toml")])
         {
             RedirectStandardOutput = true,
@@ -49,7 +68,6 @@ public sealed class ContainerdDaemon : IAsyncLifetime
             await Task.Delay(50);
         if (!File.Exists(Socket))
             throw new InvalidOperationException($"containerd did not create {Socket}");
-        (await Ctr("images", "import", "--all-platforms", await LocalImage.ArchiveAsync())).Ok();
     }
 
     public void RequireRunning()

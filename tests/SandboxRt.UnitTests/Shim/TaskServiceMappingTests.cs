@@ -62,19 +62,33 @@ public sealed class TaskServiceMappingTests
     {
         var any = TypeUrls.Pack(new Options { ConfigPath = "/etc/sandboxrt/pod.json" });
         Assert.Equal("runtimeoptions.v1.Options", any.TypeUrl);
-        Assert.Equal("/etc/sandboxrt/pod.json", StartCommand.ReadConfigPath(new MemoryStream(any.ToByteArray())));
-        Assert.Equal("", StartCommand.ReadConfigPath(new MemoryStream()));
+        Assert.Equal("/etc/sandboxrt/pod.json", RuntimeOptions.ReadConfigPath(new MemoryStream(any.ToByteArray())));
+        Assert.Equal("", RuntimeOptions.ReadConfigPath(new MemoryStream()));
         var googleapis = new Any { TypeUrl = "type.googleapis.com/runtimeoptions.v1.Options", Value = new Options { ConfigPath = "/x" }.ToByteString() };
-        Assert.Equal("/x", StartCommand.ReadConfigPath(new MemoryStream(googleapis.ToByteArray())));
+        Assert.Equal("/x", RuntimeOptions.ReadConfigPath(new MemoryStream(googleapis.ToByteArray())));
     }
 
     [Fact]
     public void Runtime_options_of_another_runtime_or_garbage_are_refused()
     {
         var runc = new Any { TypeUrl = "containerd.runc.v1.Options", Value = ByteString.CopyFromUtf8("") };
-        Assert.Contains("containerd.runc.v1.Options", Assert.Throws<ArgumentException>(() => StartCommand.ReadConfigPath(new MemoryStream(runc.ToByteArray()))).Message);
-        Assert.Throws<ArgumentException>(() => StartCommand.ReadConfigPath(new MemoryStream([0xff, 0xff, 0xff])));
-        Assert.Contains("more than", Assert.Throws<ArgumentException>(() => StartCommand.ReadConfigPath(new MemoryStream(new byte[100_000]))).Message);
+        Assert.Contains("containerd.runc.v1.Options", Assert.Throws<ArgumentException>(() => RuntimeOptions.ReadConfigPath(new MemoryStream(runc.ToByteArray()))).Message);
+        Assert.Throws<ArgumentException>(() => RuntimeOptions.ReadConfigPath(new MemoryStream([0xff, 0xff, 0xff])));
+        Assert.Contains("more than", Assert.Throws<ArgumentException>(() => RuntimeOptions.ReadConfigPath(new MemoryStream(new byte[100_000]))).Message);
+    }
+
+    [Fact]
+    public void Info_prints_runtime_info_with_the_options_and_the_oci_features()
+    {
+        var options = TypeUrls.Pack(new Options { ConfigPath = "/etc/q.json" });
+        var stdout = new MemoryStream();
+        Assert.Equal(0, InfoCommand.Run(new MemoryStream(options.ToByteArray()), stdout));
+        var info = SandboxRt.Containerd.Protocol.Types.RuntimeInfo.Parser.ParseFrom(stdout.ToArray());
+        Assert.Equal("io.containerd.sandboxrt.v2", info.Name);
+        Assert.False(string.IsNullOrEmpty(info.Version.Version));
+        Assert.Equal(options, info.Options);
+        Assert.Equal("types.containerd.io/opencontainers/runtime-spec/1/features/Features", info.Features.TypeUrl);
+        Assert.Contains("\"ociVersionMin\"", info.Features.Value.ToStringUtf8());
     }
 
     [Fact]

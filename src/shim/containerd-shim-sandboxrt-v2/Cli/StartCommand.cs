@@ -1,8 +1,4 @@
 using System.Net.Sockets;
-using Google.Protobuf;
-using Google.Protobuf.WellKnownTypes;
-using SandboxRt.Containerd.Protocol;
-using SandboxRt.Containerd.Protocol.RuntimeOptions;
 using SandboxRt.Interop;
 using SandboxRt.Runtime.Configuration;
 
@@ -17,8 +13,6 @@ namespace SandboxRt.Shim.Cli;
 /// </summary>
 internal static class StartCommand
 {
-    private const int MaxOptionsBytes = 64 * 1024;
-
     public static int Run(ShimFlags flags, Stream stdin, TextWriter stdout)
     {
         if (flags.Id.Length == 0 || flags.Namespace.Length == 0 || flags.Address.Length == 0)
@@ -30,7 +24,7 @@ internal static class StartCommand
         var address = "unix://" + socketPath;
         if (!CanConnect(socketPath))
         {
-            var configPath = ReadConfigPath(stdin);
+            var configPath = RuntimeOptions.ReadConfigPath(stdin);
             HypervisorConfigLoader.Load(configPath.Length > 0 ? configPath : null); // fail here, where containerd shows the error
             Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             using var listener = Listen(socketPath);
@@ -40,34 +34,6 @@ internal static class StartCommand
         File.WriteAllText(Path.Combine(bundle, "address"), address);
         stdout.Write(address);
         return 0;
-    }
-
-    /// <summary>The config_path of runtimeoptions.v1.Options, when containerd sent runtime options.</summary>
-    internal static string ReadConfigPath(Stream stdin)
-    {
-        var data = new MemoryStream();
-        var buffer = new byte[8192];
-        int n;
-        while ((n = stdin.Read(buffer)) > 0)
-        {
-            data.Write(buffer, 0, n);
-            if (data.Length > MaxOptionsBytes)
-                throw new ArgumentException($"runtime options on stdin: more than {MaxOptionsBytes} bytes");
-        }
-        if (data.Length == 0)
-            return "";
-        Any any;
-        try
-        {
-            any = Any.Parser.ParseFrom(data.ToArray());
-        }
-        catch (InvalidProtocolBufferException e)
-        {
-            throw new ArgumentException($"runtime options on stdin: not a protobuf Any: {e.Message}");
-        }
-        if (!TypeUrls.Holds(any, Options.Descriptor))
-            throw new ArgumentException($"runtime options of type '{any.TypeUrl}': this shim takes runtimeoptions.v1.Options (options {{ ConfigPath = \"...\" }})");
-        return Options.Parser.ParseFrom(any.Value).ConfigPath;
     }
 
     private static bool CanConnect(string socketPath)
