@@ -86,10 +86,26 @@ public sealed class ShimV2Tests(ContainerdDaemon containerd) : IClassFixture<Con
         (await containerd.Ctr(Run("-d", LocalImage.Reference, id, "sleep", "1000"))).Ok();
         try
         {
+            using var events = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("ctr", ["-a", containerd.Socket, "events"])
+            {
+                RedirectStandardOutput = true,
+            })!;
+            var published = new System.Collections.Concurrent.ConcurrentQueue<string>();
+            _ = Task.Run(async () =>
+            {
+                while (await events.StandardOutput.ReadLineAsync() is { } line)
+                    published.Enqueue(line);
+            });
+            await Task.Delay(500);
             var qemu = Assert.Single(ProcessTable.Find("sandboxrt-" + id));
             SandboxRt.Interop.ChildProcesses.Signal(qemu, 9);
             var ls = await WaitForStatusAsync(id, "STOPPED");
             Assert.Contains("STOPPED", ls);
+            for (int i = 0; i < 50 && !published.Any(l => l.Contains("/tasks/exit") && l.Contains(id)); i++)
+                await Task.Delay(100);
+            events.Kill();
+            // ctr prints each event as "TIME NAMESPACE TOPIC {fields}"
+            Assert.Contains(published, l => l.Contains("/tasks/exit") && l.Contains(id) && l.Contains("137"));
             var delete = (await containerd.Ctr("task", "delete", id)).Ok();
             Assert.Contains("exit code 137", delete.Stderr);
             (await containerd.Ctr("container", "delete", id)).Ok();
