@@ -86,26 +86,12 @@ public sealed class ShimV2Tests(ContainerdDaemon containerd) : IClassFixture<Con
         (await containerd.Ctr(Run("-d", LocalImage.Reference, id, "sleep", "1000"))).Ok();
         try
         {
-            using var events = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("ctr", ["-a", containerd.Socket, "events"])
-            {
-                RedirectStandardOutput = true,
-            })!;
-            var published = new System.Collections.Concurrent.ConcurrentQueue<string>();
-            _ = Task.Run(async () =>
-            {
-                while (await events.StandardOutput.ReadLineAsync() is { } line)
-                    published.Enqueue(line);
-            });
-            await Task.Delay(500);
+            using var events = await EventWatch.StartAsync(containerd.Socket);
             var qemu = Assert.Single(ProcessTable.Find("sandboxrt-" + id));
             SandboxRt.Interop.ChildProcesses.Signal(qemu, 9);
             var ls = await WaitForStatusAsync(id, "STOPPED");
             Assert.Contains("STOPPED", ls);
-            for (int i = 0; i < 50 && !published.Any(l => l.Contains("/tasks/exit") && l.Contains(id)); i++)
-                await Task.Delay(100);
-            events.Kill();
-            // ctr prints each event as "TIME NAMESPACE TOPIC {fields}"
-            Assert.Contains(published, l => l.Contains("/tasks/exit") && l.Contains(id) && l.Contains("137"));
+            Assert.Contains("\"exit_status\":137", await events.WaitForAsync("/tasks/exit", id));
             var delete = (await containerd.Ctr("task", "delete", id)).Ok();
             Assert.Contains("exit code 137", delete.Stderr);
             (await containerd.Ctr("container", "delete", id)).Ok();
@@ -115,6 +101,20 @@ public sealed class ShimV2Tests(ContainerdDaemon containerd) : IClassFixture<Con
         {
             await ForceRemoveAsync(id);
         }
+    }
+
+    [Fact]
+    public async Task An_oom_kill_in_the_guest_is_published_as_tasks_oom()
+    {
+        Require();
+        var id = Id();
+        using var events = await EventWatch.StartAsync(containerd.Socket);
+        var run = await containerd.Ctr(Run("--rm", "--memory-limit", "67108864",
+            "--mount", $"type=bind,src={Path.GetDirectoryName(TestBinaries.Memhog)},dst=/t,options=rbind:ro", LocalImage.Reference, id, "/t/memhog", "300"));
+        Assert.Equal(137, run.ExitCode);
+        Assert.DoesNotContain("allocated all", run.Stdout);
+        await events.WaitForAsync("/tasks/oom", id);
+        await AssertShimGoneAsync(id);
     }
 
     [Fact]
