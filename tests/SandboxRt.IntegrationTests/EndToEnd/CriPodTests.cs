@@ -45,13 +45,21 @@ public sealed class CriPodTests
         File.WriteAllText(config, File.ReadAllText(Path.Combine(TestEnvironment.RepoRoot, "hypervisor-configs", "qemu.json"))
             .Replace("\"/usr/share/sandboxrt/vmlinux\"", $"\"{TestEnvironment.Kernel}\"")
             .Replace("\"/usr/share/sandboxrt/initramfs.img\"", $"\"{TestEnvironment.Initrd}\""));
-        var result = await RunAsync(new Dictionary<string, string>
+        JsonElement result;
+        try
         {
-            ["HANDLER"] = "sandboxrt",
-            ["SHIM_PATH_DIR"] = shimDirectory,
-            ["HANDLER_CONFIG_PATH"] = config,
-            ["EXPECT_BOOT_ID"] = "other",
-        });
+            result = await RunAsync(new Dictionary<string, string>
+            {
+                ["HANDLER"] = "sandboxrt",
+                ["SHIM_PATH_DIR"] = shimDirectory,
+                ["HANDLER_CONFIG_PATH"] = config,
+                ["EXPECT_BOOT_ID"] = "other",
+            });
+        }
+        finally
+        {
+            File.Delete(config);
+        }
         // every container of the pod answered ExecSync from the same guest kernel, which is not the host's
         var bootId = Assert.Single(result.GetProperty("bootIds").EnumerateArray()).GetString();
         Assert.NotEqual(result.GetProperty("hostBootId").GetString(), bootId);

@@ -13,7 +13,6 @@ public sealed class ShimV2Tests(ContainerdDaemon containerd) : IClassFixture<Con
 {
     private const string Runtime = "io.containerd.sandboxrt.v2";
     private static readonly string ShimBinary = Path.Combine(Path.GetDirectoryName(CliRun.Binary)!, "containerd-shim-sandboxrt-v2");
-    private static readonly Lazy<string> s_config = new(WriteConfig);
 
     private static string Id() => "shim-" + Guid.NewGuid().ToString("N")[..8];
 
@@ -24,7 +23,7 @@ public sealed class ShimV2Tests(ContainerdDaemon containerd) : IClassFixture<Con
         TestEnvironment.RequireFile(ShimBinary, "the containerd shim (make build)");
     }
 
-    private static string[] Run(params string[] rest) => ["run", "--runtime", Runtime, "--runtime-config-path", s_config.Value, .. rest];
+    private string[] Run(params string[] rest) => ["run", "--runtime", Runtime, "--runtime-config-path", WriteConfig(), .. rest];
 
     [Fact]
     public async Task Ctr_run_boots_the_guest_kernel_relays_stdin_and_returns_exit_codes()
@@ -251,13 +250,15 @@ public sealed class ShimV2Tests(ContainerdDaemon containerd) : IClassFixture<Con
         }
     }
 
-    /// <summary>The repository's QEMU config with the guest image under test.</summary>
-    private static string WriteConfig()
+    /// <summary>The repository's QEMU config with the guest image under test, written once into containerd's scratch directory.</summary>
+    private string WriteConfig()
     {
+        var path = containerd.ScratchPath("qemu.json");
+        if (File.Exists(path))
+            return path;
         var text = File.ReadAllText(Path.Combine(TestEnvironment.RepoRoot, "hypervisor-configs", "qemu.json"))
             .Replace("\"/usr/share/sandboxrt/vmlinux\"", $"\"{TestEnvironment.Kernel}\"")
             .Replace("\"/usr/share/sandboxrt/initramfs.img\"", $"\"{TestEnvironment.Initrd}\"");
-        var path = Path.Combine(Path.GetTempPath(), $"sandboxrt-shim-test-{Environment.ProcessId}.json");
         File.WriteAllText(path, text);
         return path;
     }

@@ -16,6 +16,9 @@ public sealed class ContainerdDaemon : IAsyncLifetime
     public string State => _dir.Combine("state");
     public string? SkipReason { get; private set; }
 
+    /// <summary>A path in the daemon's scratch directory (removed with it).</summary>
+    public string ScratchPath(string name) => _dir.Combine(name);
+
     public async ValueTask InitializeAsync()
     {
         if (TestEnvironment.FindOnPath("containerd") is null || TestEnvironment.FindOnPath("ctr") is null)
