@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using SandboxRt.Interop;
 
@@ -11,8 +10,12 @@ namespace SandboxRt.Agent.Boot;
 /// </summary>
 internal sealed class ChildReaper
 {
-    private readonly ConcurrentDictionary<int, TaskCompletionSource<WaitStatus>> _watchers = new();
-    private readonly ConcurrentDictionary<int, WaitStatus> _unclaimed = new();
+    // One lock over both maps: an exit is either handed to its registered watcher or parked for the
+    // watcher about to register, never both and never neither (two lock-free maps could each lose it
+    // to the other when an exit and a registration crossed).
+    private readonly object _sync = new();
+    private readonly Dictionary<int, TaskCompletionSource<WaitStatus>> _watchers = new();
+    private readonly Dictionary<int, WaitStatus> _unclaimed = new();
     private readonly AutoResetEvent _childStarted = new(false);
     private PosixSignalRegistration? _sigchld;
 
@@ -30,11 +33,17 @@ internal sealed class ChildReaper
     /// </summary>
     public Task<WaitStatus> WatchAsync(int pid)
     {
-        var tcs = _watchers.GetOrAdd(pid, _ => new TaskCompletionSource<WaitStatus>(TaskCreationOptions.RunContinuationsAsynchronously));
-        if (_unclaimed.TryRemove(pid, out var status) && _watchers.TryRemove(pid, out var early))
-            early.TrySetResult(status);
+        Task<WaitStatus> task;
+        lock (_sync)
+        {
+            if (_unclaimed.Remove(pid, out var status))
+                return Task.FromResult(status);
+            if (!_watchers.TryGetValue(pid, out var tcs))
+                _watchers[pid] = tcs = new TaskCompletionSource<WaitStatus>(TaskCreationOptions.RunContinuationsAsynchronously);
+            task = tcs.Task;
+        }
         _childStarted.Set();
-        return tcs.Task;
+        return task;
     }
 
     private void Run()
@@ -58,17 +67,19 @@ internal sealed class ChildReaper
 
     private void Deliver(int pid, WaitStatus status)
     {
-        if (_watchers.TryRemove(pid, out var tcs))
+        TaskCompletionSource<WaitStatus>? watcher;
+        lock (_sync)
         {
-            tcs.TrySetResult(status);
-            return;
+            if (!_watchers.Remove(pid, out watcher))
+            {
+                // Either an orphan (reaped and forgotten) or a child whose watcher is about to register.
+                _unclaimed[pid] = status;
+                if (_unclaimed.Count > 1024)
+                    foreach (var stale in _unclaimed.Keys.Take(512).ToList())
+                        _unclaimed.Remove(stale);
+                return;
+            }
         }
-        // Either an orphan (reaped and forgotten) or a child whose watcher is about to register.
-        _unclaimed[pid] = status;
-        if (_unclaimed.Count > 1024)
-            foreach (var stale in _unclaimed.Keys.Take(512))
-                _unclaimed.TryRemove(stale, out _);
-        if (_watchers.TryRemove(pid, out var late) && _unclaimed.TryRemove(pid, out var s))
-            late.TrySetResult(s);
+        watcher.TrySetResult(status);
     }
 }

@@ -288,7 +288,17 @@ internal sealed class ContainerManager(ChildReaper reaper, EventBus events)
     {
         var status = await p.Exited;
         // The kernel's OOM killer sends SIGKILL; memory.events says whether it did so in this cgroup.
-        p.Record(status, oomKilled: status.Signaled && status.TermSignal == 9 && c.Cgroup.OomKillCount > 0);
+        // Nothing here may throw: an exit that is not recorded leaves every Wait on it hanging.
+        bool oomKilled = false;
+        try
+        {
+            oomKilled = status.Signaled && status.TermSignal == 9 && c.Cgroup.OomKillCount > 0;
+        }
+        catch (Exception e)
+        {
+            AgentLog.Warn($"container {c.Id}: reading memory.events after pid {p.Pid} ended: {e.Message}");
+        }
+        p.Record(status, oomKilled);
         if (p.ExecId.Length == 0)
         {
             c.Status = ContainerStatus.Stopped;
