@@ -104,7 +104,29 @@ public sealed class ContainerdDaemon : IAsyncLifetime
         foreach (var pid in ProcessTable.Find("-address " + Socket))
             SandboxRt.Interop.ChildProcesses.Signal(pid, 9);
         HostLeaks.KillEverythingUnder(_dir.Path);
+        RemoveShimDirectories();
         _process?.Dispose();
         _dir.Dispose();
+    }
+
+    /// <summary>
+    /// The directories under /run/sandboxrt/shim of pods whose shim a failed test left behind (their
+    /// pod.json names this daemon's state): processes killed, mounts detached, then removed.
+    /// </summary>
+    private void RemoveShimDirectories()
+    {
+        const string root = "/run/sandboxrt/shim";
+        if (!Directory.Exists(root))
+            return;
+        foreach (var dir in Directory.EnumerateDirectories(root))
+        {
+            var record = Path.Combine(dir, "pod.json");
+            if (!File.Exists(record) || !File.ReadAllText(record).Contains(_dir.Path, StringComparison.Ordinal))
+                continue;
+            HostLeaks.KillEverythingUnder(dir);
+            if (File.ReadAllLines("/proc/self/mountinfo").Any(l => l.Split(' ')[4].StartsWith(dir, StringComparison.Ordinal)))
+                continue; // still mounted: never delete through a mount
+            Directory.Delete(dir, recursive: true);
+        }
     }
 }
