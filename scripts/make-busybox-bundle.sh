@@ -13,21 +13,11 @@ if [ "${1:-}" = "--" ]; then shift; fi
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 sandboxrt=${SANDBOXRT:-$here/out/bin/sandboxrt}
-busybox=/bin/busybox
-[ -x "$busybox" ] || { echo "make-busybox-bundle: $busybox is missing (apt-get install busybox-static)" >&2; exit 1; }
 [ -x "$sandboxrt" ] || { echo "make-busybox-bundle: $sandboxrt is missing (make build)" >&2; exit 1; }
 command -v jq >/dev/null || { echo "make-busybox-bundle: jq is missing (apt-get install jq)" >&2; exit 1; }
 
 rootfs=$dir/rootfs
-mkdir -p "$rootfs"/{bin,sbin,usr/bin,usr/sbin,etc,proc,sys,dev,tmp,root,run,var}
-chmod 1777 "$rootfs/tmp"
-install -m 0755 "$busybox" "$rootfs/bin/busybox"
-for applet in $("$busybox" --list); do
-  [ -e "$rootfs/bin/$applet" ] || ln -s busybox "$rootfs/bin/$applet"
-done
-printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' > "$rootfs/etc/passwd"
-printf 'root:x:0:\nnobody:x:65534:\n' > "$rootfs/etc/group"
-echo "sandboxrt" > "$rootfs/etc/hostname"
+"$here/scripts/make-busybox-rootfs.sh" "$rootfs"
 
 rm -f "$dir/config.json"
 "$sandboxrt" spec --bundle "$dir"
