@@ -1,3 +1,4 @@
+using SandboxRt.Runtime.Diagnostics;
 using SandboxRt.Shim.Cli;
 using SandboxRt.Shim.Daemon;
 
@@ -21,8 +22,8 @@ if (flags.Info)
 if (flags.Version)
 {
     Console.WriteLine("containerd-shim-sandboxrt-v2:");
-    Console.WriteLine($"  Version:  {ShimVersion.Version}");
-    Console.WriteLine($"  Revision: {ShimVersion.Revision}");
+    Console.WriteLine($"  Version:  {BuildVersion.Version}");
+    Console.WriteLine($"  Revision: {BuildVersion.Commit}");
     Console.WriteLine($"  .NET:     {Environment.Version}");
     return 0;
 }

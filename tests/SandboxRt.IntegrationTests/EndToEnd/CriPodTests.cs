@@ -41,10 +41,7 @@ public sealed class CriPodTests
         TestEnvironment.RequireVmPrerequisites();
         var shimDirectory = Path.GetDirectoryName(CliRun.Binary)!;
         TestEnvironment.RequireFile(Path.Combine(shimDirectory, "containerd-shim-sandboxrt-v2"), "the containerd shim (make build)");
-        var config = Path.Combine(Path.GetTempPath(), $"sandboxrt-cri-test-{Environment.ProcessId}.json");
-        File.WriteAllText(config, File.ReadAllText(Path.Combine(TestEnvironment.RepoRoot, "hypervisor-configs", "qemu.json"))
-            .Replace("\"/usr/share/sandboxrt/vmlinux\"", $"\"{TestEnvironment.Kernel}\"")
-            .Replace("\"/usr/share/sandboxrt/initramfs.img\"", $"\"{TestEnvironment.Initrd}\""));
+        var config = VmTestConfig.WriteFile(Path.Combine(Path.GetTempPath(), $"sandboxrt-cri-test-{Environment.ProcessId}.json"));
         JsonElement result;
         try
         {

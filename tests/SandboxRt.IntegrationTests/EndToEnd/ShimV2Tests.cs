@@ -235,8 +235,7 @@ public sealed class ShimV2Tests(ContainerdDaemon containerd) : IClassFixture<Con
     /// <summary>No shim daemon, VM or virtiofsd left for the pod, and no state directory under /run/sandboxrt/shim for it.</summary>
     private async Task AssertShimGoneAsync(string podId)
     {
-        var directory = Path.Combine("/run/sandboxrt/shim", Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
-            System.Text.Encoding.UTF8.GetBytes($"{containerd.Socket}\ndefault\n{podId}")))[..32]);
+        var directory = SandboxRt.Shim.Cli.ShimPaths.Directory(containerd.Socket, "default", podId);
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (true)
         {
@@ -250,16 +249,10 @@ public sealed class ShimV2Tests(ContainerdDaemon containerd) : IClassFixture<Con
         }
     }
 
-    /// <summary>The repository's QEMU config with the guest image under test, written once into containerd's scratch directory.</summary>
+    /// <summary>The test's hypervisor config, written once into containerd's scratch directory.</summary>
     private string WriteConfig()
     {
         var path = containerd.ScratchPath("qemu.json");
-        if (File.Exists(path))
-            return path;
-        var text = File.ReadAllText(Path.Combine(TestEnvironment.RepoRoot, "hypervisor-configs", "qemu.json"))
-            .Replace("\"/usr/share/sandboxrt/vmlinux\"", $"\"{TestEnvironment.Kernel}\"")
-            .Replace("\"/usr/share/sandboxrt/initramfs.img\"", $"\"{TestEnvironment.Initrd}\"");
-        File.WriteAllText(path, text);
-        return path;
+        return File.Exists(path) ? path : VmTestConfig.WriteFile(path);
     }
 }

@@ -16,4 +16,14 @@ internal static class VmTestConfig
             all[k] = v;
         return HypervisorConfigLoader.Load(Path.Combine(TestEnvironment.RepoRoot, "hypervisor-configs", "qemu.json"), all);
     }
+
+    /// <summary>The shipped qemu.json with the installed guest image, written to <paramref name="path"/> (for clients that take a config file).</summary>
+    public static string WriteFile(string path)
+    {
+        var text = File.ReadAllText(Path.Combine(TestEnvironment.RepoRoot, "hypervisor-configs", "qemu.json"))
+            .Replace("\"/usr/share/sandboxrt/vmlinux\"", $"\"{TestEnvironment.Kernel}\"")
+            .Replace("\"/usr/share/sandboxrt/initramfs.img\"", $"\"{TestEnvironment.Initrd}\"");
+        File.WriteAllText(path, text);
+        return path;
+    }
 }

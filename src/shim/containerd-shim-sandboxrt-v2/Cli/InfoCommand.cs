@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using SandboxRt.Containerd.Protocol.Types;
+using SandboxRt.Runtime.Diagnostics;
 using SandboxRt.Runtime.Lifecycle;
 
 namespace SandboxRt.Shim.Cli;
@@ -20,7 +21,7 @@ internal static class InfoCommand
         var info = new RuntimeInfo
         {
             Name = RuntimeName,
-            Version = new RuntimeVersion { Version = ShimVersion.Version, Revision = ShimVersion.Revision },
+            Version = new RuntimeVersion { Version = BuildVersion.Version, Revision = BuildVersion.Commit },
             Features = new Any { TypeUrl = FeaturesTypeUrl, Value = ByteString.CopyFromUtf8(FeaturesDocument.Create().ToJsonString()) },
         };
         if (RuntimeOptions.Read(stdin) is { } options)

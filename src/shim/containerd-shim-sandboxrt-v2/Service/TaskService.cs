@@ -7,7 +7,7 @@ using SandboxRt.Containerd.Protocol.Cgroups;
 using SandboxRt.Grpc;
 using SandboxRt.Oci.Spec;
 using SandboxRt.Runtime.Agent;
-using SandboxRt.Shim.Cli;
+using SandboxRt.Runtime.Diagnostics;
 using SandboxRt.Shim.Pods;
 using SandboxRt.Ttrpc;
 using Proto = SandboxRt.Containerd.Protocol.Task;
@@ -50,7 +50,7 @@ internal sealed class TaskService(Pod pod, Func<bool, bool> shutdown, ILogger lo
         {
             ShimPid = (uint)Environment.ProcessId,
             TaskPid = (uint)pod.VmPid,
-            Version = ShimVersion.Version,
+            Version = BuildVersion.Version,
         }));
         Add(table, "Shutdown", Proto.ShutdownRequest.Parser, (r, _) =>
         {
