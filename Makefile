@@ -92,6 +92,8 @@ test-vm: build guest-image
 bench-bundle: cli
 	rm -rf $(OUT)/bundles/bench-true
 	scripts/make-busybox-bundle.sh $(OUT)/bundles/bench-true -- /bin/true >/dev/null
+	rm -rf $(OUT)/bundles/bench-net
+	scripts/make-busybox-bundle.sh $(OUT)/bundles/bench-net -- sh -c 'exec >/dev/null 2>&1; nc -ll -p 5002 -e cat & exec nc -ll -p 5001 -e sh -c "wc -c"' >/dev/null
 
 bench: deps build guest-image bench-bundle
 	$(DOTNET) run --project bench/SandboxRt.Bench -c Release -- --runs $${BENCH_RUNS:-$$( [ -n "$$BENCH_QUICK" ] && echo 3 || echo 7 )} --out bench/results

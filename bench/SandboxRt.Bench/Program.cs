@@ -73,6 +73,25 @@ else
 {
     Console.Error.WriteLine("clients: skipped (needs make build bench-bundle and docker.io/containerd)");
 }
+var netBundle = Path.Combine(repo, "out", "bundles", "bench-net");
+if (File.Exists(sandboxrt) && File.Exists(Path.Combine(netBundle, "config.json")) && File.Exists("/usr/sbin/runc"))
+{
+    int mebibytes = Environment.GetEnvironmentVariable("BENCH_QUICK") is { Length: > 0 } ? 16 : 64;
+    Console.Error.WriteLine($"network: {runs} alternating runs of a TCP echo and a {mebibytes} MiB transfer from a peer namespace to a container in a pod namespace, runc and sandboxrt");
+    var network = new NetworkBenchmark(sandboxrt, ["--root", "/run/sandboxrt-bench", "--config", repoConfig, "--config-option", $"kernel={kernel}", "--config-option", $"initrd={initrd}"],
+        netBundle, mebibytes);
+    await network.RunAsync(runs);
+    report.Add(network.RuncRoundTrip, "us");
+    report.Add(network.SandboxrtRoundTrip, "us");
+    report.Add(network.RuncThroughput, "MiB/s");
+    report.Add(network.SandboxrtThroughput, "MiB/s");
+    report.Ratio("TCP round trip: sandboxrt / runc", network.SandboxrtRoundTrip, network.RuncRoundTrip);
+    report.Ratio("TCP throughput: sandboxrt / runc", network.SandboxrtThroughput, network.RuncThroughput);
+}
+else
+{
+    Console.Error.WriteLine("network: skipped (needs make build bench-bundle and runc)");
+}
 Directory.Delete(stateRoot, recursive: true);
 
 report.Print(Console.Out);

@@ -81,4 +81,19 @@ public static class AgentMethods
 
     public static readonly Method<GetEventsRequest, Event> GetEvents =
         new(MethodType.ServerStreaming, AgentService, "GetEvents", GetEventsRequest.Parser, Event.Parser);
+
+    public static readonly Method<UpdateInterfaceRequest, Interface> UpdateInterface =
+        new(MethodType.Unary, AgentService, "UpdateInterface", UpdateInterfaceRequest.Parser, Interface.Parser);
+
+    public static readonly Method<UpdateRoutesRequest, Routes> UpdateRoutes =
+        new(MethodType.Unary, AgentService, "UpdateRoutes", UpdateRoutesRequest.Parser, Routes.Parser);
+
+    public static readonly Method<AddARPNeighborsRequest, Empty> AddArpNeighbors =
+        new(MethodType.Unary, AgentService, "AddARPNeighbors", AddARPNeighborsRequest.Parser, Empty.Parser);
+
+    public static readonly Method<ListInterfacesRequest, Interfaces> ListInterfaces =
+        new(MethodType.Unary, AgentService, "ListInterfaces", ListInterfacesRequest.Parser, Interfaces.Parser);
+
+    public static readonly Method<ListRoutesRequest, Routes> ListRoutes =
+        new(MethodType.Unary, AgentService, "ListRoutes", ListRoutesRequest.Parser, Routes.Parser);
 }

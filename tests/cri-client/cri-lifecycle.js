@@ -6,11 +6,17 @@
 // spec), ListContainers, a "job" container that exits by itself with code 7 (EXITED, exit code 7),
 // StopContainer + ContainerStatus (EXITED, exit code 0), RemoveContainer, StopPodSandbox, RemovePodSandbox,
 // and checks that the runtime then lists no pod sandbox and no container at all.
+// With --peer-netns (the harness's NETWORK=cni mode) the pod gets its own network namespace from CNI, app-0
+// runs an httpd, and cri-network.js checks the pod's networking after the exec steps: the pod IP, eth0's
+// MAC/address/MTU/gateway in every app container against the pod netns seen from the host, traffic from
+// the peer namespace to the pod and back, and the pod's /etc/hostname, /etc/resolv.conf, /etc/hosts.
 //
 // usage: node cri-lifecycle.js --socket PATH --handler NAME --image REF [--containers N] [--host-network]
 //          [--log-dir DIR] [--timeout-ms MS] [--exec-timeout S] [--stop-timeout S] [--cgroup-parent P]
 //          [--sandbox-image REF] [--expect-boot-id host|other|any] [--check-host-cgroup]
 //          [--pod-name NAME] [--wait-ms MS] [--verbose]
+//          [--peer-netns PATH --peer-token T [--peer-port N] [--pod-cidr CIDR] [--cni-mtu N]
+//           [--dns-server IP] [--busybox PATH] [--http-wait-ms MS]]
 //   --handler ""         selects containerd's default runtime (CRI's empty runtime_handler)
 //   --wait-ms MS         first retry Version for up to MS ms while the runtime is not serving yet (a
 //                        containerd that was just started); recorded as the step WaitForRuntime
@@ -23,19 +29,29 @@
 //                        (verbose ContainerStatus) must then have linux.cgroupsPath under P
 //   --check-host-cgroup  also require the host's /proc/<pid>/cgroup of each container's init process to
 //                        name P (only for runtimes whose container pids are host pids, i.e. runc)
+//   --peer-netns PATH    pod networking checks (cri-network.js); PATH is the network namespace that holds
+//                        the host side of the CNI plugin's veth (the one the runtime runs in, where an
+//                        httpd on --peer-port serves --peer-token); needs 2+ containers, no --host-network
+//   --pod-cidr CIDR      the pod IP must be in it;  --cni-mtu N  eth0's MTU must be N
+//   --dns-server IP      PodSandboxConfig.dns_config server (default 10.88.7.53, never contacted)
+//   --busybox PATH       the host's busybox, for wget in the peer namespace (default /bin/busybox)
+//   --http-wait-ms MS    how long the peer retries the pod's httpd while it starts (default 30000)
 //
 // stdout: one JSON object {ok, handler, image, hostNetwork, runtime, imageId, podSandboxId, containerIds,
 //   podIp, podNetwork, logDir, steps:[{name, container?, cmd?, after?, cleanup?, ms, ok, error?}],
 //   exec:[{container, cmd, stdout, stderr, exitCode, ms}], containers:[{name, id, bootId, pid, cgroupsPath,
 //   hostCgroup, states, exitCode, reason, ...}], hostBootId, bootIds, bootIdSameAsHost, expectBootId,
-//   failedStep?, error?, totalMs}. Exit status 0 when every step passed, 1 when a step failed (the created
-//   containers and sandbox are still stopped and removed, as "cleanup" steps), 2 for bad usage.
+//   failedStep?, error?, totalMs}, and with --peer-netns network: {podIp, netnsPath, gateway, hostView,
+//   containers, peerToPod, podToPeer, files, ...}. Exit status 0 when every step passed, 1 when a step
+//   failed (the created containers and sandbox are still stopped and removed, as "cleanup" steps), 2 for
+//   bad usage.
 // progress goes to stderr with --verbose.
 'use strict';
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const crypto = require('crypto');
+const network = require('./cri-network');
 const { performance } = require('perf_hooks');
 const grpc = require('@grpc/grpc-js');
 const loader = require('@grpc/proto-loader');
@@ -47,7 +63,9 @@ function usage(message) {
     'usage: node cri-lifecycle.js --socket PATH --handler NAME --image REF [--containers N] [--host-network]\n' +
     '         [--log-dir DIR] [--timeout-ms MS] [--exec-timeout S] [--stop-timeout S] [--cgroup-parent P]\n' +
     '         [--sandbox-image REF] [--expect-boot-id host|other|any] [--check-host-cgroup]\n' +
-    '         [--pod-name NAME] [--wait-ms MS] [--verbose]\n');
+    '         [--pod-name NAME] [--wait-ms MS] [--verbose]\n' +
+    '         [--peer-netns PATH --peer-token T [--peer-port N] [--pod-cidr CIDR] [--cni-mtu N]\n' +
+    '          [--dns-server IP] [--busybox PATH] [--http-wait-ms MS]]\n');
   process.exit(2);
 }
 
@@ -56,6 +74,8 @@ function parseArgs(argv) {
     socket: null, handler: null, image: null, containers: 1, hostNetwork: false, logDir: null,
     timeoutMs: 120000, execTimeout: 60, stopTimeout: 10, cgroupParent: '', podName: null, waitMs: 0, verbose: false,
     sandboxImage: null, expectBootId: 'any', checkHostCgroup: false,
+    peerNetns: null, peerToken: null, peerPort: 8081, podCidr: null, cniMtu: 0, dnsServer: '10.88.7.53',
+    busybox: '/bin/busybox', httpWaitMs: 30000,
   };
   const valued = {
     '--socket': (v) => { opts.socket = v; },
@@ -70,6 +90,14 @@ function parseArgs(argv) {
     '--pod-name': (v) => { opts.podName = v; },
     '--wait-ms': (v) => { opts.waitMs = nonNegativeInt(v, '--wait-ms'); },
     '--sandbox-image': (v) => { opts.sandboxImage = v; },
+    '--peer-netns': (v) => { opts.peerNetns = v; },
+    '--peer-token': (v) => { opts.peerToken = v; },
+    '--peer-port': (v) => { opts.peerPort = positiveInt(v, '--peer-port'); },
+    '--pod-cidr': (v) => { if (!/^\d+\.\d+\.\d+\.\d+\/\d+$/.test(v)) usage('--pod-cidr must be an IPv4 CIDR'); opts.podCidr = v; },
+    '--cni-mtu': (v) => { opts.cniMtu = positiveInt(v, '--cni-mtu'); },
+    '--dns-server': (v) => { opts.dnsServer = v; },
+    '--busybox': (v) => { opts.busybox = v; },
+    '--http-wait-ms': (v) => { opts.httpWaitMs = positiveInt(v, '--http-wait-ms'); },
     '--expect-boot-id': (v) => {
       if (!['host', 'other', 'any'].includes(v)) usage('--expect-boot-id must be host, other or any');
       opts.expectBootId = v;
@@ -96,6 +124,11 @@ function parseArgs(argv) {
   if (opts.handler === null) usage('--handler is required ("" for the default runtime)');
   if (!opts.image) usage('--image is required');
   if (opts.checkHostCgroup && !opts.cgroupParent) usage('--check-host-cgroup needs --cgroup-parent');
+  if (opts.peerNetns) {
+    if (opts.hostNetwork) usage('--peer-netns needs a pod with its own network namespace (no --host-network)');
+    if (!opts.peerToken) usage('--peer-netns needs --peer-token');
+    if (opts.containers < 2) usage('--peer-netns needs --containers 2 or more (the second checks the shared eth0)');
+  }
   return opts;
 }
 
@@ -186,6 +219,10 @@ const result = {
   bootIds: [],
   bootIdSameAsHost: null,
 };
+const networkChecks = Boolean(opts.peerNetns);
+// app-0's httpd serves this token in the pod networking checks
+const podToken = `pod-token-${crypto.randomBytes(8).toString('hex')}`;
+const dnsConfig = { servers: [opts.dnsServer], searches: ['sandboxrt-test.svc.cluster.local'], options: ['ndots:5'] };
 
 function readHostBootId() {
   try { return fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim(); } catch { return null; }
@@ -246,6 +283,8 @@ function sandboxConfig(logDir) {
     // (containerd then puts the node's name in the pod's /etc/hostname)
     hostname: opts.hostNetwork ? '' : podName,
     log_directory: logDir,
+    // (only in the networking checks, which look for it in /etc/resolv.conf)
+    ...(networkChecks ? { dns_config: dnsConfig } : {}),
     labels: { 'sandboxrt.test': 'cri-lifecycle', 'io.kubernetes.pod.name': podName },
     annotations: { 'sandboxrt.test/handler': opts.handler },
     linux: {
@@ -349,7 +388,11 @@ async function lifecycle() {
       ? s.linux.namespaces.options.network : null;
     expect(!opts.hostNetwork || result.podNetwork === 'NODE', `sandbox network namespace is ${result.podNetwork}, not NODE`);
     const info = parseInfo(r.info);
-    result.sandbox = { pid: info.pid || null, cgroupsPath: cgroupsPathOf(info) };
+    result.sandbox = { pid: info.pid || null, cgroupsPath: cgroupsPathOf(info), netnsPath: netnsPathOf(info) };
+    if (networkChecks) {
+      expect(result.podNetwork === 'POD', `sandbox network namespace is ${result.podNetwork}, not POD`);
+      expect(result.podIp, 'PodSandboxStatus gave no pod IP (status.network.ip)');
+    }
     checkCgroup(result.sandbox, podSandboxId);
   });
 
@@ -380,7 +423,8 @@ async function lifecycle() {
   };
 
   const apps = [];
-  for (let i = 0; i < opts.containers; i++) apps.push(await createAndStart(`app-${i}`));
+  for (let i = 0; i < opts.containers; i++)
+    apps.push(await createAndStart(`app-${i}`, networkChecks && i === 0 ? network.podHttpdScript(podToken) : undefined));
 
   for (const c of apps) {
     await step('ContainerLog', async () => {
@@ -415,6 +459,26 @@ async function lifecycle() {
     }
   }
 
+  // one ExecSync as a step: recorded in result.exec; a non-zero exit code fails unless allowFailure
+  const execIn = async (c, cmd, { allowFailure = false } = {}) => {
+    const started = performance.now();
+    let entry;
+    await step('ExecSync', async () => {
+      const r = await call(runtime, 'ExecSync', { container_id: c.id, cmd, timeout: opts.execTimeout },
+        Math.max(opts.timeoutMs, (opts.execTimeout + 10) * 1000));
+      entry = {
+        container: c.name, cmd: cmd.join(' '),
+        stdout: Buffer.from(r.stdout).toString('utf8'),
+        stderr: Buffer.from(r.stderr).toString('utf8'),
+        exitCode: r.exit_code,
+        ms: round(performance.now() - started),
+      };
+      result.exec.push(entry);
+      expect(allowFailure || entry.exitCode === 0, `${entry.cmd}: exit code ${entry.exitCode} (stderr ${JSON.stringify(entry.stderr)})`);
+    }, { container: c.name, cmd: cmd.join(' ') });
+    return entry;
+  };
+
   await step('BootIds', async () => {
     result.bootIds = [...new Set(apps.map((c) => c.bootId))];
     result.bootIdSameAsHost = result.bootIds.length === 1 && result.bootIds[0] === result.hostBootId;
@@ -424,6 +488,15 @@ async function lifecycle() {
     if (opts.expectBootId === 'other')
       expect(!result.bootIdSameAsHost, `containers see the host's boot_id ${result.hostBootId}`);
   });
+
+  if (networkChecks) {
+    await network.checkPodNetwork({
+      opts, step, expect, StepError, execIn, apps, result,
+      sandbox: { podIp: result.podIp, netnsPath: result.sandbox.netnsPath },
+      token: podToken, peerToken: opts.peerToken, hostname: config.hostname, dns: dnsConfig,
+      interrupted: () => interrupted,
+    });
+  }
 
   for (const c of apps) {
     await step('ContainerStatus', async () => {
@@ -509,6 +582,14 @@ async function lifecycle() {
 // the verbose "info" map of PodSandboxStatus/ContainerStatus: containerd puts one JSON document under "info"
 function parseInfo(info) {
   try { return info && info.info ? JSON.parse(info.info) : {}; } catch { return {}; }
+}
+
+// the network namespace of the sandbox's generated OCI spec (the CRI plugin's pod netns, whatever the handler)
+function netnsPathOf(info) {
+  const spec = info.runtimeSpec;
+  const ns = spec && spec.linux && Array.isArray(spec.linux.namespaces)
+    ? spec.linux.namespaces.find((n) => n.type === 'network') : null;
+  return (ns && ns.path) || null;
 }
 
 function cgroupsPathOf(info) {

@@ -8,9 +8,28 @@
 # images are built locally (references under localhost/), the pod uses the host network, and the CNI
 # configuration, which a hostNetwork pod never reaches, is loopback-only.
 #
+# NETWORK=cni: pod networking instead. The harness creates its own network namespace (srt-cri-host-<pid>,
+# only lo up) and runs containerd inside it (nsenter --net, so containerd and the mounts it makes stay in
+# the host's mount namespace), so everything CNI does on the host side (the ptp plugin's veth, its
+# gateway address and routes, ip_forward) lands in that namespace, never in the machine's root network
+# namespace; containerd's unix sockets are reachable from outside as usual. The CNI list is ptp (ipMasq
+# false: no iptables; no portmap) with host-local IPAM on POD_CIDR (default 10.88.7.0/24, state under the
+# scratch directory), MTU CNI_MTU (default 1400); containerd adds the loopback network itself. The pod
+# is not hostNetwork. The harness namespace is the test's "peer": it runs busybox httpd on port 8081
+# serving a per-run token, and cri-lifecycle.js (cri-network.js) checks the pod IP, eth0 inside the
+# containers against the pod netns seen from the host, traffic from the peer to app-0's httpd and from
+# every container to the peer, and the pod's /etc/hostname, /etc/resolv.conf (dns_config) and /etc/hosts.
+# After the removal the harness checks that the pod netns is gone, only lo is left in its namespace, the
+# IPAM lease is released, and the root namespace's addresses, routes, ip_forward and iptables rules are
+# untouched; the teardown also kills the peer httpd and whatever else runs in its namespace, deletes the
+# namespace and removes libcni's cache entries (/var/lib/cni/results) of this run's network. A one-line
+# timing summary goes to stderr.
+#
 # usage: run-with-runc.sh [extra cri-lifecycle.js arguments...]
 #
 # environment (all optional):
+#   NETWORK=cni             pod networking through CNI in a network namespace of the harness's own (see
+#   POD_CIDR, CNI_MTU         above); unset: a hostNetwork pod (HOST_NETWORK and CNI_CONFLIST apply)
 #   HANDLER=name            run the lifecycle with this runtime handler instead of runc, registered as
 #   RUNTIME_TYPE=type         [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.<HANDLER>]
 #                             runtime_type = "<RUNTIME_TYPE>" (default io.containerd.<HANDLER>.v2)
@@ -41,6 +60,20 @@ die() { say "$*"; exit 1; }
 for tool in containerd ctr runc node jq gcc umoci skopeo; do
   command -v "$tool" >/dev/null || die "$tool is missing"
 done
+network=${NETWORK:-}
+case $network in
+  '') ;;
+  cni)
+    for tool in ip nsenter; do command -v "$tool" >/dev/null || die "$tool is missing (NETWORK=cni)"; done
+    for plugin in ptp host-local loopback; do
+      [ -x "/usr/lib/cni/$plugin" ] || die "/usr/lib/cni/$plugin is missing (apt-get install containernetworking-plugins)"
+    done
+    [ -x /bin/busybox ] || die "/bin/busybox is missing (apt-get install busybox-static)"
+    [ -z "${CNI_CONFLIST:-}" ] || die "NETWORK=cni writes its own CNI configuration: unset CNI_CONFLIST"
+    [ "${HOST_NETWORK:-0}" = 0 ] || die "NETWORK=cni is for pods with their own network namespace: unset HOST_NETWORK"
+    ;;
+  *) die "NETWORK must be unset or cni" ;;
+esac
 [ -x /usr/lib/cni/loopback ] || [ -n "${CNI_BIN_DIR:-}" ] ||
   die "/usr/lib/cni/loopback is missing (apt-get install containernetworking-plugins)"
 if [ ! -d "$here/node_modules/@grpc/grpc-js" ]; then
@@ -51,6 +84,7 @@ handler=${HANDLER:-runc}
 runtime_type=${RUNTIME_TYPE:-io.containerd.$handler.v2}
 containers=${CONTAINERS:-2}
 host_network=${HOST_NETWORK:-1}
+[ "$network" = cni ] && host_network=0
 snapshotter=${SNAPSHOTTER:-overlayfs}
 pause_ref=localhost/sandboxrt-pause:3.6
 app_ref=localhost/sandboxrt-test:latest
@@ -75,6 +109,22 @@ torn_down=false
 # filled in by teardown
 td_containers_killed=0 td_shims_killed=0 td_cgroups_removed=0 td_mounts_unmounted=0 td_sockets_removed=0
 left_processes=0 left_mounts=0 left_cgroups=0
+
+# NETWORK=cni: the harness's network namespace (the peer), its httpd, the CNI network's name (unique per
+# run: libcni's cache files under /var/lib/cni/results are named after it)
+peer_ns=srt-cri-host-$$
+peer_netns=/var/run/netns/$peer_ns
+peer_ns_created=false
+peer_pid=
+peer_port=8081
+peer_token=peer-token-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
+pod_cidr=${POD_CIDR:-10.88.7.0/24}
+cni_mtu=${CNI_MTU:-1400}
+cni_net=srt-cri-$$
+cni_cache=/var/lib/cni
+cni_cache_existed=false
+[ -d "$cni_cache" ] && cni_cache_existed=true
+td_netns_pids_killed=0 td_cni_cache_removed=0 left_netns=0
 
 # ---- clean-up: teardown runs once, after the lifecycle (so its result is in the JSON) or from the trap ----
 
@@ -168,6 +218,7 @@ teardown() {
       say "cleanup: could not unmount $m"
     fi
   done < <(our_mounts)
+  [ "$network" = cni ] && teardown_network
   # what is left now is a failure of the teardown
   left_processes=$(our_processes | wc -l)
   left_mounts=$(our_mounts | wc -l)
@@ -176,6 +227,108 @@ teardown() {
   [ "$left_mounts" = 0 ] || say "cleanup: mounts left: $(our_mounts | tr '\n' ' ')"
   [ "$left_cgroups" = 0 ] || say "cleanup: cgroups left: $(our_cgroups | tr '\n' ' ')"
   return 0
+}
+
+# NETWORK=cni: the peer httpd, anything else still in the harness's namespace (a hung CNI plugin), the
+# namespace itself, and libcni's cache entries of this run's network (a DEL removes them; a crash may not)
+teardown_network() {
+  local pid f
+  if [ -n "$peer_pid" ]; then
+    kill -KILL "$peer_pid" 2>/dev/null
+    wait "$peer_pid" 2>/dev/null
+    peer_pid=
+  fi
+  if $peer_ns_created; then
+    for pid in $(ip netns pids "$peer_ns" 2>/dev/null); do
+      say "cleanup: killing process $pid left in network namespace $peer_ns ($(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | cut -c1-80))"
+      kill -KILL "$pid" 2>/dev/null && td_netns_pids_killed=$((td_netns_pids_killed + 1))
+    done
+    ip netns delete "$peer_ns" 2>/dev/null || say "cleanup: could not delete network namespace $peer_ns"
+    peer_ns_created=false
+  fi
+  for f in "$cni_cache"/results/"$cni_net"-*; do
+    [ -e "$f" ] || continue
+    rm -f "$f" && td_cni_cache_removed=$((td_cni_cache_removed + 1))
+  done
+  # only directories this run created, and only when empty
+  if ! $cni_cache_existed; then
+    rmdir "$cni_cache/results" "$cni_cache" 2>/dev/null
+  fi
+  left_netns=0
+  [ -e "$peer_netns" ] && left_netns=1
+  ip netns list 2>/dev/null | grep -qw -- "$peer_ns" && left_netns=1
+  [ "$left_netns" = 0 ] || say "cleanup: network namespace $peer_ns is left"
+  return 0
+}
+
+# NETWORK=cni: what the run must not change in the machine's root network namespace (this shell's):
+# links, IPv4/IPv6 addresses, routes, ip_forward, and the iptables rules CNI plugins would add
+root_ns_state() {
+  ip -o link show | sed 's/ state [A-Z]*//; s/ link\/.*//'
+  ip -o addr show
+  ip route show table all
+  echo "ip_forward=$(cat /proc/sys/net/ipv4/ip_forward)"
+  if command -v iptables-save >/dev/null; then
+    echo "iptables CNI rules: $(iptables-save 2>/dev/null | grep -c -e CNI -e "$cni_net")"
+  fi
+}
+
+# NETWORK=cni, after the client: the CNI plugin was called (ADD and DEL), the pod netns is gone, the
+# harness's namespace has nothing but lo, the IPAM lease is released, libcni's cache entry is gone
+check_network_after_remove() {
+  local netns_path netns_dir links adds dels leases cached
+  netns_path=$(jq -r '.sandbox.netnsPath // empty' "$scratch/result.json" 2>/dev/null)
+  adds=$(grep -c '^ptp ADD ' "$cni_calls" || true)
+  dels=$(grep -c '^ptp DEL ' "$cni_calls" || true)
+  if [ "$client_status" = 0 ]; then
+    [ "$adds" -ge 1 ] || { say "FAIL: the ptp plugin was never called with ADD"; harness_ok=false; }
+    [ "$dels" -ge 1 ] || { say "FAIL: the ptp plugin was never called with DEL"; harness_ok=false; }
+  fi
+  netns_dir=
+  if [ -n "$netns_path" ]; then
+    netns_dir=$(dirname "$netns_path")
+    case $netns_path in
+      "$scratch"/*) ;;
+      *) say "FAIL: the pod netns $netns_path is not under containerd's state directory"; harness_ok=false ;;
+    esac
+    if [ -e "$netns_path" ]; then say "FAIL: the pod netns $netns_path is still there after RemovePodSandbox"; harness_ok=false; fi
+    if [ -d "$netns_dir" ] && [ -n "$(ls -A "$netns_dir")" ]; then
+      say "FAIL: containerd's netns directory $netns_dir is not empty: $(ls -A "$netns_dir" | tr '\n' ' ')"; harness_ok=false
+    fi
+  elif [ "$client_status" = 0 ]; then
+    say "FAIL: the client reported no pod netns path"; harness_ok=false
+  fi
+  links=$(ip -n "$peer_ns" -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | grep -vx lo | tr '\n' ' ' || true)
+  [ -z "$links" ] || { say "FAIL: links left in $peer_ns besides lo: $links"; harness_ok=false; }
+  leases=$(find "$scratch/cni/ipam" -type f ! -name 'last_reserved_ip*' ! -name lock 2>/dev/null | xargs -r -n1 basename | tr '\n' ' ' || true)
+  [ -z "$leases" ] || { say "FAIL: IPAM leases left after RemovePodSandbox: $leases"; harness_ok=false; }
+  cached=$(ls "$cni_cache"/results/"$cni_net"-* 2>/dev/null | tr '\n' ' ' || true)
+  [ -z "$cached" ] || { say "FAIL: libcni cache entries left after RemovePodSandbox: $cached"; harness_ok=false; }
+  net_checks=$(jq -nc --arg peerNs "$peer_ns" --arg cidr "$pod_cidr" --argjson mtu "$cni_mtu" --arg net "$cni_net" \
+    --argjson adds "$adds" --argjson dels "$dels" --arg netnsPath "$netns_path" \
+    --argjson netnsGone "$([ -n "$netns_path" ] && [ ! -e "$netns_path" ] && echo true || echo false)" \
+    --arg links "$links" --arg leases "$leases" --arg cached "$cached" \
+    '{peerNamespace: $peerNs, cniNetwork: $net, podCidr: $cidr, mtu: $mtu, ptpAdds: $adds, ptpDels: $dels,
+      podNetnsPath: $netnsPath, podNetnsGone: $netnsGone,
+      linksLeft: ($links | split(" ") | map(select(. != ""))), leasesLeft: ($leases | split(" ") | map(select(. != ""))),
+      cniCacheLeft: ($cached | split(" ") | map(select(. != "")))}')
+}
+
+# NETWORK=cni: one line of timings on stderr
+summary_line() {
+  jq -r --arg status "$([ "$client_status" = 0 ] && [ "$harness_ok" = true ] && echo PASS || echo FAIL)" \
+     --argjson clientMs "$client_ms" '
+    def ms(n): (.steps | map(select(.name == n)) | map(.ms) | add // 0 | round);
+    "NETWORK=cni \(.handler): \($status) pod \(.podIp // "-") gw \(.network.gateway // "-") mtu \(.network.hostView.mtu // "-");" +
+    " images \(.harness.buildImagesMs) ms, containerd \(.harness.containerdStartMs) ms, import \(.harness.importImagesMs) ms," +
+    " client \($clientMs) ms (lifecycle \(.totalMs | round) ms: RunPodSandbox \(ms("RunPodSandbox")), peer->pod \(.network.peerToPod.ms // "-" | if type == "number" then round else . end)" +
+    " (\(.network.peerToPod.attempts // 0) tries), pod->peer \([.network.podToPeer[]?.ms] | add // 0 | round), ExecSync x\([.steps[] | select(.name == "ExecSync")] | length) \(ms("ExecSync"))," +
+    " StopPodSandbox \(ms("StopPodSandbox")), RemovePodSandbox \(ms("RemovePodSandbox"))), teardown \(.harness.teardownMs) ms"' \
+     "$scratch/final.json" 2>/dev/null | sed 's/^/run-with-runc: /' >&2 || true
+  if [ "$client_status" != 0 ]; then
+    jq -r '"FAIL: \(.failedStep // "?"): \(.error.message // .error.details // (.error | tostring))"' "$scratch/result.json" 2>/dev/null |
+      sed 's/^/run-with-runc: /' >&2 || true
+  fi
 }
 
 cleanup() {
@@ -195,7 +348,7 @@ cleanup() {
   else
     rm -rf "$scratch" 2>/dev/null || say "cleanup: could not remove all of $scratch"
   fi
-  if [ "$status" = 0 ] && [ $((left_processes + left_mounts + left_cgroups)) != 0 ]; then status=1; fi
+  if [ "$status" = 0 ] && [ $((left_processes + left_mounts + left_cgroups + left_netns)) != 0 ]; then status=1; fi
   exit "$status"
 }
 trap cleanup EXIT
@@ -215,7 +368,22 @@ images_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 mkdir -p "$scratch/cni/bin" "$scratch/cni/net.d" "$scratch/certs.d"
 cni_calls=$scratch/cni/calls.log
 : > "$cni_calls"
-if [ -n "${CNI_CONFLIST:-}" ]; then
+if [ "$network" = cni ]; then
+  # ptp + host-local, wrapped like the loopback plugin below: each call is recorded as
+  # "<plugin> <command> <container id> <netns> <ifname>"; containerd calls loopback for its own lo network
+  cni_bin_dir=$scratch/cni/bin
+  for plugin in ptp host-local loopback; do
+    printf '#!/bin/sh\necho "%s $CNI_COMMAND $CNI_CONTAINERID $CNI_NETNS $CNI_IFNAME" >> "%s"\nexec /usr/lib/cni/%s "$@"\n' \
+      "$plugin" "$cni_calls" "$plugin" > "$scratch/cni/bin/$plugin"
+    chmod 0755 "$scratch/cni/bin/$plugin"
+  done
+  mkdir -p "$scratch/cni/ipam"
+  jq -n --arg name "$cni_net" --arg subnet "$pod_cidr" --argjson mtu "$cni_mtu" --arg dataDir "$scratch/cni/ipam" '{
+    cniVersion: "1.0.0", name: $name,
+    plugins: [ { type: "ptp", ipMasq: false, mtu: $mtu,
+                 ipam: { type: "host-local", ranges: [[{subnet: $subnet}]], routes: [{dst: "0.0.0.0/0"}],
+                         dataDir: $dataDir } } ] }' > "$scratch/cni/net.d/10-$cni_net.conflist"
+elif [ -n "${CNI_CONFLIST:-}" ]; then
   cp "$CNI_CONFLIST" "$scratch/cni/net.d/"
   cni_bin_dir=${CNI_BIN_DIR:-/usr/lib/cni}
 else
@@ -288,8 +456,33 @@ EOF
 
 containerd_path=$PATH
 [ -n "${SHIM_PATH_DIR:-}" ] && containerd_path="$SHIM_PATH_DIR:$PATH"
+# NETWORK=cni: containerd (and so its shims and the CNI plugins) runs in the harness's network namespace,
+# entered with nsenter --net alone (ip netns exec would also give it a private mount namespace, hiding
+# its mounts, the pod netns among them, from the harness)
+in_ns=()
+root_before=
+if [ "$network" = cni ]; then
+  root_before=$(root_ns_state)
+  ip netns add "$peer_ns" || die "ip netns add $peer_ns failed"
+  peer_ns_created=true
+  ip -n "$peer_ns" link set lo up || die "could not bring up lo in $peer_ns"
+  in_ns=(nsenter "--net=$peer_netns" --)
+  # the peer's httpd on all of the namespace's addresses (the ptp gateway address appears with the pod);
+  # (Debian's busybox 1.35 wget segfaults with -T, so the deadline comes from timeout)
+  mkdir -p "$scratch/peer-www"
+  echo "$peer_token" > "$scratch/peer-www/index.html"
+  "${in_ns[@]}" /bin/busybox httpd -f -p "$peer_port" -h "$scratch/peer-www" </dev/null >"$scratch/peer-httpd.log" 2>&1 &
+  peer_pid=$!
+  for _ in $(seq 100); do
+    [ "$(timeout 2 "${in_ns[@]}" /bin/busybox wget -q -O - "http://127.0.0.1:$peer_port/" 2>/dev/null)" = "$peer_token" ] && break
+    kill -0 "$peer_pid" 2>/dev/null || die "the peer httpd exited: $(cat "$scratch/peer-httpd.log")"
+    sleep 0.05
+  done
+  [ "$(timeout 2 "${in_ns[@]}" /bin/busybox wget -q -O - "http://127.0.0.1:$peer_port/" 2>/dev/null)" = "$peer_token" ] ||
+    die "the peer httpd in $peer_ns does not serve its token"
+fi
 t0=$(date +%s%N)
-PATH=$containerd_path containerd --config "$scratch/config.toml" --log-level info \
+PATH=$containerd_path "${in_ns[@]}" containerd --config "$scratch/config.toml" --log-level info \
   </dev/null >"$scratch/containerd.log" 2>&1 &
 containerd_pid=$!
 for _ in $(seq 200); do [ -S "$sock" ] && break; kill -0 "$containerd_pid" 2>/dev/null || break; sleep 0.05; done
@@ -298,6 +491,12 @@ if [ ! -S "$sock" ]; then
   die "containerd did not create $sock"
 fi
 containerd_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+if [ "$network" = cni ]; then
+  # nsenter execs containerd, so $! is containerd itself
+  cd_ns=$(readlink "/proc/$containerd_pid/ns/net")
+  { [ "$cd_ns" = "$(readlink "/proc/$peer_pid/ns/net")" ] && [ "$cd_ns" != "$(readlink /proc/$$/ns/net)" ]; } ||
+    die "containerd (pid $containerd_pid) is not in network namespace $peer_ns"
+fi
 
 t0=$(date +%s%N)
 for archive in "$scratch/images/pause.tar" "$scratch/images/app.tar"; do
@@ -318,13 +517,17 @@ args=(--socket "$sock" --handler "$handler" --image "$app_ref" --containers "$co
 # runc's container pids are host pids: their /proc/<pid>/cgroup must name the cgroup parent too
 [ "$handler" = runc ] && args+=(--check-host-cgroup)
 [ "$host_network" = 1 ] && args+=(--host-network)
+[ "$network" = cni ] && args+=(--peer-netns "$peer_netns" --peer-token "$peer_token" --peer-port "$peer_port"
+                              --pod-cidr "$pod_cidr" --cni-mtu "$cni_mtu" --busybox /bin/busybox)
 # in the background, so that SIGINT/SIGTERM reach the traps at once rather than after the client ends
 set +e
+t0=$(date +%s%N)
 node "$here/cri-lifecycle.js" "${args[@]}" "$@" < /dev/null > "$scratch/result.json" &
 client_pid=$!
 wait "$client_pid"
 client_status=$?
 client_pid=
+client_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 set -e
 
 # the shims must go away by themselves once everything is removed
@@ -347,6 +550,8 @@ fi
 if [ "$host_network" = 1 ] && [ -z "${CNI_CONFLIST:-}" ] && [ "$calls" != 0 ]; then
   say "FAIL: the CNI plugin was called $calls time(s) for a hostNetwork pod"; harness_ok=false
 fi
+net_checks='{}'
+[ "$network" = cni ] && check_network_after_remove
 if [ "$client_status" != 0 ] || [ "$harness_ok" != true ]; then
   say "containerd log (last 40 lines):"
   tail -n 40 "$scratch/containerd.log" >&2
@@ -355,9 +560,21 @@ fi
 t0=$(date +%s%N)
 teardown
 teardown_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-if [ $((left_processes + left_mounts + left_cgroups)) != 0 ]; then
-  say "FAIL: the teardown left $left_processes process(es), $left_mounts mount(s), $left_cgroups cgroup(s)"
+if [ $((left_processes + left_mounts + left_cgroups + left_netns)) != 0 ]; then
+  say "FAIL: the teardown left $left_processes process(es), $left_mounts mount(s), $left_cgroups cgroup(s), $left_netns network namespace(s)"
   harness_ok=false
+fi
+if [ "$network" = cni ]; then
+  root_after=$(root_ns_state)
+  if [ "$root_after" != "$root_before" ]; then
+    say "FAIL: the root network namespace changed during the run:"
+    diff <(echo "$root_before") <(echo "$root_after") >&2
+    harness_ok=false
+  fi
+  net_checks=$(jq -c --argjson rootUnchanged "$([ "$root_after" = "$root_before" ] && echo true || echo false)" \
+    --argjson pidsKilled "$td_netns_pids_killed" --argjson cacheRemoved "$td_cni_cache_removed" --argjson nsLeft "$left_netns" \
+    '. + {rootNamespaceUnchanged: $rootUnchanged, teardown: {netnsProcessesKilled: $pidsKilled,
+          cniCacheFilesRemoved: $cacheRemoved, peerNamespaceLeft: $nsLeft}}' <<<"$net_checks")
 fi
 
 if [ -s "$scratch/result.json" ]; then
@@ -369,17 +586,21 @@ if [ -s "$scratch/result.json" ]; then
      --argjson shimsKilled "$td_shims_killed" --argjson cgroupsRemoved "$td_cgroups_removed" \
      --argjson unmounted "$td_mounts_unmounted" --argjson sockets "$td_sockets_removed" \
      --argjson leftProcesses "$left_processes" --argjson leftMounts "$left_mounts" --argjson leftCgroups "$left_cgroups" \
-     '. + {harness: {ok: $ok, containerdVersion: $containerdVersion, runcVersion: $runcVersion,
+     --arg network "$network" --argjson netChecks "$net_checks" \
+     '. + {harness: ({ok: $ok, containerdVersion: $containerdVersion, runcVersion: $runcVersion,
                      runtimeType: (if .handler == "runc" then "io.containerd.runc.v2" else $runtimeType end),
                      scratch: $scratch, cgroupParent: $cgroupParent,
                      buildImagesMs: $imagesMs, containerdStartMs: $containerdMs, importImagesMs: $importMs,
                      teardownMs: $teardownMs, cniPluginCalls: $cniCalls, shimsLeftAfterRemove: $shimsLeft,
                      teardown: {containersKilled: $killed, shimsKilled: $shimsKilled, cgroupsRemoved: $cgroupsRemoved,
                                 mountsUnmounted: $unmounted, shimSocketsRemoved: $sockets,
-                                processesLeft: $leftProcesses, mountsLeft: $leftMounts, cgroupsLeft: $leftCgroups}}}' "$scratch/result.json"
+                                processesLeft: $leftProcesses, mountsLeft: $leftMounts, cgroupsLeft: $leftCgroups}}
+                    + (if $network == "cni" then {network: $netChecks} else {} end))}' "$scratch/result.json" > "$scratch/final.json"
+  cat "$scratch/final.json"
 else
   say "cri-lifecycle.js printed nothing (exit status $client_status)"
 fi
+[ "$network" = cni ] && summary_line
 
 [ "$client_status" = 0 ] || exit "$client_status"
 [ "$harness_ok" = true ] || exit 1

@@ -23,7 +23,10 @@ internal static class AgentServer
         new HealthService(names).Register(table);
         new GuestInfoService(facts).Register(table);
         if (containers is not null)
+        {
             new ContainerService(containers).Register(table);
+            new NetworkService(new Network.GuestNetwork()).Register(table);
+        }
 
         var loggerFactory = new AgentLoggerFactory();
         var application = new GrpcHttpApplication(table, Limits, loggerFactory.CreateLogger("grpc"))

@@ -37,30 +37,75 @@ public sealed class CriPodTests
     [Fact]
     public async Task Pod_lifecycle_with_the_sandboxrt_runtime_class_runs_the_pod_in_one_vm()
     {
+        var result = await RunSandboxrtAsync([]);
+        // every container of the pod answered ExecSync from the same guest kernel, which is not the host's
+        var bootId = Assert.Single(result.GetProperty("bootIds").EnumerateArray()).GetString();
+        Assert.NotEqual(result.GetProperty("hostBootId").GetString(), bootId);
+    }
+
+    [Fact]
+    public async Task Pod_network_from_a_cni_plugin_with_runc_proves_the_harness()
+    {
+        Require();
+        var result = await RunAsync(new Dictionary<string, string> { ["EXPECT_BOOT_ID"] = "host", ["NETWORK"] = "cni" });
+        AssertPodNetwork(result);
+    }
+
+    /// <summary>
+    /// containerd runs in a network namespace of the harness's own, with a ptp CNI network: the pod gets a
+    /// veth, and the VM mirrors it. The harness checks eth0's MAC, address, MTU and gateway in every
+    /// container against the pod namespace, HTTP both ways, and that the CNI tear-down leaves nothing.
+    /// </summary>
+    [Fact]
+    public async Task Pod_network_from_a_cni_plugin_reaches_the_vm_both_ways()
+    {
+        var result = await RunSandboxrtAsync(new Dictionary<string, string> { ["NETWORK"] = "cni" });
+        AssertPodNetwork(result);
+        // the VM's tap was in the pod namespace while it ran, next to the CNI veth
+        Assert.Contains("tap0_srt", result.GetProperty("network").GetProperty("hostView").GetProperty("links").EnumerateArray().Select(l => l.GetString()));
+    }
+
+    private static void AssertPodNetwork(JsonElement result)
+    {
+        var network = result.GetProperty("network");
+        var host = network.GetProperty("hostView");
+        var containers = network.GetProperty("containers").EnumerateArray().ToList();
+        Assert.Equal(2, containers.Count);
+        foreach (var c in containers)
+        {
+            Assert.Equal(host.GetProperty("mac").GetString(), c.GetProperty("mac").GetString());
+            Assert.Equal(host.GetProperty("mtu").GetInt32(), c.GetProperty("mtu").GetInt32());
+            Assert.Contains(result.GetProperty("podIp").GetString() + "/24", c.GetProperty("inet").EnumerateArray().Select(a => a.GetString()));
+        }
+        Assert.Equal(0, network.GetProperty("peerToPod").GetProperty("exitCode").GetInt32());
+        Assert.All(network.GetProperty("podToPeer").EnumerateArray(), p => Assert.Equal(0, p.GetProperty("exitCode").GetInt32()));
+        var harness = result.GetProperty("harness").GetProperty("network");
+        Assert.True(harness.GetProperty("podNetnsGone").GetBoolean());
+        Assert.Empty(harness.GetProperty("linksLeft").EnumerateArray());
+        Assert.True(harness.GetProperty("rootNamespaceUnchanged").GetBoolean());
+    }
+
+    private static async Task<JsonElement> RunSandboxrtAsync(Dictionary<string, string> environment)
+    {
         Require();
         TestEnvironment.RequireVmPrerequisites();
         var shimDirectory = Path.GetDirectoryName(CliRun.Binary)!;
         TestEnvironment.RequireFile(Path.Combine(shimDirectory, "containerd-shim-sandboxrt-v2"), "the containerd shim (make build)");
-        var config = VmTestConfig.WriteFile(Path.Combine(Path.GetTempPath(), $"sandboxrt-cri-test-{Environment.ProcessId}.json"));
-        JsonElement result;
+        var config = VmTestConfig.WriteFile(Path.Combine(Path.GetTempPath(), $"sandboxrt-cri-test-{Environment.ProcessId}-{Guid.NewGuid():N}.json"));
         try
         {
-            result = await RunAsync(new Dictionary<string, string>
-            {
-                ["HANDLER"] = "sandboxrt",
-                ["SHIM_PATH_DIR"] = shimDirectory,
-                ["HANDLER_CONFIG_PATH"] = config,
-                ["EXPECT_BOOT_ID"] = "other",
-            });
+            environment["HANDLER"] = "sandboxrt";
+            environment["SHIM_PATH_DIR"] = shimDirectory;
+            environment["HANDLER_CONFIG_PATH"] = config;
+            environment["EXPECT_BOOT_ID"] = "other";
+            var result = await RunAsync(environment);
+            Assert.Empty(ProcessTable.Find("containerd-shim-sandboxrt-v2 -namespace k8s.io"));
+            return result;
         }
         finally
         {
             File.Delete(config);
         }
-        // every container of the pod answered ExecSync from the same guest kernel, which is not the host's
-        var bootId = Assert.Single(result.GetProperty("bootIds").EnumerateArray()).GetString();
-        Assert.NotEqual(result.GetProperty("hostBootId").GetString(), bootId);
-        Assert.Empty(ProcessTable.Find("containerd-shim-sandboxrt-v2 -namespace k8s.io"));
     }
 
     private static async Task<JsonElement> RunAsync(Dictionary<string, string> environment)

@@ -166,6 +166,54 @@ public sealed class ShimV2Tests(ContainerdDaemon containerd) : IClassFixture<Con
     }
 
     [Fact]
+    public async Task A_cri_style_pod_in_a_network_namespace_mirrors_its_interface_for_every_container()
+    {
+        Require();
+        using var net = await TestNetworkPair.CreateAsync(mtu: 1450);
+        await net.ServeFromPeerAsync(8081, "peer-says-hi");
+        var pod = Id();
+        var app = pod + "-app";
+        var withNs = $"network:{net.PodNamespacePath}";
+        (await containerd.Ctr(Run("-d", "--with-ns", withNs, "--label", "io.kubernetes.cri.container-type=sandbox", LocalImage.Reference, pod,
+            "sh", "-c", "mkdir -p /tmp/www && echo pod-says-hi > /tmp/www/index.html && exec httpd -f -p 8080 -h /tmp/www"))).Ok();
+        try
+        {
+            Assert.Contains("tap0_srt", (await net.InPodAsync("/usr/sbin/tc", "filter", "show", "dev", "eth0", "ingress")).Stdout);
+            const string Probe = "cat /sys/class/net/eth0/address /sys/class/net/eth0/mtu; ip -o -4 addr show eth0";
+            var sandboxView = (await containerd.Ctr("task", "exec", "--exec-id", "n1", pod, "sh", "-c", Probe)).Ok().Stdout;
+            Assert.StartsWith($"{net.PodMac}\n{net.Mtu}\n", sandboxView);
+            Assert.Contains($"inet {net.PodAddress}/24", sandboxView);
+            // an app container of the pod (as the CRI plugin makes it: same network namespace path) sees the same interface
+            var appRun = await containerd.Ctr(Run("--rm", "--with-ns", withNs, "--label", "io.kubernetes.cri.container-type=container",
+                "--label", "io.kubernetes.cri.sandbox-id=" + pod, LocalImage.Reference, app, "sh", "-c", Probe + $"; timeout 10 wget -q -O - http://{net.PeerAddress}:8081/"));
+            Assert.True(appRun.ExitCode == 0, appRun.Stderr);
+            Assert.Equal(sandboxView + "peer-says-hi\n", appRun.Stdout);
+            var inbound = await net.FetchFromPeerAsync(net.PodAddress, 8080, TimeSpan.FromSeconds(20));
+            Assert.True(inbound.ExitCode == 0, $"the peer could not fetch from the pod: {inbound.Stderr}");
+            Assert.Equal("pod-says-hi\n", inbound.Stdout);
+        }
+        finally
+        {
+            await ForceRemoveAsync(pod);
+        }
+        await AssertShimGoneAsync(pod);
+        Assert.Equal("", await net.PodLeftoversAsync());
+    }
+
+    [Fact]
+    public async Task A_network_namespace_path_that_is_not_one_fails_the_task_and_starts_no_vm()
+    {
+        Require();
+        var id = Id();
+        var run = await containerd.Ctr(Run("--rm", "--with-ns", "network:/proc/self/ns/mnt", LocalImage.Reference, id, "true"));
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Contains("'/proc/self/ns/mnt' is not a network namespace", run.Stderr);
+        Assert.Empty(ProcessTable.Find("sandboxrt-" + id));
+        await containerd.Ctr("container", "delete", id);
+        await AssertShimGoneAsync(id);
+    }
+
+    [Fact]
     public async Task A_running_shim_survives_a_containerd_restart_and_containerd_reconnects()
     {
         Require();

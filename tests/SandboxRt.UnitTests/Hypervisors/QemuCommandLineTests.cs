@@ -70,4 +70,18 @@ public sealed class QemuCommandLineTests
 
     [Fact]
     public void Commas_in_paths_are_escaped() => Assert.Equal("/a,,b", QemuCommandLine.Escape("/a,b"));
+
+    [Fact]
+    public void Each_nic_is_a_tap_descriptor_with_the_pods_mac_and_mtu()
+    {
+        var plan = Plan(new HypervisorConfig()) with { Nics = [(10, new byte[] { 0x02, 0xab, 0, 0, 0, 0x0f }, 1400), (11, new byte[] { 2, 0, 0, 0, 0, 1 }, 9000)] };
+        var args = QemuCommandLine.Build(plan);
+        Assert.Equal("tap,id=net0,fd=10", After(args, "-netdev"));
+        Assert.Equal("tap,id=net1,fd=11", After(args, "-netdev", 1));
+        Assert.Contains("virtio-net-pci,netdev=net0,mac=02:ab:00:00:00:0f,host_mtu=1400", args);
+        Assert.Contains("virtio-net-pci,netdev=net1,mac=02:00:00:00:00:01,host_mtu=9000", args);
+        var micro = QemuCommandLine.Build(Plan(new HypervisorConfig { MachineType = "microvm" }) with { Nics = [(10, new byte[6], 1500)] });
+        Assert.Contains(micro, a => a.StartsWith("virtio-net-device,netdev=net0,"));
+        Assert.DoesNotContain(QemuCommandLine.Build(Plan(new HypervisorConfig())), a => a.Contains("netdev"));
+    }
 }

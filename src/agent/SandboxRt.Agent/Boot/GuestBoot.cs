@@ -32,6 +32,7 @@ internal static class GuestBoot
             AgentLog.Debug = options.Debug;
             AgentLog.Info($"sandboxrt-agent {AgentVersion.Value} started as PID 1 at {facts.AgentStart.TotalMilliseconds:F0} ms");
             ModuleLoader.LoadAll(facts.LoadedModules);
+            Network.GuestNetwork.BringUpLoopback();
             var reaper = ChildReaper.Start();
             var containers = new ContainerManager(reaper, new EventBus());
             facts.SystemReady = BootClock.Now;

@@ -7,6 +7,8 @@ using SandboxRt.Grpc.Client;
 using SandboxRt.Oci.Spec;
 using SandboxRt.Runtime.Channels;
 
+using SandboxRt.Runtime.Network;
+
 namespace SandboxRt.Runtime.Agent;
 
 /// <summary>
@@ -111,6 +113,32 @@ public sealed class AgentClient : IDisposable
 
     public async Task<IReadOnlyList<GuestProcess>> ListProcessesAsync(string id, CancellationToken cancellationToken = default) =>
         (await Call(AgentMethods.ListProcesses, new ContainerRequest { ContainerId = id }, null, cancellationToken)).Processes.Select(AgentMapping.ToDomain).ToList();
+
+    // --- networking ------------------------------------------------------------------------------
+
+    /// <summary>Gives the guest NIC with the interface's MAC its name, MTU and addresses; returns the guest's view of it.</summary>
+    public async Task<PodInterface> UpdateInterfaceAsync(PodInterface wanted, CancellationToken cancellationToken = default) =>
+        AgentMapping.ToDomain(await Call(AgentMethods.UpdateInterface, new UpdateInterfaceRequest { Interface = AgentMapping.ToMessage(wanted) }, null, cancellationToken));
+
+    public async Task<IReadOnlyList<PodRoute>> UpdateRoutesAsync(IEnumerable<PodRoute> routes, CancellationToken cancellationToken = default)
+    {
+        var request = new UpdateRoutesRequest();
+        request.Routes.AddRange(routes.Select(AgentMapping.ToMessage));
+        return (await Call(AgentMethods.UpdateRoutes, request, null, cancellationToken)).Routes_.Select(AgentMapping.ToDomain).ToList();
+    }
+
+    public Task AddNeighboursAsync(IEnumerable<PodNeighbour> neighbours, CancellationToken cancellationToken = default)
+    {
+        var request = new AddARPNeighborsRequest();
+        request.Neighbors.AddRange(neighbours.Select(AgentMapping.ToMessage));
+        return Call(AgentMethods.AddArpNeighbors, request, null, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<PodInterface>> ListInterfacesAsync(CancellationToken cancellationToken = default) =>
+        (await Call(AgentMethods.ListInterfaces, new ListInterfacesRequest(), null, cancellationToken)).Interfaces_.Select(AgentMapping.ToDomain).ToList();
+
+    public async Task<IReadOnlyList<PodRoute>> ListRoutesAsync(CancellationToken cancellationToken = default) =>
+        (await Call(AgentMethods.ListRoutes, new ListRoutesRequest(), null, cancellationToken)).Routes_.Select(AgentMapping.ToDomain).ToList();
 
     // --- stdio -----------------------------------------------------------------------------------
 

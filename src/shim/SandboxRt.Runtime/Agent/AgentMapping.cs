@@ -1,4 +1,5 @@
 using SandboxRt.Agent.Protocol;
+using SandboxRt.Runtime.Network;
 
 namespace SandboxRt.Runtime.Agent;
 
@@ -48,4 +49,61 @@ internal static class AgentMapping
         Grpc.StatusCode.Unimplemented => AgentErrorKind.Unimplemented,
         _ => AgentErrorKind.Internal,
     };
+
+    // --- networking: requests are built from the host's own scan; answers come from the guest and are
+    // parsed defensively (an unparsable field becomes empty, never an exception deep in a caller) ---
+
+    public static Interface ToMessage(PodInterface i)
+    {
+        var message = new Interface { Name = i.Name, HwAddr = NetworkText.FormatMac(i.Mac), Mtu = (uint)i.Mtu };
+        message.Addresses.AddRange(i.Addresses.Select(a => new IPAddress { Address = a.Address.ToString(), PrefixLength = (uint)a.PrefixLength }));
+        return message;
+    }
+
+    public static Route ToMessage(PodRoute r) => new()
+    {
+        Destination = r.Destination is null ? "" : NetworkText.FormatPrefix(r.Destination, r.PrefixLength),
+        Gateway = r.Gateway?.ToString() ?? "",
+        Device = r.Device,
+        Source = r.Source?.ToString() ?? "",
+        Scope = r.Scope,
+    };
+
+    public static ARPNeighbor ToMessage(PodNeighbour n) => new() { IpAddress = n.Address.ToString(), Device = n.Device, Lladdr = NetworkText.FormatMac(n.Mac) };
+
+    public static PodInterface ToDomain(Interface i) => new(
+        Bounded(i.Name, 15), TryMac(i.HwAddr), (int)Math.Min(i.Mtu, 65535u),
+        i.Addresses.Select(a => System.Net.IPAddress.TryParse(a.Address, out var ip) && a.PrefixLength <= 128 ? (ip, (int)a.PrefixLength) : default)
+            .Where(a => a.ip is not null).Select(a => (a.ip!, a.Item2)).ToList());
+
+    public static PodRoute ToDomain(Route r)
+    {
+        System.Net.IPAddress? destination = null;
+        int length = 0;
+        try
+        {
+            if (r.Destination.Length > 0)
+                (destination, length) = NetworkText.ParsePrefix(r.Destination, "destination");
+        }
+        catch (FormatException)
+        {
+        }
+        return new PodRoute(Bounded(r.Device, 15), destination, length, TryAddress(r.Gateway), TryAddress(r.Source), (byte)Math.Min(r.Scope, 255u));
+    }
+
+    private static byte[] TryMac(string text)
+    {
+        try
+        {
+            return NetworkText.ParseMac(text);
+        }
+        catch (FormatException)
+        {
+            return [];
+        }
+    }
+
+    private static System.Net.IPAddress? TryAddress(string text) => System.Net.IPAddress.TryParse(text, out var ip) ? ip : null;
+
+    private static string Bounded(string text, int max) => text.Length <= max ? text : text[..max];
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using SandboxRt.Oci.Spec;
 using SandboxRt.Oci.Validation;
+using SandboxRt.Runtime.Network;
 using SandboxRt.Runtime.Storage;
 
 namespace SandboxRt.Runtime.Containers;
@@ -15,6 +16,9 @@ public static class BundleSpecRewriter
     public static Spec ForGuest(Spec spec, string bundle, string containerId, SharedDirectory shared)
     {
         var copy = JsonSerializer.Deserialize(JsonSerializer.Serialize(spec, OciJsonContext.Default.Spec), OciJsonContext.Default.Spec)!;
+        // The pod's network namespace is mirrored by the VM (PodNetwork): in the guest the container
+        // shares the agent's namespace, where the mirrored interfaces are.
+        copy.Linux?.Namespaces?.RemoveAll(n => n.Type == NamespaceTypes.Network && !string.IsNullOrEmpty(n.Path));
         var rootfs = SpecLoader.RootfsPath(spec, bundle);
         copy.Root!.Path = shared.AddRootfs(containerId, rootfs, spec.Root!.Readonly);
         for (int i = 0; i < (copy.Mounts?.Count ?? 0); i++)
@@ -31,16 +35,36 @@ public static class BundleSpecRewriter
         return copy;
     }
 
-    /// <summary>Problems only the host can see: namespace paths name host namespaces, which a VM cannot join.</summary>
+    /// <summary>The network namespace path the spec names (the pod's), or null.</summary>
+    public static string? NetworkNamespacePath(Spec spec) =>
+        spec.Linux?.Namespaces?.FirstOrDefault(n => n.Type == NamespaceTypes.Network && !string.IsNullOrEmpty(n.Path))?.Path;
+
+    /// <summary>
+    /// Problems only the host can see. A network namespace path is the pod's network, which the VM
+    /// mirrors: it must be a network namespace. Any other namespace path names a host namespace, which a
+    /// VM cannot join.
+    /// </summary>
     public static void CheckHostOnlyFields(Spec spec)
     {
         var problems = new List<string>();
         for (int i = 0; i < (spec.Linux?.Namespaces?.Count ?? 0); i++)
         {
             var ns = spec.Linux!.Namespaces![i];
-            if (!string.IsNullOrEmpty(ns.Path))
-                problems.Add($"linux.namespaces[{i}].path: '{ns.Path}' is a host {ns.Type} namespace; a container in its own VM cannot join it " +
-                             "(pod networking through a namespace path is not supported yet)");
+            if (string.IsNullOrEmpty(ns.Path))
+                continue;
+            if (ns.Type != NamespaceTypes.Network)
+            {
+                problems.Add($"linux.namespaces[{i}].path: '{ns.Path}' is a host {ns.Type} namespace; a container in its own VM cannot join it");
+                continue;
+            }
+            try
+            {
+                PodNetwork.CheckNamespace(ns.Path, $"linux.namespaces[{i}].path");
+            }
+            catch (ArgumentException e)
+            {
+                problems.Add(e.Message);
+            }
         }
         if (problems.Count > 0)
             throw new SpecValidationException(problems);

@@ -33,7 +33,11 @@ public static class ContainerRunner
             process.ConsoleSize = new ConsoleSize { Height = size.Rows, Width = size.Columns };
 
         await using var sandbox = await Sandbox.StartAsync(
-            new SandboxStartOptions(options.Id, options.StateRoot, options.Config) { WithSharedDirectory = true }, log, cancellationToken);
+            new SandboxStartOptions(options.Id, options.StateRoot, options.Config)
+            {
+                WithSharedDirectory = true,
+                NetworkNamespace = BundleSpecRewriter.NetworkNamespacePath(spec),
+            }, log, cancellationToken);
         timings.Mark($"sandbox ready (VM booted, agent answering after {sandbox.BootTime.TotalMilliseconds:F0} ms)");
         var agent = sandbox.Agent;
         var id = options.Id;

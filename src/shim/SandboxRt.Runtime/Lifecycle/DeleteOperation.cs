@@ -39,6 +39,7 @@ public static class DeleteOperation
                 if (relay is { IsAlive: true })
                     ChildProcesses.Signal(relay.Pid, 9);
             await DetachedVm.StopAsync(record.Hypervisor, [record.Virtiofsd], directory, TimeSpan.FromSeconds(context.Config.ShutdownGraceSeconds));
+            Network.PodNetwork.DetachRecorded(directory);
             foreach (var relay in record.Execs.Values.Append(record.Relay))
                 if (relay is not null)
                     await DetachedVm.WaitGoneAsync(relay, TimeSpan.FromSeconds(2));

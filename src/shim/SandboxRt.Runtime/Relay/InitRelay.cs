@@ -45,6 +45,7 @@ public static class InitRelay
             {
                 WithSharedDirectory = true,
                 StateDirectoryExists = true,
+                NetworkNamespace = BundleSpecRewriter.NetworkNamespacePath(spec),
             }, log);
             record.Hypervisor = ProcessIdentity.Of(sandbox.Vm.Pid);
             record.Virtiofsd = sandbox.Vm.HelperPids.Select(ProcessIdentity.Of).FirstOrDefault();

@@ -3,6 +3,7 @@ using SandboxRt.Runtime.Agent;
 using SandboxRt.Runtime.Configuration;
 using SandboxRt.Runtime.Hypervisors;
 using SandboxRt.Runtime.Hypervisors.Qemu;
+using SandboxRt.Runtime.Network;
 using SandboxRt.Runtime.Storage;
 
 namespace SandboxRt.Runtime.Sandboxes;
@@ -15,8 +16,9 @@ public sealed class Sandbox : IAsyncDisposable
 {
     private int _stopped;
 
-    private Sandbox(string id, string stateDirectory, IVirtualMachine vm, AgentClient agent, TimeSpan bootTime, SharedDirectory? shared)
+    private Sandbox(string id, string stateDirectory, IVirtualMachine vm, AgentClient agent, TimeSpan bootTime, SharedDirectory? shared, PodNetwork? network)
     {
+        Network = network;
         Id = id;
         Shared = shared;
         StateDirectory = stateDirectory;
@@ -32,6 +34,9 @@ public sealed class Sandbox : IAsyncDisposable
 
     /// <summary>The host side of the shared directory, when the sandbox has one.</summary>
     public SharedDirectory? Shared { get; }
+
+    /// <summary>The pod network the VM mirrors, when it was started in one.</summary>
+    public PodNetwork? Network { get; }
 
     /// <summary>Wall time from launching the hypervisor to the agent's first answer.</summary>
     public TimeSpan BootTime { get; }
@@ -52,8 +57,15 @@ public sealed class Sandbox : IAsyncDisposable
         IVirtualMachine? vm = null;
         SharedDirectory? shared = null;
         AgentClient? agent = null;
+        PodNetwork? network = null;
         try
         {
+            if (options.NetworkNamespace is { } netns)
+            {
+                network = PodNetwork.Attach(netns, stateDirectory);
+                log.LogDebug("sandbox {Id}: network namespace {Path}: {Count} interface(s) {Names}", id, netns, network.Interfaces.Count,
+                    string.Join(", ", network.Interfaces.Select(i => i.Name)));
+            }
             if (options.WithSharedDirectory)
                 shared = SharedDirectory.Create(stateDirectory);
             vm = await hypervisor.LaunchAsync(new VmLaunchRequest(id, stateDirectory, options.Config)
@@ -62,19 +74,24 @@ public sealed class Sandbox : IAsyncDisposable
                 MemoryMib = options.MemoryMib ?? options.Config.DefaultMemoryMib,
                 InitrdOverride = options.InitrdOverride,
                 SharedDirectory = shared?.Path,
+                NetworkDevices = network?.Devices ?? [],
             }, cancellationToken);
+            network?.ReleaseTaps();
             var (stream, elapsed) = await BootWaiter.WaitForAgentAsync(vm, TimeSpan.FromSeconds(options.Config.BootTimeoutSeconds), cancellationToken);
             agent = new AgentClient(vm.AgentConnector, stream);
             log.LogDebug("sandbox {Id}: agent answered after {Ms} ms", id, (int)elapsed.TotalMilliseconds);
             if (shared is not null && vm.SharedFs is { } fs)
                 await agent.CreateSandboxAsync(id, "", [], fs.GuestDriver, SharedFsPlan.Tag, cancellationToken);
-            return new Sandbox(id, stateDirectory, vm, agent, elapsed, shared);
+            if (network is not null)
+                await network.ConfigureGuestAsync(agent, cancellationToken);
+            return new Sandbox(id, stateDirectory, vm, agent, elapsed, shared, network);
         }
         catch
         {
             agent?.Dispose();
             if (vm is not null)
                 await vm.StopAsync(CancellationToken.None);
+            network?.Detach();
             shared?.Remove();
             RemoveDirectory(stateDirectory);
             throw;
@@ -93,6 +110,7 @@ public sealed class Sandbox : IAsyncDisposable
         }
         finally
         {
+            Network?.Detach();
             Shared?.Remove();
             RemoveDirectory(StateDirectory);
         }

@@ -12,4 +12,6 @@ public sealed record SandboxStartOptions(string Id, string StateRoot, Hypervisor
     public bool WithSharedDirectory { get; init; }
     /// <summary>The state directory already exists with the caller's own files (the relay's state.json).</summary>
     public bool StateDirectoryExists { get; init; }
+    /// <summary>The pod's network namespace (a path such as /var/run/netns/NAME) whose interfaces the VM mirrors; null for none.</summary>
+    public string? NetworkNamespace { get; init; }
 }

@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using SandboxRt.Containerd.Protocol.Task;
 using SandboxRt.Runtime.Hypervisors.Qemu;
+using SandboxRt.Runtime.Network;
 using SandboxRt.Runtime.Relay;
 using SandboxRt.Runtime.Storage;
 using SandboxRt.Shim.Daemon;
@@ -39,6 +40,7 @@ internal static class DeleteCommand
         {
             var sandboxDirectory = record.SandboxDirectory ?? Path.Combine(directory, podId);
             await DetachedVm.StopAsync(record.Hypervisor, [record.Virtiofsd], sandboxDirectory, Grace);
+            PodNetwork.DetachRecorded(sandboxDirectory);
             SharedDirectory.Open(sandboxDirectory).Remove();
             SocketDirectory.Remove(sandboxDirectory);
             foreach (var mounted in record.MountedBundles.Values)

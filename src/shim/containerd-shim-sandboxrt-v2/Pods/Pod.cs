@@ -91,6 +91,8 @@ internal sealed class Pod : IAsyncDisposable
         lock (_sync)
             sandboxGuestPid = app && _containers.TryGetValue(Id, out var sandboxContainer) ? sandboxContainer.GuestPid : null;
         PodNamespaces.TranslateForGuest(spec, sandboxGuestPid);
+        if (_sandbox is null)
+            BundleSpecRewriter.CheckHostOnlyFields(spec); // a bad network namespace path fails before any VM
         if (request.Io.Terminal != (spec.Process?.Terminal ?? false))
             throw new ArgumentException($"container {request.Id}: terminal={request.Io.Terminal} in the request but process.terminal={spec.Process?.Terminal ?? false} in config.json");
 
@@ -108,7 +110,7 @@ internal sealed class Pod : IAsyncDisposable
             SpecValidator.Validate(spec, SpecLoader.RootfsPath(spec, request.Bundle));
             if (_sandbox is null)
             {
-                await StartVmAsync(cancellationToken);
+                await StartVmAsync(BundleSpecRewriter.NetworkNamespacePath(spec), cancellationToken);
                 startedVm = true;
             }
             var sandbox = _sandbox!;
@@ -150,9 +152,13 @@ internal sealed class Pod : IAsyncDisposable
         }
     }
 
-    private async Task StartVmAsync(CancellationToken cancellationToken)
+    private async Task StartVmAsync(string? networkNamespace, CancellationToken cancellationToken)
     {
-        var sandbox = await Sandbox.StartAsync(new SandboxStartOptions(Id, _options.StateRoot, _options.Config) { WithSharedDirectory = true }, _log, cancellationToken);
+        var sandbox = await Sandbox.StartAsync(new SandboxStartOptions(Id, _options.StateRoot, _options.Config)
+        {
+            WithSharedDirectory = true,
+            NetworkNamespace = networkNamespace,
+        }, _log, cancellationToken);
         _sandbox = sandbox;
         Record.Hypervisor = ProcessIdentity.Of(sandbox.Vm.Pid);
         Record.Virtiofsd = sandbox.Vm.HelperPids.Select(ProcessIdentity.Of).FirstOrDefault();

@@ -7,8 +7,8 @@ namespace SandboxRt.Shim.Pods;
 /// Host namespace paths in a pod's specs, translated for the guest. containerd's CRI plugin points an app
 /// container's pid, ipc and uts namespaces at the sandbox container's (/proc/&lt;pid&gt;/ns/...), and every
 /// container's network namespace at the pod's. Inside the VM those become the sandbox container's
-/// namespaces by its guest pid, and the network namespace becomes the guest's own: the VM is the pod's
-/// network boundary. A path to any other namespace (mount, user, cgroup) names a host namespace a VM
+/// namespaces by its guest pid. The network namespace path stays: the VM mirrors that namespace's
+/// interfaces, and every container of the pod shares the guest namespace that has them. A path to any other namespace (mount, user, cgroup) names a host namespace a VM
 /// cannot join, and is refused.
 /// </summary>
 internal static class PodNamespaces
@@ -28,8 +28,7 @@ internal static class PodNamespaces
             switch (ns.Type)
             {
                 case NamespaceTypes.Network:
-                    namespaces.RemoveAt(i);
-                    break;
+                    break; // the pod's network: the VM mirrors it (see PodNetwork), and the guest spec drops the path
                 case NamespaceTypes.Pid or NamespaceTypes.Ipc or NamespaceTypes.Uts:
                     if (sandboxGuestPid is not { } pid)
                         throw new SpecValidationException([$"linux.namespaces[{i}].path: '{ns.Path}' names another container's {ns.Type} namespace, " +

@@ -62,6 +62,13 @@ internal static class QemuCommandLine
                 args.AddRange(["-device", $"{Dev("virtio-9p-pci", "virtio-9p-device")},fsdev=share,mount_tag={SharedFsPlan.Tag}"]);
             }
         }
+        for (int i = 0; i < plan.Nics.Count; i++)
+        {
+            var (fd, mac, mtu) = plan.Nics[i];
+            var macText = global::SandboxRt.Agent.Protocol.NetworkText.FormatMac(mac);
+            args.AddRange(["-netdev", $"tap,id=net{i},fd={fd}"]);
+            args.AddRange(["-device", $"{Dev("virtio-net-pci", "virtio-net-device")},netdev=net{i},mac={macText},host_mtu={mtu}"]);
+        }
         args.AddRange(["-device", Dev("virtio-rng-pci", "virtio-rng-device")]);
         args.AddRange(c.ExtraArgs);
         return args;

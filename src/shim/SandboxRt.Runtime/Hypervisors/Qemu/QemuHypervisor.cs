@@ -14,6 +14,8 @@ namespace SandboxRt.Runtime.Hypervisors.Qemu;
 public sealed class QemuHypervisor : IHypervisor
 {
     private const int VhostFdInChild = 3;
+    /// <summary>Tap descriptors are numbered from here in QEMU.</summary>
+    private const int FirstTapFdInChild = 10;
     private readonly HypervisorConfig _config;
 
     public QemuHypervisor(HypervisorConfig config)
@@ -72,7 +74,10 @@ public sealed class QemuHypervisor : IHypervisor
                 channel = GuestChannelPlan.Serial(files.AgentSocket);
             }
             var plan = new QemuLaunchPlan(request.Id, _config, Capabilities.Accelerator, request.Vcpus, request.MemoryMib,
-                initrd, files.ConsoleLog, files.QmpSocket, channel, sharedFs, HostCpu.TscKhz());
+                initrd, files.ConsoleLog, files.QmpSocket, channel, sharedFs, HostCpu.TscKhz())
+            {
+                Nics = request.NetworkDevices.Select((d, i) => (FirstTapFdInChild + i, d.Mac, d.Mtu)).ToList(),
+            };
             var args = QemuCommandLine.Build(plan);
             File.WriteAllText(files.CommandLine, string.Join('\n', args.Prepend(_config.Path)) + "\n");
 
@@ -81,6 +86,8 @@ public sealed class QemuHypervisor : IHypervisor
             var descriptors = new List<(System.Runtime.InteropServices.SafeHandle, int)> { (devNull, 0), (log, 1), (log, 2) };
             if (vhost is not null)
                 descriptors.Add((vhost, VhostFdInChild));
+            for (int i = 0; i < request.NetworkDevices.Count; i++)
+                descriptors.Add((request.NetworkDevices[i].Tap, FirstTapFdInChild + i));
             var process = ChildProcess.Start(new SpawnOptions
             {
                 Path = _config.Path,

@@ -14,4 +14,8 @@ internal sealed record QemuLaunchPlan(
     string QmpSocketPath,
     GuestChannelPlan Channel,
     SharedFsPlan? SharedFs = null,
-    int? TscKhz = null);
+    int? TscKhz = null)
+{
+    /// <summary>NICs: the tap's descriptor number in QEMU, and the guest's MAC and MTU.</summary>
+    public IReadOnlyList<(int Fd, byte[] Mac, int Mtu)> Nics { get; init; } = [];
+}

@@ -1,0 +1,202 @@
+// Pod networking in Kata's "tcfilter" model.
+//
+// The pod's network namespace is set up by someone else (a CNI plugin, a test, an operator) exactly as
+// for runc: typically one veth with the pod's IP. For each such interface we create a tap in the same
+// namespace and join the two with tc: an ingress qdisc on each and a u32 match-all filter whose mirred
+// action redirects every frame to the other's egress. The VM gets a virtio-net NIC on the tap with the
+// veth's MAC and MTU, and the agent gives the guest NIC the veth's name, addresses, routes and static
+// neighbours. Frames from the cluster reach the veth and go straight to the guest; the host stack in
+// the pod namespace never sees them, so the VM looks exactly like the pod.
+//
+// Namespaces are entered on a throwaway thread (setns affects one thread only); the netlink socket and
+// the tap descriptors opened there stay bound to the pod namespace. Taps are not persistent: they go
+// away when the last descriptor (QEMU's) closes. The veth's qdisc stays until we remove it, which
+// Detach does on every path, and DetachRecorded does from network.json when the owner died.
+using System.Text.Json;
+using SandboxRt.Agent.Protocol;
+using SandboxRt.Interop.Netlink;
+using SandboxRt.Runtime.Agent;
+using SandboxRt.Runtime.Hypervisors;
+using SandboxRt.Runtime.State;
+
+namespace SandboxRt.Runtime.Network;
+
+public sealed class PodNetwork
+{
+    public const string RecordFile = "network.json";
+    private const ushort NudPermanent = 0x80;
+    private readonly string _recordPath;
+    private readonly NetworkRecord _record;
+    private readonly List<NetworkDevicePlan> _devices;
+
+    private PodNetwork(string recordPath, NetworkRecord record, List<NetworkDevicePlan> devices,
+        IReadOnlyList<PodInterface> interfaces, IReadOnlyList<PodRoute> routes, IReadOnlyList<PodNeighbour> neighbours)
+    {
+        _recordPath = recordPath;
+        _record = record;
+        _devices = devices;
+        Interfaces = interfaces;
+        Routes = routes;
+        Neighbours = neighbours;
+    }
+
+    public string NamespacePath => _record.NamespacePath;
+    public IReadOnlyList<PodInterface> Interfaces { get; }
+    public IReadOnlyList<PodRoute> Routes { get; }
+    public IReadOnlyList<PodNeighbour> Neighbours { get; }
+    /// <summary>The VM's NICs; the tap descriptors are ours until <see cref="ReleaseTaps"/>.</summary>
+    public IReadOnlyList<NetworkDevicePlan> Devices => _devices;
+
+    /// <summary>Throws ArgumentException naming <paramref name="field"/> unless the path is a network namespace.</summary>
+    public static void CheckNamespace(string path, string field)
+    {
+        if (!Path.IsPathRooted(path))
+            throw new ArgumentException($"{field}: '{path}' is not an absolute path");
+        if (!File.Exists(path))
+            throw new ArgumentException($"{field}: network namespace '{path}' does not exist");
+        if (!NetworkNamespace.IsNetworkNamespace(path))
+            throw new ArgumentException($"{field}: '{path}' is not a network namespace");
+    }
+
+    /// <summary>
+    /// Scans the namespace and wires a tap to each of its interfaces. On failure everything made so far
+    /// is removed before the exception leaves.
+    /// </summary>
+    public static PodNetwork Attach(string namespacePath, string stateDirectory)
+    {
+        CheckNamespace(namespacePath, "network namespace");
+        var record = new NetworkRecord { NamespacePath = namespacePath };
+        var recordPath = Path.Combine(stateDirectory, RecordFile);
+        var devices = new List<NetworkDevicePlan>();
+        try
+        {
+            var (interfaces, routes, neighbours) = NetworkNamespace.RunIn(namespacePath, () =>
+            {
+                using var netlink = RouteNetlink.Open();
+                var links = netlink.ListLinks().Where(l => !l.Loopback && l.Mac.Length == 6 && l.Kind != "tun").OrderBy(l => l.Index).ToList();
+                var names = links.ToDictionary(l => l.Index, l => l.Name);
+                var scan = Scan(netlink, names);
+                for (int i = 0; i < links.Count; i++)
+                {
+                    var link = links[i];
+                    var tapName = $"tap{i}_srt";
+                    record.Links.Add(link.Name);
+                    record.Taps.Add(tapName);
+                    Save(recordPath, record);
+                    var tap = TapDevice.Open(tapName);
+                    devices.Add(new NetworkDevicePlan(tap, link.Mac, link.Mtu));
+                    var tapLink = netlink.ListLinks().FirstOrDefault(l => l.Name == tapName)
+                        ?? throw new InvalidOperationException($"tap {tapName} vanished after it was created in {namespacePath}");
+                    netlink.SetLink(tapLink.Index, mtu: link.Mtu, up: true);
+                    netlink.AddIngressQdisc(link.Index);
+                    netlink.AddIngressQdisc(tapLink.Index);
+                    netlink.AddRedirectFilter(link.Index, tapLink.Index);
+                    netlink.AddRedirectFilter(tapLink.Index, link.Index);
+                }
+                return scan;
+            });
+            return new PodNetwork(recordPath, record, devices, interfaces, routes, neighbours);
+        }
+        catch
+        {
+            foreach (var device in devices)
+                device.Tap.Dispose();
+            Undo(record);
+            File.Delete(recordPath);
+            throw;
+        }
+    }
+
+    /// <summary>Gives the guest the pod's interfaces, routes and neighbours, and checks that each NIC took its MAC and addresses.</summary>
+    public async Task ConfigureGuestAsync(AgentClient agent, CancellationToken cancellationToken)
+    {
+        foreach (var wanted in Interfaces)
+        {
+            var got = await agent.UpdateInterfaceAsync(wanted, cancellationToken);
+            var missing = wanted.Addresses.Where(a => !got.Addresses.Contains(a)).ToList();
+            if (got.Name != wanted.Name || !got.Mac.SequenceEqual(wanted.Mac) || missing.Count > 0)
+                throw new InvalidOperationException($"guest interface {got.Name} ({NetworkText.FormatMac(got.Mac)}) does not match the pod's {wanted.Name}" +
+                                                    (missing.Count > 0 ? $": missing {string.Join(", ", missing.Select(a => $"{a.Address}/{a.PrefixLength}"))}" : ""));
+        }
+        if (Routes.Count > 0)
+            await agent.UpdateRoutesAsync(Routes, cancellationToken);
+        if (Neighbours.Count > 0)
+            await agent.AddNeighboursAsync(Neighbours, cancellationToken);
+    }
+
+    /// <summary>Closes our copies of the tap descriptors once the hypervisor holds its own: the taps then live exactly as long as the VM.</summary>
+    public void ReleaseTaps()
+    {
+        foreach (var device in _devices)
+            device.Tap.Dispose();
+    }
+
+    /// <summary>Removes the qdiscs (and so the filters) from the pod's interfaces and the taps. Safe to call more than once.</summary>
+    public void Detach()
+    {
+        ReleaseTaps();
+        Undo(_record);
+        File.Delete(_recordPath);
+    }
+
+    /// <summary>Undoes what a dead owner recorded in <paramref name="stateDirectory"/>/network.json; nothing when there is none.</summary>
+    public static void DetachRecorded(string stateDirectory)
+    {
+        var path = Path.Combine(stateDirectory, RecordFile);
+        if (!File.Exists(path))
+            return;
+        NetworkRecord? record = null;
+        try
+        {
+            record = JsonSerializer.Deserialize(File.ReadAllText(path), StateJsonContext.Default.NetworkRecord);
+        }
+        catch (JsonException)
+        {
+        }
+        if (record is not null)
+            Undo(record);
+        File.Delete(path);
+    }
+
+    private static void Undo(NetworkRecord record)
+    {
+        if (record.Links.Count == 0 || !File.Exists(record.NamespacePath))
+            return; // nothing made, or the namespace is gone and everything in it with it
+        try
+        {
+            NetworkNamespace.RunIn(record.NamespacePath, () =>
+            {
+                using var netlink = RouteNetlink.Open();
+                var byName = netlink.ListLinks().ToDictionary(l => l.Name, l => l.Index);
+                foreach (var name in record.Links.Concat(record.Taps))
+                    if (byName.TryGetValue(name, out int index))
+                        netlink.DeleteIngressQdisc(index);
+                return 0;
+            });
+        }
+        catch (Exception e) when (e is IOException or ArgumentException or InvalidOperationException)
+        {
+            // the namespace went away while we looked (CNI tear-down): so did the qdiscs
+        }
+    }
+
+    private static (IReadOnlyList<PodInterface>, IReadOnlyList<PodRoute>, IReadOnlyList<PodNeighbour>) Scan(RouteNetlink netlink, Dictionary<int, string> names)
+    {
+        var addresses = netlink.ListAddresses().Where(a => names.ContainsKey(a.LinkIndex) && !a.Address.IsIPv6LinkLocal).ToList();
+        var interfaces = netlink.ListLinks().Where(l => names.ContainsKey(l.Index)).OrderBy(l => l.Index)
+            .Select(l => new PodInterface(l.Name, l.Mac, l.Mtu, addresses.Where(a => a.LinkIndex == l.Index).Select(a => (a.Address, a.PrefixLength)).ToList()))
+            .ToList();
+        var routes = netlink.ListRoutes()
+            .Where(r => names.ContainsKey(r.LinkIndex) && !(r.Destination is { } d && (d.IsIPv6LinkLocal || d.IsIPv6Multicast)))
+            .Select(r => new PodRoute(names[r.LinkIndex], r.Destination, r.PrefixLength, r.Gateway, r.Source, r.Scope))
+            .ToList();
+        var neighbours = netlink.ListNeighbours()
+            .Where(n => names.ContainsKey(n.LinkIndex) && (n.State & NudPermanent) != 0 && n.Mac.Length == 6)
+            .Select(n => new PodNeighbour(names[n.LinkIndex], n.Address, n.Mac))
+            .ToList();
+        return (interfaces, routes, neighbours);
+    }
+
+    private static void Save(string path, NetworkRecord record) =>
+        File.WriteAllText(path, JsonSerializer.Serialize(record, StateJsonContext.Default.NetworkRecord));
+}

@@ -1,0 +1,96 @@
+using SandboxRt.IntegrationTests.Support;
+using SandboxRt.Oci.Spec;
+
+namespace SandboxRt.IntegrationTests.Network;
+
+/// <summary>
+/// Pod networking through the runc CLI: a bundle whose linux.namespaces names a network namespace path
+/// (the test's own "pod" namespace) gets a VM whose guest mirrors that namespace's eth0 through a tap and
+/// tc redirects. Asserted from inside the container and from the peer namespace across the veth.
+/// </summary>
+[Trait("Tier", "vm")]
+public sealed class PodNetworkCliTests
+{
+    private static Task<CliRun> Cli(ScratchDirectory state, params string[] args) =>
+        args[0] == "create" ? CliRun.RunLeavingRelayAsync(args, state.Path) : CliRun.RunAsync(args, root: state.Path);
+
+    private static void UsePodNetwork(Spec spec, string path)
+    {
+        var namespaces = spec.Linux!.Namespaces!;
+        namespaces.RemoveAll(n => n.Type == "network");
+        namespaces.Add(new LinuxNamespace { Type = "network", Path = path });
+    }
+
+    [Fact]
+    public async Task The_container_gets_the_pods_interface_and_reaches_the_peer_both_ways()
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        using var net = await TestNetworkPair.CreateAsync(mtu: 1400);
+        await net.ServeFromPeerAsync(8081, "from-the-peer");
+        using var state = new ScratchDirectory("srt-state");
+        using var bundle = new TestBundle(s =>
+        {
+            s.Root!.Readonly = false;
+            s.Process!.Args = ["sh", "-c", "mkdir -p /tmp/www && echo from-the-pod > /tmp/www/index.html && exec busybox httpd -f -p 8080 -h /tmp/www"];
+            UsePodNetwork(s, net.PodNamespacePath);
+        });
+        var id = "net-" + Guid.NewGuid().ToString("N")[..8];
+        var create = await Cli(state, "create", "--bundle", bundle.Directory, id);
+        Assert.True(create.ExitCode == 0, create.Stderr);
+        try
+        {
+            // while the VM runs, the pod namespace has the tap and the two redirects
+            var tc = (await net.InPodAsync("/usr/sbin/tc", "filter", "show", "dev", "eth0", "ingress")).Stdout;
+            Assert.Contains("mirred (Egress Redirect to device tap0_srt)", tc);
+            Assert.Equal(0, (await Cli(state, "start", id)).ExitCode);
+
+            var facts = await Cli(state, "exec", id, "sh", "-c",
+                "cat /sys/class/net/eth0/address /sys/class/net/eth0/mtu; busybox ip -o -4 addr show eth0; busybox ip route; busybox ip neigh show " + net.NeighbourAddress);
+            Assert.True(facts.ExitCode == 0, facts.Stderr);
+            var lines = facts.Stdout.Split('\n');
+            Assert.Equal(net.PodMac, lines[0]);                                           // the veth's MAC
+            Assert.Equal(net.Mtu.ToString(), lines[1]);                                   // and its MTU
+            Assert.Contains($"inet {net.PodAddress}/24", facts.Stdout);                   // and its address
+            Assert.Contains($"default via {net.PeerAddress} dev eth0", facts.Stdout);     // and its routes
+            var neighbour = lines.Single(l => l.StartsWith(net.NeighbourAddress + " "));          // and its static neighbour
+            Assert.StartsWith($"{net.NeighbourAddress} dev eth0 lladdr {TestNetworkPair.NeighbourMac}", neighbour);
+            Assert.Contains("PERMANENT", neighbour);
+            Assert.DoesNotContain("tap", facts.Stdout);
+
+            var outbound = await Cli(state, "exec", id, "busybox", "timeout", "10", "busybox", "wget", "-q", "-O", "-", $"http://{net.PeerAddress}:8081/");
+            Assert.True(outbound.ExitCode == 0, $"the container could not fetch from the peer: {outbound.Stderr}");
+            Assert.Equal("from-the-peer\n", outbound.Stdout);
+
+            var inbound = await net.FetchFromPeerAsync(net.PodAddress, 8080, TimeSpan.FromSeconds(20));
+            Assert.True(inbound.ExitCode == 0, $"the peer could not fetch from the container: {inbound.Stderr}");
+            Assert.Equal("from-the-pod\n", inbound.Stdout);
+        }
+        finally
+        {
+            await Cli(state, "delete", "--force", id);
+        }
+        Assert.Equal("", await net.PodLeftoversAsync());                                  // no tap, qdisc or filter left
+        LeakCheck.AssertNothingLeft(state.Path, id);
+    }
+
+    [Theory]
+    [InlineData("/var/run/netns/srt-no-such-namespace", "does not exist")]
+    [InlineData("/proc/self/ns/mnt", "is not a network namespace")]
+    [InlineData("/etc/hostname", "is not a network namespace")]
+    public async Task A_bad_network_namespace_path_is_refused_before_any_vm_starts(string path, string message)
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        using var state = new ScratchDirectory("srt-state");
+        using var bundle = new TestBundle(s => { s.Process!.Args = ["true"]; UsePodNetwork(s, path); });
+        var id = "badnet-" + Guid.NewGuid().ToString("N")[..8];
+        foreach (var verb in new[] { "create", "run" })
+        {
+            var result = await CliRun.RunAsync([verb, "--bundle", bundle.Directory, id], root: state.Path);
+            Assert.NotEqual(0, result.ExitCode);
+            Assert.Contains($"linux.namespaces[", result.Stderr);
+            Assert.Contains($"'{path}' {message}", result.Stderr.Replace("network namespace '", "'"));
+            Assert.Empty(ProcessTable.Find("sandboxrt-" + id));
+        }
+        LeakCheck.AssertNothingLeft(state.Path, id);
+    }
+}

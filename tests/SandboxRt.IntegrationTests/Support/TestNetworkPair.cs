@@ -1,0 +1,134 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace SandboxRt.IntegrationTests.Support;
+
+/// <summary>
+/// Two network namespaces of the test's own, as the network rule requires: "pod" (what a CNI plugin
+/// would have made: eth0, one end of a veth pair, with an address, an MTU, a default route and a static
+/// neighbour) and "peer" (the other end). A container attached to the pod namespace reaches the peer
+/// and the peer reaches it; nothing touches the host's namespace. Dispose deletes both namespaces and
+/// stops the servers started in the peer.
+/// </summary>
+internal sealed class TestNetworkPair : IDisposable
+{
+    private readonly List<Process> _servers = [];
+    private readonly List<ScratchDirectory> _scratch = [];
+
+    private TestNetworkPair(string suffix, int subnet, int mtu)
+    {
+        Pod = "srt-pod-" + suffix;
+        Peer = "srt-peer-" + suffix;
+        PodAddress = $"10.77.{subnet}.2";
+        PeerAddress = $"10.77.{subnet}.1";
+        Mtu = mtu;
+    }
+
+    public string Pod { get; }
+    public string Peer { get; }
+    public string PodNamespacePath => "/var/run/netns/" + Pod;
+    public string PodAddress { get; }
+    public string PeerAddress { get; }
+    public int Mtu { get; }
+    public string NeighbourAddress => PeerAddress[..PeerAddress.LastIndexOf('.')] + ".9";
+    public const string NeighbourMac = "02:00:00:77:00:09";
+    public string PodMac { get; private set; } = "";
+
+    public static async Task<TestNetworkPair> CreateAsync(int mtu = 1400)
+    {
+        TestEnvironment.RequireFile("/usr/sbin/ip", "iproute2");
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        var pair = new TestNetworkPair(suffix, Random.Shared.Next(1, 250), mtu);
+        try
+        {
+            await Ip("netns", "add", pair.Pod);
+            await Ip("netns", "add", pair.Peer);
+            await Ip("-n", pair.Pod, "link", "add", "eth0", "mtu", mtu.ToString(), "type", "veth", "peer", "name", "peer0", "mtu", mtu.ToString(), "netns", pair.Peer);
+            foreach (var (ns, dev, address) in new[] { (pair.Pod, "eth0", pair.PodAddress), (pair.Peer, "peer0", pair.PeerAddress) })
+            {
+                await Ip("-n", ns, "link", "set", "lo", "up");
+                await Ip("-n", ns, "addr", "add", address + "/24", "dev", dev);
+                await Ip("-n", ns, "link", "set", dev, "up");
+            }
+            await Ip("-n", pair.Pod, "route", "add", "default", "via", pair.PeerAddress, "dev", "eth0");
+            await Ip("-n", pair.Pod, "neigh", "add", pair.NeighbourAddress, "lladdr", NeighbourMac, "dev", "eth0", "nud", "permanent");
+            pair.PodMac = JsonDocument.Parse(await Ip("-j", "-n", pair.Pod, "link", "show", "eth0")).RootElement[0].GetProperty("address").GetString()!;
+            return pair;
+        }
+        catch
+        {
+            pair.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Runs `ip ARGS` and returns its stdout; a failure fails the test with ip's message.</summary>
+    public static async Task<string> Ip(params string[] args) => (await Command.RunAsync("/usr/sbin/ip", args)).Ok().Stdout;
+
+    /// <summary>Runs a command inside the peer namespace.</summary>
+    public Task<Command> InPeerAsync(params string[] command) => Command.RunAsync("/usr/sbin/ip", ["netns", "exec", Peer, .. command], timeout: TimeSpan.FromSeconds(30));
+
+    /// <summary>Runs a command inside the pod namespace (on the host: what the tc and tap set-up looks like there).</summary>
+    public Task<Command> InPodAsync(params string[] command) => Command.RunAsync("/usr/sbin/ip", ["netns", "exec", Pod, .. command], timeout: TimeSpan.FromSeconds(30));
+
+    /// <summary>Serves <paramref name="body"/> as / over HTTP from the peer namespace (busybox httpd on the peer's address).</summary>
+    public async Task ServeFromPeerAsync(int port, string body)
+    {
+        var dir = new ScratchDirectory("srt-peer-www");
+        _scratch.Add(dir);
+        File.WriteAllText(dir.Combine("index.html"), body + "\n");
+        var server = Process.Start(new ProcessStartInfo("/usr/sbin/ip", ["netns", "exec", Peer, TestInitramfs.Busybox, "httpd", "-f", "-p", $"{PeerAddress}:{port}", "-h", dir.Path])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        _servers.Add(server);
+        var probe = await FetchFromPeerAsync(PeerAddress, port, TimeSpan.FromSeconds(5));
+        if (probe.Stdout != body + "\n")
+            throw new InvalidOperationException($"busybox httpd on {PeerAddress}:{port} in {Peer} does not serve the page: {probe.Stderr}");
+    }
+
+    /// <summary>Fetches http://ADDRESS:PORT/ from the peer namespace, retrying while the server comes up.</summary>
+    public async Task<Command> FetchFromPeerAsync(string address, int port, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (true)
+        {
+            var fetch = await InPeerAsync(TestInitramfs.Busybox, "timeout", "5", TestInitramfs.Busybox, "wget", "-q", "-O", "-", $"http://{address}:{port}/");
+            if (fetch.ExitCode == 0 || DateTime.UtcNow > deadline)
+                return fetch;
+            await Task.Delay(300);
+        }
+    }
+
+    /// <summary>What the runtime left in the pod namespace: tap devices and ingress qdiscs.</summary>
+    public async Task<string> PodLeftoversAsync()
+    {
+        var links = (await InPodAsync("/usr/sbin/ip", "-o", "link", "show")).Stdout;
+        var qdiscs = (await InPodAsync("/usr/sbin/tc", "qdisc", "show")).Stdout;
+        var taps = links.Split('\n').Where(l => l.Contains("tap")).ToList();
+        var ingress = qdiscs.Split('\n').Where(l => l.Contains("ingress")).ToList();
+        return string.Join("\n", taps.Concat(ingress));
+    }
+
+    public void Dispose()
+    {
+        foreach (var server in _servers)
+        {
+            try
+            {
+                server.Kill(entireProcessTree: true);
+                server.WaitForExit(5000);
+            }
+            catch (InvalidOperationException)
+            {
+            }
+            server.Dispose();
+        }
+        foreach (var ns in new[] { Pod, Peer })
+            if (File.Exists("/var/run/netns/" + ns))
+                Command.RunAsync("/usr/sbin/ip", ["netns", "delete", ns]).GetAwaiter().GetResult();
+        foreach (var dir in _scratch)
+            dir.Dispose();
+    }
+}
