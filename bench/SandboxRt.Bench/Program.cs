@@ -4,6 +4,8 @@ using SandboxRt.Runtime.Configuration;
 // make bench: dotnet run --project bench/SandboxRt.Bench -- --runs N --out DIR
 int runs = 7;
 string outDir = "bench/results";
+string[]? only = Environment.GetEnvironmentVariable("BENCH_ONLY") is { Length: > 0 } o ? o.Split(',') : null; // sections: boot, run, clients, network
+bool Wanted(string section) => only is null || only.Contains(section);
 string guestDir = Environment.GetEnvironmentVariable("SANDBOXRT_GUEST_DIR") ?? "/usr/share/sandboxrt";
 for (int i = 0; i < args.Length; i++)
 {
@@ -11,6 +13,7 @@ for (int i = 0; i < args.Length; i++)
     {
         case "--runs": runs = int.Parse(args[++i]); break;
         case "--out": outDir = args[++i]; break;
+        case "--only": only = [.. args[++i].Split(',')]; break;
         default: Console.Error.WriteLine($"unknown argument {args[i]}"); return 2;
     }
 }
@@ -24,18 +27,24 @@ var stateRoot = Path.Combine("/run/sandboxrt-bench", Environment.ProcessId.ToStr
 Directory.CreateDirectory(stateRoot);
 var report = new Report(runs);
 
-Console.Error.WriteLine($"boot: {runs} interleaved runs of the bare-VM floor and a sandbox (machine {config.MachineType}, TCG unless KVM is usable)");
 var boot = new BootBenchmark(config, Path.Combine(guestDir, "floor-initramfs.img"), stateRoot);
-await boot.RunAsync(runs);
-report.Add(boot.Floor, "ms");
-report.Add(boot.Agent, "ms");
-report.Add(boot.FloorGuestUptime, "ms");
-report.Add(boot.AgentGuestServing, "ms");
-report.Ratio("sandbox boot / bare-VM floor", boot.Agent, boot.Floor);
+if (Wanted("boot"))
+{
+    Console.Error.WriteLine($"boot: {runs} interleaved runs of the bare-VM floor and a sandbox (machine {config.MachineType}, TCG unless KVM is usable)");
+    await boot.RunAsync(runs);
+    report.Add(boot.Floor, "ms");
+    report.Add(boot.Agent, "ms");
+    report.Add(boot.FloorGuestUptime, "ms");
+    report.Add(boot.AgentGuestServing, "ms");
+    report.Ratio("sandbox boot / bare-VM floor", boot.Agent, boot.Floor);
+}
 
 var bundle = Path.Combine(repo, "out", "bundles", "bench-true");
 var sandboxrt = Path.Combine(repo, "out", "bin", "sandboxrt");
-if (File.Exists(sandboxrt) && File.Exists(Path.Combine(bundle, "config.json")))
+if (!Wanted("run"))
+{
+}
+else if (File.Exists(sandboxrt) && File.Exists(Path.Combine(bundle, "config.json")))
 {
     Console.Error.WriteLine($"run: {runs} interleaved runs of the floor, sandboxrt run and runc run of {bundle}");
     var floor = new BootBenchmark(config, Path.Combine(guestDir, "floor-initramfs.img"), stateRoot);
@@ -51,7 +60,10 @@ else
 {
     Console.Error.WriteLine($"run: skipped ({sandboxrt} or {bundle}/config.json missing: make build bench-bundle)");
 }
-if (File.Exists(sandboxrt) && Directory.Exists(Path.Combine(bundle, "rootfs")) && File.Exists("/usr/sbin/dockerd"))
+if (!Wanted("clients"))
+{
+}
+else if (File.Exists(sandboxrt) && Directory.Exists(Path.Combine(bundle, "rootfs")) && File.Exists("/usr/sbin/dockerd"))
 {
     Console.Error.WriteLine($"clients: {runs} interleaved runs of docker and ctr with runc and with sandboxrt");
     await using var daemons = new ClientDaemons();
@@ -74,7 +86,10 @@ else
     Console.Error.WriteLine("clients: skipped (needs make build bench-bundle and docker.io/containerd)");
 }
 var netBundle = Path.Combine(repo, "out", "bundles", "bench-net");
-if (File.Exists(sandboxrt) && File.Exists(Path.Combine(netBundle, "config.json")) && File.Exists("/usr/sbin/runc"))
+if (!Wanted("network"))
+{
+}
+else if (File.Exists(sandboxrt) && File.Exists(Path.Combine(netBundle, "config.json")) && File.Exists("/usr/sbin/runc"))
 {
     int mebibytes = Environment.GetEnvironmentVariable("BENCH_QUICK") is { Length: > 0 } ? 16 : 64;
     Console.Error.WriteLine($"network: {runs} alternating runs of a TCP echo and a {mebibytes} MiB transfer from a peer namespace to a container in a pod namespace, runc and sandboxrt");
