@@ -23,7 +23,7 @@ APT_PACKAGES := qemu-system-x86 qemu-utils busybox-static cpio xz-utils zstd kmo
 help:
 	@echo "make demo        install what is needed, build, boot a sandbox VM and print what its agent reports"
 	@echo "make test        install what is needed, build, and run every test (unit, host, vm tiers)"
-	@echo "make bench       benchmarks (boot time against the bare-VM floor); BENCH_RUNS=N"
+	@echo "make bench       benchmarks against runc and the bare-VM floor (docs/benchmarks.md); BENCH_QUICK=1, BENCH_RUNS=N, BENCH_ONLY=boot,run,clients,exec,io,network,density"
 	@echo "make deps | build | guest-image | test-unit | test-host | test-vm | clean"
 
 # --- set-up ---------------------------------------------------------------------------------------
@@ -94,9 +94,11 @@ bench-bundle: cli
 	scripts/make-busybox-bundle.sh $(OUT)/bundles/bench-true -- /bin/true >/dev/null
 	rm -rf $(OUT)/bundles/bench-net
 	scripts/make-busybox-bundle.sh $(OUT)/bundles/bench-net -- sh -c 'exec >/dev/null 2>&1; nc -ll -p 5002 -e cat & exec nc -ll -p 5001 -e sh -c "wc -c"' >/dev/null
+	rm -rf $(OUT)/bundles/bench-idle
+	scripts/make-busybox-bundle.sh $(OUT)/bundles/bench-idle -- sh -c 'exec >/dev/null 2>&1; exec sleep 2147483647' >/dev/null
 
 bench: deps build guest-image bench-bundle
-	$(DOTNET) run --project bench/SandboxRt.Bench -c Release -- --runs $${BENCH_RUNS:-$$( [ -n "$$BENCH_QUICK" ] && echo 3 || echo 7 )} --out bench/results
+	$(DOTNET) run --project bench/SandboxRt.Bench -c Release -- $${BENCH_RUNS:+--runs $$BENCH_RUNS} --out bench/results
 
 clean:
 	rm -rf $(OUT)

@@ -35,11 +35,10 @@ internal sealed class BootBenchmark(HypervisorConfig config, string floorInitrd,
                 await RunAgentAsync(i);
                 await RunFloorAsync(i);
             }
-            Console.Error.WriteLine($"  run {i + 1}/{runs}: floor {Last(Floor)} ms, agent {Last(Agent)} ms");
+            Console.Error.WriteLine($"  run {i + 1}/{runs}: floor {Floor.LastText} ms, agent {Agent.LastText} ms");
         }
     }
 
-    private static string Last(Sample s) => s.Values.Count == 0 ? "failed" : s.Values[^1].ToString("F0");
 
     public async Task RunFloorAsync(int run)
     {

@@ -25,8 +25,8 @@ internal sealed class ClientBenchmark(ClientDaemons daemons, string sandboxrt)
             await Shell.TimeAsync(CtrRunc, "ctr", "-a", daemons.ContainerdSocket, "run", "--rm", ClientDaemons.Image, id + "-r", "/bin/true");
             await Shell.TimeAsync(CtrSandboxrt, "ctr", "-a", daemons.ContainerdSocket, "run", "--rm", "--runc-binary", sandboxrt, ClientDaemons.Image, id + "-s", "/bin/true");
             await Shell.TimeAsync(CtrShimV2, "ctr", "-a", daemons.ContainerdSocket, "run", "--rm", "--runtime", "io.containerd.sandboxrt.v2", ClientDaemons.Image, id + "-v", "/bin/true");
-            Console.Error.WriteLine($"  run {i + 1}/{runs}: docker runc {Last(DockerRunc)}, sandboxrt {Last(DockerSandboxrt)}; " +
-                                    $"ctr runc {Last(CtrRunc)}, sandboxrt {Last(CtrSandboxrt)}, shim v2 {Last(CtrShimV2)} ms");
+            Console.Error.WriteLine($"  run {i + 1}/{runs}: docker runc {DockerRunc.LastText}, sandboxrt {DockerSandboxrt.LastText}; " +
+                                    $"ctr runc {CtrRunc.LastText}, sandboxrt {CtrSandboxrt.LastText}, shim v2 {CtrShimV2.LastText} ms");
         }
         for (int i = 0; i < Math.Min(runs, 3); i++)
             await MeasurePodAsync($"p{Environment.ProcessId}-{i}");
@@ -42,8 +42,8 @@ internal sealed class ClientBenchmark(ClientDaemons daemons, string sandboxrt)
             return;
         }
         await Task.Delay(TimeSpan.FromSeconds(5));
-        var pids = Processes($"-id {id} -socket").Concat(Processes($"sandboxrt-{id},")).Concat(Processes($"/{id}/shared")).ToList();
-        double kib = pids.Sum(ProportionalSetKib);
+        var pids = HostMemory.Processes($"-id {id} -socket").Concat(HostMemory.Processes($"sandboxrt-{id},")).Concat(HostMemory.Processes($"/{id}/shared")).ToList();
+        double kib = pids.Sum(HostMemory.ProportionalSetKib);
         Console.Error.WriteLine($"  pod {id}: {pids.Count} processes, PSS {kib / 1024:F1} MiB");
         if (pids.Count >= 3)
             PodPss.Add(kib / 1024);
@@ -54,37 +54,4 @@ internal sealed class ClientBenchmark(ClientDaemons daemons, string sandboxrt)
         await Shell.RunAsync("ctr", [.. ctr, "task", "delete", "-f", id]);
         await Shell.RunAsync("ctr", [.. ctr, "container", "delete", id]);
     }
-
-    private static IEnumerable<int> Processes(string fragment)
-    {
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            string cmdline;
-            try
-            {
-                cmdline = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
-            }
-            catch (IOException)
-            {
-                continue;
-            }
-            if (int.TryParse(Path.GetFileName(dir), out int pid) && cmdline.Contains(fragment, StringComparison.Ordinal))
-                yield return pid;
-        }
-    }
-
-    private static double ProportionalSetKib(int pid)
-    {
-        try
-        {
-            var line = File.ReadLines($"/proc/{pid}/smaps_rollup").FirstOrDefault(l => l.StartsWith("Pss:", StringComparison.Ordinal));
-            return line is null ? 0 : double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
-        }
-        catch (IOException)
-        {
-            return 0;
-        }
-    }
-
-    private static string Last(Sample s) => s.Values.Count == 0 ? "failed" : s.Values[^1].ToString("F0");
 }

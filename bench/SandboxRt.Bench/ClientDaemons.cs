@@ -83,9 +83,9 @@ internal sealed class ClientDaemons : IAsyncDisposable
 
     private static async Task Must(string file, params string[] args)
     {
-        var (exit, output, _) = await Shell.RunAsync(file, args);
-        if (exit != 0)
-            throw new InvalidOperationException($"{file} {string.Join(' ', args)}: {output}");
+        var result = await Shell.RunAsync(file, args);
+        if (result.Exit != 0)
+            throw new InvalidOperationException($"{file} {string.Join(' ', args)}: {result.Output}");
     }
 
     public async ValueTask DisposeAsync()

@@ -15,7 +15,7 @@ namespace SandboxRt.Bench;
 /// 200 one-byte echoes on one connection. Throughput: N MiB sent, then the sink's count must equal N MiB,
 /// or the run is a failure. Runs alternate between the runtimes.
 /// </summary>
-internal sealed class NetworkBenchmark(string sandboxrt, string[] sandboxrtGlobals, string bundle, int mebibytes)
+internal sealed class NetworkBenchmark(RuntimeCli sandboxrt, string bundle, int mebibytes)
 {
     private const int EchoPort = 5002, SinkPort = 5001, RoundTrips = 200;
     private readonly string _pod = $"srt-bench-pod-{Environment.ProcessId}";
@@ -37,8 +37,8 @@ internal sealed class NetworkBenchmark(string sandboxrt, string[] sandboxrtGloba
                 bool runcFirst = i % 2 == 0;
                 foreach (var runc in runcFirst ? new[] { true, false } : [false, true])
                     await MeasureAsync(runc, i);
-                Console.Error.WriteLine($"  run {i + 1}/{runs}: round trip runc {Last(RuncRoundTrip)} us, sandboxrt {Last(SandboxrtRoundTrip)} us; " +
-                                        $"throughput runc {Last(RuncThroughput)} MiB/s, sandboxrt {Last(SandboxrtThroughput)} MiB/s");
+                Console.Error.WriteLine($"  run {i + 1}/{runs}: round trip runc {RuncRoundTrip.LastText} us, sandboxrt {SandboxrtRoundTrip.LastText} us; " +
+                                        $"throughput runc {RuncThroughput.LastText} MiB/s, sandboxrt {SandboxrtThroughput.LastText} MiB/s");
             }
         }
         finally
@@ -59,9 +59,9 @@ internal sealed class NetworkBenchmark(string sandboxrt, string[] sandboxrtGloba
             $"-n {_pod} link set eth0 up", $"-n {_peer} link set peer0 up",
         })
         {
-            var (exit, output, _) = await Shell.RunAsync("ip", command.Split(' '));
-            if (exit != 0)
-                throw new InvalidOperationException($"ip {command}: {output.Trim()}");
+            var result = await Shell.RunAsync("ip", command.Split(' '));
+            if (result.Exit != 0)
+                throw new InvalidOperationException($"ip {command}: {result.Output.Trim()}");
         }
         var config = JsonNode.Parse(File.ReadAllText(Path.Combine(bundle, "config.json")))!;
         var namespaces = config["linux"]!["namespaces"]!.AsArray();
@@ -74,13 +74,12 @@ internal sealed class NetworkBenchmark(string sandboxrt, string[] sandboxrtGloba
     private async Task MeasureAsync(bool runc, int run)
     {
         var id = $"bench-net-{(runc ? "runc" : "srt")}-{Environment.ProcessId}-{run}";
-        string[] cli = runc ? ["runc", "--root", "/run/runc-bench"] : [sandboxrt, .. sandboxrtGlobals];
+        var cli = runc ? RuntimeCli.Runc() : sandboxrt;
         var roundTrip = runc ? RuncRoundTrip : SandboxrtRoundTrip;
         var throughput = runc ? RuncThroughput : SandboxrtThroughput;
         try
         {
-            if (await Detached(cli, "create", "--bundle", bundle, id) != 0 || await Detached(cli, "start", id) != 0)
-                throw new InvalidOperationException($"{cli[0]} could not start the server container {id}");
+            await cli.StartAsync(bundle, id);
             var (rtt, bytesPerSecond) = NetworkNamespace.RunIn($"/var/run/netns/{_peer}", () => (MeasureRoundTrip(), MeasureThroughput()));
             roundTrip.Add(rtt);
             throughput.Add(bytesPerSecond / (1024.0 * 1024.0));
@@ -95,7 +94,7 @@ internal sealed class NetworkBenchmark(string sandboxrt, string[] sandboxrtGloba
         }
         finally
         {
-            await Detached(cli, "delete", "--force", id);
+            await cli.DeleteAsync(id);
         }
     }
 
@@ -162,15 +161,4 @@ internal sealed class NetworkBenchmark(string sandboxrt, string[] sandboxrtGloba
         }
     }
 
-    /// <summary>Runs a runtime verb with stdio inherited (a container's relay keeps it open, so it is never captured).</summary>
-    private static async Task<int> Detached(string[] cli, params string[] args)
-    {
-        var start = new ProcessStartInfo(cli[0], [.. cli.Skip(1), .. args]) { RedirectStandardInput = true };
-        using var process = Process.Start(start)!;
-        process.StandardInput.Close();
-        await process.WaitForExitAsync();
-        return process.ExitCode;
-    }
-
-    private static string Last(Sample s) => s.Values.Count == 0 ? "failed" : s.Values[^1].ToString("F0");
 }

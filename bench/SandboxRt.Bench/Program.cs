@@ -1,21 +1,29 @@
 using SandboxRt.Bench;
 using SandboxRt.Runtime.Configuration;
 
-// make bench: dotnet run --project bench/SandboxRt.Bench -- --runs N --out DIR
-int runs = 7;
+// make bench: dotnet run --project bench/SandboxRt.Bench -- [--runs N] [--quick] [--only boot,run,...] [--out DIR]
+// Sections run in this order; each prints its progress on stderr, and the table comes at the end.
+string[] sections = ["boot", "run", "clients", "exec", "io", "network", "density"];
+bool quick = Environment.GetEnvironmentVariable("BENCH_QUICK") is { Length: > 0 } q && q != "0";
+int runs = quick ? 3 : 7;
 string outDir = "bench/results";
-string[]? only = Environment.GetEnvironmentVariable("BENCH_ONLY") is { Length: > 0 } o ? o.Split(',') : null; // sections: boot, run, clients, network
-bool Wanted(string section) => only is null || only.Contains(section);
+string[] only = Environment.GetEnvironmentVariable("BENCH_ONLY") is { Length: > 0 } o ? o.Split(',') : sections;
 string guestDir = Environment.GetEnvironmentVariable("SANDBOXRT_GUEST_DIR") ?? "/usr/share/sandboxrt";
 for (int i = 0; i < args.Length; i++)
 {
     switch (args[i])
     {
         case "--runs": runs = int.Parse(args[++i]); break;
+        case "--quick": quick = true; break;
         case "--out": outDir = args[++i]; break;
-        case "--only": only = [.. args[++i].Split(',')]; break;
+        case "--only": only = args[++i].Split(','); break;
         default: Console.Error.WriteLine($"unknown argument {args[i]}"); return 2;
     }
+}
+if (only.Except(sections).FirstOrDefault() is { } unknown)
+{
+    Console.Error.WriteLine($"unknown section {unknown} (sections: {string.Join(", ", sections)})");
+    return 2;
 }
 
 var repo = FindRepoRoot();
@@ -23,12 +31,27 @@ var repoConfig = Path.Combine(repo, "hypervisor-configs", "qemu.json");
 var kernel = Path.Combine(guestDir, "vmlinux");
 var initrd = Path.Combine(guestDir, "initramfs.img");
 var config = HypervisorConfigLoader.Load(repoConfig, new Dictionary<string, string> { ["kernel"] = kernel, ["initrd"] = initrd });
-var stateRoot = Path.Combine("/run/sandboxrt-bench", Environment.ProcessId.ToString());
+var stateRoot = Path.Combine(RuntimeCli.StateRoot, Environment.ProcessId.ToString());
 Directory.CreateDirectory(stateRoot);
-var report = new Report(runs);
+var report = new Report(runs, quick);
+var sandboxrtBinary = Path.Combine(repo, "out", "bin", "sandboxrt");
+var sandboxrt = RuntimeCli.Sandboxrt(sandboxrtBinary, repoConfig, kernel, initrd);
+string Bundle(string name) => Path.Combine(repo, "out", "bundles", name);
+bool Ready(string section, params string[] needs)
+{
+    if (!only.Contains(section))
+        return false;
+    var missing = needs.Where(n => !File.Exists(n)).ToList();
+    if (missing.Count == 0)
+        return true;
+    Console.Error.WriteLine($"{section}: skipped, missing {string.Join(", ", missing)} (make build bench-bundle; apt packages from make deps)");
+    report.Note($"{section}: skipped, missing {string.Join(", ", missing)}");
+    return false;
+}
 
-var boot = new BootBenchmark(config, Path.Combine(guestDir, "floor-initramfs.img"), stateRoot);
-if (Wanted("boot"))
+var floorInitrd = Path.Combine(guestDir, "floor-initramfs.img");
+var boot = new BootBenchmark(config, floorInitrd, stateRoot);
+if (Ready("boot", floorInitrd))
 {
     Console.Error.WriteLine($"boot: {runs} interleaved runs of the bare-VM floor and a sandbox (machine {config.MachineType}, TCG unless KVM is usable)");
     await boot.RunAsync(runs);
@@ -39,36 +62,27 @@ if (Wanted("boot"))
     report.Ratio("sandbox boot / bare-VM floor", boot.Agent, boot.Floor);
 }
 
-var bundle = Path.Combine(repo, "out", "bundles", "bench-true");
-var sandboxrt = Path.Combine(repo, "out", "bin", "sandboxrt");
-if (!Wanted("run"))
+if (Ready("run", sandboxrtBinary, Path.Combine(Bundle("bench-true"), "config.json"), "/usr/sbin/runc", floorInitrd))
 {
-}
-else if (File.Exists(sandboxrt) && File.Exists(Path.Combine(bundle, "config.json")))
-{
-    Console.Error.WriteLine($"run: {runs} interleaved runs of the floor, sandboxrt run and runc run of {bundle}");
-    var floor = new BootBenchmark(config, Path.Combine(guestDir, "floor-initramfs.img"), stateRoot);
-    var run = new RunBenchmark(sandboxrt, repoConfig, kernel, initrd, bundle, floor);
+    Console.Error.WriteLine($"run: {runs} interleaved runs of the floor, sandboxrt run --timings and runc run of {Bundle("bench-true")}");
+    var floor = new BootBenchmark(config, floorInitrd, stateRoot);
+    var run = new RunBenchmark(sandboxrt, Bundle("bench-true"), floor);
     await run.RunAsync(runs);
     report.Add(floor.Floor, "ms");
     report.Add(run.Sandboxrt, "ms");
     report.Add(run.Runc, "ms");
+    foreach (var phase in run.Breakdown)
+        report.Add(phase, "ms");
     report.Ratio("sandboxrt run / bare-VM floor", run.Sandboxrt, floor.Floor);
     report.Ratio("sandboxrt run / runc run", run.Sandboxrt, run.Runc);
 }
-else
-{
-    Console.Error.WriteLine($"run: skipped ({sandboxrt} or {bundle}/config.json missing: make build bench-bundle)");
-}
-if (!Wanted("clients"))
-{
-}
-else if (File.Exists(sandboxrt) && Directory.Exists(Path.Combine(bundle, "rootfs")) && File.Exists("/usr/sbin/dockerd"))
+
+if (Ready("clients", sandboxrtBinary, Path.Combine(Bundle("bench-true"), "config.json"), "/usr/sbin/dockerd", "/usr/bin/containerd"))
 {
     Console.Error.WriteLine($"clients: {runs} interleaved runs of docker and ctr with runc and with sandboxrt");
     await using var daemons = new ClientDaemons();
-    await daemons.StartAsync(sandboxrt, Path.Combine(bundle, "rootfs"));
-    var clients = new ClientBenchmark(daemons, sandboxrt);
+    await daemons.StartAsync(sandboxrtBinary, Path.Combine(Bundle("bench-true"), "rootfs"));
+    var clients = new ClientBenchmark(daemons, sandboxrtBinary);
     await clients.RunAsync(runs);
     report.Add(clients.DockerRunc, "ms");
     report.Add(clients.DockerSandboxrt, "ms");
@@ -79,22 +93,37 @@ else if (File.Exists(sandboxrt) && Directory.Exists(Path.Combine(bundle, "rootfs
     report.Ratio("docker run: sandboxrt / runc", clients.DockerSandboxrt, clients.DockerRunc);
     report.Ratio("ctr run: sandboxrt / runc", clients.CtrSandboxrt, clients.CtrRunc);
     report.Ratio("ctr run: shim v2 / runc", clients.CtrShimV2, clients.CtrRunc);
-    report.Ratio("ctr run: shim v2 / bare-VM floor", clients.CtrShimV2, boot.Floor);
+    if (boot.Floor.Values.Count > 0)
+        report.Ratio("ctr run: shim v2 / bare-VM floor", clients.CtrShimV2, boot.Floor);
 }
-else
+
+if (Ready("exec", sandboxrtBinary, Path.Combine(Bundle("bench-idle"), "config.json"), "/usr/sbin/runc"))
 {
-    Console.Error.WriteLine("clients: skipped (needs make build bench-bundle and docker.io/containerd)");
+    int execs = quick ? 10 : 30;
+    Console.Error.WriteLine($"exec: {execs} alternating execs of /bin/true into a running container, sandboxrt and runc");
+    var exec = new ExecBenchmark(sandboxrt, Bundle("bench-idle"));
+    await exec.RunAsync(execs);
+    report.Add(exec.Sandboxrt, "ms");
+    report.Add(exec.Runc, "ms");
+    report.Ratio("exec: sandboxrt / runc", exec.Sandboxrt, exec.Runc);
 }
-var netBundle = Path.Combine(repo, "out", "bundles", "bench-net");
-if (!Wanted("network"))
+
+if (Ready("io", Path.Combine(Bundle("bench-true"), "config.json")))
 {
+    int mebibytes = quick ? 64 : 256;
+    Console.Error.WriteLine($"io: {runs} alternating transfers of {mebibytes} MiB from the guest: a container's stdout, and the agent's own stream");
+    var io = new IoBenchmark(config, stateRoot, Bundle("bench-true"), mebibytes);
+    await io.RunAsync(runs);
+    report.Add(io.Container, "MiB/s");
+    report.Add(io.Raw, "MiB/s");
+    report.Ratio("stdout throughput: container / agent-generated", io.Container, io.Raw);
 }
-else if (File.Exists(sandboxrt) && File.Exists(Path.Combine(netBundle, "config.json")) && File.Exists("/usr/sbin/runc"))
+
+if (Ready("network", sandboxrtBinary, Path.Combine(Bundle("bench-net"), "config.json"), "/usr/sbin/runc"))
 {
-    int mebibytes = Environment.GetEnvironmentVariable("BENCH_QUICK") is { Length: > 0 } ? 16 : 64;
+    int mebibytes = quick ? 16 : 64;
     Console.Error.WriteLine($"network: {runs} alternating runs of a TCP echo and a {mebibytes} MiB transfer from a peer namespace to a container in a pod namespace, runc and sandboxrt");
-    var network = new NetworkBenchmark(sandboxrt, ["--root", "/run/sandboxrt-bench", "--config", repoConfig, "--config-option", $"kernel={kernel}", "--config-option", $"initrd={initrd}"],
-        netBundle, mebibytes);
+    var network = new NetworkBenchmark(sandboxrt, Bundle("bench-net"), mebibytes);
     await network.RunAsync(runs);
     report.Add(network.RuncRoundTrip, "us");
     report.Add(network.SandboxrtRoundTrip, "us");
@@ -103,9 +132,23 @@ else if (File.Exists(sandboxrt) && File.Exists(Path.Combine(netBundle, "config.j
     report.Ratio("TCP round trip: sandboxrt / runc", network.SandboxrtRoundTrip, network.RuncRoundTrip);
     report.Ratio("TCP throughput: sandboxrt / runc", network.SandboxrtThroughput, network.RuncThroughput);
 }
-else
+
+if (Ready("density", sandboxrtBinary, Path.Combine(Bundle("bench-idle"), "config.json")))
 {
-    Console.Error.WriteLine("network: skipped (needs make build bench-bundle and runc)");
+    int[] checkpoints = quick ? [1, 5] : [1, 5, 10, 20];
+    Console.Error.WriteLine($"density: idle sandboxes started one after another, memory measured at {string.Join(", ", checkpoints)}");
+    var density = new DensityBenchmark(sandboxrt, Bundle("bench-idle"), checkpoints);
+    await density.RunAsync();
+    foreach (var sample in density.Samples)
+        report.Add(sample, sample.Name.StartsWith("idle sandbox start") ? "ms" : "MiB");
+    foreach (var note in density.Notes)
+        report.Note(note);
+    var starts = density.Samples.Where(s => s.Name.StartsWith("idle sandbox start") && s.Values.Count > 0).ToList();
+    if (starts.Count > 1)
+        report.Ratio($"idle sandbox start: last checkpoint / first", starts[^1], starts[0]);
+    var pss = density.Samples.Where(s => s.Name.StartsWith("host PSS") && s.Values.Count > 0).ToList();
+    if (pss.Count > 1)
+        report.Ratio($"host PSS per sandbox: last checkpoint / first", pss[^1], pss[0]);
 }
 Directory.Delete(stateRoot, recursive: true);
 

@@ -4,10 +4,14 @@ using System.Text.Json.Nodes;
 namespace SandboxRt.Bench;
 
 /// <summary>The table, JSON and markdown of one benchmark run. A failed run is counted, never timed.</summary>
-internal sealed class Report(int runs)
+internal sealed class Report(int runs, bool quick)
 {
     private readonly List<(Sample Sample, string Unit)> _samples = new();
     private readonly List<(string Name, Sample Numerator, Sample Denominator)> _ratios = new();
+    private readonly List<string> _notes = new();
+
+    /// <summary>A finding in words (density verdicts, skipped sections), printed after the table.</summary>
+    public void Note(string text) => _notes.Add(text);
 
     public void Add(Sample sample, string unit) => _samples.Add((sample, unit));
 
@@ -18,11 +22,13 @@ internal sealed class Report(int runs)
 
     public void Print(TextWriter output)
     {
-        output.WriteLine($"{"measurement",-55} {"median",9} {"min",9} {"max",9} {"n",3} {"failed",6}");
+        output.WriteLine($"{"measurement",-70} {"median",12} {"min",12} {"max",12} {"n",3} {"failed",6}");
         foreach (var (s, unit) in _samples)
-            output.WriteLine($"{s.Name,-55} {s.Median,7:F0}{unit} {s.Min,7:F0}{unit} {s.Max,7:F0}{unit} {s.Values.Count,3} {s.Failures,6}");
+            output.WriteLine($"{s.Name,-70} {Cell(s.Median, unit),12} {Cell(s.Min, unit),12} {Cell(s.Max, unit),12} {s.Values.Count,3} {s.Failures,6}");
         foreach (var (name, n, d) in _ratios)
-            output.WriteLine($"{"ratio: " + name,-55} {n.Median / d.Median,8:F2}x");
+            output.WriteLine($"{"ratio: " + name,-70} {n.Median / d.Median,8:F2}x");
+        foreach (var note in _notes)
+            output.WriteLine(note);
     }
 
     public JsonObject ToJson()
@@ -44,6 +50,8 @@ internal sealed class Report(int runs)
             ["host_kernel"] = File.ReadAllText("/proc/sys/kernel/osrelease").Trim(),
             ["cpus"] = Environment.ProcessorCount,
             ["runs_requested"] = runs,
+            ["quick"] = quick,
+            ["notes"] = new JsonArray(_notes.Select(n => (JsonNode?)JsonValue.Create(n)).ToArray()),
             ["samples"] = samples,
             ["ratios"] = ratios,
         };
@@ -55,9 +63,14 @@ internal sealed class Report(int runs)
         text.AppendLine($"| measurement | median | min | max | runs | failed |");
         text.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: |");
         foreach (var (s, unit) in _samples)
-            text.AppendLine($"| {s.Name} | {s.Median:F0} {unit} | {s.Min:F0} {unit} | {s.Max:F0} {unit} | {s.Values.Count} | {s.Failures} |");
+            text.AppendLine($"| {s.Name.Trim()} | {Cell(s.Median, unit)} | {Cell(s.Min, unit)} | {Cell(s.Max, unit)} | {s.Values.Count} | {s.Failures} |");
         foreach (var (name, n, d) in _ratios)
             text.AppendLine($"| ratio: {name} | {n.Median / d.Median:F2}x | | | | |");
+        if (_notes.Count > 0)
+            text.AppendLine().AppendJoin('\n', _notes.Select(n => "- " + n)).AppendLine();
         return text.ToString();
     }
+
+    /// <summary>A value with its unit; "-" when there is none (every run failed).</summary>
+    private static string Cell(double value, string unit) => double.IsNaN(value) ? "-" : $"{value:F0} {unit}";
 }

@@ -1,57 +1,75 @@
-using System.Diagnostics;
-
 namespace SandboxRt.Bench;
 
 /// <summary>
 /// `sandboxrt run` of /bin/true against `runc run` of the same bundle and the bare-VM floor, interleaved
 /// run by run (the order rotates) so that the machine's noise hits all three alike. A run whose exit
-/// status is not 0 is counted as failed, not timed.
+/// status is not 0 is counted as failed, not timed. sandboxrt runs with --timings, and its report (host
+/// steps and the guest's boot phases on the host clock) gives where the start time goes.
 /// </summary>
-internal sealed class RunBenchmark(string sandboxrt, string configPath, string kernel, string initrd, string bundle, BootBenchmark floor)
+internal sealed class RunBenchmark(RuntimeCli sandboxrt, string bundle, BootBenchmark floor)
 {
     public Sample Sandboxrt { get; } = new("sandboxrt run /bin/true (wall)");
     public Sample Runc { get; } = new("runc run /bin/true (wall)");
+
+    /// <summary>The --timings points that bound each phase, in order; a phase runs from one point to the next.</summary>
+    private static readonly (string Point, string Phase)[] Points =
+    [
+        ("hypervisor started", "  CLI to QEMU exec (validation, virtiofsd, state)"),
+        ("guest kernel started", "  QEMU exec to guest kernel entry"),
+        ("guest kernel ran /init", "  kernel boot to /init (incl. initramfs unpack)"),
+        ("agent Main entered", "  /init exec to agent Main (NativeAOT runtime start)"),
+        ("agent serving", "  agent start-up (mounts, modules, channel)"),
+        ("host connected to the agent", "  agent serving to host connected"),
+        ("container created", "  sandbox set-up and CreateContainer"),
+        ("container started", "  StartContainer"),
+        ("container exited", "  /bin/true runs, exit reported"),
+        ("sandbox stopped", "  teardown (VM stop, clean-up)"),
+    ];
+
+    public List<Sample> Breakdown { get; } =
+        [.. Points.Select(p => new Sample("start breakdown:" + p.Phase)), new Sample("start breakdown:  CLI process start-up and exit (wall minus the above)")];
 
     public async Task RunAsync(int runs)
     {
         for (int i = 0; i < runs; i++)
         {
-            Func<Task>[] steps = [() => floor.RunFloorAsync(1000 + i), () => TimeAsync(Sandboxrt, SandboxrtCommand(i)), () => TimeAsync(Runc, RuncCommand(i))];
+            Func<Task>[] steps = [() => floor.RunFloorAsync(1000 + i), () => TimeSandboxrtAsync(i), () => Shell.TimeAsync(Runc, "runc", "--root", "/run/runc-bench", "run", "--bundle", bundle, $"bench-runc-{Environment.ProcessId}-{i}")];
             for (int k = 0; k < steps.Length; k++)
                 await steps[(i + k) % steps.Length]();
-            Console.Error.WriteLine($"  run {i + 1}/{runs}: floor {Last(floor.Floor)} ms, sandboxrt {Last(Sandboxrt)} ms, runc {Last(Runc)} ms");
+            Console.Error.WriteLine($"  run {i + 1}/{runs}: floor {floor.Floor.LastText} ms, sandboxrt {Sandboxrt.LastText} ms, runc {Runc.LastText} ms");
         }
     }
 
-    private (string, string[]) SandboxrtCommand(int i) =>
-        (sandboxrt, ["--root", "/run/sandboxrt-bench", "--config", configPath, "--config-option", $"kernel={kernel}", "--config-option", $"initrd={initrd}",
-                     "run", "--bundle", bundle, $"bench-{Environment.ProcessId}-{i}"]);
-
-    private (string, string[]) RuncCommand(int i) =>
-        ("runc", ["--root", "/run/runc-bench", "run", "--bundle", bundle, $"bench-runc-{Environment.ProcessId}-{i}"]);
-
-    private static async Task TimeAsync(Sample sample, (string File, string[] Args) command)
+    private async Task TimeSandboxrtAsync(int i)
     {
-        var watch = Stopwatch.StartNew();
-        using var process = Process.Start(new ProcessStartInfo(command.File, command.Args)
+        var id = $"bench-{Environment.ProcessId}-{i}";
+        var result = await Shell.TimeAsync(Sandboxrt, sandboxrt.Command[0], [.. sandboxrt.Command.Skip(1), "run", "--timings", "--bundle", bundle, id]);
+        if (result.Exit != 0)
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-        })!;
-        process.StandardInput.Close();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        var elapsed = watch.Elapsed.TotalMilliseconds;
-        if (process.ExitCode == 0)
-            sample.Add(elapsed);
-        else
-        {
-            sample.Fail();
-            Console.Error.WriteLine($"  {command.File} failed with {process.ExitCode}: {(await stderr).Trim()}");
+            await sandboxrt.DeleteAsync(id); // a run killed at its time limit leaves its state behind
+            foreach (var phase in Breakdown)
+                phase.Fail();
+            return;
         }
+        var marks = ParseTimings(result.Stderr);
+        var at = Points.Select(p => marks.FirstOrDefault(m => m.Name.StartsWith(p.Point, StringComparison.Ordinal)).Ms).ToList();
+        double previous = 0;
+        for (int k = 0; k < Points.Length; k++)
+        {
+            if (at[k] is not { } ms)
+            {
+                Breakdown[k].Fail();
+                continue;
+            }
+            Breakdown[k].Add(ms - previous);
+            previous = ms;
+        }
+        Breakdown[^1].Add(Sandboxrt.Values[^1] - previous);
     }
 
-    private static string Last(Sample s) => s.Values.Count == 0 ? "failed" : s.Values[^1].ToString("F0");
+    /// <summary>The "  1234.5  +  12.3  name" lines of --timings.</summary>
+    private static List<(string Name, double? Ms)> ParseTimings(string text) =>
+        System.Text.RegularExpressions.Regex.Matches(text, @"^\s*([0-9.]+)\s+\+\s*[0-9.]+\s+(.+)$", System.Text.RegularExpressions.RegexOptions.Multiline)
+            .Select(m => (m.Groups[2].Value.Trim(), (double?)double.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)))
+            .ToList();
 }

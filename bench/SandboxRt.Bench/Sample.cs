@@ -26,4 +26,7 @@ internal sealed class Sample(string name)
 
     public double Min => _values.Count == 0 ? double.NaN : _values.Min();
     public double Max => _values.Count == 0 ? double.NaN : _values.Max();
+
+    /// <summary>The latest value for progress lines, or "failed" when there is none.</summary>
+    public string LastText => _values.Count == 0 ? "failed" : _values[^1].ToString("F0");
 }

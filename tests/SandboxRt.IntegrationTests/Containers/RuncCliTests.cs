@@ -126,14 +126,14 @@ public sealed class RuncCliTests
     }
 
     [Fact]
-    public async Task A_network_namespace_path_is_refused_clearly()
+    public async Task A_host_namespace_path_other_than_the_pods_network_is_refused_clearly()
     {
         TestEnvironment.RequireRoot();
         using var state = new ScratchDirectory("srt-state");
-        using var bundle = new TestBundle(s => s.Linux!.Namespaces!.First(n => n.Type == "network").Path = "/var/run/netns/pod1");
-        var create = await Cli(state, "create", "--bundle", bundle.Directory, "netns");
+        using var bundle = new TestBundle(s => s.Linux!.Namespaces!.First(n => n.Type == "ipc").Path = "/proc/1/ns/ipc");
+        var create = await Cli(state, "create", "--bundle", bundle.Directory, "hostns");
         Assert.NotEqual(0, create.ExitCode);
-        Assert.Contains("linux.namespaces[1].path: '/var/run/netns/pod1' is a host network namespace", create.Stderr);
+        Assert.Contains("/proc/1/ns/ipc' is a host ipc namespace; a container in its own VM cannot join it", create.Stderr);
         Assert.Empty(Directory.EnumerateFileSystemEntries(state.Path));
     }
 }

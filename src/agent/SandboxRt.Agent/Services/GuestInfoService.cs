@@ -1,13 +1,41 @@
 using SandboxRt.Agent.Boot;
 using SandboxRt.Agent.Protocol;
 using SandboxRt.Grpc.Server;
+using SandboxRt.Interop;
 
 namespace SandboxRt.Agent.Services;
 
-/// <summary>GuestDetails: what the guest is, read from /proc when asked.</summary>
+/// <summary>GuestDetails: what the guest is, read from /proc when asked; and the channel's test stream.</summary>
 internal sealed class GuestInfoService(BootFacts facts)
 {
-    public void Register(GrpcServiceTable table) => table.AddUnary(AgentMethods.GuestDetails, GuestDetailsAsync);
+    public const ulong MaxTestBytes = 4UL << 30;
+    private const int TestChunk = Containers.OutputPump.ChunkSize;
+
+    public void Register(GrpcServiceTable table) => table
+        .AddUnary(AgentMethods.GuestDetails, GuestDetailsAsync)
+        .AddServerStreaming(AgentMethods.StreamTestData, StreamTestDataAsync);
+
+    private static async Task StreamTestDataAsync(StreamTestDataRequest request, IServerStreamWriter<OutputChunk> writer, ServerCallContext context)
+    {
+        if (request.Bytes > MaxTestBytes)
+            throw new ArgumentException($"bytes: {request.Bytes} is more than {MaxTestBytes}");
+        var pattern = request.Pattern.Length == 0 ? "sandboxrt\n"u8.ToArray() : request.Pattern.ToByteArray();
+        if (pattern.Length > 4096)
+            throw new ArgumentException($"pattern: {pattern.Length} bytes (at most 4096)");
+        // one chunk-sized buffer of the pattern, plus a pattern's worth so any phase can be sliced from it
+        var tile = new byte[TestChunk + pattern.Length];
+        for (int i = 0; i < tile.Length; i++)
+            tile[i] = pattern[i % pattern.Length];
+        ulong sent = 0;
+        while (sent < request.Bytes)
+        {
+            int n = (int)Math.Min((ulong)TestChunk, request.Bytes - sent);
+            int phase = (int)(sent % (ulong)pattern.Length);
+            // a fresh array per chunk: the writer may still hold the previous one
+            await writer.WriteAsync(new OutputChunk { Data = Google.Protobuf.ByteString.CopyFrom(tile, phase, n) }, context.CancellationToken);
+            sent += (ulong)n;
+        }
+    }
 
     private Task<GuestDetailsResponse> GuestDetailsAsync(GuestDetailsRequest request, ServerCallContext context)
     {
@@ -28,6 +56,7 @@ internal sealed class GuestInfoService(BootFacts facts)
                 ServingMs = (ulong)facts.Serving.TotalMilliseconds,
             },
             AgentRssBytes = (ulong)Environment.WorkingSet,
+            UptimeMs = (ulong)BootClock.Now.TotalMilliseconds,
         };
         response.LoadedModules.AddRange(facts.LoadedModules);
         return Task.FromResult(response);

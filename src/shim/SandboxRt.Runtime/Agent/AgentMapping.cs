@@ -14,11 +14,15 @@ internal static class AgentMapping
         Transport: r.Transport,
         AgentVersion: r.AgentVersion,
         BootId: r.BootId,
-        AgentStart: TimeSpan.FromMilliseconds(r.Timeline?.AgentStartMs ?? 0),
-        SystemReady: TimeSpan.FromMilliseconds(r.Timeline?.SystemReadyMs ?? 0),
-        Serving: TimeSpan.FromMilliseconds(r.Timeline?.ServingMs ?? 0),
-        LoadedModules: r.LoadedModules.ToList(),
-        AgentRssBytes: r.AgentRssBytes);
+        AgentStart: Millis(r.Timeline?.AgentStartMs ?? 0),
+        SystemReady: Millis(r.Timeline?.SystemReadyMs ?? 0),
+        Serving: Millis(r.Timeline?.ServingMs ?? 0),
+        LoadedModules: r.LoadedModules.Take(1024).ToList(),
+        AgentRssBytes: r.AgentRssBytes,
+        Uptime: Millis(r.UptimeMs));
+
+    /// <summary>A guest-reported duration, clamped to a year (a hostile value must not overflow TimeSpan).</summary>
+    private static TimeSpan Millis(ulong ms) => TimeSpan.FromMilliseconds(Math.Min(ms, 365UL * 24 * 3600 * 1000));
 
     public static AgentVersionInfo ToDomain(VersionResponse r) => new(r.AgentVersion, r.ApiVersion);
 

@@ -13,4 +13,5 @@ public sealed record GuestDetails(
     TimeSpan SystemReady,
     TimeSpan Serving,
     IReadOnlyList<string> LoadedModules,
-    ulong AgentRssBytes);
+    ulong AgentRssBytes,
+    TimeSpan Uptime);

@@ -37,7 +37,10 @@ public static class ContainerRunner
             {
                 WithSharedDirectory = true,
                 NetworkNamespace = BundleSpecRewriter.NetworkNamespacePath(spec),
+                MeasureBoot = options.Timings,
             }, log, cancellationToken);
+        foreach (var (phase, at) in sandbox.Boot?.Points ?? [])
+            timings.MarkAt(phase, at);
         timings.Mark($"sandbox ready (VM booted, agent answering after {sandbox.BootTime.TotalMilliseconds:F0} ms)");
         var agent = sandbox.Agent;
         var id = options.Id;

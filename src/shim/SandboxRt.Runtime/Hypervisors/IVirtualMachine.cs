@@ -8,6 +8,9 @@ public interface IVirtualMachine : IAsyncDisposable
     /// <summary>The hypervisor's process id.</summary>
     int Pid { get; }
 
+    /// <summary>When the hypervisor process was started (a <see cref="System.Diagnostics.Stopwatch"/> timestamp).</summary>
+    long LaunchedTimestamp { get; }
+
     /// <summary>Helper processes the VM depends on (virtiofsd), to be stopped with it.</summary>
     IReadOnlyList<int> HelperPids { get; }
 

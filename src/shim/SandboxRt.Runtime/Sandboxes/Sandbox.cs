@@ -38,6 +38,9 @@ public sealed class Sandbox : IAsyncDisposable
     /// <summary>The pod network the VM mirrors, when it was started in one.</summary>
     public PodNetwork? Network { get; }
 
+    /// <summary>Where the boot time went, when it was measured (<see cref="SandboxStartOptions.MeasureBoot"/>).</summary>
+    public BootBreakdown? Boot { get; private init; }
+
     /// <summary>Wall time from launching the hypervisor to the agent's first answer.</summary>
     public TimeSpan BootTime { get; }
 
@@ -78,13 +81,22 @@ public sealed class Sandbox : IAsyncDisposable
             }, cancellationToken);
             network?.ReleaseTaps();
             var (stream, elapsed) = await BootWaiter.WaitForAgentAsync(vm, TimeSpan.FromSeconds(options.Config.BootTimeoutSeconds), cancellationToken);
+            long connected = System.Diagnostics.Stopwatch.GetTimestamp();
             agent = new AgentClient(vm.AgentConnector, stream);
             log.LogDebug("sandbox {Id}: agent answered after {Ms} ms", id, (int)elapsed.TotalMilliseconds);
+            BootBreakdown? boot = null;
+            if (options.MeasureBoot || log.IsEnabled(LogLevel.Debug))
+            {
+                long before = System.Diagnostics.Stopwatch.GetTimestamp();
+                var details = await agent.GuestDetailsAsync(cancellationToken: cancellationToken);
+                boot = BootBreakdown.Measure(vm, connected, details, (before + System.Diagnostics.Stopwatch.GetTimestamp()) / 2);
+                log.LogDebug("sandbox {Id}: boot: {Breakdown}", id, boot.ToString());
+            }
             if (shared is not null && vm.SharedFs is { } fs)
                 await agent.CreateSandboxAsync(id, "", [], fs.GuestDriver, SharedFsPlan.Tag, cancellationToken);
             if (network is not null)
                 await network.ConfigureGuestAsync(agent, cancellationToken);
-            return new Sandbox(id, stateDirectory, vm, agent, elapsed, shared, network);
+            return new Sandbox(id, stateDirectory, vm, agent, elapsed, shared, network) { Boot = boot };
         }
         catch
         {

@@ -88,6 +88,7 @@ public sealed class QemuHypervisor : IHypervisor
                 descriptors.Add((vhost, VhostFdInChild));
             for (int i = 0; i < request.NetworkDevices.Count; i++)
                 descriptors.Add((request.NetworkDevices[i].Tap, FirstTapFdInChild + i));
+            long launched = System.Diagnostics.Stopwatch.GetTimestamp();
             var process = ChildProcess.Start(new SpawnOptions
             {
                 Path = _config.Path,
@@ -110,7 +111,7 @@ public sealed class QemuHypervisor : IHypervisor
             IAgentConnector connector = channel.Kind == "vsock"
                 ? new VsockConnector(channel.VsockCid, GuestChannelPlan.AgentVsockPort)
                 : new SerialChannelConnector(files.AgentSocket);
-            return new QemuVirtualMachine(process, files, connector, TimeSpan.FromSeconds(_config.ShutdownGraceSeconds), virtiofsd, sharedFs);
+            return new QemuVirtualMachine(process, launched, files, connector, TimeSpan.FromSeconds(_config.ShutdownGraceSeconds), virtiofsd, sharedFs);
         }
         catch
         {

@@ -14,8 +14,9 @@ internal sealed class QemuVirtualMachine : IVirtualMachine
 
     private readonly VirtiofsDaemon? _virtiofsd;
 
-    public QemuVirtualMachine(ChildProcess process, QemuStateFiles files, IAgentConnector connector, TimeSpan grace, VirtiofsDaemon? virtiofsd, SharedFsPlan? sharedFs)
+    public QemuVirtualMachine(ChildProcess process, long launchedTimestamp, QemuStateFiles files, IAgentConnector connector, TimeSpan grace, VirtiofsDaemon? virtiofsd, SharedFsPlan? sharedFs)
     {
+        LaunchedTimestamp = launchedTimestamp;
         _process = process;
         _virtiofsd = virtiofsd;
         SharedFs = sharedFs;
@@ -26,6 +27,7 @@ internal sealed class QemuVirtualMachine : IVirtualMachine
     }
 
     public int Pid => _process.Pid;
+    public long LaunchedTimestamp { get; }
     public IReadOnlyList<int> HelperPids => _virtiofsd is null ? [] : [_virtiofsd.Pid];
     public string ConsoleLogPath => _files.ConsoleLog;
     public string HypervisorLogPath => _files.HypervisorLog;

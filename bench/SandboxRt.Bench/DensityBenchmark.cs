@@ -1,0 +1,107 @@
+using System.Diagnostics;
+using SandboxRt.Runtime.Agent;
+using SandboxRt.Runtime.Channels;
+using SandboxRt.Runtime.Relay;
+
+namespace SandboxRt.Bench;
+
+/// <summary>
+/// Memory per pod and density: idle sandboxes (`sandboxrt create` + `start` of a sleeping container, one
+/// VM each) are started one after another up to each checkpoint (1, 5, 10, 20), timing every start. At a
+/// checkpoint the host PSS of every sandbox (its relay, QEMU and virtiofsd, from /proc/PID/smaps_rollup)
+/// is read, and the first sandbox's guest is asked for its own view (MemTotal, MemAvailable, the agent's
+/// RSS). Density is where the start time first doubles against the first sandbox's, and how many
+/// sandboxes the host's available memory would hold at the measured PSS.
+/// </summary>
+internal sealed class DensityBenchmark(RuntimeCli sandboxrt, string bundle, IReadOnlyList<int> checkpoints)
+{
+    private readonly List<string> _ids = [];
+    private readonly List<double> _starts = [];
+
+    public List<Sample> Samples { get; } = [];
+    public List<string> Notes { get; } = [];
+
+    public async Task RunAsync()
+    {
+        double availableBefore = HostMemory.AvailableKib();
+        double lastPss = double.NaN;
+        int previous = 0;
+        try
+        {
+            foreach (int n in checkpoints)
+            {
+                var starts = new Sample($"idle sandbox start (create + start), sandboxes {(n - previous == 1 ? $"{n}" : $"{previous + 1}-{n}")}");
+                Samples.Add(starts);
+                for (int k = previous + 1; k <= n; k++)
+                {
+                    var id = $"bench-idle-{Environment.ProcessId}-{k:D3}";
+                    _ids.Add(id);
+                    var watch = Stopwatch.StartNew();
+                    try
+                    {
+                        await sandboxrt.StartAsync(bundle, id);
+                    }
+                    catch (InvalidOperationException e)
+                    {
+                        starts.Fail();
+                        Notes.Add($"density: sandbox {k} failed to start ({e.Message}); stopped there");
+                        Console.Error.WriteLine($"  {e.Message}");
+                        return;
+                    }
+                    starts.Add(watch.Elapsed.TotalMilliseconds);
+                    _starts.Add(watch.Elapsed.TotalMilliseconds);
+                    Console.Error.WriteLine($"  sandbox {k}: started in {starts.LastText} ms");
+                }
+                previous = n;
+                await Task.Delay(TimeSpan.FromSeconds(3)); // let the newest guests settle into idle
+                var pss = new Sample($"host PSS per idle sandbox (relay + QEMU + virtiofsd), {n} running");
+                Samples.Add(pss);
+                foreach (var id in _ids)
+                {
+                    var pids = HostMemory.Processes($"sandboxrt-{id},").Concat(HostMemory.Processes($"/{id}/shared"))
+                        .Concat(HostMemory.Processes($"relay --id {id} ")).Distinct().ToList();
+                    if (pids.Count >= 3)
+                        pss.Add(pids.Sum(HostMemory.ProportionalSetKib) / 1024);
+                    else
+                        pss.Fail();
+                }
+                lastPss = pss.Median;
+                Console.Error.WriteLine($"  {n} running: PSS per sandbox {pss.Median:F0} MiB (min {pss.Min:F0}, max {pss.Max:F0}), host MemAvailable {HostMemory.AvailableKib() / 1024:F0} MiB");
+                if (n == checkpoints[0])
+                    await GuestViewAsync(_ids[0]);
+            }
+        }
+        finally
+        {
+            foreach (var id in _ids)
+                await sandboxrt.DeleteAsync(id);
+            Verdict(availableBefore, lastPss);
+        }
+    }
+
+    private async Task GuestViewAsync(string id)
+    {
+        var socket = AgentEndpoints.ProxySocket(Path.Combine(RuntimeCli.StateRoot, id));
+        using var agent = new AgentClient(new UnixSocketConnector(socket));
+        var details = await agent.GuestDetailsAsync();
+        foreach (var (name, bytes) in new[] { ("guest MemTotal", details.MemoryTotalBytes), ("guest MemAvailable (idle, one container)", details.MemoryAvailableBytes), ("guest agent RSS", details.AgentRssBytes) })
+        {
+            var sample = new Sample(name);
+            sample.Add(bytes / 1024.0 / 1024.0);
+            Samples.Add(sample);
+        }
+    }
+
+    private void Verdict(double availableKib, double pssMib)
+    {
+        if (_starts.Count == 0)
+            return;
+        double first = _starts[0];
+        int doubled = _starts.FindIndex(s => s > 2 * first);
+        Notes.Add(doubled < 0
+            ? $"density: start time did not double up to {_starts.Count} idle sandboxes (first {first:F0} ms, last {_starts[^1]:F0} ms, x{_starts[^1] / first:F2})"
+            : $"density: start time first doubled at sandbox {doubled + 1} ({_starts[doubled]:F0} ms against {first:F0} ms for the first)");
+        if (!double.IsNaN(pssMib) && pssMib > 0)
+            Notes.Add($"density: host MemAvailable before the run was {availableKib / 1024:F0} MiB; at {pssMib:F0} MiB PSS per idle sandbox that holds about {availableKib / 1024 / pssMib:F0} sandboxes");
+    }
+}
