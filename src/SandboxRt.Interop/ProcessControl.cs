@@ -42,6 +42,34 @@ public static class ProcessControl
         }
     }
 
+    /// <summary>
+    /// Gives the program runc's signal state: every ignored signal back to its default action, and an
+    /// empty mask on this thread. The .NET runtime ignores SIGPIPE, and an ignored signal (like the
+    /// thread's mask) survives execve: `yes | head` would spin forever on EPIPE. Handled signals need
+    /// nothing: execve resets them.
+    /// </summary>
+    public static unsafe void RestoreDefaultSignals()
+    {
+        byte* old = stackalloc byte[Interop.KernelSigactionBuffer];
+        byte* action = stackalloc byte[Interop.KernelSigactionBuffer];
+        new Span<byte>(action, Interop.KernelSigactionBuffer).Clear();
+        for (int signal = 1; signal <= 64; signal++)
+        {
+            if (signal is 9 or 19) // SIGKILL and SIGSTOP cannot be ignored
+                continue;
+            new Span<byte>(old, Interop.KernelSigactionBuffer).Clear();
+            if (Interop.SyscallRtSigaction(Interop.SysRtSigaction, signal, null, old, Interop.KernelSigsetSize) != 0)
+                continue;
+            if (*(nint*)old == Interop.SIG_IGN)
+                Check.Io((int)Interop.SyscallRtSigaction(Interop.SysRtSigaction, signal, action, null, Interop.KernelSigsetSize), "rt_sigaction", $"signal {signal} to SIG_DFL");
+        }
+        byte* empty = stackalloc byte[Interop.SigsetSize];
+        Interop.SigEmptySet(empty);
+        int error = Interop.PthreadSigmask(Interop.SIG_SETMASK, empty, null);
+        if (error != 0)
+            throw new SyscallException("pthread_sigmask", (Errno)error, "SIG_SETMASK empty");
+    }
+
     /// <summary>Replaces this process image. Returns only by throwing (the errno names why exec failed).</summary>
     public static unsafe void Execute(string path, IReadOnlyList<string> arguments, IReadOnlyList<string> environment)
     {

@@ -34,6 +34,21 @@ public sealed class RunTests
     }
 
     [Fact]
+    public async Task The_container_starts_with_no_ignored_or_blocked_signals_so_a_broken_pipe_ends_the_writer()
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        using var state = new ScratchDirectory("srt-state");
+        // The agent is a .NET process, which ignores SIGPIPE; an ignored signal survives execve. With it
+        // ignored, `yes` gets EPIPE once head has exited, and busybox's yes spins on it forever.
+        using var bundle = new TestBundle(s => s.Process!.Args = ["sh", "-c", "grep -E '^Sig(Ign|Blk)' /proc/self/status; yes | head -c 300000 | wc -c"]);
+        var run = await RunAsync(bundle, state, NewId());
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("SigBlk:\t0000000000000000", run.Stdout);
+        Assert.Contains("SigIgn:\t0000000000000000", run.Stdout);
+        Assert.Contains("300000", run.Stdout);
+    }
+
+    [Fact]
     public async Task The_9p_fallback_serves_the_root_file_system_too()
     {
         TestEnvironment.RequireVmPrerequisites();
@@ -85,6 +100,27 @@ public sealed class RunTests
             s.Linux!.Namespaces!.RemoveAll(n => n.Type == "pid");
         });
         Assert.Equal(137, (await RunAsync(bundle, state, NewId())).ExitCode);
+    }
+
+    [Fact]
+    public async Task The_agent_as_pid_1_has_no_sigchld_handler_that_could_reap_a_containers_exit()
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        using var state = new ScratchDirectory("srt-state");
+        // .NET as PID 1 with a SIGCHLD handler reaps every child from its signal thread, racing the
+        // agent's reaper: under load an exit status was lost and `run` hung. Without a pid namespace
+        // of its own the container sees the agent as /proc/1.
+        using var bundle = new TestBundle(s =>
+        {
+            s.Process!.Args = ["sh", "-c", "cat /proc/1/comm; grep '^SigCgt' /proc/1/status"];
+            s.Linux!.Namespaces!.RemoveAll(n => n.Type == "pid");
+        });
+        var run = await RunAsync(bundle, state, NewId());
+        Assert.Equal(0, run.ExitCode);
+        Assert.StartsWith("init\n", run.Stdout);
+        var caught = Convert.ToUInt64(run.Stdout.Split("SigCgt:")[1].Trim(), 16);
+        const int SIGCHLD = 17;
+        Assert.True((caught & (1UL << (SIGCHLD - 1))) == 0, $"the agent catches SIGCHLD: SigCgt {caught:x16}");
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using SandboxRt.Interop;
 
 namespace SandboxRt.Agent.Boot;
@@ -7,6 +6,13 @@ namespace SandboxRt.Agent.Boot;
 /// PID 1's duty: reap every child, including orphans the kernel reparents to us. One thread blocks in
 /// waitpid(-1); exits of processes someone is watching complete that watcher's task, all others are
 /// simply reaped. The agent never uses System.Diagnostics.Process, whose own reaping would race this.
+///
+/// Nothing may install a SIGCHLD handler in the agent (no PosixSignalRegistration for it either): when
+/// .NET runs as PID 1 and handles SIGCHLD, its signal thread reaps every child with waitpid(-1, WNOHANG)
+/// ("pid 1 reaps orphans", System.Native's SignalHandlerLoop). Whenever that thread won the race with
+/// this one, a container's exit status was thrown away and Wait hung forever. With the default
+/// disposition no signal thread wakes up: this thread sleeps in waitpid while there are children and is
+/// woken by <see cref="WatchAsync"/> when the first one starts.
 /// </summary>
 internal sealed class ChildReaper
 {
@@ -17,12 +23,10 @@ internal sealed class ChildReaper
     private readonly Dictionary<int, TaskCompletionSource<WaitStatus>> _watchers = new();
     private readonly Dictionary<int, WaitStatus> _unclaimed = new();
     private readonly AutoResetEvent _childStarted = new(false);
-    private PosixSignalRegistration? _sigchld;
 
     public static ChildReaper Start()
     {
         var reaper = new ChildReaper();
-        reaper._sigchld = PosixSignalRegistration.Create(PosixSignal.SIGCHLD, _ => reaper._childStarted.Set());
         new Thread(reaper.Run) { IsBackground = true, Name = "reaper" }.Start();
         return reaper;
     }

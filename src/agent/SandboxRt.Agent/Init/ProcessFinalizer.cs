@@ -1,6 +1,6 @@
 // The last steps of a container's init, on the thread that will execve (capabilities, no_new_privs and
 // seccomp are per thread), in runc's order (finalizeNamespace):
-//   cwd → [seccomp, when no_new_privs is off: loading it needs CAP_SYS_ADMIN, still held here]
+//   cwd → signals to default, empty mask → [seccomp, when no_new_privs is off: loading it needs CAP_SYS_ADMIN, still held here]
 //   → bounding set → keep caps → groups, gid, uid → clear keep caps → capset and ambient
 //   → umask → no_new_privs → [seccomp, when no_new_privs is on] → execve.
 // Everything up to execve runs as the .NET runtime, so a seccomp profile must allow what the runtime
@@ -15,6 +15,8 @@ internal static class ProcessFinalizer
     public static void Run(Oci.Spec.Process process, Seccomp.SeccompProgram? seccomp)
     {
         InitStep.Run("process.cwd", () => ProcessControl.ChangeDirectory(process.Cwd));
+        // before any seccomp filter, which may not allow rt_sigaction
+        InitStep.Run("signals", ProcessControl.RestoreDefaultSignals);
         if (!process.NoNewPrivileges)
             SeccompStep.Install(seccomp);
 

@@ -35,7 +35,10 @@ internal static class AgentLog
 
     private static TextWriter CreateWriter()
     {
-        var stream = Console.OpenStandardError();
+        // fd 2 itself, not Console.OpenStandardError(): writing through a console stream makes .NET set
+        // the terminal up, and that installs a SIGCHLD handler which, in PID 1, reaps every child behind
+        // the reaper's back (see ChildReaper).
+        var stream = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(2, ownsHandle: false), FileAccess.Write, bufferSize: 0);
         return new StreamWriter(stream, new System.Text.UTF8Encoding(false)) { AutoFlush = false };
     }
 }
