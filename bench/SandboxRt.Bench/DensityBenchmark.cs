@@ -16,6 +16,7 @@ namespace SandboxRt.Bench;
 internal sealed class DensityBenchmark(RuntimeCli sandboxrt, string bundle, IReadOnlyList<int> checkpoints)
 {
     private readonly List<string> _ids = [];
+    private readonly Dictionary<string, int> _relays = [];
     private readonly List<double> _starts = [];
 
     public List<Sample> Samples { get; } = [];
@@ -36,10 +37,15 @@ internal sealed class DensityBenchmark(RuntimeCli sandboxrt, string bundle, IRea
                 {
                     var id = $"bench-idle-{Environment.ProcessId}-{k:D3}";
                     _ids.Add(id);
+                    var pidFile = Path.Combine(Path.GetTempPath(), $"{id}.pid");
                     var watch = Stopwatch.StartNew();
                     try
                     {
-                        await sandboxrt.StartAsync(bundle, id);
+                        // the pid file names the relay (the container's host-side pid); its command line
+                        // is the container's, so it cannot be found by name
+                        await sandboxrt.StartAsync(bundle, id, pidFile);
+                        _relays[id] = int.Parse(File.ReadAllText(pidFile).Trim());
+                        File.Delete(pidFile);
                     }
                     catch (InvalidOperationException e)
                     {
@@ -58,10 +64,12 @@ internal sealed class DensityBenchmark(RuntimeCli sandboxrt, string bundle, IRea
                 Samples.Add(pss);
                 foreach (var id in _ids)
                 {
-                    var pids = HostMemory.Processes($"sandboxrt-{id},").Concat(HostMemory.Processes($"/{id}/shared"))
-                        .Concat(HostMemory.Processes($"relay --id {id} ")).Distinct().ToList();
-                    if (pids.Count >= 3)
+                    var vm = HostMemory.Processes($"sandboxrt-{id},").Concat(HostMemory.Processes($"/{id}/shared")).Distinct().ToList();
+                    if (vm.Count >= 2 && _relays.TryGetValue(id, out int relay) && File.Exists($"/proc/{relay}/smaps_rollup"))
+                    {
+                        var pids = vm.Append(relay).Distinct().ToList();
                         pss.Add(pids.Sum(HostMemory.ProportionalSetKib) / 1024);
+                    }
                     else
                         pss.Fail();
                 }
