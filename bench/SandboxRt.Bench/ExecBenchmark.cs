@@ -26,17 +26,7 @@ internal sealed class ExecBenchmark(RuntimeCli sandboxrt, string bundle)
             for (int i = 0; i < runs; i++)
             {
                 foreach (var cli in i % 2 == 0 ? new[] { sandboxrt, runc } : [runc, sandboxrt])
-                {
-                    var sample = cli == runc ? Runc : Sandboxrt;
-                    var (exit, stdout, stderr, ms) = await cli.RunAsync("exec", ids[cli], "/bin/true");
-                    if (exit == 0)
-                        sample.Add(ms);
-                    else
-                    {
-                        sample.Fail();
-                        Console.Error.WriteLine($"  {cli.Name} exec failed with {exit}: {(stdout + stderr).Trim()}");
-                    }
-                }
+                    await cli.TimeAsync(cli == runc ? Runc : Sandboxrt, "exec", ids[cli], "/bin/true");
                 Console.Error.WriteLine($"  run {i + 1}/{runs}: sandboxrt {Sandboxrt.LastText} ms, runc {Runc.LastText} ms");
             }
         }
@@ -46,5 +36,4 @@ internal sealed class ExecBenchmark(RuntimeCli sandboxrt, string bundle)
                 await cli.DeleteAsync(id);
         }
     }
-
 }

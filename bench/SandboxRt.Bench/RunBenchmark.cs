@@ -33,7 +33,7 @@ internal sealed class RunBenchmark(RuntimeCli sandboxrt, string bundle, BootBenc
     {
         for (int i = 0; i < runs; i++)
         {
-            Func<Task>[] steps = [() => floor.RunFloorAsync(1000 + i), () => TimeSandboxrtAsync(i), () => Shell.TimeAsync(Runc, "runc", "--root", "/run/runc-bench", "run", "--bundle", bundle, $"bench-runc-{Environment.ProcessId}-{i}")];
+            Func<Task>[] steps = [() => floor.RunFloorAsync(1000 + i), () => TimeSandboxrtAsync(i), () => RuntimeCli.Runc().TimeAsync(Runc, "run", "--bundle", bundle, $"bench-runc-{Environment.ProcessId}-{i}")];
             for (int k = 0; k < steps.Length; k++)
                 await steps[(i + k) % steps.Length]();
             Console.Error.WriteLine($"  run {i + 1}/{runs}: floor {floor.Floor.LastText} ms, sandboxrt {Sandboxrt.LastText} ms, runc {Runc.LastText} ms");
@@ -43,7 +43,7 @@ internal sealed class RunBenchmark(RuntimeCli sandboxrt, string bundle, BootBenc
     private async Task TimeSandboxrtAsync(int i)
     {
         var id = $"bench-{Environment.ProcessId}-{i}";
-        var result = await Shell.TimeAsync(Sandboxrt, sandboxrt.Command[0], [.. sandboxrt.Command.Skip(1), "run", "--timings", "--bundle", bundle, id]);
+        var result = await sandboxrt.TimeAsync(Sandboxrt, "run", "--timings", "--bundle", bundle, id);
         if (result.Exit != 0)
         {
             await sandboxrt.DeleteAsync(id); // a run killed at its time limit leaves its state behind

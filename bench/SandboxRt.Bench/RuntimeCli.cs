@@ -24,8 +24,8 @@ internal sealed record RuntimeCli(string Name, string[] Command)
 
     public Task<int> DeleteAsync(string id) => DetachedAsync("delete", "--force", id);
 
-    /// <summary>A verb with its output captured and timed.</summary>
-    public Task<Shell.Result> RunAsync(params string[] args) => Shell.RunAsync(Command[0], [.. Command.Skip(1), .. args]);
+    /// <summary>A verb timed into <paramref name="sample"/> (<see cref="Shell.TimeAsync"/>: a non-zero exit is a failure).</summary>
+    public Task<Shell.Result> TimeAsync(Sample sample, params string[] args) => Shell.TimeAsync(sample, Command[0], [.. Command.Skip(1), .. args]);
 
     private async Task<int> DetachedAsync(params string[] args) => (await Shell.RunAsync(Command[0], [.. Command.Skip(1), .. args], capture: false)).Exit;
 }
