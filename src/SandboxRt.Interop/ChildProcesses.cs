@@ -35,6 +35,31 @@ public static class ChildProcesses
         return false;
     }
 
+    /// <summary>
+    /// Blocks until the child <paramref name="pid"/> has exited and returns how, leaving it a zombie
+    /// (waitid with WNOWAIT): its pid, and so its process group's id, stays taken until it is reaped.
+    /// </summary>
+    public static unsafe WaitStatus WaitExitedKeepingZombie(int pid)
+    {
+        Interop.SigInfo info;
+        while (true)
+        {
+            info = default;
+            if (Interop.WaitId(Interop.P_PID, pid, &info, Interop.WEXITED | Interop.WNOWAIT) == 0)
+                break;
+            var errno = SyscallException.LastErrno;
+            if (errno != Errno.EINTR)
+                throw new SyscallException("waitid", errno, pid.ToString(), "WEXITED|WNOWAIT");
+        }
+        const int CLD_EXITED = 1, CLD_DUMPED = 3;
+        return info.Code switch
+        {
+            CLD_EXITED => new WaitStatus((info.Status & 0xff) << 8),
+            CLD_DUMPED => new WaitStatus((info.Status & 0x7f) | 0x80),
+            _ => new WaitStatus(info.Status & 0x7f),
+        };
+    }
+
     /// <summary>Sends <paramref name="signal"/>; returns false when the process does not exist (ESRCH).</summary>
     public static bool Signal(int pid, int signal)
     {

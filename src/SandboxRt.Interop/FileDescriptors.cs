@@ -4,6 +4,8 @@ namespace SandboxRt.Interop;
 public static class FileDescriptors
 {
     public const int ReadOnly = 0, WriteOnly = 1, ReadWrite = 2;
+    /// <summary>O_NOFOLLOW, to add to the access mode: a symlink as the last component fails with ELOOP.</summary>
+    public const int NoFollow = 0x20000;
     private const int O_NOCTTY = 0x100, O_CLOEXEC = 0x80000;
 
     /// <summary>Opens <paramref name="path"/> with O_CLOEXEC|O_NOCTTY added to <paramref name="access"/>.</summary>

@@ -1,14 +1,39 @@
 // An independent gRPC client for the agent's server: @grpc/grpc-js, loading agent.proto at run time.
-// Usage: node check.js <unix socket path> <agent.proto>
+// Usage: node check.js <agent's unix socket> <agent.proto> <agent token file>
 // Prints one JSON object of observations; the C# test (GrpcJsWireTests) asserts on them.
+//
+// The agent serves only callers that send its authentication preamble ("SRTAUTH1" and the 32-byte
+// token, see AgentAuthPreamble.cs) before HTTP/2. grpc-js stays unmodified: it talks to a thin forwarder
+// on a socket of its own, which opens a connection to the agent per client connection, writes the
+// preamble, and then only copies bytes both ways. One call goes straight to the agent, without the
+// preamble, to show that a standard client is refused.
 'use strict';
+const fs = require('fs');
+const net = require('net');
+const os = require('os');
+const path = require('path');
 const grpc = require('@grpc/grpc-js');
 const loader = require('@grpc/proto-loader');
 
-const [socketPath, protoPath] = process.argv.slice(2);
+const [agentSocket, protoPath, tokenFile] = process.argv.slice(2);
+const preamble = Buffer.concat([Buffer.from('SRTAUTH1', 'ascii'), fs.readFileSync(tokenFile)]);
 const definition = loader.loadSync(protoPath, { keepCase: false, longs: String, enums: String, defaults: true });
 const api = grpc.loadPackageDefinition(definition).sandboxrt.agent.v1;
-const address = 'unix://' + socketPath;
+
+const forwarderDir = fs.mkdtempSync(path.join(os.tmpdir(), 'srt-grpcjs-'));
+const forwarderSocket = path.join(forwarderDir, 'forward.sock');
+const forwarder = net.createServer((client) => {
+  const upstream = net.createConnection(agentSocket, () => {
+    upstream.write(preamble);
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  const close = () => { client.destroy(); upstream.destroy(); };
+  client.on('error', close); upstream.on('error', close);
+  client.on('close', close); upstream.on('close', close);
+});
+
+const address = 'unix://' + forwarderSocket;
 const health = new api.Health(address, grpc.credentials.createInsecure());
 const agent = new api.AgentService(address, grpc.credentials.createInsecure());
 
@@ -35,8 +60,15 @@ function unknownMethod() {
   });
 }
 
+function withoutPreamble() {
+  const direct = new api.Health('unix://' + agentSocket, grpc.credentials.createInsecure());
+  return unary(direct, 'version', {}, { deadline: Date.now() + 20000 }).then((r) => { direct.close(); return r; });
+}
+
 (async () => {
+  await new Promise((resolve) => forwarder.listen(forwarderSocket, resolve));
   const result = {};
+  result.withoutPreamble = await withoutPreamble();
   result.check = await unary(health, 'check', { service: '' });
   result.checkUnknownService = await unary(health, 'check', { service: 'no.such.Service' });
   result.version = await unary(health, 'version', {});
@@ -52,4 +84,7 @@ function unknownMethod() {
   process.stdout.write(JSON.stringify(result, (k, v) => (k === 'response' && v && v.service ? '[elided]' : v)) + '\n');
   health.close();
   agent.close();
+  forwarder.close();
+  fs.rmSync(forwarderDir, { recursive: true, force: true });
+  process.exit(0);
 })().catch((e) => { console.error(e); process.exit(1); });

@@ -23,12 +23,16 @@ public sealed class GrpcKestrelServer : IAsyncDisposable
     /// <summary>
     /// Starts serving <paramref name="application"/> on <paramref name="endpoint"/>. Without a
     /// <paramref name="transport"/>, Kestrel's socket transport is used (TCP or Unix sockets).
+    /// <paramref name="connectionMiddleware"/> runs on each new connection before HTTP/2 starts (the
+    /// agent's authentication preamble); a middleware that returns without calling the next delegate
+    /// closes the connection.
     /// </summary>
     public static async Task<GrpcKestrelServer> StartAsync(
         EndPoint endpoint,
         Microsoft.AspNetCore.Hosting.Server.IHttpApplication<Microsoft.AspNetCore.Http.HttpContext> application,
         IConnectionListenerFactory? transport = null,
         ILoggerFactory? loggerFactory = null,
+        Func<ConnectionDelegate, ConnectionDelegate>? connectionMiddleware = null,
         CancellationToken cancellationToken = default)
     {
         loggerFactory ??= NullLoggerFactory.Instance;
@@ -43,7 +47,12 @@ public sealed class GrpcKestrelServer : IAsyncDisposable
         options.Limits.Http2.MaxStreamsPerConnection = 1000;
         options.Limits.Http2.InitialConnectionWindowSize = 4 * 1024 * 1024;
         options.Limits.Http2.InitialStreamWindowSize = 2 * 1024 * 1024;
-        options.Listen(endpoint, listen => listen.Protocols = HttpProtocols.Http2);
+        options.Listen(endpoint, listen =>
+        {
+            listen.Protocols = HttpProtocols.Http2;
+            if (connectionMiddleware is not null)
+                listen.Use(connectionMiddleware);
+        });
         transport ??= new SocketTransportFactory(Options.Create(new SocketTransportOptions()), loggerFactory);
         var server = new KestrelServer(Options.Create(options), transport, loggerFactory);
         try

@@ -14,8 +14,9 @@ internal static class AgentServer
     /// <summary>The agent's message limit: large enough for an OCI spec with a seccomp profile.</summary>
     public static readonly GrpcLimits Limits = new() { MaxReceiveMessageSize = 16 * 1024 * 1024, MaxSendMessageSize = 16 * 1024 * 1024 };
 
+    /// <param name="token">The sandbox's secret: every connection must present it first (see Transport/AgentAuthentication.cs).</param>
     /// <param name="containers">The container manager; null on a host (serve mode), where container RPCs are not offered.</param>
-    public static async Task<GrpcKestrelServer> StartAsync(AgentChannel channel, BootFacts facts, ContainerManager? containers, CancellationToken cancellationToken = default)
+    public static async Task<GrpcKestrelServer> StartAsync(AgentChannel channel, BootFacts facts, byte[] token, ContainerManager? containers, CancellationToken cancellationToken = default)
     {
         facts.Transport = channel.Name;
         var table = new GrpcServiceTable();
@@ -33,6 +34,7 @@ internal static class AgentServer
         {
             MapException = StatusMapping.Map,
         };
-        return await GrpcKestrelServer.StartAsync(channel.EndPoint, application, channel.Transport, loggerFactory, cancellationToken);
+        var authentication = new AgentAuthentication(token, AgentAuthPreamble.DefaultDeadline);
+        return await GrpcKestrelServer.StartAsync(channel.EndPoint, application, channel.Transport, loggerFactory, authentication.Middleware, cancellationToken);
     }
 }

@@ -12,13 +12,13 @@ namespace SandboxRt.IntegrationTests.Host;
 public sealed class AgentOverUnixSocketTests(AgentOnHost agent) : IClassFixture<AgentOnHost>
 {
     private GrpcChannel RawChannel(int maxSend = 64 * 1024 * 1024) =>
-        new(ct => new UnixSocketConnector(agent.SocketPath).ConnectAsync(ct), new GrpcLimits { MaxSendMessageSize = maxSend });
+        new(ct => agent.Connector.ConnectAsync(ct), new GrpcLimits { MaxSendMessageSize = maxSend });
 
     [Fact]
     public async Task Health_version_and_guest_details_answer()
     {
         agent.RequireRunning();
-        using var client = new AgentClient(new UnixSocketConnector(agent.SocketPath));
+        using var client = new AgentClient(agent.Connector);
         Assert.True(await client.CheckAsync());
         var version = await client.VersionAsync();
         Assert.Equal("sandboxrt.agent.v1", version.ApiVersion);

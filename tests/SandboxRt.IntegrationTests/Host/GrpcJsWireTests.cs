@@ -6,7 +6,8 @@ namespace SandboxRt.IntegrationTests.Host;
 
 /// <summary>
 /// Wire compatibility with standard gRPC: @grpc/grpc-js, an independent implementation, calls the real
-/// agent binary over a Unix socket (tests/grpc-js/check.js) and reports what it saw.
+/// agent binary over a Unix socket (tests/grpc-js/check.js) and reports what it saw. grpc-js reaches the
+/// agent through a thin forwarder that sends the authentication preamble; a call without it is refused.
 /// </summary>
 [Trait("Tier", "host")]
 public sealed class GrpcJsWireTests(AgentOnHost agent) : IClassFixture<AgentOnHost>
@@ -21,7 +22,7 @@ public sealed class GrpcJsWireTests(AgentOnHost agent) : IClassFixture<AgentOnHo
         TestEnvironment.RequireFile(Path.Combine(ClientDir, "node_modules", "@grpc", "grpc-js", "package.json"), "@grpc/grpc-js (make deps runs npm ci in tests/grpc-js)");
 
         var proto = Path.Combine(TestEnvironment.RepoRoot, "src", "SandboxRt.Agent.Protocol", "agent.proto");
-        using var node = Process.Start(new ProcessStartInfo("node", ["check.js", agent.SocketPath, proto])
+        using var node = Process.Start(new ProcessStartInfo("node", ["check.js", agent.SocketPath, proto, agent.Token.FilePath])
         {
             WorkingDirectory = ClientDir,
             RedirectStandardOutput = true,
@@ -37,6 +38,7 @@ public sealed class GrpcJsWireTests(AgentOnHost agent) : IClassFixture<AgentOnHo
         int Code(string name) => r.GetProperty(name).GetProperty("code").GetInt32();
         JsonElement Response(string name) => r.GetProperty(name).GetProperty("response");
 
+        Assert.Equal(14, Code("withoutPreamble"));                     // UNAVAILABLE: the agent closed the connection
         Assert.Equal(0, Code("check"));
         Assert.Equal("SERVING", Response("check").GetProperty("status").GetString());
         Assert.Equal(5, Code("checkUnknownService"));                 // NOT_FOUND

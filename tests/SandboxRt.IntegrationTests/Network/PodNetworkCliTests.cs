@@ -77,6 +77,7 @@ public sealed class PodNetworkCliTests
     [InlineData("/var/run/netns/srt-no-such-namespace", "does not exist")]
     [InlineData("/proc/self/ns/mnt", "is not a network namespace")]
     [InlineData("/etc/hostname", "is not a network namespace")]
+    [InlineData("/proc/self/ns/net", "is the host's network namespace")]
     public async Task A_bad_network_namespace_path_is_refused_before_any_vm_starts(string path, string message)
     {
         TestEnvironment.RequireVmPrerequisites();

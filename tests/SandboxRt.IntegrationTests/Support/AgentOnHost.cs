@@ -1,14 +1,24 @@
 using System.Diagnostics;
+using SandboxRt.Runtime.Channels;
 
 namespace SandboxRt.IntegrationTests.Support;
 
-/// <summary>The real NativeAOT agent binary serving on a Unix socket of this host (sandboxrt-agent serve).</summary>
+/// <summary>
+/// The real NativeAOT agent binary serving on a Unix socket of this host (sandboxrt-agent serve), with an
+/// agent token of its own (--token-file): callers go through <see cref="Connector"/>, which sends it first.
+/// </summary>
 public sealed class AgentOnHost : IAsyncLifetime
 {
     private Process? _process;
     private readonly ScratchDirectory _dir = new("srt-agent");
 
     public string SocketPath => _dir.Combine("agent.sock");
+
+    /// <summary>The token the agent was started with (its file is <see cref="AgentToken.FilePath"/>).</summary>
+    public AgentToken Token { get; private set; } = null!;
+
+    /// <summary>An authenticated connection to the agent, as the runtime makes them.</summary>
+    public IAgentConnector Connector => new AuthenticatingConnector(new UnixSocketConnector(SocketPath), Token);
 
     public string? SkipReason { get; private set; }
 
@@ -19,7 +29,8 @@ public sealed class AgentOnHost : IAsyncLifetime
             SkipReason = $"needs the NativeAOT agent (make build): {TestEnvironment.AgentBinary} is missing";
             return;
         }
-        _process = Process.Start(new ProcessStartInfo(TestEnvironment.AgentBinary, ["serve", "--listen", "unix:" + SocketPath])
+        Token = AgentToken.Create(_dir.Path);
+        _process = Process.Start(new ProcessStartInfo(TestEnvironment.AgentBinary, ["serve", "--listen", "unix:" + SocketPath, "--token-file", Token.FilePath])
         {
             RedirectStandardError = true,
             RedirectStandardOutput = true,

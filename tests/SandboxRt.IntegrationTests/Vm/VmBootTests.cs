@@ -56,8 +56,8 @@ public sealed class VmBootTests
             // A second host connection (as a later CLI invocation makes) reaches the same agent once the
             // first has detached: the serial channel hands the port over.
             sandbox.Agent.Dispose();
-            var socket = ((SerialChannelConnector)sandbox.Vm.AgentConnector).SocketPath;
-            using var again = new AgentClient(new SerialChannelConnector(socket));
+            var socket = ((SerialChannelConnector)sandbox.Vm.AgentConnector).SocketPath; // the channel itself; the token is in the state directory
+            using var again = new AgentClient(new AuthenticatingConnector(new SerialChannelConnector(socket), AgentToken.Load(stateDir)));
             var second = await again.GuestDetailsAsync(TimeSpan.FromSeconds(30));
             Assert.Equal(details.BootId, second.BootId);
         }

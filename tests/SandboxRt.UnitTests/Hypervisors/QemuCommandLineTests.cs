@@ -84,4 +84,13 @@ public sealed class QemuCommandLineTests
         Assert.Contains(micro, a => a.StartsWith("virtio-net-device,netdev=net0,"));
         Assert.DoesNotContain(QemuCommandLine.Build(Plan(new HypervisorConfig())), a => a.Contains("netdev"));
     }
+
+    [Fact]
+    public void The_agent_token_reaches_the_guest_as_a_fw_cfg_file_and_never_as_a_value()
+    {
+        var args = QemuCommandLine.Build(Plan(new HypervisorConfig()) with { AgentTokenFile = "/run/s/c1,x/agent-token" });
+        Assert.Equal("name=opt/io.sandboxrt/agent-token,file=/run/s/c1,,x/agent-token", After(args, "-fw_cfg"));
+        Assert.DoesNotContain(args, a => a.Contains("string="));
+        Assert.DoesNotContain("-fw_cfg", QemuCommandLine.Build(Plan(new HypervisorConfig())));
+    }
 }

@@ -28,6 +28,15 @@ public sealed class PodIdentityTests
     }
 
     [Fact]
+    public void A_pod_id_that_is_not_a_runc_id_is_refused_before_it_names_a_directory()
+    {
+        using var dir = new TempDirectory();
+        dir.File("config.json", """{"ociVersion":"1.0.2","annotations":{"io.kubernetes.cri.container-type":"container","io.kubernetes.cri.sandbox-id":"../../etc"}}""");
+        Assert.StartsWith("invalid container ID format", Assert.Throws<ArgumentException>(() => PodIdentity.Of("app1", dir.Path)).Message);
+        Assert.StartsWith("invalid container ID format", Assert.Throws<ArgumentException>(() => PodIdentity.Of("../x", "/nonexistent")).Message);
+    }
+
+    [Fact]
     public void A_broken_config_json_is_named_in_the_error()
     {
         using var dir = new TempDirectory();

@@ -9,8 +9,10 @@
 //      (after which nothing of the guest stays reachable) instead of chroot,
 //   1. mount /proc, /sys, /dev, /dev/pts, /dev/shm, /run, /tmp and cgroup2,
 //   2. load the image's kernel modules (virtio transports, console, vsock, 9p, virtio-fs, overlay, ext4),
-//   3. start reaping children (PID 1 inherits every orphan),
-//   4. pick the channel (vsock device, else the virtio-serial port) and serve gRPC on it.
+//   3. read the sandbox's agent token from fw_cfg (Boot/AgentTokenSource.cs): no token, no service,
+//   4. start reaping children (PID 1 inherits every orphan),
+//   5. pick the channel (vsock device, else the virtio-serial port) and serve gRPC on it, to callers
+//      that present the token first (Transport/AgentAuthentication.cs).
 // PID 1 must never exit: the kernel would panic. If start-up fails the agent logs why and powers the
 // VM off, so that the host sees QEMU exit and reports the console lines that say what happened.
 using SandboxRt.Agent.Containers;
@@ -32,13 +34,16 @@ internal static class GuestBoot
             AgentLog.Debug = options.Debug;
             AgentLog.Info($"sandboxrt-agent {AgentVersion.Value} started as PID 1 at {facts.AgentStart.TotalMilliseconds:F0} ms");
             ModuleLoader.LoadAll(facts.LoadedModules);
+            var tokenWatch = System.Diagnostics.Stopwatch.StartNew();
+            var token = await AgentTokenSource.ReadFirmwareAsync(TimeSpan.FromSeconds(5));
+            AgentLog.Info($"agent token read from fw_cfg in {tokenWatch.Elapsed.TotalMilliseconds:F1} ms");
             Network.GuestNetwork.BringUpLoopback();
             var reaper = ChildReaper.Start();
             var containers = new ContainerManager(reaper, new EventBus());
             facts.SystemReady = BootClock.Now;
 
             var channel = await ChannelSelector.SelectAsync(options, TimeSpan.FromSeconds(10));
-            await using var server = await AgentServer.StartAsync(channel, facts, containers);
+            await using var server = await AgentServer.StartAsync(channel, facts, token, containers);
             facts.Serving = BootClock.Now;
             AgentLog.Info($"serving {channel.Name} on {channel.EndPoint} at {facts.Serving.TotalMilliseconds:F0} ms " +
                           $"(system ready at {facts.SystemReady.TotalMilliseconds:F0} ms)");

@@ -29,8 +29,10 @@ internal static class ModuleLoader
             var name = Path.GetFileNameWithoutExtension(relative);
             try
             {
+                long before = Stopwatch.GetTimestamp();
                 KernelModules.Load(Path.Combine(ModulesDir, relative));
                 loaded.Add(name);
+                AgentLog.Trace($"module {name} loaded in {Stopwatch.GetElapsedTime(before).TotalMilliseconds:F1} ms");
             }
             catch (SyscallException e)
             {

@@ -220,7 +220,7 @@ public sealed class AgentClient : IDisposable
         }
     }
 
-    private static AgentException Translate(string method, RpcException e) => new(AgentMapping.ToKind(e.Status), method, e.Detail, e);
+    private static AgentException Translate(string method, RpcException e) => AgentMapping.ToException(method, e);
 
     public void Dispose() => _channel.Dispose();
 }

@@ -3,28 +3,32 @@ using SandboxRt.Runtime.Network;
 
 namespace SandboxRt.Runtime.Agent;
 
-/// <summary>Protocol messages to domain types. Protobuf types do not travel past <see cref="AgentClient"/>.</summary>
+/// <summary>
+/// Protocol messages to domain types. Protobuf types do not travel past <see cref="AgentClient"/>.
+/// Every string the guest sends that a host may print (versions, names, commands, error messages) is
+/// escaped and bounded here (SafeText), once, at the boundary.
+/// </summary>
 internal static class AgentMapping
 {
     public static GuestDetails ToDomain(GuestDetailsResponse r) => new(
-        KernelRelease: r.KernelRelease,
+        KernelRelease: Text(r.KernelRelease),
         Cpus: (int)r.Cpus,
         MemoryTotalBytes: r.MemoryTotalBytes,
         MemoryAvailableBytes: r.MemoryAvailableBytes,
-        Transport: r.Transport,
-        AgentVersion: r.AgentVersion,
-        BootId: r.BootId,
+        Transport: Text(r.Transport),
+        AgentVersion: Text(r.AgentVersion),
+        BootId: Text(r.BootId),
         AgentStart: Millis(r.Timeline?.AgentStartMs ?? 0),
         SystemReady: Millis(r.Timeline?.SystemReadyMs ?? 0),
         Serving: Millis(r.Timeline?.ServingMs ?? 0),
-        LoadedModules: r.LoadedModules.Take(1024).ToList(),
+        LoadedModules: r.LoadedModules.Take(1024).Select(m => Text(m, 64)).ToList(),
         AgentRssBytes: r.AgentRssBytes,
         Uptime: Millis(r.UptimeMs));
 
     /// <summary>A guest-reported duration, clamped to a year (a hostile value must not overflow TimeSpan).</summary>
     private static TimeSpan Millis(ulong ms) => TimeSpan.FromMilliseconds(Math.Min(ms, 365UL * 24 * 3600 * 1000));
 
-    public static AgentVersionInfo ToDomain(VersionResponse r) => new(r.AgentVersion, r.ApiVersion);
+    public static AgentVersionInfo ToDomain(VersionResponse r) => new(Text(r.AgentVersion), Text(r.ApiVersion));
 
     public static ContainerStats ToDomain(StatsContainerResponse r) => new(
         r.CpuUsageUsec, r.CpuUserUsec, r.CpuSystemUsec, r.MemoryUsageBytes, r.MemoryLimitBytes, r.MemoryAnonBytes,
@@ -33,7 +37,10 @@ internal static class AgentMapping
     public static ProcessExit ToDomain(WaitProcessResponse r) =>
         new(r.ExitStatus, r.OomKilled, DateTime.UnixEpoch.AddTicks(r.ExitedAtUnixNanos / 100));
 
-    public static GuestProcess ToDomain(ProcessInfo p) => new((int)p.Pid, (int)p.Ppid, p.Uid, p.Command, p.RssBytes, p.CpuTimeMs);
+    public static GuestProcess ToDomain(ProcessInfo p) => new((int)p.Pid, (int)p.Ppid, p.Uid, Text(p.Command, 1024), p.RssBytes, p.CpuTimeMs);
+
+    /// <summary>A failed call as the domain's exception, with the agent's message escaped (it is the guest's text).</summary>
+    public static AgentException ToException(string method, Grpc.RpcException e) => new(ToKind(e.Status), method, Text(e.Detail), e);
 
     public static AgentEvent ToDomain(Event e) => new(
         e.ContainerId, e.ExecId, DateTime.UnixEpoch.AddTicks(e.TimestampUnixNanos / 100),
@@ -109,5 +116,8 @@ internal static class AgentMapping
 
     private static System.Net.IPAddress? TryAddress(string text) => System.Net.IPAddress.TryParse(text, out var ip) ? ip : null;
 
-    private static string Bounded(string text, int max) => text.Length <= max ? text : text[..max];
+    private static string Bounded(string text, int max) => Text(text.Length <= max ? text : text[..max]);
+
+    /// <summary>Guest text made safe to print: escaped and bounded.</summary>
+    private static string Text(string text, int max = 256) => Diagnostics.SafeText.Escape(text, max);
 }

@@ -23,7 +23,7 @@ public sealed class HybridVsockConnector(string socketPath, uint port) : IAgentC
             await socket.SendAsync(Encoding.ASCII.GetBytes($"CONNECT {port}\n"), SocketFlags.None, cancellationToken);
             var answer = await UnixSockets.ReadLineAsync(socket, 64, cancellationToken);
             if (!answer.StartsWith("OK ", StringComparison.Ordinal))
-                throw new TransientChannelException($"{socketPath}: CONNECT {port} answered '{answer}'");
+                throw new TransientChannelException($"{socketPath}: CONNECT {port} answered '{Diagnostics.SafeText.Escape(answer, 80)}'");
             return new NetworkStream(socket, ownsSocket: true);
         }
         catch

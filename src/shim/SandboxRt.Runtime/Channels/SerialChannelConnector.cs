@@ -49,7 +49,7 @@ public sealed class SerialChannelConnector(string socketPath, TimeSpan helloTime
                 throw new TransientChannelException($"{socketPath}: no hello from the agent within {timeout.TotalSeconds:F1} s");
             }
             if (line + "\n" != SerialHandshake.Hello)
-                throw new IOException($"{socketPath}: unexpected greeting '{Printable(line)}' (expected '{SerialHandshake.Hello.TrimEnd()}')");
+                throw new IOException($"{socketPath}: unexpected greeting '{Diagnostics.SafeText.Escape(line, 80)}' (expected '{SerialHandshake.Hello.TrimEnd()}')");
             return new NetworkStream(socket, ownsSocket: true);
         }
         catch
@@ -58,6 +58,4 @@ public sealed class SerialChannelConnector(string socketPath, TimeSpan helloTime
             throw;
         }
     }
-
-    private static string Printable(string s) => new(s.Take(80).Select(c => c is >= ' ' and <= '~' ? c : '?').ToArray());
 }

@@ -13,4 +13,9 @@ public sealed record VmLaunchRequest(string Id, string StateDirectory, Hyperviso
     public string? SharedDirectory { get; init; }
     /// <summary>NICs on taps in the pod's network namespace; empty for a VM with loopback only.</summary>
     public IReadOnlyList<NetworkDevicePlan> NetworkDevices { get; init; } = [];
+    /// <summary>
+    /// The file holding the sandbox's agent token (Channels.AgentToken), handed to the guest out of band
+    /// (QEMU: -fw_cfg name=opt/io.sandboxrt/agent-token,file=PATH); never its content on a command line.
+    /// </summary>
+    public string? AgentTokenFile { get; init; }
 }

@@ -14,6 +14,7 @@
 // Detach does on every path, and DetachRecorded does from network.json when the owner died.
 using System.Text.Json;
 using SandboxRt.Agent.Protocol;
+using SandboxRt.Interop;
 using SandboxRt.Interop.Netlink;
 using SandboxRt.Runtime.Agent;
 using SandboxRt.Runtime.Hypervisors;
@@ -47,15 +48,59 @@ public sealed class PodNetwork
     /// <summary>The VM's NICs; the tap descriptors are ours until <see cref="ReleaseTaps"/>.</summary>
     public IReadOnlyList<NetworkDevicePlan> Devices => _devices;
 
-    /// <summary>Throws ArgumentException naming <paramref name="field"/> unless the path is a network namespace.</summary>
+    /// <summary>
+    /// Throws ArgumentException naming <paramref name="field"/> unless the path is a network namespace of
+    /// a pod: not the host's (the initial one, PID 1's) and not the one this runtime runs in, whatever path names them
+    /// (/proc/1/ns/net, or a bind mount of it under /run/netns). Attach redirects every frame of each
+    /// interface it finds there into the VM: given the host's namespace, it would hand the host's own
+    /// NICs to the guest.
+    /// </summary>
     public static void CheckNamespace(string path, string field)
     {
         if (!Path.IsPathRooted(path))
             throw new ArgumentException($"{field}: '{path}' is not an absolute path");
         if (!File.Exists(path))
             throw new ArgumentException($"{field}: network namespace '{path}' does not exist");
-        if (!NetworkNamespace.IsNetworkNamespace(path))
-            throw new ArgumentException($"{field}: '{path}' is not a network namespace");
+        try
+        {
+            if (!NetworkNamespace.IsNetworkNamespace(path))
+                throw new ArgumentException($"{field}: '{path}' is not a network namespace");
+            if (HostNamespace(FileIdentity.Of(path)) is { } what)
+                throw new ArgumentException($"{field}: '{path}' is {what}; a pod needs a network namespace of its own (its interfaces are handed to the VM)");
+        }
+        catch (SyscallException e)
+        {
+            throw new ArgumentException($"{field}: network namespace '{path}' cannot be examined: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// The inode number Linux gives the initial network namespace (PROC_NET_INIT_INO, include/linux/proc_ns.h)
+    /// on kernels with fixed numbers for init namespaces; below PROC_DYNAMIC_FIRST, so no other namespace
+    /// ever has it. Needed where /proc/1/ns/net cannot be read (PID 1 not ptrace-accessible, as on the CI VMs).
+    /// </summary>
+    private const ulong InitialNetworkNamespaceInode = 0xEFFFFFF9;
+
+    /// <summary>What the namespace with this identity is when it is one a pod must never get, else null.</summary>
+    public static string? HostNamespace(FileIdentity identity)
+    {
+        if (identity.Inode == InitialNetworkNamespaceInode || SameAs(identity, "/proc/1/ns/net"))
+            return "the host's network namespace";
+        if (SameAs(identity, "/proc/self/ns/net"))
+            return "this runtime's own network namespace";
+        return null;
+    }
+
+    private static bool SameAs(FileIdentity identity, string path)
+    {
+        try
+        {
+            return FileIdentity.Of(path) == identity;
+        }
+        catch (SyscallException)
+        {
+            return false; // /proc/1 not accessible (hidepid, or PID 1 not ptrace-accessible): nothing to compare with
+        }
     }
 
     /// <summary>
@@ -72,6 +117,9 @@ public sealed class PodNetwork
         {
             var (interfaces, routes, neighbours) = NetworkNamespace.RunIn(namespacePath, () =>
             {
+                // The namespace this thread joined, checked again: the path could have been swapped since.
+                if (HostNamespace(FileIdentity.Of("/proc/thread-self/ns/net")) is { } what)
+                    throw new ArgumentException($"network namespace: '{namespacePath}' is {what}; a pod needs a network namespace of its own");
                 using var netlink = RouteNetlink.Open();
                 var links = netlink.ListLinks().Where(l => !l.Loopback && l.Mac.Length == 6 && l.Kind != "tun").OrderBy(l => l.Index).ToList();
                 var names = links.ToDictionary(l => l.Index, l => l.Name);

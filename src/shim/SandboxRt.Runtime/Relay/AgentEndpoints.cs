@@ -5,7 +5,9 @@ namespace SandboxRt.Runtime.Relay;
 
 /// <summary>
 /// How a CLI call reaches a recorded container's agent: through its relay's proxy socket while the relay
-/// lives (the relay holds the one-client guest channel), directly on the channel after it has gone.
+/// lives (the relay holds the one-client guest channel, already authenticated; the proxy socket is in the
+/// root-only socket directory), directly on the channel after it has gone, authenticated with the token
+/// the sandbox's state directory keeps.
 /// </summary>
 public static class AgentEndpoints
 {
@@ -18,6 +20,6 @@ public static class AgentEndpoints
         var proxy = ProxySocket(stateDirectory);
         if (record.Relay is { IsAlive: true } && Path.Exists(proxy))
             return new UnixSocketConnector(proxy);
-        return new SerialChannelConnector(new Hypervisors.Qemu.QemuStateFiles(stateDirectory).AgentSocket);
+        return new AuthenticatingConnector(new SerialChannelConnector(new Hypervisors.Qemu.QemuStateFiles(stateDirectory).AgentSocket), AgentToken.Load(stateDirectory));
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using SandboxRt.Runtime.Channels;
 using SandboxRt.Runtime.Diagnostics;
 using SandboxRt.Runtime.Hypervisors;
 
@@ -12,12 +13,13 @@ public static class BootWaiter
 {
     public const int ConsoleTailLines = 20;
 
-    public static async Task<(Stream Stream, TimeSpan Elapsed)> WaitForAgentAsync(IVirtualMachine vm, TimeSpan timeout, CancellationToken cancellationToken = default)
+    /// <param name="connector">How to reach the agent: the VM's channel, authenticated (see Sandbox).</param>
+    public static async Task<(Stream Stream, TimeSpan Elapsed)> WaitForAgentAsync(IVirtualMachine vm, IAgentConnector connector, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         var watch = Stopwatch.StartNew();
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         cts.CancelAfter(timeout);
-        var connect = vm.AgentConnector.ConnectWhileBootingAsync(cts.Token).AsTask();
+        var connect = connector.ConnectWhileBootingAsync(cts.Token).AsTask();
         var first = await Task.WhenAny(connect, vm.Exited);
         if (first == vm.Exited && !connect.IsCompletedSuccessfully)
         {
@@ -31,11 +33,11 @@ public static class BootWaiter
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw Failed($"the agent did not answer on {vm.AgentConnector.Name} within {timeout.TotalSeconds:F0} s (boot_timeout_seconds)", vm);
+            throw Failed($"the agent did not answer on {connector.Name} within {timeout.TotalSeconds:F0} s (boot_timeout_seconds)", vm);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            throw Failed($"connecting to the agent on {vm.AgentConnector.Name} failed: {e.Message}", vm, e);
+            throw Failed($"connecting to the agent on {connector.Name} failed: {e.Message}", vm, e);
         }
     }
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using SandboxRt.Runtime.Agent;
+using SandboxRt.Runtime.Channels;
 using SandboxRt.Runtime.Configuration;
 using SandboxRt.Runtime.Hypervisors;
 using SandboxRt.Runtime.Hypervisors.Qemu;
@@ -71,8 +72,10 @@ public sealed class Sandbox : IAsyncDisposable
             }
             if (options.WithSharedDirectory)
                 shared = SharedDirectory.Create(stateDirectory);
+            var token = AgentToken.Create(stateDirectory);
             vm = await hypervisor.LaunchAsync(new VmLaunchRequest(id, stateDirectory, options.Config)
             {
+                AgentTokenFile = token.FilePath,
                 Vcpus = options.Vcpus ?? options.Config.DefaultVcpus,
                 MemoryMib = options.MemoryMib ?? options.Config.DefaultMemoryMib,
                 InitrdOverride = options.InitrdOverride,
@@ -80,9 +83,11 @@ public sealed class Sandbox : IAsyncDisposable
                 NetworkDevices = network?.Devices ?? [],
             }, cancellationToken);
             network?.ReleaseTaps();
-            var (stream, elapsed) = await BootWaiter.WaitForAgentAsync(vm, TimeSpan.FromSeconds(options.Config.BootTimeoutSeconds), cancellationToken);
+            // Every connection to the agent, on whatever channel the hypervisor gave, starts with the token.
+            var connector = new AuthenticatingConnector(vm.AgentConnector, token);
+            var (stream, elapsed) = await BootWaiter.WaitForAgentAsync(vm, connector, TimeSpan.FromSeconds(options.Config.BootTimeoutSeconds), cancellationToken);
             long connected = System.Diagnostics.Stopwatch.GetTimestamp();
-            agent = new AgentClient(vm.AgentConnector, stream);
+            agent = new AgentClient(connector, stream);
             log.LogDebug("sandbox {Id}: agent answered after {Ms} ms", id, (int)elapsed.TotalMilliseconds);
             BootBreakdown? boot = null;
             if (options.MeasureBoot || log.IsEnabled(LogLevel.Debug))

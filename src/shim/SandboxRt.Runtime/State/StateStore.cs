@@ -1,12 +1,15 @@
 using System.Text.Json;
 using SandboxRt.Interop;
+using SandboxRt.Runtime.Sandboxes;
 
 namespace SandboxRt.Runtime.State;
 
 /// <summary>
 /// Container state under --root: one directory per container (state.json, the VM's sockets and logs,
 /// the shared directory). Verbs that change a container hold its lock file (&lt;root&gt;/&lt;id&gt;.lock)
-/// so that concurrent CLI calls for the same container take turns.
+/// so that concurrent CLI calls for the same container take turns. Every id becomes a path here and only
+/// here, so this is where ids are checked (runc's rule, SandboxId): whatever verb names "../../x" is
+/// refused before any path is built from it.
 /// </summary>
 public sealed class StateStore(string root)
 {
@@ -14,14 +17,17 @@ public sealed class StateStore(string root)
 
     public string Root { get; } = root;
 
-    public string Directory(string id) => Path.Combine(Root, id);
+    public string Directory(string id) => Path.Combine(Root, SandboxId.Validate(id));
+
+    private string LockFile(string id) => Path.Combine(Root, SandboxId.Validate(id) + ".lock");
 
     private string StateFile(string id) => Path.Combine(Directory(id), "state.json");
 
     public FileLock Lock(string id)
     {
+        var path = LockFile(id);
         System.IO.Directory.CreateDirectory(Root);
-        return FileLock.Acquire(Path.Combine(Root, id + ".lock"), LockTimeout);
+        return FileLock.Acquire(path, LockTimeout);
     }
 
     /// <summary>
@@ -68,7 +74,8 @@ public sealed class StateStore(string root)
 
     public IReadOnlyList<string> Ids() =>
         System.IO.Directory.Exists(Root)
-            ? System.IO.Directory.EnumerateDirectories(Root).Where(d => File.Exists(Path.Combine(d, "state.json"))).Select(Path.GetFileName).OfType<string>().Order().ToList()
+            ? System.IO.Directory.EnumerateDirectories(Root).Select(Path.GetFileName).Where(SandboxId.IsValid).OfType<string>()
+                .Where(id => File.Exists(Path.Combine(Root, id, "state.json"))).Order().ToList()
             : [];
 
     /// <summary>Removes the lock file once the container is gone.</summary>
@@ -76,7 +83,7 @@ public sealed class StateStore(string root)
     {
         try
         {
-            File.Delete(Path.Combine(Root, id + ".lock"));
+            File.Delete(LockFile(id));
         }
         catch (IOException)
         {

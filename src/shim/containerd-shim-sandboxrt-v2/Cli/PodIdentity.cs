@@ -5,10 +5,15 @@ using SandboxRt.Shim.Pods;
 
 namespace SandboxRt.Shim.Cli;
 
-/// <summary>Which pod a bundle's container belongs to, from its config.json's CRI annotations.</summary>
+/// <summary>
+/// Which pod a bundle's container belongs to, from its config.json's CRI annotations. The pod id names
+/// directories (the sandbox's state directory), so it is checked as a container id (runc's rule).
+/// </summary>
 internal static class PodIdentity
 {
-    public static string Of(string containerId, string bundle)
+    public static string Of(string containerId, string bundle) => SandboxRt.Runtime.Sandboxes.SandboxId.Validate(Read(containerId, bundle));
+
+    private static string Read(string containerId, string bundle)
     {
         var path = Path.Combine(bundle, SpecLoader.ConfigFileName);
         if (!File.Exists(path))

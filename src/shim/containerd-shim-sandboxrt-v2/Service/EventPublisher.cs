@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Logging;
 using SandboxRt.Containerd.Protocol;
@@ -12,7 +11,9 @@ namespace SandboxRt.Shim.Service;
 /// Forwards the pod's task events to containerd (the Events service at TTRPC_ADDRESS), one at a time and
 /// in order, on one ttrpc connection that is made again when it breaks. An event containerd cannot take
 /// is retried a few times and then dropped with an error in the log: a shim never blocks its Task API
-/// on containerd's event service (containerd calls the shim while handling events).
+/// on containerd's event service (containerd calls the shim while handling events). The queue is bounded
+/// against the guest (TaskEventQueue): OOM events, which the guest reports, are coalesced per container
+/// while one waits, counted, and logged (the first and then every <see cref="LogCoalescedEvery"/>th).
 /// </summary>
 internal sealed class EventPublisher : ITaskEventSink, IAsyncDisposable
 {
@@ -21,7 +22,8 @@ internal sealed class EventPublisher : ITaskEventSink, IAsyncDisposable
     private readonly string _address;
     private readonly string _namespace;
     private readonly ILogger _log;
-    private readonly Channel<TaskEvent> _queue = Channel.CreateUnbounded<TaskEvent>(new UnboundedChannelOptions { SingleReader = true });
+    public const int LogCoalescedEvery = 1000;
+    private readonly TaskEventQueue _queue = new();
     private readonly Task _loop;
     private TtrpcClient? _client;
 
@@ -33,18 +35,32 @@ internal sealed class EventPublisher : ITaskEventSink, IAsyncDisposable
         _loop = Task.Run(RunAsync);
     }
 
+    /// <summary>Events waiting to be sent to containerd.</summary>
+    public int Pending => _queue.Count;
+
+    /// <summary>OOM events coalesced into one that was still waiting (the guest sent them faster than containerd took them).</summary>
+    public long Coalesced => _queue.Coalesced;
+
     public void Publish(TaskEvent taskEvent)
     {
-        if (!_queue.Writer.TryWrite(taskEvent))
-            _log.LogWarning("event {Kind} of {Id} after shutdown: dropped", taskEvent.Kind, taskEvent.ContainerId);
+        switch (_queue.Enqueue(taskEvent))
+        {
+            case TaskEventQueueResult.Closed:
+                _log.LogWarning("event {Kind} of {Id} after shutdown: dropped", taskEvent.Kind, taskEvent.ContainerId);
+                break;
+            case TaskEventQueueResult.Coalesced when _queue.Coalesced is var n && (n == 1 || n % LogCoalescedEvery == 0):
+                _log.LogWarning("event {Kind} of {Id}: coalesced with the one not yet sent to containerd ({Count} coalesced so far; the guest reports them faster than they are sent)",
+                    taskEvent.Kind, taskEvent.ContainerId, n);
+                break;
+        }
     }
 
     /// <summary>Sends what is queued (bounded by <paramref name="timeout"/>) and closes the connection.</summary>
     public async Task FlushAsync(TimeSpan timeout)
     {
-        _queue.Writer.TryComplete();
+        _queue.Complete();
         if (await Task.WhenAny(_loop, Task.Delay(timeout)) != _loop)
-            _log.LogWarning("events: {Count} not sent to containerd within {Seconds} s of shutdown", _queue.Reader.Count, timeout.TotalSeconds);
+            _log.LogWarning("events: {Count} not sent to containerd within {Seconds} s of shutdown", _queue.Count, timeout.TotalSeconds);
     }
 
     public async ValueTask DisposeAsync()
@@ -56,7 +72,7 @@ internal sealed class EventPublisher : ITaskEventSink, IAsyncDisposable
 
     private async Task RunAsync()
     {
-        await foreach (var taskEvent in _queue.Reader.ReadAllAsync())
+        await foreach (var taskEvent in _queue.ReadAllAsync())
         {
             var (topic, message) = TaskEventMessages.ToMessage(taskEvent);
             var request = new ForwardRequest

@@ -6,7 +6,8 @@ namespace SandboxRt.Runtime.Hypervisors.Qemu;
 
 /// <summary>
 /// A VM started by another process (the relay of an earlier CLI call): stopped through its QMP socket,
-/// then SIGKILL, identified by pid and start time so that a reused pid is never signalled.
+/// then SIGKILL, identified by pid and start time and signalled through pidfds, so that a reused pid is
+/// never signalled.
 /// </summary>
 public static class DetachedVm
 {
@@ -27,27 +28,23 @@ public static class DetachedVm
             await WaitGoneAsync(hypervisor, grace);
         }
         foreach (var helper in helpers)
-            if (helper is { IsAlive: true })
-            {
-                // a helper leads its own process group (virtiofsd and its sandboxed child)
-                ChildProcesses.Signal(-helper.Pid, Signals.SIGTERM);
-                await WaitGoneAsync(helper, TimeSpan.FromSeconds(2));
-                ChildProcesses.Signal(-helper.Pid, Signals.SIGKILL);
-            }
+        {
+            // A helper (virtiofsd) and its forked server, each pinned by a pidfd: never kill(-pid) on a
+            // leader someone else may have reaped (see PinnedProcessTree).
+            if (helper is not null && PinnedProcessTree.Pin(helper) is { } tree)
+                using (tree)
+                    await tree.StopAsync(TimeSpan.FromSeconds(2));
+        }
         new QemuStateFiles(stateDirectory).RemoveAll();
     }
 
-    /// <summary>Waits for the process to end, killing it after <paramref name="grace"/>.</summary>
+    /// <summary>Waits for the process to end, killing it after <paramref name="grace"/> (through a pidfd, never by a pid that may be reused).</summary>
     public static async Task WaitGoneAsync(ProcessIdentity process, TimeSpan grace)
     {
-        var deadline = DateTime.UtcNow + grace;
-        while (process.IsAlive && DateTime.UtcNow < deadline)
-            await Task.Delay(20);
-        if (process.IsAlive)
-        {
-            ChildProcesses.Signal(process.Pid, Signals.SIGKILL);
-            for (int i = 0; i < 250 && process.IsAlive; i++)
-                await Task.Delay(20);
-        }
+        using var pinned = PinnedProcessTree.Pin(process, withDescendants: false);
+        if (pinned is null || await pinned.WaitAllExitedAsync(grace))
+            return;
+        pinned.Signal(Signals.SIGKILL);
+        await pinned.WaitAllExitedAsync(TimeSpan.FromSeconds(5));
     }
 }

@@ -8,6 +8,7 @@ namespace SandboxRt.Runtime.Hypervisors.Qemu;
 /// </summary>
 internal static class QemuCommandLine
 {
+
     public static List<string> Build(QemuLaunchPlan plan)
     {
         var c = plan.Config;
@@ -38,6 +39,8 @@ internal static class QemuCommandLine
         args.AddRange(["-kernel", c.Kernel, "-initrd", plan.Initrd, "-append", KernelParams(plan)]);
         args.AddRange(["-chardev", $"file,id=console,path={Escape(plan.ConsoleLogPath)}", "-serial", "chardev:console"]);
         args.AddRange(["-chardev", $"socket,id=qmp,path={Escape(plan.QmpSocketPath)},server=on,wait=off", "-mon", "chardev=qmp,mode=control"]);
+        if (plan.AgentTokenFile is { } token)
+            args.AddRange(["-fw_cfg", $"name={(global::SandboxRt.Agent.Protocol.AgentAuthPreamble.FirmwareName)},file={Escape(token)}"]); // the path, never the secret
 
         if (plan.Channel.Kind == "vsock")
         {

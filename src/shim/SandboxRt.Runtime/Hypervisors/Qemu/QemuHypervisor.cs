@@ -77,6 +77,7 @@ public sealed class QemuHypervisor : IHypervisor
                 initrd, files.ConsoleLog, files.QmpSocket, channel, sharedFs, HostCpu.TscKhz())
             {
                 Nics = request.NetworkDevices.Select((d, i) => (FirstTapFdInChild + i, d.Mac, d.Mtu)).ToList(),
+                AgentTokenFile = request.AgentTokenFile,
             };
             var args = QemuCommandLine.Build(plan);
             File.WriteAllText(files.CommandLine, string.Join('\n', args.Prepend(_config.Path)) + "\n");

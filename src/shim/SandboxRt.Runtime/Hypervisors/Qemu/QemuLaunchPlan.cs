@@ -18,4 +18,6 @@ internal sealed record QemuLaunchPlan(
 {
     /// <summary>NICs: the tap's descriptor number in QEMU, and the guest's MAC and MTU.</summary>
     public IReadOnlyList<(int Fd, byte[] Mac, int Mtu)> Nics { get; init; } = [];
+    /// <summary>The agent token's file, given to the guest through fw_cfg (see VmLaunchRequest.AgentTokenFile).</summary>
+    public string? AgentTokenFile { get; init; }
 }
