@@ -20,7 +20,7 @@ public sealed class StateStore(string root)
 
     public FileLock Lock(string id)
     {
-        System.IO.Directory.CreateDirectory(Root);
+        Storage.PrivateFiles.CreateDirectory(Root);
         return FileLock.Acquire(Path.Combine(Root, id + ".lock"), LockTimeout);
     }
 
@@ -60,9 +60,9 @@ public sealed class StateStore(string root)
     public void Save(ContainerRecord record)
     {
         var path = StateFile(record.Id);
-        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        Storage.PrivateFiles.CreateDirectory(Path.GetDirectoryName(path)!);
         var temporary = path + ".tmp";
-        File.WriteAllText(temporary, JsonSerializer.Serialize(record, StateJsonContext.Default.ContainerRecord));
+        Storage.PrivateFiles.WriteAllText(temporary, JsonSerializer.Serialize(record, StateJsonContext.Default.ContainerRecord));
         File.Move(temporary, path, overwrite: true);
     }
 
