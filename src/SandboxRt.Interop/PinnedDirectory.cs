@@ -55,13 +55,13 @@ public sealed class PinnedDirectory : IDisposable
 
     /// <summary>Opens a directory below this one: beneath it, through no symlink or magic link, crossing mounts.</summary>
     public PinnedDirectory OpenDirectory(string relative) =>
-        new(OpenBeneath(relative, O_PATH | O_DIRECTORY | O_NOFOLLOW, ResolveFlags.Strict), Combine(relative));
+        new(OpenBeneath(relative, O_PATH | O_DIRECTORY, ResolveFlags.Strict), Combine(relative));
 
     /// <summary>Like <see cref="OpenDirectory"/>, but false when the entry does not exist.</summary>
     public bool TryOpenDirectory(string relative, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out PinnedDirectory? directory)
     {
         directory = null;
-        if (!TryOpenBeneath(relative, O_PATH | O_DIRECTORY | O_NOFOLLOW, ResolveFlags.Strict, out var fd, out var errno))
+        if (!TryOpenBeneath(relative, O_PATH | O_DIRECTORY, ResolveFlags.Strict, out var fd, out var errno))
         {
             if (errno == Errno.ENOENT)
                 return false;
@@ -108,7 +108,7 @@ public sealed class PinnedDirectory : IDisposable
         RequireName(name);
         using (var d = new FdRef(_fd))
             Check.Io(Interop.MknodAt(d.Fd, name, S_IFREG | (mode & 0xFFF), 0), "mknodat", Combine(name));
-        return OpenBeneath(name, O_PATH | O_NOFOLLOW, ResolveFlags.Strict);
+        return OpenBeneath(name, O_PATH, ResolveFlags.Strict); // a symlink swapped in since: ELOOP (RESOLVE_NO_SYMLINKS)
     }
 
     /// <summary>Creates or truncates a regular file below this directory for writing, with <paramref name="mode"/> when created.</summary>
@@ -200,7 +200,7 @@ public sealed class PinnedDirectory : IDisposable
         }
         if (status.IsDirectory)
         {
-            if (!TryOpenBeneath(name, O_PATH | O_DIRECTORY | O_NOFOLLOW, ResolveFlags.Strict | ResolveFlags.NoXdev, out var fd, out var errno))
+            if (!TryOpenBeneath(name, O_PATH | O_DIRECTORY, ResolveFlags.Strict | ResolveFlags.NoXdev, out var fd, out var errno))
             {
                 if (errno == Errno.ENOENT)
                     return false;

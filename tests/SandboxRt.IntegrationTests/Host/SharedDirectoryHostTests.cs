@@ -135,35 +135,24 @@ public sealed class SharedDirectoryHostTests
                 var id = "c" + round;
                 shared.AddRootfs(id, sources.Combine("rootfs"), readOnly: false);
                 var container = Path.Combine(shared.Path, id);
-                using var stop = new CancellationTokenSource();
                 // The guest keeps swapping what it can write in the container's directory between real
                 // directories (which a recursive delete walks into) and symlinks to the host directory
                 // (whose own mount point "rootfs" mirrors the container's).
-                var racer = new Thread(() =>
+                using (new Racer(() =>
                 {
-                    while (!stop.IsCancellationRequested)
-                    {
-                        AsGuest(() => Directory.CreateDirectory(Path.Combine(container, "d", "e")));
-                        AsGuest(() => File.WriteAllText(Path.Combine(container, "d", "e", "f"), "x"));
-                        AsGuest(() => Directory.Move(Path.Combine(container, "d"), Path.Combine(container, "d.old")));
-                        AsGuest(() => File.CreateSymbolicLink(Path.Combine(container, "d"), victim.Path));
-                        AsGuest(() => Directory.Move(container, container + ".moved"));
-                        AsGuest(() => File.CreateSymbolicLink(container, victim.Path));
-                        AsGuest(() => File.Delete(container));
-                        AsGuest(() => Directory.Move(container + ".moved", container));
-                        AsGuest(() => File.Delete(Path.Combine(container, "d")));
-                        AsGuest(() => Directory.Delete(Path.Combine(container, "d.old"), recursive: true));
-                    }
-                }) { IsBackground = true };
-                racer.Start();
-                try
+                    AsGuest(() => Directory.CreateDirectory(Path.Combine(container, "d", "e")));
+                    AsGuest(() => File.WriteAllText(Path.Combine(container, "d", "e", "f"), "x"));
+                    AsGuest(() => Directory.Move(Path.Combine(container, "d"), Path.Combine(container, "d.old")));
+                    AsGuest(() => File.CreateSymbolicLink(Path.Combine(container, "d"), victim.Path));
+                    AsGuest(() => Directory.Move(container, container + ".moved"));
+                    AsGuest(() => File.CreateSymbolicLink(container, victim.Path));
+                    AsGuest(() => File.Delete(container));
+                    AsGuest(() => Directory.Move(container + ".moved", container));
+                    AsGuest(() => File.Delete(Path.Combine(container, "d")));
+                    AsGuest(() => Directory.Delete(Path.Combine(container, "d.old"), recursive: true));
+                }))
                 {
                     Try(() => shared.RemoveContainer(id));
-                }
-                finally
-                {
-                    stop.Cancel();
-                    racer.Join();
                 }
                 victim.AssertUntouched();
                 Assert.Equal("keep", File.ReadAllText(sources.Combine("rootfs", "keep")));
