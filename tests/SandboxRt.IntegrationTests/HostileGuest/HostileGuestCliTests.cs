@@ -38,16 +38,16 @@ public sealed class HostileGuestCliTests
             s.Mounts.Add(new Mount { Destination = "/rofile", Type = "bind", Source = file, Options = ["bind", "ro"] });
         });
         // the read-only rootfs holds the mount points already (nothing can create them in it)
-        Directory.CreateDirectory(Path.Combine(bundle.Rootfs, "mnt"));
         Directory.CreateDirectory(Path.Combine(bundle.Rootfs, "ro"));
         File.WriteAllText(Path.Combine(bundle.Rootfs, "rofile"), "");
         var passwd = File.ReadAllText(Path.Combine(bundle.Rootfs, "etc", "passwd"));
-        var c = $"{PrivilegedGuest.ShareMount}/{id}";
+        var share = PrivilegedGuest.Share;
+        var c = $"{share}/{id}";
         // The guest makes its own views writable where it can (its mounts are its own), then writes.
         bundle.Spec.Process!.Args = ["sh", "-c", string.Join('\n',
-            PrivilegedGuest.MountShare,
+            PrivilegedGuest.RequireShare(id),
             "try() { if \"$@\" 2>/dev/null; then echo \"DID: $*\"; fi; }",
-            $"mount -o remount,rw /ro; mount -o remount,rw /rofile; mount -o remount,rw /; mount -o remount,rw {PrivilegedGuest.ShareMount}",
+            "mount -o remount,rw /ro; mount -o remount,rw /rofile; mount -o remount,rw /",
             "try sh -c 'echo changed > /ro/data'",
             "try sh -c 'echo changed > /ro/new'",
             "try sh -c 'echo changed > /rofile'",
@@ -56,8 +56,8 @@ public sealed class HostileGuestCliTests
             $"try sh -c 'echo changed > {c}/mounts/{roVolume}/data'",
             $"try sh -c 'echo changed > {c}/mounts/{roFile}'",
             $"try sh -c 'echo changed > {c}/rootfs/etc/passwd'",
-            $"try busybox mkdir {PrivilegedGuest.ShareMount}/planted",
-            $"try busybox ln -s {victim.Path} {PrivilegedGuest.ShareMount}/next",
+            $"try busybox mkdir {share}/planted",
+            $"try busybox ln -s {victim.Path} {share}/next",
             $"try busybox ln -s {victim.Path} {c}/planted",
             $"try busybox mkdir {c}/mounts/99",
             $"try busybox mv {c}/mounts {c}/moved",
@@ -110,7 +110,8 @@ public sealed class HostileGuestCliTests
             var stateDirectory = state.Combine(id);
             foreach (var path in new[] { $"{stateDirectory}/shared/{id}/mounts/{data}/suid", $"{stateDirectory}/mounts/{id}/mounts/{data}/suid" })
             {
-                var asNobody = await Command.RunAsync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", "--", path, "id", "-u"]);
+                // through a shell: setpriv resolves its own program before its capabilities are gone
+                var asNobody = await Command.RunAsync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", "--", "/bin/sh", "-c", $"'{path}' id -u"]);
                 Assert.True(asNobody.ExitCode != 0 && !asNobody.Stdout.Contains('0'), $"another host user ran the guest's setuid file through {path}: {asNobody.Stdout}");
                 Assert.Contains("Permission denied", asNobody.Stderr);
             }

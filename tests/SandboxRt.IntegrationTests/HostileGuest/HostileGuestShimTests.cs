@@ -4,9 +4,10 @@ namespace SandboxRt.IntegrationTests.HostileGuest;
 
 /// <summary>
 /// The hostile-guest tier through containerd and the shim: a pod's later containers are added to a live
-/// VM, so a guest that escaped its container (here the pod's sandbox container, with CAP_SYS_ADMIN and no
-/// seccomp, mounting the share itself) has the whole time between containers to prepare the share, and
-/// keeps racing while the host tears a container down.
+/// VM, so a guest that escaped its container (here the pod's sandbox container: every capability, no
+/// seccomp, in the agent's pid namespace, reaching the share through the agent's own mount of it) has
+/// the whole time between containers to prepare the share, and can race the host while it tears a
+/// container down.
 /// </summary>
 [Trait("Tier", "hostile")]
 [Collection("e2e")]
@@ -16,55 +17,123 @@ public sealed class HostileGuestShimTests(ContainerdDaemon containerd) : IClassF
     private static readonly string ShimBinary = Path.Combine(Path.GetDirectoryName(CliRun.Binary)!, "containerd-shim-sandboxrt-v2");
 
     [Fact]
-    public async Task Symlinks_planted_for_the_next_container_and_raced_during_its_teardown_never_reach_host_paths()
+    public async Task Symlinks_planted_where_the_next_containers_mounts_go_never_redirect_them()
     {
-        TestEnvironment.RequireVmPrerequisites();
-        containerd.RequireRunning();
-        TestEnvironment.RequireFile(ShimBinary, "the containerd shim (make build)");
+        Require();
         using var victim = new Victim();
         using var volume = new ScratchDirectory("srt-vol");
         File.WriteAllText(volume.Combine("file"), "volume");
         var pod = "hostile-" + Guid.NewGuid().ToString("N")[..8];
         var app = pod + "-app";
-        var a = $"{PrivilegedGuest.ShareMount}/{app}";
-        // Every place the next container's mounts could go gets a symlink to the host directory, then the
-        // guest keeps swapping the container's directory for one while the host works in it.
-        var plantEverywhere = string.Join("; ", Enumerable.Range(0, 20).Select(i => $"busybox ln -s {victim.Path} {a}/mounts/{i}"));
-        var script = string.Join('\n',
-            PrivilegedGuest.MountShare,
-            $"busybox mkdir -p {a}/mounts 2>/dev/null; busybox ln -s {victim.Path} {a}/rootfs 2>/dev/null; {{ {plantEverywhere}; }} 2>/dev/null",
-            $"busybox ln -s {victim.Path} {PrivilegedGuest.ShareMount}/{app}-link 2>/dev/null",
-            "echo planted > /tmp/planted",
-            "while true; do",
-            $"  busybox mv {a} {a}.x; busybox ln -s {victim.Path} {a}; busybox rm -f {a}; busybox mv {a}.x {a}",
-            $"  busybox mkdir -p {a}/d; busybox mv {a}/d {a}/d.x; busybox ln -s {victim.Path} {a}/d; busybox rm -f {a}/d; busybox rm -rf {a}/d.x",
-            "done 2>/dev/null");
-        (await containerd.Ctr(Run("-d", "--cap-add", "CAP_SYS_ADMIN", "--label", "io.kubernetes.cri.container-type=sandbox",
-            LocalImage.Reference, pod, "sh", "-c", script))).Ok();
+        var a = $"{PrivilegedGuest.Share}/{app}";
+        // Every place the next container's root file system and mounts could go: a symlink to the host directory.
+        var plant = string.Join("; ", new[] { $"busybox mkdir -p {a}/mounts", $"busybox ln -s {victim.Path} {a}/rootfs" }
+            .Concat(Enumerable.Range(0, 20).Select(i => $"busybox ln -s {victim.Path} {a}/mounts/{i}")));
+        using var sandbox = await StartHostilePodAsync(pod, plant);
         try
         {
-            var planted = await containerd.Ctr("task", "exec", "--exec-id", "wait", pod, "sh", "-c", "until [ -e /tmp/planted ]; do sleep 0.1; done; busybox ls -la /mnt /mnt/* 2>&1 | head -40");
-            Assert.Equal(0, planted.ExitCode);
-
+            // what the guest managed to plant (logged: nothing, when the share is read-only)
+            await containerd.Ctr("task", "exec", "--exec-id", "look", pod, "sh", "-c", $"busybox ls -la {PrivilegedGuest.Share} {a} {a}/mounts 2>&1; true");
             var appRun = await containerd.Ctr(Run("--rm", "--label", "io.kubernetes.cri.container-type=container", "--label", "io.kubernetes.cri.sandbox-id=" + pod,
                 "--mount", $"type=bind,src={volume.Path},dst=/data,options=rbind:rw", LocalImage.Reference, app, "cat", "/data/file"));
             victim.AssertUntouched();
             Assert.True(appRun.ExitCode == 0, appRun.Stderr);
             Assert.Equal("volume", appRun.Stdout.Trim());
-            Assert.Equal("volume", File.ReadAllText(volume.Combine("file")));
         }
         finally
         {
-            await containerd.Ctr("task", "kill", "-s", "9", pod);
-            await containerd.Ctr("task", "delete", "-f", pod);
-            await containerd.Ctr("container", "delete", pod);
-            await containerd.Ctr("container", "delete", app);
+            await RemoveAsync(pod, app);
         }
+        await AssertCleanAsync(pod, victim, volume);
+    }
+
+    [Fact]
+    public async Task Symlinks_raced_in_while_a_container_is_torn_down_never_reach_host_paths()
+    {
+        Require();
+        using var victim = new Victim();
+        using var volume = new ScratchDirectory("srt-vol");
+        File.WriteAllText(volume.Combine("file"), "volume");
+        var pod = "hostile-" + Guid.NewGuid().ToString("N")[..8];
+        var app = pod + "-app";
+        var a = $"{PrivilegedGuest.Share}/{app}";
+        // Once told to (/tmp/race), the guest keeps swapping the container's directory, and directories
+        // in it, for symlinks to the host directory (whose own "rootfs" and "mounts/0" mirror a container's).
+        var race = string.Join('\n',
+            "until [ -e /tmp/race ]; do sleep 0.1; done",
+            "while true; do",
+            $"  busybox mv {a} {a}.x; busybox ln -s {victim.Path} {a}; busybox rm -f {a}; busybox mv {a}.x {a}",
+            $"  busybox mv {a}/mounts {a}/mounts.x; busybox ln -s {victim.Path} {a}/mounts; busybox rm -f {a}/mounts; busybox mv {a}/mounts.x {a}/mounts",
+            $"  busybox mkdir -p {a}/d/e; busybox mv {a}/d {a}/d.x; busybox ln -s {victim.Path} {a}/d; busybox rm -f {a}/d; busybox rm -rf {a}/d.x",
+            "done 2>/dev/null");
+        using var sandbox = await StartHostilePodAsync(pod, race);
+        try
+        {
+            (await containerd.Ctr(Run("-d", "--label", "io.kubernetes.cri.container-type=container", "--label", "io.kubernetes.cri.sandbox-id=" + pod,
+                "--mount", $"type=bind,src={volume.Path},dst=/data,options=rbind:rw", LocalImage.Reference, app, "sleep", "1000"))).Ok();
+            (await containerd.Ctr("task", "exec", "--exec-id", "race", pod, "busybox", "touch", "/tmp/race")).Ok();
+            await containerd.Ctr("task", "kill", "-s", "9", app);
+            await containerd.Ctr("task", "delete", "-f", app);
+            await containerd.Ctr("container", "delete", app);
+            victim.AssertUntouched();
+            var look = await containerd.Ctr("task", "exec", "--exec-id", "look", pod, "sh", "-c", $"busybox ls -la {PrivilegedGuest.Share} 2>&1");
+            Assert.Equal(0, look.ExitCode);
+        }
+        finally
+        {
+            await RemoveAsync(pod, app);
+        }
+        await AssertCleanAsync(pod, victim, volume);
+    }
+
+    private void Require()
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        containerd.RequireRunning();
+        TestEnvironment.RequireFile(ShimBinary, "the containerd shim (make build)");
+    }
+
+    /// <summary>
+    /// The pod's sandbox container from a spec of the test's own (ctr run --config, because ctr's flags
+    /// cannot leave out the pid namespace): privileged, in the agent's pid namespace, running
+    /// <paramref name="attack"/> against the share and then sleeping. The bundle is its root file
+    /// system: the caller keeps it until the pod is gone.
+    /// </summary>
+    private async Task<TestBundle> StartHostilePodAsync(string pod, string attack)
+    {
+        var sandbox = new TestBundle(s =>
+        {
+            PrivilegedGuest.MakePrivileged(s);
+            s.Root!.Readonly = false;
+            s.Process!.Args = ["sh", "-c", $"{PrivilegedGuest.RequireShare(pod)}\n{attack} 2>/dev/null\necho done > /tmp/attacked\nexec sleep 1000"];
+            s.Annotations = new Dictionary<string, string> { ["io.kubernetes.cri.container-type"] = "sandbox" };
+        });
+        sandbox.Spec.Root!.Path = sandbox.Rootfs;
+        sandbox.Save();
+        (await containerd.Ctr(Run("-d", "--config", Path.Combine(sandbox.Directory, "config.json"), pod))).Ok();
+        // an attack that loops forever is started only on a signal from the test; one that ends leaves /tmp/attacked
+        if (!attack.Contains("while true"))
+            (await containerd.Ctr("task", "exec", "--exec-id", "wait", pod, "sh", "-c", "until [ -e /tmp/attacked ]; do sleep 0.1; done")).Ok();
+        return sandbox;
+    }
+
+    private async Task RemoveAsync(string pod, string app)
+    {
+        await containerd.Ctr("task", "kill", "-s", "9", pod);
+        await containerd.Ctr("task", "delete", "-f", pod);
+        await containerd.Ctr("container", "delete", pod);
+        await containerd.Ctr("container", "delete", app);
+    }
+
+    /// <summary>The host directory untouched, the pod gone, and no bind of the volume left anywhere.</summary>
+    private async Task AssertCleanAsync(string pod, Victim victim, ScratchDirectory volume)
+    {
         victim.AssertUntouched();
         await HostLeaks.AssertGoneAsync(pod, SandboxRt.Shim.Cli.ShimPaths.Directory(containerd.Socket, "default", pod));
-        // no bind of the volume is left anywhere (mountinfo's 4th field is the root of the mount in its file system)
+        // mountinfo's 4th field is the root of the mount within its file system: the volume's binds
         var left = File.ReadAllLines("/proc/self/mountinfo").Where(l => l.Split(' ')[3].StartsWith(volume.Path, StringComparison.Ordinal)).ToList();
         Assert.True(left.Count == 0, "binds of the volume left on the host: " + string.Join("\n", left));
+        Assert.Equal("volume", File.ReadAllText(volume.Combine("file")));
         victim.AssertUntouched();
     }
 
