@@ -29,6 +29,12 @@
 // Teardown detaches shared/ and mounts/ (MNT_DETACH takes every mount below with them; the skeleton goes
 // with the tmpfs) and removes the two empty directories. The tmpfs also keeps the skeleton off the host's
 // /run and bounds it.
+//
+// No waiting for virtiofsd: its mount namespace may still hold copies of these mounts for a moment after
+// QEMU quit (its sandbox process outlives the parent we wait for). rmdir refuses (EBUSY) only a mount
+// point of the caller's own namespace, and ours are detached first; a directory that is a mount point only
+// in another namespace is removed and the kernel detaches those copies (Linux 3.18+). The old layout
+// slept in a loop on EBUSY because it deleted recursively through a tree that was still being detached.
 using SandboxRt.Interop;
 
 namespace SandboxRt.Runtime.Storage;
