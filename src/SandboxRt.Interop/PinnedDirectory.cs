@@ -118,6 +118,40 @@ public sealed class PinnedDirectory : IDisposable
         return OpenBeneath(name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, ResolveFlags.Strict, mode);
     }
 
+    /// <summary>
+    /// Creates what is missing of <paramref name="path"/> with this directory as its root: every name is
+    /// resolved with RESOLVE_IN_ROOT, so ".." and symlinks (absolute ones too) resolve as if this directory
+    /// were "/", the way a container that has it as its root sees them, and nothing outside is reached.
+    /// Missing parents become directories; the last name a directory or an empty file. What exists is kept.
+    /// </summary>
+    public void CreatePathInRoot(string path, bool directory, uint directoryMode = 0x1ED /* 0755 */, uint fileMode = 0x1A4 /* 0644 */)
+    {
+        const ResolveFlags InRoot = ResolveFlags.InRoot | ResolveFlags.NoMagicLinks;
+        var names = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var prefix = ".";
+        for (int i = 0; i < names.Length; i++)
+        {
+            var next = prefix == "." ? names[i] : prefix + "/" + names[i];
+            if (TryOpenBeneath(next, O_PATH, InRoot, out var existing, out var errno))
+            {
+                existing!.Dispose();
+                prefix = next;
+                continue;
+            }
+            if (errno != Errno.ENOENT || names[i] is "." or "..")
+                throw new SyscallException("openat2", errno, Combine(next));
+            using var parent = OpenBeneath(prefix, O_PATH | O_DIRECTORY, InRoot);
+            using var p = new FdRef(parent);
+            bool last = i == names.Length - 1;
+            int result = last && !directory
+                ? Interop.MknodAt(p.Fd, names[i], S_IFREG | (fileMode & 0xFFF), 0)
+                : Interop.MkdirAt(p.Fd, names[i], directoryMode);
+            if (result != 0 && SyscallException.LastErrno != Errno.EEXIST)
+                throw new SyscallException(last && !directory ? "mknodat" : "mkdirat", SyscallException.LastErrno, Combine(next));
+            prefix = next;
+        }
+    }
+
     /// <summary>statx of an entry below this directory (not following a symlink), or of the directory itself for "".</summary>
     public FileStatus Status(string relative = "") => StatusOf(_fd, relative, Combine(relative));
 

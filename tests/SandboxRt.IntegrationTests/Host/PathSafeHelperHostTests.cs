@@ -183,6 +183,30 @@ public sealed class PathSafeHelperHostTests
         victim.AssertUntouched();
     }
 
+    [Fact]
+    public void Mount_points_are_made_inside_the_rootfs_through_its_own_symlinks_and_never_outside_it()
+    {
+        TestEnvironment.RequireRoot();
+        using var rootfs = new ScratchDirectory("srt-rootfs");
+        using var victim = new Victim();
+        // an image's symlinks: relative, absolute to its own root, and absolute to a host path
+        File.CreateSymbolicLink(rootfs.Combine("etc"), "/");
+        File.CreateSymbolicLink(rootfs.Combine("up"), "../../..");
+        File.CreateSymbolicLink(rootfs.Combine("host"), victim.Path);
+        using var root = PinnedDirectory.Open(rootfs.Path);
+
+        root.CreatePathInRoot("/a/b/c", directory: true);
+        root.CreatePathInRoot("/etc/resolv.conf", directory: false); // etc -> / is the rootfs's own root
+        root.CreatePathInRoot("/up/escaped", directory: true);       // .. stops at the rootfs's root
+        var outside = Assert.Throws<SyscallException>(() => root.CreatePathInRoot("/host/planted", directory: false));
+        Assert.Equal(Errno.ENOENT, outside.Errno); // <rootfs>/<the host path> does not exist: nothing made
+
+        Assert.True(Directory.Exists(rootfs.Combine("a", "b", "c")));
+        Assert.True(File.Exists(rootfs.Combine("resolv.conf")));
+        Assert.True(Directory.Exists(rootfs.Combine("escaped")));
+        victim.AssertUntouched();
+    }
+
     private static void Quietly(Action action)
     {
         try

@@ -37,9 +37,6 @@ public sealed class HostileGuestCliTests
             roFile = s.Mounts.Count;
             s.Mounts.Add(new Mount { Destination = "/rofile", Type = "bind", Source = file, Options = ["bind", "ro"] });
         });
-        // the read-only rootfs holds the mount points already (nothing can create them in it)
-        Directory.CreateDirectory(Path.Combine(bundle.Rootfs, "ro"));
-        File.WriteAllText(Path.Combine(bundle.Rootfs, "rofile"), "");
         var passwd = File.ReadAllText(Path.Combine(bundle.Rootfs, "etc", "passwd"));
         var share = PrivilegedGuest.Share;
         var c = $"{share}/{id}";

@@ -57,11 +57,13 @@ public sealed class HostileGuestShimTests(ContainerdDaemon containerd) : IClassF
         var pod = "hostile-" + Guid.NewGuid().ToString("N")[..8];
         var app = pod + "-app";
         var a = $"{PrivilegedGuest.Share}/{app}";
-        // Once told to (/tmp/race), the guest keeps swapping the container's directory, and directories
-        // in it, for symlinks to the host directory (whose own "rootfs" and "mounts/0" mirror a container's).
+        // Once told to (/tmp/race), the guest keeps swapping the container's directory, directories in it,
+        // and directories inside what it can write (the container's rootfs and volume) for symlinks to the
+        // host directory (whose own "rootfs" and "mounts/0" mirror a container's).
         var race = string.Join('\n',
             "until [ -e /tmp/race ]; do sleep 0.1; done",
             "while true; do",
+            $"  for d in {a}/rootfs {a}/mounts/*; do busybox mkdir -p $d/r/s; busybox mv $d/r $d/r.x; busybox ln -s {victim.Path} $d/r; busybox rm -f $d/r; busybox rm -rf $d/r.x; done",
             $"  busybox mv {a} {a}.x; busybox ln -s {victim.Path} {a}; busybox rm -f {a}; busybox mv {a}.x {a}",
             $"  busybox mv {a}/mounts {a}/mounts.x; busybox ln -s {victim.Path} {a}/mounts; busybox rm -f {a}/mounts; busybox mv {a}/mounts.x {a}/mounts",
             $"  busybox mkdir -p {a}/d/e; busybox mv {a}/d {a}/d.x; busybox ln -s {victim.Path} {a}/d; busybox rm -f {a}/d; busybox rm -rf {a}/d.x",

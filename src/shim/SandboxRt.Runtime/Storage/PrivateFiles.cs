@@ -104,10 +104,14 @@ public static class PrivateFiles
     public static void RemoveTree(string path)
     {
         var full = Path.GetFullPath(path).TrimEnd('/');
+        var parentPath = Path.GetDirectoryName(full)!;
+        // the parent is the caller's (a --root may itself be a symlink, as /var/run is): resolved once, here
+        if (new DirectoryInfo(parentPath).ResolveLinkTarget(returnFinalTarget: true) is { } target)
+            parentPath = target.FullName;
         PinnedDirectory parent;
         try
         {
-            parent = PinnedDirectory.Open(Path.GetDirectoryName(full)!);
+            parent = PinnedDirectory.Open(parentPath);
         }
         catch (SyscallException e) when (e.Errno == Errno.ENOENT)
         {
