@@ -50,6 +50,21 @@ public sealed class PinnedDirectory : IDisposable
         return new PinnedDirectory(new SafeFdHandle(Check.Io(fd, "open", path)), path);
     }
 
+    /// <summary>Like <see cref="Open"/>, but false when the directory does not exist.</summary>
+    public static bool TryOpen(string path, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out PinnedDirectory? directory)
+    {
+        try
+        {
+            directory = Open(path);
+            return true;
+        }
+        catch (SyscallException e) when (e.Errno == Errno.ENOENT)
+        {
+            directory = null;
+            return false;
+        }
+    }
+
     /// <summary>Wraps a descriptor that refers to a directory (a mount's root after it was attached).</summary>
     internal static PinnedDirectory FromHandle(SafeFdHandle fd, string path) => new(fd, path);
 

@@ -21,11 +21,8 @@ public sealed class HostileGuestShimTests(ContainerdDaemon containerd) : IClassF
     {
         Require();
         using var victim = new Victim();
-        using var volume = new ScratchDirectory("srt-vol");
-        File.WriteAllText(volume.Combine("file"), "volume");
-        var pod = "hostile-" + Guid.NewGuid().ToString("N")[..8];
-        var app = pod + "-app";
-        var a = $"{PrivilegedGuest.Share}/{app}";
+        using var volume = NewVolume();
+        var (pod, app, a) = NewPod();
         // Every place the next container's root file system and mounts could go: a symlink to the host directory.
         var plant = string.Join("; ", new[] { $"busybox mkdir -p {a}/mounts", $"busybox ln -s {victim.Path} {a}/rootfs" }
             .Concat(Enumerable.Range(0, 20).Select(i => $"busybox ln -s {victim.Path} {a}/mounts/{i}")));
@@ -52,11 +49,8 @@ public sealed class HostileGuestShimTests(ContainerdDaemon containerd) : IClassF
     {
         Require();
         using var victim = new Victim();
-        using var volume = new ScratchDirectory("srt-vol");
-        File.WriteAllText(volume.Combine("file"), "volume");
-        var pod = "hostile-" + Guid.NewGuid().ToString("N")[..8];
-        var app = pod + "-app";
-        var a = $"{PrivilegedGuest.Share}/{app}";
+        using var volume = NewVolume();
+        var (pod, app, a) = NewPod();
         // Once told to (/tmp/race), the guest keeps swapping the container's directory, directories in it,
         // and directories inside what it can write (the container's rootfs and volume) for symlinks to the
         // host directory (whose own "rootfs" and "mounts/0" mirror a container's).
@@ -86,6 +80,21 @@ public sealed class HostileGuestShimTests(ContainerdDaemon containerd) : IClassF
             await RemoveAsync(pod, app);
         }
         await AssertCleanAsync(pod, victim, volume);
+    }
+
+    /// <summary>A pod id, its app container's id, and where the app container's directory is in the guest's view of the share.</summary>
+    private static (string Pod, string App, string AppInShare) NewPod()
+    {
+        var pod = "hostile-" + Guid.NewGuid().ToString("N")[..8];
+        return (pod, pod + "-app", $"{PrivilegedGuest.Share}/{pod}-app");
+    }
+
+    /// <summary>A host directory the app container gets as a writable volume, holding "file".</summary>
+    private static ScratchDirectory NewVolume()
+    {
+        var volume = new ScratchDirectory("srt-vol");
+        File.WriteAllText(volume.Combine("file"), "volume");
+        return volume;
     }
 
     private void Require()

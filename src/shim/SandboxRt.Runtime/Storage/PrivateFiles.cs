@@ -108,15 +108,8 @@ public static class PrivateFiles
         // the parent is the caller's (a --root may itself be a symlink, as /var/run is): resolved once, here
         if (new DirectoryInfo(parentPath).ResolveLinkTarget(returnFinalTarget: true) is { } target)
             parentPath = target.FullName;
-        PinnedDirectory parent;
-        try
-        {
-            parent = PinnedDirectory.Open(parentPath);
-        }
-        catch (SyscallException e) when (e.Errno == Errno.ENOENT)
-        {
+        if (!PinnedDirectory.TryOpen(parentPath, out var parent))
             return;
-        }
         using (parent)
             parent.RemoveTree(Path.GetFileName(full));
     }

@@ -169,15 +169,8 @@ public sealed class SharedDirectory : IDisposable
     /// </summary>
     public static void RemoveFrom(string stateDirectory)
     {
-        PinnedDirectory state;
-        try
-        {
-            state = PinnedDirectory.Open(stateDirectory);
-        }
-        catch (SyscallException e) when (e.Errno == Errno.ENOENT)
-        {
+        if (!PinnedDirectory.TryOpen(stateDirectory, out var state))
             return;
-        }
         using (state)
         {
             foreach (var name in new[] { ViewName, MountsName })
