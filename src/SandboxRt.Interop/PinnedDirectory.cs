@@ -17,7 +17,7 @@ namespace SandboxRt.Interop;
 
 public sealed class PinnedDirectory : IDisposable
 {
-    private const int O_RDONLY = 0, O_WRONLY = 1, O_CREAT = 0x40, O_EXCL = 0x80, O_DIRECTORY = 0x10000, O_NOFOLLOW = 0x20000,
+    private const int O_RDONLY = 0, O_DIRECTORY = 0x10000, O_NOFOLLOW = 0x20000,
                       O_CLOEXEC = 0x80000, O_PATH = 0x200000;
     private const uint S_IFREG = 0x8000;
     private const byte DT_UNKNOWN = 0, DT_DIR = 4;
@@ -124,13 +124,6 @@ public sealed class PinnedDirectory : IDisposable
         using (var d = new FdRef(_fd))
             Check.Io(Interop.MknodAt(d.Fd, name, S_IFREG | (mode & 0xFFF), 0), "mknodat", Combine(name));
         return OpenBeneath(name, O_PATH, ResolveFlags.Strict); // a symlink swapped in since: ELOOP (RESOLVE_NO_SYMLINKS)
-    }
-
-    /// <summary>Creates or truncates a regular file below this directory for writing, with <paramref name="mode"/> when created.</summary>
-    public SafeFdHandle CreateForWriting(string name, uint mode = 0x180 /* 0600 */)
-    {
-        RequireName(name);
-        return OpenBeneath(name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, ResolveFlags.Strict, mode);
     }
 
     /// <summary>
