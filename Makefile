@@ -18,7 +18,7 @@ APT_PACKAGES := qemu-system-x86 qemu-utils busybox-static cpio xz-utils zstd kmo
                 iproute2 procps util-linux jq runc containerd docker.io podman conmon skopeo umoci \
                 containernetworking-plugins
 
-.PHONY: help deps build agent cli shim guest-image bundle bench-bundle demo test test-unit test-host test-vm test-e2e bench clean
+.PHONY: help deps build agent cli shim guest-image bundle bench-bundle demo test test-unit test-host test-vm test-e2e test-hostile bench clean
 
 help:
 	@echo "make demo        install what is needed, build, boot a sandbox VM and print what its agent reports"
@@ -86,6 +86,10 @@ test-host: build
 
 test-vm: build guest-image
 	$(DOTNET) test tests/SandboxRt.IntegrationTests -nologo --filter "Tier=vm"
+
+# a privileged container attacks the host through the share (CLI and containerd's shim)
+test-hostile: build guest-image
+	$(DOTNET) test tests/SandboxRt.IntegrationTests -nologo --filter "Tier=hostile"
 
 # --- benchmarks (not part of make test) -----------------------------------------------------------
 

@@ -5,20 +5,26 @@ namespace SandboxRt.Interop;
 internal static partial class Interop
 {
     internal const int AT_FDCWD = -100;
-    internal const uint STATX_INO = 0x100;
+    internal const uint STATX_TYPE = 0x1, STATX_MODE = 0x2, STATX_UID = 0x8, STATX_INO = 0x100, STATX_MNT_ID = 0x1000;
+    internal const ulong STATX_ATTR_MOUNT_ROOT = 0x2000;
 
     /// <summary>
-    /// The leading part of struct statx (include/uapi/linux/stat.h), through stx_dev_minor; the kernel
-    /// writes the whole 256-byte struct, so calls pass a 256-byte buffer and read this view of it.
+    /// struct statx (include/uapi/linux/stat.h): the kernel writes the whole 256-byte struct, so calls
+    /// pass a 256-byte buffer; only the fields read here are named.
     /// </summary>
     [StructLayout(LayoutKind.Explicit, Size = 256)]
     internal struct StatxBuffer
     {
-        [FieldOffset(0)] public uint Mask;
-        [FieldOffset(28)] public ushort Mode;
-        [FieldOffset(32)] public ulong Inode;
-        [FieldOffset(136)] public uint DeviceMajor;
-        [FieldOffset(140)] public uint DeviceMinor;
+        [FieldOffset(0x00)] public uint Mask;
+        [FieldOffset(0x08)] public ulong Attributes;
+        [FieldOffset(0x14)] public uint Uid;
+        [FieldOffset(0x18)] public uint Gid;
+        [FieldOffset(0x1C)] public ushort Mode;
+        [FieldOffset(0x20)] public ulong Inode;
+        [FieldOffset(0x38)] public ulong AttributesMask;
+        [FieldOffset(0x88)] public uint DeviceMajor;
+        [FieldOffset(0x8C)] public uint DeviceMinor;
+        [FieldOffset(0x90)] public ulong MountId;
     }
 
     [LibraryImport(Libc, EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]

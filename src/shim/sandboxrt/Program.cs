@@ -32,8 +32,8 @@ catch (UsageException e)
 Stream logStream = Console.OpenStandardError();
 if (global.LogPath is not null)
 {
-    Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(global.LogPath))!);
-    logStream = new FileStream(global.LogPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
+    SandboxRt.Runtime.Storage.PrivateFiles.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(global.LogPath))!);
+    logStream = SandboxRt.Runtime.Storage.PrivateFiles.Open(global.LogPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
 }
 var logLock = new object();
 var log = new LogrusLogger(line =>

@@ -120,7 +120,7 @@ public static class HostChecks
             return CheckResult.Ok("virtiofsd", $"not needed (shared_fs={config.SharedFs})");
         return File.Exists(config.VirtiofsdPath)
             ? CheckResult.Ok("virtiofsd", config.VirtiofsdPath, new Dictionary<string, string> { ["path"] = config.VirtiofsdPath })
-            : CheckResult.Warn("virtiofsd", $"{config.VirtiofsdPath} does not exist: container root file systems fall back to virtio-9p");
+            : CheckResult.Fail("virtiofsd", $"{config.VirtiofsdPath} does not exist: sandboxes with shared_fs=virtio-fs cannot start (install it, or set shared_fs to virtio-9p)");
     }
 
     public static CheckResult Privileges() =>

@@ -20,13 +20,16 @@ public static class BundleSpecRewriter
         // shares the agent's namespace, where the mirrored interfaces are.
         copy.Linux?.Namespaces?.RemoveAll(n => n.Type == NamespaceTypes.Network && !string.IsNullOrEmpty(n.Path));
         var rootfs = SpecLoader.RootfsPath(spec, bundle);
+        // read-only from the first instant: its mount points must be there before it is shared
+        if (spec.Root!.Readonly)
+            RootfsMountPoints.Create(spec, rootfs, m => HostSource(m, bundle));
         copy.Root!.Path = shared.AddRootfs(containerId, rootfs, spec.Root!.Readonly);
         for (int i = 0; i < (copy.Mounts?.Count ?? 0); i++)
         {
             var m = copy.Mounts![i];
             if (!m.IsBind)
                 continue;
-            var source = Path.IsPathRooted(m.Source!) ? m.Source! : Path.GetFullPath(Path.Combine(bundle, m.Source!));
+            var source = HostSource(m, bundle);
             var options = m.Options ?? [];
             bool readOnly = options.Contains("ro");
             bool recursive = options.Contains("rbind");
@@ -34,6 +37,10 @@ public static class BundleSpecRewriter
         }
         return copy;
     }
+
+    /// <summary>A bind mount's source on the host: relative sources are the bundle's.</summary>
+    private static string HostSource(Mount m, string bundle) =>
+        Path.IsPathRooted(m.Source!) ? m.Source! : Path.GetFullPath(Path.Combine(bundle, m.Source!));
 
     /// <summary>The network namespace path the spec names (the pod's), or null.</summary>
     public static string? NetworkNamespacePath(Spec spec) =>

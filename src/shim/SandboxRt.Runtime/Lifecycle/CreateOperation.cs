@@ -59,10 +59,7 @@ public static class CreateOperation
     private static void RemoveState(StateStore store, string id)
     {
         var directory = store.Directory(id);
-        var shared = Path.Combine(directory, "shared");
-        if (Directory.Exists(shared))
-            Storage.SharedDirectory.Open(directory).Remove();
-        if (Directory.Exists(directory))
-            Directory.Delete(directory, recursive: true);
+        Storage.SharedDirectory.RemoveFrom(directory);
+        Storage.PrivateFiles.RemoveTree(directory);
     }
 }

@@ -43,10 +43,8 @@ public static class DeleteOperation
             foreach (var relay in record.Execs.Values.Append(record.Relay))
                 if (relay is not null)
                     await DetachedVm.WaitGoneAsync(relay, TimeSpan.FromSeconds(2));
-            if (Directory.Exists(Path.Combine(directory, "shared")))
-                SharedDirectory.Open(directory).Remove();
-            if (Directory.Exists(directory))
-                Directory.Delete(directory, recursive: true);
+            SharedDirectory.RemoveFrom(directory);
+            PrivateFiles.RemoveTree(directory);
         }
         store.ForgetLock(id);
         try

@@ -67,7 +67,7 @@ public static class ExecOperation
     {
         var directory = context.Store.Directory(request.Id);
         var processFile = Path.Combine(directory, execId + ".json");
-        File.WriteAllText(processFile, System.Text.Json.JsonSerializer.Serialize(process, Oci.Spec.OciJsonContext.Default.Process));
+        Storage.PrivateFiles.WriteAllText(processFile, System.Text.Json.JsonSerializer.Serialize(process, Oci.Spec.OciJsonContext.Default.Process));
         var arguments = new List<string>(context.GlobalArguments) { "relay", "--id", request.Id, "--exec-id", execId, "--process", processFile };
         if (request.ConsoleSocket is not null)
             arguments.AddRange(["--console-socket", Path.GetFullPath(request.ConsoleSocket)]);

@@ -246,5 +246,5 @@ public sealed class PodNetwork
     }
 
     private static void Save(string path, NetworkRecord record) =>
-        File.WriteAllText(path, JsonSerializer.Serialize(record, StateJsonContext.Default.NetworkRecord));
+        Storage.PrivateFiles.WriteAllText(path, JsonSerializer.Serialize(record, StateJsonContext.Default.NetworkRecord));
 }

@@ -17,8 +17,11 @@ public sealed class Sandbox : IAsyncDisposable
 {
     private int _stopped;
 
-    private Sandbox(string id, string stateDirectory, IVirtualMachine vm, AgentClient agent, TimeSpan bootTime, SharedDirectory? shared, PodNetwork? network)
+    private readonly ILogger _log;
+
+    private Sandbox(string id, string stateDirectory, IVirtualMachine vm, AgentClient agent, TimeSpan bootTime, SharedDirectory? shared, PodNetwork? network, ILogger log)
     {
+        _log = log;
         Network = network;
         Id = id;
         Shared = shared;
@@ -57,7 +60,7 @@ public sealed class Sandbox : IAsyncDisposable
             log.LogWarning("using TCG: {Reason}", caps.Accelerator.Reason);
         log.LogDebug("sandbox {Id}: launching {Hypervisor} ({Accelerator}, {Channel} channel)", id, caps.Name, caps.Accelerator.Accelerator, caps.GuestChannel);
 
-        Directory.CreateDirectory(stateDirectory);
+        PrivateFiles.CreateDirectory(stateDirectory);
         IVirtualMachine? vm = null;
         SharedDirectory? shared = null;
         AgentClient? agent = null;
@@ -101,7 +104,7 @@ public sealed class Sandbox : IAsyncDisposable
                 await agent.CreateSandboxAsync(id, "", [], fs.GuestDriver, SharedFsPlan.Tag, cancellationToken);
             if (network is not null)
                 await network.ConfigureGuestAsync(agent, cancellationToken);
-            return new Sandbox(id, stateDirectory, vm, agent, elapsed, shared, network) { Boot = boot };
+            return new Sandbox(id, stateDirectory, vm, agent, elapsed, shared, network, log) { Boot = boot };
         }
         catch
         {
@@ -109,8 +112,7 @@ public sealed class Sandbox : IAsyncDisposable
             if (vm is not null)
                 await vm.StopAsync(CancellationToken.None);
             network?.Detach();
-            shared?.Remove();
-            RemoveDirectory(stateDirectory);
+            RemoveState(shared, stateDirectory, log);
             throw;
         }
     }
@@ -128,22 +130,26 @@ public sealed class Sandbox : IAsyncDisposable
         finally
         {
             Network?.Detach();
-            Shared?.Remove();
-            RemoveDirectory(StateDirectory);
+            RemoveState(Shared, StateDirectory, _log);
         }
     }
 
     public async ValueTask DisposeAsync() => await StopAsync();
 
-    private static void RemoveDirectory(string path)
+    /// <summary>
+    /// The shared directory's mounts are detached first; the state directory is then removed by
+    /// descriptor, never crossing a mount (one left behind stops the removal and is logged).
+    /// </summary>
+    private static void RemoveState(SharedDirectory? shared, string stateDirectory, ILogger log)
     {
         try
         {
-            if (Directory.Exists(path))
-                Directory.Delete(path, recursive: true);
+            shared?.Remove();
+            PrivateFiles.RemoveTree(stateDirectory);
         }
-        catch (IOException)
+        catch (IOException e)
         {
+            log.LogWarning("removing the state directory {Directory}: {Error}", stateDirectory, e.Message);
         }
     }
 }

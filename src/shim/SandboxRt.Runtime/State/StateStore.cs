@@ -26,7 +26,7 @@ public sealed class StateStore(string root)
     public FileLock Lock(string id)
     {
         var path = LockFile(id);
-        System.IO.Directory.CreateDirectory(Root);
+        Storage.PrivateFiles.CreateDirectory(Root);
         return FileLock.Acquire(path, LockTimeout);
     }
 
@@ -66,9 +66,9 @@ public sealed class StateStore(string root)
     public void Save(ContainerRecord record)
     {
         var path = StateFile(record.Id);
-        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        Storage.PrivateFiles.CreateDirectory(Path.GetDirectoryName(path)!);
         var temporary = path + ".tmp";
-        File.WriteAllText(temporary, JsonSerializer.Serialize(record, StateJsonContext.Default.ContainerRecord));
+        Storage.PrivateFiles.WriteAllText(temporary, JsonSerializer.Serialize(record, StateJsonContext.Default.ContainerRecord));
         File.Move(temporary, path, overwrite: true);
     }
 

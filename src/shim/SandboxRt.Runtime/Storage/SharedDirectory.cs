@@ -1,93 +1,239 @@
-// The host side of a sandbox's shared directory: <state>/shared, exported to the guest by virtiofsd
-// (or QEMU's 9p server). Container root file systems and bind-mount sources are bind-mounted under
-// it as <container>/rootfs and <container>/mounts/<n>, and the guest mounts them from there.
+// The sandbox's shared directory: how container root file systems and bind-mount sources reach the
+// guest. Laid out as Kata lays it out, a private mounts/ and an exported shared/:
 //
-// The directory is bind-mounted onto itself and made a shared mount first: virtiofsd runs in its own
-// mount namespace as a slave copy, and only mounts made under a shared mount propagate into it.
-// Everything is unmounted (deepest first, lazily) when a container or the sandbox goes away.
+//   <state>/mounts   a small tmpfs of the sandbox's own (mode 0700, nosuid, nodev, noexec), with shared
+//                    propagation in a peer group of its own. Only the host sees it. The host builds the
+//                    skeleton here and mounts into it:
+//                      <container>/rootfs      the container's root file system
+//                      <container>/mounts/<n>  the source of the spec's mounts[n] (a directory or a file)
+//   <state>/shared   a clone of mounts/ that is read-only, nosuid, nodev and a slave of it: every mount
+//                    made under mounts/ appears here by propagation (and in the mount namespace virtiofsd
+//                    makes as a slave of ours), nothing goes the other way. This is the only directory the
+//                    file server (virtiofsd, or QEMU's 9p) exports; its top is read-only, so the guest can
+//                    write inside a writable rootfs or volume and nowhere else.
+//
+// Why: the host creates, mounts on, unmounts and removes the skeleton while the guest runs (a pod's later
+// containers are added to a live VM). When the skeleton was guest-writable, a guest could plant
+// `<next container>/rootfs -> /etc` and have the host mount a writable tree over /etc (Kata's
+// CVE-2020-2026), or swap symlinks in during teardown to make the host unmount or delete host paths.
+// Now the guest cannot write the skeleton at all, and the host still works in it only through
+// descriptors it pinned itself (PinnedDirectory: mkdirat/mknodat, openat2 with no symlinks, move_mount
+// onto the descriptor, umount2 with UMOUNT_NOFOLLOW|MNT_DETACH, unlinkat) and never recursively by path.
+//
+// Read-only: each rootfs or volume is a detached clone of its source (open_tree) that gets its
+// attributes with mount_setattr before move_mount attaches it: NOSUID|NODEV always, RDONLY when asked,
+// on every mount of an rbind. The copies that propagation then makes (in shared/, in virtiofsd's
+// namespace) carry them from the start; a remount after the bind (what this did before) reaches neither
+// the copies nor an rbind's sub-mounts.
+//
+// Teardown detaches shared/ and mounts/ (MNT_DETACH takes every mount below with them; the skeleton goes
+// with the tmpfs) and removes the two empty directories. The tmpfs also keeps the skeleton off the host's
+// /run and bounds it.
+//
+// No waiting for virtiofsd: its mount namespace may still hold copies of these mounts for a moment after
+// QEMU quit (its sandbox process outlives the parent we wait for). rmdir refuses (EBUSY) only a mount
+// point of the caller's own namespace, and ours are detached first; a directory that is a mount point only
+// in another namespace is removed and the kernel detaches those copies (Linux 3.18+). The old layout
+// slept in a loop on EBUSY because it deleted recursively through a tree that was still being detached.
 using SandboxRt.Interop;
 
 namespace SandboxRt.Runtime.Storage;
 
-public sealed class SharedDirectory
+public sealed class SharedDirectory : IDisposable
 {
-    private SharedDirectory(string path) => Path = path;
+    /// <summary>The host-only tree the host mounts into.</summary>
+    public const string MountsName = "mounts";
 
+    /// <summary>The read-only view of it that the file server exports.</summary>
+    public const string ViewName = "shared";
+
+    private const uint DirectoryMode = 0x1C0; // 0700
+    private const uint FileMode = 0x180;      // 0600
+
+    // Enough for hundreds of containers with dozens of mounts each; the skeleton holds no data.
+    private static readonly KeyValuePair<string, string>[] TmpfsOptions =
+        [new("mode", "0700"), new("size", "1m"), new("nr_inodes", "16384")];
+
+    private readonly string _stateDirectory;
+    private readonly PinnedDirectory _mounts;
+    private int _removed;
+
+    private SharedDirectory(string stateDirectory, PinnedDirectory mounts)
+    {
+        _stateDirectory = stateDirectory;
+        _mounts = mounts;
+        Path = System.IO.Path.Combine(stateDirectory, ViewName);
+    }
+
+    /// <summary>The exported view (&lt;state&gt;/shared): what virtiofsd or QEMU's 9p server serves to the guest.</summary>
     public string Path { get; }
 
+    /// <summary>Makes mounts/ and its read-only view shared/ in a sandbox's (new) state directory.</summary>
     public static SharedDirectory Create(string stateDirectory)
     {
-        var path = System.IO.Path.Combine(stateDirectory, "shared");
-        Directory.CreateDirectory(path);
-        if (!MountTable.Under(path).Contains(path))
+        using var state = PinnedDirectory.Open(stateDirectory);
+        PinnedDirectory? root = null;
+        bool createdMounts = false, createdView = false;
+        try
         {
-            FileSystem.Mount(path, path, null, MountFlags.Bind);
-            FileSystem.Mount(null, path, null, MountFlags.Private);
-            FileSystem.Mount(null, path, null, MountFlags.Shared);
+            using (var mountsTarget = state.CreateNewDirectory(MountsName, DirectoryMode))
+            using (var tmpfs = DetachedMount.Create("tmpfs", TmpfsOptions, MountAttributes.NoSuid | MountAttributes.NoDev | MountAttributes.NoExec))
+            {
+                createdMounts = true;
+                // a peer group of its own, so that what is mounted below propagates to the view (and only there)
+                tmpfs.SetAttributes(MountAttributes.None, propagation: MountPropagation.Shared, recursive: false);
+                tmpfs.AttachTo(mountsTarget);
+                root = tmpfs.OpenRoot(mountsTarget.Path);
+            }
+            using (var viewTarget = state.CreateNewDirectory(ViewName, DirectoryMode))
+            using (var view = DetachedMount.Clone(root, recursive: true))
+            {
+                createdView = true;
+                // read-only at the top only: the rootfs and volumes propagated below keep their own attributes
+                view.SetAttributes(MountAttributes.ReadOnly | MountAttributes.NoSuid | MountAttributes.NoDev, propagation: MountPropagation.Slave, recursive: false);
+                view.AttachTo(viewTarget);
+            }
+            return new SharedDirectory(stateDirectory, root);
         }
-        return new SharedDirectory(path);
+        catch
+        {
+            root?.Dispose();
+            // only what this call made: an existing directory of that name is not ours to remove
+            foreach (var (name, created) in new[] { (ViewName, createdView), (MountsName, createdMounts) })
+            {
+                if (!created)
+                    continue;
+                state.Unmount(name);
+                state.Remove(name, directory: true);
+            }
+            throw;
+        }
     }
 
-    /// <summary>Opens an existing shared directory (a later CLI invocation for the same sandbox).</summary>
-    public static SharedDirectory Open(string stateDirectory) => new(System.IO.Path.Combine(stateDirectory, "shared"));
-
-    /// <summary>Bind-mounts a container's root file system; returns its path relative to the shared directory.</summary>
+    /// <summary>Mounts a container's root file system; returns its path relative to the shared directory.</summary>
     public string AddRootfs(string containerId, string hostRootfs, bool readOnly)
     {
-        if (!Directory.Exists(hostRootfs))
-            throw new DirectoryNotFoundException($"root.path: {hostRootfs} does not exist or is not a directory");
-        var relative = $"{containerId}/rootfs";
-        BindInto(hostRootfs, relative, directory: true, readOnly, recursive: true);
-        return relative;
+        using var container = _mounts.CreateDirectory(containerId, DirectoryMode);
+        Attach(container, "rootfs", CloneSource(hostRootfs, recursive: true, "root.path"), readOnly, requireDirectory: true, "root.path");
+        return $"{containerId}/rootfs";
     }
 
-    /// <summary>Bind-mounts the source of mounts[index]; returns its path relative to the shared directory.</summary>
+    /// <summary>Mounts the source of mounts[index] (a directory or a file); returns its path relative to the shared directory.</summary>
     public string AddMountSource(string containerId, int index, string hostSource, bool readOnly, bool recursive)
     {
-        bool directory = Directory.Exists(hostSource);
-        if (!directory && !File.Exists(hostSource))
-            throw new FileNotFoundException($"mounts[{index}].source: {hostSource} does not exist");
-        var relative = $"{containerId}/mounts/{index}";
-        BindInto(hostSource, relative, directory, readOnly, recursive);
-        return relative;
+        var field = $"mounts[{index}].source";
+        using var container = _mounts.CreateDirectory(containerId, DirectoryMode);
+        using var mounts = container.CreateDirectory("mounts", DirectoryMode);
+        Attach(mounts, index.ToString(System.Globalization.CultureInfo.InvariantCulture), CloneSource(hostSource, recursive, field), readOnly, requireDirectory: false, field);
+        return $"{containerId}/mounts/{index}";
     }
 
-    /// <summary>Unmounts and removes everything of one container.</summary>
-    public void RemoveContainer(string containerId) => UnmountAndDelete(System.IO.Path.Combine(Path, containerId));
-
-    /// <summary>Unmounts and removes the whole directory, including its own bind mount.</summary>
-    public void Remove() => UnmountAndDelete(Path);
-
-    private void BindInto(string source, string relative, bool directory, bool readOnly, bool recursive)
+    /// <summary>Unmounts and removes everything of one container (by descriptor; nothing is followed).</summary>
+    public void RemoveContainer(string containerId)
     {
-        var target = System.IO.Path.Combine(Path, relative);
-        Directory.CreateDirectory(directory ? target : System.IO.Path.GetDirectoryName(target)!);
-        if (!directory && !File.Exists(target))
-            File.WriteAllBytes(target, []);
-        FileSystem.Mount(source, target, null, MountFlags.Bind | (recursive ? MountFlags.Recursive : 0));
-        if (readOnly)
-            FileSystem.Mount(null, target, null, MountFlags.Remount | MountFlags.Bind | MountFlags.ReadOnly);
-    }
-
-    private static void UnmountAndDelete(string path)
-    {
-        foreach (var point in MountTable.Under(path))
-            FileSystem.TryUnmount(point, detach: true);
-        // Never delete recursively through a mount: that would delete a container's real files.
-        var left = MountTable.Under(path);
-        if (left.Count > 0)
-            throw new IOException($"cannot remove {path}: still mounted at {string.Join(", ", left)}");
-        // A mount point in another mount namespace cannot be removed (EBUSY) until that namespace goes:
-        // virtiofsd's sandbox holds slave copies of these mounts for a moment after QEMU has quit.
-        for (int attempt = 0; Directory.Exists(path); attempt++)
+        if (!_mounts.TryOpenDirectory(containerId, out var container))
+            return;
+        using (container)
         {
+            container.Unmount("rootfs");
+            if (container.TryOpenDirectory("mounts", out var mounts))
+            {
+                using (mounts)
+                {
+                    foreach (var entry in mounts.Entries())
+                    {
+                        mounts.Unmount(entry.Name);
+                        mounts.Remove(entry.Name, entry.IsDirectory);
+                    }
+                }
+                container.Remove("mounts", directory: true);
+            }
+            container.Remove("rootfs", directory: true);
+        }
+        _mounts.Remove(containerId, directory: true);
+    }
+
+    /// <summary>Detaches and removes the whole shared directory. Safe to call more than once.</summary>
+    public void Remove()
+    {
+        if (Interlocked.Exchange(ref _removed, 1) != 0)
+            return;
+        _mounts.Dispose();
+        RemoveFrom(_stateDirectory);
+    }
+
+    /// <summary>
+    /// Detaches and removes the shared directory of a state directory, from any process (a later CLI
+    /// call, the shim's `delete`): the view and the mounts tree are detached with every mount below them,
+    /// then the two directories are removed without following anything. Nothing there is fine.
+    /// </summary>
+    public static void RemoveFrom(string stateDirectory)
+    {
+        if (!PinnedDirectory.TryOpen(stateDirectory, out var state))
+            return;
+        using (state)
+        {
+            foreach (var name in new[] { ViewName, MountsName })
+            {
+                state.Unmount(name);
+                // Empty once detached. A state directory from before this layout still has its skeleton
+                // here: RemoveTree walks it by descriptor, crossing no mount and following no link.
+                state.RemoveTree(name);
+            }
+        }
+    }
+
+    public void Dispose() => _mounts.Dispose();
+
+    private static DetachedMount CloneSource(string source, bool recursive, string field)
+    {
+        try
+        {
+            return DetachedMount.Clone(source, recursive);
+        }
+        catch (SyscallException e) when (e.Errno is Errno.ENOENT or Errno.ENOTDIR)
+        {
+            throw new FileNotFoundException($"{field}: {source} does not exist ({e.Message})", source, e);
+        }
+    }
+
+    /// <summary>
+    /// Gives a cloned tree its attributes, then attaches it at a new entry <paramref name="name"/> of
+    /// <paramref name="parent"/>: a directory or an empty file, as the clone's root is.
+    /// </summary>
+    private static void Attach(PinnedDirectory parent, string name, DetachedMount tree, bool readOnly, bool requireDirectory, string field)
+    {
+        using (tree)
+        {
+            bool directory = tree.Status().IsDirectory;
+            if (requireDirectory && !directory)
+                throw new IOException($"{field}: {tree.Description} is not a directory");
+            // NOSUID|NODEV always (nothing the guest leaves there runs with privileges or opens a device on
+            // the host), RDONLY when asked; on every mount of the tree; private, so that nothing mounted
+            // later at the source on the host reaches the guest.
+            tree.SetAttributes(MountAttributes.NoSuid | MountAttributes.NoDev | (readOnly ? MountAttributes.ReadOnly : MountAttributes.None),
+                propagation: MountPropagation.Private, recursive: true);
+            bool created = false;
             try
             {
-                Directory.Delete(path, recursive: true); // only empty directories and file placeholders remain
+                if (directory)
+                {
+                    using var target = parent.CreateNewDirectory(name, DirectoryMode);
+                    created = true;
+                    tree.AttachTo(target);
+                }
+                else
+                {
+                    using var target = parent.CreateFile(name, FileMode);
+                    created = true;
+                    tree.AttachTo(target, parent.Path + "/" + name);
+                }
             }
-            catch (IOException) when (attempt < 100)
+            catch
             {
-                Thread.Sleep(50);
+                if (created && !tree.IsAttached)
+                    parent.Remove(name, directory);
+                throw;
             }
         }
     }

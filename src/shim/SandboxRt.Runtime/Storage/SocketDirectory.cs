@@ -21,11 +21,9 @@ public static class SocketDirectory
     /// <summary>Removes the socket directory of a state directory (after its sockets are gone).</summary>
     public static void Remove(string stateDirectory)
     {
-        var directory = For(stateDirectory);
         try
         {
-            if (Directory.Exists(directory))
-                Directory.Delete(directory, recursive: true);
+            PrivateFiles.RemoveTree(For(stateDirectory));
         }
         catch (IOException)
         {

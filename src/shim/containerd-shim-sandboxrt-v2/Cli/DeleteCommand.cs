@@ -41,11 +41,11 @@ internal static class DeleteCommand
             var sandboxDirectory = record.SandboxDirectory ?? Path.Combine(directory, podId);
             await DetachedVm.StopAsync(record.Hypervisor, [record.Virtiofsd], sandboxDirectory, Grace);
             PodNetwork.DetachRecorded(sandboxDirectory);
-            SharedDirectory.Open(sandboxDirectory).Remove();
+            SharedDirectory.RemoveFrom(sandboxDirectory);
             SocketDirectory.Remove(sandboxDirectory);
             foreach (var mounted in record.MountedBundles.Values)
                 RootfsMounter.Unmount(mounted);
-            RemoveEmpty(sandboxDirectory);
+            RemoveSandboxDirectory(sandboxDirectory);
             ShimDaemon.RemoveDirectory(directory, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
         }
         RootfsMounter.Unmount(bundle);
@@ -64,17 +64,16 @@ internal static class DeleteCommand
         response.WriteTo(stdout);
     }
 
-    private static void RemoveEmpty(string directory)
+    /// <summary>By descriptor, crossing no mount: a root file system still mounted there stops it.</summary>
+    private static void RemoveSandboxDirectory(string directory)
     {
         try
         {
-            foreach (var file in Directory.Exists(directory) ? Directory.GetFiles(directory) : [])
-                File.Delete(file);
-            if (Directory.Exists(directory))
-                Directory.Delete(directory);
+            PrivateFiles.RemoveTree(directory);
         }
         catch (IOException)
         {
+            // best effort after a crash: what is left is reported by the next `delete` or by the operator
         }
     }
 }

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using SandboxRt.Interop;
 using SandboxRt.Runtime.Configuration;
+using SandboxRt.Runtime.Storage;
 
 namespace SandboxRt.Shim.Cli;
 
@@ -26,7 +27,7 @@ internal static class StartCommand
         {
             var configPath = RuntimeOptions.ReadConfigPath(stdin);
             HypervisorConfigLoader.Load(configPath.Length > 0 ? configPath : null); // fail here, where containerd shows the error
-            Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            PrivateFiles.CreateDirectory(directory);
             using var listener = Listen(socketPath);
             if (listener is not null)
                 SpawnDaemon(flags, podId, socketPath, configPath, bundle, listener);
@@ -74,7 +75,7 @@ internal static class StartCommand
         var binary = Environment.ProcessPath ?? throw new InvalidOperationException("cannot find the shim's own binary");
         using var devNull = FileDescriptors.Open("/dev/null", FileDescriptors.ReadWrite);
         // what the runtime itself prints (an unhandled exception, a crash) must survive the daemon
-        using var stderr = File.OpenHandle(ShimPaths.StderrLog(Path.GetDirectoryName(socketPath)!), FileMode.Append, FileAccess.Write);
+        using var stderr = PrivateFiles.OpenHandle(ShimPaths.StderrLog(Path.GetDirectoryName(socketPath)!), FileMode.Append, FileAccess.Write);
         ProcessSpawner.Spawn(new SpawnOptions
         {
             Path = binary,

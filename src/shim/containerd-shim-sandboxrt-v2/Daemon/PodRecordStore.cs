@@ -16,7 +16,7 @@ internal sealed class PodRecordStore(string path)
         lock (_write)
         {
             var temporary = Path + ".tmp";
-            File.WriteAllBytes(temporary, JsonSerializer.SerializeToUtf8Bytes(record, ShimJsonContext.Default.PodRecord));
+            Runtime.Storage.PrivateFiles.WriteAllBytes(temporary, JsonSerializer.SerializeToUtf8Bytes(record, ShimJsonContext.Default.PodRecord));
             File.Move(temporary, Path, overwrite: true);
         }
     }

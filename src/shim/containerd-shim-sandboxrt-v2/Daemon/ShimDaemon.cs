@@ -13,6 +13,7 @@ using Microsoft.Extensions.Logging;
 using SandboxRt.Containerd.Protocol;
 using SandboxRt.Runtime.Configuration;
 using SandboxRt.Runtime.Diagnostics;
+using SandboxRt.Runtime.Storage;
 using SandboxRt.Shim.Cli;
 using SandboxRt.Shim.Logging;
 using SandboxRt.Shim.Pods;
@@ -78,17 +79,15 @@ internal static class ShimDaemon
     }
 
     /// <summary>
-    /// Removes the shim's own files and then its directory, never recursively: a mount left behind in the
-    /// sandbox's directory (a container's rootfs) must stop the removal, not have its files deleted.
+    /// Removes the shim's directory by descriptor (PrivateFiles.RemoveTree): no symlink is followed and no
+    /// mount is crossed, so a mount left behind in the sandbox's directory (a container's rootfs) stops
+    /// the removal instead of having its files deleted.
     /// </summary>
     public static void RemoveDirectory(string directory, ILogger log)
     {
         try
         {
-            foreach (var file in new[] { ShimPaths.Socket(directory), ShimPaths.Record(directory), ShimPaths.FallbackLog(directory), ShimPaths.StderrLog(directory) })
-                File.Delete(file);
-            if (Directory.Exists(directory))
-                Directory.Delete(directory);
+            PrivateFiles.RemoveTree(directory);
         }
         catch (IOException e)
         {

@@ -1,4 +1,5 @@
 using SandboxRt.Interop;
+using SandboxRt.Runtime.Storage;
 
 namespace SandboxRt.Shim.Logging;
 
@@ -30,8 +31,8 @@ internal sealed class ShimLogSink : IDisposable
         }
         catch (IOException)
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(fallbackFile)!);
-            return new ShimLogSink(null, new StreamWriter(fallbackFile, append: true) { AutoFlush = true });
+            PrivateFiles.CreateDirectory(Path.GetDirectoryName(fallbackFile)!);
+            return new ShimLogSink(null, new StreamWriter(PrivateFiles.Open(fallbackFile, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true });
         }
     }
 

@@ -61,7 +61,11 @@ internal static class QemuCommandLine
             }
             else
             {
-                args.AddRange(["-fsdev", $"local,id=share,path={Escape(fs.HostDirectory)},security_model=passthrough"]);
+                // mapped-xattr: files the guest creates are plain files of QEMU's user on the host, with the
+                // guest's owner, mode and type kept in user.virtfs.* xattrs, so no setuid file or device node
+                // the guest makes is real on the host (passthrough made them real). multidevs=remap: the
+                // export spans the rootfs and volumes of several file systems; keep their inode numbers apart.
+                args.AddRange(["-fsdev", $"local,id=share,path={Escape(fs.HostDirectory)},security_model=mapped-xattr,multidevs=remap"]);
                 args.AddRange(["-device", $"{Dev("virtio-9p-pci", "virtio-9p-device")},fsdev=share,mount_tag={SharedFsPlan.Tag}"]);
             }
         }

@@ -42,7 +42,7 @@ public sealed class QemuHypervisor : IHypervisor
         RequireFile(_config.Kernel, "kernel", "the guest kernel (make guest-image builds it)");
         RequireFile(initrd, "initrd", "the guest initramfs (make guest-image builds it)");
 
-        Directory.CreateDirectory(request.StateDirectory);
+        Storage.PrivateFiles.CreateDirectory(request.StateDirectory);
         var files = new QemuStateFiles(request.StateDirectory);
         files.RemoveAll();
         files.CreateSocketDirectory();
@@ -53,8 +53,11 @@ public sealed class QemuHypervisor : IHypervisor
             SharedFsPlan? sharedFs = null;
             if (request.SharedDirectory is { } shared && _config.SharedFs != "none")
             {
-                if (_config.SharedFs == "virtio-fs" && File.Exists(_config.VirtiofsdPath))
+                // Only what shared_fs says, never a silent fall back: 9p is a different security model.
+                if (_config.SharedFs == SharedFsPlan.VirtioFs)
                 {
+                    if (!File.Exists(_config.VirtiofsdPath))
+                        throw new HypervisorException($"shared_fs: virtio-fs needs virtiofsd, but virtiofsd_path {_config.VirtiofsdPath} does not exist (apt-get install qemu-system-x86, or set shared_fs to virtio-9p)");
                     virtiofsd = await VirtiofsDaemon.StartAsync(_config.VirtiofsdPath, shared, files.VirtiofsdSocket, files.VirtiofsdLog, cancellationToken);
                     sharedFs = new SharedFsPlan(SharedFsPlan.VirtioFs, shared, files.VirtiofsdSocket);
                 }
@@ -80,10 +83,11 @@ public sealed class QemuHypervisor : IHypervisor
                 AgentTokenFile = request.AgentTokenFile,
             };
             var args = QemuCommandLine.Build(plan);
-            File.WriteAllText(files.CommandLine, string.Join('\n', args.Prepend(_config.Path)) + "\n");
+            Storage.PrivateFiles.WriteAllText(files.CommandLine, string.Join('\n', args.Prepend(_config.Path)) + "\n");
+            Storage.PrivateFiles.WriteAllBytes(files.ConsoleLog, []); // QEMU truncates it, keeping the mode
 
             using var devNull = File.OpenHandle("/dev/null", FileMode.Open, FileAccess.ReadWrite);
-            using var log = File.OpenHandle(files.HypervisorLog, FileMode.Create, FileAccess.Write, FileShare.ReadWrite);
+            using var log = Storage.PrivateFiles.OpenHandle(files.HypervisorLog, FileMode.Create, FileAccess.Write, FileShare.ReadWrite);
             var descriptors = new List<(System.Runtime.InteropServices.SafeHandle, int)> { (devNull, 0), (log, 1), (log, 2) };
             if (vhost is not null)
                 descriptors.Add((vhost, VhostFdInChild));

@@ -20,8 +20,7 @@ internal sealed class QemuStateFiles(string directory)
     /// <summary>Creates the socket directory (root only: the sockets reach the agent and QEMU's monitor).</summary>
     public void CreateSocketDirectory()
     {
-        System.IO.Directory.CreateDirectory(Sockets);
-        File.SetUnixFileMode(Sockets, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        Storage.PrivateFiles.CreateDirectory(Sockets);
     }
 
     public void RemoveAll()

@@ -21,7 +21,7 @@ internal sealed class VirtiofsDaemon
     {
         File.Delete(socketPath);
         using var devNull = File.OpenHandle("/dev/null", FileMode.Open, FileAccess.ReadWrite);
-        using var log = File.OpenHandle(logPath, FileMode.Create, FileAccess.Write, FileShare.ReadWrite);
+        using var log = Storage.PrivateFiles.OpenHandle(logPath, FileMode.Create, FileAccess.Write, FileShare.ReadWrite);
         var process = ChildProcess.Start(new SpawnOptions
         {
             Path = binary,

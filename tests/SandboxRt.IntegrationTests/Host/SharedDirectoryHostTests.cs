@@ -1,0 +1,203 @@
+using SandboxRt.Interop;
+using SandboxRt.IntegrationTests.Support;
+using SandboxRt.Runtime.Storage;
+
+namespace SandboxRt.IntegrationTests.Host;
+
+/// <summary>
+/// The sandbox's shared directory against the real kernel, with the test playing a guest that escaped
+/// its container: whatever the guest can reach is the exported view (<see cref="SharedDirectory.Path"/>,
+/// what virtiofsd and QEMU's 9p server serve), so the test writes there what a guest would.
+/// </summary>
+[Trait("Tier", "host")]
+public sealed class SharedDirectoryHostTests
+{
+    [Fact]
+    public void Symlinks_planted_in_the_exported_view_never_redirect_a_host_mount()
+    {
+        TestEnvironment.RequireRoot();
+        using var state = new ScratchDirectory("srt-state");
+        using var victim = new Victim();
+        using var sources = new ScratchDirectory("srt-src");
+        Directory.CreateDirectory(sources.Combine("rootfs"));
+        File.WriteAllText(sources.Combine("volume"), "volume");
+        var shared = SharedDirectory.Create(state.Path);
+        try
+        {
+            // The guest plants symlinks to a host directory where the next container's mounts will go.
+            var view = shared.Path;
+            AsGuest(() => Directory.CreateDirectory(Path.Combine(view, "next", "mounts")));
+            AsGuest(() => File.CreateSymbolicLink(Path.Combine(view, "next", "rootfs"), victim.Path));
+            AsGuest(() => File.CreateSymbolicLink(Path.Combine(view, "next", "mounts", "0"), victim.Path));
+            AsGuest(() => File.CreateSymbolicLink(Path.Combine(view, "next", "mounts", "1"), victim.File));
+            Try(() => shared.AddRootfs("next", sources.Combine("rootfs"), readOnly: false));
+            Try(() => shared.AddMountSource("next", 0, sources.Combine("rootfs"), readOnly: false, recursive: false));
+            Try(() => shared.AddMountSource("next", 1, sources.Combine("volume"), readOnly: false, recursive: false));
+            victim.AssertUntouched();
+        }
+        finally
+        {
+            shared.Remove();
+        }
+        victim.AssertUntouched();
+        AssertNoMountsUnder(state.Path);
+    }
+
+    [Fact]
+    public async Task Read_only_binds_are_read_only_in_every_mount_namespace_sub_mounts_of_an_rbind_included()
+    {
+        TestEnvironment.RequireRoot();
+        using var state = new ScratchDirectory("srt-state");
+        using var sources = new ScratchDirectory("srt-src");
+        var volume = sources.Combine("volume");
+        var rootfs = sources.Combine("rootfs");
+        Directory.CreateDirectory(Path.Combine(volume, "sub"));
+        Directory.CreateDirectory(rootfs);
+        File.WriteAllText(Path.Combine(volume, "file"), "original");
+        File.WriteAllText(Path.Combine(rootfs, "file"), "original");
+        FileSystem.Mount("tmpfs", Path.Combine(volume, "sub"), "tmpfs", MountFlags.None, "size=1m");
+        var shared = SharedDirectory.Create(state.Path);
+        try
+        {
+            File.WriteAllText(Path.Combine(volume, "sub", "file"), "original");
+            // A namespace made before the binds (virtiofsd's is), receiving them by propagation.
+            using var early = await MountNamespaceProcess.StartAsync();
+            var volumeInView = Path.Combine(shared.Path, shared.AddMountSource("c", 0, volume, readOnly: true, recursive: true));
+            var rootfsInView = Path.Combine(shared.Path, shared.AddRootfs("c", rootfs, readOnly: true));
+            using var late = await MountNamespaceProcess.StartAsync();
+            var script = string.Join("; ", new[] { Path.Combine(volumeInView, "file"), Path.Combine(volumeInView, "sub", "file"), Path.Combine(rootfsInView, "file") }
+                .Select(f => $"if echo changed > '{f}'; then echo 'WROTE {f}'; fi; if touch '{f}.new'; then echo 'CREATED {f}.new'; fi"));
+            foreach (var (name, run) in new[] { ("the host's", Command.RunAsync("sh", ["-c", script])), ("a namespace made before the binds", early.RunAsync(script)), ("a namespace made after the binds", late.RunAsync(script)) })
+            {
+                var result = await run;
+                Assert.True(!result.Stdout.Contains("WROTE") && !result.Stdout.Contains("CREATED"), $"{name} mount namespace could write through a read-only bind: {result.Stdout}");
+                Assert.Contains("Read-only file system", result.Stderr);
+            }
+            Assert.Equal("original", File.ReadAllText(Path.Combine(volume, "file")));
+            Assert.Equal("original", File.ReadAllText(Path.Combine(volume, "sub", "file")));
+            Assert.Equal("original", File.ReadAllText(Path.Combine(rootfs, "file")));
+        }
+        finally
+        {
+            shared.Remove();
+            FileSystem.TryUnmount(Path.Combine(volume, "sub"), detach: true);
+        }
+        AssertNoMountsUnder(state.Path);
+    }
+
+    [Fact]
+    public void Every_bind_is_nosuid_and_nodev_and_the_view_is_read_only()
+    {
+        TestEnvironment.RequireRoot();
+        using var state = new ScratchDirectory("srt-state");
+        using var sources = new ScratchDirectory("srt-src");
+        Directory.CreateDirectory(sources.Combine("rootfs"));
+        Directory.CreateDirectory(sources.Combine("volume", "sub"));
+        FileSystem.Mount("tmpfs", sources.Combine("volume", "sub"), "tmpfs", MountFlags.None, "size=1m");
+        var shared = SharedDirectory.Create(state.Path);
+        try
+        {
+            shared.AddRootfs("c", sources.Combine("rootfs"), readOnly: false);
+            shared.AddMountSource("c", 0, sources.Combine("volume"), readOnly: false, recursive: true);
+            var mounts = MountsUnder(state.Path);
+            Assert.True(mounts.Count >= 4, "the rootfs, the volume and its sub-mount, in the view: " + string.Join('\n', mounts));
+            foreach (var (point, options) in mounts)
+            {
+                Assert.True(options.Contains("nosuid") && options.Contains("nodev"), $"{point} is mounted {string.Join(',', options)}");
+            }
+            var view = Assert.Single(mounts, m => m.Point == shared.Path);
+            Assert.Contains("ro", view.Options);
+            var viewStat = Directory.CreateDirectory(shared.Path).UnixFileMode;
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, viewStat);
+        }
+        finally
+        {
+            shared.Remove();
+            FileSystem.TryUnmount(sources.Combine("volume", "sub"), detach: true);
+        }
+        AssertNoMountsUnder(state.Path);
+    }
+
+    [Fact]
+    public void Teardown_with_a_guest_racing_symlinks_never_unmounts_or_deletes_outside_the_state_tree()
+    {
+        TestEnvironment.RequireRoot();
+        using var state = new ScratchDirectory("srt-state");
+        using var victim = new Victim();
+        using var sources = new ScratchDirectory("srt-src");
+        Directory.CreateDirectory(sources.Combine("rootfs"));
+        File.WriteAllText(sources.Combine("rootfs", "keep"), "keep");
+        var shared = SharedDirectory.Create(state.Path);
+        try
+        {
+            for (int round = 0; round < 40; round++)
+            {
+                var id = "c" + round;
+                shared.AddRootfs(id, sources.Combine("rootfs"), readOnly: false);
+                var container = Path.Combine(shared.Path, id);
+                // The guest keeps swapping what it can write in the container's directory between real
+                // directories (which a recursive delete walks into) and symlinks to the host directory
+                // (whose own mount point "rootfs" mirrors the container's).
+                using (new Racer(() =>
+                {
+                    AsGuest(() => Directory.CreateDirectory(Path.Combine(container, "d", "e")));
+                    AsGuest(() => File.WriteAllText(Path.Combine(container, "d", "e", "f"), "x"));
+                    AsGuest(() => Directory.Move(Path.Combine(container, "d"), Path.Combine(container, "d.old")));
+                    AsGuest(() => File.CreateSymbolicLink(Path.Combine(container, "d"), victim.Path));
+                    AsGuest(() => Directory.Move(container, container + ".moved"));
+                    AsGuest(() => File.CreateSymbolicLink(container, victim.Path));
+                    AsGuest(() => File.Delete(container));
+                    AsGuest(() => Directory.Move(container + ".moved", container));
+                    AsGuest(() => File.Delete(Path.Combine(container, "d")));
+                    AsGuest(() => Directory.Delete(Path.Combine(container, "d.old"), recursive: true));
+                }))
+                {
+                    Try(() => shared.RemoveContainer(id));
+                }
+                victim.AssertUntouched();
+                Assert.Equal("keep", File.ReadAllText(sources.Combine("rootfs", "keep")));
+            }
+        }
+        finally
+        {
+            Try(shared.Remove);
+        }
+        victim.AssertUntouched();
+    }
+
+    /// <summary>What a guest does: it may be refused (a read-only view), which is the point.</summary>
+    private static void AsGuest(Action action)
+    {
+        try
+        {
+            action();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+
+    /// <summary>The host may refuse to go on after the guest interfered; what matters is what it did not do.</summary>
+    private static void Try(Action action)
+    {
+        try
+        {
+            action();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            TestContext.Current.TestOutputHelper?.WriteLine("host refused: " + e.Message);
+        }
+    }
+
+    private static List<(string Point, string[] Options)> MountsUnder(string directory) =>
+        File.ReadAllLines("/proc/self/mountinfo").Select(l => l.Split(' '))
+            .Where(f => f[4] == directory || f[4].StartsWith(directory + "/", StringComparison.Ordinal))
+            .Select(f => (f[4], f[5].Split(','))).ToList();
+
+    private static void AssertNoMountsUnder(string directory)
+    {
+        var left = MountsUnder(directory);
+        Assert.True(left.Count == 0, "mounts left behind: " + string.Join(", ", left.Select(m => m.Point)));
+    }
+}

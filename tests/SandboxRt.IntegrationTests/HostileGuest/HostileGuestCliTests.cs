@@ -1,0 +1,166 @@
+using SandboxRt.IntegrationTests.Support;
+using SandboxRt.Oci.Spec;
+
+namespace SandboxRt.IntegrationTests.HostileGuest;
+
+/// <summary>
+/// The hostile-guest tier through the real CLI: a privileged container mounts the sandbox's share itself
+/// (a stand-in for a guest that escaped its container, or a compromised agent) and attacks the host
+/// through it. Every test asserts, from the host, that the host was not harmed.
+/// </summary>
+[Trait("Tier", "hostile")]
+public sealed class HostileGuestCliTests
+{
+    private static string NewId() => "hostile-" + Guid.NewGuid().ToString("N")[..8];
+
+    private static Task<CliRun> Cli(ScratchDirectory state, params string[] args) =>
+        args[0] == "create" ? CliRun.RunLeavingRelayAsync(args, state.Path) : CliRun.RunAsync(args, root: state.Path);
+
+    [Fact]
+    public async Task A_guest_with_the_share_mounted_cannot_write_read_only_volumes_or_a_read_only_rootfs_or_plant_anything()
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        using var state = new ScratchDirectory("srt-state");
+        using var volume = new ScratchDirectory("srt-vol");
+        using var victim = new Victim();
+        File.WriteAllText(volume.Combine("data"), "original");
+        var file = volume.Combine("file");
+        File.WriteAllText(file, "original");
+        var id = NewId();
+        int roVolume = 0, roFile = 0;
+        using var bundle = new TestBundle(s =>
+        {
+            PrivilegedGuest.MakePrivileged(s);
+            s.Root!.Readonly = true;
+            roVolume = s.Mounts!.Count;
+            s.Mounts.Add(new Mount { Destination = "/ro", Type = "bind", Source = volume.Path, Options = ["rbind", "ro"] });
+            roFile = s.Mounts.Count;
+            s.Mounts.Add(new Mount { Destination = "/rofile", Type = "bind", Source = file, Options = ["bind", "ro"] });
+        });
+        var passwd = File.ReadAllText(Path.Combine(bundle.Rootfs, "etc", "passwd"));
+        var share = PrivilegedGuest.Share;
+        var c = $"{share}/{id}";
+        // The guest makes its own views writable where it can (its mounts are its own), then writes.
+        bundle.Spec.Process!.Args = ["sh", "-c", string.Join('\n',
+            PrivilegedGuest.RequireShare(id),
+            "try() { if \"$@\" 2>/dev/null; then echo \"DID: $*\"; fi; }",
+            "mount -o remount,rw /ro; mount -o remount,rw /rofile; mount -o remount,rw /",
+            "try sh -c 'echo changed > /ro/data'",
+            "try sh -c 'echo changed > /ro/new'",
+            "try sh -c 'echo changed > /rofile'",
+            "try sh -c 'echo changed > /etc/passwd'",
+            "try sh -c 'echo changed > /new-in-rootfs'",
+            $"try sh -c 'echo changed > {c}/mounts/{roVolume}/data'",
+            $"try sh -c 'echo changed > {c}/mounts/{roFile}'",
+            $"try sh -c 'echo changed > {c}/rootfs/etc/passwd'",
+            $"try busybox mkdir {share}/planted",
+            $"try busybox ln -s {victim.Path} {share}/next",
+            $"try busybox ln -s {victim.Path} {c}/planted",
+            $"try busybox mkdir {c}/mounts/99",
+            $"try busybox mv {c}/mounts {c}/moved",
+            "echo finished")];
+        bundle.Save();
+
+        var run = await CliRun.RunAsync(["run", "--bundle", bundle.Directory, id], root: state.Path);
+        TestContext.Current.TestOutputHelper?.WriteLine($"exit {run.ExitCode}\nstdout: {run.Stdout}\nstderr: {run.Stderr}");
+        Assert.Contains("finished", run.Stdout);
+        Assert.DoesNotContain("DID:", run.Stdout);
+        Assert.Equal("original", File.ReadAllText(volume.Combine("data")));
+        Assert.False(File.Exists(volume.Combine("new")));
+        Assert.Equal("original", File.ReadAllText(file));
+        Assert.Equal(passwd, File.ReadAllText(Path.Combine(bundle.Rootfs, "etc", "passwd")));
+        Assert.False(File.Exists(Path.Combine(bundle.Rootfs, "new-in-rootfs")));
+        victim.AssertUntouched();
+        LeakCheck.AssertNothingLeft(state.Path, id);
+    }
+
+    [Fact]
+    public async Task Over_9p_a_setuid_file_or_a_device_node_the_guest_makes_is_a_plain_file_on_the_host()
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        using var state = new ScratchDirectory("srt-state");
+        using var volume = new ScratchDirectory("srt-vol");
+        var id = NewId();
+        using var bundle = new TestBundle(s =>
+        {
+            PrivilegedGuest.MakePrivileged(s);
+            s.Mounts!.Add(new Mount { Destination = "/data", Type = "bind", Source = volume.Path, Options = ["rbind", "rw"] });
+            s.Process!.Args = ["sh", "-c", "busybox cp /bin/busybox /data/suid; busybox chmod 4755 /data/suid; busybox mknod /data/null c 1 3; busybox ls -l /data"];
+        });
+        Directory.CreateDirectory(Path.Combine(bundle.Rootfs, "data"));
+        bundle.HardLinkApplets(); // 9p's mapped-xattr mode cannot follow symlinks made on the host
+        var run = await CliRun.RunAsync(["--config-option", "shared_fs=virtio-9p", "run", "--bundle", bundle.Directory, id], root: state.Path);
+        TestContext.Current.TestOutputHelper?.WriteLine($"exit {run.ExitCode}\nstdout: {run.Stdout}\nstderr: {run.Stderr}");
+        Assert.Equal(0, run.ExitCode);
+        // the host has plain files: no setuid bit, no device ...
+        using var data = SandboxRt.Interop.PinnedDirectory.Open(volume.Path);
+        var suid = data.Status("suid");
+        Assert.True(suid.IsRegularFile && (suid.Permissions & 0xE00) == 0, $"the guest's setuid file is mode {Convert.ToString(suid.Mode, 8)} on the host");
+        var node = data.Status("null");
+        Assert.True(node.IsRegularFile, $"the guest's device node is mode {Convert.ToString(node.Mode, 8)} on the host");
+        // ... while the guest sees what it made (its owner, mode and type live in xattrs on the host)
+        Assert.Contains("-rwsr-xr-x", run.Stdout);
+        Assert.Contains("crw", run.Stdout);
+        LeakCheck.AssertNothingLeft(state.Path, id);
+    }
+
+    [Fact]
+    public async Task A_setuid_file_the_guest_makes_in_a_volume_is_out_of_other_host_users_reach_and_the_state_tree_is_private()
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        TestEnvironment.RequireCommand("setpriv", "util-linux");
+        using var state = new ScratchDirectory("srt-state");
+        using var volume = new ScratchDirectory("srt-vol");
+        var id = NewId();
+        int data = 0;
+        using var bundle = new TestBundle(s =>
+        {
+            PrivilegedGuest.MakePrivileged(s);
+            s.Root!.Readonly = false;
+            data = s.Mounts!.Count;
+            s.Mounts.Add(new Mount { Destination = "/data", Type = "bind", Source = volume.Path, Options = ["rbind", "rw"] });
+            s.Process!.Args = ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.2; done"];
+            s.Process.Env = [.. s.Process.Env ?? [], "SECRET=do-not-show-other-users"];
+        });
+        Assert.Equal(0, (await Cli(state, "create", "--bundle", bundle.Directory, id)).ExitCode);
+        try
+        {
+            Assert.Equal(0, (await Cli(state, "start", id)).ExitCode);
+            // as root in the guest: a setuid-root copy of busybox in the writable volume
+            var make = await Cli(state, "exec", id, "sh", "-c", "busybox cp /bin/busybox /data/suid && busybox chmod 4755 /data/suid && busybox ls -l /data/suid");
+            Assert.True(make.ExitCode == 0, make.Stderr);
+            Assert.StartsWith("-rwsr-xr-x", make.Stdout);
+            // an exec leaves its process spec (with the environment) in the state directory while it runs
+            var detached = await Cli(state, "exec", "--detach", id, "sleep", "30");
+            Assert.Equal(0, detached.ExitCode);
+
+            var stateDirectory = state.Combine(id);
+            foreach (var path in new[] { $"{stateDirectory}/shared/{id}/mounts/{data}/suid", $"{stateDirectory}/mounts/{id}/mounts/{data}/suid" })
+            {
+                // through a shell: setpriv resolves its own program before its capabilities are gone
+                var asNobody = await Command.RunAsync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", "--", "/bin/sh", "-c", $"'{path}' id -u"]);
+                Assert.True(asNobody.ExitCode != 0 && !asNobody.Stdout.Contains('0'), $"another host user ran the guest's setuid file through {path}: {asNobody.Stdout}");
+                Assert.Contains("Permission denied", asNobody.Stderr);
+            }
+            var binds = File.ReadAllLines("/proc/self/mountinfo").Select(l => l.Split(' ')).Where(f => f[4].StartsWith(stateDirectory + "/")).ToList();
+            Assert.NotEmpty(binds);
+            Assert.All(binds, f => Assert.True(f[5].Split(',').Contains("nosuid") && f[5].Split(',').Contains("nodev"), $"{f[4]} is mounted {f[5]}"));
+
+            // ls -l of the state tree: every entry the runtime made is private (the roots of the mounted
+            // rootfs and volumes are the sources' own inodes, below private directories)
+            var mountPoints = binds.Select(f => f[4]).ToHashSet();
+            var exposed = PrivateTree.Walk(stateDirectory, mountPoints)
+                .Concat(PrivateTree.Walk(SandboxRt.Runtime.Storage.SocketDirectory.For(stateDirectory), mountPoints, socketsToo: false))
+                .Where(e => (e.Mode & 0b000_111_111) != 0).Select(e => $"{Convert.ToString(e.Mode & 0xFFF, 8)} {e.Path}").ToList();
+            Assert.True(exposed.Count == 0, "entries other host users can read or enter:\n" + string.Join('\n', exposed));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(state.Combine(id + ".lock")));
+            var ls = await Command.RunAsync("ls", ["-la", stateDirectory, $"{stateDirectory}/mounts/{id}", $"{stateDirectory}/mounts/{id}/mounts"]);
+            TestContext.Current.TestOutputHelper?.WriteLine(ls.Stdout);
+        }
+        finally
+        {
+            await Cli(state, "delete", "--force", id);
+        }
+        LeakCheck.AssertNothingLeft(state.Path, id);
+    }
+}

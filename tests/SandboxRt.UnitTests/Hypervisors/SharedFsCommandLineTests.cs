@@ -1,0 +1,32 @@
+using SandboxRt.Runtime.Configuration;
+using SandboxRt.Runtime.Hypervisors;
+using SandboxRt.Runtime.Hypervisors.Qemu;
+
+namespace SandboxRt.UnitTests.Hypervisors;
+
+/// <summary>The shared-fs devices on QEMU's command line: what the file server exports, and how.</summary>
+[Trait("Tier", "unit")]
+public sealed class SharedFsCommandLineTests
+{
+    private static List<string> Build(SharedFsPlan fs) => QemuCommandLine.Build(new QemuLaunchPlan(
+        "c1", new HypervisorConfig(), new AcceleratorChoice("tcg", false, "test"), 1, 512, "/img/initrd",
+        "/run/s/c1/console.log", "/run/s/c1/qmp.sock", GuestChannelPlan.Serial("/run/s/c1/agent.sock"), fs));
+
+    [Fact]
+    public void Nine_p_exports_the_read_only_view_in_mapped_xattr_mode_never_passthrough()
+    {
+        var args = Build(new SharedFsPlan(SharedFsPlan.Virtio9p, "/run/s/c1/shared"));
+        var fsdev = args[args.IndexOf("-fsdev") + 1];
+        Assert.Equal("local,id=share,path=/run/s/c1/shared,security_model=mapped-xattr,multidevs=remap", fsdev);
+        Assert.DoesNotContain(args, a => a.Contains("passthrough"));
+        Assert.Contains($"virtio-9p-pci,fsdev=share,mount_tag={SharedFsPlan.Tag}", args);
+    }
+
+    [Fact]
+    public void Virtio_fs_talks_to_virtiofsd_and_exports_nothing_itself()
+    {
+        var args = Build(new SharedFsPlan(SharedFsPlan.VirtioFs, "/run/s/c1/shared", "/run/s/c1/virtiofsd.sock"));
+        Assert.Contains("socket,id=vfs,path=/run/s/c1/virtiofsd.sock", args);
+        Assert.DoesNotContain("-fsdev", args);
+    }
+}
