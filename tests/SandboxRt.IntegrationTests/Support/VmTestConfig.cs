@@ -11,6 +11,7 @@ internal static class VmTestConfig
         {
             ["kernel"] = TestEnvironment.Kernel,
             ["initrd"] = TestEnvironment.Initrd,
+            ["jailer_path"] = TestEnvironment.Jailer,
         };
         foreach (var (k, v) in overrides ?? new Dictionary<string, string>())
             all[k] = v;

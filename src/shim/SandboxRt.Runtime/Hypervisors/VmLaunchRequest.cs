@@ -13,4 +13,11 @@ public sealed record VmLaunchRequest(string Id, string StateDirectory, Hyperviso
     public string? SharedDirectory { get; init; }
     /// <summary>NICs on taps in the pod's network namespace; empty for a VM with loopback only.</summary>
     public IReadOnlyList<NetworkDevicePlan> NetworkDevices { get; init; } = [];
+    /// <summary>Host cgroup directories (one per hierarchy) the VMM and its helpers run in: the pod's; empty leaves them in ours.</summary>
+    public IReadOnlyList<string> Cgroups { get; init; } = [];
+    /// <summary>
+    /// Files the hypervisor opens by path that must stay private (the agent token): placed in its jail
+    /// and made readable by its user only.
+    /// </summary>
+    public IReadOnlyList<string> HypervisorReadableFiles { get; init; } = [];
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using SandboxRt.Runtime.Agent;
 using SandboxRt.Runtime.Configuration;
+using SandboxRt.Runtime.HostCgroups;
 using SandboxRt.Runtime.Hypervisors;
 using SandboxRt.Runtime.Hypervisors.Qemu;
 using SandboxRt.Runtime.Network;
@@ -16,8 +17,9 @@ public sealed class Sandbox : IAsyncDisposable
 {
     private int _stopped;
 
-    private Sandbox(string id, string stateDirectory, IVirtualMachine vm, AgentClient agent, TimeSpan bootTime, SharedDirectory? shared, PodNetwork? network)
+    private Sandbox(string id, string stateDirectory, IVirtualMachine vm, AgentClient agent, TimeSpan bootTime, SharedDirectory? shared, PodNetwork? network, HostCgroup? cgroup)
     {
+        Cgroup = cgroup;
         Network = network;
         Id = id;
         Shared = shared;
@@ -37,6 +39,9 @@ public sealed class Sandbox : IAsyncDisposable
 
     /// <summary>The pod network the VM mirrors, when it was started in one.</summary>
     public PodNetwork? Network { get; }
+
+    /// <summary>The pod's host cgroup the VM runs in, when the spec named one.</summary>
+    public HostCgroup? Cgroup { get; }
 
     /// <summary>Where the boot time went, when it was measured (<see cref="SandboxStartOptions.MeasureBoot"/>).</summary>
     public BootBreakdown? Boot { get; private init; }
@@ -61,8 +66,14 @@ public sealed class Sandbox : IAsyncDisposable
         SharedDirectory? shared = null;
         AgentClient? agent = null;
         PodNetwork? network = null;
+        HostCgroup? cgroup = null;
         try
         {
+            if (options.CgroupsPath is { } cgroupsPath)
+            {
+                cgroup = HostCgroup.Create(cgroupsPath);
+                cgroup.Save(stateDirectory);
+            }
             if (options.NetworkNamespace is { } netns)
             {
                 network = PodNetwork.Attach(netns, stateDirectory);
@@ -78,6 +89,7 @@ public sealed class Sandbox : IAsyncDisposable
                 InitrdOverride = options.InitrdOverride,
                 SharedDirectory = shared?.Path,
                 NetworkDevices = network?.Devices ?? [],
+                Cgroups = cgroup?.Directories ?? [],
             }, cancellationToken);
             network?.ReleaseTaps();
             var (stream, elapsed) = await BootWaiter.WaitForAgentAsync(vm, TimeSpan.FromSeconds(options.Config.BootTimeoutSeconds), cancellationToken);
@@ -96,7 +108,7 @@ public sealed class Sandbox : IAsyncDisposable
                 await agent.CreateSandboxAsync(id, "", [], fs.GuestDriver, SharedFsPlan.Tag, cancellationToken);
             if (network is not null)
                 await network.ConfigureGuestAsync(agent, cancellationToken);
-            return new Sandbox(id, stateDirectory, vm, agent, elapsed, shared, network) { Boot = boot };
+            return new Sandbox(id, stateDirectory, vm, agent, elapsed, shared, network, cgroup) { Boot = boot };
         }
         catch
         {
@@ -105,6 +117,7 @@ public sealed class Sandbox : IAsyncDisposable
                 await vm.StopAsync(CancellationToken.None);
             network?.Detach();
             shared?.Remove();
+            cgroup?.Remove();
             RemoveDirectory(stateDirectory);
             throw;
         }
@@ -124,6 +137,7 @@ public sealed class Sandbox : IAsyncDisposable
         {
             Network?.Detach();
             Shared?.Remove();
+            Cgroup?.Remove();
             RemoveDirectory(StateDirectory);
         }
     }
