@@ -37,11 +37,15 @@ public static class LogTail
         {
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
             long start = Math.Max(0, stream.Length - maxBytes);
-            cut = start > 0;
-            stream.Seek(start, SeekOrigin.Begin);
-            var buffer = new byte[stream.Length - start];
+            // One byte more when cut: a newline just before the range means its first line is whole.
+            long from = Math.Max(0, start - 1);
+            stream.Seek(from, SeekOrigin.Begin);
+            var buffer = new byte[stream.Length - from];
             int n = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
-            return buffer[..n];
+            if (start == 0)
+                return buffer[..n];
+            cut = n == 0 || buffer[0] != (byte)'\n';
+            return n == 0 ? [] : buffer[1..n];
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
