@@ -38,6 +38,16 @@ internal static class JailRoot
             // A bind takes the source mount's flags; read-only, nosuid and nodev need a remount of the bind.
             FileSystem.Mount(null, at, null, MountFlags.Bind | MountFlags.Remount | MountFlags.ReadOnly | MountFlags.NoSuid | MountFlags.NoDev);
         }
+        foreach (var (source, target) in options.WritableBinds)
+        {
+            // Recursive, and (like every mount here) a slave of the host's: mounts the host adds under
+            // the source later (containers' root file systems) appear here too.
+            MakeParents(root, target);
+            var at = Inside(root, target);
+            Directory.CreateDirectory(at);
+            FileSystem.Mount(source, at, null, MountFlags.Bind | MountFlags.Recursive);
+            FileSystem.Mount(null, at, null, MountFlags.Bind | MountFlags.Remount | MountFlags.NoSuid | MountFlags.NoDev);
+        }
         foreach (var path in options.Devices)
             MakeNode(root, path, devices[path], 0x1b6 /* 0666 */, null);
         foreach (var path in options.PrivateDevices)

@@ -4,7 +4,7 @@ namespace SandboxRt.Jailer;
 /// The jailer's command line, parsed completely before any step runs (a bad argument changes nothing):
 /// <code>
 /// sandboxrt-jailer [--cgroup DIR]... [--root DIR [--bind-ro SOURCE TARGET]... [--symlink TARGET LINK]...
-///                  [--dev PATH]... [--dev-private PATH]...] [--uid N --gid N] [--caps N,N,...]
+///                  [--bind-rw SOURCE TARGET]... [--dev PATH]... [--dev-private PATH]...] [--uid N --gid N] [--caps N,N,...]
 ///                  [--keep-fd N]... -- PROGRAM [ARG]...
 /// </code>
 /// Paths inside the jail (TARGET, LINK, device paths) are absolute and must not pass through a symlink
@@ -16,6 +16,8 @@ internal sealed class JailerOptions
     /// <summary>An existing empty directory to mount the jail's tmpfs on and pivot_root into; null: no new root.</summary>
     public string? Root { get; private set; }
     public List<(string Source, string Target)> ReadOnlyBinds { get; } = [];
+    /// <summary>Writable recursive binds: a file server's shared directory (QEMU's 9p), which must see later mounts under it.</summary>
+    public List<(string Source, string Target)> WritableBinds { get; } = [];
     public List<(string Target, string Link)> Symlinks { get; } = [];
     public List<string> Devices { get; } = [];
     public List<string> PrivateDevices { get; } = [];
@@ -43,6 +45,7 @@ internal sealed class JailerOptions
                 case "--cgroup": o.Cgroups.Add(Absolute(flag, Next(flag))); break;
                 case "--root": o.Root = Absolute(flag, Next(flag)); break;
                 case "--bind-ro": o.ReadOnlyBinds.Add((Absolute(flag, Next(flag)), Absolute(flag, Next(flag)))); break;
+                case "--bind-rw": o.WritableBinds.Add((Absolute(flag, Next(flag)), Absolute(flag, Next(flag)))); break;
                 case "--symlink": o.Symlinks.Add((Next(flag), Absolute(flag, Next(flag)))); break;
                 case "--dev": o.Devices.Add(Absolute(flag, Next(flag))); break;
                 case "--dev-private": o.PrivateDevices.Add(Absolute(flag, Next(flag))); break;
@@ -66,8 +69,8 @@ internal sealed class JailerOptions
             throw new ArgumentException("--uid and --gid go together");
         if (o.Uid == 0 || o.Gid == 0)
             throw new ArgumentException("--uid/--gid 0: leave them out to stay root");
-        if (o.Root is null && (o.ReadOnlyBinds.Count > 0 || o.Symlinks.Count > 0 || o.Devices.Count > 0 || o.PrivateDevices.Count > 0))
-            throw new ArgumentException("--bind-ro, --symlink and --dev need --root");
+        if (o.Root is null && (o.ReadOnlyBinds.Count > 0 || o.WritableBinds.Count > 0 || o.Symlinks.Count > 0 || o.Devices.Count > 0 || o.PrivateDevices.Count > 0))
+            throw new ArgumentException("--bind-ro, --bind-rw, --symlink and --dev need --root");
         if (o.PrivateDevices.Count > 0 && o.Uid is null)
             throw new ArgumentException("--dev-private needs --uid and --gid (the user who owns the node)");
         return o;

@@ -15,7 +15,8 @@
 //     to the host, while mounts the host adds later still reach us.
 //  5. Build the root: a tmpfs with symlinks, read-only nosuid/nodev binds of exactly what the program
 //     opens by path (its binary, libraries, firmware, the guest kernel and initrd), and device nodes
-//     (/dev/null, zero, urandom; /dev/kvm owned by the jail user, only under KVM). Then the tmpfs itself
+//     (/dev/null, zero, urandom; /dev/kvm owned by the jail user, only under KVM), and, only for a VMM
+//     that serves files itself (QEMU's 9p), that shared directory read-write. Then the tmpfs itself
 //     goes read-only.
 //  6. pivot_root into it and lazily unmount the old root: the host's tree (/etc/shadow, /root, other
 //     sandboxes' state, /proc, /sys) is no longer reachable by path.

@@ -38,6 +38,23 @@ public sealed class JailLayoutTests
     }
 
     [Fact]
+    public void A_served_directory_is_writable_and_cannot_overlap_the_read_only_binds()
+    {
+        using var dir = new TempDirectory();
+        var served = Path.Combine(dir.Path, "state", "shared");
+        Directory.CreateDirectory(served);
+        var layout = new JailLayout();
+        layout.Expose(dir.File("vmlinux", ""));
+        Assert.Equal(served, layout.ExposeWritable(served));
+        Assert.Equal([served], layout.WritableBinds);
+        var args = JailerCommand.Build("/j", new JailSpec { Root = "/r", Layout = layout }, ["/q"]);
+        Assert.Equal(["--bind-rw", served, served], args.SkipWhile(a => a != "--bind-rw").Take(3));
+        var overlapping = new JailLayout();
+        overlapping.Expose(dir.Path);
+        Assert.Throws<HypervisorException>(() => overlapping.ExposeWritable(served));
+    }
+
+    [Fact]
     public void A_missing_path_is_named() =>
         Assert.Contains("/no/such/file", Assert.Throws<HypervisorException>(() => new JailLayout().Expose("/no/such/file")).Message);
 

@@ -14,11 +14,25 @@ public sealed class JailLayout
     private readonly List<(string Target, string Link)> _symlinks = [];
     private readonly HashSet<string> _links = new(StringComparer.Ordinal);
     private readonly List<string> _binds = [];
+    private readonly List<string> _writable = [];
 
     public IReadOnlyList<(string Target, string Link)> Symlinks => _symlinks;
 
     /// <summary>Read-only binds, each at its own path; none lies inside another.</summary>
     public IReadOnlyList<string> Binds => _binds;
+
+    /// <summary>Writable recursive binds (a directory the jailed program serves to the guest).</summary>
+    public IReadOnlyList<string> WritableBinds => _writable;
+
+    /// <summary>Makes the directory <paramref name="path"/> reachable read-write, with what is mounted under it.</summary>
+    public string ExposeWritable(string path)
+    {
+        var real = Walk(path);
+        if (_binds.Any(b => real.StartsWith(b + "/", StringComparison.Ordinal) || b.StartsWith(real + "/", StringComparison.Ordinal) || b == real))
+            throw new HypervisorException($"{real}: a writable bind cannot share a tree with the read-only ones");
+        _writable.Add(real);
+        return real;
+    }
 
     /// <summary>Makes <paramref name="path"/> (a file or a directory) reachable in the jail; returns its real path.</summary>
     public string Expose(string path)

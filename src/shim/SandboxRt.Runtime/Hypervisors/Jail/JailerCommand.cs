@@ -15,6 +15,8 @@ public static class JailerCommand
                 args.AddRange(["--symlink", target, link]);
             foreach (var bind in spec.Layout?.Binds ?? [])
                 args.AddRange(["--bind-ro", bind, bind]);
+            foreach (var bind in spec.Layout?.WritableBinds ?? [])
+                args.AddRange(["--bind-rw", bind, bind]);
             foreach (var device in spec.Devices)
                 args.AddRange(["--dev", device]);
             foreach (var device in spec.PrivateDevices)

@@ -66,12 +66,6 @@ public sealed class QemuHypervisor : IHypervisor
         JailUser? user = null;
         try
         {
-            if (jailer is not null)
-            {
-                var pool = new JailUserPool(JailUserPool.DefaultDirectory, (uint)_config.JailUidFirst, (uint)_config.JailUidCount);
-                user = pool.Reserve(files.Directory);
-                pool.WriteRecord(files.JailUser, user, files.Directory);
-            }
             // Descriptor numbers in QEMU, handed out from 3 in the order they are made.
             var descriptors = new List<(System.Runtime.InteropServices.SafeHandle Handle, int ChildFd)>();
             int Pass(System.Runtime.InteropServices.SafeHandle handle)
@@ -96,6 +90,14 @@ public sealed class QemuHypervisor : IHypervisor
                 {
                     sharedFs = new SharedFsPlan(SharedFsPlan.Virtio9p, shared);
                 }
+            }
+            // With 9p QEMU serves the guest's files itself and stays root (see QemuJail); otherwise it
+            // gets a user of its own.
+            if (jailer is not null && sharedFs?.Kind != SharedFsPlan.Virtio9p)
+            {
+                var pool = new JailUserPool(JailUserPool.DefaultDirectory, (uint)_config.JailUidFirst, (uint)_config.JailUidCount);
+                user = pool.Reserve(files.Directory);
+                pool.WriteRecord(files.JailUser, user, files.Directory);
             }
             GuestChannelPlan channel;
             if (Capabilities.GuestChannel == "vsock")
@@ -133,8 +135,9 @@ public sealed class QemuHypervisor : IHypervisor
             List<string> argv = [_config.Path, .. QemuCommandLine.Build(plan)];
             if (jailer is not null)
             {
-                var jail = QemuJail.Build(_config, initrd, files, user!, !Capabilities.Accelerator.IsTcg, request.Cgroups,
-                    request.HypervisorReadableFiles, descriptors.Select(d => d.ChildFd).ToList());
+                var jail = QemuJail.Build(_config, initrd, files, user, !Capabilities.Accelerator.IsTcg, request.Cgroups,
+                    request.HypervisorReadableFiles, descriptors.Select(d => d.ChildFd).ToList(),
+                    sharedFs?.Kind == SharedFsPlan.Virtio9p ? sharedFs.HostDirectory : null);
                 argv = JailerCommand.Build(jailer, jail, argv);
             }
             File.WriteAllText(files.CommandLine, string.Join('\n', argv) + "\n");

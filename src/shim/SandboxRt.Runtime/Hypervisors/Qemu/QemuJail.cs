@@ -10,14 +10,31 @@ namespace SandboxRt.Runtime.Hypervisors.Qemu;
 /// What QEMU opens by path is its binary, its libraries (and modules: the TCG accelerator is one), the
 /// firmware directories (jail_paths), the guest kernel and initrd, files it is told to read (the agent
 /// token), and the device nodes made here.
+///
+/// One case keeps QEMU root: with shared_fs=virtio-9p QEMU itself is the file server, and like
+/// virtiofsd (see VirtiofsDaemon) it must read, create and chown a root guest's files as their owners,
+/// which an unprivileged user cannot. It still gets the jail (namespace and root with the shared
+/// directory bound read-write, cgroup, no_new_privs, seccomp) and a bounding set of only what a 9p
+/// server uses. virtio-fs (the default) keeps QEMU unprivileged.
 /// </summary>
 internal static class QemuJail
 {
     public static readonly IReadOnlyList<string> Devices = ["/dev/null", "/dev/zero", "/dev/urandom"];
     private static readonly ConcurrentDictionary<string, IReadOnlyList<string>> s_libraries = new(StringComparer.Ordinal);
 
-    public static JailSpec Build(HypervisorConfig config, string initrd, QemuStateFiles files, JailUser user, bool kvm,
-        IReadOnlyList<string> cgroups, IReadOnlyList<string> privateFiles, IReadOnlyList<int> keepDescriptors)
+    // linux/capability.h numbers of what QEMU's 9p "local" backend uses on a root guest's files.
+    private static readonly int[] FileServerCapabilities =
+    [
+        0, // CAP_CHOWN
+        1, // CAP_DAC_OVERRIDE
+        2, // CAP_DAC_READ_SEARCH
+        3, // CAP_FOWNER
+        4, // CAP_FSETID
+    ];
+
+    /// <param name="user">The sandbox's own user; null when QEMU serves <paramref name="servedDirectory"/> over 9p and stays root.</param>
+    public static JailSpec Build(HypervisorConfig config, string initrd, QemuStateFiles files, JailUser? user, bool kvm,
+        IReadOnlyList<string> cgroups, IReadOnlyList<string> privateFiles, IReadOnlyList<int> keepDescriptors, string? servedDirectory = null)
     {
         var layout = new JailLayout();
         layout.ExposeExecutable(config.Path, s_libraries.GetOrAdd(config.Path, ElfDependencies.Resolve));
@@ -29,18 +46,23 @@ internal static class QemuJail
         {
             // Readable by this sandbox's QEMU and by root only.
             var real = layout.Expose(file);
-            FileSystem.Chown(real, user.Uid, user.Gid);
+            if (user is not null)
+                FileSystem.Chown(real, user.Uid, user.Gid);
             File.SetUnixFileMode(real, UnixFileMode.UserRead);
         }
+        if (servedDirectory is not null)
+            layout.ExposeWritable(servedDirectory);
         Directory.CreateDirectory(files.JailRoot, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         return new JailSpec
         {
             Cgroups = cgroups,
             Root = files.JailRoot,
             Layout = layout,
-            Devices = Devices,
-            PrivateDevices = kvm ? [AcceleratorProbe.KvmDevice] : [],
+            // /dev/kvm is the jail user's alone; a root QEMU opens the ordinary node.
+            Devices = kvm && user is null ? [.. Devices, AcceleratorProbe.KvmDevice] : Devices,
+            PrivateDevices = kvm && user is not null ? [AcceleratorProbe.KvmDevice] : [],
             User = user,
+            Capabilities = user is null ? FileServerCapabilities : null,
             KeepDescriptors = keepDescriptors,
         };
     }
