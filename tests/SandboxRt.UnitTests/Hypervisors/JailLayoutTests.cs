@@ -35,6 +35,10 @@ public sealed class JailLayoutTests
         layout.ExposeDirectoryOf(a);
         layout.Expose(Path.Combine(dir.Path, "lib", "b.so"));
         Assert.Equal([Path.Combine(dir.Path, "lib")], layout.Binds);
+        // a library's versioned symlink inside the bound directory comes with it
+        File.CreateSymbolicLink(Path.Combine(dir.Path, "lib", "c.so"), "b.so");
+        layout.ExposeDirectoryOf(Path.Combine(dir.Path, "lib", "c.so"));
+        Assert.Empty(layout.Symlinks);
     }
 
     [Fact]

@@ -16,7 +16,9 @@ public sealed class JailLayout
     private readonly List<string> _binds = [];
     private readonly List<string> _writable = [];
 
-    public IReadOnlyList<(string Target, string Link)> Symlinks => _symlinks;
+    /// <summary>Symlinks to make in the jail: those inside a bound directory come with it.</summary>
+    public IReadOnlyList<(string Target, string Link)> Symlinks =>
+        _symlinks.Where(s => !_binds.Concat(_writable).Any(b => s.Link.StartsWith(b + "/", StringComparison.Ordinal))).ToList();
 
     /// <summary>Read-only binds, each at its own path; none lies inside another.</summary>
     public IReadOnlyList<string> Binds => _binds;
