@@ -23,6 +23,17 @@ public sealed class JailLayout
     /// <summary>Read-only binds, each at its own path; none lies inside another.</summary>
     public IReadOnlyList<string> Binds => _binds;
 
+    /// <summary>A layout holding what this one holds, to be added to independently.</summary>
+    public JailLayout Copy()
+    {
+        var copy = new JailLayout();
+        copy._symlinks.AddRange(_symlinks);
+        copy._links.UnionWith(_links);
+        copy._binds.AddRange(_binds);
+        copy._writable.AddRange(_writable);
+        return copy;
+    }
+
     /// <summary>Writable recursive binds (a directory the jailed program serves to the guest).</summary>
     public IReadOnlyList<string> WritableBinds => _writable;
 

@@ -36,6 +36,8 @@ public sealed class QemuHypervisor : IHypervisor
             _ => vhostVsock ? "vsock" : "serial",
         };
         Capabilities = new HypervisorCapabilities("qemu", accelerator, vhostVsock, channel);
+        if (config.Jail && File.Exists(config.Path))
+            QemuJail.Prefetch(config.Path);
     }
 
     public HypervisorCapabilities Capabilities { get; }

@@ -20,7 +20,45 @@ namespace SandboxRt.Runtime.Hypervisors.Qemu;
 internal static class QemuJail
 {
     public static readonly IReadOnlyList<string> Devices = ["/dev/null", "/dev/zero", "/dev/urandom"];
-    private static readonly ConcurrentDictionary<string, IReadOnlyList<string>> s_libraries = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, Lazy<JailLayout>> s_executables = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Starts planning QEMU's binary and libraries in the jail in the background (reading its ELF
+    /// dependencies takes tens of milliseconds in a fresh CLI process), so that the plan is ready by the
+    /// time the VM launches: called when the driver is made.
+    /// </summary>
+    public static void Prefetch(string qemu) =>
+        _ = Task.Run(() =>
+        {
+            try
+            {
+                _ = Executable(qemu);
+            }
+            catch (HypervisorException)
+            {
+                // reported again, and thrown, by the launch that needs them
+            }
+        });
+
+    /// <summary>The jail layout of QEMU's binary and libraries alone, planned once per process.</summary>
+    private static JailLayout Executable(string qemu)
+    {
+        var lazy = s_executables.GetOrAdd(qemu, path => new Lazy<JailLayout>(() =>
+        {
+            var layout = new JailLayout();
+            layout.ExposeExecutable(path, ElfDependencies.Resolve(path));
+            return layout;
+        }));
+        try
+        {
+            return lazy.Value;
+        }
+        catch
+        {
+            s_executables.TryRemove(new KeyValuePair<string, Lazy<JailLayout>>(qemu, lazy)); // a later launch tries again
+            throw;
+        }
+    }
 
     // linux/capability.h numbers of what QEMU's 9p "local" backend uses on a root guest's files.
     private static readonly int[] FileServerCapabilities =
@@ -36,8 +74,7 @@ internal static class QemuJail
     public static JailSpec Build(HypervisorConfig config, string initrd, QemuStateFiles files, JailUser? user, bool kvm,
         IReadOnlyList<string> cgroups, IReadOnlyList<string> privateFiles, IReadOnlyList<int> keepDescriptors, string? servedDirectory = null)
     {
-        var layout = new JailLayout();
-        layout.ExposeExecutable(config.Path, s_libraries.GetOrAdd(config.Path, ElfDependencies.Resolve));
+        var layout = Executable(config.Path).Copy();
         foreach (var path in config.JailPaths.Where(Path.Exists))
             layout.Expose(path);
         RequireReadableByAll(layout.Expose(config.Kernel), "kernel");
