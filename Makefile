@@ -18,7 +18,7 @@ APT_PACKAGES := qemu-system-x86 qemu-utils busybox-static cpio xz-utils zstd kmo
                 iproute2 procps util-linux jq runc containerd docker.io podman conmon skopeo umoci \
                 containernetworking-plugins
 
-.PHONY: help deps build agent cli shim guest-image bundle bench-bundle demo test test-unit test-host test-vm test-e2e test-hostile bench clean
+.PHONY: help deps build agent cli shim jailer guest-image bundle bench-bundle demo test test-unit test-host test-vm test-e2e test-hostile bench clean
 
 help:
 	@echo "make demo        install what is needed, build, boot a sandbox VM and print what its agent reports"
@@ -42,7 +42,7 @@ deps:
 
 # --- build ----------------------------------------------------------------------------------------
 
-build: agent cli shim
+build: agent cli shim jailer
 
 agent:
 	$(DOTNET) publish src/agent/SandboxRt.Agent -c Release -o $(OUT)/agent -v quiet -nologo
@@ -53,6 +53,10 @@ cli:
 # containerd-shim-sandboxrt-v2 goes beside the CLI (containerd finds it on its PATH as io.containerd.sandboxrt.v2)
 shim:
 	$(DOTNET) publish src/shim/containerd-shim-sandboxrt-v2 -c Release -o $(OUT)/bin -v quiet -nologo
+
+# sandboxrt-jailer (NativeAOT) goes beside the CLI and the shim: they start QEMU and virtiofsd through it
+jailer:
+	$(DOTNET) publish src/shim/sandboxrt-jailer -c Release -o $(OUT)/bin -v quiet -nologo
 
 guest-image: agent
 	SANDBOXRT_GUEST_DIR=$(GUEST_DIR) src/guest-image/build.sh --agent $(AGENT)

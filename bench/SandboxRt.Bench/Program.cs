@@ -30,7 +30,12 @@ var repo = FindRepoRoot();
 var repoConfig = Path.Combine(repo, "hypervisor-configs", "qemu.json");
 var kernel = Path.Combine(guestDir, "vmlinux");
 var initrd = Path.Combine(guestDir, "initramfs.img");
-var config = HypervisorConfigLoader.Load(repoConfig, new Dictionary<string, string> { ["kernel"] = kernel, ["initrd"] = initrd });
+var config = HypervisorConfigLoader.Load(repoConfig, new Dictionary<string, string>
+{
+    ["kernel"] = kernel,
+    ["initrd"] = initrd,
+    ["jailer_path"] = Path.Combine(repo, "out", "bin", "sandboxrt-jailer"), // the in-process floor starts QEMU as the CLI does
+});
 var stateRoot = Path.Combine(RuntimeCli.StateRoot, Environment.ProcessId.ToString());
 Directory.CreateDirectory(stateRoot);
 var report = new Report(runs, quick);

@@ -12,8 +12,8 @@ namespace SandboxRt.Interop;
 /// </summary>
 public static class ProcessSpawner
 {
-    // Descriptors are first duplicated at or above this number, so that mapping one onto a small
-    // number can never clobber another source that happens to have that number.
+    // Descriptors are first duplicated at or above this number (and above every child number), so
+    // that mapping one onto its number in the child can never clobber another source.
     private const int StagingFloor = 100;
 
     public static unsafe int Spawn(SpawnOptions options)
@@ -28,20 +28,27 @@ public static class ProcessSpawner
         {
             Interop.SpawnFileActionsInit(actions);
             Interop.SpawnAttrInit(attributes);
+            int maxChild = options.Descriptors.Count == 0 ? 2 : Math.Max(2, options.Descriptors.Max(d => d.ChildFd));
+            int floor = Math.Max(StagingFloor, maxChild + 1);
             foreach (var (handle, childFd) in options.Descriptors)
             {
                 bool added = false;
                 handle.DangerousAddRef(ref added);
                 refs.Add(handle);
                 int source = (int)handle.DangerousGetHandle();
-                int copy = Check.Io(Interop.Fcntl(source, Interop.F_DUPFD_CLOEXEC, StagingFloor), "fcntl", "F_DUPFD_CLOEXEC");
+                int copy = Check.Io(Interop.Fcntl(source, Interop.F_DUPFD_CLOEXEC, floor), "fcntl", "F_DUPFD_CLOEXEC");
                 staged.Add(copy);
                 Check0(Interop.SpawnFileActionsAddDup2(actions, copy, childFd), "posix_spawn_file_actions_adddup2");
             }
             // Close whatever this process inherited without close-on-exec (a test runner's pipes, a
-            // parent's sockets): the child gets the descriptors it was given and nothing else.
-            int firstUnmapped = options.Descriptors.Count == 0 ? 3 : Math.Max(3, options.Descriptors.Max(d => d.ChildFd) + 1);
-            Check0(Interop.SpawnFileActionsAddCloseFrom(actions, firstUnmapped), "posix_spawn_file_actions_addclosefrom_np");
+            // parent's sockets, the shim's ttrpc listener): the child gets the descriptors it was given
+            // and nothing else. Numbers between the mapped ones are closed one by one (an action on a
+            // number that is not open is not an error in glibc), everything above them at once.
+            var mapped = options.Descriptors.Select(d => d.ChildFd).ToHashSet();
+            for (int fd = 3; fd < maxChild; fd++)
+                if (!mapped.Contains(fd))
+                    Check0(Interop.SpawnFileActionsAddClose(actions, fd), "posix_spawn_file_actions_addclose", fd.ToString());
+            Check0(Interop.SpawnFileActionsAddCloseFrom(actions, maxChild + 1), "posix_spawn_file_actions_addclosefrom_np");
             if (options.WorkingDirectory is { } cwd)
                 Check0(Interop.SpawnFileActionsAddChdir(actions, cwd), "posix_spawn_file_actions_addchdir_np", cwd);
 

@@ -100,6 +100,30 @@ public sealed class DockerTests(DockerDaemon docker) : IClassFixture<DockerDaemo
     }
 
     [Fact]
+    public async Task The_vms_processes_run_in_dockers_cgroup_for_the_container_and_qemu_not_as_root()
+    {
+        docker.RequireRunning();
+        var id = (await docker.Docker("run", "-d", "--network", "none", "--runtime", DockerDaemon.Runtime, LocalImage.Reference, "sleep", "600")).Ok().Stdout.Trim();
+        var state = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(docker.RuntimeRoot, id, "state.json"))).RootElement;
+        // Docker's cgroupfs driver names /docker/<id> in the container's config.json.
+        var bundle = state.GetProperty("bundle").GetString()!;
+        var cgroupsPath = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(bundle, "config.json"))).RootElement.GetProperty("linux").GetProperty("cgroupsPath").GetString();
+        Assert.Equal("/docker/" + id, cgroupsPath);
+        int qemu = state.GetProperty("hypervisor").GetProperty("pid").GetInt32();
+        int relay = state.GetProperty("relay").GetProperty("pid").GetInt32();
+        int virtiofsd = state.GetProperty("virtiofsd").GetProperty("pid").GetInt32();
+        foreach (var pid in new[] { qemu, virtiofsd, relay })
+            Assert.All(File.ReadAllLines($"/proc/{pid}/cgroup"), line => Assert.True(line.EndsWith(":" + cgroupsPath), $"pid {pid}: {line}"));
+        var ps = await Command.RunAsync("ps", ["-o", "user=,args=", "-p", qemu.ToString()]);
+        TestContext.Current.TestOutputHelper?.WriteLine("ps -o user,args -p " + qemu + ":\n" + ps.Stdout);
+        Assert.False(ps.Stdout.StartsWith("root"), ps.Stdout);
+        (await docker.Docker("rm", "-f", id)).Ok();
+        await HostLeaks.AssertGoneAsync(id, docker.RuntimeRoot, TimeSpan.FromSeconds(60));
+        var left = Directory.EnumerateDirectories("/sys/fs/cgroup").Append("/sys/fs/cgroup").Select(d => d + cgroupsPath).Where(Directory.Exists).ToList();
+        Assert.True(left.Count == 0, "cgroups left behind: " + string.Join(", ", left));
+    }
+
+    [Fact]
     public async Task Killing_the_relay_or_qemu_makes_the_container_exit_nonzero_and_rm_cleans_up()
     {
         docker.RequireRunning();

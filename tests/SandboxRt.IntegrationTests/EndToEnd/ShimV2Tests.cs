@@ -287,7 +287,8 @@ public sealed class ShimV2Tests(ContainerdDaemon containerd) : IClassFixture<Con
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (true)
         {
-            var processes = ProcessTable.Find("sandboxrt-" + podId).Concat(ProcessTable.Find("-id " + podId + " -socket")).ToList();
+            var processes = ProcessTable.Find("sandboxrt-" + podId).Concat(ProcessTable.Find("-id " + podId + " -socket"))
+                .Concat(ProcessTable.Find($"/{podId}/shared")).ToList(); // QEMU, the shim, virtiofsd
             bool gone = processes.Count == 0 && !Directory.Exists(directory) && !File.ReadAllText("/proc/self/mountinfo").Contains(podId);
             if (gone)
                 return;

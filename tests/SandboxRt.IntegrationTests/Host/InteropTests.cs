@@ -34,6 +34,38 @@ public sealed class InteropTests
     }
 
     [Fact]
+    public async Task A_descriptor_below_the_highest_mapped_number_is_not_inherited()
+    {
+        // The shim's ttrpc listener (fd 3) reached QEMU this way: taps were mapped from fd 10 and
+        // closefrom started above them. Here an inheritable pipe stands for it, well below the mapped 500.
+        var (read, write) = Pipes.Create();
+        using (read)
+        using (write)
+        using (var devNull = File.OpenHandle("/dev/null", FileMode.Open, FileAccess.ReadWrite))
+        {
+            Descriptors.SetInheritable(write, true);
+            Assert.True(write.Number < 500, $"the pipe got descriptor {write.Number}");
+            int pid = ProcessSpawner.Spawn(new SpawnOptions
+            {
+                Path = "/bin/sleep",
+                Arguments = ["sleep", "60"],
+                Descriptors = [(devNull, 0), (devNull, 1), (devNull, 2), (devNull, 500)],
+            });
+            try
+            {
+                // posix_spawn returns after the exec: the descriptor table is final.
+                var open = Directory.EnumerateFileSystemEntries($"/proc/{pid}/fd").Select(p => int.Parse(Path.GetFileName(p))).Order().ToList();
+                Assert.Equal([0, 1, 2, 500], open);
+            }
+            finally
+            {
+                ChildProcesses.Signal(pid, 9);
+                await Task.Run(() => ChildProcesses.TryWait(pid, true, out _, out _));
+            }
+        }
+    }
+
+    [Fact]
     public async Task A_killed_child_reports_128_plus_the_signal()
     {
         int pid = ProcessSpawner.Spawn(new SpawnOptions { Path = "/bin/sleep", Arguments = ["sleep", "30"] });

@@ -5,7 +5,7 @@ internal static class HostLeaks
 {
     /// <summary>
     /// Waits (bounded) until nothing of the container is left: no process mentioning it (QEMU's -name,
-    /// virtiofsd's socket directory, a relay's arguments in its environment), no mount under its state
+    /// virtiofsd's shared directory, a relay's arguments in its environment), no mount under its state
     /// directory, no state or socket directory.
     /// </summary>
     public static async Task AssertGoneAsync(string id, string runtimeRoot, TimeSpan? within = null)
@@ -65,7 +65,9 @@ internal static class HostLeaks
             {
                 var cmdline = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
                 var environ = File.ReadAllText(Path.Combine(dir, "environ"));
-                if (cmdline.Contains("sandboxrt-" + id) || cmdline.Contains(sockets) || environ.Contains(id) && environ.Contains("SANDBOXRT_RELAY_ARGS"))
+                // QEMU by its -name, virtiofsd by the directory it serves (it gets its socket as a descriptor)
+                if (cmdline.Contains("sandboxrt-" + id) || cmdline.Contains(sockets) || cmdline.Contains($"/{id}/shared")
+                    || environ.Contains(id) && environ.Contains("SANDBOXRT_RELAY_ARGS"))
                     found.Add($"{pid}: {cmdline}");
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)

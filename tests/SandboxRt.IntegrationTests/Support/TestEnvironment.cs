@@ -19,6 +19,9 @@ internal static class TestEnvironment
     public static string Initrd => Path.Combine(GuestDir, "initramfs.img");
     public static string Qemu => "/usr/bin/qemu-system-x86_64";
 
+    /// <summary>sandboxrt-jailer (make build): in-process VMs start QEMU through it, as the CLI and the shim do.</summary>
+    public static string Jailer => Path.Combine(RepoRoot, "out", "bin", "sandboxrt-jailer");
+
     public static string HostKernelRelease => File.ReadAllText("/proc/sys/kernel/osrelease").Trim();
 
     public static void RequireRoot()
@@ -45,6 +48,7 @@ internal static class TestEnvironment
         RequireFile(Qemu, "QEMU (apt-get install qemu-system-x86)");
         RequireFile(Kernel, "the guest kernel (make guest-image)");
         RequireFile(Initrd, "the guest initramfs (make guest-image)");
+        RequireFile(Jailer, "sandboxrt-jailer (make build)");
     }
 
     public static string? FindOnPath(string name) =>

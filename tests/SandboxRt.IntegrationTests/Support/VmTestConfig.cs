@@ -11,18 +11,21 @@ internal static class VmTestConfig
         {
             ["kernel"] = TestEnvironment.Kernel,
             ["initrd"] = TestEnvironment.Initrd,
+            ["jailer_path"] = TestEnvironment.Jailer,
         };
         foreach (var (k, v) in overrides ?? new Dictionary<string, string>())
             all[k] = v;
         return HypervisorConfigLoader.Load(Path.Combine(TestEnvironment.RepoRoot, "hypervisor-configs", "qemu.json"), all);
     }
 
-    /// <summary>The shipped qemu.json with the installed guest image, written to <paramref name="path"/> (for clients that take a config file).</summary>
+    /// <summary>The shipped qemu.json with the installed guest image and the built jailer, written to <paramref name="path"/> (for clients that take a config file).</summary>
     public static string WriteFile(string path)
     {
         var text = File.ReadAllText(Path.Combine(TestEnvironment.RepoRoot, "hypervisor-configs", "qemu.json"))
             .Replace("\"/usr/share/sandboxrt/vmlinux\"", $"\"{TestEnvironment.Kernel}\"")
-            .Replace("\"/usr/share/sandboxrt/initramfs.img\"", $"\"{TestEnvironment.Initrd}\"");
+            .Replace("\"/usr/share/sandboxrt/initramfs.img\"", $"\"{TestEnvironment.Initrd}\"")
+            // shims run from the test's build output (a project reference), where no jailer is published
+            .Replace("\"jailer_path\": \"\"", $"\"jailer_path\": \"{TestEnvironment.Jailer}\"");
         File.WriteAllText(path, text);
         return path;
     }

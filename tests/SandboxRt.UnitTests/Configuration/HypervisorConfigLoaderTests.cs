@@ -12,7 +12,8 @@ public sealed class HypervisorConfigLoaderTests
     {
         var loaded = HypervisorConfigLoader.Load(RepoConfig);
         var defaults = new HypervisorConfig();
-        Assert.Equal(defaults with { SourcePath = loaded.SourcePath, ExtraArgs = loaded.ExtraArgs }, loaded);
+        Assert.Equal(defaults with { SourcePath = loaded.SourcePath, ExtraArgs = loaded.ExtraArgs, JailPaths = loaded.JailPaths }, loaded);
+        Assert.Equal(defaults.JailPaths, loaded.JailPaths);
     }
 
     [Fact]
@@ -58,6 +59,11 @@ public sealed class HypervisorConfigLoaderTests
     [InlineData("accelerator", "\"hvf\"", "accelerator")]
     [InlineData("guest_channel", "\"tcp\"", "guest_channel")]
     [InlineData("default_memory_mib", "\"lots\"", "default_memory_mib")]
+    [InlineData("console_log_max_bytes", "4096", "console_log_max_bytes: 4096 is below 65536")]
+    [InlineData("qemu_log_max_bytes", "0", "qemu_log_max_bytes")]
+    [InlineData("jail_uid_first", "0", "jail_uid_first")]
+    [InlineData("jail_uid_count", "4294967295", "jail_uid_count")]
+    [InlineData("jail_paths", "[\"share/qemu\"]", "jail_paths: 'share/qemu' is not an absolute path")]
     public void Invalid_values_name_the_field(string field, string json, string expected)
     {
         using var dir = new TempDirectory();

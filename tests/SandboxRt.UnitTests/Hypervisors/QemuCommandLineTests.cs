@@ -9,7 +9,7 @@ public sealed class QemuCommandLineTests
 {
     private static QemuLaunchPlan Plan(HypervisorConfig config, GuestChannelPlan? channel = null, string accelerator = "tcg") => new(
         "c1", config, new AcceleratorChoice(accelerator, accelerator == "kvm", "test"), 1, 512, "/img/initrd",
-        "/run/s/c1/console.log", "/run/s/c1/qmp.sock", channel ?? GuestChannelPlan.Serial("/run/s/c1/agent.sock"));
+        ConsoleFd: 6, QmpListenFd: 5, channel ?? GuestChannelPlan.Serial(4));
 
     private static string After(List<string> args, string flag, int nth = 0) =>
         args.Select((a, i) => (a, i)).Where(x => x.a == flag).Skip(nth).Select(x => args[x.i + 1]).First();
@@ -22,10 +22,13 @@ public sealed class QemuCommandLineTests
         Assert.Equal("max", After(args, "-cpu"));
         Assert.Equal("512M", After(args, "-m"));
         Assert.Contains("virtio-serial-pci,id=agent-serial", args);
-        Assert.Contains("socket,id=agent,path=/run/s/c1/agent.sock,server=on,wait=off", args);
+        Assert.Contains("socket,id=agent,fd=4,server=on,wait=off", args);
         Assert.Contains("virtserialport,bus=agent-serial.0,chardev=agent,name=agent.channel.0", args);
         Assert.Contains("-no-reboot", args);
-        Assert.Contains("file,id=console,path=/run/s/c1/console.log", args);
+        Assert.Contains("socket,id=console,fd=6", args);
+        Assert.Contains("socket,id=qmp,fd=5,server=on,wait=off", args);
+        // QEMU opens no socket or log of the host's by path: a jailed QEMU has none of them.
+        Assert.DoesNotContain(args, a => a.Contains("path=") || a.Contains("/run/"));
         Assert.EndsWith("sandboxrt.channel=serial", After(args, "-append"));
         Assert.DoesNotContain(args, a => a.Contains("vsock"));
     }
@@ -66,6 +69,15 @@ public sealed class QemuCommandLineTests
         Assert.EndsWith("sandboxrt.debug=1", After(args, "-append"));
         Assert.Equal(["-d", "guest_errors"], args[^2..]);
         Assert.DoesNotContain("-sandbox", args);
+    }
+
+    [Fact]
+    public void Virtio_fs_uses_the_inherited_connection_to_virtiofsd()
+    {
+        var plan = Plan(new HypervisorConfig()) with { SharedFs = new SharedFsPlan(SharedFsPlan.VirtioFs, "/run/s/c1/shared"), VirtiofsdFd = 7 };
+        var args = QemuCommandLine.Build(plan);
+        Assert.Contains("socket,id=vfs,fd=7", args);
+        Assert.Contains("vhost-user-fs-pci,chardev=vfs,tag=sandboxrt,queue-size=1024", args);
     }
 
     [Fact]

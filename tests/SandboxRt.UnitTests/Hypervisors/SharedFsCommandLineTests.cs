@@ -8,9 +8,9 @@ namespace SandboxRt.UnitTests.Hypervisors;
 [Trait("Tier", "unit")]
 public sealed class SharedFsCommandLineTests
 {
-    private static List<string> Build(SharedFsPlan fs) => QemuCommandLine.Build(new QemuLaunchPlan(
+    private static List<string> Build(SharedFsPlan fs, int virtiofsdFd = -1) => QemuCommandLine.Build(new QemuLaunchPlan(
         "c1", new HypervisorConfig(), new AcceleratorChoice("tcg", false, "test"), 1, 512, "/img/initrd",
-        "/run/s/c1/console.log", "/run/s/c1/qmp.sock", GuestChannelPlan.Serial("/run/s/c1/agent.sock"), fs));
+        ConsoleFd: 6, QmpListenFd: 5, GuestChannelPlan.Serial(4), fs) { VirtiofsdFd = virtiofsdFd });
 
     [Fact]
     public void Nine_p_exports_the_read_only_view_in_mapped_xattr_mode_never_passthrough()
@@ -25,8 +25,8 @@ public sealed class SharedFsCommandLineTests
     [Fact]
     public void Virtio_fs_talks_to_virtiofsd_and_exports_nothing_itself()
     {
-        var args = Build(new SharedFsPlan(SharedFsPlan.VirtioFs, "/run/s/c1/shared", "/run/s/c1/virtiofsd.sock"));
-        Assert.Contains("socket,id=vfs,path=/run/s/c1/virtiofsd.sock", args);
+        var args = Build(new SharedFsPlan(SharedFsPlan.VirtioFs, "/run/s/c1/shared"), virtiofsdFd: 7);
+        Assert.Contains("socket,id=vfs,fd=7", args);
         Assert.DoesNotContain("-fsdev", args);
     }
 }

@@ -7,7 +7,7 @@ namespace SandboxRt.Runtime.Checks;
 
 /// <summary>
 /// The host requirements `sandboxrt check` reports, like `kata-runtime check`: the hypervisor binary,
-/// usable KVM or the TCG fallback, the guest channel, the guest image, cgroups, virtiofsd, privileges.
+/// usable KVM or the TCG fallback, the guest channel, the guest image, cgroups, virtiofsd, the jailer, privileges.
 /// </summary>
 public static class HostChecks
 {
@@ -20,8 +20,21 @@ public static class HostChecks
         GuestImage(config),
         Cgroups(),
         Virtiofsd(config),
+        Jailer(config),
         Privileges(),
     ];
+
+    /// <summary>The VMM's jail: the jailer binary, and the user ids QEMU gets.</summary>
+    public static CheckResult Jailer(HypervisorConfig config)
+    {
+        if (!config.Jail)
+            return CheckResult.Warn("jailer", "jail=false: QEMU and virtiofsd run as plain root processes outside the pod's cgroup");
+        var path = Hypervisors.Qemu.QemuHypervisor.JailerPath(config);
+        var facts = new Dictionary<string, string> { ["path"] = path, ["uid_first"] = config.JailUidFirst.ToString(), ["uid_count"] = config.JailUidCount.ToString() };
+        return File.Exists(path)
+            ? CheckResult.Ok("jailer", $"{path}: QEMU runs as uid/gid {config.JailUidFirst}..{config.JailUidFirst + config.JailUidCount - 1}, one per sandbox", facts)
+            : CheckResult.Fail("jailer", $"{path} does not exist (make build puts sandboxrt-jailer beside sandboxrt)", facts);
+    }
 
     public static CheckResult Qemu(HypervisorConfig config)
     {

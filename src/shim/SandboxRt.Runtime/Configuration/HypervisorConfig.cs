@@ -39,6 +39,24 @@ public sealed record HypervisorConfig
     /// Ignored under KVM.
     /// </summary>
     public int TcgNice { get; set; } = 5;
+    /// <summary>
+    /// Start QEMU and virtiofsd through sandboxrt-jailer: the pod's host cgroup, no inherited descriptors,
+    /// and for QEMU a minimal root of its own and an unprivileged per-sandbox user. False runs them as
+    /// plain root processes (debugging only: the guest is then one QEMU bug away from the host).
+    /// </summary>
+    public bool Jail { get; set; } = true;
+    /// <summary>The jailer binary; empty: sandboxrt-jailer next to the running program.</summary>
+    public string JailerPath { get; set; } = "";
+    /// <summary>The first user (and group) id handed to a jailed QEMU; each sandbox gets its own.</summary>
+    public long JailUidFirst { get; set; } = 2_000_000_000;
+    /// <summary>How many ids from <see cref="JailUidFirst"/> on: at most this many sandboxes at once.</summary>
+    public long JailUidCount { get; set; } = 65536;
+    /// <summary>Directories (or files) QEMU reads by path besides its binary, libraries and the guest image: firmware and ROMs.</summary>
+    public List<string> JailPaths { get; set; } = ["/usr/share/qemu", "/usr/share/seabios", "/usr/lib/ipxe/qemu"];
+    /// <summary>The most the guest console may take on the host: console.log plus console.log.1, the newest lines kept.</summary>
+    public long ConsoleLogMaxBytes { get; set; } = 1024 * 1024;
+    /// <summary>The same bound for QEMU's own stdout and stderr (qemu.log, qemu.log.1).</summary>
+    public long QemuLogMaxBytes { get; set; } = 256 * 1024;
     /// <summary>Arguments appended to the QEMU command line as they are.</summary>
     public List<string> ExtraArgs { get; set; } = [];
 

@@ -14,7 +14,7 @@ public static class HypervisorConfigLoader
     public const string EnvironmentVariable = "SANDBOXRT_CONFIG";
     public const string SystemPath = "/etc/sandboxrt/qemu.json";
 
-    private static readonly string[] PathFields = ["path", "kernel", "initrd", "virtiofsd_path"];
+    private static readonly string[] PathFields = ["path", "kernel", "initrd", "virtiofsd_path", "jailer_path"];
 
     /// <summary>The file <see cref="Load"/> would read, or null when none exists (built-in defaults apply).</summary>
     public static string? Locate(string? explicitPath = null)
@@ -119,6 +119,14 @@ public static class HypervisorConfigLoader
             Fail("shutdown_grace_seconds", $"{c.ShutdownGraceSeconds} is outside 0..600");
         if (c.TcgNice is < -20 or > 19)
             Fail("tcg_nice", $"{c.TcgNice} is outside -20..19");
+        if (c.JailUidFirst is < 1 or > uint.MaxValue - 1 || c.JailUidCount is < 1 || c.JailUidFirst + c.JailUidCount > uint.MaxValue)
+            Fail("jail_uid_first, jail_uid_count", $"{c.JailUidFirst} + {c.JailUidCount} ids do not fit between 1 and {uint.MaxValue - 1}");
+        if (c.ConsoleLogMaxBytes < Diagnostics.RotatingLog.MinimumBytes)
+            Fail("console_log_max_bytes", $"{c.ConsoleLogMaxBytes} is below {Diagnostics.RotatingLog.MinimumBytes}");
+        if (c.QemuLogMaxBytes < Diagnostics.RotatingLog.MinimumBytes)
+            Fail("qemu_log_max_bytes", $"{c.QemuLogMaxBytes} is below {Diagnostics.RotatingLog.MinimumBytes}");
+        if (c.JailPaths.FirstOrDefault(p => !System.IO.Path.IsPathRooted(p)) is { } relative)
+            Fail("jail_paths", $"'{relative}' is not an absolute path");
         if (c.KernelParams.Contains('\n'))
             Fail("kernel_params", "must be one line");
     }

@@ -38,6 +38,7 @@ public static class ContainerRunner
                 WithSharedDirectory = true,
                 NetworkNamespace = BundleSpecRewriter.NetworkNamespacePath(spec),
                 MeasureBoot = options.Timings,
+                CgroupsPath = HostCgroups.CgroupsPath.Resolve(spec.Linux?.CgroupsPath),
             }, log, cancellationToken);
         foreach (var (phase, at) in sandbox.Boot?.Points ?? [])
             timings.MarkAt(phase, at);

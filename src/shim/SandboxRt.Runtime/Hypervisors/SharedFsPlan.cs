@@ -1,7 +1,7 @@
 namespace SandboxRt.Runtime.Hypervisors;
 
 /// <summary>How the sandbox's shared directory reaches the guest: virtio-fs through virtiofsd, or virtio-9p.</summary>
-public sealed record SharedFsPlan(string Kind, string HostDirectory, string? VirtiofsdSocket = null)
+public sealed record SharedFsPlan(string Kind, string HostDirectory)
 {
     /// <summary>The tag the guest mounts (virtio-fs tag or 9p mount_tag).</summary>
     public const string Tag = "sandboxrt";

@@ -18,4 +18,11 @@ public sealed record VmLaunchRequest(string Id, string StateDirectory, Hyperviso
     /// (QEMU: -fw_cfg name=opt/io.sandboxrt/agent-token,file=PATH); never its content on a command line.
     /// </summary>
     public string? AgentTokenFile { get; init; }
+    /// <summary>Host cgroup directories (one per hierarchy) the VMM and its helpers run in: the pod's; empty leaves them in ours.</summary>
+    public IReadOnlyList<string> Cgroups { get; init; } = [];
+    /// <summary>
+    /// Files the hypervisor opens by path that must stay private (the agent token): placed in its jail
+    /// and made readable by its user only.
+    /// </summary>
+    public IReadOnlyList<string> HypervisorReadableFiles { get; init; } = [];
 }

@@ -52,6 +52,9 @@ public static class CreateOperation
             RemoveState(store, id);
             throw new InvalidOperationException(report.Error ?? "create failed");
         }
+        // containerd's runc shim and Docker read the container's stats from the cgroup of the pid in
+        // --pid-file: put the relay beside its VM in the pod's host cgroup.
+        HostCgroups.HostCgroup.JoinRecorded(store.Directory(id), report.Pid);
         if (pidFile is not null)
             PidFile.Write(pidFile, report.Pid);
     }

@@ -43,6 +43,7 @@ public static class DeleteOperation
             foreach (var relay in record.Execs.Values.Append(record.Relay))
                 if (relay is not null)
                     await DetachedVm.WaitGoneAsync(relay, TimeSpan.FromSeconds(2));
+            HostCgroups.HostCgroup.RemoveRecorded(directory); // once the VM and the relays have left it
             SharedDirectory.RemoveFrom(directory);
             PrivateFiles.RemoveTree(directory);
         }

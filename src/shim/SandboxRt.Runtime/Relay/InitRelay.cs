@@ -46,6 +46,7 @@ public static class InitRelay
                 WithSharedDirectory = true,
                 StateDirectoryExists = true,
                 NetworkNamespace = BundleSpecRewriter.NetworkNamespacePath(spec),
+                CgroupsPath = HostCgroups.CgroupsPath.Resolve(spec.Linux?.CgroupsPath),
             }, log);
             record.Hypervisor = ProcessIdentity.Of(sandbox.Vm.Pid);
             record.Virtiofsd = sandbox.Vm.HelperPids.Select(ProcessIdentity.Of).FirstOrDefault();

@@ -35,10 +35,19 @@ public sealed record BootBreakdown(IReadOnlyList<(string Phase, long Timestamp)>
     /// <summary>The guest uptime of the kernel's "Run /init as init process" console line ([ seconds.micros ] prefix).</summary>
     internal static TimeSpan? InitEntry(string consoleLog)
     {
+        // The console is a RotatingLog: a long boot may have moved its start to console.log.1.
+        foreach (var file in new[] { Diagnostics.RotatingLog.PreviousPath(consoleLog), consoleLog })
+            if (InitEntryIn(file) is { } found)
+                return found;
+        return null;
+    }
+
+    private static TimeSpan? InitEntryIn(string file)
+    {
         try
         {
             // the guest writes the console: read a bounded head of it, never a line of unbounded length
-            using var stream = new FileStream(consoleLog, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
             var head = new byte[256 * 1024];
             int length = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
             var text = System.Text.Encoding.UTF8.GetString(head, 0, length);

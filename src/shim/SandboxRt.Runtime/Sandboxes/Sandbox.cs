@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using SandboxRt.Runtime.Agent;
 using SandboxRt.Runtime.Channels;
 using SandboxRt.Runtime.Configuration;
+using SandboxRt.Runtime.HostCgroups;
 using SandboxRt.Runtime.Hypervisors;
 using SandboxRt.Runtime.Hypervisors.Qemu;
 using SandboxRt.Runtime.Network;
@@ -19,9 +20,10 @@ public sealed class Sandbox : IAsyncDisposable
 
     private readonly ILogger _log;
 
-    private Sandbox(string id, string stateDirectory, IVirtualMachine vm, AgentClient agent, TimeSpan bootTime, SharedDirectory? shared, PodNetwork? network, ILogger log)
+    private Sandbox(string id, string stateDirectory, IVirtualMachine vm, AgentClient agent, TimeSpan bootTime, SharedDirectory? shared, PodNetwork? network, HostCgroup? cgroup, ILogger log)
     {
         _log = log;
+        Cgroup = cgroup;
         Network = network;
         Id = id;
         Shared = shared;
@@ -41,6 +43,9 @@ public sealed class Sandbox : IAsyncDisposable
 
     /// <summary>The pod network the VM mirrors, when it was started in one.</summary>
     public PodNetwork? Network { get; }
+
+    /// <summary>The pod's host cgroup the VM runs in, when the spec named one.</summary>
+    public HostCgroup? Cgroup { get; }
 
     /// <summary>Where the boot time went, when it was measured (<see cref="SandboxStartOptions.MeasureBoot"/>).</summary>
     public BootBreakdown? Boot { get; private init; }
@@ -65,8 +70,14 @@ public sealed class Sandbox : IAsyncDisposable
         SharedDirectory? shared = null;
         AgentClient? agent = null;
         PodNetwork? network = null;
+        HostCgroup? cgroup = null;
         try
         {
+            if (options.CgroupsPath is { } cgroupsPath)
+            {
+                cgroup = HostCgroup.Create(cgroupsPath);
+                cgroup.Save(stateDirectory);
+            }
             if (options.NetworkNamespace is { } netns)
             {
                 network = PodNetwork.Attach(netns, stateDirectory);
@@ -79,11 +90,13 @@ public sealed class Sandbox : IAsyncDisposable
             vm = await hypervisor.LaunchAsync(new VmLaunchRequest(id, stateDirectory, options.Config)
             {
                 AgentTokenFile = token.FilePath,
+                HypervisorReadableFiles = [token.FilePath], // a jailed QEMU opens it as its own user
                 Vcpus = options.Vcpus ?? options.Config.DefaultVcpus,
                 MemoryMib = options.MemoryMib ?? options.Config.DefaultMemoryMib,
                 InitrdOverride = options.InitrdOverride,
                 SharedDirectory = shared?.Path,
                 NetworkDevices = network?.Devices ?? [],
+                Cgroups = cgroup?.Directories ?? [],
             }, cancellationToken);
             network?.ReleaseTaps();
             // Every connection to the agent, on whatever channel the hypervisor gave, starts with the token.
@@ -104,7 +117,7 @@ public sealed class Sandbox : IAsyncDisposable
                 await agent.CreateSandboxAsync(id, "", [], fs.GuestDriver, SharedFsPlan.Tag, cancellationToken);
             if (network is not null)
                 await network.ConfigureGuestAsync(agent, cancellationToken);
-            return new Sandbox(id, stateDirectory, vm, agent, elapsed, shared, network, log) { Boot = boot };
+            return new Sandbox(id, stateDirectory, vm, agent, elapsed, shared, network, cgroup, log) { Boot = boot };
         }
         catch
         {
@@ -112,6 +125,7 @@ public sealed class Sandbox : IAsyncDisposable
             if (vm is not null)
                 await vm.StopAsync(CancellationToken.None);
             network?.Detach();
+            cgroup?.Remove(); // the VM and its helpers have left it
             RemoveState(shared, stateDirectory, log);
             throw;
         }
@@ -130,6 +144,7 @@ public sealed class Sandbox : IAsyncDisposable
         finally
         {
             Network?.Detach();
+            Cgroup?.Remove();
             RemoveState(Shared, StateDirectory, _log);
         }
     }

@@ -16,4 +16,9 @@ public sealed record SandboxStartOptions(string Id, string StateRoot, Hypervisor
     public string? NetworkNamespace { get; init; }
     /// <summary>Work out where the boot time went (one more agent call); also done when debug logging is on.</summary>
     public bool MeasureBoot { get; init; }
+    /// <summary>
+    /// linux.cgroupsPath of the sandbox's spec (see HostCgroups.CgroupsPath): the VMM and virtiofsd run in
+    /// that host cgroup, made if missing; null leaves them in the caller's cgroups.
+    /// </summary>
+    public string? CgroupsPath { get; init; }
 }

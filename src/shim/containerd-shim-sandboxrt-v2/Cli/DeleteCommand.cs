@@ -41,6 +41,7 @@ internal static class DeleteCommand
             var sandboxDirectory = record.SandboxDirectory ?? Path.Combine(directory, podId);
             await DetachedVm.StopAsync(record.Hypervisor, [record.Virtiofsd], sandboxDirectory, Grace);
             PodNetwork.DetachRecorded(sandboxDirectory);
+            SandboxRt.Runtime.HostCgroups.HostCgroup.RemoveRecorded(sandboxDirectory);
             SharedDirectory.RemoveFrom(sandboxDirectory);
             SocketDirectory.Remove(sandboxDirectory);
             foreach (var mounted in record.MountedBundles.Values)

@@ -110,7 +110,8 @@ internal sealed class Pod : IAsyncDisposable
             SpecValidator.Validate(spec, SpecLoader.RootfsPath(spec, request.Bundle));
             if (_sandbox is null)
             {
-                await StartVmAsync(BundleSpecRewriter.NetworkNamespacePath(spec), cancellationToken);
+                // The pod's host cgroup is the one of the container that boots the VM (the CRI sandbox container's).
+                await StartVmAsync(BundleSpecRewriter.NetworkNamespacePath(spec), SandboxRt.Runtime.HostCgroups.CgroupsPath.Resolve(spec.Linux?.CgroupsPath), cancellationToken);
                 startedVm = true;
             }
             var sandbox = _sandbox!;
@@ -152,12 +153,13 @@ internal sealed class Pod : IAsyncDisposable
         }
     }
 
-    private async Task StartVmAsync(string? networkNamespace, CancellationToken cancellationToken)
+    private async Task StartVmAsync(string? networkNamespace, string? cgroupsPath, CancellationToken cancellationToken)
     {
         var sandbox = await Sandbox.StartAsync(new SandboxStartOptions(Id, _options.StateRoot, _options.Config)
         {
             WithSharedDirectory = true,
             NetworkNamespace = networkNamespace,
+            CgroupsPath = cgroupsPath,
         }, _log, cancellationToken);
         _sandbox = sandbox;
         Record.Hypervisor = ProcessIdentity.Of(sandbox.Vm.Pid);

@@ -7,15 +7,16 @@ namespace SandboxRt.Runtime.Hypervisors.Qemu;
 /// <summary>
 /// A VM started by another process (the relay of an earlier CLI call): stopped through its QMP socket,
 /// then SIGKILL, identified by pid and start time and signalled through pidfds, so that a reused pid is
-/// never signalled.
+/// never signalled. Its jail user is freed once it is gone (a QEMU that survived SIGKILL keeps its user
+/// reserved).
 /// </summary>
 public static class DetachedVm
 {
     public static async Task StopAsync(ProcessIdentity? hypervisor, IEnumerable<ProcessIdentity?> helpers, string stateDirectory, TimeSpan grace)
     {
+        var files = new QemuStateFiles(stateDirectory);
         if (hypervisor is { IsAlive: true })
         {
-            var files = new QemuStateFiles(stateDirectory);
             try
             {
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
@@ -35,7 +36,9 @@ public static class DetachedVm
                 using (tree)
                     await tree.StopAsync(TimeSpan.FromSeconds(2));
         }
-        new QemuStateFiles(stateDirectory).RemoveAll();
+        if (hypervisor is not { IsAlive: true })
+            Jail.JailUserPool.ReleaseRecorded(files.JailUser);
+        files.RemoveAll();
     }
 
     /// <summary>Waits for the process to end, killing it after <paramref name="grace"/> (through a pidfd, never by a pid that may be reused).</summary>

@@ -37,8 +37,10 @@ internal static class QemuCommandLine
         if (c.QemuSandbox)
             args.AddRange(["-sandbox", "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"]);
         args.AddRange(["-kernel", c.Kernel, "-initrd", plan.Initrd, "-append", KernelParams(plan)]);
-        args.AddRange(["-chardev", $"file,id=console,path={Escape(plan.ConsoleLogPath)}", "-serial", "chardev:console"]);
-        args.AddRange(["-chardev", $"socket,id=qmp,path={Escape(plan.QmpSocketPath)},server=on,wait=off", "-mon", "chardev=qmp,mode=control"]);
+        // The console is a connected socket whose other end the host reads into a bounded log; when
+        // nobody reads, QEMU's writes fail and the serial port drops the bytes: nothing grows.
+        args.AddRange(["-chardev", $"socket,id=console,fd={plan.ConsoleFd}", "-serial", "chardev:console"]);
+        args.AddRange(["-chardev", $"socket,id=qmp,fd={plan.QmpListenFd},server=on,wait=off", "-mon", "chardev=qmp,mode=control"]);
         if (plan.AgentTokenFile is { } token)
             args.AddRange(["-fw_cfg", $"name={(global::SandboxRt.Agent.Protocol.AgentAuthPreamble.FirmwareName)},file={Escape(token)}"]); // the path, never the secret
 
@@ -49,14 +51,14 @@ internal static class QemuCommandLine
         else
         {
             args.AddRange(["-device", $"{Dev("virtio-serial-pci", "virtio-serial-device")},id=agent-serial"]);
-            args.AddRange(["-chardev", $"socket,id=agent,path={Escape(plan.Channel.SerialSocketPath!)},server=on,wait=off"]);
+            args.AddRange(["-chardev", $"socket,id=agent,fd={plan.Channel.SerialListenFd},server=on,wait=off"]);
             args.AddRange(["-device", $"virtserialport,bus=agent-serial.0,chardev=agent,name={GuestChannelPlan.SerialPortName}"]);
         }
         if (plan.SharedFs is { } fs)
         {
             if (fs.Kind == SharedFsPlan.VirtioFs)
             {
-                args.AddRange(["-chardev", $"socket,id=vfs,path={Escape(fs.VirtiofsdSocket!)}"]);
+                args.AddRange(["-chardev", $"socket,id=vfs,fd={plan.VirtiofsdFd}"]);
                 args.AddRange(["-device", $"{Dev("vhost-user-fs-pci", "vhost-user-fs-device")},chardev=vfs,tag={SharedFsPlan.Tag},queue-size=1024"]);
             }
             else

@@ -1,21 +1,26 @@
 using SandboxRt.Interop;
 using SandboxRt.Runtime.Channels;
 using SandboxRt.Runtime.Configuration;
+using SandboxRt.Runtime.Diagnostics;
+using SandboxRt.Runtime.Hypervisors.Jail;
 using SandboxRt.Runtime.Processes;
 
 namespace SandboxRt.Runtime.Hypervisors.Qemu;
 
 /// <summary>
-/// The QEMU driver. A VM is a QEMU process in its own session whose stdio goes to qemu.log in the
-/// sandbox's state directory, with the guest console in console.log, a QMP socket, and the agent
-/// channel: vhost-vsock when /dev/vhost-vsock opens (the CID is reserved on a descriptor QEMU
-/// inherits), otherwise a virtio-serial port behind a chardev socket.
+/// The QEMU driver. A VM is a QEMU process in its own session, started through sandboxrt-jailer (the
+/// pod's host cgroup, a root of its own, a per-sandbox user: see QemuJail and the jailer's design
+/// comment), which opens nothing of the host's state by path: the host makes the QMP and agent-serial
+/// listening sockets, the console socket pair, the pipe for QEMU's own output, virtiofsd's connection,
+/// the taps and the vhost-vsock descriptor, and QEMU inherits exactly those. The host process that owns
+/// the VM copies the console and QEMU's output into bounded logs (console.log, qemu.log, each with a .1).
+/// The agent channel is vhost-vsock when /dev/vhost-vsock opens (the CID is reserved on the descriptor
+/// QEMU inherits), otherwise a virtio-serial port.
 /// </summary>
 public sealed class QemuHypervisor : IHypervisor
 {
-    private const int VhostFdInChild = 3;
-    /// <summary>Tap descriptors are numbered from here in QEMU.</summary>
-    private const int FirstTapFdInChild = 10;
+    /// <summary>QEMU's environment: nothing of the caller's (it may carry secrets, and the relay's arguments).</summary>
+    internal static readonly IReadOnlyList<string> ChildEnvironment = ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"];
     private readonly HypervisorConfig _config;
 
     public QemuHypervisor(HypervisorConfig config)
@@ -31,9 +36,15 @@ public sealed class QemuHypervisor : IHypervisor
             _ => vhostVsock ? "vsock" : "serial",
         };
         Capabilities = new HypervisorCapabilities("qemu", accelerator, vhostVsock, channel);
+        if (config.Jail && File.Exists(config.Path))
+            QemuJail.Prefetch(config.Path);
     }
 
     public HypervisorCapabilities Capabilities { get; }
+
+    /// <summary>The jailer binary the configuration names (jailer_path, or sandboxrt-jailer beside this program).</summary>
+    public static string JailerPath(HypervisorConfig config) =>
+        config.JailerPath.Length > 0 ? config.JailerPath : Path.Combine(AppContext.BaseDirectory, "sandboxrt-jailer");
 
     public async Task<IVirtualMachine> LaunchAsync(VmLaunchRequest request, CancellationToken cancellationToken = default)
     {
@@ -41,16 +52,33 @@ public sealed class QemuHypervisor : IHypervisor
         RequireFile(_config.Path, "path", "the QEMU binary (apt-get install qemu-system-x86)");
         RequireFile(_config.Kernel, "kernel", "the guest kernel (make guest-image builds it)");
         RequireFile(initrd, "initrd", "the guest initramfs (make guest-image builds it)");
+        string? jailer = null;
+        if (_config.Jail)
+        {
+            jailer = JailerPath(_config);
+            RequireFile(jailer, "jailer_path", "sandboxrt-jailer (make build puts it beside sandboxrt)");
+        }
 
         Storage.PrivateFiles.CreateDirectory(request.StateDirectory);
         var files = new QemuStateFiles(request.StateDirectory);
         files.RemoveAll();
         files.CreateSocketDirectory();
-        SafeFdHandle? vhost = null;
+        var owned = new List<IDisposable>(); // the host's copies of what QEMU inherits: closed once it has them
         VirtiofsDaemon? virtiofsd = null;
+        JailUser? user = null;
         try
         {
+            // Descriptor numbers in QEMU, handed out from 3 in the order they are made.
+            var descriptors = new List<(System.Runtime.InteropServices.SafeHandle Handle, int ChildFd)>();
+            int Pass(System.Runtime.InteropServices.SafeHandle handle)
+            {
+                int number = 3 + descriptors.Count(d => d.ChildFd >= 3);
+                descriptors.Add((handle, number));
+                return number;
+            }
+
             SharedFsPlan? sharedFs = null;
+            int virtiofsdFd = -1;
             if (request.SharedDirectory is { } shared && _config.SharedFs != "none")
             {
                 // Only what shared_fs says, never a silent fall back: 9p is a different security model.
@@ -58,49 +86,79 @@ public sealed class QemuHypervisor : IHypervisor
                 {
                     if (!File.Exists(_config.VirtiofsdPath))
                         throw new HypervisorException($"shared_fs: virtio-fs needs virtiofsd, but virtiofsd_path {_config.VirtiofsdPath} does not exist (apt-get install qemu-system-x86, or set shared_fs to virtio-9p)");
-                    virtiofsd = await VirtiofsDaemon.StartAsync(_config.VirtiofsdPath, shared, files.VirtiofsdSocket, files.VirtiofsdLog, cancellationToken);
-                    sharedFs = new SharedFsPlan(SharedFsPlan.VirtioFs, shared, files.VirtiofsdSocket);
+                    (virtiofsd, var connection) = VirtiofsDaemon.Start(_config.VirtiofsdPath, shared, files.VirtiofsdSocket, files.VirtiofsdLog, jailer, request.Cgroups);
+                    owned.Add(connection);
+                    virtiofsdFd = Pass(connection.SafeHandle);
+                    sharedFs = new SharedFsPlan(SharedFsPlan.VirtioFs, shared);
                 }
                 else
                 {
                     sharedFs = new SharedFsPlan(SharedFsPlan.Virtio9p, shared);
                 }
             }
+            // With 9p QEMU serves the guest's files itself and stays root (see QemuJail); otherwise it
+            // gets a user of its own.
+            if (jailer is not null && sharedFs?.Kind != SharedFsPlan.Virtio9p)
+            {
+                var pool = new JailUserPool(JailUserPool.DefaultDirectory, (uint)_config.JailUidFirst, (uint)_config.JailUidCount);
+                user = pool.Reserve(files.Directory);
+                pool.WriteRecord(files.JailUser, user, files.Directory);
+            }
             GuestChannelPlan channel;
             if (Capabilities.GuestChannel == "vsock")
             {
-                vhost = VhostVsock.ReserveCid(CidCandidates(), out uint cid);
-                channel = GuestChannelPlan.Vsock(cid, VhostFdInChild);
+                var vhost = VhostVsock.ReserveCid(CidCandidates(), out uint cid);
+                owned.Add(vhost);
+                channel = GuestChannelPlan.Vsock(cid, Pass(vhost));
             }
             else
             {
-                channel = GuestChannelPlan.Serial(files.AgentSocket);
+                var agentListener = UnixListener.Listen(files.AgentSocket);
+                owned.Add(agentListener);
+                channel = GuestChannelPlan.Serial(Pass(agentListener));
             }
+            var qmp = UnixListener.Listen(files.QmpSocket);
+            owned.Add(qmp);
+            int qmpFd = Pass(qmp);
+            var (console, consoleForQemu) = FdPassingSocket.CreatePair();
+            owned.Add(consoleForQemu);
+            var consolePump = LogPump.Start(console, new RotatingLog(files.ConsoleLog, _config.ConsoleLogMaxBytes), "the guest console");
+            int consoleFd = Pass(consoleForQemu);
+            var (output, outputForQemu) = Pipes.Create();
+            owned.Add(outputForQemu);
+            // Non-blocking: when this process stops reading, QEMU's messages are dropped, QEMU never waits.
+            Descriptors.SetNonBlocking(outputForQemu);
+            var outputPump = LogPump.Start(output, new RotatingLog(files.HypervisorLog, _config.QemuLogMaxBytes), "QEMU's output");
+            var nics = request.NetworkDevices.Select(d => (Pass(d.Tap), d.Mac, d.Mtu)).ToList();
+
             var plan = new QemuLaunchPlan(request.Id, _config, Capabilities.Accelerator, request.Vcpus, request.MemoryMib,
-                initrd, files.ConsoleLog, files.QmpSocket, channel, sharedFs, HostCpu.TscKhz())
+                initrd, consoleFd, qmpFd, channel, sharedFs, HostCpu.TscKhz())
             {
-                Nics = request.NetworkDevices.Select((d, i) => (FirstTapFdInChild + i, d.Mac, d.Mtu)).ToList(),
+                Nics = nics,
+                VirtiofsdFd = virtiofsdFd,
                 AgentTokenFile = request.AgentTokenFile,
             };
-            var args = QemuCommandLine.Build(plan);
-            Storage.PrivateFiles.WriteAllText(files.CommandLine, string.Join('\n', args.Prepend(_config.Path)) + "\n");
-            Storage.PrivateFiles.WriteAllBytes(files.ConsoleLog, []); // QEMU truncates it, keeping the mode
+            List<string> argv = [_config.Path, .. QemuCommandLine.Build(plan)];
+            if (jailer is not null)
+            {
+                var jail = QemuJail.Build(_config, initrd, files, user, !Capabilities.Accelerator.IsTcg, request.Cgroups,
+                    request.HypervisorReadableFiles, descriptors.Select(d => d.ChildFd).ToList(),
+                    sharedFs?.Kind == SharedFsPlan.Virtio9p ? sharedFs.HostDirectory : null);
+                argv = JailerCommand.Build(jailer, jail, argv);
+            }
+            Storage.PrivateFiles.WriteAllText(files.CommandLine, string.Join('\n', argv) + "\n");
 
             using var devNull = File.OpenHandle("/dev/null", FileMode.Open, FileAccess.ReadWrite);
-            using var log = Storage.PrivateFiles.OpenHandle(files.HypervisorLog, FileMode.Create, FileAccess.Write, FileShare.ReadWrite);
-            var descriptors = new List<(System.Runtime.InteropServices.SafeHandle, int)> { (devNull, 0), (log, 1), (log, 2) };
-            if (vhost is not null)
-                descriptors.Add((vhost, VhostFdInChild));
-            for (int i = 0; i < request.NetworkDevices.Count; i++)
-                descriptors.Add((request.NetworkDevices[i].Tap, FirstTapFdInChild + i));
+            descriptors.InsertRange(0, [(devNull, 0), (outputForQemu, 1), (outputForQemu, 2)]);
             long launched = System.Diagnostics.Stopwatch.GetTimestamp();
             var process = ChildProcess.Start(new SpawnOptions
             {
-                Path = _config.Path,
-                Arguments = args.Prepend(_config.Path).ToList(),
+                Path = argv[0],
+                Arguments = argv,
+                Environment = ChildEnvironment,
                 Descriptors = descriptors,
                 NewSession = true,
-                WorkingDirectory = request.StateDirectory,
+                WorkingDirectory = "/",
             }, "qemu");
             if (Capabilities.Accelerator.IsTcg && _config.TcgNice != 0)
             {
@@ -116,18 +174,21 @@ public sealed class QemuHypervisor : IHypervisor
             IAgentConnector connector = channel.Kind == "vsock"
                 ? new VsockConnector(channel.VsockCid, GuestChannelPlan.AgentVsockPort)
                 : new SerialChannelConnector(files.AgentSocket);
-            return new QemuVirtualMachine(process, launched, files, connector, TimeSpan.FromSeconds(_config.ShutdownGraceSeconds), virtiofsd, sharedFs);
+            return new QemuVirtualMachine(process, launched, files, connector, TimeSpan.FromSeconds(_config.ShutdownGraceSeconds), virtiofsd, sharedFs,
+                Task.WhenAll(consolePump, outputPump));
         }
         catch
         {
             if (virtiofsd is not null)
                 await virtiofsd.StopAsync();
+            JailUserPool.ReleaseRecorded(files.JailUser);
             files.RemoveAll();
             throw;
         }
         finally
         {
-            vhost?.Dispose(); // QEMU holds its own copy
+            foreach (var handle in owned)
+                handle.Dispose(); // QEMU holds its own copies
         }
     }
 

@@ -2,7 +2,12 @@ using SandboxRt.Runtime.Configuration;
 
 namespace SandboxRt.Runtime.Hypervisors.Qemu;
 
-/// <summary>Everything that decides one QEMU command line, resolved in advance so that building it is pure.</summary>
+/// <summary>
+/// Everything that decides one QEMU command line, resolved in advance so that building it is pure.
+/// QEMU opens no socket or log by path: the console, QMP, the agent's serial socket and virtiofsd's
+/// connection are descriptors the host made and QEMU inherited (these are their numbers in QEMU), so
+/// that a jailed QEMU needs none of the host's directories.
+/// </summary>
 internal sealed record QemuLaunchPlan(
     string Id,
     HypervisorConfig Config,
@@ -10,8 +15,8 @@ internal sealed record QemuLaunchPlan(
     int Vcpus,
     int MemoryMib,
     string Initrd,
-    string ConsoleLogPath,
-    string QmpSocketPath,
+    int ConsoleFd,
+    int QmpListenFd,
     GuestChannelPlan Channel,
     SharedFsPlan? SharedFs = null,
     int? TscKhz = null)
@@ -20,4 +25,7 @@ internal sealed record QemuLaunchPlan(
     public IReadOnlyList<(int Fd, byte[] Mac, int Mtu)> Nics { get; init; } = [];
     /// <summary>The agent token's file, given to the guest through fw_cfg (see VmLaunchRequest.AgentTokenFile).</summary>
     public string? AgentTokenFile { get; init; }
+
+    /// <summary>The connected vhost-user socket to virtiofsd (virtio-fs only).</summary>
+    public int VirtiofsdFd { get; init; } = -1;
 }

@@ -1,9 +1,11 @@
+using SandboxRt.Runtime.Diagnostics;
+
 namespace SandboxRt.Runtime.Hypervisors.Qemu;
 
 /// <summary>The files one QEMU VM keeps in its sandbox's state directory.</summary>
 internal sealed class QemuStateFiles(string directory)
 {
-    public string Directory { get; } = directory;
+    public string Directory { get; } = Path.GetFullPath(directory);
 
     /// <summary>The short directory for this VM's sockets (see SocketDirectory).</summary>
     public string Sockets { get; } = Storage.SocketDirectory.For(directory);
@@ -15,7 +17,17 @@ internal sealed class QemuStateFiles(string directory)
     public string VirtiofsdSocket => Path.Combine(Sockets, "virtiofsd.sock");
     public string VirtiofsdLog => Path.Combine(Directory, "virtiofsd.log");
 
-    public IEnumerable<string> All => [ConsoleLog, HypervisorLog, QmpSocket, AgentSocket, CommandLine, VirtiofsdSocket, VirtiofsdLog];
+    /// <summary>The empty directory QEMU's jailer mounts its root on (in QEMU's own mount namespace only).</summary>
+    public string JailRoot => Path.Combine(Directory, "jail");
+
+    /// <summary>The uid reserved for this VM's QEMU and its owner, so that delete frees it after a crash too.</summary>
+    public string JailUser => Path.Combine(Directory, "jail-user");
+
+    public IEnumerable<string> All =>
+    [
+        ConsoleLog, RotatingLog.PreviousPath(ConsoleLog), HypervisorLog, RotatingLog.PreviousPath(HypervisorLog),
+        QmpSocket, AgentSocket, CommandLine, VirtiofsdSocket, VirtiofsdLog, JailUser,
+    ];
 
     /// <summary>Creates the socket directory (root only: the sockets reach the agent and QEMU's monitor).</summary>
     public void CreateSocketDirectory()
@@ -34,6 +46,13 @@ internal sealed class QemuStateFiles(string directory)
             catch (DirectoryNotFoundException)
             {
             }
+        }
+        try
+        {
+            System.IO.Directory.Delete(JailRoot); // empty on the host: the jail's tmpfs lives in QEMU's namespace
+        }
+        catch (DirectoryNotFoundException)
+        {
         }
         Storage.SocketDirectory.Remove(Directory);
     }

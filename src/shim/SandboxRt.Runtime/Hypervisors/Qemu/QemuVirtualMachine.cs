@@ -1,24 +1,33 @@
 using SandboxRt.Runtime.Channels;
+using SandboxRt.Runtime.Hypervisors.Jail;
 using SandboxRt.Runtime.Processes;
 
 namespace SandboxRt.Runtime.Hypervisors.Qemu;
 
-/// <summary>A running QEMU: stopped through QMP "quit", then SIGKILL after the grace period.</summary>
+/// <summary>
+/// A running QEMU: stopped through QMP "quit", then SIGKILL after the grace period. Its exit counts once
+/// its output has reached the logs (the pumps end when QEMU's ends of the console and the pipe close),
+/// so a boot error quotes QEMU's last words. Once it is gone, its jail user is free again.
+/// </summary>
 internal sealed class QemuVirtualMachine : IVirtualMachine
 {
     private static readonly TimeSpan QmpTimeout = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan LogDrainTimeout = TimeSpan.FromSeconds(2);
     private readonly ChildProcess _process;
     private readonly QemuStateFiles _files;
     private readonly TimeSpan _grace;
+    private readonly Task _logs;
     private int _stopped;
 
     private readonly VirtiofsDaemon? _virtiofsd;
 
-    public QemuVirtualMachine(ChildProcess process, long launchedTimestamp, QemuStateFiles files, IAgentConnector connector, TimeSpan grace, VirtiofsDaemon? virtiofsd, SharedFsPlan? sharedFs)
+    public QemuVirtualMachine(ChildProcess process, long launchedTimestamp, QemuStateFiles files, IAgentConnector connector, TimeSpan grace,
+        VirtiofsDaemon? virtiofsd, SharedFsPlan? sharedFs, Task logs)
     {
         LaunchedTimestamp = launchedTimestamp;
         _process = process;
         _virtiofsd = virtiofsd;
+        _logs = logs;
         SharedFs = sharedFs;
         _files = files;
         _grace = grace;
@@ -38,7 +47,11 @@ internal sealed class QemuVirtualMachine : IVirtualMachine
     private async Task<string> DescribeExitAsync()
     {
         var status = await _process.Exited;
-        return $"QEMU (pid {_process.Pid}) {status}";
+        await Task.WhenAny(_logs, Task.Delay(LogDrainTimeout));
+        var description = $"QEMU (pid {_process.Pid}) {status}";
+        if (_virtiofsd is not null && await _virtiofsd.DescribeExitAsync() is { } helper)
+            description += $"; {helper}";
+        return description;
     }
 
     public async Task StopAsync(CancellationToken cancellationToken = default)
@@ -54,12 +67,14 @@ internal sealed class QemuVirtualMachine : IVirtualMachine
                 await QuitAsync(cancellationToken);
             if (!await _process.WaitAsync(_grace, cancellationToken))
                 _process.Signal(Signals.SIGKILL);
-            await _process.Exited;
+            await Exited;
             if (_virtiofsd is not null)
                 await _virtiofsd.StopAsync();
         }
         finally
         {
+            if (_process.HasExited)
+                JailUserPool.ReleaseRecorded(_files.JailUser);
             _files.RemoveAll();
         }
     }

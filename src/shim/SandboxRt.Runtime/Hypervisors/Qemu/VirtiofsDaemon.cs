@@ -1,60 +1,114 @@
+using System.Net.Sockets;
 using SandboxRt.Interop;
+using SandboxRt.Runtime.Hypervisors.Jail;
 using SandboxRt.Runtime.Processes;
 
 namespace SandboxRt.Runtime.Hypervisors.Qemu;
 
 /// <summary>
-/// Debian's C virtiofsd serving one sandbox's shared directory on a vhost-user socket. It must be
-/// listening before QEMU starts, and exits on its own when QEMU disconnects. It runs in its own mount
-/// namespace as a slave of ours, so bind mounts added under the (shared-propagation) directory later
-/// reach it. --rlimit-nofile=0: raising the limit needs CAP_SYS_RESOURCE, which some hosts lack.
+/// Debian's C virtiofsd serving one sandbox's shared directory over vhost-user, exiting on its own when
+/// QEMU disconnects. The host makes the listening socket (in the root-only socket directory) and passes
+/// it as --fd=3, connects to it itself, unlinks the path, and hands the connected end to QEMU: nobody
+/// else can ever connect, and virtiofsd writes no /run/virtiofsd/&lt;socket path&gt;.pid (it only does
+/// for --socket-path), which it left behind for every sandbox.
+///
+/// virtiofsd stays root, on purpose. It serves a root guest's files as their owners: per request it
+/// switches its fsuid/fsgid to the guest caller's ids and creates files with the guest's owners and
+/// modes, which needs CAP_SETUID/CAP_SETGID, CAP_CHOWN, CAP_FOWNER, CAP_FSETID and CAP_DAC_OVERRIDE (to
+/// reach files of any owner); its own sandbox (a mount, pid and net namespace with pivot_root into the
+/// shared directory, then seccomp) needs CAP_SYS_ADMIN, and it narrows its own capability sets with
+/// CAP_SETPCAP. An unprivileged virtiofsd could only serve files as one user. What the jailer does for
+/// it: the pod's cgroup, no inherited descriptors, the bounding set narrowed to exactly those
+/// capabilities, no_new_privs. -o modcaps=-mknod: the guest cannot make device nodes on the host.
+/// It runs in its own mount namespace as a slave of ours (its own sandbox), so bind mounts added under
+/// the shared directory later reach it. --rlimit-nofile=0: raising the limit needs CAP_SYS_RESOURCE,
+/// which some hosts lack.
 /// </summary>
 internal sealed class VirtiofsDaemon
 {
+    private const int ListenFdInChild = 3;
+
+    // linux/capability.h numbers of what virtiofsd keeps (see above).
+    private static readonly int[] Capabilities =
+    [
+        0,  // CAP_CHOWN
+        1,  // CAP_DAC_OVERRIDE
+        3,  // CAP_FOWNER
+        4,  // CAP_FSETID
+        6,  // CAP_SETGID
+        7,  // CAP_SETUID
+        8,  // CAP_SETPCAP
+        21, // CAP_SYS_ADMIN
+        31, // CAP_SETFCAP
+    ];
+
     private readonly ChildProcess _process;
 
-    private VirtiofsDaemon(ChildProcess process) => _process = process;
+    private VirtiofsDaemon(ChildProcess process, string logPath)
+    {
+        _process = process;
+        LogPath = logPath;
+    }
 
     public int Pid => _process.Pid;
+    public string LogPath { get; }
+    public Task<WaitStatus> Exited => _process.Exited;
 
-    public static async Task<VirtiofsDaemon> StartAsync(string binary, string directory, string socketPath, string logPath, CancellationToken cancellationToken)
+    /// <summary>Starts virtiofsd (through the jailer when <paramref name="jailer"/> is given) and returns it with the connection QEMU gets.</summary>
+    public static (VirtiofsDaemon Daemon, Socket Connection) Start(string binary, string directory, string socketPath, string logPath, string? jailer, IReadOnlyList<string> cgroups)
     {
         File.Delete(socketPath);
+        using var listener = UnixListener.Listen(socketPath, backlog: 1);
         using var devNull = File.OpenHandle("/dev/null", FileMode.Open, FileAccess.ReadWrite);
         using var log = Storage.PrivateFiles.OpenHandle(logPath, FileMode.Create, FileAccess.Write, FileShare.ReadWrite);
-        var process = ChildProcess.Start(new SpawnOptions
+        List<string> program = [binary, $"--fd={ListenFdInChild}", "-o", $"source={directory}", "-o", "cache=auto",
+                                "-o", "announce_submounts", "-o", "no_posix_lock", "-o", "modcaps=-mknod", "--rlimit-nofile=0"];
+        var argv = jailer is null ? program
+            : JailerCommand.Build(jailer, new JailSpec { Cgroups = cgroups, Capabilities = Capabilities, KeepDescriptors = [ListenFdInChild] }, program);
+        var process = ChildProcess.StartGroupLeader(new SpawnOptions
         {
-            Path = binary,
-            Arguments = [binary, $"--socket-path={socketPath}", "-o", $"source={directory}", "-o", "cache=auto",
-                         "-o", "announce_submounts", "-o", "no_posix_lock", "--rlimit-nofile=0"],
-            Descriptors = [(devNull, 0), (log, 1), (log, 2)],
+            Path = argv[0],
+            Arguments = argv,
+            Environment = QemuHypervisor.ChildEnvironment,
+            Descriptors = [(devNull, 0), (log, 1), (log, 2), (listener, ListenFdInChild)],
             NewSession = true,
         }, "virtiofsd");
-        var daemon = new VirtiofsDaemon(process);
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!File.Exists(socketPath) && !Path.Exists(socketPath))
+        var daemon = new VirtiofsDaemon(process, logPath);
+        try
         {
-            if (process.HasExited || DateTime.UtcNow > deadline)
+            // The listening socket exists already: this connects at once, before virtiofsd accepts.
+            var connection = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            try
             {
-                await daemon.StopAsync();
-                var tail = string.Join("\n", Diagnostics.LogTail.Read(logPath, 10));
-                throw new HypervisorException($"virtiofsd did not start serving {directory} on {socketPath}: {(process.HasExited ? await process.Exited : "timed out")}\n{tail}");
+                connection.Connect(new UnixDomainSocketEndPoint(socketPath));
             }
-            await Task.Delay(10, cancellationToken);
+            catch
+            {
+                connection.Dispose();
+                throw;
+            }
+            return (daemon, connection);
         }
-        return daemon;
+        catch (SocketException e)
+        {
+            daemon.StopAsync().GetAwaiter().GetResult();
+            throw new HypervisorException($"virtiofsd: connect {socketPath}: {e.Message}", e);
+        }
+        finally
+        {
+            File.Delete(socketPath);
+        }
     }
 
-    public async Task StopAsync()
+    /// <summary>How virtiofsd ended, with the last line of its log, for a VM that died with it.</summary>
+    public async Task<string?> DescribeExitAsync()
     {
-        // virtiofsd forks its sandboxed server: signal the whole process group (its own session).
         if (!_process.HasExited)
-        {
-            ChildProcesses.Signal(-_process.Pid, Signals.SIGTERM);
-            if (!await _process.WaitAsync(TimeSpan.FromSeconds(2)))
-                ChildProcesses.Signal(-_process.Pid, Signals.SIGKILL);
-        }
-        await _process.Exited;
-        ChildProcesses.Signal(-_process.Pid, Signals.SIGKILL);
+            return null;
+        var last = Diagnostics.LogTail.Read(LogPath, 1);
+        return $"virtiofsd (pid {Pid}) {await _process.Exited}{(last.Count > 0 ? ": " + last[0] : "")}";
     }
+
+    /// <summary>Stops virtiofsd and the sandboxed server it forked: they share its process group (its own session).</summary>
+    public Task StopAsync() => _process.StopGroupAsync(TimeSpan.FromSeconds(2));
 }

@@ -1,0 +1,203 @@
+using System.Text.Json;
+
+namespace SandboxRt.Runtime.HostCgroups;
+
+/// <summary>
+/// The pod's cgroup on the host (linux.cgroupsPath of the sandbox's spec), as Kata's
+/// sandbox_cgroup_only: the VMM and virtiofsd (and the CLI's relay, which containerd's runc shim and
+/// Docker read stats from) run in it, so limits the engine or kubelet puts there bound the whole VM.
+/// SandboxRt sets no limit of its own here (sizing the VM is the configuration's job). What is missing
+/// is created, in every hierarchy, and recorded in the sandbox's state directory (host-cgroup.json), so
+/// that delete, and the clean-up after a crash, remove exactly the directories SandboxRt made.
+/// </summary>
+public sealed class HostCgroup
+{
+    public const string RecordFile = "host-cgroup.json";
+    private static readonly TimeSpan EmptyTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>The cgroup path as resolved from the spec.</summary>
+    public string Path { get; set; } = "";
+
+    /// <summary>Its directory in each hierarchy: what processes join.</summary>
+    public List<string> Directories { get; set; } = [];
+
+    /// <summary>Directories this sandbox created (parents before children), and only those are removed.</summary>
+    public List<string> Created { get; set; } = [];
+
+    /// <summary>Creates what is missing of <paramref name="path"/> in every hierarchy.</summary>
+    public static HostCgroup Create(string path, IReadOnlyList<CgroupHierarchy>? hierarchies = null)
+    {
+        hierarchies ??= CgroupHierarchies.Discover();
+        if (hierarchies.Count == 0)
+            throw new InvalidOperationException($"linux.cgroupsPath {path}: no cgroup hierarchy is mounted on this host");
+        var cgroup = new HostCgroup { Path = path };
+        try
+        {
+            foreach (var hierarchy in hierarchies)
+            {
+                var directory = hierarchy.DirectoryOf(path);
+                cgroup.Directories.Add(directory);
+                cgroup.CreateIn(hierarchy, directory);
+            }
+            return cgroup;
+        }
+        catch
+        {
+            cgroup.Remove();
+            throw;
+        }
+    }
+
+    private void CreateIn(CgroupHierarchy hierarchy, string directory)
+    {
+        var mount = hierarchy.MountPoint.TrimEnd('/');
+        var relative = directory[mount.Length..].Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var current = mount;
+        foreach (var part in relative)
+        {
+            var parent = current;
+            current += "/" + part;
+            if (hierarchy.IsUnified)
+                EnableControllers(parent);
+            if (System.IO.Directory.Exists(current))
+                continue;
+            try
+            {
+                System.IO.Directory.CreateDirectory(current);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new IOException($"linux.cgroupsPath {Path}: mkdir {current}: {e.Message}", e);
+            }
+            Created.Add(current);
+            if (hierarchy.Controllers.Split(',').Contains("cpuset"))
+                InheritCpuset(parent, current);
+        }
+    }
+
+    /// <summary>
+    /// A new v1 cpuset cgroup starts with no CPUs and no memory nodes, and nothing can join it (ENOSPC)
+    /// until they are set: copy the parent's, as runc does (this is no limit: the same as the parent).
+    /// </summary>
+    private static void InheritCpuset(string parent, string child)
+    {
+        foreach (var file in new[] { "cpuset.cpus", "cpuset.mems" })
+        {
+            var own = System.IO.Path.Combine(child, file);
+            if (File.Exists(own) && File.ReadAllText(own).Trim().Length == 0)
+                File.WriteAllText(own, File.ReadAllText(System.IO.Path.Combine(parent, file)).Trim());
+        }
+    }
+
+    /// <summary>
+    /// cgroup2: the controllers the parent has, made available to its children (runc does the same on the
+    /// way down), so that the engine's limits and stats files exist in the pod's cgroup. On a hybrid host
+    /// the unified hierarchy has no controllers and this writes nothing. Best effort: a parent with
+    /// processes of its own cannot delegate domain controllers, and that is the engine's layout to fix.
+    /// </summary>
+    private static void EnableControllers(string directory)
+    {
+        var available = System.IO.Path.Combine(directory, "cgroup.controllers");
+        var control = System.IO.Path.Combine(directory, "cgroup.subtree_control");
+        if (!File.Exists(available) || !File.Exists(control))
+            return;
+        var enabled = File.ReadAllText(control).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
+        foreach (var controller in File.ReadAllText(available).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (enabled.Contains(controller))
+                continue;
+            try
+            {
+                File.WriteAllText(control, "+" + controller);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    /// <summary>Moves <paramref name="pid"/> (all its threads) into the cgroup in every hierarchy.</summary>
+    public void Join(int pid)
+    {
+        foreach (var directory in Directories)
+        {
+            var procs = System.IO.Path.Combine(directory, "cgroup.procs");
+            try
+            {
+                File.WriteAllText(procs, pid.ToString());
+            }
+            catch (IOException e)
+            {
+                throw new IOException($"write {pid} to {procs}: {e.Message}", e);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Removes the directories this sandbox created, deepest first. The cgroup its processes were in is
+    /// waited for until it is empty (a killed process leaves it when it is reaped), bounded; a parent
+    /// that another cgroup still uses is left alone.
+    /// </summary>
+    public void Remove()
+    {
+        foreach (var directory in Created.AsEnumerable().Reverse())
+        {
+            if (!System.IO.Directory.Exists(directory))
+                continue;
+            bool leaf = Directories.Contains(directory);
+            var deadline = DateTime.UtcNow + (leaf ? EmptyTimeout : TimeSpan.Zero);
+            while (true)
+            {
+                try
+                {
+                    System.IO.Directory.Delete(directory); // rmdir: a cgroup directory's files are not files
+                    break;
+                }
+                catch (IOException) when (System.IO.Directory.Exists(directory))
+                {
+                    if (DateTime.UtcNow >= deadline || HasChildren(directory))
+                        break;
+                    Thread.Sleep(10);
+                }
+                catch (DirectoryNotFoundException)
+                {
+                    break;
+                }
+            }
+        }
+    }
+
+    private static bool HasChildren(string directory) => System.IO.Directory.EnumerateDirectories(directory).Any();
+
+    public void Save(string stateDirectory)
+    {
+        var path = System.IO.Path.Combine(stateDirectory, RecordFile);
+        using var file = new FileStream(path, new FileStreamOptions
+        {
+            Mode = FileMode.Create,
+            Access = FileAccess.Write,
+            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        });
+        JsonSerializer.Serialize(file, this, HostCgroupJsonContext.Default.HostCgroup);
+    }
+
+    public static HostCgroup? Load(string stateDirectory)
+    {
+        var path = System.IO.Path.Combine(stateDirectory, RecordFile);
+        if (!File.Exists(path))
+            return null;
+        using var file = File.OpenRead(path);
+        return JsonSerializer.Deserialize(file, HostCgroupJsonContext.Default.HostCgroup);
+    }
+
+    /// <summary>For delete and crash clean-up: removes what the record in <paramref name="stateDirectory"/> says was created.</summary>
+    public static void RemoveRecorded(string stateDirectory)
+    {
+        Load(stateDirectory)?.Remove();
+        if (System.IO.Directory.Exists(stateDirectory))
+            File.Delete(System.IO.Path.Combine(stateDirectory, RecordFile));
+    }
+
+    /// <summary>Moves <paramref name="pid"/> into the recorded cgroup, when the sandbox has one.</summary>
+    public static void JoinRecorded(string stateDirectory, int pid) => Load(stateDirectory)?.Join(pid);
+}

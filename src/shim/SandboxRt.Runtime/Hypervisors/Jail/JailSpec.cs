@@ -1,0 +1,25 @@
+namespace SandboxRt.Runtime.Hypervisors.Jail;
+
+/// <summary>What the jailer does to one process before exec (see src/shim/sandboxrt-jailer/Program.cs).</summary>
+public sealed record JailSpec
+{
+    /// <summary>Host cgroup directories to join (one per hierarchy).</summary>
+    public IReadOnlyList<string> Cgroups { get; init; } = [];
+
+    /// <summary>An empty directory to build the jail's root on, with what goes in it; null: keep the host's file system view.</summary>
+    public string? Root { get; init; }
+    public JailLayout? Layout { get; init; }
+
+    /// <summary>Device nodes made in the jail, mode 0666 (/dev/null, /dev/zero, /dev/urandom).</summary>
+    public IReadOnlyList<string> Devices { get; init; } = [];
+
+    /// <summary>Device nodes owned by the jail user, mode 0600 (/dev/kvm).</summary>
+    public IReadOnlyList<string> PrivateDevices { get; init; } = [];
+
+    /// <summary>The user to become; null stays root (then <see cref="Capabilities"/> narrows the bounding set).</summary>
+    public JailUser? User { get; init; }
+    public IReadOnlyList<int>? Capabilities { get; init; }
+
+    /// <summary>Descriptors (numbers in the jailed process) kept across exec besides 0-2.</summary>
+    public IReadOnlyList<int> KeepDescriptors { get; init; } = [];
+}

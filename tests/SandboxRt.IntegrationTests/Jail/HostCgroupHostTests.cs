@@ -1,0 +1,94 @@
+using SandboxRt.Interop;
+using SandboxRt.IntegrationTests.Support;
+using SandboxRt.Runtime.HostCgroups;
+
+namespace SandboxRt.IntegrationTests.Jail;
+
+/// <summary>The pod's host cgroup against this host's real hierarchies (hybrid here: every v1 controller and cgroup2).</summary>
+[Trait("Tier", "host")]
+public sealed class HostCgroupHostTests
+{
+    [Fact]
+    public async Task A_missing_path_is_made_in_every_hierarchy_joined_and_removed_with_what_was_made()
+    {
+        TestEnvironment.RequireRoot();
+        using var state = new ScratchDirectory("srt-cg");
+        var top = "/sandboxrt-test-" + Guid.NewGuid().ToString("N")[..12];
+        var path = top + "/pod/vm";
+        var hierarchies = CgroupHierarchies.Discover();
+        var cgroup = HostCgroup.Create(path);
+        cgroup.Save(state.Path);
+        int pid = ProcessSpawner.Spawn(new SpawnOptions { Path = "/bin/sleep", Arguments = ["sleep", "120"] });
+        try
+        {
+            Assert.Equal(hierarchies.Count, cgroup.Directories.Count);
+            Assert.Equal(hierarchies.Count * 3, cgroup.Created.Count); // top, pod and vm in each
+            HostCgroup.JoinRecorded(state.Path, pid); // as `create` puts the relay in it
+            var joined = File.ReadAllLines($"/proc/{pid}/cgroup");
+            Assert.Equal(hierarchies.Count, joined.Length);
+            Assert.All(joined, line => Assert.EndsWith(":" + path, line));
+        }
+        finally
+        {
+            ChildProcesses.Signal(pid, 9);
+            await Task.Run(() => ChildProcesses.TryWait(pid, true, out _, out _));
+        }
+        HostCgroup.RemoveRecorded(state.Path);
+        Assert.All(hierarchies, h => Assert.False(Directory.Exists(h.DirectoryOf(top)), $"{h.DirectoryOf(top)} was left behind"));
+        Assert.False(File.Exists(Path.Combine(state.Path, HostCgroup.RecordFile)));
+    }
+
+    [Fact]
+    public void What_existed_before_stays_and_a_parent_still_in_use_is_left_alone()
+    {
+        TestEnvironment.RequireRoot();
+        var top = "/sandboxrt-test-" + Guid.NewGuid().ToString("N")[..12];
+        var first = HostCgroup.Create(top + "/a");
+        try
+        {
+            var second = HostCgroup.Create(top + "/b");
+            Assert.All(second.Created, d => Assert.EndsWith("/b", d)); // the top existed: only b is second's
+            first.Remove(); // removes a; its top has b under it and stays
+            Assert.All(second.Directories, d => Assert.True(Directory.Exists(d)));
+            second.Remove();
+            Assert.All(second.Directories, d => Assert.True(Directory.Exists(Path.GetDirectoryName(d)!), "the top is first's, left behind by it while b used it"));
+        }
+        finally
+        {
+            first.Remove();
+            foreach (var h in CgroupHierarchies.Discover())
+            {
+                foreach (var leaf in new[] { "/a", "/b", "" })
+                {
+                    try
+                    {
+                        Directory.Delete(h.DirectoryOf(top + leaf));
+                    }
+                    catch (DirectoryNotFoundException)
+                    {
+                    }
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void The_cpuset_of_a_new_v1_cgroup_is_its_parents_so_processes_can_join()
+    {
+        TestEnvironment.RequireRoot();
+        var cpuset = CgroupHierarchies.Discover().FirstOrDefault(h => h.Controllers == "cpuset");
+        if (cpuset is null)
+            Assert.Skip("no cgroup v1 cpuset hierarchy on this host (pure cgroup v2)");
+        var cgroup = HostCgroup.Create("/sandboxrt-test-" + Guid.NewGuid().ToString("N")[..12] + "/x");
+        try
+        {
+            var dir = cpuset.DirectoryOf(cgroup.Path);
+            Assert.Equal(File.ReadAllText(Path.Combine(cpuset.MountPoint, "cpuset.cpus")).Trim(), File.ReadAllText(Path.Combine(dir, "cpuset.cpus")).Trim());
+            Assert.Equal(File.ReadAllText(Path.Combine(cpuset.MountPoint, "cpuset.mems")).Trim(), File.ReadAllText(Path.Combine(dir, "cpuset.mems")).Trim());
+        }
+        finally
+        {
+            cgroup.Remove();
+        }
+    }
+}

@@ -1,0 +1,92 @@
+using SandboxRt.IntegrationTests.Support;
+
+namespace SandboxRt.IntegrationTests.Jail;
+
+/// <summary>
+/// A sandbox made through the real CLI: its QEMU runs as a user of its own, with no capabilities, in the
+/// cgroup the spec names (virtiofsd and the relay too), sees a root without the host's secrets, and
+/// delete leaves nothing: no cgroup directory, no uid reservation, no /run/virtiofsd file.
+/// </summary>
+[Trait("Tier", "vm")]
+public sealed class JailedVmmTests
+{
+    private const string JailUsers = "/run/sandboxrt/jail-users";
+
+    [Fact]
+    public async Task Qemu_runs_as_its_own_user_in_the_specs_cgroup_and_delete_leaves_nothing()
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        using var state = new ScratchDirectory("srt-state");
+        var id = "jail-" + Guid.NewGuid().ToString("N")[..8];
+        var top = "/sandboxrt-test-" + Guid.NewGuid().ToString("N")[..12];
+        var cgroupsPath = $"{top}/{id}";
+        using var bundle = new TestBundle(s =>
+        {
+            s.Process!.Args = ["sleep", "3600"];
+            s.Linux!.CgroupsPath = cgroupsPath;
+        });
+        var pidFile = state.Combine("init.pid");
+        var socketDirectory = SandboxRt.Runtime.Storage.SocketDirectory.For(Path.Combine(state.Path, id));
+        try
+        {
+            var create = await CliRun.RunLeavingRelayAsync(["create", "--bundle", bundle.Directory, "--pid-file", pidFile, id], state.Path);
+            Assert.True(create.ExitCode == 0, create.Stderr);
+            int relay = int.Parse(File.ReadAllText(pidFile));
+            int qemu = Assert.Single(ProcessTable.Find($"sandboxrt-{id},"));
+
+            var status = new ProcStatus(qemu);
+            var uid = status.Ids("Uid");
+            Assert.True(uid[0] != 0, "QEMU runs as root");
+            Assert.All(uid, u => Assert.Equal(uid[0], u));
+            Assert.Equal(uid, status.Ids("Gid"));
+            Assert.Equal("", status["Groups"]);
+            foreach (var set in new[] { "CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb" })
+                Assert.True(status.Capabilities(set) == 0, $"QEMU's {set} is {status[set]}");
+            Assert.Equal("1", status["NoNewPrivs"]);
+            Assert.Equal("2", status["Seccomp"]); // -sandbox on
+            Assert.Equal(Path.Combine(state.Path, id), File.ReadAllText(Path.Combine(JailUsers, uid[0].ToString())).Trim());
+
+            // Its root: what it needs, nothing of the host's state or secrets.
+            var root = ProcStatus.RootEntries(qemu);
+            Assert.Contains("usr", root);
+            Assert.Contains("dev", root);
+            foreach (var hidden in new[] { "etc", "root", "home", "proc", "sys", "run", "tmp" })
+                Assert.True(!root.Contains(hidden), $"QEMU sees /{hidden} (its root: {string.Join(' ', root)})");
+            Assert.False(Directory.Exists($"/proc/{qemu}/root{state.Path}"), "QEMU sees the sandboxes' state directories");
+
+            // QEMU, virtiofsd (both processes) and the relay are in the pod's cgroup, in every hierarchy.
+            var virtiofsd = ProcessTable.Find(Path.Combine(state.Path, id)).Where(p => File.ReadAllText($"/proc/{p}/cmdline").Contains("virtiofsd")).ToList();
+            Assert.NotEmpty(virtiofsd);
+            foreach (var pid in virtiofsd.Append(qemu).Append(relay))
+                Assert.All(ProcStatus.Cgroups(pid), c => Assert.True(c.Path == cgroupsPath, $"pid {pid} is in {c.Hierarchy}:{c.Path}"));
+            // virtiofsd stays root, with no_new_privs, and cannot make device nodes for the guest.
+            Assert.All(virtiofsd, p => Assert.Equal("1", new ProcStatus(p)["NoNewPrivs"]));
+            Assert.All(virtiofsd, p => Assert.True((new ProcStatus(p).Capabilities("CapEff") & (1UL << 27)) == 0, "virtiofsd has CAP_MKNOD"));
+
+            Assert.Equal(0, (await CliRun.RunAsync(["kill", id, "KILL"], root: state.Path)).ExitCode);
+            for (int i = 0; i < 300 && SandboxRt.Interop.ChildProcesses.Exists(relay); i++)
+                await Task.Delay(100);
+            var delete = await CliRun.RunAsync(["delete", id], root: state.Path);
+            Assert.True(delete.ExitCode == 0, delete.Stderr);
+
+            await HostLeaks.AssertGoneAsync(id, state.Path);
+            Assert.Empty(CgroupDirectories(top));
+            Assert.False(File.Exists(Path.Combine(JailUsers, uid[0].ToString())), $"the reservation of uid {uid[0]} was left behind");
+            Assert.Empty(VirtiofsdPidFiles(socketDirectory));
+        }
+        finally
+        {
+            await CliRun.RunAsync(["delete", "--force", id], root: state.Path);
+        }
+    }
+
+    /// <summary>/sys/fs/cgroup/TOP (pure v2) and /sys/fs/cgroup/HIERARCHY/TOP (hybrid, v1) that exist.</summary>
+    internal static List<string> CgroupDirectories(string top) =>
+        Directory.EnumerateDirectories("/sys/fs/cgroup").Append("/sys/fs/cgroup").Select(d => d + top).Where(Directory.Exists).ToList();
+
+    /// <summary>What C virtiofsd leaves for --socket-path: /run/virtiofsd/&lt;the path with '/' as '.'&gt;.pid.</summary>
+    internal static List<string> VirtiofsdPidFiles(string socketDirectory) =>
+        Directory.Exists("/run/virtiofsd")
+            ? Directory.EnumerateFiles("/run/virtiofsd").Where(f => f.Contains(Path.GetFileName(socketDirectory))).ToList()
+            : [];
+}
