@@ -64,5 +64,6 @@ public static class CreateOperation
             Storage.SharedDirectory.Open(directory).Remove();
         if (Directory.Exists(directory))
             Directory.Delete(directory, recursive: true);
+        store.ForgetLock(id); // a failed create leaves nothing under --root, its lock file included
     }
 }
