@@ -15,16 +15,28 @@ internal sealed class ConfigMutator(int seed)
 
     private readonly Random _random = new(seed);
 
+    /// <summary>
+    /// The seeds: the real configs written by ctr, Docker and the CRI plugin (tests/SandboxRt.UnitTests/
+    /// Fixtures/oci-configs, from /work/shared/fixtures) and sandboxrt's own `spec`.
+    /// </summary>
+    public static IReadOnlyList<(string Name, string Json)> Seeds(string fixtureDirectory) =>
+        [.. new[] { "ctr-run.json", "docker-run.json", "cri-sandbox.json", "cri-container.json" }
+                .Select(f => (f, File.ReadAllText(Path.Combine(fixtureDirectory, f)))),
+         ("sandboxrt-spec", SandboxRt.Oci.Validation.SpecLoader.Serialize(SandboxRt.Runtime.Containers.DefaultSpec.Create()))];
+
     /// <summary>The name of the last mutations applied (for the report of a failing input).</summary>
     public List<string> Applied { get; } = [];
 
-    public byte[] Mutate(string seedJson)
+    /// <param name="pin">Applied to the mutated tree before any byte-level damage: fields a driver must keep (host paths).</param>
+    public byte[] Mutate(string seedJson, Action<JsonObject>? pin = null)
     {
         Applied.Clear();
         int count = 1 + _random.Next(3);
         var node = JsonNode.Parse(seedJson)!;
         for (int i = 0; i < count; i++)
             node = MutateTree(node);
+        if (node is JsonObject tree)
+            pin?.Invoke(tree);
         var bytes = Encoding.UTF8.GetBytes(node.ToJsonString());
         // a third of the inputs also get damaged as bytes or text
         return _random.Next(3) == 0 ? MutateBytes(bytes) : bytes;

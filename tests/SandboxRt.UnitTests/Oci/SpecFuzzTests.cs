@@ -17,10 +17,6 @@ public sealed partial class SpecFuzzTests
 {
     private static readonly TimeSpan PerInputBound = TimeSpan.FromSeconds(2);
 
-    internal static IReadOnlyList<(string Name, string Json)> Seeds() =>
-        [.. new[] { "ctr-run.json", "docker-run.json", "cri-sandbox.json", "cri-container.json" }
-                .Select(f => (f, File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "oci-configs", f)))),
-         ("sandboxrt-spec", SpecLoader.Serialize(DefaultSpec.Create()))];
 
     /// <summary>"field: text" where field is a JSON path, "the document", or the file name for broken JSON.</summary>
     [GeneratedRegex(@"^(config\.json|the document|[a-zA-Z][a-zA-Z0-9]*(\.[a-zA-Z0-9_./-]+|\[\d+\])*): \S")]
@@ -31,7 +27,7 @@ public sealed partial class SpecFuzzTests
     {
         int seed = int.TryParse(Environment.GetEnvironmentVariable("SANDBOXRT_FUZZ_SEED"), out var s) ? s : 20261203;
         int count = int.TryParse(Environment.GetEnvironmentVariable("SANDBOXRT_FUZZ_COUNT"), out var c) ? c : 10_000;
-        var seeds = Seeds();
+        var seeds = ConfigMutator.Seeds(Path.Combine(AppContext.BaseDirectory, "Fixtures", "oci-configs"));
         var mutator = new ConfigMutator(seed);
         using var rootfs = new TempDirectory();
         Directory.CreateDirectory(Path.Combine(rootfs.Path, "etc"));
