@@ -3,6 +3,10 @@ namespace SandboxRt.Interop;
 /// <summary>
 /// An exclusive flock(2) on a lock file, held until disposed: how separate CLI invocations for the same
 /// container take turns. Waiting is bounded; the error names the file.
+/// The holder may unlink the file when the container is gone (so a deleted or never-created container
+/// leaves no lock file). A waiter that opened the old file then gets its lock on an unlinked inode while
+/// a newcomer locks a new file of the same name: after taking the lock, the descriptor is compared with
+/// what the path names now, and a lock on a file that is no longer there is dropped and taken again.
 /// </summary>
 public sealed class FileLock : IDisposable
 {
@@ -18,7 +22,13 @@ public sealed class FileLock : IDisposable
         while (true)
         {
             if (Interop.Flock(fd.Number, Interop.LOCK_EX | Interop.LOCK_NB) == 0)
-                return new FileLock(fd);
+            {
+                if (StillNamedBy(fd, path))
+                    return new FileLock(fd);
+                fd.Dispose(); // unlinked (or replaced) while we waited: lock what the path names now
+                fd = new SafeFdHandle(Check.Io(Interop.Open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0x180), "open", path));
+                continue;
+            }
             var errno = SyscallException.LastErrno;
             if (errno is not (Errno.EAGAIN or Errno.EINTR))
             {
@@ -32,6 +42,16 @@ public sealed class FileLock : IDisposable
             }
             Thread.Sleep(20);
         }
+    }
+
+    /// <summary>True when <paramref name="path"/> names the file open on <paramref name="fd"/> (same device and inode).</summary>
+    private static unsafe bool StillNamedBy(SafeFdHandle fd, string path)
+    {
+        Interop.StatxBuffer open, named;
+        Check.Io(Interop.Statx(fd.Number, "", (int)Interop.AT_EMPTY_PATH, Interop.STATX_INO, &open), "statx", path);
+        if (Interop.Statx(Interop.AT_FDCWD, path, (int)Interop.AT_SYMLINK_NOFOLLOW, Interop.STATX_INO, &named) != 0)
+            return false;
+        return open.Inode == named.Inode && open.DeviceMajor == named.DeviceMajor && open.DeviceMinor == named.DeviceMinor;
     }
 
     public void Dispose()

@@ -10,5 +10,6 @@ public sealed class Mount
     public List<IdMapping>? GidMappings { get; set; }
 
     /// <summary>A bind mount: type "bind", or any type with the bind/rbind option.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool IsBind => Type == "bind" || (Options?.Any(o => o is "bind" or "rbind") ?? false);
 }

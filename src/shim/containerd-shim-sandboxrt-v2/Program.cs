@@ -4,6 +4,7 @@ using SandboxRt.Shim.Daemon;
 
 // containerd-shim-sandboxrt-v2 [flags] [start|delete]: see Cli/ShimFlags, Cli/StartCommand,
 // Cli/DeleteCommand and Daemon/ShimDaemon.
+DiagnosticEndpoints.RemoveOwn(); // first: nothing of ours may stay in /tmp if we are killed (see DiagnosticEndpoints)
 ShimFlags flags;
 try
 {

@@ -9,9 +9,13 @@ using SandboxRt.Runtime.Diagnostics;
 // runc's command-line contract: global flags first (containerd passes --root, --log, --log-format),
 // then the verb. Errors go to stderr and to the --log file (which containerd reads after a failure).
 // A relay's real arguments come in its environment; its argv only shows what it stands for (see RelayLauncher).
+// Start-up, before anything touches the console (which initialises .NET's signal handling): see
+// ProcessStartup for why the diagnostic endpoints go and forwarded signals are taken back here.
+DiagnosticEndpoints.RemoveOwn();
 if (args.Length >= 2 && args[0] == "relay" && args[1] == "--" && SandboxRt.Runtime.Relay.RelayLauncher.ArgumentsFromEnvironment() is { } relayArgs)
     args = relayArgs;
 var globalArgs = ArgumentParser.Parse(args, GlobalOptions.Flags, 0, stopAtPositional: true, out int verbIndex);
+var takenBack = ProcessStartup.TakeBackForwardedSignals(verbIndex < args.Length ? args[verbIndex] : null);
 if (globalArgs.Bool("version"))
 {
     Console.WriteLine(BuildInfo.VersionText);
@@ -42,6 +46,8 @@ var log = new LogrusLogger(line =>
     lock (logLock)
         logStream.Write(bytes);
 }, global.LogFormat == "json", global.Debug);
+if (takenBack.Count > 0)
+    log.Write(LogLevel.Debug, $"signals {string.Join(", ", takenBack)} were ignored when this process started; taken back to forward them");
 
 if (verbIndex >= args.Length || globalArgs.Bool("help"))
 {

@@ -30,7 +30,7 @@ internal sealed class ScratchCgroup : IAsyncDisposable
         TestEnvironment.RequireRoot();
         var mount = Cgroup2Mount();
         if (mount is null)
-            Assert.Skip("needs a cgroup2 mount (none in /proc/self/mounts)");
+            TestEnvironment.Skip("needs a cgroup2 mount (none in /proc/self/mounts)");
         var manager = new CgroupManager(mount);
         var name = "srt-test-" + Guid.NewGuid().ToString("N")[..10];
         return new ScratchCgroup(manager, name, manager.Create(child is null ? name : $"{name}/{child}"));

@@ -73,15 +73,17 @@ public sealed class RunTests
         using var bundle = new TestBundle(s => s.Process!.Args = ["sh", "-c", "trap 'echo got-int; exit 5' INT; echo ready; while true; do sleep 0.1; done"]);
         var id = NewId();
         var args = new List<string> { "--root", state.Path, "--config", Path.Combine(TestEnvironment.RepoRoot, "hypervisor-configs", "qemu.json"),
-            "--config-option", $"kernel={TestEnvironment.Kernel}", "--config-option", $"initrd={TestEnvironment.Initrd}", "run", "--bundle", bundle.Directory, id };
+            "--config-option", $"kernel={TestEnvironment.Kernel}", "--config-option", $"initrd={TestEnvironment.Initrd}", "--debug", "run", "--bundle", bundle.Directory, id };
         using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(CliRun.Binary, args)
         {
             RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true,
         })!;
+        var diagnostics = process.StandardError.ReadToEndAsync();
         var first = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60));
         Assert.Equal("ready", first);
         Assert.True(SandboxRt.Interop.ChildProcesses.Signal(process.Id, 2)); // SIGINT to the runtime
         var rest = await process.StandardOutput.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        TestContext.Current.TestOutputHelper?.WriteLine(await diagnostics);
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
         Assert.Contains("got-int", rest);
         Assert.Equal(5, process.ExitCode);

@@ -133,7 +133,7 @@ public sealed class RuncCliTests
         using var bundle = new TestBundle(s => s.Linux!.Namespaces!.First(n => n.Type == "ipc").Path = "/proc/1/ns/ipc");
         var create = await Cli(state, "create", "--bundle", bundle.Directory, "hostns");
         Assert.NotEqual(0, create.ExitCode);
-        Assert.Contains("/proc/1/ns/ipc' is a host ipc namespace; a container in its own VM cannot join it", create.Stderr);
+        Assert.Contains("linux.namespaces[2].path: names a host ipc namespace; a container in its own VM cannot join it", create.Stderr);
         Assert.Empty(Directory.EnumerateFileSystemEntries(state.Path));
     }
 }

@@ -49,7 +49,7 @@ public sealed class AgentOnHost : IAsyncLifetime
     public void RequireRunning()
     {
         if (SkipReason is not null)
-            Assert.Skip(SkipReason);
+            TestEnvironment.Skip(SkipReason);
     }
 
     public async ValueTask DisposeAsync()

@@ -71,7 +71,7 @@ public sealed class DockerDaemon : IAsyncLifetime
     {
         TestEnvironment.RequireVmPrerequisites();
         if (SkipReason is not null)
-            Assert.Skip(SkipReason);
+            TestEnvironment.Skip(SkipReason);
     }
 
     public Task<Command> Docker(params string[] args) => Command.RunAsync("docker", ["-H", "unix://" + Socket, .. args]);

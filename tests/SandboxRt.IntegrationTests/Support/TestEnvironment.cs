@@ -2,7 +2,11 @@ using SandboxRt.Interop;
 
 namespace SandboxRt.IntegrationTests.Support;
 
-/// <summary>Where the built artifacts are, and skipping (with the reason) when something is missing.</summary>
+/// <summary>
+/// Where the built artifacts are, and skipping (with the reason) when something is missing. Under CI=true
+/// a missing prerequisite fails the test with the same reason instead: on CI a skipped VM test is a test
+/// that went green by accident.
+/// </summary>
 internal static class TestEnvironment
 {
     public static string RepoRoot { get; } = FindRepoRoot();
@@ -24,22 +28,37 @@ internal static class TestEnvironment
 
     public static string HostKernelRelease => File.ReadAllText("/proc/sys/kernel/osrelease").Trim();
 
+    /// <summary>True when the CI variable says so (CI=true, as GitHub Actions, GitLab and .ci/run set it).</summary>
+    public static bool OnCi => Environment.GetEnvironmentVariable("CI") is { } ci && (ci.Equals("true", StringComparison.OrdinalIgnoreCase) || ci == "1");
+
+    /// <summary>Skips the test with <paramref name="reason"/>, or fails it with that reason under CI=true.</summary>
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    public static void Skip(string reason) => Skip(reason, OnCi);
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    internal static void Skip(string reason, bool onCi)
+    {
+        if (onCi)
+            Assert.Fail($"{reason} (CI=true: a missing prerequisite fails the test instead of skipping it)");
+        Assert.Skip(reason);
+    }
+
     public static void RequireRoot()
     {
         if (ChildProcesses.EffectiveUid != 0)
-            Assert.Skip("needs root (this test mounts, spawns VMs or creates namespaces)");
+            Skip("needs root (this test mounts, spawns VMs or creates namespaces)");
     }
 
     public static void RequireFile(string path, string what)
     {
         if (!File.Exists(path))
-            Assert.Skip($"needs {what}: {path} is missing");
+            Skip($"needs {what}: {path} is missing");
     }
 
     public static void RequireCommand(string name, string package)
     {
         if (FindOnPath(name) is null)
-            Assert.Skip($"needs '{name}' (apt-get install {package})");
+            Skip($"needs '{name}' (apt-get install {package})");
     }
 
     public static void RequireVmPrerequisites()

@@ -16,6 +16,9 @@ namespace SandboxRt.Agent.Containers;
 internal sealed class ContainerManager(ChildReaper reaper, EventBus events)
 {
     private static readonly TimeSpan InitTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>Warnings from one init logged at most (one per capability is the most our init sends).</summary>
+    private const int MaxInitWarnings = 64;
     private readonly Dictionary<string, Container> _containers = new(StringComparer.Ordinal);
 
     public EventBus Events => events;
@@ -106,7 +109,7 @@ internal sealed class ContainerManager(ChildReaper reaper, EventBus events)
         {
             ContainerStateCheck.Require("start", id, c.Status, ContainerStatus.Created);
             var channel = c.InitChannel!;
-            await FinishAsync(channel, c.Init);
+            await FinishAsync(channel, c.Init, $"container {id}");
             c.InitChannel = null;
             c.Status = c.Init.HasExited ? ContainerStatus.Stopped : ContainerStatus.Running;
             AgentLog.Trace($"container {id}: started");
@@ -156,7 +159,7 @@ internal sealed class ContainerManager(ChildReaper reaper, EventBus events)
             var exited = reaper.WatchAsync(pid);
             c.Cgroup.AddProcess(pid);
             await HandshakeAsync(channel, new InitConfig { Mode = "exec", ContainerId = id, Spec = c.Spec, Process = process, CgroupPath = c.Cgroup.Path }, io);
-            await FinishAsync(channel, null);
+            await FinishAsync(channel, null, $"container {id}/{execId}");
             var p = new ContainerProcess(execId, pid, io, exited);
             c.AddExec(p);
             _ = ObserveExitAsync(c, p);
@@ -272,10 +275,16 @@ internal sealed class ContainerManager(ChildReaper reaper, EventBus events)
     }
 
     /// <summary>Sends Start and waits for exec: end of stream is success, an Error message is failure.</summary>
-    private static async Task FinishAsync(InitChannel channel, ContainerProcess? process)
+    private static async Task FinishAsync(InitChannel channel, ContainerProcess? process, string what)
     {
         channel.Send(new InitMessage { Type = InitMessage.StartType });
         var reply = await Task.Run(() => channel.Receive()).WaitAsync(InitTimeout);
+        for (int warnings = 0; reply?.Type == InitMessage.WarningType; warnings++)
+        {
+            if (warnings < MaxInitWarnings)
+                AgentLog.Warn($"{what}: {reply.Error}");
+            reply = await Task.Run(() => channel.Receive()).WaitAsync(InitTimeout);
+        }
         if (reply?.Type == InitMessage.ErrorType)
         {
             if (process is not null)

@@ -49,7 +49,7 @@ internal static class ContainerInit
             step = "start";
             if (config.Mode != "exec")
                 ContainerHooks.Run("startContainer", config.Spec.Hooks?.StartContainer, config.HookState);
-            ProcessFinalizer.Run(config.Process, seccomp);
+            ProcessFinalizer.Run(config.Process, seccomp, text => channel.Send(new InitMessage { Type = InitMessage.WarningType, Step = step, Error = text }));
             return 1; // unreachable: Run execs or throws
         }
         catch (ExecFailedException e)

@@ -6,6 +6,8 @@ namespace SandboxRt.Agent.Init;
 ///   init  → agent  PtyMaster  (only with a terminal) the master side, as an attached descriptor
 ///   init  → agent  Ready      the container is built; init waits before the last steps
 ///   agent → init   Start      finish: user, capabilities, seccomp, execve
+///   init  → agent  Warning    (any number, before exec) something left out as runc leaves it out, e.g. an
+///                             ambient capability that cannot be raised; the agent logs it
 ///   init  → agent  Error      instead of any of the above: the step that failed and why; init exits
 /// A successful execve closes init's (close-on-exec) end: the agent reads end-of-stream.
 /// </summary>
@@ -18,5 +20,5 @@ internal sealed class InitMessage
     /// <summary>For errors: the errno of a failed execve (ENOENT, EACCES), so the host can map it to 127/126.</summary>
     public int? Errno { get; set; }
 
-    public const string ConfigType = "config", PtyMasterType = "pty-master", ReadyType = "ready", StartType = "start", ErrorType = "error";
+    public const string ConfigType = "config", PtyMasterType = "pty-master", ReadyType = "ready", StartType = "start", ErrorType = "error", WarningType = "warning";
 }

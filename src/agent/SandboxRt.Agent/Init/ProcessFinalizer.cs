@@ -2,6 +2,9 @@
 // seccomp are per thread), in runc's order (finalizeNamespace):
 //   cwd → signals to default, empty mask → [seccomp, when no_new_privs is off: loading it needs CAP_SYS_ADMIN, still held here]
 //   → bounding set → keep caps → groups, gid, uid → clear keep caps → capset and ambient
+//   (an ambient capability that cannot be raised, EPERM because it is not in the permitted and
+//   inheritable sets, is left out with a warning, as runc does: `runc spec` lists ambient capabilities
+//   without inheritable ones, and runc runs that bundle)
 //   → umask → no_new_privs → [seccomp, when no_new_privs is on] → execve.
 // Everything up to execve runs as the .NET runtime, so a seccomp profile must allow what the runtime
 // does between loading it and exec (futex, mmap, write...); Docker's default profile does.
@@ -12,7 +15,8 @@ namespace SandboxRt.Agent.Init;
 
 internal static class ProcessFinalizer
 {
-    public static void Run(Oci.Spec.Process process, Seccomp.SeccompProgram? seccomp)
+    /// <param name="warn">Where a warning goes (the agent's log, through the init channel).</param>
+    public static void Run(Oci.Spec.Process process, Seccomp.SeccompProgram? seccomp, Action<string> warn)
     {
         InitStep.Run("process.cwd", () => ProcessControl.ChangeDirectory(process.Cwd));
         // before any seccomp filter, which may not allow rt_sigaction
@@ -42,7 +46,16 @@ internal static class ProcessFinalizer
             Credentials.ClearAmbient();
             for (int cap = 0; cap <= CapabilityNames.Last; cap++)
                 if (CapabilitySets.Has(caps.Ambient, cap))
-                    Credentials.RaiseAmbient(cap);
+                {
+                    try
+                    {
+                        Credentials.RaiseAmbient(cap);
+                    }
+                    catch (SyscallException e) when (e.Errno == Errno.EPERM)
+                    {
+                        warn($"process.capabilities.ambient: can't raise ambient capability {CapabilityNames.NameOf(cap)}: EPERM (it is not in both the permitted and the inheritable set); left out, as runc does");
+                    }
+                }
         });
         FileSystem.SetUmask(process.User.Umask ?? 0x12 /* 0022 */);
         // Resolve the program before the filter goes on: from then on the runtime should only exec.

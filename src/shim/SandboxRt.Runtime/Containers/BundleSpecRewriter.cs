@@ -61,7 +61,7 @@ public static class BundleSpecRewriter
                 continue;
             if (ns.Type != NamespaceTypes.Network)
             {
-                problems.Add($"linux.namespaces[{i}].path: '{ns.Path}' is a host {ns.Type} namespace; a container in its own VM cannot join it");
+                problems.Add($"linux.namespaces[{i}].path: names a host {ns.Type} namespace; a container in its own VM cannot join it");
                 continue;
             }
             try

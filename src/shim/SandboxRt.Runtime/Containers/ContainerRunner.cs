@@ -59,6 +59,9 @@ public static class ContainerRunner
                 rawMode = TerminalMode.MakeRaw(io.StdinHandle);
             using var resize = process.Terminal ? WindowSizeForwarder.Start(agent, id, io.StdoutHandle) : null;
 
+            // forwarding starts before the container does: a signal that arrives once it runs must not
+            // find the runtime's default action (which would end `run` and leave the container)
+            using var signals = new SignalForwarder(agent, id, e => log.LogDebug("forwarding a signal failed: {Error}", e.Message));
             try
             {
                 await agent.StartContainerAsync(id, cancellationToken);
@@ -70,7 +73,6 @@ public static class ContainerRunner
             }
             timings.Mark("container started");
 
-            using var signals = new SignalForwarder(agent, id, e => log.LogDebug("forwarding a signal failed: {Error}", e.Message));
             _ = relay.CopyInputAsync(io.Stdin, cancellationToken).ContinueWith(
                 t => log.LogDebug("stdin relay ended: {Error}", t.Exception?.InnerException?.Message), TaskContinuationOptions.OnlyOnFaulted);
 

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using SandboxRt.Interop;
 using SandboxRt.Runtime.Agent;
 
 namespace SandboxRt.Runtime.Containers;
@@ -6,19 +7,24 @@ namespace SandboxRt.Runtime.Containers;
 /// <summary>
 /// runc run's signal handling: signals sent to the runtime are forwarded to the container's init instead
 /// of ending the runtime (all but SIGCHLD, SIGWINCH and SIGURG; SIGKILL and SIGSTOP cannot be caught).
+/// A process that forwards must take these signals back first thing in Main
+/// (<see cref="SignalDispositions.TakeBack"/> of <see cref="Forwarded"/>): one started with SIGINT
+/// ignored, as every `cmd &amp;` in a script is, would otherwise never see it.
 /// </summary>
 public sealed class SignalForwarder : IDisposable
 {
+    /// <summary>The signals forwarded: HUP, INT, QUIT, USR1, USR2, ALRM, TERM, CONT, TSTP.</summary>
+    public static readonly IReadOnlyList<int> Forwarded = [1, 2, 3, 10, 12, 14, 15, 18, 20];
+
     private readonly List<PosixSignalRegistration> _registrations = new();
 
     public SignalForwarder(AgentClient agent, string containerId, Action<Exception>? onError = null)
     {
-        foreach (var (signal, number) in new[] { (PosixSignal.SIGINT, 2), (PosixSignal.SIGTERM, 15), (PosixSignal.SIGHUP, 1), (PosixSignal.SIGQUIT, 3),
-                                                  ((PosixSignal)10, 10), ((PosixSignal)12, 12), ((PosixSignal)14, 14), ((PosixSignal)18, 18), ((PosixSignal)20, 20) })
+        foreach (var number in Forwarded)
         {
             try
             {
-                _registrations.Add(PosixSignalRegistration.Create(signal, context =>
+                _registrations.Add(PosixSignalRegistration.Create((PosixSignal)ToPosixSignal(number), context =>
                 {
                     context.Cancel = true;
                     _ = Task.Run(async () =>
@@ -37,8 +43,23 @@ public sealed class SignalForwarder : IDisposable
             catch (PlatformNotSupportedException)
             {
             }
+            // .NET leaves a signal it found ignored ignored, silently: say so instead of never forwarding it
+            if (SignalDispositions.IsIgnored(number))
+                onError?.Invoke(new InvalidOperationException($"signal {number} is ignored by this process and cannot be forwarded (it was not taken back at start-up)"));
         }
     }
+
+    /// <summary>PosixSignal's own values for the named signals (negative), the raw number otherwise.</summary>
+    private static int ToPosixSignal(int number) => number switch
+    {
+        1 => (int)PosixSignal.SIGHUP,
+        2 => (int)PosixSignal.SIGINT,
+        3 => (int)PosixSignal.SIGQUIT,
+        15 => (int)PosixSignal.SIGTERM,
+        18 => (int)PosixSignal.SIGCONT,
+        20 => (int)PosixSignal.SIGTSTP,
+        _ => number,
+    };
 
     public void Dispose()
     {

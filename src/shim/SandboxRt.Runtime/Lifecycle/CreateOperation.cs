@@ -64,5 +64,6 @@ public static class CreateOperation
         var directory = store.Directory(id);
         Storage.SharedDirectory.RemoveFrom(directory);
         Storage.PrivateFiles.RemoveTree(directory);
+        store.ForgetLock(id); // a failed create leaves nothing under --root, its lock file included
     }
 }

@@ -22,11 +22,7 @@ public sealed record ExecRequest(string Id)
     public Process BuildProcess(Spec containerSpec)
     {
         if (ProcessFile is not null)
-        {
-            var json = File.ReadAllText(ProcessFile);
-            return System.Text.Json.JsonSerializer.Deserialize(json, OciJsonContext.Default.Process)
-                ?? throw new ArgumentException($"--process {ProcessFile}: empty");
-        }
+            return Oci.Validation.SpecLoader.LoadProcess(ProcessFile);
         if (Arguments.Count == 0)
             throw new ArgumentException("exec needs a command (or --process)");
         var template = containerSpec.Process ?? new Process();

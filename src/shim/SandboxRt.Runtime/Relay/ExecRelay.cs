@@ -1,7 +1,7 @@
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using SandboxRt.Interop;
 using SandboxRt.Oci.Spec;
+using SandboxRt.Oci.Validation;
 using SandboxRt.Runtime.Agent;
 using SandboxRt.Runtime.State;
 
@@ -22,8 +22,7 @@ public static class ExecRelay
         try
         {
             var record = store.Load(options.Id);
-            var process = JsonSerializer.Deserialize(File.ReadAllText(options.ProcessFile), OciJsonContext.Default.Process)
-                ?? throw new ArgumentException($"{options.ProcessFile}: empty process");
+            var process = SpecLoader.LoadProcess(options.ProcessFile);
             agent = new AgentClient(AgentEndpoints.For(record, store.Directory(options.Id)));
             await agent.ExecAsync(options.Id, options.ExecId, process, stdin: true);
             stdio = RelayStdio.Attach(agent, options.Id, options.ExecId, options.ConsoleSocket, log);

@@ -83,8 +83,9 @@ public static class InitRelay
             return 1;
         }
 
-        RelayStatusPipe.Report(statusPipe, new RelayReport { Ok = true, Pid = Environment.ProcessId });
+        // forwarding is in place before create returns: a kill right after create must reach the container
         using var signals = new SignalForwarder(sandbox.Agent, options.Id, e => log.LogDebug("signal forwarding: {Error}", e.Message));
+        RelayStatusPipe.Report(statusPipe, new RelayReport { Ok = true, Pid = Environment.ProcessId });
         int status;
         bool oom = false;
         var exit = sandbox.Agent.WaitAsync(options.Id, "");

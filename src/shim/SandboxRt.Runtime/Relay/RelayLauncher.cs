@@ -43,7 +43,7 @@ public static class RelayLauncher
                     Path = binary,
                     // The real arguments travel in the environment; argv is what ps (and docker top) show.
                     Arguments = [binary, "relay", "--", .. display ?? []],
-                    Environment = [.. CurrentEnvironment(), $"{ArgumentsVariable}={JsonSerializer.Serialize(arguments.ToList(), RelayJsonContext.Default.ListString)}"],
+                    Environment = [.. Diagnostics.DiagnosticEndpoints.ForChild(ArgumentsVariable), $"{ArgumentsVariable}={JsonSerializer.Serialize(arguments.ToList(), RelayJsonContext.Default.ListString)}"],
                     Descriptors = inheritStdio
                         ? [(StdioHandle(0), 0), (StdioHandle(1), 1), (StdioHandle(2), 2), (statusWrite, RelayStatusPipe.RelayFd)]
                         : [(devNullHandle, 0), (devNullHandle, 1), (devNullHandle, 2), (statusWrite, RelayStatusPipe.RelayFd)],
@@ -78,13 +78,6 @@ public static class RelayLauncher
     {
         var json = Environment.GetEnvironmentVariable(ArgumentsVariable);
         return json is null ? null : JsonSerializer.Deserialize(json, RelayJsonContext.Default.ListString)?.ToArray();
-    }
-
-    private static IEnumerable<string> CurrentEnvironment()
-    {
-        foreach (System.Collections.DictionaryEntry e in Environment.GetEnvironmentVariables())
-            if ((string)e.Key != ArgumentsVariable)
-                yield return $"{e.Key}={e.Value}";
     }
 
     /// <summary>Our stdio descriptor, or /dev/null when the caller gave us none (closed fd).</summary>

@@ -1,5 +1,3 @@
-using System.Text.Json;
-using SandboxRt.Oci.Spec;
 using SandboxRt.Oci.Validation;
 using SandboxRt.Shim.Pods;
 
@@ -16,19 +14,9 @@ internal static class PodIdentity
     private static string Read(string containerId, string bundle)
     {
         var path = Path.Combine(bundle, SpecLoader.ConfigFileName);
-        if (!File.Exists(path))
+        if (!Path.Exists(path))
             return containerId;
-        if (new FileInfo(path).Length > SpecLoader.MaxConfigBytes)
-            throw new ArgumentException($"{path}: larger than {SpecLoader.MaxConfigBytes} bytes");
-        Spec? spec;
-        try
-        {
-            spec = JsonSerializer.Deserialize(File.ReadAllBytes(path), OciJsonContext.Default.Spec);
-        }
-        catch (JsonException e)
-        {
-            throw new ArgumentException($"{path}: {e.Message}");
-        }
-        return CriAnnotations.PodOf(containerId, spec?.Annotations);
+        // read as every config.json is read: bounded, a regular file, strict JSON (SpecLoader)
+        return CriAnnotations.PodOf(containerId, SpecLoader.LoadBundle(bundle).Annotations);
     }
 }

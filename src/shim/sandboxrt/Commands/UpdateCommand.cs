@@ -1,6 +1,6 @@
-using System.Text.Json;
 using SandboxRt.Cli.Cli;
 using SandboxRt.Oci.Spec;
+using SandboxRt.Oci.Validation;
 using SandboxRt.Runtime.Lifecycle;
 
 namespace SandboxRt.Cli.Commands;
@@ -32,15 +32,8 @@ internal sealed class UpdateCommand : ICommand
         LinuxResources resources;
         if (args.Value("resources") is { } source)
         {
-            var json = source == "-" ? await Console.In.ReadToEndAsync() : await File.ReadAllTextAsync(source);
-            try
-            {
-                resources = JsonSerializer.Deserialize(json, OciJsonContext.Default.LinuxResources) ?? new LinuxResources();
-            }
-            catch (JsonException e)
-            {
-                throw new UsageException($"--resources: invalid JSON: {e.Message}");
-            }
+            var json = source == "-" ? await ReadStdinAsync() : SpecLoader.ReadBounded(source, "no such file");
+            resources = SpecLoader.Parse(json, OciJsonContext.Default.LinuxResources, "--resources");
         }
         else
         {
@@ -69,5 +62,21 @@ internal sealed class UpdateCommand : ICommand
             resources.BlockIO = new LinuxBlockIO { Weight = (ushort)weight };
         await UpdateOperation.RunAsync(context.Lifecycle, id, resources);
         return 0;
+    }
+
+    /// <summary>`--resources -`: stdin, read to at most the same bound as a file.</summary>
+    private static async Task<byte[]> ReadStdinAsync()
+    {
+        using var stdin = Console.OpenStandardInput();
+        var buffer = new MemoryStream();
+        var chunk = new byte[64 * 1024];
+        int n;
+        while ((n = await stdin.ReadAsync(chunk)) > 0)
+        {
+            buffer.Write(chunk, 0, n);
+            if (buffer.Length > SpecLoader.MaxConfigBytes)
+                throw new SpecValidationException([$"--resources: larger than {SpecLoader.MaxConfigBytes} bytes"]);
+        }
+        return buffer.ToArray();
     }
 }
