@@ -19,6 +19,20 @@ internal static class TestEnvironment
     public static string Initrd => Path.Combine(GuestDir, "initramfs.img");
     public static string Qemu => "/usr/bin/qemu-system-x86_64";
 
+    /// <summary>
+    /// The kernel modules the installed image carries (manifest.json), as the agent names them: none for
+    /// the SandboxRt kernel (everything built in), the module list for Debian's kernel.
+    /// </summary>
+    public static IReadOnlyList<string> ImageModules
+    {
+        get
+        {
+            using var manifest = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(GuestDir, "manifest.json")));
+            return manifest.RootElement.GetProperty("modules").EnumerateArray()
+                .Select(m => Path.GetFileNameWithoutExtension(m.GetString()!)).ToList();
+        }
+    }
+
     public static string HostKernelRelease => File.ReadAllText("/proc/sys/kernel/osrelease").Trim();
 
     public static void RequireRoot()
