@@ -16,7 +16,8 @@ GUEST_DIR ?= /usr/share/sandboxrt
 # Debian packages the build, the guest image and the tests need.
 APT_PACKAGES := qemu-system-x86 qemu-utils busybox-static cpio xz-utils zstd kmod gcc libc6-dev \
                 iproute2 procps util-linux jq runc containerd docker.io podman conmon skopeo umoci \
-                containernetworking-plugins
+                containernetworking-plugins \
+                linux-source-6.1 make flex bison bc libelf-dev libssl-dev
 
 .PHONY: help deps build agent cli shim jailer guest-image bundle bench-bundle demo test test-unit test-host test-vm test-e2e test-hostile bench clean
 
@@ -58,6 +59,8 @@ shim:
 jailer:
 	$(DOTNET) publish src/shim/sandboxrt-jailer -c Release -o $(OUT)/bin -v quiet -nologo
 
+# The guest kernel is built from linux-source-6.1 the first time (about 10 minutes on 2 cores, cached by
+# the hash of its config and source version); SANDBOXRT_KERNEL=debian uses Debian's packaged kernel.
 guest-image: agent
 	SANDBOXRT_GUEST_DIR=$(GUEST_DIR) src/guest-image/build.sh --agent $(AGENT)
 

@@ -12,14 +12,16 @@ namespace SandboxRt.Bench;
 /// the floor initramfs (a trivial static /init that loads the same modules, prints a marker and powers
 /// off). Both are timed from just before QEMU is launched, interleaved run by run.
 /// </summary>
-internal sealed class BootBenchmark(HypervisorConfig config, string floorInitrd, string stateRoot)
+/// <paramref name="kernelLabel"/> names the kernel in the sample names when more than one is measured.
+internal sealed class BootBenchmark(HypervisorConfig config, string floorInitrd, string stateRoot, string kernelLabel = "")
 {
     public const string FloorMarker = "SANDBOXRT-FLOOR READY";
+    private static string Of(string label) => label.Length == 0 ? "" : $", {label} kernel";
 
-    public Sample Floor { get; } = new("bare-VM floor (QEMU launch to floor /init marker)");
-    public Sample Agent { get; } = new("sandbox (QEMU launch to agent answering)");
-    public Sample FloorGuestUptime { get; } = new("floor marker, guest uptime");
-    public Sample AgentGuestServing { get; } = new("agent serving, guest uptime");
+    public Sample Floor { get; } = new($"bare-VM floor (QEMU launch to floor /init marker{Of(kernelLabel)})");
+    public Sample Agent { get; } = new($"sandbox (QEMU launch to agent answering{Of(kernelLabel)})");
+    public Sample FloorGuestUptime { get; } = new($"floor marker, guest uptime{Of(kernelLabel)}");
+    public Sample AgentGuestServing { get; } = new($"agent serving, guest uptime{Of(kernelLabel)}");
 
     public async Task RunAsync(int runs)
     {

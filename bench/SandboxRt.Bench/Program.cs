@@ -65,6 +65,21 @@ if (Ready("boot", floorInitrd))
     report.Add(boot.FloorGuestUptime, "ms");
     report.Add(boot.AgentGuestServing, "ms");
     report.Ratio("sandbox boot / bare-VM floor", boot.Agent, boot.Floor);
+    // The floor of Debian's packaged kernel (build.sh installs it under debian/ beside the default
+    // image): how far our own kernel lowered the floor, same QEMU flags, same one-line init.
+    var debianDir = Path.Combine(guestDir, "debian");
+    if (File.Exists(Path.Combine(debianDir, "floor-initramfs.img")) && Path.GetFullPath(new FileInfo(kernel).ResolveLinkTarget(true)?.FullName ?? kernel) !=
+        Path.GetFullPath(new FileInfo(Path.Combine(debianDir, "vmlinux")).ResolveLinkTarget(true)?.FullName ?? ""))
+    {
+        var debianConfig = config with { Kernel = Path.Combine(debianDir, "vmlinux"), Initrd = Path.Combine(debianDir, "initramfs.img") };
+        var debian = new BootBenchmark(debianConfig, Path.Combine(debianDir, "floor-initramfs.img"), stateRoot, "Debian");
+        Console.Error.WriteLine($"boot: {runs} runs of the bare-VM floor with Debian's packaged kernel ({debianDir})");
+        for (int i = 0; i < runs; i++)
+            await debian.RunFloorAsync(2000 + i);
+        report.Add(debian.Floor, "ms");
+        report.Add(debian.FloorGuestUptime, "ms");
+        report.Ratio("bare-VM floor: installed kernel / Debian kernel", boot.Floor, debian.Floor);
+    }
 }
 
 if (Ready("run", sandboxrtBinary, Path.Combine(Bundle("bench-true"), "config.json"), "/usr/sbin/runc", floorInitrd))

@@ -26,6 +26,20 @@ internal static class TestEnvironment
     /// <summary>sandboxrt-jailer (make build): in-process VMs start QEMU through it, as the CLI and the shim do.</summary>
     public static string Jailer => Path.Combine(RepoRoot, "out", "bin", "sandboxrt-jailer");
 
+    /// <summary>
+    /// The kernel modules the installed image carries (manifest.json), as the agent names them: none for
+    /// the SandboxRt kernel (everything built in), the module list for Debian's kernel.
+    /// </summary>
+    public static IReadOnlyList<string> ImageModules
+    {
+        get
+        {
+            using var manifest = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(GuestDir, "manifest.json")));
+            return manifest.RootElement.GetProperty("modules").EnumerateArray()
+                .Select(m => Path.GetFileNameWithoutExtension(m.GetString()!)).ToList();
+        }
+    }
+
     public static string HostKernelRelease => File.ReadAllText("/proc/sys/kernel/osrelease").Trim();
 
     /// <summary>True when the CI variable says so (CI=true, as GitHub Actions, GitLab and .ci/run set it).</summary>

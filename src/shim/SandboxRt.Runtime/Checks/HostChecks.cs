@@ -98,17 +98,26 @@ public static class HostChecks
             ["kernel_bytes"] = SizeOf(config.Kernel).ToString(),
             ["initrd_bytes"] = SizeOf(config.Initrd).ToString(),
         };
-        var manifest = Path.Combine(Path.GetDirectoryName(config.Initrd)!, "manifest.json");
-        string release = "";
+        var imageDirectory = Path.GetDirectoryName(config.Initrd)!;
+        var manifest = Path.Combine(imageDirectory, "manifest.json");
+        string release = "", flavour = "";
         if (File.Exists(manifest))
         {
             using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(manifest));
             if (doc.RootElement.TryGetProperty("kernel_release", out var r))
                 facts["kernel_release"] = release = r.GetString() ?? "";
+            if (doc.RootElement.TryGetProperty("kernel", out var k))
+                facts["kernel_flavour"] = flavour = k.GetString() ?? "";
             if (doc.RootElement.TryGetProperty("hash", out var h))
                 facts["image_hash"] = h.GetString() ?? "";
         }
-        return CheckResult.Ok("guest-image", $"kernel {(release.Length > 0 ? release + " " : "")}({Mib(config.Kernel)}), initramfs {Mib(config.Initrd)}", facts);
+        // build.sh records why this kernel is the installed one (ours, or Debian's as the fallback).
+        var reasonFile = Path.Combine(imageDirectory, "kernel-reason");
+        var reason = File.Exists(reasonFile) ? File.ReadAllText(reasonFile).Trim() : "";
+        if (reason.Length > 0)
+            facts["kernel_reason"] = reason;
+        var kernel = $"{(flavour.Length > 0 ? flavour + " " : "")}kernel {(release.Length > 0 ? release + " " : "")}({Mib(config.Kernel)})";
+        return CheckResult.Ok("guest-image", $"{kernel}, initramfs {Mib(config.Initrd)}{(reason.Length > 0 ? ": " + reason : "")}", facts);
     }
 
     public static CheckResult Cgroups()
