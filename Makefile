@@ -79,8 +79,11 @@ demo: deps build guest-image bundle
 	@echo "== sandboxrt run: a busybox container inside its own VM =="
 	$(CLI) run --bundle $(DEMO_BUNDLE) --timings demo-$$$$
 
+# The failed tests are printed again at the end (.ci/failures): both projects' output interleaves.
 test: deps build guest-image
-	$(DOTNET) test SandboxRt.sln -nologo --logger "console;verbosity=normal" --results-directory $(OUT)/test-results
+	mkdir -p $(OUT); set -o pipefail; \
+	$(DOTNET) test SandboxRt.sln -nologo --logger "console;verbosity=normal" --results-directory $(OUT)/test-results 2>&1 | tee $(OUT)/test.log; \
+	rc=$$?; .ci/failures $(OUT)/test.log; exit $$rc
 
 test-e2e: build guest-image
 	$(DOTNET) test tests/SandboxRt.IntegrationTests -nologo --filter "Tier=e2e"
