@@ -183,7 +183,7 @@ teardown() {
   for pid in $(our_processes); do
     [ "$pid" = "$containerd_pid" ] && continue
     if grep -qE -- ":$cgroup_parent(/|\$)" "/proc/$pid/cgroup" 2>/dev/null; then
-      say "cleanup: killing process $pid left in $cgroup_parent"
+      say "cleanup: killing process $pid left in $cgroup_parent ($(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | cut -c1-120))"
       kill -KILL "$pid" 2>/dev/null && td_containers_killed=$((td_containers_killed + 1))
     fi
   done

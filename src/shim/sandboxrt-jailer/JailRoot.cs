@@ -48,6 +48,15 @@ internal static class JailRoot
             FileSystem.Mount(source, at, null, MountFlags.Bind | MountFlags.Recursive);
             FileSystem.Mount(null, at, null, MountFlags.Bind | MountFlags.Remount | MountFlags.NoSuid | MountFlags.NoDev);
         }
+        if (options.OwnDescriptorDirectory)
+        {
+            // mount(2) resolves /proc/self now, to this process: the program it execs keeps the pid.
+            var at = Inside(root, "/proc/self/fd");
+            MakeParents(root, "/proc/self/fd");
+            Directory.CreateDirectory(at);
+            FileSystem.Mount("/proc/self/fd", at, null, MountFlags.Bind);
+            FileSystem.Mount(null, at, null, MountFlags.Bind | MountFlags.Remount | MountFlags.ReadOnly | MountFlags.NoSuid | MountFlags.NoDev | MountFlags.NoExec);
+        }
         foreach (var path in options.Devices)
             MakeNode(root, path, devices[path], 0x1b6 /* 0666 */, null);
         foreach (var path in options.PrivateDevices)

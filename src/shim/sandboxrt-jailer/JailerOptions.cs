@@ -4,7 +4,8 @@ namespace SandboxRt.Jailer;
 /// The jailer's command line, parsed completely before any step runs (a bad argument changes nothing):
 /// <code>
 /// sandboxrt-jailer [--cgroup DIR]... [--root DIR [--bind-ro SOURCE TARGET]... [--symlink TARGET LINK]...
-///                  [--bind-rw SOURCE TARGET]... [--dev PATH]... [--dev-private PATH]...] [--uid N --gid N] [--caps N,N,...]
+///                  [--bind-rw SOURCE TARGET]... [--dev PATH]... [--dev-private PATH]... [--proc-self-fd]]
+///                  [--uid N --gid N] [--caps N,N,...]
 ///                  [--keep-fd N]... -- PROGRAM [ARG]...
 /// </code>
 /// Paths inside the jail (TARGET, LINK, device paths) are absolute and must not pass through a symlink
@@ -21,6 +22,11 @@ internal sealed class JailerOptions
     public List<(string Target, string Link)> Symlinks { get; } = [];
     public List<string> Devices { get; } = [];
     public List<string> PrivateDevices { get; } = [];
+    /// <summary>
+    /// Binds this process's own /proc/PID/fd at /proc/self/fd in the jail (the program keeps the pid across
+    /// exec): QEMU's 9p server reaches xattrs through /proc/self/fd/N/NAME. Nothing else of /proc.
+    /// </summary>
+    public bool OwnDescriptorDirectory { get; private set; }
     public uint? Uid { get; private set; }
     public uint? Gid { get; private set; }
     /// <summary>The bounding set to keep when staying root (virtiofsd); null keeps it whole. Ignored with --uid: all go.</summary>
@@ -49,6 +55,7 @@ internal sealed class JailerOptions
                 case "--symlink": o.Symlinks.Add((Next(flag), Absolute(flag, Next(flag)))); break;
                 case "--dev": o.Devices.Add(Absolute(flag, Next(flag))); break;
                 case "--dev-private": o.PrivateDevices.Add(Absolute(flag, Next(flag))); break;
+                case "--proc-self-fd": o.OwnDescriptorDirectory = true; break;
                 case "--uid": o.Uid = Id(flag, Next(flag)); break;
                 case "--gid": o.Gid = Id(flag, Next(flag)); break;
                 case "--caps": o.Capabilities = Next(flag).Split(',', StringSplitOptions.RemoveEmptyEntries).Select(c => Number(flag, c, 63)).ToList(); break;
@@ -69,8 +76,8 @@ internal sealed class JailerOptions
             throw new ArgumentException("--uid and --gid go together");
         if (o.Uid == 0 || o.Gid == 0)
             throw new ArgumentException("--uid/--gid 0: leave them out to stay root");
-        if (o.Root is null && (o.ReadOnlyBinds.Count > 0 || o.WritableBinds.Count > 0 || o.Symlinks.Count > 0 || o.Devices.Count > 0 || o.PrivateDevices.Count > 0))
-            throw new ArgumentException("--bind-ro, --bind-rw, --symlink and --dev need --root");
+        if (o.Root is null && (o.ReadOnlyBinds.Count > 0 || o.WritableBinds.Count > 0 || o.Symlinks.Count > 0 || o.Devices.Count > 0 || o.PrivateDevices.Count > 0 || o.OwnDescriptorDirectory))
+            throw new ArgumentException("--bind-ro, --bind-rw, --symlink, --dev and --proc-self-fd need --root");
         if (o.PrivateDevices.Count > 0 && o.Uid is null)
             throw new ArgumentException("--dev-private needs --uid and --gid (the user who owns the node)");
         return o;

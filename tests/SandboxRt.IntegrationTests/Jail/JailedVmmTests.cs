@@ -50,9 +50,19 @@ public sealed class JailedVmmTests
             var root = ProcStatus.RootEntries(qemu);
             Assert.Contains("usr", root);
             Assert.Contains("dev", root);
-            foreach (var hidden in new[] { "etc", "root", "home", "proc", "sys", "run", "tmp" })
+            foreach (var hidden in new[] { "etc", "root", "home", "proc", "sys" })
                 Assert.True(!root.Contains(hidden), $"QEMU sees /{hidden} (its root: {string.Join(' ', root)})");
-            Assert.False(Directory.Exists($"/proc/{qemu}/root{state.Path}"), "QEMU sees the sandboxes' state directories");
+            // Of the state tree (/run, or /tmp for this test) only the path to its own agent token, which
+            // QEMU opens by path for fw_cfg: no other file of the state directory, no other sandbox.
+            var token = Path.Combine(state.Path, id, "agent-token");
+            foreach (var dir in new[] { "run", "tmp" }.Where(root.Contains))
+            {
+                var seen = Directory.EnumerateFileSystemEntries($"/proc/{qemu}/root/{dir}", "*", SearchOption.AllDirectories)
+                    .Select(e => e[$"/proc/{qemu}/root".Length..])
+                    .Where(e => !File.GetAttributes($"/proc/{qemu}/root{e}").HasFlag(FileAttributes.Directory)).ToList();
+                Assert.True(seen.All(e => e == token), $"QEMU sees {string.Join(", ", seen)} under /{dir}");
+            }
+            Assert.Equal(["agent-token"], Directory.EnumerateFileSystemEntries($"/proc/{qemu}/root{Path.Combine(state.Path, id)}").Select(Path.GetFileName));
 
             // QEMU, virtiofsd (both processes) and the relay are in the pod's cgroup, in every hierarchy.
             var virtiofsd = ProcessTable.Find(Path.Combine(state.Path, id)).Where(p => File.ReadAllText($"/proc/{p}/cmdline").Contains("virtiofsd")).ToList();

@@ -63,7 +63,8 @@ public sealed class AgentChannelAuthenticationTests
         using var client = new AgentClient(new AuthenticatingConnector(new SerialChannelConnector(socket), AgentToken.Load(sandbox.StateDirectory)));
         var details = await client.GuestDetailsAsync(Limit);
         Assert.Equal(bootId, details.BootId);
-        Assert.Contains("qemu_fw_cfg", details.LoadedModules);
+        if (TestEnvironment.ImageModules.Contains("qemu_fw_cfg")) // Debian's kernel; ours has fw_cfg built in
+            Assert.Contains("qemu_fw_cfg", details.LoadedModules);
     }
 
     /// <summary>Attaches to the chardev socket and reads the agent's hello, as any host process could.</summary>

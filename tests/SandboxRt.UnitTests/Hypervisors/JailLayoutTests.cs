@@ -94,4 +94,12 @@ public sealed class JailLayoutTests
         var root = JailerCommand.Build("/bin/jailer", new JailSpec { Capabilities = [0, 21] }, ["/usr/lib/qemu/virtiofsd"]);
         Assert.Equal(["/bin/jailer", "--caps", "0,21", "--", "/usr/lib/qemu/virtiofsd"], root);
     }
+
+    [Fact]
+    public void A_nine_p_server_gets_its_own_descriptor_directory_and_nothing_else_of_proc()
+    {
+        var args = JailerCommand.Build("/bin/jailer", new JailSpec { Root = "/r", Layout = new JailLayout(), OwnDescriptorDirectory = true }, ["/q"]);
+        Assert.Equal(["/bin/jailer", "--root", "/r", "--proc-self-fd", "--", "/q"], args);
+        Assert.DoesNotContain("--proc-self-fd", JailerCommand.Build("/bin/jailer", new JailSpec { Root = "/r", Layout = new JailLayout() }, ["/q"]));
+    }
 }

@@ -18,13 +18,14 @@ internal sealed class SerialConnection : ConnectionContext
     private const int ReadChunk = 64 * 1024;
     private readonly SafeFdHandle _fd;
     private readonly string _devicePath;
-    private readonly Action _onClosed;
+    private readonly Action<bool> _onClosed;
+    private volatile bool _hostDetached;
     private readonly Pipe _input = new(new PipeOptions(pauseWriterThreshold: 1024 * 1024, resumeWriterThreshold: 512 * 1024, useSynchronizationContext: false));
     private readonly Pipe _output = new(new PipeOptions(useSynchronizationContext: false));
     private readonly CancellationTokenSource _closed = new();
     private int _disposed;
 
-    public SerialConnection(SafeFdHandle fd, string devicePath, EndPoint local, Action onClosed)
+    public SerialConnection(SafeFdHandle fd, string devicePath, EndPoint local, Action<bool> onClosed)
     {
         _fd = fd;
         _devicePath = devicePath;
@@ -51,6 +52,8 @@ internal sealed class SerialConnection : ConnectionContext
             {
                 var memory = _input.Writer.GetMemory(ReadChunk);
                 int n = FileDescriptors.Read(_fd, memory.Span, _devicePath);
+                if (n == 0)
+                    _hostDetached = true;
                 if (n == 0 || _disposed != 0)
                     break; // the host detached, or Kestrel closed the connection
                 _input.Writer.Advance(n);
@@ -109,7 +112,7 @@ internal sealed class SerialConnection : ConnectionContext
         // A reader blocked in read(2) holds a reference: the port closes when it returns (the host
         // detaches), and the listener retries its open (EBUSY) until then.
         _fd.Dispose();
-        _onClosed();
+        _onClosed(_hostDetached); // false: closed by this side (a refused caller) with the host still attached
         return ValueTask.CompletedTask;
     }
 

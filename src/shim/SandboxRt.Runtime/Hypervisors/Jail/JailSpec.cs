@@ -16,6 +16,12 @@ public sealed record JailSpec
     /// <summary>Device nodes owned by the jail user, mode 0600 (/dev/kvm).</summary>
     public IReadOnlyList<string> PrivateDevices { get; init; } = [];
 
+    /// <summary>
+    /// Shows the process its own descriptor directory at /proc/self/fd in the jail, and nothing else of
+    /// /proc: QEMU's 9p server reaches files' xattrs through "/proc/self/fd/N/NAME" (hw/9pfs/9p-util.c).
+    /// </summary>
+    public bool OwnDescriptorDirectory { get; init; }
+
     /// <summary>The user to become; null stays root (then <see cref="Capabilities"/> narrows the bounding set).</summary>
     public JailUser? User { get; init; }
     public IReadOnlyList<int>? Capabilities { get; init; }

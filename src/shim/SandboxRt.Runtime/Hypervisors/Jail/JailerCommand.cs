@@ -21,6 +21,8 @@ public static class JailerCommand
                 args.AddRange(["--dev", device]);
             foreach (var device in spec.PrivateDevices)
                 args.AddRange(["--dev-private", device]);
+            if (spec.OwnDescriptorDirectory)
+                args.Add("--proc-self-fd");
         }
         if (spec.User is { } user)
             args.AddRange(["--uid", user.Uid.ToString(), "--gid", user.Gid.ToString()]);

@@ -101,6 +101,8 @@ internal static class QemuJail
             User = user,
             Capabilities = user is null ? FileServerCapabilities : null,
             KeepDescriptors = keepDescriptors,
+            // 9p in mapped-xattr mode sets and reads the guest's owners and modes through /proc/self/fd
+            OwnDescriptorDirectory = servedDirectory is not null,
         };
     }
 
