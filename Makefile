@@ -48,12 +48,14 @@ build: agent cli shim jailer
 agent:
 	$(DOTNET) publish src/agent/SandboxRt.Agent -c Release -o $(OUT)/agent -v quiet -nologo
 
+# The CLI and the shim are NativeAOT (src/shim/NativeAot.props): -r names the target, which the csproj
+# cannot (the test projects reference them as ordinary assemblies).
 cli:
-	$(DOTNET) publish src/shim/sandboxrt -c Release -o $(OUT)/bin -v quiet -nologo
+	$(DOTNET) publish src/shim/sandboxrt -c Release -r linux-x64 -o $(OUT)/bin -v quiet -nologo
 
 # containerd-shim-sandboxrt-v2 goes beside the CLI (containerd finds it on its PATH as io.containerd.sandboxrt.v2)
 shim:
-	$(DOTNET) publish src/shim/containerd-shim-sandboxrt-v2 -c Release -o $(OUT)/bin -v quiet -nologo
+	$(DOTNET) publish src/shim/containerd-shim-sandboxrt-v2 -c Release -r linux-x64 -o $(OUT)/bin -v quiet -nologo
 
 # sandboxrt-jailer (NativeAOT) goes beside the CLI and the shim: they start QEMU and virtiofsd through it
 jailer:

@@ -92,11 +92,13 @@ public static class ProcessSpawner
             throw new SyscallException(call, (Errno)error, argument);
     }
 
-    private static List<string> CurrentEnvironment()
+    /// <summary>This process's environment as NAME=VALUE strings, less the variables named in <paramref name="without"/>.</summary>
+    public static List<string> CurrentEnvironment(params string[] without)
     {
         var list = new List<string>();
         foreach (System.Collections.DictionaryEntry e in System.Environment.GetEnvironmentVariables())
-            list.Add($"{e.Key}={e.Value}");
+            if (!without.Contains((string)e.Key))
+                list.Add($"{e.Key}={e.Value}");
         return list;
     }
 

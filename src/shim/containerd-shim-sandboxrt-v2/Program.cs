@@ -3,8 +3,8 @@ using SandboxRt.Shim.Cli;
 using SandboxRt.Shim.Daemon;
 
 // containerd-shim-sandboxrt-v2 [flags] [start|delete]: see Cli/ShimFlags, Cli/StartCommand,
-// Cli/DeleteCommand and Daemon/ShimDaemon.
-DiagnosticEndpoints.RemoveOwn(); // first: nothing of ours may stay in /tmp if we are killed (see DiagnosticEndpoints)
+// Cli/DeleteCommand and Daemon/ShimDaemon. NativeAOT (NativeAot.props): start-up costs milliseconds
+// (containerd runs `start` and `delete` per pod), and there is no diagnostic server to leave a socket in /tmp.
 ShimFlags flags;
 try
 {
@@ -17,9 +17,6 @@ catch (ArgumentException e)
     return 2;
 }
 
-if (flags.Info)
-    return InfoCommand.Run(Console.IsInputRedirected ? Console.OpenStandardInput() : Stream.Null, Console.OpenStandardOutput());
-
 if (flags.Version)
 {
     Console.WriteLine("containerd-shim-sandboxrt-v2:");
@@ -31,6 +28,8 @@ if (flags.Version)
 
 try
 {
+    if (flags.Info)
+        return InfoCommand.Run(Console.IsInputRedirected ? Console.OpenStandardInput() : Stream.Null, Console.OpenStandardOutput());
     return flags.Action switch
     {
         "start" => StartCommand.Run(flags, Console.OpenStandardInput(), Console.Out),

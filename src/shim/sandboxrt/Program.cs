@@ -10,8 +10,8 @@ using SandboxRt.Runtime.Diagnostics;
 // then the verb. Errors go to stderr and to the --log file (which containerd reads after a failure).
 // A relay's real arguments come in its environment; its argv only shows what it stands for (see RelayLauncher).
 // Start-up, before anything touches the console (which initialises .NET's signal handling): see
-// ProcessStartup for why the diagnostic endpoints go and forwarded signals are taken back here.
-DiagnosticEndpoints.RemoveOwn();
+// ProcessStartup for why forwarded signals are taken back here. The binary is NativeAOT (NativeAot.props):
+// no diagnostic server, so no dotnet-diagnostic socket or debugger pipes in /tmp to clean up.
 if (args.Length >= 2 && args[0] == "relay" && args[1] == "--" && SandboxRt.Runtime.Relay.RelayLauncher.ArgumentsFromEnvironment() is { } relayArgs)
     args = relayArgs;
 var globalArgs = ArgumentParser.Parse(args, GlobalOptions.Flags, 0, stopAtPositional: true, out int verbIndex);

@@ -5,9 +5,11 @@ namespace SandboxRt.IntegrationTests.Host;
 
 /// <summary>
 /// A CLI, relay or shim killed with SIGKILL leaves nothing of .NET's diagnostics in the temporary
-/// directory (dotnet-diagnostic-PID-*-socket, clr-debug-pipe-PID-*-in/out): the relays and the shim daemon
-/// are started with DOTNET_EnableDiagnostics=0, the entry points remove their own at start (see
-/// DiagnosticEndpoints). TMPDIR points at a scratch directory, which the runtime honours.
+/// directory (dotnet-diagnostic-PID-*-socket, clr-debug-pipe-PID-*-in/out, which a JIT-started runtime
+/// creates and removes only at a clean exit). The CLI (and so every relay) and the shim are NativeAOT
+/// (src/shim/NativeAot.props), which has no diagnostic server: the tests also assert that the processes
+/// are native (no CoreCLR mapped), since a JIT build in out/bin would bring the files back.
+/// TMPDIR points at a scratch directory, which a JIT runtime would honour.
 /// </summary>
 [Trait("Tier", "host")]
 public sealed class DiagnosticEndpointTests
@@ -27,7 +29,8 @@ public sealed class DiagnosticEndpointTests
         var tmp = scratch.Combine("tmp");
         var state = scratch.Combine("state");
         Directory.CreateDirectory(tmp);
-        // a "QEMU" that starts and never answers: create stays in its boot wait until we kill it
+        // a "QEMU" that starts and never answers: create stays in its boot wait until we kill it (unjailed:
+        // the jail exposes QEMU's ELF libraries, and this one is a script)
         var qemu = scratch.Combine("hanging-qemu");
         File.WriteAllText(qemu, "#!/bin/sh\nwhile :; do sleep 1; done\n");
         File.SetUnixFileMode(qemu, (UnixFileMode)0b111_101_101);
@@ -35,9 +38,7 @@ public sealed class DiagnosticEndpointTests
         var id = "diag-" + Guid.NewGuid().ToString("N")[..8];
         string[] cli = [CliRun.Binary, "--root", state, "--config", Path.Combine(TestEnvironment.RepoRoot, "hypervisor-configs", "qemu.json"),
             "--config-option", $"path={qemu}", "--config-option", $"kernel={qemu}", "--config-option", $"initrd={qemu}",
-            "--config-option", "shared_fs=none",
-            // the hanging "QEMU" is a shell script: its interpreter is not in a jail built for QEMU's ELF
-            "--config-option", "jail=false", "create", "--bundle", bundle.Directory, id];
+            "--config-option", "shared_fs=none", "--config-option", "jail=false", "create", "--bundle", bundle.Directory, id];
         var start = new ProcessStartInfo("/bin/sh", ["-c", "exec \"$@\" </dev/null >/dev/null 2>&1", "sh", .. cli]);
         start.Environment["TMPDIR"] = tmp;
         using var create = Process.Start(start)!;
@@ -48,6 +49,8 @@ public sealed class DiagnosticEndpointTests
             Assert.False(create.HasExited, "create ended before its relay started QEMU");
             var relay = RelayOf(id);
             Assert.NotNull(relay);
+            AssertNative(relay.Value, "the relay");
+            AssertNative(create.Id, "sandboxrt create");
             Assert.Empty(Leftovers(tmp));
 
             Assert.True(SandboxRt.Interop.ChildProcesses.Signal(relay.Value, 9));
@@ -86,6 +89,7 @@ public sealed class DiagnosticEndpointTests
             await Condition.WaitAsync(() => ReadsStdin(process.Id) || process.HasExited, "the shim to wait on its stdin");
             if (process.HasExited)
                 Assert.Fail("the shim's start ended early: " + process.StandardError.ReadToEnd());
+            AssertNative(process.Id, "the shim's start");
             Assert.Empty(Leftovers(tmp));
             process.Kill();
             await process.WaitForExitAsync(TestContext.Current.CancellationToken);
@@ -96,6 +100,13 @@ public sealed class DiagnosticEndpointTests
             if (!process.HasExited)
                 process.Kill();
         }
+    }
+
+    /// <summary>A NativeAOT process maps no libcoreclr.so (a JIT-started .NET process always does).</summary>
+    private static void AssertNative(int pid, string what)
+    {
+        var maps = File.ReadAllText($"/proc/{pid}/maps");
+        Assert.False(maps.Contains("libcoreclr.so", StringComparison.Ordinal), $"{what} (pid {pid}) runs on CoreCLR's JIT: out/bin should hold NativeAOT binaries (make build)");
     }
 
     /// <summary>The relay of container <paramref name="id"/>: its real arguments are in its environment.</summary>

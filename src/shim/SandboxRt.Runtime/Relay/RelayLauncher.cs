@@ -43,7 +43,7 @@ public static class RelayLauncher
                     Path = binary,
                     // The real arguments travel in the environment; argv is what ps (and docker top) show.
                     Arguments = [binary, "relay", "--", .. display ?? []],
-                    Environment = [.. Diagnostics.DiagnosticEndpoints.ForChild(ArgumentsVariable), $"{ArgumentsVariable}={JsonSerializer.Serialize(arguments.ToList(), RelayJsonContext.Default.ListString)}"],
+                    Environment = [.. ProcessSpawner.CurrentEnvironment(ArgumentsVariable), $"{ArgumentsVariable}={JsonSerializer.Serialize(arguments.ToList(), RelayJsonContext.Default.ListString)}"],
                     Descriptors = inheritStdio
                         ? [(StdioHandle(0), 0), (StdioHandle(1), 1), (StdioHandle(2), 2), (statusWrite, RelayStatusPipe.RelayFd)]
                         : [(devNullHandle, 0), (devNullHandle, 1), (devNullHandle, 2), (statusWrite, RelayStatusPipe.RelayFd)],

@@ -80,8 +80,6 @@ internal static class StartCommand
         {
             Path = binary,
             Arguments = [binary, .. flags.ForDaemon(podId, socketPath, configPath)],
-            // diagnostics off: a daemon killed with SIGKILL must not leave .NET's pipes in /tmp
-            Environment = SandboxRt.Runtime.Diagnostics.DiagnosticEndpoints.ForChild(),
             Descriptors = [(devNull, 0), (devNull, 1), (stderr, 2), (listener, Daemon.ShimDaemon.ListenerFd)],
             NewSession = true,
             WorkingDirectory = bundle,

@@ -48,7 +48,7 @@ internal sealed class CheckCommand : ICommand
             var item = new JsonObject { ["name"] = r.Name, ["status"] = r.Status.ToString().ToLowerInvariant(), ["detail"] = r.Detail };
             if (r.Facts is { Count: > 0 })
                 item["facts"] = new JsonObject(r.Facts.Select(f => KeyValuePair.Create(f.Key, (JsonNode?)JsonValue.Create(f.Value))));
-            checks.Add(item);
+            checks.Add((JsonNode)item); // the JsonNode overload: Add<T> would serialize T by reflection
         }
         var root = new JsonObject
         {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using SandboxRt.Cli.Cli;
 using SandboxRt.Oci.Spec;
 using SandboxRt.Runtime.Containers;
@@ -24,7 +25,8 @@ internal sealed class SpecCommand : ICommand
         var path = Path.Combine(bundle, "config.json");
         if (File.Exists(path))
             throw new InvalidOperationException($"File {path} exists. Remove it first");
-        var json = JsonSerializer.Serialize(DefaultSpec.Create(), new JsonSerializerOptions(OciJsonContext.Default.Options) { WriteIndented = true });
+        var indented = new JsonSerializerOptions(OciJsonContext.Default.Options) { WriteIndented = true };
+        var json = JsonSerializer.Serialize(DefaultSpec.Create(), (JsonTypeInfo<Spec>)indented.GetTypeInfo(typeof(Spec)));
         File.WriteAllText(path, json + "\n");
         return Task.FromResult(0);
     }
