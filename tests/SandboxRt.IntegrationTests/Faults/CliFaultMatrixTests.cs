@@ -53,16 +53,16 @@ public sealed class CliFaultMatrixTests
             switch (phase)
             {
                 case Boot or Create:
-                    await DuringCreateAsync(phase, component, state.Path, stateDirectory, id, bundle);
+                    await DuringCreateAsync(phase, component, state.Path, stateDirectory, id, bundle, leaks);
                     break;
                 case Running:
-                    await WhileRunningAsync(component, state.Path, stateDirectory, id, bundle);
+                    await WhileRunningAsync(component, state.Path, stateDirectory, id, bundle, leaks);
                     break;
                 case Exec:
-                    await DuringExecAsync(component, state.Path, stateDirectory, id, bundle);
+                    await DuringExecAsync(component, state.Path, stateDirectory, id, bundle, leaks);
                     break;
                 case Delete:
-                    await DuringDeleteAsync(component, state.Path, id, bundle);
+                    await DuringDeleteAsync(component, state.Path, id, bundle, leaks);
                     break;
             }
             var delete = await CliRun.RunAsync(["delete", "--force", id], root: state.Path, timeout: Bound);
@@ -76,14 +76,15 @@ public sealed class CliFaultMatrixTests
         }
     }
 
-    private static async Task DuringCreateAsync(FaultPhase phase, FaultComponent component, string root, string stateDirectory, string id, TestBundle bundle)
+    private static async Task DuringCreateAsync(FaultPhase phase, FaultComponent component, string root, string stateDirectory, string id, TestBundle bundle, LeakChecker leaks)
     {
         using var create = RunningClient.Cli(root, "create", "--bundle", bundle.Directory, id);
+        leaks.Own(create.Pid);
         if (phase == Boot)
             await SandboxProcesses.WaitForBootAsync(id, stateDirectory);
         else
             await Condition.WaitAsync(() => File.Exists(Path.Combine(bundle.Directory, "in-create")), "the createRuntime hook to run", Bound);
-        Strike(component, id, stateDirectory, client: create.Pid);
+        Strike(component, id, stateDirectory, client: create.Pid, leaks);
         bundle.WriteFile("release", "");
         int status = await create.WaitForExitAsync(Bound);
         if (component == Client)
@@ -95,24 +96,26 @@ public sealed class CliFaultMatrixTests
         }
     }
 
-    private static async Task WhileRunningAsync(FaultComponent component, string root, string stateDirectory, string id, TestBundle bundle)
+    private static async Task WhileRunningAsync(FaultComponent component, string root, string stateDirectory, string id, TestBundle bundle, LeakChecker leaks)
     {
         int relay = await CreateAndStartAsync(root, id, bundle);
-        await StrikeAsync(component, root, id, stateDirectory, client: null);
-        if (component is Qemu or Guest)
+        leaks.Own(relay);
+        await StrikeAsync(component, root, id, stateDirectory, client: null, leaks);
+        if (component is Qemu or Guest or Virtiofsd)
             await Condition.WaitAsync(() => !SandboxRt.Interop.ChildProcesses.Exists(relay), "the relay to exit with the VM", Bound);
         var query = await CliRun.RunAsync(["state", id], root: root, timeout: Bound);
         Assert.True(query.ExitCode == 0 || query.Stderr.Length > 0, "state answers or says why not");
-        if (component is Qemu or Guest)
+        if (component is Qemu or Guest or Virtiofsd)
             Assert.Equal("stopped", JsonDocument.Parse(query.Stdout).RootElement.GetProperty("status").GetString());
     }
 
-    private static async Task DuringExecAsync(FaultComponent component, string root, string stateDirectory, string id, TestBundle bundle)
+    private static async Task DuringExecAsync(FaultComponent component, string root, string stateDirectory, string id, TestBundle bundle, LeakChecker leaks)
     {
-        await CreateAndStartAsync(root, id, bundle);
+        leaks.Own(await CreateAndStartAsync(root, id, bundle));
         using var exec = RunningClient.Cli(root, "exec", id, "sh", "-c", "echo exec-ready; exec sleep 100000");
+        leaks.Own(exec.Pid);
         await exec.WaitForOutputAsync("exec-ready");
-        await StrikeAsync(component, root, id, stateDirectory, client: exec.Pid);
+        await StrikeAsync(component, root, id, stateDirectory, client: exec.Pid, leaks);
         int status = await exec.WaitForExitAsync(Bound);
         if (component == Client)
             Assert.Equal(137, status);
@@ -120,10 +123,11 @@ public sealed class CliFaultMatrixTests
             Assert.NotEqual(0, status);
     }
 
-    private static async Task DuringDeleteAsync(FaultComponent component, string root, string id, TestBundle bundle)
+    private static async Task DuringDeleteAsync(FaultComponent component, string root, string id, TestBundle bundle, LeakChecker leaks)
     {
         int relay = await CreateAndStartAsync(root, id, bundle);
         using var delete = RunningClient.Cli(root, "delete", "--force", id);
+        leaks.Own(delete.Pid).Own(relay);
         // delete kills the relays first, then stops the VM: the relay gone with delete still running is the moment
         await Condition.WaitAsync(() => !SandboxRt.Interop.ChildProcesses.Exists(relay), "delete to kill the relay", Bound);
         if (component == Client)
@@ -145,11 +149,11 @@ public sealed class CliFaultMatrixTests
         return int.Parse(File.ReadAllText(pidFile));
     }
 
-    private static async Task StrikeAsync(FaultComponent component, string root, string id, string stateDirectory, int? client)
+    private static async Task StrikeAsync(FaultComponent component, string root, string id, string stateDirectory, int? client, LeakChecker leaks)
     {
         if (component != Guest)
         {
-            Strike(component, id, stateDirectory, client);
+            Strike(component, id, stateDirectory, client, leaks);
             return;
         }
         // sysrq "c" from the privileged container: the guest kernel panics, panic=-1 and -no-reboot end QEMU
@@ -157,7 +161,7 @@ public sealed class CliFaultMatrixTests
         Assert.NotEqual(0, crash.ExitCode);
     }
 
-    private static void Strike(FaultComponent component, string id, string stateDirectory, int? client)
+    private static void Strike(FaultComponent component, string id, string stateDirectory, int? client, LeakChecker leaks)
     {
         IReadOnlyList<int> victims = component switch
         {
@@ -168,7 +172,10 @@ public sealed class CliFaultMatrixTests
             _ => throw new ArgumentOutOfRangeException(nameof(component), component, "not a CLI component"),
         };
         foreach (var pid in victims)
+        {
+            leaks.Own(pid); // what it may leave (its .NET diagnostic files) is the sandbox's
             SandboxProcesses.Kill(pid);
+        }
     }
 
     /// <summary>A createRuntime hook that marks that create reached it and holds create there until the test writes "release".</summary>

@@ -55,7 +55,7 @@ public sealed class ShimFaultMatrixTests(ContainerdDaemon containerd) : IClassFi
                 if (phase == Running)
                 {
                     await StrikeAsync(component, id, stateDirectory);
-                    if (component is Qemu or Guest)
+                    if (component is Qemu or Guest or Virtiofsd)
                         await Condition.WaitAsync(async () => (await TaskStatus(id)).Contains("STOPPED"), "the task to stop with its VM", Bound);
                 }
                 else

@@ -5,9 +5,11 @@ namespace SandboxRt.IntegrationTests.Support;
 /// that belongs to the sandbox under test. Other tests (and other people's tests on a shared machine) start
 /// and stop sandboxes at the same time, so a new entry counts only when it names one of the sandbox's
 /// markers (its id, state directory, socket or shim directory; QEMU's -name, virtiofsd's shared directory,
-/// a relay's arguments and a jail reservation's owner all carry one). Entries that carry no marker (a
-/// .NET diagnostic file of a dead process, a tap in the host namespace) count when they are new since the
-/// snapshot; with no snapshot (<see cref="HostSnapshot.Empty"/>) they are not checked.
+/// a relay's arguments and a jail reservation's owner all carry one). A .NET diagnostic file of a dead
+/// process carries only a pid: it counts when that pid was one of the sandbox's (seen by the checker, or
+/// named by the test through <see cref="Own"/>: the client call it killed), since other .NET programs on
+/// the machine (builds, other test runs) leave theirs too. A tap in the host namespace counts when it is
+/// new since the snapshot. With no snapshot (<see cref="HostSnapshot.Empty"/>) neither is checked.
 /// Things on their way out (a VM after QMP quit, a shim after its last task) get a bounded wait.
 /// </summary>
 internal sealed class LeakChecker
@@ -15,11 +17,13 @@ internal sealed class LeakChecker
     private static readonly string[] MarkerFree = ["tap", "dotnet-diagnostic"];
     private readonly List<string> _markers;
     private readonly List<Func<Task<string>>> _probes = [];
+    private readonly HashSet<int> _ours = [];
 
     private LeakChecker(HostSnapshot before, IEnumerable<string> markers)
     {
         Before = before;
         _markers = markers.Where(m => m.Length > 0).Distinct().ToList();
+        Remember(before);
     }
 
     public HostSnapshot Before { get; }
@@ -45,6 +49,14 @@ internal sealed class LeakChecker
         return this;
     }
 
+    /// <summary>Counts <paramref name="pid"/> as the sandbox's (a client call or relay the test started or killed).</summary>
+    public LeakChecker Own(int pid)
+    {
+        lock (_ours)
+            _ours.Add(pid);
+        return this;
+    }
+
     /// <summary>Adds a probe whose non-empty answer is a leak (what the runtime left in a network namespace the test made).</summary>
     public LeakChecker Probe(Func<Task<string>> leftovers)
     {
@@ -56,6 +68,7 @@ internal sealed class LeakChecker
     public async Task<string> LeftoversAsync()
     {
         var after = HostSnapshot.Take();
+        Remember(after);
         var left = new List<string>();
         foreach (var (category, entries) in after.Entries)
         {
@@ -64,7 +77,7 @@ internal sealed class LeakChecker
             if (markerFree && ReferenceEquals(Before, HostSnapshot.Empty))
                 continue;
             foreach (var entry in entries.Where(e => !before.Contains(e)).Order())
-                if (markerFree || _markers.Any(m => entry.Contains(m, StringComparison.Ordinal)))
+                if (category == "dotnet-diagnostic" ? IsOurs(entry) : markerFree || _markers.Any(m => entry.Contains(m, StringComparison.Ordinal)))
                     left.Add($"{category}: {entry}");
         }
         // the state directory (under the caller's --root, anywhere) and the shim's directory themselves
@@ -95,5 +108,21 @@ internal sealed class LeakChecker
                 return left;
             await Task.Delay(200);
         }
+    }
+
+    private void Remember(HostSnapshot snapshot)
+    {
+        foreach (var entry in snapshot.Entries.GetValueOrDefault("process") ?? [])
+            if (_markers.Any(m => entry.Contains(m, StringComparison.Ordinal)))
+                Own(int.Parse(entry[..entry.IndexOf(':')]));
+    }
+
+    /// <summary>dotnet-diagnostic-PID-… and clr-debug-pipe-PID-… of a pid of ours.</summary>
+    private bool IsOurs(string file)
+    {
+        var name = Path.GetFileName(file);
+        var rest = name.StartsWith("clr-debug-pipe-") ? name["clr-debug-pipe-".Length..] : name["dotnet-diagnostic-".Length..];
+        lock (_ours)
+            return int.TryParse(rest.Split('-')[0], out int pid) && _ours.Contains(pid);
     }
 }

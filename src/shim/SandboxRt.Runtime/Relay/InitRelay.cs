@@ -40,9 +40,18 @@ public static class InitRelay
         try
         {
             var spec = SpecLoader.LoadBundle(options.Bundle);
+            // Recorded before anything starts, and the VM's pids as soon as it runs: a relay killed during
+            // boot leaves a VM that only the record can lead create's clean-up or delete to.
             record.Relay = ProcessIdentity.Of(Environment.ProcessId);
+            store.Save(record);
             sandbox = await Sandbox.StartAsync(new SandboxStartOptions(options.Id, options.Root, options.Config)
             {
+                Launched = vm =>
+                {
+                    record.Hypervisor = ProcessIdentity.Of(vm.Pid);
+                    record.Virtiofsd = vm.HelperPids.Select(ProcessIdentity.Of).FirstOrDefault();
+                    store.Save(record);
+                },
                 WithSharedDirectory = true,
                 StateDirectoryExists = true,
                 NetworkNamespace = BundleSpecRewriter.NetworkNamespacePath(spec),
