@@ -70,7 +70,8 @@ public sealed class ShimFaultMatrixTests(ContainerdDaemon containerd) : IClassFi
             await containerd.Ctr("task", "delete", "-f", id);
             await containerd.Ctr("container", "rm", id);
             Assert.DoesNotContain(id, (await containerd.Ctr("container", "ls", "-q")).Stdout);
-            await leaks.AssertCleanAsync(TimeSpan.FromSeconds(30));
+            if (await leaks.WaitCleanAsync(TimeSpan.FromSeconds(30)) is { Length: > 0 } left)
+                Assert.Fail($"left behind:\n{left}\ncontainerd about {id}:\n{string.Join('\n', containerd.Log.Split('\n').Where(l => l.Contains(id)).TakeLast(30))}");
         }
         finally
         {
