@@ -19,7 +19,7 @@ APT_PACKAGES := qemu-system-x86 qemu-utils busybox-static cpio xz-utils zstd kmo
                 containernetworking-plugins \
                 linux-source-6.1 make flex bison bc libelf-dev libssl-dev
 
-.PHONY: help deps build agent cli shim jailer guest-image bundle bench-bundle demo test test-unit test-host test-vm test-e2e test-hostile test-fault bench clean
+.PHONY: help deps build agent cli shim jailer guest-image bundle bench-bundle demo test test-unit test-host test-vm test-e2e test-hostile test-fault soak bench clean
 
 help:
 	@echo "make demo        install what is needed, build, boot a sandbox VM and print what its agent reports"
@@ -104,6 +104,11 @@ test-hostile: build guest-image
 # through the CLI and the shim; each cell ends with a leak check (docs/reliability.md). Not part of make test.
 test-fault: build guest-image
 	$(DOTNET) test tests/SandboxRt.IntegrationTests -nologo --filter "Tier=fault" --logger "console;verbosity=normal"
+
+# load (not part of make test): SOAK_CYCLES CLI create/start/delete cycles and SOAK_CTR_CYCLES `ctr run --rm`,
+# 4 at a time, sampled every 50 (docs/reliability.md)
+soak: build guest-image
+	SANDBOXRT_GUEST_DIR=$(GUEST_DIR) scripts/soak.sh
 
 # --- benchmarks (not part of make test) -----------------------------------------------------------
 
