@@ -66,10 +66,10 @@ run_batches() { # kind total
 "$here/scripts/make-busybox-bundle.sh" "$work/bundle" -- /bin/true >/dev/null
 echo "| client | cycles | open files (host) | mounts | runtime processes | entries under /run/sandboxrt, /run/virtiofsd | MemAvailable MiB | failed cycles |"
 echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
-[ "$cycles" -gt 0 ] && run_batches cli "$cycles"
+if [ "$cycles" -gt 0 ]; then run_batches cli "$cycles"; fi
 
 if [ "$ctr_cycles" -gt 0 ]; then
-  mkdir -p "$work/image/oci"
+  mkdir -p "$work/image"
   umoci init --layout "$work/image/oci" && umoci new --image "$work/image/oci:img" && umoci unpack --image "$work/image/oci:img" "$work/image/unpacked" >/dev/null
   cp -a "$work/bundle/rootfs/." "$work/image/unpacked/rootfs/"
   umoci repack --image "$work/image/oci:img" "$work/image/unpacked" && umoci config --image "$work/image/oci:img" --config.cmd sh
