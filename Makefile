@@ -80,7 +80,7 @@ demo: deps build guest-image bundle
 	@echo "== sandboxrt run: a busybox container inside its own VM =="
 	$(CLI) run --bundle $(DEMO_BUNDLE) --timings demo-$$$$
 
-# the fault matrix (Tier=fault, 7-13 min under TCG on 2 cores) has its own target: make test-fault
+# the fault matrix (Tier=fault, 3-13 min under TCG on 2 cores, two cells still intermittent) has its own target: make test-fault
 test: deps build guest-image
 	$(DOTNET) test SandboxRt.sln -nologo --filter "Tier!=fault" --logger "console;verbosity=normal" --results-directory $(OUT)/test-results
 
