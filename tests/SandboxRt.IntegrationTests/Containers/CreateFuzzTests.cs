@@ -126,20 +126,11 @@ public sealed partial class CreateFuzzTests
     /// <summary>What a create that ended must not leave (waited for briefly: a VM on its way out).</summary>
     private static async Task<string?> LeftoversAsync(string state, string id)
     {
-        try
-        {
-            await HostLeaks.AssertGoneAsync(id, state, TimeSpan.FromSeconds(20));
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            return e.Message;
-        }
-        var left = Directory.Exists(state) ? Directory.EnumerateFileSystemEntries(state).Select(Path.GetFileName).ToList() : [];
-        if (left.Count > 0)
-            return $"left under --root: {string.Join(", ", left)}";
-        var sockets = Path.GetFileName(SandboxRt.Runtime.Storage.SocketDirectory.For(Path.Combine(state, id)));
-        var pidFiles = Directory.Exists("/run/virtiofsd") ? Directory.EnumerateFiles("/run/virtiofsd").Where(f => f.Contains(sockets)).ToList() : [];
-        return pidFiles.Count > 0 ? $"left in /run/virtiofsd: {string.Join(", ", pidFiles)}" : null;
+        var left = await LeakChecker.ForCli(state, id, HostSnapshot.Empty).WaitCleanAsync();
+        if (left.Length > 0)
+            return left;
+        var files = Directory.Exists(state) ? Directory.EnumerateFileSystemEntries(state).Select(Path.GetFileName).ToList() : [];
+        return files.Count > 0 ? $"left under --root: {string.Join(", ", files)}" : null;
     }
 
     /// <summary>A seed the host can run: the bundle's rootfs, no hooks, no namespace paths, bind sources in the bundle.</summary>

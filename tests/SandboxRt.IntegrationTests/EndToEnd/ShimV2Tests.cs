@@ -280,23 +280,8 @@ public sealed class ShimV2Tests(ContainerdDaemon containerd) : IClassFixture<Con
         await containerd.Ctr("container", "delete", id);
     }
 
-    /// <summary>No shim daemon, VM or virtiofsd left for the pod, and no state directory under /run/sandboxrt/shim for it.</summary>
-    private async Task AssertShimGoneAsync(string podId)
-    {
-        var directory = SandboxRt.Shim.Cli.ShimPaths.Directory(containerd.Socket, "default", podId);
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (true)
-        {
-            var processes = ProcessTable.Find("sandboxrt-" + podId).Concat(ProcessTable.Find("-id " + podId + " -socket"))
-                .Concat(ProcessTable.Find($"/{podId}/shared")).ToList(); // QEMU, the shim, virtiofsd
-            bool gone = processes.Count == 0 && !Directory.Exists(directory) && !File.ReadAllText("/proc/self/mountinfo").Contains(podId);
-            if (gone)
-                return;
-            if (DateTime.UtcNow > deadline)
-                Assert.Fail($"pod {podId} left behind: processes [{string.Join(", ", processes)}], directory {directory} {(Directory.Exists(directory) ? "present" : "gone")}");
-            await Task.Delay(200);
-        }
-    }
+    /// <summary>No shim daemon, VM, virtiofsd, mount, run file or shim directory left for the pod (see <see cref="LeakChecker"/>).</summary>
+    private Task AssertShimGoneAsync(string podId) => LeakChecker.ForShim(containerd.Socket, podId, before: HostSnapshot.Empty).AssertCleanAsync();
 
     /// <summary>The test's hypervisor config, written once into containerd's scratch directory.</summary>
     private string WriteConfig()

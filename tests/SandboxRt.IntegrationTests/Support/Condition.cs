@@ -17,4 +17,16 @@ internal static class Condition
             await Task.Delay(25);
         }
     }
+
+    /// <summary>The same for a condition that is itself asked asynchronously (a client's answer).</summary>
+    public static async Task WaitAsync(Func<Task<bool>> condition, string what, TimeSpan? bound = null)
+    {
+        var deadline = DateTime.UtcNow + (bound ?? TimeSpan.FromSeconds(60));
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+                Assert.Fail($"timed out waiting for {what}");
+            await Task.Delay(100);
+        }
+    }
 }

@@ -44,12 +44,12 @@ public static class CreateOperation
         }
         catch
         {
-            RemoveState(store, id);
+            RemoveState(context, store, id);
             throw;
         }
         if (!report.Ok)
         {
-            RemoveState(store, id);
+            RemoveState(context, store, id);
             throw new InvalidOperationException(report.Error ?? "create failed");
         }
         // containerd's runc shim and Docker read the container's stats from the cgroup of the pid in
@@ -59,9 +59,15 @@ public static class CreateOperation
             PidFile.Write(pidFile, report.Pid);
     }
 
-    private static void RemoveState(StateStore store, string id)
+    /// <summary>
+    /// A relay that reported failure has cleaned up after itself; one that died (SIGKILL, OOM) has not:
+    /// what its record names (the VM it was booting, virtiofsd, the cgroup) goes the way delete removes it.
+    /// </summary>
+    private static void RemoveState(LifecycleContext context, StateStore store, string id)
     {
         var directory = store.Directory(id);
+        if (store.Exists(id))
+            DeleteOperation.RemoveFromHostAsync(context, store.Load(id), directory).GetAwaiter().GetResult();
         Storage.SharedDirectory.RemoveFrom(directory);
         Storage.PrivateFiles.RemoveTree(directory);
         store.ForgetLock(id); // a failed create leaves nothing under --root, its lock file included

@@ -34,18 +34,7 @@ public static class DeleteOperation
             record = context.Refresh(id);
             if (record.Status is ContainerStatus.Running or ContainerStatus.Paused && !force)
                 throw new InvalidOperationException($"cannot delete container {id} that is not stopped: {record.Status.ToString().ToLowerInvariant()}");
-            var directory = store.Directory(id);
-            foreach (var relay in record.Execs.Values.Append(record.Relay))
-                if (relay is { IsAlive: true })
-                    ChildProcesses.Signal(relay.Pid, 9);
-            await DetachedVm.StopAsync(record.Hypervisor, [record.Virtiofsd], directory, TimeSpan.FromSeconds(context.Config.ShutdownGraceSeconds));
-            Network.PodNetwork.DetachRecorded(directory);
-            foreach (var relay in record.Execs.Values.Append(record.Relay))
-                if (relay is not null)
-                    await DetachedVm.WaitGoneAsync(relay, TimeSpan.FromSeconds(2));
-            HostCgroups.HostCgroup.RemoveRecorded(directory); // once the VM and the relays have left it
-            SharedDirectory.RemoveFrom(directory);
-            PrivateFiles.RemoveTree(directory);
+            await RemoveFromHostAsync(context, record, store.Directory(id));
         }
         store.ForgetLock(id);
         try
@@ -61,5 +50,25 @@ public static class DeleteOperation
         {
             context.Log.LogWarning("{Error}", e.Message); // poststop failures are logged, not fatal (runtime.md)
         }
+    }
+
+    /// <summary>
+    /// Everything the record names goes: relays, the VM, virtiofsd, the pod network's taps, the host
+    /// cgroup, the shared directory's mounts and the state directory. Also create's clean-up when its
+    /// relay died before reporting (the VM it booted is in the record, not in any live process).
+    /// </summary>
+    internal static async Task RemoveFromHostAsync(LifecycleContext context, ContainerRecord record, string directory)
+    {
+        foreach (var relay in record.Execs.Values.Append(record.Relay))
+            if (relay is { IsAlive: true })
+                ChildProcesses.Signal(relay.Pid, 9);
+        await DetachedVm.StopAsync(record.Hypervisor, [record.Virtiofsd], directory, TimeSpan.FromSeconds(context.Config.ShutdownGraceSeconds));
+        Network.PodNetwork.DetachRecorded(directory);
+        foreach (var relay in record.Execs.Values.Append(record.Relay))
+            if (relay is not null)
+                await DetachedVm.WaitGoneAsync(relay, TimeSpan.FromSeconds(2));
+        HostCgroups.HostCgroup.RemoveRecorded(directory); // once the VM and the relays have left it
+        SharedDirectory.RemoveFrom(directory);
+        PrivateFiles.RemoveTree(directory);
     }
 }

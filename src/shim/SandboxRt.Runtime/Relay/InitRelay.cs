@@ -40,9 +40,18 @@ public static class InitRelay
         try
         {
             var spec = SpecLoader.LoadBundle(options.Bundle);
+            // Recorded before anything starts, and the VM's pids as soon as it runs: a relay killed during
+            // boot leaves a VM that only the record can lead create's clean-up or delete to.
             record.Relay = ProcessIdentity.Of(Environment.ProcessId);
+            store.Save(record);
             sandbox = await Sandbox.StartAsync(new SandboxStartOptions(options.Id, options.Root, options.Config)
             {
+                Launched = vm =>
+                {
+                    record.Hypervisor = ProcessIdentity.Of(vm.Pid);
+                    record.Virtiofsd = vm.HelperPids.Select(ProcessIdentity.Of).FirstOrDefault();
+                    store.Save(record);
+                },
                 WithSharedDirectory = true,
                 StateDirectoryExists = true,
                 NetworkNamespace = BundleSpecRewriter.NetworkNamespacePath(spec),
@@ -55,7 +64,17 @@ public static class InitRelay
             await HookRunner.RunAsync("prestart", spec.Hooks?.Prestart, OciStates.Of(record, ContainerStatus.Creating));
             await HookRunner.RunAsync("createRuntime", spec.Hooks?.CreateRuntime, OciStates.Of(record, ContainerStatus.Creating));
             var guestSpec = BundleSpecRewriter.ForGuest(spec, options.Bundle, options.Id, sandbox.Shared!);
-            record.GuestPid = await sandbox.Agent.CreateContainerAsync(options.Id, guestSpec, stdin: true);
+            // A VM that died after boot fails create at once, not after the agent client's 60 s of reconnecting.
+            var vmGone = new CancellationTokenSource();
+            _ = sandbox.Vm.Exited.ContinueWith(_ => vmGone.Cancel(), TaskScheduler.Default);
+            try
+            {
+                record.GuestPid = await sandbox.Agent.CreateContainerAsync(options.Id, guestSpec, stdin: true, vmGone.Token);
+            }
+            catch (OperationCanceledException) when (sandbox.Vm.Exited.IsCompleted)
+            {
+                throw new Hypervisors.HypervisorException($"the VM stopped during create: {await sandbox.Vm.Exited}");
+            }
 
             stdio = RelayStdio.Attach(sandbox.Agent, options.Id, "", options.ConsoleSocket, log);
             proxy = await GrpcKestrelServer.StartAsync(new UnixDomainSocketEndPoint(AgentEndpoints.ProxySocket(stateDirectory)), sandbox.Agent.CreateProxy(),

@@ -98,6 +98,7 @@ public sealed class Sandbox : IAsyncDisposable
                 NetworkDevices = network?.Devices ?? [],
                 Cgroups = cgroup?.Directories ?? [],
             }, cancellationToken);
+            options.Launched?.Invoke(vm);
             network?.ReleaseTaps();
             // Every connection to the agent, on whatever channel the hypervisor gave, starts with the token.
             var connector = new AuthenticatingConnector(vm.AgentConnector, token);

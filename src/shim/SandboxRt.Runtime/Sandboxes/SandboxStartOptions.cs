@@ -21,4 +21,9 @@ public sealed record SandboxStartOptions(string Id, string StateRoot, Hypervisor
     /// that host cgroup, made if missing; null leaves them in the caller's cgroups.
     /// </summary>
     public string? CgroupsPath { get; init; }
+    /// <summary>
+    /// Called once the hypervisor (and its helpers) run, before the agent answers: a caller whose process
+    /// can be killed during boot records their pids here, so that delete finds them (the relay's state.json).
+    /// </summary>
+    public Action<Hypervisors.IVirtualMachine>? Launched { get; init; }
 }

@@ -160,6 +160,14 @@ internal sealed class Pod : IAsyncDisposable
             WithSharedDirectory = true,
             NetworkNamespace = networkNamespace,
             CgroupsPath = cgroupsPath,
+            // recorded as soon as QEMU runs: a shim killed during boot leaves a VM that only `shim delete` can find, through this record
+            Launched = vm =>
+            {
+                Record.Hypervisor = ProcessIdentity.Of(vm.Pid);
+                Record.Virtiofsd = vm.HelperPids.Select(ProcessIdentity.Of).FirstOrDefault();
+                Record.SandboxDirectory = Path.Combine(_options.StateRoot, Id);
+                _save(Record);
+            },
         }, _log, cancellationToken);
         _sandbox = sandbox;
         Record.Hypervisor = ProcessIdentity.Of(sandbox.Vm.Pid);

@@ -33,6 +33,8 @@ internal sealed class QemuVirtualMachine : IVirtualMachine
         _grace = grace;
         AgentConnector = connector;
         Exited = DescribeExitAsync();
+        if (virtiofsd is not null)
+            _ = StopWhenFileServerDiesAsync(virtiofsd);
     }
 
     public int Pid => _process.Pid;
@@ -52,6 +54,19 @@ internal sealed class QemuVirtualMachine : IVirtualMachine
         if (_virtiofsd is not null && await _virtiofsd.DescribeExitAsync() is { } helper)
             description += $"; {helper}";
         return description;
+    }
+
+    /// <summary>
+    /// A VM whose virtiofsd died has lost its containers' root file systems for good: file access in the
+    /// guest hangs from then on and the guest cannot tell the host. It is ended, so that whoever waits on
+    /// the VM (the relay, the shim) sees it go and reports the containers as killed (Kata stops its sandbox
+    /// when virtiofsd dies too); before this an exec in such a VM hung forever.
+    /// </summary>
+    private async Task StopWhenFileServerDiesAsync(VirtiofsDaemon virtiofsd)
+    {
+        await Task.WhenAny(virtiofsd.Exited, _process.Exited);
+        if (!_process.HasExited && Volatile.Read(ref _stopped) == 0)
+            _process.Signal(Signals.SIGKILL);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken = default)

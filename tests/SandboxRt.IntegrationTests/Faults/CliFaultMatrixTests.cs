@@ -1,0 +1,189 @@
+using System.Text.Json;
+using SandboxRt.IntegrationTests.Support;
+using static SandboxRt.IntegrationTests.Faults.FaultComponent;
+using static SandboxRt.IntegrationTests.Faults.FaultPhase;
+
+namespace SandboxRt.IntegrationTests.Faults;
+
+/// <summary>
+/// The fault matrix through the runc CLI: one component killed (or the guest crashed) in one phase. Every
+/// cell: the client in progress ends within <see cref="Bound"/> with an exit status (and an error on stderr
+/// when it failed), `delete --force` (what a user, or Docker, does next) succeeds, and the leak checker finds
+/// nothing of the container on the host. docs/reliability.md has the table and what each cell found.
+/// </summary>
+[Trait("Tier", "fault")]
+[Collection("fault")]
+public sealed class CliFaultMatrixTests
+{
+    /// <summary>A hang detector: a VM boots in 3-15 s here, the runtime's own timeouts are shorter.</summary>
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(90);
+
+    /// <summary>
+    /// Cells that are one code path are collapsed (docs/reliability.md says why): the guest before its
+    /// agent runs is QEMU exiting, and so is a guest crash while delete stops the VM; virtiofsd during
+    /// delete is the same as virtiofsd gone before delete (the running cell).
+    /// </summary>
+    public static TheoryData<FaultPhase, FaultComponent> Cells => new()
+    {
+        { Boot, Qemu }, { Boot, Virtiofsd }, { Boot, Relay }, { Boot, Client },
+        { Create, Qemu }, { Create, Virtiofsd }, { Create, Relay }, { Create, Client },
+        { Running, Qemu }, { Running, Virtiofsd }, { Running, Relay }, { Running, Guest },
+        { Exec, Qemu }, { Exec, Virtiofsd }, { Exec, Relay }, { Exec, Client }, { Exec, Guest },
+        { Delete, Qemu }, { Delete, Client },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cells))]
+    public async Task A_killed_component_ends_the_call_and_delete_leaves_nothing(FaultPhase phase, FaultComponent component)
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        using var state = new ScratchDirectory("srt-fault");
+        var id = $"f-{phase}-{component}-{Guid.NewGuid().ToString("N")[..6]}".ToLowerInvariant();
+        var stateDirectory = Path.Combine(state.Path, id);
+        var leaks = LeakChecker.ForCli(state.Path, id);
+        using var bundle = new TestBundle(s =>
+        {
+            PrivilegedGuest.MakePrivileged(s); // the guest cells crash the kernel from inside
+            s.Process!.Args = ["sleep", "100000"];
+        });
+        if (phase == Create)
+            HoldInCreateRuntimeHook(bundle);
+        try
+        {
+            switch (phase)
+            {
+                case Boot or Create:
+                    await DuringCreateAsync(phase, component, state.Path, stateDirectory, id, bundle, leaks);
+                    break;
+                case Running:
+                    await WhileRunningAsync(component, state.Path, stateDirectory, id, bundle, leaks);
+                    break;
+                case Exec:
+                    await DuringExecAsync(component, state.Path, stateDirectory, id, bundle, leaks);
+                    break;
+                case Delete:
+                    await DuringDeleteAsync(component, state.Path, id, bundle, leaks);
+                    break;
+            }
+            var delete = await CliRun.RunAsync(["delete", "--force", id], root: state.Path, timeout: Bound);
+            Assert.True(delete.ExitCode == 0, $"delete --force after the fault: exit {delete.ExitCode}: {delete.Stderr}");
+            await leaks.AssertCleanAsync();
+        }
+        finally
+        {
+            bundle.WriteFile("release", ""); // a hook still holding create lets go
+            HostLeaks.KillEverythingUnder(state.Path); // a failed cell leaves nothing for the next
+        }
+    }
+
+    private static async Task DuringCreateAsync(FaultPhase phase, FaultComponent component, string root, string stateDirectory, string id, TestBundle bundle, LeakChecker leaks)
+    {
+        using var create = RunningClient.Cli(root, "create", "--bundle", bundle.Directory, id);
+        leaks.Own(create.Pid);
+        if (phase == Boot)
+            await SandboxProcesses.WaitForBootAsync(id, stateDirectory);
+        else
+            await Condition.WaitAsync(() => File.Exists(Path.Combine(bundle.Directory, "in-create")), "the createRuntime hook to run", Bound);
+        Strike(component, id, stateDirectory, client: create.Pid, leaks);
+        bundle.WriteFile("release", "");
+        int status = await create.WaitForExitAsync(Bound);
+        if (component == Client)
+            Assert.Equal(137, status);
+        else
+        {
+            Assert.NotEqual(0, status);
+            Assert.False(string.IsNullOrWhiteSpace(create.Stderr), "a failed create says why");
+        }
+    }
+
+    private static async Task WhileRunningAsync(FaultComponent component, string root, string stateDirectory, string id, TestBundle bundle, LeakChecker leaks)
+    {
+        int relay = await CreateAndStartAsync(root, id, bundle);
+        leaks.Own(relay);
+        await StrikeAsync(component, root, id, stateDirectory, client: null, leaks);
+        if (component is Qemu or Guest or Virtiofsd)
+            await Condition.WaitAsync(() => !SandboxRt.Interop.ChildProcesses.Exists(relay), "the relay to exit with the VM", Bound);
+        var query = await CliRun.RunAsync(["state", id], root: root, timeout: Bound);
+        Assert.True(query.ExitCode == 0 || query.Stderr.Length > 0, "state answers or says why not");
+        if (component is Qemu or Guest or Virtiofsd)
+            Assert.Equal("stopped", JsonDocument.Parse(query.Stdout).RootElement.GetProperty("status").GetString());
+    }
+
+    private static async Task DuringExecAsync(FaultComponent component, string root, string stateDirectory, string id, TestBundle bundle, LeakChecker leaks)
+    {
+        leaks.Own(await CreateAndStartAsync(root, id, bundle));
+        using var exec = RunningClient.Cli(root, "exec", id, "sh", "-c", "echo exec-ready; exec sleep 100000");
+        leaks.Own(exec.Pid);
+        await exec.WaitForOutputAsync("exec-ready");
+        await StrikeAsync(component, root, id, stateDirectory, client: exec.Pid, leaks);
+        int status = await exec.WaitForExitAsync(Bound);
+        if (component == Client)
+            Assert.Equal(137, status);
+        else
+            Assert.NotEqual(0, status);
+    }
+
+    private static async Task DuringDeleteAsync(FaultComponent component, string root, string id, TestBundle bundle, LeakChecker leaks)
+    {
+        int relay = await CreateAndStartAsync(root, id, bundle);
+        using var delete = RunningClient.Cli(root, "delete", "--force", id);
+        leaks.Own(delete.Pid).Own(relay);
+        // delete kills the relays first, then stops the VM: the relay gone with delete still running is the moment
+        await Condition.WaitAsync(() => !SandboxRt.Interop.ChildProcesses.Exists(relay), "delete to kill the relay", Bound);
+        if (component == Client)
+            SandboxProcesses.Kill(delete.Pid);
+        else if (SandboxProcesses.Qemu(id) is { } qemu)
+            SandboxProcesses.Kill(qemu);
+        int status = await delete.WaitForExitAsync(Bound);
+        if (component == Client)
+            Assert.True(status is 137 or 0, $"delete was killed or had finished: {status}");
+    }
+
+    private static async Task<int> CreateAndStartAsync(string root, string id, TestBundle bundle)
+    {
+        var pidFile = Path.Combine(bundle.Directory, "relay.pid");
+        var create = await CliRun.RunLeavingRelayAsync(["create", "--bundle", bundle.Directory, "--pid-file", pidFile, id], root);
+        Assert.True(create.ExitCode == 0, $"create: {create.Stderr}");
+        var start = await CliRun.RunAsync(["start", id], root: root, timeout: Bound);
+        Assert.True(start.ExitCode == 0, $"start: {start.Stderr}");
+        return int.Parse(File.ReadAllText(pidFile));
+    }
+
+    private static async Task StrikeAsync(FaultComponent component, string root, string id, string stateDirectory, int? client, LeakChecker leaks)
+    {
+        if (component != Guest)
+        {
+            Strike(component, id, stateDirectory, client, leaks);
+            return;
+        }
+        // sysrq "c" from the privileged container: the guest kernel panics, panic=-1 and -no-reboot end QEMU
+        var crash = await CliRun.RunAsync(["exec", id, "sh", "-c", "echo c > /proc/sysrq-trigger"], root: root, timeout: Bound);
+        Assert.NotEqual(0, crash.ExitCode);
+    }
+
+    private static void Strike(FaultComponent component, string id, string stateDirectory, int? client, LeakChecker leaks)
+    {
+        IReadOnlyList<int> victims = component switch
+        {
+            Qemu => [SandboxProcesses.Qemu(id) ?? throw new InvalidOperationException($"no QEMU for {id}")],
+            Virtiofsd => SandboxProcesses.Virtiofsd(stateDirectory) is { Count: > 0 } v ? v : throw new InvalidOperationException($"no virtiofsd for {id}"),
+            Relay => [SandboxProcesses.Relay(id) ?? throw new InvalidOperationException($"no relay for {id}")],
+            Client => [client ?? throw new InvalidOperationException("no client call in progress")],
+            _ => throw new ArgumentOutOfRangeException(nameof(component), component, "not a CLI component"),
+        };
+        foreach (var pid in victims)
+        {
+            leaks.Own(pid); // what it may leave (its .NET diagnostic files) is the sandbox's
+            SandboxProcesses.Kill(pid);
+        }
+    }
+
+    /// <summary>A createRuntime hook that marks that create reached it and holds create there until the test writes "release".</summary>
+    private static void HoldInCreateRuntimeHook(TestBundle bundle)
+    {
+        var hook = bundle.WriteFile("hold.sh", $"#!/bin/sh\ntouch {bundle.Directory}/in-create\nwhile [ ! -e {bundle.Directory}/release ]; do sleep 0.05; done\n");
+        File.SetUnixFileMode(hook, (UnixFileMode)0b111_101_101);
+        bundle.Spec.Hooks = new SandboxRt.Oci.Spec.Hooks { CreateRuntime = [new SandboxRt.Oci.Spec.Hook { Path = hook }] };
+        bundle.Save();
+    }
+}

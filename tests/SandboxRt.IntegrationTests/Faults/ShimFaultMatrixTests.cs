@@ -1,0 +1,122 @@
+using SandboxRt.IntegrationTests.Support;
+using static SandboxRt.IntegrationTests.Faults.FaultComponent;
+using static SandboxRt.IntegrationTests.Faults.FaultPhase;
+
+namespace SandboxRt.IntegrationTests.Faults;
+
+/// <summary>
+/// The fault matrix through containerd and the shim (ctr): one component killed (or the guest crashed) in
+/// one phase. Every cell: the ctr call in progress ends within <see cref="Bound"/>, `ctr task delete -f`
+/// and `ctr container rm` (what a user does next) leave containerd without the container, and the leak
+/// checker finds nothing of the pod on the host. docs/reliability.md has the table.
+/// </summary>
+[Trait("Tier", "fault")]
+[Collection("fault")]
+public sealed class ShimFaultMatrixTests(ContainerdDaemon containerd) : IClassFixture<ContainerdDaemon>
+{
+    private const string Runtime = "io.containerd.sandboxrt.v2";
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(90);
+
+    /// <summary>
+    /// The shim's create boots the VM and creates the container in one Task.Create call, so "during
+    /// create" has no event of its own apart from boot; delete is not reached by a kill at a known moment
+    /// without a test-only hook (docs/reliability.md).
+    /// </summary>
+    public static TheoryData<FaultPhase, FaultComponent> Cells => new()
+    {
+        { Boot, Qemu }, { Boot, Virtiofsd }, { Boot, ShimDaemon },
+        { Running, Qemu }, { Running, Virtiofsd }, { Running, ShimDaemon }, { Running, Guest },
+        { Exec, Qemu }, { Exec, Virtiofsd }, { Exec, ShimDaemon }, { Exec, Guest },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cells))]
+    public async Task A_killed_component_ends_the_call_and_ctr_rm_leaves_nothing(FaultPhase phase, FaultComponent component)
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        containerd.RequireRunning();
+        var id = $"f-{phase}-{component}-{Guid.NewGuid().ToString("N")[..6]}".ToLowerInvariant();
+        var stateDirectory = Path.Combine(SandboxRt.Shim.Cli.ShimPaths.Directory(containerd.Socket, "default", id), id);
+        var leaks = LeakChecker.ForShim(containerd.Socket, id);
+        try
+        {
+            if (phase == Boot)
+            {
+                using var run = Ctr(Run("-d", id));
+                await SandboxProcesses.WaitForBootAsync(id, stateDirectory);
+                Strike(component, id, stateDirectory);
+                Assert.NotEqual(0, await run.WaitForExitAsync(Bound));
+                Assert.False(string.IsNullOrWhiteSpace(run.Stderr), "a failed ctr run says why");
+            }
+            else
+            {
+                using (var run = Ctr(Run("-d", id)))
+                    Assert.True(await run.WaitForExitAsync(Bound) == 0, $"ctr run -d: {run.Stderr}");
+                if (phase == Running)
+                {
+                    await StrikeAsync(component, id, stateDirectory);
+                    if (component is Qemu or Guest or Virtiofsd)
+                        await Condition.WaitAsync(async () => (await TaskStatus(id)).Contains("STOPPED"), "the task to stop with its VM", Bound);
+                }
+                else
+                {
+                    using var exec = Ctr("task", "exec", "--exec-id", "e1", id, "sh", "-c", "echo exec-ready; exec sleep 100000");
+                    await exec.WaitForOutputAsync("exec-ready");
+                    await StrikeAsync(component, id, stateDirectory);
+                    Assert.NotEqual(0, await exec.WaitForExitAsync(Bound));
+                }
+            }
+            // what a user does next
+            await containerd.Ctr("task", "delete", "-f", id);
+            await containerd.Ctr("container", "rm", id);
+            Assert.DoesNotContain(id, (await containerd.Ctr("container", "ls", "-q")).Stdout);
+            if (await leaks.WaitCleanAsync(TimeSpan.FromSeconds(30)) is { Length: > 0 } left)
+                Assert.Fail($"left behind:\n{left}\ncontainerd about {id}:\n{string.Join('\n', containerd.Log.Split('\n').Where(l => l.Contains(id)).TakeLast(30))}");
+        }
+        finally
+        {
+            await containerd.Ctr("task", "kill", "-s", "9", id);
+            await containerd.Ctr("task", "delete", "-f", id);
+            await containerd.Ctr("container", "rm", id);
+        }
+    }
+
+    private RunningClient Ctr(params string[] args) => RunningClient.Start("ctr", ["-a", containerd.Socket, .. args]);
+
+    private string[] Run(string detach, string id) =>
+        ["run", detach, "--privileged", "--runtime", Runtime, "--runtime-config-path", WriteConfig(), LocalImage.Reference, id, "sleep", "100000"];
+
+    private async Task<string> TaskStatus(string id) =>
+        (await containerd.Ctr("task", "ls")).Stdout.Split('\n').FirstOrDefault(l => l.StartsWith(id + " ")) ?? "";
+
+    private async Task StrikeAsync(FaultComponent component, string id, string stateDirectory)
+    {
+        if (component != Guest)
+        {
+            Strike(component, id, stateDirectory);
+            return;
+        }
+        // sysrq "c" from the privileged container: the guest kernel panics, panic=-1 and -no-reboot end QEMU
+        var crash = await containerd.Ctr("task", "exec", "--exec-id", "crash", id, "sh", "-c", "echo c > /proc/sysrq-trigger");
+        Assert.NotEqual(0, crash.ExitCode);
+    }
+
+    private void Strike(FaultComponent component, string id, string stateDirectory)
+    {
+        IReadOnlyList<int> victims = component switch
+        {
+            Qemu => [SandboxProcesses.Qemu(id) ?? throw new InvalidOperationException($"no QEMU for {id}")],
+            Virtiofsd => SandboxProcesses.Virtiofsd(stateDirectory) is { Count: > 0 } v ? v : throw new InvalidOperationException($"no virtiofsd for {id}"),
+            ShimDaemon => [SandboxProcesses.Shim(containerd.Socket, id) ?? throw new InvalidOperationException($"no shim for {id}")],
+            _ => throw new ArgumentOutOfRangeException(nameof(component), component, "not a shim component"),
+        };
+        foreach (var pid in victims)
+            SandboxProcesses.Kill(pid);
+    }
+
+    private string WriteConfig()
+    {
+        var path = containerd.ScratchPath("qemu.json");
+        return File.Exists(path) ? path : VmTestConfig.WriteFile(path);
+    }
+}
