@@ -65,6 +65,24 @@ public static class CgroupResourceMapper
     public static ulong ConvertBlkioWeightToIoWeight(ulong weight) =>
         weight == 0 ? 0 : 1 + (weight - 10) * 9999 / 990;
 
+    /// <summary>
+    /// Swap is configured: /proc/meminfo's SwapTotal is above 0 (a kernel without CONFIG_SWAP, as our
+    /// guest's, shows 0; so does a host with no swap device).
+    /// </summary>
+    private static bool HasSwap()
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/meminfo"))
+                if (line.StartsWith("SwapTotal:", StringComparison.Ordinal))
+                    return line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1] != "0";
+        }
+        catch (IOException)
+        {
+        }
+        return true; // unknown: keep runc's rule
+    }
+
     private static void MapMemory(LinuxMemory memory, List<CgroupWrite> writes, List<string> warnings)
     {
         const string field = Root + ".memory";
@@ -79,7 +97,9 @@ public static class CgroupResourceMapper
 
         if (ConvertSwap(swap, limit) is { } swapMax)
             // runc: without swap accounting there is no memory.swap.max; "no limit" or "no swap" then hold anyway.
-            writes.Add(new("memory.swap.max", swapMax, IgnoreIfMissing: swapMax is "max" or "0"));
+            // Without any swap (our guest's kernel has no CONFIG_SWAP) nothing can be swapped, so every swap
+            // limit holds: Docker's --memory sets one (memory+swap = 2 x memory).
+            writes.Add(new("memory.swap.max", swapMax, IgnoreIfMissing: swapMax is "max" or "0" || !HasSwap()));
         if (limit != 0)
             writes.Add(new("memory.max", limit == -1 ? "max" : Format(limit)));
         if (reservation != 0)

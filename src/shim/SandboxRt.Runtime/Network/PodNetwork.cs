@@ -71,7 +71,8 @@ public sealed class PodNetwork
             if (!NetworkNamespace.IsNetworkNamespace(path))
                 throw new ArgumentException($"{field}: '{path}' is not a network namespace");
             if (HostNamespace(FileIdentity.Of(path), ownNamespace) is { } what)
-                throw new ArgumentException($"{field}: '{path}' is {what}; a pod needs a network namespace of its own (its interfaces are handed to the VM)");
+                throw new ArgumentException($"{field}: '{path}' is {what}; a pod needs a network namespace of its own (its interfaces are handed to the VM; " +
+                                            "a VM cannot share the host's network: docker run --network host is not supported)");
         }
         catch (SyscallException e)
         {
@@ -134,6 +135,11 @@ public sealed class PodNetwork
                     throw new ArgumentException($"network namespace: '{namespacePath}' is {what}; a pod needs a network namespace of its own");
                 using var netlink = RouteNetlink.Open();
                 var all = netlink.ListLinks().Where(l => !l.Loopback).ToList();
+                // Our taps already here: another sandbox's VM mirrors this namespace. Its filters take every
+                // frame of the interfaces; a second VM could only steal them (docker --network container:ID).
+                if (all.FirstOrDefault(l => l.Kind == "tun" && l.Name.EndsWith("_srt", StringComparison.Ordinal)) is { } taken)
+                    throw new InvalidOperationException($"network namespace {namespacePath} is already mirrored into another sandbox's VM (it has {taken.Name}); " +
+                                                        "two VMs cannot share one network namespace (docker run --network container:ID is not supported)");
                 var links = all.Where(Mirrorable).OrderBy(l => l.Index).ToList();
                 var addressed = netlink.ListAddresses().Where(a => !a.Address.IsIPv6LinkLocal).Select(a => a.LinkIndex).ToHashSet();
                 if (all.Where(l => !Mirrorable(l) && addressed.Contains(l.Index)).Select(l => $"{l.Name} ({(l.Kind.Length > 0 ? l.Kind : "no Ethernet address")})").ToList() is { Count: > 0 } unmirrorable)
