@@ -5,7 +5,8 @@ namespace SandboxRt.IntegrationTests.Support;
 /// <summary>
 /// dockerd 20.10 of the test's own: its data-root, exec-root, pidfile and socket under a scratch
 /// directory, its own containerd, no bridge, no iptables, no forwarding or masquerading (the network
-/// rule), and SandboxRt registered as "kata-runtime" by path in daemon.json. Stopped by pid.
+/// rule), and SandboxRt registered as "kata-runtime" by path in daemon.json, booting the test's guest
+/// image ($SANDBOXRT_GUEST_DIR, as CliRun does). Stopped by pid.
 /// A bridged daemon (<see cref="BridgedDockerDaemon"/>) runs with containerd in a network namespace
 /// the fixture makes, with Docker's default bridge, iptables and docker-proxy, all inside it.
 /// </summary>
@@ -72,7 +73,8 @@ public class DockerDaemon : IAsyncLifetime
               "hosts": ["unix://{{Socket}}"],
               "containerd": "{{_containerd.Socket}}",
               {{network}}
-              "runtimes": { "{{Runtime}}": { "path": "{{CliRun.Binary}}" } }
+              "runtimes": { "{{Runtime}}": { "path": "{{CliRun.Binary}}",
+                "runtimeArgs": ["--config-option", "kernel={{TestEnvironment.Kernel}}", "--config-option", "initrd={{TestEnvironment.Initrd}}"] } }
             }
             """);
         var log = File.Create(_dir.Combine("dockerd.log"));
