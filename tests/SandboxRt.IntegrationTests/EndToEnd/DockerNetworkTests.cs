@@ -69,7 +69,7 @@ public sealed class DockerNetworkTests(BridgedDockerDaemon docker) : IClassFixtu
         var deadline = DateTime.UtcNow + within;
         while (true)
         {
-            var fetch = await docker.InNamespaceAsync(TestInitramfs.Busybox, "wget", "-q", "-T", "5", "-O", "-", $"http://{target}/");
+            var fetch = await docker.InNamespaceAsync(TestInitramfs.Busybox, "timeout", "5", TestInitramfs.Busybox, "wget", "-q", "-O", "-", $"http://{target}/"); // not wget -T: it segfaults in Debian's busybox-static
             if (fetch.ExitCode == 0 || DateTime.UtcNow > deadline)
                 return fetch;
             await Task.Delay(300);
@@ -120,7 +120,7 @@ public sealed class DockerNetworkTests(BridgedDockerDaemon docker) : IClassFixtu
             Assert.StartsWith("10.88.0.", address);
             // the client's VM waits for the server's httpd (it may still be starting) by retrying its fetch
             var client = await Run("--network", network, LocalImage.Reference, "sh", "-c",
-                $"busybox ip -4 -o addr show eth0; for i in $(busybox seq 1 60); do busybox wget -q -T 3 -O - http://{address}/ && exit 0; sleep 1; done; exit 1");
+                $"busybox ip -4 -o addr show eth0; for i in $(busybox seq 1 60); do busybox timeout 5 busybox wget -q -O - http://{address}/ && exit 0; sleep 1; done; exit 1");
             TestContext.Current.TestOutputHelper?.WriteLine(client.Stdout + client.Stderr);
             Assert.Equal(0, client.ExitCode);
             Assert.Contains("inet 10.88.0.", client.Stdout);
