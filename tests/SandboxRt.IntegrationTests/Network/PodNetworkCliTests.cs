@@ -91,7 +91,7 @@ public sealed class PodNetworkCliTests
         var hook = bundle.WriteFile("setkey.sh", $"""
             #!/bin/sh
             set -e
-            pid=$(sed 's/.*"pid":\([0-9]*\).*//')
+            pid=$(sed 's/.*"pid":\([0-9]*\).*/\1/')
             /usr/sbin/ip -n {net.Pod} link set eth0 netns "$pid"
             nsenter --net=/proc/$pid/ns/net /usr/sbin/ip addr add {net.PodAddress}/24 dev eth0
             nsenter --net=/proc/$pid/ns/net /usr/sbin/ip link set eth0 up
