@@ -69,11 +69,9 @@ public sealed class ContainerdDaemon : IAsyncLifetime
         // nsenter execs containerd after setns: the pid is containerd's (not `ip netns exec`, which remounts /sys)
         var start = _networkNamespace is null
             ? new ProcessStartInfo("containerd", ["--config", _dir.Combine("config.toml")])
-            : new ProcessStartInfo("nsenter", ["--net=" + _networkNamespace, "containerd", "--config", _dir.Combine("config.toml")])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
+            : new ProcessStartInfo("nsenter", ["--net=" + _networkNamespace, "containerd", "--config", _dir.Combine("config.toml")]);
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
         // containerd finds shim v2 binaries (containerd-shim-sandboxrt-v2) on its PATH
         start.Environment["PATH"] = Path.GetDirectoryName(CliRun.Binary) + ":" + Environment.GetEnvironmentVariable("PATH");
         _process = Process.Start(start)!;
