@@ -18,6 +18,21 @@ public static class FileDescriptors
         return new SafeFdHandle(Check.Io(fd, "open", path));
     }
 
+    /// <summary>
+    /// Opens (creating it with <paramref name="createMode"/>) <paramref name="path"/> for writing with
+    /// O_APPEND: every write(2) lands at the end, whoever else writes to the file. .NET's FileMode.Append
+    /// only seeks to the end once, so two processes sharing a log overwrite each other's lines.
+    /// </summary>
+    public static SafeFdHandle OpenForAppend(string path, uint createMode)
+    {
+        const int O_CREAT = 0x40, O_APPEND = 0x400;
+        int fd;
+        do
+            fd = Interop.Open(path, WriteOnly | O_CREAT | O_APPEND | O_NOCTTY | O_CLOEXEC, createMode);
+        while (Check.Interrupted(fd));
+        return new SafeFdHandle(Check.Io(fd, "open", path));
+    }
+
     /// <summary>A Stream over the descriptor (blocking reads and writes; for ttys and pipes). Takes ownership.</summary>
     public static FileStream ToStream(SafeFdHandle fd, FileAccess access) =>
         new(new Microsoft.Win32.SafeHandles.SafeFileHandle(fd.Release(), ownsHandle: true), access, bufferSize: 0);

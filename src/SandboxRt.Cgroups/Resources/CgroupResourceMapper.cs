@@ -30,14 +30,15 @@ public static class CgroupResourceMapper
     private const string Root = "linux.resources";
 
     /// <summary>Maps <paramref name="resources"/>; throws <see cref="CgroupResourceException"/> naming the bad field.</summary>
-    public static CgroupResourcePlan Map(LinuxResources resources)
+    /// <param name="swapConfigured">Whether this system has any swap; null: read /proc/meminfo's SwapTotal.</param>
+    public static CgroupResourcePlan Map(LinuxResources resources, bool? swapConfigured = null)
     {
         var writes = new List<CgroupWrite>();
         var warnings = new List<string>();
         if (resources.Pids is { } pids)
             writes.Add(new("pids.max", pids.Limit > 0 ? Format(pids.Limit) : "max"));
         if (resources.Memory is { } memory)
-            MapMemory(memory, writes, warnings);
+            MapMemory(memory, swapConfigured ?? HasSwap(), writes, warnings);
         if (resources.BlockIO is { } blockIO)
             MapBlockIO(blockIO, writes, warnings);
         if (resources.Cpu is { } cpu)
@@ -65,7 +66,25 @@ public static class CgroupResourceMapper
     public static ulong ConvertBlkioWeightToIoWeight(ulong weight) =>
         weight == 0 ? 0 : 1 + (weight - 10) * 9999 / 990;
 
-    private static void MapMemory(LinuxMemory memory, List<CgroupWrite> writes, List<string> warnings)
+    /// <summary>
+    /// Swap is configured: /proc/meminfo's SwapTotal is above 0 (a kernel without CONFIG_SWAP, as our
+    /// guest's, shows 0; so does a host with no swap device).
+    /// </summary>
+    private static bool HasSwap()
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/meminfo"))
+                if (line.StartsWith("SwapTotal:", StringComparison.Ordinal))
+                    return line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1] != "0";
+        }
+        catch (IOException)
+        {
+        }
+        return true; // unknown: keep runc's rule
+    }
+
+    private static void MapMemory(LinuxMemory memory, bool swapConfigured, List<CgroupWrite> writes, List<string> warnings)
     {
         const string field = Root + ".memory";
         long limit = CheckBytes(memory.Limit, field + ".limit");
@@ -79,7 +98,9 @@ public static class CgroupResourceMapper
 
         if (ConvertSwap(swap, limit) is { } swapMax)
             // runc: without swap accounting there is no memory.swap.max; "no limit" or "no swap" then hold anyway.
-            writes.Add(new("memory.swap.max", swapMax, IgnoreIfMissing: swapMax is "max" or "0"));
+            // Without any swap (our guest's kernel has no CONFIG_SWAP) nothing can be swapped, so every swap
+            // limit holds: Docker's --memory sets one (memory+swap = 2 x memory).
+            writes.Add(new("memory.swap.max", swapMax, IgnoreIfMissing: swapMax is "max" or "0" || !swapConfigured));
         if (limit != 0)
             writes.Add(new("memory.max", limit == -1 ? "max" : Format(limit)));
         if (reservation != 0)

@@ -37,7 +37,9 @@ Stream logStream = Console.OpenStandardError();
 if (global.LogPath is not null)
 {
     SandboxRt.Runtime.Storage.PrivateFiles.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(global.LogPath))!);
-    logStream = SandboxRt.Runtime.Storage.PrivateFiles.Open(global.LogPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
+    // O_APPEND: the CLI and its relay both write to containerd's log.json; with a mere seek to the end
+    // their lines overwrote each other, and go-runc could not parse the error it shows the user.
+    logStream = SandboxRt.Interop.FileDescriptors.ToStream(SandboxRt.Interop.FileDescriptors.OpenForAppend(global.LogPath, 0b110_000_000), FileAccess.Write);
 }
 var logLock = new object();
 var log = new LogrusLogger(line =>

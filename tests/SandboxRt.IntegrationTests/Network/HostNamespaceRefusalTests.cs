@@ -19,7 +19,8 @@ public sealed class HostNamespaceRefusalTests
     {
         TestEnvironment.RequireRoot();
         var e = Assert.Throws<ArgumentException>(() => PodNetwork.CheckNamespace(path, "linux.namespaces[3].path"));
-        Assert.Equal($"linux.namespaces[3].path: '{path}' is the host's network namespace; a pod needs a network namespace of its own (its interfaces are handed to the VM)", e.Message);
+        Assert.Equal($"linux.namespaces[3].path: '{path}' is the host's network namespace; a pod needs a network namespace of its own (its interfaces are handed to the VM; " +
+                     "a VM cannot share the host's network: docker run --network host is not supported)", e.Message);
     }
 
     [Fact]

@@ -73,6 +73,55 @@ public sealed class PodNetworkCliTests
         LeakCheck.AssertNothingLeft(state.Path, id);
     }
 
+    /// <summary>
+    /// Docker's flow without Docker: the spec asks for a new network namespace (no path), and a prestart
+    /// hook, given the state on stdin, moves an interface into /proc/PID/ns/net and configures it there,
+    /// as libnetwork-setkey does. The VM boots after the hook and mirrors what it made.
+    /// </summary>
+    [Fact]
+    public async Task A_prestart_hook_configures_the_containers_new_namespace_and_the_vm_mirrors_it()
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        TestEnvironment.RequireCommand("nsenter", "util-linux");
+        using var net = await TestNetworkPair.CreateAsync(mtu: 1400);
+        await net.ServeFromPeerAsync(8082, "from-the-peer");
+        using var state = new ScratchDirectory("srt-state");
+        using var bundle = new TestBundle(s => s.Process!.Args = ["sleep", "600"]);
+        Assert.Contains(bundle.Spec.Linux!.Namespaces!, n => n.Type == "network" && string.IsNullOrEmpty(n.Path));
+        var hook = bundle.WriteFile("setkey.sh", $"""
+            #!/bin/sh
+            set -e
+            pid=$(sed 's/.*"pid":\([0-9]*\).*/\1/')
+            /usr/sbin/ip -n {net.Pod} link set eth0 netns "$pid"
+            nsenter --net=/proc/$pid/ns/net /usr/sbin/ip addr add {net.PodAddress}/24 dev eth0
+            nsenter --net=/proc/$pid/ns/net /usr/sbin/ip link set eth0 up
+            nsenter --net=/proc/$pid/ns/net /usr/sbin/ip route add default via {net.PeerAddress} dev eth0
+            """);
+        File.SetUnixFileMode(hook, (UnixFileMode)0b111_101_101);
+        bundle.Spec.Hooks = new Hooks { Prestart = [new Hook { Path = hook }] };
+        bundle.Save();
+        var id = "setkey-" + Guid.NewGuid().ToString("N")[..8];
+        var create = await Cli(state, "create", "--bundle", bundle.Directory, id);
+        Assert.True(create.ExitCode == 0, create.Stderr);
+        try
+        {
+            Assert.Equal(0, (await Cli(state, "start", id)).ExitCode);
+            var facts = await Cli(state, "exec", id, "sh", "-c", "cat /sys/class/net/eth0/address; busybox ip -o -4 addr show eth0; busybox ip route");
+            Assert.True(facts.ExitCode == 0, facts.Stderr);
+            Assert.Equal(net.PodMac, facts.Stdout.Split('\n')[0]);
+            Assert.Contains($"inet {net.PodAddress}/24", facts.Stdout);
+            Assert.Contains($"default via {net.PeerAddress} dev eth0", facts.Stdout);
+            var outbound = await Cli(state, "exec", id, "busybox", "timeout", "10", "busybox", "wget", "-q", "-O", "-", $"http://{net.PeerAddress}:8082/");
+            Assert.True(outbound.ExitCode == 0, $"the container could not fetch from the peer: {outbound.Stderr}");
+            Assert.Equal("from-the-peer\n", outbound.Stdout);
+        }
+        finally
+        {
+            await Cli(state, "delete", "--force", id);
+        }
+        LeakCheck.AssertNothingLeft(state.Path, id);
+    }
+
     [Theory]
     [InlineData("/var/run/netns/srt-no-such-namespace", "does not exist")]
     [InlineData("/proc/self/ns/mnt", "is not a network namespace")]

@@ -9,7 +9,15 @@ namespace SandboxRt.IntegrationTests.Support;
 public sealed class ContainerdDaemon : IAsyncLifetime
 {
     private readonly ScratchDirectory _dir = new("srt-ctrd");
+    private readonly string? _networkNamespace;
     private Process? _process;
+
+    public ContainerdDaemon()
+    {
+    }
+
+    /// <param name="networkNamespace">A network namespace of the test's (/run/netns/NAME) that containerd, its shims and the runtimes they start run in.</param>
+    internal ContainerdDaemon(string? networkNamespace) => _networkNamespace = networkNamespace;
 
     public string Socket => _dir.Combine("containerd.sock");
     public string Root => _dir.Combine("root");
@@ -58,11 +66,12 @@ public sealed class ContainerdDaemon : IAsyncLifetime
     private async Task LaunchAsync()
     {
         var log = new FileStream(_dir.Combine("containerd.log"), FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
-        var start = new ProcessStartInfo("containerd", ["--config", _dir.Combine("config.toml")])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
+        // nsenter execs containerd after setns: the pid is containerd's (not `ip netns exec`, which remounts /sys)
+        var start = _networkNamespace is null
+            ? new ProcessStartInfo("containerd", ["--config", _dir.Combine("config.toml")])
+            : new ProcessStartInfo("nsenter", ["--net=" + _networkNamespace, "containerd", "--config", _dir.Combine("config.toml")]);
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
         // containerd finds shim v2 binaries (containerd-shim-sandboxrt-v2) on its PATH
         start.Environment["PATH"] = Path.GetDirectoryName(CliRun.Binary) + ":" + Environment.GetEnvironmentVariable("PATH");
         _process = Process.Start(start)!;

@@ -5,14 +5,32 @@ namespace SandboxRt.IntegrationTests.Support;
 /// <summary>
 /// dockerd 20.10 of the test's own: its data-root, exec-root, pidfile and socket under a scratch
 /// directory, its own containerd, no bridge, no iptables, no forwarding or masquerading (the network
-/// rule), and SandboxRt registered as "kata-runtime" by path in daemon.json. Stopped by pid.
+/// rule), and SandboxRt registered as "kata-runtime" by path in daemon.json, booting the test's guest
+/// image ($SANDBOXRT_GUEST_DIR, as CliRun does). Stopped by pid.
+/// A bridged daemon (<see cref="BridgedDockerDaemon"/>) runs with containerd in a network namespace
+/// the fixture makes, with Docker's default bridge, iptables and docker-proxy, all inside it.
 /// </summary>
-public sealed class DockerDaemon : IAsyncLifetime
+public class DockerDaemon : IAsyncLifetime
 {
     public const string Runtime = "kata-runtime";
-    private readonly ContainerdDaemon _containerd = new();
+    private readonly ContainerdDaemon _containerd;
     private readonly ScratchDirectory _dir = new("srt-dockerd");
     private Process? _process;
+
+    public DockerDaemon() : this(null)
+    {
+    }
+
+    /// <param name="networkNamespace">Name of a network namespace to make (/run/netns/NAME) and run containerd and dockerd in, with Docker's bridge; null: the host's, no bridge.</param>
+    protected DockerDaemon(string? networkNamespace)
+    {
+        NetworkNamespace = networkNamespace;
+        _containerd = new ContainerdDaemon(NetworkNamespacePath);
+    }
+
+    /// <summary>The namespace dockerd runs in, or null for the host's.</summary>
+    public string? NetworkNamespace { get; }
+    public string? NetworkNamespacePath => NetworkNamespace is null ? null : "/run/netns/" + NetworkNamespace;
 
     public string Socket => _dir.Combine("docker.sock");
     public string ExecRoot => _dir.Combine("exec");
@@ -30,12 +48,23 @@ public sealed class DockerDaemon : IAsyncLifetime
             SkipReason = $"needs the sandboxrt CLI (make build): {CliRun.Binary}";
             return;
         }
+        if (NetworkNamespace is not null)
+        {
+            TestEnvironment.RequireFile("/usr/sbin/ip", "iproute2");
+            (await Command.RunAsync("/usr/sbin/ip", ["netns", "add", NetworkNamespace])).Ok();
+            (await Command.RunAsync("/usr/sbin/ip", ["-n", NetworkNamespace, "link", "set", "lo", "up"])).Ok();
+        }
         await _containerd.InitializeAsync();
         if (_containerd.SkipReason is not null)
         {
             SkipReason = _containerd.SkipReason;
             return;
         }
+        // In the test's namespace dockerd keeps its defaults (docker0, iptables, forwarding, masquerading):
+        // all of it lives and dies with that namespace.
+        var network = NetworkNamespace is not null ? "" : """
+            "bridge": "none", "iptables": false, "ip6tables": false, "ip-forward": false, "ip-masq": false,
+            """;
         File.WriteAllText(_dir.Combine("daemon.json"), $$"""
             {
               "data-root": "{{_dir.Combine("data")}}",
@@ -43,16 +72,16 @@ public sealed class DockerDaemon : IAsyncLifetime
               "pidfile": "{{_dir.Combine("docker.pid")}}",
               "hosts": ["unix://{{Socket}}"],
               "containerd": "{{_containerd.Socket}}",
-              "bridge": "none",
-              "iptables": false,
-              "ip6tables": false,
-              "ip-forward": false,
-              "ip-masq": false,
-              "runtimes": { "{{Runtime}}": { "path": "{{CliRun.Binary}}" } }
+              {{network}}
+              "runtimes": { "{{Runtime}}": { "path": "{{CliRun.Binary}}",
+                "runtimeArgs": ["--config-option", "kernel={{TestEnvironment.Kernel}}", "--config-option", "initrd={{TestEnvironment.Initrd}}"] } }
             }
             """);
         var log = File.Create(_dir.Combine("dockerd.log"));
-        _process = Process.Start(new ProcessStartInfo(File.Exists("/usr/sbin/dockerd") ? "/usr/sbin/dockerd" : "dockerd", ["--config-file", _dir.Combine("daemon.json")])
+        var dockerd = File.Exists("/usr/sbin/dockerd") ? "/usr/sbin/dockerd" : "dockerd";
+        // nsenter, not `ip netns exec`: that remounts /sys, hiding the cgroup mounts dockerd needs
+        _process = Process.Start(new ProcessStartInfo(NetworkNamespace is null ? dockerd : "nsenter",
+            NetworkNamespace is null ? ["--config-file", _dir.Combine("daemon.json")] : ["--net=" + NetworkNamespacePath, dockerd, "--config-file", _dir.Combine("daemon.json")])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -90,10 +119,26 @@ public sealed class DockerDaemon : IAsyncLifetime
             var ids = (await Docker("ps", "-aq")).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
             if (ids.Length > 0)
                 await Docker(["rm", "-f", .. ids]);
-            _process.Kill();
+            if (NetworkNamespace is not null)
+            {
+                // SIGTERM: dockerd takes down its bridge, iptables rules and netns mounts itself
+                SandboxRt.Interop.ChildProcesses.Signal(_process.Id, 15);
+                using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+                try
+                {
+                    await _process.WaitForExitAsync(grace.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+            }
+            if (!_process.HasExited)
+                _process.Kill();
             await _process.WaitForExitAsync();
         }
         await _containerd.DisposeAsync();
+        if (NetworkNamespace is not null && File.Exists(NetworkNamespacePath))
+            await Command.RunAsync("/usr/sbin/ip", ["netns", "delete", NetworkNamespace]);
         HostLeaks.KillEverythingUnder(_dir.Path);
         _process?.Dispose();
         _dir.Dispose();

@@ -51,10 +51,20 @@ public sealed class CgroupResourceMapperTests
     [Fact]
     public void Swap_max_and_no_swap_tolerate_a_kernel_without_swap_accounting()
     {
-        var writes = CgroupResourceMapper.Map(new LinuxResources { Memory = new() { Limit = 100, Swap = 100 } }).Writes;
+        var writes = CgroupResourceMapper.Map(new LinuxResources { Memory = new() { Limit = 100, Swap = 100 } }, swapConfigured: true).Writes;
         Assert.True(writes.Single(w => w.File == "memory.swap.max").IgnoreIfMissing);
-        writes = CgroupResourceMapper.Map(new LinuxResources { Memory = new() { Limit = 100, Swap = 150 } }).Writes;
+        writes = CgroupResourceMapper.Map(new LinuxResources { Memory = new() { Limit = 100, Swap = 150 } }, swapConfigured: true).Writes;
         Assert.False(writes.Single(w => w.File == "memory.swap.max").IgnoreIfMissing);
+    }
+
+    [Fact]
+    public void Any_swap_limit_is_tolerated_where_there_is_no_swap_at_all()
+    {
+        // our guest kernel has no CONFIG_SWAP, hence no memory.swap.max; Docker's --memory 1g sets memory+swap = 2g
+        var writes = CgroupResourceMapper.Map(new LinuxResources { Memory = new() { Limit = 1L << 30, Swap = 2L << 30 } }, swapConfigured: false).Writes;
+        var swap = writes.Single(w => w.File == "memory.swap.max");
+        Assert.Equal("1073741824", swap.Value);
+        Assert.True(swap.IgnoreIfMissing);
     }
 
     public static TheoryData<string, LinuxCpu, string[]> CpuCases => new()

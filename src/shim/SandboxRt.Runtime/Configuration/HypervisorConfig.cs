@@ -17,6 +17,10 @@ public sealed record HypervisorConfig
     public string MachineType { get; set; } = "q35";
     public int DefaultVcpus { get; set; } = 1;
     public int DefaultMemoryMib { get; set; } = 512;
+    /// <summary>Kata's default_maxvcpus: the most vCPUs a VM grows to for a container's CPU quota; 0 (or more than the host has): the host's CPUs.</summary>
+    public int DefaultMaxvcpus { get; set; }
+    /// <summary>The most memory a VM grows to for a container's memory limit; 0 (or more than the host has): the host's MemTotal.</summary>
+    public int DefaultMaxmemoryMib { get; set; }
     public string KernelParams { get; set; } = DefaultKernelParams;
     /// <summary>"auto" (KVM when the CPU has vmx/svm and /dev/kvm opens, else TCG), "kvm" or "tcg".</summary>
     public string Accelerator { get; set; } = "auto";

@@ -107,6 +107,10 @@ public static class HypervisorConfigLoader
             Fail("default_vcpus", $"{c.DefaultVcpus} is outside 1..255");
         if (c.DefaultMemoryMib is < 64 or > 1024 * 1024)
             Fail("default_memory_mib", $"{c.DefaultMemoryMib} is outside 64..1048576");
+        if (c.DefaultMaxvcpus is < 0 or > 255)
+            Fail("default_maxvcpus", $"{c.DefaultMaxvcpus} is outside 0..255");
+        if (c.DefaultMaxmemoryMib < 0)
+            Fail("default_maxmemory_mib", $"{c.DefaultMaxmemoryMib} is negative");
         if (c.Accelerator is not ("auto" or "kvm" or "tcg"))
             Fail("accelerator", $"'{c.Accelerator}' is not one of auto, kvm, tcg");
         if (c.GuestChannel is not ("auto" or "vsock" or "serial"))

@@ -13,12 +13,21 @@ namespace SandboxRt.Runtime.Containers;
 /// </summary>
 public static class BundleSpecRewriter
 {
-    public static Spec ForGuest(Spec spec, string bundle, string containerId, SharedDirectory shared)
+    /// <param name="networkMirrored">
+    /// The container's new network namespace (no path) was made on the host and mirrored by the VM (the
+    /// relay's, configured by Docker's hook): the container then shares the VM's namespace too.
+    /// </param>
+    public static Spec ForGuest(Spec spec, string bundle, string containerId, SharedDirectory shared, bool networkMirrored = false)
     {
         var copy = JsonSerializer.Deserialize(JsonSerializer.Serialize(spec, OciJsonContext.Default.Spec), OciJsonContext.Default.Spec)!;
         // The pod's network namespace is mirrored by the VM (PodNetwork): in the guest the container
         // shares the agent's namespace, where the mirrored interfaces are.
-        copy.Linux?.Namespaces?.RemoveAll(n => n.Type == NamespaceTypes.Network && !string.IsNullOrEmpty(n.Path));
+        copy.Linux?.Namespaces?.RemoveAll(n => n.Type == NamespaceTypes.Network && !networkMirrored && !string.IsNullOrEmpty(n.Path));
+        // Mirrored from the container's own namespace: it joins the VM's (the agent's, PID 1's), which
+        // keeps a network namespace in its spec, so that Docker's net.* sysctls stay valid and apply there.
+        if (networkMirrored)
+            foreach (var ns in copy.Linux?.Namespaces?.Where(n => n.Type == NamespaceTypes.Network) ?? [])
+                ns.Path = GuestNetworkNamespace;
         var rootfs = SpecLoader.RootfsPath(spec, bundle);
         // read-only from the first instant: its mount points must be there before it is shared
         if (spec.Root!.Readonly)
@@ -41,6 +50,13 @@ public static class BundleSpecRewriter
     /// <summary>A bind mount's source on the host: relative sources are the bundle's.</summary>
     private static string HostSource(Mount m, string bundle) =>
         Path.IsPathRooted(m.Source!) ? m.Source! : Path.GetFullPath(Path.Combine(bundle, m.Source!));
+
+    /// <summary>The VM's network namespace as the guest names it: the agent's, where the mirrored interfaces are.</summary>
+    public const string GuestNetworkNamespace = "/proc/1/ns/net";
+
+    /// <summary>The spec asks for a new network namespace of the container's own (no path): Docker's bridge and none networks.</summary>
+    public static bool WantsNewNetworkNamespace(Spec spec) =>
+        spec.Linux?.Namespaces?.Any(n => n.Type == NamespaceTypes.Network && string.IsNullOrEmpty(n.Path)) ?? false;
 
     /// <summary>The network namespace path the spec names (the pod's), or null.</summary>
     public static string? NetworkNamespacePath(Spec spec) =>

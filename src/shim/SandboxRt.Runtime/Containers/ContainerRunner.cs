@@ -32,9 +32,12 @@ public static class ContainerRunner
         if (process.Terminal && process.ConsoleSize is null && PseudoTerminal.GetWindowSize(io.StdoutHandle) is { } size)
             process.ConsoleSize = new ConsoleSize { Height = size.Rows, Width = size.Columns };
 
+        var vmSize = VmSize.For(spec, options.Config);
         await using var sandbox = await Sandbox.StartAsync(
             new SandboxStartOptions(options.Id, options.StateRoot, options.Config)
             {
+                Vcpus = vmSize.Vcpus,
+                MemoryMib = vmSize.MemoryMib,
                 WithSharedDirectory = true,
                 NetworkNamespace = BundleSpecRewriter.NetworkNamespacePath(spec),
                 MeasureBoot = options.Timings,

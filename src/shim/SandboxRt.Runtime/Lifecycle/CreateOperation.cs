@@ -35,8 +35,10 @@ public static class CreateOperation
         var arguments = new List<string>(context.GlobalArguments) { "relay", "--id", id, "--bundle", bundle };
         if (consoleSocket is not null)
             arguments.AddRange(["--console-socket", Path.GetFullPath(consoleSocket)]);
+        bool newNetwork = BundleSpecRewriter.WantsNewNetworkNamespace(spec);
+        if (newNetwork)
+            arguments.Add("--own-network");
         arguments.Add("init");
-        bool newNetwork = spec.Linux?.Namespaces?.Any(n => n.Type == NamespaceTypes.Network && string.IsNullOrEmpty(n.Path)) ?? false;
         RelayReport report;
         try
         {

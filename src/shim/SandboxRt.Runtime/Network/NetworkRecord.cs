@@ -7,6 +7,8 @@ namespace SandboxRt.Runtime.Network;
 public sealed class NetworkRecord
 {
     public required string NamespacePath { get; init; }
+    /// <summary>The namespace's device:inode when attached; Undo touches the path only while it still names that namespace.</summary>
+    public string? NamespaceIdentity { get; init; }
     /// <summary>The pod's interfaces that got an ingress qdisc with a redirect to a tap.</summary>
     public List<string> Links { get; init; } = [];
     public List<string> Taps { get; init; } = [];

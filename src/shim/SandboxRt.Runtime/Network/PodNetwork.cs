@@ -55,7 +55,12 @@ public sealed class PodNetwork
     /// interface it finds there into the VM: given the host's namespace, it would hand the host's own
     /// NICs to the guest.
     /// </summary>
-    public static void CheckNamespace(string path, string field)
+    /// <param name="ownNamespace">
+    /// The path is the caller's own network namespace and it was made for this container (a relay started
+    /// by RelayLauncher in a fresh namespace, which Docker's libnetwork-setkey hook configured): only the
+    /// host's initial namespace is then refused.
+    /// </param>
+    public static void CheckNamespace(string path, string field, bool ownNamespace = false)
     {
         if (!Path.IsPathRooted(path))
             throw new ArgumentException($"{field}: '{path}' is not an absolute path");
@@ -65,8 +70,9 @@ public sealed class PodNetwork
         {
             if (!NetworkNamespace.IsNetworkNamespace(path))
                 throw new ArgumentException($"{field}: '{path}' is not a network namespace");
-            if (HostNamespace(FileIdentity.Of(path)) is { } what)
-                throw new ArgumentException($"{field}: '{path}' is {what}; a pod needs a network namespace of its own (its interfaces are handed to the VM)");
+            if (HostNamespace(FileIdentity.Of(path), ownNamespace) is { } what)
+                throw new ArgumentException($"{field}: '{path}' is {what}; a pod needs a network namespace of its own (its interfaces are handed to the VM; " +
+                                            "a VM cannot share the host's network: docker run --network host is not supported)");
         }
         catch (SyscallException e)
         {
@@ -82,11 +88,11 @@ public sealed class PodNetwork
     private const ulong InitialNetworkNamespaceInode = 0xEFFFFFF9;
 
     /// <summary>What the namespace with this identity is when it is one a pod must never get, else null.</summary>
-    public static string? HostNamespace(FileIdentity identity)
+    public static string? HostNamespace(FileIdentity identity, bool ownNamespace = false)
     {
         if (identity.Inode == InitialNetworkNamespaceInode || SameAs(identity, "/proc/1/ns/net"))
             return "the host's network namespace";
-        if (SameAs(identity, "/proc/self/ns/net"))
+        if (!ownNamespace && SameAs(identity, "/proc/self/ns/net"))
             return "this runtime's own network namespace";
         return null;
     }
@@ -104,13 +110,18 @@ public sealed class PodNetwork
     }
 
     /// <summary>
-    /// Scans the namespace and wires a tap to each of its interfaces. On failure everything made so far
-    /// is removed before the exception leaves.
+    /// Scans the namespace and wires a tap to each of its interfaces. An interface with an address that
+    /// cannot be mirrored (no Ethernet address: a tunnel, a tun) fails the attach: a container never
+    /// runs silently without a network it was given. On failure everything made so far is removed
+    /// before the exception leaves.
     /// </summary>
-    public static PodNetwork Attach(string namespacePath, string stateDirectory)
+    /// <param name="ownNamespace">See <see cref="CheckNamespace"/>.</param>
+    public static PodNetwork Attach(string namespacePath, string stateDirectory, bool ownNamespace = false)
     {
-        CheckNamespace(namespacePath, "network namespace");
-        var record = new NetworkRecord { NamespacePath = namespacePath };
+        CheckNamespace(namespacePath, "network namespace", ownNamespace);
+        // The identity goes into the record: a path such as /proc/PID/ns/net may name another namespace
+        // once PID is gone, and Undo must never touch any namespace but this one.
+        var record = new NetworkRecord { NamespacePath = namespacePath, NamespaceIdentity = FileIdentity.Of(namespacePath).ToString() };
         var recordPath = Path.Combine(stateDirectory, RecordFile);
         var devices = new List<NetworkDevicePlan>();
         try
@@ -118,10 +129,21 @@ public sealed class PodNetwork
             var (interfaces, routes, neighbours) = NetworkNamespace.RunIn(namespacePath, () =>
             {
                 // The namespace this thread joined, checked again: the path could have been swapped since.
-                if (HostNamespace(FileIdentity.Of("/proc/thread-self/ns/net")) is { } what)
+                var joined = FileIdentity.Of("/proc/thread-self/ns/net");
+                var what = HostNamespace(joined, ownNamespace) ?? (joined.ToString() != record.NamespaceIdentity ? "no longer the namespace it was a moment ago" : null);
+                if (what is not null)
                     throw new ArgumentException($"network namespace: '{namespacePath}' is {what}; a pod needs a network namespace of its own");
                 using var netlink = RouteNetlink.Open();
-                var links = netlink.ListLinks().Where(l => !l.Loopback && l.Mac.Length == 6 && l.Kind != "tun").OrderBy(l => l.Index).ToList();
+                var all = netlink.ListLinks().Where(l => !l.Loopback).ToList();
+                // Our taps already here: another sandbox's VM mirrors this namespace. Its filters take every
+                // frame of the interfaces; a second VM could only steal them (docker --network container:ID).
+                if (all.FirstOrDefault(l => l.Kind == "tun" && l.Name.EndsWith("_srt", StringComparison.Ordinal)) is { } taken)
+                    throw new InvalidOperationException($"network namespace {namespacePath} is already mirrored into another sandbox's VM (it has {taken.Name}); " +
+                                                        "two VMs cannot share one network namespace (docker run --network container:ID is not supported)");
+                var links = all.Where(Mirrorable).OrderBy(l => l.Index).ToList();
+                var addressed = netlink.ListAddresses().Where(a => !a.Address.IsIPv6LinkLocal).Select(a => a.LinkIndex).ToHashSet();
+                if (all.Where(l => !Mirrorable(l) && addressed.Contains(l.Index)).Select(l => $"{l.Name} ({(l.Kind.Length > 0 ? l.Kind : "no Ethernet address")})").ToList() is { Count: > 0 } unmirrorable)
+                    throw new InvalidOperationException($"network namespace {namespacePath}: interface(s) {string.Join(", ", unmirrorable)} have addresses but cannot be mirrored into the VM (only Ethernet interfaces such as veth can)");
                 var names = links.ToDictionary(l => l.Index, l => l.Name);
                 var scan = Scan(netlink, names);
                 for (int i = 0; i < links.Count; i++)
@@ -206,6 +228,8 @@ public sealed class PodNetwork
         File.Delete(path);
     }
 
+    private static bool Mirrorable(NetLink link) => !link.Loopback && link.Mac.Length == 6 && link.Kind != "tun";
+
     private static void Undo(NetworkRecord record)
     {
         if (record.Links.Count == 0 || !File.Exists(record.NamespacePath))
@@ -214,6 +238,8 @@ public sealed class PodNetwork
         {
             NetworkNamespace.RunIn(record.NamespacePath, () =>
             {
+                if (record.NamespaceIdentity is { } identity && FileIdentity.Of("/proc/thread-self/ns/net").ToString() != identity)
+                    return 0; // the path names another namespace now (its process is gone, and the one we changed with it)
                 using var netlink = RouteNetlink.Open();
                 var byName = netlink.ListLinks().ToDictionary(l => l.Name, l => l.Index);
                 foreach (var name in record.Links.Concat(record.Taps))

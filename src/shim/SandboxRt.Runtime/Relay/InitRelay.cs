@@ -3,7 +3,12 @@
 // runc leaves the container's init process behind as the thing callers watch: containerd's runc shim,
 // conmon and Docker wait on the pid in --pid-file and take its exit status as the container's. Our
 // container's init lives in a VM, so this host process stands in for it:
-//   - it boots the sandbox VM, creates the container, and runs the host hooks (prestart, createRuntime);
+//   - it runs the host hooks (prestart, createRuntime), then boots the sandbox VM and creates the
+//     container. The hooks run first, as in Kata 1.x: Docker configures the container's network in its
+//     prestart hook (libnetwork-setkey moves a veth into /proc/<our pid>/ns/net, the namespace
+//     RelayLauncher made for us), and the VM can only mirror interfaces that exist when it boots;
+//   - a container that asked for a new network namespace gets this relay's, mirrored into the VM
+//     (PodNetwork); one that names a namespace path gets that one;
 //   - it holds the one connection to the agent and serves it to later CLI calls on proxy.sock;
 //   - it copies the container's stdio between the descriptors it inherited (fifos, pipes) or a host pty
 //     sent over --console-socket, and the agent;
@@ -44,6 +49,15 @@ public static class InitRelay
             // boot leaves a VM that only the record can lead create's clean-up or delete to.
             record.Relay = ProcessIdentity.Of(Environment.ProcessId);
             store.Save(record);
+
+            // prestart hooks run before the VM boots (Docker's libnetwork-setkey configures the namespace the
+            // VM then mirrors); createRuntime hooks once the runtime environment, the VM, exists, as runc
+            // runs them after making the container's namespaces.
+            await HookRunner.RunAsync("prestart", spec.Hooks?.Prestart, OciStates.Of(record, ContainerStatus.Creating));
+            // By path, not /proc/self: network.json must name this namespace after the relay is gone (the
+            // record's identity keeps a recycled pid from ever pointing Undo at another namespace).
+            var netns = options.OwnNetwork ? $"/proc/{Environment.ProcessId}/ns/net" : BundleSpecRewriter.NetworkNamespacePath(spec);
+            var size = VmSize.For(spec, options.Config);
             sandbox = await Sandbox.StartAsync(new SandboxStartOptions(options.Id, options.Root, options.Config)
             {
                 Launched = vm =>
@@ -52,18 +66,23 @@ public static class InitRelay
                     record.Virtiofsd = vm.HelperPids.Select(ProcessIdentity.Of).FirstOrDefault();
                     store.Save(record);
                 },
+                Vcpus = size.Vcpus,
+                MemoryMib = size.MemoryMib,
                 WithSharedDirectory = true,
                 StateDirectoryExists = true,
-                NetworkNamespace = BundleSpecRewriter.NetworkNamespacePath(spec),
+                NetworkNamespace = netns,
+                NetworkNamespaceIsOwn = options.OwnNetwork,
                 CgroupsPath = HostCgroups.CgroupsPath.Resolve(spec.Linux?.CgroupsPath),
             }, log);
             record.Hypervisor = ProcessIdentity.Of(sandbox.Vm.Pid);
             record.Virtiofsd = sandbox.Vm.HelperPids.Select(ProcessIdentity.Of).FirstOrDefault();
             store.Save(record);
+            if (sandbox.Network is { } network)
+                log.LogDebug("create {Id}: network namespace {Path} mirrored: {Interfaces}", options.Id, network.NamespacePath,
+                    network.Interfaces.Count == 0 ? "no interface but loopback" : string.Join(", ", network.Interfaces.Select(i => i.Name)));
 
-            await HookRunner.RunAsync("prestart", spec.Hooks?.Prestart, OciStates.Of(record, ContainerStatus.Creating));
             await HookRunner.RunAsync("createRuntime", spec.Hooks?.CreateRuntime, OciStates.Of(record, ContainerStatus.Creating));
-            var guestSpec = BundleSpecRewriter.ForGuest(spec, options.Bundle, options.Id, sandbox.Shared!);
+            var guestSpec = BundleSpecRewriter.ForGuest(spec, options.Bundle, options.Id, sandbox.Shared!, networkMirrored: options.OwnNetwork);
             // A VM that died after boot fails create at once, not after the agent client's 60 s of reconnecting.
             var vmGone = new CancellationTokenSource();
             _ = sandbox.Vm.Exited.ContinueWith(_ => vmGone.Cancel(), TaskScheduler.Default);

@@ -3,4 +3,11 @@ using SandboxRt.Runtime.Configuration;
 namespace SandboxRt.Runtime.Relay;
 
 /// <summary>What the relay of a container's init needs (from `sandboxrt create`).</summary>
-public sealed record InitRelayOptions(string Root, string Id, string Bundle, HypervisorConfig Config, string? ConsoleSocket);
+public sealed record InitRelayOptions(string Root, string Id, string Bundle, HypervisorConfig Config, string? ConsoleSocket)
+{
+    /// <summary>
+    /// The relay was started in a network namespace of the container's own (RelayLauncher unshared it):
+    /// the VM mirrors that namespace after the prestart hooks configured it (Docker's libnetwork-setkey).
+    /// </summary>
+    public bool OwnNetwork { get; init; }
+}

@@ -80,7 +80,7 @@ public sealed class Sandbox : IAsyncDisposable
             }
             if (options.NetworkNamespace is { } netns)
             {
-                network = PodNetwork.Attach(netns, stateDirectory);
+                network = PodNetwork.Attach(netns, stateDirectory, options.NetworkNamespaceIsOwn);
                 log.LogDebug("sandbox {Id}: network namespace {Path}: {Count} interface(s) {Names}", id, netns, network.Interfaces.Count,
                     string.Join(", ", network.Interfaces.Select(i => i.Name)));
             }

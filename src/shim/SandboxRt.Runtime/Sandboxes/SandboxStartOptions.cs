@@ -14,6 +14,8 @@ public sealed record SandboxStartOptions(string Id, string StateRoot, Hypervisor
     public bool StateDirectoryExists { get; init; }
     /// <summary>The pod's network namespace (a path such as /var/run/netns/NAME) whose interfaces the VM mirrors; null for none.</summary>
     public string? NetworkNamespace { get; init; }
+    /// <summary>NetworkNamespace is the caller's own, made for this sandbox (see PodNetwork.CheckNamespace).</summary>
+    public bool NetworkNamespaceIsOwn { get; init; }
     /// <summary>Work out where the boot time went (one more agent call); also done when debug logging is on.</summary>
     public bool MeasureBoot { get; init; }
     /// <summary>

@@ -15,6 +15,7 @@ internal sealed class RelayCommand : ICommand
     public IReadOnlyList<FlagSpec> Flags =>
     [
         new("id", true, "container id"), new("bundle", true, "bundle"), new("console-socket", true, "console socket"),
+        new("own-network", false, "the relay runs in a network namespace made for the container (create made it)"),
         new("exec-id", true, "exec id"), new("process", true, "process.json"),
     ];
 
@@ -25,7 +26,7 @@ internal sealed class RelayCommand : ICommand
         var id = args.Value("id") ?? throw new UsageException("relay needs --id");
         return args.Positionals.FirstOrDefault() switch
         {
-            "init" => await InitRelay.RunAsync(new InitRelayOptions(context.Global.Root, id, args.Value("bundle")!, context.Config, args.Value("console-socket")), status, context.Log),
+            "init" => await InitRelay.RunAsync(new InitRelayOptions(context.Global.Root, id, args.Value("bundle")!, context.Config, args.Value("console-socket")) { OwnNetwork = args.Has("own-network") }, status, context.Log),
             "exec" => await ExecRelay.RunAsync(new ExecRelayOptions(context.Global.Root, id, args.Value("exec-id")!, args.Value("process")!, args.Value("console-socket")), status, context.Log),
             _ => throw new UsageException("relay [flags] init|exec"),
         };

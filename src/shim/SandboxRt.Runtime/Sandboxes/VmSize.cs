@@ -1,0 +1,44 @@
+using SandboxRt.Oci.Spec;
+using SandboxRt.Runtime.Configuration;
+
+namespace SandboxRt.Runtime.Sandboxes;
+
+/// <summary>
+/// The size of a VM that runs one container (the runc CLI: Docker, podman), in Kata's semantics: the
+/// configured default (what the guest kernel and agent need) plus what the container's limits ask for,
+/// so that a container given 1 GiB and 2 CPUs can use them. CPUs: default_vcpus + ceil(quota / period),
+/// memory: default_memory_mib + the memory limit rounded up to MiB; each capped by its maximum
+/// (default_maxvcpus, default_maxmemory_mib; 0 means the host's CPUs or memory). No limit: the default.
+/// </summary>
+public readonly record struct VmSize(int Vcpus, int MemoryMib)
+{
+    public static VmSize For(Spec spec, HypervisorConfig config) =>
+        For(spec.Linux?.Resources, config, Environment.ProcessorCount, HostMemoryMib());
+
+    public static VmSize For(LinuxResources? resources, HypervisorConfig config, int hostCpus, long hostMemoryMib)
+    {
+        long vcpus = config.DefaultVcpus;
+        if (resources?.Cpu is { Quota: > 0 } cpu)
+        {
+            ulong period = cpu.Period is > 0 ? cpu.Period.Value : 100_000; // the kernel's default cfs period
+            vcpus += (long)(((ulong)cpu.Quota.Value + period - 1) / period);
+        }
+        long maxVcpus = config.DefaultMaxvcpus is > 0 && config.DefaultMaxvcpus <= hostCpus ? config.DefaultMaxvcpus : hostCpus;
+        long memory = config.DefaultMemoryMib;
+        if (resources?.Memory is { Limit: > 0 } m)
+            memory += (m.Limit.Value + (1 << 20) - 1) >> 20;
+        long maxMemory = config.DefaultMaxmemoryMib is > 0 && config.DefaultMaxmemoryMib <= hostMemoryMib ? config.DefaultMaxmemoryMib : hostMemoryMib;
+        return new VmSize(
+            (int)Math.Max(config.DefaultVcpus, Math.Min(vcpus, maxVcpus)),
+            (int)Math.Max(config.DefaultMemoryMib, Math.Min(memory, maxMemory)));
+    }
+
+    /// <summary>MemTotal of /proc/meminfo in MiB.</summary>
+    private static long HostMemoryMib()
+    {
+        foreach (var line in File.ReadLines("/proc/meminfo"))
+            if (line.StartsWith("MemTotal:", StringComparison.Ordinal))
+                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024;
+        throw new InvalidOperationException("/proc/meminfo has no MemTotal line");
+    }
+}

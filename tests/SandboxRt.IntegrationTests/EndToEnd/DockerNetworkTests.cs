@@ -1,0 +1,144 @@
+using System.Net;
+using SandboxRt.IntegrationTests.Support;
+
+namespace SandboxRt.IntegrationTests.EndToEnd;
+
+/// <summary>
+/// Docker 20.10 with its default bridge (dockerd, containerd, docker0, iptables and docker-proxy in a
+/// network namespace the fixture made) and SandboxRt as "kata-runtime": the container's namespace is
+/// configured by Docker's prestart hook (libnetwork-setkey) and mirrored into the VM; published ports
+/// reach a server in the VM; the VM is as big as the container's limits.
+/// </summary>
+[Trait("Tier", "e2e")]
+[Collection("e2e")]
+public sealed class DockerNetworkTests(BridgedDockerDaemon docker) : IClassFixture<BridgedDockerDaemon>
+{
+    private Task<Command> Run(params string[] args) =>
+        docker.Docker(["run", "--rm", "--runtime", DockerDaemon.Runtime, .. args]);
+
+    [Fact]
+    public async Task The_default_bridge_gives_eth0_its_address_route_and_dns_options()
+    {
+        docker.RequireRunning();
+        var run = await Run("--dns", "10.1.2.3", "--dns-search", "example.test", "--dns-option", "ndots:2",
+            "--add-host", "db.example.test:10.9.8.7", "--hostname", "vmhost", LocalImage.Reference,
+            "sh", "-c", "busybox ip -4 -o addr show eth0; busybox ip route; busybox ping -c 1 -W 10 172.17.0.1 >/dev/null && echo gateway-answers; " +
+                        "cat /etc/resolv.conf; grep db.example.test /etc/hosts; hostname");
+        TestContext.Current.TestOutputHelper?.WriteLine(run.Stdout + run.Stderr);
+        Assert.Equal(0, run.ExitCode);
+        var lines = run.Stdout.Split('\n');
+        var address = System.Text.RegularExpressions.Regex.Match(lines[0], @"eth0\s+inet (172\.17\.\d+\.\d+)/16");
+        Assert.True(address.Success, "no eth0 with an address on Docker's bridge: " + run.Stdout);
+        Assert.Contains("default via 172.17.0.1 dev eth0", run.Stdout);
+        Assert.Contains("gateway-answers", run.Stdout);
+        Assert.Contains("nameserver 10.1.2.3", run.Stdout);
+        Assert.Contains("search example.test", run.Stdout);
+        Assert.Contains("options ndots:2", run.Stdout);
+        Assert.Contains("10.9.8.7\tdb.example.test", run.Stdout);
+        Assert.Equal("vmhost", lines.Last(l => l.Length > 0));
+    }
+
+    [Fact]
+    public async Task A_published_port_reaches_a_server_in_the_vm_through_docker_proxy_and_dnat()
+    {
+        docker.RequireRunning();
+        var id = (await docker.Docker("run", "-d", "--runtime", DockerDaemon.Runtime, "-p", "8080:80", LocalImage.Reference,
+            "sh", "-c", "busybox mkdir -p /www && echo served-from-the-vm > /www/index.html && exec busybox httpd -f -p 80 -h /www")).Ok().Stdout.Trim();
+        try
+        {
+            // 127.0.0.1:8080 is docker-proxy's; the bridge's own address goes through the DNAT rule in OUTPUT
+            foreach (var target in new[] { "127.0.0.1:8080", "172.17.0.1:8080" })
+            {
+                var fetch = await FetchAsync(target, TimeSpan.FromSeconds(60));
+                Assert.True(fetch.ExitCode == 0, $"wget http://{target}/ in {docker.NetworkNamespace}: {fetch.Stderr}");
+                Assert.Equal("served-from-the-vm\n", fetch.Stdout);
+            }
+            var dnat = (await docker.InNamespaceAsync("iptables", "-t", "nat", "-S", "DOCKER")).Ok().Stdout;
+            Assert.Contains("--dport 8080 -j DNAT --to-destination 172.17.", dnat);
+        }
+        finally
+        {
+            (await docker.Docker("rm", "-f", id)).Ok();
+        }
+        await HostLeaks.AssertGoneAsync(id, docker.RuntimeRoot, TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>Fetches / until the server in the VM answers (it starts after `docker run -d` returns), or the deadline.</summary>
+    private async Task<Command> FetchAsync(string target, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (true)
+        {
+            var fetch = await docker.InNamespaceAsync(TestInitramfs.Busybox, "timeout", "5", TestInitramfs.Busybox, "wget", "-q", "-O", "-", $"http://{target}/"); // not wget -T: it segfaults in Debian's busybox-static
+            if (fetch.ExitCode == 0 || DateTime.UtcNow > deadline)
+                return fetch;
+            await Task.Delay(300);
+        }
+    }
+
+    [Fact]
+    public async Task Network_host_is_refused_with_a_clear_error()
+    {
+        docker.RequireRunning();
+        var run = await Run("--network", "host", LocalImage.Reference, "true");
+        TestContext.Current.TestOutputHelper?.WriteLine(run.Stderr);
+        Assert.Equal(125, run.ExitCode);
+        Assert.Contains("is this runtime's own network namespace", run.Stderr);
+        Assert.Contains("docker run --network host is not supported", run.Stderr);
+    }
+
+    [Fact]
+    public async Task Memory_and_cpus_make_the_vm_that_much_bigger()
+    {
+        docker.RequireRunning();
+        const string probe = "busybox nproc; grep MemTotal /proc/meminfo; cat /sys/fs/cgroup/memory.max";
+        var plain = (await Run(LocalImage.Reference, "sh", "-c", probe)).Ok().Stdout.Split('\n');
+        var sized = (await Run("--memory", "1g", "--cpus", "2", LocalImage.Reference, "sh", "-c", probe)).Ok().Stdout.Split('\n');
+        TestContext.Current.TestOutputHelper?.WriteLine($"default: {string.Join(" | ", plain)}\n--memory 1g --cpus 2: {string.Join(" | ", sized)}");
+        static long KiB(string line) => long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+        // default_vcpus (1) + 2, capped by the host's CPUs
+        Assert.Equal(Math.Min(1 + 2, Environment.ProcessorCount).ToString(), sized[0]);
+        Assert.Equal("1", plain[0]);
+        long moreMib = (KiB(sized[1]) - KiB(plain[1])) / 1024;
+        Assert.InRange(moreMib, 960, 1024); // 1 GiB less the kernel's page structures for it
+        Assert.Equal("1073741824", sized[2]);
+        Assert.Equal("max", plain[2]);
+    }
+
+    [Fact]
+    public async Task Containers_on_a_user_defined_bridge_reach_each_other_and_container_mode_is_refused()
+    {
+        docker.RequireRunning();
+        var network = "srt-net-" + Guid.NewGuid().ToString("N")[..6];
+        (await docker.Docker("network", "create", "--subnet", "10.88.0.0/24", network)).Ok();
+        string? server = null;
+        try
+        {
+            server = (await docker.Docker("run", "-d", "--runtime", DockerDaemon.Runtime, "--network", network, LocalImage.Reference,
+                "sh", "-c", "busybox mkdir -p /www && echo peer-vm > /www/index.html && exec busybox httpd -f -p 80 -h /www")).Ok().Stdout.Trim();
+            var address = (await docker.Docker("inspect", "-f", $"{{{{(index .NetworkSettings.Networks \"{network}\").IPAddress}}}}", server)).Ok().Stdout.Trim();
+            Assert.StartsWith("10.88.0.", address);
+            // the client's VM waits for the server's httpd (it may still be starting) by retrying its fetch
+            var client = await Run("--network", network, LocalImage.Reference, "sh", "-c",
+                $"busybox ip -4 -o addr show eth0; for i in $(busybox seq 1 60); do busybox timeout 5 busybox wget -q -O - http://{address}/ && exit 0; sleep 1; done; exit 1");
+            TestContext.Current.TestOutputHelper?.WriteLine(client.Stdout + client.Stderr);
+            Assert.Equal(0, client.ExitCode);
+            Assert.Contains("inet 10.88.0.", client.Stdout);
+            Assert.EndsWith("peer-vm\n", client.Stdout);
+
+            // --network container:ID names the server's namespace, which its VM already mirrors
+            var joined = await Run("--network", "container:" + server, LocalImage.Reference, "true");
+            TestContext.Current.TestOutputHelper?.WriteLine(joined.Stderr);
+            Assert.Equal(125, joined.ExitCode);
+            Assert.Contains("is already mirrored into another sandbox's VM", joined.Stderr);
+            Assert.Contains("--network container:ID is not supported", joined.Stderr);
+        }
+        finally
+        {
+            if (server is not null)
+                (await docker.Docker("rm", "-f", server)).Ok();
+            (await docker.Docker("network", "rm", network)).Ok();
+        }
+        await HostLeaks.AssertGoneAsync(server!, docker.RuntimeRoot, TimeSpan.FromSeconds(60));
+    }
+}
