@@ -10,9 +10,12 @@
 //     host's /sys/fs/cgroup and is still root (cgroup.procs is root's to write), and before anything
 //     the program allocates: from the exec on, every page and CPU cycle of the VM is charged there.
 //  3. Read the host device nodes' numbers (stat) while the host's /dev is still visible.
-//  4. unshare(CLONE_NEWNS) on this thread (mount namespaces hang off the thread's fs struct, and this is
-//     the thread that will exec), then make every mount a slave: nothing mounted here propagates back
-//     to the host, while mounts the host adds later still reach us.
+//  4. unshare(CLONE_NEWNS|CLONE_NEWNET|CLONE_NEWIPC) on this thread (namespaces hang off the thread,
+//     and this is the thread that will exec), then make every mount a slave: nothing mounted here
+//     propagates back to the host, while mounts the host adds later still reach us. A jailed VMM has
+//     no network of its own (an empty namespace: no host loopback services, no abstract Unix sockets
+//     of the host; its taps, sockets and vhost devices are descriptors it inherits) and no host
+//     System V IPC.
 //  5. Build the root: a tmpfs with symlinks, read-only nosuid/nodev binds of exactly what the program
 //     opens by path (its binary, libraries, firmware, the guest kernel and initrd), and device nodes
 //     (/dev/null, zero, urandom; /dev/kvm owned by the jail user, only under KVM), and, only for a VMM
@@ -67,8 +70,9 @@ try
     {
         step = "read the device nodes";
         var devices = JailRoot.ReadDevices(options);
-        step = "make a mount namespace";
-        Namespaces.Unshare(0x00020000 /* CLONE_NEWNS */, "mount namespace for the jail");
+        step = "make mount, network and IPC namespaces";
+        Namespaces.Unshare(0x00020000 /* CLONE_NEWNS */ | 0x40000000 /* CLONE_NEWNET */ | 0x08000000 /* CLONE_NEWIPC */,
+            "mount, network and IPC namespaces for the jail");
         FileSystem.Mount(null, "/", null, MountFlags.Recursive | MountFlags.Slave);
         step = $"build the jail in {root}";
         JailRoot.Build(options, devices);

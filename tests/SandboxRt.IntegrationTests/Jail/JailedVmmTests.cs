@@ -46,6 +46,10 @@ public sealed class JailedVmmTests
             Assert.Equal("2", status["Seccomp"]); // -sandbox on
             Assert.Equal(Path.Combine(state.Path, id), File.ReadAllText(Path.Combine(JailUsers, uid[0].ToString())).Trim());
 
+            // Namespaces of its own for mounts, network (no host loopback services or abstract sockets) and IPC.
+            foreach (var ns in new[] { "mnt", "net", "ipc" })
+                Assert.True(new FileInfo($"/proc/{qemu}/ns/{ns}").LinkTarget != new FileInfo($"/proc/self/ns/{ns}").LinkTarget, $"QEMU shares the host's {ns} namespace");
+
             // Its root: what it needs, nothing of the host's state or secrets.
             var root = ProcStatus.RootEntries(qemu);
             Assert.Contains("usr", root);
