@@ -11,6 +11,18 @@ public static class LogPump
 {
     private const int ChunkBytes = 16 * 1024;
 
+    /// <summary>
+    /// A pipe for a child's stdout and stderr into a bounded log: returns the child's end (non-blocking:
+    /// when this process stops reading, the child's messages are dropped, the child never waits; the
+    /// caller closes its copy once the child has it) and the copying task.
+    /// </summary>
+    public static (SafeFdHandle ChildEnd, Task Pumped) StartPipe(string logPath, long maxBytes, string what)
+    {
+        var (read, write) = Pipes.Create();
+        Descriptors.SetNonBlocking(write);
+        return (write, Start(read, new RotatingLog(logPath, maxBytes), what));
+    }
+
     /// <summary>Starts copying; the task completes at end of stream. Takes ownership of both.</summary>
     public static Task Start(SafeFdHandle source, RotatingLog log, string what) =>
         Task.Factory.StartNew(() =>

@@ -86,7 +86,7 @@ public sealed class QemuHypervisor : IHypervisor
                 {
                     if (!File.Exists(_config.VirtiofsdPath))
                         throw new HypervisorException($"shared_fs: virtio-fs needs virtiofsd, but virtiofsd_path {_config.VirtiofsdPath} does not exist (apt-get install qemu-system-x86, or set shared_fs to virtio-9p)");
-                    (virtiofsd, var connection) = VirtiofsDaemon.Start(_config.VirtiofsdPath, shared, files.VirtiofsdSocket, files.VirtiofsdLog, jailer, request.Cgroups);
+                    (virtiofsd, var connection) = VirtiofsDaemon.Start(_config.VirtiofsdPath, shared, files.VirtiofsdSocket, files.VirtiofsdLog, _config.QemuLogMaxBytes, jailer, request.Cgroups);
                     owned.Add(connection);
                     virtiofsdFd = Pass(connection.SafeHandle);
                     sharedFs = new SharedFsPlan(SharedFsPlan.VirtioFs, shared);
@@ -124,11 +124,8 @@ public sealed class QemuHypervisor : IHypervisor
             owned.Add(consoleForQemu);
             var consolePump = LogPump.Start(console, new RotatingLog(files.ConsoleLog, _config.ConsoleLogMaxBytes), "the guest console");
             int consoleFd = Pass(consoleForQemu);
-            var (output, outputForQemu) = Pipes.Create();
+            var (outputForQemu, outputPump) = LogPump.StartPipe(files.HypervisorLog, _config.QemuLogMaxBytes, "QEMU's output");
             owned.Add(outputForQemu);
-            // Non-blocking: when this process stops reading, QEMU's messages are dropped, QEMU never waits.
-            Descriptors.SetNonBlocking(outputForQemu);
-            var outputPump = LogPump.Start(output, new RotatingLog(files.HypervisorLog, _config.QemuLogMaxBytes), "QEMU's output");
             var nics = request.NetworkDevices.Select(d => (Pass(d.Tap), d.Mac, d.Mtu)).ToList();
 
             var plan = new QemuLaunchPlan(request.Id, _config, Capabilities.Accelerator, request.Vcpus, request.MemoryMib,
@@ -175,7 +172,7 @@ public sealed class QemuHypervisor : IHypervisor
                 ? new VsockConnector(channel.VsockCid, GuestChannelPlan.AgentVsockPort)
                 : new SerialChannelConnector(files.AgentSocket);
             return new QemuVirtualMachine(process, launched, files, connector, TimeSpan.FromSeconds(_config.ShutdownGraceSeconds), virtiofsd, sharedFs,
-                Task.WhenAll(consolePump, outputPump));
+                Task.WhenAll(consolePump, outputPump, virtiofsd?.LogPumped ?? Task.CompletedTask));
         }
         catch
         {

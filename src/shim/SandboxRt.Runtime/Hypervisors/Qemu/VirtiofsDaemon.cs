@@ -44,23 +44,30 @@ internal sealed class VirtiofsDaemon
 
     private readonly ChildProcess _process;
 
-    private VirtiofsDaemon(ChildProcess process, string logPath)
+    private VirtiofsDaemon(ChildProcess process, string logPath, Task logPumped)
     {
         _process = process;
         LogPath = logPath;
+        LogPumped = logPumped;
     }
+
+    /// <summary>Completes when virtiofsd's output has all reached its log (it and its server have exited).</summary>
+    public Task LogPumped { get; }
 
     public int Pid => _process.Pid;
     public string LogPath { get; }
     public Task<WaitStatus> Exited => _process.Exited;
 
     /// <summary>Starts virtiofsd (through the jailer when <paramref name="jailer"/> is given) and returns it with the connection QEMU gets.</summary>
-    public static (VirtiofsDaemon Daemon, Socket Connection) Start(string binary, string directory, string socketPath, string logPath, string? jailer, IReadOnlyList<string> cgroups)
+    /// <param name="logMaxBytes">virtiofsd's log is bounded (RotatingLog): the guest's requests can make it log.</param>
+    public static (VirtiofsDaemon Daemon, Socket Connection) Start(string binary, string directory, string socketPath, string logPath, long logMaxBytes,
+        string? jailer, IReadOnlyList<string> cgroups)
     {
         File.Delete(socketPath);
         using var listener = UnixListener.Listen(socketPath, backlog: 1);
         using var devNull = File.OpenHandle("/dev/null", FileMode.Open, FileAccess.ReadWrite);
-        using var log = Storage.PrivateFiles.OpenHandle(logPath, FileMode.Create, FileAccess.Write, FileShare.ReadWrite);
+        var (log, logPumped) = Diagnostics.LogPump.StartPipe(logPath, logMaxBytes, "virtiofsd's output");
+        using var _ = log; // virtiofsd has its own copy once spawned
         List<string> program = [binary, $"--fd={ListenFdInChild}", "-o", $"source={directory}", "-o", "cache=auto",
                                 "-o", "announce_submounts", "-o", "no_posix_lock", "-o", "modcaps=-mknod", "--rlimit-nofile=0"];
         var argv = jailer is null ? program
@@ -73,7 +80,7 @@ internal sealed class VirtiofsDaemon
             Descriptors = [(devNull, 0), (log, 1), (log, 2), (listener, ListenFdInChild)],
             NewSession = true,
         }, "virtiofsd");
-        var daemon = new VirtiofsDaemon(process, logPath);
+        var daemon = new VirtiofsDaemon(process, logPath, logPumped);
         try
         {
             // The listening socket exists already: this connects at once, before virtiofsd accepts.
@@ -105,6 +112,14 @@ internal sealed class VirtiofsDaemon
     {
         if (!_process.HasExited)
             return null;
+        try
+        {
+            await LogPumped.WaitAsync(TimeSpan.FromSeconds(2)); // its last words, once every writer is gone
+        }
+        catch (TimeoutException)
+        {
+            // its forked server still holds the pipe: describe it with what has arrived
+        }
         var last = Diagnostics.LogTail.Read(LogPath, 1);
         return $"virtiofsd (pid {Pid}) {await _process.Exited}{(last.Count > 0 ? ": " + last[0] : "")}";
     }
