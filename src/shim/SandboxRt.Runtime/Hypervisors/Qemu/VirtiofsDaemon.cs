@@ -49,6 +49,9 @@ internal sealed class VirtiofsDaemon
         _process = process;
         LogPath = logPath;
         LogPumped = logPumped;
+        // virtiofsd exits on its own when QEMU goes: its forked server goes with it and the leader is
+        // reaped at once, not left a zombie in the pod's cgroup until someone stops the VM object.
+        _ = process.Exited.ContinueWith(_ => process.StopGroupAsync(TimeSpan.Zero), TaskScheduler.Default).Unwrap();
     }
 
     /// <summary>Completes when virtiofsd's output has all reached its log (it and its server have exited).</summary>
