@@ -226,11 +226,29 @@ public sealed class PinnedDirectory : IDisposable
     /// Removes an entry and, for a directory, everything below it, by descriptor: each directory is opened
     /// beneath its parent with no symlink and no mount crossing (RESOLVE_NO_XDEV), so the walk can neither
     /// leave the tree nor enter a file system mounted in it; a mount point found on the way stops the
-    /// removal with an error naming it. False when the entry was not there.
+    /// removal with an error naming it. False when the entry was not there. An entry whose type changes
+    /// between the look and the unlink (someone swapped a directory and a symlink: EISDIR, ENOTDIR) is
+    /// looked at again, a few times.
     /// </summary>
     public bool RemoveTree(string name)
     {
         RequireName(name);
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return RemoveTreeOnce(name);
+            }
+            catch (SyscallException e) when (e.Errno is Errno.EISDIR or Errno.ENOTDIR && attempt < TypeChangeRetries)
+            {
+            }
+        }
+    }
+
+    private const int TypeChangeRetries = 8;
+
+    private bool RemoveTreeOnce(string name)
+    {
         FileStatus status;
         try
         {
@@ -255,11 +273,25 @@ public sealed class PinnedDirectory : IDisposable
             {
                 if (entry.IsDirectory)
                     child.RemoveTree(entry.Name);
-                else
-                    child.Remove(entry.Name, directory: false);
+                else if (!TryRemoveFile(child, entry.Name))
+                    child.RemoveTree(entry.Name); // it became a directory meanwhile
             }
         }
         return Remove(name, status.IsDirectory);
+    }
+
+    /// <summary>unlinkat of a non-directory; false when it turned out to be a directory (EISDIR).</summary>
+    private static bool TryRemoveFile(PinnedDirectory directory, string name)
+    {
+        try
+        {
+            directory.Remove(name, directory: false);
+            return true;
+        }
+        catch (SyscallException e) when (e.Errno == Errno.EISDIR)
+        {
+            return false;
+        }
     }
 
     /// <summary>

@@ -112,7 +112,7 @@ public sealed class PathSafeHelperHostTests
                         removed++;
                         done = true;
                     }
-                    catch (SyscallException e) when (e.Errno is Errno.ELOOP or Errno.ENOENT or Errno.ENOTDIR or Errno.ENOTEMPTY or Errno.EBUSY or Errno.EXDEV)
+                    catch (SyscallException e) when (e.Errno is Errno.ELOOP or Errno.ENOENT or Errno.ENOTDIR or Errno.EISDIR or Errno.ENOTEMPTY or Errno.EBUSY or Errno.EXDEV)
                     {
                         refusals[e.Errno] = refusals.GetValueOrDefault(e.Errno) + 1; // the racer got in between: refused, not followed
                     }
