@@ -18,14 +18,13 @@ internal sealed class SerialConnection : ConnectionContext
     private const int ReadChunk = 64 * 1024;
     private readonly SafeFdHandle _fd;
     private readonly string _devicePath;
-    private readonly Action<bool> _onClosed;
-    private volatile bool _hostDetached;
+    private readonly Action _onClosed;
     private readonly Pipe _input = new(new PipeOptions(pauseWriterThreshold: 1024 * 1024, resumeWriterThreshold: 512 * 1024, useSynchronizationContext: false));
     private readonly Pipe _output = new(new PipeOptions(useSynchronizationContext: false));
     private readonly CancellationTokenSource _closed = new();
     private int _disposed;
 
-    public SerialConnection(SafeFdHandle fd, string devicePath, EndPoint local, Action<bool> onClosed)
+    public SerialConnection(SafeFdHandle fd, string devicePath, EndPoint local, Action onClosed)
     {
         _fd = fd;
         _devicePath = devicePath;
@@ -43,23 +42,38 @@ internal sealed class SerialConnection : ConnectionContext
     public override IDictionary<object, object?> Items { get; set; } = new Dictionary<object, object?>();
     public override IDuplexPipe Transport { get; set; }
 
+    /// <summary>
+    /// Reads until the host detaches (read returns 0). Once this side has closed the connection (Kestrel
+    /// is done with it, or refused the caller) it goes on reading and dropping what the host sends, and
+    /// only then closes the port: the next session cannot open it (EBUSY) until this host client has
+    /// gone, so a client this side closed never gets a second hello on the same attachment.
+    /// </summary>
     private void ReadLoop()
     {
         Exception? error = null;
+        bool draining = false;
+        var dropped = new byte[ReadChunk];
         try
         {
             while (true)
             {
+                if (draining || _disposed != 0)
+                {
+                    draining = true;
+                    if (FileDescriptors.Read(_fd, dropped, _devicePath) == 0)
+                        break;
+                    continue;
+                }
                 var memory = _input.Writer.GetMemory(ReadChunk);
                 int n = FileDescriptors.Read(_fd, memory.Span, _devicePath);
                 if (n == 0)
-                    _hostDetached = true;
-                if (n == 0 || _disposed != 0)
-                    break; // the host detached, or Kestrel closed the connection
+                    break; // the host detached
+                if (_disposed != 0)
+                    continue; // closed meanwhile: these bytes are dropped too
                 _input.Writer.Advance(n);
                 var flush = _input.Writer.FlushAsync().AsTask().GetAwaiter().GetResult();
                 if (flush.IsCompleted || flush.IsCanceled)
-                    break;
+                    draining = true;
             }
         }
         catch (Exception e) when (_disposed == 0)
@@ -70,6 +84,7 @@ internal sealed class SerialConnection : ConnectionContext
         {
         }
         _input.Writer.Complete(error);
+        _fd.Dispose(); // the port closes: the listener's next open succeeds
     }
 
     private async Task WriteLoopAsync()
@@ -109,10 +124,9 @@ internal sealed class SerialConnection : ConnectionContext
         catch (AggregateException)
         {
         }
-        // A reader blocked in read(2) holds a reference: the port closes when it returns (the host
-        // detaches), and the listener retries its open (EBUSY) until then.
-        _fd.Dispose();
-        _onClosed(_hostDetached); // false: closed by this side (a refused caller) with the host still attached
+        // The reader closes the port once the host has detached (see ReadLoop); the listener retries its
+        // open (EBUSY) until then.
+        _onClosed();
         return ValueTask.CompletedTask;
     }
 

@@ -15,9 +15,9 @@
 //   4. when the host detaches, read returns 0, Kestrel closes the connection, the port is closed and
 //      the next AcceptAsync starts over at 1.
 //   5. when this side ends the connection while the host is still attached (the authentication refused
-//      the caller), the next session waits for that host client to detach before its hello: a refused
-//      client gets no second hello on the same attachment, so its calls stay unanswered until it gives
-//      up, and nothing it sent is ever read as a new session.
+//      the caller), the connection's reader keeps the port open, dropping what that client sends, until
+//      it detaches: a refused client gets no second hello on the same attachment, its calls stay
+//      unanswered until it gives up, and nothing it sent is ever read as a new session.
 // Only one connection exists at a time; HTTP/2 multiplexes all calls over it.
 using System.Net;
 using Microsoft.AspNetCore.Connections;
@@ -31,7 +31,6 @@ internal sealed class SerialConnectionListener(SerialEndPoint endpoint, string d
     private static readonly TimeSpan HostPollInterval = TimeSpan.FromMilliseconds(10);
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
     private readonly CancellationTokenSource _unbind = new();
-    private volatile bool _awaitDetach; // the last session was closed by this side with the host attached
 
     public EndPoint EndPoint => endpoint;
 
@@ -49,11 +48,7 @@ internal sealed class SerialConnectionListener(SerialEndPoint endpoint, string d
         try
         {
             var fd = await OpenWhenHostAttachedAsync(linked.Token);
-            return new SerialConnection(fd, devicePath, endpoint, hostDetached =>
-            {
-                _awaitDetach = !hostDetached;
-                _oneAtATime.Release();
-            });
+            return new SerialConnection(fd, devicePath, endpoint, () => _oneAtATime.Release());
         }
         catch (OperationCanceledException) when (_unbind.IsCancellationRequested)
         {
@@ -85,12 +80,6 @@ internal sealed class SerialConnectionListener(SerialEndPoint endpoint, string d
         }
         try
         {
-            if (_awaitDetach)
-            {
-                while ((Poller.Poll(fd, PollEvents.Out, 0) & PollEvents.Hup) == 0)
-                    await Task.Delay(HostPollInterval, cancellationToken);
-                _awaitDetach = false;
-            }
             while ((Poller.Poll(fd, PollEvents.Out, 0) & PollEvents.Hup) != 0)
                 await Task.Delay(HostPollInterval, cancellationToken);
             FileDescriptors.Write(fd, SerialHandshake.HelloBytes, devicePath);
