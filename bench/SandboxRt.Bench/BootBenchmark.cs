@@ -81,7 +81,9 @@ internal sealed class BootBenchmark(HypervisorConfig config, string floorInitrd,
         {
             using var stream = new FileStream(consoleLog, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
             using var reader = new StreamReader(stream);
-            return reader.ReadToEnd().Split('\n').FirstOrDefault(l => l.StartsWith(FloorMarker, StringComparison.Ordinal));
+            // Only a whole line: the host copies the console into the log in chunks as they arrive.
+            var lines = reader.ReadToEnd().Split('\n');
+            return lines.SkipLast(1).FirstOrDefault(l => l.StartsWith(FloorMarker, StringComparison.Ordinal));
         }
         catch (FileNotFoundException)
         {
