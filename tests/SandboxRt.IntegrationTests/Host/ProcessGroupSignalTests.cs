@@ -25,12 +25,7 @@ public sealed class ProcessGroupSignalTests
 
     private static async Task<int> ReadPidAsync(string file)
     {
-        var deadline = DateTime.UtcNow + Limit;
-        while (!(File.Exists(file) && File.ReadAllText(file).EndsWith('\n')))
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"{file} was not written");
-            await Task.Delay(10);
-        }
+        await Condition.WaitAsync(() => File.Exists(file) && File.ReadAllText(file).EndsWith('\n'), $"{file} to be written", Limit);
         return int.Parse(File.ReadAllText(file).Trim());
     }
 
@@ -50,9 +45,7 @@ public sealed class ProcessGroupSignalTests
         Assert.True(leader.SignalGroup(0));
 
         await leader.StopGroupAsync(TimeSpan.FromSeconds(2));
-        using (var limit = new CancellationTokenSource(Limit))
-            while (!memberFd.HasExited)
-                await Task.Delay(10, limit.Token);                  // the member that outlived the leader got SIGKILL
+        await Condition.WaitAsync(() => memberFd.HasExited, "the member that outlived the leader to die of SIGKILL", Limit);
         Assert.False(Directory.Exists($"/proc/{leader.Pid}"));      // reaped now
         Assert.False(leader.SignalGroup(Signals.SIGKILL));           // and never signalled again
         Assert.False(leader.Signal(Signals.SIGKILL));
