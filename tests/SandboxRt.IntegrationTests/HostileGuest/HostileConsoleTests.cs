@@ -1,7 +1,7 @@
 using SandboxRt.IntegrationTests.Support;
 using SandboxRt.Oci.Spec;
 
-namespace SandboxRt.IntegrationTests.Hostile;
+namespace SandboxRt.IntegrationTests.HostileGuest;
 
 /// <summary>
 /// A guest that floods its serial console (a privileged container writing to /dev/ttyS0, standing for a
@@ -10,7 +10,7 @@ namespace SandboxRt.IntegrationTests.Hostile;
 /// through the relay into a bounded log, QEMU wrote every byte into console.log on the host's /run.
 /// The flood is 4 MiB: the emulated UART carries about 65 KB/s under TCG here (8 MiB took 126 s).
 /// </summary>
-[Trait("Tier", "vm")]
+[Trait("Tier", "hostile")]
 public sealed class HostileConsoleTests
 {
     private const long DefaultLimit = 1024 * 1024;
