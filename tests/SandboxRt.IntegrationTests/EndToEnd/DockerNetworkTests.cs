@@ -49,7 +49,7 @@ public sealed class DockerNetworkTests(BridgedDockerDaemon docker) : IClassFixtu
             // 127.0.0.1:8080 is docker-proxy's; the bridge's own address goes through the DNAT rule in OUTPUT
             foreach (var target in new[] { "127.0.0.1:8080", "172.17.0.1:8080" })
             {
-                var fetch = await FetchAsync(target, TimeSpan.FromSeconds(60));
+                var fetch = await docker.FetchAsync(target, TimeSpan.FromSeconds(60));
                 Assert.True(fetch.ExitCode == 0, $"wget http://{target}/ in {docker.NetworkNamespace}: {fetch.Stderr}");
                 Assert.Equal("served-from-the-vm\n", fetch.Stdout);
             }
@@ -61,24 +61,6 @@ public sealed class DockerNetworkTests(BridgedDockerDaemon docker) : IClassFixtu
             (await docker.Docker("rm", "-f", id)).Ok();
         }
         await HostLeaks.AssertGoneAsync(id, docker.RuntimeRoot, TimeSpan.FromSeconds(60));
-    }
-
-    /// <summary>Fetches / until the server in the VM answers (it starts after `docker run -d` returns), or the deadline.</summary>
-    private async Task<Command> FetchAsync(string target, TimeSpan within)
-    {
-        Command? fetch = null;
-        // not wget -T: it segfaults in Debian's busybox-static
-        async Task<bool> Answered() =>
-            (fetch = await docker.InNamespaceAsync(TestInitramfs.Busybox, "timeout", "5", TestInitramfs.Busybox, "wget", "-q", "-O", "-", $"http://{target}/")).ExitCode == 0;
-        try
-        {
-            await Condition.WaitAsync(Answered, $"the server in the VM to answer on {target}", within);
-        }
-        catch (Xunit.Sdk.FailException)
-        {
-            // the caller asserts on the last fetch, which says how it failed
-        }
-        return fetch!;
     }
 
     [Fact]

@@ -36,6 +36,9 @@ public class DockerDaemon : IAsyncLifetime
     public string ExecRoot => _dir.Combine("exec");
     public string? SkipReason { get; private set; }
 
+    /// <summary>True: daemon.json makes SandboxRt Docker's "default-runtime", so `docker run` needs no --runtime.</summary>
+    protected virtual bool IsDefaultRuntime => false;
+
     public async ValueTask InitializeAsync()
     {
         if (TestEnvironment.FindOnPath("dockerd") is null && !File.Exists("/usr/sbin/dockerd"))
@@ -73,6 +76,7 @@ public class DockerDaemon : IAsyncLifetime
               "hosts": ["unix://{{Socket}}"],
               "containerd": "{{_containerd.Socket}}",
               {{network}}
+              {{(IsDefaultRuntime ? $"\"default-runtime\": \"{Runtime}\"," : "")}}
               "runtimes": { "{{Runtime}}": { "path": "{{CliRun.Binary}}",
                 "runtimeArgs": ["--config-option", "kernel={{TestEnvironment.Kernel}}", "--config-option", "initrd={{TestEnvironment.Initrd}}"] } }
             }
