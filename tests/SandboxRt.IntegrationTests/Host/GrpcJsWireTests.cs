@@ -21,7 +21,7 @@ public sealed class GrpcJsWireTests(AgentOnHost agent) : IClassFixture<AgentOnHo
         TestEnvironment.RequireCommand("node", "nodejs");
         TestEnvironment.RequireFile(Path.Combine(ClientDir, "node_modules", "@grpc", "grpc-js", "package.json"), "@grpc/grpc-js (make deps runs npm ci in tests/grpc-js)");
 
-        var proto = Path.Combine(TestEnvironment.RepoRoot, "src", "SandboxRt.Agent.Protocol", "agent.proto");
+        var proto = Path.Combine(TestEnvironment.RepoRoot, "src", "common", "SandboxRt.Agent.Protocol", "agent.proto");
         using var node = Process.Start(new ProcessStartInfo("node", ["check.js", agent.SocketPath, proto, agent.Token.FilePath])
         {
             WorkingDirectory = ClientDir,
