@@ -1,7 +1,8 @@
 namespace SandboxRt.Bench;
 
 /// <summary>
-/// `docker run --rm ... /bin/true` and `ctr run --rm ... /bin/true`, each with runc and with SandboxRt
+/// `docker run --rm ... /bin/true` (with `--network none` and on Docker's default bridge) and
+/// `ctr run --rm ... /bin/true`, each with runc and with SandboxRt
 /// (for ctr both as containerd's runc shim's runc binary and as the shim v2), interleaved run by run;
 /// then the memory (PSS) an idle one-container pod costs on the host under the shim v2.
 /// </summary>
@@ -9,6 +10,8 @@ internal sealed class ClientBenchmark(ClientDaemons daemons, string sandboxrt)
 {
     public Sample DockerSandboxrt { get; } = new("docker run --rm /bin/true, sandboxrt");
     public Sample DockerRunc { get; } = new("docker run --rm /bin/true, runc");
+    public Sample DockerBridgeSandboxrt { get; } = new("docker run --rm /bin/true, default bridge, sandboxrt");
+    public Sample DockerBridgeRunc { get; } = new("docker run --rm /bin/true, default bridge, runc");
     public Sample CtrSandboxrt { get; } = new("ctr run --rm /bin/true, sandboxrt");
     public Sample CtrRunc { get; } = new("ctr run --rm /bin/true, runc");
     public Sample CtrShimV2 { get; } = new("ctr run --rm /bin/true, containerd-shim-sandboxrt-v2");
@@ -16,16 +19,20 @@ internal sealed class ClientBenchmark(ClientDaemons daemons, string sandboxrt)
 
     public async Task RunAsync(int runs)
     {
-        var docker = new[] { "-H", "unix://" + daemons.DockerSocket, "run", "--rm", "--network", "none" };
+        var bridged = new[] { "-H", "unix://" + daemons.DockerSocket, "run", "--rm" };
+        string[] docker = [.. bridged, "--network", "none"];
         for (int i = 0; i < runs; i++)
         {
             string id = $"b{Environment.ProcessId}-{i}";
             await Shell.TimeAsync(DockerRunc, "docker", [.. docker, ClientDaemons.Image, "/bin/true"]);
             await Shell.TimeAsync(DockerSandboxrt, "docker", [.. docker, "--runtime", "kata-runtime", ClientDaemons.Image, "/bin/true"]);
+            await Shell.TimeAsync(DockerBridgeRunc, "docker", [.. bridged, ClientDaemons.Image, "/bin/true"]);
+            await Shell.TimeAsync(DockerBridgeSandboxrt, "docker", [.. bridged, "--runtime", "kata-runtime", ClientDaemons.Image, "/bin/true"]);
             await Shell.TimeAsync(CtrRunc, "ctr", "-a", daemons.ContainerdSocket, "run", "--rm", ClientDaemons.Image, id + "-r", "/bin/true");
             await Shell.TimeAsync(CtrSandboxrt, "ctr", "-a", daemons.ContainerdSocket, "run", "--rm", "--runc-binary", sandboxrt, ClientDaemons.Image, id + "-s", "/bin/true");
             await Shell.TimeAsync(CtrShimV2, "ctr", "-a", daemons.ContainerdSocket, "run", "--rm", "--runtime", "io.containerd.sandboxrt.v2", ClientDaemons.Image, id + "-v", "/bin/true");
             Console.Error.WriteLine($"  run {i + 1}/{runs}: docker runc {DockerRunc.LastText}, sandboxrt {DockerSandboxrt.LastText}; " +
+                                    $"bridge: runc {DockerBridgeRunc.LastText}, sandboxrt {DockerBridgeSandboxrt.LastText}; " +
                                     $"ctr runc {CtrRunc.LastText}, sandboxrt {CtrSandboxrt.LastText}, shim v2 {CtrShimV2.LastText} ms");
         }
         for (int i = 0; i < Math.Min(runs, 3); i++)

@@ -3,14 +3,17 @@ using System.Diagnostics;
 namespace SandboxRt.Bench;
 
 /// <summary>
-/// containerd and dockerd of the benchmark's own (loopback-only settings, no bridge, scratch roots), with
-/// SandboxRt registered as "kata-runtime" and the benchmark image loaded. Stopped by pid.
+/// containerd and dockerd of the benchmark's own (scratch roots), with SandboxRt registered as
+/// "kata-runtime" and the benchmark image loaded. Both run in a network namespace the benchmark makes
+/// (srt-bench-PID), so Docker's default bridge, its iptables rules and docker-proxy live only there and go
+/// with it (the network rule: nothing reaches the host's own network). Stopped by pid.
 /// </summary>
 internal sealed class ClientDaemons : IAsyncDisposable
 {
     public const string Image = "localhost/sandboxrt-bench:latest";
     private readonly string _dir = Path.Combine("/tmp", "srt-bench-" + Environment.ProcessId);
     private readonly List<Process> _daemons = new();
+    private readonly string _namespace = "srt-bench-" + Environment.ProcessId;
 
     public string ContainerdSocket => Path.Combine(_dir, "containerd.sock");
     public string DockerSocket => Path.Combine(_dir, "docker.sock");
@@ -18,6 +21,8 @@ internal sealed class ClientDaemons : IAsyncDisposable
     public async Task StartAsync(string sandboxrt, string rootfs)
     {
         Directory.CreateDirectory(_dir);
+        await Must("ip", "netns", "add", _namespace);
+        await Must("ip", "-n", _namespace, "link", "set", "lo", "up");
         File.WriteAllText(Path.Combine(_dir, "containerd.toml"), $"""
             version = 2
             root = "{_dir}/ctrd-root"
@@ -35,8 +40,7 @@ internal sealed class ClientDaemons : IAsyncDisposable
         await WaitForAsync(ContainerdSocket);
         File.WriteAllText(Path.Combine(_dir, "daemon.json"), $$"""
             { "data-root": "{{_dir}}/docker-data", "exec-root": "{{_dir}}/docker-exec", "pidfile": "{{_dir}}/docker.pid",
-              "hosts": ["unix://{{DockerSocket}}"], "containerd": "{{ContainerdSocket}}", "bridge": "none", "iptables": false,
-              "ip6tables": false, "ip-forward": false, "ip-masq": false,
+              "hosts": ["unix://{{DockerSocket}}"], "containerd": "{{ContainerdSocket}}",
               "runtimes": { "kata-runtime": { "path": "{{sandboxrt}}" } } }
             """);
         _daemons.Add(Start("/usr/sbin/dockerd", "--config-file", Path.Combine(_dir, "daemon.json")));
@@ -56,11 +60,12 @@ internal sealed class ClientDaemons : IAsyncDisposable
         await Must("docker", "-H", "unix://" + DockerSocket, "load", "-i", archive);
     }
 
-    private static Process Start(string file, params string[] args) => Start(file, args, null);
+    private Process Start(string file, params string[] args) => Start(file, args, null);
 
-    private static Process Start(string file, string[] args, (string Name, string Value)? variable)
+    /// <summary>Starts a daemon in the benchmark's namespace (nsenter, not `ip netns exec`: that remounts /sys, hiding the cgroup mounts dockerd needs).</summary>
+    private Process Start(string file, string[] args, (string Name, string Value)? variable)
     {
-        var info = new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var info = new ProcessStartInfo("nsenter", ["--net=/run/netns/" + _namespace, file, .. args]) { RedirectStandardOutput = true, RedirectStandardError = true };
         if (variable is { } v)
             info.Environment[v.Name] = v.Value;
         return Process.Start(info) is { } p ? Drain(p) : throw new InvalidOperationException($"cannot start {file}");
@@ -94,10 +99,14 @@ internal sealed class ClientDaemons : IAsyncDisposable
         {
             if (!daemon.HasExited)
             {
-                daemon.Kill();
+                // SIGTERM first: dockerd takes down its bridge, iptables rules and netns mounts itself
+                Process.Start("kill", ["-TERM", daemon.Id.ToString()])?.WaitForExit();
+                if (!daemon.WaitForExit(TimeSpan.FromSeconds(20)))
+                    daemon.Kill();
                 await daemon.WaitForExitAsync();
             }
         }
+        await Shell.RunAsync("ip", "netns", "delete", _namespace);
         foreach (var mount in File.ReadAllLines("/proc/self/mountinfo").Select(l => l.Split(' ')[4]).Where(m => m.StartsWith(_dir)).OrderByDescending(m => m.Length))
             await Shell.RunAsync("umount", "-l", mount);
         try

@@ -106,11 +106,14 @@ if (Ready("clients", sandboxrtBinary, Path.Combine(Bundle("bench-true"), "config
     await clients.RunAsync(runs);
     report.Add(clients.DockerRunc, "ms");
     report.Add(clients.DockerSandboxrt, "ms");
+    report.Add(clients.DockerBridgeRunc, "ms");
+    report.Add(clients.DockerBridgeSandboxrt, "ms");
     report.Add(clients.CtrRunc, "ms");
     report.Add(clients.CtrSandboxrt, "ms");
     report.Add(clients.CtrShimV2, "ms");
     report.Add(clients.PodPss, "MiB");
     report.Ratio("docker run: sandboxrt / runc", clients.DockerSandboxrt, clients.DockerRunc);
+    report.Ratio("docker run, default bridge: sandboxrt / runc", clients.DockerBridgeSandboxrt, clients.DockerBridgeRunc);
     report.Ratio("ctr run: sandboxrt / runc", clients.CtrSandboxrt, clients.CtrRunc);
     report.Ratio("ctr run: shim v2 / runc", clients.CtrShimV2, clients.CtrRunc);
     if (boot.Floor.Values.Count > 0)
