@@ -14,6 +14,7 @@ public static class CreateOperation
 {
     public static void Run(LifecycleContext context, string id, string bundle, string? pidFile, string? consoleSocket)
     {
+        var started = System.Diagnostics.Stopwatch.StartNew();
         SandboxId.Validate(id);
         bundle = Path.GetFullPath(bundle);
         var spec = SpecLoader.LoadBundle(bundle);
@@ -52,8 +53,10 @@ public static class CreateOperation
         if (!report.Ok)
         {
             RemoveState(context, store, id);
+            Monitoring.MonitorJournal.Error("create");
             throw new InvalidOperationException(report.Error ?? "create failed");
         }
+        Monitoring.MonitorJournal.Latency(Monitoring.JournalKind.Create, started.Elapsed);
         // containerd's runc shim and Docker read the container's stats from the cgroup of the pid in
         // --pid-file: put the relay beside its VM in the pod's host cgroup.
         HostCgroups.HostCgroup.JoinRecorded(store.Directory(id), report.Pid);

@@ -118,10 +118,12 @@ public sealed class Sandbox : IAsyncDisposable
                 await agent.CreateSandboxAsync(id, "", [], fs.GuestDriver, SharedFsPlan.Tag, cancellationToken);
             if (network is not null)
                 await network.ConfigureGuestAsync(agent, cancellationToken);
+            Monitoring.MonitorJournal.Latency(Monitoring.JournalKind.Boot, elapsed);
             return new Sandbox(id, stateDirectory, vm, agent, elapsed, shared, network, cgroup, log) { Boot = boot };
         }
         catch
         {
+            Monitoring.MonitorJournal.Error("boot");
             agent?.Dispose();
             if (vm is not null)
                 await vm.StopAsync(CancellationToken.None);

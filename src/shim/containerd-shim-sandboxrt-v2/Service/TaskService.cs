@@ -1,3 +1,4 @@
+using SandboxRt.Runtime.Monitoring;
 using System.Text.Json;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
@@ -97,7 +98,18 @@ internal sealed class TaskService(Pod pod, Func<bool, bool> shutdown, ILogger lo
             r.Bundle,
             [.. r.Rootfs.Select(m => new RootfsMount(m.Type, m.Source, [.. m.Options]))],
             new ProcessIo(r.Stdin, r.Stdout, r.Stderr, r.Terminal));
-        return new Proto.CreateTaskResponse { Pid = (uint)await pod.CreateAsync(request, cancellationToken) };
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        try
+        {
+            var pid = await pod.CreateAsync(request, cancellationToken);
+            MonitorJournal.Latency(JournalKind.Create, started.Elapsed);
+            return new Proto.CreateTaskResponse { Pid = (uint)pid };
+        }
+        catch
+        {
+            MonitorJournal.Error("create");
+            throw;
+        }
     }
 
     private Task<Empty> ExecAsync(Proto.ExecProcessRequest r, CancellationToken cancellationToken)

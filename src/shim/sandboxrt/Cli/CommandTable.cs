@@ -24,6 +24,7 @@ internal static class CommandTable
         new FeaturesCommand(),
         new SpecCommand(),
         new VersionCommand(),
+        new MonitorCommand(),
     ];
 
     /// <summary>Internal verbs: accepted, not listed in --help.</summary>

@@ -1,0 +1,44 @@
+using System.Net;
+using System.Runtime.InteropServices;
+using SandboxRt.Cli.Cli;
+using SandboxRt.Runtime.Monitoring;
+
+namespace SandboxRt.Cli.Commands;
+
+/// <summary>
+/// `sandboxrt monitor [--listen ADDR:PORT] [--scan-root DIR]...`: the node's Prometheus endpoint (GET
+/// /metrics), as kata-monitor is for Kata. Scans the global --root and every --scan-root (Docker's is
+/// /run/docker/runtime-runc/moby); runs until SIGTERM or SIGINT.
+/// </summary>
+internal sealed class MonitorCommand : ICommand
+{
+    public const string DefaultListen = "127.0.0.1:8090";
+
+    public string Name => "monitor";
+    public string Usage => $"serve Prometheus metrics for the node's sandboxes on --listen (default {DefaultListen}) until SIGTERM";
+    public IReadOnlyList<FlagSpec> Flags => [new("listen", true, "address:port to serve /metrics on"), new("scan-root", true, "another state root to scan (repeatable)")];
+
+    public async Task<int> RunAsync(CommandContext context, ParsedArgs args)
+    {
+        var listen = args.Value("listen") ?? DefaultListen;
+        if (!IPEndPoint.TryParse(listen, out var endpoint) || endpoint.Port == 0 && !listen.EndsWith(":0", StringComparison.Ordinal))
+            throw new UsageException($"--listen: '{listen}' is not an address:port such as {DefaultListen}");
+        var roots = new List<string> { context.Global.Root };
+        roots.AddRange(args.Values("scan-root").Select(Path.GetFullPath));
+        var metrics = new NodeMetrics(roots.Distinct().ToList(), MonitorJournal.Path);
+        await using var server = await MetricsEndpoint.StartAsync(endpoint, metrics.Registry);
+        using var stop = new CancellationTokenSource();
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, s => { s.Cancel = true; stop.Cancel(); });
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, s => { s.Cancel = true; stop.Cancel(); });
+        context.Out.WriteLine($"sandboxrt monitor: serving http://{server.EndPoint}/metrics for {string.Join(", ", roots)}");
+        context.Out.Flush();
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stop.Token);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        return 0;
+    }
+}
