@@ -76,6 +76,97 @@ public sealed class CliFaultMatrixTests
         }
     }
 
+    /// <summary>How long an exec into a container whose relay or VM is gone may take to fail: no VM to boot, nothing to wait for.</summary>
+    private static readonly TimeSpan ExecBound = TimeSpan.FromSeconds(20);
+
+    /// <summary>The exec column after the fact: a component killed while the container runs, then a new `exec`.</summary>
+    public static TheoryData<FaultComponent> ExecAfterCells => new() { Qemu, Virtiofsd, Relay, Guest };
+
+    [Theory]
+    [MemberData(nameof(ExecAfterCells))]
+    public async Task Exec_after_a_killed_component_fails_quickly_naming_the_container_and_delete_leaves_nothing(FaultComponent component)
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        using var state = new ScratchDirectory("srt-fault");
+        var id = $"f-after-{component}-{Guid.NewGuid().ToString("N")[..6]}".ToLowerInvariant();
+        var stateDirectory = Path.Combine(state.Path, id);
+        var leaks = LeakChecker.ForCli(state.Path, id);
+        using var bundle = new TestBundle(s =>
+        {
+            PrivilegedGuest.MakePrivileged(s);
+            s.Process!.Args = ["sleep", "100000"];
+        });
+        try
+        {
+            int relay = await CreateAndStartAsync(state.Path, id, bundle);
+            leaks.Own(relay);
+            var relayIdentity = SandboxRt.Runtime.State.ProcessIdentity.Of(relay)!;
+            await StrikeAsync(component, state.Path, id, stateDirectory, client: null, leaks);
+            // gone = exited or a zombie (who reaps a killed relay is not the runtime's business)
+            await Condition.WaitAsync(() => !relayIdentity.IsAlive, "the relay to be gone", Bound);
+            var exec = await CliRun.RunAsync(["exec", id, "echo", "unreachable"], root: state.Path, timeout: ExecBound);
+            Assert.True(exec.ExitCode != 0, $"exec after {component} was killed: exit 0: {exec.Stdout}");
+            Assert.Contains(id, exec.Stderr);
+            var delete = await CliRun.RunAsync(["delete", "--force", id], root: state.Path, timeout: Bound);
+            Assert.True(delete.ExitCode == 0, $"delete --force after the fault: exit {delete.ExitCode}: {delete.Stderr}");
+            await leaks.AssertCleanAsync();
+        }
+        finally
+        {
+            HostLeaks.KillEverythingUnder(state.Path);
+        }
+    }
+
+    /// <summary>
+    /// The race of the cells above: the relay is alive when `exec` checks it and gone when `exec` talks to
+    /// it. SIGSTOP holds the relay alive while exec connects to its proxy (the connection waits in the
+    /// listen backlog), then SIGKILL. Before RelayProxyConnector, exec retried the refused proxy for the
+    /// agent client's 60 s window and more.
+    /// </summary>
+    [Fact]
+    public async Task Exec_whose_relay_dies_while_it_connects_fails_quickly_naming_the_container()
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        using var state = new ScratchDirectory("srt-fault");
+        var id = $"f-race-relay-{Guid.NewGuid().ToString("N")[..6]}";
+        var leaks = LeakChecker.ForCli(state.Path, id);
+        using var bundle = new TestBundle(s => s.Process!.Args = ["sleep", "100000"]);
+        try
+        {
+            int relay = await CreateAndStartAsync(state.Path, id, bundle);
+            leaks.Own(relay);
+            var proxy = SandboxRt.Runtime.Relay.AgentEndpoints.ProxySocket(Path.Combine(state.Path, id));
+            SandboxRt.Interop.ChildProcesses.Signal(relay, 19); // SIGSTOP
+            using var exec = RunningClient.Cli(state.Path, "exec", id, "echo", "unreachable");
+            leaks.Own(exec.Pid);
+            await Condition.WaitAsync(async () => await PendingConnectionsAsync(relay, proxy) > 0, "exec to connect to the stopped relay's proxy", Bound);
+            SandboxProcesses.Kill(relay);
+            int status = await exec.WaitForExitAsync(ExecBound);
+            Assert.NotEqual(0, status);
+            Assert.Contains(id, exec.Stderr);
+            var delete = await CliRun.RunAsync(["delete", "--force", id], root: state.Path, timeout: Bound);
+            Assert.True(delete.ExitCode == 0, $"delete --force: exit {delete.ExitCode}: {delete.Stderr}");
+            await leaks.AssertCleanAsync();
+        }
+        finally
+        {
+            HostLeaks.KillEverythingUnder(state.Path);
+        }
+    }
+
+    /// <summary>Connections waiting in the backlog of the Unix socket listening at <paramref name="path"/> (ss's Recv-Q, in the relay's network namespace).</summary>
+    private static async Task<int> PendingConnectionsAsync(int relay, string path)
+    {
+        var ss = await Command.RunAsync("nsenter", ["-t", relay.ToString(), "-n", "ss", "-xlnH"]);
+        foreach (var line in ss.Stdout.Split('\n'))
+        {
+            var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (fields.Length >= 5 && fields[4] == path)
+                return int.Parse(fields[2]);
+        }
+        return 0;
+    }
+
     private static async Task DuringCreateAsync(FaultPhase phase, FaultComponent component, string root, string stateDirectory, string id, TestBundle bundle, LeakChecker leaks)
     {
         using var create = RunningClient.Cli(root, "create", "--bundle", bundle.Directory, id);

@@ -19,14 +19,15 @@ public sealed class ShimFaultMatrixTests(ContainerdDaemon containerd) : IClassFi
 
     /// <summary>
     /// The shim's create boots the VM and creates the container in one Task.Create call, so "during
-    /// create" has no event of its own apart from boot; delete is not reached by a kill at a known moment
-    /// without a test-only hook (docs/reliability.md).
+    /// create" has no event of its own apart from boot; delete is the task killed and stopped and
+    /// `ctr task delete` started, then the kill (docs/reliability.md).
     /// </summary>
     public static TheoryData<FaultPhase, FaultComponent> Cells => new()
     {
         { Boot, Qemu }, { Boot, Virtiofsd }, { Boot, ShimDaemon },
         { Running, Qemu }, { Running, Virtiofsd }, { Running, ShimDaemon }, { Running, Guest },
         { Exec, Qemu }, { Exec, Virtiofsd }, { Exec, ShimDaemon }, { Exec, Guest },
+        { Delete, Qemu }, { Delete, Virtiofsd }, { Delete, ShimDaemon },
     };
 
     [Theory]
@@ -57,6 +58,16 @@ public sealed class ShimFaultMatrixTests(ContainerdDaemon containerd) : IClassFi
                     await StrikeAsync(component, id, stateDirectory);
                     if (component is Qemu or Guest or Virtiofsd)
                         await Condition.WaitAsync(async () => (await TaskStatus(id)).Contains("STOPPED"), "the task to stop with its VM", Bound);
+                }
+                else if (phase == Delete)
+                {
+                    // the task killed and stopped (its VM still up), `ctr task delete` under way: the strike.
+                    // Without a test-only hook this is as close to "inside the shim's Delete" as an event gets.
+                    await containerd.Ctr("task", "kill", "-s", "9", id);
+                    await Condition.WaitAsync(async () => (await TaskStatus(id)).Contains("STOPPED"), "the task to stop", Bound);
+                    using var delete = Ctr("task", "delete", id);
+                    Strike(component, id, stateDirectory);
+                    await delete.WaitForExitAsync(Bound);
                 }
                 else
                 {

@@ -189,6 +189,8 @@ public sealed class AgentClient : IDisposable
             }
             catch (RpcException r)
             {
+                if (Find<RelayGoneException>(r) is { } gone)
+                    throw gone;
                 throw Translate(method.Name, r);
             }
             yield return map(next);
@@ -207,6 +209,11 @@ public sealed class AgentClient : IDisposable
             {
                 return await _channel.UnaryAsync(method, request, new CallOptions(effective == Timeout.InfiniteTimeSpan ? null : effective, cancellationToken));
             }
+            catch (RpcException e) when (Find<RelayGoneException>(e) is { } gone)
+            {
+                // the peer holding the channel is gone for good: retrying cannot help
+                throw gone;
+            }
             catch (RpcException e) when (e.NotSent && DateTime.UtcNow < giveUp && !cancellationToken.IsCancellationRequested)
             {
                 // The connection could not be set up (a loaded host can be slow to answer a new one);
@@ -221,6 +228,14 @@ public sealed class AgentClient : IDisposable
     }
 
     private static AgentException Translate(string method, RpcException e) => AgentMapping.ToException(method, e);
+
+    private static T? Find<T>(Exception e) where T : Exception
+    {
+        for (Exception? x = e; x is not null; x = x.InnerException)
+            if (x is T found)
+                return found;
+        return null;
+    }
 
     public void Dispose() => _channel.Dispose();
 }

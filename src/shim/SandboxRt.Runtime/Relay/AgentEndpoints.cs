@@ -18,8 +18,8 @@ public static class AgentEndpoints
     public static IAgentConnector For(ContainerRecord record, string stateDirectory)
     {
         var proxy = ProxySocket(stateDirectory);
-        if (record.Relay is { IsAlive: true } && Path.Exists(proxy))
-            return new UnixSocketConnector(proxy);
+        if (record.Relay is { IsAlive: true } relay && Path.Exists(proxy))
+            return new RelayProxyConnector(record.Id, proxy, relay);
         return new AuthenticatingConnector(new SerialChannelConnector(new Hypervisors.Qemu.QemuStateFiles(stateDirectory).AgentSocket), AgentToken.Load(stateDirectory));
     }
 }
