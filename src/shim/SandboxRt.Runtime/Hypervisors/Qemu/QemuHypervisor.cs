@@ -117,6 +117,14 @@ public sealed class QemuHypervisor : IHypervisor
                 owned.Add(agentListener);
                 channel = GuestChannelPlan.Serial(Pass(agentListener));
             }
+            new VmmRecord
+            {
+                Driver = "qemu",
+                ControlSocket = files.QmpSocket,
+                AgentChannelKind = Capabilities.GuestChannel,
+                AgentSocket = Capabilities.GuestChannel == "vsock" ? null : files.AgentSocket,
+                AgentPort = Capabilities.GuestChannel == "vsock" ? GuestChannelPlan.AgentVsockPort : 0,
+            }.Save(request.StateDirectory);
             var qmp = UnixListener.Listen(files.QmpSocket);
             owned.Add(qmp);
             int qmpFd = Pass(qmp);
@@ -180,6 +188,7 @@ public sealed class QemuHypervisor : IHypervisor
                 await virtiofsd.StopAsync();
             JailUserPool.ReleaseRecorded(files.JailUser);
             files.RemoveAll();
+            VmmRecord.Remove(request.StateDirectory);
             throw;
         }
         finally
