@@ -5,6 +5,8 @@ using SandboxRt.Runtime.Diagnostics;
 using SandboxRt.Runtime.Hypervisors.Jail;
 using SandboxRt.Runtime.Processes;
 
+using SandboxRt.Runtime.Hypervisors.SharedFs;
+
 namespace SandboxRt.Runtime.Hypervisors.Qemu;
 
 /// <summary>
@@ -20,7 +22,7 @@ namespace SandboxRt.Runtime.Hypervisors.Qemu;
 public sealed class QemuHypervisor : IHypervisor
 {
     /// <summary>QEMU's environment: nothing of the caller's (it may carry secrets, and the relay's arguments).</summary>
-    internal static readonly IReadOnlyList<string> ChildEnvironment = ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"];
+    internal static IReadOnlyList<string> ChildEnvironment => HelperEnvironment.Variables;
     private readonly HypervisorConfig _config;
 
     public QemuHypervisor(HypervisorConfig config)
