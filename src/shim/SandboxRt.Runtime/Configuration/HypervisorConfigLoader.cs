@@ -99,8 +99,8 @@ public static class HypervisorConfigLoader
     {
         var where = c.SourcePath ?? "built-in defaults";
         void Fail(string field, string problem) => throw new ConfigException($"{where}: {field}: {problem}");
-        if (c.Hypervisor != "qemu")
-            Fail("hypervisor", $"'{c.Hypervisor}' is not supported by this build (qemu)");
+        if (!Hypervisors.HypervisorFactory.Names.Contains(c.Hypervisor))
+            Fail("hypervisor", $"'{c.Hypervisor}' is not supported by this build ({string.Join(", ", Hypervisors.HypervisorFactory.Names)})");
         if (c.MachineType is not ("q35" or "microvm" or "pc"))
             Fail("machine_type", $"'{c.MachineType}' is not one of q35, microvm, pc");
         if (c.DefaultVcpus is < 1 or > 255)

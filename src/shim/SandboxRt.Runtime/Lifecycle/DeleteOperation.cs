@@ -2,7 +2,6 @@ using Microsoft.Extensions.Logging;
 using SandboxRt.Interop;
 using SandboxRt.Oci.Validation;
 using SandboxRt.Runtime.Hooks;
-using SandboxRt.Runtime.Hypervisors.Qemu;
 using SandboxRt.Runtime.Relay;
 using SandboxRt.Runtime.State;
 using SandboxRt.Runtime.Storage;
@@ -62,11 +61,11 @@ public static class DeleteOperation
         foreach (var relay in record.Execs.Values.Append(record.Relay))
             if (relay is { IsAlive: true })
                 ChildProcesses.Signal(relay.Pid, 9);
-        await DetachedVm.StopAsync(record.Hypervisor, [record.Virtiofsd], directory, TimeSpan.FromSeconds(context.Config.ShutdownGraceSeconds));
+        await Hypervisors.HypervisorFactory.StopDetachedAsync(record.Hypervisor, [record.Virtiofsd], directory, TimeSpan.FromSeconds(context.Config.ShutdownGraceSeconds));
         Network.PodNetwork.DetachRecorded(directory);
         foreach (var relay in record.Execs.Values.Append(record.Relay))
             if (relay is not null)
-                await DetachedVm.WaitGoneAsync(relay, TimeSpan.FromSeconds(2));
+                await Hypervisors.DetachedProcess.WaitGoneAsync(relay, TimeSpan.FromSeconds(2));
         HostCgroups.HostCgroup.RemoveRecorded(directory); // once the VM and the relays have left it
         SharedDirectory.RemoveFrom(directory);
         PrivateFiles.RemoveTree(directory);

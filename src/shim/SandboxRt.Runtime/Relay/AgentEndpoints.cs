@@ -20,6 +20,6 @@ public static class AgentEndpoints
         var proxy = ProxySocket(stateDirectory);
         if (record.Relay is { IsAlive: true } relay && Path.Exists(proxy))
             return new RelayProxyConnector(record.Id, proxy, relay);
-        return new AuthenticatingConnector(new SerialChannelConnector(new Hypervisors.Qemu.QemuStateFiles(stateDirectory).AgentSocket), AgentToken.Load(stateDirectory));
+        return new AuthenticatingConnector(new SerialChannelConnector(Hypervisors.VmmRecord.Load(stateDirectory).AgentSocket ?? Path.Combine(Storage.SocketDirectory.For(stateDirectory), "agent.sock")), AgentToken.Load(stateDirectory));
     }
 }

@@ -59,7 +59,7 @@ public sealed class Sandbox : IAsyncDisposable
         var stateDirectory = Path.Combine(options.StateRoot, id);
         if (!options.StateDirectoryExists && Directory.Exists(stateDirectory) && Directory.EnumerateFileSystemEntries(stateDirectory).Any())
             throw new InvalidOperationException($"sandbox {id} already exists ({stateDirectory})");
-        var hypervisor = new QemuHypervisor(options.Config);
+        var hypervisor = HypervisorFactory.Create(options.Config);
         var caps = hypervisor.Capabilities;
         if (caps.Accelerator.IsTcg && options.Config.Accelerator == "auto")
             log.LogWarning("using TCG: {Reason}", caps.Accelerator.Reason);

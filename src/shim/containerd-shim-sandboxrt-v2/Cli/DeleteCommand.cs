@@ -1,6 +1,6 @@
 using Google.Protobuf;
 using SandboxRt.Containerd.Protocol.Task;
-using SandboxRt.Runtime.Hypervisors.Qemu;
+using SandboxRt.Runtime.Hypervisors;
 using SandboxRt.Runtime.Network;
 using SandboxRt.Runtime.Relay;
 using SandboxRt.Runtime.Storage;
@@ -39,7 +39,7 @@ internal static class DeleteCommand
         if (record is not null)
         {
             var sandboxDirectory = record.SandboxDirectory ?? Path.Combine(directory, podId);
-            await DetachedVm.StopAsync(record.Hypervisor, [record.Virtiofsd], sandboxDirectory, Grace);
+            await HypervisorFactory.StopDetachedAsync(record.Hypervisor, [record.Virtiofsd], sandboxDirectory, Grace);
             PodNetwork.DetachRecorded(sandboxDirectory);
             SandboxRt.Runtime.HostCgroups.HostCgroup.RemoveRecorded(sandboxDirectory);
             SharedDirectory.RemoveFrom(sandboxDirectory);

@@ -10,23 +10,24 @@ namespace SandboxRt.Runtime.Hypervisors.Qemu;
 /// never signalled. Its jail user is freed once it is gone (a QEMU that survived SIGKILL keeps its user
 /// reserved).
 /// </summary>
-public static class DetachedVm
+internal static class DetachedVm
 {
-    public static async Task StopAsync(ProcessIdentity? hypervisor, IEnumerable<ProcessIdentity?> helpers, string stateDirectory, TimeSpan grace)
+    public static async Task StopAsync(VmmRecord record, ProcessIdentity? hypervisor, IEnumerable<ProcessIdentity?> helpers, string stateDirectory, TimeSpan grace)
     {
         var files = new QemuStateFiles(stateDirectory);
+        var control = record.ControlSocket ?? files.QmpSocket;
         if (hypervisor is { IsAlive: true })
         {
             try
             {
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-                await using var qmp = await QmpClient.ConnectAsync(files.QmpSocket, timeout.Token);
+                await using var qmp = await QmpClient.ConnectAsync(control, timeout.Token);
                 await qmp.ExecuteAsync("quit", cancellationToken: timeout.Token);
             }
             catch (Exception e) when (e is IOException or OperationCanceledException or HypervisorException or System.Net.Sockets.SocketException)
             {
             }
-            await WaitGoneAsync(hypervisor, grace);
+            await DetachedProcess.WaitGoneAsync(hypervisor, grace);
         }
         foreach (var helper in helpers)
         {
@@ -39,15 +40,6 @@ public static class DetachedVm
         if (hypervisor is not { IsAlive: true })
             Jail.JailUserPool.ReleaseRecorded(files.JailUser);
         files.RemoveAll();
-    }
-
-    /// <summary>Waits for the process to end, killing it after <paramref name="grace"/> (through a pidfd, never by a pid that may be reused).</summary>
-    public static async Task WaitGoneAsync(ProcessIdentity process, TimeSpan grace)
-    {
-        using var pinned = PinnedProcessTree.Pin(process, withDescendants: false);
-        if (pinned is null || await pinned.WaitAllExitedAsync(grace))
-            return;
-        pinned.Signal(Signals.SIGKILL);
-        await pinned.WaitAllExitedAsync(TimeSpan.FromSeconds(5));
+        VmmRecord.Remove(stateDirectory);
     }
 }

@@ -5,6 +5,8 @@ using SandboxRt.Runtime.Diagnostics;
 using SandboxRt.Runtime.Hypervisors.Jail;
 using SandboxRt.Runtime.Processes;
 
+using SandboxRt.Runtime.Hypervisors.SharedFs;
+
 namespace SandboxRt.Runtime.Hypervisors.Qemu;
 
 /// <summary>
@@ -20,7 +22,7 @@ namespace SandboxRt.Runtime.Hypervisors.Qemu;
 public sealed class QemuHypervisor : IHypervisor
 {
     /// <summary>QEMU's environment: nothing of the caller's (it may carry secrets, and the relay's arguments).</summary>
-    internal static readonly IReadOnlyList<string> ChildEnvironment = ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"];
+    internal static IReadOnlyList<string> ChildEnvironment => HelperEnvironment.Variables;
     private readonly HypervisorConfig _config;
 
     public QemuHypervisor(HypervisorConfig config)
@@ -117,6 +119,14 @@ public sealed class QemuHypervisor : IHypervisor
                 owned.Add(agentListener);
                 channel = GuestChannelPlan.Serial(Pass(agentListener));
             }
+            new VmmRecord
+            {
+                Driver = "qemu",
+                ControlSocket = files.QmpSocket,
+                AgentChannelKind = Capabilities.GuestChannel,
+                AgentSocket = Capabilities.GuestChannel == "vsock" ? null : files.AgentSocket,
+                AgentPort = Capabilities.GuestChannel == "vsock" ? GuestChannelPlan.AgentVsockPort : 0,
+            }.Save(request.StateDirectory);
             var qmp = UnixListener.Listen(files.QmpSocket);
             owned.Add(qmp);
             int qmpFd = Pass(qmp);
@@ -180,6 +190,7 @@ public sealed class QemuHypervisor : IHypervisor
                 await virtiofsd.StopAsync();
             JailUserPool.ReleaseRecorded(files.JailUser);
             files.RemoveAll();
+            VmmRecord.Remove(request.StateDirectory);
             throw;
         }
         finally

@@ -3,6 +3,8 @@ using SandboxRt.Interop;
 using SandboxRt.Runtime.Configuration;
 using SandboxRt.Runtime.Hypervisors.Jail;
 
+using SandboxRt.Runtime.Hypervisors.SharedFs;
+
 namespace SandboxRt.Runtime.Hypervisors.Qemu;
 
 /// <summary>

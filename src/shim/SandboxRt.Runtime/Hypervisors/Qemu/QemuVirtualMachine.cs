@@ -2,6 +2,8 @@ using SandboxRt.Runtime.Channels;
 using SandboxRt.Runtime.Hypervisors.Jail;
 using SandboxRt.Runtime.Processes;
 
+using SandboxRt.Runtime.Hypervisors.SharedFs;
+
 namespace SandboxRt.Runtime.Hypervisors.Qemu;
 
 /// <summary>

@@ -3,7 +3,7 @@ using SandboxRt.Interop;
 using SandboxRt.Runtime.Hypervisors.Jail;
 using SandboxRt.Runtime.Processes;
 
-namespace SandboxRt.Runtime.Hypervisors.Qemu;
+namespace SandboxRt.Runtime.Hypervisors.SharedFs;
 
 /// <summary>
 /// Debian's C virtiofsd serving one sandbox's shared directory over vhost-user, exiting on its own when
@@ -79,7 +79,7 @@ internal sealed class VirtiofsDaemon
         {
             Path = argv[0],
             Arguments = argv,
-            Environment = QemuHypervisor.ChildEnvironment,
+            Environment = HelperEnvironment.Variables,
             Descriptors = [(devNull, 0), (log, 1), (log, 2), (listener, ListenFdInChild)],
             NewSession = true,
         }, "virtiofsd");

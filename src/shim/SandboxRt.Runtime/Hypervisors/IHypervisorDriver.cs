@@ -1,0 +1,21 @@
+using SandboxRt.Runtime.Configuration;
+using SandboxRt.Runtime.State;
+
+namespace SandboxRt.Runtime.Hypervisors;
+
+/// <summary>
+/// One hypervisor, as the neutral code sees it: a name (the config's <c>hypervisor</c>), the shared
+/// file-system kinds it can give a guest, a factory for its <see cref="IHypervisor"/>, and a stop for a VM
+/// an earlier process left behind, driven only by the <see cref="VmmRecord"/> in the sandbox's state.
+/// </summary>
+public interface IHypervisorDriver
+{
+    string Name { get; }
+
+    IReadOnlyList<string> SharedFsKinds { get; }
+
+    IHypervisor Create(HypervisorConfig config);
+
+    /// <summary>Stops a detached VM (its control socket first, then SIGKILL after <paramref name="grace"/>), its helpers, and removes its state files.</summary>
+    Task StopDetachedAsync(VmmRecord record, ProcessIdentity? hypervisor, IEnumerable<ProcessIdentity?> helpers, string stateDirectory, TimeSpan grace);
+}
