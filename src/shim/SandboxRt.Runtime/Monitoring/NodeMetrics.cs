@@ -125,7 +125,7 @@ public sealed class NodeMetrics
                 _guestIoWrite.WithLabels(id).IncTo(s.IoWriteBytes);
                 _guestOomKills.WithLabels(id).IncTo(s.OomKills);
             }
-            catch (Exception e) when (e is AgentException or OperationCanceledException or IOException)
+            catch (Exception e) when (e is AgentException or RelayGoneException or OperationCanceledException or IOException)
             {
                 _errors.WithLabels("stats").Inc();
             }
