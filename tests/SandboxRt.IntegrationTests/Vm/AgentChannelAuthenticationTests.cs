@@ -67,11 +67,17 @@ public sealed class AgentChannelAuthenticationTests
             Assert.Contains("qemu_fw_cfg", details.LoadedModules);
     }
 
-    /// <summary>Attaches to the chardev socket and reads the agent's hello, as any host process could.</summary>
+    /// <summary>
+    /// Attaches to the chardev socket and reads the agent's hello, as any host process could. With the
+    /// hello timeout and retry of an ordinary connect, not the boot-time wait: right after the previous
+    /// client detached, the guest may not have seen it go before this one attaches (under load, both
+    /// control messages can land before the refused session's reader wakes), and then only detaching
+    /// again ends that session (SerialChannelConnector's design comment); a boot-time wait hung here.
+    /// </summary>
     private static async Task<Socket> RawAttachAsync(string path)
     {
         using var limit = new CancellationTokenSource(Limit);
-        var stream = await new SerialChannelConnector(path).ConnectWhileBootingAsync(limit.Token);
+        var stream = await new SerialChannelConnector(path).ConnectAsync(limit.Token);
         return ((NetworkStream)stream).Socket;
     }
 
