@@ -68,6 +68,10 @@ public sealed record HypervisorConfig
     [System.Text.Json.Serialization.JsonIgnore]
     public string? SourcePath { get; set; }
 
+    /// <summary>What the file said that SandboxRt does not use (Kata keys with no meaning here), each naming its line.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlyList<string> Warnings { get; set; } = [];
+
     public const string DefaultKernelParams =
         "console=ttyS0 panic=-1 tsc=reliable no_timer_check noreplace-smp i8042.noaux i8042.nopnp " +
         "i8042.dumbkbd cryptomgr.notests random.trust_cpu=on";

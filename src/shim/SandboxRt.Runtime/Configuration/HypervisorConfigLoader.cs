@@ -5,9 +5,12 @@ namespace SandboxRt.Runtime.Configuration;
 
 /// <summary>
 /// Finds, reads, overrides and validates a hypervisor configuration. Search order: an explicit path,
-/// $SANDBOXRT_CONFIG, /etc/sandboxrt/qemu.json, then hypervisor-configs/qemu.json next to the binary.
-/// Relative paths inside a file resolve against the file's directory. Per-run overrides are
-/// key=value pairs with the file's field names (for example default_memory_mib=1024).
+/// $SANDBOXRT_CONFIG, Kata's /etc/kata-containers/configuration.toml and
+/// /usr/share/defaults/kata-containers/configuration.toml, /etc/sandboxrt/configuration.toml,
+/// /etc/sandboxrt/qemu.json, then hypervisor-configs/configuration-qemu.toml and qemu.json next to the
+/// binary. A .toml file is Kata's format (KataConfiguration); anything else is our JSON. Relative paths
+/// inside a file resolve against the file's directory. Per-run overrides are key=value pairs with the
+/// JSON field names (for example default_memory_mib=1024).
 /// </summary>
 public static class HypervisorConfigLoader
 {
@@ -26,19 +29,31 @@ public static class HypervisorConfigLoader
         if (!string.IsNullOrEmpty(fromEnvironment))
             return File.Exists(fromEnvironment) ? System.IO.Path.GetFullPath(fromEnvironment)
                 : throw new ConfigException($"hypervisor config '{fromEnvironment}' (from ${EnvironmentVariable}) does not exist");
-        if (File.Exists(SystemPath))
-            return SystemPath;
-        var beside = System.IO.Path.Combine(AppContext.BaseDirectory, "hypervisor-configs", "qemu.json");
-        return File.Exists(beside) ? beside : null;
+        foreach (var candidate in SearchPath)
+            if (File.Exists(candidate))
+                return candidate;
+        return null;
     }
+
+    /// <summary>Where a configuration is looked for when none is named, in order.</summary>
+    public static IReadOnlyList<string> SearchPath =>
+    [
+        "/etc/kata-containers/configuration.toml",
+        "/usr/share/defaults/kata-containers/configuration.toml",
+        "/etc/sandboxrt/configuration.toml",
+        SystemPath,
+        System.IO.Path.Combine(AppContext.BaseDirectory, "hypervisor-configs", "configuration-qemu.toml"),
+        System.IO.Path.Combine(AppContext.BaseDirectory, "hypervisor-configs", "qemu.json"),
+    ];
 
     public static HypervisorConfig Load(string? explicitPath = null, IReadOnlyDictionary<string, string>? overrides = null)
     {
         var path = Locate(explicitPath);
         JsonObject root;
+        KataConfiguration.Result? kata = path is not null && KataConfiguration.IsToml(path) ? KataConfiguration.Read(path) : null;
         try
         {
-            root = path is null ? new JsonObject()
+            root = kata is not null ? kata.Fields : path is null ? new JsonObject()
                 : JsonNode.Parse(File.ReadAllText(path), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }) as JsonObject
                   ?? throw new ConfigException($"{path}: the top level must be a JSON object");
         }
@@ -65,8 +80,16 @@ public static class HypervisorConfigLoader
         {
             throw new ConfigException($"{path ?? "overrides"}: {Describe(e)}", e);
         }
-        config = config with { SourcePath = path };
-        Validate(config);
+        config = config with { SourcePath = path, Warnings = kata?.Warnings ?? [] };
+        try
+        {
+            Validate(config);
+        }
+        catch (ConfigException e) when (e.Field is not null && kata?.Origins.GetValueOrDefault(e.Field) is { } origin && !(overrides?.ContainsKey(e.Field) ?? false))
+        {
+            // name the Kata key and its line, not our field
+            throw new ConfigException($"{origin}: {e.Problem}", e) { Field = e.Field, Problem = e.Problem };
+        }
         return config;
     }
 
@@ -98,7 +121,7 @@ public static class HypervisorConfigLoader
     private static void Validate(HypervisorConfig c)
     {
         var where = c.SourcePath ?? "built-in defaults";
-        void Fail(string field, string problem) => throw new ConfigException($"{where}: {field}: {problem}");
+        void Fail(string field, string problem) => throw new ConfigException($"{where}: {field}: {problem}") { Field = field, Problem = problem };
         if (!Hypervisors.HypervisorFactory.Names.Contains(c.Hypervisor))
             Fail("hypervisor", $"'{c.Hypervisor}' is not supported by this build ({string.Join(", ", Hypervisors.HypervisorFactory.Names)})");
         if (c.MachineType is not ("q35" or "microvm" or "pc"))

@@ -46,6 +46,8 @@ internal static class ShimDaemon
     private static async Task<int> ServeAsync(ShimFlags flags, string directory, ILogger log)
     {
         var config = HypervisorConfigLoader.Load(flags.Config.Length > 0 ? flags.Config : null);
+        foreach (var warning in config.Warnings)
+            log.LogWarning("{Warning}", warning);
         var eventsAddress = Environment.GetEnvironmentVariable(TaskApi.TtrpcAddressVariable) is { Length: > 0 } a ? a : flags.Address + ".ttrpc";
         var store = new PodRecordStore(ShimPaths.Record(directory));
         var publisher = new EventPublisher(eventsAddress, flags.Namespace, log);

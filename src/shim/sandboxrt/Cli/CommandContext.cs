@@ -20,5 +20,13 @@ internal sealed class CommandContext(GlobalOptions global, ILogger log, TextWrit
         _lifecycle ??= new(new Runtime.State.StateStore(Global.Root), () => Config, Log, Global.ToArguments());
 
     /// <summary>The hypervisor configuration, loaded on first use (commands that do not boot never read it).</summary>
-    public HypervisorConfig Config => _config ??= HypervisorConfigLoader.Load(Global.ConfigPath, Global.ConfigOverrides);
+    public HypervisorConfig Config => _config ??= LoadConfig();
+
+    private HypervisorConfig LoadConfig()
+    {
+        var config = HypervisorConfigLoader.Load(Global.ConfigPath, Global.ConfigOverrides);
+        foreach (var warning in config.Warnings)
+            Log.LogWarning("{Warning}", warning);
+        return config;
+    }
 }

@@ -1,0 +1,126 @@
+// Kata Containers' configuration.toml, read with Tomlyn and mapped onto our own configuration fields.
+//
+// Users who move from Kata bring this file; SandboxRt reads the keys that mean something here and maps
+// them onto the JSON field names the loader already validates, so one set of rules (ranges, allowed
+// values) applies to both formats. Kata's semantics are kept where they differ from ours:
+// `kernel_params` are appended to the built-in parameters, `default_memory` is MiB. Keys and tables that
+// mean nothing here are named in a warning with their line, never silently dropped; a value of the wrong
+// type is an error that names the file, line and key (KataKeyLines).
+using System.Text.Json.Nodes;
+using Tomlyn;
+using Tomlyn.Model;
+
+namespace SandboxRt.Runtime.Configuration;
+
+public static class KataConfiguration
+{
+    /// <summary>Kata key (as "table.key") to our field and the TOML type it must have.</summary>
+    private static readonly Dictionary<string, (string Field, Type Type)> Keys = new(StringComparer.Ordinal)
+    {
+        ["hypervisor.qemu.path"] = ("path", typeof(string)),
+        ["hypervisor.qemu.kernel"] = ("kernel", typeof(string)),
+        ["hypervisor.qemu.initrd"] = ("initrd", typeof(string)),
+        ["hypervisor.qemu.machine_type"] = ("machine_type", typeof(string)),
+        ["hypervisor.qemu.default_vcpus"] = ("default_vcpus", typeof(long)),
+        ["hypervisor.qemu.default_maxvcpus"] = ("default_maxvcpus", typeof(long)),
+        ["hypervisor.qemu.default_memory"] = ("default_memory_mib", typeof(long)),
+        ["hypervisor.qemu.default_maxmemory"] = ("default_maxmemory_mib", typeof(long)),
+        ["hypervisor.qemu.kernel_params"] = ("kernel_params", typeof(string)),
+        ["hypervisor.qemu.shared_fs"] = ("shared_fs", typeof(string)),
+        ["hypervisor.qemu.virtio_fs_daemon"] = ("virtiofsd_path", typeof(string)),
+        ["hypervisor.qemu.enable_debug"] = ("debug", typeof(bool)),
+        ["agent.kata.enable_debug"] = ("debug", typeof(bool)),
+        ["agent.kata.dial_timeout"] = ("boot_timeout_seconds", typeof(long)),
+        ["runtime.enable_debug"] = ("debug", typeof(bool)),
+    };
+
+    /// <summary>Keys that are understood but need no setting here, with why.</summary>
+    private static readonly Dictionary<string, string> Implied = new(StringComparer.Ordinal)
+    {
+        ["runtime.sandbox_cgroup_only"] = "the VM always runs in the sandbox's host cgroup",
+        ["hypervisor.qemu.image"] = "SandboxRt boots an initrd, not a root file system image",
+    };
+
+    /// <summary>The table that holds SandboxRt's own fields (accelerator, guest_channel, jail, ...) by their JSON names.</summary>
+    public const string OwnTable = "sandboxrt";
+
+    public static bool IsToml(string path) => path.EndsWith(".toml", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The mapped fields, where each came from (our field to "FILE:LINE: [table] key", for errors), and the warnings.</summary>
+    public sealed record Result(JsonObject Fields, IReadOnlyDictionary<string, string> Origins, IReadOnlyList<string> Warnings);
+
+    public static Result Read(string path)
+    {
+        var text = File.ReadAllText(path);
+        TomlTable model;
+        try
+        {
+            model = TomlSerializer.Deserialize(text, KataTomlContext.Default.TomlTable) ?? new TomlTable();
+        }
+        catch (TomlException e)
+        {
+            throw new ConfigException($"{path}: invalid TOML: {e.Message}", e);
+        }
+        var lines = new KataKeyLines(text);
+        var fields = new JsonObject();
+        var origins = new Dictionary<string, string>(StringComparer.Ordinal);
+        var warnings = new List<string>();
+        foreach (var (key, value) in Flatten("", model))
+        {
+            var where = lines.Where(path, key);
+            int dot = key.LastIndexOf('.');
+            var described = dot < 0 ? key : $"[{key[..dot]}] {key[(dot + 1)..]}";
+            if (key.StartsWith(OwnTable + ".", StringComparison.Ordinal))
+            {
+                // [sandboxrt]: our own fields by their JSON names, for what Kata's format has no key for
+                var field = key[(OwnTable.Length + 1)..];
+                fields[field] = ToJson(value);
+                origins[field] = $"{where}: {described}";
+            }
+            else if (Keys.TryGetValue(key, out var target))
+            {
+                if (value.GetType() != target.Type)
+                    throw new ConfigException($"{where}: {described}: expected {TypeName(target.Type)}, got {TypeName(value.GetType())}");
+                fields[target.Field] = target.Field switch
+                {
+                    "kernel_params" => (string)value is { Length: > 0 } extra ? HypervisorConfig.DefaultKernelParams + " " + extra : HypervisorConfig.DefaultKernelParams,
+                    "debug" => fields["debug"] is JsonValue d && d.GetValue<bool>() || (bool)value,
+                    _ => ToJson(value),
+                };
+                origins[target.Field] = $"{where}: {described}";
+            }
+            else if (Implied.TryGetValue(key, out var why))
+                warnings.Add($"{where}: {described} is not used: {why}");
+            else
+                warnings.Add($"{where}: {described} is not supported by SandboxRt; ignored");
+        }
+        return new Result(fields, origins, warnings);
+    }
+
+    /// <summary>Every leaf as ("table.sub.key", value); arrays and tables of tables count as leaves.</summary>
+    private static IEnumerable<(string Key, object Value)> Flatten(string prefix, TomlTable table)
+    {
+        foreach (var (name, value) in table)
+        {
+            var key = prefix.Length == 0 ? name : prefix + "." + name;
+            if (value is TomlTable sub)
+                foreach (var leaf in Flatten(key, sub))
+                    yield return leaf;
+            else
+                yield return (key, value);
+        }
+    }
+
+    private static JsonNode? ToJson(object value) => value switch
+    {
+        TomlArray array => new JsonArray(array.Select(v => v is null ? null : ToJson(v)).ToArray()),
+        string text => JsonValue.Create(text),
+        long number => JsonValue.Create(number),
+        bool flag => JsonValue.Create(flag),
+        double real => JsonValue.Create(real),
+        _ => JsonValue.Create(value.ToString()),
+    };
+
+    private static string TypeName(Type t) =>
+        t == typeof(string) ? "a string" : t == typeof(long) ? "an integer" : t == typeof(bool) ? "a boolean" : t == typeof(double) ? "a number" : "a " + t.Name;
+}
