@@ -40,7 +40,7 @@ internal sealed class ContainerManager(ChildReaper reaper, EventBus events)
 
     public async Task<Container> CreateAsync(string id, Spec spec, bool stdin)
     {
-        SandboxId(id);
+        ContainerId.Validate(id, "container_id");
         SpecValidator.Validate(spec);
         lock (_containers)
         {
@@ -123,8 +123,7 @@ internal sealed class ContainerManager(ChildReaper reaper, EventBus events)
     public async Task<ContainerProcess> ExecAsync(string id, string execId, Process process, bool stdin)
     {
         var c = Get(id);
-        if (string.IsNullOrEmpty(execId) || execId.Contains('/'))
-            throw new ArgumentException($"exec_id '{execId}' is not a valid process id");
+        ContainerId.Validate(execId, "exec_id");
         if (process.Args is not { Count: > 0 })
             throw new ArgumentException("process.args: must name the program to run");
         ContainerStateCheck.Require("exec in", id, c.Status, ContainerStatus.Running);
@@ -335,10 +334,4 @@ internal sealed class ContainerManager(ChildReaper reaper, EventBus events)
         Bundle = spec.Root?.Path is { } root ? Path.GetDirectoryName(root) ?? "" : "",
         Annotations = spec.Annotations,
     }, OciJsonContext.Default.State);
-
-    private static void SandboxId(string id)
-    {
-        if (id.Length is 0 or > 128 || id.Any(ch => !(char.IsAsciiLetterOrDigit(ch) || ch is '_' or '-' or '.')) || id.StartsWith('.'))
-            throw new ArgumentException($"container_id '{id}' is not a valid id");
-    }
 }

@@ -15,7 +15,7 @@ public static class CreateOperation
     public static void Run(LifecycleContext context, string id, string bundle, string? pidFile, string? consoleSocket)
     {
         var started = System.Diagnostics.Stopwatch.StartNew();
-        SandboxId.Validate(id);
+        ContainerId.Validate(id);
         bundle = Path.GetFullPath(bundle);
         var spec = SpecLoader.LoadBundle(bundle);
         var rootfs = SpecLoader.RootfsPath(spec, bundle);

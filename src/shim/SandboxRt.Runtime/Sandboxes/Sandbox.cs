@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using SandboxRt.Oci.Validation;
 using SandboxRt.Runtime.Agent;
 using SandboxRt.Runtime.Channels;
 using SandboxRt.Runtime.Configuration;
@@ -55,7 +56,7 @@ public sealed class Sandbox : IAsyncDisposable
 
     public static async Task<Sandbox> StartAsync(SandboxStartOptions options, ILogger log, CancellationToken cancellationToken = default)
     {
-        var id = SandboxId.Validate(options.Id);
+        var id = ContainerId.Validate(options.Id);
         var stateDirectory = Path.Combine(options.StateRoot, id);
         if (!options.StateDirectoryExists && Directory.Exists(stateDirectory) && Directory.EnumerateFileSystemEntries(stateDirectory).Any())
             throw new InvalidOperationException($"sandbox {id} already exists ({stateDirectory})");

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using SandboxRt.Interop;
+using SandboxRt.Oci.Validation;
 using SandboxRt.Runtime.Sandboxes;
 
 namespace SandboxRt.Runtime.State;
@@ -17,9 +18,9 @@ public sealed class StateStore(string root)
 
     public string Root { get; } = root;
 
-    public string Directory(string id) => Path.Combine(Root, SandboxId.Validate(id));
+    public string Directory(string id) => Path.Combine(Root, ContainerId.Validate(id));
 
-    private string LockFile(string id) => Path.Combine(Root, SandboxId.Validate(id) + ".lock");
+    private string LockFile(string id) => Path.Combine(Root, ContainerId.Validate(id) + ".lock");
 
     private string StateFile(string id) => Path.Combine(Directory(id), "state.json");
 
@@ -74,7 +75,7 @@ public sealed class StateStore(string root)
 
     public IReadOnlyList<string> Ids() =>
         System.IO.Directory.Exists(Root)
-            ? System.IO.Directory.EnumerateDirectories(Root).Select(Path.GetFileName).Where(SandboxId.IsValid).OfType<string>()
+            ? System.IO.Directory.EnumerateDirectories(Root).Select(Path.GetFileName).Where(ContainerId.IsValid).OfType<string>()
                 .Where(id => File.Exists(Path.Combine(Root, id, "state.json"))).Order().ToList()
             : [];
 

@@ -9,7 +9,7 @@ namespace SandboxRt.Shim.Cli;
 /// </summary>
 internal static class PodIdentity
 {
-    public static string Of(string containerId, string bundle) => SandboxRt.Runtime.Sandboxes.SandboxId.Validate(Read(containerId, bundle));
+    public static string Of(string containerId, string bundle) => SandboxRt.Oci.Validation.ContainerId.Validate(Read(containerId, bundle));
 
     private static string Read(string containerId, string bundle)
     {

@@ -66,7 +66,7 @@ internal sealed class Pod : IAsyncDisposable
     /// <summary>Creates a container (booting the pod's VM for the first one) and returns its host pid.</summary>
     public async Task<int> CreateAsync(CreateTaskRequest request, CancellationToken cancellationToken)
     {
-        SandboxId.Validate(request.Id);
+        ContainerId.Validate(request.Id);
         await _gate.WaitAsync(cancellationToken);
         try
         {
@@ -235,7 +235,7 @@ internal sealed class Pod : IAsyncDisposable
     {
         if (execId.Length == 0)
             throw new ArgumentException($"container {id}: an exec needs an id");
-        SandboxId.Validate(execId);
+        ContainerId.Validate(execId, "exec_id");
         lock (_sync)
         {
             var (container, _) = Find(id, "");
