@@ -9,7 +9,7 @@ namespace SandboxRt.Runtime.State;
 /// Container state under --root: one directory per container (state.json, the VM's sockets and logs,
 /// the shared directory). Verbs that change a container hold its lock file (&lt;root&gt;/&lt;id&gt;.lock)
 /// so that concurrent CLI calls for the same container take turns. Every id becomes a path here and only
-/// here, so this is where ids are checked (runc's rule, SandboxId): whatever verb names "../../x" is
+/// here, so this is where ids are checked (runc's rule, ContainerId): whatever verb names "../../x" is
 /// refused before any path is built from it.
 /// </summary>
 public sealed class StateStore(string root)
