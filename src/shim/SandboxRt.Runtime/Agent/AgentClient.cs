@@ -16,7 +16,7 @@ namespace SandboxRt.Runtime.Agent;
 /// return domain records; protobuf messages stay inside this class and <see cref="AgentMapping"/>, and
 /// a failed call surfaces as <see cref="AgentException"/>.
 /// </summary>
-public sealed class AgentClient : IDisposable
+public sealed class AgentClient : IAgent
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(60);
     public const int MaxStdinChunk = 1024 * 1024;

@@ -32,8 +32,12 @@ public sealed class NodeMetrics
     private readonly Histogram _boot, _create;
     private readonly Counter _errors;
 
-    public NodeMetrics(IReadOnlyList<string> roots, string journalPath)
+    private readonly Func<string, string, ProcessIdentity, IAgent> _connect;
+
+    /// <param name="connect">How to reach a container's agent from its id, its relay's proxy socket and the relay (tests pass a fake).</param>
+    public NodeMetrics(IReadOnlyList<string> roots, string journalPath, Func<string, string, ProcessIdentity, IAgent>? connect = null)
     {
+        _connect = connect ?? ((id, proxy, relay) => new AgentClient(new RelayProxyConnector(id, proxy, relay)));
         _stores = roots.Select(r => new StateStore(r)).ToList();
         _journal = new JournalReader(journalPath);
         var factory = Metrics.WithCustomRegistry(Registry);
@@ -109,13 +113,14 @@ public sealed class NodeMetrics
             _hostPss.WithLabels(id, name).Set(cost.PssBytes);
         }
         var proxy = AgentEndpoints.ProxySocket(store.Directory(id));
-        if (record.Status is ContainerStatus.Created or ContainerStatus.Running or ContainerStatus.Paused && record.Relay is { IsAlive: true } && File.Exists(proxy))
+        // a relay whose proxy socket is gone fails at once in RelayProxyConnector (RelayGoneException)
+        if (record.Status is ContainerStatus.Created or ContainerStatus.Running or ContainerStatus.Paused && record.Relay is { IsAlive: true } relay)
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(StatsTimeout);
             try
             {
-                using var agent = new AgentClient(new UnixSocketConnector(proxy));
+                using var agent = _connect(id, proxy, relay);
                 var s = await agent.StatsAsync(id, timeout.Token);
                 _guestCpu.WithLabels(id).IncTo(s.CpuUsageUsec / 1e6);
                 _guestMemory.WithLabels(id).Set(s.MemoryUsageBytes);

@@ -178,7 +178,7 @@ public sealed class PodNetwork
     }
 
     /// <summary>Gives the guest the pod's interfaces, routes and neighbours, and checks that each NIC took its MAC and addresses.</summary>
-    public async Task ConfigureGuestAsync(AgentClient agent, CancellationToken cancellationToken)
+    public async Task ConfigureGuestAsync(IAgentNetwork agent, CancellationToken cancellationToken)
     {
         foreach (var wanted in Interfaces)
         {

@@ -1,0 +1,162 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using SandboxRt.Oci.Spec;
+using SandboxRt.Runtime.Agent;
+using SandboxRt.Runtime.Network;
+
+namespace SandboxRt.UnitTests.Fakes;
+
+/// <summary>
+/// An <see cref="IAgent"/> for unit tests: records every call as "Method id/execId ..." in order, answers
+/// from what the test scripted (stats, exits, interfaces), and fails any call the test names in
+/// <see cref="Failures"/> with the exception given. Exits are released by <see cref="Exit"/>; events by
+/// <see cref="Publish"/>.
+/// </summary>
+internal sealed class FakeAgent : IAgent
+{
+    private readonly Dictionary<(string, string), TaskCompletionSource<ProcessExit>> _exits = new();
+    private readonly Channel<AgentEvent> _events = Channel.CreateUnbounded<AgentEvent>();
+    private int _nextPid = 100;
+
+    public List<string> Calls { get; } = [];
+    public Dictionary<string, Exception> Failures { get; } = new(StringComparer.Ordinal);
+    public ContainerStats Stats { get; set; } = new(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    public Func<PodInterface, PodInterface> InterfaceAnswer { get; set; } = wanted => wanted;
+    public bool Disposed { get; private set; }
+
+    public void Exit(string id, string execId, int status, bool oom = false) =>
+        ExitSource(id, execId).TrySetResult(new ProcessExit(status, oom, DateTime.UtcNow));
+
+    public void Publish(AgentEvent e) => _events.Writer.TryWrite(e);
+
+    private TaskCompletionSource<ProcessExit> ExitSource(string id, string execId)
+    {
+        lock (_exits)
+        {
+            if (!_exits.TryGetValue((id, execId), out var source))
+                _exits[(id, execId)] = source = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            return source;
+        }
+    }
+
+    private void Record(string method, string detail = "")
+    {
+        lock (Calls)
+            Calls.Add(detail.Length == 0 ? method : method + " " + detail);
+        if (Failures.TryGetValue(method, out var failure))
+            throw failure;
+    }
+
+    public Task<int> CreateContainerAsync(string id, Spec spec, bool stdin, CancellationToken cancellationToken = default)
+    {
+        Record("CreateContainer", id);
+        return Task.FromResult(Interlocked.Increment(ref _nextPid));
+    }
+
+    public Task StartContainerAsync(string id, CancellationToken cancellationToken = default) => Do("StartContainer", id);
+    public Task RemoveContainerAsync(string id, bool force, CancellationToken cancellationToken = default) => Do("RemoveContainer", force ? id + " force" : id);
+    public Task PauseContainerAsync(string id, CancellationToken cancellationToken = default) => Do("PauseContainer", id);
+    public Task ResumeContainerAsync(string id, CancellationToken cancellationToken = default) => Do("ResumeContainer", id);
+    public Task UpdateContainerAsync(string id, LinuxResources resources, CancellationToken cancellationToken = default) => Do("UpdateContainer", id);
+
+    public Task<ContainerStats> StatsAsync(string id, CancellationToken cancellationToken = default)
+    {
+        Record("Stats", id);
+        return Task.FromResult(Stats);
+    }
+
+    public Task<int> ExecAsync(string id, string execId, Process process, bool stdin, CancellationToken cancellationToken = default)
+    {
+        Record("Exec", $"{id}/{execId}");
+        return Task.FromResult(Interlocked.Increment(ref _nextPid));
+    }
+
+    public Task SignalAsync(string id, string execId, int signal, bool all, CancellationToken cancellationToken = default) => Do("Signal", $"{id}/{execId} {signal}");
+
+    public Task<ProcessExit> WaitAsync(string id, string execId, CancellationToken cancellationToken = default)
+    {
+        Record("Wait", $"{id}/{execId}");
+        return ExitSource(id, execId).Task.WaitAsync(cancellationToken);
+    }
+
+    public Task<IReadOnlyList<GuestProcess>> ListProcessesAsync(string id, CancellationToken cancellationToken = default)
+    {
+        Record("ListProcesses", id);
+        return Task.FromResult<IReadOnlyList<GuestProcess>>([]);
+    }
+
+    public async IAsyncEnumerable<ReadOnlyMemory<byte>> ReadOutputAsync(string id, string execId, bool stderr, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        Record("ReadOutput", $"{id}/{execId} {(stderr ? "stderr" : "stdout")}");
+        await Task.CompletedTask;
+        yield break;
+    }
+
+    public Task WriteStdinAsync(string id, string execId, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default) => Do("WriteStdin", $"{id}/{execId} {data.Length}");
+    public Task CloseStdinAsync(string id, string execId, CancellationToken cancellationToken = default) => Do("CloseStdin", $"{id}/{execId}");
+    public Task ResizeAsync(string id, string execId, int rows, int columns, CancellationToken cancellationToken = default) => Do("Resize", $"{id}/{execId} {rows}x{columns}");
+
+    public Task<bool> CheckAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        Record("Check");
+        return Task.FromResult(true);
+    }
+
+    public Task<AgentVersionInfo> VersionAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        Record("Version");
+        return Task.FromResult(new AgentVersionInfo("fake", "0"));
+    }
+
+    public Task<GuestDetails> GuestDetailsAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        Record("GuestDetails");
+        throw new NotSupportedException("FakeAgent: script GuestDetails by subclassing if a test needs it");
+    }
+
+    public Task CreateSandboxAsync(string sandboxId, string hostname, IEnumerable<string> dns, string sharedDriver, string sharedTag, CancellationToken cancellationToken = default) =>
+        Do("CreateSandbox", sandboxId);
+
+    public Task DestroySandboxAsync(CancellationToken cancellationToken = default) => Do("DestroySandbox");
+
+    public Task<PodInterface> UpdateInterfaceAsync(PodInterface wanted, CancellationToken cancellationToken = default)
+    {
+        Record("UpdateInterface", wanted.Name);
+        return Task.FromResult(InterfaceAnswer(wanted));
+    }
+
+    public Task<IReadOnlyList<PodRoute>> UpdateRoutesAsync(IEnumerable<PodRoute> routes, CancellationToken cancellationToken = default)
+    {
+        var list = routes.ToList();
+        Record("UpdateRoutes", list.Count.ToString());
+        return Task.FromResult<IReadOnlyList<PodRoute>>(list);
+    }
+
+    public Task AddNeighboursAsync(IEnumerable<PodNeighbour> neighbours, CancellationToken cancellationToken = default) => Do("AddNeighbours", neighbours.Count().ToString());
+
+    public Task<IReadOnlyList<PodInterface>> ListInterfacesAsync(CancellationToken cancellationToken = default)
+    {
+        Record("ListInterfaces");
+        return Task.FromResult<IReadOnlyList<PodInterface>>([]);
+    }
+
+    public Task<IReadOnlyList<PodRoute>> ListRoutesAsync(CancellationToken cancellationToken = default)
+    {
+        Record("ListRoutes");
+        return Task.FromResult<IReadOnlyList<PodRoute>>([]);
+    }
+
+    public IAsyncEnumerable<AgentEvent> EventsAsync(CancellationToken cancellationToken = default)
+    {
+        Record("Events");
+        return _events.Reader.ReadAllAsync(cancellationToken);
+    }
+
+    public void Dispose() => Disposed = true;
+
+    private Task Do(string method, string detail = "")
+    {
+        Record(method, detail);
+        return Task.CompletedTask;
+    }
+}
