@@ -18,7 +18,7 @@ public sealed class SignalForwarder : IDisposable
 
     private readonly List<PosixSignalRegistration> _registrations = new();
 
-    public SignalForwarder(AgentClient agent, string containerId, Action<Exception>? onError = null)
+    public SignalForwarder(IAgentProcesses agent, string containerId, Action<Exception>? onError = null)
     {
         foreach (var number in Forwarded)
         {

@@ -7,7 +7,7 @@ namespace SandboxRt.Runtime.Containers;
 /// they arrive, stdin from a dedicated thread (host stdin reads block, and may never end while the
 /// container runs), closing the process's stdin at end of input.
 /// </summary>
-public sealed class StdioRelay(AgentClient agent, string containerId, string execId)
+public sealed class StdioRelay(IAgentStdio agent, string containerId, string execId)
 {
     public Task CopyOutputAsync(Stream destination, bool stderr, CancellationToken cancellationToken) => Task.Run(async () =>
     {

@@ -11,7 +11,7 @@ public sealed class WindowSizeForwarder : IDisposable
 
     private WindowSizeForwarder(PosixSignalRegistration registration) => _registration = registration;
 
-    public static WindowSizeForwarder? Start(AgentClient agent, string containerId, SafeHandle terminal, string execId = "")
+    public static WindowSizeForwarder? Start(IAgentStdio agent, string containerId, SafeHandle terminal, string execId = "")
     {
         if (PseudoTerminal.GetWindowSize(terminal) is null)
             return null;

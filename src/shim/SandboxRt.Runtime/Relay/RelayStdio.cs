@@ -17,7 +17,7 @@ internal sealed class RelayStdio : IAsyncDisposable
     private readonly Task _stdout;
     private readonly Task _stderr;
 
-    private RelayStdio(AgentClient agent, string id, string execId, HostTerminal? terminal, ILogger log)
+    private RelayStdio(IAgentStdio agent, string id, string execId, HostTerminal? terminal, ILogger log)
     {
         _relay = new StdioRelay(agent, id, execId);
         _terminal = terminal;
@@ -31,7 +31,7 @@ internal sealed class RelayStdio : IAsyncDisposable
             _resize = WindowSizeForwarder.Start(agent, id, terminal.Slave, execId);
     }
 
-    public static RelayStdio Attach(AgentClient agent, string id, string execId, string? consoleSocket, ILogger log) =>
+    public static RelayStdio Attach(IAgentStdio agent, string id, string execId, string? consoleSocket, ILogger log) =>
         new(agent, id, execId, consoleSocket is null ? null : HostTerminal.Create(consoleSocket), log);
 
     /// <summary>Waits (bounded) for the output to end after the process exited.</summary>

@@ -27,7 +27,7 @@ internal sealed class FifoInput
     public Task Completion => _done.Task;
 
     /// <summary>Opens the fifo (failing here, naming it, when it cannot be opened) and starts forwarding.</summary>
-    public static FifoInput Start(string path, AgentClient agent, string containerId, string execId, ILogger log)
+    public static FifoInput Start(string path, IAgentStdio agent, string containerId, string execId, ILogger log)
     {
         var fd = FileDescriptors.Open(path, FileDescriptors.ReadOnly | O_NONBLOCK);
         var input = new FifoInput();
@@ -42,7 +42,7 @@ internal sealed class FifoInput
     /// <summary>Stops reading without closing the process's stdin (the process is gone).</summary>
     public void Stop() => _stop.Cancel();
 
-    private void Run(SafeFdHandle fd, string path, AgentClient agent, string containerId, string execId, ILogger log)
+    private void Run(SafeFdHandle fd, string path, IAgentStdio agent, string containerId, string execId, ILogger log)
     {
         var buffer = new byte[64 * 1024];
         try

@@ -15,7 +15,7 @@ namespace SandboxRt.Shim.Io;
 internal sealed class ProcessStdio : IAsyncDisposable
 {
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(5);
-    private readonly AgentClient _agent;
+    private readonly IAgentStdio _agent;
     private readonly string _containerId;
     private readonly string _execId;
     private readonly ProcessIo _io;
@@ -26,7 +26,7 @@ internal sealed class ProcessStdio : IAsyncDisposable
     private Task _output = Task.CompletedTask;
     private FifoInput? _input;
 
-    private ProcessStdio(AgentClient agent, string containerId, string execId, ProcessIo io, Stream stdout, Stream? stderr, ILogger log)
+    private ProcessStdio(IAgentStdio agent, string containerId, string execId, ProcessIo io, Stream stdout, Stream? stderr, ILogger log)
     {
         _agent = agent;
         _containerId = containerId;
@@ -38,7 +38,7 @@ internal sealed class ProcessStdio : IAsyncDisposable
     }
 
     /// <summary>Opens the output destinations (failing here, naming the path, when one cannot be opened).</summary>
-    public static ProcessStdio Open(AgentClient agent, string containerId, string execId, ProcessIo io, ILogger log)
+    public static ProcessStdio Open(IAgentStdio agent, string containerId, string execId, ProcessIo io, ILogger log)
     {
         var stdout = OpenOutput(io.Stdout);
         try
