@@ -19,13 +19,14 @@ APT_PACKAGES := qemu-system-x86 qemu-utils busybox-static cpio xz-utils zstd kmo
                 containernetworking-plugins \
                 linux-source-6.1 make flex bison bc libelf-dev libssl-dev prometheus
 
-.PHONY: help deps build agent cli shim jailer guest-image bundle bench-bundle demo test test-unit test-host test-vm test-e2e test-hostile test-fault soak bench clean
+.PHONY: help deps build install agent cli shim jailer guest-image bundle bench-bundle demo test test-unit test-host test-vm test-e2e test-hostile test-fault soak bench clean
 
 help:
 	@echo "make demo        install what is needed, build, boot a sandbox VM and print what its agent reports"
 	@echo "make test        install what is needed, build, and run every test (unit, host, vm tiers)"
 	@echo "make bench       benchmarks against runc and the bare-VM floor (docs/benchmarks.md); BENCH_QUICK=1, BENCH_RUNS=N, BENCH_ONLY=boot,run,clients,exec,io,network,density"
 	@echo "make test-fault  the fault matrix (kill -9 of each component in each phase, CLI and shim; docs/reliability.md)"
+	@echo "make install     the CLI, the shim and the jailer under PREFIX=/usr/local, configurations beside them, the guest image"
 	@echo "make deps | build | guest-image | test-unit | test-host | test-vm | clean"
 
 # --- set-up ---------------------------------------------------------------------------------------
@@ -66,6 +67,16 @@ jailer:
 # the hash of its config and source version); SANDBOXRT_KERNEL=debian uses Debian's packaged kernel.
 guest-image: agent
 	SANDBOXRT_GUEST_DIR=$(GUEST_DIR) src/guest-image/build.sh --agent $(AGENT)
+
+# Installs the three host binaries under $(PREFIX)/bin with the shipped configurations beside them
+# (where sandboxrt looks for its default: hypervisor-configs/configuration-qemu.toml next to the binary),
+# and the guest image in $(GUEST_DIR). A configuration of your own goes to /etc/sandboxrt/configuration.toml
+# or, from Kata, /etc/kata-containers/configuration.toml (README, "Configuration").
+PREFIX ?= /usr/local
+install: build guest-image
+	install -d $(DESTDIR)$(PREFIX)/bin/hypervisor-configs
+	install -m 0755 $(OUT)/bin/sandboxrt $(OUT)/bin/containerd-shim-sandboxrt-v2 $(OUT)/bin/sandboxrt-jailer $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 hypervisor-configs/configuration-qemu.toml hypervisor-configs/qemu.json $(DESTDIR)$(PREFIX)/bin/hypervisor-configs/
 
 # --- the two commands -----------------------------------------------------------------------------
 
