@@ -77,7 +77,12 @@ public sealed class DockerTests(DockerDaemon docker) : IClassFixture<DockerDaemo
         foreach (var (id, i) in ids.Select((id, i) => (id, i)))
         {
             Assert.Equal("running", (await docker.Docker("inspect", "-f", "{{.State.Status}}", id)).Stdout.Trim());
-            Assert.Equal($"container-{i}\n", (await docker.Docker("logs", id)).Stdout);
+            // `run -d` returns once the container started; its first line still travels guest -> agent ->
+            // relay -> fifo -> shim -> dockerd's log (it was not there yet once in ten under load)
+            string logs = "";
+            await Condition.WaitAsync(async () => (logs = (await docker.Docker("logs", id)).Stdout).Length > 0,
+                $"container-{i}'s first line in docker logs", TimeSpan.FromSeconds(30));
+            Assert.Equal($"container-{i}\n", logs);
         }
         var rm = await docker.Docker(["rm", "-f", .. ids]);
         if (rm.ExitCode != 0 && rm.Stderr.Contains("is zombie"))
