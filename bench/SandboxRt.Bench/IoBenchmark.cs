@@ -35,7 +35,7 @@ internal sealed class IoBenchmark(HypervisorConfig config, string stateRoot, str
             NullLogger.Instance);
         for (int i = 0; i < runs; i++)
         {
-            Func<Task>[] steps = [() => TimeAsync(Container, () => ContainerOutput(sandbox, spec, $"io-{i}"), expected), () => TimeAsync(Raw, () => sandbox.Agent.StreamTestDataAsync((ulong)Bytes, PatternLine), expected)];
+            Func<Task>[] steps = [() => TimeAsync(Container, () => ContainerOutput(sandbox, spec, $"io-{i}"), expected), () => TimeAsync(Raw, () => ((AgentClient)sandbox.Agent).StreamTestDataAsync((ulong)Bytes, PatternLine), expected)];
             for (int k = 0; k < steps.Length; k++)
                 await steps[(i + k) % steps.Length]();
             Console.Error.WriteLine($"  run {i + 1}/{runs}: container {Container.LastText} MiB/s, agent-generated {Raw.LastText} MiB/s");

@@ -91,6 +91,49 @@ public sealed class RunTests
     }
 
     [Fact]
+    public async Task Run_runs_the_host_hooks_and_its_container_is_seen_and_killed_by_the_other_verbs()
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        CliRun.RequireBinary();
+        using var state = new ScratchDirectory("srt-state");
+        var hooksLog = state.Combine("hooks.log");
+        using var bundle = new TestBundle(s => s.Process!.Args = ["sh", "-c", "echo ready; exec sleep 600"]);
+        var hook = bundle.WriteFile("hook.sh", $"#!/bin/sh\necho \"$1 $(cat)\" >> {hooksLog}\n");
+        File.SetUnixFileMode(hook, (UnixFileMode)0b111_101_101);
+        Hook Host(string name) => new() { Path = hook, Args = [hook, name] };
+        bundle.Spec.Hooks = new Hooks { Prestart = [Host("prestart")], CreateRuntime = [Host("createRuntime")], Poststart = [Host("poststart")], Poststop = [Host("poststop")] };
+        bundle.Save();
+        var id = NewId();
+        var args = new List<string> { "--root", state.Path, "--config", Path.Combine(TestEnvironment.RepoRoot, "hypervisor-configs", "qemu.json"),
+            "--config-option", $"kernel={TestEnvironment.Kernel}", "--config-option", $"initrd={TestEnvironment.Initrd}", "run", "--bundle", bundle.Directory, id };
+        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(CliRun.Binary, args)
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true,
+        })!;
+        var diagnostics = process.StandardError.ReadToEndAsync();
+        Assert.Equal("ready", await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(120)));
+
+        // `run` keeps the state record that `create` keeps: state and list see it, kill reaches it
+        var shown = await CliRun.RunAsync(["state", id], root: state.Path);
+        Assert.Equal(0, shown.ExitCode);
+        var json = System.Text.Json.JsonDocument.Parse(shown.Stdout).RootElement;
+        Assert.Equal("running", json.GetProperty("status").GetString());
+        Assert.Equal(process.Id, json.GetProperty("pid").GetInt32());
+        Assert.Contains(id, (await CliRun.RunAsync(["list", "-q"], root: state.Path)).Stdout);
+        Assert.Equal(0, (await CliRun.RunAsync(["kill", id, "KILL"], root: state.Path)).ExitCode);
+
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(120));
+        TestContext.Current.TestOutputHelper?.WriteLine(await diagnostics);
+        Assert.Equal(137, process.ExitCode);
+        var lines = File.ReadAllLines(hooksLog);
+        Assert.Equal(["prestart", "createRuntime", "poststart", "poststop"], lines.Select(l => l.Split(' ')[0]));
+        Assert.All(lines, l => Assert.Contains($"\"id\":\"{id}\"", l));
+        Assert.Contains("\"status\":\"stopped\"", lines[3]);
+        Assert.NotEqual(0, (await CliRun.RunAsync(["state", id], root: state.Path)).ExitCode); // gone with the run, as runc run's
+        LeakCheck.AssertNothingLeft(state.Path, id);
+    }
+
+    [Fact]
     public async Task A_sigkilled_container_exits_137()
     {
         TestEnvironment.RequireVmPrerequisites();

@@ -24,6 +24,9 @@ internal sealed class FakeAgent : IAgent
     public Func<PodInterface, PodInterface> InterfaceAnswer { get; set; } = wanted => wanted;
     public bool Disposed { get; private set; }
 
+    /// <summary>When set, CreateContainer waits for it (or for its cancellation) after recording the call.</summary>
+    public TaskCompletionSource? HoldCreate { get; set; }
+
     public void Exit(string id, string execId, int status, bool oom = false) =>
         ExitSource(id, execId).TrySetResult(new ProcessExit(status, oom, DateTime.UtcNow));
 
@@ -47,10 +50,12 @@ internal sealed class FakeAgent : IAgent
             throw failure;
     }
 
-    public Task<int> CreateContainerAsync(string id, Spec spec, bool stdin, CancellationToken cancellationToken = default)
+    public async Task<int> CreateContainerAsync(string id, Spec spec, bool stdin, CancellationToken cancellationToken = default)
     {
         Record("CreateContainer", id);
-        return Task.FromResult(Interlocked.Increment(ref _nextPid));
+        if (HoldCreate is { } hold)
+            await hold.Task.WaitAsync(cancellationToken);
+        return Interlocked.Increment(ref _nextPid);
     }
 
     public Task StartContainerAsync(string id, CancellationToken cancellationToken = default) => Do("StartContainer", id);

@@ -248,7 +248,7 @@ internal sealed class ContainerManager(ChildReaper reaper, EventBus events)
     private static async Task HandshakeAsync(InitChannel channel, InitConfig config, ProcessIo io)
     {
         channel.Send(new InitMessage { Type = InitMessage.ConfigType, Config = config });
-        await Task.Run(() =>
+        await WithinInitTimeout(Task.Run(() =>
         {
             while (true)
             {
@@ -270,19 +270,38 @@ internal sealed class ContainerManager(ChildReaper reaper, EventBus events)
                         throw new InitFailedException("init", $"unexpected message '{message.Type}'", null);
                 }
             }
-        }).WaitAsync(InitTimeout);
+        }), "init");
+    }
+
+    /// <summary>A step of the init handshake, bounded: an init that does not answer fails the step with an error that says so.</summary>
+    private static async Task WithinInitTimeout(Task step, string name)
+    {
+        try
+        {
+            await step.WaitAsync(InitTimeout);
+        }
+        catch (TimeoutException)
+        {
+            throw new InitFailedException(name, $"the container's init process did not answer within {InitTimeout.TotalSeconds:F0} s", null);
+        }
+    }
+
+    private static async Task<T> WithinInitTimeout<T>(Task<T> step, string name)
+    {
+        await WithinInitTimeout((Task)step, name);
+        return await step;
     }
 
     /// <summary>Sends Start and waits for exec: end of stream is success, an Error message is failure.</summary>
     private static async Task FinishAsync(InitChannel channel, ContainerProcess? process, string what)
     {
         channel.Send(new InitMessage { Type = InitMessage.StartType });
-        var reply = await Task.Run(() => channel.Receive()).WaitAsync(InitTimeout);
+        var reply = await WithinInitTimeout(Task.Run(() => channel.Receive()), "start");
         for (int warnings = 0; reply?.Type == InitMessage.WarningType; warnings++)
         {
             if (warnings < MaxInitWarnings)
                 AgentLog.Warn($"{what}: {reply.Error}");
-            reply = await Task.Run(() => channel.Receive()).WaitAsync(InitTimeout);
+            reply = await WithinInitTimeout(Task.Run(() => channel.Receive()), "start");
         }
         if (reply?.Type == InitMessage.ErrorType)
         {

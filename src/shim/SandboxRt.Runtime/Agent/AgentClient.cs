@@ -19,6 +19,14 @@ namespace SandboxRt.Runtime.Agent;
 public sealed class AgentClient : IAgent
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Creating, starting and exec'ing wait on a new init process in the guest, which the agent bounds by
+    /// 60 s itself and then fails with an error naming the step: the host waits longer, so that the
+    /// agent's error, not a bare deadline, is what the caller sees (10 VMs booting at once under TCG on two
+    /// cores took longer than 60 s).
+    /// </summary>
+    public static readonly TimeSpan ProcessSetupTimeout = TimeSpan.FromSeconds(90);
     public const int MaxStdinChunk = 1024 * 1024;
 
     /// <summary>How long a call keeps trying to get a connection before it fails as Unavailable.</summary>
@@ -81,11 +89,11 @@ public sealed class AgentClient : IAgent
     public async Task<int> CreateContainerAsync(string id, Spec spec, bool stdin, CancellationToken cancellationToken = default)
     {
         var request = new CreateContainerRequest { ContainerId = id, SpecJson = JsonSerializer.Serialize(spec, OciJsonContext.Default.Spec), Stdin = stdin };
-        return (int)(await Call(AgentMethods.CreateContainer, request, null, cancellationToken)).Pid;
+        return (int)(await Call(AgentMethods.CreateContainer, request, ProcessSetupTimeout, cancellationToken)).Pid;
     }
 
     public Task StartContainerAsync(string id, CancellationToken cancellationToken = default) =>
-        Call(AgentMethods.StartContainer, new ContainerRequest { ContainerId = id }, null, cancellationToken);
+        Call(AgentMethods.StartContainer, new ContainerRequest { ContainerId = id }, ProcessSetupTimeout, cancellationToken);
 
     public Task RemoveContainerAsync(string id, bool force, CancellationToken cancellationToken = default) =>
         Call(AgentMethods.RemoveContainer, new RemoveContainerRequest { ContainerId = id, Force = force }, null, cancellationToken);
@@ -107,7 +115,7 @@ public sealed class AgentClient : IAgent
     public async Task<int> ExecAsync(string id, string execId, Process process, bool stdin, CancellationToken cancellationToken = default)
     {
         var request = new ExecProcessRequest { ContainerId = id, ExecId = execId, ProcessJson = JsonSerializer.Serialize(process, OciJsonContext.Default.Process), Stdin = stdin };
-        return (int)(await Call(AgentMethods.ExecProcess, request, null, cancellationToken)).Pid;
+        return (int)(await Call(AgentMethods.ExecProcess, request, ProcessSetupTimeout, cancellationToken)).Pid;
     }
 
     public Task SignalAsync(string id, string execId, int signal, bool all, CancellationToken cancellationToken = default) =>

@@ -1,10 +1,10 @@
 using Microsoft.Extensions.Logging;
 using SandboxRt.Interop;
 using SandboxRt.Oci.Validation;
+using SandboxRt.Runtime.Core.States;
 using SandboxRt.Runtime.Hooks;
 using SandboxRt.Runtime.Relay;
 using SandboxRt.Runtime.State;
-using SandboxRt.Runtime.Storage;
 
 namespace SandboxRt.Runtime.Lifecycle;
 
@@ -31,8 +31,7 @@ public static class DeleteOperation
         using (held)
         {
             record = context.Refresh(id);
-            if (record.Status is ContainerStatus.Running or ContainerStatus.Paused && !force)
-                throw new InvalidOperationException($"cannot delete container {id} that is not stopped: {record.Status.ToString().ToLowerInvariant()}");
+            ProcessState.Of(record.Status).Delete($"container {id}", force);
             await RemoveFromHostAsync(context, record, store.Directory(id));
         }
         store.ForgetLock(id);
@@ -52,22 +51,11 @@ public static class DeleteOperation
     }
 
     /// <summary>
-    /// Everything the record names goes: relays, the VM, virtiofsd, the pod network's taps, the host
-    /// cgroup, the shared directory's mounts and the state directory. Also create's clean-up when its
-    /// relay died before reporting (the VM it booted is in the record, not in any live process).
+    /// Everything the record names goes (<see cref="Core.SandboxRemains"/>): relays, the VM, virtiofsd,
+    /// taps, the host cgroup, mounts and the state directory. Also create's clean-up when its relay died
+    /// before reporting (the VM it booted is in the record, not in any live process).
     /// </summary>
-    internal static async Task RemoveFromHostAsync(LifecycleContext context, ContainerRecord record, string directory)
-    {
-        foreach (var relay in record.Execs.Values.Append(record.Relay))
-            if (relay is { IsAlive: true })
-                ChildProcesses.Signal(relay.Pid, 9);
-        await Hypervisors.HypervisorFactory.StopDetachedAsync(record.Hypervisor, [record.Virtiofsd], directory, TimeSpan.FromSeconds(context.Config.ShutdownGraceSeconds));
-        Network.PodNetwork.DetachRecorded(directory);
-        foreach (var relay in record.Execs.Values.Append(record.Relay))
-            if (relay is not null)
-                await Hypervisors.DetachedProcess.WaitGoneAsync(relay, TimeSpan.FromSeconds(2));
-        HostCgroups.HostCgroup.RemoveRecorded(directory); // once the VM and the relays have left it
-        SharedDirectory.RemoveFrom(directory);
-        PrivateFiles.RemoveTree(directory);
-    }
+    internal static Task RemoveFromHostAsync(LifecycleContext context, ContainerRecord record, string directory) =>
+        Core.SandboxRemains.RemoveAsync(directory, record.Hypervisor, record.Virtiofsd, TimeSpan.FromSeconds(context.Config.ShutdownGraceSeconds),
+            [.. record.Execs.Values, record.Relay]);
 }

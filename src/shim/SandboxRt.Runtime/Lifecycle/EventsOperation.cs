@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using SandboxRt.Runtime.Agent;
+using SandboxRt.Runtime.Core.States;
 using SandboxRt.Runtime.Relay;
 using SandboxRt.Runtime.State;
 
@@ -15,7 +16,7 @@ public static class EventsOperation
     public static async Task RunAsync(LifecycleContext context, string id, bool statsOnce, TimeSpan interval, TextWriter output, CancellationToken cancellationToken)
     {
         var record = context.Refresh(id);
-        LifecycleContext.Require("get events for", record, ContainerStatus.Created, ContainerStatus.Running, ContainerStatus.Paused);
+        ProcessState.Of(record.Status).Inspect("get events for", $"container {id}");
         using var agent = new AgentClient(AgentEndpoints.For(record, context.Store.Directory(id)));
         if (statsOnce)
         {

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using SandboxRt.Oci.Validation;
 using SandboxRt.Runtime.Agent;
 using SandboxRt.Runtime.Containers;
+using SandboxRt.Runtime.Core.States;
 using SandboxRt.Runtime.Relay;
 using SandboxRt.Runtime.State;
 
@@ -17,7 +18,7 @@ public static class ExecOperation
     {
         var id = request.Id;
         var record = context.Refresh(id);
-        LifecycleContext.Require("exec in", record, ContainerStatus.Running);
+        ProcessState.Of(record.Status).Exec($"container {id}");
         var process = request.BuildProcess(SpecLoader.LoadBundle(record.Bundle));
         if (process.Args is not { Count: > 0 })
             throw new ArgumentException("process.args: must name the program to run");

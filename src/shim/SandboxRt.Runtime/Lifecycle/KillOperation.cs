@@ -1,4 +1,5 @@
 using SandboxRt.Runtime.Agent;
+using SandboxRt.Runtime.Core.States;
 using SandboxRt.Runtime.Relay;
 using SandboxRt.Runtime.State;
 
@@ -10,8 +11,7 @@ public static class KillOperation
     public static async Task RunAsync(LifecycleContext context, string id, int signal, bool all)
     {
         var record = context.Refresh(id);
-        if (record.Status is ContainerStatus.Stopped or ContainerStatus.Creating)
-            throw new InvalidOperationException($"container {id} is not running");
+        ProcessState.Of(record.Status).Kill($"container {id}");
         using var agent = new AgentClient(AgentEndpoints.For(record, context.Store.Directory(id)));
         try
         {
@@ -19,7 +19,7 @@ public static class KillOperation
         }
         catch (AgentException e) when (e.Kind == AgentErrorKind.FailedPrecondition && e.Message.Contains("already exited"))
         {
-            throw new InvalidOperationException($"container {id} is not running");
+            throw new ProcessFinishedException($"cannot kill container {id}: it is not running (process already finished)");
         }
     }
 }

@@ -25,11 +25,4 @@ public sealed class LifecycleContext(StateStore store, Func<HypervisorConfig> co
             record.Status = ContainerStatus.Stopped;
         return record;
     }
-
-    /// <summary>Rejects a verb in the wrong state, naming both (runc's wording where it has one).</summary>
-    public static void Require(string verb, ContainerRecord record, params ContainerStatus[] allowed)
-    {
-        if (!allowed.Contains(record.Status))
-            throw new InvalidOperationException($"cannot {verb} container {record.Id}: container is {record.Status.ToString().ToLowerInvariant()}");
-    }
 }

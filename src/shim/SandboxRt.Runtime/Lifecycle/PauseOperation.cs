@@ -1,4 +1,5 @@
 using SandboxRt.Runtime.Agent;
+using SandboxRt.Runtime.Core.States;
 using SandboxRt.Runtime.Relay;
 using SandboxRt.Runtime.State;
 
@@ -11,13 +12,14 @@ public static class PauseOperation
     {
         using var _ = context.Store.LockExisting(id);
         var record = context.Refresh(id);
-        LifecycleContext.Require(pause ? "pause" : "resume", record, pause ? ContainerStatus.Running : ContainerStatus.Paused);
+        var state = ProcessState.Of(record.Status);
+        var next = pause ? state.Pause($"container {id}") : state.Resume($"container {id}");
         using var agent = new AgentClient(AgentEndpoints.For(record, context.Store.Directory(id)));
         if (pause)
             await agent.PauseContainerAsync(id);
         else
             await agent.ResumeContainerAsync(id);
-        record.Status = pause ? ContainerStatus.Paused : ContainerStatus.Running;
+        record.Status = next.Status;
         context.Store.Save(record);
     }
 }

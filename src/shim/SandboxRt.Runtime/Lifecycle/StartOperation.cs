@@ -1,5 +1,6 @@
 using SandboxRt.Oci.Validation;
 using SandboxRt.Runtime.Agent;
+using SandboxRt.Runtime.Core.States;
 using SandboxRt.Runtime.Hooks;
 using SandboxRt.Runtime.Relay;
 using SandboxRt.Runtime.State;
@@ -15,10 +16,10 @@ public static class StartOperation
         using (context.Store.LockExisting(id))
         {
             record = context.Refresh(id);
-            LifecycleContext.Require("start", record, ContainerStatus.Created);
+            var next = ProcessState.Of(record.Status).Start($"container {id}");
             using var agent = new AgentClient(AgentEndpoints.For(record, context.Store.Directory(id)));
             await agent.StartContainerAsync(id);
-            record.Status = ContainerStatus.Running;
+            record.Status = next.Status;
             context.Store.Save(record);
         }
         var spec = SpecLoader.LoadBundle(record.Bundle);

@@ -1,5 +1,6 @@
 using SandboxRt.Oci.Spec;
 using SandboxRt.Runtime.Agent;
+using SandboxRt.Runtime.Core.States;
 using SandboxRt.Runtime.Relay;
 using SandboxRt.Runtime.State;
 
@@ -12,7 +13,7 @@ public static class UpdateOperation
     {
         using var _ = context.Store.LockExisting(id);
         var record = context.Refresh(id);
-        LifecycleContext.Require("update", record, ContainerStatus.Created, ContainerStatus.Running, ContainerStatus.Paused);
+        ProcessState.Of(record.Status).Inspect("update", $"container {id}");
         using var agent = new AgentClient(AgentEndpoints.For(record, context.Store.Directory(id)));
         await agent.UpdateContainerAsync(id, resources);
     }

@@ -31,8 +31,7 @@ public static class ExecRelay
         }
         catch (Exception e)
         {
-            int? code = e is AgentException { Kind: AgentErrorKind.NotFound } a && a.Message.Contains("exec:") ? 127
-                : e is AgentException { Kind: AgentErrorKind.PermissionDenied } p && p.Message.Contains("exec:") ? 126 : null;
+            int? code = Core.ExecFailure.StatusOf(e);
             if (stdio is not null)
                 await stdio.DisposeAsync();
             agent?.Dispose();
@@ -50,7 +49,7 @@ public static class ExecRelay
         catch (AgentException e)
         {
             log.LogError("exec {Id}/{Exec}: {Error}", options.Id, options.ExecId, e.Message);
-            status = InitRelay.VmDiedStatus;
+            status = ProcessExit.VmDiedStatus;
         }
         await stdio.DisposeAsync();
         agent.Dispose();

@@ -15,11 +15,13 @@ namespace SandboxRt.Runtime.Sandboxes;
 /// One sandbox: a VM with a serving agent, and its state directory. Starting either returns a sandbox
 /// whose agent answered, or cleans up everything it made (VM, sockets, files, the directory) and throws.
 /// </summary>
-public sealed class Sandbox : IAsyncDisposable
+public sealed class Sandbox : Core.IGuestSandbox, IAsyncDisposable
 {
     private int _stopped;
 
     private readonly ILogger _log;
+    private readonly AgentClient _client;
+    private Core.IContainerStorage? _storage;
 
     private Sandbox(string id, string stateDirectory, IVirtualMachine vm, AgentClient agent, TimeSpan bootTime, SharedDirectory? shared, PodNetwork? network, HostCgroup? cgroup, ILogger log)
     {
@@ -30,14 +32,25 @@ public sealed class Sandbox : IAsyncDisposable
         Shared = shared;
         StateDirectory = stateDirectory;
         Vm = vm;
-        Agent = agent;
+        _client = agent;
         BootTime = bootTime;
     }
 
     public string Id { get; }
     public string StateDirectory { get; }
     public IVirtualMachine Vm { get; }
-    public AgentClient Agent { get; }
+    public IAgent Agent => _client;
+
+    int Core.IGuestSandbox.VmPid => Vm.Pid;
+    Task<string> Core.IGuestSandbox.VmExited => Vm.Exited;
+    string Core.IGuestSandbox.ConsoleLogPath => Vm.ConsoleLogPath;
+
+    /// <summary>Container files through the shared directory; a sandbox started without one has no storage.</summary>
+    public Core.IContainerStorage Storage => _storage ??= new Core.SharedDirectoryStorage(
+        Shared ?? throw new InvalidOperationException($"sandbox {Id} was started without a shared directory: it cannot hold containers"));
+
+    /// <summary>A gRPC service that forwards every agent call to this sandbox's agent (the relay serves it to later CLI calls).</summary>
+    public Microsoft.AspNetCore.Hosting.Server.IHttpApplication<Microsoft.AspNetCore.Http.HttpContext> CreateAgentProxy() => _client.CreateProxy();
 
     /// <summary>The host side of the shared directory, when the sandbox has one.</summary>
     public SharedDirectory? Shared { get; }
@@ -140,7 +153,7 @@ public sealed class Sandbox : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _stopped, 1) != 0)
             return;
-        Agent.Dispose();
+        _client.Dispose();
         try
         {
             await Vm.StopAsync(cancellationToken);

@@ -128,10 +128,10 @@ public sealed class SharedDirectory : IDisposable
         return $"{containerId}/mounts/{index}";
     }
 
-    /// <summary>Unmounts and removes everything of one container (by descriptor; nothing is followed).</summary>
+    /// <summary>Unmounts and removes everything of one container (by descriptor; nothing is followed). Nothing to do once the whole directory is removed.</summary>
     public void RemoveContainer(string containerId)
     {
-        if (!_mounts.TryOpenDirectory(containerId, out var container))
+        if (Volatile.Read(ref _removed) != 0 || !_mounts.TryOpenDirectory(containerId, out var container))
             return;
         using (container)
         {

@@ -1,9 +1,7 @@
 using Google.Protobuf;
 using SandboxRt.Containerd.Protocol.Task;
-using SandboxRt.Runtime.Hypervisors;
-using SandboxRt.Runtime.Network;
-using SandboxRt.Runtime.Relay;
-using SandboxRt.Runtime.Storage;
+using SandboxRt.Runtime.Agent;
+using SandboxRt.Runtime.Core;
 using SandboxRt.Shim.Daemon;
 using SandboxRt.Shim.Pods;
 using SandboxRt.Shim.Service;
@@ -13,13 +11,12 @@ namespace SandboxRt.Shim.Cli;
 /// <summary>
 /// `delete -bundle B`: containerd runs it after a task's connection to the shim closed (after every
 /// task delete, and when a shim was killed, crashed, or is unreachable after a restart). When the pod's
-/// daemon is dead it stops what the daemon recorded (VM, virtiofsd), removes the shared directory and
-/// unmounts the root file systems. It prints a protobuf DeleteResponse: the container counts as killed.
+/// daemon is dead it removes what the daemon recorded (SandboxRemains: VM, virtiofsd, taps, cgroup, the
+/// shared directory, with the grace the pod's configuration gave) and unmounts the root file systems. It
+/// prints a protobuf DeleteResponse: the container counts as killed.
 /// </summary>
 internal static class DeleteCommand
 {
-    private static readonly TimeSpan Grace = TimeSpan.FromSeconds(2);
-
     public static async Task<int> RunAsync(ShimFlags flags, Stream stdout)
     {
         if (flags.Id.Length == 0 || flags.Namespace.Length == 0 || flags.Address.Length == 0)
@@ -39,14 +36,17 @@ internal static class DeleteCommand
         if (record is not null)
         {
             var sandboxDirectory = record.SandboxDirectory ?? Path.Combine(directory, podId);
-            await HypervisorFactory.StopDetachedAsync(record.Hypervisor, [record.Virtiofsd], sandboxDirectory, Grace);
-            PodNetwork.DetachRecorded(sandboxDirectory);
-            SandboxRt.Runtime.HostCgroups.HostCgroup.RemoveRecorded(sandboxDirectory);
-            SharedDirectory.RemoveFrom(sandboxDirectory);
-            SocketDirectory.Remove(sandboxDirectory);
+            try
+            {
+                await SandboxRemains.RemoveAsync(sandboxDirectory, record.Hypervisor, record.Virtiofsd, TimeSpan.FromSeconds(record.ShutdownGraceSeconds), []);
+            }
+            catch (IOException)
+            {
+                // best effort after a crash (a root file system still mounted there stops the removal): the
+                // next `delete`, or the operator, sees what is left
+            }
             foreach (var mounted in record.MountedBundles.Values)
                 RootfsMounter.Unmount(mounted);
-            RemoveSandboxDirectory(sandboxDirectory);
             ShimDaemon.RemoveDirectory(directory, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
         }
         RootfsMounter.Unmount(bundle);
@@ -59,22 +59,9 @@ internal static class DeleteCommand
         var response = new DeleteResponse
         {
             Pid = (uint)pid,
-            ExitStatus = InitRelay.VmDiedStatus,
+            ExitStatus = ProcessExit.VmDiedStatus,
             ExitedAt = TaskService.Stamp(DateTime.UtcNow),
         };
         response.WriteTo(stdout);
-    }
-
-    /// <summary>By descriptor, crossing no mount: a root file system still mounted there stops it.</summary>
-    private static void RemoveSandboxDirectory(string directory)
-    {
-        try
-        {
-            PrivateFiles.RemoveTree(directory);
-        }
-        catch (IOException)
-        {
-            // best effort after a crash: what is left is reported by the next `delete` or by the operator
-        }
     }
 }

@@ -2,13 +2,14 @@
 //
 // containerd starts one shim per pod and calls the Task API for every container of the pod on it. The
 // first container (the CRI sandbox container, or the only container of a `ctr run`) boots the VM; the
-// pod's app containers join it. Each container's init and each exec is a PodProcess watched by a task
-// that waits on the agent (or on the VM's death) and then publishes the exit.
+// pod's app containers join it. Each container is a GuestContainer (the one create/start/wait/remove
+// flow the runc CLI shares); each container's init and each exec is a PodProcess whose ProcessState
+// refuses the verbs its state does not allow, watched by a task that waits on the agent (or on the VM's
+// death) and then publishes the exit.
 //
 // Concurrency: lifecycle calls that change what exists (create, start, exec start, delete, shutdown)
 // are serialized by a gate; they may block on the agent while holding it. Process state and event
-// publication happen together under a lock, so containerd sees events in the order states change
-// (create before start, exit before delete), and Wait returns only after the exit event was queued.
+// publication happen together in the PodTable, under its lock.
 //
 // The host pid containerd gets for every process is the hypervisor's: the processes themselves live in
 // the guest (as with Kata). Guest pids are what Pids returns.
@@ -17,8 +18,9 @@ using SandboxRt.Oci.Spec;
 using SandboxRt.Oci.Validation;
 using SandboxRt.Runtime.Agent;
 using SandboxRt.Runtime.Containers;
+using SandboxRt.Runtime.Core;
+using SandboxRt.Runtime.Core.States;
 using SandboxRt.Runtime.Diagnostics;
-using SandboxRt.Runtime.Relay;
 using SandboxRt.Runtime.Sandboxes;
 using SandboxRt.Runtime.State;
 using SandboxRt.Shim.Io;
@@ -28,40 +30,31 @@ namespace SandboxRt.Shim.Pods;
 internal sealed class Pod : IAsyncDisposable
 {
     private readonly PodOptions _options;
-    private readonly ITaskEventSink _events;
     private readonly Action<PodRecord> _save;
     private readonly ILogger _log;
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly object _sync = new();
-    private readonly Dictionary<string, PodContainer> _containers = new(StringComparer.Ordinal);
+    private readonly PodTable _table;
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _watchers = [];
-    private Sandbox? _sandbox;
+    private IGuestSandbox? _sandbox;
     private Task _agentEvents = Task.CompletedTask;
 
     public Pod(PodOptions options, ITaskEventSink events, Action<PodRecord> save, ILogger log)
     {
         _options = options;
-        _events = events;
+        _table = new PodTable(events);
         _save = save;
         _log = log;
-        Record = new PodRecord { PodId = options.Id, Shim = ProcessIdentity.Of(Environment.ProcessId) };
+        Record = new PodRecord { PodId = options.Id, Shim = ProcessIdentity.Of(Environment.ProcessId), ShutdownGraceSeconds = options.Config.ShutdownGraceSeconds };
     }
 
     public string Id => _options.Id;
     public PodRecord Record { get; }
 
     /// <summary>The hypervisor's pid, or 0 before the VM runs.</summary>
-    public int VmPid => _sandbox?.Vm.Pid ?? 0;
+    public int VmPid => _sandbox?.VmPid ?? 0;
 
-    public bool IsEmpty
-    {
-        get
-        {
-            lock (_sync)
-                return _containers.Count == 0;
-        }
-    }
+    public bool IsEmpty => _table.IsEmpty;
 
     /// <summary>Creates a container (booting the pod's VM for the first one) and returns its host pid.</summary>
     public async Task<int> CreateAsync(CreateTaskRequest request, CancellationToken cancellationToken)
@@ -70,9 +63,8 @@ internal sealed class Pod : IAsyncDisposable
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            lock (_sync)
-                if (_containers.ContainsKey(request.Id))
-                    throw new TaskAlreadyExistsException($"container {request.Id}: already exists");
+            if (_table.Contains(request.Id))
+                throw new TaskAlreadyExistsException($"container {request.Id}: already exists");
             return await CreateLockedAsync(request, cancellationToken);
         }
         finally
@@ -87,16 +79,14 @@ internal sealed class Pod : IAsyncDisposable
         bool app = CriAnnotations.IsAppContainer(spec.Annotations);
         if (app && _sandbox is null)
             throw new InvalidOperationException($"container {request.Id}: pod {Id} has no VM: its sandbox container must be created first");
-        int? sandboxGuestPid;
-        lock (_sync)
-            sandboxGuestPid = app && _containers.TryGetValue(Id, out var sandboxContainer) ? sandboxContainer.GuestPid : null;
-        PodNamespaces.TranslateForGuest(spec, sandboxGuestPid);
+        PodNamespaces.TranslateForGuest(spec, app ? _table.GuestPidOf(Id) : null);
         if (_sandbox is null)
             BundleSpecRewriter.CheckHostOnlyFields(spec); // a bad network namespace path fails before any VM
         if (request.Io.Terminal != (spec.Process?.Terminal ?? false))
             throw new ArgumentException($"container {request.Id}: terminal={request.Io.Terminal} in the request but process.terminal={spec.Process?.Terminal ?? false} in config.json");
 
-        bool mounted = false, startedVm = false, created = false;
+        bool mounted = false, startedVm = false;
+        GuestContainer? guest = null;
         ProcessStdio? stdio = null;
         try
         {
@@ -115,32 +105,25 @@ internal sealed class Pod : IAsyncDisposable
                 startedVm = true;
             }
             var sandbox = _sandbox!;
-            var guestSpec = BundleSpecRewriter.ForGuest(spec, request.Bundle, request.Id, sandbox.Shared!);
             stdio = ProcessStdio.Open(sandbox.Agent, request.Id, "", request.Io, _log);
-            int guestPid = await sandbox.Agent.CreateContainerAsync(request.Id, guestSpec, stdin: request.Io.Stdin.Length > 0, cancellationToken);
-            created = true;
+            guest = await GuestContainer.CreateAsync(sandbox, new ContainerLaunch(request.Id, spec, request.Bundle) { Stdin = request.Io.Stdin.Length > 0 }, cancellationToken);
             stdio.StartOutput();
-            var init = new PodProcess(request.Id, "", request.Io, null) { Pid = sandbox.Vm.Pid, Stdio = stdio };
-            var container = new PodContainer(request.Id, request.Bundle, mounted, guestPid, init);
-            lock (_sync)
-            {
-                _containers[request.Id] = container;
-                _events.Publish(new TaskEvent(TaskEventKind.Create, request.Id) { Pid = init.Pid, Create = request });
-            }
+            var init = new PodProcess(request.Id, "", request.Io, null) { Pid = sandbox.VmPid, Stdio = stdio };
+            var container = new PodContainer(request.Bundle, mounted, guest, init);
+            _table.Add(container, new TaskEvent(TaskEventKind.Create, request.Id) { Pid = init.Pid, Create = request });
             Watch(container, init);
-            _log.LogInformation("container {Id}: created in pod {Pod} (guest pid {GuestPid})", request.Id, Id, guestPid);
+            _log.LogInformation("container {Id}: created in pod {Pod} (guest pid {GuestPid})", request.Id, Id, guest.GuestPid);
             return init.Pid;
         }
         catch (Exception e)
         {
             _log.LogError("container {Id}: create failed: {Error}", request.Id, e.Message);
             if (_sandbox is { } sandbox && e is AgentException)
-                _log.LogError("guest console, last lines:\n{Console}", string.Join('\n', LogTail.Read(sandbox.Vm.ConsoleLogPath, 25)));
+                _log.LogError("guest console, last lines:\n{Console}", string.Join('\n', LogTail.Read(sandbox.ConsoleLogPath, 25)));
             if (stdio is not null)
                 await stdio.DisposeAsync();
-            if (created)
-                await Quietly(() => _sandbox!.Agent.RemoveContainerAsync(request.Id, force: true, CancellationToken.None), "remove the failed container");
-            _sandbox?.Shared?.RemoveContainer(request.Id);
+            if (guest is not null)
+                await guest.RemoveAsync(_log);
             if (mounted)
             {
                 RootfsMounter.Unmount(request.Bundle);
@@ -155,7 +138,7 @@ internal sealed class Pod : IAsyncDisposable
 
     private async Task StartVmAsync(string? networkNamespace, string? cgroupsPath, CancellationToken cancellationToken)
     {
-        var sandbox = await Sandbox.StartAsync(new SandboxStartOptions(Id, _options.StateRoot, _options.Config)
+        var sandbox = await _options.StartSandbox(new SandboxStartOptions(Id, _options.StateRoot, _options.Config)
         {
             WithSharedDirectory = true,
             NetworkNamespace = networkNamespace,
@@ -170,12 +153,8 @@ internal sealed class Pod : IAsyncDisposable
             },
         }, _log, cancellationToken);
         _sandbox = sandbox;
-        Record.Hypervisor = ProcessIdentity.Of(sandbox.Vm.Pid);
-        Record.Virtiofsd = sandbox.Vm.HelperPids.Select(ProcessIdentity.Of).FirstOrDefault();
-        Record.SandboxDirectory = sandbox.StateDirectory;
-        _save(Record);
         _agentEvents = Task.Run(() => ForwardAgentEventsAsync(sandbox));
-        _log.LogInformation("pod {Pod}: VM running (hypervisor pid {Pid}, agent answered after {Ms} ms)", Id, sandbox.Vm.Pid, (int)sandbox.BootTime.TotalMilliseconds);
+        _log.LogInformation("pod {Pod}: VM running (hypervisor pid {Pid})", Id, sandbox.VmPid);
     }
 
     /// <summary>Starts a container's init (execId "") or a created exec; returns its host pid.</summary>
@@ -184,24 +163,17 @@ internal sealed class Pod : IAsyncDisposable
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            var (container, process) = Find(id, execId);
+            var (container, process) = _table.Find(id, execId);
             var sandbox = RunningSandbox();
-            if (process.Status != ProcessStatus.Created)
-                throw new InvalidOperationException($"{Describe(id, execId)}: cannot start: it is {process.Status.ToString().ToLowerInvariant()}");
+            var running = process.State.Start(process.Description);
             if (process.IsInit)
             {
-                await sandbox.Agent.StartContainerAsync(id, cancellationToken);
-                lock (_sync)
-                {
-                    if (process.Status == ProcessStatus.Created)
-                        process.Status = ProcessStatus.Running;
-                    _events.Publish(new TaskEvent(TaskEventKind.Start, id) { Pid = process.Pid });
-                }
+                await container.Guest.StartAsync(cancellationToken);
+                _table.Change(() => process.State = process.State is CreatedState ? running : process.State, new TaskEvent(TaskEventKind.Start, id) { Pid = process.Pid });
                 process.Stdio!.StartInput();
                 return process.Pid;
             }
-            if (container.Init.Status is not (ProcessStatus.Running or ProcessStatus.Paused))
-                throw new InvalidOperationException($"{Describe(id, execId)}: cannot start: container {id} is {container.Init.Status.ToString().ToLowerInvariant()}");
+            container.Init.State.Exec(container.Init.Description);
             var stdio = ProcessStdio.Open(sandbox.Agent, id, execId, process.Io, _log);
             try
             {
@@ -215,12 +187,7 @@ internal sealed class Pod : IAsyncDisposable
             process.Stdio = stdio;
             stdio.StartOutput();
             stdio.StartInput();
-            lock (_sync)
-            {
-                process.Pid = sandbox.Vm.Pid;
-                process.Status = ProcessStatus.Running;
-                _events.Publish(new TaskEvent(TaskEventKind.ExecStarted, id) { ExecId = execId, Pid = process.Pid });
-            }
+            _table.Change(() => (process.Pid, process.State) = (sandbox.VmPid, running), new TaskEvent(TaskEventKind.ExecStarted, id) { ExecId = execId, Pid = sandbox.VmPid });
             Watch(container, process);
             return process.Pid;
         }
@@ -236,18 +203,16 @@ internal sealed class Pod : IAsyncDisposable
         if (execId.Length == 0)
             throw new ArgumentException($"container {id}: an exec needs an id");
         ContainerId.Validate(execId, "exec_id");
-        lock (_sync)
+        if (io.Terminal != spec.Terminal)
+            throw new ArgumentException($"exec {execId}: terminal={io.Terminal} in the request but terminal={spec.Terminal} in its process spec");
+        var (container, _) = _table.Find(id, "");
+        _table.Change(() =>
         {
-            var (container, _) = Find(id, "");
-            if (container.Init.Status is not (ProcessStatus.Running or ProcessStatus.Paused))
-                throw new InvalidOperationException($"container {id}: cannot exec: it is {container.Init.Status.ToString().ToLowerInvariant()}");
+            container.Init.State.Exec(container.Init.Description);
             if (container.Execs.ContainsKey(execId))
                 throw new TaskAlreadyExistsException($"exec {execId} of container {id}: already exists");
-            if (io.Terminal != spec.Terminal)
-                throw new ArgumentException($"exec {execId}: terminal={io.Terminal} in the request but terminal={spec.Terminal} in its process spec");
             container.Execs[execId] = new PodProcess(id, execId, io, spec);
-            _events.Publish(new TaskEvent(TaskEventKind.ExecAdded, id) { ExecId = execId });
-        }
+        }, new TaskEvent(TaskEventKind.ExecAdded, id) { ExecId = execId });
     }
 
     /// <summary>
@@ -259,19 +224,15 @@ internal sealed class Pod : IAsyncDisposable
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            var (container, process) = Find(id, execId);
+            var (container, process) = _table.Find(id, execId);
             if (!process.IsInit)
-            {
-                lock (_sync)
+                return _table.Locked(() =>
                 {
-                    if (process.Status is ProcessStatus.Running or ProcessStatus.Paused)
-                        throw new InvalidOperationException($"{Describe(id, execId)}: cannot delete a running process");
+                    process.State.Delete(process.Description, force: false);
                     container.Execs.Remove(execId);
                     return process.ExitInfo;
-                }
-            }
-            if (process.Status is ProcessStatus.Running or ProcessStatus.Paused)
-                throw new InvalidOperationException($"container {id}: cannot delete a running container (kill it first)");
+                });
+            process.State.Delete(process.Description, force: false);
             await RemoveContainerAsync(container);
             if (id == Id)
                 await StopVmAsync();
@@ -286,103 +247,72 @@ internal sealed class Pod : IAsyncDisposable
     private async Task RemoveContainerAsync(PodContainer container)
     {
         var init = container.Init;
-        bool neverStarted;
-        lock (_sync)
-            neverStarted = init.MarkExited(0, DateTime.UtcNow);
-        if (neverStarted)
+        if (_table.Locked(() => init.MarkExited(0, DateTime.UtcNow))) // it never ran
         {
             init.ReleaseWaiters();
             if (init.Stdio is { } stdio)
                 await stdio.DisposeAsync();
         }
-        if (_sandbox is { } sandbox && !sandbox.Vm.Exited.IsCompleted)
-            await Quietly(() => sandbox.Agent.RemoveContainerAsync(container.Id, force: true, CancellationToken.None), $"remove container {container.Id} in the guest");
-        _sandbox?.Shared?.RemoveContainer(container.Id);
+        await container.Guest.RemoveAsync(_log);
         if (container.MountedRootfs)
             RootfsMounter.Unmount(container.Bundle);
-        lock (_sync)
-        {
-            _containers.Remove(container.Id);
-            Record.MountedBundles.Remove(container.Id);
-            _events.Publish(new TaskEvent(TaskEventKind.Delete, container.Id) { Pid = init.Pid, ExitStatus = init.ExitStatus, At = init.ExitedAt ?? DateTime.UtcNow });
-        }
+        Record.MountedBundles.Remove(container.Id);
+        _table.Remove(container.Id, new TaskEvent(TaskEventKind.Delete, container.Id) { Pid = init.Pid, ExitStatus = init.ExitStatus, At = init.ExitedAt ?? DateTime.UtcNow });
         _save(Record);
         _log.LogInformation("container {Id}: deleted", container.Id);
     }
 
     public async Task KillAsync(string id, string execId, int signal, bool all, CancellationToken cancellationToken)
     {
-        var (_, process) = Find(id, execId);
-        if (process.Status == ProcessStatus.Stopped)
-            throw new TaskNotFoundException($"{Describe(id, execId)}: process already finished");
+        var (_, process) = _table.Find(id, execId);
+        process.State.Kill(process.Description);
         await RunningSandbox().Agent.SignalAsync(id, execId, signal, all && process.IsInit, cancellationToken);
     }
 
-    public ProcessSnapshot State(string id, string execId)
-    {
-        lock (_sync)
-        {
-            var (container, process) = Find(id, execId);
-            return new ProcessSnapshot(id, execId, container.Bundle, process.Pid, process.Status, process.Io, process.ExitStatus, process.ExitedAt);
-        }
-    }
+    public ProcessSnapshot State(string id, string execId) => _table.Snapshot(id, execId);
 
     public Task<ProcessExitInfo> WaitAsync(string id, string execId, CancellationToken cancellationToken) =>
-        Find(id, execId).Process.Exited.WaitAsync(cancellationToken);
+        _table.Find(id, execId).Process.Exited.WaitAsync(cancellationToken);
 
     public async Task<IReadOnlyList<GuestProcess>> PidsAsync(string id, CancellationToken cancellationToken)
     {
-        Find(id, "");
+        _table.Find(id, "");
         return await RunningSandbox().Agent.ListProcessesAsync(id, cancellationToken);
     }
 
-    public async Task PauseAsync(string id, CancellationToken cancellationToken)
-    {
-        var (_, init) = Find(id, "");
-        if (init.Status != ProcessStatus.Running)
-            throw new InvalidOperationException($"container {id}: cannot pause: it is {init.Status.ToString().ToLowerInvariant()}");
-        await RunningSandbox().Agent.PauseContainerAsync(id, cancellationToken);
-        lock (_sync)
-        {
-            if (init.Status == ProcessStatus.Running)
-                init.Status = ProcessStatus.Paused;
-            _events.Publish(new TaskEvent(TaskEventKind.Paused, id));
-        }
-    }
+    public Task PauseAsync(string id, CancellationToken cancellationToken) => FreezeAsync(id, pause: true, cancellationToken);
+    public Task ResumeAsync(string id, CancellationToken cancellationToken) => FreezeAsync(id, pause: false, cancellationToken);
 
-    public async Task ResumeAsync(string id, CancellationToken cancellationToken)
+    private async Task FreezeAsync(string id, bool pause, CancellationToken cancellationToken)
     {
-        var (_, init) = Find(id, "");
-        if (init.Status != ProcessStatus.Paused)
-            throw new InvalidOperationException($"container {id}: cannot resume: it is {init.Status.ToString().ToLowerInvariant()}");
-        await RunningSandbox().Agent.ResumeContainerAsync(id, cancellationToken);
-        lock (_sync)
-        {
-            if (init.Status == ProcessStatus.Paused)
-                init.Status = ProcessStatus.Running;
-            _events.Publish(new TaskEvent(TaskEventKind.Resumed, id));
-        }
+        var (_, init) = _table.Find(id, "");
+        var from = init.State;
+        var next = pause ? from.Pause(init.Description) : from.Resume(init.Description);
+        var agent = RunningSandbox().Agent;
+        await (pause ? agent.PauseContainerAsync(id, cancellationToken) : agent.ResumeContainerAsync(id, cancellationToken));
+        _table.Change(() => init.State = init.State == from ? next : init.State, new TaskEvent(pause ? TaskEventKind.Paused : TaskEventKind.Resumed, id));
     }
 
     public Task ResizeAsync(string id, string execId, int width, int height, CancellationToken cancellationToken)
     {
-        var (_, process) = Find(id, execId);
+        var (_, process) = _table.Find(id, execId);
         if (!process.Io.Terminal)
-            throw new InvalidOperationException($"{Describe(id, execId)}: has no terminal to resize");
+            throw new InvalidOperationException($"{process.Description}: has no terminal to resize");
         return RunningSandbox().Agent.ResizeAsync(id, execId, rows: height, columns: width, cancellationToken);
     }
 
-    public void CloseInput(string id, string execId) => Find(id, execId).Process.Stdio?.CloseInput();
+    public void CloseInput(string id, string execId) => _table.Find(id, execId).Process.Stdio?.CloseInput();
 
     public Task UpdateAsync(string id, LinuxResources resources, CancellationToken cancellationToken)
     {
-        Find(id, "");
+        var (_, init) = _table.Find(id, "");
+        init.State.Inspect("update", init.Description);
         return RunningSandbox().Agent.UpdateContainerAsync(id, resources, cancellationToken);
     }
 
     public Task<ContainerStats> StatsAsync(string id, CancellationToken cancellationToken)
     {
-        Find(id, "");
+        _table.Find(id, "");
         return RunningSandbox().Agent.StatsAsync(id, cancellationToken);
     }
 
@@ -393,7 +323,7 @@ internal sealed class Pod : IAsyncDisposable
         try
         {
             await StopVmAsync();
-            foreach (var container in Snapshot())
+            foreach (var container in _table.Containers())
                 await RemoveContainerAsync(container);
         }
         finally
@@ -409,10 +339,10 @@ internal sealed class Pod : IAsyncDisposable
         _stopping.Cancel();
         await sandbox.StopAsync();
         _sandbox = null;
-        await Task.WhenAll(_watchers.Append(_agentEvents).Select(t => Quietly(() => t, "finish a watcher")));
+        await Task.WhenAll(_watchers.Append(_agentEvents)).ContinueWith(t => t.Exception, TaskScheduler.Default); // how they ended no longer matters: the VM is gone
         // Containers still listed (app containers when the sandbox container went first) died with the VM.
-        foreach (var container in Snapshot())
-            Finish(container, container.Init, InitRelay.VmDiedStatus, DateTime.UtcNow, oom: false);
+        foreach (var container in _table.Containers())
+            _table.Finish(container, container.Init, ProcessExit.VmDied(DateTime.UtcNow));
         Record.Hypervisor = null;
         Record.Virtiofsd = null;
         Record.SandboxDirectory = null;
@@ -423,66 +353,30 @@ internal sealed class Pod : IAsyncDisposable
     /// <summary>Waits for a process to end in the guest, or for the VM to die; then drains its output and publishes the exit.</summary>
     private void Watch(PodContainer container, PodProcess process)
     {
-        var sandbox = _sandbox!;
         var task = Task.Run(async () =>
         {
-            var wait = sandbox.Agent.WaitAsync(container.Id, process.ExecId, _stopping.Token);
-            var first = await Task.WhenAny(wait, sandbox.Vm.Exited);
-            int status = InitRelay.VmDiedStatus;
-            bool oom = false;
-            DateTime at = DateTime.UtcNow;
-            if (first == wait && wait.IsCompletedSuccessfully)
-                (status, oom, at) = (wait.Result.Status, wait.Result.OomKilled, wait.Result.ExitedAt);
-            else if (first != wait)
-                _log.LogWarning("{Process}: the VM died ({How}); reporting exit status {Status}", Describe(container.Id, process.ExecId), sandbox.Vm.Exited.Result, status);
-            else if (!_stopping.IsCancellationRequested)
-                _log.LogWarning("{Process}: waiting for it failed ({Error}); reporting exit status {Status}", Describe(container.Id, process.ExecId), wait.Exception?.InnerException?.Message, status);
+            var exit = await container.Guest.WaitAsync(process.ExecId, _log, _stopping.Token);
             if (process.Stdio is { } stdio)
             {
                 await stdio.DrainAsync();
                 await stdio.DisposeAsync();
             }
-            Finish(container, process, status, at, oom);
+            _table.Finish(container, process, exit);
         });
-        lock (_sync)
+        lock (_watchers)
         {
             _watchers.RemoveAll(t => t.IsCompleted);
             _watchers.Add(task);
         }
     }
 
-    private void Finish(PodContainer container, PodProcess process, int status, DateTime at, bool oom)
-    {
-        lock (_sync)
-        {
-            if (!process.MarkExited(status, at))
-                return;
-            if (oom && !container.OomPublished)
-            {
-                container.OomPublished = true;
-                _events.Publish(new TaskEvent(TaskEventKind.Oom, container.Id));
-            }
-            _events.Publish(new TaskEvent(TaskEventKind.Exit, container.Id) { ExecId = process.ExecId, Pid = process.Pid, ExitStatus = status, At = at });
-        }
-        process.ReleaseWaiters();
-    }
-
-    private async Task ForwardAgentEventsAsync(Sandbox sandbox)
+    private async Task ForwardAgentEventsAsync(IGuestSandbox sandbox)
     {
         try
         {
             await foreach (var e in sandbox.Agent.EventsAsync(_stopping.Token))
-            {
-                if (!e.Oom)
-                    continue;
-                lock (_sync)
-                {
-                    if (!_containers.TryGetValue(e.ContainerId, out var container))
-                        continue;
-                    container.OomPublished = true;
-                    _events.Publish(new TaskEvent(TaskEventKind.Oom, e.ContainerId) { At = e.Timestamp });
-                }
-            }
+                if (e.Oom)
+                    _table.Oom(e.ContainerId, e.Timestamp);
         }
         catch (Exception e) when (e is AgentException or OperationCanceledException or IOException)
         {
@@ -491,45 +385,11 @@ internal sealed class Pod : IAsyncDisposable
         }
     }
 
-    private (PodContainer Container, PodProcess Process) Find(string id, string execId)
-    {
-        lock (_sync)
-        {
-            if (!_containers.TryGetValue(id, out var container))
-                throw new TaskNotFoundException($"container {id}: not found");
-            if (execId.Length == 0)
-                return (container, container.Init);
-            if (!container.Execs.TryGetValue(execId, out var exec))
-                throw new TaskNotFoundException($"exec {execId} of container {id}: not found");
-            return (container, exec);
-        }
-    }
-
-    private List<PodContainer> Snapshot()
-    {
-        lock (_sync)
-            return [.. _containers.Values];
-    }
-
-    private Sandbox RunningSandbox()
+    private IGuestSandbox RunningSandbox()
     {
         var sandbox = _sandbox ?? throw new InvalidOperationException($"pod {Id} has no VM");
-        if (sandbox.Vm.Exited.IsCompleted)
-            throw new InvalidOperationException($"pod {Id}: the VM is not running ({sandbox.Vm.Exited.Result})");
+        if (sandbox.VmExited.IsCompleted)
+            throw new InvalidOperationException($"pod {Id}: the VM is not running ({sandbox.VmExited.Result})");
         return sandbox;
-    }
-
-    private static string Describe(string id, string execId) => execId.Length == 0 ? $"container {id}" : $"exec {execId} of container {id}";
-
-    private async Task Quietly(Func<Task> action, string what)
-    {
-        try
-        {
-            await action();
-        }
-        catch (Exception e) when (e is AgentException or IOException or OperationCanceledException or InvalidOperationException)
-        {
-            _log.LogDebug("{What}: {Error}", what, e.Message);
-        }
     }
 }

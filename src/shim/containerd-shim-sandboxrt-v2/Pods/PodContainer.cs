@@ -1,16 +1,17 @@
+using SandboxRt.Runtime.Core;
+
 namespace SandboxRt.Shim.Pods;
 
-/// <summary>One container of the pod: its bundle, its rootfs mount, its init and its execs.</summary>
-internal sealed class PodContainer(string id, string bundle, bool mountedRootfs, int guestPid, PodProcess init)
+/// <summary>One container of the pod: its bundle, its rootfs mount, the container in the guest, its init and its execs.</summary>
+internal sealed class PodContainer(string bundle, bool mountedRootfs, GuestContainer guest, PodProcess init)
 {
-    public string Id { get; } = id;
+    public string Id => Guest.Id;
     public string Bundle { get; } = bundle;
 
     /// <summary>True when the shim mounted containerd's rootfs layers at bundle/rootfs (and must unmount them).</summary>
     public bool MountedRootfs { get; } = mountedRootfs;
 
-    /// <summary>The container's init as the guest sees it (the pod's other containers join its namespaces by it).</summary>
-    public int GuestPid { get; } = guestPid;
+    public GuestContainer Guest { get; } = guest;
     public PodProcess Init { get; } = init;
     public Dictionary<string, PodProcess> Execs { get; } = new(StringComparer.Ordinal);
 

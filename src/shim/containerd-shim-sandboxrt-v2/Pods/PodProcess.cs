@@ -1,8 +1,10 @@
+using SandboxRt.Runtime.Core.States;
+using SandboxRt.Runtime.State;
 using SandboxRt.Shim.Io;
 
 namespace SandboxRt.Shim.Pods;
 
-/// <summary>A container's init or one of its execs, as the shim tracks it. Changed only under the pod's lock.</summary>
+/// <summary>A container's init or one of its execs, as the shim tracks it. Changed only under the pod table's lock.</summary>
 internal sealed class PodProcess(string containerId, string execId, ProcessIo io, Oci.Spec.Process? spec)
 {
     private readonly TaskCompletionSource<ProcessExitInfo> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -16,7 +18,10 @@ internal sealed class PodProcess(string containerId, string execId, ProcessIo io
     /// <summary>The process to run, for an exec (the init's is in the bundle).</summary>
     public Oci.Spec.Process? Spec { get; } = spec;
 
-    public ProcessStatus Status { get; set; } = ProcessStatus.Created;
+    /// <summary>Where the process is in its life; the state refuses the verbs it does not allow.</summary>
+    public ProcessState State { get; set; } = CreatedState.Instance;
+
+    public ContainerStatus Status => State.Status;
 
     /// <summary>The host pid containerd knows the process by: the hypervisor's (the process itself is in the guest).</summary>
     public int Pid { get; set; }
@@ -30,12 +35,15 @@ internal sealed class PodProcess(string containerId, string execId, ProcessIo io
 
     public bool IsInit => ExecId.Length == 0;
 
+    /// <summary>"container X" or "exec E of container X", as errors name it.</summary>
+    public string Description => IsInit ? $"container {ContainerId}" : $"exec {ExecId} of container {ContainerId}";
+
     /// <summary>Records the end of the process; false when it had ended already.</summary>
     public bool MarkExited(int status, DateTime at)
     {
-        if (Status == ProcessStatus.Stopped)
+        if (State is StoppedState)
             return false;
-        Status = ProcessStatus.Stopped;
+        State = State.Exited();
         ExitStatus = status;
         ExitedAt = at;
         return true;

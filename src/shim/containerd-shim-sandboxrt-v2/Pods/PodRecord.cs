@@ -16,6 +16,9 @@ internal sealed class PodRecord
     /// <summary>The sandbox's state directory (VM files, the shared directory), when a VM was started.</summary>
     public string? SandboxDirectory { get; set; }
 
+    /// <summary>The configuration's shutdown grace, for a `delete` that stops the VM after the shim died.</summary>
+    public int ShutdownGraceSeconds { get; set; } = 5;
+
     /// <summary>Container id → bundle, for the containers whose rootfs the shim mounted.</summary>
     public Dictionary<string, string> MountedBundles { get; set; } = new(StringComparer.Ordinal);
 }

@@ -2,4 +2,4 @@ namespace SandboxRt.Shim.Pods;
 
 /// <summary>One process's state for the Task API's State call.</summary>
 internal sealed record ProcessSnapshot(
-    string ContainerId, string ExecId, string Bundle, int Pid, ProcessStatus Status, ProcessIo Io, int ExitStatus, DateTime? ExitedAt);
+    string ContainerId, string ExecId, string Bundle, int Pid, SandboxRt.Runtime.State.ContainerStatus Status, ProcessIo Io, int ExitStatus, DateTime? ExitedAt);

@@ -18,7 +18,7 @@ internal static class TaskErrors
     public static TtrpcException ToStatus(Exception e) => e switch
     {
         TtrpcException t => t,
-        TaskNotFoundException => new(StatusCode.NotFound, e.Message),
+        TaskNotFoundException or SandboxRt.Runtime.Core.States.ProcessFinishedException => new(StatusCode.NotFound, e.Message),
         TaskAlreadyExistsException => new(StatusCode.AlreadyExists, e.Message),
         SpecValidationException or PathEscapeException or ConfigException or ArgumentException or FormatException =>
             new(StatusCode.InvalidArgument, e.Message),

@@ -163,9 +163,9 @@ internal sealed class TaskService(Pod pod, Func<bool, bool> shutdown, ILogger lo
             Pid = (uint)s.Pid,
             Status = s.Status switch
             {
-                ProcessStatus.Created => ProtoTypes.Status.Created,
-                ProcessStatus.Running => ProtoTypes.Status.Running,
-                ProcessStatus.Paused => ProtoTypes.Status.Paused,
+                SandboxRt.Runtime.State.ContainerStatus.Created => ProtoTypes.Status.Created,
+                SandboxRt.Runtime.State.ContainerStatus.Running => ProtoTypes.Status.Running,
+                SandboxRt.Runtime.State.ContainerStatus.Paused => ProtoTypes.Status.Paused,
                 _ => ProtoTypes.Status.Stopped,
             },
             Stdin = s.Io.Stdin,

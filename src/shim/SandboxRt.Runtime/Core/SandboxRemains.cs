@@ -1,0 +1,37 @@
+using SandboxRt.Interop;
+using SandboxRt.Runtime.Hypervisors;
+using SandboxRt.Runtime.State;
+using SandboxRt.Runtime.Storage;
+
+namespace SandboxRt.Runtime.Core;
+
+/// <summary>
+/// What a sandbox leaves on the host when the process that ran it is gone (a clean exit that did not get
+/// to its clean-up, SIGKILL, an OOM kill), removed from its records alone: the host processes that
+/// served it, the VM (through its driver, control socket first, SIGKILL after the grace), virtiofsd, the
+/// pod network's taps, the host cgroup, the shared directory's mounts, the socket directory and the
+/// state directory (by descriptor, crossing no mount). `sandboxrt delete`, create's clean-up after a dead
+/// relay and the shim's `delete` after a dead shim all go through here, with the configuration's grace.
+/// </summary>
+public static class SandboxRemains
+{
+    /// <summary>How long a killed relay gets to be gone before its cgroup is removed.</summary>
+    private static readonly TimeSpan ServerGoneTimeout = TimeSpan.FromSeconds(2);
+
+    /// <param name="servers">Host processes that served the sandbox (relays): killed first, so that none touches it during the clean-up.</param>
+    public static async Task RemoveAsync(string stateDirectory, ProcessIdentity? hypervisor, ProcessIdentity? virtiofsd, TimeSpan grace, IReadOnlyList<ProcessIdentity?> servers)
+    {
+        foreach (var server in servers)
+            if (server is { IsAlive: true })
+                ChildProcesses.Signal(server.Pid, 9);
+        await HypervisorFactory.StopDetachedAsync(hypervisor, [virtiofsd], stateDirectory, grace);
+        Network.PodNetwork.DetachRecorded(stateDirectory);
+        foreach (var server in servers)
+            if (server is not null)
+                await DetachedProcess.WaitGoneAsync(server, ServerGoneTimeout);
+        HostCgroups.HostCgroup.RemoveRecorded(stateDirectory); // once the VM and the servers have left it
+        SharedDirectory.RemoveFrom(stateDirectory);
+        SocketDirectory.Remove(stateDirectory);
+        PrivateFiles.RemoveTree(stateDirectory);
+    }
+}

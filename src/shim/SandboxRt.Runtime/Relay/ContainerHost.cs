@@ -1,0 +1,145 @@
+// The host process that carries one runc-CLI container: the relay of `sandboxrt create`, or `sandboxrt
+// run` itself. Both create the container the same way, through here, so that both run the host hooks and
+// keep the state record `state`, `list`, `kill`, `exec` and `delete` work from:
+//   record (this process as the container's stand-in pid) → prestart hooks (Docker's libnetwork-setkey
+//   configures the namespace the VM then mirrors) → boot the sandbox, its pids recorded the moment the
+//   hypervisor runs (a process killed during boot leaves a VM only the record leads delete to) →
+//   createRuntime hooks → GuestContainer.CreateAsync → the proxy socket later CLI calls reach the agent
+//   through → status "created".
+// A failure stops the sandbox before it is reported: nothing of the container is left but its record,
+// which the caller removes.
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using SandboxRt.Grpc.Server;
+using SandboxRt.Oci.Spec;
+using SandboxRt.Runtime.Agent;
+using SandboxRt.Runtime.Configuration;
+using SandboxRt.Runtime.Containers;
+using SandboxRt.Runtime.Core;
+using SandboxRt.Runtime.Hooks;
+using SandboxRt.Runtime.Sandboxes;
+using SandboxRt.Runtime.State;
+
+namespace SandboxRt.Runtime.Relay;
+
+public sealed class ContainerHost : IAsyncDisposable
+{
+    private readonly StateStore _store;
+    private readonly ILogger _log;
+    private GrpcKestrelServer? _proxy;
+
+    private ContainerHost(StateStore store, ContainerRecord record, Sandbox sandbox, GuestContainer container, ILogger log)
+    {
+        _store = store;
+        _log = log;
+        Record = record;
+        Sandbox = sandbox;
+        Container = container;
+    }
+
+    public ContainerRecord Record { get; }
+    public Sandbox Sandbox { get; }
+    public GuestContainer Container { get; }
+
+    /// <summary>Where the sandbox's network comes from: a namespace made for this process (its own), one the spec names, or none.</summary>
+    public sealed record NetworkChoice(string? Path, bool Own);
+
+    public static async Task<ContainerHost> CreateAsync(StateStore store, ContainerRecord record, Spec spec, HypervisorConfig config, NetworkChoice network,
+        ILogger log, bool measureBoot = false, CancellationToken cancellationToken = default)
+    {
+        record.Relay = ProcessIdentity.Of(Environment.ProcessId);
+        store.Save(record);
+        await HookRunner.RunAsync("prestart", spec.Hooks?.Prestart, OciStates.Of(record, ContainerStatus.Creating), cancellationToken);
+        var size = VmSize.For(spec, config);
+        var sandbox = await Sandbox.StartAsync(new SandboxStartOptions(record.Id, store.Root, config)
+        {
+            Launched = vm => RecordVm(store, record, vm),
+            Vcpus = size.Vcpus,
+            MemoryMib = size.MemoryMib,
+            WithSharedDirectory = true,
+            StateDirectoryExists = true,
+            NetworkNamespace = network.Path,
+            NetworkNamespaceIsOwn = network.Own,
+            MeasureBoot = measureBoot,
+            CgroupsPath = HostCgroups.CgroupsPath.Resolve(spec.Linux?.CgroupsPath),
+        }, log, cancellationToken);
+        ContainerHost? host = null;
+        try
+        {
+            RecordVm(store, record, sandbox.Vm);
+            if (sandbox.Network is { } mirrored)
+                log.LogDebug("container {Id}: network namespace {Path} mirrored: {Interfaces}", record.Id, mirrored.NamespacePath,
+                    mirrored.Interfaces.Count == 0 ? "no interface but loopback" : string.Join(", ", mirrored.Interfaces.Select(i => i.Name)));
+            // createRuntime hooks once the runtime environment, the VM, exists (runc: after making the namespaces)
+            await HookRunner.RunAsync("createRuntime", spec.Hooks?.CreateRuntime, OciStates.Of(record, ContainerStatus.Creating), cancellationToken);
+            var container = await GuestContainer.CreateAsync(sandbox, new ContainerLaunch(record.Id, spec, record.Bundle) { NetworkMirrored = network.Own }, cancellationToken);
+            host = new ContainerHost(store, record, sandbox, container, log);
+            record.GuestPid = container.GuestPid;
+            await host.ServeProxyAsync();
+            record.Status = ContainerStatus.Created;
+            store.Save(record);
+            return host;
+        }
+        catch (Exception e)
+        {
+            if (e is not Hypervisors.BootFailedException)
+                log.LogError("container {Id}: {Error}; the guest console's last lines:\n{Console}", record.Id, e.Message,
+                    string.Join('\n', Diagnostics.LogTail.Read(sandbox.Vm.ConsoleLogPath, 25)));
+            if (host is not null)
+                await host.DisposeAsync();
+            else
+                await sandbox.StopAsync(CancellationToken.None);
+            throw;
+        }
+    }
+
+    /// <summary>Records the container's end (its status, the OOM kill) unless delete removed the record meanwhile.</summary>
+    public void RecordExit(ProcessExit exit)
+    {
+        if (exit.OomKilled)
+            _log.LogWarning("container {Id} was killed by the out-of-memory killer", Record.Id);
+        using (_store.Lock(Record.Id))
+        {
+            if (!_store.Exists(Record.Id))
+                return;
+            var latest = _store.Load(Record.Id);
+            latest.Status = ContainerStatus.Stopped;
+            latest.ExitStatus = exit.Status;
+            latest.OomKilled = exit.OomKilled;
+            _store.Save(latest);
+        }
+    }
+
+    /// <summary>Stops serving the proxy socket and lets the agent go; the VM outlives this until delete (or <see cref="StopSandboxAsync"/>).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_proxy is not null)
+            await _proxy.DisposeAsync();
+        _proxy = null;
+        Sandbox.Agent.Dispose();
+    }
+
+    /// <summary>Stops the VM and removes the sandbox's state directory (`sandboxrt run`, and a failed create).</summary>
+    public async Task StopSandboxAsync()
+    {
+        await DisposeAsync();
+        await Sandbox.StopAsync(CancellationToken.None);
+    }
+
+    private async Task ServeProxyAsync()
+    {
+        var socket = AgentEndpoints.ProxySocket(Sandbox.StateDirectory);
+        _proxy = await GrpcKestrelServer.StartAsync(new UnixDomainSocketEndPoint(socket), Sandbox.CreateAgentProxy(), loggerFactory: new LoggerFactoryAdapter(_log));
+        // One call through the proxy before anyone else makes one: the first connection is where a
+        // freshly started process does its slowest work, and no CLI call should pay for it.
+        using var warm = new AgentClient(new Channels.UnixSocketConnector(socket));
+        await warm.CheckAsync();
+    }
+
+    private static void RecordVm(StateStore store, ContainerRecord record, Hypervisors.IVirtualMachine vm)
+    {
+        record.Hypervisor = ProcessIdentity.Of(vm.Pid);
+        record.Virtiofsd = vm.HelperPids.Select(ProcessIdentity.Of).FirstOrDefault();
+        store.Save(record);
+    }
+}

@@ -1,0 +1,48 @@
+using SandboxRt.Oci.Spec;
+using SandboxRt.Runtime.Agent;
+using SandboxRt.Runtime.Core;
+
+namespace SandboxRt.UnitTests.Fakes;
+
+/// <summary>
+/// An <see cref="IGuestSandbox"/> without a VM: a <see cref="FakeAgent"/>, a VM whose death the test
+/// decides (<see cref="Die"/>), and storage that records what it placed and removed.
+/// </summary>
+internal sealed class FakeGuestSandbox : IGuestSandbox, IContainerStorage
+{
+    private readonly TaskCompletionSource<string> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public string Id { get; init; } = "pod";
+    public FakeAgent Fake { get; } = new();
+    public IAgent Agent => Fake;
+    public int VmPid => 4242;
+    public Task<string> VmExited => _exited.Task;
+    public string ConsoleLogPath => "/nonexistent/console.log";
+    public IContainerStorage Storage => this;
+
+    /// <summary>"attach ID" and "detach ID", in order.</summary>
+    public List<string> StorageCalls { get; } = [];
+    public int Stops { get; private set; }
+
+    public void Die(string how) => _exited.TrySetResult(how);
+
+    public Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        Stops++;
+        Die("stopped");
+        return Task.CompletedTask;
+    }
+
+    public Spec Attach(Spec spec, string bundle, string containerId, bool networkMirrored)
+    {
+        lock (StorageCalls)
+            StorageCalls.Add("attach " + containerId);
+        return spec;
+    }
+
+    public void Detach(string containerId)
+    {
+        lock (StorageCalls)
+            StorageCalls.Add("detach " + containerId);
+    }
+}

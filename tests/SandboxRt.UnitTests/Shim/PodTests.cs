@@ -1,0 +1,137 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using SandboxRt.Runtime.Agent;
+using SandboxRt.Runtime.Configuration;
+using SandboxRt.Runtime.Core.States;
+using SandboxRt.Runtime.State;
+using SandboxRt.Shim.Pods;
+using SandboxRt.UnitTests.Fakes;
+
+namespace SandboxRt.UnitTests.Shim;
+
+/// <summary>The shim's pod over a fake sandbox: the Task API's verbs, their events, and what a dead VM does to them.</summary>
+[Trait("Tier", "unit")]
+public sealed class PodTests : IDisposable
+{
+    private readonly TempDirectory _bundle = new();
+    private readonly FakeGuestSandbox _sandbox = new() { Id = "pod1" };
+    private readonly List<TaskEvent> _events = [];
+    private readonly List<int> _vmStarts = [];
+    private readonly Pod _pod;
+
+    public PodTests()
+    {
+        Directory.CreateDirectory(Path.Combine(_bundle.Path, "rootfs"));
+        _bundle.File("config.json", """{"ociVersion":"1.0.2","process":{"args":["sh"],"cwd":"/"},"root":{"path":"rootfs"}}""");
+        var options = new PodOptions("pod1", _bundle.Path, new HypervisorConfig())
+        {
+            StartSandbox = (_, _, _) =>
+            {
+                _vmStarts.Add(1);
+                return Task.FromResult<SandboxRt.Runtime.Core.IGuestSandbox>(_sandbox);
+            },
+        };
+        _pod = new Pod(options, new EventList(_events), _ => { }, NullLogger.Instance);
+    }
+
+    public void Dispose() => _bundle.Dispose();
+
+    private CreateTaskRequest Request(string id) => new(id, _bundle.Path, [], new ProcessIo("", "", "", false));
+
+    private string[] Kinds()
+    {
+        lock (_events)
+            return [.. _events.Select(e => $"{e.Kind} {e.ContainerId}{(e.ExecId is { Length: > 0 } x ? "/" + x : "")}")];
+    }
+
+    [Fact]
+    public async Task A_container_is_created_started_exits_and_is_deleted_with_its_events_in_order_and_the_vm_goes_with_it()
+    {
+        int pid = await _pod.CreateAsync(Request("pod1"), CancellationToken.None);
+        Assert.Equal(4242, pid); // the hypervisor's pid: the process itself is in the guest
+        Assert.Equal(ContainerStatus.Created, _pod.State("pod1", "").Status);
+        await _pod.StartAsync("pod1", "", CancellationToken.None);
+        Assert.Equal(ContainerStatus.Running, _pod.State("pod1", "").Status);
+
+        var wait = _pod.WaitAsync("pod1", "", CancellationToken.None);
+        _sandbox.Fake.Exit("pod1", "", 7);
+        Assert.Equal(7, (await wait).Status);
+        Assert.Equal(ContainerStatus.Stopped, _pod.State("pod1", "").Status);
+        Assert.Equal(["Create pod1", "Start pod1", "Exit pod1"], Kinds()); // Wait returns only after the exit was queued
+
+        await _pod.DeleteAsync("pod1", "", CancellationToken.None);
+        Assert.Equal("Delete pod1", Kinds()[^1]);
+        Assert.Equal(1, _sandbox.Stops);
+        Assert.Single(_vmStarts);
+        Assert.Equal(["attach pod1", "detach pod1"], _sandbox.StorageCalls);
+        Assert.True(_pod.IsEmpty);
+    }
+
+    [Fact]
+    public async Task Every_process_of_a_pod_whose_vm_dies_exits_137()
+    {
+        await _pod.CreateAsync(Request("pod1"), CancellationToken.None);
+        await _pod.StartAsync("pod1", "", CancellationToken.None);
+        _pod.AddExec("pod1", "e1", new ProcessIo("", "", "", false), new SandboxRt.Oci.Spec.Process { Args = ["sleep", "9"] });
+        await _pod.StartAsync("pod1", "e1", CancellationToken.None);
+
+        _sandbox.Die("qemu killed by signal 9");
+        Assert.Equal(ProcessExit.VmDiedStatus, (await _pod.WaitAsync("pod1", "", CancellationToken.None)).Status);
+        Assert.Equal(ProcessExit.VmDiedStatus, (await _pod.WaitAsync("pod1", "e1", CancellationToken.None)).Status);
+        Assert.Contains("Exit pod1/e1", Kinds());
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => _pod.PauseAsync("pod1", CancellationToken.None));
+        Assert.Equal("cannot pause container pod1: it is stopped", e.Message);
+    }
+
+    [Fact]
+    public async Task The_verbs_a_state_does_not_allow_are_refused_before_the_guest_is_asked()
+    {
+        await _pod.CreateAsync(Request("pod1"), CancellationToken.None);
+        var notStarted = await Assert.ThrowsAsync<InvalidOperationException>(() => _pod.PauseAsync("pod1", CancellationToken.None));
+        Assert.Equal("cannot pause container pod1: it is created", notStarted.Message);
+        await _pod.StartAsync("pod1", "", CancellationToken.None);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => _pod.StartAsync("pod1", "", CancellationToken.None));
+        var running = await Assert.ThrowsAsync<InvalidOperationException>(() => _pod.DeleteAsync("pod1", "", CancellationToken.None));
+        Assert.Contains("that is not stopped: it is running", running.Message);
+
+        await _pod.PauseAsync("pod1", CancellationToken.None);
+        Assert.Equal(ContainerStatus.Paused, _pod.State("pod1", "").Status);
+        var exec = Assert.Throws<InvalidOperationException>(() => _pod.AddExec("pod1", "e1", new ProcessIo("", "", "", false), new SandboxRt.Oci.Spec.Process { Args = ["ls"] }));
+        Assert.Equal("cannot exec in container pod1: it is paused", exec.Message);
+        await _pod.ResumeAsync("pod1", CancellationToken.None);
+
+        _sandbox.Fake.Exit("pod1", "", 0);
+        await _pod.WaitAsync("pod1", "", CancellationToken.None);
+        await Assert.ThrowsAsync<ProcessFinishedException>(() => _pod.KillAsync("pod1", "", 9, all: false, CancellationToken.None));
+        Assert.Equal(["StartContainer pod1", "PauseContainer pod1", "ResumeContainer pod1"],
+            _sandbox.Fake.Calls.Where(c => c.StartsWith("StartContainer") || c.Contains("Pause") || c.Contains("Resume") || c.StartsWith("Signal")));
+    }
+
+    [Fact]
+    public async Task A_create_the_guest_refuses_leaves_no_container_no_files_and_no_vm()
+    {
+        _sandbox.Fake.Failures["CreateContainer"] = new AgentException(AgentErrorKind.InvalidArgument, "CreateContainer", "process.args: empty");
+        await Assert.ThrowsAsync<AgentException>(() => _pod.CreateAsync(Request("pod1"), CancellationToken.None));
+        Assert.True(_pod.IsEmpty);
+        Assert.Equal(["attach pod1", "detach pod1"], _sandbox.StorageCalls);
+        Assert.Equal(1, _sandbox.Stops); // the VM it booted for this container
+        Assert.Empty(Kinds());
+    }
+
+    [Fact]
+    public async Task An_app_container_needs_its_pods_vm_and_joins_it()
+    {
+        _bundle.File("config.json", """{"ociVersion":"1.0.2","process":{"args":["sh"],"cwd":"/"},"root":{"path":"rootfs"},"annotations":{"io.kubernetes.cri.container-type":"container","io.kubernetes.cri.sandbox-id":"pod1"}}""");
+        var orphan = await Assert.ThrowsAsync<InvalidOperationException>(() => _pod.CreateAsync(Request("app1"), CancellationToken.None));
+        Assert.Contains("its sandbox container must be created first", orphan.Message);
+        Assert.Empty(_vmStarts);
+    }
+
+    private sealed class EventList(List<TaskEvent> events) : ITaskEventSink
+    {
+        public void Publish(TaskEvent taskEvent)
+        {
+            lock (events)
+                events.Add(taskEvent);
+        }
+    }
+}
