@@ -106,6 +106,7 @@ test-e2e: build guest-image
 
 test-unit:
 	$(DOTNET) test tests/SandboxRt.UnitTests -nologo
+	$(DOTNET) test tests/SandboxRt.Agent.UnitTests -nologo
 
 test-host: build
 	$(DOTNET) test tests/SandboxRt.IntegrationTests -nologo --filter "Tier=host"
