@@ -48,7 +48,7 @@ deps:
 build: agent cli shim jailer
 
 agent:
-	$(DOTNET) publish src/agent/SandboxRt.Agent -c Release -o $(OUT)/agent -v quiet -nologo
+	$(DOTNET) publish src/agent/SandboxRt.Agent -c Release -r linux-x64 -o $(OUT)/agent -v quiet -nologo
 
 # The CLI and the shim are NativeAOT (src/shim/NativeAot.props): -r names the target, which the csproj
 # cannot (the test projects reference them as ordinary assemblies).
@@ -106,6 +106,7 @@ test-e2e: build guest-image
 
 test-unit:
 	$(DOTNET) test tests/SandboxRt.UnitTests -nologo
+	$(DOTNET) test tests/SandboxRt.Agent.UnitTests -nologo
 
 test-host: build
 	$(DOTNET) test tests/SandboxRt.IntegrationTests -nologo --filter "Tier=host"

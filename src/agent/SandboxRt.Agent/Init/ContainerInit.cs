@@ -9,7 +9,8 @@
 //           wait for Start → startContainer hooks → ProcessFinalizer (user, capabilities, seccomp, execve)
 //   exec:   receive Config → join the mount namespace → [terminal] → rlimits → Ready → Start → finalize
 // Any failure is sent as an Error naming the step and ends the process; the agent reports it.
-using System.Text.Json;
+// The steps take IInitSyscalls: LinuxInitSyscalls here, a recording fake in SandboxRt.Agent.UnitTests.
+using SandboxRt.Agent.Init.Syscalls;
 using SandboxRt.Interop;
 using SandboxRt.Oci.Validation;
 
@@ -20,7 +21,9 @@ internal static class ContainerInit
     public const int SocketFd = 3;
     public const int MountNamespaceFd = 4;
 
-    public static int Run()
+    public static int Run() => Run(LinuxInitSyscalls.Instance);
+
+    private static int Run(IInitSyscalls sys)
     {
         var socket = SafeFdHandle.FromInherited(SocketFd);
         // posix_spawn's dup2 cleared close-on-exec; set it again so that a successful execve closes the
@@ -38,9 +41,9 @@ internal static class ContainerInit
             step = "prepare";
             var seccomp = SeccompStep.Compile(config.Spec.Linux?.Seccomp);
             if (config.Mode == "exec")
-                PrepareExec(config, channel);
+                PrepareExec(config, channel, sys);
             else
-                PrepareContainer(config, channel);
+                PrepareContainer(config, channel, sys);
 
             channel.Send(new InitMessage { Type = InitMessage.ReadyType });
             var start = channel.Receive();
@@ -49,7 +52,7 @@ internal static class ContainerInit
             step = "start";
             if (config.Mode != "exec")
                 ContainerHooks.Run("startContainer", config.Spec.Hooks?.StartContainer, config.HookState);
-            ProcessFinalizer.Run(config.Process, seccomp, text => channel.Send(new InitMessage { Type = InitMessage.WarningType, Step = step, Error = text }));
+            ProcessFinalizer.Run(config.Process, seccomp, text => channel.Send(new InitMessage { Type = InitMessage.WarningType, Step = step, Error = text }), sys);
             return 1; // unreachable: Run execs or throws
         }
         catch (ExecFailedException e)
@@ -69,30 +72,31 @@ internal static class ContainerInit
         }
     }
 
-    private static void PrepareContainer(InitConfig config, InitChannel channel)
+    /// <summary>Everything between the config and Ready for a new container; the channel carries a terminal's master.</summary>
+    internal static void PrepareContainer(InitConfig config, InitChannel? channel, IInitSyscalls sys)
     {
         var spec = config.Spec;
         if (config.NewCgroupNamespace)
-            InitStep.Run("linux.namespaces (cgroup)", () => Namespaces.Unshare(NamespaceTypes.CloneFlag(NamespaceTypes.Cgroup), "cgroup"));
+            InitStep.Run("linux.namespaces (cgroup)", () => sys.Unshare(NamespaceTypes.CloneFlag(NamespaceTypes.Cgroup), "cgroup"));
         if (config.NewNetworkNamespace)
-            InitStep.Run("network (loopback)", () => NetworkDevices.BringUp("lo"));
-        var rootfs = new RootfsBuilder(spec, spec.Root!.Path, config.CgroupPath, config.NewCgroupNamespace);
+            InitStep.Run("network (loopback)", () => sys.BringUpDevice("lo"));
+        var rootfs = new RootfsBuilder(spec, spec.Root!.Path, config.CgroupPath, config.NewCgroupNamespace, sys);
         rootfs.Build();
         ContainerHooks.Run("createContainer", spec.Hooks?.CreateContainer, config.HookState);
         if (config.Process.Terminal)
-            TerminalSetup.Run(config.Process, channel, bindConsole: true);
+            TerminalSetup.Run(config.Process, channel ?? throw new InitStepException("process.terminal", "no init channel to send the terminal on"), bindConsole: true, sys);
         if (spec.Hostname is { Length: > 0 } hostname)
-            InitStep.Run("hostname", () => ProcessControl.SetHostname(hostname));
+            InitStep.Run("hostname", () => sys.SetHostname(hostname));
         if (spec.Domainname is { Length: > 0 } domainname)
-            InitStep.Run("domainname", () => ProcessControl.SetDomainname(domainname));
+            InitStep.Run("domainname", () => sys.SetDomainname(domainname));
         // Before Finish: readonlyPaths makes /proc/sys read-only.
         foreach (var (key, value) in spec.Linux?.Sysctl ?? [])
-            InitStep.Run($"linux.sysctl.{key}", () => File.WriteAllText("/proc/sys/" + key.Replace('.', '/'), value));
+            InitStep.Run($"linux.sysctl.{key}", () => sys.WriteText("/proc/sys/" + key.Replace('.', '/'), value));
         rootfs.Finish();
-        ApplyProcessLimits(config.Process);
+        ApplyProcessLimits(config.Process, sys);
     }
 
-    private static void PrepareExec(InitConfig config, InitChannel channel)
+    private static void PrepareExec(InitConfig config, InitChannel channel, IInitSyscalls sys)
     {
         InitStep.Run("join mount namespace", () =>
         {
@@ -103,21 +107,21 @@ internal static class ContainerInit
             ProcessControl.ChangeDirectory("/");
         });
         if (config.Process.Terminal)
-            TerminalSetup.Run(config.Process, channel, bindConsole: false);
-        ApplyProcessLimits(config.Process);
+            TerminalSetup.Run(config.Process, channel, bindConsole: false, sys);
+        ApplyProcessLimits(config.Process, sys);
     }
 
-    private static void ApplyProcessLimits(Oci.Spec.Process process)
+    private static void ApplyProcessLimits(Oci.Spec.Process process, IInitSyscalls sys)
     {
         for (int i = 0; i < (process.Rlimits?.Count ?? 0); i++)
         {
             var r = process.Rlimits![i];
             if (!RlimitNames.TryGetNumber(r.Type, out int resource))
                 throw new InitStepException($"process.rlimits[{i}].type", $"unknown resource limit '{r.Type}'");
-            InitStep.Run($"process.rlimits[{i}]", () => ProcessControl.SetResourceLimit(resource, r.Soft, r.Hard, r.Type));
+            InitStep.Run($"process.rlimits[{i}]", () => sys.SetResourceLimit(resource, r.Soft, r.Hard, r.Type));
         }
         if (process.OomScoreAdj is { } adj)
-            InitStep.Run("process.oomScoreAdj", () => File.WriteAllText("/proc/self/oom_score_adj", adj.ToString()));
+            InitStep.Run("process.oomScoreAdj", () => sys.WriteText("/proc/self/oom_score_adj", adj.ToString()));
     }
 
     private static void TrySend(InitChannel channel, InitMessage message)

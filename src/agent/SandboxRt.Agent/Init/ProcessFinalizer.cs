@@ -8,6 +8,7 @@
 //   → umask → no_new_privs → [seccomp, when no_new_privs is on] → execve.
 // Everything up to execve runs as the .NET runtime, so a seccomp profile must allow what the runtime
 // does between loading it and exec (futex, mmap, write...); Docker's default profile does.
+using SandboxRt.Agent.Init.Syscalls;
 using SandboxRt.Interop;
 using SandboxRt.Oci.Validation;
 
@@ -16,40 +17,40 @@ namespace SandboxRt.Agent.Init;
 internal static class ProcessFinalizer
 {
     /// <param name="warn">Where a warning goes (the agent's log, through the init channel).</param>
-    public static void Run(Oci.Spec.Process process, Seccomp.SeccompProgram? seccomp, Action<string> warn)
+    public static void Run(Oci.Spec.Process process, Seccomp.SeccompProgram? seccomp, Action<string> warn, IInitSyscalls sys)
     {
-        InitStep.Run("process.cwd", () => ProcessControl.ChangeDirectory(process.Cwd));
+        InitStep.Run("process.cwd", () => sys.ChangeDirectory(process.Cwd));
         // before any seccomp filter, which may not allow rt_sigaction
-        InitStep.Run("signals", ProcessControl.RestoreDefaultSignals);
+        InitStep.Run("signals", sys.RestoreDefaultSignals);
         if (!process.NoNewPrivileges)
-            SeccompStep.Install(seccomp);
+            SeccompStep.Install(seccomp, sys);
 
         var caps = CapabilitySets.From(process.Capabilities);
         InitStep.Run("process.capabilities.bounding", () =>
         {
             for (int cap = 0; cap <= CapabilityNames.Last; cap++)
                 if (!CapabilitySets.Has(caps.Bounding, cap))
-                    Credentials.DropBounding(cap);
+                    sys.DropBounding(cap);
         });
         InitStep.Run("process.user", () =>
         {
-            Credentials.KeepCapabilities(true);
+            sys.SetKeepCapabilities(true);
             var groups = process.User.AdditionalGids ?? [];
-            Credentials.SetGroups(groups);
-            Credentials.SetGid(process.User.Gid);
-            Credentials.SetUid(process.User.Uid);
-            Credentials.KeepCapabilities(false);
+            sys.SetGroups(groups);
+            sys.SetGid(process.User.Gid);
+            sys.SetUid(process.User.Uid);
+            sys.SetKeepCapabilities(false);
         });
         InitStep.Run("process.capabilities", () =>
         {
-            Credentials.SetCapabilities(caps.Effective, caps.Permitted, caps.Inheritable);
-            Credentials.ClearAmbient();
+            sys.SetCapabilities(caps.Effective, caps.Permitted, caps.Inheritable);
+            sys.ClearAmbient();
             for (int cap = 0; cap <= CapabilityNames.Last; cap++)
                 if (CapabilitySets.Has(caps.Ambient, cap))
                 {
                     try
                     {
-                        Credentials.RaiseAmbient(cap);
+                        sys.RaiseAmbient(cap);
                     }
                     catch (SyscallException e) when (e.Errno == Errno.EPERM)
                     {
@@ -57,7 +58,7 @@ internal static class ProcessFinalizer
                     }
                 }
         });
-        FileSystem.SetUmask(process.User.Umask ?? 0x12 /* 0022 */);
+        sys.SetUmask(process.User.Umask ?? 0x12 /* 0022 */);
         // Resolve the program before the filter goes on: from then on the runtime should only exec.
         var environment = ProcessEnvironment.Build(process);
         var program = process.Args![0];
@@ -65,12 +66,12 @@ internal static class ProcessFinalizer
             ?? throw new ExecFailedException($"exec: \"{program}\": executable file not found in $PATH", Errno.ENOENT);
         if (process.NoNewPrivileges)
         {
-            InitStep.Run("process.noNewPrivileges", ProcessControl.SetNoNewPrivileges);
-            SeccompStep.Install(seccomp);
+            InitStep.Run("process.noNewPrivileges", sys.SetNoNewPrivileges);
+            SeccompStep.Install(seccomp, sys);
         }
         try
         {
-            ProcessControl.Execute(path, process.Args, environment);
+            sys.Execute(path, process.Args, environment);
         }
         catch (SyscallException e)
         {

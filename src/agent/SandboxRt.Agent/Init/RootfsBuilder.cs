@@ -10,20 +10,22 @@
 //      the guest (agent, shared directory, other containers) is reachable from the container;
 //   6. (Finish, after the console is set up) readonlyPaths, maskedPaths, and a read-only root.
 // The agent made its own root pivotable at boot (see GuestBoot): initramfs cannot be pivoted away.
+// Every mount and file operation goes through IInitSyscalls (RootfsBuilderTests check this order).
+using SandboxRt.Agent.Init.Syscalls;
 using SandboxRt.Interop;
 using SandboxRt.Oci.Spec;
 using SandboxRt.Oci.Validation;
 
 namespace SandboxRt.Agent.Init;
 
-internal sealed class RootfsBuilder(Spec spec, string rootfs, string cgroupPath, bool newCgroupNamespace)
+internal sealed class RootfsBuilder(Spec spec, string rootfs, string cgroupPath, bool newCgroupNamespace, IInitSyscalls sys)
 {
     private bool _devIsTmpfs;
 
     public void Build()
     {
-        InitStep.Run("rootfs propagation", () => FileSystem.Mount(null, "/", null, MountFlags.Slave | MountFlags.Recursive));
-        InitStep.Run("root.path", () => FileSystem.Mount(rootfs, rootfs, null, MountFlags.Bind | MountFlags.Recursive));
+        InitStep.Run("rootfs propagation", () => sys.Mount(null, "/", null, MountFlags.Slave | MountFlags.Recursive));
+        InitStep.Run("root.path", () => sys.Mount(rootfs, rootfs, null, MountFlags.Bind | MountFlags.Recursive));
         for (int i = 0; i < (spec.Mounts?.Count ?? 0); i++)
             MountOne(i, spec.Mounts![i]);
         if (_devIsTmpfs)
@@ -38,26 +40,26 @@ internal sealed class RootfsBuilder(Spec spec, string rootfs, string cgroupPath,
         for (int i = 0; i < (linux?.ReadonlyPaths?.Count ?? 0); i++)
         {
             var path = linux!.ReadonlyPaths![i];
-            if (!Path.Exists(path))
+            if (!sys.Exists(path))
                 continue;
             InitStep.Run($"linux.readonlyPaths[{i}]", () =>
             {
-                FileSystem.Mount(path, path, null, MountFlags.Bind | MountFlags.Recursive);
-                FileSystem.Mount(null, path, null, MountFlags.Remount | MountFlags.Bind | MountFlags.ReadOnly | MountFlags.NoSuid | MountFlags.NoDev | MountFlags.NoExec);
+                sys.Mount(path, path, null, MountFlags.Bind | MountFlags.Recursive);
+                sys.Mount(null, path, null, MountFlags.Remount | MountFlags.Bind | MountFlags.ReadOnly | MountFlags.NoSuid | MountFlags.NoDev | MountFlags.NoExec);
             });
         }
         for (int i = 0; i < (linux?.MaskedPaths?.Count ?? 0); i++)
         {
             var path = linux!.MaskedPaths![i];
-            if (Directory.Exists(path))
-                InitStep.Run($"linux.maskedPaths[{i}]", () => FileSystem.Mount("tmpfs", path, "tmpfs", MountFlags.ReadOnly, null));
-            else if (File.Exists(path))
-                InitStep.Run($"linux.maskedPaths[{i}]", () => FileSystem.Mount("/dev/null", path, null, MountFlags.Bind));
+            if (sys.IsDirectory(path))
+                InitStep.Run($"linux.maskedPaths[{i}]", () => sys.Mount("tmpfs", path, "tmpfs", MountFlags.ReadOnly, null));
+            else if (sys.Exists(path))
+                InitStep.Run($"linux.maskedPaths[{i}]", () => sys.Mount("/dev/null", path, null, MountFlags.Bind));
         }
         if (spec.Root?.Readonly == true)
-            InitStep.Run("root.readonly", () => FileSystem.Mount(null, "/", null, MountFlags.Remount | MountFlags.Bind | MountFlags.ReadOnly));
+            InitStep.Run("root.readonly", () => sys.Mount(null, "/", null, MountFlags.Remount | MountFlags.Bind | MountFlags.ReadOnly));
         if (linux?.RootfsPropagation is { Length: > 0 } propagation)
-            InitStep.Run("linux.rootfsPropagation", () => FileSystem.Mount(null, "/", null, MountOptions.Parse([propagation]).Propagation[0]));
+            InitStep.Run("linux.rootfsPropagation", () => sys.Mount(null, "/", null, MountOptions.Parse([propagation]).Propagation[0]));
     }
 
     private void MountOne(int index, Mount m)
@@ -79,48 +81,48 @@ internal sealed class RootfsBuilder(Spec spec, string rootfs, string cgroupPath,
             if (m.IsBind)
             {
                 var source = m.Source!;
-                if (!Path.Exists(source))
+                if (!sys.Exists(source))
                     throw new InitStepException($"{field}.source", $"{source} does not exist");
-                CreateTarget(destination, isFile: File.Exists(source) && !Directory.Exists(source));
-                FileSystem.Mount(source, destination, null, MountFlags.Bind | (options.Flags & MountFlags.Recursive));
+                CreateTarget(destination, isFile: !sys.IsDirectory(source));
+                sys.Mount(source, destination, null, MountFlags.Bind | (options.Flags & MountFlags.Recursive));
                 if (options.RemountFlags != 0)
-                    FileSystem.Mount(null, destination, null, MountFlags.Remount | MountFlags.Bind | options.RemountFlags);
+                    sys.Mount(null, destination, null, MountFlags.Remount | MountFlags.Bind | options.RemountFlags);
             }
             else if (type is "cgroup" or "cgroup2")
             {
                 CreateTarget(destination, isFile: false);
                 if (newCgroupNamespace)
-                    FileSystem.Mount("cgroup2", destination, "cgroup2", options.Flags & ~MountFlags.Recursive, null);
+                    sys.Mount("cgroup2", destination, "cgroup2", options.Flags & ~MountFlags.Recursive, null);
                 else
                 {
                     // Without a cgroup namespace, show the container its own cgroup only (as runc does on v2).
-                    FileSystem.Mount(cgroupPath, destination, null, MountFlags.Bind);
-                    FileSystem.Mount(null, destination, null, MountFlags.Remount | MountFlags.Bind | options.RemountFlags);
+                    sys.Mount(cgroupPath, destination, null, MountFlags.Bind);
+                    sys.Mount(null, destination, null, MountFlags.Remount | MountFlags.Bind | options.RemountFlags);
                 }
             }
             else
             {
                 CreateTarget(destination, isFile: false);
-                FileSystem.Mount(m.Source ?? type, destination, type, options.Flags & ~MountFlags.Recursive, options.Data.Length > 0 ? options.Data : null);
+                sys.Mount(m.Source ?? type, destination, type, options.Flags & ~MountFlags.Recursive, options.Data.Length > 0 ? options.Data : null);
                 if (m.Destination == "/dev" && type == "tmpfs")
                     _devIsTmpfs = true;
             }
             foreach (var propagation in options.Propagation)
-                FileSystem.Mount(null, destination, null, propagation);
+                sys.Mount(null, destination, null, propagation);
         });
     }
 
-    private static void CreateTarget(string path, bool isFile)
+    private void CreateTarget(string path, bool isFile)
     {
         if (isFile)
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            if (!File.Exists(path))
-                File.WriteAllBytes(path, []);
+            sys.CreateDirectory(Path.GetDirectoryName(path)!);
+            if (!sys.Exists(path) || sys.IsDirectory(path))
+                sys.CreateFile(path);
         }
         else
         {
-            Directory.CreateDirectory(path);
+            sys.CreateDirectory(path);
         }
     }
 
@@ -137,47 +139,47 @@ internal sealed class RootfsBuilder(Spec spec, string rootfs, string cgroupPath,
             InitStep.Run($"linux.devices[{i}]", () =>
             {
                 var target = SecureJoin.Resolve(rootfs, d.Path);
-                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                sys.CreateDirectory(Path.GetDirectoryName(target)!);
                 MakeNode(target, d.Type != "b", (uint)d.Major, (uint)d.Minor, d.FileMode ?? 0x1B6, d.Uid ?? 0, d.Gid ?? 0);
             });
         }
         foreach (var (link, target) in DefaultDevices.Links)
         {
             var at = Path.Combine(dev, link["/dev/".Length..]);
-            if (!Path.Exists(at) && new FileInfo(at).LinkTarget is null)
-                InitStep.Run($"device link {link}", () => FileSystem.Symlink(target, at));
+            if (!sys.Exists(at) && !sys.IsSymbolicLink(at))
+                InitStep.Run($"device link {link}", () => sys.Symlink(target, at));
         }
-        Directory.CreateDirectory(Path.Combine(dev, "pts"));
-        Directory.CreateDirectory(Path.Combine(dev, "shm"));
+        sys.CreateDirectory(Path.Combine(dev, "pts"));
+        sys.CreateDirectory(Path.Combine(dev, "shm"));
     }
 
-    private static void MakeNode(string path, bool character, uint major, uint minor, uint mode, uint uid, uint gid)
+    private void MakeNode(string path, bool character, uint major, uint minor, uint mode, uint uid, uint gid)
     {
-        if (Path.Exists(path))
-            File.Delete(path);
-        var old = FileSystem.SetUmask(0);
+        if (sys.Exists(path))
+            sys.Delete(path);
+        var old = sys.SetUmask(0);
         try
         {
-            FileSystem.MakeDevice(path, character, major, minor, mode);
+            sys.MakeDevice(path, character, major, minor, mode);
         }
         finally
         {
-            FileSystem.SetUmask(old);
+            sys.SetUmask(old);
         }
         if (uid != 0 || gid != 0)
-            FileSystem.Chown(path, uid, gid);
+            sys.Chown(path, uid, gid);
     }
 
     private void PivotRoot()
     {
         InitStep.Run("pivot_root", () =>
         {
-            ProcessControl.ChangeDirectory(rootfs);
-            FileSystem.PivotRoot(".", ".");
+            sys.ChangeDirectory(rootfs);
+            sys.PivotRoot(".", ".");
             // The old root is now stacked under the new one at "/": detach it.
-            FileSystem.Mount(null, ".", null, MountFlags.Slave | MountFlags.Recursive);
-            FileSystem.Unmount(".", detach: true);
-            ProcessControl.ChangeDirectory("/");
+            sys.Mount(null, ".", null, MountFlags.Slave | MountFlags.Recursive);
+            sys.Unmount(".", detach: true);
+            sys.ChangeDirectory("/");
         });
     }
 }

@@ -1,3 +1,4 @@
+using SandboxRt.Agent.Init.Syscalls;
 using SandboxRt.Interop;
 using SandboxRt.Oci.Spec;
 using SandboxRt.Seccomp;
@@ -23,13 +24,13 @@ internal static class SeccompStep
     }
 
     /// <summary>Installs the filter on the calling thread. From here on the runtime itself is filtered until execve.</summary>
-    public static void Install(SeccompProgram? program)
+    public static void Install(SeccompProgram? program, IProcessSyscalls sys)
     {
         if (program is null)
             return;
         try
         {
-            program.Install();
+            sys.InstallSeccomp(program);
         }
         catch (SyscallException e)
         {

@@ -1,3 +1,4 @@
+using SandboxRt.Agent.Init.Syscalls;
 using SandboxRt.Interop;
 
 namespace SandboxRt.Agent.Init;
@@ -8,7 +9,7 @@ namespace SandboxRt.Agent.Init;
 /// </summary>
 internal static class TerminalSetup
 {
-    public static void Run(Oci.Spec.Process process, InitChannel channel, bool bindConsole)
+    public static void Run(Oci.Spec.Process process, InitChannel channel, bool bindConsole, IInitSyscalls sys)
     {
         try
         {
@@ -20,9 +21,9 @@ internal static class TerminalSetup
                     PseudoTerminal.SetWindowSize(slave, (ushort)size.Height, (ushort)size.Width);
                 if (bindConsole)
                 {
-                    if (!File.Exists("/dev/console"))
-                        File.WriteAllBytes("/dev/console", []);
-                    FileSystem.Mount(slavePath, "/dev/console", null, MountFlags.Bind);
+                    if (!sys.Exists("/dev/console") || sys.IsDirectory("/dev/console"))
+                        sys.CreateFile("/dev/console");
+                    sys.Mount(slavePath, "/dev/console", null, MountFlags.Bind);
                 }
                 channel.Send(new InitMessage { Type = InitMessage.PtyMasterType }, master);
                 PseudoTerminal.MakeControlling(slave);
