@@ -63,7 +63,7 @@ function usage(message) {
     'usage: node cri-lifecycle.js --socket PATH --handler NAME --image REF [--containers N] [--host-network]\n' +
     '         [--log-dir DIR] [--timeout-ms MS] [--exec-timeout S] [--stop-timeout S] [--cgroup-parent P]\n' +
     '         [--sandbox-image REF] [--expect-boot-id host|other|any] [--check-host-cgroup]\n' +
-    '         [--pod-name NAME] [--wait-ms MS] [--verbose]\n' +
+    '         [--pod-name NAME] [--wait-ms MS] [--sized] [--verbose]\n' +
     '         [--peer-netns PATH --peer-token T [--peer-port N] [--pod-cidr CIDR] [--cni-mtu N]\n' +
     '          [--dns-server IP] [--busybox PATH] [--http-wait-ms MS]]\n');
   process.exit(2);
@@ -75,7 +75,7 @@ function parseArgs(argv) {
     timeoutMs: 120000, execTimeout: 60, stopTimeout: 10, cgroupParent: '', podName: null, waitMs: 0, verbose: false,
     sandboxImage: null, expectBootId: 'any', checkHostCgroup: false,
     peerNetns: null, peerToken: null, peerPort: 8081, podCidr: null, cniMtu: 0, dnsServer: '10.88.7.53',
-    busybox: '/bin/busybox', httpWaitMs: 30000,
+    busybox: '/bin/busybox', httpWaitMs: 30000, sized: false,
   };
   const valued = {
     '--socket': (v) => { opts.socket = v; },
@@ -111,6 +111,7 @@ function parseArgs(argv) {
     if (arg === '--host-network') opts.hostNetwork = true;
     else if (arg === '--verbose') opts.verbose = true;
     else if (arg === '--check-host-cgroup') opts.checkHostCgroup = true;
+    else if (arg === '--sized') opts.sized = true;
     else if (arg === '--help' || arg === '-h') usage('help');
     else if (valued[arg]) {
       if (value === undefined) {
@@ -520,6 +521,39 @@ async function lifecycle() {
     const notRunning = r.containers.filter((x) => x.state !== 'CONTAINER_RUNNING');
     expect(notRunning.length === 0, `not running: ${JSON.stringify(notRunning.map((x) => [x.id, x.state]))}`);
   });
+
+  // --sized: a container with limits joins the running pod (512 MiB, one CPU), then its memory limit is
+  // raised to 1 GiB; each time the pod's VM must have grown by as much (nproc, MemTotal), and a hog inside
+  // the limit must run
+  if (opts.sized) {
+    const probe = ['sh', '-c', 'nproc; grep MemTotal /proc/meminfo'];
+    const sample = async (c) => {
+      const [nproc, mem] = (await execIn(c, probe)).stdout.trim().split('\n');
+      return { nproc: Number(nproc), memTotalKiB: Number(mem.split(/\s+/)[1]) };
+    };
+    result.sizing = { before: await sample(apps[0]) };
+    const sizedId = await step('CreateContainer', async () => {
+      const sizedConfig = containerConfig('sized');
+      sizedConfig.linux.resources = { cpu_period: 100000, cpu_quota: 100000, memory_limit_in_bytes: 512 * 1024 * 1024 };
+      const r = await call(runtime, 'CreateContainer', { pod_sandbox_id: podSandboxId, config: sizedConfig, sandbox_config: config });
+      expect(r.container_id, 'CreateContainer returned no container_id');
+      return r.container_id;
+    }, { container: 'sized' });
+    const sized = { name: 'sized', id: sizedId, stopped: false, removed: false, states: [] };
+    created.push(sized);
+    result.containerIds.push(sizedId);
+    await step('StartContainer', () => call(runtime, 'StartContainer', { container_id: sizedId }), { container: 'sized' });
+    result.sizing.joined = await sample(sized);
+    result.sizing.hog = (await execIn(sized, ['dd', 'if=/dev/zero', 'of=/dev/null', 'bs=400M', 'count=1'], { allowFailure: true })).exitCode;
+    await step('UpdateContainerResources', () => call(runtime, 'UpdateContainerResources', {
+      container_id: sizedId, linux: { cpu_period: 100000, cpu_quota: 100000, memory_limit_in_bytes: 1024 * 1024 * 1024 },
+    }), { container: 'sized' });
+    result.sizing.updated = await sample(sized);
+    result.sizing.memoryMax = (await execIn(sized, ['cat', '/sys/fs/cgroup/memory.max'])).stdout.trim();
+    await step('StopContainer', () => call(runtime, 'StopContainer', { container_id: sizedId, timeout: opts.stopTimeout },
+      opts.timeoutMs + opts.stopTimeout * 1000), { container: 'sized' });
+    sized.stopped = true;
+  }
 
   // a container whose process exits by itself: EXITED with its own exit code, reason "Error"
   const job = await createAndStart('job', `echo done; exit ${jobExitCode}`);

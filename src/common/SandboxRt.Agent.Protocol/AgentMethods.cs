@@ -25,6 +25,9 @@ public static class AgentMethods
     public static readonly Method<GuestDetailsRequest, GuestDetailsResponse> GuestDetails =
         new(MethodType.Unary, AgentService, "GuestDetails", GuestDetailsRequest.Parser, GuestDetailsResponse.Parser);
 
+    public static readonly Method<OnlineCpuMemRequest, OnlineCpuMemResponse> OnlineCpuMem =
+        new(MethodType.Unary, AgentService, "OnlineCpuMem", OnlineCpuMemRequest.Parser, OnlineCpuMemResponse.Parser);
+
     public static readonly Method<StreamTestDataRequest, OutputChunk> StreamTestData =
         new(MethodType.ServerStreaming, AgentService, "StreamTestData", StreamTestDataRequest.Parser, OutputChunk.Parser);
 

@@ -43,6 +43,28 @@ public sealed class CriPodTests
         Assert.NotEqual(result.GetProperty("hostBootId").GetString(), bootId);
     }
 
+    /// <summary>
+    /// The pod's VM is the default plus its containers' limits: a container with 512 MiB and one CPU that
+    /// joins the running pod grows the VM by that much (CPU and memory hot-plug through QMP, onlined by the
+    /// agent), a 400 MiB hog inside its limit runs, and UpdateContainerResources raising the limit to 1 GiB
+    /// grows it again before the cgroup changes.
+    /// </summary>
+    [Fact]
+    public async Task A_container_with_limits_joining_a_pod_and_a_raised_limit_grow_the_vm()
+    {
+        var result = await RunSandboxrtAsync([], "--sized");
+        var sizing = result.GetProperty("sizing");
+        TestContext.Current.TestOutputHelper?.WriteLine(sizing.ToString());
+        int Nproc(string when) => sizing.GetProperty(when).GetProperty("nproc").GetInt32();
+        long MemTotalMib(string when) => sizing.GetProperty(when).GetProperty("memTotalKiB").GetInt64() / 1024;
+        Assert.Equal(1, Nproc("before"));
+        Assert.Equal(Math.Min(2, Environment.ProcessorCount), Nproc("joined"));
+        Assert.InRange(MemTotalMib("joined") - MemTotalMib("before"), 500, 520);
+        Assert.Equal(0, sizing.GetProperty("hog").GetInt32());
+        Assert.InRange(MemTotalMib("updated") - MemTotalMib("joined"), 500, 520);
+        Assert.Equal((1L << 30).ToString(), sizing.GetProperty("memoryMax").GetString());
+    }
+
     [Fact]
     public async Task Pod_network_from_a_cni_plugin_with_runc_proves_the_harness()
     {
@@ -85,7 +107,7 @@ public sealed class CriPodTests
         Assert.True(harness.GetProperty("rootNamespaceUnchanged").GetBoolean());
     }
 
-    private static async Task<JsonElement> RunSandboxrtAsync(Dictionary<string, string> environment)
+    private static async Task<JsonElement> RunSandboxrtAsync(Dictionary<string, string> environment, params string[] arguments)
     {
         Require();
         TestEnvironment.RequireVmPrerequisites();
@@ -98,7 +120,7 @@ public sealed class CriPodTests
             environment["SHIM_PATH_DIR"] = shimDirectory;
             environment["HANDLER_CONFIG_PATH"] = config;
             environment["EXPECT_BOOT_ID"] = "other";
-            var result = await RunAsync(environment);
+            var result = await RunAsync(environment, arguments);
             Assert.Empty(ProcessTable.Find("containerd-shim-sandboxrt-v2 -namespace k8s.io"));
             return result;
         }
@@ -108,10 +130,10 @@ public sealed class CriPodTests
         }
     }
 
-    private static async Task<JsonElement> RunAsync(Dictionary<string, string> environment)
+    private static async Task<JsonElement> RunAsync(Dictionary<string, string> environment, params string[] arguments)
     {
         // bounded by SIGTERM first, so that the harness's own cleanup runs (it stops what it started) and reports
-        var run = await Command.RunAsync("timeout", ["-s", "TERM", "-k", "30", "240", Script], environment: environment, timeout: TimeSpan.FromMinutes(5));
+        var run = await Command.RunAsync("timeout", ["-s", "TERM", "-k", "30", "240", Script, .. arguments], environment: environment, timeout: TimeSpan.FromMinutes(5));
         JsonElement result;
         try
         {

@@ -104,6 +104,37 @@ public sealed class DockerTests(DockerDaemon docker) : IClassFixture<DockerDaemo
             await HostLeaks.AssertGoneAsync(id, docker.RuntimeRoot, TimeSpan.FromSeconds(60));
     }
 
+    /// <summary>
+    /// `docker update` raises a running container's limits: its VM (the default plus the limits) grows by
+    /// CPU and memory hot-plug before the cgroup changes, so the container can use what it was given.
+    /// </summary>
+    [Fact]
+    public async Task Docker_update_grows_the_running_containers_vm_by_hot_plug()
+    {
+        docker.RequireRunning();
+        const string probe = "nproc; grep MemTotal /proc/meminfo; cat /sys/fs/cgroup/memory.max";
+        var id = (await docker.Docker("run", "-d", "--network", "none", "--runtime", DockerDaemon.Runtime, LocalImage.Reference, "sleep", "600")).Ok().Stdout.Trim();
+        try
+        {
+            var before = (await docker.Docker("exec", id, "sh", "-c", probe)).Ok().Stdout.Split('\n');
+            (await docker.Docker("update", "--memory", "1g", "--memory-swap", "2g", "--cpus", "1", id)).Ok();
+            var after = (await docker.Docker("exec", id, "sh", "-c", probe)).Ok().Stdout.Split('\n');
+            TestContext.Current.TestOutputHelper?.WriteLine($"before: {string.Join(" | ", before)}\nafter docker update: {string.Join(" | ", after)}");
+            static long KiB(string line) => long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+            Assert.Equal("1", before[0]);
+            Assert.Equal(Math.Min(2, Environment.ProcessorCount).ToString(), after[0]);
+            Assert.True(KiB(after[1]) - KiB(before[1]) >= 1000 * 1024, $"MemTotal grew by {(KiB(after[1]) - KiB(before[1])) / 1024} MiB, not by the 1 GiB limit");
+            Assert.Equal((1L << 30).ToString(), after[2]);
+            // the grown guest can use it: dd's 700 MiB buffer, filled, is inside the limit and is not OOM-killed
+            Assert.Equal(0, (await docker.Docker("exec", id, "dd", "if=/dev/zero", "of=/dev/null", "bs=700M", "count=1")).ExitCode);
+        }
+        finally
+        {
+            (await docker.Docker("rm", "-f", id)).Ok();
+        }
+        await HostLeaks.AssertGoneAsync(id, docker.RuntimeRoot, TimeSpan.FromSeconds(60));
+    }
+
     [Fact]
     public async Task The_vms_processes_run_in_dockers_cgroup_for_the_container_and_qemu_not_as_root()
     {

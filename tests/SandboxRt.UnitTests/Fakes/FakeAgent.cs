@@ -119,6 +119,12 @@ internal sealed class FakeAgent : IAgent
         throw new NotSupportedException("FakeAgent: script GuestDetails by subclassing if a test needs it");
     }
 
+    public Task<(int Cpus, long MemoryMib)> OnlineCpuMemAsync(int cpus, int memoryMib, CancellationToken cancellationToken = default)
+    {
+        Record("OnlineCpuMem", $"{cpus} {memoryMib}");
+        return Task.FromResult((cpus, (long)memoryMib));
+    }
+
     public Task CreateSandboxAsync(string sandboxId, string hostname, IEnumerable<string> dns, string sharedDriver, string sharedTag, CancellationToken cancellationToken = default) =>
         Do("CreateSandbox", sandboxId);
 

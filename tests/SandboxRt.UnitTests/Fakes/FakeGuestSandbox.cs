@@ -24,6 +24,18 @@ internal sealed class FakeGuestSandbox : IGuestSandbox, IContainerStorage
     public List<string> StorageCalls { get; } = [];
     public int Stops { get; private set; }
 
+    public SandboxRt.Runtime.Sandboxes.VmSize Size { get; private set; } = new(1, 512);
+
+    /// <summary>Every size asked for, in order (a call that needed no growth included).</summary>
+    public List<SandboxRt.Runtime.Sandboxes.VmSize> Growths { get; } = [];
+
+    public Task GrowAsync(SandboxRt.Runtime.Sandboxes.VmSize target, CancellationToken cancellationToken = default)
+    {
+        Growths.Add(target);
+        Size = new(Math.Max(Size.Vcpus, target.Vcpus), Math.Max(Size.MemoryMib, target.MemoryMib));
+        return Task.CompletedTask;
+    }
+
     public void Die(string how) => _exited.TrySetResult(how);
 
     public Task StopAsync(CancellationToken cancellationToken = default)

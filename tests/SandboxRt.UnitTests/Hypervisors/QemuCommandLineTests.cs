@@ -105,4 +105,23 @@ public sealed class QemuCommandLineTests
         Assert.DoesNotContain(args, a => a.Contains("string="));
         Assert.DoesNotContain("-fw_cfg", QemuCommandLine.Build(Plan(new HypervisorConfig())));
     }
+
+    [Fact]
+    public void A_q35_vm_with_room_boots_ready_for_cpu_and_memory_hot_plug_and_microvm_never_does()
+    {
+        var plan = Plan(new HypervisorConfig()) with { MaxVcpus = 4, MaxMemoryMib = 8192 };
+        var args = QemuCommandLine.Build(plan);
+        Assert.Equal("1,maxcpus=4", After(args, "-smp"));
+        Assert.Equal($"512M,slots={QemuHotplug.MemorySlots},maxmem=8192M", After(args, "-m"));
+        Assert.Contains("memhp_default_state=online", After(args, "-append").Split(' '));
+
+        var none = QemuCommandLine.Build(Plan(new HypervisorConfig()) with { MaxVcpus = 1, MaxMemoryMib = 512 });
+        Assert.Equal("1", After(none, "-smp"));
+        Assert.Equal("512M", After(none, "-m"));
+        Assert.DoesNotContain("memhp_default_state=online", After(none, "-append"));
+
+        var micro = QemuCommandLine.Build(Plan(new HypervisorConfig { MachineType = "microvm" }) with { MaxVcpus = 4, MaxMemoryMib = 8192 });
+        Assert.Equal("1", After(micro, "-smp"));
+        Assert.Equal("512M", After(micro, "-m"));
+    }
 }

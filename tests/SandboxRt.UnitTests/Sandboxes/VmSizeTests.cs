@@ -47,4 +47,16 @@ public sealed class VmSizeTests
         // the default is never cut by a smaller maximum
         Assert.Equal(new VmSize(1, 512), VmSize.For(Limits(1L << 30, 200_000), Config with { DefaultMaxvcpus = 1, DefaultMaxmemoryMib = 256 }, 8, 16384));
     }
+
+    [Fact]
+    public void A_pods_vm_is_the_default_plus_every_containers_limits_capped_by_the_maximums()
+    {
+        Assert.Equal(new VmSize(1, 512), VmSize.ForPod([null, Limits()], Config, 8, 16384));
+        Assert.Equal(new VmSize(4, 512 + 256 + 1024), VmSize.ForPod([null, Limits(256L << 20, 150_000, 100_000), Limits(1L << 30, 100_000, 100_000)], Config, 8, 16384));
+        Assert.Equal(new VmSize(2, 2048), VmSize.ForPod([Limits(1L << 30, 100_000, 100_000), Limits(1L << 30, 100_000, 100_000)], Config, 2, 2048));
+        Assert.Equal(new VmSize(8, 16384), VmSize.Max(Config, 8, 16384));
+        Assert.Equal(new VmSize(4, 4096), VmSize.Max(Config with { DefaultMaxvcpus = 4, DefaultMaxmemoryMib = 4096 }, 8, 16384));
+        Assert.True(new VmSize(2, 1024).Covers(new VmSize(2, 512)));
+        Assert.False(new VmSize(2, 1024).Covers(new VmSize(3, 512)));
+    }
 }

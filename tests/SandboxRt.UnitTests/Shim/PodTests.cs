@@ -134,4 +134,22 @@ public sealed class PodTests : IDisposable
                 events.Add(taskEvent);
         }
     }
+
+    [Fact]
+    public async Task A_container_with_limits_that_joins_the_pod_grows_its_vm_by_them_and_an_update_grows_it_again()
+    {
+        await _pod.CreateAsync(Request("pod1"), CancellationToken.None);
+        Assert.Equal(new SandboxRt.Runtime.Sandboxes.VmSize(1, 512), _sandbox.Size);
+        _bundle.File("config.json", """{"ociVersion":"1.0.2","process":{"args":["sh"],"cwd":"/"},"root":{"path":"rootfs"},"linux":{"resources":{"memory":{"limit":536870912},"cpu":{"quota":100000,"period":100000}}},"annotations":{"io.kubernetes.cri.container-type":"container","io.kubernetes.cri.sandbox-id":"pod1"}}""");
+        await _pod.CreateAsync(Request("app1"), CancellationToken.None);
+        var grown = Math.Min(2, Environment.ProcessorCount);
+        Assert.Equal(new SandboxRt.Runtime.Sandboxes.VmSize(grown, 1024), _sandbox.Size);
+        // grown before the container was created in it
+        Assert.Equal(2, _sandbox.Growths.Count);
+
+        await _pod.StartAsync("app1", "", CancellationToken.None);
+        await _pod.UpdateAsync("app1", new SandboxRt.Oci.Spec.LinuxResources { Memory = new SandboxRt.Oci.Spec.LinuxMemory { Limit = 1L << 30 } }, CancellationToken.None);
+        Assert.Equal(512 + 1024, _sandbox.Size.MemoryMib);
+        Assert.Contains("UpdateContainer app1", _sandbox.Fake.Calls);
+    }
 }

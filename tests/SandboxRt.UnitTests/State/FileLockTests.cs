@@ -12,7 +12,8 @@ public sealed class FileLockTests
     private static List<string> OpenOn(string path) =>
         [.. Directory.EnumerateFileSystemEntries("/proc/self/fd")
             .Select(fd => { try { return new FileInfo(fd).LinkTarget; } catch (IOException) { return null; } })
-            .Where(target => target is not null && target.StartsWith(path, StringComparison.Ordinal))!];
+            .OfType<string>()
+            .Where(target => target.StartsWith(path, StringComparison.Ordinal))];
 
     [Fact]
     public async Task A_waiter_on_a_lock_file_unlinked_by_its_holder_locks_the_file_the_path_names()

@@ -5,7 +5,7 @@ using SandboxRt.Interop;
 
 namespace SandboxRt.Agent.Services;
 
-/// <summary>GuestDetails: what the guest is, read from /proc when asked; and the channel's test stream.</summary>
+/// <summary>GuestDetails: what the guest is, read from /proc when asked; onlining what the host hot-plugged; and the channel's test stream.</summary>
 internal sealed class GuestInfoService(BootFacts facts)
 {
     public const ulong MaxTestBytes = 4UL << 30;
@@ -13,6 +13,7 @@ internal sealed class GuestInfoService(BootFacts facts)
 
     public void Register(GrpcServiceTable table) => table
         .AddUnary(AgentMethods.GuestDetails, GuestDetailsAsync)
+        .AddUnary(AgentMethods.OnlineCpuMem, OnlineCpuMemAsync)
         .AddServerStreaming(AgentMethods.StreamTestData, StreamTestDataAsync);
 
     private static async Task StreamTestDataAsync(StreamTestDataRequest request, IServerStreamWriter<OutputChunk> writer, ServerCallContext context)
@@ -60,6 +61,16 @@ internal sealed class GuestInfoService(BootFacts facts)
         };
         response.LoadedModules.AddRange(facts.LoadedModules);
         return Task.FromResult(response);
+    }
+
+    private static async Task<OnlineCpuMemResponse> OnlineCpuMemAsync(OnlineCpuMemRequest request, ServerCallContext context)
+    {
+        if (request.Cpus > 4096)
+            throw new ArgumentException($"cpus: {request.Cpus} is more than 4096");
+        if (request.MemoryMib > 1UL << 30)
+            throw new ArgumentException($"memory_mib: {request.MemoryMib} is more than 1 PiB");
+        var (cpus, memoryMib) = await Resources.HotplugOnliner.OnlineAsync((int)request.Cpus, (long)request.MemoryMib, context.CancellationToken);
+        return new OnlineCpuMemResponse { Cpus = (uint)cpus, MemoryMib = (ulong)memoryMib };
     }
 
     private static string ReadTrimmed(string path) => File.Exists(path) ? File.ReadAllText(path).Trim() : "";

@@ -64,6 +64,12 @@ public sealed class AgentClient : IAgent
     public async Task<AgentVersionInfo> VersionAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
         AgentMapping.ToDomain(await Call(AgentMethods.Version, new VersionRequest(), timeout, cancellationToken));
 
+    public async Task<(int Cpus, long MemoryMib)> OnlineCpuMemAsync(int cpus, int memoryMib, CancellationToken cancellationToken = default)
+    {
+        var r = await Call(AgentMethods.OnlineCpuMem, new OnlineCpuMemRequest { Cpus = (uint)cpus, MemoryMib = (ulong)memoryMib }, null, cancellationToken);
+        return ((int)Math.Min(r.Cpus, int.MaxValue), (long)Math.Min(r.MemoryMib, long.MaxValue)); // bounded: the guest is not trusted
+    }
+
     public async Task<GuestDetails> GuestDetailsAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
         AgentMapping.ToDomain(await Call(AgentMethods.GuestDetails, new GuestDetailsRequest(), timeout, cancellationToken));
 

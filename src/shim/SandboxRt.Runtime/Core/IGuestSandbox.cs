@@ -24,6 +24,12 @@ public interface IGuestSandbox
 
     IContainerStorage Storage { get; }
 
+    /// <summary>The VM's vCPUs and memory now.</summary>
+    Sandboxes.VmSize Size { get; }
+
+    /// <summary>Hot-plugs until the VM is at least <paramref name="target"/>, online in the guest (never shrinks).</summary>
+    Task GrowAsync(Sandboxes.VmSize target, CancellationToken cancellationToken = default);
+
     /// <summary>Stops the VM and removes everything the sandbox made. Safe to call more than once.</summary>
     Task StopAsync(CancellationToken cancellationToken = default);
 }

@@ -16,6 +16,9 @@ public interface IHypervisorDriver
 
     IHypervisor Create(HypervisorConfig config);
 
+    /// <summary>Grows a VM another process started (`sandboxrt update`), through the control socket its record names.</summary>
+    Task<(int Vcpus, int MemoryMib)> GrowDetachedAsync(VmmRecord record, int vcpus, int memoryMib, CancellationToken cancellationToken = default);
+
     /// <summary>Stops a detached VM (its control socket first, then SIGKILL after <paramref name="grace"/>), its helpers, and removes its state files.</summary>
     Task StopDetachedAsync(VmmRecord record, ProcessIdentity? hypervisor, IEnumerable<ProcessIdentity?> helpers, string stateDirectory, TimeSpan grace);
 }

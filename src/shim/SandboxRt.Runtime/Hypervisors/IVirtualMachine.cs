@@ -28,6 +28,13 @@ public interface IVirtualMachine : IAsyncDisposable
     /// <summary>Completes with a description of how the hypervisor process ended.</summary>
     Task<string> Exited { get; }
 
+    /// <summary>
+    /// Hot-plugs vCPUs and memory until the VM has at least this much (never shrinks); returns what it
+    /// has then. Fails with <see cref="HypervisorException"/> when the VM has no room (its maximums, its
+    /// machine type). The guest still has to bring them online (IAgentGuest.OnlineCpuMemAsync).
+    /// </summary>
+    Task<(int Vcpus, int MemoryMib)> GrowAsync(int vcpus, int memoryMib, CancellationToken cancellationToken = default);
+
     /// <summary>Clean shutdown, then SIGKILL after the grace period; removes every socket and file it made.</summary>
     Task StopAsync(CancellationToken cancellationToken = default);
 }

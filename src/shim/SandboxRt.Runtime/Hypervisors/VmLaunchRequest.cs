@@ -7,6 +7,10 @@ public sealed record VmLaunchRequest(string Id, string StateDirectory, Hyperviso
 {
     public int Vcpus { get; init; } = Config.DefaultVcpus;
     public int MemoryMib { get; init; } = Config.DefaultMemoryMib;
+    /// <summary>The most vCPUs the VM can grow to by hot-plug (<see cref="IVirtualMachine.GrowAsync"/>); at most <see cref="Vcpus"/>: none.</summary>
+    public int MaxVcpus { get; init; }
+    /// <summary>The most memory the VM can grow to by hot-plug, in MiB; at most <see cref="MemoryMib"/>: none.</summary>
+    public int MaxMemoryMib { get; init; }
     /// <summary>Another initrd than the configuration's (the bare-VM floor measurement uses this).</summary>
     public string? InitrdOverride { get; init; }
     /// <summary>A host directory to share into the guest (container root file systems); null for none.</summary>

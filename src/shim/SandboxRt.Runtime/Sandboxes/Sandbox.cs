@@ -22,6 +22,7 @@ public sealed class Sandbox : Core.IGuestSandbox, IAsyncDisposable
     private readonly ILogger _log;
     private readonly AgentClient _client;
     private Core.IContainerStorage? _storage;
+    private readonly SemaphoreSlim _growing = new(1, 1);
 
     private Sandbox(string id, string stateDirectory, IVirtualMachine vm, AgentClient agent, TimeSpan bootTime, SharedDirectory? shared, PodNetwork? network, HostCgroup? cgroup, ILogger log)
     {
@@ -101,12 +102,16 @@ public sealed class Sandbox : Core.IGuestSandbox, IAsyncDisposable
             if (options.WithSharedDirectory)
                 shared = SharedDirectory.Create(stateDirectory);
             var token = AgentToken.Create(stateDirectory);
+            var size = new VmSize(options.Vcpus ?? options.Config.DefaultVcpus, options.MemoryMib ?? options.Config.DefaultMemoryMib);
+            var max = VmSize.Max(options.Config);
             vm = await hypervisor.LaunchAsync(new VmLaunchRequest(id, stateDirectory, options.Config)
             {
                 AgentTokenFile = token.FilePath,
                 HypervisorReadableFiles = [token.FilePath], // a jailed QEMU opens it as its own user
-                Vcpus = options.Vcpus ?? options.Config.DefaultVcpus,
-                MemoryMib = options.MemoryMib ?? options.Config.DefaultMemoryMib,
+                Vcpus = size.Vcpus,
+                MemoryMib = size.MemoryMib,
+                MaxVcpus = max.Vcpus,
+                MaxMemoryMib = max.MemoryMib,
                 InitrdOverride = options.InitrdOverride,
                 SharedDirectory = shared?.Path,
                 NetworkDevices = network?.Devices ?? [],
@@ -133,7 +138,7 @@ public sealed class Sandbox : Core.IGuestSandbox, IAsyncDisposable
             if (network is not null)
                 await network.ConfigureGuestAsync(agent, cancellationToken);
             Monitoring.MonitorJournal.Latency(Monitoring.JournalKind.Boot, elapsed);
-            return new Sandbox(id, stateDirectory, vm, agent, elapsed, shared, network, cgroup, log) { Boot = boot };
+            return new Sandbox(id, stateDirectory, vm, agent, elapsed, shared, network, cgroup, log) { Boot = boot, Size = size };
         }
         catch
         {
@@ -145,6 +150,36 @@ public sealed class Sandbox : Core.IGuestSandbox, IAsyncDisposable
             cgroup?.Remove(); // the VM and its helpers have left it
             RemoveState(shared, stateDirectory, log);
             throw;
+        }
+    }
+
+    /// <summary>The VM's vCPUs and memory now: what it booted with, plus what was hot-plugged since.</summary>
+    public VmSize Size { get; private set; }
+
+    /// <summary>
+    /// Grows the VM to at least <paramref name="target"/> (never shrinks): the hypervisor hot-plugs, then
+    /// the agent brings it online. Fails, naming what is missing, when the VM has no room or the guest did
+    /// not online it; a failed growth leaves the VM as big as it got.
+    /// </summary>
+    public async Task GrowAsync(VmSize target, CancellationToken cancellationToken = default)
+    {
+        await _growing.WaitAsync(cancellationToken);
+        try
+        {
+            if (Size.Covers(target))
+                return;
+            var wanted = new VmSize(Math.Max(Size.Vcpus, target.Vcpus), Math.Max(Size.MemoryMib, target.MemoryMib));
+            var (vcpus, memoryMib) = await Vm.GrowAsync(wanted.Vcpus, wanted.MemoryMib, cancellationToken);
+            Size = new VmSize(vcpus, memoryMib);
+            var (cpus, onlineMib) = await _client.OnlineCpuMemAsync(wanted.Vcpus, wanted.MemoryMib, cancellationToken);
+            // memory counts in whole 128 MiB blocks: a boot size that is not a multiple of one shows one less
+            if (cpus < wanted.Vcpus || onlineMib + 128 <= wanted.MemoryMib)
+                throw new HypervisorException($"sandbox {Id}: the guest brought {cpus} of {wanted.Vcpus} vCPUs and {onlineMib} of {wanted.MemoryMib} MiB online after the hot-plug");
+            _log.LogInformation("sandbox {Id}: grown to {Vcpus} vCPUs and {Memory} MiB", Id, vcpus, memoryMib);
+        }
+        finally
+        {
+            _growing.Release();
         }
     }
 

@@ -15,23 +15,45 @@ public readonly record struct VmSize(int Vcpus, int MemoryMib)
     public static VmSize For(Spec spec, HypervisorConfig config) =>
         For(spec.Linux?.Resources, config, Environment.ProcessorCount, HostMemoryMib());
 
-    public static VmSize For(LinuxResources? resources, HypervisorConfig config, int hostCpus, long hostMemoryMib)
+    public static VmSize For(LinuxResources? resources, HypervisorConfig config) =>
+        ForPod([resources], config, Environment.ProcessorCount, HostMemoryMib());
+
+    public static VmSize For(LinuxResources? resources, HypervisorConfig config, int hostCpus, long hostMemoryMib) =>
+        ForPod([resources], config, hostCpus, hostMemoryMib);
+
+    /// <summary>A pod's VM: the default plus every container's limits (the shim grows the VM to this as containers join).</summary>
+    public static VmSize ForPod(IEnumerable<LinuxResources?> containers, HypervisorConfig config) =>
+        ForPod(containers, config, Environment.ProcessorCount, HostMemoryMib());
+
+    public static VmSize ForPod(IEnumerable<LinuxResources?> containers, HypervisorConfig config, int hostCpus, long hostMemoryMib)
     {
         long vcpus = config.DefaultVcpus;
-        if (resources?.Cpu is { Quota: > 0 } cpu)
-        {
-            ulong period = cpu.Period is > 0 ? cpu.Period.Value : 100_000; // the kernel's default cfs period
-            vcpus += (long)(((ulong)cpu.Quota.Value + period - 1) / period);
-        }
-        long maxVcpus = config.DefaultMaxvcpus is > 0 && config.DefaultMaxvcpus <= hostCpus ? config.DefaultMaxvcpus : hostCpus;
         long memory = config.DefaultMemoryMib;
-        if (resources?.Memory is { Limit: > 0 } m)
-            memory += (m.Limit.Value + (1 << 20) - 1) >> 20;
-        long maxMemory = config.DefaultMaxmemoryMib is > 0 && config.DefaultMaxmemoryMib <= hostMemoryMib ? config.DefaultMaxmemoryMib : hostMemoryMib;
+        foreach (var resources in containers)
+        {
+            if (resources?.Cpu is { Quota: > 0 } cpu)
+            {
+                ulong period = cpu.Period is > 0 ? cpu.Period.Value : 100_000; // the kernel's default cfs period
+                vcpus += (long)(((ulong)cpu.Quota.Value + period - 1) / period);
+            }
+            if (resources?.Memory is { Limit: > 0 } m)
+                memory += (m.Limit.Value + (1 << 20) - 1) >> 20;
+        }
+        var max = Max(config, hostCpus, hostMemoryMib);
         return new VmSize(
-            (int)Math.Max(config.DefaultVcpus, Math.Min(vcpus, maxVcpus)),
-            (int)Math.Max(config.DefaultMemoryMib, Math.Min(memory, maxMemory)));
+            (int)Math.Max(config.DefaultVcpus, Math.Min(vcpus, max.Vcpus)),
+            (int)Math.Max(config.DefaultMemoryMib, Math.Min(memory, max.MemoryMib)));
     }
+
+    /// <summary>The most a VM may grow to: default_maxvcpus and default_maxmemory_mib, 0 (or more than the host has) meaning the host's.</summary>
+    public static VmSize Max(HypervisorConfig config) => Max(config, Environment.ProcessorCount, HostMemoryMib());
+
+    public static VmSize Max(HypervisorConfig config, int hostCpus, long hostMemoryMib) => new(
+        config.DefaultMaxvcpus is > 0 && config.DefaultMaxvcpus <= hostCpus ? config.DefaultMaxvcpus : hostCpus,
+        (int)(config.DefaultMaxmemoryMib is > 0 && config.DefaultMaxmemoryMib <= hostMemoryMib ? config.DefaultMaxmemoryMib : hostMemoryMib));
+
+    /// <summary>At least as big as <paramref name="other"/> in both.</summary>
+    public bool Covers(VmSize other) => Vcpus >= other.Vcpus && MemoryMib >= other.MemoryMib;
 
     /// <summary>MemTotal of /proc/meminfo in MiB.</summary>
     private static long HostMemoryMib()

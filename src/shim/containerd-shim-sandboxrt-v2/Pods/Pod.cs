@@ -50,10 +50,8 @@ internal sealed class Pod : IAsyncDisposable
 
     public string Id => _options.Id;
     public PodRecord Record { get; }
-
     /// <summary>The hypervisor's pid, or 0 before the VM runs.</summary>
     public int VmPid => _sandbox?.VmPid ?? 0;
-
     public bool IsEmpty => _table.IsEmpty;
 
     /// <summary>Creates a container (booting the pod's VM for the first one) and returns its host pid.</summary>
@@ -100,16 +98,17 @@ internal sealed class Pod : IAsyncDisposable
             SpecValidator.Validate(spec, SpecLoader.RootfsPath(spec, request.Bundle));
             if (_sandbox is null)
             {
-                // The pod's host cgroup is the one of the container that boots the VM (the CRI sandbox container's).
-                await StartVmAsync(BundleSpecRewriter.NetworkNamespacePath(spec), SandboxRt.Runtime.HostCgroups.CgroupsPath.Resolve(spec.Linux?.CgroupsPath), cancellationToken);
+                await StartVmAsync(spec, cancellationToken);
                 startedVm = true;
             }
             var sandbox = _sandbox!;
+            // the VM is the default plus every container's limits: a container that joins with limits grows it
+            await sandbox.GrowAsync(VmSize.ForPod(_table.Containers().Select(c => c.Resources).Append(spec.Linux?.Resources), _options.Config), cancellationToken);
             stdio = ProcessStdio.Open(sandbox.Agent, request.Id, "", request.Io, _log);
             guest = await GuestContainer.CreateAsync(sandbox, new ContainerLaunch(request.Id, spec, request.Bundle) { Stdin = request.Io.Stdin.Length > 0 }, cancellationToken);
             stdio.StartOutput();
             var init = new PodProcess(request.Id, "", request.Io, null) { Pid = sandbox.VmPid, Stdio = stdio };
-            var container = new PodContainer(request.Bundle, mounted, guest, init);
+            var container = new PodContainer(request.Bundle, mounted, guest, init) { Resources = spec.Linux?.Resources };
             _table.Add(container, new TaskEvent(TaskEventKind.Create, request.Id) { Pid = init.Pid, Create = request });
             Watch(container, init);
             _log.LogInformation("container {Id}: created in pod {Pod} (guest pid {GuestPid})", request.Id, Id, guest.GuestPid);
@@ -136,13 +135,17 @@ internal sealed class Pod : IAsyncDisposable
         }
     }
 
-    private async Task StartVmAsync(string? networkNamespace, string? cgroupsPath, CancellationToken cancellationToken)
+    /// <summary>Boots the pod's VM for its first container: sized for that container, in its network namespace and host cgroup (the CRI sandbox container's).</summary>
+    private async Task StartVmAsync(Spec first, CancellationToken cancellationToken)
     {
+        var size = VmSize.For(first, _options.Config);
         var sandbox = await _options.StartSandbox(new SandboxStartOptions(Id, _options.StateRoot, _options.Config)
         {
             WithSharedDirectory = true,
-            NetworkNamespace = networkNamespace,
-            CgroupsPath = cgroupsPath,
+            Vcpus = size.Vcpus,
+            MemoryMib = size.MemoryMib,
+            NetworkNamespace = BundleSpecRewriter.NetworkNamespacePath(first),
+            CgroupsPath = SandboxRt.Runtime.HostCgroups.CgroupsPath.Resolve(first.Linux?.CgroupsPath),
             // recorded as soon as QEMU runs: a shim killed during boot leaves a VM that only `shim delete` can find, through this record
             Launched = vm =>
             {
@@ -270,7 +273,6 @@ internal sealed class Pod : IAsyncDisposable
     }
 
     public ProcessSnapshot State(string id, string execId) => _table.Snapshot(id, execId);
-
     public Task<ProcessExitInfo> WaitAsync(string id, string execId, CancellationToken cancellationToken) =>
         _table.Find(id, execId).Process.Exited.WaitAsync(cancellationToken);
 
@@ -302,12 +304,15 @@ internal sealed class Pod : IAsyncDisposable
     }
 
     public void CloseInput(string id, string execId) => _table.Find(id, execId).Process.Stdio?.CloseInput();
-
-    public Task UpdateAsync(string id, LinuxResources resources, CancellationToken cancellationToken)
+    /// <summary>New limits for a container (CRI UpdateContainerResources): the VM grows first when the pod's limits now need more.</summary>
+    public async Task UpdateAsync(string id, LinuxResources resources, CancellationToken cancellationToken)
     {
-        var (_, init) = _table.Find(id, "");
+        var (container, init) = _table.Find(id, "");
         init.State.Inspect("update", init.Description);
-        return RunningSandbox().Agent.UpdateContainerAsync(id, resources, cancellationToken);
+        var sandbox = RunningSandbox();
+        await sandbox.GrowAsync(VmSize.ForPod(_table.Containers().Select(c => c.Id == id ? resources : c.Resources), _options.Config), cancellationToken);
+        await sandbox.Agent.UpdateContainerAsync(id, resources, cancellationToken);
+        container.Resources = resources;
     }
 
     public Task<ContainerStats> StatsAsync(string id, CancellationToken cancellationToken)

@@ -12,6 +12,9 @@ internal sealed class PodContainer(string bundle, bool mountedRootfs, GuestConta
     public bool MountedRootfs { get; } = mountedRootfs;
 
     public GuestContainer Guest { get; } = guest;
+
+    /// <summary>The container's limits, which the pod's VM is sized for (with the other containers').</summary>
+    public Oci.Spec.LinuxResources? Resources { get; set; }
     public PodProcess Init { get; } = init;
     public Dictionary<string, PodProcess> Execs { get; } = new(StringComparer.Ordinal);
 

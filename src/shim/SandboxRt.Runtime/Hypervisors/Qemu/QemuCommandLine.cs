@@ -28,8 +28,8 @@ internal static class QemuCommandLine
             "-name", $"sandboxrt-{Escape(plan.Id)},debug-threads=on",
             "-machine", machine,
             "-cpu", cpu,
-            "-smp", plan.Vcpus.ToString(),
-            "-m", $"{plan.MemoryMib}M",
+            "-smp", QemuHotplug.CanGrowCpus(plan) ? $"{plan.Vcpus},maxcpus={plan.MaxVcpus}" : plan.Vcpus.ToString(),
+            "-m", QemuHotplug.CanGrowMemory(plan) ? $"{plan.MemoryMib}M,slots={QemuHotplug.MemorySlots},maxmem={plan.MaxMemoryMib}M" : $"{plan.MemoryMib}M",
             "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
         };
         if (vhostUser)
@@ -89,6 +89,8 @@ internal static class QemuCommandLine
         var parts = new List<string> { plan.Config.KernelParams.Trim() };
         if (plan.Config.MachineType == "microvm" && plan.Accelerator.IsTcg && plan.TscKhz is { } khz)
             parts.Add($"tsc_early_khz={khz}"); // see HostCpu.TscKhz
+        if (QemuHotplug.CanGrowMemory(plan))
+            parts.Add("memhp_default_state=online"); // hot-plugged DIMMs come online by themselves
         parts.Add("sandboxrt.channel=" + plan.Channel.Kind);
         if (plan.Channel.Kind == "vsock")
             parts.Add($"sandboxrt.port={GuestChannelPlan.AgentVsockPort}");

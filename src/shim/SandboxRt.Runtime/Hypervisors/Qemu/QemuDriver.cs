@@ -12,6 +12,12 @@ internal sealed class QemuDriver : IHypervisorDriver
 
     public IHypervisor Create(HypervisorConfig config) => new QemuHypervisor(config);
 
+    public async Task<(int Vcpus, int MemoryMib)> GrowDetachedAsync(VmmRecord record, int vcpus, int memoryMib, CancellationToken cancellationToken = default)
+    {
+        await using var qmp = await QmpClient.ConnectAsync(record.ControlSocket ?? throw new HypervisorException("the VM's record names no QMP socket"), cancellationToken);
+        return await QemuHotplug.GrowAsync(qmp, vcpus, memoryMib, cancellationToken);
+    }
+
     public Task StopDetachedAsync(VmmRecord record, ProcessIdentity? hypervisor, IEnumerable<ProcessIdentity?> helpers, string stateDirectory, TimeSpan grace) =>
         DetachedVm.StopAsync(record, hypervisor, helpers, stateDirectory, grace);
 }

@@ -144,6 +144,8 @@ public sealed class QemuHypervisor : IHypervisor
                 Nics = nics,
                 VirtiofsdFd = virtiofsdFd,
                 AgentTokenFile = request.AgentTokenFile,
+                MaxVcpus = request.MaxVcpus,
+                MaxMemoryMib = request.MaxMemoryMib,
             };
             List<string> argv = [_config.Path, .. QemuCommandLine.Build(plan)];
             if (jailer is not null)

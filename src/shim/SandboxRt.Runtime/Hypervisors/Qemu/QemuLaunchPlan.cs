@@ -26,6 +26,10 @@ internal sealed record QemuLaunchPlan(
     /// <summary>The agent token's file, given to the guest through fw_cfg (see VmLaunchRequest.AgentTokenFile).</summary>
     public string? AgentTokenFile { get; init; }
 
+    /// <summary>Hot-plug room (q35 and pc only): vCPUs and MiB the VM may grow to; not more than Vcpus/MemoryMib means none.</summary>
+    public int MaxVcpus { get; init; }
+    public int MaxMemoryMib { get; init; }
+
     /// <summary>The connected vhost-user socket to virtiofsd (virtio-fs only).</summary>
     public int VirtiofsdFd { get; init; } = -1;
 }

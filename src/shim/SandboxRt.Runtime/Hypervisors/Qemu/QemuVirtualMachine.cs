@@ -71,6 +71,12 @@ internal sealed class QemuVirtualMachine : IVirtualMachine
             _process.Signal(Signals.SIGKILL);
     }
 
+    public async Task<(int Vcpus, int MemoryMib)> GrowAsync(int vcpus, int memoryMib, CancellationToken cancellationToken = default)
+    {
+        await using var qmp = await QmpClient.ConnectAsync(_files.QmpSocket, cancellationToken);
+        return await QemuHotplug.GrowAsync(qmp, vcpus, memoryMib, cancellationToken);
+    }
+
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
         if (Interlocked.Exchange(ref _stopped, 1) != 0)
