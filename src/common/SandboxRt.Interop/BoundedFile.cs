@@ -52,17 +52,8 @@ public static class BoundedFile
     public static unsafe FileType TypeOf(SafeFdHandle handle, string what)
     {
         Interop.StatxBuffer buffer;
-        bool added = false;
-        handle.DangerousAddRef(ref added);
-        try
-        {
-            Check.Io(Interop.Statx(handle.Number, "", (int)Interop.AT_EMPTY_PATH, Interop.STATX_TYPE, &buffer), "statx", what);
-        }
-        finally
-        {
-            if (added)
-                handle.DangerousRelease();
-        }
+        using (var fd = new FdRef(handle))
+            Check.Io(Interop.Statx(fd.Fd, "", (int)Interop.AT_EMPTY_PATH, Interop.STATX_TYPE, &buffer), "statx", what);
         return (FileType)(buffer.Mode & 0xF000);
     }
 }

@@ -93,14 +93,13 @@ public static class BpfPrograms
     private static unsafe Errno? AttachOrDetach(int command, string cgroupPath, SafeFdHandle program, uint flags)
     {
         int dir = Check.Io(Interop.Open(cgroupPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0), "open", cgroupPath);
-        bool added = false;
         try
         {
-            program.DangerousAddRef(ref added);
+            using var programFd = new FdRef(program);
             var attr = new Interop.BpfProgAttachAttr
             {
                 TargetFd = (uint)dir,
-                AttachBpfFd = (uint)program.Number,
+                AttachBpfFd = (uint)programFd.Fd,
                 AttachType = BPF_CGROUP_DEVICE,
                 AttachFlags = flags,
             };
@@ -109,8 +108,6 @@ public static class BpfPrograms
         }
         finally
         {
-            if (added)
-                program.DangerousRelease();
             Interop.Close(dir);
         }
     }

@@ -42,58 +42,40 @@ public static class FileDescriptors
     /// so the descriptor number cannot be reused under a blocked reader.</remarks>
     public static unsafe int Read(SafeFdHandle fd, Span<byte> buffer, string what)
     {
-        bool added = false;
-        fd.DangerousAddRef(ref added);
-        try
+        using var held = new FdRef(fd);
+        fixed (byte* p = buffer)
         {
-            fixed (byte* p = buffer)
+            while (true)
             {
-                while (true)
-                {
-                    nint n = Interop.Read(fd.Number, p, buffer.Length);
-                    if (n >= 0)
-                        return (int)n;
-                    var errno = SyscallException.LastErrno;
-                    if (errno != Errno.EINTR)
-                        throw new SyscallException("read", errno, what);
-                }
+                nint n = Interop.Read(held.Fd, p, buffer.Length);
+                if (n >= 0)
+                    return (int)n;
+                var errno = SyscallException.LastErrno;
+                if (errno != Errno.EINTR)
+                    throw new SyscallException("read", errno, what);
             }
-        }
-        finally
-        {
-            if (added)
-                fd.DangerousRelease();
         }
     }
 
     /// <summary>Blocking write of the whole buffer.</summary>
     public static unsafe void Write(SafeFdHandle fd, ReadOnlySpan<byte> buffer, string what)
     {
-        bool added = false;
-        fd.DangerousAddRef(ref added);
-        try
+        using var held = new FdRef(fd);
+        fixed (byte* p = buffer)
         {
-            fixed (byte* p = buffer)
+            int done = 0;
+            while (done < buffer.Length)
             {
-                int done = 0;
-                while (done < buffer.Length)
+                nint n = Interop.Write(held.Fd, p + done, buffer.Length - done);
+                if (n >= 0)
                 {
-                    nint n = Interop.Write(fd.Number, p + done, buffer.Length - done);
-                    if (n >= 0)
-                    {
-                        done += (int)n;
-                        continue;
-                    }
-                    var errno = SyscallException.LastErrno;
-                    if (errno != Errno.EINTR)
-                        throw new SyscallException("write", errno, what);
+                    done += (int)n;
+                    continue;
                 }
+                var errno = SyscallException.LastErrno;
+                if (errno != Errno.EINTR)
+                    throw new SyscallException("write", errno, what);
             }
-        }
-        finally
-        {
-            if (added)
-                fd.DangerousRelease();
         }
     }
 }

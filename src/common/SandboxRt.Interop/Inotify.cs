@@ -36,15 +36,15 @@ public sealed class Inotify : IDisposable
     /// <summary>Watches <paramref name="path"/> and returns the watch descriptor that its events carry.</summary>
     public int AddWatch(string path, InotifyMask mask)
     {
-        using var _ = new HandleRef(_fd, out int fd);
-        return Check.Io(Interop.InotifyAddWatch(fd, path, (uint)mask), "inotify_add_watch", path);
+        using var fd = new FdRef(_fd);
+        return Check.Io(Interop.InotifyAddWatch(fd.Fd, path, (uint)mask), "inotify_add_watch", path);
     }
 
     /// <summary>Removes a watch (an <see cref="InotifyMask.Ignored"/> event follows); false when it was already gone.</summary>
     public bool RemoveWatch(int watch)
     {
-        using var _ = new HandleRef(_fd, out int fd);
-        if (Interop.InotifyRmWatch(fd, watch) == 0)
+        using var fd = new FdRef(_fd);
+        if (Interop.InotifyRmWatch(fd.Fd, watch) == 0)
             return true;
         var errno = SyscallException.LastErrno;
         if (errno == Errno.EINVAL)
@@ -58,11 +58,11 @@ public sealed class Inotify : IDisposable
     /// </summary>
     public unsafe IReadOnlyList<InotifyEvent> ReadEvents(int timeoutMs)
     {
-        using var inotifyRef = new HandleRef(_fd, out int fd);
-        using var wakeRef = new HandleRef(_wakeRead, out int wake);
+        using var inotify = new FdRef(_fd);
+        using var wake = new FdRef(_wakeRead);
         var fds = stackalloc Interop.PollFd[2];
-        fds[0] = new Interop.PollFd { Fd = fd, Events = (short)PollEvents.In };
-        fds[1] = new Interop.PollFd { Fd = wake, Events = (short)PollEvents.In };
+        fds[0] = new Interop.PollFd { Fd = inotify.Fd, Events = (short)PollEvents.In };
+        fds[1] = new Interop.PollFd { Fd = wake.Fd, Events = (short)PollEvents.In };
         int ready;
         do
             ready = Interop.Poll(fds, 2, timeoutMs);
@@ -71,7 +71,7 @@ public sealed class Inotify : IDisposable
         if ((fds[1].Revents & (short)PollEvents.In) != 0)
         {
             byte drain;
-            Interop.Read(wake, &drain, 1);
+            Interop.Read(wake.Fd, &drain, 1);
             return [];
         }
         if ((fds[0].Revents & (short)PollEvents.In) == 0)
@@ -80,7 +80,7 @@ public sealed class Inotify : IDisposable
         fixed (byte* p = _buffer)
         {
             do
-                n = Interop.Read(fd, p, _buffer.Length);
+                n = Interop.Read(inotify.Fd, p, _buffer.Length);
             while (n < 0 && SyscallException.LastErrno == Errno.EINTR);
         }
         if (n < 0)
@@ -96,9 +96,9 @@ public sealed class Inotify : IDisposable
     /// <summary>Wakes the thread blocked in <see cref="ReadEvents"/> (or makes its next call return at once).</summary>
     public unsafe void Interrupt()
     {
-        using var _ = new HandleRef(_wakeWrite, out int fd);
+        using var fd = new FdRef(_wakeWrite);
         byte one = 1;
-        Interop.Write(fd, &one, 1); // EAGAIN: a wake-up is already pending
+        Interop.Write(fd.Fd, &one, 1); // EAGAIN: a wake-up is already pending
     }
 
     public void Dispose()
@@ -122,21 +122,5 @@ public sealed class Inotify : IDisposable
             data = data[(headerSize + (int)header.Length)..];
         }
         return events;
-    }
-
-    /// <summary>Holds a reference on a handle for the duration of a call, so a concurrent Dispose defers the close.</summary>
-    private readonly ref struct HandleRef
-    {
-        private readonly SafeHandle _handle;
-
-        public HandleRef(SafeHandle handle, out int fd)
-        {
-            bool added = false;
-            handle.DangerousAddRef(ref added); // throws ObjectDisposedException once disposed
-            _handle = handle;
-            fd = (int)handle.DangerousGetHandle();
-        }
-
-        public void Dispose() => _handle.DangerousRelease();
     }
 }

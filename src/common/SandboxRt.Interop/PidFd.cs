@@ -36,22 +36,13 @@ public sealed class PidFd : IDisposable
     /// <summary>Sends <paramref name="signal"/> to this very process; false when it has already exited.</summary>
     public bool Signal(int signal)
     {
-        bool added = false;
-        _fd.DangerousAddRef(ref added);
-        try
-        {
-            if (Interop.SyscallPidfdSendSignal(Interop.SysPidfdSendSignal, _fd.Number, signal, 0, 0) == 0)
-                return true;
-            var errno = SyscallException.LastErrno;
-            if (errno == Errno.ESRCH)
-                return false;
-            throw new SyscallException("pidfd_send_signal", errno, Pid.ToString(), signal.ToString());
-        }
-        finally
-        {
-            if (added)
-                _fd.DangerousRelease();
-        }
+        using var fd = new FdRef(_fd);
+        if (Interop.SyscallPidfdSendSignal(Interop.SysPidfdSendSignal, fd.Fd, signal, 0, 0) == 0)
+            return true;
+        var errno = SyscallException.LastErrno;
+        if (errno == Errno.ESRCH)
+            return false;
+        throw new SyscallException("pidfd_send_signal", errno, Pid.ToString(), signal.ToString());
     }
 
     /// <summary>True once the process has exited (the pidfd polls readable then), zombie or reaped.</summary>

@@ -8,22 +8,13 @@ public static class Poller
     /// <summary>Waits up to <paramref name="timeoutMs"/> (-1: forever) and returns the events that are ready.</summary>
     public static unsafe PollEvents Poll(SafeHandle handle, PollEvents events, int timeoutMs)
     {
-        bool added = false;
-        handle.DangerousAddRef(ref added);
-        try
-        {
-            var pfd = new Interop.PollFd { Fd = (int)handle.DangerousGetHandle(), Events = (short)events };
-            int result;
-            do
-                result = Interop.Poll(&pfd, 1, timeoutMs);
-            while (Check.Interrupted(result));
-            Check.Io(result, "poll");
-            return (PollEvents)pfd.Revents;
-        }
-        finally
-        {
-            if (added)
-                handle.DangerousRelease();
-        }
+        using var fd = new FdRef(handle);
+        var pfd = new Interop.PollFd { Fd = fd.Fd, Events = (short)events };
+        int result;
+        do
+            result = Interop.Poll(&pfd, 1, timeoutMs);
+        while (Check.Interrupted(result));
+        Check.Io(result, "poll");
+        return (PollEvents)pfd.Revents;
     }
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using SandboxRt.Cli.Cli;
+using SandboxRt.Runtime.CommandLine;
 using SandboxRt.Interop;
 using SandboxRt.Runtime.Configuration;
 using SandboxRt.Runtime.Hypervisors;
@@ -14,23 +15,25 @@ using SandboxRt.Runtime.Diagnostics;
 // no diagnostic server, so no dotnet-diagnostic socket or debugger pipes in /tmp to clean up.
 if (args.Length >= 2 && args[0] == "relay" && args[1] == "--" && SandboxRt.Runtime.Relay.RelayLauncher.ArgumentsFromEnvironment() is { } relayArgs)
     args = relayArgs;
-var globalArgs = ArgumentParser.Parse(args, GlobalOptions.Flags, 0, stopAtPositional: true, out int verbIndex);
+ParsedArgs globalArgs;
+GlobalOptions global;
+try
+{
+    // Global flags end at the verb (urfave/cli parses them with Go's flag package, no reordering).
+    globalArgs = GoFlagParser.Parse(args, GlobalOptions.Flags);
+    global = GlobalOptions.From(globalArgs);
+}
+catch (Exception e) when (e is UsageException or FlagException)
+{
+    Console.Error.WriteLine($"sandboxrt: {e.Message}");
+    return 2;
+}
+int verbIndex = args.Length - globalArgs.Positionals.Count;
 var takenBack = ProcessStartup.TakeBackForwardedSignals(verbIndex < args.Length ? args[verbIndex] : null);
 if (globalArgs.Bool("version"))
 {
     Console.WriteLine(BuildInfo.VersionText);
     return 0;
-}
-
-GlobalOptions global;
-try
-{
-    global = GlobalOptions.From(globalArgs);
-}
-catch (UsageException e)
-{
-    Console.Error.WriteLine($"sandboxrt: {e.Message}");
-    return 2;
 }
 
 Stream logStream = Console.OpenStandardError();
@@ -66,7 +69,7 @@ if (command is null)
 
 try
 {
-    var commandArgs = ArgumentParser.Parse(args, [.. command.Flags, new FlagSpec("help", false, "show help", "h")], verbIndex + 1, stopAtPositional: false, out _);
+    var commandArgs = GoFlagParser.Parse(args, [.. command.Flags, new FlagSpec("help", false, "show help", "h")], verbIndex + 1, command.FlagsAfterArguments);
     if (commandArgs.Bool("help"))
     {
         PrintCommandHelp(Console.Out, command);
@@ -75,7 +78,7 @@ try
     var context = new CommandContext(global, log, Console.Out, Console.Error);
     return await command.RunAsync(context, commandArgs);
 }
-catch (UsageException e)
+catch (Exception e) when (e is UsageException or FlagException)
 {
     Fail($"{command.Name}: {e.Message}");
     PrintCommandHelp(Console.Error, command);

@@ -34,7 +34,23 @@ public sealed class ShimFlagsTests
     [InlineData("-id", "flag needs an argument: -id")]
     [InlineData("-debug=maybe", "invalid boolean value")]
     public void Rejects_what_go_flag_would_reject(string arg, string message) =>
-        Assert.Contains(message, Assert.Throws<ArgumentException>(() => ShimFlags.Parse([arg])).Message);
+        Assert.Contains(message, Assert.ThrowsAny<ArgumentException>(() => ShimFlags.Parse([arg])).Message);
+
+    [Fact]
+    public void Takes_containerd_delete_and_the_go_forms_containerd_could_write()
+    {
+        var flags = ShimFlags.Parse(["-namespace", "default", "-address", "/run/containerd/containerd.sock", "-publish-binary", "/usr/bin/containerd",
+                                     "-id", "c1", "-bundle", "/run/containerd/io.containerd.runtime.v2.task/default/c1", "-debug=1", "--", "delete"]);
+        Assert.Equal(("c1", "/run/containerd/io.containerd.runtime.v2.task/default/c1", true, "delete"), (flags.Id, flags.Bundle, flags.Debug, flags.Action));
+        Assert.True(ShimFlags.Parse(["-v"]).Version);
+        Assert.True(ShimFlags.Parse(["--info=T"]).Info);
+        Assert.False(ShimFlags.Parse(["-debug=F", "start"]).Debug);
+    }
+
+    [Fact]
+    public void A_boolean_never_takes_the_next_argument() =>
+        Assert.Contains("unexpected arguments after false: start",
+                        Assert.ThrowsAny<ArgumentException>(() => ShimFlags.Parse(["-debug", "false", "start"])).Message);
 
     [Fact]
     public void Rejects_arguments_after_the_action() =>

@@ -90,45 +90,37 @@ internal sealed class NetlinkSocket : IDisposable
             throw new ArgumentException("a netlink request needs NLM_F_REQUEST, and NLM_F_ACK unless it is a dump", nameof(request));
         lock (gate)
         {
-            bool added = false;
-            fd.DangerousAddRef(ref added);
-            try
+            // Held for the whole exchange: a concurrent Dispose defers the close, so the number is not reused.
+            using var held = new FdRef(fd);
+            uint seq = ++sequence;
+            Send(request.ToArray(seq), what);
+            var replies = new List<NetlinkMessage>();
+            interrupted = false;
+            while (true)
             {
-                uint seq = ++sequence;
-                Send(request.ToArray(seq), what);
-                var replies = new List<NetlinkMessage>();
-                interrupted = false;
-                while (true)
+                foreach (var message in NetlinkMessage.Split(Receive(what)))
                 {
-                    foreach (var message in NetlinkMessage.Split(Receive(what)))
+                    if (message.Sequence != seq)
+                        continue;
+                    if ((message.Flags & NLM_F_DUMP_INTR) != 0)
+                        interrupted = true;
+                    switch (message.Type)
                     {
-                        if (message.Sequence != seq)
+                        case NLMSG_NOOP:
                             continue;
-                        if ((message.Flags & NLM_F_DUMP_INTR) != 0)
-                            interrupted = true;
-                        switch (message.Type)
-                        {
-                            case NLMSG_NOOP:
-                                continue;
-                            case NLMSG_ERROR:
-                                NetlinkError.ThrowIfFailed(message, what);
-                                return replies; // an acknowledgement
-                            case NLMSG_DONE:
-                                NetlinkError.ThrowIfDoneFailed(message, what);
-                                return replies;
-                            case NLMSG_OVERRUN:
-                                throw new SyscallException("netlink", Errno.ENOBUFS, [.. what, "NLMSG_OVERRUN"]);
-                            default:
-                                replies.Add(message);
-                                continue;
-                        }
+                        case NLMSG_ERROR:
+                            NetlinkError.ThrowIfFailed(message, what);
+                            return replies; // an acknowledgement
+                        case NLMSG_DONE:
+                            NetlinkError.ThrowIfDoneFailed(message, what);
+                            return replies;
+                        case NLMSG_OVERRUN:
+                            throw new SyscallException("netlink", Errno.ENOBUFS, [.. what, "NLMSG_OVERRUN"]);
+                        default:
+                            replies.Add(message);
+                            continue;
                     }
                 }
-            }
-            finally
-            {
-                if (added)
-                    fd.DangerousRelease();
             }
         }
     }

@@ -1,9 +1,10 @@
+using SandboxRt.Runtime.CommandLine;
+
 namespace SandboxRt.Shim.Cli;
 
 /// <summary>
-/// The shim's command line as containerd writes it, parsed as Go's flag package would: `-name value`,
-/// `-name=value` or `--name`, booleans without a value, flags ending at the first argument (the action:
-/// `start`, `delete`, or none for the daemon).
+/// The shim's command line as containerd writes it, parsed with Go's flag rules (<see cref="GoFlagParser"/>):
+/// flags end at the first argument, the action (`start`, `delete`, or none for the daemon).
 /// </summary>
 internal sealed record ShimFlags
 {
@@ -20,70 +21,40 @@ internal sealed record ShimFlags
     public bool Info { get; init; }
     public string Action { get; init; } = "";
 
-    private static readonly HashSet<string> Booleans = ["debug", "v", "info"];
-    private static readonly HashSet<string> Strings = ["namespace", "address", "publish-binary", "id", "bundle", "socket", "config"];
+    /// <summary>containerd's shim flags (pkg/shim), plus -socket and -config that start passes to the daemon.</summary>
+    public static readonly FlagSpec[] Flags =
+    [
+        new("namespace", true, "namespace that owns the shim"),
+        new("address", true, "grpc address back to main containerd"),
+        new("publish-binary", true, "path to publish binary (used for publishing events)"),
+        new("id", true, "id of the task"),
+        new("bundle", true, "path to the bundle if not workdir"),
+        new("socket", true, "the daemon's ttrpc socket (set by start)"),
+        new("config", true, "the daemon's hypervisor configuration (set by start)"),
+        new("debug", false, "enable debug output in logs"),
+        new("v", false, "show the shim version and exit"),
+        new("info", false, "get the option protobuf from stdin, print the shim info and exit"),
+    ];
 
     public static ShimFlags Parse(IReadOnlyList<string> args)
     {
-        var flags = new ShimFlags();
-        int i = 0;
-        for (; i < args.Count; i++)
+        var parsed = GoFlagParser.Parse(args, Flags);
+        if (parsed.Positionals.Count > 1)
+            throw new ArgumentException($"unexpected arguments after {parsed.Positionals[0]}: {string.Join(' ', parsed.Positionals.Skip(1))}");
+        return new ShimFlags
         {
-            var arg = args[i];
-            if (arg == "--")
-            {
-                i++;
-                break;
-            }
-            if (arg.Length < 2 || arg[0] != '-')
-                break;
-            var body = arg.TrimStart('-');
-            if (arg.StartsWith("---", StringComparison.Ordinal) || body.Length == 0)
-                throw new ArgumentException($"bad flag syntax: {arg}");
-            string name = body, value = "";
-            bool hasValue = false;
-            int eq = body.IndexOf('=');
-            if (eq >= 0)
-            {
-                (name, value, hasValue) = (body[..eq], body[(eq + 1)..], true);
-            }
-            if (Booleans.Contains(name))
-            {
-                bool on = !hasValue || value is "true" or "1" or "t" or "T" or "TRUE" or "True";
-                if (hasValue && !on && value is not ("false" or "0" or "f" or "F" or "FALSE" or "False"))
-                    throw new ArgumentException($"invalid boolean value \"{value}\" for -{name}");
-                flags = name switch
-                {
-                    "debug" => flags with { Debug = on },
-                    "v" => flags with { Version = on },
-                    _ => flags with { Info = on },
-                };
-                continue;
-            }
-            if (!Strings.Contains(name))
-                throw new ArgumentException($"flag provided but not defined: -{name}");
-            if (!hasValue)
-            {
-                if (++i >= args.Count)
-                    throw new ArgumentException($"flag needs an argument: -{name}");
-                value = args[i];
-            }
-            flags = name switch
-            {
-                "namespace" => flags with { Namespace = value },
-                "address" => flags with { Address = value },
-                "publish-binary" => flags with { PublishBinary = value },
-                "id" => flags with { Id = value },
-                "bundle" => flags with { Bundle = value },
-                "socket" => flags with { Socket = value },
-                _ => flags with { Config = value },
-            };
-        }
-        if (i < args.Count)
-            flags = flags with { Action = args[i] };
-        if (i + 1 < args.Count)
-            throw new ArgumentException($"unexpected arguments after {args[i]}: {string.Join(' ', args.Skip(i + 1))}");
-        return flags;
+            Namespace = parsed.Value("namespace") ?? "",
+            Address = parsed.Value("address") ?? "",
+            PublishBinary = parsed.Value("publish-binary") ?? "",
+            Id = parsed.Value("id") ?? "",
+            Bundle = parsed.Value("bundle") ?? "",
+            Socket = parsed.Value("socket") ?? "",
+            Config = parsed.Value("config") ?? "",
+            Debug = parsed.Bool("debug"),
+            Version = parsed.Bool("v"),
+            Info = parsed.Bool("info"),
+            Action = parsed.Positionals.FirstOrDefault() ?? "",
+        };
     }
 
     /// <summary>The daemon's own command line (what `start` runs).</summary>

@@ -1,3 +1,5 @@
+using SandboxRt.Runtime.CommandLine;
+
 namespace SandboxRt.Cli.Cli;
 
 /// <summary>runc's global flags, plus the hypervisor configuration and its per-run overrides.</summary>

@@ -1,3 +1,5 @@
+using SandboxRt.Runtime.CommandLine;
+
 namespace SandboxRt.Cli.Cli;
 
 /// <summary>One verb of the command line: its flags and what it does with them.</summary>
@@ -6,6 +8,12 @@ internal interface ICommand
     string Name { get; }
     string Usage { get; }
     IReadOnlyList<FlagSpec> Flags { get; }
+
+    /// <summary>
+    /// Whether flags may follow the arguments (`delete ID --force`), as urfave/cli v1 reorders them for
+    /// runc's verbs; false where the arguments are a command line of their own (runc's exec and ps).
+    /// </summary>
+    bool FlagsAfterArguments => true;
 
     Task<int> RunAsync(CommandContext context, ParsedArgs args);
 }

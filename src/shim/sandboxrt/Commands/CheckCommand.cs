@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using SandboxRt.Cli.Cli;
 using SandboxRt.Runtime.Checks;
+using SandboxRt.Runtime.CommandLine;
 
 namespace SandboxRt.Cli.Commands;
 

@@ -1,4 +1,5 @@
 using SandboxRt.Cli.Cli;
+using SandboxRt.Runtime.CommandLine;
 using SandboxRt.Runtime.Lifecycle;
 
 namespace SandboxRt.Cli.Commands;
@@ -8,6 +9,9 @@ internal sealed class ExecCommand : ICommand
 {
     public string Name => "exec";
     public string Usage => "run an extra process in a running container";
+    /// <summary>False: the arguments after the id are the process's own command line (runc exec skips urfave/cli's reordering).</summary>
+    public bool FlagsAfterArguments => false;
+
     public IReadOnlyList<FlagSpec> Flags =>
     [
         new("process", true, "path to a process.json (OCI process); replaces the arguments and flags", "p"),

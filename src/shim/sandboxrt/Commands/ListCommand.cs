@@ -1,4 +1,5 @@
 using SandboxRt.Cli.Cli;
+using SandboxRt.Runtime.CommandLine;
 using SandboxRt.Runtime.Lifecycle;
 
 namespace SandboxRt.Cli.Commands;

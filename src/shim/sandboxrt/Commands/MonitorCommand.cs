@@ -1,6 +1,7 @@
 using System.Net;
 using System.Runtime.InteropServices;
 using SandboxRt.Cli.Cli;
+using SandboxRt.Runtime.CommandLine;
 using SandboxRt.Runtime.Monitoring;
 
 namespace SandboxRt.Cli.Commands;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using SandboxRt.Cli.Cli;
+using SandboxRt.Runtime.CommandLine;
 using SandboxRt.Runtime.Lifecycle;
 
 namespace SandboxRt.Cli.Commands;
@@ -9,6 +10,9 @@ internal sealed class PsCommand : ICommand
 {
     public string Name => "ps";
     public string Usage => "list the container's processes (table: inside the guest; json: the host pids that stand for them)";
+    /// <summary>False: arguments after the id are ps options (runc ps skips urfave/cli's reordering).</summary>
+    public bool FlagsAfterArguments => false;
+
     public IReadOnlyList<FlagSpec> Flags => [new("format", true, "table or json", "f")];
 
     public async Task<int> RunAsync(CommandContext context, ParsedArgs args)

@@ -1,5 +1,6 @@
 using SandboxRt.Cli.Cli;
 using SandboxRt.Interop;
+using SandboxRt.Runtime.CommandLine;
 using SandboxRt.Runtime.Relay;
 
 namespace SandboxRt.Cli.Commands;
@@ -12,6 +13,9 @@ internal sealed class RelayCommand : ICommand
 {
     public string Name => "relay";
     public string Usage => "(internal) the host process that stands for a container's process";
+    /// <summary>False: internal: the relay's command line is written by RelayLauncher, flags first.</summary>
+    public bool FlagsAfterArguments => false;
+
     public IReadOnlyList<FlagSpec> Flags =>
     [
         new("id", true, "container id"), new("bundle", true, "bundle"), new("console-socket", true, "console socket"),
@@ -26,7 +30,7 @@ internal sealed class RelayCommand : ICommand
         var id = args.Value("id") ?? throw new UsageException("relay needs --id");
         return args.Positionals.FirstOrDefault() switch
         {
-            "init" => await InitRelay.RunAsync(new InitRelayOptions(context.Global.Root, id, args.Value("bundle")!, context.Config, args.Value("console-socket")) { OwnNetwork = args.Has("own-network") }, status, context.Log),
+            "init" => await InitRelay.RunAsync(new InitRelayOptions(context.Global.Root, id, args.Value("bundle")!, context.Config, args.Value("console-socket")) { OwnNetwork = args.Bool("own-network") }, status, context.Log),
             "exec" => await ExecRelay.RunAsync(new ExecRelayOptions(context.Global.Root, id, args.Value("exec-id")!, args.Value("process")!, args.Value("console-socket")), status, context.Log),
             _ => throw new UsageException("relay [flags] init|exec"),
         };

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using SandboxRt.Cli.Cli;
+using SandboxRt.Runtime.CommandLine;
 using SandboxRt.Oci.Spec;
 using SandboxRt.Runtime.Containers;
 

@@ -1,6 +1,7 @@
 using SandboxRt.Cli.Cli;
 using SandboxRt.Oci.Spec;
 using SandboxRt.Oci.Validation;
+using SandboxRt.Runtime.CommandLine;
 using SandboxRt.Runtime.Lifecycle;
 
 namespace SandboxRt.Cli.Commands;

@@ -1,4 +1,5 @@
 using SandboxRt.Cli.Cli;
+using SandboxRt.Runtime.CommandLine;
 
 namespace SandboxRt.Cli.Commands;
 

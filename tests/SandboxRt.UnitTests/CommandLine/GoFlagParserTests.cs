@@ -1,0 +1,121 @@
+using SandboxRt.Runtime.CommandLine;
+
+namespace SandboxRt.UnitTests.CommandLine;
+
+/// <summary>
+/// Go's flag rules, shared by the runc CLI and the shim. The runc CLI's parser and the shim's differed;
+/// each test named "Was_..." pins how one difference was resolved.
+/// </summary>
+[Trait("Tier", "unit")]
+public sealed class GoFlagParserTests
+{
+    private static readonly FlagSpec[] Flags = [new("bundle", true, "", "b"), new("detach", false, "", "d"), new("env", true, "", "e")];
+
+    private static ParsedArgs Parse(params string[] args) => GoFlagParser.Parse(args, Flags);
+
+    [Theory]
+    [InlineData("1", true)]
+    [InlineData("t", true)]
+    [InlineData("T", true)]
+    [InlineData("TRUE", true)]
+    [InlineData("true", true)]
+    [InlineData("True", true)]
+    [InlineData("0", false)]
+    [InlineData("f", false)]
+    [InlineData("F", false)]
+    [InlineData("FALSE", false)]
+    [InlineData("false", false)]
+    [InlineData("False", false)]
+    public void Boolean_values_are_strconv_ParseBool_spellings(string value, bool expected)
+    {
+        Assert.Equal(expected, Parse($"-detach={value}").Bool("detach"));
+        Assert.Equal(expected, Parse($"--d={value}").Bool("detach"));
+    }
+
+    [Fact]
+    public void Was_cli_accepting_any_boolean_value_as_true()
+    {
+        // The CLI read --detach=maybe (and --detach=False, --detach=f) as true; the shim rejected them.
+        foreach (var value in new[] { "maybe", "yes", "on", "", "tRuE" })
+            Assert.Contains($"invalid boolean value \"{value}\" for -detach",
+                            Assert.Throws<FlagException>(() => Parse($"--detach={value}")).Message);
+    }
+
+    [Fact]
+    public void A_boolean_flag_never_takes_the_next_argument()
+    {
+        var parsed = Parse("-d", "false", "id");
+        Assert.True(parsed.Bool("detach"));
+        Assert.Equal(["false", "id"], parsed.Positionals);
+    }
+
+    [Fact]
+    public void An_absent_boolean_is_false_and_the_last_one_wins()
+    {
+        Assert.False(Parse("id").Bool("detach"));
+        Assert.False(Parse("-d", "-d=false").Bool("detach"));
+        Assert.True(Parse("-d=0", "--detach").Bool("detach"));
+    }
+
+    [Fact]
+    public void One_and_two_dashes_are_the_same_and_values_come_inline_or_next()
+    {
+        foreach (var args in new[] { new[] { "-bundle", "/b" }, ["--bundle", "/b"], ["-bundle=/b"], ["--b=/b"], ["-b", "/b"] })
+            Assert.Equal("/b", GoFlagParser.Parse(args, Flags).Value("bundle"));
+        Assert.Equal("", Parse("--bundle=").Value("bundle"));
+        Assert.Equal("-d", Parse("--bundle", "-d").Value("bundle"));
+        Assert.Equal("a=b", Parse("--bundle=a=b").Value("bundle"));
+    }
+
+    [Fact]
+    public void Repeated_string_flags_keep_every_value()
+    {
+        var parsed = Parse("-e", "A=1", "--env=B=2");
+        Assert.Equal(["A=1", "B=2"], parsed.Values("env"));
+        Assert.Equal("B=2", parsed.Value("env"));
+    }
+
+    [Theory]
+    [InlineData("---detach")]
+    [InlineData("-=x")]
+    [InlineData("--=x")]
+    public void Was_cli_accepting_bad_flag_syntax(string arg) =>
+        // The CLI trimmed any number of dashes; Go (and the shim) reject three dashes and an empty name.
+        Assert.Equal($"bad flag syntax: {arg}", Assert.Throws<FlagException>(() => Parse(arg)).Message);
+
+    [Fact]
+    public void Unknown_flags_and_missing_values_are_errors_naming_the_flag()
+    {
+        Assert.Equal("flag provided but not defined: -nope", Assert.Throws<FlagException>(() => Parse("--nope=1")).Message);
+        Assert.Equal("flag needs an argument: -bundle", Assert.Throws<FlagException>(() => Parse("--bundle")).Message);
+        Assert.Contains("-preserve-fds", Assert.Throws<FlagException>(() =>
+            GoFlagParser.Parse(["--preserve-fds", "x"], [new FlagSpec("preserve-fds", true, "")]).Int("preserve-fds")).Message);
+    }
+
+    [Fact]
+    public void Double_dash_ends_flags_and_a_single_dash_is_an_argument()
+    {
+        Assert.Equal(["id", "-d"], Parse("--", "id", "-d").Positionals);
+        Assert.Equal(["-", "-d"], Parse("-", "-d").Positionals);
+    }
+
+    [Fact]
+    public void Flags_end_at_the_first_argument_as_in_go()
+    {
+        var parsed = Parse("-d", "id", "sh", "-b", "x");
+        Assert.Equal(["id", "sh", "-b", "x"], parsed.Positionals);
+        Assert.Null(parsed.Value("bundle"));
+    }
+
+    [Fact]
+    public void Was_cli_treating_flags_after_the_id_as_arguments()
+    {
+        // urfave/cli v1 reorders a runc verb's known flags before its arguments: `runc delete ID --force`.
+        var parsed = GoFlagParser.Parse(["id", "--bundle", "/b", "-d", "-x", "--", "--detach"], Flags, interspersed: true);
+        Assert.Equal("/b", parsed.Value("bundle"));
+        Assert.True(parsed.Bool("detach"));
+        Assert.Equal(["id", "-x", "--detach"], parsed.Positionals);
+        Assert.Throws<FlagException>(() => GoFlagParser.Parse(["-x", "id"], Flags, interspersed: true));
+        Assert.Throws<FlagException>(() => GoFlagParser.Parse(["id", "--detach=maybe"], Flags, interspersed: true));
+    }
+}
