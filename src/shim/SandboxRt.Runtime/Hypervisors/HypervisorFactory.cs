@@ -8,10 +8,16 @@ public static class HypervisorFactory
 {
     private static readonly IHypervisorDriver[] Drivers = [new Qemu.QemuDriver()];
 
+    /// <summary>Other names the config's <c>hypervisor</c> accepts for a driver.</summary>
+    private static readonly Dictionary<string, string> Aliases = new(StringComparer.Ordinal) { ["cloud-hypervisor"] = "clh" };
+
     public static IEnumerable<string> Names => Drivers.Select(d => d.Name);
 
+    /// <summary>The driver name a configured name stands for ("cloud-hypervisor" is "clh").</summary>
+    public static string CanonicalName(string name) => Aliases.GetValueOrDefault(name, name);
+
     public static IHypervisorDriver Driver(string name) =>
-        Drivers.FirstOrDefault(d => d.Name == name)
+        Drivers.FirstOrDefault(d => d.Name == CanonicalName(name))
         ?? throw new HypervisorException($"hypervisor '{name}' is not supported by this build ({string.Join(", ", Names)})");
 
     public static IHypervisor Create(HypervisorConfig config) => Driver(config.Hypervisor).Create(config);
