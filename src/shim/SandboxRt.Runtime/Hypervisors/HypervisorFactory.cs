@@ -6,7 +6,7 @@ namespace SandboxRt.Runtime.Hypervisors;
 /// <summary>The registered hypervisor drivers, chosen by name (the config's <c>hypervisor</c>, or a VM's <see cref="VmmRecord"/>).</summary>
 public static class HypervisorFactory
 {
-    private static readonly IHypervisorDriver[] Drivers = [new Qemu.QemuDriver()];
+    private static readonly IHypervisorDriver[] Drivers = [new Qemu.QemuDriver(), new CloudHypervisor.ClhDriver()];
 
     /// <summary>Other names the config's <c>hypervisor</c> accepts for a driver.</summary>
     private static readonly Dictionary<string, string> Aliases = new(StringComparer.Ordinal) { ["cloud-hypervisor"] = "clh" };
