@@ -1,4 +1,5 @@
 using SandboxRt.IntegrationTests.Support;
+using SandboxRt.Interop;
 using SandboxRt.Runtime.Configuration;
 using SandboxRt.Runtime.Hypervisors;
 using SandboxRt.Runtime.State;
@@ -60,9 +61,13 @@ public sealed class CloudHypervisorDriverTests
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
         var hypervisor = HypervisorFactory.Create(setup.Config);
         Assert.Equal("hybrid-vsock", hypervisor.Capabilities.GuestChannel);
-        await using var vm = await hypervisor.LaunchAsync(setup.Request, timeout.Token);
+        var (tap, tapPeer) = FdPassingSocket.CreatePair(); // stands in for a tap: the fake only counts what arrives
+        using var _ = tapPeer;
+        byte[] mac = [0x02, 0xab, 0, 0, 0, 0x0f];
+        await using var vm = await hypervisor.LaunchAsync(setup.Request with { NetworkDevices = [new NetworkDevicePlan(tap, mac, 1400)] }, timeout.Token);
+        tap.Dispose();
 
-        Assert.Equal(["GET /vmm.ping", "PUT /vm.create", "PUT /vm.add-fs", "PUT /vm.boot"], setup.Server.Requests);
+        Assert.Equal(["GET /vmm.ping", "PUT /vm.create", "PUT /vm.add-fs", "PUT /vm.add-net", "PUT /vm.boot"], setup.Server.Requests);
         Assert.Empty(setup.Server.Violations);
         var create = setup.Server.LastCreateBody!;
         Assert.Equal(2, (int)create["cpus"]!["boot_vcpus"]!);
@@ -71,6 +76,7 @@ public sealed class CloudHypervisorDriverTests
         Assert.Equal(vm.ConsoleLogPath, (string)create["serial"]!["file"]!);
         Assert.Contains("sandboxrt.channel=vsock sandboxrt.port=1024", (string)create["payload"]!["cmdline"]!);
         Assert.Equal("virtio-fs", vm.SharedFs!.Kind);
+        Assert.Equal(["1"], File.ReadAllLines(FakeClhExecutable.DescriptorLog(setup.Scratch.Path))); // the tap went with vm.add-net
 
         var record = VmmRecord.Load(setup.Request.StateDirectory);
         Assert.Equal(("clh", "hybrid-vsock", 1024u), (record.Driver, record.AgentChannelKind, record.AgentPort));
@@ -87,7 +93,7 @@ public sealed class CloudHypervisorDriverTests
         Assert.Equal(["CONNECT 1024"], setup.Server.VsockConnects);
 
         await vm.StopAsync(timeout.Token);
-        Assert.Equal(["PUT /vm.shutdown", "PUT /vmm.shutdown"], setup.Server.Requests.Skip(4));
+        Assert.Equal(["PUT /vm.shutdown", "PUT /vmm.shutdown"], setup.Server.Requests.Skip(5));
         Assert.Empty(setup.Server.Violations);
         Assert.Contains("exited 0", await vm.Exited);
         Assert.False(File.Exists(record.ControlSocket));

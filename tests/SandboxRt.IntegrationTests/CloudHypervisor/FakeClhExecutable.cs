@@ -3,11 +3,15 @@ namespace SandboxRt.IntegrationTests.CloudHypervisor;
 /// <summary>
 /// A stand-in for the cloud-hypervisor binary, so that the driver's launch path runs: a Python script
 /// that binds the --api-socket path it is given and relays each connection to the fake API server (the
-/// test's own process). It exits once it has relayed the answer to vmm.shutdown, as the real VMM does.
+/// test's own process), noting how many descriptors arrived with a request (<see cref="DescriptorLog"/>:
+/// the relay cannot pass them on). It exits once it has relayed the answer to vmm.shutdown, as the real VMM does.
 /// Also a stand-in virtiofsd that only waits to be stopped.
 /// </summary>
 internal static class FakeClhExecutable
 {
+    /// <summary>The file the fake appends to, one line per request that carried descriptors: how many.</summary>
+    public static string DescriptorLog(string directory) => Path.Combine(directory, "received-descriptors");
+
     public static string Write(string directory, string upstreamSocket)
     {
         var path = Path.Combine(directory, "cloud-hypervisor");
@@ -23,7 +27,14 @@ internal static class FakeClhExecutable
             def relay(source, target, watch):
                 try:
                     while True:
-                        data = source.recv(65536)
+                        data, ancillary, _, _ = source.recvmsg(65536, socket.CMSG_SPACE(16 * 4))
+                        received = [n for level, kind, raw in ancillary if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS
+                                    for n in memoryview(raw).cast("i")]
+                        if received:
+                            with open("{{DescriptorLog(directory)}}", "a") as log:
+                                log.write(f"{len(received)}\n")
+                            for n in received:
+                                os.close(n)
                         if not data:
                             break
                         target.sendall(data)

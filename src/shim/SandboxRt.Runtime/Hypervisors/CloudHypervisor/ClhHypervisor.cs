@@ -11,14 +11,14 @@ namespace SandboxRt.Runtime.Hypervisors.CloudHypervisor;
 /// Launches a VM with Cloud Hypervisor: the VMM starts empty with only --api-socket, and everything else
 /// goes through its REST API, in the order the API allows cold devices: vmm.ping (the socket answers),
 /// vm.create (payload, vCPUs, memory, serial console into console.log, hybrid vsock), vm.add-fs
-/// (virtiofsd, listening on a socket in the root-only socket directory), vm.add-net per NIC, vm.boot.
+/// (virtiofsd, listening on a socket in the root-only socket directory), vm.add-net per NIC (its tap
+/// descriptor sent beside the request, see ClhDescriptorRequest), vm.boot.
 /// Devices are added before boot, so the guest needs no PCI hotplug. The agent is reached through hybrid
 /// vsock (CONNECT port on the vsock socket). Cloud Hypervisor has no TCG: it needs KVM, and reports
 /// itself when /dev/kvm is missing (vm.create or vm.boot fail with its message).
 ///
 /// What it does not do yet: hand the agent token to the guest (Cloud Hypervisor's API has no firmware
-/// configuration device like QEMU's -fw_cfg), pass tap descriptors (vm.add-net takes them as SCM_RIGHTS
-/// beside the request body), bound console.log, and jail the VMM beyond the pod's cgroup.
+/// configuration device like QEMU's -fw_cfg), bound console.log, and jail the VMM beyond the pod's cgroup.
 /// </summary>
 internal sealed class ClhHypervisor : IHypervisor
 {
@@ -49,8 +49,6 @@ internal sealed class ClhHypervisor : IHypervisor
         RequireFile(initrd, "initrd", "the guest initramfs (make guest-image builds it)");
         if (request.AgentTokenFile is not null)
             throw new HypervisorException("agent token: Cloud Hypervisor's API has no firmware configuration device (QEMU's -fw_cfg) to hand it to the guest out of band, and the agent serves no one without it; not supported by this driver yet");
-        if (request.NetworkDevices.Count > 0)
-            throw new HypervisorException("network: vm.add-net takes the tap as a descriptor beside the request (SCM_RIGHTS on the API socket), which this driver does not send yet; the pod would have no network");
         string? jailer = null;
         if (_config.Jail)
         {
@@ -113,6 +111,11 @@ internal sealed class ClhHypervisor : IHypervisor
                 await api.PutAsync("vm.create", ClhRequests.VmConfig(plan), cancellationToken);
                 if (sharedFs is not null)
                     await api.PutAsync("vm.add-fs", ClhRequests.Fs(files.VirtiofsdSocket), cancellationToken);
+                for (int i = 0; i < request.NetworkDevices.Count; i++)
+                {
+                    var nic = request.NetworkDevices[i];
+                    await ClhDescriptorRequest.PutAsync(files.ApiSocket, "vm.add-net", ClhRequests.Net(i, nic.Mac, nic.Mtu), [nic.Tap], timeout, cancellationToken);
+                }
                 await api.PutAsync("vm.boot", cancellationToken: cancellationToken);
             }
             var connector = new Channels.HybridVsockConnector(files.VsockSocket, AgentPort);
