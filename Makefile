@@ -76,7 +76,7 @@ PREFIX ?= /usr/local
 install: build guest-image
 	install -d $(DESTDIR)$(PREFIX)/bin/hypervisor-configs
 	install -m 0755 $(OUT)/bin/sandboxrt $(OUT)/bin/containerd-shim-sandboxrt-v2 $(OUT)/bin/sandboxrt-jailer $(DESTDIR)$(PREFIX)/bin/
-	install -m 0644 hypervisor-configs/configuration-qemu.toml hypervisor-configs/qemu.json $(DESTDIR)$(PREFIX)/bin/hypervisor-configs/
+	install -m 0644 hypervisor-configs/configuration-qemu.toml hypervisor-configs/configuration-clh.toml hypervisor-configs/qemu.json $(DESTDIR)$(PREFIX)/bin/hypervisor-configs/
 
 # --- the two commands -----------------------------------------------------------------------------
 

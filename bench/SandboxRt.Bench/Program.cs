@@ -58,7 +58,7 @@ var floorInitrd = Path.Combine(guestDir, "floor-initramfs.img");
 var boot = new BootBenchmark(config, floorInitrd, stateRoot);
 if (Ready("boot", floorInitrd))
 {
-    Console.Error.WriteLine($"boot: {runs} interleaved runs of the bare-VM floor and a sandbox (machine {config.MachineType}, TCG unless KVM is usable)");
+    Console.Error.WriteLine($"boot: {runs} interleaved runs of the bare-VM floor and a sandbox (machine {config.Qemu.MachineType}, TCG unless KVM is usable)");
     await boot.RunAsync(runs);
     report.Add(boot.Floor, "ms");
     report.Add(boot.Agent, "ms");

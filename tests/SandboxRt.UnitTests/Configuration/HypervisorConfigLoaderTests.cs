@@ -12,8 +12,9 @@ public sealed class HypervisorConfigLoaderTests
     {
         var loaded = HypervisorConfigLoader.Load(RepoConfig);
         var defaults = new HypervisorConfig();
-        Assert.Equal(defaults with { SourcePath = loaded.SourcePath, ExtraArgs = loaded.ExtraArgs, JailPaths = loaded.JailPaths }, loaded);
-        Assert.Equal(defaults.JailPaths, loaded.JailPaths);
+        Assert.Equal(defaults with { SourcePath = loaded.SourcePath, Qemu = defaults.Qemu with { ExtraArgs = loaded.Qemu.ExtraArgs, JailPaths = loaded.Qemu.JailPaths } }, loaded);
+        Assert.Equal(defaults.Qemu.JailPaths, loaded.Qemu.JailPaths);
+        Assert.Empty(loaded.Qemu.ExtraArgs);
     }
 
     [Fact]
@@ -40,7 +41,7 @@ public sealed class HypervisorConfigLoaderTests
             ["debug"] = "true",
         });
         Assert.Equal(1024, config.DefaultMemoryMib);
-        Assert.Equal("microvm", config.MachineType);
+        Assert.Equal("microvm", config.Qemu.MachineType);
         Assert.True(config.Debug);
     }
 
@@ -60,7 +61,7 @@ public sealed class HypervisorConfigLoaderTests
     [InlineData("guest_channel", "\"tcp\"", "guest_channel")]
     [InlineData("default_memory_mib", "\"lots\"", "default_memory_mib")]
     [InlineData("console_log_max_bytes", "4096", "console_log_max_bytes: 4096 is below 65536")]
-    [InlineData("qemu_log_max_bytes", "0", "qemu_log_max_bytes")]
+    [InlineData("qemu_log_max_bytes", "0", "qemu.log_max_bytes")]
     [InlineData("jail_uid_first", "0", "jail_uid_first")]
     [InlineData("jail_uid_count", "4294967295", "jail_uid_count")]
     [InlineData("jail_paths", "[\"share/qemu\"]", "jail_paths: 'share/qemu' is not an absolute path")]

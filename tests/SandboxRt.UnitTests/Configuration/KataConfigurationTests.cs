@@ -14,9 +14,9 @@ public sealed class KataConfigurationTests
         var loaded = HypervisorConfigLoader.Load(ShippedToml);
         var defaults = new HypervisorConfig();
         Assert.Empty(loaded.Warnings);
-        Assert.Equal(defaults with { SourcePath = loaded.SourcePath, ExtraArgs = loaded.ExtraArgs, JailPaths = loaded.JailPaths, Warnings = loaded.Warnings }, loaded);
-        Assert.Equal(defaults.JailPaths, loaded.JailPaths);
-        Assert.Empty(loaded.ExtraArgs);
+        Assert.Equal(defaults with { SourcePath = loaded.SourcePath, Warnings = loaded.Warnings, Qemu = defaults.Qemu with { ExtraArgs = loaded.Qemu.ExtraArgs, JailPaths = loaded.Qemu.JailPaths } }, loaded);
+        Assert.Equal(defaults.Qemu.JailPaths, loaded.Qemu.JailPaths);
+        Assert.Empty(loaded.Qemu.ExtraArgs);
     }
 
     [Fact]

@@ -13,6 +13,9 @@ public sealed class HypervisorFactoryTests
         var e = Assert.Throws<HypervisorException>(() => HypervisorFactory.Driver("firecracker"));
         Assert.Contains("'firecracker'", e.Message);
         Assert.Contains("qemu", e.Message);
+        Assert.Contains("clh", e.Message);
+        Assert.Equal("clh", HypervisorFactory.Driver("cloud-hypervisor").Name);
+        Assert.DoesNotContain("virtio-9p", HypervisorFactory.Driver("clh").SharedFsKinds);
     }
 
     [Fact]

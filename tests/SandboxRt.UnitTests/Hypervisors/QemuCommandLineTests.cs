@@ -36,7 +36,7 @@ public sealed class QemuCommandLineTests
     [Fact]
     public void A_tcg_microvm_is_told_the_tsc_rate_and_q35_is_not()
     {
-        var micro = QemuCommandLine.Build(Plan(new HypervisorConfig { MachineType = "microvm" }) with { TscKhz = 2596121 });
+        var micro = QemuCommandLine.Build(Plan(new HypervisorConfig { Qemu = new QemuConfig { MachineType = "microvm" } }) with { TscKhz = 2596121 });
         Assert.Contains("tsc_early_khz=2596121", After(micro, "-append"));
         var q35 = QemuCommandLine.Build(Plan(new HypervisorConfig()) with { TscKhz = 2596121 });
         Assert.DoesNotContain("tsc_early_khz", After(q35, "-append"));
@@ -45,7 +45,7 @@ public sealed class QemuCommandLineTests
     [Fact]
     public void Microvm_gets_mmio_devices_and_its_pit()
     {
-        var args = QemuCommandLine.Build(Plan(new HypervisorConfig { MachineType = "microvm" }));
+        var args = QemuCommandLine.Build(Plan(new HypervisorConfig { Qemu = new QemuConfig { MachineType = "microvm" } }));
         Assert.Equal("microvm,accel=tcg,pit=on,rtc=on,isa-serial=on,x-option-roms=off", After(args, "-machine"));
         Assert.Contains("virtio-serial-device,id=agent-serial", args);
         Assert.Contains("virtio-rng-device", args);
@@ -65,7 +65,7 @@ public sealed class QemuCommandLineTests
     [Fact]
     public void Debug_and_extra_args_and_sandbox_are_honoured()
     {
-        var args = QemuCommandLine.Build(Plan(new HypervisorConfig { Debug = true, ExtraArgs = ["-d", "guest_errors"], QemuSandbox = false }));
+        var args = QemuCommandLine.Build(Plan(new HypervisorConfig { Debug = true, Qemu = new QemuConfig { ExtraArgs = ["-d", "guest_errors"], Sandbox = false } }));
         Assert.EndsWith("sandboxrt.debug=1", After(args, "-append"));
         Assert.Equal(["-d", "guest_errors"], args[^2..]);
         Assert.DoesNotContain("-sandbox", args);
@@ -92,7 +92,7 @@ public sealed class QemuCommandLineTests
         Assert.Equal("tap,id=net1,fd=11", After(args, "-netdev", 1));
         Assert.Contains("virtio-net-pci,netdev=net0,mac=02:ab:00:00:00:0f,host_mtu=1400", args);
         Assert.Contains("virtio-net-pci,netdev=net1,mac=02:00:00:00:00:01,host_mtu=9000", args);
-        var micro = QemuCommandLine.Build(Plan(new HypervisorConfig { MachineType = "microvm" }) with { Nics = [(10, new byte[6], 1500)] });
+        var micro = QemuCommandLine.Build(Plan(new HypervisorConfig { Qemu = new QemuConfig { MachineType = "microvm" } }) with { Nics = [(10, new byte[6], 1500)] });
         Assert.Contains(micro, a => a.StartsWith("virtio-net-device,netdev=net0,"));
         Assert.DoesNotContain(QemuCommandLine.Build(Plan(new HypervisorConfig())), a => a.Contains("netdev"));
     }

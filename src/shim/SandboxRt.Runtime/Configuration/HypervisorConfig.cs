@@ -1,20 +1,19 @@
 namespace SandboxRt.Runtime.Configuration;
 
 /// <summary>
-/// One hypervisor configuration (hypervisor-configs/qemu.json). Every field is documented in that
-/// file; the defaults here are the same values, so an empty file is a valid configuration.
+/// One hypervisor configuration (hypervisor-configs/qemu.json): the fields every driver reads, and one
+/// section per driver (<see cref="Qemu"/>, <see cref="CloudHypervisor"/>) for what only that driver
+/// reads. Every field is documented in that file; the defaults here are the same values, so an empty
+/// file is a valid configuration.
 /// Properties are settable rather than init-only because System.Text.Json's source generator
 /// assigns every init-only property (missing ones as default), which would erase these defaults.
 /// </summary>
 public sealed record HypervisorConfig
 {
-    /// <summary>"qemu" (the only driver that boots here; Cloud Hypervisor is driven through its REST API).</summary>
+    /// <summary>The driver: "qemu", or "clh" (Cloud Hypervisor; "cloud-hypervisor" is read as "clh").</summary>
     public string Hypervisor { get; set; } = "qemu";
-    public string Path { get; set; } = "/usr/bin/qemu-system-x86_64";
     public string Kernel { get; set; } = "/usr/share/sandboxrt/vmlinux";
     public string Initrd { get; set; } = "/usr/share/sandboxrt/initramfs.img";
-    /// <summary>"q35" or "microvm" ("pc" is accepted too).</summary>
-    public string MachineType { get; set; } = "q35";
     public int DefaultVcpus { get; set; } = 1;
     public int DefaultMemoryMib { get; set; } = 512;
     /// <summary>Kata's default_maxvcpus: the most vCPUs a VM grows to for a container's CPU quota; 0 (or more than the host has): the host's CPUs.</summary>
@@ -24,10 +23,6 @@ public sealed record HypervisorConfig
     public string KernelParams { get; set; } = DefaultKernelParams;
     /// <summary>"auto" (KVM when the CPU has vmx/svm and /dev/kvm opens, else TCG), "kvm" or "tcg".</summary>
     public string Accelerator { get; set; } = "auto";
-    /// <summary>The -cpu model; empty means "host" under KVM and "max" under TCG.</summary>
-    public string CpuModel { get; set; } = "";
-    /// <summary>"auto" (vhost-vsock when /dev/vhost-vsock opens, else virtio-serial), "vsock" or "serial".</summary>
-    public string GuestChannel { get; set; } = "auto";
     /// <summary>"virtio-fs", "virtio-9p" or "none": how container root file systems reach the guest.</summary>
     public string SharedFs { get; set; } = "virtio-fs";
     public string VirtiofsdPath { get; set; } = "/usr/lib/qemu/virtiofsd";
@@ -35,14 +30,6 @@ public sealed record HypervisorConfig
     public int ShutdownGraceSeconds { get; set; } = 5;
     /// <summary>Verbose agent logging on the guest console, and QEMU's own logging.</summary>
     public bool Debug { get; set; }
-    /// <summary>Run QEMU under its seccomp sandbox (-sandbox on, with privilege elevation and spawning denied).</summary>
-    public bool QemuSandbox { get; set; } = true;
-    /// <summary>
-    /// The nice value QEMU runs at under TCG. Emulated vCPUs take every cycle they get; a positive value
-    /// keeps the host's control plane (the CLI, relays, the container engine) responsive beside them.
-    /// Ignored under KVM.
-    /// </summary>
-    public int TcgNice { get; set; } = 5;
     /// <summary>
     /// Start QEMU and virtiofsd through sandboxrt-jailer: the pod's host cgroup, no inherited descriptors,
     /// and for QEMU a minimal root of its own and an unprivileged per-sandbox user. False runs them as
@@ -55,14 +42,17 @@ public sealed record HypervisorConfig
     public long JailUidFirst { get; set; } = 2_000_000_000;
     /// <summary>How many ids from <see cref="JailUidFirst"/> on: at most this many sandboxes at once.</summary>
     public long JailUidCount { get; set; } = 65536;
-    /// <summary>Directories (or files) QEMU reads by path besides its binary, libraries and the guest image: firmware and ROMs.</summary>
-    public List<string> JailPaths { get; set; } = ["/usr/share/qemu", "/usr/share/seabios", "/usr/lib/ipxe/qemu"];
     /// <summary>The most the guest console may take on the host: console.log plus console.log.1, the newest lines kept.</summary>
     public long ConsoleLogMaxBytes { get; set; } = 1024 * 1024;
-    /// <summary>The same bound for QEMU's own stdout and stderr (qemu.log, qemu.log.1).</summary>
-    public long QemuLogMaxBytes { get; set; } = 256 * 1024;
-    /// <summary>Arguments appended to the QEMU command line as they are.</summary>
-    public List<string> ExtraArgs { get; set; } = [];
+
+    /// <summary>The QEMU driver's own settings (the "qemu" object).</summary>
+    public QemuConfig Qemu { get; set; } = new();
+
+    /// <summary>The Cloud Hypervisor driver's own settings (the "cloud_hypervisor" object).</summary>
+    public CloudHypervisorConfig CloudHypervisor { get; set; } = new();
+
+    /// <summary>The jailer binary: jailer_path, or sandboxrt-jailer beside the running program.</summary>
+    public string JailerBinary() => JailerPath.Length > 0 ? JailerPath : System.IO.Path.Combine(AppContext.BaseDirectory, "sandboxrt-jailer");
 
     /// <summary>The file this configuration came from (null for built-in defaults).</summary>
     [System.Text.Json.Serialization.JsonIgnore]

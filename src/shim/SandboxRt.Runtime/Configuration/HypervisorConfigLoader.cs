@@ -10,14 +10,15 @@ namespace SandboxRt.Runtime.Configuration;
 /// /etc/sandboxrt/qemu.json, then hypervisor-configs/configuration-qemu.toml and qemu.json next to the
 /// binary. A .toml file is Kata's format (KataConfiguration); anything else is our JSON. Relative paths
 /// inside a file resolve against the file's directory. Per-run overrides are key=value pairs with the
-/// JSON field names (for example default_memory_mib=1024).
+/// JSON field names (for example default_memory_mib=1024), a driver's field as section.name
+/// (qemu.machine_type=microvm); the QEMU fields' older top-level names still work (ConfigFieldNames).
 /// </summary>
 public static class HypervisorConfigLoader
 {
     public const string EnvironmentVariable = "SANDBOXRT_CONFIG";
     public const string SystemPath = "/etc/sandboxrt/qemu.json";
 
-    private static readonly string[] PathFields = ["path", "kernel", "initrd", "virtiofsd_path", "jailer_path"];
+    private static readonly string[] PathFields = ["kernel", "initrd", "virtiofsd_path", "jailer_path", "qemu.path", "cloud_hypervisor.path"];
 
     /// <summary>The file <see cref="Load"/> would read, or null when none exists (built-in defaults apply).</summary>
     public static string? Locate(string? explicitPath = null)
@@ -61,14 +62,20 @@ public static class HypervisorConfigLoader
         {
             throw new ConfigException($"{path}: invalid JSON at line {e.LineNumber + 1}: {e.Message}", e);
         }
+        ConfigFieldNames.LiftFlatNames(root, path ?? "built-in defaults");
+        var overridden = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (key, value) in overrides ?? new Dictionary<string, string>())
-            root[key] = ParseOverride(value);
+        {
+            var field = ConfigFieldNames.Canonical(key);
+            ConfigFieldNames.Set(root, field, ParseOverride(value));
+            overridden.Add(field);
+        }
 
         var baseDir = path is null ? AppContext.BaseDirectory : System.IO.Path.GetDirectoryName(path)!;
         foreach (var field in PathFields)
         {
-            if (root[field] is JsonValue v && v.TryGetValue<string>(out var p) && p.Length > 0 && !System.IO.Path.IsPathRooted(p))
-                root[field] = System.IO.Path.GetFullPath(System.IO.Path.Combine(baseDir, p));
+            if (ConfigFieldNames.Get(root, field) is JsonValue v && v.TryGetValue<string>(out var p) && p.Length > 0 && !System.IO.Path.IsPathRooted(p))
+                ConfigFieldNames.Set(root, field, System.IO.Path.GetFullPath(System.IO.Path.Combine(baseDir, p)));
         }
 
         HypervisorConfig config;
@@ -80,12 +87,12 @@ public static class HypervisorConfigLoader
         {
             throw new ConfigException($"{path ?? "overrides"}: {Describe(e)}", e);
         }
-        config = config with { SourcePath = path, Warnings = kata?.Warnings ?? [] };
+        config = config with { Hypervisor = Hypervisors.HypervisorFactory.CanonicalName(config.Hypervisor), SourcePath = path, Warnings = kata?.Warnings ?? [] };
         try
         {
             Validate(config);
         }
-        catch (ConfigException e) when (e.Field is not null && kata?.Origins.GetValueOrDefault(e.Field) is { } origin && !(overrides?.ContainsKey(e.Field) ?? false))
+        catch (ConfigException e) when (e.Field is not null && kata?.Origins.GetValueOrDefault(e.Field) is { } origin && !overridden.Contains(e.Field))
         {
             // name the Kata key and its line, not our field
             throw new ConfigException($"{origin}: {e.Problem}", e) { Field = e.Field, Problem = e.Problem };
@@ -124,8 +131,6 @@ public static class HypervisorConfigLoader
         void Fail(string field, string problem) => throw new ConfigException($"{where}: {field}: {problem}") { Field = field, Problem = problem };
         if (!Hypervisors.HypervisorFactory.Names.Contains(c.Hypervisor))
             Fail("hypervisor", $"'{c.Hypervisor}' is not supported by this build ({string.Join(", ", Hypervisors.HypervisorFactory.Names)})");
-        if (c.MachineType is not ("q35" or "microvm" or "pc"))
-            Fail("machine_type", $"'{c.MachineType}' is not one of q35, microvm, pc");
         if (c.DefaultVcpus is < 1 or > 255)
             Fail("default_vcpus", $"{c.DefaultVcpus} is outside 1..255");
         if (c.DefaultMemoryMib is < 64 or > 1024 * 1024)
@@ -136,25 +141,19 @@ public static class HypervisorConfigLoader
             Fail("default_maxmemory_mib", $"{c.DefaultMaxmemoryMib} is negative");
         if (c.Accelerator is not ("auto" or "kvm" or "tcg"))
             Fail("accelerator", $"'{c.Accelerator}' is not one of auto, kvm, tcg");
-        if (c.GuestChannel is not ("auto" or "vsock" or "serial"))
-            Fail("guest_channel", $"'{c.GuestChannel}' is not one of auto, vsock, serial");
         if (c.SharedFs is not ("virtio-fs" or "virtio-9p" or "none"))
             Fail("shared_fs", $"'{c.SharedFs}' is not one of virtio-fs, virtio-9p, none");
         if (c.BootTimeoutSeconds is < 1 or > 3600)
             Fail("boot_timeout_seconds", $"{c.BootTimeoutSeconds} is outside 1..3600");
         if (c.ShutdownGraceSeconds is < 0 or > 600)
             Fail("shutdown_grace_seconds", $"{c.ShutdownGraceSeconds} is outside 0..600");
-        if (c.TcgNice is < -20 or > 19)
-            Fail("tcg_nice", $"{c.TcgNice} is outside -20..19");
         if (c.JailUidFirst is < 1 or > uint.MaxValue - 1 || c.JailUidCount is < 1 || c.JailUidFirst + c.JailUidCount > uint.MaxValue)
             Fail("jail_uid_first, jail_uid_count", $"{c.JailUidFirst} + {c.JailUidCount} ids do not fit between 1 and {uint.MaxValue - 1}");
         if (c.ConsoleLogMaxBytes < Diagnostics.RotatingLog.MinimumBytes)
             Fail("console_log_max_bytes", $"{c.ConsoleLogMaxBytes} is below {Diagnostics.RotatingLog.MinimumBytes}");
-        if (c.QemuLogMaxBytes < Diagnostics.RotatingLog.MinimumBytes)
-            Fail("qemu_log_max_bytes", $"{c.QemuLogMaxBytes} is below {Diagnostics.RotatingLog.MinimumBytes}");
-        if (c.JailPaths.FirstOrDefault(p => !System.IO.Path.IsPathRooted(p)) is { } relative)
-            Fail("jail_paths", $"'{relative}' is not an absolute path");
         if (c.KernelParams.Contains('\n'))
             Fail("kernel_params", "must be one line");
+        c.Qemu.Validate(Fail);
+        c.CloudHypervisor.Validate(Fail);
     }
 }

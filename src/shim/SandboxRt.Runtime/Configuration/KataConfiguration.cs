@@ -1,7 +1,8 @@
 // Kata Containers' configuration.toml, read with Tomlyn and mapped onto our own configuration fields.
 //
 // Users who move from Kata bring this file; SandboxRt reads the keys that mean something here and maps
-// them onto the JSON field names the loader already validates, so one set of rules (ranges, allowed
+// them onto the JSON field names the loader already validates ([hypervisor.qemu] or [hypervisor.clh]
+// also chooses the driver, and its path goes to that driver's section), so one set of rules (ranges, allowed
 // values) applies to both formats. Kata's semantics are kept where they differ from ours:
 // `kernel_params` are appended to the built-in parameters, `default_memory` is MiB. Keys and tables that
 // mean nothing here are named in a warning with their line, never silently dropped; a value of the wrong
@@ -14,31 +15,54 @@ namespace SandboxRt.Runtime.Configuration;
 
 public static class KataConfiguration
 {
-    /// <summary>Kata key (as "table.key") to our field and the TOML type it must have.</summary>
-    private static readonly Dictionary<string, (string Field, Type Type)> Keys = new(StringComparer.Ordinal)
+    /// <summary>Kata's hypervisor tables: [hypervisor.NAME] to our driver name.</summary>
+    private static readonly Dictionary<string, string> HypervisorTables = new(StringComparer.Ordinal)
     {
-        ["hypervisor.qemu.path"] = ("path", typeof(string)),
-        ["hypervisor.qemu.kernel"] = ("kernel", typeof(string)),
-        ["hypervisor.qemu.initrd"] = ("initrd", typeof(string)),
-        ["hypervisor.qemu.machine_type"] = ("machine_type", typeof(string)),
-        ["hypervisor.qemu.default_vcpus"] = ("default_vcpus", typeof(long)),
-        ["hypervisor.qemu.default_maxvcpus"] = ("default_maxvcpus", typeof(long)),
-        ["hypervisor.qemu.default_memory"] = ("default_memory_mib", typeof(long)),
-        ["hypervisor.qemu.default_maxmemory"] = ("default_maxmemory_mib", typeof(long)),
-        ["hypervisor.qemu.kernel_params"] = ("kernel_params", typeof(string)),
-        ["hypervisor.qemu.shared_fs"] = ("shared_fs", typeof(string)),
-        ["hypervisor.qemu.virtio_fs_daemon"] = ("virtiofsd_path", typeof(string)),
-        ["hypervisor.qemu.enable_debug"] = ("debug", typeof(bool)),
-        ["agent.kata.enable_debug"] = ("debug", typeof(bool)),
-        ["agent.kata.dial_timeout"] = ("boot_timeout_seconds", typeof(long)),
-        ["runtime.enable_debug"] = ("debug", typeof(bool)),
+        ["qemu"] = "qemu",
+        ["clh"] = "clh",
     };
+
+    /// <summary>Keys of every [hypervisor.NAME] table, to our common fields and the TOML type each must have.</summary>
+    private static readonly (string Key, string Field, Type Type)[] CommonHypervisorKeys =
+    [
+        ("kernel", "kernel", typeof(string)),
+        ("initrd", "initrd", typeof(string)),
+        ("default_vcpus", "default_vcpus", typeof(long)),
+        ("default_maxvcpus", "default_maxvcpus", typeof(long)),
+        ("default_memory", "default_memory_mib", typeof(long)),
+        ("default_maxmemory", "default_maxmemory_mib", typeof(long)),
+        ("kernel_params", "kernel_params", typeof(string)),
+        ("shared_fs", "shared_fs", typeof(string)),
+        ("virtio_fs_daemon", "virtiofsd_path", typeof(string)),
+        ("enable_debug", "debug", typeof(bool)),
+    ];
+
+    /// <summary>Kata key (as "table.key") to our field ("section.name" for a driver's own) and the TOML type it must have.</summary>
+    private static readonly Dictionary<string, (string Field, Type Type)> Keys = BuildKeys();
+
+    private static Dictionary<string, (string Field, Type Type)> BuildKeys()
+    {
+        var keys = new Dictionary<string, (string Field, Type Type)>(StringComparer.Ordinal)
+        {
+            ["hypervisor.qemu.path"] = ("qemu.path", typeof(string)),
+            ["hypervisor.qemu.machine_type"] = ("qemu.machine_type", typeof(string)),
+            ["hypervisor.clh.path"] = ("cloud_hypervisor.path", typeof(string)),
+            ["agent.kata.enable_debug"] = ("debug", typeof(bool)),
+            ["agent.kata.dial_timeout"] = ("boot_timeout_seconds", typeof(long)),
+            ["runtime.enable_debug"] = ("debug", typeof(bool)),
+        };
+        foreach (var table in HypervisorTables.Keys)
+            foreach (var (key, field, type) in CommonHypervisorKeys)
+                keys[$"hypervisor.{table}.{key}"] = (field, type);
+        return keys;
+    }
 
     /// <summary>Keys that are understood but need no setting here, with why.</summary>
     private static readonly Dictionary<string, string> Implied = new(StringComparer.Ordinal)
     {
         ["runtime.sandbox_cgroup_only"] = "the VM always runs in the sandbox's host cgroup",
         ["hypervisor.qemu.image"] = "SandboxRt boots an initrd, not a root file system image",
+        ["hypervisor.clh.image"] = "SandboxRt boots an initrd, not a root file system image",
     };
 
     /// <summary>The table that holds SandboxRt's own fields (accelerator, guest_channel, jail, ...) by their JSON names.</summary>
@@ -65,6 +89,7 @@ public static class KataConfiguration
         var fields = new JsonObject();
         var origins = new Dictionary<string, string>(StringComparer.Ordinal);
         var warnings = new List<string>();
+        SelectHypervisor(path, model, lines, fields, origins);
         foreach (var (key, value) in Flatten("", model))
         {
             var where = lines.Where(path, key);
@@ -73,20 +98,20 @@ public static class KataConfiguration
             if (key.StartsWith(OwnTable + ".", StringComparison.Ordinal))
             {
                 // [sandboxrt]: our own fields by their JSON names, for what Kata's format has no key for
-                var field = key[(OwnTable.Length + 1)..];
-                fields[field] = ToJson(value);
+                var field = ConfigFieldNames.Canonical(key[(OwnTable.Length + 1)..]);
+                ConfigFieldNames.Set(fields, field, ToJson(value));
                 origins[field] = $"{where}: {described}";
             }
             else if (Keys.TryGetValue(key, out var target))
             {
                 if (value.GetType() != target.Type)
                     throw new ConfigException($"{where}: {described}: expected {TypeName(target.Type)}, got {TypeName(value.GetType())}");
-                fields[target.Field] = target.Field switch
+                ConfigFieldNames.Set(fields, target.Field, target.Field switch
                 {
                     "kernel_params" => (string)value is { Length: > 0 } extra ? HypervisorConfig.DefaultKernelParams + " " + extra : HypervisorConfig.DefaultKernelParams,
                     "debug" => fields["debug"] is JsonValue d && d.GetValue<bool>() || (bool)value,
                     _ => ToJson(value),
-                };
+                });
                 origins[target.Field] = $"{where}: {described}";
             }
             else if (Implied.TryGetValue(key, out var why))
@@ -95,6 +120,25 @@ public static class KataConfiguration
                 warnings.Add($"{where}: {described} is not supported by SandboxRt; ignored");
         }
         return new Result(fields, origins, warnings);
+    }
+
+    /// <summary>
+    /// The driver is the [hypervisor.NAME] table the file has, as in Kata (one per file); a file with
+    /// none keeps the default, and [sandboxrt] hypervisor may still name one.
+    /// </summary>
+    private static void SelectHypervisor(string path, TomlTable model, KataKeyLines lines, JsonObject fields, Dictionary<string, string> origins)
+    {
+        if (!model.TryGetValue("hypervisor", out var node) || node is not TomlTable hypervisors)
+            return;
+        var present = hypervisors.Keys.Where(HypervisorTables.ContainsKey).ToList();
+        if (present.Count > 1)
+            throw new ConfigException(string.Join(" and ", present.Select(t => $"{lines.Where(path, "hypervisor." + t)}: [hypervisor.{t}]")) +
+                                      ": a configuration names one hypervisor");
+        if (present.Count == 1)
+        {
+            fields["hypervisor"] = HypervisorTables[present[0]];
+            origins["hypervisor"] = $"{lines.Where(path, "hypervisor." + present[0])}: [hypervisor.{present[0]}]";
+        }
     }
 
     /// <summary>Every leaf as ("table.sub.key", value); arrays and tables of tables count as leaves.</summary>

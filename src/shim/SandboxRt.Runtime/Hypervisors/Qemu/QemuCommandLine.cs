@@ -12,12 +12,12 @@ internal static class QemuCommandLine
     public static List<string> Build(QemuLaunchPlan plan)
     {
         var c = plan.Config;
-        bool microvm = c.MachineType == "microvm";
+        bool microvm = c.Qemu.MachineType == "microvm";
         string Dev(string pci, string mmio) => microvm ? mmio : pci;
-        var cpu = c.CpuModel.Length > 0 ? c.CpuModel : plan.Accelerator.IsTcg ? "max" : "host";
+        var cpu = c.Qemu.CpuModel.Length > 0 ? c.Qemu.CpuModel : plan.Accelerator.IsTcg ? "max" : "host";
         var machine = microvm
             ? $"microvm,accel={plan.Accelerator.Accelerator},pit=on,rtc=on,isa-serial=on,x-option-roms=off"
-            : $"{c.MachineType},accel={plan.Accelerator.Accelerator}";
+            : $"{c.Qemu.MachineType},accel={plan.Accelerator.Accelerator}";
         // vhost-user devices (virtiofsd) map guest memory: it must be a shared memfd.
         bool vhostUser = plan.SharedFs?.Kind == SharedFsPlan.VirtioFs;
         if (vhostUser)
@@ -34,7 +34,7 @@ internal static class QemuCommandLine
         };
         if (vhostUser)
             args.AddRange(["-object", $"memory-backend-memfd,id=mem,size={plan.MemoryMib}M,share=on"]);
-        if (c.QemuSandbox)
+        if (c.Qemu.Sandbox)
             args.AddRange(["-sandbox", "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"]);
         args.AddRange(["-kernel", c.Kernel, "-initrd", plan.Initrd, "-append", KernelParams(plan)]);
         // The console is a connected socket whose other end the host reads into a bounded log; when
@@ -79,7 +79,7 @@ internal static class QemuCommandLine
             args.AddRange(["-device", $"{Dev("virtio-net-pci", "virtio-net-device")},netdev=net{i},mac={macText},host_mtu={mtu}"]);
         }
         args.AddRange(["-device", Dev("virtio-rng-pci", "virtio-rng-device")]);
-        args.AddRange(c.ExtraArgs);
+        args.AddRange(c.Qemu.ExtraArgs);
         return args;
     }
 
@@ -87,7 +87,7 @@ internal static class QemuCommandLine
     public static string KernelParams(QemuLaunchPlan plan)
     {
         var parts = new List<string> { plan.Config.KernelParams.Trim() };
-        if (plan.Config.MachineType == "microvm" && plan.Accelerator.IsTcg && plan.TscKhz is { } khz)
+        if (plan.Config.Qemu.MachineType == "microvm" && plan.Accelerator.IsTcg && plan.TscKhz is { } khz)
             parts.Add($"tsc_early_khz={khz}"); // see HostCpu.TscKhz
         if (QemuHotplug.CanGrowMemory(plan))
             parts.Add("memhp_default_state=online"); // hot-plugged DIMMs come online by themselves

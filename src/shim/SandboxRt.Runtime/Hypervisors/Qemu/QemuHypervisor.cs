@@ -30,7 +30,7 @@ public sealed class QemuHypervisor : IHypervisor
         _config = config;
         var accelerator = AcceleratorProbe.Choose(config.Accelerator);
         bool vhostVsock = File.Exists(VhostVsock.DevicePath);
-        var channel = config.GuestChannel switch
+        var channel = config.Qemu.GuestChannel switch
         {
             "vsock" when !vhostVsock => throw new HypervisorException($"guest_channel=vsock is configured, but {VhostVsock.DevicePath} does not exist (load vhost_vsock)"),
             "vsock" => "vsock",
@@ -38,26 +38,22 @@ public sealed class QemuHypervisor : IHypervisor
             _ => vhostVsock ? "vsock" : "serial",
         };
         Capabilities = new HypervisorCapabilities("qemu", accelerator, vhostVsock, channel);
-        if (config.Jail && File.Exists(config.Path))
-            QemuJail.Prefetch(config.Path);
+        if (config.Jail && File.Exists(config.Qemu.Path))
+            QemuJail.Prefetch(config.Qemu.Path);
     }
 
     public HypervisorCapabilities Capabilities { get; }
 
-    /// <summary>The jailer binary the configuration names (jailer_path, or sandboxrt-jailer beside this program).</summary>
-    public static string JailerPath(HypervisorConfig config) =>
-        config.JailerPath.Length > 0 ? config.JailerPath : Path.Combine(AppContext.BaseDirectory, "sandboxrt-jailer");
-
     public async Task<IVirtualMachine> LaunchAsync(VmLaunchRequest request, CancellationToken cancellationToken = default)
     {
         var initrd = request.InitrdOverride ?? _config.Initrd;
-        RequireFile(_config.Path, "path", "the QEMU binary (apt-get install qemu-system-x86)");
+        RequireFile(_config.Qemu.Path, "qemu.path", "the QEMU binary (apt-get install qemu-system-x86)");
         RequireFile(_config.Kernel, "kernel", "the guest kernel (make guest-image builds it)");
         RequireFile(initrd, "initrd", "the guest initramfs (make guest-image builds it)");
         string? jailer = null;
         if (_config.Jail)
         {
-            jailer = JailerPath(_config);
+            jailer = _config.JailerBinary();
             RequireFile(jailer, "jailer_path", "sandboxrt-jailer (make build puts it beside sandboxrt)");
         }
 
@@ -88,7 +84,7 @@ public sealed class QemuHypervisor : IHypervisor
                 {
                     if (!File.Exists(_config.VirtiofsdPath))
                         throw new HypervisorException($"shared_fs: virtio-fs needs virtiofsd, but virtiofsd_path {_config.VirtiofsdPath} does not exist (apt-get install qemu-system-x86, or set shared_fs to virtio-9p)");
-                    (virtiofsd, var connection) = VirtiofsDaemon.Start(_config.VirtiofsdPath, shared, files.VirtiofsdSocket, files.VirtiofsdLog, _config.QemuLogMaxBytes, jailer, request.Cgroups);
+                    (virtiofsd, var connection) = VirtiofsDaemon.Start(_config.VirtiofsdPath, shared, files.VirtiofsdSocket, files.VirtiofsdLog, _config.Qemu.LogMaxBytes, jailer, request.Cgroups);
                     owned.Add(connection);
                     virtiofsdFd = Pass(connection.SafeHandle);
                     sharedFs = new SharedFsPlan(SharedFsPlan.VirtioFs, shared);
@@ -134,7 +130,7 @@ public sealed class QemuHypervisor : IHypervisor
             owned.Add(consoleForQemu);
             var consolePump = LogPump.Start(console, new RotatingLog(files.ConsoleLog, _config.ConsoleLogMaxBytes), "the guest console");
             int consoleFd = Pass(consoleForQemu);
-            var (outputForQemu, outputPump) = LogPump.StartPipe(files.HypervisorLog, _config.QemuLogMaxBytes, "QEMU's output");
+            var (outputForQemu, outputPump) = LogPump.StartPipe(files.HypervisorLog, _config.Qemu.LogMaxBytes, "QEMU's output");
             owned.Add(outputForQemu);
             var nics = request.NetworkDevices.Select(d => (Pass(d.Tap), d.Mac, d.Mtu)).ToList();
 
@@ -147,7 +143,7 @@ public sealed class QemuHypervisor : IHypervisor
                 MaxVcpus = request.MaxVcpus,
                 MaxMemoryMib = request.MaxMemoryMib,
             };
-            List<string> argv = [_config.Path, .. QemuCommandLine.Build(plan)];
+            List<string> argv = [_config.Qemu.Path, .. QemuCommandLine.Build(plan)];
             if (jailer is not null)
             {
                 var jail = QemuJail.Build(_config, initrd, files, user, !Capabilities.Accelerator.IsTcg, request.Cgroups,
@@ -169,11 +165,11 @@ public sealed class QemuHypervisor : IHypervisor
                 NewSession = true,
                 WorkingDirectory = "/",
             }, "qemu");
-            if (Capabilities.Accelerator.IsTcg && _config.TcgNice != 0)
+            if (Capabilities.Accelerator.IsTcg && _config.Qemu.TcgNice != 0)
             {
                 try
                 {
-                    ChildProcesses.SetNice(process.Pid, _config.TcgNice);
+                    ChildProcesses.SetNice(process.Pid, _config.Qemu.TcgNice);
                 }
                 catch (SyscallException)
                 {

@@ -76,8 +76,8 @@ internal static class QemuJail
     public static JailSpec Build(HypervisorConfig config, string initrd, QemuStateFiles files, JailUser? user, bool kvm,
         IReadOnlyList<string> cgroups, IReadOnlyList<string> privateFiles, IReadOnlyList<int> keepDescriptors, string? servedDirectory = null)
     {
-        var layout = Executable(config.Path).Copy();
-        foreach (var path in config.JailPaths.Where(Path.Exists))
+        var layout = Executable(config.Qemu.Path).Copy();
+        foreach (var path in config.Qemu.JailPaths.Where(Path.Exists))
             layout.Expose(path);
         RequireReadableByAll(layout.Expose(config.Kernel), "kernel");
         RequireReadableByAll(layout.Expose(initrd), "initrd");

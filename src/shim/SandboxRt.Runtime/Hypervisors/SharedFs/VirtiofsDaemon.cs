@@ -66,24 +66,7 @@ internal sealed class VirtiofsDaemon
     public static (VirtiofsDaemon Daemon, Socket Connection) Start(string binary, string directory, string socketPath, string logPath, long logMaxBytes,
         string? jailer, IReadOnlyList<string> cgroups)
     {
-        File.Delete(socketPath);
-        using var listener = UnixListener.Listen(socketPath, backlog: 1);
-        using var devNull = File.OpenHandle("/dev/null", FileMode.Open, FileAccess.ReadWrite);
-        var (log, logPumped) = Diagnostics.LogPump.StartPipe(logPath, logMaxBytes, "virtiofsd's output");
-        using var _ = log; // virtiofsd has its own copy once spawned
-        List<string> program = [binary, $"--fd={ListenFdInChild}", "-o", $"source={directory}", "-o", "cache=auto",
-                                "-o", "announce_submounts", "-o", "no_posix_lock", "-o", "modcaps=-mknod", "--rlimit-nofile=0"];
-        var argv = jailer is null ? program
-            : JailerCommand.Build(jailer, new JailSpec { Cgroups = cgroups, Capabilities = Capabilities, KeepDescriptors = [ListenFdInChild] }, program);
-        var process = ChildProcess.StartGroupLeader(new SpawnOptions
-        {
-            Path = argv[0],
-            Arguments = argv,
-            Environment = HelperEnvironment.Variables,
-            Descriptors = [(devNull, 0), (log, 1), (log, 2), (listener, ListenFdInChild)],
-            NewSession = true,
-        }, "virtiofsd");
-        var daemon = new VirtiofsDaemon(process, logPath, logPumped);
+        var daemon = StartListening(binary, directory, socketPath, logPath, logMaxBytes, jailer, cgroups);
         try
         {
             // The listening socket exists already: this connects at once, before virtiofsd accepts.
@@ -108,6 +91,34 @@ internal sealed class VirtiofsDaemon
         {
             File.Delete(socketPath);
         }
+    }
+
+    /// <summary>
+    /// Starts virtiofsd on a listening socket at <paramref name="socketPath"/> for a VMM that connects by
+    /// path (Cloud Hypervisor's vm.add-fs). The socket lives in the root-only socket directory; virtiofsd
+    /// serves the first connection only, so the VMM's is the one it gets.
+    /// </summary>
+    public static VirtiofsDaemon StartListening(string binary, string directory, string socketPath, string logPath, long logMaxBytes,
+        string? jailer, IReadOnlyList<string> cgroups)
+    {
+        File.Delete(socketPath);
+        using var listener = UnixListener.Listen(socketPath, backlog: 1);
+        using var devNull = File.OpenHandle("/dev/null", FileMode.Open, FileAccess.ReadWrite);
+        var (log, logPumped) = Diagnostics.LogPump.StartPipe(logPath, logMaxBytes, "virtiofsd's output");
+        using var _ = log; // virtiofsd has its own copy once spawned
+        List<string> program = [binary, $"--fd={ListenFdInChild}", "-o", $"source={directory}", "-o", "cache=auto",
+                                "-o", "announce_submounts", "-o", "no_posix_lock", "-o", "modcaps=-mknod", "--rlimit-nofile=0"];
+        var argv = jailer is null ? program
+            : JailerCommand.Build(jailer, new JailSpec { Cgroups = cgroups, Capabilities = Capabilities, KeepDescriptors = [ListenFdInChild] }, program);
+        var process = ChildProcess.StartGroupLeader(new SpawnOptions
+        {
+            Path = argv[0],
+            Arguments = argv,
+            Environment = HelperEnvironment.Variables,
+            Descriptors = [(devNull, 0), (log, 1), (log, 2), (listener, ListenFdInChild)],
+            NewSession = true,
+        }, "virtiofsd");
+        return new VirtiofsDaemon(process, logPath, logPumped);
     }
 
     /// <summary>How virtiofsd ended, with the last line of its log, for a VM that died with it.</summary>
