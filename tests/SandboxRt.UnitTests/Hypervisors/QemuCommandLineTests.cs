@@ -120,7 +120,7 @@ public sealed class QemuCommandLineTests
         Assert.Equal("512M", After(none, "-m"));
         Assert.DoesNotContain("memhp_default_state=online", After(none, "-append"));
 
-        var micro = QemuCommandLine.Build(Plan(new HypervisorConfig { MachineType = "microvm" }) with { MaxVcpus = 4, MaxMemoryMib = 8192 });
+        var micro = QemuCommandLine.Build(Plan(new HypervisorConfig { Qemu = new QemuConfig { MachineType = "microvm" } }) with { MaxVcpus = 4, MaxMemoryMib = 8192 });
         Assert.Equal("1", After(micro, "-smp"));
         Assert.Equal("512M", After(micro, "-m"));
     }

@@ -16,6 +16,9 @@ internal sealed class ClhDriver : IHypervisorDriver
 
     public IHypervisor Create(HypervisorConfig config) => new ClhHypervisor(config);
 
+    public Task<(int Vcpus, int MemoryMib)> GrowDetachedAsync(VmmRecord record, int vcpus, int memoryMib, CancellationToken cancellationToken = default) =>
+        throw new HypervisorException($"cannot grow the VM to {vcpus} vCPUs and {memoryMib} MiB: hot-plug is not implemented for cloud-hypervisor in this build (vm.resize)");
+
     public Task StopDetachedAsync(VmmRecord record, ProcessIdentity? hypervisor, IEnumerable<ProcessIdentity?> helpers, string stateDirectory, TimeSpan grace) =>
         ClhDetachedVm.StopAsync(record, hypervisor, helpers, stateDirectory, grace);
 }

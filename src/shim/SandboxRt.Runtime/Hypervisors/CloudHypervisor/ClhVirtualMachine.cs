@@ -46,6 +46,10 @@ internal sealed class ClhVirtualMachine : IVirtualMachine
     public SharedFsPlan? SharedFs { get; }
     public Task<string> Exited { get; }
 
+    /// <summary>Not wired in this build: Cloud Hypervisor grows through vm.resize, which needs max_vcpus and hotplug_size at vm.create.</summary>
+    public Task<(int Vcpus, int MemoryMib)> GrowAsync(int vcpus, int memoryMib, CancellationToken cancellationToken = default) =>
+        throw new HypervisorException($"cannot grow the VM to {vcpus} vCPUs and {memoryMib} MiB: hot-plug is not implemented for cloud-hypervisor in this build (vm.resize)");
+
     private async Task<string> DescribeExitAsync()
     {
         var status = await _process.Exited;

@@ -20,9 +20,9 @@ internal static class QemuHotplug
     public const int MemorySlots = 16;
     private const int BlockMib = 128;
 
-    public static bool CanGrowCpus(QemuLaunchPlan plan) => plan.Config.MachineType != "microvm" && plan.MaxVcpus > plan.Vcpus;
+    public static bool CanGrowCpus(QemuLaunchPlan plan) => plan.Config.Qemu.MachineType != "microvm" && plan.MaxVcpus > plan.Vcpus;
 
-    public static bool CanGrowMemory(QemuLaunchPlan plan) => plan.Config.MachineType != "microvm" && plan.MaxMemoryMib > plan.MemoryMib;
+    public static bool CanGrowMemory(QemuLaunchPlan plan) => plan.Config.Qemu.MachineType != "microvm" && plan.MaxMemoryMib > plan.MemoryMib;
 
     /// <summary>Plugs vCPUs and memory until the VM has at least <paramref name="vcpus"/> and <paramref name="memoryMib"/>; returns what it has then.</summary>
     public static async Task<(int Vcpus, int MemoryMib)> GrowAsync(QmpClient qmp, int vcpus, int memoryMib, CancellationToken cancellationToken)
