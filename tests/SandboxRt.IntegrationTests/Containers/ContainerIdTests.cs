@@ -49,6 +49,6 @@ public sealed class ContainerIdTests
         Assert.Contains("invalid container ID format", run.Stderr);
         Assert.False(File.Exists(marker), "a hook of the planted container ran");
         Assert.True(File.Exists(Path.Combine(planted, "state.json")), "the planted container's directory was touched");
-        Assert.Empty(Directory.EnumerateFileSystemEntries(dir.Path).Select(Path.GetFileName).Where(n => n!.EndsWith(".lock")));
+        Assert.DoesNotContain(Directory.EnumerateFileSystemEntries(dir.Path), n => n.EndsWith(".lock"));
     }
 }

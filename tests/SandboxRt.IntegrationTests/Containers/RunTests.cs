@@ -111,7 +111,8 @@ public sealed class RunTests
             RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true,
         })!;
         var diagnostics = process.StandardError.ReadToEndAsync();
-        Assert.Equal("ready", await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(120)));
+        var first = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(120));
+        Assert.True(first == "ready", $"first line {first ?? "(none: run exited)"}; stderr: {(first is null ? await diagnostics : "")}");
 
         // `run` keeps the state record that `create` keeps: state and list see it, kill reaches it
         var shown = await CliRun.RunAsync(["state", id], root: state.Path);

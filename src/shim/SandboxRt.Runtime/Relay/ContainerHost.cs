@@ -86,7 +86,7 @@ public sealed class ContainerHost : IAsyncDisposable
                 log.LogError("container {Id}: {Error}; the guest console's last lines:\n{Console}", record.Id, e.Message,
                     string.Join('\n', Diagnostics.LogTail.Read(sandbox.Vm.ConsoleLogPath, 25)));
             if (host is not null)
-                await host.DisposeAsync();
+                await host.StopSandboxAsync();
             else
                 await sandbox.StopAsync(CancellationToken.None);
             throw;
