@@ -4,8 +4,8 @@
 //   record (this process as the container's stand-in pid) → prestart hooks (Docker's libnetwork-setkey
 //   configures the namespace the VM then mirrors) → boot the sandbox, its pids recorded the moment the
 //   hypervisor runs (a process killed during boot leaves a VM only the record leads delete to) →
-//   createRuntime hooks → GuestContainer.CreateAsync → the proxy socket later CLI calls reach the agent
-//   through → status "created".
+//   createRuntime hooks → GuestContainer.CreateAsync, and beside it the proxy socket later CLI calls reach
+//   the agent through → status "created".
 // A failure stops the sandbox before it is reported: nothing of the container is left but its record,
 // which the caller removes.
 using System.Net.Sockets;
@@ -28,10 +28,11 @@ public sealed class ContainerHost : IAsyncDisposable
     private readonly ILogger _log;
     private GrpcKestrelServer? _proxy;
 
-    private ContainerHost(StateStore store, ContainerRecord record, Sandbox sandbox, GuestContainer container, ILogger log)
+    private ContainerHost(StateStore store, ContainerRecord record, Sandbox sandbox, GuestContainer container, GrpcKestrelServer proxy, ILogger log)
     {
         _store = store;
         _log = log;
+        _proxy = proxy;
         Record = record;
         Sandbox = sandbox;
         Container = container;
@@ -63,9 +64,11 @@ public sealed class ContainerHost : IAsyncDisposable
             MeasureBoot = measureBoot,
             CgroupsPath = HostCgroups.CgroupsPath.Resolve(spec.Linux?.CgroupsPath),
         }, log, cancellationToken);
-        ContainerHost? host = null;
+        Task<GrpcKestrelServer>? proxy = null;
         try
         {
+            // the proxy starts beside the container's creation (Kestrel's start is off the critical path)
+            proxy = ServeProxyAsync(sandbox, log);
             RecordVm(store, record, sandbox.Vm);
             if (sandbox.Network is { } mirrored)
                 log.LogDebug("container {Id}: network namespace {Path} mirrored: {Interfaces}", record.Id, mirrored.NamespacePath,
@@ -73,9 +76,8 @@ public sealed class ContainerHost : IAsyncDisposable
             // createRuntime hooks once the runtime environment, the VM, exists (runc: after making the namespaces)
             await HookRunner.RunAsync("createRuntime", spec.Hooks?.CreateRuntime, OciStates.Of(record, ContainerStatus.Creating), cancellationToken);
             var container = await GuestContainer.CreateAsync(sandbox, new ContainerLaunch(record.Id, spec, record.Bundle) { NetworkMirrored = network.Own }, cancellationToken);
-            host = new ContainerHost(store, record, sandbox, container, log);
+            var host = new ContainerHost(store, record, sandbox, container, await proxy, log);
             record.GuestPid = container.GuestPid;
-            await host.ServeProxyAsync();
             record.Status = ContainerStatus.Created;
             store.Save(record);
             return host;
@@ -85,10 +87,9 @@ public sealed class ContainerHost : IAsyncDisposable
             if (e is not Hypervisors.BootFailedException)
                 log.LogError("container {Id}: {Error}; the guest console's last lines:\n{Console}", record.Id, e.Message,
                     string.Join('\n', Diagnostics.LogTail.Read(sandbox.Vm.ConsoleLogPath, 25)));
-            if (host is not null)
-                await host.StopSandboxAsync();
-            else
-                await sandbox.StopAsync(CancellationToken.None);
+            if (proxy is not null)
+                await StopProxyAsync(proxy);
+            await sandbox.StopAsync(CancellationToken.None);
             throw;
         }
     }
@@ -126,14 +127,24 @@ public sealed class ContainerHost : IAsyncDisposable
         await Sandbox.StopAsync(CancellationToken.None);
     }
 
-    private async Task ServeProxyAsync()
+    /// <summary>Serves the agent to later CLI calls (kill, exec, ps, pause...) on the proxy socket.</summary>
+    private static async Task<GrpcKestrelServer> ServeProxyAsync(Sandbox sandbox, ILogger log)
     {
-        var socket = AgentEndpoints.ProxySocket(Sandbox.StateDirectory);
-        _proxy = await GrpcKestrelServer.StartAsync(new UnixDomainSocketEndPoint(socket), Sandbox.CreateAgentProxy(), loggerFactory: new LoggerFactoryAdapter(_log));
+        var socket = AgentEndpoints.ProxySocket(sandbox.StateDirectory);
+        var proxy = await GrpcKestrelServer.StartAsync(new UnixDomainSocketEndPoint(socket), sandbox.CreateAgentProxy(), loggerFactory: new LoggerFactoryAdapter(log));
         // One call through the proxy before anyone else makes one: the first connection is where a
         // freshly started process does its slowest work, and no CLI call should pay for it.
         using var warm = new AgentClient(new Channels.UnixSocketConnector(socket));
         await warm.CheckAsync();
+        return proxy;
+    }
+
+    /// <summary>After a failed create: the proxy goes once its start has ended, however it ended (the create's error is what is reported).</summary>
+    private static async Task StopProxyAsync(Task<GrpcKestrelServer> starting)
+    {
+        await ((Task)starting).ContinueWith(_ => { }, TaskScheduler.Default);
+        if (starting.IsCompletedSuccessfully)
+            await starting.Result.DisposeAsync();
     }
 
     private static void RecordVm(StateStore store, ContainerRecord record, Hypervisors.IVirtualMachine vm)
