@@ -33,8 +33,6 @@ public sealed class GuestContainer
     /// <summary>The container's init as the guest sees it (a pod's other containers join its namespaces by it).</summary>
     public int GuestPid { get; }
 
-    public IAgent Agent => _sandbox.Agent;
-
     public static async Task<GuestContainer> CreateAsync(IGuestSandbox sandbox, ContainerLaunch launch, CancellationToken cancellationToken)
     {
         var storage = sandbox.Storage;

@@ -82,11 +82,11 @@ public sealed class ContainerHost : IAsyncDisposable
             store.Save(record);
             return host;
         }
-        catch (Exception e)
+        catch
         {
-            if (e is not Hypervisors.BootFailedException)
-                log.LogError("container {Id}: {Error}; the guest console's last lines:\n{Console}", record.Id, e.Message,
-                    string.Join('\n', Diagnostics.LogTail.Read(sandbox.Vm.ConsoleLogPath, 25)));
+            // the caller reports the error itself; the guest's side of it is only here
+            log.LogError("container {Id}: create failed; the guest console's last lines:\n{Console}", record.Id,
+                string.Join('\n', Diagnostics.LogTail.Read(sandbox.Vm.ConsoleLogPath, 25)));
             if (proxy is not null)
                 await StopProxyAsync(proxy);
             await sandbox.StopAsync(CancellationToken.None);
