@@ -14,11 +14,14 @@ internal sealed class ScratchDirectory : IDisposable
     public string Combine(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);
 
     /// <summary>
-    /// Removes the directory. Whatever a failed test left mounted under it is unmounted first (never
-    /// deleted through); a directory that still cannot go is reported, not thrown over the test's own failure.
+    /// Removes the directory. A container a failed test left in it (a CLI --root: ID/state.json) is deleted
+    /// first through the CLI, which stops its VM, virtiofsd and relay (before this, a test that failed
+    /// part-way left its QEMU running); whatever is still mounted under it is unmounted (never deleted
+    /// through); a directory that still cannot go is reported, not thrown over the test's own failure.
     /// </summary>
     public void Dispose()
     {
+        DeleteLeftContainers();
         foreach (var mount in File.ReadAllLines("/proc/self/mountinfo").Select(l => l.Split(' ')[4]).Where(m => m.StartsWith(Path + "/")).OrderByDescending(m => m.Length))
             SandboxRt.Interop.FileSystem.TryUnmount(mount, detach: true);
         for (int attempt = 0; Directory.Exists(Path); attempt++)
@@ -36,6 +39,25 @@ internal sealed class ScratchDirectory : IDisposable
                 }
                 Thread.Sleep(100);
             }
+        }
+    }
+
+    private void DeleteLeftContainers()
+    {
+        if (!File.Exists(CliRun.Binary) || !Directory.Exists(Path))
+            return;
+        foreach (var record in Directory.EnumerateFiles(Path, "state.json", new EnumerationOptions { RecurseSubdirectories = true, MaxRecursionDepth = 1 }))
+        {
+            var id = System.IO.Path.GetFileName(System.IO.Path.GetDirectoryName(record)!);
+            using var delete = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(CliRun.Binary,
+                ["--root", Path, "--config", System.IO.Path.Combine(TestEnvironment.RepoRoot, "hypervisor-configs", "qemu.json"), "delete", "--force", id])
+            {
+                RedirectStandardOutput = true, RedirectStandardError = true,
+            })!;
+            var output = delete.StandardError.ReadToEndAsync();
+            if (!delete.WaitForExit(TimeSpan.FromSeconds(60)))
+                delete.Kill();
+            TestContext.Current.TestOutputHelper?.WriteLine($"left behind by the test: container {id}, deleted (exit {(delete.HasExited ? delete.ExitCode : -1)}) {output.Result}");
         }
     }
 }
