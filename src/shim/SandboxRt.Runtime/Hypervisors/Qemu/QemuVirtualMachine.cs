@@ -1,75 +1,45 @@
 using SandboxRt.Runtime.Channels;
 using SandboxRt.Runtime.Hypervisors.Jail;
-using SandboxRt.Runtime.Processes;
-
 using SandboxRt.Runtime.Hypervisors.SharedFs;
+using SandboxRt.Runtime.Processes;
 
 namespace SandboxRt.Runtime.Hypervisors.Qemu;
 
 /// <summary>
-/// A running QEMU: stopped through QMP "quit", then SIGKILL after the grace period. Its exit counts once
-/// its output has reached the logs (the pumps end when QEMU's ends of the console and the pipe close),
-/// so a boot error quotes QEMU's last words. Once it is gone, its jail user is free again.
+/// A running QEMU: stopped through QMP "quit", then SIGKILL after the grace period (the lifecycle is
+/// <see cref="VmmProcess"/>'s). Its exit counts once its console and output have reached the logs, so a
+/// boot error quotes QEMU's last words. Once it is gone, its jail user is free again.
 /// </summary>
 internal sealed class QemuVirtualMachine : IVirtualMachine
 {
     private static readonly TimeSpan QmpTimeout = TimeSpan.FromSeconds(2);
-    private static readonly TimeSpan LogDrainTimeout = TimeSpan.FromSeconds(2);
-    private readonly ChildProcess _process;
     private readonly QemuStateFiles _files;
-    private readonly TimeSpan _grace;
-    private readonly Task _logs;
-    private int _stopped;
-
-    private readonly VirtiofsDaemon? _virtiofsd;
+    private readonly VmmProcess _vmm;
 
     public QemuVirtualMachine(ChildProcess process, long launchedTimestamp, QemuStateFiles files, IAgentConnector connector, TimeSpan grace,
         VirtiofsDaemon? virtiofsd, SharedFsPlan? sharedFs, Task logs)
     {
         LaunchedTimestamp = launchedTimestamp;
-        _process = process;
-        _virtiofsd = virtiofsd;
-        _logs = logs;
         SharedFs = sharedFs;
         _files = files;
-        _grace = grace;
         AgentConnector = connector;
-        Exited = DescribeExitAsync();
-        if (virtiofsd is not null)
-            _ = StopWhenFileServerDiesAsync(virtiofsd);
+        _vmm = new VmmProcess("QEMU", new ChildProcessAdapter(process), virtiofsd is null ? null : new VirtiofsDaemonAdapter(virtiofsd), logs, grace,
+            QuitAsync, () =>
+            {
+                if (process.HasExited)
+                    JailUserPool.ReleaseRecorded(files.JailUser);
+                files.RemoveAll();
+            });
     }
 
-    public int Pid => _process.Pid;
+    public int Pid => _vmm.Pid;
     public long LaunchedTimestamp { get; }
-    public IReadOnlyList<int> HelperPids => _virtiofsd is null ? [] : [_virtiofsd.Pid];
+    public IReadOnlyList<int> HelperPids => _vmm.HelperPids;
     public string ConsoleLogPath => _files.ConsoleLog;
     public string HypervisorLogPath => _files.HypervisorLog;
     public IAgentConnector AgentConnector { get; }
-    public Task<string> Exited { get; }
+    public Task<string> Exited => _vmm.Exited;
     public SharedFsPlan? SharedFs { get; }
-
-    private async Task<string> DescribeExitAsync()
-    {
-        var status = await _process.Exited;
-        await Task.WhenAny(_logs, Task.Delay(LogDrainTimeout));
-        var description = $"QEMU (pid {_process.Pid}) {status}";
-        if (_virtiofsd is not null && await _virtiofsd.DescribeExitAsync() is { } helper)
-            description += $"; {helper}";
-        return description;
-    }
-
-    /// <summary>
-    /// A VM whose virtiofsd died has lost its containers' root file systems for good: file access in the
-    /// guest hangs from then on and the guest cannot tell the host. It is ended, so that whoever waits on
-    /// the VM (the relay, the shim) sees it go and reports the containers as killed (Kata stops its sandbox
-    /// when virtiofsd dies too); before this an exec in such a VM hung forever.
-    /// </summary>
-    private async Task StopWhenFileServerDiesAsync(VirtiofsDaemon virtiofsd)
-    {
-        await Task.WhenAny(virtiofsd.Exited, _process.Exited);
-        if (!_process.HasExited && Volatile.Read(ref _stopped) == 0)
-            _process.Signal(Signals.SIGKILL);
-    }
 
     public async Task<(int Vcpus, int MemoryMib)> GrowAsync(int vcpus, int memoryMib, CancellationToken cancellationToken = default)
     {
@@ -77,30 +47,7 @@ internal sealed class QemuVirtualMachine : IVirtualMachine
         return await QemuHotplug.GrowAsync(qmp, vcpus, memoryMib, cancellationToken);
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken = default)
-    {
-        if (Interlocked.Exchange(ref _stopped, 1) != 0)
-        {
-            await _process.Exited;
-            return;
-        }
-        try
-        {
-            if (!_process.HasExited)
-                await QuitAsync(cancellationToken);
-            if (!await _process.WaitAsync(_grace, cancellationToken))
-                _process.Signal(Signals.SIGKILL);
-            await Exited;
-            if (_virtiofsd is not null)
-                await _virtiofsd.StopAsync();
-        }
-        finally
-        {
-            if (_process.HasExited)
-                JailUserPool.ReleaseRecorded(_files.JailUser);
-            _files.RemoveAll();
-        }
-    }
+    public Task StopAsync(CancellationToken cancellationToken = default) => _vmm.StopAsync(cancellationToken);
 
     private async Task QuitAsync(CancellationToken cancellationToken)
     {
