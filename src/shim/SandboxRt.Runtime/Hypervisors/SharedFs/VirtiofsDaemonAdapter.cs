@@ -12,4 +12,7 @@ internal sealed class VirtiofsDaemonAdapter(VirtiofsDaemon daemon) : IFileServer
     public Task<WaitStatus> Exited => daemon.Exited;
     public Task<string?> DescribeExitAsync() => daemon.DescribeExitAsync();
     public Task StopAsync() => daemon.StopAsync();
+
+    /// <summary>The file server of a VM that may have none.</summary>
+    public static IFileServer? Of(VirtiofsDaemon? daemon) => daemon is null ? null : new VirtiofsDaemonAdapter(daemon);
 }
