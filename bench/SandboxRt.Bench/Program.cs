@@ -91,10 +91,12 @@ if (Ready("run", sandboxrtBinary, Path.Combine(Bundle("bench-true"), "config.jso
     report.Add(floor.Floor, "ms");
     report.Add(run.Sandboxrt, "ms");
     report.Add(run.Runc, "ms");
+    report.Add(run.Cold, "ms");
     foreach (var phase in run.Breakdown)
         report.Add(phase, "ms");
     report.Ratio("sandboxrt run / bare-VM floor", run.Sandboxrt, floor.Floor);
     report.Ratio("sandboxrt run / runc run", run.Sandboxrt, run.Runc);
+    report.Ratio("sandboxrt run, warm (template) / cold boot", run.Sandboxrt, run.Cold);
 }
 
 if (Ready("clients", sandboxrtBinary, Path.Combine(Bundle("bench-true"), "config.json"), "/usr/sbin/dockerd", "/usr/bin/containerd"))

@@ -23,6 +23,9 @@ internal static class AgentServer
         var names = new HashSet<string>(StringComparer.Ordinal) { AgentMethods.HealthService, AgentMethods.AgentService };
         new HealthService(names).Register(table);
         new GuestInfoService(facts).Register(table);
+        var secret = new AgentSecret(token);
+        if (containers is not null)
+            new ReseedService(secret).Register(table);
         if (containers is not null)
         {
             new ContainerService(containers).Register(table);
@@ -34,7 +37,7 @@ internal static class AgentServer
         {
             MapException = StatusMapping.Map,
         };
-        var authentication = new AgentAuthentication(token, AgentAuthPreamble.DefaultDeadline);
+        var authentication = new AgentAuthentication(secret, AgentAuthPreamble.DefaultDeadline);
         return await GrpcKestrelServer.StartAsync(channel.EndPoint, application, channel.Transport, loggerFactory, authentication.Middleware, cancellationToken);
     }
 }

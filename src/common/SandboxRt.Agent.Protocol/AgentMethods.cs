@@ -28,6 +28,9 @@ public static class AgentMethods
     public static readonly Method<OnlineCpuMemRequest, OnlineCpuMemResponse> OnlineCpuMem =
         new(MethodType.Unary, AgentService, "OnlineCpuMem", OnlineCpuMemRequest.Parser, OnlineCpuMemResponse.Parser);
 
+    public static readonly Method<ReseedGuestRequest, Empty> ReseedGuest =
+        new(MethodType.Unary, AgentService, "ReseedGuest", ReseedGuestRequest.Parser, Empty.Parser);
+
     public static readonly Method<StreamTestDataRequest, OutputChunk> StreamTestData =
         new(MethodType.ServerStreaming, AgentService, "StreamTestData", StreamTestDataRequest.Parser, OutputChunk.Parser);
 

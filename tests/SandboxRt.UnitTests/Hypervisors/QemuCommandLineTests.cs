@@ -77,7 +77,7 @@ public sealed class QemuCommandLineTests
         var plan = Plan(new HypervisorConfig()) with { SharedFs = new SharedFsPlan(SharedFsPlan.VirtioFs, "/run/s/c1/shared"), VirtiofsdFd = 7 };
         var args = QemuCommandLine.Build(plan);
         Assert.Contains("socket,id=vfs,fd=7", args);
-        Assert.Contains("vhost-user-fs-pci,chardev=vfs,tag=sandboxrt,queue-size=1024", args);
+        Assert.Contains("vhost-user-fs-pci,id=sandboxrt-fs,chardev=vfs,tag=sandboxrt,queue-size=1024", args);
     }
 
     [Fact]
@@ -90,10 +90,10 @@ public sealed class QemuCommandLineTests
         var args = QemuCommandLine.Build(plan);
         Assert.Equal("tap,id=net0,fd=10", After(args, "-netdev"));
         Assert.Equal("tap,id=net1,fd=11", After(args, "-netdev", 1));
-        Assert.Contains("virtio-net-pci,netdev=net0,mac=02:ab:00:00:00:0f,host_mtu=1400", args);
-        Assert.Contains("virtio-net-pci,netdev=net1,mac=02:00:00:00:00:01,host_mtu=9000", args);
+        Assert.Contains("virtio-net-pci,id=sandboxrt-nic0,netdev=net0,mac=02:ab:00:00:00:0f,host_mtu=1400", args);
+        Assert.Contains("virtio-net-pci,id=sandboxrt-nic1,netdev=net1,mac=02:00:00:00:00:01,host_mtu=9000", args);
         var micro = QemuCommandLine.Build(Plan(new HypervisorConfig { Qemu = new QemuConfig { MachineType = "microvm" } }) with { Nics = [(10, new byte[6], 1500)] });
-        Assert.Contains(micro, a => a.StartsWith("virtio-net-device,netdev=net0,"));
+        Assert.Contains(micro, a => a.StartsWith("virtio-net-device,id=sandboxrt-nic0,netdev=net0,"));
         Assert.DoesNotContain(QemuCommandLine.Build(Plan(new HypervisorConfig())), a => a.Contains("netdev"));
     }
 

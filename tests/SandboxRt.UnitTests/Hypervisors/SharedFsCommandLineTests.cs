@@ -19,7 +19,7 @@ public sealed class SharedFsCommandLineTests
         var fsdev = args[args.IndexOf("-fsdev") + 1];
         Assert.Equal("local,id=share,path=/run/s/c1/shared,security_model=mapped-xattr,multidevs=remap", fsdev);
         Assert.DoesNotContain(args, a => a.Contains("passthrough"));
-        Assert.Contains($"virtio-9p-pci,fsdev=share,mount_tag={SharedFsPlan.Tag}", args);
+        Assert.Contains($"virtio-9p-pci,id=sandboxrt-fs,fsdev=share,mount_tag={SharedFsPlan.Tag}", args);
     }
 
     [Fact]

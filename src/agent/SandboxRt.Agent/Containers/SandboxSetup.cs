@@ -5,6 +5,9 @@ namespace SandboxRt.Agent.Containers;
 /// <summary>CreateSandbox: the guest-wide set-up before the first container (shared directory, hostname, DNS).</summary>
 internal static class SandboxSetup
 {
+    /// <summary>How long a hot-plugged shared-directory device may take to appear.</summary>
+    private static readonly TimeSpan DeviceWait = TimeSpan.FromSeconds(10);
+
     public static void Create(string hostname, IReadOnlyList<string> dns, string driver, string tag)
     {
         if (hostname.Length > 0)
@@ -14,16 +17,26 @@ internal static class SandboxSetup
         if (driver.Length == 0)
             return;
         Directory.CreateDirectory(GuestPaths.SharedMount);
-        switch (driver)
+        Action mount = driver switch
         {
-            case "virtiofs":
-                FileSystem.Mount(tag, GuestPaths.SharedMount, "virtiofs", MountFlags.NoDev);
+            "virtiofs" => () => FileSystem.Mount(tag, GuestPaths.SharedMount, "virtiofs", MountFlags.NoDev),
+            "9p" => () => FileSystem.Mount(tag, GuestPaths.SharedMount, "9p", MountFlags.NoDev, "trans=virtio,version=9p2000.L,msize=524288,cache=mmap,access=client"),
+            _ => throw new ArgumentException($"shared.driver '{driver}' is not virtiofs or 9p"),
+        };
+        // In a VM restored from a template the device was hot-plugged just before this call and may still
+        // be probing: until it is, the kernel knows no such tag (ENOENT). A cold VM had it at boot.
+        var deadline = DateTime.UtcNow + DeviceWait;
+        while (true)
+        {
+            try
+            {
+                mount();
                 break;
-            case "9p":
-                FileSystem.Mount(tag, GuestPaths.SharedMount, "9p", MountFlags.NoDev, "trans=virtio,version=9p2000.L,msize=524288,cache=mmap,access=client");
-                break;
-            default:
-                throw new ArgumentException($"shared.driver '{driver}' is not virtiofs or 9p");
+            }
+            catch (SyscallException e) when (e.Errno == Errno.ENOENT && DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(20);
+            }
         }
         AgentLog.Info($"shared directory: {driver} '{tag}' at {GuestPaths.SharedMount}");
     }

@@ -17,7 +17,7 @@ using SandboxRt.Agent.Protocol;
 
 namespace SandboxRt.Agent.Transport;
 
-internal sealed class AgentAuthentication(byte[] token, TimeSpan deadline)
+internal sealed class AgentAuthentication(AgentSecret token, TimeSpan deadline)
 {
     /// <summary>Refusals are logged one by one up to this many, then every <see cref="LogEvery"/>th: a host flood cannot fill the console.</summary>
     private const int LogFirst = 10, LogEvery = 1000;
@@ -33,7 +33,7 @@ internal sealed class AgentAuthentication(byte[] token, TimeSpan deadline)
         using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed))
         {
             timeout.CancelAfter(deadline);
-            refusal = await AgentAuthPreamble.VerifyAsync(connection.Transport.Input, token, timeout.Token);
+            refusal = await AgentAuthPreamble.VerifyAsync(connection.Transport.Input, token.Current, timeout.Token);
         }
         if (refusal is null)
         {

@@ -70,6 +70,15 @@ public sealed class AgentClient : IAgent
         return ((int)Math.Min(r.Cpus, int.MaxValue), (long)Math.Min(r.MemoryMib, long.MaxValue)); // bounded: the guest is not trusted
     }
 
+    /// <summary>The first call to a VM restored from a template: its own token, fresh entropy and the clock (see ReseedService in the agent).</summary>
+    public async Task ReseedGuestAsync(byte[] token, CancellationToken cancellationToken = default) =>
+        await Call(AgentMethods.ReseedGuest, new ReseedGuestRequest
+        {
+            AgentToken = Google.Protobuf.ByteString.CopyFrom(token),
+            Entropy = Google.Protobuf.ByteString.CopyFrom(System.Security.Cryptography.RandomNumberGenerator.GetBytes(256)),
+            RealtimeNs = (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks * 100,
+        }, null, cancellationToken);
+
     public async Task<GuestDetails> GuestDetailsAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
         AgentMapping.ToDomain(await Call(AgentMethods.GuestDetails, new GuestDetailsRequest(), timeout, cancellationToken));
 

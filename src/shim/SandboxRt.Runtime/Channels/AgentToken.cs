@@ -62,6 +62,9 @@ public sealed class AgentToken
         return new AgentToken(secret, path);
     }
 
+    /// <summary>A copy of the secret, for handing it to a restored guest (ReseedGuest) and nowhere else.</summary>
+    public byte[] CopySecret() => (byte[])_secret.Clone();
+
     /// <summary>What a connection sends first: the preamble carrying this secret.</summary>
     public byte[] Preamble() => AgentAuthPreamble.Build(_secret);
 }

@@ -47,6 +47,9 @@ public static class KataConfiguration
             ["hypervisor.qemu.path"] = ("qemu.path", typeof(string)),
             ["hypervisor.qemu.machine_type"] = ("qemu.machine_type", typeof(string)),
             ["hypervisor.clh.path"] = ("cloud_hypervisor.path", typeof(string)),
+            // Kata's VM factory: [factory] enable_template (off by default in Kata; a missing key keeps ours)
+            ["factory.enable_template"] = ("qemu.vm_template", typeof(bool)),
+            ["factory.template_path"] = ("qemu.template_directory", typeof(string)),
             ["agent.kata.enable_debug"] = ("debug", typeof(bool)),
             ["agent.kata.dial_timeout"] = ("boot_timeout_seconds", typeof(long)),
             ["runtime.enable_debug"] = ("debug", typeof(bool)),

@@ -29,6 +29,14 @@ public sealed record QemuConfig
     public List<string> JailPaths { get; set; } = ["/usr/share/qemu", "/usr/share/seabios", "/usr/lib/ipxe/qemu"];
     /// <summary>The bound for QEMU's own stdout and stderr (qemu.log, qemu.log.1), and virtiofsd's log.</summary>
     public long LogMaxBytes { get; set; } = 256 * 1024;
+    /// <summary>
+    /// Start sandboxes from a VM template (a VM saved once its agent served; see
+    /// Hypervisors/Qemu/Templates/QemuTemplates): built on first use per guest image, kernel, machine and
+    /// size, kept in <see cref="TemplateDirectory"/>; a sandbox that cannot use one boots cold.
+    /// </summary>
+    public bool VmTemplate { get; set; } = true;
+    /// <summary>Where templates are kept (root's, mode 0700).</summary>
+    public string TemplateDirectory { get; set; } = "/var/cache/sandboxrt/templates";
     /// <summary>Arguments appended to the QEMU command line as they are.</summary>
     public List<string> ExtraArgs { get; set; } = [];
 
@@ -57,6 +65,8 @@ public sealed record QemuConfig
             fail("qemu.tcg_nice", $"{TcgNice} is outside -20..19");
         if (LogMaxBytes < Diagnostics.RotatingLog.MinimumBytes)
             fail("qemu.log_max_bytes", $"{LogMaxBytes} is below {Diagnostics.RotatingLog.MinimumBytes}");
+        if (!System.IO.Path.IsPathRooted(TemplateDirectory))
+            fail("qemu.template_directory", $"'{TemplateDirectory}' is not an absolute path");
         if (JailPaths.FirstOrDefault(p => !System.IO.Path.IsPathRooted(p)) is { } relative)
             fail("qemu.jail_paths", $"'{relative}' is not an absolute path");
     }

@@ -25,6 +25,9 @@ public interface IVirtualMachine : IAsyncDisposable
     /// <summary>How the shared directory reaches the guest, or null when the VM has none.</summary>
     SharedFsPlan? SharedFs { get; }
 
+    /// <summary>Restored from a template, or booted cold (and why).</summary>
+    VmStart Start => VmStart.Cold;
+
     /// <summary>Completes with a description of how the hypervisor process ended.</summary>
     Task<string> Exited { get; }
 

@@ -18,6 +18,15 @@ public sealed record BootBreakdown(IReadOnlyList<(string Phase, long Timestamp)>
 
     public static BootBreakdown Measure(IVirtualMachine vm, long connectedTimestamp, GuestDetails details, long detailsTimestamp)
     {
+        if (vm.Start.FromTemplate)
+        {
+            // A clone's guest uptimes are its template's boot: only the host's own points mean anything.
+            return new BootBreakdown([
+                ("hypervisor started", vm.LaunchedTimestamp),
+                ($"restored from template {vm.Start.TemplateKey} (warm start)", vm.LaunchedTimestamp + Ticks(vm.Start.Restore)),
+                ("host connected to the agent", connectedTimestamp),
+            ]);
+        }
         long kernel = detailsTimestamp - Ticks(details.Uptime);
         var points = new List<(string, long)> { ("hypervisor started", vm.LaunchedTimestamp), ("guest kernel started", kernel) };
         if (InitEntry(vm.ConsoleLogPath) is { } init)

@@ -120,10 +120,19 @@ public sealed class Sandbox : Core.IGuestSandbox, IAsyncDisposable
             options.Launched?.Invoke(vm);
             network?.ReleaseTaps();
             // Every connection to the agent, on whatever channel the hypervisor gave, starts with the token.
+            // A clone's guest still has its template's until the first call replaces it.
             var connector = new AuthenticatingConnector(vm.AgentConnector, token);
-            var (stream, elapsed) = await BootWaiter.WaitForAgentAsync(vm, connector, TimeSpan.FromSeconds(options.Config.BootTimeoutSeconds), cancellationToken);
+            var first = vm.Start.TemplateDirectory is { } template ? new AuthenticatingConnector(vm.AgentConnector, AgentToken.Load(template)) : connector;
+            if (vm.Start.ColdReason is { } cold)
+                log.Log(vm.Start.Warn ? LogLevel.Warning : LogLevel.Debug, "sandbox {Id}: booting cold, not from a VM template: {Reason}", id, cold);
+            var (stream, elapsed) = await BootWaiter.WaitForAgentAsync(vm, first, TimeSpan.FromSeconds(options.Config.BootTimeoutSeconds), cancellationToken);
             long connected = System.Diagnostics.Stopwatch.GetTimestamp();
             agent = new AgentClient(connector, stream);
+            if (vm.Start.FromTemplate)
+            {
+                await agent.ReseedGuestAsync(token.CopySecret(), cancellationToken);
+                log.LogDebug("sandbox {Id}: restored from template {Key} in {Ms} ms", id, vm.Start.TemplateKey, (int)vm.Start.Restore.TotalMilliseconds);
+            }
             log.LogDebug("sandbox {Id}: agent answered after {Ms} ms", id, (int)elapsed.TotalMilliseconds);
             BootBreakdown? boot = null;
             if (options.MeasureBoot || log.IsEnabled(LogLevel.Debug))

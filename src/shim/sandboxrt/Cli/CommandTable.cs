@@ -25,6 +25,7 @@ internal static class CommandTable
         new SpecCommand(),
         new VersionCommand(),
         new MonitorCommand(),
+        new TemplateCommand(),
     ];
 
     /// <summary>Internal verbs: accepted, not listed in --help.</summary>

@@ -18,9 +18,11 @@ internal static class QemuCommandLine
         var machine = microvm
             ? $"microvm,accel={plan.Accelerator.Accelerator},pit=on,rtc=on,isa-serial=on,x-option-roms=off"
             : $"{c.Qemu.MachineType},accel={plan.Accelerator.Accelerator}";
-        // vhost-user devices (virtiofsd) map guest memory: it must be a shared memfd.
+        // vhost-user devices (virtiofsd) map guest memory: it must be a shared memfd. A template's memory
+        // is a shared file instead (it becomes the template).
+        bool templated = plan.TemplateRamFile is not null;
         bool vhostUser = plan.SharedFs?.Kind == SharedFsPlan.VirtioFs;
-        if (vhostUser)
+        if (vhostUser || templated)
             machine += ",memory-backend=mem";
 
         var args = new List<string>
@@ -32,7 +34,9 @@ internal static class QemuCommandLine
             "-m", QemuHotplug.CanGrowMemory(plan) ? $"{plan.MemoryMib}M,slots={QemuHotplug.MemorySlots},maxmem={plan.MaxMemoryMib}M" : $"{plan.MemoryMib}M",
             "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
         };
-        if (vhostUser)
+        if (templated)
+            args.AddRange(["-object", $"memory-backend-file,id=mem,size={plan.MemoryMib}M,mem-path={Escape(plan.TemplateRamFile!)},share=on"]);
+        else if (vhostUser)
             args.AddRange(["-object", $"memory-backend-memfd,id=mem,size={plan.MemoryMib}M,share=on"]);
         if (c.Qemu.Sandbox)
             args.AddRange(["-sandbox", "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"]);
@@ -57,10 +61,7 @@ internal static class QemuCommandLine
         if (plan.SharedFs is { } fs)
         {
             if (fs.Kind == SharedFsPlan.VirtioFs)
-            {
                 args.AddRange(["-chardev", $"socket,id=vfs,fd={plan.VirtiofsdFd}"]);
-                args.AddRange(["-device", $"{Dev("vhost-user-fs-pci", "vhost-user-fs-device")},chardev=vfs,tag={SharedFsPlan.Tag},queue-size=1024"]);
-            }
             else
             {
                 // mapped-xattr: files the guest creates are plain files of QEMU's user on the host, with the
@@ -68,19 +69,58 @@ internal static class QemuCommandLine
                 // the guest makes is real on the host (passthrough made them real). multidevs=remap: the
                 // export spans the rootfs and volumes of several file systems; keep their inode numbers apart.
                 args.AddRange(["-fsdev", $"local,id=share,path={Escape(fs.HostDirectory)},security_model=mapped-xattr,multidevs=remap"]);
-                args.AddRange(["-device", $"{Dev("virtio-9p-pci", "virtio-9p-device")},fsdev=share,mount_tag={SharedFsPlan.Tag}"]);
             }
         }
         for (int i = 0; i < plan.Nics.Count; i++)
+            args.AddRange(["-netdev", $"tap,id=net{i},fd={plan.Nics[i].Fd}"]);
+        // A template's devices end here: what follows (the share, the NICs) differs per sandbox and is
+        // hot-plugged into a clone after its restore (QemuRestore), on the root ports reserved below.
+        if (templated)
         {
-            var (fd, mac, mtu) = plan.Nics[i];
-            var macText = global::SandboxRt.Agent.Protocol.NetworkText.FormatMac(mac);
-            args.AddRange(["-netdev", $"tap,id=net{i},fd={fd}"]);
-            args.AddRange(["-device", $"{Dev("virtio-net-pci", "virtio-net-device")},netdev=net{i},mac={macText},host_mtu={mtu}"]);
+            args.AddRange(["-device", "vmgenid,id=vmgenid0,guid=auto"]); // a new generation id per clone: the guest reseeds
+            if (c.Qemu.MachineType == "q35")
+                for (int i = 0; i < HotplugPorts; i++)
+                    args.AddRange(["-device", $"pcie-root-port,id={PortName(i)},bus=pcie.0,chassis={i + 1},slot={i + 1}"]);
+        }
+        else
+        {
+            foreach (var device in SandboxDevices(plan))
+                args.AddRange(["-device", string.Join(',', device.Select(p => p.Key == "driver" ? p.Value : $"{p.Key}={p.Value}"))]);
         }
         args.AddRange(["-device", Dev("virtio-rng-pci", "virtio-rng-device")]);
+        if (plan.IncomingFd is not null)
+            args.AddRange(["-incoming", "defer"]);
         args.AddRange(c.Qemu.ExtraArgs);
         return args;
+    }
+
+    /// <summary>PCIe root ports a q35 template keeps free for a clone's share and NICs.</summary>
+    public const int HotplugPorts = 6;
+
+    public static string PortName(int i) => $"sandboxrt-port{i}";
+
+    /// <summary>
+    /// The devices that differ per sandbox, as device_add properties ("driver" first): the share and the
+    /// NICs. A cold VM gets them on its command line, a clone by hot-plug (QemuRestore).
+    /// </summary>
+    public static List<List<KeyValuePair<string, string>>> SandboxDevices(QemuLaunchPlan plan)
+    {
+        bool microvm = plan.Config.Qemu.MachineType == "microvm";
+        string Dev(string pci, string mmio) => microvm ? mmio : pci;
+        var devices = new List<List<KeyValuePair<string, string>>>();
+        if (plan.SharedFs is { } fs)
+        {
+            devices.Add(fs.Kind == SharedFsPlan.VirtioFs
+                ? [new("driver", Dev("vhost-user-fs-pci", "vhost-user-fs-device")), new("id", "sandboxrt-fs"), new("chardev", "vfs"), new("tag", SharedFsPlan.Tag), new("queue-size", "1024")]
+                : [new("driver", Dev("virtio-9p-pci", "virtio-9p-device")), new("id", "sandboxrt-fs"), new("fsdev", "share"), new("mount_tag", SharedFsPlan.Tag)]);
+        }
+        for (int i = 0; i < plan.Nics.Count; i++)
+        {
+            var (_, mac, mtu) = plan.Nics[i];
+            devices.Add([new("driver", Dev("virtio-net-pci", "virtio-net-device")), new("id", $"sandboxrt-nic{i}"), new("netdev", $"net{i}"),
+                new("mac", global::SandboxRt.Agent.Protocol.NetworkText.FormatMac(mac)), new("host_mtu", mtu.ToString())]);
+        }
+        return devices;
     }
 
     /// <summary>The guest kernel command line: the configured parameters plus the agent's own options.</summary>

@@ -50,6 +50,28 @@ public sealed class QemuHypervisor : IHypervisor
         RequireFile(_config.Qemu.Path, "qemu.path", "the QEMU binary (apt-get install qemu-system-x86)");
         RequireFile(_config.Kernel, "kernel", "the guest kernel (make guest-image builds it)");
         RequireFile(initrd, "initrd", "the guest initramfs (make guest-image builds it)");
+        if (!_config.Qemu.VmTemplate)
+            return await LaunchCoreAsync(request, initrd, null, cancellationToken);
+        var (template, reason, warn) = await Templates.QemuTemplates.PrepareAsync(this, _config, request, initrd, cancellationToken);
+        if (template is not null)
+        {
+            try
+            {
+                return await LaunchCoreAsync(request, initrd, Templates.TemplateUse.Restore(template), cancellationToken);
+            }
+            catch (Exception e) when (e is HypervisorException or IOException or UnauthorizedAccessException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+            {
+                (reason, warn) = ($"restoring template {template.Key} failed: {e.Message}", true);
+            }
+        }
+        var vm = await LaunchCoreAsync(request, initrd, null, cancellationToken);
+        vm.Start = VmStart.Cold with { ColdReason = reason, Warn = warn };
+        return vm;
+    }
+
+    /// <summary>Starts one QEMU: a cold boot (<paramref name="template"/> null), a template being built, or a clone restored from one.</summary>
+    internal async Task<QemuVirtualMachine> LaunchCoreAsync(VmLaunchRequest request, string initrd, Templates.TemplateUse? template, CancellationToken cancellationToken)
+    {
         string? jailer = null;
         if (_config.Jail)
         {
@@ -133,6 +155,28 @@ public sealed class QemuHypervisor : IHypervisor
             var (outputForQemu, outputPump) = LogPump.StartPipe(files.HypervisorLog, _config.Qemu.LogMaxBytes, "QEMU's output");
             owned.Add(outputForQemu);
             var nics = request.NetworkDevices.Select(d => (Pass(d.Tap), d.Mac, d.Mtu)).ToList();
+            string? ramFile = template?.BuildRamFile;
+            if (ramFile is not null)
+            {
+                // QEMU may not create it (its directory is root's): it gets the empty file to grow.
+                Storage.PrivateFiles.WriteAllBytes(ramFile, []);
+                if (user is not null)
+                    FileSystem.Chown(ramFile, user.Uid, user.Gid);
+            }
+            int? incomingFd = null;
+            if (template?.Template is { } restoring)
+            {
+                // The clone's RAM: a private copy of the template's (GuestRamCopy says why not a mapping),
+                // in a root-owned directory QEMU may not add to; the file itself is QEMU's user's.
+                Directory.CreateDirectory(files.GuestRamDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+                Templates.GuestRamCopy.Copy(restoring.RamFile, files.GuestRam);
+                if (user is not null)
+                    FileSystem.Chown(files.GuestRam, user.Uid, user.Gid);
+                ramFile = files.GuestRam;
+                var state = File.OpenHandle(restoring.StateFile, FileMode.Open, FileAccess.Read);
+                owned.Add(state);
+                incomingFd = Pass(state);
+            }
 
             var plan = new QemuLaunchPlan(request.Id, _config, Capabilities.Accelerator, request.Vcpus, request.MemoryMib,
                 initrd, consoleFd, qmpFd, channel, sharedFs, HostCpu.TscKhz())
@@ -142,13 +186,16 @@ public sealed class QemuHypervisor : IHypervisor
                 AgentTokenFile = request.AgentTokenFile,
                 MaxVcpus = request.MaxVcpus,
                 MaxMemoryMib = request.MaxMemoryMib,
+                TemplateRamFile = ramFile,
+                IncomingFd = incomingFd,
             };
             List<string> argv = [_config.Qemu.Path, .. QemuCommandLine.Build(plan)];
             if (jailer is not null)
             {
                 var jail = QemuJail.Build(_config, initrd, files, user, !Capabilities.Accelerator.IsTcg, request.Cgroups,
                     request.HypervisorReadableFiles, descriptors.Select(d => d.ChildFd).ToList(),
-                    sharedFs?.Kind == SharedFsPlan.Virtio9p ? sharedFs.HostDirectory : null);
+                    sharedFs?.Kind == SharedFsPlan.Virtio9p ? sharedFs.HostDirectory : null,
+                    ramFile is null ? null : Path.GetDirectoryName(ramFile));
                 argv = JailerCommand.Build(jailer, jail, argv);
             }
             Storage.PrivateFiles.WriteAllText(files.CommandLine, string.Join('\n', argv) + "\n");
@@ -179,8 +226,28 @@ public sealed class QemuHypervisor : IHypervisor
             IAgentConnector connector = channel.Kind == "vsock"
                 ? new VsockConnector(channel.VsockCid, GuestChannelPlan.AgentVsockPort)
                 : new SerialChannelConnector(files.AgentSocket);
-            return new QemuVirtualMachine(process, launched, files, connector, TimeSpan.FromSeconds(_config.ShutdownGraceSeconds), virtiofsd, sharedFs,
+            var vm = new QemuVirtualMachine(process, launched, files, connector, TimeSpan.FromSeconds(_config.ShutdownGraceSeconds), virtiofsd, sharedFs,
                 Task.WhenAll(consolePump, outputPump, virtiofsd?.LogPumped ?? Task.CompletedTask));
+            if (template?.Template is { } from && incomingFd is { } stateFd)
+            {
+                try
+                {
+                    await Templates.QemuRestore.RestoreAsync(files.QmpSocket, stateFd, plan, TimeSpan.FromSeconds(_config.BootTimeoutSeconds), cancellationToken);
+                }
+                catch
+                {
+                    virtiofsd = null; // the VM stops it
+                    await vm.StopAsync(CancellationToken.None);
+                    throw;
+                }
+                vm.Start = new VmStart
+                {
+                    TemplateKey = from.Key,
+                    TemplateDirectory = from.Directory,
+                    Restore = System.Diagnostics.Stopwatch.GetElapsedTime(launched),
+                };
+            }
+            return vm;
         }
         catch
         {

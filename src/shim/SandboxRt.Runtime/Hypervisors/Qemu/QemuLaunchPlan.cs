@@ -32,4 +32,15 @@ internal sealed record QemuLaunchPlan(
 
     /// <summary>The connected vhost-user socket to virtiofsd (virtio-fs only).</summary>
     public int VirtiofsdFd { get; init; } = -1;
+
+    /// <summary>
+    /// The template layout (see Templates/QemuTemplate): guest RAM in this file (shared, so that a saved
+    /// VM's memory is the file itself), PCIe root ports kept free for hot-plug, a vmgenid device, and no
+    /// sandbox-specific device on the command line (their backends stay; the devices are hot-plugged
+    /// after a restore). Null: the ordinary cold-boot layout.
+    /// </summary>
+    public string? TemplateRamFile { get; init; }
+
+    /// <summary>A clone: QEMU waits for its state (-incoming defer), read from this inherited descriptor.</summary>
+    public int? IncomingFd { get; init; }
 }

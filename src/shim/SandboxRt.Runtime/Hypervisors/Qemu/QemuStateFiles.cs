@@ -23,10 +23,14 @@ internal sealed class QemuStateFiles(string directory)
     /// <summary>The uid reserved for this VM's QEMU and its owner, so that delete frees it after a crash too.</summary>
     public string JailUser => Path.Combine(Directory, "jail-user");
 
+    /// <summary>A clone's copy of its template's RAM (QEMU's memory-backend-file), in a directory of its own that the jail shows QEMU writable.</summary>
+    public string GuestRamDirectory => Path.Combine(Directory, "guest-ram");
+    public string GuestRam => Path.Combine(GuestRamDirectory, "ram");
+
     public IEnumerable<string> All =>
     [
         ConsoleLog, RotatingLog.PreviousPath(ConsoleLog), HypervisorLog, RotatingLog.PreviousPath(HypervisorLog),
-        QmpSocket, AgentSocket, CommandLine, VirtiofsdSocket, VirtiofsdLog, JailUser,
+        QmpSocket, AgentSocket, CommandLine, VirtiofsdSocket, VirtiofsdLog, JailUser, GuestRam,
     ];
 
     /// <summary>Creates the socket directory (root only: the sockets reach the agent and QEMU's monitor).</summary>
@@ -47,12 +51,15 @@ internal sealed class QemuStateFiles(string directory)
             {
             }
         }
-        try
+        foreach (var directory in new[] { JailRoot, GuestRamDirectory })
         {
-            System.IO.Directory.Delete(JailRoot); // empty on the host: the jail's tmpfs lives in QEMU's namespace
-        }
-        catch (DirectoryNotFoundException)
-        {
+            try
+            {
+                System.IO.Directory.Delete(directory); // not recursive: JailRoot is empty on the host (the jail's tmpfs lives in QEMU's namespace)
+            }
+            catch (DirectoryNotFoundException)
+            {
+            }
         }
         Storage.SocketDirectory.Remove(Directory);
     }

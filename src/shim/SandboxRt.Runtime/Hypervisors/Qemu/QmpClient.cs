@@ -51,6 +51,22 @@ internal sealed class QmpClient : IAsyncDisposable
             request["arguments"] = arguments;
         var bytes = Encoding.UTF8.GetBytes(request.ToJsonString() + "\n");
         await _stream.WriteAsync(bytes, cancellationToken);
+        return await ReadReplyAsync(command, cancellationToken);
+    }
+
+    /// <summary>
+    /// Hands QEMU a descriptor under a name ("getfd", the descriptor attached to the command with
+    /// SCM_RIGHTS), for commands that take "fd:NAME" (migrate).
+    /// </summary>
+    public async Task SendDescriptorAsync(string name, System.Runtime.InteropServices.SafeHandle descriptor, CancellationToken cancellationToken = default)
+    {
+        var request = new JsonObject { ["execute"] = "getfd", ["arguments"] = new JsonObject { ["fdname"] = name } };
+        SandboxRt.Interop.DescriptorSend.Send(_socket.SafeHandle, Encoding.UTF8.GetBytes(request.ToJsonString() + "\n"), [descriptor]);
+        await ReadReplyAsync("getfd", cancellationToken);
+    }
+
+    private async Task<JsonNode?> ReadReplyAsync(string command, CancellationToken cancellationToken)
+    {
         while (true)
         {
             var reply = await ReadMessageAsync(cancellationToken)

@@ -1,0 +1,159 @@
+using System.Text.Json.Nodes;
+using SandboxRt.Interop;
+using SandboxRt.Runtime.Channels;
+using SandboxRt.Runtime.Configuration;
+using SandboxRt.Runtime.Sandboxes;
+
+namespace SandboxRt.Runtime.Hypervisors.Qemu.Templates;
+
+/// <summary>
+/// Builds a template: boots a VM in the template layout (RAM in a shared file, no share, no NICs, root
+/// ports free) with a token of its own, waits until its agent serves, lets go of the channel, pauses the
+/// VM and saves its device state with x-ignore-shared (the RAM stays in the file, as it is). The build
+/// happens in "KEY.build-PID" and is renamed to KEY when complete.
+/// </summary>
+internal static class QemuTemplateBuilder
+{
+    private static readonly TimeSpan MigrationPoll = TimeSpan.FromMilliseconds(5);
+
+    public static async Task<QemuTemplate> BuildAsync(QemuHypervisor hypervisor, HypervisorConfig config, VmLaunchRequest request, string initrd,
+        QemuTemplateStore store, string key, string description, CancellationToken cancellationToken)
+    {
+        await RemoveAbandonedBuildsAsync(store, key);
+        var build = Path.Combine(store.Directory, $"{key}.build-{Environment.ProcessId}");
+        Storage.PrivateFiles.RemoveTree(build);
+        Storage.PrivateFiles.CreateDirectory(build);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        try
+        {
+            var token = AgentToken.Create(build);
+            // QEMU's user owns the RAM file, not the directory: it can write the one file and add nothing.
+            var ramDirectory = Path.Combine(build, "ram.d");
+            Directory.CreateDirectory(ramDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+            var ram = Path.Combine(ramDirectory, QemuTemplate.RamName);
+            var vm = await hypervisor.LaunchCoreAsync(new VmLaunchRequest($"template-{key}", Path.Combine(build, "vm"), config)
+            {
+                Vcpus = request.Vcpus,
+                MemoryMib = request.MemoryMib,
+                MaxVcpus = request.MaxVcpus,
+                MaxMemoryMib = request.MaxMemoryMib,
+                AgentTokenFile = token.FilePath,
+                HypervisorReadableFiles = [token.FilePath],
+            }, initrd, TemplateUse.Build(ram), cancellationToken);
+            // Whoever finds this build abandoned (its builder died: the key's lock is free) stops this QEMU.
+            Storage.PrivateFiles.WriteAllText(Path.Combine(build, HypervisorIdentityName), System.Text.Json.JsonSerializer.Serialize(
+                State.ProcessIdentity.Of(vm.Pid) ?? new State.ProcessIdentity(vm.Pid, 0), State.StateJsonContext.Default.ProcessIdentity));
+            TimeSpan booted;
+            await using (vm)
+            {
+                booted = await WaitUntilServingAsync(vm, TimeSpan.FromSeconds(config.BootTimeoutSeconds), cancellationToken);
+                await SaveAsync(vm.QmpSocket, Path.Combine(build, QemuTemplate.StateName), cancellationToken);
+            }
+            // Back to root's: QEMU's user had the RAM file (and the token) while it ran.
+            var saved = Path.Combine(build, QemuTemplate.RamName);
+            if (new FileInfo(ram).LinkTarget is not null)
+                throw new HypervisorException($"{ram}: not the regular file QEMU was given");
+            File.Move(ram, saved);
+            FileSystem.Chown(saved, 0, 0);
+            File.SetUnixFileMode(saved, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            FileSystem.Chown(token.FilePath, 0, 0);
+            Directory.Delete(ramDirectory);
+            Storage.PrivateFiles.RemoveTree(Path.Combine(build, "vm"));
+            File.Delete(Path.Combine(build, HypervisorIdentityName)); // its QEMU is gone
+            var info = new JsonObject
+            {
+                ["key"] = key,
+                ["built"] = DateTimeOffset.UtcNow.ToString("o"),
+                ["agent_serving_ms"] = (long)booted.TotalMilliseconds,
+                ["build_ms"] = watch.ElapsedMilliseconds,
+                ["vcpus"] = request.Vcpus,
+                ["memory_mib"] = request.MemoryMib,
+                ["inputs"] = description,
+            };
+            Storage.PrivateFiles.WriteAllText(Path.Combine(build, QemuTemplate.InfoName), info.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
+            var final = Path.Combine(store.Directory, key);
+            Storage.PrivateFiles.RemoveTree(final); // an incomplete one (a crash mid-rename cannot happen: rename is atomic)
+            Directory.Move(build, final);
+            return new QemuTemplate(key, final);
+        }
+        catch
+        {
+            Storage.PrivateFiles.RemoveTree(build);
+            throw;
+        }
+    }
+
+    private const string HypervisorIdentityName = "qemu.json";
+    /// <summary>The agent's console line once it serves (Boot/GuestBoot.cs: "serving CHANNEL on ENDPOINT at N ms").</summary>
+    private const string ServingMarker = "sandboxrt-agent info: serving virtio-serial on ";
+    private static readonly TimeSpan ConsolePoll = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>
+    /// Waits for the agent's "serving" console line. The builder never attaches to the agent's channel:
+    /// a template saved with a host session open (or just closed, the guest not yet told) would greet no
+    /// clone's host, whose attachment the guest could take for the old one. Saved before any host came,
+    /// the agent in every clone is waiting for its first host, as in a VM that just booted.
+    /// </summary>
+    private static async Task<TimeSpan> WaitUntilServingAsync(QemuVirtualMachine vm, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            if (Diagnostics.LogTail.Read(vm.ConsoleLogPath, 400, 256 * 1024).Any(l => l.Contains(ServingMarker, StringComparison.Ordinal)))
+                return watch.Elapsed;
+            if (vm.Exited.IsCompleted)
+                throw new HypervisorException($"the template VM stopped before its agent served: {await vm.Exited}; console: {string.Join(" | ", Diagnostics.LogTail.Read(vm.ConsoleLogPath, 10))}");
+            if (watch.Elapsed > timeout)
+                throw new HypervisorException($"the template VM's agent did not serve within {timeout.TotalSeconds:F0} s (boot_timeout_seconds); console: {string.Join(" | ", Diagnostics.LogTail.Read(vm.ConsoleLogPath, 10))}");
+            await Task.Delay(ConsolePoll, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Builds of this key left by a builder that died (the caller holds the key's lock, so no live one is
+    /// building): their QEMU is stopped by its recorded identity (never a pid reused since) and their
+    /// directory removed.
+    /// </summary>
+    private static async Task RemoveAbandonedBuildsAsync(QemuTemplateStore store, string key)
+    {
+        foreach (var abandoned in Directory.EnumerateDirectories(store.Directory, $"{key}.build-*"))
+        {
+            try
+            {
+                var identity = System.Text.Json.JsonSerializer.Deserialize(File.ReadAllText(Path.Combine(abandoned, HypervisorIdentityName)), State.StateJsonContext.Default.ProcessIdentity);
+                var vmDirectory = Path.Combine(abandoned, "vm");
+                if (identity is not null)
+                    await DetachedVm.StopAsync(VmmRecord.Load(vmDirectory), identity, [], vmDirectory, TimeSpan.FromSeconds(2));
+            }
+            catch (Exception e) when (e is IOException or System.Text.Json.JsonException)
+            {
+                // nothing recorded: it never got as far as starting QEMU
+            }
+            Storage.PrivateFiles.RemoveTree(abandoned);
+        }
+    }
+
+    /// <summary>Pauses the VM and writes its device state (not its RAM: x-ignore-shared) to <paramref name="stateFile"/>.</summary>
+    private static async Task SaveAsync(string qmpSocket, string stateFile, CancellationToken cancellationToken)
+    {
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(TimeSpan.FromSeconds(60));
+        var ct = bounded.Token;
+        await using var qmp = await QmpClient.ConnectAsync(qmpSocket, ct);
+        await qmp.ExecuteAsync("stop", cancellationToken: ct); // the RAM file must not change after the state is taken
+        await qmp.ExecuteAsync("migrate-set-capabilities", QemuRestore.IgnoreShared(), ct);
+        using (var state = Storage.PrivateFiles.OpenHandle(stateFile, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            await qmp.SendDescriptorAsync("template-state", state, ct);
+        await qmp.ExecuteAsync("migrate", new JsonObject { ["uri"] = "fd:template-state" }, ct);
+        while (true)
+        {
+            var migration = await qmp.ExecuteAsync("query-migrate", cancellationToken: ct);
+            var status = migration?["status"]?.GetValue<string>();
+            if (status == "completed")
+                return;
+            if (status is "failed" or "cancelled")
+                throw new HypervisorException($"saving the template's state: migration {status}: {migration?["error-desc"]}");
+            await Task.Delay(MigrationPoll, ct);
+        }
+    }
+}

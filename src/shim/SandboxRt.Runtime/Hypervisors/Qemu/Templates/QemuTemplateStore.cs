@@ -1,0 +1,41 @@
+using SandboxRt.Interop;
+
+namespace SandboxRt.Runtime.Hypervisors.Qemu.Templates;
+
+/// <summary>The template directory: complete templates by key, their build locks, listing and removal.</summary>
+internal sealed class QemuTemplateStore(string directory)
+{
+    public string Directory { get; } = Path.GetFullPath(directory);
+
+    public void Create() => Storage.PrivateFiles.CreateDirectory(Directory);
+
+    public string LockFile(string key) => Path.Combine(Directory, key + ".lock");
+
+    /// <summary>The complete template for <paramref name="key"/>, or null.</summary>
+    public QemuTemplate? Find(string key)
+    {
+        var template = new QemuTemplate(key, Path.Combine(Directory, key));
+        return template.IsComplete ? template : null;
+    }
+
+    public IEnumerable<QemuTemplate> List() =>
+        System.IO.Directory.Exists(Directory)
+            ? System.IO.Directory.EnumerateDirectories(Directory).Select(d => new QemuTemplate(Path.GetFileName(d), d)).Where(t => t.IsComplete && IsKey(t.Key)).OrderBy(t => t.Key, StringComparer.Ordinal)
+            : [];
+
+    /// <summary>Removes one template, waiting for a build of it to finish.</summary>
+    public bool Remove(string key)
+    {
+        if (!IsKey(key))
+            throw new ArgumentException($"template '{key}': a key is 16 lower-case hex digits (sandboxrt template list)");
+        var dir = Path.Combine(Directory, key);
+        if (!System.IO.Directory.Exists(dir))
+            return false;
+        using var building = FileLock.Acquire(LockFile(key), TimeSpan.FromSeconds(5));
+        Storage.PrivateFiles.RemoveTree(dir);
+        File.Delete(LockFile(key));
+        return true;
+    }
+
+    private static bool IsKey(string key) => key.Length == 16 && key.All(c => char.IsAsciiHexDigitLower(c) || char.IsAsciiDigit(c));
+}

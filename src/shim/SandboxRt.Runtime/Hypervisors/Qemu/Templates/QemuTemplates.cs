@@ -1,0 +1,58 @@
+using SandboxRt.Interop;
+using SandboxRt.Runtime.Configuration;
+
+namespace SandboxRt.Runtime.Hypervisors.Qemu.Templates;
+
+/// <summary>
+/// VM templates (issue 17): a VM booted once to the point where its agent serves, saved, and restored
+/// for every later sandbox of the same shape instead of booting a kernel and an agent again.
+///
+/// The template directory (qemu.template_directory, root's, 0700) holds one directory per key
+/// (QemuTemplateKey: the command line of the template layout and the identity of QEMU, kernel and
+/// initrd). A template is built on first use, under a lock per key so that parallel sandboxes build it
+/// once (the others wait, bounded), in a directory of its own that is renamed into place when complete:
+/// a reader sees a whole template or none. A sandbox that cannot use one (the configuration: microvm,
+/// vsock, another initrd; or a failure: building, restoring) boots cold, and VmStart says why.
+///
+/// What a clone shares with its template and the other clones, and what it must not: see
+/// docs/security.md ("VM templates"). In short: RAM contents up to the agent's start (kernel, agent,
+/// no sandbox data and no secret but the template's agent token, which the host replaces on a clone's
+/// first call along with fresh entropy and the clock; vmgenid makes the guest kernel reseed).
+/// </summary>
+internal static class QemuTemplates
+{
+    public static async Task<(QemuTemplate? Template, string? Reason, bool Warn)> PrepareAsync(QemuHypervisor hypervisor, HypervisorConfig config,
+        VmLaunchRequest request, string initrd, CancellationToken cancellationToken)
+    {
+        if (config.Qemu.MachineType is not ("q35" or "pc"))
+            return (null, $"qemu.machine_type {config.Qemu.MachineType} has no hot-plug for a clone's devices (templates need q35 or pc)", false);
+        if (hypervisor.Capabilities.GuestChannel != "serial")
+            return (null, $"the agent channel is {hypervisor.Capabilities.GuestChannel}: templates are made for the virtio-serial channel only", false);
+        if (request.InitrdOverride is not null)
+            return (null, "another initrd than the configuration's was asked for", false);
+        var plan = new QemuLaunchPlan(request.Id, config, hypervisor.Capabilities.Accelerator, request.Vcpus, request.MemoryMib, initrd, 0, 0, GuestChannelPlan.Serial(0))
+        {
+            MaxVcpus = request.MaxVcpus,
+            MaxMemoryMib = request.MaxMemoryMib,
+            AgentTokenFile = "agent-token",
+            TemplateRamFile = "ram",
+        };
+        var (key, description) = QemuTemplateKey.Of(plan);
+        var store = new QemuTemplateStore(config.Qemu.TemplateDirectory);
+        if (store.Find(key) is { } ready)
+            return (ready, null, false);
+        try
+        {
+            store.Create();
+            using var building = FileLock.Acquire(store.LockFile(key), TimeSpan.FromSeconds(config.BootTimeoutSeconds + 30));
+            if (store.Find(key) is { } built)
+                return (built, null, false); // another process built it while this one waited
+            var template = await QemuTemplateBuilder.BuildAsync(hypervisor, config, request, initrd, store, key, description, cancellationToken);
+            return (template, null, false);
+        }
+        catch (Exception e) when (e is HypervisorException or IOException or UnauthorizedAccessException or TimeoutException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            return (null, $"building template {key} in {store.Directory} failed: {e.Message}", true);
+        }
+    }
+}

@@ -1,0 +1,100 @@
+using SandboxRt.IntegrationTests.Support;
+
+namespace SandboxRt.IntegrationTests.Vm;
+
+/// <summary>
+/// VM templates through the real CLI (issue 17): the first sandbox of a shape builds the template, later
+/// ones are clones restored from it with their own share, entropy, clock and agent token; a template that
+/// cannot be restored falls back to a cold boot that says why; vm_template=false never makes one.
+/// Each test has a template directory of its own, so the first run always builds.
+/// </summary>
+[Trait("Tier", "vm")]
+public sealed class VmTemplateTests
+{
+    private const string Restored = "restored from template";
+    // hex of 16 random bytes, the wall clock, and the guest's boot id
+    private const string Probe = "head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \\n'; echo; date +%s; cat /proc/sys/kernel/random/boot_id; exit 3";
+
+    private static async Task<CliRun> RunAsync(string templates, string root, string id, params string[] options)
+    {
+        using var bundle = new TestBundle(s => s.Process!.Args = ["sh", "-c", Probe]);
+        var args = new List<string> { "--config-option", $"qemu.template_directory={templates}" };
+        foreach (var o in options)
+            args.AddRange(["--config-option", o]);
+        args.AddRange(["run", "--timings", "--bundle", bundle.Directory, id]);
+        var run = await CliRun.RunAsync(args, root: root);
+        TestContext.Current.TestOutputHelper?.WriteLine($"{id}: exit {run.ExitCode} in {run.Elapsed.TotalSeconds:F1} s\nstdout: {run.Stdout}\nstderr: {run.Stderr}");
+        return run;
+    }
+
+    private static (string Random, long Clock, string BootId) Parse(CliRun run)
+    {
+        var lines = run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.True(lines.Length >= 3, $"expected three lines, got: {run.Stdout}");
+        return (lines[0], long.Parse(lines[1]), lines[2]);
+    }
+
+    [Fact]
+    public async Task Later_sandboxes_are_clones_of_the_template_the_first_built_and_share_no_entropy_or_clock_with_it()
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        using var templates = new ScratchDirectory("srt-templates");
+        using var state = new ScratchDirectory("srt-state");
+        var first = await RunAsync(templates.Path, state.Path, "tpl-a-" + Guid.NewGuid().ToString("N")[..6]);
+        Assert.Equal(3, first.ExitCode);
+        Assert.Contains(Restored, first.Stderr); // it built the template, then restored a clone of it
+        var key = Assert.Single(Directory.GetDirectories(templates.Path));
+        Assert.Equal(16, Path.GetFileName(key).Length);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(key));
+
+        var clones = new List<(string Random, long Clock, string BootId)>();
+        clones.Add(Parse(first));
+        foreach (var name in new[] { "tpl-b-", "tpl-c-" })
+        {
+            var id = name + Guid.NewGuid().ToString("N")[..6];
+            var run = await RunAsync(templates.Path, state.Path, id);
+            Assert.Equal(3, run.ExitCode); // the workload ran from its root file system on the hot-plugged share
+            Assert.Contains(Restored, run.Stderr);
+            clones.Add(Parse(run));
+            LeakCheck.AssertNothingLeft(state.Path, id);
+        }
+        var host = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        Assert.Equal(clones.Count, clones.Select(c => c.Random).Distinct().Count());
+        foreach (var clone in clones)
+            Assert.InRange(clone.Clock, host - 600, host + 5); // set from the host's clock, not the template's
+        TestContext.Current.TestOutputHelper?.WriteLine($"boot ids of the clones: {string.Join(' ', clones.Select(c => c.BootId))} (fixed when the template booted)");
+        Assert.Single(Directory.GetDirectories(templates.Path)); // one shape, one template
+    }
+
+    [Fact]
+    public async Task A_template_that_cannot_be_restored_gives_a_cold_boot_and_a_warning_that_says_why()
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        using var templates = new ScratchDirectory("srt-templates");
+        using var state = new ScratchDirectory("srt-state");
+        Assert.Equal(3, (await RunAsync(templates.Path, state.Path, "tpl-d-" + Guid.NewGuid().ToString("N")[..6])).ExitCode);
+        var key = Assert.Single(Directory.GetDirectories(templates.Path));
+        File.WriteAllText(Path.Combine(key, "state"), "not QEMU's device state");
+
+        var id = "tpl-e-" + Guid.NewGuid().ToString("N")[..6];
+        var run = await RunAsync(templates.Path, state.Path, id);
+        Assert.Equal(3, run.ExitCode);
+        Assert.DoesNotContain(Restored, run.Stderr);
+        Assert.Contains($"restoring template {Path.GetFileName(key)} failed", run.Stderr);
+        LeakCheck.AssertNothingLeft(state.Path, id);
+    }
+
+    [Fact]
+    public async Task With_templates_off_every_sandbox_boots_cold_and_none_is_made()
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        using var templates = new ScratchDirectory("srt-templates");
+        using var state = new ScratchDirectory("srt-state");
+        Directory.Delete(templates.Path);
+        var run = await RunAsync(templates.Path, state.Path, "tpl-f-" + Guid.NewGuid().ToString("N")[..6], "qemu.vm_template=false");
+        Assert.Equal(3, run.ExitCode);
+        Assert.DoesNotContain(Restored, run.Stderr);
+        Assert.False(Directory.Exists(templates.Path));
+        Directory.CreateDirectory(templates.Path); // for the scratch directory's own clean-up
+    }
+}

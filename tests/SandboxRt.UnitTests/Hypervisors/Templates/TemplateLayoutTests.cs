@@ -1,0 +1,106 @@
+using SandboxRt.Runtime.Configuration;
+using SandboxRt.Runtime.Hypervisors;
+using SandboxRt.Runtime.Hypervisors.Qemu;
+using SandboxRt.Runtime.Hypervisors.Qemu.Templates;
+
+namespace SandboxRt.UnitTests.Hypervisors.Templates;
+
+/// <summary>The template layout of QEMU's command line, and what a template's key depends on.</summary>
+[Trait("Tier", "unit")]
+public sealed class TemplateLayoutTests
+{
+    private static QemuLaunchPlan Plan(HypervisorConfig config, string initrd = "/img/initrd") => new(
+        "c1", config, new AcceleratorChoice("tcg", false, "test"), 1, 512, initrd, ConsoleFd: 6, QmpListenFd: 5, GuestChannelPlan.Serial(4))
+    {
+        AgentTokenFile = "/state/agent-token",
+        MaxVcpus = 2,
+        MaxMemoryMib = 2048,
+    };
+
+    private static QemuLaunchPlan Sandbox(QemuLaunchPlan plan) => plan with
+    {
+        SharedFs = new SharedFsPlan(SharedFsPlan.VirtioFs, "/state/shared"),
+        VirtiofsdFd = 7,
+        Nics = [(8, new byte[] { 2, 0, 0, 0, 0, 1 }, 1500)],
+    };
+
+    [Fact]
+    public void A_cold_vm_has_its_share_and_nics_on_the_command_line()
+    {
+        var args = QemuCommandLine.Build(Sandbox(Plan(new HypervisorConfig())));
+        Assert.Contains("vhost-user-fs-pci,id=sandboxrt-fs,chardev=vfs,tag=sandboxrt,queue-size=1024", args);
+        Assert.Contains("virtio-net-pci,id=sandboxrt-nic0,netdev=net0,mac=02:00:00:00:00:01,host_mtu=1500", args);
+        Assert.Contains(args, a => a.StartsWith("memory-backend-memfd,id=mem,", StringComparison.Ordinal));
+        Assert.DoesNotContain(args, a => a.StartsWith("vmgenid", StringComparison.Ordinal) || a.StartsWith("pcie-root-port", StringComparison.Ordinal));
+        Assert.DoesNotContain("-incoming", args);
+    }
+
+    [Fact]
+    public void A_clone_keeps_the_backends_but_leaves_the_devices_to_hot_plug_and_waits_for_its_state()
+    {
+        var args = QemuCommandLine.Build(Sandbox(Plan(new HypervisorConfig())) with { TemplateRamFile = "/state/guest-ram/ram", IncomingFd = 9 });
+        Assert.Contains("memory-backend-file,id=mem,size=512M,mem-path=/state/guest-ram/ram,share=on", args);
+        Assert.Contains(args, a => a.StartsWith("q35,", StringComparison.Ordinal) && a.EndsWith(",memory-backend=mem", StringComparison.Ordinal));
+        Assert.Contains("socket,id=vfs,fd=7", args);
+        Assert.Contains("tap,id=net0,fd=8", args);
+        Assert.DoesNotContain(args, a => a.StartsWith("vhost-user-fs-pci", StringComparison.Ordinal) || a.StartsWith("virtio-net-pci", StringComparison.Ordinal));
+        Assert.Contains("vmgenid,id=vmgenid0,guid=auto", args);
+        Assert.Equal(QemuCommandLine.HotplugPorts, args.Count(a => a.StartsWith("pcie-root-port,", StringComparison.Ordinal)));
+        Assert.Equal("defer", args[args.IndexOf("-incoming") + 1]);
+    }
+
+    [Fact]
+    public void The_key_ignores_what_differs_per_sandbox_and_follows_what_the_saved_vm_depends_on()
+    {
+        using var dir = new TempDirectory();
+        var config = new HypervisorConfig { Kernel = dir.File("vmlinux", "k"), Qemu = new QemuConfig { Path = dir.File("qemu", "q") } };
+        var initrd = dir.File("initrd", "i");
+        var (key, _) = QemuTemplateKey.Of(Plan(config, initrd));
+        Assert.Matches("^[0-9a-f]{16}$", key);
+        Assert.Equal(key, QemuTemplateKey.Of(Sandbox(Plan(config, initrd)) with { Id = "other", ConsoleFd = 10, QmpListenFd = 11, IncomingFd = 12 }).Key);
+        Assert.NotEqual(key, QemuTemplateKey.Of(Plan(config, initrd) with { MemoryMib = 1024 }).Key);
+        Assert.NotEqual(key, QemuTemplateKey.Of(Plan(config, initrd) with { MaxVcpus = 4 }).Key);
+        Assert.NotEqual(key, QemuTemplateKey.Of(Plan(config with { KernelParams = "quiet" }, initrd)).Key);
+        File.WriteAllText(initrd, "a rebuilt guest image");
+        Assert.NotEqual(key, QemuTemplateKey.Of(Plan(config, initrd)).Key);
+    }
+
+    [Fact]
+    public void A_clones_ram_copy_has_the_templates_bytes_and_leaves_untouched_pages_as_holes()
+    {
+        using var dir = new TempDirectory();
+        var template = Path.Combine(dir.Path, "ram");
+        using (var file = File.Create(template))
+        {
+            file.SetLength(64 << 20);
+            file.Position = 8 << 20;
+            file.Write("kernel"u8);
+            file.Position = (64 << 20) - 3;
+            file.Write("end"u8);
+        }
+        var copy = Path.Combine(dir.Path, "copy");
+        long written = GuestRamCopy.Copy(template, copy);
+        Assert.Equal(File.ReadAllBytes(template), File.ReadAllBytes(copy));
+        Assert.True(written < 1 << 20, $"{written} bytes written for two touched chunks");
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(copy));
+        Assert.Throws<IOException>(() => GuestRamCopy.Copy(template, copy)); // never over an existing file
+    }
+
+    [Fact]
+    public void The_store_sees_only_complete_templates_and_refuses_keys_that_are_not_keys()
+    {
+        using var dir = new TempDirectory();
+        var store = new QemuTemplateStore(dir.Path);
+        var half = Directory.CreateDirectory(Path.Combine(dir.Path, "0123456789abcdef")).FullName;
+        File.WriteAllText(Path.Combine(half, QemuTemplate.RamName), "");
+        Assert.Null(store.Find("0123456789abcdef"));
+        Assert.Empty(store.List());
+        foreach (var name in new[] { QemuTemplate.StateName, QemuTemplate.InfoName, "agent-token" })
+            File.WriteAllText(Path.Combine(half, name), "");
+        Assert.NotNull(store.Find("0123456789abcdef"));
+        Assert.Single(store.List());
+        Assert.Throws<ArgumentException>(() => store.Remove("../etc"));
+        Assert.True(store.Remove("0123456789abcdef"));
+        Assert.False(Directory.Exists(half));
+    }
+}
