@@ -11,6 +11,8 @@ public sealed record VmLaunchRequest(string Id, string StateDirectory, Hyperviso
     public int MaxVcpus { get; init; }
     /// <summary>The most memory the VM can grow to by hot-plug, in MiB; at most <see cref="MemoryMib"/>: none.</summary>
     public int MaxMemoryMib { get; init; }
+    /// <summary>False: boot cold even when the configuration has VM templates on (a clone of this request already failed).</summary>
+    public bool AllowTemplate { get; init; } = true;
     /// <summary>Another initrd than the configuration's (the bare-VM floor measurement uses this).</summary>
     public string? InitrdOverride { get; init; }
     /// <summary>A host directory to share into the guest (container root file systems); null for none.</summary>

@@ -104,7 +104,7 @@ public sealed class Sandbox : Core.IGuestSandbox, IAsyncDisposable
             var token = AgentToken.Create(stateDirectory);
             var size = new VmSize(options.Vcpus ?? options.Config.DefaultVcpus, options.MemoryMib ?? options.Config.DefaultMemoryMib);
             var max = VmSize.Max(options.Config);
-            vm = await hypervisor.LaunchAsync(new VmLaunchRequest(id, stateDirectory, options.Config)
+            var request = new VmLaunchRequest(id, stateDirectory, options.Config)
             {
                 AgentTokenFile = token.FilePath,
                 HypervisorReadableFiles = [token.FilePath], // a jailed QEMU opens it as its own user
@@ -116,16 +116,30 @@ public sealed class Sandbox : Core.IGuestSandbox, IAsyncDisposable
                 SharedDirectory = shared?.Path,
                 NetworkDevices = network?.Devices ?? [],
                 Cgroups = cgroup?.Directories ?? [],
-            }, cancellationToken);
+            };
+            vm = await hypervisor.LaunchAsync(request, cancellationToken);
             options.Launched?.Invoke(vm);
-            network?.ReleaseTaps();
-            // Every connection to the agent, on whatever channel the hypervisor gave, starts with the token.
-            // A clone's guest still has its template's until the first call replaces it.
-            var connector = new AuthenticatingConnector(vm.AgentConnector, token);
-            var first = vm.Start.TemplateDirectory is { } template ? new AuthenticatingConnector(vm.AgentConnector, AgentToken.Load(template)) : connector;
             if (vm.Start.ColdReason is { } cold)
                 log.Log(vm.Start.Warn ? LogLevel.Warning : LogLevel.Debug, "sandbox {Id}: booting cold, not from a VM template: {Reason}", id, cold);
-            var (stream, elapsed) = await BootWaiter.WaitForAgentAsync(vm, first, TimeSpan.FromSeconds(options.Config.BootTimeoutSeconds), cancellationToken);
+            var bootTimeout = TimeSpan.FromSeconds(options.Config.BootTimeoutSeconds);
+            (Stream Stream, TimeSpan Elapsed) answered;
+            try
+            {
+                answered = await WaitForAgentAsync(vm, token, vm.Start.FromTemplate && CloneAnswerTimeout < bootTimeout ? CloneAnswerTimeout : bootTimeout, cancellationToken);
+            }
+            catch (BootFailedException e) when (vm.Start.FromTemplate && !cancellationToken.IsCancellationRequested)
+            {
+                // A clone whose agent does not answer means a broken template, not a broken sandbox: it
+                // boots cold (the taps are still ours to hand to the new QEMU).
+                log.LogWarning("sandbox {Id}: booting cold: the clone of template {Key} did not answer: {Reason}", id, vm.Start.TemplateKey, e.Message);
+                await vm.StopAsync(CancellationToken.None);
+                vm = await hypervisor.LaunchAsync(request with { AllowTemplate = false }, cancellationToken);
+                options.Launched?.Invoke(vm);
+                answered = await WaitForAgentAsync(vm, token, bootTimeout, cancellationToken);
+            }
+            var (stream, elapsed) = answered;
+            network?.ReleaseTaps();
+            var connector = new AuthenticatingConnector(vm.AgentConnector, token);
             long connected = System.Diagnostics.Stopwatch.GetTimestamp();
             agent = new AgentClient(connector, stream);
             if (vm.Start.FromTemplate)
@@ -160,6 +174,19 @@ public sealed class Sandbox : Core.IGuestSandbox, IAsyncDisposable
             RemoveState(shared, stateDirectory, log);
             throw;
         }
+    }
+
+    /// <summary>How long a clone's agent (already running when restored) may take to greet before the template counts as broken.</summary>
+    private static readonly TimeSpan CloneAnswerTimeout = TimeSpan.FromSeconds(20);
+
+    /// <summary>
+    /// The first connection: every connection to the agent, on whatever channel the hypervisor gave,
+    /// starts with the token; a clone's guest still has its template's until the first call replaces it.
+    /// </summary>
+    private static async Task<(Stream Stream, TimeSpan Elapsed)> WaitForAgentAsync(IVirtualMachine vm, AgentToken token, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var first = new AuthenticatingConnector(vm.AgentConnector, vm.Start.TemplateDirectory is { } template ? AgentToken.Load(template) : token);
+        return await BootWaiter.WaitForAgentAsync(vm, first, timeout, cancellationToken);
     }
 
     /// <summary>The VM's vCPUs and memory now: what it booted with, plus what was hot-plugged since.</summary>

@@ -50,7 +50,7 @@ public sealed class QemuHypervisor : IHypervisor
         RequireFile(_config.Qemu.Path, "qemu.path", "the QEMU binary (apt-get install qemu-system-x86)");
         RequireFile(_config.Kernel, "kernel", "the guest kernel (make guest-image builds it)");
         RequireFile(initrd, "initrd", "the guest initramfs (make guest-image builds it)");
-        if (!_config.Qemu.VmTemplate)
+        if (!_config.Qemu.VmTemplate || !request.AllowTemplate)
             return await LaunchCoreAsync(request, initrd, null, cancellationToken);
         var (template, reason, warn) = await Templates.QemuTemplates.PrepareAsync(this, _config, request, initrd, cancellationToken);
         if (template is not null)
