@@ -57,16 +57,20 @@ public sealed class JailedVmmTests
             foreach (var hidden in new[] { "etc", "root", "home", "proc", "sys" })
                 Assert.True(!root.Contains(hidden), $"QEMU sees /{hidden} (its root: {string.Join(' ', root)})");
             // Of the state tree (/run, or /tmp for this test) only the path to its own agent token, which
-            // QEMU opens by path for fw_cfg: no other file of the state directory, no other sandbox.
+            // QEMU opens by path for fw_cfg, and, for a VM restored from a template, its own guest RAM file
+            // (memory-backend-file): no other file of the state directory, no other sandbox.
             var token = Path.Combine(state.Path, id, "agent-token");
+            var ram = Path.Combine(state.Path, id, "guest-ram", "ram");
             foreach (var dir in new[] { "run", "tmp" }.Where(root.Contains))
             {
                 var seen = Directory.EnumerateFileSystemEntries($"/proc/{qemu}/root/{dir}", "*", SearchOption.AllDirectories)
                     .Select(e => e[$"/proc/{qemu}/root".Length..])
                     .Where(e => !File.GetAttributes($"/proc/{qemu}/root{e}").HasFlag(FileAttributes.Directory)).ToList();
-                Assert.True(seen.All(e => e == token), $"QEMU sees {string.Join(", ", seen)} under /{dir}");
+                Assert.True(seen.All(e => e == token || e == ram), $"QEMU sees {string.Join(", ", seen)} under /{dir}");
             }
-            Assert.Equal(["agent-token"], Directory.EnumerateFileSystemEntries($"/proc/{qemu}/root{Path.Combine(state.Path, id)}").Select(Path.GetFileName));
+            var entries = Directory.EnumerateFileSystemEntries($"/proc/{qemu}/root{Path.Combine(state.Path, id)}").Select(Path.GetFileName).ToList();
+            Assert.Contains("agent-token", entries);
+            Assert.Subset(new HashSet<string?> { "agent-token", "guest-ram" }, entries.ToHashSet());
 
             // QEMU, virtiofsd (both processes) and the relay are in the pod's cgroup, in every hierarchy.
             var virtiofsd = ProcessTable.Find(Path.Combine(state.Path, id)).Where(p => File.ReadAllText($"/proc/{p}/cmdline").Contains("virtiofsd")).ToList();

@@ -13,7 +13,7 @@ internal sealed class GuestNetwork
 {
     public const ushort NudPermanent = 0x80;
     /// <summary>How long to wait for a NIC the host says exists: virtio-net probes while the agent starts.</summary>
-    private static readonly TimeSpan NicWait = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan NicWait = TimeSpan.FromSeconds(10); // a clone's NICs are hot-plugged just before (VM templates)
     private readonly Lock _lock = new();
 
     /// <summary>Brings up the guest's own loopback: containers sharing the guest namespace use it.</summary>

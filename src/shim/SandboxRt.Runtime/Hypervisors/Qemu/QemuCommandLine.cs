@@ -127,8 +127,11 @@ internal static class QemuCommandLine
     public static string KernelParams(QemuLaunchPlan plan)
     {
         var parts = new List<string> { plan.Config.KernelParams.Trim() };
-        if (plan.Config.Qemu.MachineType == "microvm" && plan.Accelerator.IsTcg && plan.TscKhz is { } khz)
-            parts.Add($"tsc_early_khz={khz}"); // see HostCpu.TscKhz
+        // Under TCG the guest calibrates its TSC against emulated timers; on a loaded host it has measured
+        // 40 and 400 MHz for a 2.6 GHz TSC (q35 as well as microvm), and its clock then ran 6 to 65 times
+        // too fast: agent deadlines expired within seconds. The host's rate is given (see HostCpu.TscKhz).
+        if (plan.Accelerator.IsTcg && plan.TscKhz is { } khz)
+            parts.Add($"tsc_early_khz={khz}");
         if (QemuHotplug.CanGrowMemory(plan))
             parts.Add("memhp_default_state=online"); // hot-plugged DIMMs come online by themselves
         parts.Add("sandboxrt.channel=" + plan.Channel.Kind);

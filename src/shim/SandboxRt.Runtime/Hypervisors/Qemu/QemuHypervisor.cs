@@ -156,26 +156,29 @@ public sealed class QemuHypervisor : IHypervisor
             owned.Add(outputForQemu);
             var nics = request.NetworkDevices.Select(d => (Pass(d.Tap), d.Mac, d.Mtu)).ToList();
             string? ramFile = template?.BuildRamFile;
-            if (ramFile is not null)
-            {
-                // QEMU may not create it (its directory is root's): it gets the empty file to grow.
-                Storage.PrivateFiles.WriteAllBytes(ramFile, []);
-                if (user is not null)
-                    FileSystem.Chown(ramFile, user.Uid, user.Gid);
-            }
             int? incomingFd = null;
             if (template?.Template is { } restoring)
             {
-                // The clone's RAM: a private copy of the template's (GuestRamCopy says why not a mapping),
-                // in a root-owned directory QEMU may not add to; the file itself is QEMU's user's.
-                Directory.CreateDirectory(files.GuestRamDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+                // The clone's RAM: a private copy of the template's (GuestRamCopy says why not a mapping).
+                Storage.PrivateFiles.CreateDirectory(files.GuestRamDirectory);
                 Templates.GuestRamCopy.Copy(restoring.RamFile, files.GuestRam);
-                if (user is not null)
-                    FileSystem.Chown(files.GuestRam, user.Uid, user.Gid);
                 ramFile = files.GuestRam;
                 var state = File.OpenHandle(restoring.StateFile, FileMode.Open, FileAccess.Read);
                 owned.Add(state);
                 incomingFd = Pass(state);
+            }
+            else if (ramFile is not null)
+            {
+                Storage.PrivateFiles.WriteAllBytes(ramFile, []); // QEMU may not create it: it grows the empty file it is given
+            }
+            if (ramFile is not null && user is not null)
+            {
+                // The file is QEMU's user's; its directory stays root's (QEMU may add nothing to it) and
+                // only QEMU's group may pass through it: no other host user reaches a guest's memory.
+                FileSystem.Chown(ramFile, user.Uid, user.Gid);
+                var ramDirectory = Path.GetDirectoryName(ramFile)!;
+                FileSystem.Chown(ramDirectory, 0, user.Gid);
+                File.SetUnixFileMode(ramDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute);
             }
 
             var plan = new QemuLaunchPlan(request.Id, _config, Capabilities.Accelerator, request.Vcpus, request.MemoryMib,

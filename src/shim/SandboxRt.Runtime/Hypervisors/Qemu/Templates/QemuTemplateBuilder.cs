@@ -27,9 +27,9 @@ internal static class QemuTemplateBuilder
         try
         {
             var token = AgentToken.Create(build);
-            // QEMU's user owns the RAM file, not the directory: it can write the one file and add nothing.
+            // QEMU's user owns the RAM file, not the directory (see QemuHypervisor): it can write the one file and add nothing.
             var ramDirectory = Path.Combine(build, "ram.d");
-            Directory.CreateDirectory(ramDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+            Storage.PrivateFiles.CreateDirectory(ramDirectory);
             var ram = Path.Combine(ramDirectory, QemuTemplate.RamName);
             var vm = await hypervisor.LaunchCoreAsync(new VmLaunchRequest($"template-{key}", Path.Combine(build, "vm"), config)
             {

@@ -29,7 +29,6 @@ internal static class QemuTemplateKey
             AgentTokenFile = "agent-token",
             TemplateRamFile = "ram",
             IncomingFd = null,
-            TscKhz = null,
         };
         var text = new StringBuilder(Format).Append('\n');
         foreach (var file in new[] { plan.Config.Qemu.Path, plan.Config.Kernel, plan.Initrd })

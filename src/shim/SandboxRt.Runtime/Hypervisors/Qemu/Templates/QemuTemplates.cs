@@ -30,7 +30,7 @@ internal static class QemuTemplates
             return (null, $"the agent channel is {hypervisor.Capabilities.GuestChannel}: templates are made for the virtio-serial channel only", false);
         if (request.InitrdOverride is not null)
             return (null, "another initrd than the configuration's was asked for", false);
-        var plan = new QemuLaunchPlan(request.Id, config, hypervisor.Capabilities.Accelerator, request.Vcpus, request.MemoryMib, initrd, 0, 0, GuestChannelPlan.Serial(0))
+        var plan = new QemuLaunchPlan(request.Id, config, hypervisor.Capabilities.Accelerator, request.Vcpus, request.MemoryMib, initrd, 0, 0, GuestChannelPlan.Serial(0), TscKhz: HostCpu.TscKhz())
         {
             MaxVcpus = request.MaxVcpus,
             MaxMemoryMib = request.MaxMemoryMib,
