@@ -46,9 +46,14 @@ public sealed class JailedVmmTests
             Assert.Equal("2", status["Seccomp"]); // -sandbox on
             Assert.Equal(Path.Combine(state.Path, id), File.ReadAllText(Path.Combine(JailUsers, uid[0].ToString())).Trim());
 
-            // Namespaces of its own for mounts, network (no host loopback services or abstract sockets) and IPC.
-            foreach (var ns in new[] { "mnt", "net", "ipc" })
+            // Namespaces of its own for mounts, network (no host loopback services or abstract sockets), IPC
+            // and pids.
+            foreach (var ns in new[] { "mnt", "net", "ipc", "pid" })
                 Assert.True(new FileInfo($"/proc/{qemu}/ns/{ns}").LinkTarget != new FileInfo($"/proc/self/ns/{ns}").LinkTarget, $"QEMU shares the host's {ns} namespace");
+            // QEMU is pid 1 of its pid namespace, and alone there: it can see and signal no host process.
+            // The host knows it by its host pid (the one found above, and the one the runtime spawned).
+            Assert.Equal([qemu.ToString(), "1"], status["NSpid"].Split('\t'));
+            Assert.Equal([qemu], ProcessesInPidNamespace(new FileInfo($"/proc/{qemu}/ns/pid").LinkTarget!));
 
             // Its root: what it needs, nothing of the host's state or secrets.
             var root = ProcStatus.RootEntries(qemu);
@@ -92,6 +97,27 @@ public sealed class JailedVmmTests
         {
             await CliRun.RunAsync(["delete", "--force", id], root: state.Path);
         }
+    }
+
+    /// <summary>Every host process whose pid namespace is <paramref name="ns"/> (a /proc/PID/ns/pid link target).</summary>
+    internal static List<int> ProcessesInPidNamespace(string ns)
+    {
+        var found = new List<int>();
+        foreach (var entry in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(entry), out int pid))
+                continue;
+            try
+            {
+                if (new FileInfo($"{entry}/ns/pid").LinkTarget == ns)
+                    found.Add(pid);
+            }
+            catch (IOException)
+            {
+                // gone meanwhile
+            }
+        }
+        return found;
     }
 
     /// <summary>/sys/fs/cgroup/TOP (pure v2) and /sys/fs/cgroup/HIERARCHY/TOP (hybrid, v1) that exist.</summary>
