@@ -1,3 +1,4 @@
+using SandboxRt.Interop;
 using SandboxRt.IntegrationTests.Support;
 
 namespace SandboxRt.IntegrationTests.Jail;
@@ -78,12 +79,19 @@ public sealed class JailedVmmTests
             Assert.NotEmpty(virtiofsd);
             foreach (var pid in virtiofsd.Append(qemu).Append(relay))
                 Assert.All(ProcStatus.Cgroups(pid), c => Assert.True(c.Path == cgroupsPath, $"pid {pid} is in {c.Hierarchy}:{c.Path}"));
+            // virtiofsd's own sandboxing (--sandbox namespace, its default) forks the server into a pid
+            // namespace of its own, where it is pid 1 and alone; the parent that waits for it stays in ours.
+            var inOurs = virtiofsd.Where(p => Namespaces.Identity($"/proc/{p}/ns/pid") == Namespaces.Identity("/proc/self/ns/pid")).ToList();
+            int server = Assert.Single(virtiofsd.Except(inOurs));
+            Assert.Single(inOurs);
+            Assert.Equal([server.ToString(), "1"], new ProcStatus(server)["NSpid"].Split('\t'));
+            Assert.Equal([server], ProcessesInPidNamespace(Namespaces.Identity($"/proc/{server}/ns/pid")));
             // virtiofsd stays root, with no_new_privs, and cannot make device nodes for the guest.
             Assert.All(virtiofsd, p => Assert.Equal("1", new ProcStatus(p)["NoNewPrivs"]));
             Assert.All(virtiofsd, p => Assert.True((new ProcStatus(p).Capabilities("CapEff") & (1UL << 27)) == 0, "virtiofsd has CAP_MKNOD"));
 
             Assert.Equal(0, (await CliRun.RunAsync(["kill", id, "KILL"], root: state.Path)).ExitCode);
-            for (int i = 0; i < 300 && SandboxRt.Interop.ChildProcesses.Exists(relay); i++)
+            for (int i = 0; i < 300 && ChildProcesses.Exists(relay); i++)
                 await Task.Delay(100);
             var delete = await CliRun.RunAsync(["delete", id], root: state.Path);
             Assert.True(delete.ExitCode == 0, delete.Stderr);
