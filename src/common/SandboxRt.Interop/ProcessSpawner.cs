@@ -99,9 +99,10 @@ public static class ProcessSpawner
 
     /// <summary>
     /// posix_spawn on a fresh thread that first unshares CLONE_NEWPID: the child is pid 1 of the new
-    /// namespace. Between the unshare and the thread's end only posix_spawn runs (glibc's clone with
-    /// CLONE_VM|CLONE_VFORK, allowed across pid namespaces; CLONE_THREAD, which creating a thread needs,
-    /// is not), so nothing else can land in that namespace or fail for being on this thread.
+    /// namespace. Everything the spawn needs is prepared before, so between the unshare and the thread's
+    /// end only the posix_spawn call runs (glibc's clone with CLONE_VM|CLONE_VFORK, allowed across pid
+    /// namespaces; CLONE_THREAD, which creating a thread needs, is not): nothing else is started from
+    /// this thread, so nothing else lands in that namespace or fails for being on this thread.
     /// </summary>
     private static unsafe (int Error, int Pid) SpawnInNewPidNamespace(string path, byte* actions, byte* attributes, byte** argv, byte** envp)
     {
