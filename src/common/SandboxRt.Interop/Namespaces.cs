@@ -4,6 +4,8 @@ namespace SandboxRt.Interop;
 public static class Namespaces
 {
     public const int CloneFs = 0x00000200;
+    /// <summary>CLONE_NEWPID (linux/sched.h): unshared, it applies to the calling thread's later children only.</summary>
+    public const int ClonePid = 0x20000000;
 
     public static void Unshare(int flags, string what)
     {

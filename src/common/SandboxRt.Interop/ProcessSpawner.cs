@@ -9,6 +9,9 @@ namespace SandboxRt.Interop;
 /// mask and default dispositions (.NET ignores SIGPIPE, and ignored signals survive exec).
 /// Descriptors not handed over explicitly are closed in the child, including any this process inherited
 /// without close-on-exec. The caller owns the child: reap it with <see cref="ChildProcesses.TryWait"/>.
+/// A child asked for in a new pid namespace is spawned from a thread of its own that unshared
+/// CLONE_NEWPID just before (a pid namespace for children hangs off the calling thread, and a thread
+/// that has one can start no thread of its own): no other thread of ours ever changes namespace.
 /// </summary>
 public static class ProcessSpawner
 {
@@ -64,8 +67,9 @@ public static class ProcessSpawner
             byte** argv = ToNullTerminated(options.Arguments, strings);
             var environment = options.Environment ?? CurrentEnvironment();
             byte** envp = ToNullTerminated(environment, strings);
-            int pid;
-            int error = Interop.PosixSpawn(&pid, options.Path, actions, attributes, argv, envp);
+            var (error, pid) = options.NewPidNamespace
+                ? SpawnInNewPidNamespace(options.Path, actions, attributes, argv, envp)
+                : PosixSpawn(options.Path, actions, attributes, argv, envp);
             if (error != 0)
                 throw new SyscallException("posix_spawn", (Errno)error, options.Path);
             return pid;
@@ -84,6 +88,45 @@ public static class ProcessSpawner
             foreach (var p in strings)
                 NativeMemory.Free((void*)p);
         }
+    }
+
+    private static unsafe (int Error, int Pid) PosixSpawn(string path, byte* actions, byte* attributes, byte** argv, byte** envp)
+    {
+        int pid;
+        int error = Interop.PosixSpawn(&pid, path, actions, attributes, argv, envp);
+        return (error, pid);
+    }
+
+    /// <summary>
+    /// posix_spawn on a fresh thread that first unshares CLONE_NEWPID: the child is pid 1 of the new
+    /// namespace. Everything the spawn needs is prepared before, so between the unshare and the thread's
+    /// end only the posix_spawn call runs (glibc's clone with CLONE_VM|CLONE_VFORK, allowed across pid
+    /// namespaces; CLONE_THREAD, which creating a thread needs, is not): nothing else is started from
+    /// this thread, so nothing else lands in that namespace or fails for being on this thread.
+    /// </summary>
+    private static unsafe (int Error, int Pid) SpawnInNewPidNamespace(string path, byte* actions, byte* attributes, byte** argv, byte** envp)
+    {
+        nint a = (nint)actions, at = (nint)attributes, v = (nint)argv, e = (nint)envp;
+        (int, int) result = default;
+        Exception? failure = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                Namespaces.Unshare(Namespaces.ClonePid, $"a pid namespace for {path}");
+                result = PosixSpawn(path, (byte*)a, (byte*)at, (byte**)v, (byte**)e);
+            }
+            catch (SyscallException x)
+            {
+                failure = x;
+            }
+        })
+        { IsBackground = true, Name = "spawn-pidns" };
+        thread.Start();
+        thread.Join();
+        if (failure is not null)
+            throw failure;
+        return result;
     }
 
     private static void Check0(int error, string call, string? argument = null)

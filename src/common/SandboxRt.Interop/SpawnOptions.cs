@@ -23,6 +23,14 @@ public sealed class SpawnOptions
     /// <summary>Start the child in a new session (setsid): terminal signals of ours do not reach it.</summary>
     public bool NewSession { get; init; }
 
+    /// <summary>
+    /// Start the child as pid 1 of a new pid namespace (a child of ours): it sees none of the host's
+    /// processes, while <see cref="ProcessSpawner.Spawn"/> still returns its pid in ours, so waiting for
+    /// it and signalling it work as for any child. A signal from us reaches it only if it handles that
+    /// signal, or if it is SIGKILL or SIGSTOP (the kernel's rule for a namespace's init).
+    /// </summary>
+    public bool NewPidNamespace { get; init; }
+
     /// <summary>The child's working directory; null keeps ours.</summary>
     public string? WorkingDirectory { get; init; }
 }

@@ -3,7 +3,7 @@ namespace SandboxRt.Jailer;
 /// <summary>
 /// The jailer's command line, parsed completely before any step runs (a bad argument changes nothing):
 /// <code>
-/// sandboxrt-jailer [--cgroup DIR]... [--root DIR [--bind-ro SOURCE TARGET]... [--symlink TARGET LINK]...
+/// sandboxrt-jailer [--pid-ns] [--cgroup DIR]... [--root DIR [--bind-ro SOURCE TARGET]... [--symlink TARGET LINK]...
 ///                  [--bind-rw SOURCE TARGET]... [--dev PATH]... [--dev-private PATH]... [--proc-self-fd]]
 ///                  [--uid N --gid N] [--caps N,N,...]
 ///                  [--keep-fd N]... -- PROGRAM [ARG]...
@@ -13,6 +13,12 @@ namespace SandboxRt.Jailer;
 /// </summary>
 internal sealed class JailerOptions
 {
+    /// <summary>
+    /// The caller started the jailer as pid 1 of a new pid namespace (the runtime's spawn unshares
+    /// CLONE_NEWPID; the program keeps pid 1 across exec): refuse to go on anywhere else, so the program
+    /// never runs in the host's pid namespace by mistake.
+    /// </summary>
+    public bool OwnPidNamespace { get; private set; }
     public List<string> Cgroups { get; } = [];
     /// <summary>An existing empty directory to mount the jail's tmpfs on and pivot_root into; null: no new root.</summary>
     public string? Root { get; private set; }
@@ -48,6 +54,7 @@ internal sealed class JailerOptions
             var flag = args[i];
             switch (flag)
             {
+                case "--pid-ns": o.OwnPidNamespace = true; break;
                 case "--cgroup": o.Cgroups.Add(Absolute(flag, Next(flag))); break;
                 case "--root": o.Root = Absolute(flag, Next(flag)); break;
                 case "--bind-ro": o.ReadOnlyBinds.Add((Absolute(flag, Next(flag)), Absolute(flag, Next(flag)))); break;

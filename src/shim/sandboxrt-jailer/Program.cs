@@ -4,8 +4,19 @@
 // then execve()s the program, which inherits the result. Nothing is left running: the pid the host
 // spawned becomes QEMU (or virtiofsd), so the host's waitpid, kill and pid files stay right.
 //
+// A pid namespace of its own (--pid-ns): the caller, not the jailer, makes it. The host's spawn runs
+// on a thread that unshared CLONE_NEWPID, so the jailer starts as pid 1 of a new namespace and the
+// program it execs keeps that: it sees and can signal no host process, while the host still holds its
+// pid in the host's namespace (its child, reaped and signalled as before; NSpid in /proc/PID/status
+// shows both numbers). Making the namespace here instead would need a fork (undefined for .NET) or a
+// spawned child and a parent left behind to relay its pid and exit status. The program gets no /proc
+// of its own: QEMU opens nothing there (9p's /proc/self/fd is a bind of our own, below). As pid 1 it
+// gets, from the host, only SIGKILL, SIGSTOP and the signals it handles (QEMU handles SIGTERM, SIGINT
+// and SIGHUP); the runtime stops it through QMP and SIGKILL.
+//
 // The order, and why:
-//  1. Parse everything first: a bad argument changes nothing on the host.
+//  1. Parse everything first: a bad argument changes nothing on the host. With --pid-ns, check that
+//     this process is pid 1, before any step.
 //  2. Join the cgroups (every v1 hierarchy and/or the cgroup2 one) while this process still sees the
 //     host's /sys/fs/cgroup and is still root (cgroup.procs is root's to write), and before anything
 //     the program allocates: from the exec on, every page and CPU cycle of the VM is charged there.
@@ -52,8 +63,14 @@ catch (ArgumentException e)
 string step = "";
 try
 {
+    if (options.OwnPidNamespace)
+    {
+        step = "check the pid namespace";
+        if (Environment.ProcessId != 1)
+            throw new InvalidOperationException($"--pid-ns: this is pid {Environment.ProcessId}, not 1 of a pid namespace of its own (the caller must spawn the jailer with CLONE_NEWPID)");
+    }
     step = "join the cgroups";
-    var pid = Environment.ProcessId.ToString();
+    var pid = Environment.ProcessId.ToString(); // read by the kernel in our pid namespace: 1 with --pid-ns is still us
     foreach (var cgroup in options.Cgroups)
     {
         try

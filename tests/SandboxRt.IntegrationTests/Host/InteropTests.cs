@@ -34,6 +34,47 @@ public sealed class InteropTests
     }
 
     [Fact]
+    public async Task A_child_in_a_new_pid_namespace_is_pid_1_there_sees_no_host_process_and_is_waited_for_here()
+    {
+        TestEnvironment.RequireRoot();
+        using var dir = new ScratchDirectory();
+        var outPath = dir.Combine("out");
+        int pid;
+        using (var output = File.OpenHandle(outPath, FileMode.Create, FileAccess.Write))
+        using (var input = File.OpenHandle("/dev/null", FileMode.Open, FileAccess.Read))
+        {
+            // The shell is root with every capability: only the namespace keeps it from this test's process.
+            pid = ProcessSpawner.Spawn(new SpawnOptions
+            {
+                Path = "/bin/sh",
+                Arguments = ["sh", "-c", $"echo $$; kill -0 {Environment.ProcessId} 2>/dev/null; echo $?; exit 7"],
+                Descriptors = [(input, 0), (output, 1), (output, 2)],
+                Environment = ["PATH=/usr/bin:/bin"],
+                NewPidNamespace = true,
+            });
+            var status = await Task.Run(() => { ChildProcesses.TryWait(pid, true, out _, out var s); return s; });
+            Assert.True(status.Exited);
+            Assert.Equal(7, status.ShellStatus);
+        }
+        Assert.Equal(["1", "1"], File.ReadAllLines(outPath)); // pid 1 there; kill: no such process
+
+        // The spawning thread's namespace went with it: the next child is in ours, under its own pid.
+        File.Delete(outPath);
+        using (var output = File.OpenHandle(outPath, FileMode.Create, FileAccess.Write))
+        using (var input = File.OpenHandle("/dev/null", FileMode.Open, FileAccess.Read))
+        {
+            pid = ProcessSpawner.Spawn(new SpawnOptions
+            {
+                Path = "/bin/sh",
+                Arguments = ["sh", "-c", "echo $$"],
+                Descriptors = [(input, 0), (output, 1), (output, 2)],
+            });
+            await Task.Run(() => ChildProcesses.TryWait(pid, true, out _, out _));
+        }
+        Assert.Equal([pid.ToString()], File.ReadAllLines(outPath));
+    }
+
+    [Fact]
     public async Task A_descriptor_below_the_highest_mapped_number_is_not_inherited()
     {
         // The shim's ttrpc listener (fd 3) reached QEMU this way: taps were mapped from fd 10 and

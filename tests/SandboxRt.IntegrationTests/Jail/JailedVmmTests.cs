@@ -1,3 +1,4 @@
+using SandboxRt.Interop;
 using SandboxRt.IntegrationTests.Support;
 
 namespace SandboxRt.IntegrationTests.Jail;
@@ -46,9 +47,14 @@ public sealed class JailedVmmTests
             Assert.Equal("2", status["Seccomp"]); // -sandbox on
             Assert.Equal(Path.Combine(state.Path, id), File.ReadAllText(Path.Combine(JailUsers, uid[0].ToString())).Trim());
 
-            // Namespaces of its own for mounts, network (no host loopback services or abstract sockets) and IPC.
-            foreach (var ns in new[] { "mnt", "net", "ipc" })
+            // Namespaces of its own for mounts, network (no host loopback services or abstract sockets), IPC
+            // and pids.
+            foreach (var ns in new[] { "mnt", "net", "ipc", "pid" })
                 Assert.True(new FileInfo($"/proc/{qemu}/ns/{ns}").LinkTarget != new FileInfo($"/proc/self/ns/{ns}").LinkTarget, $"QEMU shares the host's {ns} namespace");
+            // QEMU is pid 1 of its pid namespace, and alone there: it can see and signal no host process.
+            // The host knows it by its host pid (the one found above, and the one the runtime spawned).
+            Assert.Equal([qemu.ToString(), "1"], status["NSpid"].Split('\t'));
+            Assert.Equal([qemu], ProcessesInPidNamespace(new FileInfo($"/proc/{qemu}/ns/pid").LinkTarget!));
 
             // Its root: what it needs, nothing of the host's state or secrets.
             var root = ProcStatus.RootEntries(qemu);
@@ -77,12 +83,19 @@ public sealed class JailedVmmTests
             Assert.NotEmpty(virtiofsd);
             foreach (var pid in virtiofsd.Append(qemu).Append(relay))
                 Assert.All(ProcStatus.Cgroups(pid), c => Assert.True(c.Path == cgroupsPath, $"pid {pid} is in {c.Hierarchy}:{c.Path}"));
+            // virtiofsd's own sandboxing (--sandbox namespace, its default) forks the server into a pid
+            // namespace of its own, where it is pid 1 and alone; the parent that waits for it stays in ours.
+            var inOurs = virtiofsd.Where(p => Namespaces.Identity($"/proc/{p}/ns/pid") == Namespaces.Identity("/proc/self/ns/pid")).ToList();
+            int server = Assert.Single(virtiofsd.Except(inOurs));
+            Assert.Single(inOurs);
+            Assert.Equal([server.ToString(), "1"], new ProcStatus(server)["NSpid"].Split('\t'));
+            Assert.Equal([server], ProcessesInPidNamespace(Namespaces.Identity($"/proc/{server}/ns/pid")));
             // virtiofsd stays root, with no_new_privs, and cannot make device nodes for the guest.
             Assert.All(virtiofsd, p => Assert.Equal("1", new ProcStatus(p)["NoNewPrivs"]));
             Assert.All(virtiofsd, p => Assert.True((new ProcStatus(p).Capabilities("CapEff") & (1UL << 27)) == 0, "virtiofsd has CAP_MKNOD"));
 
             Assert.Equal(0, (await CliRun.RunAsync(["kill", id, "KILL"], root: state.Path)).ExitCode);
-            for (int i = 0; i < 300 && SandboxRt.Interop.ChildProcesses.Exists(relay); i++)
+            for (int i = 0; i < 300 && ChildProcesses.Exists(relay); i++)
                 await Task.Delay(100);
             var delete = await CliRun.RunAsync(["delete", id], root: state.Path);
             Assert.True(delete.ExitCode == 0, delete.Stderr);
@@ -96,6 +109,27 @@ public sealed class JailedVmmTests
         {
             await CliRun.RunAsync(["delete", "--force", id], root: state.Path);
         }
+    }
+
+    /// <summary>Every host process whose pid namespace is <paramref name="ns"/> (a /proc/PID/ns/pid link target).</summary>
+    internal static List<int> ProcessesInPidNamespace(string ns)
+    {
+        var found = new List<int>();
+        foreach (var entry in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(entry), out int pid))
+                continue;
+            try
+            {
+                if (new FileInfo($"{entry}/ns/pid").LinkTarget == ns)
+                    found.Add(pid);
+            }
+            catch (IOException)
+            {
+                // gone meanwhile
+            }
+        }
+        return found;
     }
 
     /// <summary>/sys/fs/cgroup/TOP (pure v2) and /sys/fs/cgroup/HIERARCHY/TOP (hybrid, v1) that exist.</summary>

@@ -92,6 +92,66 @@ public sealed class JailerHostTests
     }
 
     [Fact]
+    public async Task With_pid_ns_the_program_is_pid_1_of_its_own_namespace_sees_no_host_process_and_keeps_its_host_pid()
+    {
+        TestEnvironment.RequireRoot();
+        TestEnvironment.RequireFile(TestEnvironment.Jailer, "sandboxrt-jailer (make build)");
+        TestEnvironment.RequireFile(TestInitramfs.Busybox, "busybox-static");
+        using var dir = new ScratchDirectory("srt-jailer");
+        Directory.CreateDirectory(dir.Combine("root"));
+        Directory.CreateDirectory(dir.Combine("empty"));
+        var (input, inputWrite) = Pipes.Create();
+        var (output, outputWrite) = Pipes.Create();
+        int pid = 0;
+        try
+        {
+            // A root shell with every capability (no --uid): only the pid namespace stands between it and
+            // this test's process. It mounts a /proc of its namespace, lists it, tries to signal us, then
+            // waits for its stdin to close, so that the host can look at it meanwhile.
+            var script = $"/bin/busybox mount -t proc proc /proc && echo /proc/[0-9]*; kill -0 {Environment.ProcessId} 2>/dev/null; echo kill=$?; read x; exit 0";
+            using (input)
+            using (outputWrite)
+            {
+                pid = ProcessSpawner.Spawn(new SpawnOptions
+                {
+                    Path = TestEnvironment.Jailer,
+                    Arguments = [TestEnvironment.Jailer, "--pid-ns", "--root", dir.Combine("root"), "--bind-ro", TestInitramfs.Busybox, "/bin/busybox",
+                        "--bind-ro", dir.Combine("empty"), "/proc", "--dev", "/dev/null", "--", "/bin/busybox", "sh", "-c", script],
+                    Descriptors = [(input, 0), (outputWrite, 1), (outputWrite, 2)],
+                    NewPidNamespace = true,
+                });
+            }
+            using var reader = new StreamReader(FileDescriptors.ToStream(output, FileAccess.Read));
+            var view = await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            var kill = await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal("/proc/1", view); // its own namespace holds itself only
+            Assert.Equal("kill=1", kill); // no such process
+
+            // The host knows it by the pid it spawned: NSpid is that, then 1 in the namespace below ours.
+            Assert.Equal([pid.ToString(), "1"], new ProcStatus(pid)["NSpid"].Split('\t'));
+            Assert.NotEqual(Namespaces.Identity("/proc/self/ns/pid"), Namespaces.Identity($"/proc/{pid}/ns/pid"));
+            Assert.Contains("/bin/busybox", File.ReadAllText($"/proc/{pid}/cmdline"));
+
+            inputWrite.Dispose();
+            var status = await Task.Run(() => { ChildProcesses.TryWait(pid, true, out _, out var s); return s; }).WaitAsync(TimeSpan.FromSeconds(30));
+            pid = 0;
+            Assert.True(status.Exited && status.ShellStatus == 0, $"the jailed shell ended with {status}");
+            // Its /proc stayed in its mount namespace.
+            Assert.DoesNotContain(File.ReadAllLines("/proc/self/mountinfo"), l => l.Contains(dir.Path));
+        }
+        finally
+        {
+            inputWrite.Dispose();
+            output.Dispose();
+            if (pid > 0)
+            {
+                ChildProcesses.Signal(pid, 9);
+                await Task.Run(() => ChildProcesses.TryWait(pid, true, out _, out _));
+            }
+        }
+    }
+
+    [Fact]
     public async Task A_program_that_stays_root_keeps_only_the_given_bounding_set()
     {
         TestEnvironment.RequireRoot();
@@ -117,6 +177,7 @@ public sealed class JailerHostTests
     [InlineData("--frobnicate -- /bin/true", 2, "unknown argument --frobnicate")]
     [InlineData("--cgroup /sys/fs/cgroup/no-such-cgroup -- /bin/true", 125, "join the cgroups: write")]
     [InlineData("-- /no/such/program", 125, "execve /no/such/program")]
+    [InlineData("--pid-ns -- /bin/true", 125, "check the pid namespace: --pid-ns: this is pid")]
     public async Task Bad_arguments_and_failed_steps_say_what_failed(string arguments, int exitCode, string message)
     {
         TestEnvironment.RequireRoot();

@@ -3,6 +3,13 @@ namespace SandboxRt.Runtime.Hypervisors.Jail;
 /// <summary>What the jailer does to one process before exec (see src/shim/sandboxrt-jailer/Program.cs).</summary>
 public sealed record JailSpec
 {
+    /// <summary>
+    /// The process runs as pid 1 of a pid namespace of its own: the caller spawns the jailer with
+    /// <see cref="SandboxRt.Interop.SpawnOptions.NewPidNamespace"/>, and the jailer (--pid-ns) refuses
+    /// to run the program anywhere else. The host keeps the process's host pid as its child's.
+    /// </summary>
+    public bool NewPidNamespace { get; init; }
+
     /// <summary>Host cgroup directories to join (one per hierarchy).</summary>
     public IReadOnlyList<string> Cgroups { get; init; } = [];
 

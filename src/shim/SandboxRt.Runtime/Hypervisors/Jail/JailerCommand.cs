@@ -6,6 +6,8 @@ public static class JailerCommand
     public static List<string> Build(string jailer, JailSpec spec, IReadOnlyList<string> program)
     {
         var args = new List<string> { jailer };
+        if (spec.NewPidNamespace)
+            args.Add("--pid-ns");
         foreach (var cgroup in spec.Cgroups)
             args.AddRange(["--cgroup", cgroup]);
         if (spec.Root is { } root)

@@ -213,6 +213,7 @@ public sealed class QemuHypervisor : IHypervisor
                 Environment = ChildEnvironment,
                 Descriptors = descriptors,
                 NewSession = true,
+                NewPidNamespace = jailer is not null, // QemuJail asks for it: the jailer checks
                 WorkingDirectory = "/",
             }, "qemu");
             if (Capabilities.Accelerator.IsTcg && _config.Qemu.TcgNice != 0)

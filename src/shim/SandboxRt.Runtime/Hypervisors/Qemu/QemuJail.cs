@@ -97,6 +97,8 @@ internal static class QemuJail
         Directory.CreateDirectory(files.JailRoot, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         return new JailSpec
         {
+            // It sees no host process, and can signal none (see the jailer's design comment).
+            NewPidNamespace = true,
             Cgroups = cgroups,
             Root = files.JailRoot,
             Layout = layout,

@@ -21,7 +21,9 @@ namespace SandboxRt.Runtime.Hypervisors.SharedFs;
 /// it: the pod's cgroup, no inherited descriptors, the bounding set narrowed to exactly those
 /// capabilities, no_new_privs. -o modcaps=-mknod: the guest cannot make device nodes on the host.
 /// It runs in its own mount namespace as a slave of ours (its own sandbox), so bind mounts added under
-/// the shared directory later reach it. --rlimit-nofile=0: raising the limit needs CAP_SYS_RESOURCE,
+/// the shared directory later reach it. No pid namespace from the jailer (unlike QEMU's): virtiofsd's
+/// sandbox forks its server into one of its own, where it is pid 1 and alone; the parent it leaves in
+/// waitpid (in ours, the pid we hold) serves no request. --rlimit-nofile=0: raising the limit needs CAP_SYS_RESOURCE,
 /// which some hosts lack.
 /// </summary>
 internal sealed class VirtiofsDaemon
