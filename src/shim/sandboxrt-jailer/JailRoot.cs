@@ -44,7 +44,10 @@ internal static class JailRoot
             // the source later (containers' root file systems) appear here too.
             MakeParents(root, target);
             var at = Inside(root, target);
-            Directory.CreateDirectory(at);
+            if (File.Exists(source))
+                File.Create(at).Dispose(); // one file (a guest RAM file QEMU maps), without its directory
+            else
+                Directory.CreateDirectory(at);
             FileSystem.Mount(source, at, null, MountFlags.Bind | MountFlags.Recursive);
             FileSystem.Mount(null, at, null, MountFlags.Bind | MountFlags.Remount | MountFlags.NoSuid | MountFlags.NoDev);
         }

@@ -171,15 +171,10 @@ public sealed class QemuHypervisor : IHypervisor
             {
                 Storage.PrivateFiles.WriteAllBytes(ramFile, []); // QEMU may not create it: it grows the empty file it is given
             }
+            // The file is QEMU's user's, 0600, in root's private directory: the jail binds the file alone,
+            // so QEMU can write its memory and add nothing, and no other host user reaches it.
             if (ramFile is not null && user is not null)
-            {
-                // The file is QEMU's user's; its directory stays root's (QEMU may add nothing to it) and
-                // only QEMU's group may pass through it: no other host user reaches a guest's memory.
                 FileSystem.Chown(ramFile, user.Uid, user.Gid);
-                var ramDirectory = Path.GetDirectoryName(ramFile)!;
-                FileSystem.Chown(ramDirectory, 0, user.Gid);
-                File.SetUnixFileMode(ramDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute);
-            }
 
             var plan = new QemuLaunchPlan(request.Id, _config, Capabilities.Accelerator, request.Vcpus, request.MemoryMib,
                 initrd, consoleFd, qmpFd, channel, sharedFs, HostCpu.TscKhz())
@@ -198,7 +193,7 @@ public sealed class QemuHypervisor : IHypervisor
                 var jail = QemuJail.Build(_config, initrd, files, user, !Capabilities.Accelerator.IsTcg, request.Cgroups,
                     request.HypervisorReadableFiles, descriptors.Select(d => d.ChildFd).ToList(),
                     sharedFs?.Kind == SharedFsPlan.Virtio9p ? sharedFs.HostDirectory : null,
-                    ramFile is null ? null : Path.GetDirectoryName(ramFile));
+                    ramFile);
                 argv = JailerCommand.Build(jailer, jail, argv);
             }
             Storage.PrivateFiles.WriteAllText(files.CommandLine, string.Join('\n', argv) + "\n");

@@ -75,7 +75,7 @@ internal static class QemuJail
     /// <param name="user">The sandbox's own user; null when QEMU serves <paramref name="servedDirectory"/> over 9p and stays root.</param>
     public static JailSpec Build(HypervisorConfig config, string initrd, QemuStateFiles files, JailUser? user, bool kvm,
         IReadOnlyList<string> cgroups, IReadOnlyList<string> privateFiles, IReadOnlyList<int> keepDescriptors, string? servedDirectory = null,
-        string? ramDirectory = null)
+        string? ramFile = null)
     {
         var layout = Executable(config.Qemu.Path).Copy();
         foreach (var path in config.Qemu.JailPaths.Where(Path.Exists))
@@ -92,8 +92,8 @@ internal static class QemuJail
         }
         if (servedDirectory is not null)
             layout.ExposeWritable(servedDirectory);
-        if (ramDirectory is not null)
-            layout.ExposeWritable(ramDirectory); // the guest RAM file of a template or a clone (QemuLaunchPlan.TemplateRamFile)
+        if (ramFile is not null)
+            layout.ExposeWritable(ramFile); // the guest RAM file of a template or a clone (QemuLaunchPlan.TemplateRamFile), the file alone
         Directory.CreateDirectory(files.JailRoot, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         return new JailSpec
         {

@@ -27,7 +27,7 @@ internal static class QemuTemplateBuilder
         try
         {
             var token = AgentToken.Create(build);
-            // QEMU's user owns the RAM file, not the directory (see QemuHypervisor): it can write the one file and add nothing.
+            // QEMU's user owns the RAM file, not its directory (see QemuHypervisor): it can write the one file and add nothing.
             var ramDirectory = Path.Combine(build, "ram.d");
             Storage.PrivateFiles.CreateDirectory(ramDirectory);
             var ram = Path.Combine(ramDirectory, QemuTemplate.RamName);
