@@ -47,6 +47,7 @@ internal sealed class ContainerManager(ChildReaper reaper, EventBus events)
             if (_containers.ContainsKey(id))
                 throw new ArgumentException($"container {id} already exists");
         }
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         var process = spec.Process!;
         var plan = NamespacePlan.From(spec);
         var io = process.Terminal ? ProcessIo.CreateTerminal(id) : ProcessIo.CreatePipes(id, stdin);
@@ -86,7 +87,7 @@ internal sealed class ContainerManager(ChildReaper reaper, EventBus events)
                 _containers[id] = container;
             _ = ObserveExitAsync(container, init);
             _ = ObserveOomAsync(container);
-            AgentLog.Info($"container {id}: created (init pid {pid})");
+            AgentLog.Info($"container {id}: created in {watch.Elapsed.TotalMilliseconds:F0} ms (init pid {pid})");
             return container;
         }
         catch
@@ -127,6 +128,7 @@ internal sealed class ContainerManager(ChildReaper reaper, EventBus events)
         if (process.Args is not { Count: > 0 })
             throw new ArgumentException("process.args: must name the program to run");
         ContainerStateCheck.Require("exec in", id, c.Status, ContainerStatus.Running);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         var io = process.Terminal ? ProcessIo.CreateTerminal($"{id}/{execId}") : ProcessIo.CreatePipes($"{id}/{execId}", stdin);
         var (parentEnd, childEnd) = FdPassingSocket.CreatePair();
         using var channel = new InitChannel(parentEnd);
@@ -162,6 +164,7 @@ internal sealed class ContainerManager(ChildReaper reaper, EventBus events)
             var p = new ContainerProcess(execId, pid, io, exited);
             c.AddExec(p);
             _ = ObserveExitAsync(c, p);
+            AgentLog.Info($"container {id}/{execId}: started in {watch.Elapsed.TotalMilliseconds:F0} ms (pid {pid})");
             return p;
         }
         catch
