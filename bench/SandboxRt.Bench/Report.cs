@@ -31,19 +31,22 @@ internal sealed class Report(int runs, bool quick)
             output.WriteLine(note);
     }
 
+    private static JsonNode? Number(double value) => double.IsFinite(value) ? JsonValue.Create(value) : null;
+
     public JsonObject ToJson()
     {
         var samples = new JsonArray();
         foreach (var (s, unit) in _samples)
             samples.Add(new JsonObject
             {
-                ["name"] = s.Name, ["unit"] = unit, ["median"] = s.Median, ["min"] = s.Min, ["max"] = s.Max,
+                // a phase no run had (a warm start boots no kernel) has no numbers: null, not NaN (not JSON)
+                ["name"] = s.Name, ["unit"] = unit, ["median"] = Number(s.Median), ["min"] = Number(s.Min), ["max"] = Number(s.Max),
                 ["runs"] = s.Values.Count, ["failed"] = s.Failures,
                 ["values"] = new JsonArray(s.Values.Select(v => (JsonNode?)JsonValue.Create(Math.Round(v, 1))).ToArray()),
             });
         var ratios = new JsonArray();
         foreach (var (name, n, d) in _ratios)
-            ratios.Add(new JsonObject { ["name"] = name, ["ratio_of_medians"] = Math.Round(n.Median / d.Median, 3) });
+            ratios.Add(new JsonObject { ["name"] = name, ["ratio_of_medians"] = Number(Math.Round(n.Median / d.Median, 3)) });
         return new JsonObject
         {
             ["date"] = DateTime.UtcNow.ToString("u"),
