@@ -169,7 +169,10 @@ public sealed class CliFaultMatrixTests
 
     private static async Task DuringCreateAsync(FaultPhase phase, FaultComponent component, string root, string stateDirectory, string id, TestBundle bundle, LeakChecker leaks)
     {
-        using var create = RunningClient.Cli(root, "create", "--bundle", bundle.Directory, id);
+        // The boot phase is a kernel booting: with VM templates off (a clone has no boot to strike in).
+        using var create = phase == Boot
+            ? RunningClient.Cli(root, "--config-option", "qemu.vm_template=false", "create", "--bundle", bundle.Directory, id)
+            : RunningClient.Cli(root, "create", "--bundle", bundle.Directory, id);
         leaks.Own(create.Pid);
         if (phase == Boot)
             await SandboxProcesses.WaitForBootAsync(id, stateDirectory);

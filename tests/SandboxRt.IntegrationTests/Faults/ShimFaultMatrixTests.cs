@@ -43,7 +43,7 @@ public sealed class ShimFaultMatrixTests(ContainerdDaemon containerd) : IClassFi
         {
             if (phase == Boot)
             {
-                using var run = Ctr(Run("-d", id));
+                using var run = Ctr(Run("-d", id, coldBoot: true));
                 await SandboxProcesses.WaitForBootAsync(id, stateDirectory);
                 Strike(component, id, stateDirectory);
                 Assert.NotEqual(0, await run.WaitForExitAsync(Bound));
@@ -94,8 +94,9 @@ public sealed class ShimFaultMatrixTests(ContainerdDaemon containerd) : IClassFi
 
     private RunningClient Ctr(params string[] args) => RunningClient.Start("ctr", ["-a", containerd.Socket, .. args]);
 
-    private string[] Run(string detach, string id) =>
-        ["run", detach, "--privileged", "--runtime", Runtime, "--runtime-config-path", WriteConfig(), LocalImage.Reference, id, "sleep", "100000"];
+    /// <param name="coldBoot">The boot phase is a kernel booting: that run has VM templates off (a clone has no boot to strike in).</param>
+    private string[] Run(string detach, string id, bool coldBoot = false) =>
+        ["run", detach, "--privileged", "--runtime", Runtime, "--runtime-config-path", WriteConfig(coldBoot), LocalImage.Reference, id, "sleep", "100000"];
 
     private async Task<string> TaskStatus(string id) =>
         (await containerd.Ctr("task", "ls")).Stdout.Split('\n').FirstOrDefault(l => l.StartsWith(id + " ")) ?? "";
@@ -125,9 +126,9 @@ public sealed class ShimFaultMatrixTests(ContainerdDaemon containerd) : IClassFi
             SandboxProcesses.Kill(pid);
     }
 
-    private string WriteConfig()
+    private string WriteConfig(bool coldBoot)
     {
-        var path = containerd.ScratchPath("qemu.json");
-        return File.Exists(path) ? path : VmTestConfig.WriteFile(path);
+        var path = containerd.ScratchPath(coldBoot ? "qemu-cold.json" : "qemu.json");
+        return File.Exists(path) ? path : VmTestConfig.WriteFile(path, coldBoot);
     }
 }

@@ -19,9 +19,11 @@ internal static class VmTestConfig
     }
 
     /// <summary>The shipped qemu.json with the installed guest image and the built jailer, written to <paramref name="path"/> (for clients that take a config file).</summary>
-    public static string WriteFile(string path)
+    /// <param name="coldBoot">With VM templates off (qemu.vm_template=false): every sandbox boots a kernel.</param>
+    public static string WriteFile(string path, bool coldBoot = false)
     {
         var text = File.ReadAllText(Path.Combine(TestEnvironment.RepoRoot, "hypervisor-configs", "qemu.json"))
+            .Replace("\"vm_template\": true", $"\"vm_template\": {(coldBoot ? "false" : "true")}")
             .Replace("\"/usr/share/sandboxrt/vmlinux\"", $"\"{TestEnvironment.Kernel}\"")
             .Replace("\"/usr/share/sandboxrt/initramfs.img\"", $"\"{TestEnvironment.Initrd}\"")
             // shims run from the test's build output (a project reference), where no jailer is published
