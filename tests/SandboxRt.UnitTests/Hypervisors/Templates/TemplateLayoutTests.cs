@@ -87,6 +87,31 @@ public sealed class TemplateLayoutTests
     }
 
     [Fact]
+    public void Templates_of_a_guest_image_that_changed_since_are_removed_and_current_ones_kept()
+    {
+        using var dir = new TempDirectory();
+        var config = new HypervisorConfig { Kernel = dir.File("vmlinux", "k"), Qemu = new QemuConfig { Path = dir.File("qemu", "q") } };
+        var initrd = dir.File("initrd", "i");
+        var store = new QemuTemplateStore(Path.Combine(dir.Path, "templates"));
+        void Make(QemuLaunchPlan plan)
+        {
+            var (key, inputs) = QemuTemplateKey.Of(plan);
+            var at = Directory.CreateDirectory(Path.Combine(store.Directory, key)).FullName;
+            foreach (var name in new[] { QemuTemplate.RamName, QemuTemplate.StateName, "agent-token" })
+                File.WriteAllText(Path.Combine(at, name), "");
+            File.WriteAllText(Path.Combine(at, QemuTemplate.InfoName), new System.Text.Json.Nodes.JsonObject { ["inputs"] = inputs }.ToJsonString());
+        }
+        Make(Plan(config, initrd));
+        Assert.Empty(store.RemoveStale());
+        File.WriteAllText(initrd, "a rebuilt guest image");
+        Make(Plan(config, initrd) with { MemoryMib = 1024 });
+        var current = QemuTemplateKey.Of(Plan(config, initrd) with { MemoryMib = 1024 }).Key;
+        var stale = Assert.Single(store.RemoveStale());
+        Assert.NotEqual(current, stale);
+        Assert.Equal(current, Assert.Single(store.List()).Key);
+    }
+
+    [Fact]
     public void The_store_sees_only_complete_templates_and_refuses_keys_that_are_not_keys()
     {
         using var dir = new TempDirectory();

@@ -74,6 +74,7 @@ internal static class QemuTemplateBuilder
             var final = Path.Combine(store.Directory, key);
             Storage.PrivateFiles.RemoveTree(final); // an incomplete one (a crash mid-rename cannot happen: rename is atomic)
             Directory.Move(build, final);
+            store.RemoveStale(); // templates of a guest image or QEMU that has since changed
             return new QemuTemplate(key, final);
         }
         catch

@@ -15,6 +15,29 @@ internal static class QemuTemplateKey
     /// <summary>Bumped when the template layout or what a clone expects of one changes.</summary>
     private const string Format = "sandboxrt-template-1";
 
+    /// <summary>Whether the file identities at the head of a template's recorded inputs (see <see cref="Of"/>) no longer hold.</summary>
+    public static bool InputsChanged(string inputs)
+    {
+        var lines = inputs.Split('\n');
+        if (lines.Length < 4 || lines[0] != Format)
+            return true; // another format: no request makes this key again
+        foreach (var line in lines.Skip(1).Take(3))
+        {
+            int last = line.LastIndexOf(' ');
+            int path = last > 0 ? line.LastIndexOf(' ', last - 1) : -1; // PATH may hold spaces; SIZE and TICKS do not
+            if (path <= 0 || Identity(line[..path]) != line)
+                return true;
+        }
+        return false;
+    }
+
+    /// <summary>"PATH SIZE MTIME-TICKS" of a file as it is now (the path resolved to its full form, not its link target).</summary>
+    private static string Identity(string file)
+    {
+        var info = new FileInfo(file);
+        return info.Exists ? $"{info.FullName} {info.Length} {info.LastWriteTimeUtc.Ticks}" : $"{info.FullName} missing";
+    }
+
     public static (string Key, string Description) Of(QemuLaunchPlan plan)
     {
         var canonical = plan with
@@ -32,10 +55,7 @@ internal static class QemuTemplateKey
         };
         var text = new StringBuilder(Format).Append('\n');
         foreach (var file in new[] { plan.Config.Qemu.Path, plan.Config.Kernel, plan.Initrd })
-        {
-            var info = new FileInfo(file);
-            text.Append(info.FullName).Append(' ').Append(info.Length).Append(' ').Append(info.LastWriteTimeUtc.Ticks).Append('\n');
-        }
+            text.Append(Identity(file)).Append('\n');
         text.AppendJoin('\n', QemuCommandLine.Build(canonical));
         var key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..16];
         return (key, text.ToString());

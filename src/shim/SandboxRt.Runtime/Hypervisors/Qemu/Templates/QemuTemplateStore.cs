@@ -37,5 +37,39 @@ internal sealed class QemuTemplateStore(string directory)
         return true;
     }
 
+    /// <summary>
+    /// Removes the templates built from a QEMU, kernel or initrd that is no longer what its path holds
+    /// (a rebuilt guest image, an upgraded QEMU): no request can match their keys again. The first lines
+    /// of a template's recorded inputs are those files' identities (QemuTemplateKey). A template being
+    /// built or removed elsewhere (its lock taken) is left for a later build.
+    /// </summary>
+    public IReadOnlyList<string> RemoveStale()
+    {
+        var removed = new List<string>();
+        foreach (var template in List())
+        {
+            string inputs;
+            try
+            {
+                inputs = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(template.InfoFile))?["inputs"]?.GetValue<string>() ?? "";
+            }
+            catch (Exception e) when (e is IOException or System.Text.Json.JsonException or InvalidOperationException)
+            {
+                continue;
+            }
+            if (!QemuTemplateKey.InputsChanged(inputs))
+                continue;
+            try
+            {
+                Remove(template.Key);
+                removed.Add(template.Key);
+            }
+            catch (Exception e) when (e is TimeoutException or IOException)
+            {
+            }
+        }
+        return removed;
+    }
+
     private static bool IsKey(string key) => key.Length == 16 && key.All(c => char.IsAsciiHexDigitLower(c) || char.IsAsciiDigit(c));
 }
