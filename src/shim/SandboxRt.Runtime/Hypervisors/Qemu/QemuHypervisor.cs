@@ -18,6 +18,8 @@ namespace SandboxRt.Runtime.Hypervisors.Qemu;
 /// the VM copies the console and QEMU's output into bounded logs (console.log, qemu.log, each with a .1).
 /// The agent channel is vhost-vsock when /dev/vhost-vsock opens (the CID is reserved on the descriptor
 /// QEMU inherits), otherwise a virtio-serial port.
+/// With qemu.vm_template (the default) a launch restores a clone of the template for its shape instead
+/// of booting (Templates/QemuTemplates says how, and when it falls back to the cold boot made here).
 /// </summary>
 public sealed class QemuHypervisor : IHypervisor
 {
