@@ -38,7 +38,9 @@ public sealed class DiagnosticEndpointTests
         var id = "diag-" + Guid.NewGuid().ToString("N")[..8];
         string[] cli = [CliRun.Binary, "--root", state, "--config", Path.Combine(TestEnvironment.RepoRoot, "hypervisor-configs", "qemu.json"),
             "--config-option", $"path={qemu}", "--config-option", $"kernel={qemu}", "--config-option", $"initrd={qemu}",
-            "--config-option", "shared_fs=none", "--config-option", "jail=false", "create", "--bundle", bundle.Directory, id];
+            "--config-option", "shared_fs=none", "--config-option", "jail=false",
+            // the killed relay is the point here; a builder killed mid-build is AbandonedTemplateBuildTests'
+            "--config-option", "qemu.vm_template=false", "create", "--bundle", bundle.Directory, id];
         var start = new ProcessStartInfo("/bin/sh", ["-c", "exec \"$@\" </dev/null >/dev/null 2>&1", "sh", .. cli]);
         start.Environment["TMPDIR"] = tmp;
         using var create = Process.Start(start)!;

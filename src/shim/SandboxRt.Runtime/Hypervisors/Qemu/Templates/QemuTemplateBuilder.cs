@@ -111,26 +111,44 @@ internal static class QemuTemplateBuilder
     }
 
     /// <summary>
-    /// Builds of this key left by a builder that died (the caller holds the key's lock, so no live one is
-    /// building): their QEMU is stopped by its recorded identity (never a pid reused since) and their
-    /// directory removed.
+    /// Builds left by a builder that died (killed mid-build: its key's lock is free while the build
+    /// directory is still there): their QEMU is stopped by its recorded identity (never a pid reused
+    /// since) and their directory removed. Called with <paramref name="heldKey"/>'s lock held (its
+    /// builds are all abandoned), and before every launch with templates on for the others, whose lock
+    /// is tried once: a build in progress keeps it.
     /// </summary>
-    private static async Task RemoveAbandonedBuildsAsync(QemuTemplateStore store, string key)
+    public static async Task RemoveAbandonedBuildsAsync(QemuTemplateStore store, string? heldKey)
     {
-        foreach (var abandoned in Directory.EnumerateDirectories(store.Directory, $"{key}.build-*"))
+        if (!Directory.Exists(store.Directory))
+            return;
+        foreach (var abandoned in Directory.EnumerateDirectories(store.Directory, "*.build-*"))
         {
+            var key = Path.GetFileName(abandoned)[..Path.GetFileName(abandoned).IndexOf('.')];
+            FileLock? held = null;
             try
             {
-                var identity = System.Text.Json.JsonSerializer.Deserialize(File.ReadAllText(Path.Combine(abandoned, HypervisorIdentityName)), State.StateJsonContext.Default.ProcessIdentity);
-                var vmDirectory = Path.Combine(abandoned, "vm");
-                if (identity is not null)
-                    await DetachedVm.StopAsync(VmmRecord.Load(vmDirectory), identity, [], vmDirectory, TimeSpan.FromSeconds(2));
+                if (key != heldKey)
+                    held = FileLock.Acquire(store.LockFile(key), TimeSpan.Zero);
             }
-            catch (Exception e) when (e is IOException or System.Text.Json.JsonException)
+            catch (Exception e) when (e is TimeoutException or IOException)
             {
-                // nothing recorded: it never got as far as starting QEMU
+                continue; // being built now
             }
-            Storage.PrivateFiles.RemoveTree(abandoned);
+            using (held)
+            {
+                try
+                {
+                    var identity = System.Text.Json.JsonSerializer.Deserialize(File.ReadAllText(Path.Combine(abandoned, HypervisorIdentityName)), State.StateJsonContext.Default.ProcessIdentity);
+                    var vmDirectory = Path.Combine(abandoned, "vm");
+                    if (identity is not null)
+                        await DetachedVm.StopAsync(VmmRecord.Load(vmDirectory), identity, [], vmDirectory, TimeSpan.FromSeconds(2));
+                }
+                catch (Exception e) when (e is IOException or System.Text.Json.JsonException)
+                {
+                    // nothing recorded: it never got as far as starting QEMU
+                }
+                Storage.PrivateFiles.RemoveTree(abandoned);
+            }
         }
     }
 

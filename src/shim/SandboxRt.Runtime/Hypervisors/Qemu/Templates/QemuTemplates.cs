@@ -39,6 +39,7 @@ internal static class QemuTemplates
         };
         var (key, description) = QemuTemplateKey.Of(plan);
         var store = new QemuTemplateStore(config.Qemu.TemplateDirectory);
+        await QemuTemplateBuilder.RemoveAbandonedBuildsAsync(store, heldKey: null); // a builder killed mid-build left its VM running
         if (store.Find(key) is { } ready)
             return (ready, null, false);
         try
