@@ -26,7 +26,7 @@ public interface IVirtualMachine : IAsyncDisposable
     SharedFsPlan? SharedFs { get; }
 
     /// <summary>Restored from a template, or booted cold (and why).</summary>
-    VmStart Start => VmStart.Cold;
+    VmStart Start { get; }
 
     /// <summary>Completes with a description of how the hypervisor process ended.</summary>
     Task<string> Exited { get; }

@@ -19,6 +19,9 @@ internal abstract class VmmVirtualMachine(VmmProcess vmm, long launchedTimestamp
     public SharedFsPlan? SharedFs => sharedFs;
     public Task<string> Exited => vmm.Exited;
 
+    /// <summary>Restored from a template, or booted cold (a driver that restores sets it once it knows).</summary>
+    public VmStart Start { get; set; } = VmStart.Cold;
+
     public abstract Task<(int Vcpus, int MemoryMib)> GrowAsync(int vcpus, int memoryMib, CancellationToken cancellationToken = default);
 
     public Task StopAsync(CancellationToken cancellationToken = default) => vmm.StopAsync(cancellationToken);

@@ -12,7 +12,7 @@ namespace SandboxRt.Runtime.Hypervisors.Qemu;
 /// </summary>
 internal sealed class QemuVirtualMachine(ChildProcess process, long launchedTimestamp, QemuStateFiles files, IAgentConnector connector, TimeSpan grace,
         VirtiofsDaemon? virtiofsd, SharedFsPlan? sharedFs, Task logs)
-    : VmmVirtualMachine(Lifecycle(process, files, grace, virtiofsd, logs), launchedTimestamp, files.ConsoleLog, files.HypervisorLog, connector, sharedFs), IVirtualMachine // re-implemented: Start below is the interface's, not its default
+    : VmmVirtualMachine(Lifecycle(process, files, grace, virtiofsd, logs), launchedTimestamp, files.ConsoleLog, files.HypervisorLog, connector, sharedFs)
 {
     private static readonly TimeSpan QmpTimeout = TimeSpan.FromSeconds(2);
 
@@ -24,9 +24,6 @@ internal sealed class QemuVirtualMachine(ChildProcess process, long launchedTime
                     JailUserPool.ReleaseRecorded(files.JailUser);
                 files.RemoveAll();
             });
-
-    /// <summary>Restored from a template, or booted cold (set by QemuHypervisor once it knows).</summary>
-    public VmStart Start { get; set; } = VmStart.Cold;
 
     internal string QmpSocket => files.QmpSocket;
 
