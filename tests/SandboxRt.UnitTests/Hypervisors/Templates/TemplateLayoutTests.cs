@@ -1,3 +1,4 @@
+using SandboxRt.Interop;
 using SandboxRt.Runtime.Configuration;
 using SandboxRt.Runtime.Hypervisors;
 using SandboxRt.Runtime.Hypervisors.Qemu;
@@ -75,6 +76,8 @@ public sealed class TemplateLayoutTests
             file.SetLength(64 << 20);
             file.Position = 8 << 20;
             file.Write("kernel"u8);
+            file.Position = 16 << 20;
+            file.Write(new byte[1 << 20]); // data on disk that is all zeros: stays a hole in the copy
             file.Position = (64 << 20) - 3;
             file.Write("end"u8);
         }
@@ -82,6 +85,10 @@ public sealed class TemplateLayoutTests
         long written = GuestRamCopy.Copy(template, copy);
         Assert.Equal(File.ReadAllBytes(template), File.ReadAllBytes(copy));
         Assert.True(written < 1 << 20, $"{written} bytes written for two touched chunks");
+        using var copied = File.OpenHandle(copy);
+        var ranges = SparseFile.DataRanges(copied, copy);
+        Assert.Equal(2, ranges.Count); // the two touched chunks, not the zeros
+        Assert.True(ranges.Sum(r => r.Length) < 1 << 20, string.Join(", ", ranges));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(copy));
         Assert.Throws<IOException>(() => GuestRamCopy.Copy(template, copy)); // never over an existing file
     }
