@@ -18,7 +18,8 @@ public sealed class QemuCommandLineTests
     public void Q35_with_the_serial_channel()
     {
         var args = QemuCommandLine.Build(Plan(new HypervisorConfig()));
-        Assert.Equal("q35,accel=tcg", After(args, "-machine"));
+        Assert.Equal("q35", After(args, "-machine"));
+        Assert.Equal("tcg", After(args, "-accel"));
         Assert.Equal("max", After(args, "-cpu"));
         Assert.Equal("512M", After(args, "-m"));
         Assert.Contains("virtio-serial-pci,id=agent-serial", args);
@@ -45,10 +46,19 @@ public sealed class QemuCommandLineTests
     }
 
     [Fact]
+    public void The_translation_cache_size_applies_to_tcg_alone()
+    {
+        var config = new HypervisorConfig { Qemu = new QemuConfig { TcgTbSizeMib = 64 } };
+        Assert.Equal("tcg,tb-size=64", After(QemuCommandLine.Build(Plan(config)), "-accel"));
+        Assert.Equal("kvm", After(QemuCommandLine.Build(Plan(config, accelerator: "kvm")), "-accel"));
+        Assert.Single(QemuCommandLine.Build(Plan(config)), a => a == "-accel"); // QEMU refuses -accel beside -machine accel=
+    }
+
+    [Fact]
     public void Microvm_gets_mmio_devices_and_its_pit()
     {
         var args = QemuCommandLine.Build(Plan(new HypervisorConfig { Qemu = new QemuConfig { MachineType = "microvm" } }));
-        Assert.Equal("microvm,accel=tcg,pit=on,rtc=on,isa-serial=on,x-option-roms=off", After(args, "-machine"));
+        Assert.Equal("microvm,pit=on,rtc=on,isa-serial=on,x-option-roms=off", After(args, "-machine"));
         Assert.Contains("virtio-serial-device,id=agent-serial", args);
         Assert.Contains("virtio-rng-device", args);
         Assert.DoesNotContain(args, a => a.Contains("-pci"));

@@ -25,6 +25,12 @@ public sealed record QemuConfig
     /// Ignored under KVM.
     /// </summary>
     public int TcgNice { get; set; } = 5;
+    /// <summary>
+    /// The size of TCG's translation cache in MiB (QEMU's -accel tcg,tb-size=N); 0 leaves QEMU's default
+    /// (1 GiB, filled as the guest runs new code). It is anonymous memory of every QEMU, so it is most
+    /// of an idle pod's host cost under TCG. Ignored under KVM.
+    /// </summary>
+    public int TcgTbSizeMib { get; set; }
     /// <summary>Directories (or files) QEMU reads by path besides its binary, libraries and the guest image: firmware and ROMs.</summary>
     public List<string> JailPaths { get; set; } = ["/usr/share/qemu", "/usr/share/seabios", "/usr/lib/ipxe/qemu"];
     /// <summary>The bound for QEMU's own stdout and stderr (qemu.log, qemu.log.1), and virtiofsd's log.</summary>
@@ -61,6 +67,8 @@ public sealed record QemuConfig
             fail("qemu.machine_type", $"'{MachineType}' is not one of q35, microvm, pc");
         if (GuestChannel is not ("auto" or "vsock" or "serial"))
             fail("qemu.guest_channel", $"'{GuestChannel}' is not one of auto, vsock, serial");
+        if (TcgTbSizeMib is < 0 or > 4096)
+            fail("qemu.tcg_tb_size_mib", $"{TcgTbSizeMib} is outside 0..4096");
         if (TcgNice is < -20 or > 19)
             fail("qemu.tcg_nice", $"{TcgNice} is outside -20..19");
         if (LogMaxBytes < Diagnostics.RotatingLog.MinimumBytes)

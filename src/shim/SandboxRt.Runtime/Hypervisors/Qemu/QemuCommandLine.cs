@@ -15,9 +15,10 @@ internal static class QemuCommandLine
         bool microvm = c.Qemu.MachineType == "microvm";
         string Dev(string pci, string mmio) => microvm ? mmio : pci;
         var cpu = c.Qemu.CpuModel.Length > 0 ? c.Qemu.CpuModel : plan.Accelerator.IsTcg ? "max" : "host";
-        var machine = microvm
-            ? $"microvm,accel={plan.Accelerator.Accelerator},pit=on,rtc=on,isa-serial=on,x-option-roms=off"
-            : $"{c.Qemu.MachineType},accel={plan.Accelerator.Accelerator}";
+        var machine = microvm ? "microvm,pit=on,rtc=on,isa-serial=on,x-option-roms=off" : c.Qemu.MachineType;
+        var accel = plan.Accelerator.IsTcg && c.Qemu.TcgTbSizeMib > 0
+            ? $"{plan.Accelerator.Accelerator},tb-size={c.Qemu.TcgTbSizeMib}"
+            : plan.Accelerator.Accelerator;
         // vhost-user devices (virtiofsd) map guest memory: it must be a shared memfd. A template's memory
         // is a shared file instead (it becomes the template).
         bool templated = plan.TemplateRamFile is not null;
@@ -29,6 +30,7 @@ internal static class QemuCommandLine
         {
             "-name", $"sandboxrt-{Escape(plan.Id)},debug-threads=on",
             "-machine", machine,
+            "-accel", accel,
             "-cpu", cpu,
             "-smp", QemuHotplug.CanGrowCpus(plan) ? $"{plan.Vcpus},maxcpus={plan.MaxVcpus}" : plan.Vcpus.ToString(),
             "-m", QemuHotplug.CanGrowMemory(plan) ? $"{plan.MemoryMib}M,slots={QemuHotplug.MemorySlots},maxmem={plan.MaxMemoryMib}M" : $"{plan.MemoryMib}M",
