@@ -30,7 +30,7 @@ sample() { # phase cycles-done
   fds=$(cut -f1 /proc/sys/fs/file-nr)
   mounts=$(wc -l < /proc/self/mountinfo)
   procs=$(ps -eo comm= | grep -cE '^(qemu-system|virtiofsd|sandboxrt|containerd-shim)' || true)
-  runfiles=$(find /run/sandboxrt /run/virtiofsd -mindepth 1 2>/dev/null | wc -l)
+  runfiles=$({ find /run/sandboxrt /run/virtiofsd -mindepth 1 2>/dev/null || true; } | wc -l) # either may not exist
   mem=$(awk '/MemAvailable/ {print int($2/1024)}' /proc/meminfo)
   echo "| $1 | $2 | $fds | $mounts | $procs | $runfiles | $mem | $failures |"
 }
