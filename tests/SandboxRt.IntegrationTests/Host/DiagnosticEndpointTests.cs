@@ -60,6 +60,13 @@ public sealed class DiagnosticEndpointTests
             await create.WaitForExitAsync(TestContext.Current.CancellationToken);
             await Condition.WaitAsync(() => !Alive(relay.Value), "the killed relay to be gone");
             Assert.Empty(Leftovers(tmp));
+
+            // what a user does next: `delete --force` stops the VM the dead relay left and removes all of
+            // it, its short socket directory under /run/sandboxrt/sock included (a test that only killed
+            // the processes left one behind at every CI run)
+            var delete = await CliRun.RunAsync(["--config-option", $"path={qemu}", "delete", "--force", id], root: state);
+            Assert.True(delete.ExitCode == 0, delete.Stderr);
+            await HostLeaks.AssertGoneAsync(id, state);
         }
         finally
         {

@@ -14,7 +14,8 @@ internal sealed class ScratchDirectory : IDisposable
     public string Combine(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);
 
     /// <summary>
-    /// Removes the directory. A container a failed test left in it (a CLI --root: ID/state.json) is deleted
+    /// Removes the directory. A container a failed test left in it (a CLI --root: ID/state.json, or a
+    /// root inside it: DIR/ID/state.json) is deleted
     /// first through the CLI, which stops its VM, virtiofsd and relay (before this, a test that failed
     /// part-way left its QEMU running); whatever is still mounted under it is unmounted (never deleted
     /// through); a directory that still cannot go is reported, not thrown over the test's own failure.
@@ -46,11 +47,13 @@ internal sealed class ScratchDirectory : IDisposable
     {
         if (!File.Exists(CliRun.Binary) || !Directory.Exists(Path))
             return;
-        foreach (var record in Directory.EnumerateFiles(Path, "state.json", new EnumerationOptions { RecurseSubdirectories = true, MaxRecursionDepth = 1 }))
+        // the scratch directory itself as the --root (ID/state.json), or a directory in it ("state"/ID/state.json)
+        foreach (var record in Directory.EnumerateFiles(Path, "state.json", new EnumerationOptions { RecurseSubdirectories = true, MaxRecursionDepth = 2 }))
         {
-            var id = System.IO.Path.GetFileName(System.IO.Path.GetDirectoryName(record)!);
+            var container = System.IO.Path.GetDirectoryName(record)!;
+            var id = System.IO.Path.GetFileName(container);
             using var delete = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(CliRun.Binary,
-                ["--root", Path, "--config", System.IO.Path.Combine(TestEnvironment.RepoRoot, "hypervisor-configs", "qemu.json"), "delete", "--force", id])
+                ["--root", System.IO.Path.GetDirectoryName(container)!, "--config", System.IO.Path.Combine(TestEnvironment.RepoRoot, "hypervisor-configs", "qemu.json"), "delete", "--force", id])
             {
                 RedirectStandardOutput = true, RedirectStandardError = true,
             })!;
