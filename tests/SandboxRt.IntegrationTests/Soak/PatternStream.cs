@@ -25,6 +25,25 @@ internal static class PatternStream
         return Convert.ToHexString(hash.GetHashAndReset());
     }
 
+    /// <summary>
+    /// Writes <paramref name="bytes"/> pseudo-random bytes (seeded: a dropped, repeated or reordered chunk
+    /// changes the digest, which a repeating pattern would not show) to <paramref name="stream"/>; returns their SHA-256.
+    /// </summary>
+    public static async Task<string> WriteRandomAsync(Stream stream, long bytes, int seed)
+    {
+        var random = new Random(seed);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = new byte[1 << 20];
+        for (long left = bytes; left > 0; left -= buffer.Length)
+        {
+            var chunk = buffer.AsMemory(0, (int)Math.Min(left, buffer.Length));
+            random.NextBytes(chunk.Span);
+            hash.AppendData(chunk.Span);
+            await stream.WriteAsync(chunk);
+        }
+        return Convert.ToHexString(hash.GetHashAndReset());
+    }
+
     /// <summary>Reads <paramref name="stream"/> to its end: the byte count and SHA-256 of what came.</summary>
     public static async Task<(long Bytes, string Sha256)> DigestAsync(Stream stream)
     {
