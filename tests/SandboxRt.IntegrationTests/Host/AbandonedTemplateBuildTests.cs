@@ -27,7 +27,7 @@ public sealed class AbandonedTemplateBuildTests
         string[] config = [CliRun.Binary, "--root", state, "--config", Path.Combine(TestEnvironment.RepoRoot, "hypervisor-configs", "qemu.json"),
             "--config-option", $"path={qemu}", "--config-option", $"kernel={qemu}", "--config-option", $"initrd={qemu}",
             "--config-option", "shared_fs=none", "--config-option", "jail=false", "--config-option", "boot_timeout_seconds=2",
-            "--config-option", $"qemu.template_directory={templates}"];
+            "--config-option", "qemu.vm_template=true", "--config-option", $"qemu.template_directory={templates}"]; // whatever the shipped default
         var id = "abandon-" + Guid.NewGuid().ToString("N")[..8];
         using var create = Process.Start(new ProcessStartInfo("/bin/sh", ["-c", "exec \"$@\" </dev/null >/dev/null 2>&1", "sh", .. config, "create", "--bundle", bundle.Directory, id]))!;
         int builder;

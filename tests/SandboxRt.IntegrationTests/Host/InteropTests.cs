@@ -94,7 +94,10 @@ public sealed class InteropTests
             });
             try
             {
-                // posix_spawn returns after the exec: the descriptor table is final.
+                // posix_spawn returns after the exec, but the program then runs: its dynamic loader and
+                // locale set-up open (and close) files of their own as fd 3, which a loaded machine once
+                // caught here. Sleeping (nanosleep or clock_nanosleep), sleep has no such file open.
+                await Condition.WaitAsync(() => File.ReadAllText($"/proc/{pid}/syscall").Split(' ')[0] is "35" or "230", "sleep to reach its nanosleep");
                 var open = Directory.EnumerateFileSystemEntries($"/proc/{pid}/fd").Select(p => int.Parse(Path.GetFileName(p))).Order().ToList();
                 Assert.Equal([0, 1, 2, 500], open);
             }
