@@ -17,6 +17,7 @@ namespace SandboxRt.UnitTests.Containers;
 /// on every path before the poststop hooks run.
 /// </summary>
 [Trait("Tier", "unit")]
+[Collection(SignalsToThisProcess.Name)]
 public sealed class ContainerRunnerTests : IDisposable
 {
     private const string Id = "c1";

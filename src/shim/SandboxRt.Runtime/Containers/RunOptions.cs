@@ -9,5 +9,5 @@ public sealed record RunOptions(string Id, string Bundle, string StateRoot, Hype
     public bool Timings { get; init; }
 
     /// <summary>How the sandbox starts: null for a VM (<see cref="Sandboxes.Sandbox.StartAsync"/>), or the unit tests' fake.</summary>
-    public Func<Sandboxes.SandboxStartOptions, Microsoft.Extensions.Logging.ILogger, CancellationToken, Task<Sandboxes.IHostSandbox>>? StartSandbox { get; init; }
+    public Sandboxes.HostSandboxStarter? StartSandbox { get; init; }
 }

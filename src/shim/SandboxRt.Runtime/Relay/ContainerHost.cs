@@ -45,7 +45,7 @@ public sealed class ContainerHost : IAsyncDisposable
 
     /// <param name="startSandbox">How the sandbox starts: null for a VM (<see cref="Sandboxes.Sandbox.StartAsync"/>), or the unit tests' fake.</param>
     public static async Task<ContainerHost> CreateAsync(StateStore store, ContainerRecord record, Spec spec, HypervisorConfig config, NetworkChoice network,
-        ILogger log, bool measureBoot = false, Func<SandboxStartOptions, ILogger, CancellationToken, Task<IHostSandbox>>? startSandbox = null,
+        ILogger log, bool measureBoot = false, HostSandboxStarter? startSandbox = null,
         CancellationToken cancellationToken = default)
     {
         startSandbox ??= async (options, logger, cancel) => await Sandboxes.Sandbox.StartAsync(options, logger, cancel);
