@@ -20,39 +20,28 @@ namespace SandboxRt.UnitTests.Containers;
 [Collection(SignalsToThisProcess.Name)]
 public sealed class ContainerRunnerTests : IDisposable
 {
-    private const string Id = "c1";
-    private static readonly TimeSpan Hang = TimeSpan.FromSeconds(30); // a hang detector, not a wait
+    private const string Id = RuncContainerSetup.Id;
 
-    private readonly TempDirectory _root = new();
-    private readonly TempDirectory _bundle = new();
-    private readonly FakeHostSandbox _sandbox = new();
-    private readonly RecordingLogger _log = new();
+    private readonly RuncContainerSetup _setup = new();
     private readonly StringWriter _diagnostics = new();
     private readonly SafeHandle _null = File.OpenHandle("/dev/null");
+    private readonly FakeHostSandbox _sandbox;
+    private readonly RecordingLogger _log;
     private readonly StateStore _store;
 
-    public ContainerRunnerTests()
-    {
-        Directory.CreateDirectory(Path.Combine(_bundle.Path, "rootfs"));
-        Bundle("");
-        _store = new StateStore(Path.Combine(_root.Path, "state"));
-    }
+    public ContainerRunnerTests() => (_store, _sandbox, _log) = (_setup.Store, _setup.Sandbox, _setup.Log);
 
     public void Dispose()
     {
         _null.Dispose();
-        _root.Dispose();
-        _bundle.Dispose();
+        _setup.Dispose();
     }
 
-    private void Bundle(string hooks) => _bundle.File("config.json",
-        $$"""{"ociVersion":"1.0.2","process":{"args":["sh"],"cwd":"/"},"root":{"path":"rootfs"}{{hooks}}}""");
-
     private Task<int> RunAsync(bool timings = false) => ContainerRunner.RunAsync(
-        new RunOptions(Id, _bundle.Path, _store.Root, new HypervisorConfig()) { Timings = timings, StartSandbox = _sandbox.StartAsync },
+        new RunOptions(Id, _setup.Bundle, _store.Root, new HypervisorConfig()) { Timings = timings, StartSandbox = _sandbox.StartAsync },
         new RunIo(new MemoryStream(), new MemoryStream(), new MemoryStream(), _null, _null, _diagnostics), _log, TestContext.Current.CancellationToken);
 
-    private Task Called(string prefix) => _sandbox.Fake.WhenCalled(prefix).WaitAsync(Hang, TestContext.Current.CancellationToken);
+    private Task Called(string prefix) => _sandbox.Fake.WhenCalled(prefix).WaitAsync(RuncContainerSetup.Hang, TestContext.Current.CancellationToken);
 
     private string ProxySocket => AgentEndpoints.ProxySocket(_store.Directory(Id));
 
@@ -163,7 +152,7 @@ public sealed class ContainerRunnerTests : IDisposable
     [Fact]
     public async Task An_id_already_recorded_is_refused_before_anything_boots()
     {
-        _store.Save(new ContainerRecord { Id = Id, Bundle = _bundle.Path });
+        _setup.SaveCreatingRecord();
 
         var e = await Assert.ThrowsAsync<InvalidOperationException>(() => RunAsync());
 
@@ -175,8 +164,8 @@ public sealed class ContainerRunnerTests : IDisposable
     [Fact]
     public async Task Poststop_hooks_run_once_the_sandbox_and_the_record_are_gone()
     {
-        var mark = Path.Combine(_root.Path, "poststop");
-        Bundle($$""","hooks":{"poststop":[{"path":"/bin/sh","args":["sh","-c","test ! -e {{_store.Directory(Id)}} && touch {{mark}}"]}]}""");
+        var mark = Path.Combine(_setup.Scratch.Path, "poststop");
+        _setup.WriteConfig($$""","hooks":{"poststop":[{"path":"/bin/sh","args":["sh","-c","test ! -e {{_store.Directory(Id)}} && touch {{mark}}"]}]}""");
         _sandbox.Fake.Exit(Id, "", 0);
 
         Assert.Equal(0, await RunAsync());

@@ -19,32 +19,23 @@ namespace SandboxRt.UnitTests.Relay;
 [Trait("Tier", "unit")]
 public sealed class ContainerHostTests : IDisposable
 {
-    private const string Id = "c1";
-    private static readonly TimeSpan Hang = TimeSpan.FromSeconds(30); // a hang detector, not a wait
+    private const string Id = RuncContainerSetup.Id;
 
-    private readonly TempDirectory _root = new();
-    private readonly TempDirectory _bundle = new();
+    private readonly RuncContainerSetup _setup = new();
     private readonly StateStore _store;
     private readonly ContainerRecord _record;
     private readonly Spec _spec;
-    private readonly FakeHostSandbox _sandbox = new();
-    private readonly RecordingLogger _log = new();
+    private readonly FakeHostSandbox _sandbox;
+    private readonly RecordingLogger _log;
 
     public ContainerHostTests()
     {
-        Directory.CreateDirectory(Path.Combine(_bundle.Path, "rootfs"));
-        _bundle.File("config.json", """{"ociVersion":"1.0.2","process":{"args":["sh"],"cwd":"/"},"root":{"path":"rootfs"}}""");
-        _spec = SpecLoader.LoadBundle(_bundle.Path);
-        _store = new StateStore(Path.Combine(_root.Path, "state"));
-        _record = new ContainerRecord { Id = Id, Bundle = _bundle.Path, Status = ContainerStatus.Creating };
-        _store.Save(_record); // what `sandboxrt create` wrote before it started the relay
+        (_store, _sandbox, _log) = (_setup.Store, _setup.Sandbox, _setup.Log);
+        _spec = SpecLoader.LoadBundle(_setup.Bundle);
+        _record = _setup.SaveCreatingRecord();
     }
 
-    public void Dispose()
-    {
-        _root.Dispose();
-        _bundle.Dispose();
-    }
+    public void Dispose() => _setup.Dispose();
 
     private Task<ContainerHost> CreateAsync() =>
         ContainerHost.CreateAsync(_store, _record, _spec, new HypervisorConfig(), new ContainerHost.NetworkChoice(null, false), _log,
@@ -147,7 +138,7 @@ public sealed class ContainerHostTests : IDisposable
     {
         _sandbox.Fake.HoldCreate = new TaskCompletionSource();
         var create = CreateAsync();
-        await _sandbox.Fake.WhenCalled("CreateContainer").WaitAsync(Hang, TestContext.Current.CancellationToken);
+        await _sandbox.Fake.WhenCalled("CreateContainer").WaitAsync(RuncContainerSetup.Hang, TestContext.Current.CancellationToken);
 
         _sandbox.Die("qemu killed by signal 9");
 
@@ -176,7 +167,7 @@ public sealed class ContainerHostTests : IDisposable
     [Fact]
     public async Task Prestart_hooks_run_before_the_vm_boots_and_one_that_fails_boots_none()
     {
-        var mark = Path.Combine(_root.Path, "prestart-ran");
+        var mark = Path.Combine(_setup.Scratch.Path, "prestart-ran");
         var seenAtBoot = false;
         _sandbox.OnStart = () => seenAtBoot = File.Exists(mark);
         _spec.Hooks = new Hooks { Prestart = [Shell($"touch {mark}")] };

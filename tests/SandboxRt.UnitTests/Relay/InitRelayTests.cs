@@ -17,34 +17,27 @@ namespace SandboxRt.UnitTests.Relay;
 [Collection(SignalsToThisProcess.Name)]
 public sealed class InitRelayTests : IDisposable
 {
-    private const string Id = "c1";
-    private static readonly TimeSpan Hang = TimeSpan.FromSeconds(30); // a hang detector, not a wait
+    private const string Id = RuncContainerSetup.Id;
+    private static readonly TimeSpan Hang = RuncContainerSetup.Hang;
 
-    private readonly TempDirectory _root = new();
-    private readonly TempDirectory _bundle = new();
-    private readonly FakeHostSandbox _sandbox = new();
-    private readonly RecordingLogger _log = new();
+    private readonly RuncContainerSetup _setup = new();
+    private readonly FakeHostSandbox _sandbox;
+    private readonly RecordingLogger _log;
     private readonly StateStore _store;
 
     public InitRelayTests()
     {
-        Directory.CreateDirectory(Path.Combine(_bundle.Path, "rootfs"));
-        _bundle.File("config.json", """{"ociVersion":"1.0.2","process":{"args":["sh"],"cwd":"/"},"root":{"path":"rootfs"}}""");
-        _store = new StateStore(Path.Combine(_root.Path, "state"));
-        _store.Save(new ContainerRecord { Id = Id, Bundle = _bundle.Path, Status = ContainerStatus.Creating }); // `create` wrote it
+        (_store, _sandbox, _log) = (_setup.Store, _setup.Sandbox, _setup.Log);
+        _setup.SaveCreatingRecord();
     }
 
-    public void Dispose()
-    {
-        _root.Dispose();
-        _bundle.Dispose();
-    }
+    public void Dispose() => _setup.Dispose();
 
     /// <summary>Starts the relay with a status pipe; the report arrives once the relay has said ready or failed.</summary>
     private (Task<int> Relay, Task<RelayReport> Report) Start()
     {
         var (read, write) = Pipes.Create();
-        var options = new InitRelayOptions(_store.Root, Id, _bundle.Path, new HypervisorConfig(), ConsoleSocket: null) { StartSandbox = _sandbox.StartAsync };
+        var options = new InitRelayOptions(_store.Root, Id, _setup.Bundle, new HypervisorConfig(), ConsoleSocket: null) { StartSandbox = _sandbox.StartAsync };
         var relay = Task.Run(() => InitRelay.RunAsync(options, write, _log));
         var report = Task.Run(() =>
         {
