@@ -10,13 +10,14 @@ namespace SandboxRt.UnitTests.Fakes;
 /// An <see cref="IAgent"/> for unit tests: records every call as "Method id/execId ..." in order, answers
 /// from what the test scripted (stats, exits, interfaces), and fails any call the test names in
 /// <see cref="Failures"/> with the exception given. Exits are released by <see cref="Exit"/>; events by
-/// <see cref="Publish"/>.
+/// <see cref="Publish"/>. <see cref="WhenCalled"/> waits for a call to be made.
 /// </summary>
 internal sealed class FakeAgent : IAgent
 {
     private readonly Dictionary<(string, string), TaskCompletionSource<ProcessExit>> _exits = new();
     private readonly Channel<AgentEvent> _events = Channel.CreateUnbounded<AgentEvent>();
     private int _nextPid = 100;
+    private readonly List<(string Prefix, TaskCompletionSource Seen)> _watches = [];
 
     public List<string> Calls { get; } = [];
     public Dictionary<string, Exception> Failures { get; } = new(StringComparer.Ordinal);
@@ -42,10 +43,31 @@ internal sealed class FakeAgent : IAgent
         }
     }
 
+    /// <summary>Completes once a call that starts with <paramref name="prefix"/> has been recorded (before or after this).</summary>
+    public Task WhenCalled(string prefix)
+    {
+        lock (Calls)
+        {
+            if (Calls.Any(c => c.StartsWith(prefix, StringComparison.Ordinal)))
+                return Task.CompletedTask;
+            var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _watches.Add((prefix, seen));
+            return seen.Task;
+        }
+    }
+
     private void Record(string method, string detail = "")
     {
         lock (Calls)
-            Calls.Add(detail.Length == 0 ? method : method + " " + detail);
+        {
+            var call = detail.Length == 0 ? method : method + " " + detail;
+            Calls.Add(call);
+            foreach (var watch in _watches.Where(w => call.StartsWith(w.Prefix, StringComparison.Ordinal)).ToList())
+            {
+                _watches.Remove(watch);
+                watch.Seen.TrySetResult();
+            }
+        }
         if (Failures.TryGetValue(method, out var failure))
             throw failure;
     }

@@ -1,4 +1,4 @@
-using Microsoft.Extensions.Logging;
+using SandboxRt.UnitTests.Fakes;
 using SandboxRt.Shim.Pods;
 using SandboxRt.Shim.Service;
 
@@ -64,28 +64,5 @@ public sealed class TaskEventFloodTests
         var warnings = log.Lines.Where(l => l.Contains("coalesced")).ToList();
         Assert.InRange(warnings.Count, 1, 1 + Flood / EventPublisher.LogCoalescedEvery);
         Assert.Contains("event Oom of c1: coalesced with the one not yet sent to containerd (1 coalesced so far", warnings[0]);
-    }
-
-    private sealed class RecordingLogger : ILogger
-    {
-        private readonly List<string> _lines = [];
-
-        public IReadOnlyList<string> Lines
-        {
-            get
-            {
-                lock (_lines)
-                    return [.. _lines];
-            }
-        }
-
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            lock (_lines)
-                _lines.Add(formatter(state, exception));
-        }
     }
 }

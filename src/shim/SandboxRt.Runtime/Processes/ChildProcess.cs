@@ -17,7 +17,7 @@ namespace SandboxRt.Runtime.Processes;
 /// A process this process spawned (posix_spawn through <see cref="ProcessSpawner"/>), with its exit
 /// observed by a thread blocked in waitid on exactly that pid.
 /// </summary>
-public sealed class ChildProcess
+public sealed class ChildProcess : Hypervisors.IChildProcess
 {
     private readonly object _reap = new();
     private readonly bool _leadsGroup;

@@ -8,9 +8,7 @@
 //   the agent through → status "created".
 // A failure stops the sandbox before it is reported: nothing of the container is left but its record,
 // which the caller removes.
-using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
-using SandboxRt.Grpc.Server;
 using SandboxRt.Oci.Spec;
 using SandboxRt.Runtime.Agent;
 using SandboxRt.Runtime.Configuration;
@@ -26,9 +24,9 @@ public sealed class ContainerHost : IAsyncDisposable
 {
     private readonly StateStore _store;
     private readonly ILogger _log;
-    private GrpcKestrelServer? _proxy;
+    private IAsyncDisposable? _proxy;
 
-    private ContainerHost(StateStore store, ContainerRecord record, Sandbox sandbox, GuestContainer container, GrpcKestrelServer proxy, ILogger log)
+    private ContainerHost(StateStore store, ContainerRecord record, IHostSandbox sandbox, GuestContainer container, IAsyncDisposable proxy, ILogger log)
     {
         _store = store;
         _log = log;
@@ -39,22 +37,25 @@ public sealed class ContainerHost : IAsyncDisposable
     }
 
     public ContainerRecord Record { get; }
-    public Sandbox Sandbox { get; }
+    public IHostSandbox Sandbox { get; }
     public GuestContainer Container { get; }
 
     /// <summary>Where the sandbox's network comes from: a namespace made for this process (its own), one the spec names, or none.</summary>
     public sealed record NetworkChoice(string? Path, bool Own);
 
+    /// <param name="startSandbox">How the sandbox starts: null for a VM (<see cref="Sandboxes.Sandbox.StartAsync"/>), or the unit tests' fake.</param>
     public static async Task<ContainerHost> CreateAsync(StateStore store, ContainerRecord record, Spec spec, HypervisorConfig config, NetworkChoice network,
-        ILogger log, bool measureBoot = false, CancellationToken cancellationToken = default)
+        ILogger log, bool measureBoot = false, HostSandboxStarter? startSandbox = null,
+        CancellationToken cancellationToken = default)
     {
+        startSandbox ??= async (options, logger, cancel) => await Sandboxes.Sandbox.StartAsync(options, logger, cancel);
         record.Relay = ProcessIdentity.Of(Environment.ProcessId);
         store.Save(record);
         await HookRunner.RunAsync("prestart", spec.Hooks?.Prestart, OciStates.Of(record, ContainerStatus.Creating), cancellationToken);
         var size = VmSize.For(spec, config);
-        var sandbox = await Sandbox.StartAsync(new SandboxStartOptions(record.Id, store.Root, config)
+        var sandbox = await startSandbox(new SandboxStartOptions(record.Id, store.Root, config)
         {
-            Launched = vm => RecordVm(store, record, vm),
+            Launched = vm => RecordVm(store, record, vm.Pid, vm.HelperPids),
             Vcpus = size.Vcpus,
             MemoryMib = size.MemoryMib,
             WithSharedDirectory = true,
@@ -64,12 +65,12 @@ public sealed class ContainerHost : IAsyncDisposable
             MeasureBoot = measureBoot,
             CgroupsPath = HostCgroups.CgroupsPath.Resolve(spec.Linux?.CgroupsPath),
         }, log, cancellationToken);
-        Task<GrpcKestrelServer>? proxy = null;
+        Task<IAsyncDisposable>? proxy = null;
         try
         {
             // the proxy starts beside the container's creation (Kestrel's start is off the critical path)
-            proxy = ServeProxyAsync(sandbox, log);
-            RecordVm(store, record, sandbox.Vm);
+            proxy = sandbox.ServeAgentAsync(AgentEndpoints.ProxySocket(sandbox.StateDirectory), log);
+            RecordVm(store, record, sandbox.VmPid, sandbox.HelperPids);
             if (sandbox.Network is { } mirrored)
                 log.LogDebug("container {Id}: network namespace {Path} mirrored: {Interfaces}", record.Id, mirrored.NamespacePath,
                     mirrored.Interfaces.Count == 0 ? "no interface but loopback" : string.Join(", ", mirrored.Interfaces.Select(i => i.Name)));
@@ -86,7 +87,7 @@ public sealed class ContainerHost : IAsyncDisposable
         {
             // the caller reports the error itself; the guest's side of it is only here
             log.LogError("container {Id}: create failed; the guest console's last lines:\n{Console}", record.Id,
-                string.Join('\n', Diagnostics.LogTail.Read(sandbox.Vm.ConsoleLogPath, 25)));
+                string.Join('\n', Diagnostics.LogTail.Read(sandbox.ConsoleLogPath, 25)));
             if (proxy is not null)
                 await StopProxyAsync(proxy);
             await sandbox.StopAsync(CancellationToken.None);
@@ -127,30 +128,18 @@ public sealed class ContainerHost : IAsyncDisposable
         await Sandbox.StopAsync(CancellationToken.None);
     }
 
-    /// <summary>Serves the agent to later CLI calls (kill, exec, ps, pause...) on the proxy socket.</summary>
-    private static async Task<GrpcKestrelServer> ServeProxyAsync(Sandbox sandbox, ILogger log)
-    {
-        var socket = AgentEndpoints.ProxySocket(sandbox.StateDirectory);
-        var proxy = await GrpcKestrelServer.StartAsync(new UnixDomainSocketEndPoint(socket), sandbox.CreateAgentProxy(), loggerFactory: new LoggerFactoryAdapter(log));
-        // One call through the proxy before anyone else makes one: the first connection is where a
-        // freshly started process does its slowest work, and no CLI call should pay for it.
-        using var warm = new AgentClient(new Channels.UnixSocketConnector(socket));
-        await warm.CheckAsync();
-        return proxy;
-    }
-
     /// <summary>After a failed create: the proxy goes once its start has ended, however it ended (the create's error is what is reported).</summary>
-    private static async Task StopProxyAsync(Task<GrpcKestrelServer> starting)
+    private static async Task StopProxyAsync(Task<IAsyncDisposable> starting)
     {
         await ((Task)starting).ContinueWith(_ => { }, TaskScheduler.Default);
         if (starting.IsCompletedSuccessfully)
             await starting.Result.DisposeAsync();
     }
 
-    private static void RecordVm(StateStore store, ContainerRecord record, Hypervisors.IVirtualMachine vm)
+    private static void RecordVm(StateStore store, ContainerRecord record, int hypervisorPid, IReadOnlyList<int> helperPids)
     {
-        record.Hypervisor = ProcessIdentity.Of(vm.Pid);
-        record.Virtiofsd = vm.HelperPids.Select(ProcessIdentity.Of).FirstOrDefault();
+        record.Hypervisor = ProcessIdentity.Of(hypervisorPid);
+        record.Virtiofsd = helperPids.Select(ProcessIdentity.Of).FirstOrDefault();
         store.Save(record);
     }
 }

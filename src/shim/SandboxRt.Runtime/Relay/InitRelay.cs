@@ -42,7 +42,7 @@ public static class InitRelay
             // record's identity keeps a recycled pid from ever pointing Undo at another namespace).
             var network = new ContainerHost.NetworkChoice(
                 options.OwnNetwork ? $"/proc/{Environment.ProcessId}/ns/net" : BundleSpecRewriter.NetworkNamespacePath(spec), options.OwnNetwork);
-            host = await ContainerHost.CreateAsync(store, record, spec, options.Config, network, log);
+            host = await ContainerHost.CreateAsync(store, record, spec, options.Config, network, log, startSandbox: options.StartSandbox);
             stdio = RelayStdio.Attach(host.Sandbox.Agent, options.Id, "", options.ConsoleSocket, log);
         }
         catch (Exception e)

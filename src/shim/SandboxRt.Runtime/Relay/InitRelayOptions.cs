@@ -10,4 +10,7 @@ public sealed record InitRelayOptions(string Root, string Id, string Bundle, Hyp
     /// the VM mirrors that namespace after the prestart hooks configured it (Docker's libnetwork-setkey).
     /// </summary>
     public bool OwnNetwork { get; init; }
+
+    /// <summary>How the sandbox starts: null for a VM (<see cref="Sandboxes.Sandbox.StartAsync"/>), or the unit tests' fake.</summary>
+    public Sandboxes.HostSandboxStarter? StartSandbox { get; init; }
 }

@@ -15,7 +15,7 @@ namespace SandboxRt.Runtime.Sandboxes;
 /// One sandbox: a VM with a serving agent, and its state directory. Starting either returns a sandbox
 /// whose agent answered, or cleans up everything it made (VM, sockets, files, the directory) and throws.
 /// </summary>
-public sealed class Sandbox : Core.IGuestSandbox, IAsyncDisposable
+public sealed class Sandbox : IHostSandbox, IAsyncDisposable
 {
     private int _stopped;
 
@@ -45,13 +45,25 @@ public sealed class Sandbox : Core.IGuestSandbox, IAsyncDisposable
     int Core.IGuestSandbox.VmPid => Vm.Pid;
     Task<string> Core.IGuestSandbox.VmExited => Vm.Exited;
     string Core.IGuestSandbox.ConsoleLogPath => Vm.ConsoleLogPath;
+    IReadOnlyList<int> IHostSandbox.HelperPids => Vm.HelperPids;
 
     /// <summary>Container files through the shared directory; a sandbox started without one has no storage.</summary>
     public Core.IContainerStorage Storage => _storage ??= new Core.SharedDirectoryStorage(
         Shared ?? throw new InvalidOperationException($"sandbox {Id} was started without a shared directory: it cannot hold containers"));
 
-    /// <summary>A gRPC service that forwards every agent call to this sandbox's agent (the relay serves it to later CLI calls).</summary>
-    public Microsoft.AspNetCore.Hosting.Server.IHttpApplication<Microsoft.AspNetCore.Http.HttpContext> CreateAgentProxy() => _client.CreateProxy();
+    /// <summary>
+    /// Serves a gRPC proxy that forwards every agent call to this sandbox's agent (the relay serves it to
+    /// later CLI calls), and makes one call through it before anyone else does: the first connection is
+    /// where a freshly started process does its slowest work, and no CLI call should pay for it.
+    /// </summary>
+    public async Task<IAsyncDisposable> ServeAgentAsync(string socketPath, ILogger log)
+    {
+        var proxy = await Grpc.Server.GrpcKestrelServer.StartAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(socketPath), _client.CreateProxy(),
+            loggerFactory: new LoggerFactoryAdapter(log));
+        using var warm = new AgentClient(new UnixSocketConnector(socketPath));
+        await warm.CheckAsync();
+        return proxy;
+    }
 
     /// <summary>The host side of the shared directory, when the sandbox has one.</summary>
     public SharedDirectory? Shared { get; }

@@ -11,7 +11,7 @@ namespace SandboxRt.Runtime.Hypervisors.CloudHypervisor;
 internal sealed class ClhVirtualMachine(ChildProcess process, long launchedTimestamp, ClhStateFiles files, IAgentConnector connector, TimeSpan grace,
         TimeSpan apiTimeout, VirtiofsDaemon? virtiofsd, SharedFsPlan? sharedFs, Task logs)
     : VmmVirtualMachine(
-        new VmmProcess("cloud-hypervisor", new ChildProcessAdapter(process), VirtiofsDaemonAdapter.Of(virtiofsd), logs, grace,
+        new VmmProcess("cloud-hypervisor", process, virtiofsd, logs, grace,
             cancellationToken => ClhShutdown.RequestAsync(files.ApiSocket, apiTimeout, cancellationToken), files.RemoveAll),
         launchedTimestamp, files.ConsoleLog, files.HypervisorLog, connector, sharedFs)
 {

@@ -17,7 +17,7 @@ internal sealed class QemuVirtualMachine(ChildProcess process, long launchedTime
     private static readonly TimeSpan QmpTimeout = TimeSpan.FromSeconds(2);
 
     private static VmmProcess Lifecycle(ChildProcess process, QemuStateFiles files, TimeSpan grace, VirtiofsDaemon? virtiofsd, Task logs) =>
-        new("QEMU", new ChildProcessAdapter(process), VirtiofsDaemonAdapter.Of(virtiofsd), logs, grace,
+        new("QEMU", process, virtiofsd, logs, grace,
             cancellationToken => QuitAsync(files.QmpSocket, cancellationToken), () =>
             {
                 if (process.HasExited)

@@ -26,7 +26,7 @@ namespace SandboxRt.Runtime.Hypervisors.SharedFs;
 /// waitpid (in ours, the pid we hold) serves no request. --rlimit-nofile=0: raising the limit needs CAP_SYS_RESOURCE,
 /// which some hosts lack.
 /// </summary>
-internal sealed class VirtiofsDaemon
+internal sealed class VirtiofsDaemon : IFileServer
 {
     private const int ListenFdInChild = 3;
 

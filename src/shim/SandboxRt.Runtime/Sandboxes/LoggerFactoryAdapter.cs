@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace SandboxRt.Runtime.Relay;
+namespace SandboxRt.Runtime.Sandboxes;
 
 /// <summary>Hands one logger to every category (Kestrel's, for the relay's proxy server).</summary>
 internal sealed class LoggerFactoryAdapter(ILogger logger) : ILoggerFactory
