@@ -197,6 +197,32 @@ public sealed class DockerTests(DockerDaemon docker) : IClassFixture<DockerDaemo
             await HostLeaks.AssertGoneAsync(id, docker.RuntimeRoot, TimeSpan.FromSeconds(60));
     }
 
+    /// <summary>
+    /// An OOM kill of one of a running container's processes is an `oom` event for Docker too (runc's shim
+    /// publishes one for every OOM in the container's cgroup): the relay follows the guest's OOM events.
+    /// </summary>
+    [Fact]
+    public async Task An_oom_kill_in_a_running_container_is_a_docker_oom_event()
+    {
+        docker.RequireRunning();
+        var since = DateTimeOffset.UtcNow.AddSeconds(-1).ToUnixTimeSeconds().ToString();
+        var id = (await docker.Docker("run", "-d", "--network", "none", "--runtime", DockerDaemon.Runtime, "--memory", "64m", LocalImage.Reference,
+            "sh", "-c", "dd if=/dev/zero of=/dev/null bs=300M count=1; echo dd-ended; sleep 600")).Ok().Stdout.Trim();
+        try
+        {
+            await Condition.WaitAsync(async () => (await docker.Docker("logs", id)).Stdout.Contains("dd-ended"), "the killed dd in docker logs", TimeSpan.FromSeconds(60));
+            string events = "";
+            await Condition.WaitAsync(async () => (events = (await docker.Docker("events", "--since", since, "--until", DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(),
+                "--filter", "container=" + id, "--filter", "event=oom", "--format", "{{.Action}}")).Ok().Stdout).Contains("oom"), "an oom event in docker events", TimeSpan.FromSeconds(30));
+            Assert.Equal("running", (await docker.Docker("inspect", "-f", "{{.State.Status}}", id)).Stdout.Trim()); // sh lives on
+        }
+        finally
+        {
+            (await docker.Docker("rm", "-f", id)).Ok();
+        }
+        await HostLeaks.AssertGoneAsync(id, docker.RuntimeRoot, TimeSpan.FromSeconds(60));
+    }
+
     [Fact]
     public async Task Killing_the_relay_or_qemu_makes_the_container_exit_nonzero_and_rm_cleans_up()
     {
