@@ -13,7 +13,7 @@ namespace SandboxRt.IntegrationTests.Jail;
 public sealed class HostOomReportHostTests
 {
     [Fact]
-    public async Task The_kernel_oom_kills_only_the_hog_and_the_relay_and_the_vmm_live_on()
+    public async Task The_kernel_oom_kills_only_the_hog_and_the_relay_and_the_vmm_live_on_and_a_pod_near_its_limit_gets_none()
     {
         TestEnvironment.RequireRoot();
         var hierarchies = CgroupHierarchies.Discover();
@@ -42,7 +42,18 @@ public sealed class HostOomReportHostTests
             Assert.False(ChildProcesses.TryWait(vmm, false, out _, out _), "the VMM stand-in exited");
             Assert.Equal(relay.ToString(), File.ReadAllText(Path.Combine(leaf, "cgroup.procs")).Trim()); // back where the shim watches
             Assert.Equal(limit, File.ReadAllText(Path.Combine(leaf, "memory.limit_in_bytes")));
-            Assert.Contains("oom_kill 0", File.ReadAllText(Path.Combine(Path.GetDirectoryName(leaf)!, "memory.oom_control"))); // the pod's cgroup had none
+            var pod = Path.GetDirectoryName(leaf)!;
+            Assert.Contains("oom_kill 0", File.ReadAllText(Path.Combine(pod, "memory.oom_control"))); // the pod's cgroup had none
+
+            // a pod cgroup close to its limit (kubelet's): no report, nothing killed, the relay back in place
+            var podLimit = File.ReadAllText(Path.Combine(pod, "memory.limit_in_bytes")).Trim();
+            File.WriteAllText(Path.Combine(pod, "memory.limit_in_bytes"), (long.Parse(File.ReadAllText(Path.Combine(pod, "memory.usage_in_bytes"))) + (4L << 20)).ToString());
+            var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => HostOomReport.RaiseAsync(leaf, relay));
+            Assert.Contains(pod, refused.Message);
+            File.WriteAllText(Path.Combine(pod, "memory.limit_in_bytes"), podLimit);
+            Assert.Contains("oom_kill 2", File.ReadAllText(Path.Combine(leaf, "memory.oom_control")));
+            Assert.Equal(relay.ToString(), File.ReadAllText(Path.Combine(leaf, "cgroup.procs")).Trim());
+            Assert.True(ChildProcesses.Exists(relay) && ChildProcesses.Exists(vmm));
         }
         finally
         {

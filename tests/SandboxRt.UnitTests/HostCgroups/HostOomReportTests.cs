@@ -17,6 +17,14 @@ public sealed class HostOomReportTests
     }
 
     [Fact]
+    public void An_ancestor_near_its_limit_has_no_room_for_the_hogs_charge()
+    {
+        Assert.True(HostOomReport.HasRoom(9223372036854771712, 5L << 30)); // no limit (v1's "max")
+        Assert.True(HostOomReport.HasRoom(1L << 30, 512L << 20));
+        Assert.False(HostOomReport.HasRoom(1L << 30, (1L << 30) - (10L << 20))); // a pod cgroup 10 MiB below its limit
+    }
+
+    [Fact]
     public void The_oom_kill_count_is_read_from_memory_oom_control()
     {
         Assert.Equal(3, HostOomReport.OomKills("oom_kill_disable 0\nunder_oom 0\noom_kill 3\n"));

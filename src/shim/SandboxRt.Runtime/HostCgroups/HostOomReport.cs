@@ -15,7 +15,9 @@
 //   4. the limit is restored and the relay goes back.
 // The OOM killer chooses among the tasks of the cgroup that ran out of memory and of its descendants only,
 // and the VMM is in neither (it is in the parent, the pod's cgroup). A cgroup that holds another task when
-// the relay has left is not touched. Checked on this host's 6.18 kernel: the eventfd fires, oom_kill in
+// the relay has left is not touched. What the hog adds to the ancestors' usage is at most the headroom
+// (reclaim inside the relay's cgroup uncharges them too), so no report is made while an ancestor with a
+// limit (a pod cgroup under kubelet) has less than twice that left: its OOM could choose the VMM. Checked on this host's 6.18 kernel: the eventfd fires, oom_kill in
 // memory.oom_control counts 1, a process in the parent cgroup lives on.
 // On a pure cgroup v2 host the shim watches memory.events of the relay's cgroup, which is the pod's and
 // holds the VMM (v2 allows no tasks beside child cgroups with controllers): nothing is done there.
@@ -38,6 +40,9 @@ public static class HostOomReport
         var limit = usageBytes + Headroom;
         return (limit, limit + BeyondLimit);
     }
+
+    /// <summary>Whether an ancestor with <paramref name="limitBytes"/> and <paramref name="usageBytes"/> can take the hog's charge with room to spare.</summary>
+    public static bool HasRoom(long limitBytes, long usageBytes) => limitBytes - usageBytes >= 2 * Headroom;
 
     /// <summary>The oom_kill counter of a v1 memory cgroup's memory.oom_control (0 when the kernel has none).</summary>
     public static long OomKills(string oomControl)
@@ -66,6 +71,7 @@ public static class HostOomReport
             var others = File.ReadAllText(procs).Split('\n', StringSplitOptions.RemoveEmptyEntries);
             if (others.Length > 0)
                 throw new InvalidOperationException($"{procs}: holds pid(s) {string.Join(", ", others)} besides the relay; no OOM is made there");
+            RequireRoomAbove(parent);
             var oomControl = Path.Combine(relayDirectory, "memory.oom_control");
             long before = OomKills(File.ReadAllText(oomControl));
             var limitFile = Path.Combine(relayDirectory, "memory.limit_in_bytes");
@@ -89,6 +95,18 @@ public static class HostOomReport
         finally
         {
             HostCgroup.JoinOne(relayDirectory, relayPid);
+        }
+    }
+
+    /// <summary>Every ancestor up to the hierarchy's root (the first directory without memory.limit_in_bytes above it) has room.</summary>
+    private static void RequireRoomAbove(string directory)
+    {
+        for (var d = directory; d is not null && File.Exists(Path.Combine(d, "memory.limit_in_bytes")); d = Path.GetDirectoryName(d))
+        {
+            long limit = long.Parse(File.ReadAllText(Path.Combine(d, "memory.limit_in_bytes")).Trim());
+            long usage = long.Parse(File.ReadAllText(Path.Combine(d, "memory.usage_in_bytes")).Trim());
+            if (!HasRoom(limit, usage))
+                throw new InvalidOperationException($"{d}: memory.limit_in_bytes {limit} leaves {limit - usage} bytes above memory.usage_in_bytes; an OOM there could choose the VMM, so no OOM kill is reported beside it");
         }
     }
 
