@@ -148,8 +148,11 @@ public sealed class DockerTests(DockerDaemon docker) : IClassFixture<DockerDaemo
         int qemu = state.GetProperty("hypervisor").GetProperty("pid").GetInt32();
         int relay = state.GetProperty("relay").GetProperty("pid").GetInt32();
         int virtiofsd = state.GetProperty("virtiofsd").GetProperty("pid").GetInt32();
-        foreach (var pid in new[] { qemu, virtiofsd, relay })
+        foreach (var pid in new[] { qemu, virtiofsd })
             Assert.All(File.ReadAllLines($"/proc/{pid}/cgroup"), line => Assert.True(line.EndsWith(":" + cgroupsPath), $"pid {pid}: {line}"));
+        // the relay too, but in a memory cgroup of its own below, where the guest's OOM kills are reported
+        Assert.All(File.ReadAllLines($"/proc/{relay}/cgroup"), line => Assert.True(
+            line.EndsWith(":" + cgroupsPath + (line.Split(':')[1] == "memory" ? "/" + SandboxRt.Runtime.HostCgroups.HostCgroup.RelayLeaf : "")), $"relay {relay}: {line}"));
         var ps = await Command.RunAsync("ps", ["-o", "user=,args=", "-p", qemu.ToString()]);
         TestContext.Current.TestOutputHelper?.WriteLine("ps -o user,args -p " + qemu + ":\n" + ps.Stdout);
         Assert.False(ps.Stdout.StartsWith("root"), ps.Stdout);
@@ -157,6 +160,67 @@ public sealed class DockerTests(DockerDaemon docker) : IClassFixture<DockerDaemo
         await HostLeaks.AssertGoneAsync(id, docker.RuntimeRoot, TimeSpan.FromSeconds(60));
         var left = Directory.EnumerateDirectories("/sys/fs/cgroup").Append("/sys/fs/cgroup").Select(d => d + cgroupsPath).Where(Directory.Exists).ToList();
         Assert.True(left.Count == 0, "cgroups left behind: " + string.Join(", ", left));
+    }
+
+    /// <summary>
+    /// A container the guest kernel kills for memory is OOMKilled for Docker, as under runc: containerd's runc
+    /// shim learns of OOM kills only from the memory cgroup of the pid in --pid-file, where the relay has the
+    /// host kernel OOM-kill a process made for it (HostOomReport). One that ends normally is not. The normal
+    /// one runs first: dockerd 20.10 remembers an OOM event for the exits that follow it on its event stream.
+    /// </summary>
+    [Fact]
+    public async Task A_container_the_guest_kills_for_memory_is_oom_killed_for_docker_and_a_normal_one_is_not()
+    {
+        docker.RequireRunning();
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        string[] Run(string name, string buffer) =>
+            ["run", "--name", name, "--network", "none", "--runtime", DockerDaemon.Runtime, "--memory", "64m", LocalImage.Reference, "dd", "if=/dev/zero", "of=/dev/null", "bs=" + buffer, "count=1"];
+        async Task<string> State(string name) => (await docker.Docker("inspect", "--format", "{{.State.OOMKilled}} {{.State.ExitCode}}", name)).Ok().Stdout.Trim();
+        var normal = "oom-normal-" + suffix;
+        var hog = "oom-hog-" + suffix;
+        var ids = new List<string>();
+        try
+        {
+            Assert.Equal(0, (await docker.Docker(Run(normal, "16M"))).ExitCode);
+            ids.Add((await docker.Docker("inspect", "--format", "{{.Id}}", normal)).Ok().Stdout.Trim());
+            Assert.Equal("false 0", await State(normal));
+            var killed = await docker.Docker(Run(hog, "300M"));
+            ids.Add((await docker.Docker("inspect", "--format", "{{.Id}}", hog)).Ok().Stdout.Trim());
+            Assert.Equal(137, killed.ExitCode);
+            Assert.Equal("true 137", await State(hog));
+        }
+        finally
+        {
+            await docker.Docker("rm", "-f", normal, hog);
+        }
+        foreach (var id in ids)
+            await HostLeaks.AssertGoneAsync(id, docker.RuntimeRoot, TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>
+    /// An OOM kill of one of a running container's processes is an `oom` event for Docker too (runc's shim
+    /// publishes one for every OOM in the container's cgroup): the relay follows the guest's OOM events.
+    /// </summary>
+    [Fact]
+    public async Task An_oom_kill_in_a_running_container_is_a_docker_oom_event()
+    {
+        docker.RequireRunning();
+        var since = DateTimeOffset.UtcNow.AddSeconds(-1).ToUnixTimeSeconds().ToString();
+        var id = (await docker.Docker("run", "-d", "--network", "none", "--runtime", DockerDaemon.Runtime, "--memory", "64m", LocalImage.Reference,
+            "sh", "-c", "dd if=/dev/zero of=/dev/null bs=300M count=1; echo dd-ended; sleep 600")).Ok().Stdout.Trim();
+        try
+        {
+            await Condition.WaitAsync(async () => (await docker.Docker("logs", id)).Stdout.Contains("dd-ended"), "the killed dd in docker logs", TimeSpan.FromSeconds(60));
+            string events = "";
+            await Condition.WaitAsync(async () => (events = (await docker.Docker("events", "--since", since, "--until", DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(),
+                "--filter", "container=" + id, "--filter", "event=oom", "--format", "{{.Action}}")).Ok().Stdout).Contains("oom"), "an oom event in docker events", TimeSpan.FromSeconds(30));
+            Assert.Equal("running", (await docker.Docker("inspect", "-f", "{{.State.Status}}", id)).Stdout.Trim()); // sh lives on
+        }
+        finally
+        {
+            (await docker.Docker("rm", "-f", id)).Ok();
+        }
+        await HostLeaks.AssertGoneAsync(id, docker.RuntimeRoot, TimeSpan.FromSeconds(60));
     }
 
     [Fact]

@@ -23,10 +23,12 @@ public sealed class HostCgroupHostTests
         {
             Assert.Equal(hierarchies.Count, cgroup.Directories.Count);
             Assert.Equal(hierarchies.Count * 3, cgroup.Created.Count); // top, pod and vm in each
-            HostCgroup.JoinRecorded(state.Path, pid); // as `create` puts the relay in it
+            HostCgroup.JoinRelayRecorded(state.Path, pid); // as `create` puts the relay in it
             var joined = File.ReadAllLines($"/proc/{pid}/cgroup");
             Assert.Equal(hierarchies.Count, joined.Length);
-            Assert.All(joined, line => Assert.EndsWith(":" + path, line));
+            // beside the VM everywhere, but in a memory cgroup of its own (where a guest OOM kill is reported)
+            Assert.All(joined, line => Assert.EndsWith(line.Split(':')[1] == "memory" ? ":" + path + "/" + HostCgroup.RelayLeaf : ":" + path, line));
+            Assert.Equal(hierarchies.Count * 3 + 1, HostCgroup.Load(state.Path)!.Created.Count);
         }
         finally
         {

@@ -9,6 +9,10 @@ namespace SandboxRt.Runtime.HostCgroups;
 /// SandboxRt sets no limit of its own here (sizing the VM is the configuration's job). What is missing
 /// is created, in every hierarchy, and recorded in the sandbox's state directory (host-cgroup.json), so
 /// that delete, and the clean-up after a crash, remove exactly the directories SandboxRt made.
+/// The CLI's relay sits beside its VM in every hierarchy but the v1 memory one, where it has a child
+/// cgroup of its own (<see cref="RelayLeaf"/>): containerd's runc shim watches the memory cgroup of the
+/// pid in --pid-file for OOM events, and a guest OOM kill is reported there (HostOomReport) by an OOM
+/// kill that may only ever choose a process made for it, never the VMM.
 /// </summary>
 public sealed class HostCgroup
 {
@@ -23,6 +27,12 @@ public sealed class HostCgroup
 
     /// <summary>Directories this sandbox created (parents before children), and only those are removed.</summary>
     public List<string> Created { get; set; } = [];
+
+    /// <summary>The relay's own v1 memory cgroup (a child of the memory directory), once it joined; else null.</summary>
+    public string? RelayDirectory { get; set; }
+
+    /// <summary>The name of the relay's memory cgroup under the pod's.</summary>
+    public const string RelayLeaf = "sandboxrt-relay";
 
     /// <summary>Creates what is missing of <paramref name="path"/> in every hierarchy.</summary>
     public static HostCgroup Create(string path, IReadOnlyList<CgroupHierarchy>? hierarchies = null)
@@ -116,20 +126,51 @@ public sealed class HostCgroup
         }
     }
 
-    /// <summary>Moves <paramref name="pid"/> (all its threads) into the cgroup in every hierarchy.</summary>
-    public void Join(int pid)
+    /// <summary>
+    /// Moves the CLI's relay <paramref name="pid"/> in: the cgroup itself in every hierarchy but the v1
+    /// memory one, where the relay gets <see cref="RelayLeaf"/>, created (and recorded) here. On a host
+    /// without a v1 memory hierarchy (pure cgroup v2) it joins the cgroup itself everywhere.
+    /// </summary>
+    public void JoinRelay(int pid, IReadOnlyList<CgroupHierarchy>? hierarchies = null)
     {
+        hierarchies ??= CgroupHierarchies.Discover();
+        var memory = hierarchies.FirstOrDefault(h => h.Controllers.Split(',').Contains("memory"));
+        var memoryDirectory = memory is null ? null : Directories.FirstOrDefault(d => d.StartsWith(memory.MountPoint.TrimEnd('/') + "/", StringComparison.Ordinal));
         foreach (var directory in Directories)
         {
-            var procs = System.IO.Path.Combine(directory, "cgroup.procs");
-            try
+            var target = directory;
+            if (directory == memoryDirectory)
             {
-                File.WriteAllText(procs, pid.ToString());
+                target = System.IO.Path.Combine(directory, RelayLeaf);
+                if (!System.IO.Directory.Exists(target))
+                {
+                    try
+                    {
+                        System.IO.Directory.CreateDirectory(target);
+                    }
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                    {
+                        throw new IOException($"linux.cgroupsPath {Path}: mkdir {target}: {e.Message}", e);
+                    }
+                    Created.Add(target);
+                }
+                RelayDirectory = target;
             }
-            catch (IOException e)
-            {
-                throw new IOException($"write {pid} to {procs}: {e.Message}", e);
-            }
+            JoinOne(target, pid);
+        }
+    }
+
+    /// <summary>Moves <paramref name="pid"/> (all its threads) into the one cgroup <paramref name="directory"/>.</summary>
+    public static void JoinOne(string directory, int pid)
+    {
+        var procs = System.IO.Path.Combine(directory, "cgroup.procs");
+        try
+        {
+            File.WriteAllText(procs, pid.ToString());
+        }
+        catch (IOException e)
+        {
+            throw new IOException($"write {pid} to {procs}: {e.Message}", e);
         }
     }
 
@@ -144,7 +185,7 @@ public sealed class HostCgroup
         {
             if (!System.IO.Directory.Exists(directory))
                 continue;
-            bool leaf = Directories.Contains(directory);
+            bool leaf = Directories.Contains(directory) || directory == RelayDirectory;
             var deadline = DateTime.UtcNow + (leaf ? EmptyTimeout : TimeSpan.Zero);
             while (true)
             {
@@ -198,6 +239,12 @@ public sealed class HostCgroup
             File.Delete(System.IO.Path.Combine(stateDirectory, RecordFile));
     }
 
-    /// <summary>Moves <paramref name="pid"/> into the recorded cgroup, when the sandbox has one.</summary>
-    public static void JoinRecorded(string stateDirectory, int pid) => Load(stateDirectory)?.Join(pid);
+    /// <summary>Moves the relay <paramref name="pid"/> into the recorded cgroup (see <see cref="JoinRelay"/>), when the sandbox has one.</summary>
+    public static void JoinRelayRecorded(string stateDirectory, int pid)
+    {
+        if (Load(stateDirectory) is not { } cgroup)
+            return;
+        cgroup.JoinRelay(pid);
+        cgroup.Save(stateDirectory);
+    }
 }

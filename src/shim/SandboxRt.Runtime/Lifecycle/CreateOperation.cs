@@ -58,8 +58,9 @@ public static class CreateOperation
         }
         Monitoring.MonitorJournal.Latency(Monitoring.JournalKind.Create, started.Elapsed);
         // containerd's runc shim and Docker read the container's stats from the cgroup of the pid in
-        // --pid-file: put the relay beside its VM in the pod's host cgroup.
-        HostCgroups.HostCgroup.JoinRecorded(store.Directory(id), report.Pid);
+        // --pid-file, and watch its memory cgroup for OOM kills: put the relay beside its VM in the pod's
+        // host cgroup, with a memory cgroup of its own where a guest OOM kill is reported (HostOomReport).
+        HostCgroups.HostCgroup.JoinRelayRecorded(store.Directory(id), report.Pid);
         if (pidFile is not null)
             PidFile.Write(pidFile, report.Pid);
     }

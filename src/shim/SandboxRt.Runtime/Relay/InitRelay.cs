@@ -13,6 +13,8 @@
 //   - it copies the container's stdio between the descriptors it inherited (fifos, pipes) or a host pty
 //     sent over --console-socket, and the agent;
 //   - it forwards the signals it receives to the container's init;
+//   - it reports the guest's OOM kills in its own host memory cgroup, the one containerd's runc shim
+//     watches (HostOomReport);
 //   - it exits with the container's exit status, or with 137 when the VM dies under it.
 // Creating is ContainerHost's (shared with `sandboxrt run`); waiting is GuestContainer's.
 // Its pid goes to --pid-file. The VM outlives it until `delete`.
@@ -58,7 +60,15 @@ public static class InitRelay
         // forwarding is in place before create returns: a kill right after create must reach the container
         using var signals = new SignalForwarder(host.Sandbox.Agent, options.Id, e => log.LogDebug("signal forwarding: {Error}", e.Message));
         RelayStatusPipe.Report(statusPipe, new RelayReport { Ok = true, Pid = Environment.ProcessId });
+        // the guest's OOM kills, reported in the relay's host memory cgroup for containerd's runc shim
+        await using var oom = new HostOomSignal(host.Sandbox.StateDirectory, log);
+        using var stopFollowing = new CancellationTokenSource();
+        var following = oom.FollowAsync(host.Sandbox.Agent, options.Id, stopFollowing.Token);
         var exit = await host.Container.WaitAsync("", log, CancellationToken.None);
+        if (exit.OomKilled) // before the relay's exit, which is the container's exit to the shim
+            await oom.EnsureReportedAsync();
+        await stopFollowing.CancelAsync();
+        await following;
         if (!exit.VmWentAway) // output written just before the exit may still be in flight
             await stdio.DrainAsync(DrainTimeout);
         await stdio.DisposeAsync();
