@@ -1,5 +1,6 @@
 using SandboxRt.Runtime.HostCgroups;
 using SandboxRt.Runtime.Relay;
+using SandboxRt.UnitTests.Fakes;
 
 namespace SandboxRt.UnitTests.Relay;
 
@@ -19,7 +20,7 @@ public sealed class HostOomSignalTests
         using var state = StateWithRelayCgroup("/sys/fs/cgroup/memory/docker/abc/sandboxrt-relay");
         var gate = new TaskCompletionSource();
         var calls = new List<(string, int)>();
-        await using var signal = new HostOomSignal(state.Path, raise: async (dir, pid) =>
+        await using var signal = new HostOomSignal(state.Path, spacing: TimeSpan.Zero, raise: async (dir, pid) =>
         {
             lock (calls)
                 calls.Add((dir, pid));
@@ -70,5 +71,29 @@ public sealed class HostOomSignalTests
         await failing.DisposeAsync();
         await failing.ReportAsync(); // after disposal: nothing more is made
         Assert.Equal(0, failing.Reported);
+    }
+
+    [Fact]
+    public async Task A_flood_of_the_guests_reports_is_spaced_out_and_capped()
+    {
+        using var state = StateWithRelayCgroup("/cg/relay");
+        var times = new List<long>();
+        var spacing = TimeSpan.FromMilliseconds(100);
+        await using (var spaced = new HostOomSignal(state.Path, spacing: spacing, raise: (_, _) => { times.Add(System.Diagnostics.Stopwatch.GetTimestamp()); return Task.FromResult(1L); }))
+        {
+            await spaced.ReportAsync();
+            await spaced.ReportAsync();
+        }
+        Assert.Equal(2, times.Count);
+        Assert.True(System.Diagnostics.Stopwatch.GetElapsedTime(times[0], times[1]) >= spacing, "the second report came sooner than the spacing");
+
+        int calls = 0;
+        var log = new RecordingLogger();
+        await using var capped = new HostOomSignal(state.Path, log, spacing: TimeSpan.Zero, raise: (_, _) => Task.FromResult((long)Interlocked.Increment(ref calls)));
+        for (int i = 0; i < HostOomSignal.MaxReports + 5; i++)
+            await capped.ReportAsync();
+        Assert.Equal(HostOomSignal.MaxReports, calls);
+        Assert.Equal(HostOomSignal.MaxReports, capped.Reported);
+        Assert.Single(log.Lines, l => l.Contains("no more will be"));
     }
 }

@@ -8,14 +8,24 @@ namespace SandboxRt.Runtime.Relay;
 /// The relay's side of <see cref="HostOomReport"/>: the guest's OOM kills of its container, reported in
 /// the relay's host memory cgroup, where containerd's runc shim (and so Docker's State.OOMKilled) sees
 /// them. One report at a time; the guest's reports that arrive meanwhile fold into one more (the guest is
-/// untrusted and can send thousands). Best effort: a report that cannot be made is logged, never fatal.
+/// untrusted and can send thousands), at least <see cref="Spacing"/> after the last, and no more than
+/// <see cref="MaxReports"/> per container: each is a real OOM kill on the host, with its kernel log lines,
+/// and a guest must not be able to keep the host's OOM killer busy. Best effort: a report that cannot be made is logged, never fatal.
 /// The cgroup is read from the sandbox's record, which `create` completed after this relay started.
 /// </summary>
 /// <param name="raise">Makes the report (the relay's memory cgroup, the relay's pid); <see cref="HostOomReport.RaiseAsync"/> unless a test gives another.</param>
-public sealed class HostOomSignal(string stateDirectory, ILogger? log = null, Func<string, int, Task<long>>? raise = null) : IAsyncDisposable
+/// <param name="spacing">The least time between two reports; <see cref="Spacing"/> unless a test gives another.</param>
+public sealed class HostOomSignal(string stateDirectory, ILogger? log = null, Func<string, int, Task<long>>? raise = null, TimeSpan? spacing = null) : IAsyncDisposable
 {
+    /// <summary>The least time between two reports (a hostile guest's flood becomes one per second).</summary>
+    public static readonly TimeSpan Spacing = TimeSpan.FromSeconds(1);
+    /// <summary>Reports per container at most; Docker's OOMKilled needs one.</summary>
+    public const int MaxReports = 20;
     private readonly SemaphoreSlim _one = new(1, 1);
+    private long _lastReport = long.MinValue;
+    private bool _capWarned;
     private readonly Func<string, int, Task<long>> _raise = raise ?? HostOomReport.RaiseAsync;
+    private readonly TimeSpan _spacing = spacing ?? Spacing;
     private int _waiting;
     private bool _closed;
 
@@ -48,6 +58,10 @@ public sealed class HostOomSignal(string stateDirectory, ILogger? log = null, Fu
         await _one.WaitAsync();
         try
         {
+            // a rate limit, not a wait for an event: later reports fold into this one meanwhile (a timer
+            // may fire a little early, hence the loop)
+            while (_lastReport != long.MinValue && System.Diagnostics.Stopwatch.GetElapsedTime(_lastReport) is var since && since < _spacing)
+                await Task.Delay(_spacing - since + TimeSpan.FromMilliseconds(1));
             Volatile.Write(ref _waiting, 0);
             await ReportLockedAsync();
         }
@@ -80,6 +94,13 @@ public sealed class HostOomSignal(string stateDirectory, ILogger? log = null, Fu
     {
         if (_closed)
             return;
+        if (Reported >= MaxReports)
+        {
+            if (!_capWarned)
+                log?.LogWarning("the guest reported more OOM kills; {Max} were reported on the host and no more will be", MaxReports);
+            _capWarned = true;
+            return;
+        }
         try
         {
             if (HostCgroup.Load(stateDirectory)?.RelayDirectory is not { } directory)
@@ -87,6 +108,7 @@ public sealed class HostOomSignal(string stateDirectory, ILogger? log = null, Fu
                 log?.LogDebug("no OOM kill reported on the host: the relay has no memory cgroup of its own (no linux.cgroupsPath, or no v1 memory hierarchy)");
                 return;
             }
+            _lastReport = System.Diagnostics.Stopwatch.GetTimestamp();
             var kills = await _raise(directory, Environment.ProcessId);
             Reported++;
             log?.LogDebug("guest OOM kill reported in {Directory} (oom_kill {Kills})", directory, kills);
