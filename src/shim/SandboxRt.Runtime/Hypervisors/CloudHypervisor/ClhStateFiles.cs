@@ -22,7 +22,7 @@ internal sealed class ClhStateFiles(string directory)
         CommandLine, VirtiofsdSocket, VirtiofsdLog, RotatingLog.PreviousPath(VirtiofsdLog),
     ];
 
-    public void CreateSocketDirectory() => Storage.PrivateFiles.CreateDirectory(Sockets);
+    public void CreateSocketDirectory() => Storage.SocketDirectory.Create(Directory);
 
     public void RemoveAll()
     {

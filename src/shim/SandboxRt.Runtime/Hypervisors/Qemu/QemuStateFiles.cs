@@ -34,10 +34,7 @@ internal sealed class QemuStateFiles(string directory)
     ];
 
     /// <summary>Creates the socket directory (root only: the sockets reach the agent and QEMU's monitor).</summary>
-    public void CreateSocketDirectory()
-    {
-        Storage.PrivateFiles.CreateDirectory(Sockets);
-    }
+    public void CreateSocketDirectory() => Storage.SocketDirectory.Create(Directory);
 
     public void RemoveAll()
     {
