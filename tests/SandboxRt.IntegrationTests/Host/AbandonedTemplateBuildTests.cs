@@ -35,7 +35,7 @@ public sealed class AbandonedTemplateBuildTests
         {
             // the template VM: its command line names the template directory, not the sandbox's state
             await Condition.WaitAsync(() => ProcessTable.Find("/bin/sh " + qemu).Count > 0 || create.HasExited, "the relay to start the template's (hanging) QEMU");
-            builder = Assert.Single(ProcessTable.Find("/bin/sh " + qemu));
+            builder = Assert.Single(ProcessTable.FindTopmost("/bin/sh " + qemu)); // not the loop's child between its fork and exec
             Assert.Contains(templates, File.ReadAllText($"/proc/{builder}/cmdline"));
             HostLeaks.KillEverythingUnder(state); // the relay and create: the builder dies mid-build
             await create.WaitForExitAsync(TestContext.Current.CancellationToken);

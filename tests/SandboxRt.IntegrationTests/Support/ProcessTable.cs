@@ -23,4 +23,28 @@ internal static class ProcessTable
         }
         return found;
     }
+
+    /// <summary>
+    /// Pids whose command line contains <paramref name="fragment"/> and whose parent's does not: a script
+    /// that forks (a shell loop running `sleep`) shows its forked child with its own command line until
+    /// that child execs, and a loaded machine catches that moment.
+    /// </summary>
+    public static List<int> FindTopmost(string fragment)
+    {
+        var found = Find(fragment);
+        return found.Where(pid => !found.Contains(ParentOf(pid))).ToList();
+    }
+
+    private static int ParentOf(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1]);
+        }
+        catch (IOException)
+        {
+            return 0; // gone
+        }
+    }
 }
