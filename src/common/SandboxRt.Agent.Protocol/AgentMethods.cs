@@ -3,9 +3,11 @@ using SandboxRt.Grpc;
 namespace SandboxRt.Agent.Protocol;
 
 /// <summary>
-/// Every RPC of agent.proto as a method descriptor: its HTTP/2 path, shape and message parsers.
-/// Grpc.Tools compiles only the messages (the gRPC runtime it targets is not available here), so the
-/// service definitions are mirrored by hand; a unit test checks this list against the .proto's descriptors.
+/// Every RPC of agent.proto as a method descriptor of our own gRPC server: its HTTP/2 path, shape and
+/// message parsers, by which the agent routes. The host does not use these: it calls through the client
+/// stubs Grpc.Tools generates (Grpc.Net.Client). The server stays ours (Grpc.AspNetCore costs seconds of
+/// start-up under TCG: README, Dependencies), so the list is mirrored by hand; a unit test checks it
+/// against the .proto's descriptors.
 /// </summary>
 public static class AgentMethods
 {

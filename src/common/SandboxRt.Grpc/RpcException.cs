@@ -12,12 +12,6 @@ public sealed class RpcException : Exception
 
     public StatusCode Status { get; }
 
-    /// <summary>
-    /// True when the call never reached the server (the connection could not be set up), so that
-    /// trying it again cannot run it twice.
-    /// </summary>
-    public bool NotSent { get; init; }
-
     /// <summary>The human-readable detail carried in grpc-message.</summary>
     public string Detail { get; }
 }

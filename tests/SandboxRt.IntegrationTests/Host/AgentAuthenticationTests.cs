@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using SandboxRt.Agent.Protocol;
-using SandboxRt.Grpc;
-using SandboxRt.Grpc.Client;
+using RpcException = Grpc.Core.RpcException;
+using StatusCode = Grpc.Core.StatusCode;
 using SandboxRt.IntegrationTests.Support;
 using SandboxRt.Runtime.Agent;
 using SandboxRt.Runtime.Channels;
@@ -51,9 +51,9 @@ public sealed class AgentAuthenticationTests(AgentOnHost agent) : IClassFixture<
     public async Task A_gRPC_client_without_the_token_is_refused()
     {
         agent.RequireRunning();
-        using var channel = new GrpcChannel(ct => new UnixSocketConnector(agent.SocketPath).ConnectAsync(ct));
-        var e = await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(AgentMethods.Version, new VersionRequest(), new CallOptions(TimeSpan.FromSeconds(30))));
-        Assert.Equal(StatusCode.Unavailable, e.Status);
+        using var channel = new RawGrpcChannel(ct => new UnixSocketConnector(agent.SocketPath).ConnectAsync(ct));
+        var e = await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(AgentMethods.Version, new VersionRequest(), new RawCallOptions(TimeSpan.FromSeconds(30))));
+        Assert.Equal(StatusCode.Unavailable, e.StatusCode);
         Assert.Equal(0, await BytesBeforeCloseAsync(Http2Preface));
     }
 

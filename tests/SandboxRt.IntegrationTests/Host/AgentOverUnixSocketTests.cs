@@ -1,6 +1,7 @@
 using SandboxRt.Agent.Protocol;
 using SandboxRt.Grpc;
-using SandboxRt.Grpc.Client;
+using RpcException = Grpc.Core.RpcException;
+using StatusCode = Grpc.Core.StatusCode;
 using SandboxRt.IntegrationTests.Support;
 using SandboxRt.Runtime.Agent;
 using SandboxRt.Runtime.Channels;
@@ -11,8 +12,8 @@ namespace SandboxRt.IntegrationTests.Host;
 [Trait("Tier", "host")]
 public sealed class AgentOverUnixSocketTests(AgentOnHost agent) : IClassFixture<AgentOnHost>
 {
-    private GrpcChannel RawChannel(int maxSend = 64 * 1024 * 1024) =>
-        new(ct => agent.Connector.ConnectAsync(ct), new GrpcLimits { MaxSendMessageSize = maxSend });
+    private RawGrpcChannel RawChannel(int maxSend = 64 * 1024 * 1024) =>
+        new(ct => agent.Connector.ConnectAsync(ct), maxSendMessageSize: maxSend);
 
     [Fact]
     public async Task Health_version_and_guest_details_answer()
@@ -37,8 +38,8 @@ public sealed class AgentOverUnixSocketTests(AgentOnHost agent) : IClassFixture<
         using var channel = RawChannel();
         var huge = new HealthCheckRequest { Service = new string('x', 17 * 1024 * 1024) };
         var e = await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(AgentMethods.HealthCheck, huge));
-        Assert.Equal(StatusCode.ResourceExhausted, e.Status);
-        Assert.Contains("larger than max", e.Detail);
+        Assert.Equal(StatusCode.ResourceExhausted, e.StatusCode);
+        Assert.Contains("larger than max", e.Status.Detail);
         var ok = await channel.UnaryAsync(AgentMethods.HealthCheck, new HealthCheckRequest());
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, ok.Status);
     }
@@ -49,10 +50,10 @@ public sealed class AgentOverUnixSocketTests(AgentOnHost agent) : IClassFixture<
         agent.RequireRunning();
         using var channel = RawChannel();
         var notFound = await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(AgentMethods.HealthCheck, new HealthCheckRequest { Service = "nope" }));
-        Assert.Equal(StatusCode.NotFound, notFound.Status);
+        Assert.Equal(StatusCode.NotFound, notFound.StatusCode);
         var bogus = new Method<HealthCheckRequest, HealthCheckResponse>(MethodType.Unary, "sandboxrt.agent.v1.Health", "Bogus", HealthCheckRequest.Parser, HealthCheckResponse.Parser);
         var unimplemented = await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(bogus, new HealthCheckRequest()));
-        Assert.Equal(StatusCode.Unimplemented, unimplemented.Status);
+        Assert.Equal(StatusCode.Unimplemented, unimplemented.StatusCode);
     }
 
     [Fact]
@@ -63,10 +64,10 @@ public sealed class AgentOverUnixSocketTests(AgentOnHost agent) : IClassFixture<
         var received = new List<HealthCheckResponse>();
         var e = await Assert.ThrowsAsync<RpcException>(async () =>
         {
-            await foreach (var message in channel.ServerStreamingAsync(AgentMethods.HealthWatch, new HealthCheckRequest(), new CallOptions(TimeSpan.FromMilliseconds(400))))
+            await foreach (var message in channel.ServerStreamingAsync(AgentMethods.HealthWatch, new HealthCheckRequest(), new RawCallOptions(TimeSpan.FromMilliseconds(400))))
                 received.Add(message);
         });
-        Assert.Equal(StatusCode.DeadlineExceeded, e.Status);
+        Assert.Equal(StatusCode.DeadlineExceeded, e.StatusCode);
         Assert.Single(received);
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, received[0].Status);
     }

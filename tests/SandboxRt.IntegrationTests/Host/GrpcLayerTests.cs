@@ -1,14 +1,15 @@
 using System.Net.Sockets;
 using SandboxRt.Agent.Protocol;
 using SandboxRt.Grpc;
-using SandboxRt.Grpc.Client;
+using RpcException = Grpc.Core.RpcException;
+using StatusCode = Grpc.Core.StatusCode;
 using SandboxRt.Grpc.Server;
 using SandboxRt.IntegrationTests.Support;
 using SandboxRt.Runtime.Channels;
 
 namespace SandboxRt.IntegrationTests.Host;
 
-/// <summary>The gRPC layer end to end in one process: Kestrel server, SocketsHttpHandler client, a Unix socket between.</summary>
+/// <summary>The agent's gRPC server layer end to end in one process: our Kestrel server, Grpc.Net.Client as the client, a Unix socket between.</summary>
 [Trait("Tier", "host")]
 public sealed class GrpcLayerTests : IAsyncLifetime
 {
@@ -58,12 +59,12 @@ public sealed class GrpcLayerTests : IAsyncLifetime
             .AddUnary(Echo, (request, call) => Task.FromResult(new VersionResponse { AgentVersion = call.GetRequestHeader("grpc-timeout") ?? "none" }));
         var app = new GrpcHttpApplication(table, new GrpcLimits { MaxReceiveMessageSize = 1024 })
         {
-            MapException = e => e is InvalidOperationException ? (StatusCode.FailedPrecondition, e.Message) : (StatusCode.Internal, e.Message),
+            MapException = e => e is InvalidOperationException ? (SandboxRt.Grpc.StatusCode.FailedPrecondition, e.Message) : (SandboxRt.Grpc.StatusCode.Internal, e.Message),
         };
         _server = await GrpcKestrelServer.StartAsync(new UnixDomainSocketEndPoint(Socket), app);
     }
 
-    private GrpcChannel Channel(GrpcLimits? limits = null) => new(ct => new UnixSocketConnector(Socket).ConnectAsync(ct), limits);
+    private RawGrpcChannel Channel(int maxReceiveMessageSize = 16 * 1024 * 1024) => new(ct => new UnixSocketConnector(Socket).ConnectAsync(ct), maxReceiveMessageSize: maxReceiveMessageSize);
 
     [Fact]
     public async Task A_long_server_stream_arrives_complete_and_in_order()
@@ -87,8 +88,8 @@ public sealed class GrpcLayerTests : IAsyncLifetime
     {
         using var channel = Channel();
         var e = await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(Fail, new HealthCheckRequest()));
-        Assert.Equal(StatusCode.FailedPrecondition, e.Status);
-        Assert.Equal("container c1 is stopped", e.Detail);
+        Assert.Equal(StatusCode.FailedPrecondition, e.StatusCode);
+        Assert.Equal("container c1 is stopped", e.Status.Detail);
     }
 
     [Fact]
@@ -99,10 +100,10 @@ public sealed class GrpcLayerTests : IAsyncLifetime
         // handler (CI saw that with 300 ms), which is not what this checks
         await channel.UnaryAsync(Echo, new VersionRequest());
         var started = DateTime.UtcNow;
-        var call = channel.UnaryAsync(Slow, new HealthCheckRequest(), new CallOptions(TimeSpan.FromSeconds(2)));
+        var call = channel.UnaryAsync(Slow, new HealthCheckRequest(), new RawCallOptions(TimeSpan.FromSeconds(2)));
         Assert.NotNull(await _slowEntered.Task.WaitAsync(TimeSpan.FromSeconds(30))); // the handler saw the deadline
         var e = await Assert.ThrowsAsync<RpcException>(() => call);
-        Assert.Equal(StatusCode.DeadlineExceeded, e.Status);
+        Assert.Equal(StatusCode.DeadlineExceeded, e.StatusCode);
         Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(25), "the handler's 30 s wait was cut short");
         await _slowCancelled.Task.WaitAsync(TimeSpan.FromSeconds(30));
     }
@@ -112,8 +113,8 @@ public sealed class GrpcLayerTests : IAsyncLifetime
     {
         using var channel = Channel();
         using var cts = new CancellationTokenSource(200);
-        var e = await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(Slow, new HealthCheckRequest(), new CallOptions(CancellationToken: cts.Token)));
-        Assert.Equal(StatusCode.Cancelled, e.Status);
+        var e = await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(Slow, new HealthCheckRequest(), new RawCallOptions(CancellationToken: cts.Token)));
+        Assert.Equal(StatusCode.Cancelled, e.StatusCode);
     }
 
     [Fact]
@@ -121,31 +122,34 @@ public sealed class GrpcLayerTests : IAsyncLifetime
     {
         using var channel = Channel();
         var e = await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(Big, new HealthCheckRequest { Service = new string('y', 2000) }));
-        Assert.Equal(StatusCode.ResourceExhausted, e.Status);
+        Assert.Equal(StatusCode.ResourceExhausted, e.StatusCode);
     }
 
     [Fact]
     public async Task The_client_receive_limit_applies()
     {
-        using var channel = Channel(new GrpcLimits { MaxReceiveMessageSize = 1 });
-        var e = await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(Echo, new VersionRequest(), new CallOptions(TimeSpan.FromSeconds(5))));
-        Assert.Equal(StatusCode.ResourceExhausted, e.Status);
+        using var channel = Channel(maxReceiveMessageSize: 1);
+        var e = await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(Echo, new VersionRequest(), new RawCallOptions(TimeSpan.FromSeconds(5))));
+        Assert.Equal(StatusCode.ResourceExhausted, e.StatusCode);
     }
 
     [Fact]
     public async Task The_timeout_travels_as_grpc_timeout()
     {
         using var channel = Channel();
-        var r = await channel.UnaryAsync(Echo, new VersionRequest(), new CallOptions(TimeSpan.FromSeconds(7)));
-        Assert.Equal("7000m", r.AgentVersion);
+        var r = await channel.UnaryAsync(Echo, new VersionRequest(), new RawCallOptions(TimeSpan.FromSeconds(7)));
+        // Grpc.Net.Client sends what is left of the deadline when the call starts
+        Assert.True(SandboxRt.Grpc.Framing.GrpcTimeout.TryParse(r.AgentVersion, out var sent), r.AgentVersion);
+        Assert.InRange(sent, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(7));
     }
 
     [Fact]
     public async Task A_server_that_is_gone_is_unavailable()
     {
-        using var channel = new GrpcChannel(_ => throw new SocketException((int)SocketError.ConnectionRefused));
+        using var channel = new RawGrpcChannel(_ => throw new SocketException((int)SocketError.ConnectionRefused));
         var e = await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(Echo, new VersionRequest()));
-        Assert.Equal(StatusCode.Unavailable, e.Status);
+        Assert.Equal(StatusCode.Unavailable, e.StatusCode);
+        Assert.True(SandboxRt.Runtime.Agent.AgentCallFailure.NotSent(e), "the host's client would not retry a call that never left");
     }
 
     public async ValueTask DisposeAsync()

@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using SandboxRt.Agent.Protocol;
-using SandboxRt.Grpc;
-using SandboxRt.Grpc.Client;
+using RpcException = Grpc.Core.RpcException;
+using StatusCode = Grpc.Core.StatusCode;
 using SandboxRt.IntegrationTests.Support;
 using SandboxRt.Runtime.Agent;
 using SandboxRt.Runtime.Channels;
@@ -38,14 +38,14 @@ public sealed class AgentChannelAuthenticationTests
         // 1. A standard gRPC client, no preamble: refused, and its call is never answered (it fails when
         //    the client gives up and detaches).
         Stream? attached = null;
-        using (var plain = new GrpcChannel(async ct => attached = await new SerialChannelConnector(socket).ConnectAsync(ct)))
+        using (var plain = new RawGrpcChannel(async ct => attached = await new SerialChannelConnector(socket).ConnectAsync(ct)))
         {
-            var call = plain.UnaryAsync(AgentMethods.Version, new VersionRequest(), new CallOptions(Limit));
+            var call = plain.UnaryAsync(AgentMethods.Version, new VersionRequest(), new RawCallOptions(Limit));
             await WaitForConsoleAsync(sandbox, "does not start with the authentication preamble", 1);
             Assert.False(call.IsCompleted, "the call was answered");
             attached!.Dispose();
             var e = await Assert.ThrowsAsync<RpcException>(() => call);
-            Assert.NotEqual(StatusCode.OK, e.Status);
+            Assert.NotEqual(StatusCode.OK, e.StatusCode);
         }
 
         // 2. The preamble with a wrong token: refused, and not one byte after the hello (an HTTP/2 server

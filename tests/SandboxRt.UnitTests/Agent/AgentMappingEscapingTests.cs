@@ -1,5 +1,5 @@
 using SandboxRt.Agent.Protocol;
-using SandboxRt.Grpc;
+using Grpc.Core;
 using SandboxRt.Runtime.Agent;
 
 namespace SandboxRt.UnitTests.Agent;
@@ -11,7 +11,7 @@ public sealed class AgentMappingEscapingTests
     [Fact]
     public void An_agent_error_message_is_escaped_and_bounded()
     {
-        var e = AgentMapping.ToException("ExecProcess", new RpcException(StatusCode.Internal, "\u001b[2J\u001b]0;owned\u0007exec failed\nlevel=info msg=forged" + new string('z', 100_000)));
+        var e = AgentMapping.ToException("ExecProcess", new RpcException(new Status(StatusCode.Internal, "\u001b[2J\u001b]0;owned\u0007exec failed\nlevel=info msg=forged" + new string('z', 100_000))));
         Assert.StartsWith("\\x1b[2J\\x1b]0;owned\\x07exec failed\\x0alevel=info msg=forged", e.Message);
         Assert.True(e.Message.Length < 5000);
         Assert.Equal(AgentErrorKind.Internal, e.Kind);

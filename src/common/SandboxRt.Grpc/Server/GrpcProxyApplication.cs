@@ -2,7 +2,7 @@ using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
-using SandboxRt.Grpc.Client;
+using System.Net;
 using SandboxRt.Grpc.Framing;
 
 namespace SandboxRt.Grpc.Server;
@@ -11,9 +11,10 @@ namespace SandboxRt.Grpc.Server;
 /// A transparent gRPC proxy: every request that arrives is sent on as it is (path, metadata, body) over
 /// one upstream channel, and the response, streamed messages and trailers come back unchanged. It lets
 /// several host processes share a guest channel that takes one client at a time (virtio-serial): the
-/// process that owns the connection serves this on a Unix socket for the others.
+/// process that owns the connection serves this on a Unix socket for the others. <paramref name="upstream"/>
+/// is the HTTP/2 handler under that process's own gRPC channel, so both share its one connection.
 /// </summary>
-public sealed class GrpcProxyApplication(GrpcChannel upstream) : IHttpApplication<HttpContext>
+public sealed class GrpcProxyApplication(HttpMessageInvoker upstream, Uri baseAddress) : IHttpApplication<HttpContext>
 {
     private static readonly HashSet<string> SkippedHeaders = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -27,8 +28,10 @@ public sealed class GrpcProxyApplication(GrpcChannel upstream) : IHttpApplicatio
     public async Task ProcessRequestAsync(HttpContext http)
     {
         var cancel = http.RequestAborted;
-        var request = new HttpRequestMessage(new HttpMethod(http.Request.Method), http.Request.Path.Value)
+        var request = new HttpRequestMessage(new HttpMethod(http.Request.Method), new Uri(baseAddress, http.Request.Path.Value))
         {
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
             Content = new StreamContent(http.Request.Body),
         };
         foreach (var (name, values) in http.Request.Headers)
@@ -42,7 +45,7 @@ public sealed class GrpcProxyApplication(GrpcChannel upstream) : IHttpApplicatio
         HttpResponseMessage response;
         try
         {
-            response = await upstream.SendRawAsync(request, cancel);
+            response = await upstream.SendAsync(request, cancel);
         }
         catch (Exception e) when (e is HttpRequestException or IOException or OperationCanceledException)
         {

@@ -1,20 +1,20 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Net.Client;
 using SandboxRt.Agent.Protocol;
-using SandboxRt.Grpc;
-using SandboxRt.Grpc.Client;
 using SandboxRt.Oci.Spec;
 using SandboxRt.Runtime.Channels;
-
 using SandboxRt.Runtime.Network;
 
 namespace SandboxRt.Runtime.Agent;
 
 /// <summary>
-/// The host's view of one guest agent: typed calls over one gRPC channel. Calls take domain values and
-/// return domain records; protobuf messages stay inside this class and <see cref="AgentMapping"/>, and
-/// a failed call surfaces as <see cref="AgentException"/>.
+/// The host's view of one guest agent: typed calls over one gRPC channel (Grpc.Net.Client, with the
+/// client stubs Grpc.Tools generates from agent.proto). Calls take domain values and return domain
+/// records; protobuf messages stay inside this class and <see cref="AgentMapping"/>, and a failed call
+/// surfaces as <see cref="AgentException"/>, its kind read from the gRPC status code.
 /// </summary>
 public sealed class AgentClient : IAgent
 {
@@ -28,10 +28,16 @@ public sealed class AgentClient : IAgent
     /// </summary>
     public static readonly TimeSpan ProcessSetupTimeout = TimeSpan.FromSeconds(90);
     public const int MaxStdinChunk = 1024 * 1024;
+    private const int MaxMessageSize = 16 * 1024 * 1024;
 
     /// <summary>How long a call keeps trying to get a connection before it fails as Unavailable.</summary>
     public static readonly TimeSpan ConnectRetryWindow = TimeSpan.FromSeconds(60);
+    private static readonly Uri Address = new("http://sandboxrt-agent");
+
+    private readonly SocketsHttpHandler _handler;
     private readonly GrpcChannel _channel;
+    private readonly Health.HealthClient _health;
+    private readonly AgentService.AgentServiceClient _agent;
 
     /// <param name="connector">How to reach the agent.</param>
     /// <param name="firstStream">An already-established stream to use for the first connection (from the boot wait).</param>
@@ -39,11 +45,20 @@ public sealed class AgentClient : IAgent
     {
         Connector = connector;
         var pending = firstStream;
-        _channel = new GrpcChannel(ct =>
+        _handler = AgentHttpHandler.Create(ct =>
         {
             var stream = Interlocked.Exchange(ref pending, null);
             return stream is not null ? ValueTask.FromResult(stream) : connector.ConnectAsync(ct);
-        }, new GrpcLimits { MaxReceiveMessageSize = 16 * 1024 * 1024, MaxSendMessageSize = 16 * 1024 * 1024 });
+        });
+        _channel = GrpcChannel.ForAddress(Address, new GrpcChannelOptions
+        {
+            HttpHandler = _handler,
+            DisposeHttpClient = false,
+            MaxReceiveMessageSize = MaxMessageSize,
+            MaxSendMessageSize = MaxMessageSize,
+        });
+        _health = new Health.HealthClient(_channel);
+        _agent = new AgentService.AgentServiceClient(_channel);
     }
 
     public IAgentConnector Connector { get; }
@@ -53,40 +68,40 @@ public sealed class AgentClient : IAgent
     /// connection: how the process holding a one-client channel (virtio-serial) shares it.
     /// </summary>
     public Microsoft.AspNetCore.Hosting.Server.IHttpApplication<Microsoft.AspNetCore.Http.HttpContext> CreateProxy() =>
-        new Grpc.Server.GrpcProxyApplication(_channel);
+        new SandboxRt.Grpc.Server.GrpcProxyApplication(new HttpMessageInvoker(_handler, disposeHandler: false), Address);
 
     // --- health and guest ----------------------------------------------------------------------
 
     /// <summary>True when the agent answers Health.Check with SERVING.</summary>
     public async Task<bool> CheckAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
-        (await Call(AgentMethods.HealthCheck, new HealthCheckRequest(), timeout, cancellationToken)).Status == HealthCheckResponse.Types.ServingStatus.Serving;
+        (await Call("Check", o => _health.CheckAsync(new HealthCheckRequest(), o), timeout, cancellationToken)).Status == HealthCheckResponse.Types.ServingStatus.Serving;
 
     public async Task<AgentVersionInfo> VersionAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
-        AgentMapping.ToDomain(await Call(AgentMethods.Version, new VersionRequest(), timeout, cancellationToken));
+        AgentMapping.ToDomain(await Call("Version", o => _health.VersionAsync(new VersionRequest(), o), timeout, cancellationToken));
 
     public async Task<(int Cpus, long MemoryMib)> OnlineCpuMemAsync(int cpus, int memoryMib, CancellationToken cancellationToken = default)
     {
-        var r = await Call(AgentMethods.OnlineCpuMem, new OnlineCpuMemRequest { Cpus = (uint)cpus, MemoryMib = (ulong)memoryMib }, null, cancellationToken);
+        var r = await Call("OnlineCpuMem", o => _agent.OnlineCpuMemAsync(new OnlineCpuMemRequest { Cpus = (uint)cpus, MemoryMib = (ulong)memoryMib }, o), null, cancellationToken);
         return ((int)Math.Min(r.Cpus, int.MaxValue), (long)Math.Min(r.MemoryMib, long.MaxValue)); // bounded: the guest is not trusted
     }
 
     /// <summary>The first call to a VM restored from a template: its own token, fresh entropy and the clock (see ReseedService in the agent).</summary>
     public async Task ReseedGuestAsync(byte[] token, CancellationToken cancellationToken = default) =>
-        await Call(AgentMethods.ReseedGuest, new ReseedGuestRequest
+        await Call("ReseedGuest", o => _agent.ReseedGuestAsync(new ReseedGuestRequest
         {
-            AgentToken = Google.Protobuf.ByteString.CopyFrom(token),
-            Entropy = Google.Protobuf.ByteString.CopyFrom(System.Security.Cryptography.RandomNumberGenerator.GetBytes(256)),
+            AgentToken = ByteString.CopyFrom(token),
+            Entropy = ByteString.CopyFrom(System.Security.Cryptography.RandomNumberGenerator.GetBytes(256)),
             RealtimeNs = (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks * 100,
-        }, null, cancellationToken);
+        }, o), null, cancellationToken);
 
     public async Task<GuestDetails> GuestDetailsAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
-        AgentMapping.ToDomain(await Call(AgentMethods.GuestDetails, new GuestDetailsRequest(), timeout, cancellationToken));
+        AgentMapping.ToDomain(await Call("GuestDetails", o => _agent.GuestDetailsAsync(new GuestDetailsRequest(), o), timeout, cancellationToken));
 
     /// <summary>
     /// <paramref name="bytes"/> bytes of <paramref name="pattern"/> generated by the agent (no container in the way), as they arrive.
     /// </summary>
     public IAsyncEnumerable<ReadOnlyMemory<byte>> StreamTestDataAsync(ulong bytes, ReadOnlyMemory<byte> pattern, CancellationToken cancellationToken = default) =>
-        Stream(AgentMethods.StreamTestData, new StreamTestDataRequest { Bytes = bytes, Pattern = ByteString.CopyFrom(pattern.Span) }, c => c.Data.Memory, cancellationToken);
+        Stream("StreamTestData", o => _agent.StreamTestData(new StreamTestDataRequest { Bytes = bytes, Pattern = ByteString.CopyFrom(pattern.Span) }, o), c => c.Data.Memory, cancellationToken);
 
     // --- sandbox and containers ------------------------------------------------------------------
 
@@ -94,135 +109,139 @@ public sealed class AgentClient : IAgent
     {
         var request = new CreateSandboxRequest { SandboxId = sandboxId, Hostname = hostname, Shared = new SharedStorage { Driver = sharedDriver, Tag = sharedTag } };
         request.Dns.AddRange(dns);
-        return Call(AgentMethods.CreateSandbox, request, null, cancellationToken);
+        return Call("CreateSandbox", o => _agent.CreateSandboxAsync(request, o), null, cancellationToken);
     }
 
     public Task DestroySandboxAsync(CancellationToken cancellationToken = default) =>
-        Call(AgentMethods.DestroySandbox, new DestroySandboxRequest(), null, cancellationToken);
+        Call("DestroySandbox", o => _agent.DestroySandboxAsync(new DestroySandboxRequest(), o), null, cancellationToken);
 
     /// <summary>Creates a container from a spec whose root.path and bind sources are relative to the shared directory.</summary>
     public async Task<int> CreateContainerAsync(string id, Spec spec, bool stdin, CancellationToken cancellationToken = default)
     {
         var request = new CreateContainerRequest { ContainerId = id, SpecJson = JsonSerializer.Serialize(spec, OciJsonContext.Default.Spec), Stdin = stdin };
-        return (int)(await Call(AgentMethods.CreateContainer, request, ProcessSetupTimeout, cancellationToken)).Pid;
+        return (int)(await Call("CreateContainer", o => _agent.CreateContainerAsync(request, o), ProcessSetupTimeout, cancellationToken)).Pid;
     }
 
     public Task StartContainerAsync(string id, CancellationToken cancellationToken = default) =>
-        Call(AgentMethods.StartContainer, new ContainerRequest { ContainerId = id }, ProcessSetupTimeout, cancellationToken);
+        Call("StartContainer", o => _agent.StartContainerAsync(new ContainerRequest { ContainerId = id }, o), ProcessSetupTimeout, cancellationToken);
 
     public Task RemoveContainerAsync(string id, bool force, CancellationToken cancellationToken = default) =>
-        Call(AgentMethods.RemoveContainer, new RemoveContainerRequest { ContainerId = id, Force = force }, null, cancellationToken);
+        Call("RemoveContainer", o => _agent.RemoveContainerAsync(new RemoveContainerRequest { ContainerId = id, Force = force }, o), null, cancellationToken);
 
     public Task PauseContainerAsync(string id, CancellationToken cancellationToken = default) =>
-        Call(AgentMethods.PauseContainer, new ContainerRequest { ContainerId = id }, null, cancellationToken);
+        Call("PauseContainer", o => _agent.PauseContainerAsync(new ContainerRequest { ContainerId = id }, o), null, cancellationToken);
 
     public Task ResumeContainerAsync(string id, CancellationToken cancellationToken = default) =>
-        Call(AgentMethods.ResumeContainer, new ContainerRequest { ContainerId = id }, null, cancellationToken);
+        Call("ResumeContainer", o => _agent.ResumeContainerAsync(new ContainerRequest { ContainerId = id }, o), null, cancellationToken);
 
     public Task UpdateContainerAsync(string id, LinuxResources resources, CancellationToken cancellationToken = default) =>
-        Call(AgentMethods.UpdateContainer, new UpdateContainerRequest { ContainerId = id, ResourcesJson = JsonSerializer.Serialize(resources, OciJsonContext.Default.LinuxResources) }, null, cancellationToken);
+        Call("UpdateContainer", o => _agent.UpdateContainerAsync(new UpdateContainerRequest { ContainerId = id, ResourcesJson = JsonSerializer.Serialize(resources, OciJsonContext.Default.LinuxResources) }, o), null, cancellationToken);
 
     public async Task<ContainerStats> StatsAsync(string id, CancellationToken cancellationToken = default) =>
-        AgentMapping.ToDomain(await Call(AgentMethods.StatsContainer, new ContainerRequest { ContainerId = id }, null, cancellationToken));
+        AgentMapping.ToDomain(await Call("StatsContainer", o => _agent.StatsContainerAsync(new ContainerRequest { ContainerId = id }, o), null, cancellationToken));
 
     // --- processes -------------------------------------------------------------------------------
 
     public async Task<int> ExecAsync(string id, string execId, Process process, bool stdin, CancellationToken cancellationToken = default)
     {
         var request = new ExecProcessRequest { ContainerId = id, ExecId = execId, ProcessJson = JsonSerializer.Serialize(process, OciJsonContext.Default.Process), Stdin = stdin };
-        return (int)(await Call(AgentMethods.ExecProcess, request, ProcessSetupTimeout, cancellationToken)).Pid;
+        return (int)(await Call("ExecProcess", o => _agent.ExecProcessAsync(request, o), ProcessSetupTimeout, cancellationToken)).Pid;
     }
 
     public Task SignalAsync(string id, string execId, int signal, bool all, CancellationToken cancellationToken = default) =>
-        Call(AgentMethods.SignalProcess, new SignalProcessRequest { ContainerId = id, ExecId = execId, Signal = (uint)signal, All = all }, null, cancellationToken);
+        Call("SignalProcess", o => _agent.SignalProcessAsync(new SignalProcessRequest { ContainerId = id, ExecId = execId, Signal = (uint)signal, All = all }, o), null, cancellationToken);
 
     /// <summary>Waits, without a deadline, until the process exits.</summary>
     public async Task<ProcessExit> WaitAsync(string id, string execId, CancellationToken cancellationToken = default) =>
-        AgentMapping.ToDomain(await Call(AgentMethods.WaitProcess, new ProcessRequest { ContainerId = id, ExecId = execId }, Timeout.InfiniteTimeSpan, cancellationToken));
+        AgentMapping.ToDomain(await Call("WaitProcess", o => _agent.WaitProcessAsync(new ProcessRequest { ContainerId = id, ExecId = execId }, o), Timeout.InfiniteTimeSpan, cancellationToken));
 
     public async Task<IReadOnlyList<GuestProcess>> ListProcessesAsync(string id, CancellationToken cancellationToken = default) =>
-        (await Call(AgentMethods.ListProcesses, new ContainerRequest { ContainerId = id }, null, cancellationToken)).Processes.Select(AgentMapping.ToDomain).ToList();
+        (await Call("ListProcesses", o => _agent.ListProcessesAsync(new ContainerRequest { ContainerId = id }, o), null, cancellationToken)).Processes.Select(AgentMapping.ToDomain).ToList();
 
     // --- networking ------------------------------------------------------------------------------
 
     /// <summary>Gives the guest NIC with the interface's MAC its name, MTU and addresses; returns the guest's view of it.</summary>
     public async Task<PodInterface> UpdateInterfaceAsync(PodInterface wanted, CancellationToken cancellationToken = default) =>
-        AgentMapping.ToDomain(await Call(AgentMethods.UpdateInterface, new UpdateInterfaceRequest { Interface = AgentMapping.ToMessage(wanted) }, null, cancellationToken));
+        AgentMapping.ToDomain(await Call("UpdateInterface", o => _agent.UpdateInterfaceAsync(new UpdateInterfaceRequest { Interface = AgentMapping.ToMessage(wanted) }, o), null, cancellationToken));
 
     public async Task<IReadOnlyList<PodRoute>> UpdateRoutesAsync(IEnumerable<PodRoute> routes, CancellationToken cancellationToken = default)
     {
         var request = new UpdateRoutesRequest();
         request.Routes.AddRange(routes.Select(AgentMapping.ToMessage));
-        return (await Call(AgentMethods.UpdateRoutes, request, null, cancellationToken)).Routes_.Select(AgentMapping.ToDomain).ToList();
+        return (await Call("UpdateRoutes", o => _agent.UpdateRoutesAsync(request, o), null, cancellationToken)).Routes_.Select(AgentMapping.ToDomain).ToList();
     }
 
     public Task AddNeighboursAsync(IEnumerable<PodNeighbour> neighbours, CancellationToken cancellationToken = default)
     {
         var request = new AddARPNeighborsRequest();
         request.Neighbors.AddRange(neighbours.Select(AgentMapping.ToMessage));
-        return Call(AgentMethods.AddArpNeighbors, request, null, cancellationToken);
+        return Call("AddARPNeighbors", o => _agent.AddARPNeighborsAsync(request, o), null, cancellationToken);
     }
 
     public async Task<IReadOnlyList<PodInterface>> ListInterfacesAsync(CancellationToken cancellationToken = default) =>
-        (await Call(AgentMethods.ListInterfaces, new ListInterfacesRequest(), null, cancellationToken)).Interfaces_.Select(AgentMapping.ToDomain).ToList();
+        (await Call("ListInterfaces", o => _agent.ListInterfacesAsync(new ListInterfacesRequest(), o), null, cancellationToken)).Interfaces_.Select(AgentMapping.ToDomain).ToList();
 
     public async Task<IReadOnlyList<PodRoute>> ListRoutesAsync(CancellationToken cancellationToken = default) =>
-        (await Call(AgentMethods.ListRoutes, new ListRoutesRequest(), null, cancellationToken)).Routes_.Select(AgentMapping.ToDomain).ToList();
+        (await Call("ListRoutes", o => _agent.ListRoutesAsync(new ListRoutesRequest(), o), null, cancellationToken)).Routes_.Select(AgentMapping.ToDomain).ToList();
 
     // --- stdio -----------------------------------------------------------------------------------
 
     /// <summary>The process's stdout (or stderr) until its last writer closes it.</summary>
-    public IAsyncEnumerable<ReadOnlyMemory<byte>> ReadOutputAsync(string id, string execId, bool stderr, CancellationToken cancellationToken = default) =>
-        Stream(stderr ? AgentMethods.ReadStderr : AgentMethods.ReadStdout, new ProcessRequest { ContainerId = id, ExecId = execId }, c => c.Data.Memory, cancellationToken);
+    public IAsyncEnumerable<ReadOnlyMemory<byte>> ReadOutputAsync(string id, string execId, bool stderr, CancellationToken cancellationToken = default)
+    {
+        var request = new ProcessRequest { ContainerId = id, ExecId = execId };
+        return stderr
+            ? Stream("ReadStderr", o => _agent.ReadStderr(request, o), c => c.Data.Memory, cancellationToken)
+            : Stream("ReadStdout", o => _agent.ReadStdout(request, o), c => c.Data.Memory, cancellationToken);
+    }
 
     public async Task WriteStdinAsync(string id, string execId, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
     {
         for (int offset = 0; offset < data.Length; offset += MaxStdinChunk)
         {
-            var chunk = data.Slice(offset, Math.Min(MaxStdinChunk, data.Length - offset));
-            await Call(AgentMethods.WriteStdin, new WriteStdinRequest { ContainerId = id, ExecId = execId, Data = UnsafeByteOperations.UnsafeWrap(chunk) }, Timeout.InfiniteTimeSpan, cancellationToken);
+            var request = new WriteStdinRequest { ContainerId = id, ExecId = execId, Data = UnsafeByteOperations.UnsafeWrap(data.Slice(offset, Math.Min(MaxStdinChunk, data.Length - offset))) };
+            await Call("WriteStdin", o => _agent.WriteStdinAsync(request, o), Timeout.InfiniteTimeSpan, cancellationToken);
         }
     }
 
     public Task CloseStdinAsync(string id, string execId, CancellationToken cancellationToken = default) =>
-        Call(AgentMethods.CloseStdin, new ProcessRequest { ContainerId = id, ExecId = execId }, null, cancellationToken);
+        Call("CloseStdin", o => _agent.CloseStdinAsync(new ProcessRequest { ContainerId = id, ExecId = execId }, o), null, cancellationToken);
 
     public Task ResizeAsync(string id, string execId, int rows, int columns, CancellationToken cancellationToken = default) =>
-        Call(AgentMethods.TtyWinResize, new TtyWinResizeRequest { ContainerId = id, ExecId = execId, Rows = (uint)rows, Columns = (uint)columns }, null, cancellationToken);
+        Call("TtyWinResize", o => _agent.TtyWinResizeAsync(new TtyWinResizeRequest { ContainerId = id, ExecId = execId, Rows = (uint)rows, Columns = (uint)columns }, o), null, cancellationToken);
 
     /// <summary>Exits and OOM kills from now on, until cancelled.</summary>
     public IAsyncEnumerable<AgentEvent> EventsAsync(CancellationToken cancellationToken = default) =>
-        Stream(AgentMethods.GetEvents, new GetEventsRequest(), AgentMapping.ToDomain, cancellationToken);
+        Stream("GetEvents", o => _agent.GetEvents(new GetEventsRequest(), o), AgentMapping.ToDomain, cancellationToken);
 
     /// <summary>A server stream, each message mapped to its domain form, with failures as AgentException.</summary>
-    private async IAsyncEnumerable<TOut> Stream<TRequest, TResponse, TOut>(Method<TRequest, TResponse> method, TRequest request, Func<TResponse, TOut> map,
+    private static async IAsyncEnumerable<TOut> Stream<TResponse, TOut>(string method, Func<CallOptions, AsyncServerStreamingCall<TResponse>> start, Func<TResponse, TOut> map,
         [EnumeratorCancellation] CancellationToken cancellationToken)
-        where TRequest : class, IMessage<TRequest>
-        where TResponse : class, IMessage<TResponse>
     {
-        await using var e = _channel.ServerStreamingAsync(method, request, new CallOptions(null, cancellationToken)).GetAsyncEnumerator(cancellationToken);
+        using var call = start(new CallOptions(cancellationToken: cancellationToken));
         while (true)
         {
             TResponse next;
             try
             {
-                if (!await e.MoveNextAsync())
+                if (!await call.ResponseStream.MoveNext(cancellationToken))
                     yield break;
-                next = e.Current;
+                next = call.ResponseStream.Current;
             }
-            catch (RpcException r)
+            catch (RpcException e)
             {
-                if (Find<RelayGoneException>(r) is { } gone)
-                    throw gone;
-                throw Translate(method.Name, r);
+                throw AgentCallFailure.RelayGone(e) ?? (Exception)AgentMapping.ToException(method, e);
             }
             yield return map(next);
         }
     }
 
-    private async Task<TResponse> Call<TRequest, TResponse>(Method<TRequest, TResponse> method, TRequest request, TimeSpan? timeout, CancellationToken cancellationToken)
-        where TRequest : class, IMessage<TRequest>
-        where TResponse : class, IMessage<TResponse>
+    /// <summary>
+    /// A unary call with its deadline (<paramref name="timeout"/>, <see cref="DefaultTimeout"/> when null,
+    /// none when infinite). A call that never left because no connection could be set up is tried again
+    /// for up to <see cref="ConnectRetryWindow"/> (a loaded host can be slow to answer a new one).
+    /// </summary>
+    private static async Task<TResponse> Call<TResponse>(string method, Func<CallOptions, AsyncUnaryCall<TResponse>> start, TimeSpan? timeout, CancellationToken cancellationToken)
     {
         var effective = timeout ?? DefaultTimeout;
         var giveUp = DateTime.UtcNow + ConnectRetryWindow;
@@ -230,35 +249,29 @@ public sealed class AgentClient : IAgent
         {
             try
             {
-                return await _channel.UnaryAsync(method, request, new CallOptions(effective == Timeout.InfiniteTimeSpan ? null : effective, cancellationToken));
+                DateTime? deadline = effective == Timeout.InfiniteTimeSpan ? null : DateTime.UtcNow + effective;
+                using var call = start(new CallOptions(deadline: deadline, cancellationToken: cancellationToken));
+                return await call.ResponseAsync;
             }
-            catch (RpcException e) when (Find<RelayGoneException>(e) is { } gone)
+            catch (RpcException e) when (AgentCallFailure.RelayGone(e) is { } gone)
             {
                 // the peer holding the channel is gone for good: retrying cannot help
                 throw gone;
             }
-            catch (RpcException e) when (e.NotSent && DateTime.UtcNow < giveUp && !cancellationToken.IsCancellationRequested)
+            catch (RpcException e) when (AgentCallFailure.NotSent(e) && DateTime.UtcNow < giveUp && !cancellationToken.IsCancellationRequested)
             {
-                // The connection could not be set up (a loaded host can be slow to answer a new one);
-                // the call never left, so it is safe to try again.
                 await Task.Delay(200, cancellationToken);
             }
             catch (RpcException e)
             {
-                throw Translate(method.Name, e);
+                throw AgentMapping.ToException(method, e);
             }
         }
     }
 
-    private static AgentException Translate(string method, RpcException e) => AgentMapping.ToException(method, e);
-
-    private static T? Find<T>(Exception e) where T : Exception
+    public void Dispose()
     {
-        for (Exception? x = e; x is not null; x = x.InnerException)
-            if (x is T found)
-                return found;
-        return null;
+        _channel.Dispose();
+        _handler.Dispose();
     }
-
-    public void Dispose() => _channel.Dispose();
 }

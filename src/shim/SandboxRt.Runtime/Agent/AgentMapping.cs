@@ -1,4 +1,6 @@
 using SandboxRt.Agent.Protocol;
+using RpcException = Grpc.Core.RpcException;
+using StatusCode = Grpc.Core.StatusCode;
 using SandboxRt.Runtime.Network;
 
 namespace SandboxRt.Runtime.Agent;
@@ -40,24 +42,24 @@ internal static class AgentMapping
     public static GuestProcess ToDomain(ProcessInfo p) => new((int)p.Pid, (int)p.Ppid, p.Uid, Text(p.Command, 1024), p.RssBytes, p.CpuTimeMs);
 
     /// <summary>A failed call as the domain's exception, with the agent's message escaped (it is the guest's text).</summary>
-    public static AgentException ToException(string method, Grpc.RpcException e) => new(ToKind(e.Status), method, Text(e.Detail), e);
+    public static AgentException ToException(string method, RpcException e) => new(ToKind(e.StatusCode), method, Text(e.Status.Detail), e);
 
     public static AgentEvent ToDomain(Event e) => new(
         e.ContainerId, e.ExecId, DateTime.UnixEpoch.AddTicks(e.TimestampUnixNanos / 100),
         Oom: e.KindCase == Event.KindOneofCase.Oom, Pid: (int)(e.Exit?.Pid ?? 0), ExitStatus: e.Exit?.ExitStatus ?? 0);
 
-    public static AgentErrorKind ToKind(Grpc.StatusCode status) => status switch
+    public static AgentErrorKind ToKind(StatusCode status) => status switch
     {
-        Grpc.StatusCode.NotFound => AgentErrorKind.NotFound,
-        Grpc.StatusCode.AlreadyExists => AgentErrorKind.AlreadyExists,
-        Grpc.StatusCode.InvalidArgument or Grpc.StatusCode.OutOfRange => AgentErrorKind.InvalidArgument,
-        Grpc.StatusCode.FailedPrecondition or Grpc.StatusCode.Aborted => AgentErrorKind.FailedPrecondition,
-        Grpc.StatusCode.PermissionDenied or Grpc.StatusCode.Unauthenticated => AgentErrorKind.PermissionDenied,
-        Grpc.StatusCode.ResourceExhausted => AgentErrorKind.ResourceExhausted,
-        Grpc.StatusCode.Unavailable => AgentErrorKind.Unavailable,
-        Grpc.StatusCode.DeadlineExceeded => AgentErrorKind.Timeout,
-        Grpc.StatusCode.Cancelled => AgentErrorKind.Cancelled,
-        Grpc.StatusCode.Unimplemented => AgentErrorKind.Unimplemented,
+        StatusCode.NotFound => AgentErrorKind.NotFound,
+        StatusCode.AlreadyExists => AgentErrorKind.AlreadyExists,
+        StatusCode.InvalidArgument or StatusCode.OutOfRange => AgentErrorKind.InvalidArgument,
+        StatusCode.FailedPrecondition or StatusCode.Aborted => AgentErrorKind.FailedPrecondition,
+        StatusCode.PermissionDenied or StatusCode.Unauthenticated => AgentErrorKind.PermissionDenied,
+        StatusCode.ResourceExhausted => AgentErrorKind.ResourceExhausted,
+        StatusCode.Unavailable => AgentErrorKind.Unavailable,
+        StatusCode.DeadlineExceeded => AgentErrorKind.Timeout,
+        StatusCode.Cancelled => AgentErrorKind.Cancelled,
+        StatusCode.Unimplemented => AgentErrorKind.Unimplemented,
         _ => AgentErrorKind.Internal,
     };
 
