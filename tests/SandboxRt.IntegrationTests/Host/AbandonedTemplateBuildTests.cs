@@ -28,34 +28,41 @@ public sealed class AbandonedTemplateBuildTests
             "--config-option", $"path={qemu}", "--config-option", $"kernel={qemu}", "--config-option", $"initrd={qemu}",
             "--config-option", "shared_fs=none", "--config-option", "jail=false", "--config-option", "boot_timeout_seconds=2",
             "--config-option", "qemu.vm_template=true", "--config-option", $"qemu.template_directory={templates}"]; // whatever the shipped default
-        var id = "abandon-" + Guid.NewGuid().ToString("N")[..8];
-        using var create = Process.Start(new ProcessStartInfo("/bin/sh", ["-c", "exec \"$@\" </dev/null >/dev/null 2>&1", "sh", .. config, "create", "--bundle", bundle.Directory, id]))!;
-        int builder;
         try
         {
-            // the template VM: its command line names the template directory, not the sandbox's state
-            await Condition.WaitAsync(() => ProcessTable.Find("/bin/sh " + qemu).Count > 0 || create.HasExited, "the relay to start the template's (hanging) QEMU");
-            builder = Assert.Single(ProcessTable.FindTopmost("/bin/sh " + qemu)); // not the loop's child between its fork and exec
-            Assert.Contains(templates, File.ReadAllText($"/proc/{builder}/cmdline"));
-            HostLeaks.KillEverythingUnder(state); // the relay and create: the builder dies mid-build
-            await create.WaitForExitAsync(TestContext.Current.CancellationToken);
-            Assert.True(Directory.Exists($"/proc/{builder}"), "the template VM outlived its builder");
-            Assert.Single(Directory.GetDirectories(templates, "*.build-*"));
+            var id = "abandon-" + Guid.NewGuid().ToString("N")[..8];
+            using var create = Process.Start(new ProcessStartInfo("/bin/sh", ["-c", "exec \"$@\" </dev/null >/dev/null 2>&1", "sh", .. config, "create", "--bundle", bundle.Directory, id]))!;
+            int builder;
+            try
+            {
+                // the template VM: its command line names the template directory, not the sandbox's state
+                await Condition.WaitAsync(() => ProcessTable.Find("/bin/sh " + qemu).Count > 0 || create.HasExited, "the relay to start the template's (hanging) QEMU");
+                builder = Assert.Single(ProcessTable.FindTopmost("/bin/sh " + qemu)); // not the loop's child between its fork and exec
+                Assert.Contains(templates, File.ReadAllText($"/proc/{builder}/cmdline"));
+                HostLeaks.KillEverythingUnder(state); // the relay and create: the builder dies mid-build
+                await create.WaitForExitAsync(TestContext.Current.CancellationToken);
+                Assert.True(Directory.Exists($"/proc/{builder}"), "the template VM outlived its builder");
+                Assert.Single(Directory.GetDirectories(templates, "*.build-*"));
+            }
+            finally
+            {
+                if (!create.HasExited)
+                    create.Kill();
+            }
+
+            // `template create` is a launch like any other: it sweeps first, then tries its own build (which
+            // fails: this QEMU never serves) and stops that VM itself.
+            var next = await Command.RunAsync(config[0], [.. config.Skip(1), "template", "create"], timeout: TimeSpan.FromMinutes(2));
+            TestContext.Current.TestOutputHelper?.WriteLine($"exit {next.ExitCode}\n{next.Stderr}");
+            Assert.NotEqual(0, next.ExitCode);
+            Assert.Contains("did not serve within 2 s", next.Stderr);
+            await Condition.WaitAsync(() => !Directory.Exists($"/proc/{builder}"), "the abandoned template VM to be stopped"); // reaped by init: its parent is gone
+            Assert.Empty(Directory.GetDirectories(templates, "*.build-*"));
+            Assert.Empty(ProcessTable.Find("/bin/sh " + qemu));
         }
         finally
         {
-            if (!create.HasExited)
-                create.Kill();
+            HostLeaks.KillEverythingUnder(scratch.Path); // a failed assertion above must not leave the template VM running
         }
-
-        // `template create` is a launch like any other: it sweeps first, then tries its own build (which
-        // fails: this QEMU never serves) and stops that VM itself.
-        var next = await Command.RunAsync(config[0], [.. config.Skip(1), "template", "create"], timeout: TimeSpan.FromMinutes(2));
-        TestContext.Current.TestOutputHelper?.WriteLine($"exit {next.ExitCode}\n{next.Stderr}");
-        Assert.NotEqual(0, next.ExitCode);
-        Assert.Contains("did not serve within 2 s", next.Stderr);
-        await Condition.WaitAsync(() => !Directory.Exists($"/proc/{builder}"), "the abandoned template VM to be stopped"); // reaped by init: its parent is gone
-        Assert.Empty(Directory.GetDirectories(templates, "*.build-*"));
-        Assert.Empty(ProcessTable.Find("/bin/sh " + qemu));
     }
 }
