@@ -36,6 +36,7 @@ internal static class AgentServer
         var application = new GrpcHttpApplication(table, Limits, loggerFactory.CreateLogger("grpc"))
         {
             MapException = StatusMapping.Map,
+            StatusDetailsOf = StatusMapping.DetailsOf,
         };
         var authentication = new AgentAuthentication(secret, AgentAuthPreamble.DefaultDeadline);
         return await GrpcKestrelServer.StartAsync(channel.EndPoint, application, channel.Transport, loggerFactory, authentication.Middleware, cancellationToken);

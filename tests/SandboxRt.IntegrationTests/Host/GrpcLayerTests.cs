@@ -60,6 +60,9 @@ public sealed class GrpcLayerTests : IAsyncLifetime
         var app = new GrpcHttpApplication(table, new GrpcLimits { MaxReceiveMessageSize = 1024 })
         {
             MapException = e => e is InvalidOperationException ? (SandboxRt.Grpc.StatusCode.FailedPrecondition, e.Message) : (SandboxRt.Grpc.StatusCode.Internal, e.Message),
+            StatusDetailsOf = e => e is InvalidOperationException
+                ? SandboxRt.Agent.Protocol.AgentErrorReason.StatusDetails((int)SandboxRt.Grpc.StatusCode.FailedPrecondition, e.Message, SandboxRt.Agent.Protocol.AgentErrorReason.ProcessExited)
+                : null,
         };
         _server = await GrpcKestrelServer.StartAsync(new UnixDomainSocketEndPoint(Socket), app);
     }
@@ -90,6 +93,9 @@ public sealed class GrpcLayerTests : IAsyncLifetime
         var e = await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(Fail, new HealthCheckRequest()));
         Assert.Equal(StatusCode.FailedPrecondition, e.StatusCode);
         Assert.Equal("container c1 is stopped", e.Status.Detail);
+        // the rich error model's details arrive in the trailers, where the host reads the reason from
+        Assert.Equal(SandboxRt.Agent.Protocol.AgentErrorReason.ProcessExited,
+            SandboxRt.Agent.Protocol.AgentErrorReason.FromStatusDetails(e.Trailers.GetValueBytes("grpc-status-details-bin")));
     }
 
     [Fact]

@@ -141,7 +141,8 @@ public sealed class ContainerRunnerTests : IDisposable
     [Fact]
     public async Task A_program_the_guest_cannot_exec_makes_run_exit_127_with_the_agents_message()
     {
-        _sandbox.Fake.Failures["StartContainer"] = new AgentException(AgentErrorKind.NotFound, "StartContainer", "exec: \"nope\": executable file not found in $PATH");
+        _sandbox.Fake.Failures["StartContainer"] = new AgentException(AgentErrorKind.NotFound, "StartContainer", "exec: \"nope\": executable file not found in $PATH",
+            reason: SandboxRt.Agent.Protocol.AgentErrorReason.ExecFailed);
 
         Assert.Equal(127, await RunAsync());
 

@@ -86,10 +86,11 @@ public sealed class GuestContainerTests
     }
 
     [Theory]
-    [InlineData(AgentErrorKind.NotFound, "exec: \"nope\": executable file not found in $PATH", 127)]
-    [InlineData(AgentErrorKind.PermissionDenied, "exec: \"/etc/passwd\": permission denied", 126)]
-    [InlineData(AgentErrorKind.Internal, "exec: \"/\": is a directory", 126)]
-    [InlineData(AgentErrorKind.Internal, "mount: /proc: no such device", null)]
-    public void Exec_failures_get_the_shells_status(AgentErrorKind kind, string message, int? status) =>
-        Assert.Equal(status, ExecFailure.StatusOf(new AgentException(kind, "StartContainer", message)));
+    [InlineData(AgentErrorKind.NotFound, "exec: \"nope\": executable file not found in $PATH", true, 127)]
+    [InlineData(AgentErrorKind.PermissionDenied, "exec: \"/etc/passwd\": permission denied", true, 126)]
+    [InlineData(AgentErrorKind.Internal, "exec: \"/\": is a directory", true, 126)]
+    [InlineData(AgentErrorKind.Internal, "mount: /proc: no such device", false, null)]
+    [InlineData(AgentErrorKind.NotFound, "exec: a message that looks like one, without the agent's reason", false, null)] // the text decides nothing
+    public void Exec_failures_get_the_shells_status(AgentErrorKind kind, string message, bool execFailed, int? status) =>
+        Assert.Equal(status, ExecFailure.StatusOf(new AgentException(kind, "StartContainer", message, reason: execFailed ? SandboxRt.Agent.Protocol.AgentErrorReason.ExecFailed : null)));
 }

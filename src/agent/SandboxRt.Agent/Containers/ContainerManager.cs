@@ -186,7 +186,7 @@ internal sealed class ContainerManager(ChildReaper reaper, EventBus events)
         }
         var p = c.Process(execId);
         if (p.HasExited)
-            throw new InvalidOperationException($"process {(execId.Length == 0 ? "init" : execId)} of container {id} has already exited");
+            throw new ProcessExitedException($"process {(execId.Length == 0 ? "init" : execId)} of container {id} has already exited");
         ChildProcesses.Signal(p.Pid, signal);
     }
 

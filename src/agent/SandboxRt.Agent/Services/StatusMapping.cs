@@ -1,4 +1,5 @@
 using SandboxRt.Agent.Containers;
+using SandboxRt.Agent.Protocol;
 using SandboxRt.Grpc;
 using SandboxRt.Interop;
 
@@ -23,6 +24,24 @@ internal static class StatusMapping
         UnauthorizedAccessException => (StatusCode.PermissionDenied, e.Message),
         _ => (StatusCode.Internal, e.GetType().Name + ": " + e.Message),
     };
+
+    /// <summary>
+    /// The rich error details of the failures the host acts on by kind (AgentErrorReason): a program that
+    /// could not be executed (the init's "exec" step) and a signal for a process that has exited.
+    /// </summary>
+    public static byte[]? DetailsOf(Exception e)
+    {
+        var reason = e switch
+        {
+            InitFailedException { Step: "exec" } => AgentErrorReason.ExecFailed,
+            ProcessExitedException => AgentErrorReason.ProcessExited,
+            _ => null,
+        };
+        if (reason is null)
+            return null;
+        var (status, detail) = Map(e);
+        return AgentErrorReason.StatusDetails((int)status, detail, reason);
+    }
 
     /// <summary>A failed container init: exec's errno decides NotFound/PermissionDenied; a failure in a spec field is the caller's input.</summary>
     private static StatusCode FromInit(InitFailedException e) => e.Errno switch

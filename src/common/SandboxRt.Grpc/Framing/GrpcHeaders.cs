@@ -10,6 +10,8 @@ public static class GrpcHeaders
     public const string Message = "grpc-message";
     public const string Encoding = "grpc-encoding";
     public const string AcceptEncoding = "grpc-accept-encoding";
+    /// <summary>A serialized google.rpc.Status (gRPC's rich error model), base64 as every "-bin" header.</summary>
+    public const string StatusDetails = "grpc-status-details-bin";
 
     /// <summary>Percent-encodes every byte outside printable ASCII, and '%' itself, of the UTF-8 text.</summary>
     public static string EncodeMessage(string text)

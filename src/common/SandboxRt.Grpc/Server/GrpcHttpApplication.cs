@@ -32,6 +32,12 @@ public sealed class GrpcHttpApplication : IHttpApplication<HttpContext>
     public Func<Exception, (StatusCode Status, string Detail)> MapException { get; init; } =
         e => (StatusCode.Unknown, e.Message);
 
+    /// <summary>
+    /// A serialized google.rpc.Status for an exception that a client should tell apart by more than its
+    /// code (sent as grpc-status-details-bin), or null; none by default.
+    /// </summary>
+    public Func<Exception, byte[]?> StatusDetailsOf { get; init; } = _ => null;
+
     public HttpContext CreateContext(IFeatureCollection contextFeatures) => new DefaultHttpContext(contextFeatures);
 
     public void DisposeContext(HttpContext context, Exception? exception) { }
@@ -84,6 +90,7 @@ public sealed class GrpcHttpApplication : IHttpApplication<HttpContext>
         var call = new ServerCallContext(http, path, deadline, cts.Token);
         StatusCode status;
         string? detail = null;
+        byte[]? details = null;
         try
         {
             await method.InvokeAsync(http, call, _limits);
@@ -104,11 +111,12 @@ public sealed class GrpcHttpApplication : IHttpApplication<HttpContext>
         catch (Exception e)
         {
             (status, detail) = MapException(e);
+            details = StatusDetailsOf(e);
             if (status is StatusCode.Unknown or StatusCode.Internal)
                 _log.LogWarning("{Method} failed: {Error}", path, e.ToString());
         }
         if (status != StatusCode.OK)
             _log.LogDebug("{Method} -> {Status}: {Detail}", path, status, detail);
-        ResponseWriter.WriteStatus(http, status, detail);
+        ResponseWriter.WriteStatus(http, status, detail, details);
     }
 }

@@ -20,7 +20,8 @@ internal static class ResponseWriter
     /// Ends the call with <paramref name="status"/>. Before any message was sent this is a
     /// "trailers-only" response (the status travels in the HEADERS frame); afterwards it is a trailer.
     /// </summary>
-    public static void WriteStatus(HttpContext http, StatusCode status, string? detail)
+    /// <paramref name="details"/>, when given, is a serialized google.rpc.Status sent as grpc-status-details-bin.
+    public static void WriteStatus(HttpContext http, StatusCode status, string? detail, byte[]? details = null)
     {
         IHeaderDictionary target;
         if (!http.Response.HasStarted)
@@ -37,5 +38,7 @@ internal static class ResponseWriter
         target[GrpcHeaders.Status] = ((int)status).ToString();
         if (!string.IsNullOrEmpty(detail))
             target[GrpcHeaders.Message] = GrpcHeaders.EncodeMessage(detail);
+        if (details is { Length: > 0 })
+            target[GrpcHeaders.StatusDetails] = Convert.ToBase64String(details).TrimEnd('=');
     }
 }

@@ -42,7 +42,8 @@ internal static class AgentMapping
     public static GuestProcess ToDomain(ProcessInfo p) => new((int)p.Pid, (int)p.Ppid, p.Uid, Text(p.Command, 1024), p.RssBytes, p.CpuTimeMs);
 
     /// <summary>A failed call as the domain's exception, with the agent's message escaped (it is the guest's text).</summary>
-    public static AgentException ToException(string method, RpcException e) => new(ToKind(e.StatusCode), method, Text(e.Status.Detail), e);
+    public static AgentException ToException(string method, RpcException e) =>
+        new(ToKind(e.StatusCode), method, Text(e.Status.Detail), e, SandboxRt.Agent.Protocol.AgentErrorReason.FromStatusDetails(e.Trailers.GetValueBytes("grpc-status-details-bin")));
 
     public static AgentEvent ToDomain(Event e) => new(
         e.ContainerId, e.ExecId, DateTime.UnixEpoch.AddTicks(e.TimestampUnixNanos / 100),

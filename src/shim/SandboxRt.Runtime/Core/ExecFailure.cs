@@ -15,8 +15,8 @@ public static class ExecFailure
     /// <summary>The shell's status for an agent error from an exec, or null when the error is not one.</summary>
     public static int? StatusOf(Exception error) => error switch
     {
-        AgentException e when !e.Message.Contains("exec:", StringComparison.Ordinal) => null,
-        AgentException e when e.Kind == AgentErrorKind.NotFound || e.Message.Contains("not found", StringComparison.Ordinal) => NotFoundStatus,
+        AgentException { IsExecFailure: false } => null,
+        AgentException { Kind: AgentErrorKind.NotFound } => NotFoundStatus,
         AgentException => CannotRunStatus,
         _ => null,
     };

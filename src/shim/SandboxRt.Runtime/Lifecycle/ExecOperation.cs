@@ -31,10 +31,10 @@ public static class ExecOperation
         {
             await agent.ExecAsync(id, execId, process, stdin: true);
         }
-        catch (AgentException e) when (e.Message.Contains("exec:", StringComparison.Ordinal))
+        catch (AgentException e) when (Core.ExecFailure.StatusOf(e) is { } status)
         {
             io.Diagnostics.WriteLine($"sandboxrt: {e.Message}");
-            return e.Kind == AgentErrorKind.NotFound ? 127 : 126;
+            return status;
         }
         var relay = new StdioRelay(agent, id, execId);
         using var cancel = new CancellationTokenSource();

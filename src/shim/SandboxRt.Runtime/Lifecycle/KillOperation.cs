@@ -17,7 +17,7 @@ public static class KillOperation
         {
             await agent.SignalAsync(id, "", signal, all);
         }
-        catch (AgentException e) when (e.Kind == AgentErrorKind.FailedPrecondition && e.Message.Contains("already exited"))
+        catch (AgentException e) when (e.Reason == SandboxRt.Agent.Protocol.AgentErrorReason.ProcessExited)
         {
             throw new ProcessFinishedException($"cannot kill container {id}: it is not running (process already finished)");
         }
