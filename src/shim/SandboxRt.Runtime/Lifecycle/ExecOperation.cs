@@ -36,6 +36,12 @@ public static class ExecOperation
             io.Diagnostics.WriteLine($"sandboxrt: {e.Message}");
             return status;
         }
+        catch (AgentException e)
+        {
+            // the transport's own text names no container (a relay that died while exec connected: HTTP/2's
+            // handshake never completed); say which one could not be reached
+            throw new AgentException(e.Kind, e.Method, $"cannot exec in container {id}: {e.Message}", e, e.Reason);
+        }
         var relay = new StdioRelay(agent, id, execId);
         using var cancel = new CancellationTokenSource();
         var stdout = relay.CopyOutputAsync(io.Stdout, stderr: false, cancel.Token);
