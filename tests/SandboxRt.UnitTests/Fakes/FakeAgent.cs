@@ -19,7 +19,17 @@ internal sealed class FakeAgent : IAgent
     private int _nextPid = 100;
     private readonly List<(string Prefix, TaskCompletionSource Seen)> _watches = [];
 
-    public List<string> Calls { get; } = [];
+    private readonly List<string> _calls = [];
+
+    /// <summary>A copy of the calls so far: the pod's background tasks (exit watchers) keep recording while a test reads.</summary>
+    public IReadOnlyList<string> Calls
+    {
+        get
+        {
+            lock (_calls)
+                return _calls.ToArray();
+        }
+    }
     public Dictionary<string, Exception> Failures { get; } = new(StringComparer.Ordinal);
     public ContainerStats Stats { get; set; } = new(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
     public Func<PodInterface, PodInterface> InterfaceAnswer { get; set; } = wanted => wanted;
@@ -46,9 +56,9 @@ internal sealed class FakeAgent : IAgent
     /// <summary>Completes once a call that starts with <paramref name="prefix"/> has been recorded (before or after this).</summary>
     public Task WhenCalled(string prefix)
     {
-        lock (Calls)
+        lock (_calls)
         {
-            if (Calls.Any(c => c.StartsWith(prefix, StringComparison.Ordinal)))
+            if (_calls.Any(c => c.StartsWith(prefix, StringComparison.Ordinal)))
                 return Task.CompletedTask;
             var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _watches.Add((prefix, seen));
@@ -58,10 +68,10 @@ internal sealed class FakeAgent : IAgent
 
     private void Record(string method, string detail = "")
     {
-        lock (Calls)
+        lock (_calls)
         {
             var call = detail.Length == 0 ? method : method + " " + detail;
-            Calls.Add(call);
+            _calls.Add(call);
             foreach (var watch in _watches.Where(w => call.StartsWith(w.Prefix, StringComparison.Ordinal)).ToList())
             {
                 _watches.Remove(watch);
