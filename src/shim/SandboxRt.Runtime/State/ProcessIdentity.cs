@@ -12,6 +12,29 @@ public sealed record ProcessIdentity(int Pid, ulong StartTime)
         return start is null ? null : new ProcessIdentity(pid, start.Value);
     }
 
+    /// <summary>
+    /// True once this process has begun to exit (PF_EXITING in /proc/PID/stat's flags): killed, its
+    /// descriptors may already be closed while it is not a zombie yet.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool IsExiting
+    {
+        get
+        {
+            const ulong PF_EXITING = 0x4;
+            try
+            {
+                var stat = File.ReadAllText($"/proc/{Pid}/stat");
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                return ulong.Parse(fields[19]) == StartTime && (ulong.Parse(fields[6]) & PF_EXITING) != 0;
+            }
+            catch (Exception e) when (e is IOException or FormatException or IndexOutOfRangeException or UnauthorizedAccessException)
+            {
+                return false;
+            }
+        }
+    }
+
     /// <summary>True while this very process exists (and is not a zombie).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public bool IsAlive

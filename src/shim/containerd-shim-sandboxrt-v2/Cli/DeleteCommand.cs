@@ -2,6 +2,8 @@ using Google.Protobuf;
 using SandboxRt.Containerd.Protocol.Task;
 using SandboxRt.Runtime.Agent;
 using SandboxRt.Runtime.Core;
+using SandboxRt.Runtime.Hypervisors;
+using SandboxRt.Runtime.Storage;
 using SandboxRt.Shim.Daemon;
 using SandboxRt.Shim.Pods;
 using SandboxRt.Shim.Service;
@@ -28,10 +30,16 @@ internal static class DeleteCommand
         int pid = record?.Hypervisor?.Pid ?? 0;
         // containerd runs `delete` whenever a task's connection closes, also after a clean Delete and
         // for each container of a pod whose shim still serves the others: a live shim is left alone.
-        if (record?.Shim is { IsAlive: true })
+        if (record?.Shim is { IsAlive: true } shim)
         {
-            WriteResponse(stdout, pid);
-            return 0;
+            if (!shim.IsExiting)
+            {
+                WriteResponse(stdout, pid);
+                return 0;
+            }
+            // A killed shim closes its socket (and containerd runs us) while the kernel still tears it
+            // down: it is not a zombie yet, but it is going. Clean up after it once it is gone.
+            await DetachedProcess.WaitGoneAsync(shim, TimeSpan.FromSeconds(10));
         }
         if (record is not null)
         {
@@ -40,14 +48,22 @@ internal static class DeleteCommand
             {
                 await SandboxRemains.RemoveAsync(sandboxDirectory, record.Hypervisor, record.Virtiofsd, TimeSpan.FromSeconds(record.ShutdownGraceSeconds), []);
             }
-            catch (IOException)
+            catch (IOException e)
             {
                 // best effort after a crash (a root file system still mounted there stops the removal): the
-                // next `delete`, or the operator, sees what is left
+                // next `delete`, or the operator, sees what is left; containerd logs what we print
+                Console.Error.WriteLine($"delete: removing the sandbox {sandboxDirectory}: {e.Message}");
             }
             foreach (var mounted in record.MountedBundles.Values)
                 RootfsMounter.Unmount(mounted);
-            ShimDaemon.RemoveDirectory(directory, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+            try
+            {
+                PrivateFiles.RemoveTree(directory);
+            }
+            catch (IOException e)
+            {
+                Console.Error.WriteLine($"delete: removing the shim directory {directory}: {e.Message}");
+            }
         }
         RootfsMounter.Unmount(bundle);
         WriteResponse(stdout, pid);
