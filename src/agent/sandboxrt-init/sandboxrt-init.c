@@ -38,11 +38,13 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <termios.h>
 #include <unistd.h>
 #include <grp.h>
+#include <net/if.h>
 
 #define SOCKET_FD 3
 #define MAX_MESSAGE (8u << 20)
@@ -66,6 +68,16 @@ enum {
     OP_NO_NEW_PRIVS = 15,
     OP_RESOLVE = 16,     /* str program, list str args, list str env, u8 add_home, u32 uid: before any filter */
     OP_EXEC = 17,        /* execve what OP_RESOLVE found */
+    OP_MOUNT = 18,       /* str source, str target, str type, u64 flags, str data ("" is NULL); the path as the kernel resolves it */
+    OP_MOUNT_IN_ROOT = 19, /* str root, str destination, u8 file, str source, str type, u64 flags, str data, u64 remount, list u64 propagation */
+    OP_MKNOD_IN_ROOT = 20, /* str root, str path, u8 character, u32 major, u32 minor, u32 mode, u32 uid, u32 gid */
+    OP_SYMLINK_IN_ROOT = 21, /* str root, str target, str link: unless something is there */
+    OP_MKDIR_IN_ROOT = 22, /* str root, str path */
+    OP_PIVOT_ROOT = 23,  /* str rootfs */
+    OP_HOSTNAME = 24,    /* u8 domain, str name */
+    OP_READONLY_PATH = 25, /* str path: bind it onto itself read-only, when it exists */
+    OP_MASK_PATH = 26,   /* str path: a read-only tmpfs over a directory, /dev/null over anything else */
+    OP_LINK_UP = 27,     /* str interface */
 };
 
 static const char *current_step = "init";
@@ -378,6 +390,225 @@ static const char *resolve(const char *program, char **env) {
     return NULL;
 }
 
+/* ---- paths inside a container's root file system ---- */
+
+/* "" on the wire is NULL for mount(2)'s optional arguments. */
+static const char *opt(const char *s) { return s[0] ? s : NULL; }
+
+static int open_root(const char *root) {
+    int fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) fail_errno(errno, "open(\"%s\")", root);
+    return fd;
+}
+
+/*
+ * Walks destination inside root the way SecureJoin does, on descriptors: one component at a time with
+ * O_NOFOLLOW beneath the directory reached so far; ".." pops back towards the root and never above it;
+ * a symlink's target is spliced in and walked the same way (an absolute one from the root); a missing
+ * directory is created, and a missing last component becomes an empty file when `file` is set. Nothing
+ * is resolved by path from "/", so neither the image's symlinks nor a volume's can lead outside root,
+ * and mounts made earlier in this mount namespace count. Returns an O_PATH descriptor of the result.
+ */
+#define MAX_DEPTH 255
+#define MAX_LINKS 40
+static int target_in_root(int rootfd, const char *root, const char *destination, int file) {
+    static char rest[2 * 4096], next[2 * 4096], link[4096];
+    int fds[MAX_DEPTH + 1], depth = 0, links = 0;
+    fds[0] = dup(rootfd);
+    if (fds[0] < 0) fail_errno(errno, "dup(\"%s\")", root);
+    snprintf(rest, sizeof rest, "%s", destination);
+    char *cursor = rest;
+    for (;;) {
+        while (*cursor == '/') cursor++;
+        if (!*cursor) break;
+        char *end = strchr(cursor, '/');
+        size_t len = end ? (size_t)(end - cursor) : strlen(cursor);
+        char name[256];
+        if (len >= sizeof name) fail_errno(ENAMETOOLONG, "\"%s%s\"", root, destination);
+        memcpy(name, cursor, len);
+        name[len] = 0;
+        cursor += len;
+        while (*cursor == '/') cursor++;
+        int last = !*cursor;
+        if (!strcmp(name, ".")) continue;
+        if (!strcmp(name, "..")) {
+            if (depth > 0) close(fds[depth--]);
+            continue;
+        }
+        int fd = openat(fds[depth], name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0 && errno == ENOENT) {
+            if (last && file) {
+                int created = openat(fds[depth], name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+                if (created < 0 && errno != EEXIST) fail_errno(errno, "openat(\"%s%s\", O_CREAT)", root, destination);
+                if (created >= 0) close(created);
+            } else if (mkdirat(fds[depth], name, 0755) != 0 && errno != EEXIST) {
+                fail_errno(errno, "mkdirat(\"%s%s\")", root, destination);
+            }
+            fd = openat(fds[depth], name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        }
+        if (fd < 0) fail_errno(errno, "openat(\"%s%s\")", root, destination);
+        struct stat st;
+        if (fstat(fd, &st) != 0) fail_errno(errno, "fstat(\"%s%s\")", root, destination);
+        if (S_ISLNK(st.st_mode)) {
+            if (++links > MAX_LINKS) fail_errno(ELOOP, "\"%s%s\"", root, destination);
+            ssize_t n = readlinkat(fd, "", link, sizeof link - 1);
+            if (n < 0) fail_errno(errno, "readlinkat(\"%s%s\")", root, destination);
+            link[n] = 0;
+            close(fd);
+            if (link[0] == '/')
+                while (depth > 0) close(fds[depth--]);
+            snprintf(next, sizeof next, "%s/%s", link, cursor);
+            memcpy(rest, next, sizeof rest);
+            cursor = rest;
+            continue;
+        }
+        if (last) {
+            while (depth >= 0) close(fds[depth--]);
+            return fd;
+        }
+        if (!S_ISDIR(st.st_mode)) fail_errno(ENOTDIR, "\"%s%s\"", root, destination);
+        if (depth == MAX_DEPTH) fail_errno(ENAMETOOLONG, "\"%s%s\"", root, destination);
+        fds[++depth] = fd;
+    }
+    /* the destination was the root itself (or walked back to it) */
+    int fd = fds[depth];
+    while (depth > 0) close(fds[--depth]);
+    return fd;
+}
+
+/* The parent directory of path inside root (created as needed) as an O_PATH descriptor; *name is the last component. */
+static int parent_in_root(int rootfd, const char *root, char *path, char **name) {
+    char *slash = strrchr(path, '/');
+    *name = slash ? slash + 1 : path;
+    if (!**name || !strcmp(*name, ".") || !strcmp(*name, "..")) fail_errno(EINVAL, "\"%s%s\": no file name", root, path);
+    if (!slash) return dup(rootfd);
+    *slash = 0;
+    int dir = target_in_root(rootfd, root, path, 0);
+    *slash = '/';
+    return dir;
+}
+
+static void mount_fd(const char *source, int fd, const char *shown, const char *type, unsigned long flags, const char *data) {
+    char proc[64];
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+    if (mount(source, proc, type, flags, data) != 0)
+        fail_errno(errno, "mount(\"%s\", \"%s\", \"%s\")", source ? source : "none", shown, type ? type : "none");
+}
+
+static void op_mount(struct reader *r) {
+    char *source = str(r), *target = str(r), *type = str(r);
+    uint64_t flags = u64(r);
+    char *data = str(r);
+    if (mount(opt(source), target, opt(type), flags, opt(data)) != 0)
+        fail_errno(errno, "mount(\"%s\", \"%s\", \"%s\")", source[0] ? source : "none", target, type[0] ? type : "none");
+}
+
+static void op_mount_in_root(struct reader *r) {
+    char *root = str(r), *destination = str(r);
+    uint8_t file = u8(r);
+    char *source = str(r), *type = str(r);
+    uint64_t flags = u64(r);
+    char *data = str(r);
+    uint64_t remount = u64(r);
+    uint32_t n = u32(r);
+    if (n > 16) fail_text("init protocol: too many propagation flags");
+    uint64_t propagation[16];
+    for (uint32_t i = 0; i < n; i++) propagation[i] = u64(r);
+    char shown[8192];
+    snprintf(shown, sizeof shown, "%s%s", root, destination);
+    int rootfd = open_root(root);
+    int fd = target_in_root(rootfd, root, destination, file);
+    mount_fd(opt(source), fd, shown, opt(type), flags, opt(data));
+    close(fd);
+    /* Remounts and propagation apply to the mount just made: resolve the destination again to reach it. */
+    if (remount || n) {
+        fd = target_in_root(rootfd, root, destination, file);
+        if (remount) mount_fd(NULL, fd, shown, NULL, MS_REMOUNT | MS_BIND | remount, NULL);
+        for (uint32_t i = 0; i < n; i++) mount_fd(NULL, fd, shown, NULL, propagation[i], NULL);
+        close(fd);
+    }
+    close(rootfd);
+}
+
+static void op_mknod_in_root(struct reader *r) {
+    char *root = str(r), *path = str(r);
+    uint8_t character = u8(r);
+    uint32_t major = u32(r), minor = u32(r), mode = u32(r), uid = u32(r), gid = u32(r);
+    int rootfd = open_root(root);
+    char copy[4096], *name;
+    snprintf(copy, sizeof copy, "%s", path);
+    int dir = parent_in_root(rootfd, root, copy, &name);
+    if (unlinkat(dir, name, 0) != 0 && errno != ENOENT) fail_errno(errno, "unlinkat(\"%s%s\")", root, path);
+    mode_t old = umask(0);
+    if (mknodat(dir, name, (mode & 07777) | (character ? S_IFCHR : S_IFBLK), makedev(major, minor)) != 0)
+        fail_errno(errno, "mknod(\"%s%s\")", root, path);
+    umask(old);
+    if ((uid || gid) && fchownat(dir, name, uid, gid, AT_SYMLINK_NOFOLLOW) != 0)
+        fail_errno(errno, "chown(\"%s%s\")", root, path);
+    close(dir);
+    close(rootfd);
+}
+
+static void op_symlink_in_root(struct reader *r) {
+    char *root = str(r), *target = str(r), *link = str(r);
+    int rootfd = open_root(root);
+    char copy[4096], *name;
+    snprintf(copy, sizeof copy, "%s", link);
+    int dir = parent_in_root(rootfd, root, copy, &name);
+    if (symlinkat(target, dir, name) != 0 && errno != EEXIST) fail_errno(errno, "symlink(\"%s\", \"%s%s\")", target, root, link);
+    close(dir);
+    close(rootfd);
+}
+
+static void op_mkdir_in_root(struct reader *r) {
+    char *root = str(r), *path = str(r);
+    int rootfd = open_root(root);
+    close(target_in_root(rootfd, root, path, 0));
+    close(rootfd);
+}
+
+static void op_pivot_root(struct reader *r) {
+    char *rootfs = str(r);
+    if (chdir(rootfs) != 0) fail_errno(errno, "chdir(\"%s\")", rootfs);
+    if (syscall(SYS_pivot_root, ".", ".") != 0) fail_errno(errno, "pivot_root(\".\", \".\")");
+    /* The old root is now stacked under the new one at "/": detach it. */
+    if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) != 0) fail_errno(errno, "mount(\"none\", \".\", \"none\")");
+    if (umount2(".", MNT_DETACH) != 0) fail_errno(errno, "umount2(\".\", \"MNT_DETACH\")");
+    if (chdir("/") != 0) fail_errno(errno, "chdir(\"/\")");
+}
+
+static void op_readonly_path(struct reader *r) {
+    char *path = str(r);
+    struct stat st;
+    if (stat(path, &st) != 0) return;
+    if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) != 0) fail_errno(errno, "mount(\"%s\", \"%s\")", path, path);
+    if (mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
+        fail_errno(errno, "mount(\"none\", \"%s\", \"remount,ro\")", path);
+}
+
+static void op_mask_path(struct reader *r) {
+    char *path = str(r);
+    struct stat st;
+    if (stat(path, &st) != 0) return;
+    if (S_ISDIR(st.st_mode)) {
+        if (mount("tmpfs", path, "tmpfs", MS_RDONLY, NULL) != 0) fail_errno(errno, "mount(\"tmpfs\", \"%s\", \"tmpfs\")", path);
+    } else if (mount("/dev/null", path, NULL, MS_BIND, NULL) != 0) {
+        fail_errno(errno, "mount(\"/dev/null\", \"%s\")", path);
+    }
+}
+
+static void op_link_up(struct reader *r) {
+    char *name = str(r);
+    struct ifreq ifr = {0};
+    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", name);
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0) fail_errno(errno, "socket(AF_INET)");
+    if (ioctl(s, SIOCGIFFLAGS, &ifr) != 0) fail_errno(errno, "ioctl(\"%s\", SIOCGIFFLAGS)", name);
+    ifr.ifr_flags |= IFF_UP;
+    if (ioctl(s, SIOCSIFFLAGS, &ifr) != 0) fail_errno(errno, "ioctl(\"%s\", SIOCSIFFLAGS)", name);
+    close(s);
+}
+
 /* What OP_RESOLVE found for OP_EXEC. */
 static struct { const char *program, *path; char **args, **env; } target;
 
@@ -468,6 +699,22 @@ int main(void) {
             if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) fail_errno(errno, "prctl(\"PR_SET_NO_NEW_PRIVS\")");
             break;
         case OP_RESOLVE: op_resolve(&r); break;
+        case OP_MOUNT: op_mount(&r); break;
+        case OP_MOUNT_IN_ROOT: op_mount_in_root(&r); break;
+        case OP_MKNOD_IN_ROOT: op_mknod_in_root(&r); break;
+        case OP_SYMLINK_IN_ROOT: op_symlink_in_root(&r); break;
+        case OP_MKDIR_IN_ROOT: op_mkdir_in_root(&r); break;
+        case OP_PIVOT_ROOT: op_pivot_root(&r); break;
+        case OP_HOSTNAME: {
+            uint8_t domain = u8(&r);
+            char *name = str(&r);
+            if ((domain ? setdomainname(name, strlen(name)) : sethostname(name, strlen(name))) != 0)
+                fail_errno(errno, "%s(\"%s\")", domain ? "setdomainname" : "sethostname", name);
+            break;
+        }
+        case OP_READONLY_PATH: op_readonly_path(&r); break;
+        case OP_MASK_PATH: op_mask_path(&r); break;
+        case OP_LINK_UP: op_link_up(&r); break;
         case OP_EXEC: op_exec();
         default: {
             char text[64];

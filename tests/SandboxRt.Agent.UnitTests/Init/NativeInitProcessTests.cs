@@ -90,6 +90,41 @@ public sealed class NativeInitProcessTests
         Assert.Equal(1, run.Wait().Status);
     }
 
+    [Fact]
+    public void Paths_inside_the_root_resolve_symlinks_inside_it_and_never_create_anything_outside()
+    {
+        var scratch = Directory.CreateTempSubdirectory("srt-native-init-").FullName;
+        try
+        {
+            var root = Directory.CreateDirectory(Path.Combine(scratch, "rootfs")).FullName;
+            var outside = Directory.CreateDirectory(Path.Combine(scratch, "outside")).FullName;
+            // an image's symlinks: absolute and relative ones that point out of the rootfs
+            File.CreateSymbolicLink(Path.Combine(root, "abs"), outside);
+            File.CreateSymbolicLink(Path.Combine(root, "rel"), "../../outside");
+            var plan = new InitPlan();
+            plan.CreateDirectoryInRoot("mounts[0]", root, "/abs/made");
+            plan.CreateDirectoryInRoot("mounts[1]", root, "/rel/a/b");
+            plan.SymlinkInRoot("device link /dev/fd", root, "/proc/self/fd", "/abs/dev/fd");
+            plan.Ready();
+            plan.Resolve("sh", ["sh", "-c", "true"], ["PATH=/bin:/usr/bin"], homeOfUid: null);
+            plan.Execute();
+            using var run = InitRun.Start(plan);
+
+            var reply = run.Channel.Receive();
+            Assert.True(reply?.Type == InitMessage.ReadyType, $"{reply?.Type}: {reply?.Error}");
+            Assert.Empty(Directory.EnumerateFileSystemEntries(outside));
+            Assert.True(Directory.Exists(Path.Combine(root, outside.TrimStart('/'), "made")), "/abs resolves to <root>/<outside>");
+            Assert.True(Directory.Exists(Path.Combine(root, "outside", "a", "b")), "../.. stops at the root");
+            Assert.Equal("/proc/self/fd", new FileInfo(Path.Combine(root, outside.TrimStart('/'), "dev", "fd")).LinkTarget);
+            run.Channel.Socket.Dispose();
+            Assert.Equal(1, run.Wait().Status);
+        }
+        finally
+        {
+            Directory.Delete(scratch, recursive: true);
+        }
+    }
+
     private static string Compile()
     {
         var source = Path.Combine(AppContext.BaseDirectory, "sandboxrt-init.c");

@@ -1,7 +1,8 @@
 // The agent's containers: creation through an init process, the lifecycle verbs, exec, signals and exits.
 //
 // Create: validate the spec → pipes or terminal → socket pair → InitSpawner (namespaces, spawn) →
-// watch the pid with the reaper → cgroup (resources, devices, the pid) → send Config → wait for Ready
+// watch the pid with the reaper → cgroup (resources, devices, the pid) → send the init its plan
+// (sandboxrt-init) or Config (the agent re-executed as init, for hooks or an image without it) → wait for Ready
 // (or Error, which kills and removes everything made so far). Start: send Start and wait for the init
 // socket to close (exec succeeded) or an Error (exec failed: ENOENT, EACCES). Exits come from the
 // reaper; each one is recorded, OOM kills are attributed from memory.events, and an event is published.
@@ -59,9 +60,12 @@ internal sealed class ContainerManager(ChildReaper reaper, EventBus events)
         try
         {
             cgroup = ContainerCgroup.Create(id, spec.Linux?.Resources);
+            var nativeInit = NativeInit.Path is { } found && CreateInitPlan.Supports(spec) ? found : null;
+            var initPlan = nativeInit is null ? null
+                : NativePlan(() => CreateInitPlan.Build(spec, cgroup.Path, plan.NewNetwork, plan.NewCgroup, SeccompStep.Compile(spec.Linux?.Seccomp)));
             try
             {
-                pid = InitSpawner.Spawn(plan.Join, plan.UnshareFlags, io.ChildStdio, childEnd, mountNamespace: null);
+                pid = InitSpawner.Spawn(plan.Join, plan.UnshareFlags, io.ChildStdio, childEnd, mountNamespace: null, nativeInit);
             }
             finally
             {
@@ -81,7 +85,10 @@ internal sealed class ContainerManager(ChildReaper reaper, EventBus events)
                 CgroupPath = cgroup.Path,
                 HookState = HookStateJson(id, pid, spec),
             };
-            await HandshakeAsync(channel, config, io);
+            if (initPlan is not null)
+                await HandshakeAsync(channel, () => channel.SendPlan(initPlan), io);
+            else
+                await HandshakeAsync(channel, config, io);
             var init = new ContainerProcess("", pid, io, exited);
             var container = new Container(id, spec, cgroup, init, channel);
             lock (_containers)

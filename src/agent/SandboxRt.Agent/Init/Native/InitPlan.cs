@@ -79,6 +79,47 @@ internal sealed class InitPlan
     /// <summary>execve of what <see cref="Resolve"/> found: the plan's last operation.</summary>
     public void Execute() => Begin(InitOperation.Execute, "exec");
 
+    /// <summary>mount(2) of a path as the kernel resolves it (null arguments travel as "").</summary>
+    public void Mount(string step, string? source, string target, string? type, MountFlags flags, string? data = null) =>
+        Begin(InitOperation.Mount, step).Str(step, source ?? "").Str(step, target).Str(step, type ?? "").U64((ulong)flags).Str(step, data ?? "");
+
+    /// <summary>
+    /// A mount on <paramref name="destination"/> resolved inside <paramref name="root"/> by the init
+    /// (openat2 RESOLVE_IN_ROOT, so that earlier mounts count), created as a directory or an empty file
+    /// when missing; then a remount with <paramref name="remount"/> (0: none) and each propagation change.
+    /// </summary>
+    public void MountInRoot(string step, string root, string destination, bool file, string? source, string? type, MountFlags flags, string? data,
+        MountFlags remount, IReadOnlyList<MountFlags> propagation)
+    {
+        Begin(InitOperation.MountInRoot, step).Str(step, root).Str(step, destination).U8(file ? (byte)1 : (byte)0)
+            .Str(step, source ?? "").Str(step, type ?? "").U64((ulong)flags).Str(step, data ?? "").U64((ulong)remount).U32((uint)propagation.Count);
+        foreach (var p in propagation)
+            U64((ulong)p);
+    }
+
+    public void MakeDeviceInRoot(string step, string root, string path, bool character, uint major, uint minor, uint mode, uint uid, uint gid) =>
+        Begin(InitOperation.MakeDeviceInRoot, step).Str(step, root).Str(step, path).U8(character ? (byte)1 : (byte)0)
+            .U32(major).U32(minor).U32(mode).U32(uid).U32(gid);
+
+    /// <summary>A symlink at <paramref name="link"/> inside root, unless something is there already.</summary>
+    public void SymlinkInRoot(string step, string root, string target, string link) =>
+        Begin(InitOperation.SymlinkInRoot, step).Str(step, root).Str(step, target).Str(step, link);
+
+    public void CreateDirectoryInRoot(string step, string root, string path) => Begin(InitOperation.CreateDirectoryInRoot, step).Str(step, root).Str(step, path);
+
+    /// <summary>pivot_root into <paramref name="rootfs"/>, then the old root detached.</summary>
+    public void PivotRoot(string step, string rootfs) => Begin(InitOperation.PivotRoot, step).Str(step, rootfs);
+
+    public void Hostname(string step, bool domain, string name) => Begin(InitOperation.Hostname, step).U8(domain ? (byte)1 : (byte)0).Str(step, name);
+
+    /// <summary>linux.readonlyPaths: the path bound onto itself read-only, when it exists.</summary>
+    public void ReadonlyPath(string step, string path) => Begin(InitOperation.ReadonlyPath, step).Str(step, path);
+
+    /// <summary>linux.maskedPaths: a read-only tmpfs over a directory, /dev/null over anything else, nothing when missing.</summary>
+    public void MaskPath(string step, string path) => Begin(InitOperation.MaskPath, step).Str(step, path);
+
+    public void LinkUp(string step, string name) => Begin(InitOperation.LinkUp, step).Str(step, name);
+
     private InitPlan Begin(InitOperation operation, string step)
     {
         _operations.Add((operation, step));
