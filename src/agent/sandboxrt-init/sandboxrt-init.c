@@ -278,16 +278,21 @@ static void op_ready(void) {
     free(msg);
 }
 
+/* The kernel's struct sigaction (x86_64): glibc's sigaction() refuses 32 and 33, which the agent's glibc
+   ignores and an ignored signal survives execve; the raw call reaches all of them. */
+struct kernel_sigaction { void (*handler)(int); unsigned long flags; void (*restorer)(void); uint64_t mask; };
+
 static void op_signals(void) {
-    struct sigaction dfl = {.sa_handler = SIG_DFL}, old;
-    for (int s = 1; s < NSIG; s++) {
+    struct kernel_sigaction dfl = {.handler = SIG_DFL}, old;
+    for (int s = 1; s <= 64; s++) {
         if (s == SIGKILL || s == SIGSTOP) continue;
-        if (sigaction(s, NULL, &old) == 0 && old.sa_handler == SIG_IGN && sigaction(s, &dfl, NULL) != 0)
+        memset(&old, 0, sizeof old);
+        if (syscall(SYS_rt_sigaction, s, NULL, &old, sizeof(uint64_t)) == 0 && old.handler == SIG_IGN
+            && syscall(SYS_rt_sigaction, s, &dfl, NULL, sizeof(uint64_t)) != 0)
             fail_errno(errno, "rt_sigaction(\"signal %d to SIG_DFL\")", s);
     }
-    sigset_t empty;
-    sigemptyset(&empty);
-    if (sigprocmask(SIG_SETMASK, &empty, NULL) != 0) fail_errno(errno, "sigprocmask");
+    uint64_t empty = 0;
+    if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &empty, NULL, sizeof empty) != 0) fail_errno(errno, "rt_sigprocmask");
 }
 
 static void op_seccomp(struct reader *r) {
