@@ -21,6 +21,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+native_init=$here/../agent/sandboxrt-init/sandboxrt-init.c
 agent=""
 cache_dir=${SANDBOXRT_CACHE_DIR:-/var/cache/sandboxrt}
 install_dir=${SANDBOXRT_GUEST_DIR:-/usr/share/sandboxrt}
@@ -69,6 +70,8 @@ agent_root() { # $1 directory to fill
   local root=$1 lib
   mkdir -p "$root"/{dev,proc,sys,run,tmp,etc,lib/modules}
   install -m 0755 "$agent" "$root/init"
+  # The per-process init the agent spawns for each exec (src/agent/sandboxrt-init): static, no loader.
+  gcc -static -O2 -Wall -Wno-format-truncation -o "$root/sandboxrt-init" "$native_init"
   for lib in $(ldd "$agent" | awk '/=>/ {print $3} /^\s*\/lib/ {print $1}' | sort -u); do
     mkdir -p "$root$(dirname "$lib")"
     cp -L "$lib" "$root$lib"
@@ -102,7 +105,7 @@ assemble() {
   # The bare-VM floor: the same kernel and modules, with a trivial /init that prints a line and powers off.
   local floor=$work/floor
   cp -a "$root" "$floor"
-  rm -f "$floor/init"
+  rm -f "$floor/init" "$floor/sandboxrt-init"
   gcc -static -Os -o "$floor/init" "$here/floor-init.c"
   rm -rf "$floor/lib/x86_64-linux-gnu" "$floor/lib64"
   cpio_of "$floor" > "$out.tmp/floor-initramfs.img"
@@ -125,7 +128,7 @@ EOF
 # 3a. The Debian flavour: the packaged kernel, its vmlinux extracted from the bzImage, and modules.
 build_debian() { # sets debian_out
   local hash work release moddir vmlinuz name
-  hash=$( { sha256sum "$agent" "$deb" "$here/modules.list" "$here/build.sh" "$here/floor-init.c" | awk '{print $1}'; echo "$kernel_package"; } | sha256sum | cut -c1-16)
+  hash=$( { sha256sum "$agent" "$deb" "$here/modules.list" "$here/build.sh" "$here/floor-init.c" "$native_init" | awk '{print $1}'; echo "$kernel_package"; } | sha256sum | cut -c1-16)
   debian_out=$cache_dir/guest/$hash
   if [ -f "$debian_out/manifest.json" ]; then
     log "debian flavour cached: $debian_out"
@@ -182,7 +185,7 @@ build_sandboxrt() { # sets sandboxrt_out; returns 3 when the kernel source is no
   local kernel_dir status=0 hash
   kernel_dir=$("$here/build-kernel.sh" --cache-dir "$cache_dir") || status=$?
   [ $status -eq 0 ] || return $status
-  hash=$( { sha256sum "$agent" "$kernel_dir/vmlinux" "$here/build.sh" "$here/floor-init.c" | awk '{print $1}'; } | sha256sum | cut -c1-16)
+  hash=$( { sha256sum "$agent" "$kernel_dir/vmlinux" "$here/build.sh" "$here/floor-init.c" "$native_init" | awk '{print $1}'; } | sha256sum | cut -c1-16)
   sandboxrt_out=$cache_dir/guest/$hash
   if [ -f "$sandboxrt_out/manifest.json" ]; then
     log "sandboxrt flavour cached: $sandboxrt_out"

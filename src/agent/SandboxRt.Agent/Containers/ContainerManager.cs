@@ -1,12 +1,14 @@
 // The agent's containers: creation through an init process, the lifecycle verbs, exec, signals and exits.
 //
 // Create: validate the spec → pipes or terminal → socket pair → InitSpawner (namespaces, spawn) →
-// watch the pid with the reaper → cgroup (resources, devices, the pid) → send Config → wait for Ready
+// watch the pid with the reaper → cgroup (resources, devices, the pid) → send the init its plan
+// (sandboxrt-init) or Config (the agent re-executed as init, for hooks or an image without it) → wait for Ready
 // (or Error, which kills and removes everything made so far). Start: send Start and wait for the init
 // socket to close (exec succeeded) or an Error (exec failed: ENOENT, EACCES). Exits come from the
 // reaper; each one is recorded, OOM kills are attributed from memory.events, and an event is published.
 using SandboxRt.Agent.Boot;
 using SandboxRt.Agent.Init;
+using SandboxRt.Agent.Init.Native;
 using SandboxRt.Interop;
 using SandboxRt.Oci.Spec;
 using SandboxRt.Oci.Validation;
@@ -58,9 +60,12 @@ internal sealed class ContainerManager(ChildReaper reaper, EventBus events)
         try
         {
             cgroup = ContainerCgroup.Create(id, spec.Linux?.Resources);
+            var nativeInit = NativeInit.Path is { } found && CreateInitPlan.Supports(spec) ? found : null;
+            var initPlan = nativeInit is null ? null
+                : NativePlan(() => CreateInitPlan.Build(spec, cgroup.Path, plan.NewNetwork, plan.NewCgroup, SeccompStep.Compile(spec.Linux?.Seccomp)));
             try
             {
-                pid = InitSpawner.Spawn(plan.Join, plan.UnshareFlags, io.ChildStdio, childEnd, mountNamespace: null);
+                pid = InitSpawner.Spawn(plan.Join, plan.UnshareFlags, io.ChildStdio, childEnd, mountNamespace: null, nativeInit);
             }
             finally
             {
@@ -80,7 +85,10 @@ internal sealed class ContainerManager(ChildReaper reaper, EventBus events)
                 CgroupPath = cgroup.Path,
                 HookState = HookStateJson(id, pid, spec),
             };
-            await HandshakeAsync(channel, config, io);
+            if (initPlan is not null)
+                await HandshakeAsync(channel, () => channel.SendPlan(initPlan), io);
+            else
+                await HandshakeAsync(channel, config, io);
             var init = new ContainerProcess("", pid, io, exited);
             var container = new Container(id, spec, cgroup, init, channel);
             lock (_containers)
@@ -129,6 +137,8 @@ internal sealed class ContainerManager(ChildReaper reaper, EventBus events)
             throw new ArgumentException("process.args: must name the program to run");
         ContainerStateCheck.Require("exec in", id, c.Status, ContainerStatus.Running);
         var watch = System.Diagnostics.Stopwatch.StartNew();
+        var nativeInit = NativeInit.Path;
+        var plan = nativeInit is null ? null : NativePlan(() => ExecInitPlan.Build(process, SeccompStep.Compile(c.Spec.Linux?.Seccomp)));
         var io = process.Terminal ? ProcessIo.CreateTerminal($"{id}/{execId}") : ProcessIo.CreatePipes($"{id}/{execId}", stdin);
         var (parentEnd, childEnd) = FdPassingSocket.CreatePair();
         using var channel = new InitChannel(parentEnd);
@@ -149,7 +159,7 @@ internal sealed class ContainerManager(ChildReaper reaper, EventBus events)
             {
                 try
                 {
-                    pid = InitSpawner.Spawn(join, 0, io.ChildStdio, childEnd, mnt);
+                    pid = InitSpawner.Spawn(join, 0, io.ChildStdio, childEnd, mnt, nativeInit);
                 }
                 finally
                 {
@@ -159,7 +169,10 @@ internal sealed class ContainerManager(ChildReaper reaper, EventBus events)
             }
             var exited = reaper.WatchAsync(pid);
             c.Cgroup.AddProcess(pid);
-            await HandshakeAsync(channel, new InitConfig { Mode = "exec", ContainerId = id, Spec = c.Spec, Process = process, CgroupPath = c.Cgroup.Path }, io);
+            if (plan is not null)
+                await HandshakeAsync(channel, () => channel.SendPlan(plan), io);
+            else
+                await HandshakeAsync(channel, new InitConfig { Mode = "exec", ContainerId = id, Spec = c.Spec, Process = process, CgroupPath = c.Cgroup.Path }, io);
             await FinishAsync(channel, null, $"container {id}/{execId}");
             var p = new ContainerProcess(execId, pid, io, exited);
             c.AddExec(p);
@@ -248,9 +261,29 @@ internal sealed class ContainerManager(ChildReaper reaper, EventBus events)
     }
 
     /// <summary>Sends Config, then collects the pty master (with a terminal) and Ready, or fails with init's error.</summary>
-    private static async Task HandshakeAsync(InitChannel channel, InitConfig config, ProcessIo io)
+    private static Task HandshakeAsync(InitChannel channel, InitConfig config, ProcessIo io) =>
+        HandshakeAsync(channel, () => channel.Send(new InitMessage { Type = InitMessage.ConfigType, Config = config }), io);
+
+    /// <summary>
+    /// sandboxrt-init's plan for a process, built before anything is spawned: a spec it would refuse
+    /// (an unknown capability or rlimit, a bad seccomp profile) fails here, naming the field.
+    /// </summary>
+    private static InitPlan NativePlan(Func<InitPlan> build)
     {
-        channel.Send(new InitMessage { Type = InitMessage.ConfigType, Config = config });
+        try
+        {
+            return build();
+        }
+        catch (InitStepException e)
+        {
+            throw new InitFailedException(e.Step, e.Message, null);
+        }
+    }
+
+    /// <summary>Sends what the init builds from, then collects the pty master (with a terminal) and Ready, or fails with init's error.</summary>
+    private static async Task HandshakeAsync(InitChannel channel, Action send, ProcessIo io)
+    {
+        send();
         await WithinInitTimeout(Task.Run(() =>
         {
             while (true)

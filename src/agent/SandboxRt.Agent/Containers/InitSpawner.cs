@@ -4,7 +4,8 @@
 // Namespaces belong to threads: unshare(2) and setns(2) change only the calling thread, and a child
 // inherits the namespaces of the thread that spawned it (pid namespaces through pid_ns_for_children).
 // So each spawn gets a fresh, dedicated thread that joins and unshares what the container needs, then
-// posix_spawns this same binary as `sandboxrt-agent init` and ends, taking its namespaces with it.
+// posix_spawns the init (sandboxrt-init, or this same binary as `sandboxrt-agent init`) and ends, taking
+// its namespaces with it.
 // The agent's own threads never change namespace. User namespaces are refused by validation (a
 // multi-threaded process cannot unshare one).
 using SandboxRt.Interop;
@@ -17,14 +18,16 @@ internal static class InitSpawner
     /// <summary>
     /// Spawns `init` with the given stdio and init socket (fd 3) and, for exec, the container's mount
     /// namespace (fd 4), after joining <paramref name="join"/> and unsharing <paramref name="unshareFlags"/>
-    /// on a dedicated thread. Returns the child's pid.
+    /// on a dedicated thread. <paramref name="nativeInit"/> is sandboxrt-init's path; without it the agent
+    /// re-executes itself. Returns the child's pid.
     /// </summary>
     public static int Spawn(
         IReadOnlyList<(string Type, string Path)> join,
         int unshareFlags,
         SafeFdHandle[] stdio,
         SafeFdHandle initSocket,
-        SafeFdHandle? mountNamespace)
+        SafeFdHandle? mountNamespace,
+        string? nativeInit = null)
     {
         int pid = 0;
         Exception? failure = null;
@@ -53,8 +56,8 @@ internal static class InitSpawner
                     descriptors.Add((mountNamespace, Init.ContainerInit.MountNamespaceFd));
                 pid = ProcessSpawner.Spawn(new SpawnOptions
                 {
-                    Path = Environment.ProcessPath ?? "/init",
-                    Arguments = ["sandboxrt-agent", "init"],
+                    Path = nativeInit ?? Environment.ProcessPath ?? "/init",
+                    Arguments = nativeInit is null ? ["sandboxrt-agent", "init"] : [Init.Native.NativeInit.FileName],
                     Environment = ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"],
                     Descriptors = descriptors,
                     NewSession = true,

@@ -13,6 +13,9 @@ internal sealed class InitChannel(SafeFdHandle socket) : IDisposable
     public void Send(InitMessage message, System.Runtime.InteropServices.SafeHandle? attached = null) =>
         FdPassingSocket.Send(socket, JsonSerializer.SerializeToUtf8Bytes(message, InitJsonContext.Default.InitMessage), attached);
 
+    /// <summary>sandboxrt-init's plan: its binary form, in the same framing.</summary>
+    public void SendPlan(Native.InitPlan plan) => FdPassingSocket.Send(socket, plan.ToArray());
+
     /// <summary>The next message, or null when the peer closed its end.</summary>
     public InitMessage? Receive(out SafeFdHandle? attached)
     {

@@ -1,0 +1,38 @@
+// The last steps of a process's init as sandboxrt-init operations, in ProcessFinalizer's order (runc's
+// finalizeNamespace): cwd → signals → [seccomp without no_new_privs] → bounding set → user → capabilities
+// and ambient → umask → resolve the program → [no_new_privs, seccomp] → execve. Keep the two in step.
+using SandboxRt.Oci.Validation;
+using SandboxRt.Seccomp;
+
+namespace SandboxRt.Agent.Init.Native;
+
+internal static class FinalizerPlan
+{
+    public static void Append(InitPlan plan, Oci.Spec.Process process, SeccompProgram? seccomp)
+    {
+        plan.ChangeDirectory("process.cwd", process.Cwd);
+        plan.DefaultSignals("signals");
+        if (!process.NoNewPrivileges && seccomp is not null)
+            plan.Seccomp("linux.seccomp", seccomp.Instructions.AsSpan(), (uint)seccomp.Flags);
+        var caps = CapabilitySets.From(process.Capabilities);
+        plan.BoundingSet("process.capabilities.bounding", caps.Bounding, CapabilityNames.Last);
+        plan.User("process.user", process.User.Uid, process.User.Gid, process.User.AdditionalGids ?? []);
+        plan.Capabilities("process.capabilities", caps.Effective, caps.Permitted, caps.Inheritable);
+        for (int cap = 0; cap <= CapabilityNames.Last; cap++)
+            if (CapabilitySets.Has(caps.Ambient, cap))
+                plan.RaiseAmbient("process.capabilities", cap, CapabilityNames.NameOf(cap));
+        plan.Umask("process.user.umask", process.User.Umask ?? 0x12 /* 0022 */);
+        var environment = new List<string>(process.Env ?? []);
+        if (!environment.Any(e => e.StartsWith("PATH=", StringComparison.Ordinal)))
+            environment.Add("PATH=" + ExecutableResolver.DefaultPath);
+        bool hasHome = environment.Any(e => e.StartsWith("HOME=", StringComparison.Ordinal));
+        plan.Resolve(process.Args![0], process.Args, environment, hasHome ? null : process.User.Uid);
+        if (process.NoNewPrivileges)
+        {
+            plan.NoNewPrivileges("process.noNewPrivileges");
+            if (seccomp is not null)
+                plan.Seccomp("linux.seccomp", seccomp.Instructions.AsSpan(), (uint)seccomp.Flags);
+        }
+        plan.Execute();
+    }
+}

@@ -1,0 +1,732 @@
+/*
+ * sandboxrt-init: the per-container init, a small static program the agent spawns for each exec'd
+ * process (and, where the agent says so, for a container's first process) instead of re-executing its
+ * own 13 MiB NativeAOT binary: under emulation that runtime's start-up alone cost 0.4-0.6 s per process.
+ *
+ * It decides nothing. The agent (C#, src/agent/SandboxRt.Agent/Init/InitPlan*.cs) validates the spec and
+ * turns it into a plan: a list of operations, each naming the step (often a spec field) that its errors
+ * report. This program runs them in order and, at the READY operation, tells the agent and waits for
+ * Start. The order of the finishing operations is ProcessFinalizer's (runc's finalizeNamespace).
+ *
+ * Descriptors on entry: 0-2 the workload's stdio, 3 the init socket (AF_UNIX stream, messages with a
+ * 4-byte big-endian length, a descriptor optionally attached to the header), 4 for exec the container's
+ * mount namespace. The agent's messages to us: the plan (binary, "SRI1" then operations), then
+ * {"type":"start"}. Ours to it, JSON (the agent's InitMessage): pty-master (with the master attached),
+ * ready, warning, error. A successful execve closes our close-on-exec end of the socket: the agent
+ * reads end-of-stream as "started". Exit status: 127 when the program is missing, 126 when it cannot be
+ * executed, 1 for any other failure; the error message says which step failed and why.
+ *
+ * Wire format (little-endian): u8 opcode, str step, then the operation's arguments; str is a u32 byte
+ * count and the bytes (no NUL inside: the agent refuses such strings), list is a u32 count then items.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <termios.h>
+#include <unistd.h>
+#include <grp.h>
+#include <net/if.h>
+
+#define SOCKET_FD 3
+#define MAX_MESSAGE (8u << 20)
+#define MAX_ITEMS 65536u
+
+enum {
+    OP_SETNS = 1,        /* i32 fd, i32 nstype; then chdir("/") */
+    OP_UNSHARE = 2,      /* i32 flags */
+    OP_TERMINAL = 3,     /* u8 bind_console, u8 has_size, u16 rows, u16 cols */
+    OP_RLIMIT = 4,       /* i32 resource, u64 soft, u64 hard */
+    OP_WRITE_FILE = 5,   /* str path, str text */
+    OP_READY = 6,        /* send ready, wait for start */
+    OP_CHDIR = 7,        /* str path */
+    OP_SIGNALS = 8,      /* ignored signals back to default, empty mask */
+    OP_SECCOMP = 9,      /* u32 flags, u32 count, count x struct sock_filter */
+    OP_BOUNDING = 10,    /* u64 keep, i32 last capability */
+    OP_USER = 11,        /* u32 uid, u32 gid, list u32 groups */
+    OP_CAPS = 12,        /* u64 effective, u64 permitted, u64 inheritable; clears the ambient set */
+    OP_AMBIENT = 13,     /* i32 capability, str name */
+    OP_UMASK = 14,       /* u32 mask */
+    OP_NO_NEW_PRIVS = 15,
+    OP_RESOLVE = 16,     /* str program, list str args, list str env, u8 add_home, u32 uid: before any filter */
+    OP_EXEC = 17,        /* execve what OP_RESOLVE found */
+    OP_MOUNT = 18,       /* str source, str target, str type, u64 flags, str data ("" is NULL); the path as the kernel resolves it */
+    OP_MOUNT_IN_ROOT = 19, /* str root, str destination, u8 file, str source, str type, u64 flags, str data, u64 remount, list u64 propagation */
+    OP_MKNOD_IN_ROOT = 20, /* str root, str path, u8 character, u32 major, u32 minor, u32 mode, u32 uid, u32 gid */
+    OP_SYMLINK_IN_ROOT = 21, /* str root, str target, str link: unless something is there */
+    OP_MKDIR_IN_ROOT = 22, /* str root, str path */
+    OP_PIVOT_ROOT = 23,  /* str rootfs */
+    OP_HOSTNAME = 24,    /* u8 domain, str name */
+    OP_READONLY_PATH = 25, /* str path: bind it onto itself read-only, when it exists */
+    OP_MASK_PATH = 26,   /* str path: a read-only tmpfs over a directory, /dev/null over anything else */
+    OP_LINK_UP = 27,     /* str interface */
+};
+
+static const char *current_step = "init";
+
+/* ---- messages to the agent ---- */
+
+static int send_all(const void *buf, size_t len) {
+    const char *p = buf;
+    while (len > 0) {
+        ssize_t n = send(SOCKET_FD, p, len, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return -1;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* One message; attach >= 0 travels with its 4-byte header, as FdPassingSocket expects. */
+static int send_message(const char *json, int attach) {
+    uint32_t len = (uint32_t)strlen(json);
+    unsigned char header[4] = {len >> 24, len >> 16, len >> 8, len};
+    struct iovec iov = {header, 4};
+    union { struct cmsghdr align; char buf[CMSG_SPACE(sizeof(int))]; } control;
+    struct msghdr msg = {0};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    if (attach >= 0) {
+        memset(&control, 0, sizeof control);
+        msg.msg_control = control.buf;
+        msg.msg_controllen = sizeof control.buf;
+        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &attach, sizeof(int));
+    }
+    ssize_t n;
+    do n = sendmsg(SOCKET_FD, &msg, MSG_NOSIGNAL); while (n < 0 && errno == EINTR);
+    if (n != 4) return -1;
+    return send_all(json, len);
+}
+
+/* Appends s to out as the inside of a JSON string. */
+static void json_escape(char *out, size_t cap, const char *s) {
+    size_t o = strlen(out);
+    for (; *s && o + 7 < cap; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') { out[o++] = '\\'; out[o++] = (char)c; }
+        else if (c < 0x20) o += (size_t)snprintf(out + o, cap - o, "\\u%04x", c);
+        else out[o++] = (char)c;
+    }
+    out[o] = 0;
+}
+
+static void send_report(const char *type, const char *step, const char *text, int errno_value) {
+    static char json[16384];
+    snprintf(json, sizeof json, "{\"type\":\"%s\",\"step\":\"", type);
+    json_escape(json, sizeof json - 64, step);
+    strcat(json, "\",\"error\":\"");
+    json_escape(json, sizeof json - 64, text);
+    size_t o = strlen(json);
+    if (errno_value > 0) snprintf(json + o, sizeof json - o, "\",\"errno\":%d}", errno_value);
+    else snprintf(json + o, sizeof json - o, "\"}");
+    send_message(json, -1);
+}
+
+/* Reports a failure of the current step, in SyscallException's form, and exits. */
+__attribute__((noreturn, format(printf, 2, 3)))
+static void fail_errno(int e, const char *fmt, ...) {
+    char call[4096], text[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(call, sizeof call, fmt, ap);
+    va_end(ap);
+    const char *name = strerrorname_np(e);
+    snprintf(text, sizeof text, "%s: %s: %s (%s)", current_step, call, name ? name : "errno", strerror(e));
+    send_report("error", current_step, text, -1);
+    _exit(1);
+}
+
+__attribute__((noreturn))
+static void fail_text(const char *text) {
+    char message[8192];
+    snprintf(message, sizeof message, "%s: %s", current_step, text);
+    send_report("error", current_step, message, -1);
+    _exit(1);
+}
+
+/* ---- reading the plan ---- */
+
+struct reader { const unsigned char *p, *end; };
+
+static void need(struct reader *r, size_t n) {
+    if ((size_t)(r->end - r->p) < n) { current_step = "init"; fail_text("init protocol: the plan ends inside an operation"); }
+}
+static uint8_t u8(struct reader *r) { need(r, 1); return *r->p++; }
+static uint16_t u16(struct reader *r) { uint16_t v; need(r, 2); memcpy(&v, r->p, 2); r->p += 2; return v; }
+static uint32_t u32(struct reader *r) { uint32_t v; need(r, 4); memcpy(&v, r->p, 4); r->p += 4; return v; }
+static uint64_t u64(struct reader *r) { uint64_t v; need(r, 8); memcpy(&v, r->p, 8); r->p += 8; return v; }
+
+/* A NUL-terminated copy of the next string. */
+static char *str(struct reader *r) {
+    uint32_t n = u32(r);
+    need(r, n);
+    if (memchr(r->p, 0, n)) { current_step = "init"; fail_text("init protocol: a string with a NUL byte"); }
+    char *s = malloc((size_t)n + 1);
+    if (!s) fail_errno(ENOMEM, "malloc");
+    memcpy(s, r->p, n);
+    s[n] = 0;
+    r->p += n;
+    return s;
+}
+
+static char **str_list(struct reader *r) {
+    uint32_t n = u32(r);
+    if (n > MAX_ITEMS) { current_step = "init"; fail_text("init protocol: a list too long"); }
+    char **list = calloc((size_t)n + 1, sizeof(char *));
+    if (!list) fail_errno(ENOMEM, "calloc");
+    for (uint32_t i = 0; i < n; i++) list[i] = str(r);
+    return list;
+}
+
+/* Reads one message into *out; returns its length, 0 at end of stream. */
+static ssize_t receive_message(unsigned char **out) {
+    unsigned char header[4];
+    size_t got = 0;
+    while (got < 4) {
+        ssize_t n = read(SOCKET_FD, header + got, 4 - got);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) fail_errno(errno, "read(init socket)");
+        if (n == 0) return 0;
+        got += (size_t)n;
+    }
+    uint32_t len = (uint32_t)header[0] << 24 | (uint32_t)header[1] << 16 | (uint32_t)header[2] << 8 | header[3];
+    if (len == 0 || len > MAX_MESSAGE) fail_text("init protocol: a message of a bad length");
+    unsigned char *buf = malloc(len);
+    if (!buf) fail_errno(ENOMEM, "malloc");
+    for (got = 0; got < len;) {
+        ssize_t n = read(SOCKET_FD, buf + got, len - got);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) fail_text("init protocol: the agent closed the socket inside a message");
+        got += (size_t)n;
+    }
+    *out = buf;
+    return (ssize_t)len;
+}
+
+/* ---- operations ---- */
+
+static void op_terminal(struct reader *r) {
+    uint8_t bind_console = u8(r), has_size = u8(r);
+    uint16_t rows = u16(r), cols = u16(r);
+    int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (master < 0) fail_errno(errno, "open(\"/dev/ptmx\") (does the container mount devpts at /dev/pts?)");
+    if (unlockpt(master) != 0) fail_errno(errno, "unlockpt");
+    char slave_path[64];
+    if (ptsname_r(master, slave_path, sizeof slave_path) != 0) fail_errno(errno, "ptsname");
+    int slave = open(slave_path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (slave < 0) fail_errno(errno, "open(\"%s\")", slave_path);
+    if (has_size) {
+        struct winsize ws = {.ws_row = rows, .ws_col = cols};
+        if (ioctl(slave, TIOCSWINSZ, &ws) != 0) fail_errno(errno, "ioctl(TIOCSWINSZ)");
+    }
+    if (bind_console) {
+        struct stat st;
+        if (stat("/dev/console", &st) != 0 || S_ISDIR(st.st_mode)) {
+            int fd = open("/dev/console", O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+            if (fd < 0) fail_errno(errno, "open(\"/dev/console\")");
+            close(fd);
+        }
+        if (mount(slave_path, "/dev/console", NULL, MS_BIND, NULL) != 0) fail_errno(errno, "mount(\"%s\", \"/dev/console\")", slave_path);
+    }
+    if (send_message("{\"type\":\"pty-master\"}", master) != 0) fail_errno(errno, "sendmsg(pty master)");
+    close(master);
+    if (ioctl(slave, TIOCSCTTY, 0) != 0) fail_errno(errno, "ioctl(TIOCSCTTY)");
+    for (int fd = 0; fd <= 2; fd++)
+        if (dup2(slave, fd) < 0) fail_errno(errno, "dup2(terminal, %d)", fd);
+    close(slave);
+}
+
+static void op_write_file(struct reader *r) {
+    char *path = str(r), *text = str(r);
+    int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) fail_errno(errno, "open(\"%s\")", path);
+    size_t len = strlen(text);
+    if (write(fd, text, len) != (ssize_t)len) fail_errno(errno, "write(\"%s\")", path);
+    close(fd);
+}
+
+static void op_ready(void) {
+    if (send_message("{\"type\":\"ready\"}", -1) != 0) fail_errno(errno, "sendmsg(ready)");
+    unsigned char *msg = NULL;
+    ssize_t n = receive_message(&msg);
+    static const char start[] = "{\"type\":\"start\"";
+    /* The agent gave up on this process (removed before start): end quietly, as the .NET init does. */
+    if (n < (ssize_t)(sizeof start - 1) || memcmp(msg, start, sizeof start - 1) != 0) _exit(1);
+    free(msg);
+}
+
+/* The kernel's struct sigaction (x86_64): glibc's sigaction() refuses 32 and 33, which the agent's glibc
+   ignores and an ignored signal survives execve; the raw call reaches all of them. */
+struct kernel_sigaction { void (*handler)(int); unsigned long flags; void (*restorer)(void); uint64_t mask; };
+
+static void op_signals(void) {
+    struct kernel_sigaction dfl = {.handler = SIG_DFL}, old;
+    for (int s = 1; s <= 64; s++) {
+        if (s == SIGKILL || s == SIGSTOP) continue;
+        memset(&old, 0, sizeof old);
+        if (syscall(SYS_rt_sigaction, s, NULL, &old, sizeof(uint64_t)) == 0 && old.handler == SIG_IGN
+            && syscall(SYS_rt_sigaction, s, &dfl, NULL, sizeof(uint64_t)) != 0)
+            fail_errno(errno, "rt_sigaction(\"signal %d to SIG_DFL\")", s);
+    }
+    uint64_t empty = 0;
+    if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &empty, NULL, sizeof empty) != 0) fail_errno(errno, "rt_sigprocmask");
+}
+
+static void op_seccomp(struct reader *r) {
+    uint32_t flags = u32(r), count = u32(r);
+    if (count == 0 || count > BPF_MAXINSNS) fail_text("a seccomp filter has 1 to 4096 instructions");
+    need(r, (size_t)count * sizeof(struct sock_filter));
+    struct sock_filter *filter = malloc((size_t)count * sizeof *filter);
+    if (!filter) fail_errno(ENOMEM, "malloc");
+    memcpy(filter, r->p, (size_t)count * sizeof *filter);
+    r->p += (size_t)count * sizeof *filter;
+    struct sock_fprog prog = {.len = (unsigned short)count, .filter = filter};
+    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog) < 0)
+        fail_errno(errno, "seccomp(\"SECCOMP_SET_MODE_FILTER\", \"flags=0x%x\")", flags);
+    free(filter);
+}
+
+static void op_bounding(struct reader *r) {
+    uint64_t keep = u64(r);
+    int32_t last = (int32_t)u32(r);
+    for (int cap = 0; cap <= last && cap < 64; cap++)
+        if (!(keep & (1ULL << cap)) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL)
+            fail_errno(errno, "prctl(\"PR_CAPBSET_DROP\", \"%d\")", cap);
+}
+
+static void op_user(struct reader *r) {
+    uint32_t uid = u32(r), gid = u32(r), n = u32(r);
+    if (n > MAX_ITEMS) fail_text("init protocol: too many groups");
+    gid_t *groups = calloc(n ? n : 1, sizeof(gid_t));
+    if (!groups) fail_errno(ENOMEM, "calloc");
+    for (uint32_t i = 0; i < n; i++) groups[i] = u32(r);
+    if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) fail_errno(errno, "prctl(\"PR_SET_KEEPCAPS\")");
+    /* The raw system calls: glibc's wrappers would broadcast to threads we do not have. */
+    if (syscall(SYS_setgroups, (size_t)n, groups) != 0) fail_errno(errno, "setgroups");
+    if (syscall(SYS_setresgid, gid, gid, gid) != 0) fail_errno(errno, "setresgid(\"%u\")", gid);
+    if (syscall(SYS_setresuid, uid, uid, uid) != 0) fail_errno(errno, "setresuid(\"%u\")", uid);
+    if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) != 0) fail_errno(errno, "prctl(\"PR_SET_KEEPCAPS\")");
+    free(groups);
+}
+
+static void op_caps(struct reader *r) {
+    uint64_t e = u64(r), p = u64(r), i = u64(r);
+    struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct data[2] = {
+        {(uint32_t)e, (uint32_t)p, (uint32_t)i},
+        {(uint32_t)(e >> 32), (uint32_t)(p >> 32), (uint32_t)(i >> 32)},
+    };
+    if (syscall(SYS_capset, &header, data) != 0) fail_errno(errno, "capset");
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0) fail_errno(errno, "prctl(\"PR_CAP_AMBIENT_CLEAR_ALL\")");
+}
+
+static void op_ambient(struct reader *r) {
+    int32_t cap = (int32_t)u32(r);
+    char *name = str(r);
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) == 0) return;
+    if (errno != EPERM) fail_errno(errno, "prctl(\"PR_CAP_AMBIENT_RAISE\", \"%d\")", cap);
+    char text[512];
+    snprintf(text, sizeof text, "process.capabilities.ambient: can't raise ambient capability %s: EPERM (it is not in both the permitted and the inheritable set); left out, as runc does", name);
+    send_report("warning", current_step, text, -1);
+}
+
+/* HOME from the container's /etc/passwd for uid, "/" when it has none (as runc does). */
+static char *home_of(uint32_t uid) {
+    static char home[4096 + 6];
+    strcpy(home, "HOME=/");
+    FILE *f = fopen("/etc/passwd", "re");
+    if (!f) return home;
+    char line[8192];
+    while (fgets(line, sizeof line, f)) {
+        char *fields[7] = {0}, *s = line;
+        int n = 0;
+        line[strcspn(line, "\n")] = 0;
+        while (n < 7 && (fields[n] = strsep(&s, ":")) != NULL) n++;
+        if (n < 6 || !fields[2][0]) continue;
+        char *end;
+        unsigned long u = strtoul(fields[2], &end, 10);
+        if (*end || u != uid) continue;
+        if (fields[5][0]) snprintf(home, sizeof home, "HOME=%s", fields[5]);
+        break;
+    }
+    fclose(f);
+    return home;
+}
+
+/* As ExecutableResolver: a name with a slash as is, else the first executable regular file on PATH. */
+static const char *resolve(const char *program, char **env) {
+    static char candidate[8192];
+    if (strchr(program, '/')) return program;
+    const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    for (char **e = env; *e; e++)
+        if (strncmp(*e, "PATH=", 5) == 0) path = *e + 5;
+    char *copy = strdup(path), *s = copy, *dir;
+    if (!copy) fail_errno(ENOMEM, "strdup");
+    while ((dir = strsep(&s, ":")) != NULL) {
+        if (!dir[0]) continue;
+        snprintf(candidate, sizeof candidate, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", program);
+        struct stat st;
+        if (stat(candidate, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111)) { free(copy); return candidate; }
+    }
+    free(copy);
+    return NULL;
+}
+
+/* ---- paths inside a container's root file system ---- */
+
+/* "" on the wire is NULL for mount(2)'s optional arguments. */
+static const char *opt(const char *s) { return s[0] ? s : NULL; }
+
+static int open_root(const char *root) {
+    int fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) fail_errno(errno, "open(\"%s\")", root);
+    return fd;
+}
+
+/*
+ * Walks destination inside root the way SecureJoin does, on descriptors: one component at a time with
+ * O_NOFOLLOW beneath the directory reached so far; ".." pops back towards the root and never above it;
+ * a symlink's target is spliced in and walked the same way (an absolute one from the root); a missing
+ * directory is created, and a missing last component becomes an empty file when `file` is set. Nothing
+ * is resolved by path from "/", so neither the image's symlinks nor a volume's can lead outside root,
+ * and mounts made earlier in this mount namespace count. Returns an O_PATH descriptor of the result.
+ */
+#define MAX_DEPTH 255
+#define MAX_LINKS 40
+static int target_in_root(int rootfd, const char *root, const char *destination, int file) {
+    static char rest[2 * 4096], next[2 * 4096], link[4096];
+    int fds[MAX_DEPTH + 1], depth = 0, links = 0;
+    fds[0] = dup(rootfd);
+    if (fds[0] < 0) fail_errno(errno, "dup(\"%s\")", root);
+    snprintf(rest, sizeof rest, "%s", destination);
+    char *cursor = rest;
+    for (;;) {
+        while (*cursor == '/') cursor++;
+        if (!*cursor) break;
+        char *end = strchr(cursor, '/');
+        size_t len = end ? (size_t)(end - cursor) : strlen(cursor);
+        char name[256];
+        if (len >= sizeof name) fail_errno(ENAMETOOLONG, "\"%s%s\"", root, destination);
+        memcpy(name, cursor, len);
+        name[len] = 0;
+        cursor += len;
+        while (*cursor == '/') cursor++;
+        int last = !*cursor;
+        if (!strcmp(name, ".")) continue;
+        if (!strcmp(name, "..")) {
+            if (depth > 0) close(fds[depth--]);
+            continue;
+        }
+        int fd = openat(fds[depth], name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0 && errno == ENOENT) {
+            if (last && file) {
+                int created = openat(fds[depth], name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+                if (created < 0 && errno != EEXIST) fail_errno(errno, "openat(\"%s%s\", O_CREAT)", root, destination);
+                if (created >= 0) close(created);
+            } else if (mkdirat(fds[depth], name, 0755) != 0 && errno != EEXIST) {
+                fail_errno(errno, "mkdirat(\"%s%s\")", root, destination);
+            }
+            fd = openat(fds[depth], name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        }
+        if (fd < 0) fail_errno(errno, "openat(\"%s%s\")", root, destination);
+        struct stat st;
+        if (fstat(fd, &st) != 0) fail_errno(errno, "fstat(\"%s%s\")", root, destination);
+        if (S_ISLNK(st.st_mode)) {
+            if (++links > MAX_LINKS) fail_errno(ELOOP, "\"%s%s\"", root, destination);
+            ssize_t n = readlinkat(fd, "", link, sizeof link - 1);
+            if (n < 0) fail_errno(errno, "readlinkat(\"%s%s\")", root, destination);
+            link[n] = 0;
+            close(fd);
+            if (link[0] == '/')
+                while (depth > 0) close(fds[depth--]);
+            snprintf(next, sizeof next, "%s/%s", link, cursor);
+            memcpy(rest, next, sizeof rest);
+            cursor = rest;
+            continue;
+        }
+        if (last) {
+            while (depth >= 0) close(fds[depth--]);
+            return fd;
+        }
+        if (!S_ISDIR(st.st_mode)) fail_errno(ENOTDIR, "\"%s%s\"", root, destination);
+        if (depth == MAX_DEPTH) fail_errno(ENAMETOOLONG, "\"%s%s\"", root, destination);
+        fds[++depth] = fd;
+    }
+    /* the destination was the root itself (or walked back to it) */
+    int fd = fds[depth];
+    while (depth > 0) close(fds[--depth]);
+    return fd;
+}
+
+/* The parent directory of path inside root (created as needed) as an O_PATH descriptor; *name is the last component. */
+static int parent_in_root(int rootfd, const char *root, char *path, char **name) {
+    char *slash = strrchr(path, '/');
+    *name = slash ? slash + 1 : path;
+    if (!**name || !strcmp(*name, ".") || !strcmp(*name, "..")) fail_errno(EINVAL, "\"%s%s\": no file name", root, path);
+    if (!slash) return dup(rootfd);
+    *slash = 0;
+    int dir = target_in_root(rootfd, root, path, 0);
+    *slash = '/';
+    return dir;
+}
+
+static void mount_fd(const char *source, int fd, const char *shown, const char *type, unsigned long flags, const char *data) {
+    char proc[64];
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+    if (mount(source, proc, type, flags, data) != 0)
+        fail_errno(errno, "mount(\"%s\", \"%s\", \"%s\")", source ? source : "none", shown, type ? type : "none");
+}
+
+static void op_mount(struct reader *r) {
+    char *source = str(r), *target = str(r), *type = str(r);
+    uint64_t flags = u64(r);
+    char *data = str(r);
+    if (mount(opt(source), target, opt(type), flags, opt(data)) != 0)
+        fail_errno(errno, "mount(\"%s\", \"%s\", \"%s\")", source[0] ? source : "none", target, type[0] ? type : "none");
+}
+
+static void op_mount_in_root(struct reader *r) {
+    char *root = str(r), *destination = str(r);
+    uint8_t file = u8(r);
+    char *source = str(r), *type = str(r);
+    uint64_t flags = u64(r);
+    char *data = str(r);
+    uint64_t remount = u64(r);
+    uint32_t n = u32(r);
+    if (n > 16) fail_text("init protocol: too many propagation flags");
+    uint64_t propagation[16];
+    for (uint32_t i = 0; i < n; i++) propagation[i] = u64(r);
+    char shown[8192];
+    snprintf(shown, sizeof shown, "%s%s", root, destination);
+    int rootfd = open_root(root);
+    int fd = target_in_root(rootfd, root, destination, file);
+    mount_fd(opt(source), fd, shown, opt(type), flags, opt(data));
+    close(fd);
+    /* Remounts and propagation apply to the mount just made: resolve the destination again to reach it. */
+    if (remount || n) {
+        fd = target_in_root(rootfd, root, destination, file);
+        if (remount) mount_fd(NULL, fd, shown, NULL, MS_REMOUNT | MS_BIND | remount, NULL);
+        for (uint32_t i = 0; i < n; i++) mount_fd(NULL, fd, shown, NULL, propagation[i], NULL);
+        close(fd);
+    }
+    close(rootfd);
+}
+
+static void op_mknod_in_root(struct reader *r) {
+    char *root = str(r), *path = str(r);
+    uint8_t character = u8(r);
+    uint32_t major = u32(r), minor = u32(r), mode = u32(r), uid = u32(r), gid = u32(r);
+    int rootfd = open_root(root);
+    char copy[4096], *name;
+    snprintf(copy, sizeof copy, "%s", path);
+    int dir = parent_in_root(rootfd, root, copy, &name);
+    if (unlinkat(dir, name, 0) != 0 && errno != ENOENT) fail_errno(errno, "unlinkat(\"%s%s\")", root, path);
+    mode_t old = umask(0);
+    if (mknodat(dir, name, (mode & 07777) | (character ? S_IFCHR : S_IFBLK), makedev(major, minor)) != 0)
+        fail_errno(errno, "mknod(\"%s%s\")", root, path);
+    umask(old);
+    if ((uid || gid) && fchownat(dir, name, uid, gid, AT_SYMLINK_NOFOLLOW) != 0)
+        fail_errno(errno, "chown(\"%s%s\")", root, path);
+    close(dir);
+    close(rootfd);
+}
+
+static void op_symlink_in_root(struct reader *r) {
+    char *root = str(r), *target = str(r), *link = str(r);
+    int rootfd = open_root(root);
+    char copy[4096], *name;
+    snprintf(copy, sizeof copy, "%s", link);
+    int dir = parent_in_root(rootfd, root, copy, &name);
+    if (symlinkat(target, dir, name) != 0 && errno != EEXIST) fail_errno(errno, "symlink(\"%s\", \"%s%s\")", target, root, link);
+    close(dir);
+    close(rootfd);
+}
+
+static void op_mkdir_in_root(struct reader *r) {
+    char *root = str(r), *path = str(r);
+    int rootfd = open_root(root);
+    close(target_in_root(rootfd, root, path, 0));
+    close(rootfd);
+}
+
+static void op_pivot_root(struct reader *r) {
+    char *rootfs = str(r);
+    if (chdir(rootfs) != 0) fail_errno(errno, "chdir(\"%s\")", rootfs);
+    if (syscall(SYS_pivot_root, ".", ".") != 0) fail_errno(errno, "pivot_root(\".\", \".\")");
+    /* The old root is now stacked under the new one at "/": detach it. */
+    if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) != 0) fail_errno(errno, "mount(\"none\", \".\", \"none\")");
+    if (umount2(".", MNT_DETACH) != 0) fail_errno(errno, "umount2(\".\", \"MNT_DETACH\")");
+    if (chdir("/") != 0) fail_errno(errno, "chdir(\"/\")");
+}
+
+static void op_readonly_path(struct reader *r) {
+    char *path = str(r);
+    struct stat st;
+    if (stat(path, &st) != 0) return;
+    if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) != 0) fail_errno(errno, "mount(\"%s\", \"%s\")", path, path);
+    if (mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
+        fail_errno(errno, "mount(\"none\", \"%s\", \"remount,ro\")", path);
+}
+
+static void op_mask_path(struct reader *r) {
+    char *path = str(r);
+    struct stat st;
+    if (stat(path, &st) != 0) return;
+    if (S_ISDIR(st.st_mode)) {
+        if (mount("tmpfs", path, "tmpfs", MS_RDONLY, NULL) != 0) fail_errno(errno, "mount(\"tmpfs\", \"%s\", \"tmpfs\")", path);
+    } else if (mount("/dev/null", path, NULL, MS_BIND, NULL) != 0) {
+        fail_errno(errno, "mount(\"/dev/null\", \"%s\")", path);
+    }
+}
+
+static void op_link_up(struct reader *r) {
+    char *name = str(r);
+    struct ifreq ifr = {0};
+    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", name);
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0) fail_errno(errno, "socket(AF_INET)");
+    if (ioctl(s, SIOCGIFFLAGS, &ifr) != 0) fail_errno(errno, "ioctl(\"%s\", SIOCGIFFLAGS)", name);
+    ifr.ifr_flags |= IFF_UP;
+    if (ioctl(s, SIOCSIFFLAGS, &ifr) != 0) fail_errno(errno, "ioctl(\"%s\", SIOCSIFFLAGS)", name);
+    close(s);
+}
+
+/* What OP_RESOLVE found for OP_EXEC. */
+static struct { const char *program, *path; char **args, **env; } target;
+
+/* Resolves the program and builds the environment while nothing filters our system calls yet. */
+static void op_resolve(struct reader *r) {
+    target.program = str(r);
+    target.args = str_list(r);
+    target.env = str_list(r);
+    uint8_t add_home = u8(r);
+    uint32_t uid = u32(r);
+    if (add_home) {
+        size_t n = 0;
+        while (target.env[n]) n++;
+        char **grown = realloc(target.env, (n + 2) * sizeof(char *));
+        if (!grown) fail_errno(ENOMEM, "realloc");
+        target.env = grown;
+        target.env[n] = home_of(uid);
+        target.env[n + 1] = NULL;
+    }
+    target.path = resolve(target.program, target.env);
+    if (!target.path) {
+        char text[8192];
+        snprintf(text, sizeof text, "exec: \"%s\": executable file not found in $PATH", target.program);
+        send_report("error", "exec", text, ENOENT);
+        _exit(127);
+    }
+}
+
+__attribute__((noreturn))
+static void op_exec(void) {
+    if (!target.path) fail_text("init protocol: exec before resolve");
+    execve(target.path, target.args, target.env);
+    int e = errno;
+    const char *name = strerrorname_np(e);
+    char text[8192];
+    snprintf(text, sizeof text, "exec: \"%s\": execve(\"%s\"): %s (%s)", target.program, target.path, name ? name : "errno", strerror(e));
+    send_report("error", "exec", text, e);
+    _exit(e == ENOENT ? 127 : 126);
+}
+
+int main(void) {
+    /* Nothing in the container may ptrace or read us before execve; the socket must not reach the workload. */
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    if (fcntl(SOCKET_FD, F_SETFD, FD_CLOEXEC) != 0) return 1;
+    unsigned char *plan = NULL;
+    ssize_t len = receive_message(&plan);
+    if (len == 0) { send_report("error", "init", "init: the agent closed the init socket", -1); return 1; }
+    if (len < 4 || memcmp(plan, "SRI1", 4) != 0) fail_text("init protocol: expected a plan");
+    struct reader r = {plan + 4, plan + len};
+    while (r.p < r.end) {
+        uint8_t op = u8(&r);
+        current_step = str(&r);
+        switch (op) {
+        case OP_SETNS: {
+            int32_t fd = (int32_t)u32(&r), type = (int32_t)u32(&r);
+            if (setns(fd, type) != 0) fail_errno(errno, "setns(\"fd %d\")", fd);
+            close(fd);
+            if (chdir("/") != 0) fail_errno(errno, "chdir(\"/\")");
+            break;
+        }
+        case OP_UNSHARE: {
+            int32_t flags = (int32_t)u32(&r);
+            if (unshare(flags) != 0) fail_errno(errno, "unshare(\"0x%x\")", flags);
+            break;
+        }
+        case OP_TERMINAL: op_terminal(&r); break;
+        case OP_RLIMIT: {
+            int32_t resource = (int32_t)u32(&r);
+            struct rlimit limit = {.rlim_cur = u64(&r), .rlim_max = u64(&r)};
+            if (setrlimit(resource, &limit) != 0) fail_errno(errno, "setrlimit(\"%d\")", resource);
+            break;
+        }
+        case OP_WRITE_FILE: op_write_file(&r); break;
+        case OP_READY: op_ready(); break;
+        case OP_CHDIR: {
+            char *path = str(&r);
+            if (chdir(path) != 0) fail_errno(errno, "chdir(\"%s\")", path);
+            break;
+        }
+        case OP_SIGNALS: op_signals(); break;
+        case OP_SECCOMP: op_seccomp(&r); break;
+        case OP_BOUNDING: op_bounding(&r); break;
+        case OP_USER: op_user(&r); break;
+        case OP_CAPS: op_caps(&r); break;
+        case OP_AMBIENT: op_ambient(&r); break;
+        case OP_UMASK: umask(u32(&r)); break;
+        case OP_NO_NEW_PRIVS:
+            if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) fail_errno(errno, "prctl(\"PR_SET_NO_NEW_PRIVS\")");
+            break;
+        case OP_RESOLVE: op_resolve(&r); break;
+        case OP_MOUNT: op_mount(&r); break;
+        case OP_MOUNT_IN_ROOT: op_mount_in_root(&r); break;
+        case OP_MKNOD_IN_ROOT: op_mknod_in_root(&r); break;
+        case OP_SYMLINK_IN_ROOT: op_symlink_in_root(&r); break;
+        case OP_MKDIR_IN_ROOT: op_mkdir_in_root(&r); break;
+        case OP_PIVOT_ROOT: op_pivot_root(&r); break;
+        case OP_HOSTNAME: {
+            uint8_t domain = u8(&r);
+            char *name = str(&r);
+            if ((domain ? setdomainname(name, strlen(name)) : sethostname(name, strlen(name))) != 0)
+                fail_errno(errno, "%s(\"%s\")", domain ? "setdomainname" : "sethostname", name);
+            break;
+        }
+        case OP_READONLY_PATH: op_readonly_path(&r); break;
+        case OP_MASK_PATH: op_mask_path(&r); break;
+        case OP_LINK_UP: op_link_up(&r); break;
+        case OP_EXEC: op_exec();
+        default: {
+            char text[64];
+            snprintf(text, sizeof text, "init protocol: unknown operation %u", op);
+            fail_text(text);
+        }
+        }
+    }
+    fail_text("init protocol: the plan has no exec");
+}

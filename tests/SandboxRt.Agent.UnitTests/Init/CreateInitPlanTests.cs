@@ -1,0 +1,62 @@
+using SandboxRt.Agent.Init;
+using SandboxRt.Agent.Init.Native;
+
+namespace SandboxRt.Agent.UnitTests.Init;
+
+/// <summary>sandboxrt-init's plan for a new container, on the real configs: RootfsBuilder's order, fields named, refusals before spawning.</summary>
+public sealed class CreateInitPlanTests
+{
+    [Theory]
+    [InlineData("ctr-run.json")]
+    [InlineData("docker-run.json")]
+    [InlineData("cri-sandbox.json")]
+    [InlineData("cri-container.json")]
+    public void The_rootfs_is_built_and_pivoted_before_the_console_limits_ready_and_the_finishing_steps(string fixture)
+    {
+        using var s = new InitScenario(fixture);
+        var plan = CreateInitPlan.Build(s.Spec, "/sys/fs/cgroup/sandboxrt/c1", newNetwork: true, newCgroup: false, null);
+        var steps = plan.Operations.Select(o => o.Step).ToList();
+
+        Assert.Equal(["network (loopback)", "rootfs propagation", "root.path"], steps.Take(3));
+        var mounts = plan.Operations.Where(o => o.Operation == InitOperation.MountInRoot).Select(o => o.Step);
+        Assert.Equal(Enumerable.Range(0, s.Spec.Mounts!.Count).Select(i => $"mounts[{i}]"), mounts);
+        int pivot = steps.IndexOf("pivot_root");
+        Assert.True(steps.LastIndexOf($"mounts[{s.Spec.Mounts.Count - 1}]") < pivot);
+        Assert.True(steps.IndexOf("default device /dev/null") is var dev && (dev < 0 || dev < pivot));
+        int ready = steps.IndexOf("ready");
+        foreach (var i in Enumerable.Range(0, s.Spec.Linux?.MaskedPaths?.Count ?? 0))
+            Assert.InRange(steps.IndexOf($"linux.maskedPaths[{i}]"), pivot, ready);
+        Assert.Equal("process.cwd", steps[ready + 1]);
+        Assert.Equal((InitOperation.Execute, "exec"), plan.Operations[^1]);
+    }
+
+    [Fact]
+    public void A_cgroup_namespace_is_unshared_first_and_its_cgroup2_mount_is_made_by_the_init()
+    {
+        using var s = new InitScenario("docker-run.json");
+        var plan = CreateInitPlan.Build(s.Spec, "/sys/fs/cgroup/sandboxrt/c1", newNetwork: false, newCgroup: true, null);
+
+        Assert.Equal((InitOperation.Unshare, "linux.namespaces (cgroup)"), plan.Operations[0]);
+    }
+
+    [Fact]
+    public void What_cannot_be_built_is_refused_while_planning_naming_the_field()
+    {
+        using var s = new InitScenario("ctr-run.json", spec => spec.Mounts![1].Destination = "/../../etc");
+        Assert.Equal("mounts[1].destination", Assert.Throws<InitStepException>(() => CreateInitPlan.Build(s.Spec, "/c", false, false, null)).Step);
+
+        using var missing = new InitScenario("docker-run.json");
+        int bind = missing.Spec.Mounts!.FindIndex(m => m.IsBind);
+        missing.Spec.Mounts[bind].Source = "/nonexistent/source";
+        Assert.Equal($"mounts[{bind}].source", Assert.Throws<InitStepException>(() => CreateInitPlan.Build(missing.Spec, "/c", false, false, null)).Step);
+    }
+
+    [Fact]
+    public void Hooks_inside_the_container_are_left_to_the_dotnet_init()
+    {
+        using var s = new InitScenario("ctr-run.json");
+        Assert.True(CreateInitPlan.Supports(s.Spec));
+        s.Spec.Hooks = new() { CreateContainer = [new() { Path = "/bin/true" }] };
+        Assert.False(CreateInitPlan.Supports(s.Spec));
+    }
+}

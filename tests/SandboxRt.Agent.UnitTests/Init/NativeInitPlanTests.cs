@@ -1,0 +1,118 @@
+using System.Buffers.Binary;
+using System.Text;
+using SandboxRt.Agent.Init;
+using SandboxRt.Agent.Init.Native;
+
+namespace SandboxRt.Agent.UnitTests.Init;
+
+/// <summary>
+/// sandboxrt-init's plan against the .NET init it replaces for exec: the finishing operations come in
+/// ProcessFinalizer's order on the real configs, and what the init would refuse is refused while planning.
+/// </summary>
+public sealed class NativeInitPlanTests
+{
+    [Theory]
+    [InlineData("ctr-run.json", false)]
+    [InlineData("docker-run.json", false)]
+    [InlineData("docker-run.json", true)]
+    [InlineData("cri-sandbox.json", true)]
+    [InlineData("cri-container.json", false)]
+    public void The_finishing_operations_follow_process_finalizers_order(string fixture, bool noNewPrivileges)
+    {
+        using var s = new InitScenario(fixture, spec =>
+        {
+            spec.Process!.NoNewPrivileges = noNewPrivileges;
+            spec.Process.Capabilities!.Inheritable = ["CAP_NET_BIND_SERVICE"];
+            spec.Process.Capabilities.Ambient = ["CAP_NET_BIND_SERVICE"];
+        });
+        var seccomp = SeccompStep.Compile(s.Spec.Linux?.Seccomp);
+        ProcessFinalizer.Run(s.Spec.Process!, seccomp, _ => { }, s.Syscalls);
+        var plan = new InitPlan();
+        FinalizerPlan.Append(plan, s.Spec.Process!, seccomp);
+
+        Assert.Equal(Collapse(s.Calls.Select(FromSyscall)), Collapse(plan.Operations.Select(o => o.Operation).Where(o => o != InitOperation.Resolve)));
+        Assert.Equal([InitOperation.Resolve, InitOperation.Execute], plan.Operations.Select(o => o.Operation).Where(o => o is InitOperation.Resolve or InitOperation.Execute));
+        Assert.True(plan.Operations.ToList().FindIndex(o => o.Operation == InitOperation.Resolve)
+            < plan.Operations.ToList().FindIndex(o => o.Operation is InitOperation.NoNewPrivileges or InitOperation.Execute),
+            "the program is found before no_new_privs and the last filter");
+    }
+
+    [Fact]
+    public void An_exec_joins_the_mount_namespace_builds_its_terminal_and_limits_then_waits_for_start()
+    {
+        using var s = new InitScenario("docker-run.json", spec =>
+        {
+            spec.Process!.Terminal = true;
+            spec.Process.OomScoreAdj = 100;
+            spec.Process.Rlimits = [new() { Type = "RLIMIT_NOFILE", Soft = 1024, Hard = 1024 }];
+        });
+        var plan = ExecInitPlan.Build(s.Spec.Process!, null);
+
+        Assert.Equal(
+            [(InitOperation.SetNamespace, "join mount namespace"), (InitOperation.Terminal, "process.terminal"),
+             (InitOperation.ResourceLimit, "process.rlimits[0]"), (InitOperation.WriteFile, "process.oomScoreAdj"),
+             (InitOperation.Ready, "ready"), (InitOperation.ChangeDirectory, "process.cwd")],
+            plan.Operations.Take(6));
+        Assert.Equal((InitOperation.Execute, "exec"), plan.Operations[^1]);
+    }
+
+    [Fact]
+    public void What_the_init_would_refuse_is_refused_while_planning_naming_the_field()
+    {
+        using var s = new InitScenario("ctr-run.json", spec => spec.Process!.Rlimits = [new() { Type = "RLIMIT_BOGUS", Soft = 1, Hard = 1 }]);
+        var rlimit = Assert.Throws<InitStepException>(() => ExecInitPlan.Build(s.Spec.Process!, null));
+        Assert.Equal("process.rlimits[0].type", rlimit.Step);
+
+        s.Spec.Process!.Rlimits = null;
+        s.Spec.Process.Capabilities!.Bounding = ["CAP_NOT_A_CAPABILITY"];
+        Assert.Equal("process.capabilities.bounding[0]", Assert.Throws<InitStepException>(() => ExecInitPlan.Build(s.Spec.Process, null)).Step);
+
+        s.Spec.Process.Capabilities.Bounding = [];
+        s.Spec.Process.Args = ["/bin/sh", "-c", "echo a\0b"];
+        Assert.Equal("exec", Assert.Throws<InitStepException>(() => ExecInitPlan.Build(s.Spec.Process, null)).Step);
+    }
+
+    [Fact]
+    public void The_wire_form_is_the_magic_then_each_operation_byte_and_its_step()
+    {
+        var plan = new InitPlan();
+        plan.ChangeDirectory("process.cwd", "/srv");
+        plan.Umask("process.user.umask", 0x12);
+        var bytes = plan.ToArray();
+
+        Assert.Equal("SRI1"u8.ToArray(), bytes[..4]);
+        Assert.Equal((byte)InitOperation.ChangeDirectory, bytes[4]);
+        Assert.Equal(11u, BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(5)));
+        Assert.Equal("process.cwd", Encoding.UTF8.GetString(bytes, 9, 11));
+        Assert.Equal(4u, BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(20)));
+        Assert.Equal("/srv", Encoding.UTF8.GetString(bytes, 24, 4));
+        Assert.Equal((byte)InitOperation.Umask, bytes[28]);
+        Assert.Equal(0x12u, BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(bytes.Length - 4)));
+    }
+
+    /// <summary>The operation a recorded call of ProcessFinalizer belongs to.</summary>
+    private static InitOperation FromSyscall(string call) => call switch
+    {
+        _ when call.StartsWith("chdir", StringComparison.Ordinal) => InitOperation.ChangeDirectory,
+        _ when call.StartsWith("rt_sigaction", StringComparison.Ordinal) => InitOperation.DefaultSignals,
+        _ when call.StartsWith("seccomp", StringComparison.Ordinal) => InitOperation.Seccomp,
+        _ when call.StartsWith("prctl PR_CAPBSET_DROP", StringComparison.Ordinal) => InitOperation.BoundingSet,
+        _ when call.StartsWith("prctl PR_SET_KEEPCAPS", StringComparison.Ordinal) || call.StartsWith("setgroups", StringComparison.Ordinal)
+            || call.StartsWith("setres", StringComparison.Ordinal) => InitOperation.User,
+        _ when call.StartsWith("capset", StringComparison.Ordinal) || call.StartsWith("prctl PR_CAP_AMBIENT_CLEAR_ALL", StringComparison.Ordinal) => InitOperation.Capabilities,
+        _ when call.StartsWith("prctl PR_CAP_AMBIENT_RAISE", StringComparison.Ordinal) => InitOperation.RaiseAmbient,
+        _ when call.StartsWith("umask", StringComparison.Ordinal) => InitOperation.Umask,
+        _ when call.StartsWith("prctl PR_SET_NO_NEW_PRIVS", StringComparison.Ordinal) => InitOperation.NoNewPrivileges,
+        _ when call.StartsWith("execve", StringComparison.Ordinal) => InitOperation.Execute,
+        _ => throw new InvalidOperationException($"a call the finalizer did not make before: {call}"),
+    };
+
+    private static List<InitOperation> Collapse(IEnumerable<InitOperation> operations)
+    {
+        var result = new List<InitOperation>();
+        foreach (var o in operations)
+            if (result.Count == 0 || result[^1] != o)
+                result.Add(o);
+        return result;
+    }
+}
