@@ -41,18 +41,10 @@ public sealed class ExecRelayTests : IDisposable
 
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
-    /// <summary>Starts the relay with a status pipe; the report arrives once the relay has said ready or failed.</summary>
     private (Task<int> Relay, Task<RelayReport> Report) Start(string? consoleSocket = null)
     {
-        var (read, write) = Pipes.Create();
         var options = new ExecRelayOptions(_store.Root, Id, ExecId, _processFile, consoleSocket) { Ends = _ends };
-        var relay = Task.Run(() => ExecRelay.RunAsync(options, write, _log));
-        var report = Task.Run(() =>
-        {
-            using (read)
-                return RelayStatusPipe.Read(read);
-        });
-        return (relay, report);
+        return RelayRun.Start(status => ExecRelay.RunAsync(options, status, _log));
     }
 
     private static byte[] Bytes(string text) => Encoding.UTF8.GetBytes(text);

@@ -33,18 +33,10 @@ public sealed class InitRelayTests : IDisposable
 
     public void Dispose() => _setup.Dispose();
 
-    /// <summary>Starts the relay with a status pipe; the report arrives once the relay has said ready or failed.</summary>
     private (Task<int> Relay, Task<RelayReport> Report) Start()
     {
-        var (read, write) = Pipes.Create();
         var options = new InitRelayOptions(_store.Root, Id, _setup.Bundle, new HypervisorConfig(), ConsoleSocket: null) { StartSandbox = _sandbox.StartAsync };
-        var relay = Task.Run(() => InitRelay.RunAsync(options, write, _log));
-        var report = Task.Run(() =>
-        {
-            using (read)
-                return RelayStatusPipe.Read(read);
-        });
-        return (relay, report);
+        return RelayRun.Start(status => InitRelay.RunAsync(options, status, _log));
     }
 
     [Fact]
