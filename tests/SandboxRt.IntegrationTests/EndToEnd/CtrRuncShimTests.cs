@@ -71,7 +71,7 @@ public sealed class CtrRuncShimTests(ContainerdDaemon containerd) : IClassFixtur
         {
             var exec = containerd.Ctr("task", "exec", "--exec-id", "e1", id, "sh", "-c", "trap 'echo got TERM; exit 9' TERM; touch /tmp/trapped; while true; do sleep 0.2; done");
             int probe = 0;
-            await Condition.WaitAsync(async () => (await containerd.Ctr("task", "exec", "--exec-id", $"probe{probe++}", id, "test", "-e", "/tmp/trapped")).ExitCode == 0,
+            await Condition.WaitAsync(async () => (await containerd.Ctr("task", "exec", "--exec-id", $"probe{probe++}", id, "sh", "-c", "test -e /tmp/trapped")).ExitCode == 0,
                 "the exec's shell to set its TERM trap");
             (await containerd.Ctr("task", "kill", "--exec-id", "e1", id)).Ok(); // SIGTERM
 
