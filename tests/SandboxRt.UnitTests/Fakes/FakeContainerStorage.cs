@@ -6,19 +6,28 @@ namespace SandboxRt.UnitTests.Fakes;
 /// <summary>An <see cref="IContainerStorage"/> that places nothing: it records what it was asked to attach and detach, and leaves the spec as it is.</summary>
 internal sealed class FakeContainerStorage : IContainerStorage
 {
-    /// <summary>"attach ID" and "detach ID", in order.</summary>
-    public List<string> Calls { get; } = [];
+    private readonly List<string> _calls = [];
+
+    /// <summary>A copy of "attach ID" and "detach ID" so far, in order (a pod removes containers from background tasks while a test reads).</summary>
+    public IReadOnlyList<string> Calls
+    {
+        get
+        {
+            lock (_calls)
+                return _calls.ToArray();
+        }
+    }
 
     public Spec Attach(Spec spec, string bundle, string containerId, bool networkMirrored)
     {
-        lock (Calls)
-            Calls.Add("attach " + containerId);
+        lock (_calls)
+            _calls.Add("attach " + containerId);
         return spec;
     }
 
     public void Detach(string containerId)
     {
-        lock (Calls)
-            Calls.Add("detach " + containerId);
+        lock (_calls)
+            _calls.Add("detach " + containerId);
     }
 }
