@@ -56,4 +56,34 @@ public sealed class CtrRuncShimTests(ContainerdDaemon containerd) : IClassFixtur
         (await containerd.Ctr("container", "delete", id)).Ok();
         await HostLeaks.AssertGoneAsync(id, "/run/containerd/runc/default");
     }
+
+    /// <summary>
+    /// containerd's runc shim kills an exec with kill(2) on the pid `exec --detach` wrote, the exec's relay:
+    /// the signal must reach the process in the guest, whose own exit is then the exec's.
+    /// </summary>
+    [Fact]
+    public async Task A_kill_of_an_exec_reaches_its_process_in_the_guest()
+    {
+        Require();
+        var id = Id();
+        (await containerd.Ctr("run", "-d", "--runc-binary", CliRun.Binary, LocalImage.Reference, id, "sh", "-c", "while true; do sleep 0.2; done")).Ok();
+        try
+        {
+            var exec = containerd.Ctr("task", "exec", "--exec-id", "e1", id, "sh", "-c", "trap 'echo got TERM; exit 9' TERM; touch /tmp/trapped; while true; do sleep 0.2; done");
+            int probe = 0;
+            await Condition.WaitAsync(async () => (await containerd.Ctr("task", "exec", "--exec-id", $"probe{probe++}", id, "sh", "-c", "test -e /tmp/trapped")).ExitCode == 0,
+                "the exec's shell to set its TERM trap");
+            (await containerd.Ctr("task", "kill", "--exec-id", "e1", id)).Ok(); // SIGTERM
+
+            var done = await exec.WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+            Assert.Equal(9, done.ExitCode);
+            Assert.Contains("got TERM", done.Stdout);
+        }
+        finally
+        {
+            await containerd.Ctr("task", "delete", "--force", id);
+            await containerd.Ctr("container", "delete", id);
+        }
+        await HostLeaks.AssertGoneAsync(id, "/run/containerd/runc/default");
+    }
 }

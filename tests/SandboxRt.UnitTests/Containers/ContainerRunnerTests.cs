@@ -48,7 +48,7 @@ public sealed class ContainerRunnerTests : IDisposable
     /// <summary>Nothing of the container is left: the VM stopped once, the proxy stopped, no record and no lock.</summary>
     private void AssertAllGone()
     {
-        Assert.Equal(1, _sandbox.Stops);
+        Assert.Equal(1, _sandbox.Vm.Stops);
         Assert.Equal([$"serve {ProxySocket}", "stop"], _sandbox.ProxyCalls);
         Assert.False(Directory.Exists(_store.Directory(Id)));
         Assert.Empty(Directory.EnumerateFileSystemEntries(_store.Root));
@@ -69,7 +69,7 @@ public sealed class ContainerRunnerTests : IDisposable
         var lifecycle = _sandbox.Fake.Calls.Where(c => !c.StartsWith("ReadOutput") && !c.Contains("Stdin")).ToList();
         Assert.Equal([$"CreateContainer {Id}", $"StartContainer {Id}", $"Wait {Id}/"], lifecycle);
         Assert.Contains($"CloseStdin {Id}/", _sandbox.Fake.Calls); // the empty stdin reached its end
-        Assert.Equal([$"attach {Id}"], _sandbox.Guest.StorageCalls); // stopping the sandbox removes its shared directory whole
+        Assert.Equal([$"attach {Id}"], _sandbox.Guest.Files.Calls); // stopping the sandbox removes its shared directory whole
     }
 
     [Fact]
@@ -105,11 +105,11 @@ public sealed class ContainerRunnerTests : IDisposable
         var run = RunAsync();
         await Called($"Wait {Id}/");
 
-        _sandbox.Die("qemu killed by signal 9");
+        _sandbox.Vm.Die("qemu killed by signal 9");
 
         Assert.Equal(ProcessExit.VmDiedStatus, await run);
         Assert.Contains(_log.At(LogLevel.Warning), l => l.Contains("the VM went away under it (qemu killed by signal 9)"));
-        Assert.Equal(1, _sandbox.Stops);
+        Assert.Equal(1, _sandbox.Vm.Stops);
         Assert.False(_store.Exists(Id));
     }
 
@@ -123,7 +123,7 @@ public sealed class ContainerRunnerTests : IDisposable
         Assert.Equal("process.args: empty", e.Message);
         AssertAllGone();
         Assert.DoesNotContain(_sandbox.Fake.Calls, c => c.StartsWith("StartContainer"));
-        Assert.Equal([$"attach {Id}", $"detach {Id}"], _sandbox.Guest.StorageCalls);
+        Assert.Equal([$"attach {Id}", $"detach {Id}"], _sandbox.Guest.Files.Calls);
     }
 
     [Fact]
@@ -133,7 +133,7 @@ public sealed class ContainerRunnerTests : IDisposable
 
         await Assert.ThrowsAsync<HypervisorException>(() => RunAsync());
 
-        Assert.Equal(0, _sandbox.Stops);
+        Assert.Equal(0, _sandbox.Vm.Stops);
         Assert.Empty(_sandbox.ProxyCalls);
         Assert.Empty(Directory.EnumerateFileSystemEntries(_store.Root));
     }
@@ -172,6 +172,6 @@ public sealed class ContainerRunnerTests : IDisposable
         Assert.Equal(0, await RunAsync());
 
         Assert.True(File.Exists(mark), "the poststop hook did not run, or ran while the state directory still existed");
-        Assert.Equal(1, _sandbox.Stops);
+        Assert.Equal(1, _sandbox.Vm.Stops);
     }
 }

@@ -17,7 +17,7 @@ public sealed class GuestContainerTests
     {
         var sandbox = new FakeGuestSandbox();
         var container = await GuestContainer.CreateAsync(sandbox, Launch("c1"), CancellationToken.None);
-        Assert.Equal(["attach c1"], sandbox.StorageCalls);
+        Assert.Equal(["attach c1"], sandbox.Files.Calls);
         Assert.Equal(["CreateContainer c1"], sandbox.Fake.Calls);
         Assert.True(container.GuestPid > 0);
 
@@ -33,10 +33,10 @@ public sealed class GuestContainerTests
         var sandbox = new FakeGuestSandbox();
         sandbox.Fake.HoldCreate = new TaskCompletionSource();
         var create = GuestContainer.CreateAsync(sandbox, Launch("c1"), CancellationToken.None);
-        sandbox.Die("qemu killed by signal 9");
+        sandbox.Vm.Die("qemu killed by signal 9");
         var e = await Assert.ThrowsAsync<HypervisorException>(() => create);
         Assert.Equal("the VM stopped during create: qemu killed by signal 9", e.Message);
-        Assert.Equal(["attach c1", "detach c1"], sandbox.StorageCalls);
+        Assert.Equal(["attach c1", "detach c1"], sandbox.Files.Calls);
     }
 
     [Fact]
@@ -45,7 +45,7 @@ public sealed class GuestContainerTests
         var sandbox = new FakeGuestSandbox();
         sandbox.Fake.Failures["CreateContainer"] = new AgentException(AgentErrorKind.InvalidArgument, "CreateContainer", "bad spec");
         await Assert.ThrowsAsync<AgentException>(() => GuestContainer.CreateAsync(sandbox, Launch("c1"), CancellationToken.None));
-        Assert.Equal(["attach c1", "detach c1"], sandbox.StorageCalls);
+        Assert.Equal(["attach c1", "detach c1"], sandbox.Files.Calls);
     }
 
     [Fact]
@@ -54,7 +54,7 @@ public sealed class GuestContainerTests
         var sandbox = new FakeGuestSandbox();
         var container = await GuestContainer.CreateAsync(sandbox, Launch("c1"), CancellationToken.None);
         var exit = container.WaitAsync("e1", NullLogger.Instance, CancellationToken.None);
-        sandbox.Die("qemu exited with status 1");
+        sandbox.Vm.Die("qemu exited with status 1");
         Assert.Equal(ProcessExit.VmDiedStatus, (await exit).Status);
         Assert.Equal(137, ProcessExit.VmDiedStatus);
         Assert.True((await exit).VmWentAway);
@@ -69,10 +69,10 @@ public sealed class GuestContainerTests
         Assert.Contains("RemoveContainer c1 force", sandbox.Fake.Calls);
 
         var second = await GuestContainer.CreateAsync(sandbox, Launch("c2"), CancellationToken.None);
-        sandbox.Die("gone");
+        sandbox.Vm.Die("gone");
         await second.RemoveAsync(NullLogger.Instance);
         Assert.DoesNotContain("RemoveContainer c2 force", sandbox.Fake.Calls);
-        Assert.Equal(["attach c1", "detach c1", "attach c2", "detach c2"], sandbox.StorageCalls);
+        Assert.Equal(["attach c1", "detach c1", "attach c2", "detach c2"], sandbox.Files.Calls);
     }
 
     [Fact]
@@ -82,7 +82,7 @@ public sealed class GuestContainerTests
         var container = await GuestContainer.CreateAsync(sandbox, Launch("c1"), CancellationToken.None);
         sandbox.Fake.Failures["RemoveContainer"] = new IOException("channel closed");
         await container.RemoveAsync(NullLogger.Instance);
-        Assert.Equal("detach c1", sandbox.StorageCalls[^1]);
+        Assert.Equal("detach c1", sandbox.Files.Calls[^1]);
     }
 
     [Theory]

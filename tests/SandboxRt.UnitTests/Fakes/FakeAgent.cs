@@ -8,14 +8,18 @@ namespace SandboxRt.UnitTests.Fakes;
 
 /// <summary>
 /// An <see cref="IAgent"/> for unit tests: records every call as "Method id/execId ..." in order, answers
-/// from what the test scripted (stats, exits, interfaces), and fails any call the test names in
-/// <see cref="Failures"/> with the exception given. Exits are released by <see cref="Exit"/>; events by
-/// <see cref="Publish"/>. <see cref="WhenCalled"/> waits for a call to be made.
+/// from what the test scripted (stats, exits, interfaces, output), and fails any call the test names in
+/// <see cref="Failures"/> with the exception given. Exits are released by <see cref="Exit"/> (or failed by
+/// <see cref="FailWait"/>); events by <see cref="Publish"/>. A process's output is empty unless the test
+/// scripted it with <see cref="Output"/>; what its stdin received is in <see cref="StdinOf"/>.
+/// <see cref="WhenCalled"/> waits for a call to be made.
 /// </summary>
 internal sealed class FakeAgent : IAgent
 {
     private readonly Dictionary<(string, string), TaskCompletionSource<ProcessExit>> _exits = new();
     private readonly Channel<AgentEvent> _events = Channel.CreateUnbounded<AgentEvent>();
+    private readonly Dictionary<(string, string, bool), Channel<byte[]>> _output = new();
+    private readonly Dictionary<(string, string), MemoryStream> _stdin = new();
     private int _nextPid = 100;
     private readonly List<(string Prefix, TaskCompletionSource Seen)> _watches = [];
 
@@ -35,11 +39,35 @@ internal sealed class FakeAgent : IAgent
     public Func<PodInterface, PodInterface> InterfaceAnswer { get; set; } = wanted => wanted;
     public bool Disposed { get; private set; }
 
+    /// <summary>The process each exec was asked to run, by (container id, exec id).</summary>
+    public Dictionary<(string Id, string ExecId), Process> Execs { get; } = new();
+
     /// <summary>When set, CreateContainer waits for it (or for its cancellation) after recording the call.</summary>
     public TaskCompletionSource? HoldCreate { get; set; }
 
     public void Exit(string id, string execId, int status, bool oom = false) =>
         ExitSource(id, execId).TrySetResult(new ProcessExit(status, oom, DateTime.UtcNow));
+
+    /// <summary>The wait for the process fails with <paramref name="error"/> (the connection to the agent went away under it).</summary>
+    public void FailWait(string id, string execId, Exception error) => ExitSource(id, execId).TrySetException(error);
+
+    /// <summary>Scripts a process's stdout or stderr: what the test writes is read, and completing the writer ends the stream.</summary>
+    public ChannelWriter<byte[]> Output(string id, string execId, bool stderr)
+    {
+        lock (_output)
+        {
+            if (!_output.TryGetValue((id, execId, stderr), out var channel))
+                _output[(id, execId, stderr)] = channel = Channel.CreateUnbounded<byte[]>();
+            return channel.Writer;
+        }
+    }
+
+    /// <summary>Everything written to a process's stdin so far.</summary>
+    public byte[] StdinOf(string id, string execId)
+    {
+        lock (_stdin)
+            return _stdin.TryGetValue((id, execId), out var data) ? data.ToArray() : [];
+    }
 
     public void Publish(AgentEvent e) => _events.Writer.TryWrite(e);
 
@@ -105,6 +133,8 @@ internal sealed class FakeAgent : IAgent
     public Task<int> ExecAsync(string id, string execId, Process process, bool stdin, CancellationToken cancellationToken = default)
     {
         Record("Exec", $"{id}/{execId}");
+        lock (Execs)
+            Execs[(id, execId)] = process;
         return Task.FromResult(Interlocked.Increment(ref _nextPid));
     }
 
@@ -125,11 +155,25 @@ internal sealed class FakeAgent : IAgent
     public async IAsyncEnumerable<ReadOnlyMemory<byte>> ReadOutputAsync(string id, string execId, bool stderr, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         Record("ReadOutput", $"{id}/{execId} {(stderr ? "stderr" : "stdout")}");
-        await Task.CompletedTask;
-        yield break;
+        Channel<byte[]>? scripted;
+        lock (_output)
+            _output.TryGetValue((id, execId, stderr), out scripted);
+        if (scripted is null)
+            yield break;
+        await foreach (var chunk in scripted.Reader.ReadAllAsync(cancellationToken))
+            yield return chunk;
     }
 
-    public Task WriteStdinAsync(string id, string execId, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default) => Do("WriteStdin", $"{id}/{execId} {data.Length}");
+    public Task WriteStdinAsync(string id, string execId, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
+    {
+        lock (_stdin)
+        {
+            if (!_stdin.TryGetValue((id, execId), out var received))
+                _stdin[(id, execId)] = received = new MemoryStream();
+            received.Write(data.Span);
+        }
+        return Do("WriteStdin", $"{id}/{execId} {data.Length}");
+    }
     public Task CloseStdinAsync(string id, string execId, CancellationToken cancellationToken = default) => Do("CloseStdin", $"{id}/{execId}");
     public Task ResizeAsync(string id, string execId, int rows, int columns, CancellationToken cancellationToken = default) => Do("Resize", $"{id}/{execId} {rows}x{columns}");
 

@@ -1,60 +1,30 @@
-using SandboxRt.Oci.Spec;
 using SandboxRt.Runtime.Agent;
 using SandboxRt.Runtime.Core;
+using SandboxRt.Runtime.Sandboxes;
 
 namespace SandboxRt.UnitTests.Fakes;
 
 /// <summary>
-/// An <see cref="IGuestSandbox"/> without a VM: a <see cref="FakeAgent"/>, a VM whose death the test
-/// decides (<see cref="Die"/>), and storage that records what it placed and removed.
+/// An <see cref="IGuestSandbox"/> without a VM, made of one fake per concern: a <see cref="FakeAgent"/>
+/// (<see cref="Fake"/>), a VM whose death the test decides (<see cref="Vm"/>), a size that grows when
+/// asked (<see cref="Sizing"/>), and storage that records what it placed and removed (<see cref="Files"/>).
 /// </summary>
-internal sealed class FakeGuestSandbox : IGuestSandbox, IContainerStorage
+internal sealed class FakeGuestSandbox : IGuestSandbox
 {
-    private readonly TaskCompletionSource<string> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
     public string Id { get; init; } = "pod";
     public FakeAgent Fake { get; } = new();
+    public FakeGuestVm Vm { get; } = new();
+    public FakeGuestVmSize Sizing { get; } = new();
+    public FakeContainerStorage Files { get; } = new();
+
     public IAgent Agent => Fake;
-    public int VmPid => 4242;
-    public Task<string> VmExited => _exited.Task;
-    public string ConsoleLogPath => "/nonexistent/console.log";
-    public IContainerStorage Storage => this;
+    public IContainerStorage Storage => Files;
 
-    /// <summary>"attach ID" and "detach ID", in order.</summary>
-    public List<string> StorageCalls { get; } = [];
-    public int Stops { get; private set; }
+    public int VmPid => Vm.VmPid;
+    public Task<string> VmExited => Vm.VmExited;
+    public string ConsoleLogPath => Vm.ConsoleLogPath;
+    public Task StopAsync(CancellationToken cancellationToken = default) => Vm.StopAsync(cancellationToken);
 
-    public SandboxRt.Runtime.Sandboxes.VmSize Size { get; private set; } = new(1, 512);
-
-    /// <summary>Every size asked for, in order (a call that needed no growth included).</summary>
-    public List<SandboxRt.Runtime.Sandboxes.VmSize> Growths { get; } = [];
-
-    public Task GrowAsync(SandboxRt.Runtime.Sandboxes.VmSize target, CancellationToken cancellationToken = default)
-    {
-        Growths.Add(target);
-        Size = new(Math.Max(Size.Vcpus, target.Vcpus), Math.Max(Size.MemoryMib, target.MemoryMib));
-        return Task.CompletedTask;
-    }
-
-    public void Die(string how) => _exited.TrySetResult(how);
-
-    public Task StopAsync(CancellationToken cancellationToken = default)
-    {
-        Stops++;
-        Die("stopped");
-        return Task.CompletedTask;
-    }
-
-    public Spec Attach(Spec spec, string bundle, string containerId, bool networkMirrored)
-    {
-        lock (StorageCalls)
-            StorageCalls.Add("attach " + containerId);
-        return spec;
-    }
-
-    public void Detach(string containerId)
-    {
-        lock (StorageCalls)
-            StorageCalls.Add("detach " + containerId);
-    }
+    public VmSize Size => Sizing.Size;
+    public Task GrowAsync(VmSize target, CancellationToken cancellationToken = default) => Sizing.GrowAsync(target, cancellationToken);
 }

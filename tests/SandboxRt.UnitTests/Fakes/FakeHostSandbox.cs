@@ -29,7 +29,7 @@ internal sealed class FakeHostSandbox : IHostSandbox
     /// <summary>"serve SOCKET" and "stop", in order.</summary>
     public List<string> ProxyCalls { get; } = [];
 
-    public int Stops => Guest.Stops;
+    public FakeGuestVm Vm => Guest.Vm;
 
     public Task<IHostSandbox> StartAsync(SandboxStartOptions options, ILogger log, CancellationToken cancellationToken)
     {
@@ -57,22 +57,10 @@ internal sealed class FakeHostSandbox : IHostSandbox
 
     public Task StopAsync(CancellationToken cancellationToken = default) => Guest.StopAsync(cancellationToken);
 
-    public void Die(string how) => Guest.Die(how);
-
     public Task<IAsyncDisposable> ServeAgentAsync(string socketPath, ILogger log)
     {
         lock (ProxyCalls)
             ProxyCalls.Add("serve " + socketPath);
-        return Task.FromResult<IAsyncDisposable>(new Proxy(this));
-    }
-
-    private sealed class Proxy(FakeHostSandbox sandbox) : IAsyncDisposable
-    {
-        public ValueTask DisposeAsync()
-        {
-            lock (sandbox.ProxyCalls)
-                sandbox.ProxyCalls.Add("stop");
-            return ValueTask.CompletedTask;
-        }
+        return Task.FromResult<IAsyncDisposable>(new FakeAgentProxy(ProxyCalls));
     }
 }

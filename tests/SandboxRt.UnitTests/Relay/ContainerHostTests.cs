@@ -65,9 +65,9 @@ public sealed class ContainerHostTests : IDisposable
         Assert.Equal(ProcessIdentity.Of(_sandbox.HelperPids[0]), saved.Virtiofsd);
 
         Assert.Equal([$"CreateContainer {Id}"], _sandbox.Fake.Calls);
-        Assert.Equal([$"attach {Id}"], _sandbox.Guest.StorageCalls);
+        Assert.Equal([$"attach {Id}"], _sandbox.Guest.Files.Calls);
         Assert.Equal([$"serve {ProxySocket}"], _sandbox.ProxyCalls);
-        Assert.Equal(0, _sandbox.Stops);
+        Assert.Equal(0, _sandbox.Vm.Stops);
         Assert.Same(_sandbox, host.Sandbox);
     }
 
@@ -88,7 +88,7 @@ public sealed class ContainerHostTests : IDisposable
         Assert.False(saved.OomKilled);
         Assert.Equal([$"serve {ProxySocket}", "stop"], _sandbox.ProxyCalls);
         Assert.True(_sandbox.Fake.Disposed);
-        Assert.Equal(0, _sandbox.Stops); // delete stops it, from the record
+        Assert.Equal(0, _sandbox.Vm.Stops); // delete stops it, from the record
         Assert.Empty(_log.At(LogLevel.Warning));
     }
 
@@ -126,9 +126,9 @@ public sealed class ContainerHostTests : IDisposable
         var e = await Assert.ThrowsAsync<AgentException>(CreateAsync);
 
         Assert.Equal("process.args: empty", e.Message);
-        Assert.Equal(1, _sandbox.Stops);
+        Assert.Equal(1, _sandbox.Vm.Stops);
         Assert.Equal([$"serve {ProxySocket}", "stop"], _sandbox.ProxyCalls);
-        Assert.Equal([$"attach {Id}", $"detach {Id}"], _sandbox.Guest.StorageCalls);
+        Assert.Equal([$"attach {Id}", $"detach {Id}"], _sandbox.Guest.Files.Calls);
         Assert.Contains(_log.At(LogLevel.Error), l => l.StartsWith($"container {Id}: create failed; the guest console's last lines:"));
         Assert.Equal(ContainerStatus.Creating, _store.Load(Id).Status); // the record is the caller's to remove
     }
@@ -140,13 +140,13 @@ public sealed class ContainerHostTests : IDisposable
         var create = CreateAsync();
         await _sandbox.Fake.WhenCalled("CreateContainer").WaitAsync(RuncContainerSetup.Hang, TestContext.Current.CancellationToken);
 
-        _sandbox.Die("qemu killed by signal 9");
+        _sandbox.Vm.Die("qemu killed by signal 9");
 
         var e = await Assert.ThrowsAsync<HypervisorException>(() => create);
         Assert.Equal("the VM stopped during create: qemu killed by signal 9", e.Message);
-        Assert.Equal(1, _sandbox.Stops);
+        Assert.Equal(1, _sandbox.Vm.Stops);
         Assert.Equal([$"serve {ProxySocket}", "stop"], _sandbox.ProxyCalls);
-        Assert.Equal([$"attach {Id}", $"detach {Id}"], _sandbox.Guest.StorageCalls);
+        Assert.Equal([$"attach {Id}", $"detach {Id}"], _sandbox.Guest.Files.Calls);
     }
 
     [Fact]
@@ -158,10 +158,10 @@ public sealed class ContainerHostTests : IDisposable
 
         Assert.StartsWith("hooks.createRuntime[0]", e.Message);
         Assert.NotNull(_sandbox.Started);
-        Assert.Equal(1, _sandbox.Stops);
+        Assert.Equal(1, _sandbox.Vm.Stops);
         Assert.Equal([$"serve {ProxySocket}", "stop"], _sandbox.ProxyCalls);
         Assert.Empty(_sandbox.Fake.Calls);
-        Assert.Empty(_sandbox.Guest.StorageCalls);
+        Assert.Empty(_sandbox.Guest.Files.Calls);
     }
 
     [Fact]

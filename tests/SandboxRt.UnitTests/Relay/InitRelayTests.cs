@@ -33,18 +33,10 @@ public sealed class InitRelayTests : IDisposable
 
     public void Dispose() => _setup.Dispose();
 
-    /// <summary>Starts the relay with a status pipe; the report arrives once the relay has said ready or failed.</summary>
     private (Task<int> Relay, Task<RelayReport> Report) Start()
     {
-        var (read, write) = Pipes.Create();
         var options = new InitRelayOptions(_store.Root, Id, _setup.Bundle, new HypervisorConfig(), ConsoleSocket: null) { StartSandbox = _sandbox.StartAsync };
-        var relay = Task.Run(() => InitRelay.RunAsync(options, write, _log));
-        var report = Task.Run(() =>
-        {
-            using (read)
-                return RelayStatusPipe.Read(read);
-        });
-        return (relay, report);
+        return RelayRun.Start(status => InitRelay.RunAsync(options, status, _log));
     }
 
     [Fact]
@@ -64,7 +56,7 @@ public sealed class InitRelayTests : IDisposable
         var saved = _store.Load(Id);
         Assert.Equal(ContainerStatus.Stopped, saved.Status);
         Assert.Equal(140, saved.ExitStatus);
-        Assert.Equal(0, _sandbox.Stops); // the VM outlives the relay until delete
+        Assert.Equal(0, _sandbox.Vm.Stops); // the VM outlives the relay until delete
         Assert.Equal("stop", _sandbox.ProxyCalls[^1]);
         Assert.True(_sandbox.Fake.Disposed);
         Assert.DoesNotContain(_sandbox.Fake.Calls, c => c.StartsWith("StartContainer")); // `start` does that, through the proxy
@@ -93,7 +85,7 @@ public sealed class InitRelayTests : IDisposable
         Assert.False(report.Ok);
         Assert.Equal("process.args: empty", report.Error);
         Assert.Equal(1, await relay.WaitAsync(Hang, TestContext.Current.CancellationToken));
-        Assert.Equal(1, _sandbox.Stops);
+        Assert.Equal(1, _sandbox.Vm.Stops);
         Assert.Equal("stop", _sandbox.ProxyCalls[^1]);
         Assert.Contains($"create {Id}: process.args: empty", _log.At(LogLevel.Error));
     }

@@ -60,9 +60,9 @@ public sealed class PodTests : IDisposable
 
         await _pod.DeleteAsync("pod1", "", CancellationToken.None);
         Assert.Equal("Delete pod1", Kinds()[^1]);
-        Assert.Equal(1, _sandbox.Stops);
+        Assert.Equal(1, _sandbox.Vm.Stops);
         Assert.Single(_vmStarts);
-        Assert.Equal(["attach pod1", "detach pod1"], _sandbox.StorageCalls);
+        Assert.Equal(["attach pod1", "detach pod1"], _sandbox.Files.Calls);
         Assert.True(_pod.IsEmpty);
     }
 
@@ -74,7 +74,7 @@ public sealed class PodTests : IDisposable
         _pod.AddExec("pod1", "e1", new ProcessIo("", "", "", false), new SandboxRt.Oci.Spec.Process { Args = ["sleep", "9"] });
         await _pod.StartAsync("pod1", "e1", CancellationToken.None);
 
-        _sandbox.Die("qemu killed by signal 9");
+        _sandbox.Vm.Die("qemu killed by signal 9");
         Assert.Equal(ProcessExit.VmDiedStatus, (await _pod.WaitAsync("pod1", "", CancellationToken.None)).Status);
         Assert.Equal(ProcessExit.VmDiedStatus, (await _pod.WaitAsync("pod1", "e1", CancellationToken.None)).Status);
         Assert.Contains("Exit pod1/e1", Kinds());
@@ -112,8 +112,8 @@ public sealed class PodTests : IDisposable
         _sandbox.Fake.Failures["CreateContainer"] = new AgentException(AgentErrorKind.InvalidArgument, "CreateContainer", "process.args: empty");
         await Assert.ThrowsAsync<AgentException>(() => _pod.CreateAsync(Request("pod1"), CancellationToken.None));
         Assert.True(_pod.IsEmpty);
-        Assert.Equal(["attach pod1", "detach pod1"], _sandbox.StorageCalls);
-        Assert.Equal(1, _sandbox.Stops); // the VM it booted for this container
+        Assert.Equal(["attach pod1", "detach pod1"], _sandbox.Files.Calls);
+        Assert.Equal(1, _sandbox.Vm.Stops); // the VM it booted for this container
         Assert.Empty(Kinds());
     }
 
@@ -145,7 +145,7 @@ public sealed class PodTests : IDisposable
         var grown = Math.Min(2, Environment.ProcessorCount);
         Assert.Equal(new SandboxRt.Runtime.Sandboxes.VmSize(grown, 1024), _sandbox.Size);
         // grown before the container was created in it
-        Assert.Equal(2, _sandbox.Growths.Count);
+        Assert.Equal(2, _sandbox.Sizing.Growths.Count);
 
         await _pod.StartAsync("app1", "", CancellationToken.None);
         await _pod.UpdateAsync("app1", new SandboxRt.Oci.Spec.LinuxResources { Memory = new SandboxRt.Oci.Spec.LinuxMemory { Limit = 1L << 30 } }, CancellationToken.None);

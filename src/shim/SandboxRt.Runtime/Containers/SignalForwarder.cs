@@ -5,8 +5,8 @@ using SandboxRt.Runtime.Agent;
 namespace SandboxRt.Runtime.Containers;
 
 /// <summary>
-/// runc run's signal handling: signals sent to the runtime are forwarded to the container's init instead
-/// of ending the runtime (all but SIGCHLD, SIGWINCH and SIGURG; SIGKILL and SIGSTOP cannot be caught).
+/// runc run's signal handling: signals sent to the runtime are forwarded to the container's init (or, in
+/// an exec's relay, to that exec) instead of ending the runtime (all but SIGCHLD, SIGWINCH and SIGURG; SIGKILL and SIGSTOP cannot be caught).
 /// A process that forwards must take these signals back first thing in Main
 /// (<see cref="SignalDispositions.TakeBack"/> of <see cref="Forwarded"/>): one started with SIGINT
 /// ignored, as every `cmd &amp;` in a script is, would otherwise never see it.
@@ -19,6 +19,12 @@ public sealed class SignalForwarder : IDisposable
     private readonly List<PosixSignalRegistration> _registrations = new();
 
     public SignalForwarder(IAgentProcesses agent, string containerId, Action<Exception>? onError = null)
+        : this(agent, containerId, execId: "", onError)
+    {
+    }
+
+    /// <param name="execId">The process signals go to: an exec's id, or "" for the container's init.</param>
+    public SignalForwarder(IAgentProcesses agent, string containerId, string execId, Action<Exception>? onError)
     {
         foreach (var number in Forwarded)
         {
@@ -31,7 +37,7 @@ public sealed class SignalForwarder : IDisposable
                     {
                         try
                         {
-                            await agent.SignalAsync(containerId, "", number, all: false);
+                            await agent.SignalAsync(containerId, execId, number, all: false);
                         }
                         catch (Exception e)
                         {

@@ -20,4 +20,12 @@ public static class ExecFailure
         AgentException => CannotRunStatus,
         _ => null,
     };
+
+    /// <summary>
+    /// An agent error from exec that is not the program's own exec failure, with the container named: the
+    /// transport's text alone names none (a relay that died while exec connected: HTTP/2's handshake never
+    /// completed). The program's own failure keeps the agent's message, which names the program.
+    /// </summary>
+    public static AgentException InContainer(AgentException error, string containerId) =>
+        error.IsExecFailure ? error : new AgentException(error.Kind, error.Method, $"cannot exec in container {containerId}: {error.Message}", error, error.Reason);
 }

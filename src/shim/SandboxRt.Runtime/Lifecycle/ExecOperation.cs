@@ -38,9 +38,7 @@ public static class ExecOperation
         }
         catch (AgentException e)
         {
-            // the transport's own text names no container (a relay that died while exec connected: HTTP/2's
-            // handshake never completed); say which one could not be reached
-            throw new AgentException(e.Kind, e.Method, $"cannot exec in container {id}: {e.Message}", e, e.Reason);
+            throw Core.ExecFailure.InContainer(e, id);
         }
         var relay = new StdioRelay(agent, id, execId);
         using var cancel = new CancellationTokenSource();

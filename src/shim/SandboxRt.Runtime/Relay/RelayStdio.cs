@@ -17,22 +17,29 @@ internal sealed class RelayStdio : IAsyncDisposable
     private readonly Task _stdout;
     private readonly Task _stderr;
 
-    private RelayStdio(IAgentStdio agent, string id, string execId, HostTerminal? terminal, ILogger log)
+    private RelayStdio(IAgentStdio agent, string id, string execId, Stream stdin, Stream stdout, Stream? stderr, HostTerminal? terminal, ILogger log)
     {
         _relay = new StdioRelay(agent, id, execId);
         _terminal = terminal;
-        var stdout = terminal?.Output ?? Console.OpenStandardOutput();
-        var stderr = terminal is null ? Console.OpenStandardError() : Stream.Null;
-        var stdin = terminal?.Input ?? Console.OpenStandardInput();
         _stdout = _relay.CopyOutputAsync(stdout, stderr: false, _stop.Token);
-        _stderr = terminal is null ? _relay.CopyOutputAsync(stderr, stderr: true, _stop.Token) : Task.CompletedTask;
+        _stderr = stderr is null ? Task.CompletedTask : _relay.CopyOutputAsync(stderr, stderr: true, _stop.Token);
         _ = _relay.CopyInputAsync(stdin, _stop.Token).ContinueWith(t => log.LogDebug("stdin relay: {Error}", t.Exception?.InnerException?.Message), TaskContinuationOptions.OnlyOnFaulted);
         if (terminal is not null)
             _resize = WindowSizeForwarder.Start(agent, id, terminal.Slave, execId);
     }
 
-    public static RelayStdio Attach(IAgentStdio agent, string id, string execId, string? consoleSocket, ILogger log) =>
-        new(agent, id, execId, consoleSocket is null ? null : HostTerminal.Create(consoleSocket), log);
+    /// <summary>The relay's own stdio (the descriptors it inherited), or a host terminal sent over <paramref name="consoleSocket"/>.</summary>
+    public static RelayStdio Attach(IAgentStdio agent, string id, string execId, string? consoleSocket, ILogger log)
+    {
+        if (consoleSocket is null)
+            return new(agent, id, execId, Console.OpenStandardInput(), Console.OpenStandardOutput(), Console.OpenStandardError(), terminal: null, log);
+        var terminal = HostTerminal.Create(consoleSocket);
+        return new(agent, id, execId, terminal.Input, terminal.Output, stderr: null, terminal, log);
+    }
+
+    /// <summary>Given streams instead of descriptors (the unit tests' stdio).</summary>
+    public static RelayStdio Over(IAgentStdio agent, string id, string execId, Stream stdin, Stream stdout, Stream stderr, ILogger log) =>
+        new(agent, id, execId, stdin, stdout, stderr, terminal: null, log);
 
     /// <summary>Waits (bounded) for the output to end after the process exited.</summary>
     public async Task DrainAsync(TimeSpan timeout)

@@ -42,9 +42,9 @@ public sealed class Sandbox : IHostSandbox, IAsyncDisposable
     public IVirtualMachine Vm { get; }
     public IAgent Agent => _client;
 
-    int Core.IGuestSandbox.VmPid => Vm.Pid;
-    Task<string> Core.IGuestSandbox.VmExited => Vm.Exited;
-    string Core.IGuestSandbox.ConsoleLogPath => Vm.ConsoleLogPath;
+    int Core.IGuestVm.VmPid => Vm.Pid;
+    Task<string> Core.IGuestVm.VmExited => Vm.Exited;
+    string Core.IGuestVm.ConsoleLogPath => Vm.ConsoleLogPath;
     IReadOnlyList<int> IHostSandbox.HelperPids => Vm.HelperPids;
 
     /// <summary>Container files through the shared directory; a sandbox started without one has no storage.</summary>

@@ -375,7 +375,7 @@ internal sealed class Pod : IAsyncDisposable
         }
     }
 
-    private async Task ForwardAgentEventsAsync(IGuestSandbox sandbox)
+    private async Task ForwardAgentEventsAsync(IGuestAccess sandbox)
     {
         try
         {
