@@ -121,7 +121,9 @@ public sealed class CriPodTests
             environment["HANDLER_CONFIG_PATH"] = config;
             environment["EXPECT_BOOT_ID"] = "other";
             var result = await RunAsync(environment, arguments);
-            Assert.Empty(ProcessTable.Find("containerd-shim-sandboxrt-v2 -namespace k8s.io"));
+            // containerd asks the shim to shut down when the pod is removed; the shim exits after answering
+            await Condition.WaitAsync(() => ProcessTable.Find("containerd-shim-sandboxrt-v2 -namespace k8s.io").Count == 0,
+                "the pod's shim to exit after the pod was removed", TimeSpan.FromSeconds(30));
             return result;
         }
         finally

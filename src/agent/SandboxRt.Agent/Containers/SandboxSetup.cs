@@ -24,7 +24,11 @@ internal static class SandboxSetup
             _ => throw new ArgumentException($"shared.driver '{driver}' is not virtiofs or 9p"),
         };
         // In a VM restored from a template the device was hot-plugged just before this call and may still
-        // be probing: until it is, the kernel knows no such tag (ENOENT). A cold VM had it at boot.
+        // be probing: until it is, the kernel knows no such tag. 9p says ENOENT; virtio-fs says EINVAL
+        // (Linux 6.1 virtio_fs_get_tree: "tag <x> not found"), as it does for a bad mount, which then fails
+        // after the wait with the same error. A cold VM had the device at boot. Devices bind without an
+        // event the agent can wait on here, hence the bounded retry.
+        var notYet = driver == "virtiofs" ? Errno.EINVAL : Errno.ENOENT;
         var deadline = DateTime.UtcNow + DeviceWait;
         while (true)
         {
@@ -33,7 +37,7 @@ internal static class SandboxSetup
                 mount();
                 break;
             }
-            catch (SyscallException e) when (e.Errno == Errno.ENOENT && DateTime.UtcNow < deadline)
+            catch (SyscallException e) when (e.Errno == notYet && DateTime.UtcNow < deadline)
             {
                 Thread.Sleep(20);
             }
