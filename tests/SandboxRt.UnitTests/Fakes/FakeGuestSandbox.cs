@@ -8,7 +8,7 @@ namespace SandboxRt.UnitTests.Fakes;
 /// An <see cref="IGuestSandbox"/> without a VM: a <see cref="FakeAgent"/>, a VM whose death the test
 /// decides (<see cref="Die"/>), and storage that records what it placed and removed.
 /// </summary>
-internal sealed class FakeGuestSandbox : IGuestSandbox, IContainerStorage
+internal sealed class FakeGuestSandbox : IGuestSandbox, SandboxRt.Runtime.Sandboxes.IShrinkableSandbox, IContainerStorage
 {
     private readonly TaskCompletionSource<string> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -33,6 +33,22 @@ internal sealed class FakeGuestSandbox : IGuestSandbox, IContainerStorage
     {
         Growths.Add(target);
         Size = new(Math.Max(Size.Vcpus, target.Vcpus), Math.Max(Size.MemoryMib, target.MemoryMib));
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Every size a shrink asked for, in order (a call that needed none included).</summary>
+    public List<SandboxRt.Runtime.Sandboxes.VmSize> Shrinks { get; } = [];
+
+    /// <summary>What every shrink throws, when set (a hypervisor that cannot be asked).</summary>
+    public Exception? ShrinkFailure { get; set; }
+
+    /// <summary>A shrink gives back everything above the target (a real guest may keep some).</summary>
+    public Task ShrinkAsync(SandboxRt.Runtime.Sandboxes.VmSize target, CancellationToken cancellationToken = default)
+    {
+        Shrinks.Add(target);
+        if (ShrinkFailure is { } failure)
+            return Task.FromException(failure);
+        Size = new(Math.Min(Size.Vcpus, target.Vcpus), Math.Min(Size.MemoryMib, target.MemoryMib));
         return Task.CompletedTask;
     }
 

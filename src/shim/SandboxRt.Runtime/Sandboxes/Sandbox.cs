@@ -15,7 +15,7 @@ namespace SandboxRt.Runtime.Sandboxes;
 /// One sandbox: a VM with a serving agent, and its state directory. Starting either returns a sandbox
 /// whose agent answered, or cleans up everything it made (VM, sockets, files, the directory) and throws.
 /// </summary>
-public sealed class Sandbox : IHostSandbox, IAsyncDisposable
+public sealed class Sandbox : IHostSandbox, IShrinkableSandbox, IAsyncDisposable
 {
     private int _stopped;
 
@@ -224,6 +224,33 @@ public sealed class Sandbox : IHostSandbox, IAsyncDisposable
             if (cpus < wanted.Vcpus || onlineMib + 128 <= wanted.MemoryMib)
                 throw new HypervisorException($"sandbox {Id}: the guest brought {cpus} of {wanted.Vcpus} vCPUs and {onlineMib} of {wanted.MemoryMib} MiB online after the hot-plug");
             _log.LogInformation("sandbox {Id}: grown to {Vcpus} vCPUs and {Memory} MiB", Id, vcpus, memoryMib);
+        }
+        finally
+        {
+            _growing.Release();
+        }
+    }
+
+    /// <summary>
+    /// Gives back what the VM has beyond <paramref name="target"/>: the hypervisor asks the guest to eject
+    /// hot-plugged vCPUs and memory, and the size becomes what the hypervisor counts afterwards. Each
+    /// device the guest kept is a warning that names it.
+    /// </summary>
+    public async Task ShrinkAsync(VmSize target, CancellationToken cancellationToken = default)
+    {
+        await _growing.WaitAsync(cancellationToken);
+        try
+        {
+            if (target.Covers(Size))
+                return;
+            var wanted = new VmSize(Math.Min(Size.Vcpus, target.Vcpus), Math.Min(Size.MemoryMib, target.MemoryMib));
+            var (vcpus, memoryMib, kept) = await Vm.ShrinkAsync(wanted.Vcpus, wanted.MemoryMib, cancellationToken);
+            var before = Size;
+            Size = new VmSize(vcpus, memoryMib);
+            foreach (var device in kept)
+                _log.LogWarning("sandbox {Id}: shrinking to {Vcpus} vCPUs and {Memory} MiB: kept {Device}", Id, wanted.Vcpus, wanted.MemoryMib, device);
+            if (Size != before)
+                _log.LogInformation("sandbox {Id}: shrunk from {FromVcpus} vCPUs and {FromMemory} MiB to {Vcpus} vCPUs and {Memory} MiB", Id, before.Vcpus, before.MemoryMib, vcpus, memoryMib);
         }
         finally
         {
