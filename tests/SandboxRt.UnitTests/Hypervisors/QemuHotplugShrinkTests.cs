@@ -62,7 +62,11 @@ public sealed class QemuHotplugShrinkTests : IDisposable
                     }
                     Cpus.Remove(device);
                     Dimms.Remove(device);
-                    yield return Event("DEVICE_DELETED", new JsonObject { ["device"] = device, ["path"] = "/machine/peripheral/" + device });
+                    // QEMU 7.2 as measured: a vCPU's unplug shows only as its LAPIC's deletion, then an _OST without the device
+                    yield return slotType == "CPU"
+                        ? Event("DEVICE_DELETED", new JsonObject { ["path"] = $"/machine/peripheral/{device}/lapic" })
+                        : Event("DEVICE_DELETED", new JsonObject { ["device"] = device, ["path"] = "/machine/peripheral/" + device });
+                    yield return Event("ACPI_DEVICE_OST", new JsonObject { ["info"] = new JsonObject { ["source"] = 3, ["status"] = 0, ["slot"] = "1", ["slot-type"] = slotType } });
                     break;
                 default:
                     yield return Return();
@@ -84,12 +88,12 @@ public sealed class QemuHotplugShrinkTests : IDisposable
         };
     }
 
-    private async Task<(IReadOnlyList<string> Kept, (int Vcpus, int MemoryMib) After, List<string> Commands)> ShrinkAsync(GrownVm vm, int vcpus, int memoryMib, TimeSpan? bound = null)
+    private async Task<(IReadOnlyList<string> Kept, (int Vcpus, int MemoryMib) After, List<string> Commands)> ShrinkAsync(GrownVm vm, int vcpus, int memoryMib, TimeSpan? bound = null, bool unplugCpus = true)
     {
         await using var server = new FakeQmpServer(Path.Combine(_dir.Path, "qmp.sock"), vm.Handle);
         IReadOnlyList<string> kept;
         await using (var qmp = await QmpClient.ConnectAsync(server.Path, CancellationToken.None))
-            kept = await QemuHotplug.ShrinkAsync(qmp, vcpus, memoryMib, bound ?? TimeSpan.FromSeconds(30), CancellationToken.None);
+            kept = await QemuHotplug.ShrinkAsync(qmp, vcpus, memoryMib, unplugCpus, bound ?? TimeSpan.FromSeconds(30), CancellationToken.None);
         await using var fresh = await QmpClient.ConnectAsync(server.Path, CancellationToken.None);
         var after = await QemuHotplug.SizeAsync(fresh, CancellationToken.None);
         lock (server.Commands)
@@ -131,5 +135,15 @@ public sealed class QemuHotplugShrinkTests : IDisposable
         Assert.StartsWith("cpu-1: not asked", kept[1]);
         Assert.Equal((3, 1280), after);
         Assert.Equal(["""device_del {"id":"cpu-2"}"""], commands);
+    }
+
+    [Fact]
+    public async Task Under_tcg_the_vcpus_stay_plugged_and_named_and_the_memory_still_goes()
+    {
+        var (kept, after, commands) = await ShrinkAsync(new GrownVm(), vcpus: 1, memoryMib: 512, unplugCpus: false);
+        Assert.Equal(["cpu-2", "cpu-1"], kept.Select(k => k[..k.IndexOf(':')]));
+        Assert.All(kept, k => Assert.Contains("under TCG", k));
+        Assert.Equal((3, 512), after);
+        Assert.DoesNotContain(commands, c => c.Contains("cpu-"));
     }
 }

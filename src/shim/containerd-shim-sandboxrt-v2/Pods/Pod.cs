@@ -343,7 +343,7 @@ internal sealed class Pod : IAsyncDisposable
         {
             await sandbox.ShrinkAsync(target, CancellationToken.None);
         }
-        catch (Exception e) when (e is SandboxRt.Runtime.Hypervisors.HypervisorException or IOException or System.Net.Sockets.SocketException)
+        catch (Exception e) when (e is SandboxRt.Runtime.Hypervisors.HypervisorException or IOException or System.Net.Sockets.SocketException or OperationCanceledException)
         {
             _log.LogWarning("pod {Pod}: could not shrink the VM to {Vcpus} vCPUs and {Memory} MiB: {Error}", Id, target.Vcpus, target.MemoryMib, e.Message);
         }

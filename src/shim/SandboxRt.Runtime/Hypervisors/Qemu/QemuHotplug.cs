@@ -18,6 +18,10 @@
 // failure status instead (ACPI_DEVICE_OST). Either event ends the wait; a refused device stays plugged,
 // counts in the VM's size, and is what a later growth reuses. One bound covers the whole shrink: a
 // guest that answers neither leaves its device pending (QEMU finishes it whenever the guest ejects).
+// Under TCG no vCPU is unplugged: with QEMU 7.2 (measured here, q35), once a vCPU was unplugged the next
+// memory change (a DIMM plugged or unplugged) killed QEMU with "double free or corruption (out)", and
+// plugging a vCPU again aborted it ("tcg_register_thread: assertion failed: (n < tcg_max_ctxs)"). The
+// vCPU stays plugged and online, and a later growth counts it. Memory unplug works under TCG.
 using System.Text.Json.Nodes;
 
 namespace SandboxRt.Runtime.Hypervisors.Qemu;
@@ -81,7 +85,10 @@ internal static class QemuHotplug
         return (plugged, currentMib);
     }
 
-    /// <summary>ACPI _OST status codes (ACPI 6.5, table 6.xx "_OST status codes for ejection requests") that mean "not refused".</summary>
+    /// <summary>
+    /// _OST status codes for an ejection request (ACPI 6.5, 6.3.5 "_OST", as Linux's ACPI_OST_SC_* names
+    /// them) that mean "not refused"; 0x80-0x83 are refusals (not supported, in use, busy, dependency busy).
+    /// </summary>
     private const int OstSuccess = 0, OstEjectInProgress = 0x84;
     private const int OstSourceEjectRequest = 3;
 
@@ -91,11 +98,16 @@ internal static class QemuHotplug
     /// answer within <paramref name="bound"/>). The size afterwards is <see cref="SizeAsync"/>'s, on a
     /// new connection: this one may have been left mid-read.
     /// </summary>
-    public static async Task<IReadOnlyList<string>> ShrinkAsync(QmpClient qmp, int vcpus, int memoryMib, TimeSpan bound, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<string>> ShrinkAsync(QmpClient qmp, int vcpus, int memoryMib, bool unplugCpus, TimeSpan bound, CancellationToken cancellationToken)
     {
         var (now, cpus, dimms) = await PluggedAsync(qmp, cancellationToken);
         var plan = QemuUnplugPlan.Choose(cpus, now.Vcpus, vcpus, dimms.Select(d => (d.Id, d.SizeMib)).ToList(), now.MemoryMib, memoryMib);
         var kept = new List<string>();
+        if (!unplugCpus && plan.Cpus.Count > 0)
+        {
+            kept.AddRange(plan.Cpus.Select(id => $"{id}: stays plugged: QEMU cannot unplug a vCPU under TCG (7.2: the next memory change double-frees, a re-plug aborts in tcg_register_thread)"));
+            plan = plan with { Cpus = [] };
+        }
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(bound);
         var pending = plan.Cpus.Select(id => (Id: id, Memdev: (string?)null)).Concat(plan.Dimms.Select(id => (Id: id, Memdev: dimms.First(d => d.Id == id).Memdev))).ToList();
@@ -113,7 +125,7 @@ internal static class QemuHotplug
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                kept.Add($"{id}: the guest neither ejected nor refused it within {bound.TotalSeconds:0} s (device_del stays pending)");
+                kept.Add($"{id}: the guest neither ejected nor refused it within {bound.TotalSeconds:0} s (device_del stays pending; QMP events meanwhile: {qmp.DescribeKeptEvents()})");
                 continue;
             }
             if (refusal is not null)
@@ -125,7 +137,7 @@ internal static class QemuHotplug
             {
                 try
                 {
-                    await qmp.ExecuteAsync("object-del", new JsonObject { ["id"] = memdev }, deadline.Token);
+                    await qmp.ExecuteAsync("object-del", new JsonObject { ["id"] = memdev }, cancellationToken); // answered at once: not the guest's time
                 }
                 catch (HypervisorException e)
                 {
@@ -151,7 +163,14 @@ internal static class QemuHotplug
         return IsDeleted(answer, id) ? null : $"the guest refused to eject it (ACPI _OST status 0x{OstStatus(answer, id):x2}; memory the guest could not offline)";
     }
 
-    private static bool IsDeleted(JsonObject e, string id) => (string?)e["event"] == "DEVICE_DELETED" && (string?)e["data"]?["device"] == id;
+    /// <summary>
+    /// DEVICE_DELETED for the device, or for a child of it: QEMU 7.2 reports an x86 vCPU's unplug only as its
+    /// LAPIC's ({"path": "/machine/peripheral/cpu-1/lapic"}, no "device"), in the same main-loop turn that
+    /// removes the vCPU (measured under TCG: the ACPI_DEVICE_OST that follows has no device any more).
+    /// </summary>
+    private static bool IsDeleted(JsonObject e, string id) =>
+        (string?)e["event"] == "DEVICE_DELETED" && e["data"] is JsonObject data
+            && ((string?)data["device"] == id || (string?)data["path"] is { } path && (path == Peripheral + id || path.StartsWith(Peripheral + id + "/", StringComparison.Ordinal)));
 
     /// <summary>The _OST status of an ACPI_DEVICE_OST event about the eject request for <paramref name="id"/>, or null.</summary>
     private static int? OstStatus(JsonObject e, string id) =>

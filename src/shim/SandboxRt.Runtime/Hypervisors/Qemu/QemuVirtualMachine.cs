@@ -8,10 +8,11 @@ namespace SandboxRt.Runtime.Hypervisors.Qemu;
 /// <summary>
 /// A running QEMU: stopped through QMP "quit", then SIGKILL after the grace period (the lifecycle is
 /// <see cref="VmmProcess"/>'s). Its exit counts once its console and output have reached the logs, so a
-/// boot error quotes QEMU's last words. Once it is gone, its jail user is free again.
+/// boot error quotes QEMU's last words. Once it is gone, its jail user is free again. Under TCG it never
+/// unplugs a vCPU (<see cref="QemuHotplug.ShrinkAsync"/> says why).
 /// </summary>
 internal sealed class QemuVirtualMachine(ChildProcess process, long launchedTimestamp, QemuStateFiles files, IAgentConnector connector, TimeSpan grace,
-        VirtiofsDaemon? virtiofsd, SharedFsPlan? sharedFs, Task logs)
+        VirtiofsDaemon? virtiofsd, SharedFsPlan? sharedFs, Task logs, bool unplugsCpus)
     : VmmVirtualMachine(Lifecycle(process, files, grace, virtiofsd, logs), launchedTimestamp, files.ConsoleLog, files.HypervisorLog, connector, sharedFs)
 {
     private static readonly TimeSpan QmpTimeout = TimeSpan.FromSeconds(2);
@@ -40,7 +41,7 @@ internal sealed class QemuVirtualMachine(ChildProcess process, long launchedTime
     {
         IReadOnlyList<string> kept;
         await using (var qmp = await QmpClient.ConnectAsync(files.QmpSocket, cancellationToken))
-            kept = await QemuHotplug.ShrinkAsync(qmp, vcpus, memoryMib, ShrinkBound, cancellationToken);
+            kept = await QemuHotplug.ShrinkAsync(qmp, vcpus, memoryMib, unplugsCpus, ShrinkBound, cancellationToken);
         await using var fresh = await QmpClient.ConnectAsync(files.QmpSocket, cancellationToken); // the first may have been left mid-read
         var (nowVcpus, nowMemoryMib) = await QemuHotplug.SizeAsync(fresh, cancellationToken);
         return (nowVcpus, nowMemoryMib, kept);

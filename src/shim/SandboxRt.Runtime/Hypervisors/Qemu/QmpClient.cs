@@ -110,6 +110,13 @@ internal sealed class QmpClient : IAsyncDisposable
         }
     }
 
+    /// <summary>The events kept and not yet matched, oldest first, as QEMU sent them (for a diagnosis), at most <paramref name="max"/> characters.</summary>
+    public string DescribeKeptEvents(int max = 2000)
+    {
+        var text = string.Join(' ', _events.Select(e => e.ToJsonString()));
+        return text.Length == 0 ? "none" : text.Length <= max ? text : text[..max] + "...";
+    }
+
     private void Keep(JsonObject e)
     {
         if (_events.Count == MaxEvents)
