@@ -553,15 +553,15 @@ async function lifecycle() {
     await step('StopContainer', () => call(runtime, 'StopContainer', { container_id: sizedId, timeout: opts.stopTimeout },
       opts.timeoutMs + opts.stopTimeout * 1000), { container: 'sized' });
     sized.stopped = true;
-    // the container with limits leaves the pod: its vCPU and memory are unplugged again (the guest ejects
-    // them on its own time after the delete: waited for, bounded)
+    // the container with limits leaves the pod: its memory (and, but under TCG, its vCPU) is unplugged
+    // again; the shim waits for the guest's eject before the delete returns: this wait is a bound only
     await step('RemoveContainer', () => call(runtime, 'RemoveContainer', { container_id: sizedId }), { container: 'sized' });
     sized.removed = true;
     const before = result.sizing.before;
     const until = Date.now() + 60000;
     for (;;) {
       result.sizing.removed = await sample(apps[0]);
-      const back = result.sizing.removed.nproc === before.nproc && Math.abs(result.sizing.removed.memTotalKiB - before.memTotalKiB) < 8 * 1024;
+      const back = Math.abs(result.sizing.removed.memTotalKiB - before.memTotalKiB) < 8 * 1024;
       if (back || Date.now() > until || interrupted) break;
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -63,8 +63,10 @@ public sealed class CriPodTests
         Assert.Equal(0, sizing.GetProperty("hog").GetInt32());
         Assert.InRange(MemTotalMib("updated") - MemTotalMib("joined"), 500, 520);
         Assert.Equal((1L << 30).ToString(), sizing.GetProperty("memoryMax").GetString());
-        // removed from the pod: the guest ejected the hot-plugged vCPU and DIMMs (the harness waits for it, bounded)
-        Assert.Equal(Nproc("before"), Nproc("removed"));
+        // removed from the pod: the guest ejected the hot-plugged DIMMs, and the vCPU but under TCG (where QEMU
+        // 7.2 cannot unplug one safely: it stays plugged and online, see QemuHotplug)
+        bool tcg = SandboxRt.Runtime.Hypervisors.HypervisorFactory.Create(VmTestConfig.Load()).Capabilities.Accelerator.IsTcg;
+        Assert.Equal(tcg ? Nproc("joined") : Nproc("before"), Nproc("removed"));
         Assert.InRange(MemTotalMib("removed") - MemTotalMib("before"), -8, 8);
     }
 
