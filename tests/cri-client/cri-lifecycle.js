@@ -524,7 +524,7 @@ async function lifecycle() {
 
   // --sized: a container with limits joins the running pod (512 MiB, one CPU), then its memory limit is
   // raised to 1 GiB; each time the pod's VM must have grown by as much (nproc, MemTotal), and a hog inside
-  // the limit must run
+  // the limit must run; once it is removed, the VM is back at its size before it joined
   if (opts.sized) {
     const probe = ['sh', '-c', 'nproc; grep MemTotal /proc/meminfo'];
     const sample = async (c) => {
@@ -553,6 +553,18 @@ async function lifecycle() {
     await step('StopContainer', () => call(runtime, 'StopContainer', { container_id: sizedId, timeout: opts.stopTimeout },
       opts.timeoutMs + opts.stopTimeout * 1000), { container: 'sized' });
     sized.stopped = true;
+    // the container with limits leaves the pod: its memory (and, but under TCG, its vCPU) is unplugged
+    // again; the shim waits for the guest's eject before the delete returns: this wait is a bound only
+    await step('RemoveContainer', () => call(runtime, 'RemoveContainer', { container_id: sizedId }), { container: 'sized' });
+    sized.removed = true;
+    const before = result.sizing.before;
+    const until = Date.now() + 60000;
+    for (;;) {
+      result.sizing.removed = await sample(apps[0]);
+      const back = Math.abs(result.sizing.removed.memTotalKiB - before.memTotalKiB) < 8 * 1024;
+      if (back || Date.now() > until || interrupted) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 
   // a container whose process exits by itself: EXITED with its own exit code, reason "Error"
@@ -590,7 +602,7 @@ async function lifecycle() {
     }, { container: c.name, after: 'stop' });
   }
 
-  for (const c of created) {
+  for (const c of created.filter((x) => !x.removed)) {
     await step('RemoveContainer', () => call(runtime, 'RemoveContainer', { container_id: c.id }), { container: c.name });
     c.removed = true;
   }

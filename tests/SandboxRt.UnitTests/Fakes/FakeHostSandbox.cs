@@ -54,6 +54,7 @@ internal sealed class FakeHostSandbox : IHostSandbox
     public TimeSpan BootTime => TimeSpan.FromMilliseconds(1234);
 
     public Task GrowAsync(VmSize target, CancellationToken cancellationToken = default) => Guest.GrowAsync(target, cancellationToken);
+    public Task ShrinkAsync(VmSize target, CancellationToken cancellationToken = default) => Guest.ShrinkAsync(target, cancellationToken);
 
     public Task StopAsync(CancellationToken cancellationToken = default) => Guest.StopAsync(cancellationToken);
 

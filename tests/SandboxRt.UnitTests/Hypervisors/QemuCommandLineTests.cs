@@ -125,12 +125,12 @@ public sealed class QemuCommandLineTests
         var args = QemuCommandLine.Build(plan);
         Assert.Equal("1,maxcpus=4", After(args, "-smp"));
         Assert.Equal($"512M,slots={QemuHotplug.MemorySlots},maxmem=8192M", After(args, "-m"));
-        Assert.Contains("memhp_default_state=online", After(args, "-append").Split(' '));
+        Assert.Contains("memhp_default_state=online_movable", After(args, "-append").Split(' '));
 
         var none = QemuCommandLine.Build(Plan(new HypervisorConfig()) with { MaxVcpus = 1, MaxMemoryMib = 512 });
         Assert.Equal("1", After(none, "-smp"));
         Assert.Equal("512M", After(none, "-m"));
-        Assert.DoesNotContain("memhp_default_state=online", After(none, "-append"));
+        Assert.DoesNotContain(After(none, "-append").Split(' '), p => p.StartsWith("memhp_default_state", StringComparison.Ordinal));
 
         var micro = QemuCommandLine.Build(Plan(new HypervisorConfig { Qemu = new QemuConfig { MachineType = "microvm" } }) with { MaxVcpus = 4, MaxMemoryMib = 8192 });
         Assert.Equal("1", After(micro, "-smp"));

@@ -152,4 +152,55 @@ public sealed class PodTests : IDisposable
         Assert.Equal(512 + 1024, _sandbox.Size.MemoryMib);
         Assert.Contains("UpdateContainer app1", _sandbox.Fake.Calls);
     }
+
+    private const string LimitedApp = """{"ociVersion":"1.0.2","process":{"args":["sh"],"cwd":"/"},"root":{"path":"rootfs"},"linux":{"resources":{"memory":{"limit":536870912},"cpu":{"quota":100000,"period":100000}}},"annotations":{"io.kubernetes.cri.container-type":"container","io.kubernetes.cri.sandbox-id":"pod1"}}""";
+
+    [Fact]
+    public async Task A_container_with_limits_that_is_deleted_shrinks_the_vm_back_to_what_the_rest_of_the_pod_needs()
+    {
+        await _pod.CreateAsync(Request("pod1"), CancellationToken.None);
+        _bundle.File("config.json", LimitedApp);
+        await _pod.CreateAsync(Request("app1"), CancellationToken.None);
+        await _pod.CreateAsync(Request("app2"), CancellationToken.None);
+        Assert.Equal(512 + 1024, _sandbox.Size.MemoryMib);
+        Assert.Empty(_sandbox.Sizing.Shrinks);
+
+        await _pod.DeleteAsync("app1", "", CancellationToken.None); // created, never started: removed by force
+        Assert.Equal(new SandboxRt.Runtime.Sandboxes.VmSize(Math.Min(2, Environment.ProcessorCount), 1024), _sandbox.Sizing.Shrinks[^1]);
+        await _pod.DeleteAsync("app2", "", CancellationToken.None);
+        Assert.Equal(new SandboxRt.Runtime.Sandboxes.VmSize(1, 512), _sandbox.Sizing.Shrinks[^1]); // the configured default: never below it
+        Assert.Equal(new SandboxRt.Runtime.Sandboxes.VmSize(1, 512), _sandbox.Size);
+
+        await _pod.DeleteAsync("pod1", "", CancellationToken.None);
+        Assert.Equal(2, _sandbox.Sizing.Shrinks.Count); // the pod's own container stops the VM: nothing to shrink
+        Assert.Equal(1, _sandbox.Vm.Stops);
+    }
+
+    [Fact]
+    public async Task An_update_that_lowers_the_limits_shrinks_the_vm_after_the_container_has_them()
+    {
+        await _pod.CreateAsync(Request("pod1"), CancellationToken.None);
+        _bundle.File("config.json", LimitedApp);
+        await _pod.CreateAsync(Request("app1"), CancellationToken.None);
+        await _pod.StartAsync("app1", "", CancellationToken.None);
+
+        await _pod.UpdateAsync("app1", new SandboxRt.Oci.Spec.LinuxResources { Memory = new SandboxRt.Oci.Spec.LinuxMemory { Limit = 256L << 20 } }, CancellationToken.None);
+        Assert.Contains("UpdateContainer app1", _sandbox.Fake.Calls);
+        Assert.Equal(new SandboxRt.Runtime.Sandboxes.VmSize(1, 512 + 256), _sandbox.Sizing.Shrinks[^1]);
+        Assert.Equal(new SandboxRt.Runtime.Sandboxes.VmSize(1, 512 + 256), _sandbox.Size);
+    }
+
+    [Fact]
+    public async Task A_shrink_that_fails_does_not_fail_the_delete()
+    {
+        await _pod.CreateAsync(Request("pod1"), CancellationToken.None);
+        _bundle.File("config.json", LimitedApp);
+        await _pod.CreateAsync(Request("app1"), CancellationToken.None);
+        _sandbox.Sizing.ShrinkFailure = new SandboxRt.Runtime.Hypervisors.HypervisorException("QMP device_del: GenericError: test");
+
+        await _pod.DeleteAsync("app1", "", CancellationToken.None);
+        Assert.Single(_sandbox.Sizing.Shrinks);
+        Assert.Contains("Delete app1", Kinds());
+        Assert.Throws<TaskNotFoundException>(() => _pod.State("app1", ""));
+    }
 }

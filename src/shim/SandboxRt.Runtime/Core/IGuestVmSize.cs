@@ -2,7 +2,7 @@ using SandboxRt.Runtime.Sandboxes;
 
 namespace SandboxRt.Runtime.Core;
 
-/// <summary>The VM's vCPUs and memory: what it has, and hot-plugging more (a pod grows as containers join it).</summary>
+/// <summary>The VM's vCPUs and memory: what it has, hot-plugging more (a pod grows as containers join it) and giving it back (as they leave).</summary>
 public interface IGuestVmSize
 {
     /// <summary>The VM's vCPUs and memory now.</summary>
@@ -10,4 +10,11 @@ public interface IGuestVmSize
 
     /// <summary>Hot-plugs until the VM is at least <paramref name="target"/>, online in the guest (never shrinks).</summary>
     Task GrowAsync(VmSize target, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Unplugs what the VM has beyond <paramref name="target"/> where the guest lets it go; never below the
+    /// boot size. A device the guest keeps is logged as a warning and stays counted in the size (a later
+    /// growth reuses it): only a hypervisor that cannot be asked at all fails this.
+    /// </summary>
+    Task ShrinkAsync(VmSize target, CancellationToken cancellationToken = default);
 }

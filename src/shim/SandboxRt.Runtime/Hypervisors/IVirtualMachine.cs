@@ -38,6 +38,12 @@ public interface IVirtualMachine : IAsyncDisposable
     /// </summary>
     Task<(int Vcpus, int MemoryMib)> GrowAsync(int vcpus, int memoryMib, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Unplugs hot-plugged vCPUs and memory the VM has beyond this much, as far as the guest gives them
+    /// back (never the boot size); returns what it has then, and a line naming each device the guest kept.
+    /// </summary>
+    Task<(int Vcpus, int MemoryMib, IReadOnlyList<string> Kept)> ShrinkAsync(int vcpus, int memoryMib, CancellationToken cancellationToken = default);
+
     /// <summary>Clean shutdown, then SIGKILL after the grace period; removes every socket and file it made.</summary>
     Task StopAsync(CancellationToken cancellationToken = default);
 }

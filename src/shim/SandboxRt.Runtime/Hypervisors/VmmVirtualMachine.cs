@@ -4,7 +4,7 @@ namespace SandboxRt.Runtime.Hypervisors;
 
 /// <summary>
 /// A VM run by a VMM process: its <see cref="VmmProcess"/> (exit, stop) and the facts its driver launched
-/// it with. A driver's VM class adds only what is its own: how it grows, and the clean stop request and
+/// it with. A driver's VM class adds only what is its own: how it grows and shrinks, and the clean stop request and
 /// clean-up it hands to the VmmProcess.
 /// </summary>
 internal abstract class VmmVirtualMachine(VmmProcess vmm, long launchedTimestamp, string consoleLogPath, string hypervisorLogPath,
@@ -23,6 +23,8 @@ internal abstract class VmmVirtualMachine(VmmProcess vmm, long launchedTimestamp
     public VmStart Start { get; set; } = VmStart.Cold;
 
     public abstract Task<(int Vcpus, int MemoryMib)> GrowAsync(int vcpus, int memoryMib, CancellationToken cancellationToken = default);
+
+    public abstract Task<(int Vcpus, int MemoryMib, IReadOnlyList<string> Kept)> ShrinkAsync(int vcpus, int memoryMib, CancellationToken cancellationToken = default);
 
     public Task StopAsync(CancellationToken cancellationToken = default) => vmm.StopAsync(cancellationToken);
 

@@ -231,6 +231,33 @@ public sealed class Sandbox : IHostSandbox, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Gives back what the VM has beyond <paramref name="target"/>: the hypervisor asks the guest to eject
+    /// hot-plugged vCPUs and memory, and the size becomes what the hypervisor counts afterwards. Each
+    /// device the guest kept is a warning that names it.
+    /// </summary>
+    public async Task ShrinkAsync(VmSize target, CancellationToken cancellationToken = default)
+    {
+        await _growing.WaitAsync(cancellationToken);
+        try
+        {
+            if (target.Covers(Size))
+                return;
+            var wanted = new VmSize(Math.Min(Size.Vcpus, target.Vcpus), Math.Min(Size.MemoryMib, target.MemoryMib));
+            var (vcpus, memoryMib, kept) = await Vm.ShrinkAsync(wanted.Vcpus, wanted.MemoryMib, cancellationToken);
+            var before = Size;
+            Size = new VmSize(vcpus, memoryMib);
+            foreach (var device in kept)
+                _log.LogWarning("sandbox {Id}: shrinking to {Vcpus} vCPUs and {Memory} MiB: kept {Device}", Id, wanted.Vcpus, wanted.MemoryMib, device);
+            if (Size != before)
+                _log.LogInformation("sandbox {Id}: shrunk from {FromVcpus} vCPUs and {FromMemory} MiB to {Vcpus} vCPUs and {Memory} MiB", Id, before.Vcpus, before.MemoryMib, vcpus, memoryMib);
+        }
+        finally
+        {
+            _growing.Release();
+        }
+    }
+
     /// <summary>Stops the VM and removes the state directory. Safe to call more than once.</summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {

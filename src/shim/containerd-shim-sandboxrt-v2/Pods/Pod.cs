@@ -11,6 +11,12 @@
 // are serialized by a gate; they may block on the agent while holding it. Process state and event
 // publication happen together in the PodTable, under its lock.
 //
+// Sizing (Kata's default_vcpus/default_memory): the VM is the default plus every container's limits. A
+// container with limits that joins grows it before it is created; one that is deleted, or whose limits
+// are lowered, shrinks it back toward what the remaining containers need, where the guest gives the
+// hot-plugged vCPUs and memory back. A shrink never fails the verb that caused it: what the guest keeps
+// is logged and stays counted in the VM's size.
+//
 // The host pid containerd gets for every process is the hypervisor's: the processes themselves live in
 // the guest (as with Kata). Guest pids are what Pids returns.
 using Microsoft.Extensions.Logging;
@@ -131,6 +137,8 @@ internal sealed class Pod : IAsyncDisposable
             }
             if (startedVm)
                 await StopVmAsync();
+            else
+                await ShrinkVmAsync(); // a growth for the container that failed is given back
             throw;
         }
     }
@@ -239,6 +247,8 @@ internal sealed class Pod : IAsyncDisposable
             await RemoveContainerAsync(container);
             if (id == Id)
                 await StopVmAsync();
+            else
+                await ShrinkVmAsync();
             return process.ExitInfo;
         }
         finally
@@ -304,7 +314,10 @@ internal sealed class Pod : IAsyncDisposable
     }
 
     public void CloseInput(string id, string execId) => _table.Find(id, execId).Process.Stdio?.CloseInput();
-    /// <summary>New limits for a container (CRI UpdateContainerResources): the VM grows first when the pod's limits now need more.</summary>
+    /// <summary>
+    /// New limits for a container (CRI UpdateContainerResources): the VM grows first when the pod's limits
+    /// now need more, and shrinks after the container's cgroup has its lower limits when they need less.
+    /// </summary>
     public async Task UpdateAsync(string id, LinuxResources resources, CancellationToken cancellationToken)
     {
         var (container, init) = _table.Find(id, "");
@@ -313,6 +326,27 @@ internal sealed class Pod : IAsyncDisposable
         await sandbox.GrowAsync(VmSize.ForPod(_table.Containers().Select(c => c.Id == id ? resources : c.Resources), _options.Config), cancellationToken);
         await sandbox.Agent.UpdateContainerAsync(id, resources, cancellationToken);
         container.Resources = resources;
+        await ShrinkVmAsync();
+    }
+
+    /// <summary>
+    /// Shrinks the running VM toward the default plus the limits of the containers still in the pod. Its
+    /// failure is a warning: the verb that got here (delete, update, a failed create) has already happened.
+    /// Not cancelled by the request: a shrink half done is still accounted for, but bounded by the sandbox.
+    /// </summary>
+    private async Task ShrinkVmAsync()
+    {
+        if (_sandbox.VmExited.IsCompleted)
+            return;
+        var target = VmSize.ForPod(_table.Containers().Select(c => c.Resources), _options.Config);
+        try
+        {
+            await _sandbox.ShrinkAsync(target, CancellationToken.None);
+        }
+        catch (Exception e) when (e is SandboxRt.Runtime.Hypervisors.HypervisorException or IOException or System.Net.Sockets.SocketException or OperationCanceledException)
+        {
+            _log.LogWarning("pod {Pod}: could not shrink the VM to {Vcpus} vCPUs and {Memory} MiB: {Error}", Id, target.Vcpus, target.MemoryMib, e.Message);
+        }
     }
 
     public Task<ContainerStats> StatsAsync(string id, CancellationToken cancellationToken)

@@ -135,7 +135,9 @@ internal static class QemuCommandLine
         if (plan.Accelerator.IsTcg && plan.TscKhz is { } khz)
             parts.Add($"tsc_early_khz={khz}");
         if (QemuHotplug.CanGrowMemory(plan))
-            parts.Add("memhp_default_state=online"); // hot-plugged DIMMs come online by themselves
+            // hot-plugged DIMMs come online by themselves, in ZONE_MOVABLE: only movable pages land there, so the
+            // guest can offline the DIMM again when the pod shrinks (in ZONE_NORMAL kernel allocations pin it)
+            parts.Add("memhp_default_state=online_movable");
         parts.Add("sandboxrt.channel=" + plan.Channel.Kind);
         if (plan.Channel.Kind == "vsock")
             parts.Add($"sandboxrt.port={GuestChannelPlan.AgentVsockPort}");

@@ -1,5 +1,6 @@
-// Growing a running QEMU VM: vCPUs and memory hot-plugged through QMP (Kata's ResizeVCPUs and
-// ResizeMemory), for a pod whose containers ask for more than the VM booted with.
+// Resizing a running QEMU VM: vCPUs and memory hot-plugged through QMP (Kata's ResizeVCPUs and
+// ResizeMemory) for a pod whose containers ask for more than the VM booted with, and unplugged again
+// when they leave.
 //
 // The VM must have room: -smp N,maxcpus=M and -m SIZE,slots=S,maxmem=MAX (QemuCommandLine adds them on
 // q35 and pc when the configuration's maximums are above the boot size; microvm has no ACPI hot-plug).
@@ -8,8 +9,19 @@
 //   memory: query-memory-size-summary gives boot + plugged RAM; the shortfall, rounded up to the guest's
 //          128 MiB memory block, becomes one pc-dimm on a memfd backend with share=on (vhost-user, i.e.
 //          virtiofsd, maps all guest RAM, hot-plugged RAM included).
-// Nothing is unplugged: the guest decides what it can give back, and this build does not ask it.
 // The guest still has to online what arrives (the agent's OnlineCpuMem); that is the caller's next step.
+//
+// Shrinking: QemuUnplugPlan picks hot-plugged vCPUs and whole DIMMs; each device_del only asks the guest
+// (an ACPI eject request): the guest kernel offlines the CPU or the DIMM's memory blocks, ejects, and
+// QEMU then sends DEVICE_DELETED. A guest that cannot offline (memory in use by the kernel: hot-plugged
+// memory is onlined movable for this, see QemuCommandLine.KernelParams) answers with an ACPI _OST
+// failure status instead (ACPI_DEVICE_OST). Either event ends the wait; a refused device stays plugged,
+// counts in the VM's size, and is what a later growth reuses. One bound covers the whole shrink: a
+// guest that answers neither leaves its device pending (QEMU finishes it whenever the guest ejects).
+// Under TCG no vCPU is unplugged: with QEMU 7.2 (measured here, q35), once a vCPU was unplugged the next
+// memory change (a DIMM plugged or unplugged) killed QEMU with "double free or corruption (out)", and
+// plugging a vCPU again aborted it ("tcg_register_thread: assertion failed: (n < tcg_max_ctxs)"). The
+// vCPU stays plugged and online, and a later growth counts it. Memory unplug works under TCG.
 using System.Text.Json.Nodes;
 
 namespace SandboxRt.Runtime.Hypervisors.Qemu;
@@ -33,10 +45,16 @@ internal static class QemuHotplug
         int plugged = slots.Count - free.Count;
         if (vcpus > slots.Count)
             throw new HypervisorException($"cannot grow the VM to {vcpus} vCPUs: it was started with room for {slots.Count} (default_maxvcpus)");
+        // ids stay unique when an earlier vCPU was unplugged and a later one refused to go
+        var used = slots.OfType<JsonObject>().Select(s => (string?)s["qom-path"]).Where(p => p?.StartsWith(Peripheral, StringComparison.Ordinal) == true)
+            .Select(p => p![Peripheral.Length..]).ToHashSet(StringComparer.Ordinal);
+        int next = 1;
         for (int i = 0; plugged < vcpus; i++, plugged++)
         {
             var slot = free[i];
-            var arguments = new JsonObject { ["driver"] = (string?)slot["type"], ["id"] = $"cpu-{plugged}" };
+            while (used.Contains($"cpu-{next}"))
+                next++;
+            var arguments = new JsonObject { ["driver"] = (string?)slot["type"], ["id"] = $"cpu-{next++}" };
             foreach (var (name, value) in slot["props"]!.AsObject())
                 arguments[name] = value?.DeepClone();
             await qmp.ExecuteAsync("device_add", arguments, cancellationToken);
@@ -48,7 +66,7 @@ internal static class QemuHotplug
         if (memoryMib > currentMib)
         {
             int add = (memoryMib - currentMib + BlockMib - 1) / BlockMib * BlockMib;
-            var id = $"hotplug-{currentMib}"; // unique: the total only grows
+            var id = $"hotplug-{Guid.NewGuid():N}"[..16]; // the total goes down too: its size would not be unique
             await qmp.ExecuteAsync("object-add", new JsonObject
             {
                 ["qom-type"] = "memory-backend-memfd", ["id"] = id, ["size"] = (long)add << 20, ["share"] = true,
@@ -66,4 +84,119 @@ internal static class QemuHotplug
         }
         return (plugged, currentMib);
     }
+
+    /// <summary>
+    /// _OST status codes for an ejection request (ACPI 6.5, 6.3.5 "_OST", as Linux's ACPI_OST_SC_* names
+    /// them) that mean "not refused"; 0x80-0x83 are refusals (not supported, in use, busy, dependency busy).
+    /// </summary>
+    private const int OstSuccess = 0, OstEjectInProgress = 0x84;
+    private const int OstSourceEjectRequest = 3;
+
+    /// <summary>
+    /// Unplugs hot-plugged vCPUs and DIMMs the VM has beyond <paramref name="vcpus"/> and
+    /// <paramref name="memoryMib"/>; returns a line for every device the guest kept (refused, or did not
+    /// answer within <paramref name="bound"/>). The size afterwards is <see cref="SizeAsync"/>'s, on a
+    /// new connection: this one may have been left mid-read.
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> ShrinkAsync(QmpClient qmp, int vcpus, int memoryMib, bool unplugCpus, TimeSpan bound, CancellationToken cancellationToken)
+    {
+        var (now, cpus, dimms) = await PluggedAsync(qmp, cancellationToken);
+        var plan = QemuUnplugPlan.Choose(cpus, now.Vcpus, vcpus, dimms.Select(d => (d.Id, d.SizeMib)).ToList(), now.MemoryMib, memoryMib);
+        var kept = new List<string>();
+        if (!unplugCpus && plan.Cpus.Count > 0)
+        {
+            kept.AddRange(plan.Cpus.Select(id => $"{id}: stays plugged: QEMU cannot unplug a vCPU under TCG (7.2: the next memory change double-frees, a re-plug aborts in tcg_register_thread)"));
+            plan = plan with { Cpus = [] };
+        }
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(bound);
+        var pending = plan.Cpus.Select(id => (Id: id, Memdev: (string?)null)).Concat(plan.Dimms.Select(id => (Id: id, Memdev: dimms.First(d => d.Id == id).Memdev))).ToList();
+        foreach (var (id, memdev) in pending)
+        {
+            if (deadline.IsCancellationRequested)
+            {
+                kept.Add($"{id}: not asked: the shrink's {bound.TotalSeconds:0} s were spent");
+                continue;
+            }
+            string? refusal;
+            try
+            {
+                refusal = await UnplugAsync(qmp, id, deadline.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                kept.Add($"{id}: the guest neither ejected nor refused it within {bound.TotalSeconds:0} s (device_del stays pending; QMP events meanwhile: {qmp.DescribeKeptEvents()})");
+                continue;
+            }
+            if (refusal is not null)
+            {
+                kept.Add($"{id}: {refusal}");
+                continue;
+            }
+            if (memdev is not null)
+            {
+                try
+                {
+                    await qmp.ExecuteAsync("object-del", new JsonObject { ["id"] = memdev }, cancellationToken); // answered at once: not the guest's time
+                }
+                catch (HypervisorException e)
+                {
+                    kept.Add($"{id}: unplugged, but its backend {memdev} stays: {e.Message}");
+                }
+            }
+        }
+        return kept;
+    }
+
+    /// <summary>device_del, then the guest's answer: null once QEMU deleted the device, else why it stays.</summary>
+    private static async Task<string?> UnplugAsync(QmpClient qmp, string id, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await qmp.ExecuteAsync("device_del", new JsonObject { ["id"] = id }, cancellationToken);
+        }
+        catch (HypervisorException e)
+        {
+            return e.Message; // e.g. an unplug of it is already pending
+        }
+        var answer = await qmp.WaitForEventAsync(e => IsDeleted(e, id) || OstStatus(e, id) is not (null or OstSuccess or OstEjectInProgress), cancellationToken);
+        return IsDeleted(answer, id) ? null : $"the guest refused to eject it (ACPI _OST status 0x{OstStatus(answer, id):x2}; memory the guest could not offline)";
+    }
+
+    /// <summary>
+    /// DEVICE_DELETED for the device, or for a child of it: QEMU 7.2 reports an x86 vCPU's unplug only as its
+    /// LAPIC's ({"path": "/machine/peripheral/cpu-1/lapic"}, no "device"), in the same main-loop turn that
+    /// removes the vCPU (measured under TCG: the ACPI_DEVICE_OST that follows has no device any more).
+    /// </summary>
+    private static bool IsDeleted(JsonObject e, string id) =>
+        (string?)e["event"] == "DEVICE_DELETED" && e["data"] is JsonObject data
+            && ((string?)data["device"] == id || (string?)data["path"] is { } path && (path == Peripheral + id || path.StartsWith(Peripheral + id + "/", StringComparison.Ordinal)));
+
+    /// <summary>The _OST status of an ACPI_DEVICE_OST event about the eject request for <paramref name="id"/>, or null.</summary>
+    private static int? OstStatus(JsonObject e, string id) =>
+        (string?)e["event"] == "ACPI_DEVICE_OST" && e["data"]?["info"] is JsonObject info && (string?)info["device"] == id
+            && (int?)info["source"] == OstSourceEjectRequest ? (int?)info["status"] : null;
+
+    /// <summary>The VM's vCPUs and memory as QEMU counts them (boot and hot-plugged).</summary>
+    public static async Task<(int Vcpus, int MemoryMib)> SizeAsync(QmpClient qmp, CancellationToken cancellationToken) =>
+        (await PluggedAsync(qmp, cancellationToken)).Now;
+
+    private static async Task<((int Vcpus, int MemoryMib) Now, List<string> Cpus, List<(string Id, int SizeMib, string? Memdev)> Dimms)> PluggedAsync(
+        QmpClient qmp, CancellationToken cancellationToken)
+    {
+        var slots = (await qmp.ExecuteAsync("query-hotpluggable-cpus", cancellationToken: cancellationToken))?.AsArray() ?? [];
+        var plugged = slots.OfType<JsonObject>().Where(s => s["qom-path"] is not null).ToList();
+        // hot-plugged vCPUs are the ones with a device id ("/machine/peripheral/ID"), in the order GrowAsync plugs them
+        var cpus = plugged.Select(s => (string)s["qom-path"]!).Where(p => p.StartsWith(Peripheral, StringComparison.Ordinal))
+            .Select(p => p[Peripheral.Length..]).OrderBy(id => id.Length).ThenBy(id => id, StringComparer.Ordinal).ToList();
+        var summary = await qmp.ExecuteAsync("query-memory-size-summary", cancellationToken: cancellationToken);
+        long bytes = ((long?)summary?["base-memory"] ?? 0) + ((long?)summary?["plugged-memory"] ?? 0);
+        var devices = (await qmp.ExecuteAsync("query-memory-devices", cancellationToken: cancellationToken))?.AsArray() ?? [];
+        var dimms = devices.OfType<JsonObject>().Where(d => (string?)d["type"] == "dimm" && d["data"]?["id"] is not null)
+            .Select(d => d["data"]!).Where(d => ((string)d["id"]!).StartsWith("dimm-hotplug-", StringComparison.Ordinal))
+            .Select(d => ((string)d["id"]!, (int)((long)d["size"]! >> 20), ((string?)d["memdev"])?.Split('/')[^1])).ToList();
+        return ((plugged.Count, (int)(bytes >> 20)), cpus, dimms);
+    }
+
+    private const string Peripheral = "/machine/peripheral/";
 }

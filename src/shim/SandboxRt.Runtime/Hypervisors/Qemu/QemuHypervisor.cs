@@ -228,7 +228,7 @@ public sealed class QemuHypervisor : IHypervisor
                 ? new VsockConnector(channel.VsockCid, GuestChannelPlan.AgentVsockPort)
                 : new SerialChannelConnector(files.AgentSocket);
             var vm = new QemuVirtualMachine(process, launched, files, connector, TimeSpan.FromSeconds(_config.ShutdownGraceSeconds), virtiofsd, sharedFs,
-                Task.WhenAll(consolePump, outputPump, virtiofsd?.LogPumped ?? Task.CompletedTask));
+                Task.WhenAll(consolePump, outputPump, virtiofsd?.LogPumped ?? Task.CompletedTask), unplugsCpus: !Capabilities.Accelerator.IsTcg);
             if (template?.Template is { } from && incomingFd is { } stateFd)
             {
                 try

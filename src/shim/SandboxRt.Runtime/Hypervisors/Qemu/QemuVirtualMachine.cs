@@ -8,10 +8,11 @@ namespace SandboxRt.Runtime.Hypervisors.Qemu;
 /// <summary>
 /// A running QEMU: stopped through QMP "quit", then SIGKILL after the grace period (the lifecycle is
 /// <see cref="VmmProcess"/>'s). Its exit counts once its console and output have reached the logs, so a
-/// boot error quotes QEMU's last words. Once it is gone, its jail user is free again.
+/// boot error quotes QEMU's last words. Once it is gone, its jail user is free again. Under TCG it never
+/// unplugs a vCPU (<see cref="QemuHotplug.ShrinkAsync"/> says why).
 /// </summary>
 internal sealed class QemuVirtualMachine(ChildProcess process, long launchedTimestamp, QemuStateFiles files, IAgentConnector connector, TimeSpan grace,
-        VirtiofsDaemon? virtiofsd, SharedFsPlan? sharedFs, Task logs)
+        VirtiofsDaemon? virtiofsd, SharedFsPlan? sharedFs, Task logs, bool unplugsCpus)
     : VmmVirtualMachine(Lifecycle(process, files, grace, virtiofsd, logs), launchedTimestamp, files.ConsoleLog, files.HypervisorLog, connector, sharedFs)
 {
     private static readonly TimeSpan QmpTimeout = TimeSpan.FromSeconds(2);
@@ -31,6 +32,19 @@ internal sealed class QemuVirtualMachine(ChildProcess process, long launchedTime
     {
         await using var qmp = await QmpClient.ConnectAsync(files.QmpSocket, cancellationToken);
         return await QemuHotplug.GrowAsync(qmp, vcpus, memoryMib, cancellationToken);
+    }
+
+    /// <summary>How long the guest may take to answer every eject request of one shrink (a hang detector: offlining memory under TCG takes seconds).</summary>
+    private static readonly TimeSpan ShrinkBound = TimeSpan.FromSeconds(30);
+
+    public override async Task<(int Vcpus, int MemoryMib, IReadOnlyList<string> Kept)> ShrinkAsync(int vcpus, int memoryMib, CancellationToken cancellationToken = default)
+    {
+        IReadOnlyList<string> kept;
+        await using (var qmp = await QmpClient.ConnectAsync(files.QmpSocket, cancellationToken))
+            kept = await QemuHotplug.ShrinkAsync(qmp, vcpus, memoryMib, unplugsCpus, ShrinkBound, cancellationToken);
+        await using var fresh = await QmpClient.ConnectAsync(files.QmpSocket, cancellationToken); // the first may have been left mid-read
+        var (nowVcpus, nowMemoryMib) = await QemuHotplug.SizeAsync(fresh, cancellationToken);
+        return (nowVcpus, nowMemoryMib, kept);
     }
 
     private static async Task QuitAsync(string qmpSocket, CancellationToken cancellationToken)

@@ -8,11 +8,14 @@ namespace SandboxRt.Runtime.Hypervisors.Qemu;
 /// <summary>
 /// A QEMU Machine Protocol client: newline-delimited JSON on the VM's QMP socket. After the greeting
 /// and qmp_capabilities, each command gets one "return" or "error" reply; asynchronous "event"
-/// messages may arrive in between and are skipped.
+/// messages may arrive in between: the latest <see cref="MaxEvents"/> are kept for
+/// <see cref="WaitForEventAsync"/> (a device_del's DEVICE_DELETED can precede the next reply).
 /// </summary>
 internal sealed class QmpClient : IAsyncDisposable
 {
     private const int MaxLine = 1024 * 1024;
+    private const int MaxEvents = 64;
+    private readonly List<JsonObject> _events = [];
     private readonly Socket _socket;
     private readonly StreamReader _reader;
     private readonly NetworkStream _stream;
@@ -72,11 +75,53 @@ internal sealed class QmpClient : IAsyncDisposable
             var reply = await ReadMessageAsync(cancellationToken)
                 ?? throw new HypervisorException($"QMP {command}: QEMU closed the connection");
             if (reply["event"] is not null)
+            {
+                Keep(reply);
                 continue;
+            }
             if (reply["error"] is JsonObject error)
                 throw new HypervisorException($"QMP {command}: {error["class"]}: {error["desc"]}");
             return reply["return"];
         }
+    }
+
+    /// <summary>
+    /// The first event (kept since a command's reply, or arriving now) that <paramref name="match"/>
+    /// accepts; events it does not accept stay kept. Cancelled through <paramref name="cancellationToken"/> only.
+    /// </summary>
+    public async Task<JsonObject> WaitForEventAsync(Func<JsonObject, bool> match, CancellationToken cancellationToken = default)
+    {
+        int index = _events.FindIndex(e => match(e));
+        if (index >= 0)
+        {
+            var kept = _events[index];
+            _events.RemoveAt(index);
+            return kept;
+        }
+        while (true)
+        {
+            var message = await ReadMessageAsync(cancellationToken)
+                ?? throw new HypervisorException("QMP: QEMU closed the connection while an event was awaited");
+            if (message["event"] is null)
+                continue; // no command is outstanding: nothing else arrives here
+            if (match(message))
+                return message;
+            Keep(message);
+        }
+    }
+
+    /// <summary>The events kept and not yet matched, oldest first, as QEMU sent them (for a diagnosis), at most <paramref name="max"/> characters.</summary>
+    public string DescribeKeptEvents(int max = 2000)
+    {
+        var text = string.Join(' ', _events.Select(e => e.ToJsonString()));
+        return text.Length == 0 ? "none" : text.Length <= max ? text : text[..max] + "...";
+    }
+
+    private void Keep(JsonObject e)
+    {
+        if (_events.Count == MaxEvents)
+            _events.RemoveAt(0);
+        _events.Add(e);
     }
 
     private async Task<JsonObject?> ReadMessageAsync(CancellationToken cancellationToken)
