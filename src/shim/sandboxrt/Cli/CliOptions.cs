@@ -1,0 +1,27 @@
+using System.CommandLine;
+
+namespace SandboxRt.Cli.Cli;
+
+/// <summary>
+/// How the CLI declares its flags to System.CommandLine. A string flag may be given more than once, as
+/// with Go's flag package: <see cref="CommandArgs.Value"/> is the last value (Go overwrites) and
+/// <see cref="CommandArgs.Values"/> all of them (the repeatable ones: --env, --cap, --config-option).
+/// One-letter aliases are runc's (`-b`, `-t`, `-e`); <see cref="GoFlagRules"/> also accepts one dash
+/// before a long name and two before a letter, as Go does.
+/// </summary>
+internal static class CliOptions
+{
+    /// <summary>A string flag (`--name value` or `--name=value`).</summary>
+    public static Option<string[]> Value(string name, string help, params string[] letters) =>
+        new($"--{name}", [.. letters.Select(l => $"-{l}")])
+        {
+            Description = help,
+            HelpName = "value",
+            Arity = ArgumentArity.OneOrMore,
+            AllowMultipleArgumentsPerToken = false,
+        };
+
+    /// <summary>A boolean flag (`--name`, or `--name=false`).</summary>
+    public static Option<bool> Switch(string name, string help, params string[] letters) =>
+        new($"--{name}", [.. letters.Select(l => $"-{l}")]) { Description = help };
+}
