@@ -1,6 +1,12 @@
 using System.CommandLine;
 
+// Compiled into the shim too (its csproj links this file), in the shim's namespace: the test assembly
+// sees both assemblies' internals, and one type name in both would be ambiguous there.
+#if SANDBOXRT_SHIM
+namespace SandboxRt.Shim.Cli;
+#else
 namespace SandboxRt.Cli.Cli;
+#endif
 
 /// <summary>
 /// How the CLI declares its flags to System.CommandLine. A string flag may be given more than once, as

@@ -1,7 +1,13 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 
+// Compiled into the shim too (its csproj links this file), in the shim's namespace: the test assembly
+// sees both assemblies' internals, and one type name in both would be ambiguous there.
+#if SANDBOXRT_SHIM
+namespace SandboxRt.Shim.Cli;
+#else
 namespace SandboxRt.Cli.Cli;
+#endif
 
 /// <summary>
 /// Go's flag rules (what runc's urfave/cli and containerd's shims follow), applied to one level of a
