@@ -145,6 +145,9 @@ public sealed class CliParserTests
         Assert.True(Parse("--version").Version);
         Assert.True(Parse("-v").Version);
         Assert.True(Parse("--help").Help);
+        Assert.True(Parse("-h", "--help=true").Help);
+        Assert.False(Parse("--help=false", "state", "x").Help);
+        Assert.True(Parse("-v", "--version=false", "-version").Version);
         Assert.True(Parse("-h", "create").Help);
         Assert.False(Parse("-h", "create").VerbHelp);
         Assert.True(Parse("create", "--help").VerbHelp);

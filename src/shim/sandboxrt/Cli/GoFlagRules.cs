@@ -102,11 +102,14 @@ internal static class GoFlagRules
             bool on = value is null || (ParseBool(value) ?? throw new UsageException($"invalid boolean value \"{value}\" for -{name}: parse error"));
             if (option is HelpOption)
             {
-                if (on)
+                if (on && !flags.Contains(option.Name))
                     flags.Add(option.Name);
             }
             else
+            {
+                flags.RemoveAll(f => f.StartsWith(option.Name + "=", StringComparison.Ordinal)); // Go: the last one wins
                 flags.Add($"{option.Name}={(on ? "true" : "false")}");
+            }
             return i;
         }
         if (value is null)
