@@ -280,6 +280,7 @@ public sealed class CliParserTests
         List<string> Complete(params string[] args) =>
             CliParser.Command.Parse(args, CliParser.Configuration).GetCompletions().Select(c => c.Label).ToList();
         Assert.Contains("exec", Complete("ex"));
+        Assert.Contains("delete", Complete("--root", "/x", "de"));
         Assert.Contains("--console-socket", Complete("exec", "--"));
         Assert.DoesNotContain("relay", Complete(""));
     }

@@ -17,7 +17,7 @@ public sealed class GoFlagRulesTests
     {
         CliOptions.Value("bundle", "", "b"),
         CliOptions.Switch("detach", "", "d"),
-        CliOptions.Value("env", "", "e"),
+        CliOptions.Repeated("env", "", "e"),
         CliOptions.Value("preserve-fds", ""),
         Rest,
     };
@@ -99,6 +99,8 @@ public sealed class GoFlagRulesTests
         Assert.Equal(["A=1", "B=2"], parsed.Values("env"));
         Assert.Equal("B=2", parsed.Value("env"));
         Assert.Equal("/2", Parse("-b", "/1", "-b", "/2").Value("bundle"));
+        Assert.Equal(["/2"], Parse("-b", "/1", "--bundle=/2").Values("bundle"));
+        Assert.Equal(["--bundle=/2"], GoFlagRules.Read(["-b", "/1", "--bundle=/2"], 0, Verb.Options, GoFlagRules.Mode.StopAtFirstPositional).Flags);
     }
 
     [Theory]

@@ -63,7 +63,7 @@ internal sealed record ShimFlags
         var parsed = Command.Parse(line.Flags, Configuration);
         if (parsed.Errors.Count > 0)
             throw new ArgumentException(parsed.Errors[0].Message);
-        string Value(string name) => parsed.GetValue<string[]>($"--{name}") is { Length: > 0 } v ? v[^1] : "";
+        string Value(string name) => parsed.GetValue<string>($"--{name}") ?? "";
         bool Bool(string name) => parsed.GetValue<bool>($"--{name}");
         return new ShimFlags
         {

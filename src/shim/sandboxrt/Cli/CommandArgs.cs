@@ -15,11 +15,15 @@ internal sealed class CommandArgs(ParseResult result, Command command, IReadOnly
     /// <summary>Whether the flag was given at all.</summary>
     public bool Has(string flag) => result.GetResult(Find(flag)) is { Implicit: false };
 
-    /// <summary>The flag's last value (Go: a repeated flag overwrites), or null when it was not given.</summary>
-    public string? Value(string flag) => Values(flag) is { Count: > 0 } v ? v[^1] : null;
+    /// <summary>The flag's value (the last one of a repeatable flag), or null when it was not given.</summary>
+    public string? Value(string flag) => Find(flag) is Option<string> single ? result.GetValue(single) : Values(flag) is { Count: > 0 } v ? v[^1] : null;
 
-    /// <summary>Every value of a repeatable flag, in order.</summary>
-    public IReadOnlyList<string> Values(string flag) => result.GetValue((Option<string[]>)Find(flag)) ?? [];
+    /// <summary>Every value of a repeatable flag, in order (of any other flag, its value).</summary>
+    public IReadOnlyList<string> Values(string flag) => Find(flag) switch
+    {
+        Option<string[]> repeated => result.GetValue(repeated) ?? [],
+        var single => Value(single.Name[2..]) is { } v ? [v] : [],
+    };
 
     /// <summary>A boolean flag: false when absent.</summary>
     public bool Bool(string flag) => result.GetValue((Option<bool>)Find(flag));

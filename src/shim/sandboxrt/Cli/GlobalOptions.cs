@@ -26,7 +26,7 @@ internal sealed record GlobalOptions(
         CliOptions.Switch("debug", "enable debug logging"),
         CliOptions.Switch("systemd-cgroup", "accepted for runc compatibility; container cgroups live inside the guest"),
         CliOptions.Value("config", "hypervisor configuration file (default: $SANDBOXRT_CONFIG, /etc/sandboxrt/qemu.json, then the one installed with sandboxrt)"),
-        CliOptions.Value("config-option", "override one configuration field for this run, as key=value (repeatable)"),
+        CliOptions.Repeated("config-option", "override one configuration field for this run, as key=value (repeatable)"),
         CliOptions.Value("criu", "accepted for runc compatibility (checkpointing is not supported)"),
         CliOptions.Value("rootless", "accepted for runc compatibility (rootless mode is not supported)"),
         Version,

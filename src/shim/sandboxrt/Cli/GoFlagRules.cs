@@ -40,7 +40,7 @@ internal static class GoFlagRules
         Interspersed,
     }
 
-    /// <summary>The flags in canonical form (`--name=value`) and the positionals, in order.</summary>
+    /// <summary>The flags in canonical form (`--name=value`, each once unless repeatable) and the positionals, in order.</summary>
     public sealed record Result(IReadOnlyList<string> Flags, IReadOnlyList<string> Positionals);
 
     public static Result Read(IReadOnlyList<string> args, int start, IEnumerable<Option> options, Mode mode)
@@ -49,7 +49,7 @@ internal static class GoFlagRules
         foreach (var option in options)
             foreach (var name in option.Aliases.Prepend(option.Name))
                 lookup[name.TrimStart('-')] = option;
-        var flags = new List<string>();
+        var flags = new List<(Option Option, string? Value)>();
         var positionals = new List<string>();
         for (int i = start; i < args.Count; i++)
         {
@@ -73,7 +73,7 @@ internal static class GoFlagRules
             }
             i = ReadFlag(args, i, lookup, flags);
         }
-        return new Result(flags, positionals);
+        return new Result(Canonical(flags), positionals);
     }
 
     /// <summary>strconv.ParseBool: null for anything it would reject.</summary>
@@ -87,8 +87,11 @@ internal static class GoFlagRules
     /// <summary>Whether the option is a boolean flag (no separate value) rather than a string flag.</summary>
     public static bool IsSwitch(Option option) => option.ValueType == typeof(bool) || option.Arity.MaximumNumberOfValues == 0;
 
+    /// <summary>Whether the flag keeps every value (`--env A --env B`) rather than the last one, as Go's flag package does.</summary>
+    public static bool IsRepeatable(Option option) => option.ValueType == typeof(string[]);
+
     /// <summary>Reads the flag at <paramref name="i"/> into <paramref name="flags"/>; returns the index of the last argument it used.</summary>
-    private static int ReadFlag(IReadOnlyList<string> args, int i, Dictionary<string, Option> lookup, List<string> flags)
+    private static int ReadFlag(IReadOnlyList<string> args, int i, Dictionary<string, Option> lookup, List<(Option Option, string? Value)> flags)
     {
         var arg = args[i];
         var name = NameOf(arg) ?? throw new UsageException($"bad flag syntax: {arg}");
@@ -100,30 +103,37 @@ internal static class GoFlagRules
         if (IsSwitch(option))
         {
             bool on = value is null || (ParseBool(value) ?? throw new UsageException($"invalid boolean value \"{value}\" for -{name}: parse error"));
-            if (option is HelpOption)
-            {
-                if (on && !flags.Contains(option.Name))
-                    flags.Add(option.Name);
-            }
-            else
-            {
-                flags.RemoveAll(f => f.StartsWith(option.Name + "=", StringComparison.Ordinal)); // Go: the last one wins
-                flags.Add($"{option.Name}={(on ? "true" : "false")}");
-            }
-            return i;
+            value = on ? "true" : "false";
         }
-        if (value is null)
+        else if (value is null)
         {
             if (i + 1 >= args.Count)
                 throw new UsageException($"flag needs an argument: -{name}");
             value = args[++i];
         }
-        // `--name=` loses its empty value in System.CommandLine's split; as two arguments it keeps it
-        if (value.Length == 0)
-            flags.AddRange([option.Name, value]);
-        else
-            flags.Add($"{option.Name}={value}");
+        if (!IsRepeatable(option))
+            flags.RemoveAll(f => f.Option == option); // Go: the last one wins
+        flags.Add((option, value));
         return i;
+    }
+
+    /// <summary>The flags as System.CommandLine reads them without guessing: `--name=value`; --help alone when on.</summary>
+    private static List<string> Canonical(List<(Option Option, string? Value)> flags)
+    {
+        var canonical = new List<string>();
+        foreach (var (option, value) in flags)
+        {
+            if (option is HelpOption)
+            {
+                if (value == "true")
+                    canonical.Add(option.Name);
+            }
+            else if (value!.Length == 0)
+                canonical.AddRange([option.Name, value]); // `--name=` loses its empty value in System.CommandLine's split
+            else
+                canonical.Add($"{option.Name}={value}");
+        }
+        return canonical;
     }
 
     /// <summary>The flag's name without dashes and value, or null for Go's "bad flag syntax".</summary>

@@ -17,7 +17,7 @@ internal sealed class MonitorCommand : ICommand
 
     public string Name => "monitor";
     public string Usage => $"serve Prometheus metrics for the node's sandboxes on --listen (default {DefaultListen}) until SIGTERM";
-    public IReadOnlyList<Option> Options { get; } = [CliOptions.Value("listen", "address:port to serve /metrics on"), CliOptions.Value("scan-root", "another state root to scan (repeatable)")];
+    public IReadOnlyList<Option> Options { get; } = [CliOptions.Value("listen", "address:port to serve /metrics on"), CliOptions.Repeated("scan-root", "another state root to scan (repeatable)")];
 
     public async Task<int> RunAsync(CommandContext context, CommandArgs args)
     {
