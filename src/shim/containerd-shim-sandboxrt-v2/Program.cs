@@ -17,6 +17,12 @@ catch (ArgumentException e)
     return 2;
 }
 
+if (flags.Help)
+{
+    ShimFlags.WriteHelp(Console.Out);
+    return 0;
+}
+
 if (flags.Version)
 {
     Console.WriteLine("containerd-shim-sandboxrt-v2:");

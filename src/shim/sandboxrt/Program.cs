@@ -1,12 +1,12 @@
 using Microsoft.Extensions.Logging;
 using SandboxRt.Cli.Cli;
-using SandboxRt.Runtime.CommandLine;
 using SandboxRt.Interop;
 using SandboxRt.Runtime.Configuration;
 using SandboxRt.Runtime.Hypervisors;
 using SandboxRt.Runtime.Diagnostics;
 
-// sandboxrt [global flags] COMMAND [command flags] [arguments]
+// sandboxrt [global flags] COMMAND [command flags] [arguments]: see Cli/CliParser (System.CommandLine, read
+// with Go's flag rules) for the command line.
 // runc's command-line contract: global flags first (containerd passes --root, --log, --log-format),
 // then the verb. Errors go to stderr and to the --log file (which containerd reads after a failure).
 // A relay's real arguments come in its environment; its argv only shows what it stands for (see RelayLauncher).
@@ -15,22 +15,22 @@ using SandboxRt.Runtime.Diagnostics;
 // no diagnostic server, so no dotnet-diagnostic socket or debugger pipes in /tmp to clean up.
 if (args.Length >= 2 && args[0] == "relay" && args[1] == "--" && SandboxRt.Runtime.Relay.RelayLauncher.ArgumentsFromEnvironment() is { } relayArgs)
     args = relayArgs;
-ParsedArgs globalArgs;
-GlobalOptions global;
+if (CliParser.IsDirective(args))
+    return CliParser.Complete(args);
+CliLine line;
 try
 {
     // Global flags end at the verb (urfave/cli parses them with Go's flag package, no reordering).
-    globalArgs = GoFlagParser.Parse(args, GlobalOptions.Flags);
-    global = GlobalOptions.From(globalArgs);
+    line = CliParser.Parse(args);
 }
-catch (Exception e) when (e is UsageException or FlagException)
+catch (UsageException e)
 {
     Console.Error.WriteLine($"sandboxrt: {e.Message}");
     return 2;
 }
-int verbIndex = args.Length - globalArgs.Positionals.Count;
-var takenBack = ProcessStartup.TakeBackForwardedSignals(verbIndex < args.Length ? args[verbIndex] : null);
-if (globalArgs.Bool("version"))
+var global = line.Global;
+var takenBack = ProcessStartup.TakeBackForwardedSignals(line.Verb);
+if (line.Version)
 {
     Console.WriteLine(BuildInfo.VersionText);
     return 0;
@@ -54,34 +54,35 @@ var log = new LogrusLogger(line =>
 if (takenBack.Count > 0)
     log.Write(LogLevel.Debug, $"signals {string.Join(", ", takenBack)} were ignored when this process started; taken back to forward them");
 
-if (verbIndex >= args.Length || globalArgs.Bool("help"))
+if (line.Verb is null || line.Help)
 {
-    PrintHelp(Console.Out);
-    return verbIndex >= args.Length && !globalArgs.Bool("help") ? 2 : 0;
+    CliParser.WriteHelp(Console.Out);
+    return line.Verb is null && !line.Help ? 2 : 0;
 }
 
-var command = CommandTable.Find(args[verbIndex]);
+var command = line.Command;
 if (command is null)
 {
-    Fail($"unknown command '{args[verbIndex]}' (see sandboxrt --help)");
+    Fail($"unknown command '{line.Verb}' (see sandboxrt --help)");
     return 2;
 }
 
 try
 {
-    var commandArgs = GoFlagParser.Parse(args, [.. command.Flags, new FlagSpec("help", false, "show help", "h")], verbIndex + 1, command.FlagsAfterArguments);
-    if (commandArgs.Bool("help"))
+    if (line.Error is not null)
+        throw line.Error;
+    if (line.VerbHelp)
     {
-        PrintCommandHelp(Console.Out, command);
+        CliParser.WriteHelp(Console.Out, command.Name);
         return 0;
     }
     var context = new CommandContext(global, log, Console.Out, Console.Error);
-    return await command.RunAsync(context, commandArgs);
+    return await command.RunAsync(context, line.Arguments!);
 }
-catch (Exception e) when (e is UsageException or FlagException)
+catch (UsageException e)
 {
     Fail($"{command.Name}: {e.Message}");
-    PrintCommandHelp(Console.Error, command);
+    CliParser.WriteHelp(Console.Error, command.Name);
     return 2;
 }
 catch (Exception e) when (e is ConfigException or HypervisorException or SyscallException or ArgumentException or InvalidOperationException
@@ -101,26 +102,4 @@ void Fail(string message)
     log.Write(LogLevel.Error, message);
     if (global.LogPath is not null)
         Console.Error.WriteLine($"sandboxrt: {message}");
-}
-
-static void PrintHelp(TextWriter output)
-{
-    output.WriteLine("sandboxrt: a runc-compatible runtime that runs every container in its own virtual machine");
-    output.WriteLine();
-    output.WriteLine("usage: sandboxrt [global options] command [command options] [arguments...]");
-    output.WriteLine();
-    output.WriteLine("commands:");
-    foreach (var c in CommandTable.All)
-        output.WriteLine($"  {c.Name,-12} {c.Usage}");
-    output.WriteLine();
-    output.WriteLine("global options:");
-    foreach (var f in GlobalOptions.Flags)
-        output.WriteLine($"  --{f.Name + (f.TakesValue ? " value" : ""),-24} {f.Help}");
-}
-
-static void PrintCommandHelp(TextWriter output, ICommand command)
-{
-    output.WriteLine($"usage: sandboxrt {command.Name} [options]   {command.Usage}");
-    foreach (var f in command.Flags)
-        output.WriteLine($"  --{f.Name + (f.TakesValue ? " value" : ""),-24} {f.Help}");
 }

@@ -64,4 +64,16 @@ public sealed class ShimFlagsTests
         Assert.Equal(("ns", "/a.sock", "/c", "pod", "/run/s/shim.sock", "/etc/q.json", true, ""),
                      (daemon.Namespace, daemon.Address, daemon.PublishBinary, daemon.Id, daemon.Socket, daemon.Config, daemon.Debug, daemon.Action));
     }
+
+    [Fact]
+    public void Help_is_a_flag_as_in_Gos_flag_package()
+    {
+        Assert.True(ShimFlags.Parse(["-h"]).Help);
+        Assert.True(ShimFlags.Parse(["--help", "start"]).Help);
+        Assert.False(ShimFlags.Parse(["-id", "x", "start"]).Help);
+        var output = new StringWriter();
+        ShimFlags.WriteHelp(output);
+        Assert.Contains("--publish-binary", output.ToString());
+        Assert.DoesNotContain("--version", output.ToString());
+    }
 }

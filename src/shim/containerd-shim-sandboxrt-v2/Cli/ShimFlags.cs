@@ -1,10 +1,14 @@
-using SandboxRt.Runtime.CommandLine;
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Invocation;
 
 namespace SandboxRt.Shim.Cli;
 
 /// <summary>
-/// The shim's command line as containerd writes it, parsed with Go's flag rules (<see cref="GoFlagParser"/>):
-/// flags end at the first argument, the action (`start`, `delete`, or none for the daemon).
+/// The shim's command line as containerd writes it (`-namespace NS -address A ... start`): declared to
+/// System.CommandLine and read with Go's flag rules, as sandboxrt's own (<see cref="GoFlagRules"/>, the
+/// same source file): flags end at the first argument, the action (`start`, `delete`, or none for the
+/// daemon).
 /// </summary>
 internal sealed record ShimFlags
 {
@@ -20,41 +24,79 @@ internal sealed record ShimFlags
     public bool Version { get; init; }
     public bool Info { get; init; }
     public string Action { get; init; } = "";
+    public bool Help { get; init; }
+
+    private static readonly HelpOption HelpFlag = new("--help", "-h");
 
     /// <summary>containerd's shim flags (pkg/shim), plus -socket and -config that start passes to the daemon.</summary>
-    public static readonly FlagSpec[] Flags =
+    private static readonly Option[] Flags =
     [
-        new("namespace", true, "namespace that owns the shim"),
-        new("address", true, "grpc address back to main containerd"),
-        new("publish-binary", true, "path to publish binary (used for publishing events)"),
-        new("id", true, "id of the task"),
-        new("bundle", true, "path to the bundle if not workdir"),
-        new("socket", true, "the daemon's ttrpc socket (set by start)"),
-        new("config", true, "the daemon's hypervisor configuration (set by start)"),
-        new("debug", false, "enable debug output in logs"),
-        new("v", false, "show the shim version and exit"),
-        new("info", false, "get the option protobuf from stdin, print the shim info and exit"),
+        CliOptions.Value("namespace", "namespace that owns the shim"),
+        CliOptions.Value("address", "grpc address back to main containerd"),
+        CliOptions.Value("publish-binary", "path to publish binary (used for publishing events)"),
+        CliOptions.Value("id", "id of the task"),
+        CliOptions.Value("bundle", "path to the bundle if not workdir"),
+        CliOptions.Value("socket", "the daemon's ttrpc socket (set by start)"),
+        CliOptions.Value("config", "the daemon's hypervisor configuration (set by start)"),
+        CliOptions.Switch("debug", "enable debug output in logs"),
+        CliOptions.Switch("v", "show the shim version and exit"),
+        CliOptions.Switch("info", "get the option protobuf from stdin, print the shim info and exit"),
     ];
+
+    private static readonly RootCommand Command = Build();
+
+    private static readonly ParserConfiguration Configuration = new() { EnablePosixBundling = false, ResponseFileTokenReplacer = null };
 
     public static ShimFlags Parse(IReadOnlyList<string> args)
     {
-        var parsed = GoFlagParser.Parse(args, Flags);
-        if (parsed.Positionals.Count > 1)
-            throw new ArgumentException($"unexpected arguments after {parsed.Positionals[0]}: {string.Join(' ', parsed.Positionals.Skip(1))}");
+        GoFlagRules.Result line;
+        try
+        {
+            line = GoFlagRules.Read(args, 0, Command.Options.Append(HelpFlag), GoFlagRules.Mode.StopAtFirstPositional);
+        }
+        catch (UsageException e)
+        {
+            throw new ArgumentException(e.Message);
+        }
+        if (line.Positionals.Count > 1)
+            throw new ArgumentException($"unexpected arguments after {line.Positionals[0]}: {string.Join(' ', line.Positionals.Skip(1))}");
+        var parsed = Command.Parse(line.Flags, Configuration);
+        if (parsed.Errors.Count > 0)
+            throw new ArgumentException(parsed.Errors[0].Message);
+        string Value(string name) => parsed.GetValue<string>($"--{name}") ?? "";
+        bool Bool(string name) => parsed.GetValue<bool>($"--{name}");
         return new ShimFlags
         {
-            Namespace = parsed.Value("namespace") ?? "",
-            Address = parsed.Value("address") ?? "",
-            PublishBinary = parsed.Value("publish-binary") ?? "",
-            Id = parsed.Value("id") ?? "",
-            Bundle = parsed.Value("bundle") ?? "",
-            Socket = parsed.Value("socket") ?? "",
-            Config = parsed.Value("config") ?? "",
-            Debug = parsed.Bool("debug"),
-            Version = parsed.Bool("v"),
-            Info = parsed.Bool("info"),
-            Action = parsed.Positionals.FirstOrDefault() ?? "",
+            Namespace = Value("namespace"),
+            Address = Value("address"),
+            PublishBinary = Value("publish-binary"),
+            Id = Value("id"),
+            Bundle = Value("bundle"),
+            Socket = Value("socket"),
+            Config = Value("config"),
+            Debug = Bool("debug"),
+            Version = Bool("v"),
+            Info = Bool("info"),
+            Help = line.Flags.Contains(HelpFlag.Name),
+            Action = line.Positionals.FirstOrDefault() ?? "",
         };
+    }
+
+    /// <summary>`-h`: the flags, in System.CommandLine's help layout (Go's flag package prints its usage and exits 0).</summary>
+    public static void WriteHelp(TextWriter output)
+    {
+        Command.Parse(["--help"], Configuration).Invoke(new InvocationConfiguration { Output = output, ProcessTerminationTimeout = null });
+    }
+
+    private static RootCommand Build()
+    {
+        var root = new RootCommand("containerd-shim-sandboxrt-v2: the containerd shim v2 of sandboxrt (start, delete, or none for the daemon)");
+        root.Options.Clear(); // System.CommandLine's own --version and -? are not the shim's
+        foreach (var flag in Flags)
+            root.Options.Add(flag);
+        root.Options.Add(HelpFlag);
+        root.SetAction(_ => 0);
+        return root;
     }
 
     /// <summary>The daemon's own command line (what `start` runs).</summary>

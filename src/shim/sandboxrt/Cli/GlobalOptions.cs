@@ -1,4 +1,4 @@
-using SandboxRt.Runtime.CommandLine;
+using System.CommandLine;
 
 namespace SandboxRt.Cli.Cli;
 
@@ -14,19 +14,22 @@ internal sealed record GlobalOptions(
 {
     public const string DefaultRoot = "/run/sandboxrt";
 
-    public static readonly FlagSpec[] Flags =
+    /// <summary>--version (-v): handled before anything else, as runc's.</summary>
+    public static readonly Option<bool> Version = CliOptions.Switch("version", "print the version", "v");
+
+    /// <summary>The global flags (before the verb). --help is System.CommandLine's (<see cref="CliParser"/>).</summary>
+    public static readonly IReadOnlyList<Option> Options =
     [
-        new("root", true, "root directory for storage of container state (default: /run/sandboxrt)"),
-        new("log", true, "log file (default: stderr)"),
-        new("log-format", true, "log format: text or json (default: text)"),
-        new("debug", false, "enable debug logging"),
-        new("systemd-cgroup", false, "accepted for runc compatibility; container cgroups live inside the guest"),
-        new("config", true, "hypervisor configuration file (default: $SANDBOXRT_CONFIG, /etc/sandboxrt/qemu.json, then the one installed with sandboxrt)"),
-        new("config-option", true, "override one configuration field for this run, as key=value (repeatable)"),
-        new("criu", true, "accepted for runc compatibility (checkpointing is not supported)"),
-        new("rootless", true, "accepted for runc compatibility (rootless mode is not supported)"),
-        new("help", false, "show help", "h"),
-        new("version", false, "print the version", "v"),
+        CliOptions.Value("root", "root directory for storage of container state (default: /run/sandboxrt)"),
+        CliOptions.Value("log", "log file (default: stderr)"),
+        CliOptions.Value("log-format", "log format: text or json (default: text)"),
+        CliOptions.Switch("debug", "enable debug logging"),
+        CliOptions.Switch("systemd-cgroup", "accepted for runc compatibility; container cgroups live inside the guest"),
+        CliOptions.Value("config", "hypervisor configuration file (default: $SANDBOXRT_CONFIG, /etc/sandboxrt/qemu.json, then the one installed with sandboxrt)"),
+        CliOptions.Repeated("config-option", "override one configuration field for this run, as key=value (repeatable)"),
+        CliOptions.Value("criu", "accepted for runc compatibility (checkpointing is not supported)"),
+        CliOptions.Value("rootless", "accepted for runc compatibility (rootless mode is not supported)"),
+        Version,
     ];
 
     /// <summary>These options as command-line arguments again (how a relay is started with the same settings).</summary>
@@ -44,7 +47,7 @@ internal sealed record GlobalOptions(
         return args;
     }
 
-    public static GlobalOptions From(ParsedArgs args)
+    public static GlobalOptions From(CommandArgs args)
     {
         var format = args.Value("log-format") ?? "text";
         if (format is not ("text" or "json"))

@@ -1,4 +1,4 @@
-using SandboxRt.Runtime.CommandLine;
+using System.CommandLine;
 
 namespace SandboxRt.Cli.Cli;
 
@@ -7,7 +7,11 @@ internal interface ICommand
 {
     string Name { get; }
     string Usage { get; }
-    IReadOnlyList<FlagSpec> Flags { get; }
+    /// <summary>The verb's flags, as System.CommandLine options (<see cref="CliOptions"/>).</summary>
+    IReadOnlyList<Option> Options { get; }
+
+    /// <summary>How help names the positional arguments (`CONTAINER-ID`); empty for none.</summary>
+    string ArgumentsHelp => "";
 
     /// <summary>
     /// Whether flags may follow the arguments (`delete ID --force`), as urfave/cli v1 reorders them for
@@ -15,5 +19,5 @@ internal interface ICommand
     /// </summary>
     bool FlagsAfterArguments => true;
 
-    Task<int> RunAsync(CommandContext context, ParsedArgs args);
+    Task<int> RunAsync(CommandContext context, CommandArgs args);
 }

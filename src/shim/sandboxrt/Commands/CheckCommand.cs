@@ -1,7 +1,7 @@
+using System.CommandLine;
 using System.Text.Json.Nodes;
 using SandboxRt.Cli.Cli;
 using SandboxRt.Runtime.Checks;
-using SandboxRt.Runtime.CommandLine;
 
 namespace SandboxRt.Cli.Commands;
 
@@ -10,13 +10,13 @@ internal sealed class CheckCommand : ICommand
 {
     public string Name => "check";
     public string Usage => "check that this host can run sandboxes (--json for machine-readable output, --boot to also boot a test VM)";
-    public IReadOnlyList<FlagSpec> Flags =>
+    public IReadOnlyList<Option> Options { get; } =
     [
-        new("json", false, "print the result as JSON"),
-        new("boot", false, "also boot a throwaway sandbox and ask its agent for the guest's details"),
+        CliOptions.Switch("json", "print the result as JSON"),
+        CliOptions.Switch("boot", "also boot a throwaway sandbox and ask its agent for the guest's details"),
     ];
 
-    public async Task<int> RunAsync(CommandContext context, ParsedArgs args)
+    public async Task<int> RunAsync(CommandContext context, CommandArgs args)
     {
         var config = context.Config;
         var results = HostChecks.Run(config).ToList();

@@ -1,5 +1,5 @@
+using System.CommandLine;
 using SandboxRt.Cli.Cli;
-using SandboxRt.Runtime.CommandLine;
 using SandboxRt.Runtime.Lifecycle;
 
 namespace SandboxRt.Cli.Commands;
@@ -9,17 +9,18 @@ internal sealed class CreateCommand : ICommand
 {
     public string Name => "create";
     public string Usage => "create a container in its own VM; its relay's pid goes to --pid-file";
-    public IReadOnlyList<FlagSpec> Flags =>
+    public string ArgumentsHelp => "CONTAINER-ID";
+    public IReadOnlyList<Option> Options { get; } =
     [
-        new("bundle", true, "path to the bundle (default: the current directory)", "b"),
-        new("pid-file", true, "file to write the pid that stands for the container's process"),
-        new("console-socket", true, "AF_UNIX socket that receives the terminal's master (with process.terminal)"),
-        new("no-pivot", false, "accepted for compatibility (the guest always uses pivot_root)"),
-        new("no-new-keyring", false, "accepted for compatibility (the guest kernel's keyrings are the VM's own)"),
-        new("preserve-fds", true, "only 0 is supported: descriptors cannot cross into the VM"),
+        CliOptions.Value("bundle", "path to the bundle (default: the current directory)", "b"),
+        CliOptions.Value("pid-file", "file to write the pid that stands for the container's process"),
+        CliOptions.Value("console-socket", "AF_UNIX socket that receives the terminal's master (with process.terminal)"),
+        CliOptions.Switch("no-pivot", "accepted for compatibility (the guest always uses pivot_root)"),
+        CliOptions.Switch("no-new-keyring", "accepted for compatibility (the guest kernel's keyrings are the VM's own)"),
+        CliOptions.Value("preserve-fds", "only 0 is supported: descriptors cannot cross into the VM"),
     ];
 
-    public Task<int> RunAsync(CommandContext context, ParsedArgs args)
+    public Task<int> RunAsync(CommandContext context, CommandArgs args)
     {
         if (args.Positionals.Count != 1)
             throw new UsageException("create needs exactly one container id");

@@ -1,5 +1,5 @@
+using System.CommandLine;
 using SandboxRt.Cli.Cli;
-using SandboxRt.Runtime.CommandLine;
 using SandboxRt.Runtime.Lifecycle;
 
 namespace SandboxRt.Cli.Commands;
@@ -8,9 +8,10 @@ internal sealed class EventsCommand : ICommand
 {
     public string Name => "events";
     public string Usage => "print container events (stats every --interval, OOM kills) as JSON lines";
-    public IReadOnlyList<FlagSpec> Flags => [new("stats", false, "print one stats event and exit"), new("interval", true, "time between stats events (e.g. 5s, 500ms)")];
+    public string ArgumentsHelp => "CONTAINER-ID";
+    public IReadOnlyList<Option> Options { get; } = [CliOptions.Switch("stats", "print one stats event and exit"), CliOptions.Value("interval", "time between stats events (e.g. 5s, 500ms)")];
 
-    public async Task<int> RunAsync(CommandContext context, ParsedArgs args)
+    public async Task<int> RunAsync(CommandContext context, CommandArgs args)
     {
         var interval = ParseDuration(args.Value("interval") ?? "5s");
         using var stop = new CancellationTokenSource();

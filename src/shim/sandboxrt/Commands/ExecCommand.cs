@@ -1,5 +1,5 @@
+using System.CommandLine;
 using SandboxRt.Cli.Cli;
-using SandboxRt.Runtime.CommandLine;
 using SandboxRt.Runtime.Lifecycle;
 
 namespace SandboxRt.Cli.Commands;
@@ -9,28 +9,33 @@ internal sealed class ExecCommand : ICommand
 {
     public string Name => "exec";
     public string Usage => "run an extra process in a running container";
+    public string ArgumentsHelp => "CONTAINER-ID [--] COMMAND [ARG...]";
     /// <summary>False: the arguments after the id are the process's own command line (runc exec skips urfave/cli's reordering).</summary>
     public bool FlagsAfterArguments => false;
 
-    public IReadOnlyList<FlagSpec> Flags =>
+    public IReadOnlyList<Option> Options { get; } =
     [
-        new("process", true, "path to a process.json (OCI process); replaces the arguments and flags", "p"),
-        new("detach", false, "do not wait: a relay stands for the process and its pid goes to --pid-file", "d"),
-        new("pid-file", true, "file to write the relay's pid"),
-        new("console-socket", true, "AF_UNIX socket that receives the terminal's master"),
-        new("tty", false, "allocate a terminal", "t"),
-        new("env", true, "KEY=VALUE, repeatable", "e"),
-        new("cwd", true, "the working directory"),
-        new("user", true, "UID[:GID]", "u"),
-        new("additional-gids", true, "an extra group id, repeatable", "g"),
-        new("cap", true, "an extra capability, repeatable", "c"),
-        new("no-new-privs", false, "set no_new_privs"),
-        new("preserve-fds", true, "only 0 is supported"),
-        new("apparmor", true, "ignored"),
-        new("process-label", true, "ignored"),
+        CliOptions.Value("process", "path to a process.json (OCI process); replaces the arguments and flags", "p"),
+        CliOptions.Switch("detach", "do not wait: a relay stands for the process and its pid goes to --pid-file", "d"),
+        CliOptions.Value("pid-file", "file to write the relay's pid"),
+        CliOptions.Value("console-socket", "AF_UNIX socket that receives the terminal's master"),
+        CliOptions.Switch("tty", "allocate a terminal", "t"),
+        CliOptions.Repeated("env", "KEY=VALUE, repeatable", "e"),
+        CliOptions.Value("cwd", "the working directory"),
+        CliOptions.Value("user", "UID[:GID]", "u"),
+        CliOptions.Repeated("additional-gids", "an extra group id, repeatable", "g"),
+        CliOptions.Repeated("cap", "an extra capability, repeatable", "c"),
+        CliOptions.Switch("no-new-privs", "set no_new_privs"),
+        CliOptions.Value("preserve-fds", "only 0 is supported"),
+        CliOptions.Value("apparmor", "ignored"),
+        CliOptions.Value("process-label", "ignored"),
     ];
 
-    public async Task<int> RunAsync(CommandContext context, ParsedArgs args)
+    /// <summary>The process's argv: what follows the id, without the `--` that runc's usage allows there (`exec ID -- sh -c x`).</summary>
+    internal static List<string> CommandLine(IReadOnlyList<string> positionals) =>
+        positionals.Skip(positionals.Count > 1 && positionals[1] == "--" ? 2 : 1).ToList();
+
+    public async Task<int> RunAsync(CommandContext context, CommandArgs args)
     {
         if (args.Positionals.Count < 1)
             throw new UsageException("exec needs a container id");
@@ -39,7 +44,7 @@ internal sealed class ExecCommand : ICommand
         var request = new ExecRequest(args.Positionals[0])
         {
             ProcessFile = args.Value("process"),
-            Arguments = args.Positionals.Skip(1).ToList(),
+            Arguments = CommandLine(args.Positionals),
             Tty = args.Bool("tty"),
             Env = args.Values("env"),
             Cwd = args.Value("cwd"),

@@ -1,5 +1,5 @@
+using System.CommandLine;
 using SandboxRt.Cli.Cli;
-using SandboxRt.Runtime.CommandLine;
 using SandboxRt.Runtime.Lifecycle;
 
 namespace SandboxRt.Cli.Commands;
@@ -8,9 +8,9 @@ internal sealed class FeaturesCommand : ICommand
 {
     public string Name => "features";
     public string Usage => "print what this runtime supports (runtime-spec features.md) as JSON";
-    public IReadOnlyList<FlagSpec> Flags => [];
+    public IReadOnlyList<Option> Options { get; } = [];
 
-    public Task<int> RunAsync(CommandContext context, ParsedArgs args)
+    public Task<int> RunAsync(CommandContext context, CommandArgs args)
     {
         context.Out.WriteLine(FeaturesDocument.Create().ToJsonString(CliJson.Indented));
         return Task.FromResult(0);

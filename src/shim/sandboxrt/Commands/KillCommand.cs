@@ -1,5 +1,5 @@
+using System.CommandLine;
 using SandboxRt.Cli.Cli;
-using SandboxRt.Runtime.CommandLine;
 using SandboxRt.Runtime.Lifecycle;
 
 namespace SandboxRt.Cli.Commands;
@@ -9,9 +9,10 @@ internal sealed class KillCommand : ICommand
 {
     public string Name => "kill";
     public string Usage => "send a signal (default SIGTERM) to the container's init, or with --all to all of its processes";
-    public IReadOnlyList<FlagSpec> Flags => [new("all", false, "send the signal to every process in the container", "a")];
+    public string ArgumentsHelp => "CONTAINER-ID [SIGNAL]";
+    public IReadOnlyList<Option> Options { get; } = [CliOptions.Switch("all", "send the signal to every process in the container", "a")];
 
-    public async Task<int> RunAsync(CommandContext context, ParsedArgs args)
+    public async Task<int> RunAsync(CommandContext context, CommandArgs args)
     {
         if (args.Positionals.Count is < 1 or > 2)
             throw new UsageException("kill needs a container id and optionally a signal");

@@ -1,5 +1,5 @@
+using System.CommandLine;
 using SandboxRt.Cli.Cli;
-using SandboxRt.Runtime.CommandLine;
 using SandboxRt.Runtime.Lifecycle;
 
 namespace SandboxRt.Cli.Commands;
@@ -8,9 +8,9 @@ internal sealed class ListCommand : ICommand
 {
     public string Name => "list";
     public string Usage => "list the containers under --root";
-    public IReadOnlyList<FlagSpec> Flags => [new("format", true, "table or json", "f"), new("quiet", false, "ids only", "q")];
+    public IReadOnlyList<Option> Options { get; } = [CliOptions.Value("format", "table or json", "f"), CliOptions.Switch("quiet", "ids only", "q")];
 
-    public Task<int> RunAsync(CommandContext context, ParsedArgs args)
+    public Task<int> RunAsync(CommandContext context, CommandArgs args)
     {
         var states = QueryOperation.List(context.Lifecycle);
         if (args.Bool("quiet"))

@@ -1,7 +1,7 @@
+using System.CommandLine;
 using System.Net;
 using System.Runtime.InteropServices;
 using SandboxRt.Cli.Cli;
-using SandboxRt.Runtime.CommandLine;
 using SandboxRt.Runtime.Monitoring;
 
 namespace SandboxRt.Cli.Commands;
@@ -17,9 +17,9 @@ internal sealed class MonitorCommand : ICommand
 
     public string Name => "monitor";
     public string Usage => $"serve Prometheus metrics for the node's sandboxes on --listen (default {DefaultListen}) until SIGTERM";
-    public IReadOnlyList<FlagSpec> Flags => [new("listen", true, "address:port to serve /metrics on"), new("scan-root", true, "another state root to scan (repeatable)")];
+    public IReadOnlyList<Option> Options { get; } = [CliOptions.Value("listen", "address:port to serve /metrics on"), CliOptions.Repeated("scan-root", "another state root to scan (repeatable)")];
 
-    public async Task<int> RunAsync(CommandContext context, ParsedArgs args)
+    public async Task<int> RunAsync(CommandContext context, CommandArgs args)
     {
         var listen = args.Value("listen") ?? DefaultListen;
         if (!IPEndPoint.TryParse(listen, out var endpoint) || endpoint.Port == 0 && !listen.EndsWith(":0", StringComparison.Ordinal))

@@ -1,6 +1,6 @@
+using System.CommandLine;
 using System.Text.Json;
 using SandboxRt.Cli.Cli;
-using SandboxRt.Runtime.CommandLine;
 using SandboxRt.Runtime.Lifecycle;
 
 namespace SandboxRt.Cli.Commands;
@@ -10,12 +10,13 @@ internal sealed class PsCommand : ICommand
 {
     public string Name => "ps";
     public string Usage => "list the container's processes (table: inside the guest; json: the host pids that stand for them)";
+    public string ArgumentsHelp => "CONTAINER-ID [PS-OPTIONS...]";
     /// <summary>False: arguments after the id are ps options (runc ps skips urfave/cli's reordering).</summary>
     public bool FlagsAfterArguments => false;
 
-    public IReadOnlyList<FlagSpec> Flags => [new("format", true, "table or json", "f")];
+    public IReadOnlyList<Option> Options { get; } = [CliOptions.Value("format", "table or json", "f")];
 
-    public async Task<int> RunAsync(CommandContext context, ParsedArgs args)
+    public async Task<int> RunAsync(CommandContext context, CommandArgs args)
     {
         if (args.Positionals.Count < 1)
             throw new UsageException("ps needs a container id");

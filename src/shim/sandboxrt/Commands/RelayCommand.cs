@@ -1,6 +1,6 @@
+using System.CommandLine;
 using SandboxRt.Cli.Cli;
 using SandboxRt.Interop;
-using SandboxRt.Runtime.CommandLine;
 using SandboxRt.Runtime.Relay;
 
 namespace SandboxRt.Cli.Commands;
@@ -13,17 +13,18 @@ internal sealed class RelayCommand : ICommand
 {
     public string Name => "relay";
     public string Usage => "(internal) the host process that stands for a container's process";
+    public string ArgumentsHelp => "init|exec";
     /// <summary>False: internal: the relay's command line is written by RelayLauncher, flags first.</summary>
     public bool FlagsAfterArguments => false;
 
-    public IReadOnlyList<FlagSpec> Flags =>
+    public IReadOnlyList<Option> Options { get; } =
     [
-        new("id", true, "container id"), new("bundle", true, "bundle"), new("console-socket", true, "console socket"),
-        new("own-network", false, "the relay runs in a network namespace made for the container (create made it)"),
-        new("exec-id", true, "exec id"), new("process", true, "process.json"),
+        CliOptions.Value("id", "container id"), CliOptions.Value("bundle", "bundle"), CliOptions.Value("console-socket", "console socket"),
+        CliOptions.Switch("own-network", "the relay runs in a network namespace made for the container (create made it)"),
+        CliOptions.Value("exec-id", "exec id"), CliOptions.Value("process", "process.json"),
     ];
 
-    public async Task<int> RunAsync(CommandContext context, ParsedArgs args)
+    public async Task<int> RunAsync(CommandContext context, CommandArgs args)
     {
         var status = SafeFdHandle.FromInherited(RelayStatusPipe.RelayFd);
         Descriptors.SetInheritable(status, false);

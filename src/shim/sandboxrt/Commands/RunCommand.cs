@@ -1,5 +1,5 @@
+using System.CommandLine;
 using SandboxRt.Cli.Cli;
-using SandboxRt.Runtime.CommandLine;
 using SandboxRt.Runtime.Containers;
 
 namespace SandboxRt.Cli.Commands;
@@ -9,20 +9,21 @@ internal sealed class RunCommand : ICommand
 {
     public string Name => "run";
     public string Usage => "create and run a container in its own VM, in the foreground; exits with the container's status";
-    public IReadOnlyList<FlagSpec> Flags =>
+    public string ArgumentsHelp => "CONTAINER-ID";
+    public IReadOnlyList<Option> Options { get; } =
     [
-        new("bundle", true, "path to the bundle (default: the current directory)", "b"),
-        new("timings", false, "print where the time went when the container ends"),
-        new("detach", false, "not supported: use create and start", "d"),
-        new("pid-file", true, "not supported with run"),
-        new("console-socket", true, "not supported with run"),
-        new("no-pivot", false, "accepted for compatibility (the guest always uses pivot_root)"),
-        new("no-new-keyring", false, "accepted for compatibility (the guest kernel's keyring is private to the VM)"),
-        new("preserve-fds", true, "not supported"),
-        new("keep", false, "accepted for compatibility"),
+        CliOptions.Value("bundle", "path to the bundle (default: the current directory)", "b"),
+        CliOptions.Switch("timings", "print where the time went when the container ends"),
+        CliOptions.Switch("detach", "not supported: use create and start", "d"),
+        CliOptions.Value("pid-file", "not supported with run"),
+        CliOptions.Value("console-socket", "not supported with run"),
+        CliOptions.Switch("no-pivot", "accepted for compatibility (the guest always uses pivot_root)"),
+        CliOptions.Switch("no-new-keyring", "accepted for compatibility (the guest kernel's keyring is private to the VM)"),
+        CliOptions.Value("preserve-fds", "not supported"),
+        CliOptions.Switch("keep", "accepted for compatibility"),
     ];
 
-    public async Task<int> RunAsync(CommandContext context, ParsedArgs args)
+    public async Task<int> RunAsync(CommandContext context, CommandArgs args)
     {
         if (args.Positionals.Count != 1)
             throw new UsageException("run needs exactly one container id");

@@ -1,7 +1,7 @@
+using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using SandboxRt.Cli.Cli;
-using SandboxRt.Runtime.CommandLine;
 using SandboxRt.Oci.Spec;
 using SandboxRt.Runtime.Containers;
 
@@ -12,13 +12,13 @@ internal sealed class SpecCommand : ICommand
 {
     public string Name => "spec";
     public string Usage => "create a new specification file (config.json) in the bundle";
-    public IReadOnlyList<FlagSpec> Flags =>
+    public IReadOnlyList<Option> Options { get; } =
     [
-        new("bundle", true, "path to the root of the bundle directory", "b"),
-        new("rootless", false, "not supported (rootless containers)"),
+        CliOptions.Value("bundle", "path to the root of the bundle directory", "b"),
+        CliOptions.Switch("rootless", "not supported (rootless containers)"),
     ];
 
-    public Task<int> RunAsync(CommandContext context, ParsedArgs args)
+    public Task<int> RunAsync(CommandContext context, CommandArgs args)
     {
         if (args.Bool("rootless"))
             throw new UsageException("--rootless is not supported");

@@ -1,5 +1,5 @@
+using System.CommandLine;
 using SandboxRt.Cli.Cli;
-using SandboxRt.Runtime.CommandLine;
 using SandboxRt.Runtime.Lifecycle;
 
 namespace SandboxRt.Cli.Commands;
@@ -8,14 +8,15 @@ internal sealed class StartCommand : ICommand
 {
     public string Name => "start";
     public string Usage => "start the process of a created container";
-    public IReadOnlyList<FlagSpec> Flags => [];
+    public string ArgumentsHelp => "CONTAINER-ID";
+    public IReadOnlyList<Option> Options { get; } = [];
 
-    public async Task<int> RunAsync(CommandContext context, ParsedArgs args)
+    public async Task<int> RunAsync(CommandContext context, CommandArgs args)
     {
         await StartOperation.RunAsync(context.Lifecycle, OneId(args, Name));
         return 0;
     }
 
-    internal static string OneId(ParsedArgs args, string verb) =>
+    internal static string OneId(CommandArgs args, string verb) =>
         args.Positionals.Count == 1 ? args.Positionals[0] : throw new UsageException($"{verb} needs exactly one container id");
 }

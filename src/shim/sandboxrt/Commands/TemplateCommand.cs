@@ -1,5 +1,5 @@
+using System.CommandLine;
 using SandboxRt.Cli.Cli;
-using SandboxRt.Runtime.CommandLine;
 using SandboxRt.Runtime.Hypervisors.Qemu.Templates;
 
 namespace SandboxRt.Cli.Commands;
@@ -9,9 +9,10 @@ internal sealed class TemplateCommand : ICommand
 {
     public string Name => "template";
     public string Usage => "VM templates: create (the one for the configured default size), list, remove KEY|--all";
-    public IReadOnlyList<FlagSpec> Flags => [new("all", false, "remove: every template")];
+    public string ArgumentsHelp => "create|list|remove [KEY...]";
+    public IReadOnlyList<Option> Options { get; } = [CliOptions.Switch("all", "remove: every template")];
 
-    public async Task<int> RunAsync(CommandContext context, ParsedArgs args)
+    public async Task<int> RunAsync(CommandContext context, CommandArgs args)
     {
         var verb = args.Positionals.FirstOrDefault() ?? throw new UsageException("template needs create, list or remove");
         switch (verb)

@@ -1,7 +1,7 @@
+using System.CommandLine;
 using SandboxRt.Cli.Cli;
 using SandboxRt.Oci.Spec;
 using SandboxRt.Oci.Validation;
-using SandboxRt.Runtime.CommandLine;
 using SandboxRt.Runtime.Lifecycle;
 
 namespace SandboxRt.Cli.Commands;
@@ -11,23 +11,24 @@ internal sealed class UpdateCommand : ICommand
 {
     public string Name => "update";
     public string Usage => "update a container's resource limits (OCI linux.resources JSON, or flags)";
-    public IReadOnlyList<FlagSpec> Flags =>
+    public string ArgumentsHelp => "CONTAINER-ID";
+    public IReadOnlyList<Option> Options { get; } =
     [
-        new("resources", true, "path to a linux.resources JSON, or - for stdin", "r"),
-        new("memory", true, "memory limit in bytes"),
-        new("memory-reservation", true, "memory soft limit in bytes"),
-        new("memory-swap", true, "memory + swap limit in bytes"),
-        new("kernel-memory", true, "ignored on cgroup v2"),
-        new("cpu-shares", true, "CPU shares (relative weight)"),
-        new("cpu-period", true, "CPU CFS period (µs)"),
-        new("cpu-quota", true, "CPU CFS quota (µs)"),
-        new("cpuset-cpus", true, "CPUs allowed"),
-        new("cpuset-mems", true, "memory nodes allowed"),
-        new("pids-limit", true, "maximum number of processes"),
-        new("blkio-weight", true, "block I/O weight (10-1000)"),
+        CliOptions.Value("resources", "path to a linux.resources JSON, or - for stdin", "r"),
+        CliOptions.Value("memory", "memory limit in bytes"),
+        CliOptions.Value("memory-reservation", "memory soft limit in bytes"),
+        CliOptions.Value("memory-swap", "memory + swap limit in bytes"),
+        CliOptions.Value("kernel-memory", "ignored on cgroup v2"),
+        CliOptions.Value("cpu-shares", "CPU shares (relative weight)"),
+        CliOptions.Value("cpu-period", "CPU CFS period (µs)"),
+        CliOptions.Value("cpu-quota", "CPU CFS quota (µs)"),
+        CliOptions.Value("cpuset-cpus", "CPUs allowed"),
+        CliOptions.Value("cpuset-mems", "memory nodes allowed"),
+        CliOptions.Value("pids-limit", "maximum number of processes"),
+        CliOptions.Value("blkio-weight", "block I/O weight (10-1000)"),
     ];
 
-    public async Task<int> RunAsync(CommandContext context, ParsedArgs args)
+    public async Task<int> RunAsync(CommandContext context, CommandArgs args)
     {
         var id = StartCommand.OneId(args, Name);
         LinuxResources resources;

@@ -1,5 +1,5 @@
+using System.CommandLine;
 using SandboxRt.Cli.Cli;
-using SandboxRt.Runtime.CommandLine;
 
 namespace SandboxRt.Cli.Commands;
 
@@ -7,9 +7,9 @@ internal sealed class VersionCommand : ICommand
 {
     public string Name => "version";
     public string Usage => "print the version";
-    public IReadOnlyList<FlagSpec> Flags => [];
+    public IReadOnlyList<Option> Options { get; } = [];
 
-    public Task<int> RunAsync(CommandContext context, ParsedArgs args)
+    public Task<int> RunAsync(CommandContext context, CommandArgs args)
     {
         context.Out.WriteLine(BuildInfo.VersionText);
         return Task.FromResult(0);

@@ -1,17 +1,40 @@
-using SandboxRt.Runtime.CommandLine;
+using System.CommandLine;
+using SandboxRt.Cli.Cli;
 
-namespace SandboxRt.UnitTests.CommandLine;
+namespace SandboxRt.UnitTests.Cli;
 
 /// <summary>
-/// Go's flag rules, shared by the runc CLI and the shim. The runc CLI's parser and the shim's differed;
-/// each test named "Was_..." pins how one difference was resolved.
+/// Go's flag rules over System.CommandLine options (<see cref="GoFlagRules"/>), shared by the runc CLI
+/// and the shim, read the way <see cref="CliParser"/> reads a verb. The CLI's old parser and the shim's
+/// differed; each test named "Was_..." pins how one difference was resolved.
 /// </summary>
 [Trait("Tier", "unit")]
-public sealed class GoFlagParserTests
+public sealed class GoFlagRulesTests
 {
-    private static readonly FlagSpec[] Flags = [new("bundle", true, "", "b"), new("detach", false, "", "d"), new("env", true, "", "e")];
+    private static readonly Argument<string[]> Rest = new("arguments") { Arity = ArgumentArity.ZeroOrMore };
 
-    private static ParsedArgs Parse(params string[] args) => GoFlagParser.Parse(args, Flags);
+    private static readonly Command Verb = new("verb")
+    {
+        CliOptions.Value("bundle", "", "b"),
+        CliOptions.Switch("detach", "", "d"),
+        CliOptions.Repeated("env", "", "e"),
+        CliOptions.Value("preserve-fds", ""),
+        Rest,
+    };
+
+    private static CommandArgs Read(GoFlagRules.Mode mode, params string[] args)
+    {
+        var read = GoFlagRules.Read(args, 0, Verb.Options, mode);
+        var result = Verb.Parse([.. read.Flags, "--", .. read.Positionals], CliParser.Configuration);
+        Assert.Empty(result.Errors);
+        Assert.Equal(read.Positionals, result.GetValue(Rest) ?? []);
+        return new CommandArgs(result, Verb, read.Positionals);
+    }
+
+    private static CommandArgs Parse(params string[] args) => Read(GoFlagRules.Mode.StopAtFirstPositional, args);
+
+    private static string Error(params string[] args) =>
+        Assert.Throws<UsageException>(() => GoFlagRules.Read(args, 0, Verb.Options, GoFlagRules.Mode.StopAtFirstPositional)).Message;
 
     [Theory]
     [InlineData("1", true)]
@@ -30,6 +53,7 @@ public sealed class GoFlagParserTests
     {
         Assert.Equal(expected, Parse($"-detach={value}").Bool("detach"));
         Assert.Equal(expected, Parse($"--d={value}").Bool("detach"));
+        Assert.Empty(Parse($"-d={value}").Positionals);
     }
 
     [Fact]
@@ -37,8 +61,7 @@ public sealed class GoFlagParserTests
     {
         // The CLI read --detach=maybe (and --detach=False, --detach=f) as true; the shim rejected them.
         foreach (var value in new[] { "maybe", "yes", "on", "", "tRuE" })
-            Assert.Contains($"invalid boolean value \"{value}\" for -detach",
-                            Assert.Throws<FlagException>(() => Parse($"--detach={value}")).Message);
+            Assert.Equal($"invalid boolean value \"{value}\" for -detach: parse error", Error($"--detach={value}"));
     }
 
     [Fact]
@@ -61,10 +84,12 @@ public sealed class GoFlagParserTests
     public void One_and_two_dashes_are_the_same_and_values_come_inline_or_next()
     {
         foreach (var args in new[] { new[] { "-bundle", "/b" }, ["--bundle", "/b"], ["-bundle=/b"], ["--b=/b"], ["-b", "/b"] })
-            Assert.Equal("/b", GoFlagParser.Parse(args, Flags).Value("bundle"));
+            Assert.Equal("/b", Parse(args).Value("bundle"));
         Assert.Equal("", Parse("--bundle=").Value("bundle"));
         Assert.Equal("-d", Parse("--bundle", "-d").Value("bundle"));
+        Assert.Equal("--", Parse("--bundle", "--").Value("bundle"));
         Assert.Equal("a=b", Parse("--bundle=a=b").Value("bundle"));
+        Assert.Equal("@file", Parse("--bundle", "@file").Value("bundle"));
     }
 
     [Fact]
@@ -73,6 +98,9 @@ public sealed class GoFlagParserTests
         var parsed = Parse("-e", "A=1", "--env=B=2");
         Assert.Equal(["A=1", "B=2"], parsed.Values("env"));
         Assert.Equal("B=2", parsed.Value("env"));
+        Assert.Equal("/2", Parse("-b", "/1", "-b", "/2").Value("bundle"));
+        Assert.Equal(["/2"], Parse("-b", "/1", "--bundle=/2").Values("bundle"));
+        Assert.Equal(["--bundle=/2"], GoFlagRules.Read(["-b", "/1", "--bundle=/2"], 0, Verb.Options, GoFlagRules.Mode.StopAtFirstPositional).Flags);
     }
 
     [Theory]
@@ -81,15 +109,15 @@ public sealed class GoFlagParserTests
     [InlineData("--=x")]
     public void Was_cli_accepting_bad_flag_syntax(string arg) =>
         // The CLI trimmed any number of dashes; Go (and the shim) reject three dashes and an empty name.
-        Assert.Equal($"bad flag syntax: {arg}", Assert.Throws<FlagException>(() => Parse(arg)).Message);
+        Assert.Equal($"bad flag syntax: {arg}", Error(arg));
 
     [Fact]
     public void Unknown_flags_and_missing_values_are_errors_naming_the_flag()
     {
-        Assert.Equal("flag provided but not defined: -nope", Assert.Throws<FlagException>(() => Parse("--nope=1")).Message);
-        Assert.Equal("flag needs an argument: -bundle", Assert.Throws<FlagException>(() => Parse("--bundle")).Message);
-        Assert.Contains("-preserve-fds", Assert.Throws<FlagException>(() =>
-            GoFlagParser.Parse(["--preserve-fds", "x"], [new FlagSpec("preserve-fds", true, "")]).Int("preserve-fds")).Message);
+        Assert.Equal("flag provided but not defined: -nope", Error("--nope=1"));
+        Assert.Equal("flag needs an argument: -bundle", Error("--bundle"));
+        Assert.Equal("invalid value \"x\" for flag -preserve-fds: not a number",
+                     Assert.Throws<UsageException>(() => Parse("--preserve-fds", "x").Int("preserve-fds")).Message);
     }
 
     [Fact]
@@ -102,20 +130,21 @@ public sealed class GoFlagParserTests
     [Fact]
     public void Flags_end_at_the_first_argument_as_in_go()
     {
-        var parsed = Parse("-d", "id", "sh", "-b", "x");
-        Assert.Equal(["id", "sh", "-b", "x"], parsed.Positionals);
+        var parsed = Parse("-d", "id", "sh", "-b", "x", "--env=A", "--");
+        Assert.Equal(["id", "sh", "-b", "x", "--env=A", "--"], parsed.Positionals);
         Assert.Null(parsed.Value("bundle"));
+        Assert.Empty(parsed.Values("env"));
     }
 
     [Fact]
     public void Was_cli_treating_flags_after_the_id_as_arguments()
     {
         // urfave/cli v1 reorders a runc verb's known flags before its arguments: `runc delete ID --force`.
-        var parsed = GoFlagParser.Parse(["id", "--bundle", "/b", "-d", "-x", "--", "--detach"], Flags, interspersed: true);
+        var parsed = Read(GoFlagRules.Mode.Interspersed, "id", "--bundle", "/b", "-d", "-x", "--", "--detach");
         Assert.Equal("/b", parsed.Value("bundle"));
         Assert.True(parsed.Bool("detach"));
         Assert.Equal(["id", "-x", "--detach"], parsed.Positionals);
-        Assert.Throws<FlagException>(() => GoFlagParser.Parse(["-x", "id"], Flags, interspersed: true));
-        Assert.Throws<FlagException>(() => GoFlagParser.Parse(["id", "--detach=maybe"], Flags, interspersed: true));
+        Assert.Throws<UsageException>(() => GoFlagRules.Read(["-x", "id"], 0, Verb.Options, GoFlagRules.Mode.Interspersed));
+        Assert.Throws<UsageException>(() => GoFlagRules.Read(["id", "--detach=maybe"], 0, Verb.Options, GoFlagRules.Mode.Interspersed));
     }
 }
