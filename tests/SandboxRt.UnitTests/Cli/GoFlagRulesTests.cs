@@ -1,3 +1,4 @@
+using SandboxRt.Runtime.CommandLine;
 using System.CommandLine;
 using SandboxRt.Cli.Cli;
 

@@ -1,12 +1,7 @@
 using System.CommandLine;
 
-// Compiled into the shim too (its csproj links this file), in the shim's namespace: the test assembly
-// sees both assemblies' internals, and one type name in both would be ambiguous there.
-#if SANDBOXRT_SHIM
-namespace SandboxRt.Shim.Cli;
-#else
-namespace SandboxRt.Cli.Cli;
-#endif
+// Shared by sandboxrt and the shim: one parser for both (Go's flag rules over System.CommandLine).
+namespace SandboxRt.Runtime.CommandLine;
 
 /// <summary>
 /// How the CLI declares its flags to System.CommandLine. Any string flag may be given more than once,
@@ -15,7 +10,7 @@ namespace SandboxRt.Cli.Cli;
 /// One-letter aliases are runc's (`-b`, `-t`, `-e`); <see cref="GoFlagRules"/> also accepts one dash
 /// before a long name and two before a letter, as Go does.
 /// </summary>
-internal static class CliOptions
+public static class CliOptions
 {
     /// <summary>A string flag (`--name value` or `--name=value`); given twice, the last value counts (Go).</summary>
     public static Option<string> Value(string name, string help, params string[] letters) =>

@@ -1,13 +1,8 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 
-// Compiled into the shim too (its csproj links this file), in the shim's namespace: the test assembly
-// sees both assemblies' internals, and one type name in both would be ambiguous there.
-#if SANDBOXRT_SHIM
-namespace SandboxRt.Shim.Cli;
-#else
-namespace SandboxRt.Cli.Cli;
-#endif
+// Shared by sandboxrt and the shim: one parser for both (Go's flag rules over System.CommandLine).
+namespace SandboxRt.Runtime.CommandLine;
 
 /// <summary>
 /// Go's flag rules (what runc's urfave/cli and containerd's shims follow), applied to one level of a
@@ -29,7 +24,7 @@ namespace SandboxRt.Cli.Cli;
 /// The positionals are returned apart; <see cref="CliParser"/> hands them to System.CommandLine after
 /// `--`, so that it never reads them as flags either.
 /// </summary>
-internal static class GoFlagRules
+public static class GoFlagRules
 {
     public enum Mode
     {
