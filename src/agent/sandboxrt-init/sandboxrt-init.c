@@ -419,6 +419,7 @@ static int open_root(const char *root) {
 static int target_in_root(int rootfd, const char *root, const char *destination, int file) {
     static char rest[2 * 4096], next[2 * 4096], link[4096];
     int fds[MAX_DEPTH + 1], depth = 0, links = 0;
+    if (strlen(destination) >= 4096) fail_errno(ENAMETOOLONG, "\"%s\"", root);
     fds[0] = dup(rootfd);
     if (fds[0] < 0) fail_errno(errno, "dup(\"%s\")", root);
     snprintf(rest, sizeof rest, "%s", destination);
@@ -462,7 +463,8 @@ static int target_in_root(int rootfd, const char *root, const char *destination,
             close(fd);
             if (link[0] == '/')
                 while (depth > 0) close(fds[depth--]);
-            snprintf(next, sizeof next, "%s/%s", link, cursor);
+            if ((size_t)snprintf(next, sizeof next, "%s/%s", link, cursor) >= sizeof next)
+                fail_errno(ENAMETOOLONG, "\"%s%s\"", root, destination);
             memcpy(rest, next, sizeof rest);
             cursor = rest;
             continue;
@@ -541,7 +543,7 @@ static void op_mknod_in_root(struct reader *r) {
     uint32_t major = u32(r), minor = u32(r), mode = u32(r), uid = u32(r), gid = u32(r);
     int rootfd = open_root(root);
     char copy[4096], *name;
-    snprintf(copy, sizeof copy, "%s", path);
+    if ((size_t)snprintf(copy, sizeof copy, "%s", path) >= sizeof copy) fail_errno(ENAMETOOLONG, "\"%s\"", root);
     int dir = parent_in_root(rootfd, root, copy, &name);
     if (unlinkat(dir, name, 0) != 0 && errno != ENOENT) fail_errno(errno, "unlinkat(\"%s%s\")", root, path);
     mode_t old = umask(0);
@@ -558,7 +560,7 @@ static void op_symlink_in_root(struct reader *r) {
     char *root = str(r), *target = str(r), *link = str(r);
     int rootfd = open_root(root);
     char copy[4096], *name;
-    snprintf(copy, sizeof copy, "%s", link);
+    if ((size_t)snprintf(copy, sizeof copy, "%s", link) >= sizeof copy) fail_errno(ENAMETOOLONG, "\"%s\"", root);
     int dir = parent_in_root(rootfd, root, copy, &name);
     if (symlinkat(target, dir, name) != 0 && errno != EEXIST) fail_errno(errno, "symlink(\"%s\", \"%s%s\")", target, root, link);
     close(dir);
