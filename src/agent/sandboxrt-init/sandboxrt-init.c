@@ -1,7 +1,12 @@
 /*
- * sandboxrt-init: the per-container init, a small static program the agent spawns for each exec'd
- * process (and, where the agent says so, for a container's first process) instead of re-executing its
- * own 13 MiB NativeAOT binary: under emulation that runtime's start-up alone cost 0.4-0.6 s per process.
+ * sandboxrt-init: the per-container init, a small static program the agent spawns for each container's
+ * first process and each exec'd one, instead of re-executing its own 13 MiB NativeAOT binary: under
+ * emulation that runtime's start-up alone cost 0.4-0.6 s per process. (The .NET init remains for
+ * containers with hooks inside them and for images built without this program.)
+ *
+ * For a new container it builds the root file system (mounts walked inside the rootfs on descriptors,
+ * see target_in_root), pivots into it and sets the container up; for an exec it joins the container's
+ * mount namespace; both then wait for Start and finish the process as runc does.
  *
  * It decides nothing. The agent (C#, src/agent/SandboxRt.Agent/Init/InitPlan*.cs) validates the spec and
  * turns it into a plan: a list of operations, each naming the step (often a spec field) that its errors
