@@ -128,7 +128,7 @@ public sealed class NativeInitProcessTests
     private static string Compile()
     {
         var source = Path.Combine(AppContext.BaseDirectory, "sandboxrt-init.c");
-        var output = Path.Combine(Path.GetTempPath(), $"sandboxrt-init-test-{Environment.ProcessId}");
+        var output = Path.Combine(AppContext.BaseDirectory, "sandboxrt-init-test"); // build output, not /tmp
         using var gcc = System.Diagnostics.Process.Start(new ProcessStartInfo("gcc", ["-O2", "-Wall", "-Werror", "-Wno-format-truncation", "-o", output, source])
         {
             RedirectStandardError = true,

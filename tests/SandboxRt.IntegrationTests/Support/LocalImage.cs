@@ -20,8 +20,7 @@ internal static class LocalImage
         {
             if (s_archive is not null)
                 return s_archive;
-            var dir = Path.Combine(Path.GetTempPath(), "sandboxrt-test-image-" + Environment.ProcessId);
-            Directory.CreateDirectory(dir);
+            var dir = RunScratch.Create("sandboxrt-test-image");
             using var bundle = new TestBundle();
             var layout = Path.Combine(dir, "oci");
             await Command.RunAsync("umoci", ["init", "--layout", layout]);

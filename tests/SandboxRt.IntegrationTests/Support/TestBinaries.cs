@@ -15,8 +15,7 @@ internal static class TestBinaries
     {
         TestEnvironment.RequireCommand("gcc", "gcc libc6-dev");
         var source = Path.Combine(TestEnvironment.RepoRoot, "tests", "validator");
-        var output = Path.Combine(Path.GetTempPath(), "sandboxrt-test-binaries-" + Environment.ProcessId);
-        Directory.CreateDirectory(output);
+        var output = RunScratch.Create("sandboxrt-test-binaries");
         foreach (var name in new[] { "validator", "memhog", "forker" })
         {
             using var gcc = Process.Start(new ProcessStartInfo("gcc", ["-Wall", "-static", "-O2", "-o", Path.Combine(output, name), Path.Combine(source, name + ".c")])
