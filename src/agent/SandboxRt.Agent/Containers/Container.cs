@@ -1,5 +1,6 @@
 using SandboxRt.Agent.Init;
 using SandboxRt.Oci.Spec;
+using SandboxRt.Seccomp;
 
 namespace SandboxRt.Agent.Containers;
 
@@ -13,6 +14,9 @@ internal sealed class Container(string id, Spec spec, ContainerCgroup cgroup, Co
     public ContainerCgroup Cgroup { get; } = cgroup;
     public ContainerProcess Init { get; } = init;
     public ContainerStatus Status { get; set; } = ContainerStatus.Created;
+
+    /// <summary>The spec's seccomp profile as BPF, compiled once for every exec (null without a profile).</summary>
+    public Lazy<SeccompProgram?> Seccomp { get; } = new(() => SeccompStep.Compile(spec.Linux?.Seccomp));
 
     /// <summary>The init socket until Start has been answered.</summary>
     public InitChannel? InitChannel { get; set; } = initChannel;

@@ -138,7 +138,7 @@ internal sealed class ContainerManager(ChildReaper reaper, EventBus events)
         ContainerStateCheck.Require("exec in", id, c.Status, ContainerStatus.Running);
         var watch = System.Diagnostics.Stopwatch.StartNew();
         var nativeInit = NativeInit.Path;
-        var plan = nativeInit is null ? null : NativePlan(() => ExecInitPlan.Build(process, SeccompStep.Compile(c.Spec.Linux?.Seccomp)));
+        var plan = nativeInit is null ? null : NativePlan(() => ExecInitPlan.Build(process, c.Seccomp.Value));
         var io = process.Terminal ? ProcessIo.CreateTerminal($"{id}/{execId}") : ProcessIo.CreatePipes($"{id}/{execId}", stdin);
         var (parentEnd, childEnd) = FdPassingSocket.CreatePair();
         using var channel = new InitChannel(parentEnd);

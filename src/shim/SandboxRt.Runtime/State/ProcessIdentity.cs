@@ -22,46 +22,29 @@ public sealed record ProcessIdentity(int Pid, ulong StartTime)
         get
         {
             const ulong PF_EXITING = 0x4;
-            try
-            {
-                var stat = File.ReadAllText($"/proc/{Pid}/stat");
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                return ulong.Parse(fields[19]) == StartTime && (ulong.Parse(fields[6]) & PF_EXITING) != 0;
-            }
-            catch (Exception e) when (e is IOException or FormatException or IndexOutOfRangeException or UnauthorizedAccessException)
-            {
-                return false;
-            }
+            return StatFields(Pid) is { } f && ulong.TryParse(f[19], out var start) && start == StartTime
+                && ulong.TryParse(f[6], out var flags) && (flags & PF_EXITING) != 0;
         }
     }
 
     /// <summary>True while this very process exists (and is not a zombie).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
-    public bool IsAlive
-    {
-        get
-        {
-            try
-            {
-                var stat = File.ReadAllText($"/proc/{Pid}/stat");
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                return fields[0] != "Z" && fields[0] != "X" && ulong.Parse(fields[19]) == StartTime;
-            }
-            catch (Exception e) when (e is IOException or FormatException or IndexOutOfRangeException or UnauthorizedAccessException)
-            {
-                return false;
-            }
-        }
-    }
+    public bool IsAlive =>
+        StatFields(Pid) is { } f && f[0] != "Z" && f[0] != "X" && ulong.TryParse(f[19], out var start) && start == StartTime;
 
-    private static ulong? ReadStartTime(int pid)
+    private static ulong? ReadStartTime(int pid) =>
+        StatFields(pid) is { } f && ulong.TryParse(f[19], out var start) ? start : null;
+
+    /// <summary>/proc/PID/stat's fields after the command name (state first, so field N of proc(5) is [N - 3]); null when unreadable or short.</summary>
+    private static string[]? StatFields(int pid)
     {
         try
         {
             var stat = File.ReadAllText($"/proc/{pid}/stat");
-            return ulong.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[19]);
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return fields.Length > 19 ? fields : null;
         }
-        catch (Exception e) when (e is IOException or FormatException or IndexOutOfRangeException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentOutOfRangeException)
         {
             return null;
         }
