@@ -1,12 +1,14 @@
 /*
  * sandboxrt-init: the per-container init, a small static program the agent spawns for each container's
  * first process and each exec'd one, instead of re-executing its own 13 MiB NativeAOT binary: under
- * emulation that runtime's start-up alone cost 0.4-0.6 s per process. (The .NET init remains for
- * containers with hooks inside them and for images built without this program.)
+ * emulation that runtime's start-up alone cost 0.4-0.6 s per process. (The .NET init remains only for
+ * guest images built without this program.)
  *
  * For a new container it builds the root file system (mounts walked inside the rootfs on descriptors,
  * see target_in_root), pivots into it and sets the container up; for an exec it joins the container's
- * mount namespace; both then wait for Start and finish the process as runc does.
+ * mount namespace; both then wait for Start and finish the process as runc does. The hooks that run
+ * inside the container (createContainer after pivot_root, startContainer after Start) are run from here
+ * too, each with the state JSON on its stdin.
  *
  * It decides nothing. The agent (C#, src/agent/SandboxRt.Agent/Init/InitPlan*.cs) validates the spec and
  * turns it into a plan: a list of operations, each naming the step (often a spec field) that its errors
@@ -15,8 +17,9 @@
  *
  * Descriptors on entry: 0-2 the workload's stdio, 3 the init socket (AF_UNIX stream, messages with a
  * 4-byte big-endian length, a descriptor optionally attached to the header), 4 for exec the container's
- * mount namespace. The agent's messages to us: the plan (binary, "SRI1" then operations), then
- * {"type":"start"}. Ours to it, JSON (the agent's InitMessage): pty-master (with the master attached),
+ * mount namespace. The agent's messages to us: the plan (binary, "SRI1" then operations), the
+ * hooks' state JSON when the plan has hooks (OP_HOOK_STATE), then {"type":"start"} for a container
+ * (an exec's plan has no READY: it runs straight to execve). Ours to it, JSON (the agent's InitMessage): pty-master (with the master attached),
  * ready, warning, error. A successful execve closes our close-on-exec end of the socket: the agent
  * reads end-of-stream as "started". Exit status: 127 when the program is missing, 126 when it cannot be
  * executed, 1 for any other failure; the error message says which step failed and why.
@@ -39,6 +42,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <poll.h>
+#include <sys/wait.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -83,6 +88,8 @@ enum {
     OP_READONLY_PATH = 25, /* str path: bind it onto itself read-only, when it exists */
     OP_MASK_PATH = 26,   /* str path: a read-only tmpfs over a directory, /dev/null over anything else */
     OP_LINK_UP = 27,     /* str interface */
+    OP_HOOK_STATE = 28,  /* receive the next message: the state JSON that the hooks read on stdin */
+    OP_HOOK = 29,        /* str path, list str args, list str env, u32 timeout seconds */
 };
 
 static const char *current_step = "init";
@@ -287,17 +294,26 @@ static void op_ready(void) {
    ignores and an ignored signal survives execve; the raw call reaches all of them. */
 struct kernel_sigaction { void (*handler)(int); unsigned long flags; void (*restorer)(void); uint64_t mask; };
 
-static void op_signals(void) {
+/* Ignored signals back to their default and nothing blocked: what a hook or the workload starts with.
+   Returns 0, the signal that could not be reset, or -1 when the mask could not be cleared. */
+static int default_signals(void) {
     struct kernel_sigaction dfl = {.handler = SIG_DFL}, old;
     for (int s = 1; s <= 64; s++) {
         if (s == SIGKILL || s == SIGSTOP) continue;
         memset(&old, 0, sizeof old);
         if (syscall(SYS_rt_sigaction, s, NULL, &old, sizeof(uint64_t)) == 0 && old.handler == SIG_IGN
             && syscall(SYS_rt_sigaction, s, &dfl, NULL, sizeof(uint64_t)) != 0)
-            fail_errno(errno, "rt_sigaction(\"signal %d to SIG_DFL\")", s);
+            return s;
     }
     uint64_t empty = 0;
-    if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &empty, NULL, sizeof empty) != 0) fail_errno(errno, "rt_sigprocmask");
+    if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &empty, NULL, sizeof empty) != 0) return -1;
+    return 0;
+}
+
+static void op_signals(void) {
+    int s = default_signals();
+    if (s > 0) fail_errno(errno, "rt_sigaction(\"signal %d to SIG_DFL\")", s);
+    if (s < 0) fail_errno(errno, "rt_sigprocmask");
 }
 
 static void op_seccomp(struct reader *r) {
@@ -621,6 +637,88 @@ static void op_link_up(struct reader *r) {
     close(s);
 }
 
+/* What OP_HOOK_STATE received: the container's state as the guest sees it. */
+static unsigned char *hook_state;
+static size_t hook_state_len;
+
+static void op_hook_state(void) {
+    ssize_t n = receive_message(&hook_state);
+    if (n == 0) fail_text("init protocol: the agent closed the socket before the hooks' state");
+    hook_state_len = (size_t)n;
+}
+
+/*
+ * A hook inside the container (OCI createContainer/startContainer): the program with its args and env,
+ * the state on stdin, stdout and stderr to /dev/null, killed when its timeout passes; anything but a
+ * zero exit fails the step, which names the hook.
+ */
+static void op_hook(struct reader *r) {
+    char *path = str(r), **args = str_list(r), **env = str_list(r);
+    uint32_t timeout = u32(r);
+    char *only_path[] = {path, NULL};
+    if (!hook_state) fail_text("init protocol: a hook before its state");
+    int in[2], report[2];
+    if (pipe2(in, O_CLOEXEC) != 0 || pipe2(report, O_CLOEXEC) != 0) fail_errno(errno, "pipe2");
+    int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (devnull < 0) fail_errno(errno, "open(\"/dev/null\")");
+    pid_t pid = fork();
+    if (pid < 0) fail_errno(errno, "fork");
+    if (pid == 0) {
+        /* dup2 clears close-on-exec on 0-2 only; the report pipe closes when execve works. */
+        int e = 0;
+        if (dup2(in[0], 0) < 0 || dup2(devnull, 1) < 0 || dup2(devnull, 2) < 0) e = errno;
+        else if (default_signals() != 0) e = EINVAL;
+        else { execve(path, args[0] ? args : only_path, env); e = errno; }
+        (void)!write(report[1], &e, sizeof e);
+        _exit(127);
+    }
+    close(in[0]);
+    close(report[1]);
+    close(devnull);
+    int e = 0;
+    ssize_t got;
+    do got = read(report[0], &e, sizeof e); while (got < 0 && errno == EINTR);
+    close(report[0]);
+    if (got == (ssize_t)sizeof e) {
+        close(in[1]);
+        waitpid(pid, NULL, 0);
+        fail_errno(e, "execve(\"%s\") (the hook cannot start)", path);
+    }
+    /* A hook that does not read its stdin must not kill us with SIGPIPE. */
+    struct sigaction ignore = {.sa_handler = SIG_IGN}, previous;
+    sigaction(SIGPIPE, &ignore, &previous);
+    for (size_t off = 0; off < hook_state_len;) {
+        ssize_t n = write(in[1], hook_state + off, hook_state_len - off);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        off += (size_t)n;
+    }
+    sigaction(SIGPIPE, &previous, NULL);
+    close(in[1]);
+    int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (pidfd < 0) fail_errno(errno, "pidfd_open(\"%d\")", pid);
+    struct pollfd p = {.fd = pidfd, .events = POLLIN};
+    int ready;
+    do ready = poll(&p, 1, (int)(timeout > 0 && timeout < 2000000 ? timeout : 120) * 1000); while (ready < 0 && errno == EINTR);
+    close(pidfd);
+    if (ready == 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        char text[4352];
+        snprintf(text, sizeof text, "%s did not finish within its timeout and was killed", path);
+        fail_text(text);
+    }
+    int status;
+    pid_t waited;
+    do waited = waitpid(pid, &status, 0); while (waited < 0 && errno == EINTR);
+    if (waited < 0) fail_errno(errno, "waitpid(\"%d\")", pid);
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
+    char text[4352];
+    if (WIFEXITED(status)) snprintf(text, sizeof text, "%s failed: exit status %d", path, WEXITSTATUS(status));
+    else snprintf(text, sizeof text, "%s failed: killed by signal %d", path, WTERMSIG(status));
+    fail_text(text);
+}
+
 /* What OP_RESOLVE found for OP_EXEC. */
 static struct { const char *program, *path; char **args, **env; } target;
 
@@ -727,6 +825,8 @@ int main(void) {
         case OP_READONLY_PATH: op_readonly_path(&r); break;
         case OP_MASK_PATH: op_mask_path(&r); break;
         case OP_LINK_UP: op_link_up(&r); break;
+        case OP_HOOK_STATE: op_hook_state(); break;
+        case OP_HOOK: op_hook(&r); break;
         case OP_EXEC: op_exec();
         default: {
             char text[64];

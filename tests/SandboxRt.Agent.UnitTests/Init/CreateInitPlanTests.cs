@@ -52,11 +52,26 @@ public sealed class CreateInitPlanTests
     }
 
     [Fact]
-    public void Hooks_inside_the_container_are_left_to_the_dotnet_init()
+    public void Hooks_inside_the_container_run_after_pivot_root_and_after_start_with_their_state_received_first()
     {
         using var s = new InitScenario("ctr-run.json");
-        Assert.True(CreateInitPlan.Supports(s.Spec));
-        s.Spec.Hooks = new() { CreateContainer = [new() { Path = "/bin/true" }] };
-        Assert.False(CreateInitPlan.Supports(s.Spec));
+        Assert.False(CreateInitPlan.Build(s.Spec, "/c", false, false, null).NeedsHookState);
+        s.Spec.Hooks = new()
+        {
+            CreateContainer = [new() { Path = "/bin/create-a" }, new() { Path = "/bin/create-b", Args = ["b", "1"], Timeout = 7 }],
+            StartContainer = [new() { Path = "/bin/start" }],
+        };
+        var plan = CreateInitPlan.Build(s.Spec, "/c", false, false, null);
+        var steps = plan.Operations.Select(o => o.Step).ToList();
+
+        Assert.True(plan.NeedsHookState);
+        Assert.Equal((InitOperation.HookState, "hooks"), plan.Operations[0]);
+        int pivot = steps.IndexOf("pivot_root");
+        Assert.Equal(["hooks.createContainer[0]", "hooks.createContainer[1]"], steps.Skip(pivot + 1).Take(2));
+        Assert.Equal("hooks.startContainer[0]", steps[steps.IndexOf("ready") + 1]);
+        Assert.All(plan.Operations.Where(o => o.Step.StartsWith("hooks.", StringComparison.Ordinal)), o => Assert.Equal(InitOperation.Hook, o.Operation));
+
+        s.Spec.Hooks.StartContainer[0].Path = "";
+        Assert.Equal("hooks.startContainer[0].path", Assert.Throws<InitStepException>(() => CreateInitPlan.Build(s.Spec, "/c", false, false, null)).Step);
     }
 }

@@ -38,7 +38,7 @@ public sealed class NativeInitPlanTests
     }
 
     [Fact]
-    public void An_exec_joins_the_mount_namespace_builds_its_terminal_and_limits_then_waits_for_start()
+    public void An_exec_joins_the_mount_namespace_builds_its_terminal_and_limits_then_runs_straight_to_execve()
     {
         using var s = new InitScenario("docker-run.json", spec =>
         {
@@ -51,8 +51,9 @@ public sealed class NativeInitPlanTests
         Assert.Equal(
             [(InitOperation.SetNamespace, "join mount namespace"), (InitOperation.Terminal, "process.terminal"),
              (InitOperation.ResourceLimit, "process.rlimits[0]"), (InitOperation.WriteFile, "process.oomScoreAdj"),
-             (InitOperation.Ready, "ready"), (InitOperation.ChangeDirectory, "process.cwd")],
-            plan.Operations.Take(6));
+             (InitOperation.ChangeDirectory, "process.cwd")],
+            plan.Operations.Take(5));
+        Assert.DoesNotContain(plan.Operations, o => o.Operation == InitOperation.Ready);
         Assert.Equal((InitOperation.Execute, "exec"), plan.Operations[^1]);
     }
 

@@ -125,6 +125,69 @@ public sealed class NativeInitProcessTests
         }
     }
 
+    [Fact]
+    public void Hooks_read_the_state_on_stdin_with_their_args_and_env_and_a_failing_one_stops_the_plan_naming_itself()
+    {
+        var scratch = Directory.CreateTempSubdirectory("srt-native-init-").FullName;
+        try
+        {
+            var first = Path.Combine(scratch, "first");
+            var never = Path.Combine(scratch, "never");
+            var plan = new InitPlan();
+            plan.HookState();
+            plan.Hook("hooks.createContainer[0]", "/bin/sh", ["sh", "-c", "cat > \"$OUT\"; echo \"$0 $1\" >> \"$OUT\"", "hook-arg0", "one"], [$"OUT={first}"], 5);
+            plan.Hook("hooks.createContainer[1]", "/bin/sh", ["sh", "-c", "exit 3"], [], 5);
+            plan.Hook("hooks.createContainer[2]", "/bin/sh", ["sh", "-c", $"touch {never}"], [], 5);
+            plan.Resolve("sh", ["sh", "-c", "echo ran"], ["PATH=/bin"], homeOfUid: null);
+            plan.Execute();
+            using var run = InitRun.Start(plan);
+            run.Channel.SendRaw("{\"id\":\"c1\",\"pid\":42}"u8.ToArray());
+
+            var error = run.Channel.Receive();
+            Assert.Equal(InitMessage.ErrorType, error?.Type);
+            Assert.Equal("hooks.createContainer[1]", error!.Step);
+            Assert.Equal("hooks.createContainer[1]: /bin/sh failed: exit status 3", error.Error);
+            Assert.Equal((1, ""), run.Wait());
+            Assert.Equal("{\"id\":\"c1\",\"pid\":42}hook-arg0 one\n", File.ReadAllText(first));
+            Assert.False(File.Exists(never));
+        }
+        finally
+        {
+            Directory.Delete(scratch, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void A_hook_that_cannot_start_or_outlives_its_timeout_fails_its_step()
+    {
+        var missing = new InitPlan();
+        missing.HookState();
+        missing.Hook("hooks.startContainer[0]", "/nonexistent/hook", ["hook"], [], 5);
+        missing.Resolve("sh", ["sh"], ["PATH=/bin"], homeOfUid: null);
+        missing.Execute();
+        using (var run = InitRun.Start(missing))
+        {
+            run.Channel.SendRaw("{}"u8.ToArray());
+            var error = run.Channel.Receive();
+            Assert.Equal("hooks.startContainer[0]", error?.Step);
+            Assert.Equal("hooks.startContainer[0]: execve(\"/nonexistent/hook\") (the hook cannot start): ENOENT (No such file or directory)", error!.Error);
+            Assert.Equal(1, run.Wait().Status);
+        }
+
+        var slow = new InitPlan();
+        slow.HookState();
+        slow.Hook("hooks.startContainer[0]", "/bin/sleep", ["sleep", "600"], [], 1);
+        slow.Resolve("sh", ["sh"], ["PATH=/bin"], homeOfUid: null);
+        slow.Execute();
+        using (var run = InitRun.Start(slow))
+        {
+            run.Channel.SendRaw("{}"u8.ToArray());
+            var error = run.Channel.Receive(); // the init's own poll on the hook's pidfd ends this, after 1 s
+            Assert.Equal("hooks.startContainer[0]: /bin/sleep did not finish within its timeout and was killed", error?.Error);
+            Assert.Equal(1, run.Wait().Status);
+        }
+    }
+
     private static string Compile()
     {
         var source = Path.Combine(AppContext.BaseDirectory, "sandboxrt-init.c");

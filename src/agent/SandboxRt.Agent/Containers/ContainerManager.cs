@@ -2,7 +2,8 @@
 //
 // Create: validate the spec → pipes or terminal → socket pair → InitSpawner (namespaces, spawn) →
 // watch the pid with the reaper → cgroup (resources, devices, the pid) → send the init its plan
-// (sandboxrt-init) or Config (the agent re-executed as init, for hooks or an image without it) → wait for Ready
+// (sandboxrt-init, then the hooks' state when it has hooks) or Config (the agent re-executed as init, for an
+// image without sandboxrt-init) → wait for Ready
 // (or Error, which kills and removes everything made so far). Start: send Start and wait for the init
 // socket to close (exec succeeded) or an Error (exec failed: ENOENT, EACCES). Exits come from the
 // reaper; each one is recorded, OOM kills are attributed from memory.events, and an event is published.
@@ -60,7 +61,7 @@ internal sealed class ContainerManager(ChildReaper reaper, EventBus events)
         try
         {
             cgroup = ContainerCgroup.Create(id, spec.Linux?.Resources);
-            var nativeInit = NativeInit.Path is { } found && CreateInitPlan.Supports(spec) ? found : null;
+            var nativeInit = NativeInit.Path;
             var initPlan = nativeInit is null ? null
                 : NativePlan(() => CreateInitPlan.Build(spec, cgroup.Path, plan.NewNetwork, plan.NewCgroup, SeccompStep.Compile(spec.Linux?.Seccomp)));
             try
@@ -86,7 +87,12 @@ internal sealed class ContainerManager(ChildReaper reaper, EventBus events)
                 HookState = HookStateJson(id, pid, spec),
             };
             if (initPlan is not null)
-                await HandshakeAsync(channel, () => channel.SendPlan(initPlan), io);
+                await HandshakeAsync(channel, () =>
+                {
+                    channel.SendPlan(initPlan);
+                    if (initPlan.NeedsHookState)
+                        channel.SendRaw(System.Text.Encoding.UTF8.GetBytes(config.HookState));
+                }, io);
             else
                 await HandshakeAsync(channel, config, io);
             var init = new ContainerProcess("", pid, io, exited);
@@ -170,10 +176,14 @@ internal sealed class ContainerManager(ChildReaper reaper, EventBus events)
             var exited = reaper.WatchAsync(pid);
             c.Cgroup.AddProcess(pid);
             if (plan is not null)
-                await HandshakeAsync(channel, () => channel.SendPlan(plan), io);
+            {
+                await RunToExecAsync(channel, plan, io, $"container {id}/{execId}");
+            }
             else
+            {
                 await HandshakeAsync(channel, new InitConfig { Mode = "exec", ContainerId = id, Spec = c.Spec, Process = process, CgroupPath = c.Cgroup.Path }, io);
-            await FinishAsync(channel, null, $"container {id}/{execId}");
+                await FinishAsync(channel, null, $"container {id}/{execId}");
+            }
             var p = new ContainerProcess(execId, pid, io, exited);
             c.AddExec(p);
             _ = ObserveExitAsync(c, p);
@@ -329,6 +339,41 @@ internal sealed class ContainerManager(ChildReaper reaper, EventBus events)
     }
 
     /// <summary>Sends Start and waits for exec: end of stream is success, an Error message is failure.</summary>
+    /// <summary>
+    /// An exec's sandboxrt-init runs its plan straight to execve: one pass that takes a terminal's master,
+    /// logs warnings, and ends at end-of-stream (the execve closed the socket: started) or an error.
+    /// </summary>
+    private static async Task RunToExecAsync(InitChannel channel, InitPlan plan, ProcessIo io, string what)
+    {
+        channel.SendPlan(plan);
+        await WithinInitTimeout(Task.Run(() =>
+        {
+            for (int warnings = 0; ;)
+            {
+                var message = channel.Receive(out var attached);
+                if (message is null)
+                    return;
+                if (message.Type == InitMessage.PtyMasterType && attached is not null)
+                {
+                    io.AttachTerminal(attached);
+                    continue;
+                }
+                attached?.Dispose();
+                switch (message.Type)
+                {
+                    case InitMessage.WarningType:
+                        if (warnings++ < MaxInitWarnings)
+                            AgentLog.Warn($"{what}: {message.Error}");
+                        continue;
+                    case InitMessage.ErrorType:
+                        throw new InitFailedException(message.Step ?? "exec", message.Error ?? "unknown error", message.Errno);
+                    default:
+                        throw new InitFailedException("init", $"unexpected message '{message.Type}'", null);
+                }
+            }
+        }), "exec");
+    }
+
     private static async Task FinishAsync(InitChannel channel, ContainerProcess? process, string what)
     {
         channel.Send(new InitMessage { Type = InitMessage.StartType });

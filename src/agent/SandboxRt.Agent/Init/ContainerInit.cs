@@ -1,6 +1,6 @@
 // The .NET container init: the agent binary re-executed as `sandboxrt-agent init` (never a fork of the
 // agent's runtime). sandboxrt-init (Init/Native, src/agent/sandboxrt-init) does the same work from a plan
-// and is what runs normally; this one remains for hooks inside the container and for images without it. The agent spawned it inside the container's new namespaces (or, for exec, the container's
+// and is what runs normally; this one remains only for guest images built without it. The agent spawned it inside the container's new namespaces (or, for exec, the container's
 // pid/ipc/uts/net/cgroup namespaces), with the workload's stdio as fds 0-2 and the init socket as fd 3;
 // for exec, fd 4 is the container's mount namespace.
 //

@@ -16,6 +16,9 @@ internal sealed class InitChannel(SafeFdHandle socket) : IDisposable
     /// <summary>sandboxrt-init's plan: its binary form, in the same framing.</summary>
     public void SendPlan(Native.InitPlan plan) => FdPassingSocket.Send(socket, plan.ToArray());
 
+    /// <summary>Bytes as they are, in the same framing (the hooks' state JSON for sandboxrt-init).</summary>
+    public void SendRaw(byte[] bytes) => FdPassingSocket.Send(socket, bytes);
+
     /// <summary>The next message, or null when the peer closed its end.</summary>
     public InitMessage? Receive(out SafeFdHandle? attached)
     {

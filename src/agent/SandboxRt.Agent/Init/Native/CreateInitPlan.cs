@@ -1,14 +1,17 @@
 // What sandboxrt-init does for a new container, in ContainerInit.PrepareContainer's and RootfsBuilder's
 // order (runc's): [cgroup namespace] → [loopback up] → "/" a recursive slave → the rootfs bound onto
 // itself → each spec mount → [a tmpfs /dev: default devices, linux.devices, links] → pivot_root →
-// [terminal, /dev/console] → hostname, domainname, sysctls → readonlyPaths, maskedPaths, read-only root,
-// rootfsPropagation → rlimits, oom_score_adj → Ready → Start → ProcessFinalizer's steps → execve.
+// createContainer hooks → [terminal, /dev/console] → hostname, domainname, sysctls → readonlyPaths,
+// maskedPaths, read-only root, rootfsPropagation → rlimits, oom_score_adj → Ready → Start →
+// startContainer hooks → ProcessFinalizer's steps → execve.
 //
 // The init resolves every destination inside the rootfs itself (openat2 RESOLVE_IN_ROOT, in its own
 // mount namespace, where the spec's earlier mounts are visible) and mounts through the descriptor it got;
 // SecureJoin runs here too, only so that a destination that leaves the rootfs is refused by its field
-// name before anything is spawned. Hooks run in the .NET init: a spec with createContainer or
-// startContainer hooks is not planned (the caller checks <see cref="Supports"/>).
+// name before anything is spawned. The hooks inside the container run after pivot_root, so their paths
+// resolve in the container's root file system (runc runs createContainer just before it, with host
+// paths, which do not exist in the guest); their state JSON, which holds the init's pid, is sent after
+// the plan (InitPlan.NeedsHookState).
 using SandboxRt.Interop;
 using SandboxRt.Oci.Spec;
 using SandboxRt.Oci.Validation;
@@ -18,14 +21,16 @@ namespace SandboxRt.Agent.Init.Native;
 
 internal static class CreateInitPlan
 {
-    /// <summary>False when the container needs what only the .NET init does (hooks inside the container).</summary>
-    public static bool Supports(Spec spec) => spec.Hooks?.CreateContainer is not { Count: > 0 } && spec.Hooks?.StartContainer is not { Count: > 0 };
+    /// <summary>A hook's time limit when the spec gives none.</summary>
+    public const uint DefaultHookTimeoutSeconds = 120;
 
     public static InitPlan Build(Spec spec, string cgroupPath, bool newNetwork, bool newCgroup, SeccompProgram? seccomp)
     {
         var process = spec.Process!;
         var rootfs = spec.Root!.Path;
         var plan = new InitPlan();
+        if (spec.Hooks?.CreateContainer is { Count: > 0 } || spec.Hooks?.StartContainer is { Count: > 0 })
+            plan.HookState();
         if (newCgroup)
             plan.Unshare("linux.namespaces (cgroup)", NamespaceTypes.CloneFlag(NamespaceTypes.Cgroup));
         if (newNetwork)
@@ -38,6 +43,7 @@ internal static class CreateInitPlan
         if (devIsTmpfs)
             Devices(plan, spec, rootfs);
         plan.PivotRoot("pivot_root", rootfs);
+        Hooks(plan, "createContainer", spec.Hooks?.CreateContainer);
         if (process.Terminal)
             plan.Terminal("process.terminal", bindConsole: true, process.ConsoleSize is { } size ? ((ushort)size.Height, (ushort)size.Width) : null);
         if (spec.Hostname is { Length: > 0 } hostname)
@@ -50,8 +56,22 @@ internal static class CreateInitPlan
         Finish(plan, spec);
         ExecInitPlan.ProcessLimits(plan, process);
         plan.Ready();
+        Hooks(plan, "startContainer", spec.Hooks?.StartContainer);
         FinalizerPlan.Append(plan, process, seccomp);
         return plan;
+    }
+
+    private static void Hooks(InitPlan plan, string list, IReadOnlyList<Hook>? hooks)
+    {
+        for (int i = 0; i < (hooks?.Count ?? 0); i++)
+        {
+            var hook = hooks![i];
+            var step = $"hooks.{list}[{i}]";
+            if (string.IsNullOrEmpty(hook.Path))
+                throw new InitStepException($"{step}.path", "a hook needs a path");
+            plan.Hook(step, hook.Path, hook.Args is { Count: > 0 } args ? args : [hook.Path], hook.Env ?? [],
+                hook.Timeout is int t and > 0 ? (uint)t : DefaultHookTimeoutSeconds);
+        }
     }
 
     /// <summary>One spec mount; true when it is the tmpfs /dev that gets the default devices.</summary>

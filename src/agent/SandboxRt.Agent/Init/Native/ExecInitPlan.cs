@@ -1,5 +1,7 @@
 // What sandboxrt-init does for an exec (ContainerInit's exec mode): join the container's mount namespace
-// (fd 4) → [terminal from the container's devpts] → rlimits, oom_score_adj → Ready → Start → finalize.
+// (fd 4) → [terminal from the container's devpts] → rlimits, oom_score_adj → finalize. Unlike a new
+// container, an exec has no "created" state to stop in, so the plan has no Ready: the init runs straight
+// to execve and the agent reads the outcome in one pass (one round trip over the init socket, not two).
 // Everything that can be refused (capability and rlimit names, the seccomp profile) is refused here,
 // in the agent, before the init is asked to do anything.
 using SandboxRt.Oci.Validation;
@@ -17,7 +19,6 @@ internal static class ExecInitPlan
             plan.Terminal("process.terminal", bindConsole: false,
                 process.ConsoleSize is { } size ? ((ushort)size.Height, (ushort)size.Width) : null);
         ProcessLimits(plan, process);
-        plan.Ready();
         FinalizerPlan.Append(plan, process, seccomp);
         return plan;
     }

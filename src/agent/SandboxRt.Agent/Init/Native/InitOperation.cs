@@ -30,4 +30,6 @@ internal enum InitOperation : byte
     ReadonlyPath = 25,
     MaskPath = 26,
     LinkUp = 27,
+    HookState = 28,
+    Hook = 29,
 }

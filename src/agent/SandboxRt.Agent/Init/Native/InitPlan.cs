@@ -120,6 +120,20 @@ internal sealed class InitPlan
 
     public void LinkUp(string step, string name) => Begin(InitOperation.LinkUp, step).Str(step, name);
 
+    /// <summary>True when the plan has hooks: the agent sends their state JSON right after the plan.</summary>
+    public bool NeedsHookState { get; private set; }
+
+    /// <summary>Receive the state JSON the hooks read on stdin (the agent's next message after the plan).</summary>
+    public void HookState()
+    {
+        NeedsHookState = true;
+        Begin(InitOperation.HookState, "hooks");
+    }
+
+    /// <summary>A hook inside the container: the state on stdin, killed after <paramref name="timeoutSeconds"/>.</summary>
+    public void Hook(string step, string path, IReadOnlyList<string> arguments, IReadOnlyList<string> environment, uint timeoutSeconds) =>
+        Begin(InitOperation.Hook, step).Str(step, path).List(step, arguments).List(step, environment).U32(timeoutSeconds);
+
     private InitPlan Begin(InitOperation operation, string step)
     {
         _operations.Add((operation, step));
