@@ -8,7 +8,6 @@ using SandboxRt.Interop;
 //   serve --listen unix:PATH --token-file F
 //                                serve the agent API on a Unix socket (on a host, for tests and tools) to
 //                                callers that send the 32-byte token in F first (AgentAuthPreamble)
-//   init                         a container's init, spawned by the agent (see Init/ContainerInit.cs)
 //   --version                    print the version
 if (args.Length == 0 && ChildProcesses.CurrentPid == 1)
     return await GuestBoot.RunAsync();
@@ -20,8 +19,6 @@ switch (args.FirstOrDefault())
         return 0;
     case "serve":
         return await ServeOnHostAsync(args[1..]);
-    case "init":
-        return SandboxRt.Agent.Init.ContainerInit.Run();
     default:
         Console.Error.WriteLine("usage: sandboxrt-agent [--version | serve --listen unix:PATH --token-file FILE [--debug]]");
         Console.Error.WriteLine("       (with no arguments the agent must run as PID 1 of a guest)");

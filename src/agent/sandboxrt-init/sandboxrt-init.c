@@ -1,8 +1,8 @@
 /*
  * sandboxrt-init: the per-container init, a small static program the agent spawns for each container's
  * first process and each exec'd one, instead of re-executing its own 13 MiB NativeAOT binary: under
- * emulation that runtime's start-up alone cost 0.4-0.6 s per process. (The .NET init remains only for
- * guest images built without this program.)
+ * emulation that runtime's start-up alone cost 0.4-0.6 s per process. It is the only container init:
+ * the agent refuses to build containers in an image without it.
  *
  * For a new container it builds the root file system (mounts walked inside the rootfs on descriptors,
  * see target_in_root), pivots into it and sets the container up; for an exec it joins the container's
@@ -13,7 +13,7 @@
  * It decides nothing. The agent (C#, src/agent/SandboxRt.Agent/Init/InitPlan*.cs) validates the spec and
  * turns it into a plan: a list of operations, each naming the step (often a spec field) that its errors
  * report. This program runs them in order and, at the READY operation, tells the agent and waits for
- * Start. The order of the finishing operations is ProcessFinalizer's (runc's finalizeNamespace).
+ * Start. The order of the finishing operations is runc's (finalizeNamespace; see FinalizerPlan.cs).
  *
  * Descriptors on entry: 0-2 the workload's stdio, 3 the init socket (AF_UNIX stream, messages with a
  * 4-byte big-endian length, a descriptor optionally attached to the header), 4 for exec the container's
@@ -285,7 +285,7 @@ static void op_ready(void) {
     unsigned char *msg = NULL;
     ssize_t n = receive_message(&msg);
     static const char start[] = "{\"type\":\"start\"";
-    /* The agent gave up on this process (removed before start): end quietly, as the .NET init does. */
+    /* The agent gave up on this process (removed before start): end quietly, without exec. */
     if (n < (ssize_t)(sizeof start - 1) || memcmp(msg, start, sizeof start - 1) != 0) _exit(1);
     free(msg);
 }

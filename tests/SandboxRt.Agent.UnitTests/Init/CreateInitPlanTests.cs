@@ -3,7 +3,7 @@ using SandboxRt.Agent.Init.Native;
 
 namespace SandboxRt.Agent.UnitTests.Init;
 
-/// <summary>sandboxrt-init's plan for a new container, on the real configs: RootfsBuilder's order, fields named, refusals before spawning.</summary>
+/// <summary>sandboxrt-init's plan for a new container, on the real configs: runc's order, fields named, refusals before spawning.</summary>
 public sealed class CreateInitPlanTests
 {
     [Theory]
@@ -28,6 +28,39 @@ public sealed class CreateInitPlanTests
             Assert.InRange(steps.IndexOf($"linux.maskedPaths[{i}]"), pivot, ready);
         Assert.Equal("process.cwd", steps[ready + 1]);
         Assert.Equal((InitOperation.Execute, "exec"), plan.Operations[^1]);
+    }
+
+    [Fact]
+    public void Hostname_and_sysctls_follow_pivot_root_and_precede_the_read_only_paths_then_the_read_only_root_and_the_limits()
+    {
+        using var s = new InitScenario("docker-run.json", spec =>
+        {
+            spec.Hostname = "box";
+            spec.Linux!.Sysctl = new() { ["net.ipv4.ip_forward"] = "1" };
+            spec.Root!.Readonly = true;
+            spec.Process!.Rlimits = [new() { Type = "RLIMIT_NOFILE", Soft = 1024, Hard = 1024 }];
+            spec.Process.OomScoreAdj = 10;
+        });
+        var plan = CreateInitPlan.Build(s.Spec, "/c", newNetwork: true, newCgroup: false, null);
+        var steps = plan.Operations.Select(o => o.Step).ToList();
+
+        int pivot = steps.IndexOf("pivot_root");
+        Assert.Equal(["hostname", "linux.sysctl.net.ipv4.ip_forward", "linux.readonlyPaths[0]"], steps.Skip(pivot + 1).Take(3));
+        int lastMasked = steps.LastIndexOf($"linux.maskedPaths[{s.Spec.Linux!.MaskedPaths!.Count - 1}]");
+        Assert.Equal(["root.readonly", "process.rlimits[0]", "process.oomScoreAdj", "ready"], steps.Skip(lastMasked + 1).Take(4));
+    }
+
+    [Fact]
+    public void A_tmpfs_dev_gets_the_default_nodes_and_links_after_every_spec_mount_and_without_one_no_node_is_made()
+    {
+        using var s = new InitScenario("docker-run.json");
+        var steps = CreateInitPlan.Build(s.Spec, "/c", false, false, null).Operations.Select(o => o.Step).ToList();
+        int firstNode = steps.IndexOf("default device /dev/null");
+        Assert.True(steps.LastIndexOf($"mounts[{s.Spec.Mounts!.Count - 1}]") < firstNode);
+        Assert.True(steps.IndexOf("device link /dev/fd") < steps.IndexOf("pivot_root"));
+
+        s.Spec.Mounts.RemoveAll(m => m.Destination == "/dev");
+        Assert.DoesNotContain(CreateInitPlan.Build(s.Spec, "/c", false, false, null).Operations, o => o.Operation == InitOperation.MakeDeviceInRoot);
     }
 
     [Fact]

@@ -232,7 +232,7 @@ public sealed class NativeInitProcessTests
                     Path = Program.Value,
                     Arguments = [NativeInit.FileName],
                     Environment = [],
-                    Descriptors = [(devNull, 0), (write, 1), (devNull, 2), (child, ContainerInit.SocketFd)],
+                    Descriptors = [(devNull, 0), (write, 1), (devNull, 2), (child, NativeInit.SocketFd)],
                 });
             FdPassingSocket.Send(parent, plan);
             return new InitRun(pid, new InitChannel(parent), read);

@@ -2,8 +2,7 @@
 //
 // Create: validate the spec → pipes or terminal → socket pair → InitSpawner (namespaces, spawn) →
 // watch the pid with the reaper → cgroup (resources, devices, the pid) → send the init its plan
-// (sandboxrt-init, then the hooks' state when it has hooks) or Config (the agent re-executed as init, for an
-// image without sandboxrt-init) → wait for Ready
+// (sandboxrt-init; then the hooks' state when it has hooks) → wait for Ready
 // (or Error, which kills and removes everything made so far). Start: send Start and wait for the init
 // socket to close (exec succeeded) or an Error (exec failed: ENOENT, EACCES). Exits come from the
 // reaper; each one is recorded, OOM kills are attributed from memory.events, and an event is published.
@@ -61,12 +60,10 @@ internal sealed class ContainerManager(ChildReaper reaper, EventBus events)
         try
         {
             cgroup = ContainerCgroup.Create(id, spec.Linux?.Resources);
-            var nativeInit = NativeInit.Path;
-            var initPlan = nativeInit is null ? null
-                : NativePlan(() => CreateInitPlan.Build(spec, cgroup.Path, plan.NewNetwork, plan.NewCgroup, SeccompStep.Compile(spec.Linux?.Seccomp)));
+            var initPlan = NativePlan(() => CreateInitPlan.Build(spec, cgroup.Path, plan.NewNetwork, plan.NewCgroup, SeccompStep.Compile(spec.Linux?.Seccomp)));
             try
             {
-                pid = InitSpawner.Spawn(plan.Join, plan.UnshareFlags, io.ChildStdio, childEnd, mountNamespace: null, nativeInit);
+                pid = InitSpawner.Spawn(plan.Join, plan.UnshareFlags, io.ChildStdio, childEnd, mountNamespace: null, NativeInit.Path);
             }
             finally
             {
@@ -75,26 +72,7 @@ internal sealed class ContainerManager(ChildReaper reaper, EventBus events)
             }
             var exited = reaper.WatchAsync(pid);
             cgroup.AddProcess(pid);
-            var config = new InitConfig
-            {
-                Mode = "create",
-                ContainerId = id,
-                Spec = spec,
-                Process = process,
-                NewNetworkNamespace = plan.NewNetwork,
-                NewCgroupNamespace = plan.NewCgroup,
-                CgroupPath = cgroup.Path,
-                HookState = HookStateJson(id, pid, spec),
-            };
-            if (initPlan is not null)
-                await HandshakeAsync(channel, () =>
-                {
-                    channel.SendPlan(initPlan);
-                    if (initPlan.NeedsHookState)
-                        channel.SendRaw(System.Text.Encoding.UTF8.GetBytes(config.HookState));
-                }, io);
-            else
-                await HandshakeAsync(channel, config, io);
+            await HandshakeAsync(channel, initPlan, initPlan.NeedsHookState ? HookStateJson(id, pid, spec) : null, io);
             var init = new ContainerProcess("", pid, io, exited);
             var container = new Container(id, spec, cgroup, init, channel);
             lock (_containers)
@@ -143,8 +121,7 @@ internal sealed class ContainerManager(ChildReaper reaper, EventBus events)
             throw new ArgumentException("process.args: must name the program to run");
         ContainerStateCheck.Require("exec in", id, c.Status, ContainerStatus.Running);
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        var nativeInit = NativeInit.Path;
-        var plan = nativeInit is null ? null : NativePlan(() => ExecInitPlan.Build(process, c.Seccomp.Value));
+        var plan = NativePlan(() => ExecInitPlan.Build(process, c.Seccomp.Value));
         var io = process.Terminal ? ProcessIo.CreateTerminal($"{id}/{execId}") : ProcessIo.CreatePipes($"{id}/{execId}", stdin);
         var (parentEnd, childEnd) = FdPassingSocket.CreatePair();
         using var channel = new InitChannel(parentEnd);
@@ -165,7 +142,7 @@ internal sealed class ContainerManager(ChildReaper reaper, EventBus events)
             {
                 try
                 {
-                    pid = InitSpawner.Spawn(join, 0, io.ChildStdio, childEnd, mnt, nativeInit);
+                    pid = InitSpawner.Spawn(join, 0, io.ChildStdio, childEnd, mnt, NativeInit.Path);
                 }
                 finally
                 {
@@ -175,15 +152,7 @@ internal sealed class ContainerManager(ChildReaper reaper, EventBus events)
             }
             var exited = reaper.WatchAsync(pid);
             c.Cgroup.AddProcess(pid);
-            if (plan is not null)
-            {
-                await RunToExecAsync(channel, plan, io, $"container {id}/{execId}");
-            }
-            else
-            {
-                await HandshakeAsync(channel, new InitConfig { Mode = "exec", ContainerId = id, Spec = c.Spec, Process = process, CgroupPath = c.Cgroup.Path }, io);
-                await FinishAsync(channel, null, $"container {id}/{execId}");
-            }
+            await RunToExecAsync(channel, plan, io, $"container {id}/{execId}");
             var p = new ContainerProcess(execId, pid, io, exited);
             c.AddExec(p);
             _ = ObserveExitAsync(c, p);
@@ -271,9 +240,6 @@ internal sealed class ContainerManager(ChildReaper reaper, EventBus events)
     }
 
     /// <summary>Sends Config, then collects the pty master (with a terminal) and Ready, or fails with init's error.</summary>
-    private static Task HandshakeAsync(InitChannel channel, InitConfig config, ProcessIo io) =>
-        HandshakeAsync(channel, () => channel.Send(new InitMessage { Type = InitMessage.ConfigType, Config = config }), io);
-
     /// <summary>
     /// sandboxrt-init's plan for a process, built before anything is spawned: a spec it would refuse
     /// (an unknown capability or rlimit, a bad seccomp profile) fails here, naming the field.
@@ -290,10 +256,15 @@ internal sealed class ContainerManager(ChildReaper reaper, EventBus events)
         }
     }
 
-    /// <summary>Sends what the init builds from, then collects the pty master (with a terminal) and Ready, or fails with init's error.</summary>
-    private static async Task HandshakeAsync(InitChannel channel, Action send, ProcessIo io)
+    /// <summary>
+    /// Sends a new container's plan (and its hooks' state), then collects the pty master (with a terminal)
+    /// and Ready, or fails with init's error.
+    /// </summary>
+    private static async Task HandshakeAsync(InitChannel channel, InitPlan plan, string? hookState, ProcessIo io)
     {
-        send();
+        channel.SendPlan(plan);
+        if (hookState is not null)
+            channel.SendRaw(System.Text.Encoding.UTF8.GetBytes(hookState));
         await WithinInitTimeout(Task.Run(() =>
         {
             while (true)
@@ -374,7 +345,7 @@ internal sealed class ContainerManager(ChildReaper reaper, EventBus events)
         }), "exec");
     }
 
-    private static async Task FinishAsync(InitChannel channel, ContainerProcess? process, string what)
+    private static async Task FinishAsync(InitChannel channel, ContainerProcess process, string what)
     {
         channel.Send(new InitMessage { Type = InitMessage.StartType });
         var reply = await WithinInitTimeout(Task.Run(() => channel.Receive()), "start");
@@ -386,8 +357,7 @@ internal sealed class ContainerManager(ChildReaper reaper, EventBus events)
         }
         if (reply?.Type == InitMessage.ErrorType)
         {
-            if (process is not null)
-                await Task.WhenAny(process.Exited, Task.Delay(2000));
+            await Task.WhenAny(process.Exited, Task.Delay(2000));
             throw new InitFailedException(reply.Step ?? "start", reply.Error ?? "unknown error", reply.Errno);
         }
     }

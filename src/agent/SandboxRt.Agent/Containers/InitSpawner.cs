@@ -4,10 +4,11 @@
 // Namespaces belong to threads: unshare(2) and setns(2) change only the calling thread, and a child
 // inherits the namespaces of the thread that spawned it (pid namespaces through pid_ns_for_children).
 // So each spawn gets a fresh, dedicated thread that joins and unshares what the container needs, then
-// posix_spawns the init (sandboxrt-init, or this same binary as `sandboxrt-agent init`) and ends, taking
+// posix_spawns sandboxrt-init and ends, taking
 // its namespaces with it.
 // The agent's own threads never change namespace. User namespaces are refused by validation (a
 // multi-threaded process cannot unshare one).
+using SandboxRt.Agent.Init.Native;
 using SandboxRt.Interop;
 using SandboxRt.Oci.Validation;
 
@@ -16,10 +17,9 @@ namespace SandboxRt.Agent.Containers;
 internal static class InitSpawner
 {
     /// <summary>
-    /// Spawns `init` with the given stdio and init socket (fd 3) and, for exec, the container's mount
-    /// namespace (fd 4), after joining <paramref name="join"/> and unsharing <paramref name="unshareFlags"/>
-    /// on a dedicated thread. <paramref name="nativeInit"/> is sandboxrt-init's path; without it the agent
-    /// re-executes itself. Returns the child's pid.
+    /// Spawns sandboxrt-init (<paramref name="init"/>) with the given stdio and init socket (fd 3) and, for
+    /// exec, the container's mount namespace (fd 4), after joining <paramref name="join"/> and unsharing
+    /// <paramref name="unshareFlags"/> on a dedicated thread. Returns the child's pid.
     /// </summary>
     public static int Spawn(
         IReadOnlyList<(string Type, string Path)> join,
@@ -27,7 +27,7 @@ internal static class InitSpawner
         SafeFdHandle[] stdio,
         SafeFdHandle initSocket,
         SafeFdHandle? mountNamespace,
-        string? nativeInit = null)
+        string init)
     {
         int pid = 0;
         Exception? failure = null;
@@ -50,14 +50,14 @@ internal static class InitSpawner
                     Namespaces.Unshare(unshareFlags, "container namespaces");
                 var descriptors = new List<(System.Runtime.InteropServices.SafeHandle, int)>
                 {
-                    (stdio[0], 0), (stdio[1], 1), (stdio[2], 2), (initSocket, Init.ContainerInit.SocketFd),
+                    (stdio[0], 0), (stdio[1], 1), (stdio[2], 2), (initSocket, NativeInit.SocketFd),
                 };
                 if (mountNamespace is not null)
-                    descriptors.Add((mountNamespace, Init.ContainerInit.MountNamespaceFd));
+                    descriptors.Add((mountNamespace, NativeInit.MountNamespaceFd));
                 pid = ProcessSpawner.Spawn(new SpawnOptions
                 {
-                    Path = nativeInit ?? Environment.ProcessPath ?? "/init",
-                    Arguments = nativeInit is null ? ["sandboxrt-agent", "init"] : [Init.Native.NativeInit.FileName],
+                    Path = init,
+                    Arguments = [NativeInit.FileName],
                     Environment = ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"],
                     Descriptors = descriptors,
                     NewSession = true,

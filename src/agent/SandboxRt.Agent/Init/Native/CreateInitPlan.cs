@@ -1,9 +1,8 @@
-// What sandboxrt-init does for a new container, in ContainerInit.PrepareContainer's and RootfsBuilder's
-// order (runc's): [cgroup namespace] → [loopback up] → "/" a recursive slave → the rootfs bound onto
-// itself → each spec mount → [a tmpfs /dev: default devices, linux.devices, links] → pivot_root →
+// What sandboxrt-init does for a new container, in runc's order: [cgroup namespace] → [loopback up] →
+// "/" a recursive slave → the rootfs bound onto itself → each spec mount → [a tmpfs /dev: default devices, linux.devices, links] → pivot_root →
 // createContainer hooks → [terminal, /dev/console] → hostname, domainname, sysctls → readonlyPaths,
 // maskedPaths, read-only root, rootfsPropagation → rlimits, oom_score_adj → Ready → Start →
-// startContainer hooks → ProcessFinalizer's steps → execve.
+// startContainer hooks → FinalizerPlan's steps → execve.
 //
 // The init resolves every destination inside the rootfs itself (openat2 RESOLVE_IN_ROOT, in its own
 // mount namespace, where the spec's earlier mounts are visible) and mounts through the descriptor it got;
@@ -136,7 +135,7 @@ internal static class CreateInitPlan
         plan.CreateDirectoryInRoot("/dev/shm", rootfs, "/dev/shm");
     }
 
-    /// <summary>RootfsBuilder.Finish: read-only and masked paths, a read-only root, the root's propagation.</summary>
+    /// <summary>After pivot_root: read-only and masked paths, a read-only root, the root's propagation (runc's finalizeRootfs).</summary>
     private static void Finish(InitPlan plan, Spec spec)
     {
         var linux = spec.Linux;

@@ -1,4 +1,4 @@
-// What sandboxrt-init does for an exec (ContainerInit's exec mode): join the container's mount namespace
+// What sandboxrt-init does for an exec: join the container's mount namespace
 // (fd 4) → [terminal from the container's devpts] → rlimits, oom_score_adj → finalize. Unlike a new
 // container, an exec has no "created" state to stop in, so the plan has no Ready: the init runs straight
 // to execve and the agent reads the outcome in one pass (one round trip over the init socket, not two).
@@ -14,7 +14,7 @@ internal static class ExecInitPlan
     public static InitPlan Build(Oci.Spec.Process process, SeccompProgram? seccomp)
     {
         var plan = new InitPlan();
-        plan.SetNamespace("join mount namespace", ContainerInit.MountNamespaceFd, NamespaceTypes.CloneFlag(NamespaceTypes.Mount));
+        plan.SetNamespace("join mount namespace", NativeInit.MountNamespaceFd, NamespaceTypes.CloneFlag(NamespaceTypes.Mount));
         if (process.Terminal)
             plan.Terminal("process.terminal", bindConsole: false,
                 process.ConsoleSize is { } size ? ((ushort)size.Height, (ushort)size.Width) : null);
@@ -23,7 +23,7 @@ internal static class ExecInitPlan
         return plan;
     }
 
-    /// <summary>process.rlimits and process.oomScoreAdj, as ContainerInit applies them.</summary>
+    /// <summary>process.rlimits and process.oomScoreAdj, applied after the root file system and before the finishing steps.</summary>
     public static void ProcessLimits(InitPlan plan, Oci.Spec.Process process)
     {
         for (int i = 0; i < (process.Rlimits?.Count ?? 0); i++)

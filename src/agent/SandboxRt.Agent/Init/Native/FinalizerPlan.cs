@@ -1,6 +1,7 @@
-// The last steps of a process's init as sandboxrt-init operations, in ProcessFinalizer's order (runc's
-// finalizeNamespace): cwd → signals → [seccomp without no_new_privs] → bounding set → user → capabilities
-// and ambient → umask → resolve the program → [no_new_privs, seccomp] → execve. Keep the two in step.
+// The last steps of a process's init as sandboxrt-init operations, in runc's order (finalizeNamespace):
+// cwd → signals → [seccomp without no_new_privs] → bounding set → user (keep-caps across the id change) →
+// capabilities and ambient → umask → resolve the program (before any filter, so the lookup is not
+// filtered) → [no_new_privs, seccomp last] → execve.
 using SandboxRt.Oci.Validation;
 using SandboxRt.Seccomp;
 
@@ -8,6 +9,9 @@ namespace SandboxRt.Agent.Init.Native;
 
 internal static class FinalizerPlan
 {
+    /// <summary>PATH when the process's environment has none (runc's default).</summary>
+    public const string DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
     public static void Append(InitPlan plan, Oci.Spec.Process process, SeccompProgram? seccomp)
     {
         plan.ChangeDirectory("process.cwd", process.Cwd);
@@ -24,7 +28,7 @@ internal static class FinalizerPlan
         plan.Umask("process.user.umask", process.User.Umask ?? 0x12 /* 0022 */);
         var environment = new List<string>(process.Env ?? []);
         if (!environment.Any(e => e.StartsWith("PATH=", StringComparison.Ordinal)))
-            environment.Add("PATH=" + ExecutableResolver.DefaultPath);
+            environment.Add("PATH=" + DefaultPath);
         bool hasHome = environment.Any(e => e.StartsWith("HOME=", StringComparison.Ordinal));
         plan.Resolve(process.Args![0], process.Args, environment, hasHome ? null : process.User.Uid);
         if (process.NoNewPrivileges)
