@@ -41,6 +41,43 @@ public sealed class HostCgroupHostTests
     }
 
     [Fact]
+    public async Task A_process_left_in_the_sandboxs_cgroup_whose_pid_was_never_recorded_is_killed_and_the_cgroup_removed()
+    {
+        // A shim or relay killed between spawning the VMM and saving its pid leaves a VMM that only the
+        // cgroup knows about; the clean-up (shim delete, sandboxrt delete) has the cgroup's record alone.
+        TestEnvironment.RequireRoot();
+        using var scratch = new ScratchDirectory("srt-cg");
+        var state = Directory.CreateDirectory(Path.Combine(scratch.Path, "sandbox")).FullName;
+        var top = "/sandboxrt-test-" + Guid.NewGuid().ToString("N")[..12];
+        var hierarchies = CgroupHierarchies.Discover();
+        var cgroup = HostCgroup.Create(top + "/vm");
+        cgroup.Save(state);
+        int pid = ProcessSpawner.Spawn(new SpawnOptions { Path = "/bin/sleep", Arguments = ["sleep", "600"] });
+        var reaped = Task.Run(() => ChildProcesses.TryWait(pid, true, out _, out var status) ? status : default);
+        try
+        {
+            foreach (var directory in cgroup.Directories)
+                HostCgroup.JoinOne(directory, pid); // as the jailer joins before exec
+            await SandboxRt.Runtime.Core.SandboxRemains.RemoveAsync(state, hypervisor: null, virtiofsd: null, TimeSpan.FromSeconds(1), []);
+
+            var status = await reaped.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+            Assert.True(status.Signaled && status.TermSignal == 9, $"the unrecorded process ended with {status}, not SIGKILL");
+            Assert.All(hierarchies, h => Assert.False(Directory.Exists(h.DirectoryOf(top + "/vm")), $"{h.DirectoryOf(top + "/vm")} was left behind"));
+            Assert.False(Directory.Exists(state));
+        }
+        finally
+        {
+            if (!reaped.IsCompleted)
+                ChildProcesses.Signal(pid, 9);
+            await reaped;
+            foreach (var h in hierarchies)
+                foreach (var leaf in new[] { "/vm", "" })
+                    if (Directory.Exists(h.DirectoryOf(top + leaf)))
+                        Directory.Delete(h.DirectoryOf(top + leaf));
+        }
+    }
+
+    [Fact]
     public void What_existed_before_stays_and_a_parent_still_in_use_is_left_alone()
     {
         TestEnvironment.RequireRoot();

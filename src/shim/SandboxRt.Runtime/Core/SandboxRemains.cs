@@ -8,8 +8,9 @@ namespace SandboxRt.Runtime.Core;
 /// <summary>
 /// What a sandbox leaves on the host when the process that ran it is gone (a clean exit that did not get
 /// to its clean-up, SIGKILL, an OOM kill), removed from its records alone: the host processes that
-/// served it, the VM (through its driver, control socket first, SIGKILL after the grace), virtiofsd, the
-/// pod network's taps, the host cgroup, the shared directory's mounts, the socket directory and the
+/// served it, the VM (through its driver, control socket first, SIGKILL after the grace), virtiofsd, any
+/// process still in a cgroup the sandbox created (a VMM whose pid was never recorded), the pod network's
+/// taps, the host cgroup, the shared directory's mounts, the socket directory and the
 /// state directory (by descriptor, crossing no mount). `sandboxrt delete`, create's clean-up after a dead
 /// relay and the shim's `delete` after a dead shim all go through here, with the configuration's grace.
 /// </summary>
@@ -25,6 +26,8 @@ public static class SandboxRemains
             if (server is { IsAlive: true })
                 ChildProcesses.Signal(server.Pid, 9);
         await HypervisorFactory.StopDetachedAsync(hypervisor, [virtiofsd], stateDirectory, grace);
+        // what was spawned but never recorded (its owner was killed in between) is still in the cgroup
+        HostCgroups.HostCgroup.KillLeftoversRecorded(stateDirectory);
         Network.PodNetwork.DetachRecorded(stateDirectory);
         foreach (var server in servers)
             if (server is not null)

@@ -231,6 +231,37 @@ public sealed class HostCgroup
         return JsonSerializer.Deserialize(file, HostCgroupJsonContext.Default.HostCgroup);
     }
 
+    /// <summary>
+    /// SIGKILLs every process still in a leaf cgroup this sandbox created (the VM's, and the relay's v1
+    /// memory one): what it spawned but never recorded, such as a VMM started by a shim or a relay that
+    /// was killed before it saved the VMM's pid. Every process the jailer starts joins the cgroup before
+    /// exec, so nothing of the sandbox escapes this. Cgroups the sandbox did not create are left alone:
+    /// they may hold processes that are not its own. Returns how many were signalled.
+    /// </summary>
+    public int KillLeftovers()
+    {
+        int killed = 0;
+        foreach (var directory in Created.Where(d => Directories.Contains(d) || d == RelayDirectory))
+        {
+            string[] pids;
+            try
+            {
+                pids = File.ReadAllLines(System.IO.Path.Combine(directory, "cgroup.procs"));
+            }
+            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+            {
+                continue;
+            }
+            foreach (var line in pids)
+                if (int.TryParse(line, out int pid) && pid != Environment.ProcessId && SandboxRt.Interop.ChildProcesses.Signal(pid, 9))
+                    killed++;
+        }
+        return killed;
+    }
+
+    /// <summary><see cref="KillLeftovers"/> for the record in <paramref name="stateDirectory"/> (none: 0).</summary>
+    public static int KillLeftoversRecorded(string stateDirectory) => Load(stateDirectory)?.KillLeftovers() ?? 0;
+
     /// <summary>For delete and crash clean-up: removes what the record in <paramref name="stateDirectory"/> says was created.</summary>
     public static void RemoveRecorded(string stateDirectory)
     {
