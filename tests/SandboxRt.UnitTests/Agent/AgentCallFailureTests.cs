@@ -29,7 +29,20 @@ public sealed class AgentCallFailureTests
     public void A_relay_that_is_gone_is_found_under_the_transport_error()
     {
         var gone = new RelayGoneException("c1", 4242, "/run/sandboxrt/c1/agent.sock");
-        Assert.Same(gone, AgentCallFailure.RelayGone(Failed(StatusCode.Unavailable, new HttpRequestException(HttpRequestError.ConnectionError, "x", gone))));
-        Assert.Null(AgentCallFailure.RelayGone(Failed(StatusCode.Unavailable, new HttpRequestException("x"))));
+        Assert.Same(gone, AgentCallFailure.PeerGone(Failed(StatusCode.Unavailable, new HttpRequestException(HttpRequestError.ConnectionError, "x", gone))));
+        Assert.Null(AgentCallFailure.PeerGone(Failed(StatusCode.Unavailable, new HttpRequestException("x"))));
+    }
+
+    [Fact]
+    public void A_gone_vm_surfaces_as_unavailable_and_a_gone_relay_as_itself()
+    {
+        var vm = new VmGoneException("pod1", "killed by signal 9");
+        var surfaced = Assert.IsType<AgentException>(AgentCallFailure.Surface("ExecProcess", Failed(StatusCode.Unavailable, new HttpRequestException(HttpRequestError.ConnectionError, "x", vm))));
+        Assert.Equal(AgentErrorKind.Unavailable, surfaced.Kind);
+        Assert.Contains("sandbox pod1: its VM is gone (killed by signal 9)", surfaced.Message);
+
+        var relay = new RelayGoneException("c1", 4242, "/run/sandboxrt/c1/agent.sock");
+        Assert.Same(relay, AgentCallFailure.Surface("ExecProcess", Failed(StatusCode.Unavailable, new HttpRequestException(HttpRequestError.ConnectionError, "x", relay))));
+        Assert.Equal(AgentErrorKind.NotFound, Assert.IsType<AgentException>(AgentCallFailure.Surface("ExecProcess", Failed(StatusCode.NotFound, null))).Kind);
     }
 }

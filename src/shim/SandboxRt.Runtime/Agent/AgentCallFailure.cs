@@ -7,8 +7,8 @@ namespace SandboxRt.Runtime.Agent;
 /// <summary>
 /// What a failed gRPC call means to the host, read from its status code and the exception Grpc.Net.Client
 /// attaches (Status.DebugException), never from message text: whether the call never left (the
-/// connection could not be set up, so retrying cannot run it twice), and whether the relay holding the
-/// guest channel is gone for good.
+/// connection could not be set up, so retrying cannot run it twice), and whether what serves the guest
+/// channel (the relay, or the VM itself) is gone for good.
 /// </summary>
 internal static class AgentCallFailure
 {
@@ -22,7 +22,19 @@ internal static class AgentCallFailure
         return false;
     }
 
-    public static RelayGoneException? RelayGone(RpcException e) => Find<RelayGoneException>(e.Status.DebugException);
+    public static AgentPeerGoneException? PeerGone(RpcException e) => Find<AgentPeerGoneException>(e.Status.DebugException);
+
+    /// <summary>
+    /// How a call that failed surfaces: a gone relay as itself (the CLI prints what to do about it), a
+    /// gone VM as an Unavailable <see cref="AgentException"/>, which every caller already handles as "the
+    /// guest cannot answer", and anything else mapped from its status.
+    /// </summary>
+    public static Exception Surface(string method, RpcException e) => PeerGone(e) switch
+    {
+        VmGoneException vm => new AgentException(AgentErrorKind.Unavailable, method, vm.Message, vm),
+        { } relay => relay,
+        null => AgentMapping.ToException(method, e),
+    };
 
     private static T? Find<T>(Exception? e) where T : Exception
     {

@@ -230,7 +230,7 @@ public sealed class AgentClient : IAgent
             }
             catch (RpcException e)
             {
-                throw AgentCallFailure.RelayGone(e) ?? (Exception)AgentMapping.ToException(method, e);
+                throw AgentCallFailure.Surface(method, e);
             }
             yield return map(next);
         }
@@ -253,10 +253,10 @@ public sealed class AgentClient : IAgent
                 using var call = start(new CallOptions(deadline: deadline, cancellationToken: cancellationToken));
                 return await call.ResponseAsync;
             }
-            catch (RpcException e) when (AgentCallFailure.RelayGone(e) is { } gone)
+            catch (RpcException e) when (AgentCallFailure.PeerGone(e) is not null)
             {
-                // the peer holding the channel is gone for good: retrying cannot help
-                throw gone;
+                // the peer holding the channel (the relay, or the VM) is gone for good: retrying cannot help
+                throw AgentCallFailure.Surface(method, e);
             }
             catch (RpcException e) when (AgentCallFailure.NotSent(e) && DateTime.UtcNow < giveUp && !cancellationToken.IsCancellationRequested)
             {

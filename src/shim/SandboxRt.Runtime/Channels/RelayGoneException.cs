@@ -5,7 +5,7 @@ namespace SandboxRt.Runtime.Channels;
 /// through its proxy can never be answered. Not transient: connectors and calls fail at once with it.
 /// </summary>
 public sealed class RelayGoneException(string containerId, int relayPid, string proxySocket)
-    : InvalidOperationException($"container {containerId}: its relay (pid {relayPid}) is gone, nothing serves {proxySocket}; " +
+    : AgentPeerGoneException($"container {containerId}: its relay (pid {relayPid}) is gone, nothing serves {proxySocket}; " +
                 $"the container cannot be reached (sandboxrt delete --force {containerId} removes it)")
 {
     public string ContainerId { get; } = containerId;

@@ -151,7 +151,7 @@ public sealed class Sandbox : IHostSandbox, IAsyncDisposable
             }
             var (stream, elapsed) = answered;
             network?.ReleaseTaps();
-            var connector = new AuthenticatingConnector(vm.AgentConnector, token);
+            var connector = new AuthenticatingConnector(new VmBoundConnector(vm.AgentConnector, id, vm.Exited), token);
             long connected = System.Diagnostics.Stopwatch.GetTimestamp();
             agent = new AgentClient(connector, stream);
             if (vm.Start.FromTemplate)
