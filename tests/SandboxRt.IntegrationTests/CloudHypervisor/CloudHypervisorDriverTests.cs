@@ -1,5 +1,6 @@
 using SandboxRt.IntegrationTests.Support;
 using SandboxRt.Interop;
+using SandboxRt.Runtime.Channels;
 using SandboxRt.Runtime.Configuration;
 using SandboxRt.Runtime.Hypervisors;
 using SandboxRt.Runtime.State;
@@ -10,8 +11,10 @@ namespace SandboxRt.IntegrationTests.CloudHypervisor;
 /// The Cloud Hypervisor driver against a fake API server (cloud-hypervisor needs KVM and is not packaged
 /// here): the launch path runs for real (a fake executable, virtiofsd, the state files, vmm.json), every
 /// request is checked against the schemas of Cloud Hypervisor's OpenAPI document, the agent connector
-/// speaks hybrid vsock to the socket vm.create named, and a VM is stopped both by its owner and, from
-/// vmm.json alone, by a later process. Root: the sockets live under /run/sandboxrt/sock.
+/// speaks hybrid vsock to the socket vm.create named, the agent token travels in vm.create's SMBIOS OEM
+/// strings and nowhere on a command line, the VM grows and shrinks through vm.resize, and a VM is stopped
+/// both by its owner and, from vmm.json alone, by a later process. Root: the sockets live under
+/// /run/sandboxrt/sock. None of this has booted a real Cloud Hypervisor (it needs KVM).
 /// </summary>
 [Trait("Tier", "host")]
 public sealed class CloudHypervisorDriverTests
@@ -22,9 +25,12 @@ public sealed class CloudHypervisorDriverTests
         public readonly FakeClhApiServer Server;
         public readonly HypervisorConfig Config;
         public readonly VmLaunchRequest Request;
+        public readonly AgentToken Token;
 
         public Setup()
         {
+            Directory.CreateDirectory(Scratch.Combine("token"));
+            Token = AgentToken.Create(Scratch.Combine("token"));
             Server = new FakeClhApiServer(Scratch.Combine("upstream.sock"));
             var shared = Scratch.Combine("shared");
             Directory.CreateDirectory(shared);
@@ -37,7 +43,10 @@ public sealed class CloudHypervisorDriverTests
                 VirtiofsdPath = FakeClhExecutable.WriteVirtiofsd(Scratch.Path),
                 CloudHypervisor = new CloudHypervisorConfig { Path = FakeClhExecutable.Write(Scratch.Path, Server.SocketPath) },
             };
-            Request = new VmLaunchRequest("clh1", Scratch.Combine("state"), Config) { Vcpus = 2, MemoryMib = 768, SharedDirectory = shared };
+            Request = new VmLaunchRequest("clh1", Scratch.Combine("state"), Config)
+            {
+                Vcpus = 2, MemoryMib = 768, MaxVcpus = 4, MaxMemoryMib = 2048, SharedDirectory = shared, AgentTokenFile = Token.FilePath,
+            };
         }
 
         private string WriteFile(string name)
@@ -71,12 +80,27 @@ public sealed class CloudHypervisorDriverTests
         Assert.Empty(setup.Server.Violations);
         var create = setup.Server.LastCreateBody!;
         Assert.Equal(2, (int)create["cpus"]!["boot_vcpus"]!);
+        Assert.Equal(4, (int)create["cpus"]!["max_vcpus"]!);
         Assert.Equal(768L * 1024 * 1024, (long)create["memory"]!["size"]!);
+        Assert.Equal((2048L - 768) / 128 * 128 * 1024 * 1024, (long)create["memory"]!["hotplug_size"]!);
+        Assert.Equal("Acpi", (string)create["memory"]!["hotplug_method"]!);
         Assert.True((bool)create["memory"]!["shared"]!);
         Assert.Equal(vm.ConsoleLogPath, (string)create["serial"]!["file"]!);
         Assert.Contains("sandboxrt.channel=vsock sandboxrt.port=1024", (string)create["payload"]!["cmdline"]!);
         Assert.Equal("virtio-fs", vm.SharedFs!.Kind);
         Assert.Equal(["1"], File.ReadAllLines(FakeClhExecutable.DescriptorLog(setup.Scratch.Path))); // the tap went with vm.add-net
+
+        // the agent token: in vm.create's SMBIOS OEM strings, as the agent parses it; on no command line
+        var oem = Assert.Single(create["platform"]!["oem_strings"]!.AsArray());
+        Assert.Equal(setup.Token.OemString(), (string)oem!);
+        var secretHex = Convert.ToHexStringLower(File.ReadAllBytes(setup.Token.FilePath));
+        Assert.Equal(Agent.Protocol.AgentTokenOemString.Prefix + secretHex, (string)oem!);
+        Assert.DoesNotContain(secretHex, (string)create["payload"]!["cmdline"]!);
+        var argv = File.ReadAllText($"/proc/{vm.Pid}/cmdline");
+        Assert.Contains("--api-socket", argv);
+        Assert.DoesNotContain(secretHex, argv);
+        Assert.DoesNotContain(setup.Token.FilePath, argv);
+        Assert.DoesNotContain(secretHex, File.ReadAllText(Path.Combine(setup.Request.StateDirectory, "cloud-hypervisor.cmdline")));
 
         var record = VmmRecord.Load(setup.Request.StateDirectory);
         Assert.Equal(("clh", "hybrid-vsock", 1024u), (record.Driver, record.AgentChannelKind, record.AgentPort));
@@ -118,6 +142,67 @@ public sealed class CloudHypervisorDriverTests
     }
 
     [Fact]
+    public async Task The_vm_grows_and_shrinks_through_vm_resize_with_bodies_that_match_the_openapi_document()
+    {
+        TestEnvironment.RequireRoot();
+        await using var setup = new Setup();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        await using var vm = await HypervisorFactory.Create(setup.Config).LaunchAsync(setup.Request, timeout.Token);
+
+        // vCPUs and memory in separate requests; memory in whole 128 MiB blocks (768 + 2 x 128 covers 1000)
+        Assert.Equal((3, 1024), await vm.GrowAsync(3, 1000, timeout.Token));
+        Assert.Equal(["""{"desired_vcpus":3}""", $$"""{"desired_ram":{{1024L << 20}}}"""], setup.Server.ResizeBodies);
+        Assert.Equal((3, 1024), await vm.GrowAsync(2, 900, timeout.Token)); // nothing to do: vm.info only
+        Assert.Equal(2, setup.Server.ResizeBodies.Count);
+
+        // a later process (`sandboxrt update`) grows it through the socket vmm.json names
+        var record = VmmRecord.Load(setup.Request.StateDirectory);
+        Assert.Equal((4, 1152), await HypervisorFactory.Driver("clh").GrowDetachedAsync(record, 4, 1100, timeout.Token));
+
+        // shrinking: vCPUs are ejected down to the boot size at least; ACPI-plugged memory stays, named, and no desired_ram is sent
+        var (vcpus, memoryMib, kept) = await vm.ShrinkAsync(1, 512, timeout.Token);
+        Assert.Equal((2, 1152), (vcpus, memoryMib));
+        Assert.Equal("""{"desired_vcpus":2}""", setup.Server.ResizeBodies[^1]);
+        Assert.Equal(5, setup.Server.ResizeBodies.Count);
+        Assert.Contains("memory: 384 MiB hot-plugged stays", Assert.Single(kept));
+        Assert.Empty(setup.Server.Violations);
+        Assert.Equal(5, setup.Server.Requests.Count(r => r == "PUT /vm.resize"));
+    }
+
+    [Fact]
+    public async Task Resize_failures_name_the_request_and_the_status()
+    {
+        TestEnvironment.RequireRoot();
+        await using var setup = new Setup();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        await using var vm = await HypervisorFactory.Create(setup.Config).LaunchAsync(setup.Request, timeout.Token);
+
+        var e = await Assert.ThrowsAsync<HypervisorException>(() => vm.GrowAsync(5, 768, timeout.Token));
+        Assert.Contains("cannot grow the VM to 5 vCPUs: it was created with room for 4 (max_vcpus", e.Message);
+        e = await Assert.ThrowsAsync<HypervisorException>(() => vm.GrowAsync(2, 4096, timeout.Token));
+        Assert.Contains("cannot grow the VM from 768 to 4096 MiB", e.Message);
+        Assert.Contains("PUT /api/v1/vm.resize: 500 Internal Server Error: Error resizing VM: MemoryManager(InsufficientHotplugRam)", e.Message);
+        Assert.Contains("default_maxmemory_mib", e.Message);
+        Assert.Equal(768, (long)setup.Server.LastCreateBody!["memory"]!["size"]! >> 20); // the refused growth changed nothing
+
+        await vm.GrowAsync(3, 768, timeout.Token);
+        setup.Server.Fail("vm.resize", "429 Too Many Requests", "Error resizing VM: CpuManager(VcpuPendingRemovedVcpu)");
+        var (vcpus, _, kept) = await vm.ShrinkAsync(2, 768, timeout.Token);
+        Assert.Equal(3, vcpus); // the guest keeps it: a warning, not a failure
+        var line = Assert.Single(kept);
+        Assert.Contains("vCPUs 3-3: Cloud Hypervisor did not eject them", line);
+        Assert.Contains("PUT /api/v1/vm.resize: 429 Too Many Requests", line);
+        e = await Assert.ThrowsAsync<HypervisorException>(() => vm.GrowAsync(4, 768, timeout.Token));
+        Assert.Contains("cannot grow the VM from 3 to 4 vCPUs", e.Message);
+        Assert.Contains("429", e.Message);
+
+        setup.Server.Fail("vm.info", "500 Internal Server Error", "wedged");
+        e = await Assert.ThrowsAsync<HypervisorException>(() => vm.ShrinkAsync(2, 768, timeout.Token)); // cannot be asked at all
+        Assert.Contains("GET /api/v1/vm.info: 500 Internal Server Error: wedged", e.Message);
+        Assert.Empty(setup.Server.Violations);
+    }
+
+    [Fact]
     public void The_schema_checker_rejects_unknown_and_missing_fields_and_wrong_types()
     {
         var checker = OpenApiSchemaChecker.Load();
@@ -127,6 +212,9 @@ public sealed class CloudHypervisorDriverTests
         Assert.Contains("$.payload.kernel: expected a string, got Number", checker.Check("PUT", "/api/v1/vm.create", """{"payload":{"kernel":5}}"""));
         Assert.Contains("$.serial.mode: 'file' is not one of Off, Pty, Tty, File, Socket, Null", checker.Check("PUT", "/api/v1/vm.create", """{"payload":{},"serial":{"mode":"file"}}"""));
         Assert.Contains("$.vsock.cid: 2 is below the minimum 3", checker.Check("PUT", "/api/v1/vm.create", """{"payload":{},"vsock":{"cid":2,"socket":"/v"}}"""));
+        Assert.Contains("$.platform.oem_strings[0]: expected a string, got Number", checker.Check("PUT", "/api/v1/vm.create", """{"payload":{},"platform":{"oem_strings":[1]}}"""));
+        Assert.Contains("$.desired_vcpus: 0 is below the minimum 1", checker.Check("PUT", "/api/v1/vm.resize", """{"desired_vcpus":0}"""));
+        Assert.Contains("$: unknown property 'vcpus'", checker.Check("PUT", "/api/v1/vm.resize", """{"vcpus":2}"""));
         Assert.NotEmpty(checker.Check("PUT", "/api/v1/vm.boot", "{}"));
         Assert.NotEmpty(checker.Check("PUT", "/api/v1/vm.fly", ""));
     }

@@ -10,6 +10,10 @@ namespace SandboxRt.IntegrationTests.CloudHypervisor;
 /// the OpenAPI schemas; a request that does not conform gets 400 and its problems are kept in
 /// <see cref="Violations"/>. vm.create opens the hybrid vsock socket the body names, answering
 /// "CONNECT port" with "OK" and then echoing, as the guest's agent end would carry bytes.
+/// vm.info answers with the created config as vm.resize changed it, with Cloud Hypervisor's rules for
+/// ACPI hot-plug (vmm/src/vm.rs and memory_manager.rs): desired_vcpus up to max_vcpus; a larger
+/// desired_ram in 128 MiB steps within hotplug_size; a smaller one changes no memory but is written into
+/// the config all the same. <see cref="Fail"/> makes an endpoint answer with an error instead.
 /// </summary>
 internal sealed class FakeClhApiServer : IAsyncDisposable
 {
@@ -34,6 +38,19 @@ internal sealed class FakeClhApiServer : IAsyncDisposable
     public IReadOnlyList<string> Violations { get { lock (_lock) return [.. _violations]; } }
     public IReadOnlyList<string> VsockConnects { get { lock (_lock) return [.. _vsockConnects]; } }
     public JsonObject? LastCreateBody { get; private set; }
+
+    /// <summary>The bodies of the vm.resize requests that conformed, in arrival order.</summary>
+    public IReadOnlyList<string> ResizeBodies { get { lock (_lock) return [.. _resizeBodies]; } }
+    private readonly List<string> _resizeBodies = [];
+    private readonly Dictionary<string, string> _failures = [];
+    private long _bootMemory;
+
+    /// <summary>From now on, <paramref name="endpoint"/> (e.g. "vm.resize") answers with this status line and body.</summary>
+    public void Fail(string endpoint, string status, string body)
+    {
+        lock (_lock)
+            _failures["/" + endpoint] = $"{status}\n{body}";
+    }
 
     /// <summary>Completes when a request for <paramref name="endpoint"/> has arrived.</summary>
     public Task Seen(string endpoint) => _seen.GetOrAdd(endpoint, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
@@ -73,12 +90,28 @@ internal sealed class FakeClhApiServer : IAsyncDisposable
                     _violations.AddRange(problems);
                 }
                 string status = problems.Count > 0 ? "400 Bad Request" : "204 No Content", extra = "", content = problems.Count > 0 ? string.Join('\n', problems) : "";
-                if (problems.Count == 0 && endpoint == "/vmm.ping")
+                string? failure;
+                lock (_lock)
+                    failure = _failures.GetValueOrDefault(endpoint);
+                if (problems.Count == 0 && failure is not null)
+                    (status, content) = (failure.Split('\n', 2)[0], failure.Split('\n', 2)[1]);
+                else if (problems.Count == 0 && endpoint == "/vmm.ping")
                     (status, content) = ("200 OK", """{"version":"fake-0.0","pid":1}""");
-                if (problems.Count == 0 && endpoint == "/vm.create")
+                else if (problems.Count == 0 && endpoint == "/vm.create")
                 {
                     LastCreateBody = JsonNode.Parse(body)!.AsObject();
+                    _bootMemory = (long)LastCreateBody["memory"]!["size"]!;
                     ListenVsock((string)LastCreateBody["vsock"]!["socket"]!);
+                }
+                else if (problems.Count == 0 && endpoint == "/vm.info")
+                    (status, content) = LastCreateBody is null ? ("404 Not Found", "VM is not created")
+                        : ("200 OK", new JsonObject { ["config"] = LastCreateBody.DeepClone(), ["state"] = "Running" }.ToJsonString());
+                else if (problems.Count == 0 && endpoint == "/vm.resize")
+                {
+                    lock (_lock)
+                        _resizeBodies.Add(body);
+                    if (Resize(JsonNode.Parse(body)!.AsObject()) is { } refusal)
+                        (status, content) = ("500 Internal Server Error", refusal);
                 }
                 if (endpoint == "/vmm.shutdown")
                     extra = "X-Fake-Vmm-Exit: 1\r\n"; // the fake executable exits after passing this on
@@ -90,6 +123,29 @@ internal sealed class FakeClhApiServer : IAsyncDisposable
         catch (IOException)
         {
         }
+    }
+
+    /// <summary>Applies a vm.resize as Cloud Hypervisor does with ACPI hot-plug; returns its error text when it refuses.</summary>
+    private string? Resize(JsonObject request)
+    {
+        var cpus = LastCreateBody!["cpus"]!.AsObject();
+        var memory = LastCreateBody["memory"]!.AsObject();
+        if ((int?)request["desired_vcpus"] is { } vcpus)
+        {
+            if (vcpus > (int)cpus["max_vcpus"]!)
+                return "Error resizing VM: CpuManager(DesiredVCpuCountExceedsMax)";
+            cpus["boot_vcpus"] = vcpus;
+        }
+        if ((long?)request["desired_ram"] is { } ram)
+        {
+            long size = (long)memory["size"]!, room = _bootMemory + ((long?)memory["hotplug_size"] ?? 0);
+            if (ram > size && (ram - size) % (128L << 20) != 0)
+                return "Error resizing VM: MemoryManager(InvalidSize)";
+            if (ram > room)
+                return "Error resizing VM: MemoryManager(InsufficientHotplugRam)";
+            memory["size"] = ram; // a smaller size is written too, though no memory went away
+        }
+        return null;
     }
 
     private static async Task<(string Method, string Path, string Body)?> ReadRequestAsync(Stream stream)

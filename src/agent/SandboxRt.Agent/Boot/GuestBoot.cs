@@ -9,7 +9,8 @@
 //      (after which nothing of the guest stays reachable) instead of chroot,
 //   1. mount /proc, /sys, /dev, /dev/pts, /dev/shm, /run, /tmp and cgroup2,
 //   2. load the image's kernel modules (virtio transports, console, vsock, 9p, virtio-fs, overlay, ext4),
-//   3. read the sandbox's agent token from fw_cfg (Boot/AgentTokenSource.cs): no token, no service,
+//   3. read the sandbox's agent token from the firmware (QEMU's fw_cfg or, with Cloud Hypervisor, the
+//      SMBIOS OEM strings; Boot/AgentTokenSource.cs): no token, no service,
 //   4. start reaping children (PID 1 inherits every orphan),
 //   5. pick the channel (vsock device, else the virtio-serial port) and serve gRPC on it, to callers
 //      that present the token first (Transport/AgentAuthentication.cs).
@@ -35,8 +36,8 @@ internal static class GuestBoot
             AgentLog.Info($"sandboxrt-agent {AgentVersion.Value} started as PID 1 at {facts.AgentStart.TotalMilliseconds:F0} ms");
             ModuleLoader.LoadAll(facts.LoadedModules);
             var tokenWatch = System.Diagnostics.Stopwatch.StartNew();
-            var token = await AgentTokenSource.ReadFirmwareAsync(TimeSpan.FromSeconds(5));
-            AgentLog.Info($"agent token read from fw_cfg in {tokenWatch.Elapsed.TotalMilliseconds:F1} ms");
+            var (token, tokenSource) = await AgentTokenSource.ReadFirmwareAsync(TimeSpan.FromSeconds(5));
+            AgentLog.Info($"agent token read from {tokenSource} in {tokenWatch.Elapsed.TotalMilliseconds:F1} ms");
             Network.GuestNetwork.BringUpLoopback();
             var reaper = ChildReaper.Start();
             var containers = new ContainerManager(reaper, new EventBus());

@@ -1,8 +1,9 @@
 // Authentication of every connection to the agent, for every transport.
 //
 // The agent serves only its own host runtime. The host created a 32-byte secret for this sandbox and
-// handed it to the guest out of band (QEMU's fw_cfg, see Boot/AgentTokenSource.cs); every connection
-// it makes starts with the preamble carrying that secret (SandboxRt.Agent.Protocol.AgentAuthPreamble).
+// handed it to the guest out of band (QEMU's fw_cfg or Cloud Hypervisor's SMBIOS OEM strings, see
+// Boot/AgentTokenSource.cs); every connection it makes starts with the preamble carrying that secret
+// (SandboxRt.Agent.Protocol.AgentAuthPreamble).
 // This Kestrel connection middleware runs before HTTP/2 on each connection of each transport (vsock,
 // virtio-serial, the Unix socket of `serve`): it reads at most the preamble's 40 bytes within a short
 // deadline, compares the secret in constant time, and on any mismatch returns without calling the next
@@ -11,7 +12,7 @@
 // Without this, with vhost-vsock any host process (unprivileged users included) could connect to the
 // guest's CID and call ExecProcess as root in the guest. What the secret protects against is other host
 // users; the guest itself is untrusted anyway, and a guest that learns its own secret (guest root can
-// read fw_cfg) can use it only to talk to its own agent, which it already controls.
+// read fw_cfg and the SMBIOS table) can use it only to talk to its own agent, which it already controls.
 using Microsoft.AspNetCore.Connections;
 using SandboxRt.Agent.Protocol;
 

@@ -2,9 +2,9 @@ namespace SandboxRt.Agent.Transport;
 
 /// <summary>
 /// The agent token every new connection must present (see AgentAuthentication). It is the one read from
-/// fw_cfg at boot, until the host replaces it: a VM restored from a template booted with the template's
-/// token, which every clone shares, and the host's first call to a clone (ReseedGuest) gives it the
-/// sandbox's own. Connections already authenticated are not affected.
+/// the firmware at boot (fw_cfg or the SMBIOS OEM strings), until the host replaces it: a VM restored
+/// from a template booted with the template's token, which every clone shares, and the host's first call
+/// to a clone (ReseedGuest) gives it the sandbox's own. Connections already authenticated are not affected.
 /// </summary>
 internal sealed class AgentSecret(byte[] initial)
 {

@@ -8,8 +8,9 @@ namespace SandboxRt.Runtime.Channels;
 /// The per-sandbox secret the guest agent checks on every connection (see AuthenticatingConnector and the
 /// agent's Transport/AgentAuthentication.cs). 32 random bytes made at sandbox start, kept in memory by the
 /// process that holds the sandbox and in <c>&lt;state&gt;/agent-token</c> (0400, root's state directory) for
-/// QEMU's <c>-fw_cfg file=</c> and for later CLI calls that reach the channel directly. Never on a command
-/// line: /proc/PID/cmdline is readable by every host user.
+/// QEMU's <c>-fw_cfg file=</c>, for Cloud Hypervisor's driver (which reads it and sends it in vm.create's
+/// SMBIOS OEM strings, <see cref="OemString"/>) and for later CLI calls that reach the channel directly.
+/// Never on a command line: /proc/PID/cmdline is readable by every host user.
 /// </summary>
 public sealed class AgentToken
 {
@@ -48,9 +49,11 @@ public sealed class AgentToken
     }
 
     /// <summary>The secret of a sandbox started by another process, from its state directory.</summary>
-    public static AgentToken Load(string stateDirectory)
+    public static AgentToken Load(string stateDirectory) => LoadFile(PathIn(stateDirectory));
+
+    /// <summary>The secret in a token file (<see cref="FilePath"/> of a token made earlier).</summary>
+    public static AgentToken LoadFile(string path)
     {
-        var path = PathIn(stateDirectory);
         var secret = new byte[AgentAuthPreamble.TokenLength];
         using (var fd = FileDescriptors.Open(path, FileDescriptors.ReadOnly | FileDescriptors.NoFollow))
         using (var file = FileDescriptors.ToStream(fd, FileAccess.Read))
@@ -64,6 +67,9 @@ public sealed class AgentToken
 
     /// <summary>A copy of the secret, for handing it to a restored guest (ReseedGuest) and nowhere else.</summary>
     public byte[] CopySecret() => (byte[])_secret.Clone();
+
+    /// <summary>The secret as the SMBIOS OEM string the agent looks for (Cloud Hypervisor's platform.oem_strings), and nowhere else.</summary>
+    public string OemString() => AgentTokenOemString.Format(_secret);
 
     /// <summary>What a connection sends first: the preamble carrying this secret.</summary>
     public byte[] Preamble() => AgentAuthPreamble.Build(_secret);

@@ -21,7 +21,8 @@ public sealed record VmLaunchRequest(string Id, string StateDirectory, Hyperviso
     public IReadOnlyList<NetworkDevicePlan> NetworkDevices { get; init; } = [];
     /// <summary>
     /// The file holding the sandbox's agent token (Channels.AgentToken), handed to the guest out of band
-    /// (QEMU: -fw_cfg name=opt/io.sandboxrt/agent-token,file=PATH); never its content on a command line.
+    /// (QEMU: -fw_cfg name=opt/io.sandboxrt/agent-token,file=PATH; Cloud Hypervisor: an SMBIOS OEM string
+    /// in vm.create's body); never its content on a command line.
     /// </summary>
     public string? AgentTokenFile { get; init; }
     /// <summary>Host cgroup directories (one per hierarchy) the VMM and its helpers run in: the pod's; empty leaves them in ours.</summary>

@@ -10,15 +10,20 @@ namespace SandboxRt.Runtime.Hypervisors.CloudHypervisor;
 /// <summary>
 /// Launches a VM with Cloud Hypervisor: the VMM starts empty with only --api-socket, and everything else
 /// goes through its REST API, in the order the API allows cold devices: vmm.ping (the socket answers),
-/// vm.create (payload, vCPUs, memory, serial console into console.log, hybrid vsock), vm.add-fs
-/// (virtiofsd, listening on a socket in the root-only socket directory), vm.add-net per NIC (its tap
+/// vm.create (payload, vCPUs and memory with room to grow, serial console into console.log, hybrid vsock,
+/// the agent token as an SMBIOS OEM string), vm.add-fs (virtiofsd, listening on a socket in the root-only
+/// socket directory), vm.add-net per NIC (its tap
 /// descriptor sent beside the request, see ClhDescriptorRequest), vm.boot.
 /// Devices are added before boot, so the guest needs no PCI hotplug. The agent is reached through hybrid
 /// vsock (CONNECT port on the vsock socket). Cloud Hypervisor has no TCG: it needs KVM, and reports
 /// itself when /dev/kvm is missing (vm.create or vm.boot fail with its message).
 ///
-/// What it does not do yet: hand the agent token to the guest (Cloud Hypervisor's API has no firmware
-/// configuration device like QEMU's -fw_cfg), bound console.log, and jail the VMM beyond the pod's cgroup.
+/// The agent token: Cloud Hypervisor has no firmware configuration device like QEMU's -fw_cfg, so the
+/// token travels in vm.create's body (over the API socket, in the root-only socket directory; never in
+/// the VMM's argv, which every host user can read) as an SMBIOS OEM string, which the guest kernel shows
+/// root-only at /sys/firmware/dmi/tables/DMI. Resizing is vm.resize (ClhResize).
+/// What it does not do yet: bound console.log, and jail the VMM beyond the pod's cgroup.
+/// None of this has run against a real Cloud Hypervisor: it needs KVM, which these machines lack.
 /// </summary>
 internal sealed class ClhHypervisor : IHypervisor
 {
@@ -47,8 +52,9 @@ internal sealed class ClhHypervisor : IHypervisor
         RequireFile(clh.Path, "cloud_hypervisor.path", "the cloud-hypervisor binary (not packaged by Debian)");
         RequireFile(_config.Kernel, "kernel", "the guest kernel (make guest-image builds it)");
         RequireFile(initrd, "initrd", "the guest initramfs (make guest-image builds it)");
-        if (request.AgentTokenFile is not null)
-            throw new HypervisorException("agent token: Cloud Hypervisor's API has no firmware configuration device (QEMU's -fw_cfg) to hand it to the guest out of band, and the agent serves no one without it; not supported by this driver yet");
+        // No fw_cfg here: the token goes into the guest's SMBIOS OEM strings (vm.create's platform.oem_strings),
+        // where the agent looks when fw_cfg has none (its Boot/AgentTokenSource.cs).
+        string? tokenString = request.AgentTokenFile is { } tokenFile ? Channels.AgentToken.LoadFile(tokenFile).OemString() : null;
         string? jailer = null;
         if (_config.Jail)
         {
@@ -107,7 +113,12 @@ internal sealed class ClhHypervisor : IHypervisor
             {
                 await ClhApiReady.WaitAsync(api, process, timeout, cancellationToken);
                 var plan = new ClhLaunchPlan(_config.Kernel, initrd, KernelParams(), request.Vcpus, request.MemoryMib,
-                    SharedMemory: sharedFs is not null, files.ConsoleLog, clh.GuestCid, files.VsockSocket);
+                    SharedMemory: sharedFs is not null, files.ConsoleLog, clh.GuestCid, files.VsockSocket)
+                {
+                    MaxVcpus = Math.Max(request.Vcpus, request.MaxVcpus),
+                    HotplugMib = Math.Max(0, request.MaxMemoryMib - request.MemoryMib) / 128 * 128,
+                    OemStrings = tokenString is null ? [] : [tokenString],
+                };
                 await api.PutAsync("vm.create", ClhRequests.VmConfig(plan), cancellationToken);
                 if (sharedFs is not null)
                     await api.PutAsync("vm.add-fs", ClhRequests.Fs(files.VirtiofsdSocket), cancellationToken);
@@ -120,7 +131,7 @@ internal sealed class ClhHypervisor : IHypervisor
             }
             var connector = new Channels.HybridVsockConnector(files.VsockSocket, AgentPort);
             return new ClhVirtualMachine(process, launched, files, connector, TimeSpan.FromSeconds(_config.ShutdownGraceSeconds), timeout,
-                virtiofsd, sharedFs, outputPump);
+                virtiofsd, sharedFs, outputPump, request.Vcpus, request.MemoryMib);
         }
         catch
         {

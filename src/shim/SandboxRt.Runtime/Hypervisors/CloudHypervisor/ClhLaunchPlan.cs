@@ -1,6 +1,9 @@
 namespace SandboxRt.Runtime.Hypervisors.CloudHypervisor;
 
-/// <summary>What vm.create describes for one VM.</summary>
+/// <summary>
+/// What vm.create describes for one VM. <see cref="MaxVcpus"/> and <see cref="HotplugMib"/> are the room
+/// vm.resize grows into; <see cref="OemStrings"/> carry the agent token into the guest's SMBIOS table.
+/// </summary>
 internal sealed record ClhLaunchPlan(
     string Kernel,
     string Initrd,
@@ -10,4 +13,12 @@ internal sealed record ClhLaunchPlan(
     bool SharedMemory,
     string ConsoleLog,
     long GuestCid,
-    string VsockSocket);
+    string VsockSocket)
+{
+    public int MaxVcpus { get; init; }
+
+    /// <summary>Memory that can be hot-plugged beyond <see cref="MemoryMib"/>: whole 128 MiB blocks, as Cloud Hypervisor plugs them.</summary>
+    public int HotplugMib { get; init; }
+
+    public IReadOnlyList<string> OemStrings { get; init; } = [];
+}

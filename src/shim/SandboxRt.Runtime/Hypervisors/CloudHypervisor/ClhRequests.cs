@@ -4,22 +4,46 @@ namespace SandboxRt.Runtime.Hypervisors.CloudHypervisor;
 
 /// <summary>
 /// The request bodies this driver sends, shaped as the schemas of Cloud Hypervisor's OpenAPI document
-/// (VmConfig, FsConfig, NetConfig); the unit tests check each against that document.
+/// (VmConfig, FsConfig, NetConfig, VmResize); the host-tier tests check each against that document.
 /// </summary>
 internal static class ClhRequests
 {
-    /// <summary>vm.create: kernel, initramfs and command line; vCPUs; memory (shared for vhost-user devices); console into a file; hybrid vsock.</summary>
-    public static JsonObject VmConfig(ClhLaunchPlan plan) => new()
+    /// <summary>
+    /// vm.create: kernel, initramfs and command line; vCPUs up to the most the VM may grow to; memory
+    /// (shared for vhost-user devices) with room for ACPI hot-plug; console into a file; hybrid vsock; the
+    /// SMBIOS OEM strings (the agent token: the body travels over the root-only API socket, never argv).
+    /// </summary>
+    public static JsonObject VmConfig(ClhLaunchPlan plan)
     {
-        ["payload"] = new JsonObject { ["kernel"] = plan.Kernel, ["initramfs"] = plan.Initrd, ["cmdline"] = plan.Cmdline },
-        ["cpus"] = new JsonObject { ["boot_vcpus"] = plan.Vcpus, ["max_vcpus"] = plan.Vcpus },
         // virtiofsd maps guest memory: it must be shared, as QEMU's memory-backend-memfd,share=on.
-        ["memory"] = new JsonObject { ["size"] = plan.MemoryMib * 1024L * 1024L, ["shared"] = plan.SharedMemory },
-        ["serial"] = new JsonObject { ["mode"] = "File", ["file"] = plan.ConsoleLog },
-        ["console"] = new JsonObject { ["mode"] = "Off" },
-        ["vsock"] = new JsonObject { ["cid"] = plan.GuestCid, ["socket"] = plan.VsockSocket },
-        ["rng"] = new JsonObject { ["src"] = "/dev/urandom" },
-    };
+        var memory = new JsonObject { ["size"] = plan.MemoryMib * Mib, ["shared"] = plan.SharedMemory };
+        if (plan.HotplugMib > 0)
+        {
+            memory["hotplug_size"] = plan.HotplugMib * Mib;
+            memory["hotplug_method"] = "Acpi"; // DIMM-like regions the guest onlines, as QEMU's pc-dimm; the agent onlines both
+        }
+        var config = new JsonObject
+        {
+            ["payload"] = new JsonObject { ["kernel"] = plan.Kernel, ["initramfs"] = plan.Initrd, ["cmdline"] = plan.Cmdline },
+            ["cpus"] = new JsonObject { ["boot_vcpus"] = plan.Vcpus, ["max_vcpus"] = Math.Max(plan.Vcpus, plan.MaxVcpus) },
+            ["memory"] = memory,
+            ["serial"] = new JsonObject { ["mode"] = "File", ["file"] = plan.ConsoleLog },
+            ["console"] = new JsonObject { ["mode"] = "Off" },
+            ["vsock"] = new JsonObject { ["cid"] = plan.GuestCid, ["socket"] = plan.VsockSocket },
+            ["rng"] = new JsonObject { ["src"] = "/dev/urandom" },
+        };
+        if (plan.OemStrings.Count > 0)
+            config["platform"] = new JsonObject { ["oem_strings"] = new JsonArray(plan.OemStrings.Select(s => (JsonNode?)JsonValue.Create(s)).ToArray()) };
+        return config;
+    }
+
+    /// <summary>vm.resize for vCPUs only: Cloud Hypervisor plugs or ejects (through ACPI) up to max_vcpus.</summary>
+    public static JsonObject ResizeVcpus(int vcpus) => new() { ["desired_vcpus"] = vcpus };
+
+    /// <summary>vm.resize for memory only: the new total in bytes (with ACPI hot-plug it only ever grows).</summary>
+    public static JsonObject ResizeMemory(int memoryMib) => new() { ["desired_ram"] = memoryMib * Mib };
+
+    private const long Mib = 1024L * 1024L;
 
     /// <summary>vm.add-fs: virtiofsd's socket under the tag the guest mounts.</summary>
     public static JsonObject Fs(string socket) => new()

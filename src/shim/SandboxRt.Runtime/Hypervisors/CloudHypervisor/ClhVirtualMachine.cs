@@ -7,19 +7,24 @@ namespace SandboxRt.Runtime.Hypervisors.CloudHypervisor;
 /// <summary>
 /// A running cloud-hypervisor: stopped through its API (vm.shutdown, vmm.shutdown), then SIGKILL after the
 /// grace period; its exit, and its end when virtiofsd dies, are <see cref="VmmProcess"/>'s, as with QEMU.
+/// It grows and shrinks through vm.resize (<see cref="ClhResize"/>), never below the size it booted with.
 /// </summary>
 internal sealed class ClhVirtualMachine(ChildProcess process, long launchedTimestamp, ClhStateFiles files, IAgentConnector connector, TimeSpan grace,
-        TimeSpan apiTimeout, VirtiofsDaemon? virtiofsd, SharedFsPlan? sharedFs, Task logs)
+        TimeSpan apiTimeout, VirtiofsDaemon? virtiofsd, SharedFsPlan? sharedFs, Task logs, int bootVcpus, int bootMemoryMib)
     : VmmVirtualMachine(
         new VmmProcess("cloud-hypervisor", process, virtiofsd, logs, grace,
             cancellationToken => ClhShutdown.RequestAsync(files.ApiSocket, apiTimeout, cancellationToken), files.RemoveAll),
         launchedTimestamp, files.ConsoleLog, files.HypervisorLog, connector, sharedFs)
 {
-    /// <summary>Not wired in this build: Cloud Hypervisor grows through vm.resize, which needs max_vcpus and hotplug_size at vm.create.</summary>
-    public override Task<(int Vcpus, int MemoryMib)> GrowAsync(int vcpus, int memoryMib, CancellationToken cancellationToken = default) =>
-        throw new HypervisorException($"cannot grow the VM to {vcpus} vCPUs and {memoryMib} MiB: hot-plug is not implemented for cloud-hypervisor in this build (vm.resize)");
+    public override async Task<(int Vcpus, int MemoryMib)> GrowAsync(int vcpus, int memoryMib, CancellationToken cancellationToken = default)
+    {
+        using var api = new ClhApiClient(files.ApiSocket, apiTimeout);
+        return await ClhResize.GrowAsync(api, vcpus, memoryMib, cancellationToken);
+    }
 
-    /// <summary>Nothing was hot-plugged (<see cref="GrowAsync"/> refuses), so nothing can be given back.</summary>
-    public override Task<(int Vcpus, int MemoryMib, IReadOnlyList<string> Kept)> ShrinkAsync(int vcpus, int memoryMib, CancellationToken cancellationToken = default) =>
-        throw new HypervisorException($"cannot shrink the VM to {vcpus} vCPUs and {memoryMib} MiB: hot-plug is not implemented for cloud-hypervisor in this build (vm.resize)");
+    public override async Task<(int Vcpus, int MemoryMib, IReadOnlyList<string> Kept)> ShrinkAsync(int vcpus, int memoryMib, CancellationToken cancellationToken = default)
+    {
+        using var api = new ClhApiClient(files.ApiSocket, apiTimeout);
+        return await ClhResize.ShrinkAsync(api, vcpus, memoryMib, bootVcpus, bootMemoryMib, cancellationToken);
+    }
 }
