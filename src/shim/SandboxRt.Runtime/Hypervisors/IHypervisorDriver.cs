@@ -19,6 +19,14 @@ public interface IHypervisorDriver
     /// <summary>Grows a VM another process started (`sandboxrt update`), through the control socket its record names.</summary>
     Task<(int Vcpus, int MemoryMib)> GrowDetachedAsync(VmmRecord record, int vcpus, int memoryMib, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Shrinks a VM another process started (`sandboxrt update`) as <see cref="IVirtualMachine.ShrinkAsync"/>
+    /// does: unplugs what it has beyond this size where the guest lets it go; returns its size then and a
+    /// line for each device the guest kept. A driver without unplug refuses (the default here).
+    /// </summary>
+    Task<(int Vcpus, int MemoryMib, IReadOnlyList<string> Kept)> ShrinkDetachedAsync(VmmRecord record, int vcpus, int memoryMib, CancellationToken cancellationToken = default) =>
+        throw new HypervisorException($"cannot shrink the VM to {vcpus} vCPUs and {memoryMib} MiB: unplug is not implemented for {Name} in this build");
+
     /// <summary>Stops a detached VM (its control socket first, then SIGKILL after <paramref name="grace"/>), its helpers, and removes its state files.</summary>
     Task StopDetachedAsync(VmmRecord record, ProcessIdentity? hypervisor, IEnumerable<ProcessIdentity?> helpers, string stateDirectory, TimeSpan grace);
 }

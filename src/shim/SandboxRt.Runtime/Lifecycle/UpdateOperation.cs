@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging;
 using SandboxRt.Oci.Spec;
 using SandboxRt.Oci.Validation;
 using SandboxRt.Runtime.Agent;
@@ -12,10 +11,12 @@ namespace SandboxRt.Runtime.Lifecycle;
 
 /// <summary>
 /// runc update (`docker update`): new linux.resources for a live container's cgroup in the guest. A
-/// container's VM is the default plus its limits (VmSize), so limits that grow grow the VM first: vCPUs
-/// and memory hot-plugged through the VM's control socket, brought online by the agent; then the cgroup.
-/// The VM never shrinks (lower limits change only the cgroup). A VM that cannot grow fails the update,
-/// naming why, before the cgroup changes.
+/// container's VM is the default plus its limits (VmSize), and follows them both ways as the shim's pods
+/// do (<see cref="VmSizer"/>, through the VM's control socket): limits that rise grow the VM first (vCPUs
+/// and memory hot-plugged, brought online by the agent), then the cgroup changes; limits that fall (or go)
+/// change the cgroup first, then what the VM has beyond them is unplugged. A VM that cannot grow fails the
+/// update before the cgroup changes; memory the guest keeps fails it after, naming every device kept (the
+/// cgroup has the new limits by then). vCPUs stay plugged under TCG (QemuHotplug says why): a warning.
 /// </summary>
 public static class UpdateOperation
 {
@@ -26,26 +27,31 @@ public static class UpdateOperation
         ProcessState.Of(record.Status).Inspect("update", $"container {id}");
         var directory = context.Store.Directory(id);
         using var agent = new AgentClient(AgentEndpoints.For(record, directory));
-        var target = VmSize.For(Effective(resources, record.Bundle), context.Config);
+        var limits = SizingLimits.Merge(resources, record.Limits, Created(record.Bundle));
+        var target = VmSize.For(limits.AsResources(), context.Config);
         var vmm = VmmRecord.Load(directory);
-        await HypervisorFactory.Driver(vmm.Driver).GrowDetachedAsync(vmm, target.Vcpus, target.MemoryMib);
-        var (cpus, onlineMib) = await agent.OnlineCpuMemAsync(target.Vcpus, target.MemoryMib);
-        context.Log.LogDebug("update {Id}: the VM has {Cpus} vCPUs and {Memory} MiB online", id, cpus, onlineMib);
+        // this process does not know the VM's size: the growth (a no-op when it is big enough) learns it
+        var vm = new VmSizer(id, new DetachedVmHotplug(HypervisorFactory.Driver(vmm.Driver), vmm), agent, default, context.Log);
+        await vm.GrowAsync(target);
         await agent.UpdateContainerAsync(id, resources);
+        record.Limits = limits;
+        context.Store.Save(record);
+        var kept = await vm.ShrinkAsync(target);
+        if (kept.Count > 0 && vm.Size.MemoryMib > target.MemoryMib)
+            throw new HypervisorException($"update container {id}: the cgroup has the new limits, but the VM keeps {vm.Size.MemoryMib} MiB and {vm.Size.Vcpus} vCPUs " +
+                $"where they need {target.MemoryMib} MiB and {target.Vcpus}: the guest kept {string.Join("; ", kept)}");
     }
 
-    /// <summary>runc update sends only what changes: the rest of the limits are still the bundle's.</summary>
-    private static LinuxResources Effective(LinuxResources update, string bundle)
+    /// <summary>The bundle's limits, or none when the bundle is gone.</summary>
+    private static LinuxResources? Created(string bundle)
     {
-        LinuxResources? created = null;
         try
         {
-            created = SpecLoader.LoadBundle(bundle).Linux?.Resources;
+            return SpecLoader.LoadBundle(bundle).Linux?.Resources;
         }
         catch (SpecValidationException)
         {
-            // the bundle is gone: the update's own limits are all there is
+            return null; // the bundle is gone: the update's own limits are all there is
         }
-        return new LinuxResources { Memory = update.Memory ?? created?.Memory, Cpu = update.Cpu ?? created?.Cpu };
     }
 }

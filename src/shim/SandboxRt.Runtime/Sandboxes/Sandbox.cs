@@ -201,29 +201,22 @@ public sealed class Sandbox : IHostSandbox, IAsyncDisposable
         return await BootWaiter.WaitForAgentAsync(vm, first, timeout, cancellationToken);
     }
 
-    /// <summary>The VM's vCPUs and memory now: what it booted with, plus what was hot-plugged since.</summary>
-    public VmSize Size { get; private set; }
+    private VmSizer _sizer = null!;
 
-    /// <summary>
-    /// Grows the VM to at least <paramref name="target"/> (never shrinks): the hypervisor hot-plugs, then
-    /// the agent brings it online. Fails, naming what is missing, when the VM has no room or the guest did
-    /// not online it; a failed growth leaves the VM as big as it got.
-    /// </summary>
+    /// <summary>The VM's vCPUs and memory now: what it booted with, plus what was hot-plugged since.</summary>
+    public VmSize Size
+    {
+        get => _sizer.Size;
+        private init => _sizer = new VmSizer(Id, Vm, _client, value, _log);
+    }
+
+    /// <summary>Grows the VM to at least <paramref name="target"/>, online in the guest (<see cref="VmSizer.GrowAsync"/>).</summary>
     public async Task GrowAsync(VmSize target, CancellationToken cancellationToken = default)
     {
         await _growing.WaitAsync(cancellationToken);
         try
         {
-            if (Size.Covers(target))
-                return;
-            var wanted = new VmSize(Math.Max(Size.Vcpus, target.Vcpus), Math.Max(Size.MemoryMib, target.MemoryMib));
-            var (vcpus, memoryMib) = await Vm.GrowAsync(wanted.Vcpus, wanted.MemoryMib, cancellationToken);
-            Size = new VmSize(vcpus, memoryMib);
-            var (cpus, onlineMib) = await _client.OnlineCpuMemAsync(wanted.Vcpus, wanted.MemoryMib, cancellationToken);
-            // memory counts in whole 128 MiB blocks: a boot size that is not a multiple of one shows one less
-            if (cpus < wanted.Vcpus || onlineMib + 128 <= wanted.MemoryMib)
-                throw new HypervisorException($"sandbox {Id}: the guest brought {cpus} of {wanted.Vcpus} vCPUs and {onlineMib} of {wanted.MemoryMib} MiB online after the hot-plug");
-            _log.LogInformation("sandbox {Id}: grown to {Vcpus} vCPUs and {Memory} MiB", Id, vcpus, memoryMib);
+            await _sizer.GrowAsync(target, cancellationToken);
         }
         finally
         {
@@ -231,26 +224,13 @@ public sealed class Sandbox : IHostSandbox, IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// Gives back what the VM has beyond <paramref name="target"/>: the hypervisor asks the guest to eject
-    /// hot-plugged vCPUs and memory, and the size becomes what the hypervisor counts afterwards. Each
-    /// device the guest kept is a warning that names it.
-    /// </summary>
+    /// <summary>Gives back what the VM has beyond <paramref name="target"/> (<see cref="VmSizer.ShrinkAsync"/>); each device the guest kept is a warning that names it.</summary>
     public async Task ShrinkAsync(VmSize target, CancellationToken cancellationToken = default)
     {
         await _growing.WaitAsync(cancellationToken);
         try
         {
-            if (target.Covers(Size))
-                return;
-            var wanted = new VmSize(Math.Min(Size.Vcpus, target.Vcpus), Math.Min(Size.MemoryMib, target.MemoryMib));
-            var (vcpus, memoryMib, kept) = await Vm.ShrinkAsync(wanted.Vcpus, wanted.MemoryMib, cancellationToken);
-            var before = Size;
-            Size = new VmSize(vcpus, memoryMib);
-            foreach (var device in kept)
-                _log.LogWarning("sandbox {Id}: shrinking to {Vcpus} vCPUs and {Memory} MiB: kept {Device}", Id, wanted.Vcpus, wanted.MemoryMib, device);
-            if (Size != before)
-                _log.LogInformation("sandbox {Id}: shrunk from {FromVcpus} vCPUs and {FromMemory} MiB to {Vcpus} vCPUs and {Memory} MiB", Id, before.Vcpus, before.MemoryMib, vcpus, memoryMib);
+            await _sizer.ShrinkAsync(target, cancellationToken);
         }
         finally
         {

@@ -20,6 +20,8 @@ public sealed class ContainerRecord
     public int GuestPid { get; set; }
     public int? ExitStatus { get; set; }
     public bool OomKilled { get; set; }
+    /// <summary>The limits the VM is sized by since the last update (null: the bundle's).</summary>
+    public SizingLimits? Limits { get; set; }
     /// <summary>Exec'd processes with relays of their own: exec id → relay.</summary>
     public Dictionary<string, ProcessIdentity> Execs { get; set; } = new();
 }

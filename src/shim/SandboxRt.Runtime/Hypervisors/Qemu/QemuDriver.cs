@@ -18,6 +18,11 @@ internal sealed class QemuDriver : IHypervisorDriver
         return await QemuHotplug.GrowAsync(qmp, vcpus, memoryMib, cancellationToken);
     }
 
+    /// <summary>The shim's shrink (<see cref="QemuHotplug.ShrinkAsync(string, int, int, bool?, TimeSpan, CancellationToken)"/>); QEMU says whether it runs under TCG.</summary>
+    public Task<(int Vcpus, int MemoryMib, IReadOnlyList<string> Kept)> ShrinkDetachedAsync(VmmRecord record, int vcpus, int memoryMib, CancellationToken cancellationToken = default) =>
+        QemuHotplug.ShrinkAsync(record.ControlSocket ?? throw new HypervisorException("the VM's record names no QMP socket"), vcpus, memoryMib, unplugCpus: null,
+            QemuHotplug.ShrinkBound, cancellationToken);
+
     public Task StopDetachedAsync(VmmRecord record, ProcessIdentity? hypervisor, IEnumerable<ProcessIdentity?> helpers, string stateDirectory, TimeSpan grace) =>
         DetachedVm.StopAsync(record, hypervisor, helpers, stateDirectory, grace);
 }

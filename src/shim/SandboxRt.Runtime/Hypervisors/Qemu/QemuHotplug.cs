@@ -7,8 +7,10 @@
 //   vCPUs: query-hotpluggable-cpus lists every slot, plugged ones with a qom-path; device_add plugs the
 //          next free ones (type and socket/core/thread ids as QEMU lists them).
 //   memory: query-memory-size-summary gives boot + plugged RAM; the shortfall, rounded up to the guest's
-//          128 MiB memory block, becomes one pc-dimm on a memfd backend with share=on (vhost-user, i.e.
-//          virtiofsd, maps all guest RAM, hot-plugged RAM included).
+//          128 MiB memory block, becomes a few pc-dimms on memfd backends with share=on (vhost-user, i.e.
+//          virtiofsd, maps all guest RAM, hot-plugged RAM included), sized 1, 2, 4, ... blocks and the
+//          rest (DimmSizesMib), so that a later shrink to any lower size can unplug whole DIMMs down to it:
+//          one 1 GiB DIMM could not go when the limits fall from 1 GiB to 256 MiB.
 // The guest still has to online what arrives (the agent's OnlineCpuMem); that is the caller's next step.
 //
 // Shrinking: QemuUnplugPlan picks hot-plugged vCPUs and whole DIMMs; each device_del only asks the guest
@@ -66,23 +68,52 @@ internal static class QemuHotplug
         if (memoryMib > currentMib)
         {
             int add = (memoryMib - currentMib + BlockMib - 1) / BlockMib * BlockMib;
-            var id = $"hotplug-{Guid.NewGuid():N}"[..16]; // the total goes down too: its size would not be unique
-            await qmp.ExecuteAsync("object-add", new JsonObject
+            int dimmsPlugged = ((await qmp.ExecuteAsync("query-memory-devices", cancellationToken: cancellationToken))?.AsArray() ?? []).Count;
+            foreach (int size in DimmSizesMib(add, MemorySlots - dimmsPlugged))
             {
-                ["qom-type"] = "memory-backend-memfd", ["id"] = id, ["size"] = (long)add << 20, ["share"] = true,
-            }, cancellationToken);
-            try
-            {
-                await qmp.ExecuteAsync("device_add", new JsonObject { ["driver"] = "pc-dimm", ["id"] = "dimm-" + id, ["memdev"] = id }, cancellationToken);
+                var id = $"hotplug-{Guid.NewGuid():N}"[..16]; // the total goes down too: its size would not be unique
+                await qmp.ExecuteAsync("object-add", new JsonObject
+                {
+                    ["qom-type"] = "memory-backend-memfd", ["id"] = id, ["size"] = (long)size << 20, ["share"] = true,
+                }, cancellationToken);
+                try
+                {
+                    await qmp.ExecuteAsync("device_add", new JsonObject { ["driver"] = "pc-dimm", ["id"] = "dimm-" + id, ["memdev"] = id }, cancellationToken);
+                }
+                catch (HypervisorException e)
+                {
+                    await qmp.ExecuteAsync("object-del", new JsonObject { ["id"] = id }, cancellationToken);
+                    throw new HypervisorException($"cannot grow the VM by {add} MiB to {memoryMib} MiB: a {size} MiB DIMM at {currentMib} MiB ({e.Message}; default_maxmemory_mib and the {MemorySlots} slots bound it)", e);
+                }
+                currentMib += size;
             }
-            catch (HypervisorException e)
-            {
-                await qmp.ExecuteAsync("object-del", new JsonObject { ["id"] = id }, cancellationToken);
-                throw new HypervisorException($"cannot grow the VM by {add} MiB to {memoryMib} MiB ({e.Message}; default_maxmemory_mib and the {MemorySlots} slots bound it)", e);
-            }
-            currentMib += add;
         }
         return (plugged, currentMib);
+    }
+
+    /// <summary>Most DIMMs one growth plugs; it leaves <see cref="SpareSlots"/> slots free for later growths with fewer.</summary>
+    private const int MaxDimmsPerGrowth = 5, SpareSlots = 8;
+
+    /// <summary>
+    /// The DIMMs a growth by <paramref name="addMib"/> (a multiple of 128 MiB) plugs: 1, 2, 4, ... blocks, the
+    /// last one the rest. While the rest is at most the sum of the others plus one (up to 31 blocks with five
+    /// DIMMs), whole ones add up to every multiple of a block up to the total (1, 2, 4 make 0-7; with a rest
+    /// r &lt;= 8 also r to 7+r), so a shrink reaches any lower size exactly; past that, the nearest above it.
+    /// Fewer DIMMs when slots run short.
+    /// </summary>
+    /// <param name="freeSlots">DIMM slots the VM has free (of <see cref="MemorySlots"/>)</param>
+    internal static IReadOnlyList<int> DimmSizesMib(int addMib, int freeSlots)
+    {
+        int pieces = Math.Clamp(freeSlots - SpareSlots, 1, MaxDimmsPerGrowth);
+        int blocks = addMib / BlockMib;
+        var sizes = new List<int>();
+        for (int take = 1; blocks > 0; take *= 2)
+        {
+            int size = sizes.Count == pieces - 1 ? blocks : Math.Min(take, blocks);
+            sizes.Add(size * BlockMib);
+            blocks -= size;
+        }
+        return sizes;
     }
 
     /// <summary>
@@ -147,6 +178,29 @@ internal static class QemuHotplug
         }
         return kept;
     }
+
+    /// <summary>
+    /// <see cref="ShrinkAsync(QmpClient, int, int, bool, TimeSpan, CancellationToken)"/> on the VM behind
+    /// <paramref name="qmpSocket"/>, then its size counted on a fresh connection (the first may have been left
+    /// mid-read): the one shrink of a VM this process started (the shim) and of one another process started
+    /// (`sandboxrt update`). <paramref name="unplugCpus"/> null asks QEMU (query-kvm): no vCPU unplug under TCG.
+    /// </summary>
+    public static async Task<(int Vcpus, int MemoryMib, IReadOnlyList<string> Kept)> ShrinkAsync(string qmpSocket, int vcpus, int memoryMib, bool? unplugCpus,
+        TimeSpan bound, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<string> kept;
+        await using (var qmp = await QmpClient.ConnectAsync(qmpSocket, cancellationToken))
+        {
+            unplugCpus ??= (bool?)(await qmp.ExecuteAsync("query-kvm", cancellationToken: cancellationToken))?["enabled"] == true;
+            kept = await ShrinkAsync(qmp, vcpus, memoryMib, unplugCpus.Value, bound, cancellationToken);
+        }
+        await using var fresh = await QmpClient.ConnectAsync(qmpSocket, cancellationToken);
+        var (nowVcpus, nowMemoryMib) = await SizeAsync(fresh, cancellationToken);
+        return (nowVcpus, nowMemoryMib, kept);
+    }
+
+    /// <summary>How long the guest may take to answer every eject request of one shrink (a hang detector: offlining memory under TCG takes seconds).</summary>
+    public static readonly TimeSpan ShrinkBound = TimeSpan.FromSeconds(30);
 
     /// <summary>device_del, then the guest's answer: null once QEMU deleted the device, else why it stays.</summary>
     private static async Task<string?> UnplugAsync(QmpClient qmp, string id, CancellationToken cancellationToken)

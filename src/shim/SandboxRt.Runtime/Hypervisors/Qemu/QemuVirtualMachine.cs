@@ -34,18 +34,8 @@ internal sealed class QemuVirtualMachine(ChildProcess process, long launchedTime
         return await QemuHotplug.GrowAsync(qmp, vcpus, memoryMib, cancellationToken);
     }
 
-    /// <summary>How long the guest may take to answer every eject request of one shrink (a hang detector: offlining memory under TCG takes seconds).</summary>
-    private static readonly TimeSpan ShrinkBound = TimeSpan.FromSeconds(30);
-
-    public override async Task<(int Vcpus, int MemoryMib, IReadOnlyList<string> Kept)> ShrinkAsync(int vcpus, int memoryMib, CancellationToken cancellationToken = default)
-    {
-        IReadOnlyList<string> kept;
-        await using (var qmp = await QmpClient.ConnectAsync(files.QmpSocket, cancellationToken))
-            kept = await QemuHotplug.ShrinkAsync(qmp, vcpus, memoryMib, unplugsCpus, ShrinkBound, cancellationToken);
-        await using var fresh = await QmpClient.ConnectAsync(files.QmpSocket, cancellationToken); // the first may have been left mid-read
-        var (nowVcpus, nowMemoryMib) = await QemuHotplug.SizeAsync(fresh, cancellationToken);
-        return (nowVcpus, nowMemoryMib, kept);
-    }
+    public override Task<(int Vcpus, int MemoryMib, IReadOnlyList<string> Kept)> ShrinkAsync(int vcpus, int memoryMib, CancellationToken cancellationToken = default) =>
+        QemuHotplug.ShrinkAsync(files.QmpSocket, vcpus, memoryMib, unplugsCpus, QemuHotplug.ShrinkBound, cancellationToken);
 
     private static async Task QuitAsync(string qmpSocket, CancellationToken cancellationToken)
     {
