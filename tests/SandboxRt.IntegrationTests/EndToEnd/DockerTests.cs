@@ -106,10 +106,12 @@ public sealed class DockerTests(DockerDaemon docker) : IClassFixture<DockerDaemo
 
     /// <summary>
     /// `docker update` raises a running container's limits: its VM (the default plus the limits) grows by
-    /// CPU and memory hot-plug before the cgroup changes, so the container can use what it was given.
+    /// CPU and memory hot-plug before the cgroup changes, so the container can use what it was given. When
+    /// they fall again, the cgroup changes first and the VM gives the memory back (the guest ejects the
+    /// DIMMs); the vCPU the CPU limit still asks for stays.
     /// </summary>
     [Fact]
-    public async Task Docker_update_grows_the_running_containers_vm_by_hot_plug()
+    public async Task Docker_update_grows_the_running_containers_vm_by_hot_plug_and_shrinks_it_when_the_limits_fall()
     {
         docker.RequireRunning();
         const string probe = "nproc; grep MemTotal /proc/meminfo; cat /sys/fs/cgroup/memory.max";
@@ -127,6 +129,13 @@ public sealed class DockerTests(DockerDaemon docker) : IClassFixture<DockerDaemo
             Assert.Equal((1L << 30).ToString(), after[2]);
             // the grown guest can use it: dd's 700 MiB buffer, filled, is inside the limit and is not OOM-killed
             Assert.Equal(0, (await docker.Docker("exec", id, "dd", "if=/dev/zero", "of=/dev/null", "bs=700M", "count=1")).ExitCode);
+
+            (await docker.Docker("update", "--memory", "256m", id)).Ok();
+            var lowered = (await docker.Docker("exec", id, "sh", "-c", probe)).Ok().Stdout.Split('\n');
+            TestContext.Current.TestOutputHelper?.WriteLine($"after docker update --memory 256m: {string.Join(" | ", lowered)}");
+            Assert.InRange((KiB(lowered[1]) - KiB(before[1])) / 1024, 250, 262);
+            Assert.Equal(after[0], lowered[0]); // --cpus 1 still asks for the vCPU
+            Assert.Equal((256L << 20).ToString(), lowered[2]);
         }
         finally
         {

@@ -38,8 +38,8 @@ public static class UpdateOperation
         context.Store.Save(record);
         var kept = await vm.ShrinkAsync(target);
         if (kept.Count > 0 && vm.Size.MemoryMib > target.MemoryMib)
-            throw new HypervisorException($"update container {id}: the cgroup has the new limits, but the VM keeps {vm.Size.MemoryMib} MiB and {vm.Size.Vcpus} vCPUs " +
-                $"where they need {target.MemoryMib} MiB and {target.Vcpus}: the guest kept {string.Join("; ", kept)}");
+            throw new HypervisorException($"update container {id}: the cgroup has the new limits, but the VM keeps {vm.Size.MemoryMib} MiB of memory " +
+                $"where they need {target.MemoryMib} MiB: the guest kept {string.Join("; ", kept)}");
     }
 
     /// <summary>The bundle's limits, or none when the bundle is gone.</summary>
