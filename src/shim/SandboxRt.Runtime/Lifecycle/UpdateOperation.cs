@@ -37,10 +37,20 @@ public static class UpdateOperation
         record.Limits = limits;
         context.Store.Save(record);
         var kept = await vm.ShrinkAsync(target);
-        if (kept.Count > 0 && vm.Size.MemoryMib > target.MemoryMib)
-            throw new HypervisorException($"update container {id}: the cgroup has the new limits, but the VM keeps {vm.Size.MemoryMib} MiB of memory " +
-                $"where they need {target.MemoryMib} MiB: the guest kept {string.Join("; ", kept)}");
+        if (ShrinkFailure(id, vm.Size, target, kept) is { } failure)
+            throw new HypervisorException(failure);
     }
+
+    /// <summary>
+    /// Why the update fails after its shrink, or null: memory the guest kept above what the new limits need
+    /// fails it, naming each device; a vCPU kept under TCG (policy, not the guest's refusal) with the memory
+    /// given back only warns, as in the shim.
+    /// </summary>
+    internal static string? ShrinkFailure(string id, VmSize size, VmSize target, IReadOnlyList<string> kept) =>
+        kept.Count > 0 && size.MemoryMib > target.MemoryMib
+            ? $"update container {id}: the cgroup has the new limits, but the VM keeps {size.MemoryMib} MiB of memory where they need {target.MemoryMib} MiB: " +
+              $"the guest kept {string.Join("; ", kept)}"
+            : null;
 
     /// <summary>The bundle's limits, or none when the bundle is gone.</summary>
     private static LinuxResources? Created(string bundle)
