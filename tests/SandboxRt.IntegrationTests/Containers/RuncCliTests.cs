@@ -72,15 +72,21 @@ public sealed class RuncCliTests
     /// <summary>
     /// `sandboxrt update` (what `docker update` runs) sizes the container's VM both ways, as the shim sizes a
     /// pod's: limits that rise grow it by hot-plug before the cgroup changes; limits that fall, or go, give the
-    /// memory back (device_del, the guest ejects) after the cgroup has them. vCPUs stay plugged and online
-    /// under TCG (QemuHotplug says why). What the guest has is read inside the container, by exec.
+    /// memory back (device_del, the guest ejects) after the cgroup has them, down to the configured default,
+    /// below the size the container was created with (its limits were hot-plugged after a boot at the
+    /// default). vCPUs stay plugged and online under TCG (QemuHotplug says why). What the guest has is read
+    /// inside the container, by exec.
     /// </summary>
     [Fact]
     public async Task Update_grows_the_vm_with_the_limits_and_shrinks_it_when_they_fall()
     {
         TestEnvironment.RequireVmPrerequisites();
         using var state = new ScratchDirectory("srt-state");
-        using var bundle = new TestBundle(s => s.Process!.Args = ["sh", "-c", "while true; do sleep 1; done"]);
+        using var bundle = new TestBundle(s =>
+        {
+            s.Process!.Args = ["sh", "-c", "while true; do sleep 1; done"];
+            s.Linux!.Resources!.Memory = new LinuxMemory { Limit = 256L << 20 };
+        });
         var id = "upd-" + Guid.NewGuid().ToString("N")[..8];
         Assert.Equal(0, (await Cli(state, "create", "--bundle", bundle.Directory, "--pid-file", state.Combine("init.pid"), id)).ExitCode);
         try
@@ -102,36 +108,37 @@ public sealed class RuncCliTests
             int grownCpus = Math.Min(2, Environment.ProcessorCount);
             bool tcg = SandboxRt.Runtime.Hypervisors.HypervisorFactory.Create(VmTestConfig.Load()).Capabilities.Accelerator.IsTcg;
 
-            var before = await GuestAsync();
-            Assert.Equal((1, "max"), (before.Cpus, before.MemoryMax));
+            var created = await GuestAsync(); // the default plus the bundle's 256 MiB
+            log?.WriteLine($"MemTotal as created with 256 MiB: {created.MemTotalMib} MiB; nproc {created.Cpus}");
+            Assert.Equal((1, "268435456"), (created.Cpus, created.MemoryMax));
 
             await UpdateAsync("--memory", (1L << 30).ToString(), "--cpu-quota", "100000", "--cpu-period", "100000");
             var grown = await GuestAsync();
-            log?.WriteLine($"MemTotal: {before.MemTotalMib} MiB before, {grown.MemTotalMib} MiB with --memory 1g; nproc {before.Cpus}, then {grown.Cpus}");
-            Assert.InRange(grown.MemTotalMib - before.MemTotalMib, 1000, 1030);
+            log?.WriteLine($"MemTotal with --memory 1g: {grown.MemTotalMib} MiB; nproc {grown.Cpus}");
+            Assert.InRange(grown.MemTotalMib - created.MemTotalMib, 760, 776);
             Assert.Equal((grownCpus, "1073741824"), (grown.Cpus, grown.MemoryMax));
 
             // the limits fall: the VM gives back all but the new 256 MiB (the cgroup has its lower limit first)
             await UpdateAsync("--memory", (256L << 20).ToString(), "--cpu-quota", "-1");
             var lowered = await GuestAsync();
             log?.WriteLine($"MemTotal with --memory 256m: {lowered.MemTotalMib} MiB; nproc {lowered.Cpus}");
-            Assert.InRange(lowered.MemTotalMib - before.MemTotalMib, 250, 262);
+            Assert.InRange(lowered.MemTotalMib - created.MemTotalMib, -2, 2);
             Assert.Equal((tcg ? grownCpus : 1, "268435456"), (lowered.Cpus, lowered.MemoryMax));
 
-            // an update that names no memory limit keeps the last one (not the bundle's none)
+            // an update that names no memory limit keeps the last one (not the bundle's)
             await UpdateAsync("--pids-limit", "100");
-            Assert.InRange((await GuestAsync()).MemTotalMib - before.MemTotalMib, 250, 262);
+            Assert.InRange((await GuestAsync()).MemTotalMib - created.MemTotalMib, -2, 2);
 
-            // the limit goes: the VM is back at the configured default
+            // the limit goes: the VM is back at the configured default, below the size it was created with
             await UpdateAsync("--memory", "-1");
             var unlimited = await GuestAsync();
             log?.WriteLine($"MemTotal with the limit removed: {unlimited.MemTotalMib} MiB");
-            Assert.InRange(unlimited.MemTotalMib - before.MemTotalMib, -2, 2);
+            Assert.InRange(created.MemTotalMib - unlimited.MemTotalMib, 250, 262);
             Assert.Equal("max", unlimited.MemoryMax);
 
             // and what was given back can be taken again
             await UpdateAsync("--memory", (512L << 20).ToString());
-            Assert.InRange((await GuestAsync()).MemTotalMib - before.MemTotalMib, 500, 520);
+            Assert.InRange((await GuestAsync()).MemTotalMib - unlimited.MemTotalMib, 500, 520);
         }
         finally
         {

@@ -71,6 +71,19 @@ public sealed class ContainerHostTests : IDisposable
         Assert.Same(_sandbox, host.Sandbox);
     }
 
+    /// <summary>Under QEMU (q35) the VM boots at the default and the limits are hot-plugged, before the container exists: `update` can give them back.</summary>
+    [Fact]
+    public async Task A_container_with_limits_boots_its_vm_at_the_default_and_grows_it_by_them_first()
+    {
+        _setup.WriteConfig(""","linux":{"resources":{"memory":{"limit":268435456},"cpu":{"quota":100000,"period":100000}}}""");
+        var config = new HypervisorConfig { DefaultVcpus = 1, DefaultMemoryMib = 512, DefaultMaxvcpus = 1, DefaultMaxmemoryMib = 4096 };
+        await using var host = await ContainerHost.CreateAsync(_store, _record, SpecLoader.LoadBundle(_setup.Bundle), config, new ContainerHost.NetworkChoice(null, false), _log,
+            startSandbox: _sandbox.StartAsync, cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Equal((1, 512), (_sandbox.Started!.Vcpus, _sandbox.Started.MemoryMib));
+        Assert.Equal([new SandboxRt.Runtime.Sandboxes.VmSize(1, 768)], _sandbox.Guest.Sizing.Growths); // default_maxvcpus caps the CPU
+        Assert.Equal([$"CreateContainer {Id}"], _sandbox.Fake.Calls);
+    }
+
     [Fact]
     public async Task The_exit_status_reaches_the_record_and_the_vm_outlives_the_host_until_delete()
     {

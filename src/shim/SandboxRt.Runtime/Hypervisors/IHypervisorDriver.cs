@@ -16,6 +16,13 @@ public interface IHypervisorDriver
 
     IHypervisor Create(HypervisorConfig config);
 
+    /// <summary>
+    /// Whether a VM of <paramref name="config"/> can be grown and shrunk while it runs: then a CLI container's VM
+    /// boots at the default and its limits are hot-plugged (as a pod's are), so that `update` can give them
+    /// back. A driver without hot-plug says no (the default here): its VMs boot at their full size.
+    /// </summary>
+    bool CanResize(HypervisorConfig config) => false;
+
     /// <summary>Grows a VM another process started (`sandboxrt update`), through the control socket its record names.</summary>
     Task<(int Vcpus, int MemoryMib)> GrowDetachedAsync(VmmRecord record, int vcpus, int memoryMib, CancellationToken cancellationToken = default);
 

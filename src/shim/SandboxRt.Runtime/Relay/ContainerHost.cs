@@ -15,6 +15,7 @@ using SandboxRt.Runtime.Configuration;
 using SandboxRt.Runtime.Containers;
 using SandboxRt.Runtime.Core;
 using SandboxRt.Runtime.Hooks;
+using SandboxRt.Runtime.Hypervisors;
 using SandboxRt.Runtime.Sandboxes;
 using SandboxRt.Runtime.State;
 
@@ -52,12 +53,15 @@ public sealed class ContainerHost : IAsyncDisposable
         record.Relay = ProcessIdentity.Of(Environment.ProcessId);
         store.Save(record);
         await HookRunner.RunAsync("prestart", spec.Hooks?.Prestart, OciStates.Of(record, ContainerStatus.Creating), cancellationToken);
+        // the VM is the default plus the limits: booted at the default and grown by hot-plug where the
+        // hypervisor can (as a pod grows), since only hot-plugged vCPUs and memory can go when `update` lowers them
         var size = VmSize.For(spec, config);
+        var boot = HypervisorFactory.Driver(config.Hypervisor).CanResize(config) ? VmSize.For((LinuxResources?)null, config) : size;
         var sandbox = await startSandbox(new SandboxStartOptions(record.Id, store.Root, config)
         {
             Launched = vm => RecordVm(store, record, vm.Pid, vm.HelperPids),
-            Vcpus = size.Vcpus,
-            MemoryMib = size.MemoryMib,
+            Vcpus = boot.Vcpus,
+            MemoryMib = boot.MemoryMib,
             WithSharedDirectory = true,
             StateDirectoryExists = true,
             NetworkNamespace = network.Path,
@@ -68,8 +72,9 @@ public sealed class ContainerHost : IAsyncDisposable
         Task<IAsyncDisposable>? proxy = null;
         try
         {
-            // the proxy starts beside the container's creation (Kestrel's start is off the critical path)
+            // the proxy starts beside the growth and the container's creation (Kestrel's start is off the critical path)
             proxy = sandbox.ServeAgentAsync(AgentEndpoints.ProxySocket(sandbox.StateDirectory), log);
+            await sandbox.GrowAsync(size, cancellationToken);
             RecordVm(store, record, sandbox.VmPid, sandbox.HelperPids);
             if (sandbox.Network is { } mirrored)
                 log.LogDebug("container {Id}: network namespace {Path} mirrored: {Interfaces}", record.Id, mirrored.NamespacePath,

@@ -9,6 +9,8 @@ namespace SandboxRt.Runtime.Sandboxes;
 /// so that a container given 1 GiB and 2 CPUs can use them. CPUs: default_vcpus + ceil(quota / period),
 /// memory: default_memory_mib + the memory limit rounded up to MiB; each capped by its maximum
 /// (default_maxvcpus, default_maxmemory_mib; 0 means the host's CPUs or memory). No limit: the default.
+/// Where the hypervisor can resize (IHypervisorDriver.CanResize), the VM boots at the default and the rest
+/// is hot-plugged (ContainerHost), so that `update` can give it back (UpdateOperation).
 /// </summary>
 public readonly record struct VmSize(int Vcpus, int MemoryMib)
 {

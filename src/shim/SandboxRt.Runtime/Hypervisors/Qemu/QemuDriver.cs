@@ -12,6 +12,9 @@ internal sealed class QemuDriver : IHypervisorDriver
 
     public IHypervisor Create(HypervisorConfig config) => new QemuHypervisor(config);
 
+    /// <summary>q35 and pc boot with hot-plug room up to the maximums (<see cref="QemuHotplug.CanGrowMemory"/>); microvm has no ACPI hot-plug.</summary>
+    public bool CanResize(HypervisorConfig config) => config.Qemu.MachineType != "microvm";
+
     public async Task<(int Vcpus, int MemoryMib)> GrowDetachedAsync(VmmRecord record, int vcpus, int memoryMib, CancellationToken cancellationToken = default)
     {
         await using var qmp = await QmpClient.ConnectAsync(record.ControlSocket ?? throw new HypervisorException("the VM's record names no QMP socket"), cancellationToken);
