@@ -144,6 +144,36 @@ public sealed class DockerTests(DockerDaemon docker) : IClassFixture<DockerDaemo
         await HostLeaks.AssertGoneAsync(id, docker.RuntimeRoot, TimeSpan.FromSeconds(60));
     }
 
+    /// <summary>
+    /// A container run with limits: its VM booted at the default and the limits were hot-plugged, so
+    /// `docker update` with lower ones gives the memory back below the size it was run with.
+    /// </summary>
+    [Fact]
+    public async Task Docker_update_shrinks_the_vm_below_the_limits_the_container_was_run_with()
+    {
+        docker.RequireRunning();
+        const string probe = "nproc; grep MemTotal /proc/meminfo; cat /sys/fs/cgroup/memory.max";
+        var id = (await docker.Docker("run", "-d", "--network", "none", "--runtime", DockerDaemon.Runtime, "--memory", "768m", "--memory-swap", "1g",
+            LocalImage.Reference, "sleep", "600")).Ok().Stdout.Trim();
+        try
+        {
+            var run = (await docker.Docker("exec", id, "sh", "-c", probe)).Ok().Stdout.Split('\n');
+            (await docker.Docker("update", "--memory", "128m", id)).Ok();
+            var lowered = (await docker.Docker("exec", id, "sh", "-c", probe)).Ok().Stdout.Split('\n');
+            TestContext.Current.TestOutputHelper?.WriteLine($"run with --memory 768m: {string.Join(" | ", run)}\nafter docker update --memory 128m: {string.Join(" | ", lowered)}");
+            static long KiB(string line) => long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+            Assert.InRange((KiB(run[1]) - KiB(lowered[1])) / 1024, 630, 650);
+            Assert.Equal(("1", "1"), (run[0], lowered[0]));
+            Assert.Equal((805306368L).ToString(), run[2]);
+            Assert.Equal((128L << 20).ToString(), lowered[2]);
+        }
+        finally
+        {
+            (await docker.Docker("rm", "-f", id)).Ok();
+        }
+        await HostLeaks.AssertGoneAsync(id, docker.RuntimeRoot, TimeSpan.FromSeconds(60));
+    }
+
     [Fact]
     public async Task The_vms_processes_run_in_dockers_cgroup_for_the_container_and_qemu_not_as_root()
     {
