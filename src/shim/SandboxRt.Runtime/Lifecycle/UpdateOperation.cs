@@ -16,7 +16,9 @@ namespace SandboxRt.Runtime.Lifecycle;
 /// and memory hot-plugged, brought online by the agent), then the cgroup changes; limits that fall (or go)
 /// change the cgroup first, then what the VM has beyond them is unplugged. A VM that cannot grow fails the
 /// update before the cgroup changes; memory the guest keeps fails it after, naming every device kept (the
-/// cgroup has the new limits by then). vCPUs stay plugged under TCG (QemuHotplug says why): a warning.
+/// cgroup has the new limits by then). vCPUs stay plugged under TCG (QemuHotplug says why): a warning. A
+/// driver that cannot resize a VM another process started (IHypervisorDriver.CanResize: microvm, Cloud
+/// Hypervisor for now) booted it at its full size: there, falling limits change only the cgroup.
 /// </summary>
 public static class UpdateOperation
 {
@@ -30,12 +32,15 @@ public static class UpdateOperation
         var limits = SizingLimits.Merge(resources, record.Limits, Created(record.Bundle));
         var target = VmSize.For(limits.AsResources(), context.Config);
         var vmm = VmmRecord.Load(directory);
+        var driver = HypervisorFactory.Driver(vmm.Driver);
         // this process does not know the VM's size: the growth (a no-op when it is big enough) learns it
-        var vm = new VmSizer(id, new DetachedVmHotplug(HypervisorFactory.Driver(vmm.Driver), vmm), agent, default, context.Log);
+        var vm = new VmSizer(id, new DetachedVmHotplug(driver, vmm), agent, default, context.Log);
         await vm.GrowAsync(target);
         await agent.UpdateContainerAsync(id, resources);
         record.Limits = limits;
         context.Store.Save(record);
+        if (!driver.CanResize(context.Config))
+            return; // it booted at its full size (ContainerHost): nothing was hot-plugged that could go
         var kept = await vm.ShrinkAsync(target);
         if (ShrinkFailure(id, vm.Size, target, kept) is { } failure)
             throw new HypervisorException(failure);
