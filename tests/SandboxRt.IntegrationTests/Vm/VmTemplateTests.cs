@@ -67,6 +67,35 @@ public sealed class VmTemplateTests
     }
 
     [Fact]
+    public async Task A_bigger_vm_is_a_clone_of_the_same_template_grown_by_hot_plug_before_its_container_runs()
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        using var templates = new ScratchDirectory("srt-templates");
+        using var state = new ScratchDirectory("srt-state");
+        Assert.Equal(3, (await RunAsync(templates.Path, state.Path, "tpl-s-" + Guid.NewGuid().ToString("N")[..6])).ExitCode);
+        var key = Assert.Single(Directory.GetDirectories(templates.Path));
+
+        // 256 MiB and one CPU of limits: default + 256 MiB, default + 1 vCPU (capped by the host's CPUs)
+        using var bundle = new TestBundle(s =>
+        {
+            s.Process!.Args = ["sh", "-c", "nproc; grep MemTotal /proc/meminfo; exit 3"];
+            s.Linux!.Resources = new() { Memory = new() { Limit = 256L << 20 }, Cpu = new() { Quota = 100000, Period = 100000 } };
+        });
+        var id = "tpl-g-" + Guid.NewGuid().ToString("N")[..6];
+        var run = await CliRun.RunAsync(["--config-option", $"qemu.template_directory={templates.Path}", "run", "--timings", "--bundle", bundle.Directory, id], root: state.Path);
+        TestContext.Current.TestOutputHelper?.WriteLine($"{id}: exit {run.ExitCode}\nstdout: {run.Stdout}\nstderr: {run.Stderr}");
+        Assert.Equal(3, run.ExitCode);
+        Assert.Contains(Restored, run.Stderr);
+        Assert.Equal(key, Assert.Single(Directory.GetDirectories(templates.Path))); // no second template for the bigger size
+        var lines = run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var config = VmTestConfig.Load();
+        Assert.Equal(Math.Min(config.DefaultVcpus + 1, Environment.ProcessorCount), int.Parse(lines[0]));
+        long memTotalMib = long.Parse(lines[1].Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024;
+        Assert.True(memTotalMib > config.DefaultMemoryMib + 128, $"MemTotal {memTotalMib} MiB: the 256 MiB the limit asked for were not plugged into a {config.DefaultMemoryMib} MiB clone");
+        LeakCheck.AssertNothingLeft(state.Path, id);
+    }
+
+    [Fact]
     public async Task A_template_that_cannot_be_restored_gives_a_cold_boot_and_a_warning_that_says_why()
     {
         TestEnvironment.RequireVmPrerequisites();

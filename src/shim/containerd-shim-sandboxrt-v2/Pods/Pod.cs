@@ -143,10 +143,17 @@ internal sealed class Pod : IAsyncDisposable
         }
     }
 
-    /// <summary>Boots the pod's VM for its first container: sized for that container, in its network namespace and host cgroup (the CRI sandbox container's).</summary>
+    /// <summary>
+    /// Boots the pod's VM for its first container, in its network namespace and host cgroup (the CRI
+    /// sandbox container's): at the default size where the hypervisor can resize (the caller grows it to
+    /// the pod's limits right after, by hot-plug, which is what a shrink can give back later, and the
+    /// default-size VM template serves every pod), else sized for that container.
+    /// </summary>
     private async Task StartVmAsync(Spec first, CancellationToken cancellationToken)
     {
-        var size = VmSize.For(first, _options.Config);
+        var size = SandboxRt.Runtime.Hypervisors.HypervisorFactory.Driver(_options.Config.Hypervisor).CanResize(_options.Config)
+            ? VmSize.For((LinuxResources?)null, _options.Config)
+            : VmSize.For(first, _options.Config);
         var sandbox = await _options.StartSandbox(new SandboxStartOptions(Id, _options.StateRoot, _options.Config)
         {
             WithSharedDirectory = true,
