@@ -150,13 +150,14 @@ internal sealed class ContainerManager(ChildReaper reaper, EventBus events)
                     io.ReleaseChildStdio();
                 }
             }
+            var spawned = watch.Elapsed;
             var exited = reaper.WatchAsync(pid);
             c.Cgroup.AddProcess(pid);
             await RunToExecAsync(channel, plan, io, $"container {id}/{execId}");
             var p = new ContainerProcess(execId, pid, io, exited);
             c.AddExec(p);
             _ = ObserveExitAsync(c, p);
-            AgentLog.Info($"container {id}/{execId}: started in {watch.Elapsed.TotalMilliseconds:F0} ms (pid {pid})");
+            AgentLog.Info($"container {id}/{execId}: started in {watch.Elapsed.TotalMilliseconds:F0} ms (pid {pid}; spawned after {spawned.TotalMilliseconds:F0} ms, then its init ran to execve)");
             return p;
         }
         catch
