@@ -29,7 +29,7 @@ public sealed class AgentChannelAuthenticationTests
         var id = "auth-" + Guid.NewGuid().ToString("N")[..8];
         await using var sandbox = await Sandbox.StartAsync(new SandboxStartOptions(id, state.Path, VmTestConfig.Load()), TestLog.Instance, TestContext.Current.CancellationToken);
         var bootId = (await sandbox.Agent.GuestDetailsAsync()).BootId;
-        var socket = ((SerialChannelConnector)((AuthenticatingConnector)((AgentClient)sandbox.Agent).Connector).Inner).SocketPath;
+        var socket = ((SerialChannelConnector)sandbox.Vm.AgentConnector).SocketPath; // the channel itself, under the token and the VM-bound layers
         var tokenFile = AgentToken.PathIn(sandbox.StateDirectory);
         Assert.Equal(UnixFileMode.UserRead, File.GetUnixFileMode(tokenFile));
         Assert.DoesNotContain(Convert.ToHexString(File.ReadAllBytes(tokenFile)), Convert.ToHexString(File.ReadAllBytes($"/proc/{sandbox.Vm.Pid}/cmdline")));

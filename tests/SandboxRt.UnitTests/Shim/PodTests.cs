@@ -118,6 +118,21 @@ public sealed class PodTests : IDisposable
     }
 
     [Fact]
+    public async Task A_vm_that_fails_to_start_fails_the_create_with_its_own_error_and_leaves_no_container()
+    {
+        var options = new PodOptions("pod1", _bundle.Path, new HypervisorConfig())
+        {
+            StartSandbox = (_, _, _) => throw new SandboxRt.Runtime.Hypervisors.HypervisorException("qemu.path /nonexistent: no such file"),
+        };
+        var pod = new Pod(options, new EventList(_events), _ => { }, NullLogger.Instance);
+
+        var e = await Assert.ThrowsAsync<SandboxRt.Runtime.Hypervisors.HypervisorException>(() => pod.CreateAsync(Request("pod1"), CancellationToken.None));
+        Assert.Equal("qemu.path /nonexistent: no such file", e.Message); // not a NullReferenceException from the clean-up
+        Assert.True(pod.IsEmpty);
+        Assert.Empty(Kinds());
+    }
+
+    [Fact]
     public async Task An_app_container_needs_its_pods_vm_and_joins_it()
     {
         _bundle.File("config.json", """{"ociVersion":"1.0.2","process":{"args":["sh"],"cwd":"/"},"root":{"path":"rootfs"},"annotations":{"io.kubernetes.cri.container-type":"container","io.kubernetes.cri.sandbox-id":"pod1"}}""");

@@ -343,14 +343,14 @@ internal sealed class Pod : IAsyncDisposable
     /// </summary>
     private async Task ShrinkVmAsync()
     {
-        if (_sandbox.VmExited.IsCompleted)
-            return;
+        if (_sandbox is not { } sandbox || sandbox.VmExited.IsCompleted)
+            return; // a create that failed before the VM ran has nothing to give back
         var target = VmSize.ForPod(_table.Containers().Select(c => c.Resources), _options.Config);
         try
         {
-            await _sandbox.ShrinkAsync(target, CancellationToken.None);
+            await sandbox.ShrinkAsync(target, CancellationToken.None);
         }
-        catch (Exception e) when (e is SandboxRt.Runtime.Hypervisors.HypervisorException or IOException or System.Net.Sockets.SocketException or OperationCanceledException)
+        catch (Exception e) when (e is SandboxRt.Runtime.Hypervisors.HypervisorException or AgentException or IOException or System.Net.Sockets.SocketException or OperationCanceledException)
         {
             _log.LogWarning("pod {Pod}: could not shrink the VM to {Vcpus} vCPUs and {Memory} MiB: {Error}", Id, target.Vcpus, target.MemoryMib, e.Message);
         }
