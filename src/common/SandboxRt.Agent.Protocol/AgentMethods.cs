@@ -90,6 +90,12 @@ public static class AgentMethods
     public static readonly Method<ProcessRequest, Empty> CloseStdin =
         new(MethodType.Unary, AgentService, "CloseStdin", ProcessRequest.Parser, Empty.Parser);
 
+    /// <summary>
+    /// The response header with which the agent accepts a StreamStdin call (its process exists), sent
+    /// before any data: a caller tells it from a trailers-only answer (an error, or an agent without the method).
+    /// </summary>
+    public const string StdinAcceptedHeader = "sandboxrt-stdin-accepted";
+
     public static readonly Method<StdinChunk, StreamStdinResponse> StreamStdin =
         new(MethodType.ClientStreaming, AgentService, "StreamStdin", StdinChunk.Parser, StreamStdinResponse.Parser);
 

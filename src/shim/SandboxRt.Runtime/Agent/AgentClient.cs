@@ -194,9 +194,14 @@ public sealed class AgentClient : IAgent
             : Stream("ReadStdout", o => _agent.ReadStdout(request, o), c => c.Data.Memory, cancellationToken);
     }
 
-    /// <summary>The process's stdin as one StreamStdin call, with no deadline (it lasts as long as the input).</summary>
+    /// <summary>
+    /// The process's stdin as one StreamStdin call, with no deadline (it lasts as long as the input); with
+    /// an agent older than StreamStdin, Kata's unary WriteStdin per chunk and CloseStdin.
+    /// </summary>
     public IStdinStream OpenStdin(string id, string execId, bool closeAtEnd, CancellationToken cancellationToken = default) =>
-        new AgentStdinStream(() => _agent.StreamStdin(new CallOptions(cancellationToken: cancellationToken)), id, execId, closeAtEnd);
+        new AgentStdinStream(() => _agent.StreamStdin(new CallOptions(cancellationToken: cancellationToken)), id, execId, closeAtEnd,
+            (data, ct) => Call("WriteStdin", o => _agent.WriteStdinAsync(new WriteStdinRequest { ContainerId = id, ExecId = execId, Data = UnsafeByteOperations.UnsafeWrap(data) }, o), Timeout.InfiniteTimeSpan, ct),
+            ct => Call("CloseStdin", o => _agent.CloseStdinAsync(new ProcessRequest { ContainerId = id, ExecId = execId }, o), null, ct));
 
     public Task ResizeAsync(string id, string execId, int rows, int columns, CancellationToken cancellationToken = default) =>
         Call("TtyWinResize", o => _agent.TtyWinResizeAsync(new TtyWinResizeRequest { ContainerId = id, ExecId = execId, Rows = (uint)rows, Columns = (uint)columns }, o), null, cancellationToken);
