@@ -111,7 +111,8 @@ internal sealed class AgentStdinStream(
                 _unary = true; // an agent from before StreamStdin: nothing was sent yet
                 return;
             }
-            if (!AgentCallFailure.NotSent(failure) || DateTime.UtcNow >= giveUp || cancellationToken.IsCancellationRequested)
+            // a relay or VM that is gone for good is not retried, as in AgentClient's unary calls
+            if (AgentCallFailure.PeerGone(failure) is not null || !AgentCallFailure.NotSent(failure) || DateTime.UtcNow >= giveUp || cancellationToken.IsCancellationRequested)
                 throw Failure(failure);
             await Task.Delay(200, cancellationToken);
         }
@@ -145,8 +146,7 @@ internal sealed class AgentStdinStream(
         }
     }
 
-    private static Exception Failure(RpcException e) =>
-        AgentCallFailure.RelayGone(e) ?? (Exception)AgentMapping.ToException("StreamStdin", e);
+    private static Exception Failure(RpcException e) => AgentCallFailure.Surface("StreamStdin", e);
 
     public ValueTask DisposeAsync()
     {
