@@ -32,7 +32,7 @@ public sealed class GrpcProxyApplication(HttpMessageInvoker upstream, Uri baseAd
         {
             Version = HttpVersion.Version20,
             VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-            Content = new StreamContent(http.Request.Body),
+            Content = new FlushingStreamContent(http.Request.Body),
         };
         foreach (var (name, values) in http.Request.Headers)
         {
