@@ -241,6 +241,46 @@ public sealed class ClientStreamingTests : IAsyncLifetime
         Assert.Equal(StatusCode.OK, call.GetStatus().StatusCode);
     }
 
+    [Fact]
+    public async Task Through_the_relays_proxy_a_message_reaches_the_handler_while_the_stream_is_open()
+    {
+        // the proxy (GrpcProxyApplication) as the relay serves it to other host processes. Over a Unix
+        // socket this passes with StreamContent too; the hang FlushingStreamContent fixed showed only over
+        // the relay's real guest channel (StdinStreamTests' exec case)
+        using var upstream = new SocketsHttpHandler
+        {
+            ConnectCallback = async (_, ct) =>
+            {
+                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                await socket.ConnectAsync(new UnixDomainSocketEndPoint(SocketPath), ct);
+                return new NetworkStream(socket, ownsSocket: true);
+            },
+            UseProxy = false,
+        };
+        var proxySocket = Path.Combine(_dir.Path, "proxy.sock");
+        await using var proxy = await GrpcKestrelServer.StartAsync(new UnixDomainSocketEndPoint(proxySocket),
+            new GrpcProxyApplication(new HttpMessageInvoker(upstream, disposeHandler: false), new Uri("http://streams")));
+        using var channel = GrpcChannel.ForAddress("http://proxy", new GrpcChannelOptions
+        {
+            HttpHandler = new SocketsHttpHandler
+            {
+                ConnectCallback = async (_, ct) =>
+                {
+                    var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(proxySocket), ct);
+                    return new NetworkStream(socket, ownsSocket: true);
+                },
+                UseProxy = false,
+            },
+        });
+        using var cts = new CancellationTokenSource();
+        using var call = channel.CreateCallInvoker().AsyncClientStreamingCall(ToLibrary(Held), null, new global::Grpc.Core.CallOptions(cancellationToken: cts.Token));
+        await call.RequestStream.WriteAsync(Indexed(0, 10), TestContext.Current.CancellationToken);
+        // the stream stays open: the message must not wait in the proxy for the body's end
+        await _heldFirst.Task.WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+        cts.Cancel();
+    }
+
     private global::Grpc.Core.AsyncClientStreamingCall<TestDataChunk, SinkTestDataResponse> Start(Method<TestDataChunk, SinkTestDataResponse> method, CancellationToken cancellationToken = default) =>
         _channel!.CreateCallInvoker().AsyncClientStreamingCall(ToLibrary(method), null, new global::Grpc.Core.CallOptions(cancellationToken: cancellationToken));
 

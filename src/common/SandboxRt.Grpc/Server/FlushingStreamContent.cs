@@ -3,10 +3,11 @@ using System.Net;
 namespace SandboxRt.Grpc.Server;
 
 /// <summary>
-/// A request body for the proxy that passes each chunk upstream as soon as it arrives. StreamContent
-/// does not flush between writes, and SocketsHttpHandler holds HTTP/2 DATA frames until a flush or the
-/// end of the body: a streaming call's first message then never left the proxy, while its client
-/// waited for the agent's answer to it (StreamStdin's handshake).
+/// A request body for the proxy that passes each chunk upstream as soon as it arrives, flushing after
+/// every write. With StreamContent (no flush until the body ends), `sandboxrt exec`'s stdin stream
+/// through the relay, over the guest channel, never got the agent's answer to its first message
+/// (StreamStdin's handshake) and hung; with this it passes (StdinStreamTests). Over a plain Unix socket
+/// the hang did not show, so which layer held the bytes is not pinned down.
 /// </summary>
 internal sealed class FlushingStreamContent(Stream source) : HttpContent
 {
