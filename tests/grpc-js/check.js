@@ -52,6 +52,30 @@ function watch(deadlineMs) {
   });
 }
 
+// Client streaming: 8 MiB in 64 KiB messages, honouring grpc-js's backpressure (write() returning false
+// until 'drain'), then the half-close; the agent answers with the count and SHA-256 of what arrived.
+function sink(totalBytes) {
+  const crypto = require('crypto');
+  const hash = crypto.createHash('sha256');
+  return new Promise((resolve) => {
+    const call = agent.sinkTestData((error, response) =>
+      resolve(error ? { code: error.code, details: error.details }
+                    : { code: 0, bytes: Number(response.bytes), sha256: Buffer.from(response.sha256).toString('hex'), expectedSha256: hash.digest('hex') }));
+    let sent = 0;
+    let index = 0;
+    const pump = () => {
+      while (sent < totalBytes) {
+        const chunk = Buffer.alloc(64 * 1024, index++ % 251);
+        hash.update(chunk);
+        sent += chunk.length;
+        if (!call.write({ data: chunk })) { call.once('drain', pump); return; }
+      }
+      call.end();
+    };
+    pump();
+  });
+}
+
 function unknownMethod() {
   const client = new grpc.Client(address, grpc.credentials.createInsecure());
   return new Promise((resolve) => {
@@ -77,6 +101,7 @@ function withoutPreamble() {
   result.oversized = await unary(health, 'check', { service: 'x'.repeat(17 * 1024 * 1024) });
   result.afterOversized = await unary(health, 'check', { service: '' });
   result.unknownMethod = await unknownMethod();
+  result.sink = await sink(8 * 1024 * 1024);
   result.deadlineAlreadyPassed = await unary(health, 'version', {}, { deadline: Date.now() - 1 });
   // Concurrency: 50 calls in flight on one HTTP/2 connection.
   const many = await Promise.all(Array.from({ length: 50 }, () => unary(health, 'version', {})));

@@ -30,6 +30,9 @@ public static class AgentMethods
     public static readonly Method<OnlineCpuMemRequest, OnlineCpuMemResponse> OnlineCpuMem =
         new(MethodType.Unary, AgentService, "OnlineCpuMem", OnlineCpuMemRequest.Parser, OnlineCpuMemResponse.Parser);
 
+    public static readonly Method<TestDataChunk, SinkTestDataResponse> SinkTestData =
+        new(MethodType.ClientStreaming, AgentService, "SinkTestData", TestDataChunk.Parser, SinkTestDataResponse.Parser);
+
     public static readonly Method<ReseedGuestRequest, Empty> ReseedGuest =
         new(MethodType.Unary, AgentService, "ReseedGuest", ReseedGuestRequest.Parser, Empty.Parser);
 
@@ -86,6 +89,15 @@ public static class AgentMethods
 
     public static readonly Method<ProcessRequest, Empty> CloseStdin =
         new(MethodType.Unary, AgentService, "CloseStdin", ProcessRequest.Parser, Empty.Parser);
+
+    /// <summary>
+    /// The response header with which the agent accepts a StreamStdin call (its process exists), sent
+    /// before any data: a caller tells it from a trailers-only answer (an error, or an agent without the method).
+    /// </summary>
+    public const string StdinAcceptedHeader = "sandboxrt-stdin-accepted";
+
+    public static readonly Method<StdinChunk, StreamStdinResponse> StreamStdin =
+        new(MethodType.ClientStreaming, AgentService, "StreamStdin", StdinChunk.Parser, StreamStdinResponse.Parser);
 
     public static readonly Method<TtyWinResizeRequest, Empty> TtyWinResize =
         new(MethodType.Unary, AgentService, "TtyWinResize", TtyWinResizeRequest.Parser, Empty.Parser);

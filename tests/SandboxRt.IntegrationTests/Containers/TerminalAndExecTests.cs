@@ -52,7 +52,11 @@ public sealed class TerminalAndExecTests
             await sandbox.Agent.StartContainerAsync(id);
             Assert.Contains("24 80", await CollectUntilAsync(output, "24 80", TimeSpan.FromSeconds(30)));
             await sandbox.Agent.ResizeAsync(id, "", 40, 100);
-            await sandbox.Agent.WriteStdinAsync(id, "", "go\r"u8.ToArray());
+            await using (var stdin = sandbox.Agent.OpenStdin(id, "", closeAtEnd: false))
+            {
+                await stdin.WriteAsync("go\r"u8.ToArray());
+                Assert.Equal(3, await stdin.CompleteAsync());
+            }
             var exit = await sandbox.Agent.WaitAsync(id, "");
             await reader.WaitAsync(TimeSpan.FromSeconds(10));
             var text = output.ToString();

@@ -52,6 +52,9 @@ public sealed class GrpcJsWireTests(AgentOnHost agent) : IClassFixture<AgentOnHo
         Assert.Contains("larger than max", r.GetProperty("oversized").GetProperty("details").GetString());
         Assert.Equal(0, Code("afterOversized"));
         Assert.Equal(12, Code("unknownMethod"));                       // UNIMPLEMENTED
+        Assert.Equal(0, Code("sink"));                                 // client streaming: 8 MiB in, counted and hashed by the agent
+        Assert.Equal(8 * 1024 * 1024, r.GetProperty("sink").GetProperty("bytes").GetInt64());
+        Assert.Equal(r.GetProperty("sink").GetProperty("expectedSha256").GetString(), r.GetProperty("sink").GetProperty("sha256").GetString());
         Assert.Equal(4, Code("deadlineAlreadyPassed"));
         Assert.Equal(50, r.GetProperty("concurrentOk").GetInt32());
     }

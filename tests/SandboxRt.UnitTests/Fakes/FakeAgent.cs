@@ -164,7 +164,14 @@ internal sealed class FakeAgent : IAgent
             yield return chunk;
     }
 
-    public Task WriteStdinAsync(string id, string execId, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
+    /// <summary>Records each write as "WriteStdin id/exec N" and, when asked to close at the end, completion as "CloseStdin id/exec".</summary>
+    public IStdinStream OpenStdin(string id, string execId, bool closeAtEnd, CancellationToken cancellationToken = default)
+    {
+        Record("OpenStdin", $"{id}/{execId}");
+        return new FakeStdinStream(this, id, execId, closeAtEnd);
+    }
+
+    internal Task WriteStdin(string id, string execId, ReadOnlyMemory<byte> data)
     {
         lock (_stdin)
         {
@@ -174,7 +181,9 @@ internal sealed class FakeAgent : IAgent
         }
         return Do("WriteStdin", $"{id}/{execId} {data.Length}");
     }
-    public Task CloseStdinAsync(string id, string execId, CancellationToken cancellationToken = default) => Do("CloseStdin", $"{id}/{execId}");
+
+    internal Task CloseStdin(string id, string execId) => Do("CloseStdin", $"{id}/{execId}");
+
     public Task ResizeAsync(string id, string execId, int rows, int columns, CancellationToken cancellationToken = default) => Do("Resize", $"{id}/{execId} {rows}x{columns}");
 
     public Task<bool> CheckAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)

@@ -5,12 +5,14 @@ namespace SandboxRt.Agent.Containers;
 
 /// <summary>
 /// Feeds a process's stdin (a pipe, or a pty master) from a bounded channel on a dedicated thread, so
-/// that a process that does not read blocks the writer (WriteStdin waits), not a pool thread.
+/// that a process that does not read blocks the writer (WriteStdin and StreamStdin wait), not a pool
+/// thread. The queue holds <see cref="Capacity"/> chunks (StreamStdin's are at most 1 MiB each).
 /// Closing completes the channel; the descriptor closes once everything before it was written.
 /// </summary>
 internal sealed class StdinWriter
 {
-    private readonly Channel<byte[]> _chunks = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(16) { SingleReader = true });
+    public const int Capacity = 4;
+    private readonly Channel<byte[]> _chunks = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(Capacity) { SingleReader = true });
     private readonly bool _closeDescriptor;
 
     /// <param name="closeDescriptor">False for a pty master, which is shared with the output pump and must stay open.</param>

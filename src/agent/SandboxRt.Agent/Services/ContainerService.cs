@@ -31,6 +31,7 @@ internal sealed class ContainerService(ContainerManager containers)
         .AddServerStreaming(AgentMethods.ReadStderr, (r, w, ctx) => StreamAsync(containers.Get(r.ContainerId).Process(r.ExecId).Io.AttachStderr(), w, ctx))
         .AddUnary(AgentMethods.WriteStdin, WriteStdinAsync)
         .AddUnary(AgentMethods.CloseStdin, (r, _) => { containers.Get(r.ContainerId).Process(r.ExecId).Io.CloseStdin(); return Task.FromResult(new Empty()); })
+        .AddClientStreaming(AgentMethods.StreamStdin, new StdinStreamHandler(containers).HandleAsync, StdinStreamHandler.MaxMessageSize)
         .AddUnary(AgentMethods.TtyWinResize, TtyWinResizeAsync)
         .AddServerStreaming(AgentMethods.GetEvents, GetEventsAsync);
 

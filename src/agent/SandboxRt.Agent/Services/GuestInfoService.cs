@@ -14,7 +14,23 @@ internal sealed class GuestInfoService(BootFacts facts)
     public void Register(GrpcServiceTable table) => table
         .AddUnary(AgentMethods.GuestDetails, GuestDetailsAsync)
         .AddUnary(AgentMethods.OnlineCpuMem, OnlineCpuMemAsync)
-        .AddServerStreaming(AgentMethods.StreamTestData, StreamTestDataAsync);
+        .AddServerStreaming(AgentMethods.StreamTestData, StreamTestDataAsync)
+        .AddClientStreaming(AgentMethods.SinkTestData, SinkTestDataAsync, MaxSinkMessage);
+
+    /// <summary>The largest SinkTestData message: a chunk as large as StreamStdin's, plus its framing.</summary>
+    private const int MaxSinkMessage = StdinStreamHandler.MaxMessageSize;
+
+    private static async Task<SinkTestDataResponse> SinkTestDataAsync(IServerStreamReader<TestDataChunk> reader, ServerCallContext context)
+    {
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        ulong bytes = 0;
+        while (await reader.ReadAsync(context.CancellationToken) is { } chunk)
+        {
+            hash.AppendData(chunk.Data.Span);
+            bytes += (ulong)chunk.Data.Length;
+        }
+        return new SinkTestDataResponse { Bytes = bytes, Sha256 = Google.Protobuf.ByteString.CopyFrom(hash.GetHashAndReset()) };
+    }
 
     private static async Task StreamTestDataAsync(StreamTestDataRequest request, IServerStreamWriter<OutputChunk> writer, ServerCallContext context)
     {

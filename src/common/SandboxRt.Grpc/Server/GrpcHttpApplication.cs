@@ -98,9 +98,9 @@ public sealed class GrpcHttpApplication : IHttpApplication<HttpContext>
             await method.InvokeAsync(http, call, _limits);
             status = StatusCode.OK;
         }
-        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+        catch (Exception) when (http.RequestAborted.IsCancellationRequested)
         {
-            return; // the client reset the stream: nobody is listening for a status
+            return; // the client reset the stream (RST_STREAM) or went away: nobody is listening for a status
         }
         catch (OperationCanceledException) when (expiry.IsCancellationRequested)
         {

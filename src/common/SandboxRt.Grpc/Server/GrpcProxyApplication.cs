@@ -32,7 +32,7 @@ public sealed class GrpcProxyApplication(HttpMessageInvoker upstream, Uri baseAd
         {
             Version = HttpVersion.Version20,
             VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-            Content = new StreamContent(http.Request.Body),
+            Content = new FlushingStreamContent(http.Request.Body),
         };
         foreach (var (name, values) in http.Request.Headers)
         {
@@ -60,6 +60,17 @@ public sealed class GrpcProxyApplication(HttpMessageInvoker upstream, Uri baseAd
             http.Response.StatusCode = (int)response.StatusCode;
             CopyHeaders(response.Headers, http.Response.Headers);
             CopyHeaders(response.Content.Headers, http.Response.Headers);
+            // the headers go on at once: a streaming call's client may wait for them before it sends (StreamStdin)
+            try
+            {
+                await http.Response.StartAsync(cancel);
+                await http.Response.Body.FlushAsync(cancel);
+            }
+            catch (Exception e) when (e is IOException or OperationCanceledException)
+            {
+                http.Abort();
+                return;
+            }
             await using var body = await response.Content.ReadAsStreamAsync(cancel);
             var buffer = new byte[64 * 1024];
             try

@@ -31,6 +31,33 @@ public sealed class GrpcServiceTable
         return Add(new ServerStreamingServerMethod<TRequest, TResponse>(method, handler));
     }
 
+    /// <param name="maxReceiveMessageSize">
+    /// A lower receive limit for this method's messages than the server's: a long stream of small
+    /// messages (stdin) need not let a caller make the server buffer one as large as any other request.
+    /// </param>
+    public GrpcServiceTable AddClientStreaming<TRequest, TResponse>(
+        Method<TRequest, TResponse> method,
+        Func<IServerStreamReader<TRequest>, ServerCallContext, Task<TResponse>> handler,
+        int? maxReceiveMessageSize = null)
+        where TRequest : class, IMessage<TRequest>
+        where TResponse : class, IMessage<TResponse>
+    {
+        if (method.Type != MethodType.ClientStreaming)
+            throw new ArgumentException($"{method} is not a client-streaming method", nameof(method));
+        return Add(new ClientStreamingServerMethod<TRequest, TResponse>(method, handler, maxReceiveMessageSize));
+    }
+
+    public GrpcServiceTable AddDuplexStreaming<TRequest, TResponse>(
+        Method<TRequest, TResponse> method,
+        Func<IServerStreamReader<TRequest>, IServerStreamWriter<TResponse>, ServerCallContext, Task> handler)
+        where TRequest : class, IMessage<TRequest>
+        where TResponse : class, IMessage<TResponse>
+    {
+        if (method.Type != MethodType.DuplexStreaming)
+            throw new ArgumentException($"{method} is not a duplex-streaming method", nameof(method));
+        return Add(new DuplexStreamingServerMethod<TRequest, TResponse>(method, handler));
+    }
+
     /// <summary>The registered service names (the part of the path between the slashes).</summary>
     public IEnumerable<string> ServiceNames => _methods.Keys.Select(k => k.Split('/')[1]).Distinct();
 

@@ -14,12 +14,6 @@ internal sealed class ServerStreamingServerMethod<TRequest, TResponse>(
     public async Task InvokeAsync(HttpContext http, ServerCallContext call, GrpcLimits limits)
     {
         var request = await RequestReader.ReadSingleAsync(http, method.RequestParser, limits, call.CancellationToken);
-        await handler(request, new Writer(http, limits), call);
-    }
-
-    private sealed class Writer(HttpContext http, GrpcLimits limits) : IServerStreamWriter<TResponse>
-    {
-        public Task WriteAsync(TResponse message, CancellationToken cancellationToken = default) =>
-            ResponseWriter.WriteMessageAsync(http, message, limits, cancellationToken);
+        await handler(request, new ResponseStreamWriter<TResponse>(http, limits), call);
     }
 }

@@ -27,7 +27,6 @@ public sealed class AgentClient : IAgent
     /// cores took longer than 60 s).
     /// </summary>
     public static readonly TimeSpan ProcessSetupTimeout = TimeSpan.FromSeconds(90);
-    public const int MaxStdinChunk = 1024 * 1024;
     private const int MaxMessageSize = 16 * 1024 * 1024;
 
     /// <summary>How long a call keeps trying to get a connection before it fails as Unavailable.</summary>
@@ -195,17 +194,14 @@ public sealed class AgentClient : IAgent
             : Stream("ReadStdout", o => _agent.ReadStdout(request, o), c => c.Data.Memory, cancellationToken);
     }
 
-    public async Task WriteStdinAsync(string id, string execId, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
-    {
-        for (int offset = 0; offset < data.Length; offset += MaxStdinChunk)
-        {
-            var request = new WriteStdinRequest { ContainerId = id, ExecId = execId, Data = UnsafeByteOperations.UnsafeWrap(data.Slice(offset, Math.Min(MaxStdinChunk, data.Length - offset))) };
-            await Call("WriteStdin", o => _agent.WriteStdinAsync(request, o), Timeout.InfiniteTimeSpan, cancellationToken);
-        }
-    }
-
-    public Task CloseStdinAsync(string id, string execId, CancellationToken cancellationToken = default) =>
-        Call("CloseStdin", o => _agent.CloseStdinAsync(new ProcessRequest { ContainerId = id, ExecId = execId }, o), null, cancellationToken);
+    /// <summary>
+    /// The process's stdin as one StreamStdin call, with no deadline (it lasts as long as the input); with
+    /// an agent older than StreamStdin, Kata's unary WriteStdin per chunk and CloseStdin.
+    /// </summary>
+    public IStdinStream OpenStdin(string id, string execId, bool closeAtEnd, CancellationToken cancellationToken = default) =>
+        new AgentStdinStream(() => _agent.StreamStdin(new CallOptions(cancellationToken: cancellationToken)), id, execId, closeAtEnd,
+            (data, ct) => Call("WriteStdin", o => _agent.WriteStdinAsync(new WriteStdinRequest { ContainerId = id, ExecId = execId, Data = UnsafeByteOperations.UnsafeWrap(data) }, o), Timeout.InfiniteTimeSpan, ct),
+            ct => Call("CloseStdin", o => _agent.CloseStdinAsync(new ProcessRequest { ContainerId = id, ExecId = execId }, o), null, ct));
 
     public Task ResizeAsync(string id, string execId, int rows, int columns, CancellationToken cancellationToken = default) =>
         Call("TtyWinResize", o => _agent.TtyWinResizeAsync(new TtyWinResizeRequest { ContainerId = id, ExecId = execId, Rows = (uint)rows, Columns = (uint)columns }, o), null, cancellationToken);

@@ -5,7 +5,9 @@ namespace SandboxRt.Runtime.Containers;
 /// <summary>
 /// Copies a container process's stdio between the host's streams and the agent: stdout and stderr as
 /// they arrive, stdin from a dedicated thread (host stdin reads block, and may never end while the
-/// container runs), closing the process's stdin at end of input.
+/// container runs) into one stdin stream to the agent, closing the process's stdin at end of input. A
+/// write waits while the process is not reading, so the thread stops reading the host's stdin: the
+/// writer on the host side feels the container's pipe.
 /// </summary>
 public sealed class StdioRelay(IAgentStdio agent, string containerId, string execId)
 {
@@ -25,6 +27,7 @@ public sealed class StdioRelay(IAgentStdio agent, string containerId, string exe
         var thread = new Thread(() =>
         {
             var buffer = new byte[256 * 1024];
+            var stdin = agent.OpenStdin(containerId, execId, closeAtEnd: true, cancellationToken);
             try
             {
                 while (!cancellationToken.IsCancellationRequested)
@@ -32,14 +35,19 @@ public sealed class StdioRelay(IAgentStdio agent, string containerId, string exe
                     int n = source.Read(buffer, 0, buffer.Length);
                     if (n == 0)
                         break;
-                    agent.WriteStdinAsync(containerId, execId, buffer.AsMemory(0, n), cancellationToken).GetAwaiter().GetResult();
+                    stdin.WriteAsync(buffer.AsMemory(0, n), cancellationToken).GetAwaiter().GetResult();
                 }
-                agent.CloseStdinAsync(containerId, execId, cancellationToken).GetAwaiter().GetResult();
+                cancellationToken.ThrowIfCancellationRequested();
+                stdin.CompleteAsync(cancellationToken).GetAwaiter().GetResult();
                 done.TrySetResult();
             }
             catch (Exception e)
             {
                 done.TrySetException(e);
+            }
+            finally
+            {
+                stdin.DisposeAsync().AsTask().GetAwaiter().GetResult();
             }
         })
         { IsBackground = true, Name = "stdin-relay" };

@@ -4,7 +4,9 @@
 // thread through poll(2) with a short timeout, so the reader can always be stopped (a blocking read on a
 // fifo cannot be interrupted by closing it). End of input is either the fifo's end (every writer has
 // come and gone: POLLHUP with nothing left to read) or containerd's CloseIO, after which whatever is
-// still in the fifo is forwarded before the process's stdin is closed in the guest.
+// still in the fifo is forwarded before the process's stdin is closed in the guest. Everything goes
+// through one stdin stream to the agent (StreamStdin): a write waits while the process does not read, and
+// meanwhile the fifo is not read either, so its writer is held back by the fifo's own buffer.
 using Microsoft.Extensions.Logging;
 using SandboxRt.Interop;
 using SandboxRt.Runtime.Agent;
@@ -45,6 +47,7 @@ internal sealed class FifoInput
     private void Run(SafeFdHandle fd, string path, IAgentStdio agent, string containerId, string execId, ILogger log)
     {
         var buffer = new byte[64 * 1024];
+        var stdin = agent.OpenStdin(containerId, execId, closeAtEnd: true, _stop.Token);
         try
         {
             using (fd)
@@ -65,7 +68,7 @@ internal sealed class FifoInput
                         }
                         if (n == 0)
                             break;
-                        agent.WriteStdinAsync(containerId, execId, buffer.AsMemory(0, n), _stop.Token).GetAwaiter().GetResult();
+                        stdin.WriteAsync(buffer.AsMemory(0, n), _stop.Token).GetAwaiter().GetResult();
                         continue;
                     }
                     if ((ready & (PollEvents.Hup | PollEvents.Err)) != 0)
@@ -75,7 +78,7 @@ internal sealed class FifoInput
                 }
             }
             if (!_stop.IsCancellationRequested)
-                agent.CloseStdinAsync(containerId, execId).GetAwaiter().GetResult();
+                stdin.CompleteAsync(_stop.Token).GetAwaiter().GetResult();
         }
         catch (Exception e) when (e is OperationCanceledException or AgentException or IOException)
         {
@@ -84,6 +87,7 @@ internal sealed class FifoInput
         }
         finally
         {
+            stdin.DisposeAsync().AsTask().GetAwaiter().GetResult(); // after Stop: cancels the call, stdin stays open
             _done.TrySetResult();
         }
     }
