@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Text.RegularExpressions;
 using SandboxRt.IntegrationTests.Support;
 
 namespace SandboxRt.IntegrationTests.Monitoring;
@@ -21,27 +18,18 @@ public sealed class MonitorTests
         if (promtool is null)
             TestEnvironment.Skip("needs promtool (apt-get install prometheus)");
         using var state = new ScratchDirectory("srt-state");
+        using var noShims = new ScratchDirectory("srt-shims"); // pods of other tests under the real shim root would change the count
         var id = "mon-" + Guid.NewGuid().ToString("N")[..8];
-        using var monitor = Process.Start(new ProcessStartInfo(CliRun.Binary, ["--root", state.Path, "monitor", "--listen", "127.0.0.1:0"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
+        var monitor = await MonitorProcess.StartAsync(state.Path, "--shim-root", noShims.Path);
         try
         {
-            // "sandboxrt monitor: serving http://127.0.0.1:PORT/metrics for ROOT"
-            var banner = await monitor.StandardOutput.ReadLineAsync() ?? throw new Xunit.Sdk.XunitException("monitor exited: " + await monitor.StandardError.ReadToEndAsync());
-            var url = Regex.Match(banner, @"http://\S+/metrics").Value;
-            Assert.False(string.IsNullOrEmpty(url), banner);
-            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-
             using var bundle = new TestBundle(s => s.Process!.Args = ["sh", "-c", "sleep 3600"]);
             var create = await CliRun.RunLeavingRelayAsync(["create", "--bundle", bundle.Directory, id], state.Path);
             Assert.True(create.ExitCode == 0, create.Stderr);
             Assert.Equal(0, (await CliRun.RunAsync(["start", id], root: state.Path)).ExitCode);
 
             string text = "";
-            await Condition.WaitAsync(async () => (text = await http.GetStringAsync(url)).Contains($"sandboxrt_guest_memory_usage_bytes{{sandbox=\"{id}\"}}"),
+            await Condition.WaitAsync(async () => (text = await monitor.ScrapeAsync()).Contains($"sandboxrt_guest_memory_usage_bytes{{sandbox=\"{id}\"}}"),
                 "the container's guest statistics on /metrics", TimeSpan.FromSeconds(60));
             TestContext.Current.TestOutputHelper?.WriteLine(text);
             Assert.Equal(1, Value(text, "sandboxrt_sandboxes"));
@@ -54,29 +42,20 @@ public sealed class MonitorTests
             Assert.True(Value(text, "sandboxrt_boot_seconds_count") >= 1);
             Assert.True(Value(text, "sandboxrt_create_seconds_count") >= 1);
 
-            var check = await Command.RunAsync("/bin/sh", ["-c", $"'{promtool}' check metrics"], stdin: text);
-            Assert.True(check.ExitCode == 0, "promtool check metrics: " + check.Stdout + check.Stderr);
+            await MonitorProcess.AssertPromtoolAcceptsAsync(promtool!, text);
 
             Assert.Equal(0, (await CliRun.RunAsync(["delete", "--force", id], root: state.Path)).ExitCode);
-            text = await http.GetStringAsync(url);
+            text = await monitor.ScrapeAsync();
             Assert.Equal(0, Value(text, "sandboxrt_sandboxes"));
             Assert.DoesNotContain($"sandbox=\"{id}\"", text);
         }
         finally
         {
             await CliRun.RunAsync(["delete", "--force", id], root: state.Path);
-            if (!monitor.HasExited)
-                SandboxRt.Interop.ChildProcesses.Signal(monitor.Id, 15);
-            await monitor.WaitForExitAsync();
+            await monitor.DisposeAsync();
         }
         Assert.Equal(0, monitor.ExitCode);
     }
 
-    /// <summary>The value of one sample line ("NAME{LABELS} VALUE") of the text exposition.</summary>
-    private static double Value(string text, string series)
-    {
-        var line = text.Split('\n').FirstOrDefault(l => l.StartsWith(series + " ", StringComparison.Ordinal))
-            ?? throw new Xunit.Sdk.XunitException($"no sample {series} in:\n{text}");
-        return double.Parse(line[(series.Length + 1)..], CultureInfo.InvariantCulture);
-    }
+    private static double Value(string text, string series) => MonitorProcess.Value(text, series);
 }

@@ -10,7 +10,7 @@ namespace SandboxRt.Shim.Cli;
 /// </summary>
 internal static class ShimPaths
 {
-    public const string Root = "/run/sandboxrt/shim";
+    public const string Root = Runtime.Monitoring.PodStatsSocket.ShimRoot;
 
     public static string Directory(string containerdAddress, string ns, string podId)
     {

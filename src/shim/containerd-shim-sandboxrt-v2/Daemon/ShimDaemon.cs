@@ -3,6 +3,8 @@
 // It inherits its listening ttrpc socket on fd 3 from `start` (so the socket already accepts
 // connections when `start` prints its address, as with containerd's runc shim), serves the Task API on
 // it, owns the pod's VM through the Pod, and forwards task events to containerd at TTRPC_ADDRESS.
+// It answers `sandboxrt monitor` for its pod on stats.sock (PodStatsServer): it holds the pod's only
+// agent connection, so the monitor cannot ask the guest itself.
 // It logs to the `log` fifo of the bundle it was started in, which containerd copies into its own log.
 // It ends when containerd calls Shutdown and no container is left (or with `now`), or on SIGTERM/SIGINT,
 // stopping the VM and removing its directory; what it records in pod.json lets `delete` clean up after
@@ -13,6 +15,7 @@ using Microsoft.Extensions.Logging;
 using SandboxRt.Containerd.Protocol;
 using SandboxRt.Runtime.Configuration;
 using SandboxRt.Runtime.Diagnostics;
+using SandboxRt.Runtime.Monitoring;
 using SandboxRt.Runtime.Storage;
 using SandboxRt.Shim.Cli;
 using SandboxRt.Shim.Logging;
@@ -67,6 +70,7 @@ internal static class ShimDaemon
 
         var listener = new Socket(new SafeSocketHandle(ListenerFd, ownsHandle: true));
         var server = TtrpcServer.Serve(listener, service.Register(new TtrpcServiceTable()), log);
+        var stats = PodStatsServer.Start(directory, ct => PodStatsCollector.CollectAsync(pod, ct), log);
         log.LogInformation("shim for pod {Pod} serving on {Socket} (namespace {Namespace}, events to {Events})", flags.Id, flags.Socket, flags.Namespace, eventsAddress);
 
         var why = await exit.Task;
@@ -74,6 +78,7 @@ internal static class ShimDaemon
         // let the Shutdown answer leave before the connection closes
         await Task.Delay(TimeSpan.FromMilliseconds(100));
         await server.StopAsync();
+        await stats.DisposeAsync();
         await pod.DisposeAsync();
         await publisher.DisposeAsync();
         RemoveDirectory(directory, log);

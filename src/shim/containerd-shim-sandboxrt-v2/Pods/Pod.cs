@@ -362,6 +362,10 @@ internal sealed class Pod : IAsyncDisposable
         return RunningSandbox().Agent.StatsAsync(id, cancellationToken);
     }
 
+    /// <summary>The containers whose init has not ended (created, running or paused): those the monitor asks stats of.</summary>
+    public IReadOnlyList<string> LiveContainerIds() =>
+        _table.Locked(() => _table.Containers().Where(c => c.Init.Status is ContainerStatus.Created or ContainerStatus.Running or ContainerStatus.Paused).Select(c => c.Id).ToList());
+
     /// <summary>Stops the VM and everything of the pod (for shutdown, or when the sandbox container goes).</summary>
     public async ValueTask DisposeAsync()
     {
