@@ -19,7 +19,8 @@ internal sealed class MonitorProcess : IAsyncDisposable
 
     public string Url { get; }
 
-    public int ExitCode => _process.ExitCode;
+    /// <summary>How the monitor ended (after dispose).</summary>
+    public int? ExitCode { get; private set; }
 
     /// <summary>Starts the monitor with the global --root <paramref name="root"/> and <paramref name="args"/> after `monitor`, once it serves.</summary>
     public static async Task<MonitorProcess> StartAsync(string root, params string[] args)
@@ -58,6 +59,7 @@ internal sealed class MonitorProcess : IAsyncDisposable
         if (!_process.HasExited)
             SandboxRt.Interop.ChildProcesses.Signal(_process.Id, 15);
         await _process.WaitForExitAsync();
+        ExitCode = _process.ExitCode;
         _http.Dispose();
         _process.Dispose();
     }

@@ -48,6 +48,20 @@ public sealed class PodStatsServer : IAsyncDisposable
         return server;
     }
 
+    /// <summary>Start, or null with a warning: a pod whose stats socket cannot be made still runs, unseen by the monitor.</summary>
+    public static PodStatsServer? TryStart(string shimDirectory, Func<CancellationToken, Task<PodStatsReport>> collect, ILogger log)
+    {
+        try
+        {
+            return Start(shimDirectory, collect, log);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            log.LogWarning("stats socket in {Directory}: {Error}; `sandboxrt monitor` will not see this pod's guest statistics", shimDirectory, e.Message);
+            return null;
+        }
+    }
+
     private async Task AcceptLoopAsync()
     {
         while (!_stop.IsCancellationRequested)

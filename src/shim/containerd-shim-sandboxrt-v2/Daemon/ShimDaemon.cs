@@ -70,7 +70,7 @@ internal static class ShimDaemon
 
         var listener = new Socket(new SafeSocketHandle(ListenerFd, ownsHandle: true));
         var server = TtrpcServer.Serve(listener, service.Register(new TtrpcServiceTable()), log);
-        var stats = PodStatsServer.Start(directory, ct => PodStatsCollector.CollectAsync(pod, ct), log);
+        var stats = PodStatsServer.TryStart(directory, ct => PodStatsCollector.CollectAsync(pod, ct), log);
         log.LogInformation("shim for pod {Pod} serving on {Socket} (namespace {Namespace}, events to {Events})", flags.Id, flags.Socket, flags.Namespace, eventsAddress);
 
         var why = await exit.Task;
@@ -78,7 +78,8 @@ internal static class ShimDaemon
         // let the Shutdown answer leave before the connection closes
         await Task.Delay(TimeSpan.FromMilliseconds(100));
         await server.StopAsync();
-        await stats.DisposeAsync();
+        if (stats is not null)
+            await stats.DisposeAsync();
         await pod.DisposeAsync();
         await publisher.DisposeAsync();
         RemoveDirectory(directory, log);
