@@ -41,7 +41,8 @@ public sealed class NodeMetricsTests
         Assert.DoesNotContain("sandbox=\"c1\"", text);
     }
 
-    private static async Task<string> ScrapeAsync(CollectorRegistry registry)
+    /// <summary>The registry's text exposition, as a scrape gets it.</summary>
+    internal static async Task<string> ScrapeAsync(CollectorRegistry registry)
     {
         using var stream = new MemoryStream();
         await registry.CollectAndExportAsTextAsync(stream);

@@ -99,10 +99,5 @@ public sealed class PodStatsTests
         return socket;
     }
 
-    private static async Task<string> ScrapeAsync(CollectorRegistry registry)
-    {
-        using var stream = new MemoryStream();
-        await registry.CollectAndExportAsTextAsync(stream);
-        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
-    }
+    private static Task<string> ScrapeAsync(CollectorRegistry registry) => NodeMetricsTests.ScrapeAsync(registry);
 }
