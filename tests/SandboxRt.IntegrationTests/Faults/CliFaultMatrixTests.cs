@@ -139,7 +139,8 @@ public sealed class CliFaultMatrixTests
             SandboxRt.Interop.ChildProcesses.Signal(relay, 19); // SIGSTOP
             using var exec = RunningClient.Cli(state.Path, "exec", id, "echo", "unreachable");
             leaks.Own(exec.Pid);
-            await Condition.WaitAsync(async () => await PendingConnectionsAsync(relay, proxy) > 0, "exec to connect to the stopped relay's proxy", Bound);
+            await Condition.WaitAsync(async () => exec.HasExited || await PendingConnectionsAsync(relay, proxy) > 0, "exec to connect to the stopped relay's proxy", Bound);
+            Assert.False(exec.HasExited, $"exec ended before it connected to the stopped relay's proxy: stderr: {exec.Stderr}");
             SandboxProcesses.Kill(relay);
             int status = await exec.WaitForExitAsync(ExecBound);
             Assert.NotEqual(0, status);

@@ -32,6 +32,8 @@ internal sealed class RunningClient : IDisposable
 
     public int Pid => _process.Id;
 
+    public bool HasExited => _process.HasExited;
+
     public string Stdout => Read("out");
     public string Stderr => Read("err");
 

@@ -26,8 +26,11 @@ public static class SandboxRemains
             if (server is { IsAlive: true })
                 ChildProcesses.Signal(server.Pid, 9);
         await HypervisorFactory.StopDetachedAsync(hypervisor, [virtiofsd], stateDirectory, grace);
-        // what was spawned but never recorded (its owner was killed in between) is still in the cgroup
-        HostCgroups.HostCgroup.KillLeftoversRecorded(stateDirectory);
+        // A VMM that was spawned but never recorded (its owner was killed in between) is known only by its
+        // cgroup. Only then: a leaf another sandbox joined (the same cgroupsPath given twice) would hold
+        // that sandbox's processes too, and a recorded VM was stopped by its identity above.
+        if (hypervisor is null)
+            HostCgroups.HostCgroup.KillLeftoversRecorded(stateDirectory);
         Network.PodNetwork.DetachRecorded(stateDirectory);
         foreach (var server in servers)
             if (server is not null)
