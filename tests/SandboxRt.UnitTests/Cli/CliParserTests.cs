@@ -285,4 +285,27 @@ public sealed class CliParserTests
         Assert.Contains("--console-socket", Complete("exec", "--"));
         Assert.DoesNotContain("relay", Complete(""));
     }
+
+    [Theory]
+    [InlineData("sandboxrt exec --env A=1 --c", "--cap")]
+    [InlineData("sandboxrt exec -e A=1 --cap X --c", "--console-socket")]
+    [InlineData("sandboxrt exec --env=A=1 --cwd /srv --c", "--cap")]
+    [InlineData("sandboxrt --config-option a=b exe", "exec")]
+    [InlineData("sandboxrt exec --env A=1 -", "--tty")]
+    public void Completion_goes_on_after_a_repeatable_flag(string line, string offered)
+    {
+        var output = new StringWriter();
+        CliParser.Complete([$"[suggest:{line.Length}]", line], output);
+        Assert.Contains(offered, output.ToString().Split('\n', StringSplitOptions.TrimEntries));
+    }
+
+    [Fact]
+    public void The_completion_line_loses_only_the_repeatable_flags_before_the_cursor()
+    {
+        const string line = "sandboxrt exec --env A --cwd -x -e B ID s";
+        Assert.Equal(["[suggest:28]", "sandboxrt exec --cwd -x ID s"], CliParser.CompletionArguments([$"[suggest:{line.Length}]", line]));
+        // the cursor inside the line: what follows it stays, and a trailing space still starts a new word
+        Assert.Equal(["[suggest:15]", "sandboxrt exec  --tty"], CliParser.CompletionArguments(["[suggest:23]", "sandboxrt exec --cap X  --tty"]));
+        Assert.Equal(["exec", "--"], CliParser.CompletionArguments(["exec", "--"])); // not the directive: as given
+    }
 }

@@ -51,8 +51,18 @@ internal static class CliParser
     /// <summary>`sandboxrt [suggest:N] "LINE"`: System.CommandLine's completion directive, for shells.</summary>
     public static bool IsDirective(IReadOnlyList<string> args) => args.Count > 0 && args[0].StartsWith("[suggest", StringComparison.Ordinal);
 
-    public static int Complete(IReadOnlyList<string> args) =>
-        Command.Parse(args, Configuration).Invoke(new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false });
+    public static int Complete(IReadOnlyList<string> args, TextWriter? output = null) =>
+        Command.Parse(CompletionArguments(args), Configuration)
+            .Invoke(new InvocationConfiguration { Output = output ?? Console.Out, ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false });
+
+    /// <summary>The directive's line without the repeatable flags before the cursor (<see cref="CompletionLine"/>).</summary>
+    internal static IReadOnlyList<string> CompletionArguments(IReadOnlyList<string> args)
+    {
+        var options = Command.Options.Concat(Root.Value.Verbs.Values.SelectMany(v => v.Command.Options)).ToList();
+        HashSet<string> Names(Func<Option, bool> which) =>
+            options.Where(which).SelectMany(o => o.Aliases.Append(o.Name)).Select(n => n.TrimStart('-')).ToHashSet(StringComparer.Ordinal);
+        return CompletionLine.WithoutRepeatedFlags(args, Names(GoFlagRules.IsRepeatable), Names(o => !GoFlagRules.IsSwitch(o)));
+    }
 
     /// <summary>Writes the help of the verb (or of sandboxrt itself): System.CommandLine's help action.</summary>
     public static void WriteHelp(TextWriter output, string? verb = null) =>
