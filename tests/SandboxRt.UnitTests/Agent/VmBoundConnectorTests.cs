@@ -14,15 +14,13 @@ public sealed class VmBoundConnectorTests
 
         public async ValueTask<Stream> ConnectAsync(CancellationToken cancellationToken)
         {
-            try
-            {
-                await Task.Delay(Timeout.Infinite, cancellationToken);
-            }
-            finally
+            var never = new TaskCompletionSource<Stream>(TaskCreationOptions.RunContinuationsAsynchronously);
+            await using var _ = cancellationToken.Register(() =>
             {
                 Cancelled.TrySetResult();
-            }
-            throw new InvalidOperationException("unreachable");
+                never.TrySetCanceled(cancellationToken);
+            });
+            return await never.Task;
         }
     }
 

@@ -37,6 +37,8 @@ public sealed class ClientStreamingTests : IAsyncLifetime
     private readonly TaskCompletionSource<Exception> _heldEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _heldFirst = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _clientWritten;
+    // set when a client write stops completing at once (flow control holds it back), or when it wrote everything
+    private readonly TaskCompletionSource _clientHeldBack = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _largestInFlight;
     private GrpcKestrelServer? _server;
     private GrpcChannel? _channel;
@@ -72,10 +74,10 @@ public sealed class ClientStreamingTests : IAsyncLifetime
                     InterlockedMax(ref _largestInFlight, inFlight);
                     if (first)
                     {
-                        // a slow consumer: nothing is read for a while, so the client runs into the window
-                        // (this is the condition under test, not a wait for an event)
+                        // a slow consumer: nothing more is read until the client runs into the window (or,
+                        // with flow control broken, has sent everything, which the bound below then catches)
                         first = false;
-                        await Task.Delay(1500, call.CancellationToken);
+                        await _clientHeldBack.Task.WaitAsync(call.CancellationToken);
                     }
                 }
                 return new SinkTestDataResponse { Bytes = received };
@@ -160,9 +162,13 @@ public sealed class ClientStreamingTests : IAsyncLifetime
         var data = new byte[Chunk];
         for (long sent = 0; sent < total; sent += Chunk)
         {
-            await call.RequestStream.WriteAsync(new TestDataChunk { Data = ByteString.CopyFrom(data) }, TestContext.Current.CancellationToken);
+            var write = call.RequestStream.WriteAsync(new TestDataChunk { Data = ByteString.CopyFrom(data) }, TestContext.Current.CancellationToken);
+            if (!write.IsCompleted && sent >= 1024 * 1024)
+                _clientHeldBack.TrySetResult();
+            await write;
             Interlocked.Add(ref _clientWritten, Chunk);
         }
+        _clientHeldBack.TrySetResult();
         await call.RequestStream.CompleteAsync();
         Assert.Equal((ulong)total, (await call.ResponseAsync).Bytes);
         // Kestrel's stream window (2 MiB, GrpcKestrelServer) bounds what the client may send ahead of the
