@@ -29,6 +29,9 @@
 //                        (verbose ContainerStatus) must then have linux.cgroupsPath under P
 //   --check-host-cgroup  also require the host's /proc/<pid>/cgroup of each container's init process to
 //                        name P (only for runtimes whose container pids are host pids, i.e. runc)
+//   --check-vm-cgroup    also require every host process whose command line names the sandbox id and
+//                        whose name is qemu-system-x86 or virtiofsd (a VM-per-pod runtime's VM) to be
+//                        under P in every hierarchy, and at least one QEMU to exist (result.sandbox.vm)
 //   --peer-netns PATH    pod networking checks (cri-network.js); PATH is the network namespace that holds
 //                        the host side of the CNI plugin's veth (the one the runtime runs in, where an
 //                        httpd on --peer-port serves --peer-token); needs 2+ containers, no --host-network
@@ -111,6 +114,7 @@ function parseArgs(argv) {
     if (arg === '--host-network') opts.hostNetwork = true;
     else if (arg === '--verbose') opts.verbose = true;
     else if (arg === '--check-host-cgroup') opts.checkHostCgroup = true;
+    else if (arg === '--check-vm-cgroup') opts.checkVmCgroup = true;
     else if (arg === '--sized') opts.sized = true;
     else if (arg === '--help' || arg === '-h') usage('help');
     else if (valued[arg]) {
@@ -125,6 +129,7 @@ function parseArgs(argv) {
   if (opts.handler === null) usage('--handler is required ("" for the default runtime)');
   if (!opts.image) usage('--image is required');
   if (opts.checkHostCgroup && !opts.cgroupParent) usage('--check-host-cgroup needs --cgroup-parent');
+  if (opts.checkVmCgroup && !opts.cgroupParent) usage('--check-vm-cgroup needs --cgroup-parent');
   if (opts.peerNetns) {
     if (opts.hostNetwork) usage('--peer-netns needs a pod with its own network namespace (no --host-network)');
     if (!opts.peerToken) usage('--peer-netns needs --peer-token');
@@ -395,6 +400,7 @@ async function lifecycle() {
       expect(result.podIp, 'PodSandboxStatus gave no pod IP (status.network.ip)');
     }
     checkCgroup(result.sandbox, podSandboxId);
+    if (opts.checkVmCgroup) checkVmCgroup(result.sandbox, podSandboxId);
   });
 
   const statusOf = async (c, verbose = false) => {
@@ -657,6 +663,25 @@ function checkCgroup(target, id) {
   const outside = lines.filter((l) => !l.slice(l.indexOf(':', l.indexOf(':') + 1) + 1).startsWith(parent + '/'));
   target.hostCgroup = lines.find((l) => l.startsWith('0::')) || lines[0];
   expect(outside.length === 0, `pid ${target.pid} of ${id} is outside ${parent}: ${JSON.stringify(outside)}`);
+}
+
+// the pod's VM (QEMU and virtiofsd, found by the sandbox id in their command lines) must run under the
+// cgroup parent in every hierarchy, as the sandbox's spec asks (Kata's sandbox_cgroup_only)
+function checkVmCgroup(target, id) {
+  const parent = opts.cgroupParent.replace(/\/+$/, '');
+  const read = (pid, file) => { try { return fs.readFileSync(`/proc/${pid}/${file}`, 'utf8'); } catch { return null; } };
+  target.vm = [];
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    const comm = (read(pid, 'comm') || '').trim();
+    if (comm !== 'qemu-system-x86' && comm !== 'virtiofsd') continue;
+    if (!(read(pid, 'cmdline') || '').includes(id)) continue;
+    const lines = (read(pid, 'cgroup') || '').split('\n').filter(Boolean);
+    const outside = lines.filter((l) => !l.slice(l.indexOf(':', l.indexOf(':') + 1) + 1).startsWith(parent + '/'));
+    target.vm.push({ pid: Number(pid), comm, outside });
+  }
+  expect(target.vm.some((p) => p.comm === 'qemu-system-x86'), `no QEMU process names ${id} in its command line`);
+  const bad = target.vm.filter((p) => p.outside.length > 0);
+  expect(bad.length === 0, `the pod's VM runs outside ${parent}: ${JSON.stringify(bad)}`);
 }
 
 // Stops and removes whatever the failed run left behind; each call is a "cleanup" step.

@@ -37,10 +37,15 @@ public sealed class CriPodTests
     [Fact]
     public async Task Pod_lifecycle_with_the_sandboxrt_runtime_class_runs_the_pod_in_one_vm()
     {
-        var result = await RunSandboxrtAsync([]);
+        var result = await RunSandboxrtAsync([], "--check-vm-cgroup");
         // every container of the pod answered ExecSync from the same guest kernel, which is not the host's
         var bootId = Assert.Single(result.GetProperty("bootIds").EnumerateArray()).GetString();
         Assert.NotEqual(result.GetProperty("hostBootId").GetString(), bootId);
+        // the pod's QEMU and virtiofsd ran under the pod's cgroup parent (the harness checked every hierarchy)
+        var vm = result.GetProperty("sandbox").GetProperty("vm").EnumerateArray().Select(p => p.GetProperty("comm").GetString()).ToList();
+        TestContext.Current.TestOutputHelper?.WriteLine("the pod's VM processes: " + string.Join(", ", vm));
+        Assert.Contains("qemu-system-x86", vm);
+        Assert.Contains("virtiofsd", vm);
     }
 
     /// <summary>

@@ -141,6 +141,42 @@ public sealed class ShimV2Tests(ContainerdDaemon containerd) : IClassFixture<Con
         }
     }
 
+    /// <summary>
+    /// Through the shim as through the CLI (DockerTests), the pod's VM runs in the host cgroup its spec names
+    /// (linux.cgroupsPath; ctr names /NAMESPACE/ID), in every hierarchy, QEMU and virtiofsd included, so that
+    /// host limits bound the whole VM; the cgroup the shim made goes with the pod.
+    /// </summary>
+    [Fact]
+    public async Task The_pods_qemu_and_virtiofsd_run_in_the_specs_cgroup_which_goes_with_the_pod()
+    {
+        Require();
+        var id = Id();
+        (await containerd.Ctr(Run("-d", LocalImage.Reference, id, "sleep", "1000"))).Ok();
+        string cgroupsPath;
+        try
+        {
+            var config = Path.Combine(containerd.State, "io.containerd.runtime.v2.task", "default", id, "config.json");
+            cgroupsPath = System.Text.Json.JsonDocument.Parse(File.ReadAllText(config)).RootElement.GetProperty("linux").GetProperty("cgroupsPath").GetString()!;
+            Assert.Equal($"/default/{id}", cgroupsPath);
+            var vmProcesses = ProcessTable.Find(id).Where(pid => File.ReadAllText($"/proc/{pid}/comm").Trim() is "qemu-system-x86" or "virtiofsd").ToList();
+            Assert.Contains(vmProcesses, pid => File.ReadAllText($"/proc/{pid}/comm").Trim() == "qemu-system-x86");
+            Assert.Contains(vmProcesses, pid => File.ReadAllText($"/proc/{pid}/comm").Trim() == "virtiofsd");
+            foreach (var pid in vmProcesses)
+                Assert.All(File.ReadAllLines($"/proc/{pid}/cgroup"), line => Assert.True(line.EndsWith(":" + cgroupsPath), $"pid {pid} ({File.ReadAllText($"/proc/{pid}/comm").Trim()}): {line}"));
+            (await containerd.Ctr("task", "kill", "-s", "KILL", id)).Ok();
+            await WaitForStatusAsync(id, "STOPPED");
+            (await containerd.Ctr("task", "delete", id)).Ok();
+            (await containerd.Ctr("container", "delete", id)).Ok();
+            await AssertShimGoneAsync(id);
+        }
+        finally
+        {
+            await ForceRemoveAsync(id);
+        }
+        var left = Directory.EnumerateDirectories("/sys/fs/cgroup").Append("/sys/fs/cgroup").Select(d => d + cgroupsPath).Where(Directory.Exists).ToList();
+        Assert.True(left.Count == 0, "cgroups left behind: " + string.Join(", ", left));
+    }
+
     [Fact]
     public async Task Containers_labelled_as_one_cri_pod_share_the_pod_vm()
     {

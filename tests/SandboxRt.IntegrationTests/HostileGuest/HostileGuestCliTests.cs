@@ -104,6 +104,52 @@ public sealed class HostileGuestCliTests
         LeakCheck.AssertNothingLeft(state.Path, id);
     }
 
+    /// <summary>
+    /// virtiofsd runs without CAP_MKNOD (and with modcaps=-mknod), so guest root cannot make a device node
+    /// on a host file system through virtio-fs: not in a writable volume as the container sees it, not
+    /// through the share mounted by hand, not in a writable rootfs. A FIFO needs no capability and is allowed.
+    /// </summary>
+    [Fact]
+    public async Task Over_virtio_fs_guest_root_cannot_make_a_device_node_on_the_host()
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        using var state = new ScratchDirectory("srt-state");
+        using var volume = new ScratchDirectory("srt-vol");
+        var id = NewId();
+        int data = 0;
+        using var bundle = new TestBundle(s =>
+        {
+            PrivilegedGuest.MakePrivileged(s);
+            s.Root!.Readonly = false;
+            data = s.Mounts!.Count;
+            s.Mounts.Add(new Mount { Destination = "/data", Type = "bind", Source = volume.Path, Options = ["rbind", "rw"] });
+        });
+        var c = $"{PrivilegedGuest.Share}/{id}";
+        bundle.Spec.Process!.Args = ["sh", "-c", string.Join('\n',
+            PrivilegedGuest.RequireShare(id),
+            "try() { if out=$(\"$@\" 2>&1); then echo \"DID: $*\"; else echo \"REFUSED: $* $out\"; fi; }",
+            "try busybox mknod /data/null c 1 3",
+            "try busybox mknod /data/sda b 8 0",
+            $"try busybox mknod {c}/mounts/{data}/null2 c 1 3",
+            "try busybox mknod /null-in-rootfs c 1 3",
+            "busybox mkfifo /data/fifo && echo FIFO",
+            "echo finished")];
+        bundle.Save();
+
+        var run = await CliRun.RunAsync(["run", "--bundle", bundle.Directory, id], root: state.Path);
+        TestContext.Current.TestOutputHelper?.WriteLine($"exit {run.ExitCode}\nstdout: {run.Stdout}\nstderr: {run.Stderr}");
+        Assert.Contains("finished", run.Stdout);
+        Assert.DoesNotContain("DID:", run.Stdout);
+        Assert.Contains("REFUSED: busybox mknod /data/null c 1 3", run.Stdout);
+        Assert.Contains("FIFO", run.Stdout);
+        using var pinned = SandboxRt.Interop.PinnedDirectory.Open(volume.Path);
+        Assert.True((pinned.Status("fifo").Mode & 0xF000) == 0x1000, "the guest's FIFO reached the volume as a FIFO");
+        foreach (var name in new[] { "null", "sda", "null2" })
+            Assert.False(File.Exists(volume.Combine(name)) || Directory.Exists(volume.Combine(name)), $"{name} exists in the volume's source");
+        Assert.False(File.Exists(Path.Combine(bundle.Rootfs, "null-in-rootfs")));
+        LeakCheck.AssertNothingLeft(state.Path, id);
+    }
+
     [Fact]
     public async Task A_setuid_file_the_guest_makes_in_a_volume_is_out_of_other_host_users_reach_and_the_state_tree_is_private()
     {
@@ -145,6 +191,12 @@ public sealed class HostileGuestCliTests
             var binds = File.ReadAllLines("/proc/self/mountinfo").Select(l => l.Split(' ')).Where(f => f[4].StartsWith(stateDirectory + "/")).ToList();
             Assert.NotEmpty(binds);
             Assert.All(binds, f => Assert.True(f[5].Split(',').Contains("nosuid") && f[5].Split(',').Contains("nodev"), $"{f[4]} is mounted {f[5]}"));
+            // the skeleton the host mounts into is a small tmpfs of its own, not the host's /run
+            var skeleton = File.ReadAllLines("/proc/self/mountinfo").Select(l => l.Split(" - ")).Where(p => p[0].Split(' ')[4] == stateDirectory + "/mounts").ToList();
+            var superblock = Assert.Single(skeleton)[1].Split(' ');
+            Assert.Equal("tmpfs", superblock[0]);
+            Assert.Contains("size=1024k", superblock[2].Split(','));
+            Assert.Contains("nr_inodes=16384", superblock[2].Split(','));
 
             // ls -l of the state tree: every entry the runtime made is private (the roots of the mounted
             // rootfs and volumes are the sources' own inodes, below private directories)
