@@ -24,54 +24,72 @@ public sealed class HostileGuestCliTests
         using var volume = new ScratchDirectory("srt-vol");
         using var victim = new Victim();
         File.WriteAllText(volume.Combine("data"), "original");
-        var file = volume.Combine("file");
-        File.WriteAllText(file, "original");
-        var id = NewId();
-        int roVolume = 0, roFile = 0;
-        using var bundle = new TestBundle(s =>
+        // a mount below the read-only volume's source: an rbind takes it along, and it must be read-only too
+        var sub = volume.Combine("sub");
+        Directory.CreateDirectory(sub);
+        (await Command.RunAsync("mount", ["-t", "tmpfs", "-o", "size=1m", "hostile-sub", sub])).Ok();
+        try
         {
-            PrivilegedGuest.MakePrivileged(s);
-            s.Root!.Readonly = true;
-            roVolume = s.Mounts!.Count;
-            s.Mounts.Add(new Mount { Destination = "/ro", Type = "bind", Source = volume.Path, Options = ["rbind", "ro"] });
-            roFile = s.Mounts.Count;
-            s.Mounts.Add(new Mount { Destination = "/rofile", Type = "bind", Source = file, Options = ["bind", "ro"] });
-        });
-        var passwd = File.ReadAllText(Path.Combine(bundle.Rootfs, "etc", "passwd"));
-        var share = PrivilegedGuest.Share;
-        var c = $"{share}/{id}";
-        // The guest makes its own views writable where it can (its mounts are its own), then writes.
-        bundle.Spec.Process!.Args = ["sh", "-c", string.Join('\n',
-            PrivilegedGuest.RequireShare(id),
-            "try() { if \"$@\" 2>/dev/null; then echo \"DID: $*\"; fi; }",
-            "mount -o remount,rw /ro; mount -o remount,rw /rofile; mount -o remount,rw /",
-            "try sh -c 'echo changed > /ro/data'",
-            "try sh -c 'echo changed > /ro/new'",
-            "try sh -c 'echo changed > /rofile'",
-            "try sh -c 'echo changed > /etc/passwd'",
-            "try sh -c 'echo changed > /new-in-rootfs'",
-            $"try sh -c 'echo changed > {c}/mounts/{roVolume}/data'",
-            $"try sh -c 'echo changed > {c}/mounts/{roFile}'",
-            $"try sh -c 'echo changed > {c}/rootfs/etc/passwd'",
-            $"try busybox mkdir {share}/planted",
-            $"try busybox ln -s {victim.Path} {share}/next",
-            $"try busybox ln -s {victim.Path} {c}/planted",
-            $"try busybox mkdir {c}/mounts/99",
-            $"try busybox mv {c}/mounts {c}/moved",
-            "echo finished")];
-        bundle.Save();
+            File.WriteAllText(Path.Combine(sub, "data"), "original");
+            var file = volume.Combine("file");
+            File.WriteAllText(file, "original");
+            var id = NewId();
+            int roVolume = 0, roFile = 0;
+            using var bundle = new TestBundle(s =>
+            {
+                PrivilegedGuest.MakePrivileged(s);
+                s.Root!.Readonly = true;
+                roVolume = s.Mounts!.Count;
+                s.Mounts.Add(new Mount { Destination = "/ro", Type = "bind", Source = volume.Path, Options = ["rbind", "ro"] });
+                roFile = s.Mounts.Count;
+                s.Mounts.Add(new Mount { Destination = "/rofile", Type = "bind", Source = file, Options = ["bind", "ro"] });
+            });
+            var passwd = File.ReadAllText(Path.Combine(bundle.Rootfs, "etc", "passwd"));
+            var share = PrivilegedGuest.Share;
+            var c = $"{share}/{id}";
+            // The guest makes its own views writable where it can (its mounts are its own), then writes.
+            bundle.Spec.Process!.Args = ["sh", "-c", string.Join('\n',
+                PrivilegedGuest.RequireShare(id),
+                "try() { if \"$@\" 2>/dev/null; then echo \"DID: $*\"; fi; }",
+                "mount -o remount,rw /ro; mount -o remount,rw /rofile; mount -o remount,rw /",
+                "try sh -c 'echo changed > /ro/data'",
+                "try sh -c 'echo changed > /ro/new'",
+                "mount -o remount,rw /ro/sub",
+                "try sh -c 'echo changed > /ro/sub/data'",
+                "try sh -c 'echo changed > /ro/sub/new'",
+                "try sh -c 'echo changed > /rofile'",
+                "try sh -c 'echo changed > /etc/passwd'",
+                "try sh -c 'echo changed > /new-in-rootfs'",
+                $"try sh -c 'echo changed > {c}/mounts/{roVolume}/data'",
+                $"try sh -c 'echo changed > {c}/mounts/{roVolume}/sub/data'",
+                $"try sh -c 'echo changed > {c}/mounts/{roFile}'",
+                $"try sh -c 'echo changed > {c}/rootfs/etc/passwd'",
+                $"try busybox mkdir {share}/planted",
+                $"try busybox ln -s {victim.Path} {share}/next",
+                $"try busybox ln -s {victim.Path} {c}/planted",
+                $"try busybox mkdir {c}/mounts/99",
+                $"try busybox mv {c}/mounts {c}/moved",
+                "echo finished")];
+            bundle.Save();
 
-        var run = await CliRun.RunAsync(["run", "--bundle", bundle.Directory, id], root: state.Path);
-        TestContext.Current.TestOutputHelper?.WriteLine($"exit {run.ExitCode}\nstdout: {run.Stdout}\nstderr: {run.Stderr}");
-        Assert.Contains("finished", run.Stdout);
-        Assert.DoesNotContain("DID:", run.Stdout);
-        Assert.Equal("original", File.ReadAllText(volume.Combine("data")));
-        Assert.False(File.Exists(volume.Combine("new")));
-        Assert.Equal("original", File.ReadAllText(file));
-        Assert.Equal(passwd, File.ReadAllText(Path.Combine(bundle.Rootfs, "etc", "passwd")));
-        Assert.False(File.Exists(Path.Combine(bundle.Rootfs, "new-in-rootfs")));
-        victim.AssertUntouched();
-        LeakCheck.AssertNothingLeft(state.Path, id);
+            var run = await CliRun.RunAsync(["run", "--bundle", bundle.Directory, id], root: state.Path);
+            TestContext.Current.TestOutputHelper?.WriteLine($"exit {run.ExitCode}\nstdout: {run.Stdout}\nstderr: {run.Stderr}");
+            Assert.Contains("finished", run.Stdout);
+            Assert.DoesNotContain("DID:", run.Stdout);
+            Assert.Equal("original", File.ReadAllText(volume.Combine("data")));
+            Assert.False(File.Exists(volume.Combine("new")));
+            Assert.Equal("original", File.ReadAllText(Path.Combine(sub, "data")));
+            Assert.False(File.Exists(Path.Combine(sub, "new")));
+            Assert.Equal("original", File.ReadAllText(file));
+            Assert.Equal(passwd, File.ReadAllText(Path.Combine(bundle.Rootfs, "etc", "passwd")));
+            Assert.False(File.Exists(Path.Combine(bundle.Rootfs, "new-in-rootfs")));
+            victim.AssertUntouched();
+            LeakCheck.AssertNothingLeft(state.Path, id);
+        }
+        finally
+        {
+            await Command.RunAsync("umount", ["-l", sub]);
+        }
     }
 
     [Fact]
