@@ -1,4 +1,5 @@
 using SandboxRt.IntegrationTests.Support;
+using SandboxRt.Oci.Spec;
 
 namespace SandboxRt.IntegrationTests.EndToEnd;
 
@@ -175,6 +176,79 @@ public sealed class ShimV2Tests(ContainerdDaemon containerd) : IClassFixture<Con
         }
         var left = Directory.EnumerateDirectories("/sys/fs/cgroup").Append("/sys/fs/cgroup").Select(d => d + cgroupsPath).Where(Directory.Exists).ToList();
         Assert.True(left.Count == 0, "cgroups left behind: " + string.Join(", ", left));
+    }
+
+    /// <summary>
+    /// The spec's host hooks run through the shim as containerd's runc shim runs them (ctr run --config):
+    /// prestart and createRuntime before the container exists in the VM, poststart after it started,
+    /// poststop after its delete, each with the state on stdin (the task's pid while it runs).
+    /// </summary>
+    [Fact]
+    public async Task Host_hooks_run_in_order_with_the_state_on_stdin()
+    {
+        Require();
+        var id = Id();
+        using var hooks = new ScratchDirectory("srt-hooks");
+        Hook Record(string name) => new() { Path = "/bin/sh", Args = ["sh", "-c", $"cat > {hooks.Combine(name)}.json; date +%s%N > {hooks.Combine(name)}.at"] };
+        using var bundle = new TestBundle(s =>
+        {
+            s.Process!.Args = ["sleep", "100000"];
+            s.Hooks = new Hooks { Prestart = [Record("prestart")], CreateRuntime = [Record("createRuntime")], Poststart = [Record("poststart")], Poststop = [Record("poststop")] };
+        });
+        bundle.Spec.Root!.Path = bundle.Rootfs;
+        bundle.Save();
+        (await containerd.Ctr("run", "-d", "--runtime", Runtime, "--runtime-config-path", WriteConfig(), "--config", Path.Combine(bundle.Directory, "config.json"), id)).Ok();
+        try
+        {
+            var qemu = Assert.Single(ProcessTable.Find("sandboxrt-" + id));
+            System.Text.Json.JsonElement State(string name) => System.Text.Json.JsonDocument.Parse(File.ReadAllText(hooks.Combine(name + ".json"))).RootElement;
+            foreach (var (name, status) in new[] { ("prestart", "creating"), ("createRuntime", "creating"), ("poststart", "running") })
+            {
+                Assert.Equal(id, State(name).GetProperty("id").GetString());
+                Assert.Equal(status, State(name).GetProperty("status").GetString());
+                Assert.Equal(qemu, State(name).GetProperty("pid").GetInt32());
+            }
+            Assert.False(File.Exists(hooks.Combine("poststop.json")), "poststop ran while the container runs");
+            long At(string name) => long.Parse(File.ReadAllText(hooks.Combine(name + ".at")));
+            Assert.True(At("prestart") <= At("createRuntime") && At("createRuntime") <= At("poststart"), "the hooks ran out of order");
+            (await containerd.Ctr("task", "kill", "-s", "KILL", id)).Ok();
+            await WaitForStatusAsync(id, "STOPPED");
+            (await containerd.Ctr("task", "delete", id)).Ok();
+            Assert.Equal("stopped", State("poststop").GetProperty("status").GetString());
+            (await containerd.Ctr("container", "delete", id)).Ok();
+            await AssertShimGoneAsync(id);
+        }
+        finally
+        {
+            await ForceRemoveAsync(id);
+        }
+    }
+
+    /// <summary>A createRuntime hook that fails fails `ctr run`, naming the hook and what it said; nothing is left.</summary>
+    [Fact]
+    public async Task A_failing_create_runtime_hook_fails_the_run_naming_it_and_leaves_nothing()
+    {
+        Require();
+        var id = Id();
+        using var bundle = new TestBundle(s =>
+        {
+            s.Process!.Args = ["true"];
+            s.Hooks = new Hooks { CreateRuntime = [new Hook { Path = "/bin/sh", Args = ["sh", "-c", "echo hook-says-no >&2; exit 3"] }] };
+        });
+        bundle.Spec.Root!.Path = bundle.Rootfs;
+        bundle.Save();
+        try
+        {
+            var run = await containerd.Ctr("run", "--rm", "--runtime", Runtime, "--runtime-config-path", WriteConfig(), "--config", Path.Combine(bundle.Directory, "config.json"), id);
+            Assert.NotEqual(0, run.ExitCode);
+            Assert.Contains("hooks.createRuntime[0]", run.Stderr);
+            Assert.Contains("hook-says-no", run.Stderr);
+        }
+        finally
+        {
+            await ForceRemoveAsync(id);
+        }
+        await AssertShimGoneAsync(id);
     }
 
     [Fact]

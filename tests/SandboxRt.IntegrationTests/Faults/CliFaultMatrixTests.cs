@@ -47,7 +47,7 @@ public sealed class CliFaultMatrixTests
             s.Process!.Args = ["sleep", "100000"];
         });
         if (phase == Create)
-            HoldInCreateRuntimeHook(bundle);
+            CreateHold.Install(bundle);
         try
         {
             switch (phase)
@@ -71,7 +71,7 @@ public sealed class CliFaultMatrixTests
         }
         finally
         {
-            bundle.WriteFile("release", ""); // a hook still holding create lets go
+            CreateHold.Release(bundle);
             HostLeaks.KillEverythingUnder(state.Path); // a failed cell leaves nothing for the next
         }
     }
@@ -178,9 +178,9 @@ public sealed class CliFaultMatrixTests
         if (phase == Boot)
             await SandboxProcesses.WaitForBootAsync(id, stateDirectory);
         else
-            await Condition.WaitAsync(() => File.Exists(Path.Combine(bundle.Directory, "in-create")), "the createRuntime hook to run", Bound);
+            await CreateHold.WaitReachedAsync(bundle, Bound);
         Strike(component, id, stateDirectory, client: create.Pid, leaks);
-        bundle.WriteFile("release", "");
+        CreateHold.Release(bundle);
         int status = await create.WaitForExitAsync(Bound);
         if (component == Client)
             Assert.Equal(137, status);
@@ -271,14 +271,5 @@ public sealed class CliFaultMatrixTests
             leaks.Own(pid); // what it may leave (its .NET diagnostic files) is the sandbox's
             SandboxProcesses.Kill(pid);
         }
-    }
-
-    /// <summary>A createRuntime hook that marks that create reached it and holds create there until the test writes "release".</summary>
-    private static void HoldInCreateRuntimeHook(TestBundle bundle)
-    {
-        var hook = bundle.WriteFile("hold.sh", $"#!/bin/sh\ntouch {bundle.Directory}/in-create\nwhile [ ! -e {bundle.Directory}/release ]; do sleep 0.05; done\n");
-        File.SetUnixFileMode(hook, (UnixFileMode)0b111_101_101);
-        bundle.Spec.Hooks = new SandboxRt.Oci.Spec.Hooks { CreateRuntime = [new SandboxRt.Oci.Spec.Hook { Path = hook }] };
-        bundle.Save();
     }
 }

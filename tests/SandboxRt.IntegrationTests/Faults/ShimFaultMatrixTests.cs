@@ -18,13 +18,15 @@ public sealed class ShimFaultMatrixTests(ContainerdDaemon containerd) : IClassFi
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(90);
 
     /// <summary>
-    /// The shim's create boots the VM and creates the container in one Task.Create call, so "during
-    /// create" has no event of its own apart from boot; delete is the task killed and stopped and
-    /// `ctr task delete` started, then the kill (docs/reliability.md).
+    /// The shim's create boots the VM and creates the container in one Task.Create call; "during create"
+    /// is that call held in the spec's createRuntime hook, which the shim runs on the host between the two
+    /// (ctr run --config with a spec of the test's). Delete is the task killed and stopped and `ctr task
+    /// delete` started, then the kill (docs/reliability.md).
     /// </summary>
     public static TheoryData<FaultPhase, FaultComponent> Cells => new()
     {
         { Boot, Qemu }, { Boot, Virtiofsd }, { Boot, ShimDaemon },
+        { Create, Qemu }, { Create, Virtiofsd }, { Create, ShimDaemon },
         { Running, Qemu }, { Running, Virtiofsd }, { Running, ShimDaemon }, { Running, Guest },
         { Exec, Qemu }, { Exec, Virtiofsd }, { Exec, ShimDaemon }, { Exec, Guest },
         { Delete, Qemu }, { Delete, Virtiofsd }, { Delete, ShimDaemon },
@@ -39,9 +41,19 @@ public sealed class ShimFaultMatrixTests(ContainerdDaemon containerd) : IClassFi
         var id = $"f-{phase}-{component}-{Guid.NewGuid().ToString("N")[..6]}".ToLowerInvariant();
         var stateDirectory = Path.Combine(SandboxRt.Shim.Cli.ShimPaths.Directory(containerd.Socket, "default", id), id);
         var leaks = LeakChecker.ForShim(containerd.Socket, id);
+        using var bundle = phase == Create ? HeldBundle() : null;
         try
         {
-            if (phase == Boot)
+            if (bundle is not null)
+            {
+                using var run = Ctr("run", "-d", "--runtime", Runtime, "--runtime-config-path", WriteConfig(coldBoot: false), "--config", Path.Combine(bundle.Directory, "config.json"), id);
+                await CreateHold.WaitReachedAsync(bundle, Bound);
+                Strike(component, id, stateDirectory);
+                CreateHold.Release(bundle);
+                Assert.NotEqual(0, await run.WaitForExitAsync(Bound));
+                Assert.False(string.IsNullOrWhiteSpace(run.Stderr), "a failed ctr run says why");
+            }
+            else if (phase == Boot)
             {
                 using var run = Ctr(Run("-d", id, coldBoot: true));
                 await SandboxProcesses.WaitForBootAsync(id, stateDirectory);
@@ -86,10 +98,21 @@ public sealed class ShimFaultMatrixTests(ContainerdDaemon containerd) : IClassFi
         }
         finally
         {
+            if (bundle is not null)
+                CreateHold.Release(bundle);
             await containerd.Ctr("task", "kill", "-s", "9", id);
             await containerd.Ctr("task", "delete", "-f", id);
             await containerd.Ctr("container", "rm", id);
         }
+    }
+
+    /// <summary>A spec of the test's own (ctr run --config: no image, the rootfs by absolute path) whose createRuntime hook holds create.</summary>
+    private static TestBundle HeldBundle()
+    {
+        var bundle = new TestBundle(s => s.Process!.Args = ["sleep", "100000"]);
+        bundle.Spec.Root!.Path = bundle.Rootfs;
+        CreateHold.Install(bundle);
+        return bundle;
     }
 
     private RunningClient Ctr(params string[] args) => RunningClient.Start("ctr", ["-a", containerd.Socket, .. args]);

@@ -27,6 +27,7 @@ using SandboxRt.Runtime.Containers;
 using SandboxRt.Runtime.Core;
 using SandboxRt.Runtime.Core.States;
 using SandboxRt.Runtime.Diagnostics;
+using SandboxRt.Runtime.Hooks;
 using SandboxRt.Runtime.Sandboxes;
 using SandboxRt.Runtime.State;
 using SandboxRt.Shim.Io;
@@ -110,11 +111,13 @@ internal sealed class Pod : IAsyncDisposable
             var sandbox = _sandbox!;
             // the VM is the default plus every container's limits: a container that joins with limits grows it
             await sandbox.GrowAsync(VmSize.ForPod(_table.Containers().Select(c => c.Resources).Append(spec.Linux?.Resources), _options.Config), cancellationToken);
+            var hooks = new PodHooks(request.Id, request.Bundle, spec.Hooks, spec.Annotations);
+            await hooks.CreateAsync(sandbox.VmPid, cancellationToken);
             stdio = ProcessStdio.Open(sandbox.Agent, request.Id, "", request.Io, _log);
             guest = await GuestContainer.CreateAsync(sandbox, new ContainerLaunch(request.Id, spec, request.Bundle) { Stdin = request.Io.Stdin.Length > 0 }, cancellationToken);
             stdio.StartOutput();
             var init = new PodProcess(request.Id, "", request.Io, null) { Pid = sandbox.VmPid, Stdio = stdio };
-            var container = new PodContainer(request.Bundle, mounted, guest, init) { Resources = spec.Linux?.Resources };
+            var container = new PodContainer(request.Bundle, mounted, guest, init) { Resources = spec.Linux?.Resources, Hooks = hooks };
             _table.Add(container, new TaskEvent(TaskEventKind.Create, request.Id) { Pid = init.Pid, Create = request });
             Watch(container, init);
             _log.LogInformation("container {Id}: created in pod {Pod} (guest pid {GuestPid})", request.Id, Id, guest.GuestPid);
@@ -189,6 +192,20 @@ internal sealed class Pod : IAsyncDisposable
                 await container.Guest.StartAsync(cancellationToken);
                 _table.Change(() => process.State = process.State is CreatedState ? running : process.State, new TaskEvent(TaskEventKind.Start, id) { Pid = process.Pid });
                 process.Stdio!.StartInput();
+                if (container.Hooks is { } hooks)
+                {
+                    try
+                    {
+                        await hooks.StartedAsync(process.Pid, cancellationToken);
+                    }
+                    catch (HookFailedException e)
+                    {
+                        // as runc: a failed poststart hook stops the container it started, and the start fails
+                        _log.LogError("container {Id}: {Error}; killing the container", id, e.Message);
+                        await sandbox.Agent.SignalAsync(id, "", 9, all: true, CancellationToken.None);
+                        throw;
+                    }
+                }
                 return process.Pid;
             }
             container.Init.State.Exec(container.Init.Description);
@@ -256,6 +273,8 @@ internal sealed class Pod : IAsyncDisposable
                 await StopVmAsync();
             else
                 await ShrinkVmAsync();
+            if (container.Hooks is { } hooks)
+                await hooks.StoppedAsync(_log);
             return process.ExitInfo;
         }
         finally

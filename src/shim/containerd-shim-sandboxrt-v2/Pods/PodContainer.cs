@@ -16,6 +16,9 @@ internal sealed class PodContainer(string bundle, bool mountedRootfs, GuestConta
     /// <summary>The container's limits, which the pod's VM is sized for (with the other containers').</summary>
     public Oci.Spec.LinuxResources? Resources { get; set; }
     public PodProcess Init { get; } = init;
+
+    /// <summary>Its host hooks (prestart ... poststop), kept from create so that delete does not read the bundle again.</summary>
+    public PodHooks? Hooks { get; init; }
     public Dictionary<string, PodProcess> Execs { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Set when an OOM event was published for this container, so that its exit does not publish another.</summary>
