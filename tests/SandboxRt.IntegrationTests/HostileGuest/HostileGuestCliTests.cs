@@ -13,6 +13,22 @@ public sealed class HostileGuestCliTests
 {
     private static string NewId() => "hostile-" + Guid.NewGuid().ToString("N")[..8];
 
+    /// <summary>A privileged guest with a writable rootfs and <paramref name="volume"/> bound read-write at /data (mount index <paramref name="data"/>).</summary>
+    private static TestBundle WritableVolumeBundle(ScratchDirectory volume, out int data, Action<Spec>? customize = null)
+    {
+        int index = 0;
+        var bundle = new TestBundle(s =>
+        {
+            PrivilegedGuest.MakePrivileged(s);
+            s.Root!.Readonly = false;
+            index = s.Mounts!.Count;
+            s.Mounts.Add(new Mount { Destination = "/data", Type = "bind", Source = volume.Path, Options = ["rbind", "rw"] });
+            customize?.Invoke(s);
+        });
+        data = index;
+        return bundle;
+    }
+
     private static Task<CliRun> Cli(ScratchDirectory state, params string[] args) =>
         args[0] == "create" ? CliRun.RunLeavingRelayAsync(args, state.Path) : CliRun.RunAsync(args, root: state.Path);
 
@@ -134,14 +150,7 @@ public sealed class HostileGuestCliTests
         using var state = new ScratchDirectory("srt-state");
         using var volume = new ScratchDirectory("srt-vol");
         var id = NewId();
-        int data = 0;
-        using var bundle = new TestBundle(s =>
-        {
-            PrivilegedGuest.MakePrivileged(s);
-            s.Root!.Readonly = false;
-            data = s.Mounts!.Count;
-            s.Mounts.Add(new Mount { Destination = "/data", Type = "bind", Source = volume.Path, Options = ["rbind", "rw"] });
-        });
+        using var bundle = WritableVolumeBundle(volume, out int data);
         var c = $"{PrivilegedGuest.Share}/{id}";
         bundle.Spec.Process!.Args = ["sh", "-c", string.Join('\n',
             PrivilegedGuest.RequireShare(id),
@@ -176,13 +185,8 @@ public sealed class HostileGuestCliTests
         using var state = new ScratchDirectory("srt-state");
         using var volume = new ScratchDirectory("srt-vol");
         var id = NewId();
-        int data = 0;
-        using var bundle = new TestBundle(s =>
+        using var bundle = WritableVolumeBundle(volume, out int data, s =>
         {
-            PrivilegedGuest.MakePrivileged(s);
-            s.Root!.Readonly = false;
-            data = s.Mounts!.Count;
-            s.Mounts.Add(new Mount { Destination = "/data", Type = "bind", Source = volume.Path, Options = ["rbind", "rw"] });
             s.Process!.Args = ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.2; done"];
             s.Process.Env = [.. s.Process.Env ?? [], "SECRET=do-not-show-other-users"];
         });

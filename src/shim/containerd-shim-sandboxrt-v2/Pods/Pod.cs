@@ -27,7 +27,6 @@ using SandboxRt.Runtime.Containers;
 using SandboxRt.Runtime.Core;
 using SandboxRt.Runtime.Core.States;
 using SandboxRt.Runtime.Diagnostics;
-using SandboxRt.Runtime.Hooks;
 using SandboxRt.Runtime.Sandboxes;
 using SandboxRt.Runtime.State;
 using SandboxRt.Shim.Io;
@@ -41,15 +40,16 @@ internal sealed class Pod : IAsyncDisposable
     private readonly ILogger _log;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly PodTable _table;
-    private readonly CancellationTokenSource _stopping = new();
-    private readonly List<Task> _watchers = [];
+    private readonly PodSizing _sizing;
+    private readonly PodWatchers _watchers;
     private IGuestSandbox? _sandbox;
-    private Task _agentEvents = Task.CompletedTask;
 
     public Pod(PodOptions options, ITaskEventSink events, Action<PodRecord> save, ILogger log)
     {
         _options = options;
         _table = new PodTable(events);
+        _sizing = new PodSizing(options.Id, options.Config, log);
+        _watchers = new PodWatchers(options.Id, _table, log);
         _save = save;
         _log = log;
         Record = new PodRecord { PodId = options.Id, Shim = ProcessIdentity.Of(Environment.ProcessId), ShutdownGraceSeconds = options.Config.ShutdownGraceSeconds };
@@ -110,7 +110,7 @@ internal sealed class Pod : IAsyncDisposable
             }
             var sandbox = _sandbox!;
             // the VM is the default plus every container's limits: a container that joins with limits grows it
-            await sandbox.GrowAsync(VmSize.ForPod(_table.Containers().Select(c => c.Resources).Append(spec.Linux?.Resources), _options.Config), cancellationToken);
+            await _sizing.GrowAsync(sandbox, _table.Containers().Select(c => c.Resources).Append(spec.Linux?.Resources), cancellationToken);
             var hooks = new PodHooks(request.Id, request.Bundle, spec.Hooks, spec.Annotations);
             await hooks.CreateAsync(sandbox.VmPid, cancellationToken);
             stdio = ProcessStdio.Open(sandbox.Agent, request.Id, "", request.Io, _log);
@@ -119,7 +119,7 @@ internal sealed class Pod : IAsyncDisposable
             var init = new PodProcess(request.Id, "", request.Io, null) { Pid = sandbox.VmPid, Stdio = stdio };
             var container = new PodContainer(request.Bundle, mounted, guest, init) { Resources = spec.Linux?.Resources, Hooks = hooks };
             _table.Add(container, new TaskEvent(TaskEventKind.Create, request.Id) { Pid = init.Pid, Create = request });
-            Watch(container, init);
+            _watchers.Watch(container, init);
             _log.LogInformation("container {Id}: created in pod {Pod} (guest pid {GuestPid})", request.Id, Id, guest.GuestPid);
             return init.Pid;
         }
@@ -154,9 +154,7 @@ internal sealed class Pod : IAsyncDisposable
     /// </summary>
     private async Task StartVmAsync(Spec first, CancellationToken cancellationToken)
     {
-        var size = SandboxRt.Runtime.Hypervisors.HypervisorFactory.Driver(_options.Config.Hypervisor).CanResize(_options.Config)
-            ? VmSize.For((LinuxResources?)null, _options.Config)
-            : VmSize.For(first, _options.Config);
+        var size = _sizing.BootSize(first);
         var sandbox = await _options.StartSandbox(new SandboxStartOptions(Id, _options.StateRoot, _options.Config)
         {
             WithSharedDirectory = true,
@@ -174,7 +172,7 @@ internal sealed class Pod : IAsyncDisposable
             },
         }, _log, cancellationToken);
         _sandbox = sandbox;
-        _agentEvents = Task.Run(() => ForwardAgentEventsAsync(sandbox));
+        _watchers.ForwardAgentEvents(sandbox);
         _log.LogInformation("pod {Pod}: VM running (hypervisor pid {Pid})", Id, sandbox.VmPid);
     }
 
@@ -193,19 +191,7 @@ internal sealed class Pod : IAsyncDisposable
                 _table.Change(() => process.State = process.State is CreatedState ? running : process.State, new TaskEvent(TaskEventKind.Start, id) { Pid = process.Pid });
                 process.Stdio!.StartInput();
                 if (container.Hooks is { } hooks)
-                {
-                    try
-                    {
-                        await hooks.StartedAsync(process.Pid, cancellationToken);
-                    }
-                    catch (HookFailedException e)
-                    {
-                        // as runc: a failed poststart hook stops the container it started, and the start fails
-                        _log.LogError("container {Id}: {Error}; killing the container", id, e.Message);
-                        await sandbox.Agent.SignalAsync(id, "", 9, all: true, CancellationToken.None);
-                        throw;
-                    }
-                }
+                    await hooks.StartedAsync(process.Pid, () => sandbox.Agent.SignalAsync(id, "", 9, all: true, CancellationToken.None), _log, cancellationToken);
                 return process.Pid;
             }
             container.Init.State.Exec(container.Init.Description);
@@ -223,7 +209,7 @@ internal sealed class Pod : IAsyncDisposable
             stdio.StartOutput();
             stdio.StartInput();
             _table.Change(() => (process.Pid, process.State) = (sandbox.VmPid, running), new TaskEvent(TaskEventKind.ExecStarted, id) { ExecId = execId, Pid = sandbox.VmPid });
-            Watch(container, process);
+            _watchers.Watch(container, process);
             return process.Pid;
         }
         finally
@@ -349,31 +335,13 @@ internal sealed class Pod : IAsyncDisposable
         var (container, init) = _table.Find(id, "");
         init.State.Inspect("update", init.Description);
         var sandbox = RunningSandbox();
-        await sandbox.GrowAsync(VmSize.ForPod(_table.Containers().Select(c => c.Id == id ? resources : c.Resources), _options.Config), cancellationToken);
+        await _sizing.GrowAsync(sandbox, _table.Containers().Select(c => c.Id == id ? resources : c.Resources), cancellationToken);
         await sandbox.Agent.UpdateContainerAsync(id, resources, cancellationToken);
         container.Resources = resources;
         await ShrinkVmAsync();
     }
 
-    /// <summary>
-    /// Shrinks the running VM toward the default plus the limits of the containers still in the pod. Its
-    /// failure is a warning: the verb that got here (delete, update, a failed create) has already happened.
-    /// Not cancelled by the request: a shrink half done is still accounted for, but bounded by the sandbox.
-    /// </summary>
-    private async Task ShrinkVmAsync()
-    {
-        if (_sandbox is not { } sandbox || sandbox.VmExited.IsCompleted)
-            return; // a create that failed before the VM ran has nothing to give back
-        var target = VmSize.ForPod(_table.Containers().Select(c => c.Resources), _options.Config);
-        try
-        {
-            await sandbox.ShrinkAsync(target, CancellationToken.None);
-        }
-        catch (Exception e) when (e is SandboxRt.Runtime.Hypervisors.HypervisorException or AgentException or IOException or System.Net.Sockets.SocketException or OperationCanceledException)
-        {
-            _log.LogWarning("pod {Pod}: could not shrink the VM to {Vcpus} vCPUs and {Memory} MiB: {Error}", Id, target.Vcpus, target.MemoryMib, e.Message);
-        }
-    }
+    private Task ShrinkVmAsync() => _sizing.ShrinkAsync(_sandbox, _table.Containers().Select(c => c.Resources));
 
     public Task<ContainerStats> StatsAsync(string id, CancellationToken cancellationToken)
     {
@@ -405,10 +373,10 @@ internal sealed class Pod : IAsyncDisposable
     {
         if (_sandbox is not { } sandbox)
             return;
-        _stopping.Cancel();
+        _watchers.Stop();
         await sandbox.StopAsync();
         _sandbox = null;
-        await Task.WhenAll(_watchers.Append(_agentEvents)).ContinueWith(t => t.Exception, TaskScheduler.Default); // how they ended no longer matters: the VM is gone
+        await _watchers.AllEndedAsync();
         // Containers still listed (app containers when the sandbox container went first) died with the VM.
         foreach (var container in _table.Containers())
             _table.Finish(container, container.Init, ProcessExit.VmDied(DateTime.UtcNow));
@@ -417,41 +385,6 @@ internal sealed class Pod : IAsyncDisposable
         Record.SandboxDirectory = null;
         _save(Record);
         _log.LogInformation("pod {Pod}: VM stopped", Id);
-    }
-
-    /// <summary>Waits for a process to end in the guest, or for the VM to die; then drains its output and publishes the exit.</summary>
-    private void Watch(PodContainer container, PodProcess process)
-    {
-        var task = Task.Run(async () =>
-        {
-            var exit = await container.Guest.WaitAsync(process.ExecId, _log, _stopping.Token);
-            if (process.Stdio is { } stdio)
-            {
-                await stdio.DrainAsync();
-                await stdio.DisposeAsync();
-            }
-            _table.Finish(container, process, exit);
-        });
-        lock (_watchers)
-        {
-            _watchers.RemoveAll(t => t.IsCompleted);
-            _watchers.Add(task);
-        }
-    }
-
-    private async Task ForwardAgentEventsAsync(IGuestAccess sandbox)
-    {
-        try
-        {
-            await foreach (var e in sandbox.Agent.EventsAsync(_stopping.Token))
-                if (e.Oom)
-                    _table.Oom(e.ContainerId, e.Timestamp);
-        }
-        catch (Exception e) when (e is AgentException or OperationCanceledException or IOException)
-        {
-            if (!_stopping.IsCancellationRequested)
-                _log.LogDebug("pod {Pod}: agent events ended: {Error}", Id, e.Message);
-        }
     }
 
     private IGuestSandbox RunningSandbox()

@@ -24,9 +24,22 @@ internal sealed class PodHooks(string id, string bundle, Hooks? hooks, Dictionar
         await HookRunner.RunAsync("createRuntime", hooks.CreateRuntime, State("creating", pid), cancellationToken);
     }
 
-    /// <summary>poststart: a failure fails the start (the caller stops the container, as runc does).</summary>
-    public Task StartedAsync(int pid, CancellationToken cancellationToken) =>
-        hooks is null ? Task.CompletedTask : HookRunner.RunAsync("poststart", hooks.Poststart, State("running", pid), cancellationToken);
+    /// <summary>poststart: a failure stops the container it started (<paramref name="stop"/>) and fails the start, as runc does.</summary>
+    public async Task StartedAsync(int pid, Func<Task> stop, ILogger log, CancellationToken cancellationToken)
+    {
+        if (hooks is null)
+            return;
+        try
+        {
+            await HookRunner.RunAsync("poststart", hooks.Poststart, State("running", pid), cancellationToken);
+        }
+        catch (HookFailedException e)
+        {
+            log.LogError("container {Id}: {Error}; killing the container", id, e.Message);
+            await stop();
+            throw;
+        }
+    }
 
     /// <summary>poststop: failures are logged, not fatal (runtime.md).</summary>
     public async Task StoppedAsync(ILogger log)
