@@ -96,6 +96,14 @@ public static class AgentMethods
     /// </summary>
     public const string StdinAcceptedHeader = "sandboxrt-stdin-accepted";
 
+    /// <summary>
+    /// A request header (any value) on WaitProcess, ReadStdout, ReadStderr and StreamStdin sent together
+    /// with their ExecProcess instead of after its answer: the agent waits for that exec to start (bounded;
+    /// NotFound when it fails or never comes) instead of answering NotFound at once. An agent from before
+    /// 2026-12-05 ignores it and answers NotFound: the host then asks again after ExecProcess.
+    /// </summary>
+    public const string AwaitExecHeader = "sandboxrt-await-exec";
+
     public static readonly Method<StdinChunk, StreamStdinResponse> StreamStdin =
         new(MethodType.ClientStreaming, AgentService, "StreamStdin", StdinChunk.Parser, StreamStdinResponse.Parser);
 

@@ -8,6 +8,7 @@ namespace SandboxRt.Agent.Containers;
 internal sealed class Container(string id, Spec spec, ContainerCgroup cgroup, ContainerProcess init, InitChannel initChannel)
 {
     private readonly Dictionary<string, ContainerProcess> _execs = new(StringComparer.Ordinal);
+    private readonly ExecStartWaiters _waiters = new();
 
     public string Id { get; } = id;
     public Spec Spec { get; } = spec;
@@ -32,12 +33,51 @@ internal sealed class Container(string id, Spec spec, ContainerCgroup cgroup, Co
             return _execs.TryGetValue(execId, out var p) ? p : throw new KeyNotFoundException($"container {Id} has no process '{execId}'");
     }
 
+    /// <summary>
+    /// The process, or with <paramref name="awaitStart"/> (a pipelined exec's calls) the process once its
+    /// exec has started: an exec that fails, or does not start within <see cref="ExecStartWaiters.Bound"/>,
+    /// is NotFound (see <see cref="ExecStartWaiters"/>).
+    /// </summary>
+    public async Task<ContainerProcess> ProcessAsync(string execId, bool awaitStart, CancellationToken cancellationToken)
+    {
+        if (!awaitStart || execId.Length == 0)
+            return Process(execId);
+        Task<ContainerProcess?> parked;
+        lock (_execs)
+        {
+            if (_execs.TryGetValue(execId, out var p))
+                return p;
+            parked = _waiters.Park(Id, execId);
+        }
+        ContainerProcess? started;
+        try
+        {
+            started = await parked.WaitAsync(ExecStartWaiters.Bound, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            throw new KeyNotFoundException($"container {Id} has no process '{execId}' (its exec did not start within {ExecStartWaiters.Bound.TotalSeconds:F0} s)");
+        }
+        return started ?? throw new KeyNotFoundException($"container {Id} has no process '{execId}' (its exec failed)");
+    }
+
     public void AddExec(ContainerProcess process)
     {
         lock (_execs)
         {
             if (!_execs.TryAdd(process.ExecId, process))
                 throw new ArgumentException($"container {Id} already has a process '{process.ExecId}'");
+            _waiters.Started(process);
+        }
+    }
+
+    /// <summary>An exec that will not start: calls parked on it, and later ones, are NotFound.</summary>
+    public void ExecFailed(string execId)
+    {
+        lock (_execs)
+        {
+            if (!_execs.ContainsKey(execId))
+                _waiters.Failed(execId);
         }
     }
 

@@ -116,6 +116,29 @@ internal sealed class ContainerManager(ChildReaper reaper, EventBus events)
     public async Task<ContainerProcess> ExecAsync(string id, string execId, Process process, bool stdin)
     {
         var c = Get(id);
+        try
+        {
+            return await ExecInAsync(c, execId, process, stdin);
+        }
+        catch
+        {
+            c.ExecFailed(execId);
+            throw;
+        }
+    }
+
+    /// <summary>An exec that failed before it reached <see cref="ExecAsync"/> (its request did not parse): calls parked on it are NotFound.</summary>
+    public void ExecFailed(string id, string execId)
+    {
+        Container? c;
+        lock (_containers)
+            _containers.TryGetValue(id, out c);
+        c?.ExecFailed(execId);
+    }
+
+    private async Task<ContainerProcess> ExecInAsync(Container c, string execId, Process process, bool stdin)
+    {
+        var id = c.Id;
         ContainerId.Validate(execId, "exec_id");
         if (process.Args is not { Count: > 0 })
             throw new ArgumentException("process.args: must name the program to run");

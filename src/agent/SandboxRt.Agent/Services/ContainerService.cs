@@ -27,8 +27,8 @@ internal sealed class ContainerService(ContainerManager containers)
         .AddUnary(AgentMethods.SignalProcess, (r, _) => { containers.Signal(r.ContainerId, r.ExecId, (int)r.Signal, r.All); return Task.FromResult(new Empty()); })
         .AddUnary(AgentMethods.WaitProcess, WaitProcessAsync)
         .AddUnary(AgentMethods.ListProcesses, ListProcessesAsync)
-        .AddServerStreaming(AgentMethods.ReadStdout, (r, w, ctx) => StreamAsync(containers.Get(r.ContainerId).Process(r.ExecId).Io.AttachStdout(), w, ctx))
-        .AddServerStreaming(AgentMethods.ReadStderr, (r, w, ctx) => StreamAsync(containers.Get(r.ContainerId).Process(r.ExecId).Io.AttachStderr(), w, ctx))
+        .AddServerStreaming(AgentMethods.ReadStdout, async (r, w, ctx) => await StreamAsync((await ProcessAsync(r, ctx)).Io.AttachStdout(), w, ctx))
+        .AddServerStreaming(AgentMethods.ReadStderr, async (r, w, ctx) => await StreamAsync((await ProcessAsync(r, ctx)).Io.AttachStderr(), w, ctx))
         .AddUnary(AgentMethods.WriteStdin, WriteStdinAsync)
         .AddUnary(AgentMethods.CloseStdin, (r, _) => { containers.Get(r.ContainerId).Process(r.ExecId).Io.CloseStdin(); return Task.FromResult(new Empty()); })
         .AddClientStreaming(AgentMethods.StreamStdin, new StdinStreamHandler(containers).HandleAsync, StdinStreamHandler.MaxMessageSize)
@@ -66,14 +66,32 @@ internal sealed class ContainerService(ContainerManager containers)
 
     private async Task<ExecProcessResponse> ExecProcessAsync(ExecProcessRequest r, ServerCallContext context)
     {
-        var process = ContainerMapping.ParseProcess(r.ProcessJson);
+        SandboxRt.Oci.Spec.Process process;
+        try
+        {
+            process = ContainerMapping.ParseProcess(r.ProcessJson);
+        }
+        catch
+        {
+            containers.ExecFailed(r.ContainerId, r.ExecId);
+            throw;
+        }
         var p = await containers.ExecAsync(r.ContainerId, r.ExecId, process, r.Stdin);
         return new ExecProcessResponse { Pid = (uint)p.Pid };
     }
 
+    /// <summary>
+    /// The process a call names; a call marked <see cref="AgentMethods.AwaitExecHeader"/> (sent together
+    /// with its ExecProcess) waits for the exec to start (<see cref="ExecStartWaiters"/>).
+    /// </summary>
+    private Task<ContainerProcess> ProcessAsync(ProcessRequest r, ServerCallContext context) =>
+        containers.Get(r.ContainerId).ProcessAsync(r.ExecId, AwaitsExec(context), context.CancellationToken);
+
+    internal static bool AwaitsExec(ServerCallContext context) => context.GetRequestHeader(AgentMethods.AwaitExecHeader) is not null;
+
     private async Task<WaitProcessResponse> WaitProcessAsync(ProcessRequest r, ServerCallContext context)
     {
-        var p = containers.Get(r.ContainerId).Process(r.ExecId);
+        var p = await ProcessAsync(r, context);
         var status = await p.Recorded.WaitAsync(context.CancellationToken);
         return ContainerMapping.ToWaitResponse(p, status);
     }

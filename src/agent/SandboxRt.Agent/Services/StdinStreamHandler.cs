@@ -29,7 +29,7 @@ internal sealed class StdinStreamHandler(ContainerManager containers)
         var first = await reader.ReadAsync(context.CancellationToken);
         if (first is null)
             throw new ArgumentException("StreamStdin: the stream ended before its first message named the process");
-        var io = containers.Get(first.ContainerId).Process(first.ExecId).Io;
+        var io = (await containers.Get(first.ContainerId).ProcessAsync(first.ExecId, ContainerService.AwaitsExec(context), context.CancellationToken)).Io;
         // the process exists: the response headers say so, and the host sends its data after them
         await context.WriteResponseHeadersAsync(Accepted, context.CancellationToken);
         bool closeAtEnd = first.CloseAtEnd;
