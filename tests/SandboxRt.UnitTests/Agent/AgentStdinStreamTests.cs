@@ -66,7 +66,7 @@ public sealed class AgentStdinStreamTests : IAsyncLifetime
     {
         using var client = new AgentClient(new UnixSocketConnector(StreamingSocket));
         var data = RandomBytes(3 * 1024 * 1024 + 17);
-        await using var stdin = client.OpenStdin("c1", "e1", closeAtEnd: true, TestContext.Current.CancellationToken);
+        await using var stdin = client.OpenStdin("c1", "e1", closeAtEnd: true, cancellationToken: TestContext.Current.CancellationToken);
         await stdin.WriteAsync(data.AsMemory(0, 1000), TestContext.Current.CancellationToken);
         await stdin.WriteAsync(data.AsMemory(1000), TestContext.Current.CancellationToken);
         Assert.Equal(data.Length, await stdin.CompleteAsync(TestContext.Current.CancellationToken));
@@ -79,7 +79,7 @@ public sealed class AgentStdinStreamTests : IAsyncLifetime
     {
         using var client = new AgentClient(new UnixSocketConnector(UnaryOnlySocket));
         var data = RandomBytes(600 * 1024);
-        await using var stdin = client.OpenStdin("c1", "e1", closeAtEnd: true, TestContext.Current.CancellationToken);
+        await using var stdin = client.OpenStdin("c1", "e1", closeAtEnd: true, cancellationToken: TestContext.Current.CancellationToken);
         await stdin.WriteAsync(data, TestContext.Current.CancellationToken);
         Assert.Equal(data.Length, await stdin.CompleteAsync(TestContext.Current.CancellationToken));
         Assert.Equal(data, Received);
@@ -90,7 +90,7 @@ public sealed class AgentStdinStreamTests : IAsyncLifetime
     public async Task An_unknown_process_fails_before_any_data_is_sent()
     {
         using var client = new AgentClient(new UnixSocketConnector(StreamingSocket));
-        await using var stdin = client.OpenStdin("nope", "", closeAtEnd: true, TestContext.Current.CancellationToken);
+        await using var stdin = client.OpenStdin("nope", "", closeAtEnd: true, cancellationToken: TestContext.Current.CancellationToken);
         var e = await Assert.ThrowsAsync<AgentException>(() => stdin.WriteAsync(new byte[10], TestContext.Current.CancellationToken));
         Assert.Contains("container nope not found", e.Message);
         Assert.Empty(Calls);
@@ -100,7 +100,7 @@ public sealed class AgentStdinStreamTests : IAsyncLifetime
     public async Task Without_completion_the_stream_is_cancelled_and_stdin_is_not_closed()
     {
         using var client = new AgentClient(new UnixSocketConnector(UnaryOnlySocket));
-        await using (var stdin = client.OpenStdin("c1", "e1", closeAtEnd: true, TestContext.Current.CancellationToken))
+        await using (var stdin = client.OpenStdin("c1", "e1", closeAtEnd: true, cancellationToken: TestContext.Current.CancellationToken))
             await stdin.WriteAsync(new byte[5], TestContext.Current.CancellationToken);
         Assert.Equal(["WriteStdin c1/e1 5"], Calls);
     }

@@ -130,20 +130,65 @@ internal sealed class FakeAgent : IAgent
         return Task.FromResult(Stats);
     }
 
-    public Task<int> ExecAsync(string id, string execId, Process process, bool stdin, CancellationToken cancellationToken = default)
+    public async Task<int> ExecAsync(string id, string execId, Process process, bool stdin, CancellationToken cancellationToken = default)
     {
-        Record("Exec", $"{id}/{execId}");
+        try
+        {
+            Record("Exec", $"{id}/{execId}");
+            if (HoldExec is { } hold)
+                await hold.Task.WaitAsync(cancellationToken);
+        }
+        catch
+        {
+            ExecStart(id, execId).TrySetResult(false);
+            throw;
+        }
         lock (Execs)
             Execs[(id, execId)] = process;
-        return Task.FromResult(Interlocked.Increment(ref _nextPid));
+        ExecStart(id, execId).TrySetResult(true);
+        return Interlocked.Increment(ref _nextPid);
     }
 
     public Task SignalAsync(string id, string execId, int signal, bool all, CancellationToken cancellationToken = default) => Do("Signal", $"{id}/{execId} {signal}");
 
-    public Task<ProcessExit> WaitAsync(string id, string execId, CancellationToken cancellationToken = default)
+    public async Task<ProcessExit> WaitAsync(string id, string execId, bool awaitStart = false, CancellationToken cancellationToken = default)
     {
-        Record("Wait", $"{id}/{execId}");
-        return ExitSource(id, execId).Task.WaitAsync(cancellationToken);
+        Record("Wait", $"{id}/{execId}{(awaitStart ? " await" : "")}");
+        await AwaitStartAsync(id, execId, awaitStart, "WaitProcess", cancellationToken);
+        return await ExitSource(id, execId).Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// False: the fake is an agent from before AwaitExecHeader, which answers a call marked to await its
+    /// exec with NotFound when the exec has not been asked for yet.
+    /// </summary>
+    public bool AwaitsExecStart { get; set; } = true;
+
+    /// <summary>When set, ExecProcess records its call, then waits for it before it answers (or fails, with <see cref="Failures"/>).</summary>
+    public TaskCompletionSource? HoldExec { get; set; }
+
+    private readonly Dictionary<(string, string), TaskCompletionSource<bool>> _execStarts = new();
+
+    /// <summary>Completes with true when the exec started, false when it failed.</summary>
+    private TaskCompletionSource<bool> ExecStart(string id, string execId)
+    {
+        lock (_execStarts)
+        {
+            if (!_execStarts.TryGetValue((id, execId), out var source))
+                _execStarts[(id, execId)] = source = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            return source;
+        }
+    }
+
+    /// <summary>What the agent does with a call marked to await its exec: wait for it (NotFound when it fails), or, as an old agent, answer NotFound unless it has started.</summary>
+    private async Task AwaitStartAsync(string id, string execId, bool awaitStart, string method, CancellationToken cancellationToken)
+    {
+        if (!awaitStart)
+            return;
+        var start = ExecStart(id, execId).Task;
+        bool started = AwaitsExecStart ? await start.WaitAsync(cancellationToken) : start.IsCompletedSuccessfully && start.Result;
+        if (!started)
+            throw new AgentException(AgentErrorKind.NotFound, method, $"container {id} has no process '{execId}'");
     }
 
     public Task<IReadOnlyList<GuestProcess>> ListProcessesAsync(string id, CancellationToken cancellationToken = default)
@@ -152,9 +197,10 @@ internal sealed class FakeAgent : IAgent
         return Task.FromResult<IReadOnlyList<GuestProcess>>([]);
     }
 
-    public async IAsyncEnumerable<ReadOnlyMemory<byte>> ReadOutputAsync(string id, string execId, bool stderr, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public async IAsyncEnumerable<ReadOnlyMemory<byte>> ReadOutputAsync(string id, string execId, bool stderr, bool awaitStart = false, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        Record("ReadOutput", $"{id}/{execId} {(stderr ? "stderr" : "stdout")}");
+        Record("ReadOutput", $"{id}/{execId} {(stderr ? "stderr" : "stdout")}{(awaitStart ? " await" : "")}");
+        await AwaitStartAsync(id, execId, awaitStart, stderr ? "ReadStderr" : "ReadStdout", cancellationToken);
         Channel<byte[]>? scripted;
         lock (_output)
             _output.TryGetValue((id, execId, stderr), out scripted);
@@ -165,7 +211,7 @@ internal sealed class FakeAgent : IAgent
     }
 
     /// <summary>Records each write as "WriteStdin id/exec N" and, when asked to close at the end, completion as "CloseStdin id/exec".</summary>
-    public IStdinStream OpenStdin(string id, string execId, bool closeAtEnd, CancellationToken cancellationToken = default)
+    public IStdinStream OpenStdin(string id, string execId, bool closeAtEnd, bool awaitStart = false, CancellationToken cancellationToken = default)
     {
         Record("OpenStdin", $"{id}/{execId}");
         return new FakeStdinStream(this, id, execId, closeAtEnd);

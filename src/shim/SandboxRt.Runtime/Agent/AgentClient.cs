@@ -150,9 +150,13 @@ public sealed class AgentClient : IAgent
     public Task SignalAsync(string id, string execId, int signal, bool all, CancellationToken cancellationToken = default) =>
         Call("SignalProcess", o => _agent.SignalProcessAsync(new SignalProcessRequest { ContainerId = id, ExecId = execId, Signal = (uint)signal, All = all }, o), null, cancellationToken);
 
-    /// <summary>Waits, without a deadline, until the process exits.</summary>
-    public async Task<ProcessExit> WaitAsync(string id, string execId, CancellationToken cancellationToken = default) =>
-        AgentMapping.ToDomain(await Call("WaitProcess", o => _agent.WaitProcessAsync(new ProcessRequest { ContainerId = id, ExecId = execId }, o), Timeout.InfiniteTimeSpan, cancellationToken));
+    /// <summary>Waits, without a deadline, until the process exits (awaiting its exec's start: see <see cref="AgentMethods.AwaitExecHeader"/>).</summary>
+    public async Task<ProcessExit> WaitAsync(string id, string execId, bool awaitStart = false, CancellationToken cancellationToken = default) =>
+        AgentMapping.ToDomain(await Call("WaitProcess", o => _agent.WaitProcessAsync(new ProcessRequest { ContainerId = id, ExecId = execId }, o), Timeout.InfiniteTimeSpan, cancellationToken, Headers(awaitStart)));
+
+    private static readonly Metadata AwaitExec = new() { { AgentMethods.AwaitExecHeader, "1" } };
+
+    private static Metadata? Headers(bool awaitStart) => awaitStart ? AwaitExec : null;
 
     public async Task<IReadOnlyList<GuestProcess>> ListProcessesAsync(string id, CancellationToken cancellationToken = default) =>
         (await Call("ListProcesses", o => _agent.ListProcessesAsync(new ContainerRequest { ContainerId = id }, o), null, cancellationToken)).Processes.Select(AgentMapping.ToDomain).ToList();
@@ -186,20 +190,20 @@ public sealed class AgentClient : IAgent
     // --- stdio -----------------------------------------------------------------------------------
 
     /// <summary>The process's stdout (or stderr) until its last writer closes it.</summary>
-    public IAsyncEnumerable<ReadOnlyMemory<byte>> ReadOutputAsync(string id, string execId, bool stderr, CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<ReadOnlyMemory<byte>> ReadOutputAsync(string id, string execId, bool stderr, bool awaitStart = false, CancellationToken cancellationToken = default)
     {
         var request = new ProcessRequest { ContainerId = id, ExecId = execId };
         return stderr
-            ? Stream("ReadStderr", o => _agent.ReadStderr(request, o), c => c.Data.Memory, cancellationToken)
-            : Stream("ReadStdout", o => _agent.ReadStdout(request, o), c => c.Data.Memory, cancellationToken);
+            ? Stream("ReadStderr", o => _agent.ReadStderr(request, o), c => c.Data.Memory, cancellationToken, Headers(awaitStart))
+            : Stream("ReadStdout", o => _agent.ReadStdout(request, o), c => c.Data.Memory, cancellationToken, Headers(awaitStart));
     }
 
     /// <summary>
     /// The process's stdin as one StreamStdin call, with no deadline (it lasts as long as the input); with
     /// an agent older than StreamStdin, Kata's unary WriteStdin per chunk and CloseStdin.
     /// </summary>
-    public IStdinStream OpenStdin(string id, string execId, bool closeAtEnd, CancellationToken cancellationToken = default) =>
-        new AgentStdinStream(() => _agent.StreamStdin(new CallOptions(cancellationToken: cancellationToken)), id, execId, closeAtEnd,
+    public IStdinStream OpenStdin(string id, string execId, bool closeAtEnd, bool awaitStart = false, CancellationToken cancellationToken = default) =>
+        new AgentStdinStream(() => _agent.StreamStdin(new CallOptions(Headers(awaitStart), cancellationToken: cancellationToken)), id, execId, closeAtEnd,
             (data, ct) => Call("WriteStdin", o => _agent.WriteStdinAsync(new WriteStdinRequest { ContainerId = id, ExecId = execId, Data = UnsafeByteOperations.UnsafeWrap(data) }, o), Timeout.InfiniteTimeSpan, ct),
             ct => Call("CloseStdin", o => _agent.CloseStdinAsync(new ProcessRequest { ContainerId = id, ExecId = execId }, o), null, ct));
 
@@ -212,9 +216,9 @@ public sealed class AgentClient : IAgent
 
     /// <summary>A server stream, each message mapped to its domain form, with failures as AgentException.</summary>
     private static async IAsyncEnumerable<TOut> Stream<TResponse, TOut>(string method, Func<CallOptions, AsyncServerStreamingCall<TResponse>> start, Func<TResponse, TOut> map,
-        [EnumeratorCancellation] CancellationToken cancellationToken)
+        [EnumeratorCancellation] CancellationToken cancellationToken, Metadata? headers = null)
     {
-        using var call = start(new CallOptions(cancellationToken: cancellationToken));
+        using var call = start(new CallOptions(headers, cancellationToken: cancellationToken));
         while (true)
         {
             TResponse next;
@@ -237,7 +241,7 @@ public sealed class AgentClient : IAgent
     /// none when infinite). A call that never left because no connection could be set up is tried again
     /// for up to <see cref="ConnectRetryWindow"/> (a loaded host can be slow to answer a new one).
     /// </summary>
-    private static async Task<TResponse> Call<TResponse>(string method, Func<CallOptions, AsyncUnaryCall<TResponse>> start, TimeSpan? timeout, CancellationToken cancellationToken)
+    private static async Task<TResponse> Call<TResponse>(string method, Func<CallOptions, AsyncUnaryCall<TResponse>> start, TimeSpan? timeout, CancellationToken cancellationToken, Metadata? headers = null)
     {
         var effective = timeout ?? DefaultTimeout;
         var giveUp = DateTime.UtcNow + ConnectRetryWindow;
@@ -246,7 +250,7 @@ public sealed class AgentClient : IAgent
             try
             {
                 DateTime? deadline = effective == Timeout.InfiniteTimeSpan ? null : DateTime.UtcNow + effective;
-                using var call = start(new CallOptions(deadline: deadline, cancellationToken: cancellationToken));
+                using var call = start(new CallOptions(headers, deadline, cancellationToken));
                 return await call.ResponseAsync;
             }
             catch (RpcException e) when (AgentCallFailure.PeerGone(e) is not null)

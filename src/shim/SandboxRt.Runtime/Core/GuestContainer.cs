@@ -64,7 +64,7 @@ public sealed class GuestContainer
     /// </summary>
     public async Task<ProcessExit> WaitAsync(string execId, ILogger log, CancellationToken cancellationToken)
     {
-        var wait = _sandbox.Agent.WaitAsync(Id, execId, cancellationToken);
+        var wait = _sandbox.Agent.WaitAsync(Id, execId, cancellationToken: cancellationToken);
         var first = await Task.WhenAny(wait, _sandbox.VmExited);
         if (first == wait && wait.IsCompletedSuccessfully)
             return wait.Result;

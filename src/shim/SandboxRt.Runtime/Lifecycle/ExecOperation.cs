@@ -27,45 +27,7 @@ public static class ExecOperation
             return Detached(context, request, process, execId);
 
         using var agent = new AgentClient(AgentEndpoints.For(record, context.Store.Directory(id)));
-        try
-        {
-            await agent.ExecAsync(id, execId, process, stdin: true);
-        }
-        catch (AgentException e) when (Core.ExecFailure.StatusOf(e) is { } status)
-        {
-            io.Diagnostics.WriteLine($"sandboxrt: {e.Message}");
-            return status;
-        }
-        catch (AgentException e)
-        {
-            throw Core.ExecFailure.InContainer(e, id);
-        }
-        var relay = new StdioRelay(agent, id, execId);
-        using var cancel = new CancellationTokenSource();
-        var stdout = relay.CopyOutputAsync(io.Stdout, stderr: false, cancel.Token);
-        var stderr = relay.CopyOutputAsync(io.Stderr, stderr: true, cancel.Token);
-        Interop.TerminalMode? raw = process.Terminal && Interop.TerminalMode.IsTerminal(io.StdinHandle) ? Interop.TerminalMode.MakeRaw(io.StdinHandle) : null;
-        using var resize = process.Terminal ? WindowSizeForwarder.Start(agent, id, io.StdoutHandle, execId) : null;
-        try
-        {
-            _ = relay.CopyInputAsync(io.Stdin, cancel.Token);
-            var exit = await agent.WaitAsync(id, execId);
-            var output = Task.WhenAll(stdout, stderr);
-            if (await Task.WhenAny(output, Task.Delay(TimeSpan.FromSeconds(5))) != output)
-                cancel.Cancel();
-            try
-            {
-                await output;
-            }
-            catch (Exception e) when (e is OperationCanceledException or AgentException or IOException)
-            {
-            }
-            return exit.Status;
-        }
-        finally
-        {
-            raw?.Dispose();
-        }
+        return await AttachedExec.RunAsync(agent, id, execId, process, io);
     }
 
     private static int Detached(LifecycleContext context, ExecRequest request, Oci.Spec.Process process, string execId)

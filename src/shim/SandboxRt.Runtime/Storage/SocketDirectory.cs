@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 
 namespace SandboxRt.Runtime.Storage;
@@ -9,7 +8,9 @@ namespace SandboxRt.Runtime.Storage;
 /// id), so sockets go to a short directory named by a hash of the state directory instead. Each holds an
 /// "owner" file naming that state directory: a sandbox that died without `delete` (its relay killed, its
 /// state root removed by hand) leaves its socket directory behind, and the next launch removes the ones
-/// whose owner is gone, as the jail's user pool reclaims stale reservations.
+/// whose owner is gone, as the jail's user pool reclaims stale reservations. The hash is SHA-256 in managed
+/// code (<see cref="Sha256Digest"/>): every CLI call that reaches a sandbox needs this name, and OpenSSL's
+/// start-up cost each of them a few milliseconds.
 /// </summary>
 public static class SocketDirectory
 {
@@ -20,7 +21,7 @@ public static class SocketDirectory
 
     internal static string For(string baseDirectory, string stateDirectory)
     {
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(Path.GetFullPath(stateDirectory)));
+        var hash = Sha256Digest.HashData(Encoding.UTF8.GetBytes(Path.GetFullPath(stateDirectory)));
         return Path.Combine(baseDirectory, Convert.ToHexStringLower(hash)[..20]);
     }
 

@@ -47,7 +47,7 @@ internal sealed class FifoInput
     private void Run(SafeFdHandle fd, string path, IAgentStdio agent, string containerId, string execId, ILogger log)
     {
         var buffer = new byte[64 * 1024];
-        var stdin = agent.OpenStdin(containerId, execId, closeAtEnd: true, _stop.Token);
+        var stdin = agent.OpenStdin(containerId, execId, closeAtEnd: true, cancellationToken: _stop.Token);
         try
         {
             using (fd)
