@@ -41,7 +41,7 @@ public sealed class ExecStartWaitersTests
         waiters.Failed("e1");
 
         Assert.Null(await wait);
-        var late = Assert.Throws<KeyNotFoundException>(() => waiters.Park("c1", "e1"));
+        var late = Assert.Throws<KeyNotFoundException>(() => { _ = waiters.Park("c1", "e1"); });
         Assert.Contains("container c1 has no process 'e1' (its exec failed)", late.Message);
     }
 
@@ -50,11 +50,11 @@ public sealed class ExecStartWaitersTests
     {
         var waiters = Waiters();
         for (int i = 0; i < ExecStartWaiters.MaxExecs; i++)
-            waiters.Park("c1", $"e{i}");
+            _ = waiters.Park("c1", $"e{i}");
 
-        var full = Assert.Throws<InvalidOperationException>(() => waiters.Park("c1", "one-more"));
+        var full = Assert.Throws<InvalidOperationException>(() => { _ = waiters.Park("c1", "one-more"); });
         Assert.Contains($"{ExecStartWaiters.MaxExecs} execs are awaited already", full.Message);
-        waiters.Park("c1", "e0"); // one already awaited takes no more room
+        _ = waiters.Park("c1", "e0"); // one already awaited takes no more room
     }
 
     [Fact]
@@ -64,7 +64,7 @@ public sealed class ExecStartWaitersTests
         var old = waiters.Park("c1", "never");
         _now += ExecStartWaiters.Bound + TimeSpan.FromSeconds(1);
 
-        waiters.Park("c1", "e2");
+        _ = waiters.Park("c1", "e2");
 
         Assert.Null(await old);
         Assert.Equal(1, waiters.Count);
@@ -78,6 +78,6 @@ public sealed class ExecStartWaitersTests
             waiters.Failed($"e{i}");
 
         Assert.False(waiters.Park("c1", "e0").IsCompleted); // forgotten: waits again (bounded)
-        Assert.Throws<KeyNotFoundException>(() => waiters.Park("c1", $"e{ExecStartWaiters.MaxFailed}"));
+        Assert.Throws<KeyNotFoundException>(() => { _ = waiters.Park("c1", $"e{ExecStartWaiters.MaxFailed}"); });
     }
 }
