@@ -108,8 +108,17 @@ public sealed class HostOomSignal(string stateDirectory, ILogger? log = null, Fu
                 log?.LogDebug("no OOM kill reported on the host: the relay has no memory cgroup of its own (no linux.cgroupsPath, or no v1 memory hierarchy)");
                 return;
             }
-            _lastReport = System.Diagnostics.Stopwatch.GetTimestamp();
-            var kills = await _raise(directory, Environment.ProcessId);
+            long kills;
+            try
+            {
+                kills = await _raise(directory, Environment.ProcessId);
+            }
+            finally
+            {
+                // the spacing runs from the end of a report: from its start, a report delayed between the
+                // stamp and the kill (a loaded host) left the next one less than the spacing after it
+                _lastReport = System.Diagnostics.Stopwatch.GetTimestamp();
+            }
             Reported++;
             log?.LogDebug("guest OOM kill reported in {Directory} (oom_kill {Kills})", directory, kills);
         }
