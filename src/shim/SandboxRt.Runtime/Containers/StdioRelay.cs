@@ -82,6 +82,24 @@ public sealed class StdioRelay(IAgentStdio agent, string containerId, string exe
     }
 
     /// <summary>
+    /// Waits (bounded by <paramref name="timeout"/>) for the output copies to end after the process exited;
+    /// past it they are cancelled through <paramref name="stop"/>. Their failures are not the caller's answer.
+    /// </summary>
+    public static async Task DrainAsync(Task stdout, Task stderr, TimeSpan timeout, CancellationTokenSource stop)
+    {
+        var output = Task.WhenAll(stdout, stderr);
+        if (await Task.WhenAny(output, Task.Delay(timeout)) != output)
+            stop.Cancel();
+        try
+        {
+            await output;
+        }
+        catch (Exception e) when (e is OperationCanceledException or AgentException or IOException)
+        {
+        }
+    }
+
+    /// <summary>
     /// A pipelined call the agent answered with NotFound: the exec failed (waiting for
     /// <paramref name="started"/> then throws its error) or an older agent did not wait for it.
     /// </summary>

@@ -49,16 +49,7 @@ public static class AttachedExec
         {
             _ = relay.CopyInputAsync(io.Stdin, cancel.Token);
             var exit = await exited;
-            var output = Task.WhenAll(stdout, stderr);
-            if (await Task.WhenAny(output, Task.Delay(OutputDrain)) != output)
-                cancel.Cancel();
-            try
-            {
-                await output;
-            }
-            catch (Exception e) when (e is OperationCanceledException or AgentException or IOException)
-            {
-            }
+            await StdioRelay.DrainAsync(stdout, stderr, OutputDrain, cancel);
             return exit.Status;
         }
         finally

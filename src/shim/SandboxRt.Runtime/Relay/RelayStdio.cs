@@ -42,19 +42,7 @@ internal sealed class RelayStdio : IAsyncDisposable
         new(agent, id, execId, stdin, stdout, stderr, terminal: null, log);
 
     /// <summary>Waits (bounded) for the output to end after the process exited.</summary>
-    public async Task DrainAsync(TimeSpan timeout)
-    {
-        var output = Task.WhenAll(_stdout, _stderr);
-        if (await Task.WhenAny(output, Task.Delay(timeout)) != output)
-            _stop.Cancel();
-        try
-        {
-            await output;
-        }
-        catch (Exception e) when (e is OperationCanceledException or AgentException or IOException)
-        {
-        }
-    }
+    public Task DrainAsync(TimeSpan timeout) => StdioRelay.DrainAsync(_stdout, _stderr, timeout, _stop);
 
     public ValueTask DisposeAsync()
     {
