@@ -75,8 +75,8 @@ public sealed class NetworkJoinCliTests
             Assert.Equal("running", await StatusOf(state, idY));
             // Y's VM is X's: no second hypervisor, no second tap in X's namespace
             var record = JsonDocument.Parse(File.ReadAllText(Path.Combine(state.Path, idY, "state.json"))).RootElement;
-            Assert.Equal(idX, record.GetProperty("JoinedSandbox").GetString());
-            Assert.Equal(JsonValueKind.Null, record.GetProperty("Hypervisor").ValueKind);
+            Assert.Equal(idX, record.GetProperty("joined_sandbox").GetString());
+            Assert.False(record.TryGetProperty("hypervisor", out _));
 
             var facts = await Cli(state, "exec", idY, "sh", "-c",
                 "cat /sys/class/net/eth0/address; busybox ip -o -4 addr show eth0; busybox wget -q -O - http://127.0.0.1:8080/");
@@ -85,7 +85,7 @@ public sealed class NetworkJoinCliTests
             Assert.Contains($"inet {net.PodAddress}/24", facts.Stdout);      // with X's address
             Assert.EndsWith("from-x\n", facts.Stdout);                       // and X's listener on 127.0.0.1
             // Y's own file system, not X's
-            Assert.Equal(1, (await Cli(state, "exec", idY, "test", "-e", "/tmp/www/index.html")).ExitCode);
+            Assert.Equal(1, (await Cli(state, "exec", idY, "sh", "-c", "test -e /tmp/www/index.html")).ExitCode);
 
             // kill and delete Y: X keeps running, and nothing of Y is left in X's shared directory
             Assert.Equal(0, (await Cli(state, "kill", idY, "KILL")).ExitCode);
@@ -132,9 +132,9 @@ public sealed class NetworkJoinCliTests
             Assert.Equal(0, (await Cli(state, "kill", idX, "KILL")).ExitCode);
             await Condition.WaitAsync(async () => await StatusOf(state, idY) == "stopped", $"{idY} stopped after {idX} exited");
             var record = JsonDocument.Parse(File.ReadAllText(Path.Combine(state.Path, idY, "state.json"))).RootElement;
-            Assert.Equal(137, record.GetProperty("ExitStatus").GetInt32());
+            Assert.Equal(137, record.GetProperty("exit_status").GetInt32());
             var log = File.ReadAllText(Path.Combine(state.Path, idY, "relay.log"));
-            Assert.Contains($"container {idX}, whose network and VM this container shares, exited", log);
+            Assert.True(log.Contains($"container {idY}: stopped, exit status 137: container {idX}, whose network and VM this container shares, exited"), log);
 
             // X has stopped: its namespace cannot be joined (its relay, whose pid named it, is gone)
             using var z = BundleOfY(path, "true");

@@ -42,6 +42,9 @@ public sealed class JoinedSandbox : IHostSandbox
     private readonly string _driver;
     private int _stopped;
 
+    /// <summary>How long the end of X's relay may lag behind the end of the connection it served.</summary>
+    private static readonly TimeSpan RelayExitBound = TimeSpan.FromSeconds(10);
+
     private JoinedSandbox(StateStore store, HypervisorConfig config, string sandboxId, string containerId, AgentClient client, SharedDirectory shared,
         VmSizer sizer, IHypervisorDriver driver, PidFd vm, PidFd relay, string consoleLog, ILogger log)
     {
@@ -134,7 +137,12 @@ public sealed class JoinedSandbox : IHostSandbox
 
     public Task ShrinkAsync(VmSize target, CancellationToken cancellationToken = default) => _sizer.ShrinkAsync(target, cancellationToken);
 
-    public Task<IAsyncDisposable> ServeAgentAsync(string socketPath, ILogger log) => AgentProxy.ServeAsync(_client, socketPath, log);
+    /// <summary>Serves the agent to later CLI calls for this container on its own proxy socket (in a socket directory of its own, as a VM's).</summary>
+    public Task<IAsyncDisposable> ServeAgentAsync(string socketPath, ILogger log)
+    {
+        SocketDirectory.Create(StateDirectory);
+        return AgentProxy.ServeAsync(_client, socketPath, log);
+    }
 
     /// <summary>
     /// After X's relay exited under a running Y: Y's init and everything in it are killed in the guest,
@@ -142,6 +150,11 @@ public sealed class JoinedSandbox : IHostSandbox
     /// </summary>
     public async Task KillOrphanAsync(string containerId)
     {
+        // the proxy's connection can break a moment before X's relay is gone: its exit is what is awaited, bounded
+        var why = await Task.WhenAny(VmExited, Task.Delay(RelayExitBound)) == VmExited
+            ? await VmExited
+            : $"its agent, reached through the relay of container {Id}, stopped answering";
+        _log.LogWarning("container {Id}: stopped, exit status {Status}: {Why}", containerId, ProcessExit.VmDiedStatus, why);
         if (_vm.HasExited)
             return;
         try
