@@ -21,17 +21,7 @@ public sealed class NetworkJoinCliTests
     private static TestBundle BundleOfX(TestNetworkPair net, params string[] args)
     {
         var bundle = new TestBundle(s => { s.Root!.Readonly = false; s.Process!.Args = [.. args]; });
-        var hook = bundle.WriteFile("setkey.sh", $"""
-            #!/bin/sh
-            set -e
-            pid=$(sed 's/.*"pid":\([0-9]*\).*/\1/')
-            /usr/sbin/ip -n {net.Pod} link set eth0 netns "$pid"
-            nsenter --net=/proc/$pid/ns/net /usr/sbin/ip addr add {net.PodAddress}/24 dev eth0
-            nsenter --net=/proc/$pid/ns/net /usr/sbin/ip link set eth0 up
-            """);
-        File.SetUnixFileMode(hook, (UnixFileMode)0b111_101_101);
-        bundle.Spec.Hooks = new Hooks { Prestart = [new Hook { Path = hook }] };
-        bundle.Save();
+        net.AddSetkeyHook(bundle);
         return bundle;
     }
 
