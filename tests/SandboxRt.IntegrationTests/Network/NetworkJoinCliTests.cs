@@ -8,8 +8,8 @@ namespace SandboxRt.IntegrationTests.Network;
 /// docker run --network container:X without Docker: X gets a network namespace of its own, configured by
 /// a prestart hook as Docker's libnetwork-setkey does and mirrored into its VM; Y's spec names
 /// /proc/&lt;X's pid from `state`&gt;/ns/net, as Docker writes it, and Y runs in X's VM. Asserted from
-/// inside Y: X's interface and address, X's listener on 127.0.0.1. Then the lifecycle: deleting Y leaves
-/// X running with nothing of Y in its shared directory; X's exit stops Y (137).
+/// inside Y: X's interface and address, X's listener on 127.0.0.1; the VM grows by Y's limit. Then the lifecycle: deleting Y leaves
+/// X running with nothing of Y in its shared directory and the VM shrunk back; X's exit stops Y (137).
 /// </summary>
 [Trait("Tier", "vm")]
 public sealed class NetworkJoinCliTests
@@ -43,6 +43,13 @@ public sealed class NetworkJoinCliTests
     private static async Task<string> StatusOf(ScratchDirectory state, string id) =>
         JsonDocument.Parse((await Cli(state, "state", id)).Stdout).RootElement.GetProperty("status").GetString()!;
 
+    private static async Task<long> MemTotalMibAsync(ScratchDirectory state, string id)
+    {
+        var probe = await Cli(state, "exec", id, "grep", "MemTotal", "/proc/meminfo");
+        Assert.True(probe.ExitCode == 0, probe.Stderr);
+        return long.Parse(probe.Stdout.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024;
+    }
+
     [Fact]
     public async Task Y_runs_in_Xs_vm_sees_its_interface_and_reaches_its_localhost_listener_and_leaves_cleanly()
     {
@@ -58,11 +65,17 @@ public sealed class NetworkJoinCliTests
         try
         {
             Assert.Equal(0, (await Cli(state, "start", idX)).ExitCode);
+            long before = await MemTotalMibAsync(state, idX);
             using var y = BundleOfY($"/proc/{await PidOf(state, idX)}/ns/net", "sleep", "600");
+            y.Spec.Linux!.Resources!.Memory = new LinuxMemory { Limit = 256L << 20 };
+            y.Save();
             create = await Cli(state, "create", "--bundle", y.Directory, idY);
             Assert.True(create.ExitCode == 0, create.Stderr);
             Assert.Equal(0, (await Cli(state, "start", idY)).ExitCode);
             Assert.Equal("running", await StatusOf(state, idY));
+            // the VM grew by Y's 256 MiB, seen from X and from Y alike
+            Assert.InRange(await MemTotalMibAsync(state, idX) - before, 250, 262);
+            Assert.InRange(await MemTotalMibAsync(state, idY) - before, 250, 262);
             // Y's VM is X's: no second hypervisor, no second tap in X's namespace
             var record = JsonDocument.Parse(File.ReadAllText(Path.Combine(state.Path, idY, "state.json"))).RootElement;
             Assert.Equal(idX, record.GetProperty("joined_sandbox").GetString());
@@ -84,6 +97,7 @@ public sealed class NetworkJoinCliTests
             Assert.True(deleted.ExitCode == 0, deleted.Stderr);
             Assert.False(Directory.Exists(Path.Combine(state.Path, idX, "mounts", idY)), "Y's files are still in X's shared directory");
             Assert.Equal("running", await StatusOf(state, idX));
+            Assert.InRange(await MemTotalMibAsync(state, idX) - before, -2, 2); // and gave Y's share back
             var stillX = await Cli(state, "exec", idX, "busybox", "wget", "-q", "-O", "-", "http://127.0.0.1:8080/");
             Assert.True(stillX.ExitCode == 0, stillX.Stderr);
             Assert.Equal("from-x\n", stillX.Stdout);
