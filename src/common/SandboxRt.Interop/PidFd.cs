@@ -48,5 +48,16 @@ public sealed class PidFd : IDisposable
     /// <summary>True once the process has exited (the pidfd polls readable then), zombie or reaped.</summary>
     public bool HasExited => (Poller.Poll(_fd, PollEvents.In, 0) & (PollEvents.In | PollEvents.Hup)) != 0;
 
+    /// <summary>
+    /// Completes when the process has exited: a thread of its own blocks in poll(2) on the descriptor
+    /// until then (the descriptor stays open for it even if this is disposed first).
+    /// </summary>
+    public Task WaitExitedAsync() => Task.Factory.StartNew(() =>
+    {
+        while ((Poller.Poll(_fd, PollEvents.In, -1) & (PollEvents.In | PollEvents.Hup)) == 0)
+        {
+        }
+    }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
     public void Dispose() => _fd.Dispose();
 }

@@ -7,7 +7,8 @@ namespace SandboxRt.IntegrationTests.EndToEnd;
 /// Docker 20.10 with its default bridge (dockerd, containerd, docker0, iptables and docker-proxy in a
 /// network namespace the fixture made) and SandboxRt as "kata-runtime": the container's namespace is
 /// configured by Docker's prestart hook (libnetwork-setkey) and mirrored into the VM; published ports
-/// reach a server in the VM; the VM is as big as the container's limits.
+/// reach a server in the VM; the VM is as big as the container's limits; --network container:ID runs in
+/// that container's VM.
 /// </summary>
 [Trait("Tier", "e2e")]
 [Collection("e2e")]
@@ -93,7 +94,7 @@ public sealed class DockerNetworkTests(BridgedDockerDaemon docker) : IClassFixtu
     }
 
     [Fact]
-    public async Task Containers_on_a_user_defined_bridge_reach_each_other_and_container_mode_is_refused()
+    public async Task Containers_on_a_user_defined_bridge_reach_each_other_and_container_mode_shares_the_vm()
     {
         docker.RequireRunning();
         var network = "srt-net-" + Guid.NewGuid().ToString("N")[..6];
@@ -113,12 +114,17 @@ public sealed class DockerNetworkTests(BridgedDockerDaemon docker) : IClassFixtu
             Assert.Contains("inet 10.88.0.", client.Stdout);
             Assert.EndsWith("peer-vm\n", client.Stdout);
 
-            // --network container:ID names the server's namespace, which its VM already mirrors
-            var joined = await Run("--network", "container:" + server, LocalImage.Reference, "true");
-            TestContext.Current.TestOutputHelper?.WriteLine(joined.Stderr);
-            Assert.Equal(125, joined.ExitCode);
-            Assert.Contains("is already mirrored into another sandbox's VM", joined.Stderr);
-            Assert.Contains("--network container:ID is not supported", joined.Stderr);
+            // --network container:ID runs in the server's VM: the server's eth0 and address, its httpd on
+            // 127.0.0.1, the output through Docker's fifos and the exit status
+            var joined = await Run("--network", "container:" + server, LocalImage.Reference, "sh", "-c",
+                "busybox ip -4 -o addr show eth0; busybox timeout 20 busybox wget -q -O - http://127.0.0.1/ && exit 3");
+            TestContext.Current.TestOutputHelper?.WriteLine(joined.Stdout + joined.Stderr);
+            Assert.Equal(3, joined.ExitCode);
+            Assert.Contains($"inet {address}/24", joined.Stdout);
+            Assert.EndsWith("peer-vm\n", joined.Stdout);
+            // the server goes on serving after the joined container was removed (docker run --rm)
+            var again = await docker.Docker("exec", server, "busybox", "wget", "-q", "-O", "-", "http://127.0.0.1/");
+            Assert.Equal("peer-vm\n", again.Ok().Stdout);
         }
         finally
         {

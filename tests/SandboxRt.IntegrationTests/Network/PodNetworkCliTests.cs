@@ -88,18 +88,7 @@ public sealed class PodNetworkCliTests
         using var state = new ScratchDirectory("srt-state");
         using var bundle = new TestBundle(s => s.Process!.Args = ["sleep", "600"]);
         Assert.Contains(bundle.Spec.Linux!.Namespaces!, n => n.Type == "network" && string.IsNullOrEmpty(n.Path));
-        var hook = bundle.WriteFile("setkey.sh", $"""
-            #!/bin/sh
-            set -e
-            pid=$(sed 's/.*"pid":\([0-9]*\).*/\1/')
-            /usr/sbin/ip -n {net.Pod} link set eth0 netns "$pid"
-            nsenter --net=/proc/$pid/ns/net /usr/sbin/ip addr add {net.PodAddress}/24 dev eth0
-            nsenter --net=/proc/$pid/ns/net /usr/sbin/ip link set eth0 up
-            nsenter --net=/proc/$pid/ns/net /usr/sbin/ip route add default via {net.PeerAddress} dev eth0
-            """);
-        File.SetUnixFileMode(hook, (UnixFileMode)0b111_101_101);
-        bundle.Spec.Hooks = new Hooks { Prestart = [new Hook { Path = hook }] };
-        bundle.Save();
+        net.AddSetkeyHook(bundle);
         var id = "setkey-" + Guid.NewGuid().ToString("N")[..8];
         var create = await Cli(state, "create", "--bundle", bundle.Directory, id);
         Assert.True(create.ExitCode == 0, create.Stderr);

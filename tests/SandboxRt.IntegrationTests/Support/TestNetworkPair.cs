@@ -111,6 +111,27 @@ internal sealed class TestNetworkPair : IDisposable
         return string.Join("\n", taps.Concat(ingress));
     }
 
+    /// <summary>
+    /// Docker's flow without Docker: a prestart hook on <paramref name="bundle"/> that, given the state on
+    /// stdin, moves the pod's eth0 into /proc/PID/ns/net (the relay's new namespace) and configures it
+    /// there with the pod's address and default route, as libnetwork-setkey does. Saves the bundle.
+    /// </summary>
+    public void AddSetkeyHook(TestBundle bundle)
+    {
+        var hook = bundle.WriteFile("setkey.sh", $"""
+            #!/bin/sh
+            set -e
+            pid=$(sed 's/.*"pid":\([0-9]*\).*/\1/')
+            /usr/sbin/ip -n {Pod} link set eth0 netns "$pid"
+            nsenter --net=/proc/$pid/ns/net /usr/sbin/ip addr add {PodAddress}/24 dev eth0
+            nsenter --net=/proc/$pid/ns/net /usr/sbin/ip link set eth0 up
+            nsenter --net=/proc/$pid/ns/net /usr/sbin/ip route add default via {PeerAddress} dev eth0
+            """);
+        File.SetUnixFileMode(hook, (UnixFileMode)0b111_101_101);
+        bundle.Spec.Hooks = new SandboxRt.Oci.Spec.Hooks { Prestart = [new SandboxRt.Oci.Spec.Hook { Path = hook }] };
+        bundle.Save();
+    }
+
     public void Dispose()
     {
         foreach (var server in _servers)

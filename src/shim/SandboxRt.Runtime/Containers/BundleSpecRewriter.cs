@@ -67,7 +67,11 @@ public static class BundleSpecRewriter
     /// mirrors: it must be a network namespace. Any other namespace path names a host namespace, which a
     /// VM cannot join.
     /// </summary>
-    public static void CheckHostOnlyFields(Spec spec)
+    /// <param name="networkJoined">
+    /// The network namespace path is a running container's whose VM this container joins
+    /// (Network/NetworkJoin.cs): it is not mirrored again, so it is not checked as a pod's.
+    /// </param>
+    public static void CheckHostOnlyFields(Spec spec, bool networkJoined = false)
     {
         var problems = new List<string>();
         for (int i = 0; i < (spec.Linux?.Namespaces?.Count ?? 0); i++)
@@ -80,6 +84,8 @@ public static class BundleSpecRewriter
                 problems.Add($"linux.namespaces[{i}].path: names a host {ns.Type} namespace; a container in its own VM cannot join it");
                 continue;
             }
+            if (networkJoined)
+                continue;
             try
             {
                 PodNetwork.CheckNamespace(ns.Path, $"linux.namespaces[{i}].path");

@@ -31,6 +31,8 @@ public static class ContainerRunner
         var spec = SpecLoader.LoadBundle(bundle);
         var rootfs = SpecLoader.RootfsPath(spec, bundle);
         SpecValidator.Validate(spec, rootfs);
+        if (Network.NetworkJoin.Find(new StateStore(options.StateRoot), spec, exceptId: id) is { } join)
+            throw new ArgumentException($"{join.Field}: names the network namespace of container {join.SandboxId}: only create (then start) runs a container in another container's VM, run does not");
         BundleSpecRewriter.CheckHostOnlyFields(spec);
         var process = spec.Process!;
         timings.Mark("bundle validated");

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using SandboxRt.Oci.Validation;
 using SandboxRt.Runtime.Containers;
 using SandboxRt.Runtime.Relay;
@@ -8,7 +9,9 @@ namespace SandboxRt.Runtime.Lifecycle;
 
 /// <summary>
 /// runc create: validate the bundle, record the container, start its relay (which boots the VM and
-/// creates the container), and write the relay's pid to --pid-file once it reports ready.
+/// creates the container), and write the relay's pid to --pid-file once it reports ready. A spec whose
+/// network namespace is a running container's of this --root (docker run --network container:X) gets a
+/// relay that creates the container in X's VM instead (Network/NetworkJoin.cs).
 /// </summary>
 public static class CreateOperation
 {
@@ -20,7 +23,9 @@ public static class CreateOperation
         var spec = SpecLoader.LoadBundle(bundle);
         var rootfs = SpecLoader.RootfsPath(spec, bundle);
         SpecValidator.Validate(spec, rootfs);
-        BundleSpecRewriter.CheckHostOnlyFields(spec);
+        // the network namespace of a running container of this --root: this one runs in that container's VM
+        var join = Network.NetworkJoin.Find(context.Store, spec, exceptId: id);
+        BundleSpecRewriter.CheckHostOnlyFields(spec, networkJoined: join is not null);
         if (spec.Process!.Terminal && consoleSocket is null)
             throw new ArgumentException("process.terminal is set: --console-socket is required (runc: cannot allocate tty if runc will detach without setting console socket)");
         if (!spec.Process.Terminal && consoleSocket is not null)
@@ -39,6 +44,11 @@ public static class CreateOperation
         bool newNetwork = BundleSpecRewriter.WantsNewNetworkNamespace(spec);
         if (newNetwork)
             arguments.Add("--own-network");
+        if (join is { } joined)
+        {
+            context.Log.LogDebug("create {Id}: {Field} names the network namespace of container {Sandbox}: created in its VM", id, joined.Field, joined.SandboxId);
+            arguments.AddRange(["--join", joined.SandboxId]);
+        }
         arguments.Add("init");
         RelayReport report;
         try

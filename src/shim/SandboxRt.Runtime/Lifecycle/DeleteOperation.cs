@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using SandboxRt.Interop;
 using SandboxRt.Oci.Validation;
+using SandboxRt.Runtime.Agent;
 using SandboxRt.Runtime.Core.States;
 using SandboxRt.Runtime.Hooks;
 using SandboxRt.Runtime.Relay;
@@ -54,8 +55,27 @@ public static class DeleteOperation
     /// Everything the record names goes (<see cref="Core.SandboxRemains"/>): relays, the VM, virtiofsd,
     /// taps, the host cgroup, mounts and the state directory. Also create's clean-up when its relay died
     /// before reporting (the VM it booted is in the record, not in any live process).
+    /// A container that joined another's sandbox (docker run --network container:X) first leaves it: its
+    /// container goes from X's VM, its files from X's shared directory, and the VM shrinks back
+    /// (<see cref="Sandboxes.JoinedSandbox.LeaveAsync"/>); X's VM stays.
     /// </summary>
-    internal static Task RemoveFromHostAsync(LifecycleContext context, ContainerRecord record, string directory) =>
-        Core.SandboxRemains.RemoveAsync(directory, record.Hypervisor, record.Virtiofsd, TimeSpan.FromSeconds(context.Config.ShutdownGraceSeconds),
+    internal static async Task RemoveFromHostAsync(LifecycleContext context, ContainerRecord record, string directory)
+    {
+        if (record.JoinedSandbox is { } sandbox)
+        {
+            IAgent? agent = null;
+            try
+            {
+                agent = new AgentClient(AgentEndpoints.For(record, directory));
+            }
+            catch (ContainerNotFoundException)
+            {
+                // X is gone, and with it its VM and shared directory
+            }
+            using (agent)
+                await Sandboxes.JoinedSandbox.LeaveAsync(context.Store, sandbox, record.Id, context.Config, agent, context.Log);
+        }
+        await Core.SandboxRemains.RemoveAsync(directory, record.Hypervisor, record.Virtiofsd, TimeSpan.FromSeconds(context.Config.ShutdownGraceSeconds),
             [.. record.Execs.Values, record.Relay]);
+    }
 }

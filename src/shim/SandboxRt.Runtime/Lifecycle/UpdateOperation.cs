@@ -19,6 +19,7 @@ namespace SandboxRt.Runtime.Lifecycle;
 /// cgroup has the new limits by then). vCPUs stay plugged under TCG (QemuHotplug says why): a warning. A
 /// driver that cannot resize a VM another process started (IHypervisorDriver.CanResize: microvm, Cloud
 /// Hypervisor for now) booted it at its full size: there, falling limits change only the cgroup.
+/// A VM other containers joined (Sandboxes/JoinedSandbox.cs) is sized by all their limits together.
 /// </summary>
 public static class UpdateOperation
 {
@@ -30,8 +31,10 @@ public static class UpdateOperation
         var directory = context.Store.Directory(id);
         using var agent = new AgentClient(AgentEndpoints.For(record, directory));
         var limits = SizingLimits.Merge(resources, record.Limits, Created(record.Bundle));
-        var target = VmSize.For(limits.AsResources(), context.Config);
-        var vmm = VmmRecord.Load(directory);
+        // a VM that containers joined (docker run --network container:X) is sized by all of them, as a pod
+        var sandboxId = record.JoinedSandbox ?? id;
+        var target = VmSize.ForPod([.. JoinedSandboxSize.Limits(context.Store, sandboxId, except: id), limits.AsResources()], context.Config);
+        var vmm = VmmRecord.Load(context.Store.Directory(sandboxId));
         var driver = HypervisorFactory.Driver(vmm.Driver);
         // this process does not know the VM's size: the growth (a no-op when it is big enough) learns it
         var vm = new VmSizer(id, new DetachedVmHotplug(driver, vmm), agent, default, context.Log);

@@ -136,10 +136,12 @@ public sealed class PodNetwork
                 using var netlink = RouteNetlink.Open();
                 var all = netlink.ListLinks().Where(l => !l.Loopback).ToList();
                 // Our taps already here: another sandbox's VM mirrors this namespace. Its filters take every
-                // frame of the interfaces; a second VM could only steal them (docker --network container:ID).
+                // frame of the interfaces; a second VM could only steal them. A running CLI container of the
+                // same --root never gets here (create joins its VM instead: NetworkJoin).
                 if (all.FirstOrDefault(l => l.Kind == "tun" && l.Name.EndsWith("_srt", StringComparison.Ordinal)) is { } taken)
-                    throw new InvalidOperationException($"network namespace {namespacePath} is already mirrored into another sandbox's VM (it has {taken.Name}); " +
-                                                        "two VMs cannot share one network namespace (docker run --network container:ID is not supported)");
+                    throw new InvalidOperationException($"linux.namespaces[network].path: network namespace {namespacePath} is already mirrored into another sandbox's VM (it has {taken.Name}), " +
+                                                        "and no running container of this --root owns it (a container of another --root, or a containerd shim pod): " +
+                                                        "two VMs cannot share one network namespace; docker run --network container:ID works only with a running container of the same runtime and --root");
                 var links = all.Where(Mirrorable).OrderBy(l => l.Index).ToList();
                 var addressed = netlink.ListAddresses().Where(a => !a.Address.IsIPv6LinkLocal).Select(a => a.LinkIndex).ToHashSet();
                 if (all.Where(l => !Mirrorable(l) && addressed.Contains(l.Index)).Select(l => $"{l.Name} ({(l.Kind.Length > 0 ? l.Kind : "no Ethernet address")})").ToList() is { Count: > 0 } unmirrorable)

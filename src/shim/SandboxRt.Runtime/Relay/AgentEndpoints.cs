@@ -7,7 +7,8 @@ namespace SandboxRt.Runtime.Relay;
 /// How a CLI call reaches a recorded container's agent: through its relay's proxy socket while the relay
 /// lives (the relay holds the one-client guest channel, already authenticated; the proxy socket is in the
 /// root-only socket directory), directly on the channel after it has gone, authenticated with the token
-/// the sandbox's state directory keeps.
+/// the sandbox's state directory keeps. A container that joined another's sandbox (Network/NetworkJoin.cs)
+/// is reached through its own relay while it lives, then as the container whose VM it runs in.
 /// </summary>
 public static class AgentEndpoints
 {
@@ -20,6 +21,12 @@ public static class AgentEndpoints
         var proxy = ProxySocket(stateDirectory);
         if (record.Relay is { IsAlive: true } relay && Path.Exists(proxy))
             return new RelayProxyConnector(record.Id, proxy, relay);
+        if (record.JoinedSandbox is { } sandbox)
+        {
+            // its relay is gone: the agent is the sandbox's, reached as that container's is
+            var store = new StateStore(Path.GetDirectoryName(stateDirectory)!);
+            return For(store.Load(sandbox), store.Directory(sandbox));
+        }
         return new AuthenticatingConnector(new SerialChannelConnector(Hypervisors.VmmRecord.Load(stateDirectory).AgentSocket ?? Path.Combine(Storage.SocketDirectory.For(stateDirectory), "agent.sock")), AgentToken.Load(stateDirectory));
     }
 }

@@ -69,19 +69,50 @@ public sealed class ContainerHost : IAsyncDisposable
             MeasureBoot = measureBoot,
             CgroupsPath = HostCgroups.CgroupsPath.Resolve(spec.Linux?.CgroupsPath),
         }, log, cancellationToken);
+        return await CreateInAsync(store, record, spec, sandbox, size, recordVm: true, network.Own, log, cancellationToken);
+    }
+
+    /// <summary>
+    /// The container joins the running sandbox of container <paramref name="sandboxId"/>, whose network
+    /// namespace its spec names (docker run --network container:ID; Network/NetworkJoin.cs): it is created
+    /// in that container's VM (Sandboxes/JoinedSandbox.cs), which grows by its limits.
+    /// </summary>
+    public static async Task<ContainerHost> JoinAsync(StateStore store, ContainerRecord record, Spec spec, HypervisorConfig config, string sandboxId,
+        ILogger log, CancellationToken cancellationToken = default)
+    {
+        record.Relay = ProcessIdentity.Of(Environment.ProcessId);
+        record.JoinedSandbox = sandboxId;
+        store.Save(record);
+        await HookRunner.RunAsync("prestart", spec.Hooks?.Prestart, OciStates.Of(record, ContainerStatus.Creating), cancellationToken);
+        // one join (or update) of the sandbox at a time: each sizes the VM from the others' records
+        using var _ = store.Lock(sandboxId);
+        var sandbox = JoinedSandbox.Open(store, sandboxId, record.Id, config, log);
+        log.LogDebug("container {Id}: joins the sandbox of container {Sandbox} (its network namespace)", record.Id, sandboxId);
+        return await CreateInAsync(store, record, spec, sandbox, sandbox.Needed(), recordVm: false, networkMirrored: false, log, cancellationToken);
+    }
+
+    /// <summary>
+    /// The sandbox is there: the proxy, the growth to <paramref name="size"/>, the createRuntime hooks,
+    /// the container, and the record's "created". A failure stops the sandbox (for a joined one: removes
+    /// what this container added to it).
+    /// </summary>
+    private static async Task<ContainerHost> CreateInAsync(StateStore store, ContainerRecord record, Spec spec, IHostSandbox sandbox, VmSize size,
+        bool recordVm, bool networkMirrored, ILogger log, CancellationToken cancellationToken)
+    {
         Task<IAsyncDisposable>? proxy = null;
         try
         {
             // the proxy starts beside the growth and the container's creation (Kestrel's start is off the critical path)
             proxy = sandbox.ServeAgentAsync(AgentEndpoints.ProxySocket(sandbox.StateDirectory), log);
             await sandbox.GrowAsync(size, cancellationToken);
-            RecordVm(store, record, sandbox.VmPid, sandbox.HelperPids);
+            if (recordVm)
+                RecordVm(store, record, sandbox.VmPid, sandbox.HelperPids);
             if (sandbox.Network is { } mirrored)
                 log.LogDebug("container {Id}: network namespace {Path} mirrored: {Interfaces}", record.Id, mirrored.NamespacePath,
                     mirrored.Interfaces.Count == 0 ? "no interface but loopback" : string.Join(", ", mirrored.Interfaces.Select(i => i.Name)));
             // createRuntime hooks once the runtime environment, the VM, exists (runc: after making the namespaces)
             await HookRunner.RunAsync("createRuntime", spec.Hooks?.CreateRuntime, OciStates.Of(record, ContainerStatus.Creating), cancellationToken);
-            var container = await GuestContainer.CreateAsync(sandbox, new ContainerLaunch(record.Id, spec, record.Bundle) { NetworkMirrored = network.Own }, cancellationToken);
+            var container = await GuestContainer.CreateAsync(sandbox, new ContainerLaunch(record.Id, spec, record.Bundle) { NetworkMirrored = networkMirrored }, cancellationToken);
             var host = new ContainerHost(store, record, sandbox, container, await proxy, log);
             record.GuestPid = container.GuestPid;
             record.Status = ContainerStatus.Created;

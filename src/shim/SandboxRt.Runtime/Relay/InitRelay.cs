@@ -8,7 +8,9 @@
 //     prestart hook (libnetwork-setkey moves a veth into /proc/<our pid>/ns/net, the namespace
 //     RelayLauncher made for us), and the VM can only mirror interfaces that exist when it boots;
 //   - a container that asked for a new network namespace gets this relay's, mirrored into the VM
-//     (PodNetwork); one that names a namespace path gets that one;
+//     (PodNetwork); one that names a namespace path gets that one; one that names the namespace of a
+//     running container of the same --root (docker run --network container:X) runs in X's VM instead
+//     (--join X, Sandboxes/JoinedSandbox.cs) and is stopped when X exits;
 //   - it holds the one connection to the agent and serves it to later CLI calls on proxy.sock;
 //   - it copies the container's stdio between the descriptors it inherited (fifos, pipes) or a host pty
 //     sent over --console-socket, and the agent;
@@ -42,9 +44,16 @@ public static class InitRelay
             var spec = SpecLoader.LoadBundle(options.Bundle);
             // By path, not /proc/self: network.json must name this namespace after the relay is gone (the
             // record's identity keeps a recycled pid from ever pointing Undo at another namespace).
-            var network = new ContainerHost.NetworkChoice(
-                options.OwnNetwork ? $"/proc/{Environment.ProcessId}/ns/net" : BundleSpecRewriter.NetworkNamespacePath(spec), options.OwnNetwork);
-            host = await ContainerHost.CreateAsync(store, record, spec, options.Config, network, log, startSandbox: options.StartSandbox);
+            if (options.JoinSandbox is { } sandboxId)
+            {
+                host = await ContainerHost.JoinAsync(store, record, spec, options.Config, sandboxId, log);
+            }
+            else
+            {
+                var network = new ContainerHost.NetworkChoice(
+                    options.OwnNetwork ? $"/proc/{Environment.ProcessId}/ns/net" : BundleSpecRewriter.NetworkNamespacePath(spec), options.OwnNetwork);
+                host = await ContainerHost.CreateAsync(store, record, spec, options.Config, network, log, startSandbox: options.StartSandbox);
+            }
             stdio = RelayStdio.Attach(host.Sandbox.Agent, options.Id, "", options.ConsoleSocket, log);
         }
         catch (Exception e)
@@ -65,6 +74,8 @@ public static class InitRelay
         using var stopFollowing = new CancellationTokenSource();
         var following = oom.FollowAsync(host.Sandbox.Agent, options.Id, stopFollowing.Token);
         var exit = await host.Container.WaitAsync("", log, CancellationToken.None);
+        if (exit.VmWentAway && host.Sandbox is Sandboxes.JoinedSandbox joined) // the container whose network it shares is gone: so is it
+            await joined.KillOrphanAsync(options.Id);
         if (exit.OomKilled) // before the relay's exit, which is the container's exit to the shim
             await oom.EnsureReportedAsync();
         await stopFollowing.CancelAsync();

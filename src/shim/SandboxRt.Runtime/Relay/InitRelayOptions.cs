@@ -11,6 +11,12 @@ public sealed record InitRelayOptions(string Root, string Id, string Bundle, Hyp
     /// </summary>
     public bool OwnNetwork { get; init; }
 
+    /// <summary>
+    /// The container whose sandbox this one joins (create found that the spec's network namespace is that
+    /// container's: Network/NetworkJoin.cs); null for a VM of its own.
+    /// </summary>
+    public string? JoinSandbox { get; init; }
+
     /// <summary>How the sandbox starts: null for a VM (<see cref="Sandboxes.Sandbox.StartAsync"/>), or the unit tests' fake.</summary>
     public Sandboxes.HostSandboxStarter? StartSandbox { get; init; }
 }

@@ -51,19 +51,8 @@ public sealed class Sandbox : IHostSandbox, IAsyncDisposable
     public Core.IContainerStorage Storage => _storage ??= new Core.SharedDirectoryStorage(
         Shared ?? throw new InvalidOperationException($"sandbox {Id} was started without a shared directory: it cannot hold containers"));
 
-    /// <summary>
-    /// Serves a gRPC proxy that forwards every agent call to this sandbox's agent (the relay serves it to
-    /// later CLI calls), and makes one call through it before anyone else does: the first connection is
-    /// where a freshly started process does its slowest work, and no CLI call should pay for it.
-    /// </summary>
-    public async Task<IAsyncDisposable> ServeAgentAsync(string socketPath, ILogger log)
-    {
-        var proxy = await Grpc.Server.GrpcKestrelServer.StartAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(socketPath), _client.CreateProxy(),
-            loggerFactory: new LoggerFactoryAdapter(log));
-        using var warm = new AgentClient(new UnixSocketConnector(socketPath));
-        await warm.CheckAsync();
-        return proxy;
-    }
+    /// <summary>Serves a gRPC proxy that forwards every agent call to this sandbox's agent (<see cref="AgentProxy"/>).</summary>
+    public Task<IAsyncDisposable> ServeAgentAsync(string socketPath, ILogger log) => AgentProxy.ServeAsync(_client, socketPath, log);
 
     /// <summary>The host side of the shared directory, when the sandbox has one.</summary>
     public SharedDirectory? Shared { get; }

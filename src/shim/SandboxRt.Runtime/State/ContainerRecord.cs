@@ -22,6 +22,12 @@ public sealed class ContainerRecord
     public bool OomKilled { get; set; }
     /// <summary>The limits the VM is sized by since the last update (null: the bundle's).</summary>
     public SizingLimits? Limits { get; set; }
+    /// <summary>
+    /// The container whose sandbox (VM) this one runs in, when it joined that container's network
+    /// namespace (docker run --network container:ID, Network/NetworkJoin.cs); null for a VM of its own.
+    /// Its Hypervisor and Virtiofsd are then null: the VM is the other container's.
+    /// </summary>
+    public string? JoinedSandbox { get; set; }
     /// <summary>Exec'd processes with relays of their own: exec id → relay.</summary>
     public Dictionary<string, ProcessIdentity> Execs { get; set; } = new();
 }

@@ -110,6 +110,19 @@ public sealed class SharedDirectory : IDisposable
         }
     }
 
+    /// <summary>
+    /// The shared directory of a running sandbox that another process made (a container joining that
+    /// sandbox's network adds its files here): mounts/ pinned beneath the state directory, no symlink
+    /// followed. Fails when the sandbox has none.
+    /// </summary>
+    public static SharedDirectory Open(string stateDirectory)
+    {
+        using var state = PinnedDirectory.Open(stateDirectory);
+        if (!state.TryOpenDirectory(MountsName, out var mounts))
+            throw new DirectoryNotFoundException($"{System.IO.Path.Combine(stateDirectory, MountsName)}: the sandbox has no shared directory");
+        return new SharedDirectory(stateDirectory, mounts);
+    }
+
     /// <summary>Mounts a container's root file system; returns its path relative to the shared directory.</summary>
     public string AddRootfs(string containerId, string hostRootfs, bool readOnly)
     {
@@ -183,6 +196,7 @@ public sealed class SharedDirectory : IDisposable
         }
     }
 
+    /// <summary>Closes the pinned descriptor; the mounts stay (<see cref="Remove"/> takes them).</summary>
     public void Dispose() => _mounts.Dispose();
 
     private static DetachedMount CloneSource(string source, bool recursive, string field)

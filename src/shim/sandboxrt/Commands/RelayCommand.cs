@@ -21,6 +21,7 @@ internal sealed class RelayCommand : ICommand
     [
         CliOptions.Value("id", "container id"), CliOptions.Value("bundle", "bundle"), CliOptions.Value("console-socket", "console socket"),
         CliOptions.Switch("own-network", "the relay runs in a network namespace made for the container (create made it)"),
+        CliOptions.Value("join", "the container whose sandbox this one joins (its network namespace is that container's)"),
         CliOptions.Value("exec-id", "exec id"), CliOptions.Value("process", "process.json"),
     ];
 
@@ -31,7 +32,7 @@ internal sealed class RelayCommand : ICommand
         var id = args.Value("id") ?? throw new UsageException("relay needs --id");
         return args.Positionals.FirstOrDefault() switch
         {
-            "init" => await InitRelay.RunAsync(new InitRelayOptions(context.Global.Root, id, args.Value("bundle")!, context.Config, args.Value("console-socket")) { OwnNetwork = args.Bool("own-network") }, status, context.Log),
+            "init" => await InitRelay.RunAsync(new InitRelayOptions(context.Global.Root, id, args.Value("bundle")!, context.Config, args.Value("console-socket")) { OwnNetwork = args.Bool("own-network"), JoinSandbox = args.Value("join") }, status, context.Log),
             "exec" => await ExecRelay.RunAsync(new ExecRelayOptions(context.Global.Root, id, args.Value("exec-id")!, args.Value("process")!, args.Value("console-socket")), status, context.Log),
             _ => throw new UsageException("relay [flags] init|exec"),
         };

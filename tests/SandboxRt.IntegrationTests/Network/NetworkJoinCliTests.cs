@@ -1,0 +1,158 @@
+using System.Text.Json;
+using SandboxRt.IntegrationTests.Support;
+using SandboxRt.Oci.Spec;
+
+namespace SandboxRt.IntegrationTests.Network;
+
+/// <summary>
+/// docker run --network container:X without Docker: X gets a network namespace of its own, configured by
+/// a prestart hook as Docker's libnetwork-setkey does and mirrored into its VM; Y's spec names
+/// /proc/&lt;X's pid from `state`&gt;/ns/net, as Docker writes it, and Y runs in X's VM. Asserted from
+/// inside Y: X's interface and address, X's listener on 127.0.0.1; the VM grows by Y's limit. Then the lifecycle: deleting Y leaves
+/// X running with nothing of Y in its shared directory and the VM shrunk back; X's exit stops Y (137).
+/// </summary>
+[Trait("Tier", "vm")]
+public sealed class NetworkJoinCliTests
+{
+    private static Task<CliRun> Cli(ScratchDirectory state, params string[] args) =>
+        args[0] == "create" ? CliRun.RunLeavingRelayAsync(args, state.Path) : CliRun.RunAsync(args, root: state.Path);
+
+    /// <summary>X: its own namespace (no path), which a prestart hook gives the test pair's eth0, as Docker's bridge does.</summary>
+    private static TestBundle BundleOfX(TestNetworkPair net, params string[] args)
+    {
+        var bundle = new TestBundle(s => { s.Root!.Readonly = false; s.Process!.Args = [.. args]; });
+        net.AddSetkeyHook(bundle);
+        return bundle;
+    }
+
+    /// <summary>Y: its network namespace is X's, by the pid `state X` reports (Docker's container:X).</summary>
+    private static TestBundle BundleOfY(string networkPath, params string[] args) => new(s =>
+    {
+        s.Process!.Args = [.. args];
+        s.Linux!.Namespaces!.RemoveAll(n => n.Type == "network");
+        s.Linux.Namespaces.Add(new LinuxNamespace { Type = "network", Path = networkPath });
+    });
+
+    private static async Task<int> PidOf(ScratchDirectory state, string id)
+    {
+        var run = await Cli(state, "state", id);
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        return JsonDocument.Parse(run.Stdout).RootElement.GetProperty("pid").GetInt32();
+    }
+
+    private static async Task<string> StatusOf(ScratchDirectory state, string id) =>
+        JsonDocument.Parse((await Cli(state, "state", id)).Stdout).RootElement.GetProperty("status").GetString()!;
+
+    private static async Task<long> MemTotalMibAsync(ScratchDirectory state, string id)
+    {
+        var probe = await Cli(state, "exec", id, "grep", "MemTotal", "/proc/meminfo");
+        Assert.True(probe.ExitCode == 0, probe.Stderr);
+        return long.Parse(probe.Stdout.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024;
+    }
+
+    [Fact]
+    public async Task Y_runs_in_Xs_vm_sees_its_interface_and_reaches_its_localhost_listener_and_leaves_cleanly()
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        TestEnvironment.RequireCommand("nsenter", "util-linux");
+        using var net = await TestNetworkPair.CreateAsync(mtu: 1400);
+        using var state = new ScratchDirectory("srt-state");
+        using var x = BundleOfX(net, "sh", "-c", "mkdir -p /tmp/www && echo from-x > /tmp/www/index.html && exec busybox httpd -f -p 127.0.0.1:8080 -h /tmp/www");
+        var idX = "netx-" + Guid.NewGuid().ToString("N")[..8];
+        var idY = "nety-" + Guid.NewGuid().ToString("N")[..8];
+        var create = await Cli(state, "create", "--bundle", x.Directory, idX);
+        Assert.True(create.ExitCode == 0, create.Stderr);
+        try
+        {
+            Assert.Equal(0, (await Cli(state, "start", idX)).ExitCode);
+            long before = await MemTotalMibAsync(state, idX);
+            using var y = BundleOfY($"/proc/{await PidOf(state, idX)}/ns/net", "sleep", "600");
+            y.Spec.Linux!.Resources!.Memory = new LinuxMemory { Limit = 256L << 20 };
+            y.Save();
+            create = await Cli(state, "create", "--bundle", y.Directory, idY);
+            Assert.True(create.ExitCode == 0, create.Stderr);
+            Assert.Equal(0, (await Cli(state, "start", idY)).ExitCode);
+            Assert.Equal("running", await StatusOf(state, idY));
+            // the VM grew by Y's 256 MiB, seen from X and from Y alike
+            Assert.InRange(await MemTotalMibAsync(state, idX) - before, 250, 262);
+            Assert.InRange(await MemTotalMibAsync(state, idY) - before, 250, 262);
+            // Y's VM is X's: no second hypervisor, no second tap in X's namespace
+            var record = JsonDocument.Parse(File.ReadAllText(Path.Combine(state.Path, idY, "state.json"))).RootElement;
+            Assert.Equal(idX, record.GetProperty("joined_sandbox").GetString());
+            Assert.False(record.TryGetProperty("hypervisor", out _));
+
+            var facts = await Cli(state, "exec", idY, "sh", "-c",
+                "cat /sys/class/net/eth0/address; busybox ip -o -4 addr show eth0; busybox wget -q -O - http://127.0.0.1:8080/");
+            Assert.True(facts.ExitCode == 0, facts.Stdout + facts.Stderr);
+            Assert.Equal(net.PodMac, facts.Stdout.Split('\n')[0]);            // X's interface
+            Assert.Contains($"inet {net.PodAddress}/24", facts.Stdout);      // with X's address
+            Assert.EndsWith("from-x\n", facts.Stdout);                       // and X's listener on 127.0.0.1
+            // Y's own file system, not X's
+            Assert.Equal(1, (await Cli(state, "exec", idY, "sh", "-c", "test -e /tmp/www/index.html")).ExitCode);
+
+            // kill and delete Y: X keeps running, and nothing of Y is left in X's shared directory
+            Assert.Equal(0, (await Cli(state, "kill", idY, "KILL")).ExitCode);
+            await Condition.WaitAsync(async () => await StatusOf(state, idY) == "stopped", $"{idY} stopped after SIGKILL");
+            var deleted = await Cli(state, "delete", idY);
+            Assert.True(deleted.ExitCode == 0, deleted.Stderr);
+            Assert.False(Directory.Exists(Path.Combine(state.Path, idX, "mounts", idY)), "Y's files are still in X's shared directory");
+            Assert.Equal("running", await StatusOf(state, idX));
+            Assert.InRange(await MemTotalMibAsync(state, idX) - before, -2, 2); // and gave Y's share back
+            var stillX = await Cli(state, "exec", idX, "busybox", "wget", "-q", "-O", "-", "http://127.0.0.1:8080/");
+            Assert.True(stillX.ExitCode == 0, stillX.Stderr);
+            Assert.Equal("from-x\n", stillX.Stdout);
+        }
+        finally
+        {
+            await Cli(state, "delete", "--force", idY);
+            await Cli(state, "delete", "--force", idX);
+        }
+        Assert.Equal("", await net.PodLeftoversAsync());
+        LeakCheck.AssertNothingLeft(state.Path, idX);
+        LeakCheck.AssertNothingLeft(state.Path, idY);
+    }
+
+    [Fact]
+    public async Task When_X_exits_Y_is_stopped_with_137_and_a_stopped_X_cannot_be_joined()
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        TestEnvironment.RequireCommand("nsenter", "util-linux");
+        using var net = await TestNetworkPair.CreateAsync(mtu: 1400);
+        using var state = new ScratchDirectory("srt-state");
+        using var x = BundleOfX(net, "sleep", "600");
+        var idX = "netx-" + Guid.NewGuid().ToString("N")[..8];
+        var idY = "nety-" + Guid.NewGuid().ToString("N")[..8];
+        var idZ = "netz-" + Guid.NewGuid().ToString("N")[..8];
+        Assert.Equal(0, (await Cli(state, "create", "--bundle", x.Directory, idX)).ExitCode);
+        try
+        {
+            Assert.Equal(0, (await Cli(state, "start", idX)).ExitCode);
+            var path = $"/proc/{await PidOf(state, idX)}/ns/net";
+            using var y = BundleOfY(path, "sleep", "600");
+            var create = await Cli(state, "create", "--bundle", y.Directory, idY);
+            Assert.True(create.ExitCode == 0, create.Stderr);
+            Assert.Equal(0, (await Cli(state, "start", idY)).ExitCode);
+
+            Assert.Equal(0, (await Cli(state, "kill", idX, "KILL")).ExitCode);
+            await Condition.WaitAsync(async () => await StatusOf(state, idY) == "stopped", $"{idY} stopped after {idX} exited");
+            var record = JsonDocument.Parse(File.ReadAllText(Path.Combine(state.Path, idY, "state.json"))).RootElement;
+            Assert.Equal(137, record.GetProperty("exit_status").GetInt32());
+            var log = File.ReadAllText(Path.Combine(state.Path, idY, "relay.log"));
+            Assert.True(log.Contains($"container {idY}: stopped, exit status 137: container {idX}, whose network and VM this container shares, exited"), log);
+
+            // X has stopped: its namespace cannot be joined (its relay, whose pid named it, is gone)
+            using var z = BundleOfY(path, "true");
+            var refused = await Cli(state, "create", "--bundle", z.Directory, idZ);
+            Assert.NotEqual(0, refused.ExitCode);
+            Assert.Contains("linux.namespaces[", refused.Stderr);
+            Assert.False(Directory.Exists(Path.Combine(state.Path, idZ)));
+        }
+        finally
+        {
+            await Cli(state, "delete", "--force", idY);
+            await Cli(state, "delete", "--force", idX);
+        }
+        LeakCheck.AssertNothingLeft(state.Path, idX);
+        LeakCheck.AssertNothingLeft(state.Path, idY);
+    }
+}
