@@ -1,0 +1,43 @@
+using System.Threading.Channels;
+using SandboxRt.Runtime.Agent;
+
+namespace SandboxRt.UnitTests.Fakes;
+
+/// <summary>
+/// The agent's end of a DNS forwarding, scripted: the test sends queries as the guest would
+/// (<see cref="Query"/>; <see cref="End"/> ends the forwarding as the agent would), and reads the answers
+/// the host returned from <see cref="Answers"/>. Fails a concurrent <see cref="AnswerAsync"/>, which the
+/// real call does not allow.
+/// </summary>
+internal sealed class FakeDnsQueryChannel : IDnsQueryChannel
+{
+    private readonly Channel<GuestDnsQuery> _queries = Channel.CreateUnbounded<GuestDnsQuery>();
+    private readonly Channel<(uint Id, byte[] Message)> _answers = Channel.CreateUnbounded<(uint, byte[])>();
+    private int _answering;
+
+    public bool Disposed { get; private set; }
+    public ChannelReader<(uint Id, byte[] Message)> Answers => _answers.Reader;
+
+    public void Query(uint id, byte[] message) => _queries.Writer.TryWrite(new GuestDnsQuery(id, message));
+    public void End() => _queries.Writer.TryComplete();
+
+    public async ValueTask<GuestDnsQuery?> ReadAsync(CancellationToken cancellationToken = default) =>
+        await _queries.Reader.WaitToReadAsync(cancellationToken) && _queries.Reader.TryRead(out var query) ? query : null;
+
+    public async Task AnswerAsync(uint id, ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _answering, 1) != 0)
+            throw new InvalidOperationException("AnswerAsync called while another answer was being written");
+        await Task.Yield();
+        _answers.Writer.TryWrite((id, message.ToArray()));
+        Volatile.Write(ref _answering, 0);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Disposed = true;
+        _queries.Writer.TryComplete();
+        _answers.Writer.TryComplete();
+        return ValueTask.CompletedTask;
+    }
+}
