@@ -13,6 +13,8 @@ internal sealed class FakeDnsQueryChannel : IDnsQueryChannel
 {
     private readonly Channel<GuestDnsQuery> _queries = Channel.CreateUnbounded<GuestDnsQuery>();
     private readonly Channel<(uint Id, byte[] Message)> _answers = Channel.CreateUnbounded<(uint, byte[])>();
+    private readonly List<(int Count, TaskCompletionSource Waiter)> _reads = [];
+    private int _readCount;
     private int _answering;
 
     public bool Disposed { get; private set; }
@@ -21,8 +23,33 @@ internal sealed class FakeDnsQueryChannel : IDnsQueryChannel
     public void Query(uint id, byte[] message) => _queries.Writer.TryWrite(new GuestDnsQuery(id, message));
     public void End() => _queries.Writer.TryComplete();
 
-    public async ValueTask<GuestDnsQuery?> ReadAsync(CancellationToken cancellationToken = default) =>
-        await _queries.Reader.WaitToReadAsync(cancellationToken) && _queries.Reader.TryRead(out var query) ? query : null;
+    /// <summary>Completes once ReadAsync was called <paramref name="count"/> times: the forwarder has dealt with every query before the last call.</summary>
+    public Task WhenRead(int count)
+    {
+        lock (_reads)
+        {
+            var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (_readCount >= count)
+                waiter.SetResult();
+            else
+                _reads.Add((count, waiter));
+            return waiter.Task;
+        }
+    }
+
+    public async ValueTask<GuestDnsQuery?> ReadAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_reads)
+        {
+            _readCount++;
+            foreach (var (count, waiter) in _reads.Where(r => r.Count <= _readCount).ToList())
+            {
+                waiter.SetResult();
+                _reads.Remove((count, waiter));
+            }
+        }
+        return await _queries.Reader.WaitToReadAsync(cancellationToken) && _queries.Reader.TryRead(out var query) ? query : null;
+    }
 
     public async Task AnswerAsync(uint id, ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
     {

@@ -24,6 +24,9 @@ public sealed class DnsForwarder(IDnsQueryChannel channel, IDnsUpstream upstream
     private long _dropped;
     private bool _dropping;
 
+    /// <summary>Called with a query's id once it has left flight (answered, given up or failed): the tests' event.</summary>
+    internal Action<uint>? Finished { get; init; }
+
     /// <summary>Queries dropped for the in-flight bound or the rate so far.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 
@@ -135,6 +138,7 @@ public sealed class DnsForwarder(IDnsQueryChannel channel, IDnsUpstream upstream
         {
             lock (_inFlight)
                 _inFlight.Remove(query.Id);
+            Finished?.Invoke(query.Id);
         }
     }
 }
