@@ -10,7 +10,6 @@
 // Bounds, so that a client flooding 127.0.0.11 cannot make the agent grow: datagrams shorter than a DNS
 // header or longer than MaxMessage are dropped; at most MaxPending queries wait for an answer, and one
 // that waited longer than PendingLifetime makes room for a new one (DNS clients retry a lost query).
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
@@ -29,26 +28,31 @@ internal sealed class GuestDnsListener : IDisposable
     public static readonly IPEndPoint Address = new(IPAddress.Parse("127.0.0.11"), 53);
 
     private readonly Socket _socket;
+    private readonly TimeProvider _time;
     private readonly Dictionary<uint, (EndPoint Client, long Since)> _pending = [];
     private readonly byte[] _buffer = new byte[MaxMessage + 1];
     private uint _nextId;
 
-    private GuestDnsListener(Socket socket) => _socket = socket;
+    private GuestDnsListener(Socket socket, TimeProvider time) => (_socket, _time) = (socket, time);
 
-    /// <summary>Binds 127.0.0.11:53 (UDP) in the agent's network namespace.</summary>
-    public static GuestDnsListener Bind()
+    /// <summary>Where it listens (for tests that bind elsewhere).</summary>
+    public EndPoint LocalEndPoint => _socket.LocalEndPoint!;
+
+    /// <summary>Binds 127.0.0.11:53 (UDP) in the agent's network namespace (<paramref name="at"/>: the unit tests' port instead).</summary>
+    public static GuestDnsListener Bind(IPEndPoint? at = null, TimeProvider? time = null)
     {
+        at ??= Address;
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         try
         {
-            socket.Bind(Address);
+            socket.Bind(at);
         }
         catch (SocketException e)
         {
             socket.Dispose();
-            throw new InvalidOperationException($"ForwardDns: bind({Address}, UDP): {e.SocketErrorCode} ({e.Message})");
+            throw new InvalidOperationException($"ForwardDns: bind({at}, UDP): {e.SocketErrorCode} ({e.Message})");
         }
-        return new GuestDnsListener(socket);
+        return new GuestDnsListener(socket, time ?? TimeProvider.System);
     }
 
     /// <summary>The next query a client sent, with the id its answer must carry; drops what is not a query or cannot wait.</summary>
@@ -93,14 +97,14 @@ internal sealed class GuestDnsListener : IDisposable
 
     private uint? Remember(EndPoint client)
     {
-        long now = Stopwatch.GetTimestamp();
+        long now = _time.GetTimestamp();
         lock (_pending)
         {
             if (_pending.Count >= MaxPending)
             {
                 foreach (var (id, waiting) in _pending)
                 {
-                    if (Stopwatch.GetElapsedTime(waiting.Since, now) > PendingLifetime)
+                    if (_time.GetElapsedTime(waiting.Since, now) > PendingLifetime)
                         _pending.Remove(id);
                 }
                 if (_pending.Count >= MaxPending)
