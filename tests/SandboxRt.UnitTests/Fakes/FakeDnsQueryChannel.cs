@@ -23,6 +23,9 @@ internal sealed class FakeDnsQueryChannel : IDnsQueryChannel
     public void Query(uint id, byte[] message) => _queries.Writer.TryWrite(new GuestDnsQuery(id, message));
     public void End() => _queries.Writer.TryComplete();
 
+    /// <summary>The next read fails with <paramref name="error"/>, as when the call or the connection under it breaks.</summary>
+    public void Fail(Exception error) => _queries.Writer.TryComplete(error);
+
     /// <summary>Completes once ReadAsync was called <paramref name="count"/> times: the forwarder has dealt with every query before the last call.</summary>
     public Task WhenRead(int count)
     {

@@ -167,6 +167,18 @@ public sealed class DnsForwarderTests
         await running.WaitAsync(Hang, Test);
     }
 
+    [Theory]
+    [InlineData("agent")]
+    [InlineData("cancelled")]
+    public async Task A_call_that_breaks_ends_the_forwarding_without_an_exception(string how)
+    {
+        var running = Forwarder().RunAsync(Test);
+        _agent.Fail(how == "agent"
+            ? new SandboxRt.Runtime.Agent.AgentException(SandboxRt.Runtime.Agent.AgentErrorKind.Unavailable, "ForwardDns", "the VM went away")
+            : new OperationCanceledException("the HTTP/2 stream was reset"));
+        Assert.Equal(DnsForwardingEnd.AgentEnded, await running.WaitAsync(Hang, Test));
+    }
+
     [Fact]
     public async Task Cancelling_stops_the_forwarding()
     {

@@ -44,12 +44,11 @@ public sealed class DnsForwarder(IDnsQueryChannel channel, IDnsUpstream upstream
                 {
                     query = await channel.ReadAsync(stop.Token);
                 }
-                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                catch (Exception e)
                 {
-                    return DnsForwardingEnd.Stopped;
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
+                    if (cancellationToken.IsCancellationRequested)
+                        return DnsForwardingEnd.Stopped;
+                    // whatever ended the call (the agent, the connection, the VM), it ends only the forwarding
                     log.LogDebug("DNS forwarding: the agent's call ended: {Error}", e.Message);
                     return DnsForwardingEnd.AgentEnded;
                 }
