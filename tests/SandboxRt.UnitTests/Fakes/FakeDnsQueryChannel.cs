@@ -18,6 +18,9 @@ internal sealed class FakeDnsQueryChannel : IDnsQueryChannel
     private int _answering;
 
     public bool Disposed { get; private set; }
+
+    /// <summary>The host said it has no more answers (the agent then ends the call, as the real one does).</summary>
+    public bool Completed { get; private set; }
     public ChannelReader<(uint Id, byte[] Message)> Answers => _answers.Reader;
 
     public void Query(uint id, byte[] message) => _queries.Writer.TryWrite(new GuestDnsQuery(id, message));
@@ -61,6 +64,13 @@ internal sealed class FakeDnsQueryChannel : IDnsQueryChannel
         await Task.Yield();
         _answers.Writer.TryWrite((id, message.ToArray()));
         Volatile.Write(ref _answering, 0);
+    }
+
+    public Task CompleteAsync()
+    {
+        Completed = true;
+        _queries.Writer.TryComplete();
+        return Task.CompletedTask;
     }
 
     public ValueTask DisposeAsync()

@@ -41,8 +41,9 @@ public sealed class RelayDnsForwardingTests : IDisposable
         Assert.Equal(26, answer.Message.Length);
 
         await forwarding.DisposeAsync();
+        Assert.True(_agent.DnsChannel.Completed); // the agent was asked to end the call, and did
         Assert.True(_agent.DnsChannel.Disposed);
-        Assert.Equal(DnsForwardingEnd.Stopped, await forwarding.Running.WaitAsync(Hang, Test));
+        Assert.Equal(DnsForwardingEnd.AgentEnded, await forwarding.Running.WaitAsync(Hang, Test));
         await forwarding.DisposeAsync(); // idempotent
     }
 

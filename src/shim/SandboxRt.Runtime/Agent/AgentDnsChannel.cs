@@ -9,8 +9,9 @@ namespace SandboxRt.Runtime.Agent;
 /// <see cref="AgentClient"/>, where the protocol's messages stop. The agent's queries are its response
 /// messages, the host's answers its request messages. Opened once the agent's response headers say it
 /// listens (marked <see cref="AgentMethods.DnsListeningHeader"/>); headers without the mark are a
-/// trailers-only answer, an error (a bind that failed, or an agent without the method). Disposing
-/// half-closes the call, so the agent stops listening, and then cancels what is left of it.
+/// trailers-only answer, an error (a bind that failed, or an agent without the method). Completing
+/// half-closes the call: the agent stops listening and ends it. Disposing cancels what is left of it
+/// (RST_STREAM), which a call cancelled before its half-close arrived would see instead of the end.
 /// </summary>
 internal sealed class AgentDnsChannel : IDnsQueryChannel
 {
@@ -72,18 +73,22 @@ internal sealed class AgentDnsChannel : IDnsQueryChannel
         }
     }
 
-    public async ValueTask DisposeAsync()
+    public async Task CompleteAsync()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
-            return;
         try
         {
-            await _call.RequestStream.CompleteAsync(); // the agent stops listening and ends the call
+            await _call.RequestStream.CompleteAsync();
         }
         catch (Exception e) when (e is RpcException or InvalidOperationException)
         {
             // the call has ended already
         }
-        _call.Dispose();
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            _call.Dispose();
+        return ValueTask.CompletedTask;
     }
 }

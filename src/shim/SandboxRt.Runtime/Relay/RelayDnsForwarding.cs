@@ -26,6 +26,9 @@ public sealed class RelayDnsForwarding : IAsyncDisposable
     private readonly Task<DnsForwardingEnd> _running;
     private int _disposed;
 
+    /// <summary>How long the agent may take to end the call once asked (it closes a socket).</summary>
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(5);
+
     /// <summary>How long the agent may take to listen (a bind is all it does).</summary>
     private static readonly TimeSpan OpenTimeout = TimeSpan.FromSeconds(30);
 
@@ -66,8 +69,18 @@ public sealed class RelayDnsForwarding : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
             return;
-        await _stop.CancelAsync();
-        await _running;
+        // the agent stops listening and ends the call, which ends the forwarder's reads; a guest that does
+        // not end it is cut off (the forwarder's queries in flight are given up either way)
+        await _channel.CompleteAsync();
+        try
+        {
+            await _running.WaitAsync(StopTimeout);
+        }
+        catch (TimeoutException)
+        {
+            await _stop.CancelAsync();
+            await _running;
+        }
         await _channel.DisposeAsync();
     }
 }
