@@ -127,4 +127,13 @@ public static class AgentMethods
 
     public static readonly Method<ListRoutesRequest, Routes> ListRoutes =
         new(MethodType.Unary, AgentService, "ListRoutes", ListRoutesRequest.Parser, Routes.Parser);
+
+    /// <summary>
+    /// The response header with which the agent tells the host it listens on 127.0.0.11:53 (ForwardDns),
+    /// sent before any query: a caller tells it from a trailers-only answer (an error, or an agent without the method).
+    /// </summary>
+    public const string DnsListeningHeader = "sandboxrt-dns-listening";
+
+    public static readonly Method<DnsAnswer, DnsQuery> ForwardDns =
+        new(MethodType.DuplexStreaming, AgentService, "ForwardDns", DnsAnswer.Parser, DnsQuery.Parser);
 }

@@ -230,6 +230,15 @@ internal sealed class FakeAgent : IAgent
 
     internal Task CloseStdin(string id, string execId) => Do("CloseStdin", $"{id}/{execId}");
 
+    /// <summary>The forwarding ForwardDnsAsync hands out (a fresh <see cref="FakeDnsQueryChannel"/> unless the test set one).</summary>
+    public FakeDnsQueryChannel DnsChannel { get; set; } = new();
+
+    public Task<IDnsQueryChannel> ForwardDnsAsync(CancellationToken cancellationToken = default)
+    {
+        Record("ForwardDns");
+        return Task.FromResult<IDnsQueryChannel>(DnsChannel);
+    }
+
     public Task ResizeAsync(string id, string execId, int rows, int columns, CancellationToken cancellationToken = default) => Do("Resize", $"{id}/{execId} {rows}x{columns}");
 
     public Task<bool> CheckAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)

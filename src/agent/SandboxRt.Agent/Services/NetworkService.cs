@@ -17,7 +17,8 @@ internal sealed class NetworkService(GuestNetwork network)
             result.Interfaces_.AddRange(network.ListInterfaces().Select(NetworkMapping.FromInterface));
             return result;
         }))
-        .AddUnary(AgentMethods.ListRoutes, (_, _) => Run(() => NetworkMapping.FromRoutes(network.ListRoutes())));
+        .AddUnary(AgentMethods.ListRoutes, (_, _) => Run(() => NetworkMapping.FromRoutes(network.ListRoutes())))
+        .AddDuplexStreaming(AgentMethods.ForwardDns, DnsForwardHandler.HandleAsync);
 
     /// <summary>Netlink calls block briefly; they run off the connection's thread.</summary>
     private static Task<T> Run<T>(Func<T> work) => Task.Run(work);

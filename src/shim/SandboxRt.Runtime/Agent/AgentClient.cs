@@ -210,6 +210,13 @@ public sealed class AgentClient : IAgent
     public Task ResizeAsync(string id, string execId, int rows, int columns, CancellationToken cancellationToken = default) =>
         Call("TtyWinResize", o => _agent.TtyWinResizeAsync(new TtyWinResizeRequest { ContainerId = id, ExecId = execId, Rows = (uint)rows, Columns = (uint)columns }, o), null, cancellationToken);
 
+    /// <summary>
+    /// The forwarding of Docker's embedded DNS (ForwardDns): no deadline, it lasts until disposed;
+    /// <paramref name="cancellationToken"/> bounds only the wait for the agent to listen.
+    /// </summary>
+    public Task<IDnsQueryChannel> ForwardDnsAsync(CancellationToken cancellationToken = default) =>
+        AgentDnsChannel.OpenAsync(() => _agent.ForwardDns(new CallOptions()), cancellationToken);
+
     /// <summary>Exits and OOM kills from now on, until cancelled.</summary>
     public IAsyncEnumerable<AgentEvent> EventsAsync(CancellationToken cancellationToken = default) =>
         Stream("GetEvents", o => _agent.GetEvents(new GetEventsRequest(), o), AgentMapping.ToDomain, cancellationToken);

@@ -15,6 +15,8 @@
 //   - it copies the container's stdio between the descriptors it inherited (fifos, pipes) or a host pty
 //     sent over --console-socket, and the agent;
 //   - it forwards the signals it receives to the container's init;
+//   - it answers the guest's queries to Docker's embedded DNS server (127.0.0.11) from the container's
+//     namespace, where that server is (RelayDnsForwarding);
 //   - it reports the guest's OOM kills in its own host memory cgroup, the one containerd's runc shim
 //     watches (HostOomReport);
 //   - it exits with the container's exit status, or with 137 when the VM dies under it.
@@ -39,6 +41,7 @@ public static class InitRelay
         var record = store.Load(options.Id);
         ContainerHost? host = null;
         RelayStdio? stdio = null;
+        RelayDnsForwarding? dns = null;
         try
         {
             var spec = SpecLoader.LoadBundle(options.Bundle);
@@ -55,6 +58,8 @@ public static class InitRelay
                 host = await ContainerHost.CreateAsync(store, record, spec, options.Config, network, log, startSandbox: options.StartSandbox);
             }
             stdio = RelayStdio.Attach(host.Sandbox.Agent, options.Id, "", options.ConsoleSocket, log);
+            // the guest's 127.0.0.11 listens before create returns: the workload may ask at once after start
+            dns = await RelayDnsForwarding.StartAsync(host.Sandbox.Agent, options.Id, spec, options.OwnNetwork, log);
         }
         catch (Exception e)
         {
@@ -80,6 +85,8 @@ public static class InitRelay
             await oom.EnsureReportedAsync();
         await stopFollowing.CancelAsync();
         await following;
+        if (dns is not null)
+            await dns.DisposeAsync();
         if (!exit.VmWentAway) // output written just before the exit may still be in flight
             await stdio.DrainAsync(DrainTimeout);
         await stdio.DisposeAsync();

@@ -1,0 +1,4 @@
+namespace SandboxRt.Runtime.Agent;
+
+/// <summary>A DNS query a guest client sent to 127.0.0.11:53, with the id the agent gave it. Unchecked: it comes from the guest.</summary>
+public sealed record GuestDnsQuery(uint Id, ReadOnlyMemory<byte> Message);
