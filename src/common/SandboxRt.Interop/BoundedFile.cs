@@ -1,3 +1,6 @@
+using Tmds.Linux;
+using static Tmds.Linux.LibC;
+
 namespace SandboxRt.Interop;
 
 /// <summary>
@@ -9,8 +12,6 @@ namespace SandboxRt.Interop;
 /// </summary>
 public static class BoundedFile
 {
-    private const int O_RDONLY = 0, O_NONBLOCK = 0x800, O_NOCTTY = 0x100, O_CLOEXEC = 0x80000;
-
     /// <summary>
     /// The file's bytes. Throws <see cref="SyscallException"/> when it cannot be opened (ENOENT, EACCES,
     /// ELOOP, ENXIO for a socket), <see cref="NotARegularFileException"/> when it is a directory, device or
@@ -53,7 +54,7 @@ public static class BoundedFile
     {
         Interop.StatxBuffer buffer;
         using (var fd = new FdRef(handle))
-            Check.Io(Interop.Statx(fd.Fd, "", (int)Interop.AT_EMPTY_PATH, Interop.STATX_TYPE, &buffer), "statx", what);
+            Check.Io(Interop.Statx(fd.Fd, "", (int)LibC.AT_EMPTY_PATH, LibC.STATX_TYPE, &buffer), "statx", what);
         return (FileType)(buffer.Mode & 0xF000);
     }
 }

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text;
+using static Tmds.Linux.LibC;
 
 namespace SandboxRt.Interop;
 
@@ -15,7 +16,6 @@ public static class BpfPrograms
     private const int InstructionSize = 8;               // sizeof(struct bpf_insn)
     private const int VerifierLogSize = 64 * 1024;
     private const int LoggedTail = 2000;                 // how much of the verifier log an error quotes
-    private const int O_RDONLY = 0, O_DIRECTORY = 0x10000, O_CLOEXEC = 0x80000;
 
     /// <summary>
     /// Loads encoded eBPF instructions (8 bytes each) as a cgroup device program. When the kernel refuses,

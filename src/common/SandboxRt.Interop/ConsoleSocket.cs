@@ -1,4 +1,5 @@
 using System.Text;
+using Tmds.Linux;
 
 namespace SandboxRt.Interop;
 
@@ -10,14 +11,14 @@ public static class ConsoleSocket
 {
     public static unsafe void SendMaster(string socketPath, SafeFdHandle master, string name)
     {
-        var socket = new SafeFdHandle(Check.Io(Interop.Socket(Interop.AF_UNIX, Interop.SOCK_STREAM | Interop.SOCK_CLOEXEC, 0), "socket", "AF_UNIX"));
+        var socket = new SafeFdHandle(Check.Io(Interop.Socket(LibC.AF_UNIX, LibC.SOCK_STREAM | LibC.SOCK_CLOEXEC, 0), "socket", "AF_UNIX"));
         using (socket)
         {
             var pathBytes = Encoding.UTF8.GetBytes(socketPath);
             if (pathBytes.Length >= 108)
                 throw new ArgumentException($"--console-socket path is too long: {socketPath}");
             byte* address = stackalloc byte[110];
-            *(ushort*)address = Interop.AF_UNIX;
+            *(ushort*)address = (ushort)LibC.AF_UNIX;
             for (int i = 0; i < pathBytes.Length; i++)
                 address[2 + i] = pathBytes[i];
             address[2 + pathBytes.Length] = 0;
@@ -29,8 +30,8 @@ public static class ConsoleSocket
             byte* control = stackalloc byte[controlSize];
             var cmsg = (Interop.CmsgHdr*)control;
             cmsg->Length = (nuint)(sizeof(Interop.CmsgHdr) + sizeof(int));
-            cmsg->Level = Interop.SOL_SOCKET;
-            cmsg->Type = Interop.SCM_RIGHTS;
+            cmsg->Level = LibC.SOL_SOCKET;
+            cmsg->Type = LibC.SCM_RIGHTS;
             *(int*)(control + sizeof(Interop.CmsgHdr)) = pass.Fd;
             fixed (byte* p = data)
             {
@@ -38,7 +39,7 @@ public static class ConsoleSocket
                 var message = new Interop.MsgHdr { Iov = &iov, IovLength = 1, Control = control, ControlLength = (nuint)controlSize };
                 nint sent;
                 do
-                    sent = Interop.SendMsg(socket.Number, &message, Interop.MSG_NOSIGNAL);
+                    sent = Interop.SendMsg(socket.Number, &message, LibC.MSG_NOSIGNAL);
                 while (sent < 0 && SyscallException.LastErrno == Errno.EINTR);
                 Check.Io((long)sent, "sendmsg", socketPath);
             }

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Tmds.Linux;
 
 namespace SandboxRt.Interop;
 
@@ -28,8 +29,8 @@ public static class DescriptorSend
             new Span<byte>(control, controlSize).Clear();
             var cmsg = (Interop.CmsgHdr*)control;
             cmsg->Length = (nuint)(sizeof(Interop.CmsgHdr) + dataBytes);
-            cmsg->Level = Interop.SOL_SOCKET;
-            cmsg->Type = Interop.SCM_RIGHTS;
+            cmsg->Level = LibC.SOL_SOCKET;
+            cmsg->Type = LibC.SCM_RIGHTS;
             int* numbers = (int*)(control + sizeof(Interop.CmsgHdr));
             for (int i = 0; i < descriptors.Count; i++)
             {
@@ -48,7 +49,7 @@ public static class DescriptorSend
                         message.Control = control;
                         message.ControlLength = (nuint)controlSize;
                     }
-                    nint n = Interop.SendMsg(fd.Fd, &message, Interop.MSG_NOSIGNAL);
+                    nint n = Interop.SendMsg(fd.Fd, &message, LibC.MSG_NOSIGNAL);
                     if (n < 0)
                     {
                         var errno = SyscallException.LastErrno;

@@ -1,10 +1,11 @@
+using Tmds.Linux;
+using static Tmds.Linux.LibC;
+
 namespace SandboxRt.Interop;
 
 /// <summary>Descriptor flags (fcntl) that decide what a child process inherits.</summary>
 public static class Descriptors
 {
-    private const int F_GETFD = 1, F_SETFD = 2, FD_CLOEXEC = 1, F_GETFL = 3, F_SETFL = 4, O_NONBLOCK = 0x800;
-
     /// <summary>dup3: makes descriptor number <paramref name="target"/> (0, 1, 2 for stdio) refer to <paramref name="source"/>'s file.</summary>
     public static void DuplicateTo(SafeFdHandle source, int target)
     {
@@ -22,7 +23,7 @@ public static class Descriptors
 
     /// <summary>A second, independently owned descriptor for the same open file (F_DUPFD_CLOEXEC).</summary>
     public static SafeFdHandle Duplicate(SafeFdHandle source) =>
-        new(Check.Io(Interop.Fcntl(source.Number, Interop.F_DUPFD_CLOEXEC, 3), "fcntl", "F_DUPFD_CLOEXEC"));
+        new(Check.Io(Interop.Fcntl(source.Number, LibC.F_DUPFD_CLOEXEC, 3), "fcntl", "F_DUPFD_CLOEXEC"));
 
     /// <summary>True when the descriptor is open in this process (fcntl F_GETFD succeeds).</summary>
     public static bool IsOpen(SafeFdHandle fd) => Interop.Fcntl(fd.Number, F_GETFD, 0) >= 0;

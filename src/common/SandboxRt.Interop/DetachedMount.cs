@@ -1,3 +1,5 @@
+using Tmds.Linux;
+
 // A mount tree that is not attached anywhere yet, made with the new mount API: a clone of an existing
 // tree (open_tree OPEN_TREE_CLONE) or a fresh file system (fsopen/fsmount). It exists only as this
 // descriptor until AttachTo moves it onto a pinned target (move_mount); dropped unattached, the kernel
@@ -31,14 +33,14 @@ public sealed class DetachedMount : IDisposable
     public static DetachedMount Clone(string source, bool recursive)
     {
         uint flags = Interop.OPEN_TREE_CLONE | Interop.OPEN_TREE_CLOEXEC | (recursive ? Interop.AT_RECURSIVE : 0);
-        long fd = Interop.SyscallOpenTree(Interop.SysOpenTree, Interop.AT_FDCWD, source, flags);
+        long fd = Interop.SyscallOpenTree(Interop.SysOpenTree, LibC.AT_FDCWD, source, flags);
         return new DetachedMount(new SafeFdHandle((int)Check.Io(fd, "open_tree", source)), source);
     }
 
     /// <summary>Clones the tree a pinned directory is on, from that directory down.</summary>
     public static DetachedMount Clone(PinnedDirectory source, bool recursive)
     {
-        uint flags = Interop.OPEN_TREE_CLONE | Interop.OPEN_TREE_CLOEXEC | Interop.AT_EMPTY_PATH | (recursive ? Interop.AT_RECURSIVE : 0);
+        uint flags = Interop.OPEN_TREE_CLONE | Interop.OPEN_TREE_CLOEXEC | (uint)LibC.AT_EMPTY_PATH | (recursive ? Interop.AT_RECURSIVE : 0);
         long fd;
         using (var d = new FdRef(source.Handle))
             fd = Interop.SyscallOpenTree(Interop.SysOpenTree, d.Fd, "", flags);
@@ -70,7 +72,7 @@ public sealed class DetachedMount : IDisposable
         MountPropagation propagation = MountPropagation.Unchanged, bool recursive = true)
     {
         var attr = new Interop.MountAttr { AttrSet = (ulong)set, AttrClr = (ulong)clear, Propagation = (ulong)propagation };
-        uint flags = Interop.AT_EMPTY_PATH | (recursive ? Interop.AT_RECURSIVE : 0);
+        uint flags = (uint)LibC.AT_EMPTY_PATH | (recursive ? Interop.AT_RECURSIVE : 0);
         using var d = new FdRef(_fd);
         Check.Io(Interop.SyscallMountSetattr(Interop.SysMountSetattr, d.Fd, "", flags, &attr, (nuint)sizeof(Interop.MountAttr)),
             "mount_setattr", Description, $"set={set}, clear={clear}, propagation={propagation}");

@@ -1,3 +1,5 @@
+using Tmds.Linux;
+
 namespace SandboxRt.Interop;
 
 /// <summary>What a device node is: character or block, and its major and minor numbers (from stat).</summary>
@@ -9,7 +11,7 @@ public sealed record DeviceNode(bool Character, uint Major, uint Minor)
     public static unsafe DeviceNode Of(string path)
     {
         byte* buffer = stackalloc byte[Interop.StatSize];
-        Check.Io(Interop.FStatAt(Interop.AT_FDCWD, path, buffer, 0), "stat", path);
+        Check.Io(Interop.FStatAt(LibC.AT_FDCWD, path, buffer, 0), "stat", path);
         uint mode = *(uint*)(buffer + Interop.StatModeOffset);
         ulong rdev = *(ulong*)(buffer + Interop.StatRdevOffset);
         uint type = mode & S_IFMT;

@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using Tmds.Linux;
+using static Tmds.Linux.LibC;
 
 namespace SandboxRt.Interop;
 
@@ -9,12 +11,10 @@ namespace SandboxRt.Interop;
 /// </summary>
 public static class FdPassingSocket
 {
-    private const int SOCK_STREAM = 1, SOCK_CLOEXEC = 0x80000;
-
     public static unsafe (SafeFdHandle Parent, SafeFdHandle Child) CreatePair()
     {
         int* fds = stackalloc int[2];
-        Check.Io(Interop.SocketPair(Interop.AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), "socketpair", "AF_UNIX");
+        Check.Io(Interop.SocketPair(LibC.AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), "socketpair", "AF_UNIX");
         return (new SafeFdHandle(fds[0]), new SafeFdHandle(fds[1]));
     }
 
@@ -33,8 +33,8 @@ public static class FdPassingSocket
             using var pass = new FdRef(passing);
             var cmsg = (Interop.CmsgHdr*)control;
             cmsg->Length = (nuint)(sizeof(Interop.CmsgHdr) + sizeof(int));
-            cmsg->Level = Interop.SOL_SOCKET;
-            cmsg->Type = Interop.SCM_RIGHTS;
+            cmsg->Level = LibC.SOL_SOCKET;
+            cmsg->Type = LibC.SCM_RIGHTS;
             *(int*)(control + sizeof(Interop.CmsgHdr)) = pass.Fd;
             message.Control = control;
             message.ControlLength = (nuint)controlSize;
@@ -67,7 +67,7 @@ public static class FdPassingSocket
     {
         while (true)
         {
-            nint n = Interop.SendMsg(fd, message, Interop.MSG_NOSIGNAL);
+            nint n = Interop.SendMsg(fd, message, LibC.MSG_NOSIGNAL);
             if (n >= 0)
                 return n;
             var errno = SyscallException.LastErrno;
@@ -93,7 +93,7 @@ public static class FdPassingSocket
         {
             var iov = new Interop.IoVec { Base = header + got, Length = (nuint)(4 - got) };
             var message = new Interop.MsgHdr { Iov = &iov, IovLength = 1, Control = control, ControlLength = (nuint)controlSize };
-            nint n = Interop.RecvMsg(fd.Fd, &message, Interop.MSG_CMSG_CLOEXEC);
+            nint n = Interop.RecvMsg(fd.Fd, &message, LibC.MSG_CMSG_CLOEXEC);
             if (n < 0)
             {
                 var errno = SyscallException.LastErrno;
@@ -108,7 +108,7 @@ public static class FdPassingSocket
             if (message.ControlLength >= (nuint)sizeof(Interop.CmsgHdr))
             {
                 var cmsg = (Interop.CmsgHdr*)control;
-                if (cmsg->Level == Interop.SOL_SOCKET && cmsg->Type == Interop.SCM_RIGHTS)
+                if (cmsg->Level == LibC.SOL_SOCKET && cmsg->Type == LibC.SCM_RIGHTS)
                     received = new SafeFdHandle(*(int*)(control + sizeof(Interop.CmsgHdr)));
             }
             got += (int)n;

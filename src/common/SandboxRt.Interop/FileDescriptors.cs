@@ -1,3 +1,5 @@
+using static Tmds.Linux.LibC;
+
 namespace SandboxRt.Interop;
 
 /// <summary>open/read/write on descriptors that are not regular files (character devices, pipes).</summary>
@@ -6,7 +8,6 @@ public static class FileDescriptors
     public const int ReadOnly = 0, WriteOnly = 1, ReadWrite = 2;
     /// <summary>O_NOFOLLOW, to add to the access mode: a symlink as the last component fails with ELOOP.</summary>
     public const int NoFollow = 0x20000;
-    private const int O_NOCTTY = 0x100, O_CLOEXEC = 0x80000;
 
     /// <summary>Opens <paramref name="path"/> with O_CLOEXEC|O_NOCTTY added to <paramref name="access"/>.</summary>
     public static SafeFdHandle Open(string path, int access)
@@ -25,7 +26,6 @@ public static class FileDescriptors
     /// </summary>
     public static SafeFdHandle OpenForAppend(string path, uint createMode)
     {
-        const int O_CREAT = 0x40, O_APPEND = 0x400;
         int fd;
         do
             fd = Interop.Open(path, WriteOnly | O_CREAT | O_APPEND | O_NOCTTY | O_CLOEXEC, createMode);

@@ -1,3 +1,5 @@
+using Tmds.Linux;
+
 namespace SandboxRt.Interop;
 
 /// <summary>
@@ -12,7 +14,7 @@ public readonly record struct FileIdentity(uint DeviceMajor, uint DeviceMinor, u
         Interop.StatxBuffer buffer;
         int result;
         do
-            result = Interop.Statx(Interop.AT_FDCWD, path, 0, Interop.STATX_INO, &buffer);
+            result = Interop.Statx(LibC.AT_FDCWD, path, 0, LibC.STATX_INO, &buffer);
         while (Check.Interrupted(result));
         Check.Io(result, "statx", path);
         return new FileIdentity(buffer.DeviceMajor, buffer.DeviceMinor, buffer.Inode);

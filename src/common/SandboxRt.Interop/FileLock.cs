@@ -1,3 +1,6 @@
+using Tmds.Linux;
+using static Tmds.Linux.LibC;
+
 namespace SandboxRt.Interop;
 
 /// <summary>
@@ -10,7 +13,6 @@ namespace SandboxRt.Interop;
 /// </summary>
 public sealed class FileLock : IDisposable
 {
-    private const int O_RDWR = 2, O_CREAT = 0x40, O_CLOEXEC = 0x80000;
     private readonly SafeFdHandle _fd;
 
     private FileLock(SafeFdHandle fd) => _fd = fd;
@@ -48,8 +50,8 @@ public sealed class FileLock : IDisposable
     private static unsafe bool StillNamedBy(SafeFdHandle fd, string path)
     {
         Interop.StatxBuffer open, named;
-        Check.Io(Interop.Statx(fd.Number, "", (int)Interop.AT_EMPTY_PATH, Interop.STATX_INO, &open), "statx", path);
-        if (Interop.Statx(Interop.AT_FDCWD, path, (int)Interop.AT_SYMLINK_NOFOLLOW, Interop.STATX_INO, &named) != 0)
+        Check.Io(Interop.Statx(fd.Number, "", (int)LibC.AT_EMPTY_PATH, LibC.STATX_INO, &open), "statx", path);
+        if (Interop.Statx(LibC.AT_FDCWD, path, (int)LibC.AT_SYMLINK_NOFOLLOW, LibC.STATX_INO, &named) != 0)
             return false;
         return open.Inode == named.Inode && open.DeviceMajor == named.DeviceMajor && open.DeviceMinor == named.DeviceMinor;
     }

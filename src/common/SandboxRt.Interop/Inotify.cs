@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text;
+using static Tmds.Linux.LibC;
 
 namespace SandboxRt.Interop;
 
@@ -10,7 +11,6 @@ namespace SandboxRt.Interop;
 /// </summary>
 public sealed class Inotify : IDisposable
 {
-    private const int O_NONBLOCK = 0x800, O_CLOEXEC = 0x80000;
     // Room for many events: a read needs at least one whole event (16 bytes + NAME_MAX + 1).
     private const int BufferSize = 16 * 1024;
 

@@ -1,3 +1,5 @@
+using static Tmds.Linux.LibC;
+
 namespace SandboxRt.Interop;
 
 /// <summary>Loads kernel modules from files with finit_module(2).</summary>
@@ -9,7 +11,6 @@ public static class KernelModules
     /// </summary>
     public static bool Load(string path, string parameters = "")
     {
-        const int O_RDONLY = 0, O_CLOEXEC = 0x80000;
         int fd = Check.Io(Interop.Open(path, O_RDONLY | O_CLOEXEC, 0), "open", path);
         using var handle = new SafeFdHandle(fd);
         if (Interop.SyscallFinitModule(Interop.SysFinitModule, fd, parameters, 0) == 0)

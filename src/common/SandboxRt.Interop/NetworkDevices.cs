@@ -1,3 +1,5 @@
+using Tmds.Linux;
+
 namespace SandboxRt.Interop;
 
 /// <summary>Interface flags through SIOCGIFFLAGS/SIOCSIFFLAGS (enough to bring loopback up in a new netns).</summary>
@@ -5,7 +7,7 @@ public static class NetworkDevices
 {
     public static unsafe void BringUp(string name)
     {
-        var socket = new SafeFdHandle(Check.Io(Interop.Socket(Interop.AF_INET, Interop.SOCK_DGRAM | Interop.SOCK_CLOEXEC, 0), "socket", "AF_INET"));
+        var socket = new SafeFdHandle(Check.Io(Interop.Socket(LibC.AF_INET, LibC.SOCK_DGRAM | LibC.SOCK_CLOEXEC, 0), "socket", "AF_INET"));
         using (socket)
         {
             var request = new Interop.IfReqFlags();
@@ -14,9 +16,9 @@ public static class NetworkDevices
                 throw new ArgumentException($"interface name '{name}' is too long");
             for (int i = 0; i < bytes.Length; i++)
                 request.Name[i] = bytes[i];
-            Check.Io(Interop.Ioctl(socket.Number, Interop.SIOCGIFFLAGS, &request), "ioctl", name, "SIOCGIFFLAGS");
+            Check.Io(Interop.Ioctl(socket.Number, LibC.SIOCGIFFLAGS, &request), "ioctl", name, "SIOCGIFFLAGS");
             request.Flags |= Interop.IFF_UP;
-            Check.Io(Interop.Ioctl(socket.Number, Interop.SIOCSIFFLAGS, &request), "ioctl", name, "SIOCSIFFLAGS");
+            Check.Io(Interop.Ioctl(socket.Number, LibC.SIOCSIFFLAGS, &request), "ioctl", name, "SIOCSIFFLAGS");
         }
     }
 }

@@ -12,13 +12,13 @@
 // itself (resolved by the kernel from the descriptor, not from text) and the last name is not followed.
 using System.Runtime.InteropServices;
 using System.Text;
+using Tmds.Linux;
+using static Tmds.Linux.LibC;
 
 namespace SandboxRt.Interop;
 
 public sealed class PinnedDirectory : IDisposable
 {
-    private const int O_RDONLY = 0, O_DIRECTORY = 0x10000, O_NOFOLLOW = 0x20000,
-                      O_CLOEXEC = 0x80000, O_PATH = 0x200000;
     private const uint S_IFREG = 0x8000;
     private const byte DT_UNKNOWN = 0, DT_DIR = 4;
     private const int MaxRaceRetries = 1000;
@@ -166,9 +166,9 @@ public sealed class PinnedDirectory : IDisposable
     internal static unsafe FileStatus StatusOf(SafeFdHandle fd, string relative, string display)
     {
         Interop.StatxBuffer buffer;
-        int flags = (int)(Interop.AT_SYMLINK_NOFOLLOW | Interop.AT_NO_AUTOMOUNT | (relative.Length == 0 ? Interop.AT_EMPTY_PATH : 0));
+        int flags = (int)(LibC.AT_SYMLINK_NOFOLLOW | LibC.AT_NO_AUTOMOUNT | (relative.Length == 0 ? LibC.AT_EMPTY_PATH : 0));
         using (var d = new FdRef(fd))
-            Check.Io(Interop.Statx(d.Fd, relative, flags, Interop.STATX_TYPE | Interop.STATX_MODE | Interop.STATX_UID | Interop.STATX_MNT_ID, &buffer), "statx", display);
+            Check.Io(Interop.Statx(d.Fd, relative, flags, LibC.STATX_TYPE | LibC.STATX_MODE | LibC.STATX_UID | Interop.STATX_MNT_ID, &buffer), "statx", display);
         bool mountRoot = (buffer.AttributesMask & Interop.STATX_ATTR_MOUNT_ROOT) != 0 && (buffer.Attributes & Interop.STATX_ATTR_MOUNT_ROOT) != 0;
         return new FileStatus(buffer.Mode, buffer.Uid, buffer.MountId, mountRoot);
     }
@@ -214,7 +214,7 @@ public sealed class PinnedDirectory : IDisposable
     {
         RequireName(name);
         using var d = new FdRef(_fd);
-        if (Interop.UnlinkAt(d.Fd, name, directory ? (int)Interop.AT_REMOVEDIR : 0) == 0)
+        if (Interop.UnlinkAt(d.Fd, name, directory ? (int)LibC.AT_REMOVEDIR : 0) == 0)
             return true;
         var errno = SyscallException.LastErrno;
         if (errno == Errno.ENOENT)
@@ -303,7 +303,7 @@ public sealed class PinnedDirectory : IDisposable
     {
         RequireName(name);
         using var d = new FdRef(_fd);
-        if (Interop.Umount2Flags($"/proc/self/fd/{d.Fd}/{name}", Interop.MNT_DETACH | Interop.UMOUNT_NOFOLLOW) == 0)
+        if (Interop.Umount2Flags($"/proc/self/fd/{d.Fd}/{name}", LibC.MNT_DETACH | LibC.UMOUNT_NOFOLLOW) == 0)
             return true;
         var errno = SyscallException.LastErrno;
         if (errno is Errno.EINVAL or Errno.ENOENT)
@@ -324,7 +324,7 @@ public sealed class PinnedDirectory : IDisposable
 
     private unsafe bool TryOpenBeneath(string relative, int flags, ResolveFlags resolve, out SafeFdHandle? handle, out Errno errno, uint mode = 0)
     {
-        var how = new Interop.OpenHow { Flags = (ulong)(flags | O_CLOEXEC), Mode = mode, Resolve = (ulong)resolve };
+        var how = new open_how { flags = (ulong)(flags | O_CLOEXEC), mode = mode, resolve = (ulong)resolve };
         long fd;
         using (var d = new FdRef(_fd))
         {
@@ -332,7 +332,7 @@ public sealed class PinnedDirectory : IDisposable
             // refuses to guess; the walk is repeated, a bounded number of times.
             int attempts = 0;
             do
-                fd = Interop.SyscallOpenat2(Interop.SysOpenat2, d.Fd, relative, &how, (nuint)sizeof(Interop.OpenHow));
+                fd = Interop.Openat2(d.Fd, relative, &how);
             while (fd < 0 && (SyscallException.LastErrno == Errno.EINTR || SyscallException.LastErrno == Errno.EAGAIN && ++attempts < MaxRaceRetries));
         }
         if (fd < 0)

@@ -1,10 +1,10 @@
+using static Tmds.Linux.LibC;
+
 namespace SandboxRt.Interop;
 
 /// <summary>pipe2(2) with O_CLOEXEC: both ends owned, neither inherited unless handed to a spawn explicitly.</summary>
 public static class Pipes
 {
-    private const int O_CLOEXEC = 0x80000;
-
     public static unsafe (SafeFdHandle Read, SafeFdHandle Write) Create()
     {
         int* fds = stackalloc int[2];

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text;
+using Tmds.Linux;
 
 namespace SandboxRt.Interop;
 
@@ -65,7 +66,7 @@ public static class ProcessControl
         }
         byte* empty = stackalloc byte[Interop.SigsetSize];
         Interop.SigEmptySet(empty);
-        int error = Interop.PthreadSigmask(Interop.SIG_SETMASK, empty, null);
+        int error = Interop.PthreadSigmask(LibC.SIG_SETMASK, empty, null);
         if (error != 0)
             throw new SyscallException("pthread_sigmask", (Errno)error, "SIG_SETMASK empty");
     }

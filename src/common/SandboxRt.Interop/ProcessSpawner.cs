@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text;
+using Tmds.Linux;
 
 namespace SandboxRt.Interop;
 
@@ -39,7 +40,7 @@ public static class ProcessSpawner
                 handle.DangerousAddRef(ref added);
                 refs.Add(handle);
                 int source = (int)handle.DangerousGetHandle();
-                int copy = Check.Io(Interop.Fcntl(source, Interop.F_DUPFD_CLOEXEC, floor), "fcntl", "F_DUPFD_CLOEXEC");
+                int copy = Check.Io(Interop.Fcntl(source, LibC.F_DUPFD_CLOEXEC, floor), "fcntl", "F_DUPFD_CLOEXEC");
                 staged.Add(copy);
                 Check0(Interop.SpawnFileActionsAddDup2(actions, copy, childFd), "posix_spawn_file_actions_adddup2");
             }

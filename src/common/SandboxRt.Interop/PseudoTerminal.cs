@@ -1,12 +1,12 @@
 using System.Runtime.InteropServices;
+using Tmds.Linux;
+using static Tmds.Linux.LibC;
 
 namespace SandboxRt.Interop;
 
 /// <summary>A pseudo-terminal pair opened from a devpts instance's ptmx.</summary>
 public static class PseudoTerminal
 {
-    private const int O_RDWR = 2, O_NOCTTY = 0x100, O_CLOEXEC = 0x80000;
-
     /// <summary>Opens a new pty through <paramref name="ptmx"/>; returns the master and the slave's path.</summary>
     public static unsafe (SafeFdHandle Master, string SlavePath) Open(string ptmx = "/dev/ptmx")
     {
@@ -14,9 +14,9 @@ public static class PseudoTerminal
         try
         {
             int unlock = 0;
-            Check.Io(Interop.Ioctl(master.Number, Interop.TIOCSPTLCK, &unlock), "ioctl", ptmx, "TIOCSPTLCK");
+            Check.Io(Interop.Ioctl(master.Number, LibC.TIOCSPTLCK, &unlock), "ioctl", ptmx, "TIOCSPTLCK");
             uint number;
-            Check.Io(Interop.Ioctl(master.Number, Interop.TIOCGPTN, &number), "ioctl", ptmx, "TIOCGPTN");
+            Check.Io(Interop.Ioctl(master.Number, LibC.TIOCGPTN, &number), "ioctl", ptmx, "TIOCGPTN");
             var directory = Path.GetDirectoryName(ptmx) ?? "/dev";
             // /dev/ptmx is usually a link to pts/ptmx: the slaves live next to the real ptmx.
             var target = new FileInfo(ptmx).LinkTarget;
@@ -38,13 +38,13 @@ public static class PseudoTerminal
 
     /// <summary>Makes the terminal this process's controlling terminal (the caller must be a session leader).</summary>
     public static void MakeControlling(SafeFdHandle terminal) =>
-        Check.Io(Interop.Ioctl(terminal.Number, Interop.TIOCSCTTY, 0), "ioctl", "TIOCSCTTY");
+        Check.Io(Interop.Ioctl(terminal.Number, LibC.TIOCSCTTY, 0), "ioctl", "TIOCSCTTY");
 
     public static unsafe void SetWindowSize(SafeHandle terminal, ushort rows, ushort columns)
     {
         using var fd = new FdRef(terminal);
         var size = new Interop.WinSize { Rows = rows, Columns = columns };
-        Check.Io(Interop.Ioctl(fd.Fd, Interop.TIOCSWINSZ, &size), "ioctl", "TIOCSWINSZ");
+        Check.Io(Interop.Ioctl(fd.Fd, LibC.TIOCSWINSZ, &size), "ioctl", "TIOCSWINSZ");
     }
 
     /// <summary>The terminal's size, or null when the descriptor is not a terminal.</summary>
@@ -52,7 +52,7 @@ public static class PseudoTerminal
     {
         using var fd = new FdRef(terminal);
         Interop.WinSize size;
-        if (Interop.Ioctl(fd.Fd, Interop.TIOCGWINSZ, &size) != 0)
+        if (Interop.Ioctl(fd.Fd, LibC.TIOCGWINSZ, &size) != 0)
             return null;
         return (size.Rows, size.Columns);
     }

@@ -1,3 +1,5 @@
+using Tmds.Linux;
+
 namespace SandboxRt.Interop;
 
 /// <summary>
@@ -33,7 +35,7 @@ public static class SignalDispositions
             }
             Check.Io(Interop.SigAddSet(set, signal), "sigaddset", $"signal {signal}");
         }
-        int error = Interop.PthreadSigmask(Interop.SIG_UNBLOCK, set, null);
+        int error = Interop.PthreadSigmask(LibC.SIG_UNBLOCK, set, null);
         if (error != 0)
             throw new SyscallException("pthread_sigmask", (Errno)error, "SIG_UNBLOCK");
         return wasIgnored;

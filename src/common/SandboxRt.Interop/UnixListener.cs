@@ -1,4 +1,5 @@
 using System.Text;
+using Tmds.Linux;
 
 namespace SandboxRt.Interop;
 
@@ -16,12 +17,12 @@ public static class UnixListener
         var bytes = Encoding.UTF8.GetBytes(path);
         if (bytes.Length >= SunPathLength)
             throw new ArgumentException($"socket path '{path}' is {bytes.Length} bytes; sun_path holds {SunPathLength - 1}");
-        var fd = new SafeFdHandle(Check.Io(Interop.Socket(Interop.AF_UNIX, Interop.SOCK_STREAM | Interop.SOCK_CLOEXEC, 0), "socket", "AF_UNIX"));
+        var fd = new SafeFdHandle(Check.Io(Interop.Socket(LibC.AF_UNIX, LibC.SOCK_STREAM | LibC.SOCK_CLOEXEC, 0), "socket", "AF_UNIX"));
         try
         {
             var address = stackalloc byte[2 + SunPathLength];
             new Span<byte>(address, 2 + SunPathLength).Clear();
-            *(ushort*)address = Interop.AF_UNIX;
+            *(ushort*)address = (ushort)LibC.AF_UNIX;
             bytes.CopyTo(new Span<byte>(address + 2, SunPathLength));
             Check.Io(Interop.Bind(fd.Number, address, (uint)(2 + bytes.Length + 1)), "bind", path);
             Check.Io(Interop.Listen(fd.Number, backlog), "listen", path);

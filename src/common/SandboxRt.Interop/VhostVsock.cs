@@ -1,3 +1,5 @@
+using static Tmds.Linux.LibC;
+
 namespace SandboxRt.Interop;
 
 /// <summary>
@@ -9,12 +11,11 @@ public static class VhostVsock
 {
     public const string DevicePath = "/dev/vhost-vsock";
     // _IOW(VHOST_VIRTIO 0xAF, 0x60, __u64) from linux/vhost.h
-    private const ulong VHOST_VSOCK_SET_GUEST_CID = 0x4008AF60;
+    private const int VHOST_VSOCK_SET_GUEST_CID = 0x4008AF60;
 
     /// <summary>Opens the device and reserves the first free CID from <paramref name="candidates"/>.</summary>
     public static unsafe SafeFdHandle ReserveCid(IEnumerable<uint> candidates, out uint cid)
     {
-        const int O_RDWR = 2;
         foreach (var candidate in candidates)
         {
             var fd = new SafeFdHandle(Check.Io(Interop.Open(DevicePath, O_RDWR, 0), "open", DevicePath));

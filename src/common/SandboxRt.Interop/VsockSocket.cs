@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Tmds.Linux;
 
 namespace SandboxRt.Interop;
 
@@ -17,7 +18,7 @@ public static class VsockSocket
     /// <summary>True when the kernel has the vsock address family (the module is loaded).</summary>
     public static bool IsSupported()
     {
-        int fd = Interop.Socket(Interop.AF_VSOCK, Interop.SOCK_STREAM | Interop.SOCK_CLOEXEC, 0);
+        int fd = Interop.Socket(LibC.AF_VSOCK, LibC.SOCK_STREAM | LibC.SOCK_CLOEXEC, 0);
         if (fd < 0)
             return false;
         Interop.Close(fd);
@@ -28,10 +29,10 @@ public static class VsockSocket
     public static unsafe SafeFdHandle Listen(uint cid, uint port, int backlog = 16)
     {
         var name = $"vsock:{cid}:{port}";
-        var fd = new SafeFdHandle(Check.Io(Interop.Socket(Interop.AF_VSOCK, Interop.SOCK_STREAM | Interop.SOCK_CLOEXEC, 0), "socket", "AF_VSOCK"));
+        var fd = new SafeFdHandle(Check.Io(Interop.Socket(LibC.AF_VSOCK, LibC.SOCK_STREAM | LibC.SOCK_CLOEXEC, 0), "socket", "AF_VSOCK"));
         try
         {
-            var address = new Interop.SockaddrVm { Family = Interop.AF_VSOCK, Port = port, Cid = cid };
+            var address = new Interop.SockaddrVm { Family = (ushort)LibC.AF_VSOCK, Port = port, Cid = cid };
             Check.Io(Interop.Bind(fd.Number, &address, (uint)sizeof(Interop.SockaddrVm)), "bind", name);
             Check.Io(Interop.Listen(fd.Number, backlog), "listen", name);
             return fd;
@@ -50,7 +51,7 @@ public static class VsockSocket
         uint length = (uint)sizeof(Interop.SockaddrVm);
         int fd;
         do
-            fd = Interop.Accept4(listener.Number, &peer, &length, Interop.SOCK_CLOEXEC);
+            fd = Interop.Accept4(listener.Number, &peer, &length, LibC.SOCK_CLOEXEC);
         while (Check.Interrupted(fd));
         Check.Io(fd, "accept4", "vsock");
         return new Socket(new SafeSocketHandle(fd, ownsHandle: true));
@@ -62,8 +63,8 @@ public static class VsockSocket
     /// <summary>Connects to <paramref name="cid"/>:<paramref name="port"/>.</summary>
     public static unsafe Socket Connect(uint cid, uint port)
     {
-        var fd = new SafeFdHandle(Check.Io(Interop.Socket(Interop.AF_VSOCK, Interop.SOCK_STREAM | Interop.SOCK_CLOEXEC, 0), "socket", "AF_VSOCK"));
-        var address = new Interop.SockaddrVm { Family = Interop.AF_VSOCK, Port = port, Cid = cid };
+        var fd = new SafeFdHandle(Check.Io(Interop.Socket(LibC.AF_VSOCK, LibC.SOCK_STREAM | LibC.SOCK_CLOEXEC, 0), "socket", "AF_VSOCK"));
+        var address = new Interop.SockaddrVm { Family = (ushort)LibC.AF_VSOCK, Port = port, Cid = cid };
         if (Interop.Connect(fd.Number, &address, (uint)sizeof(Interop.SockaddrVm)) != 0)
         {
             var errno = SyscallException.LastErrno;

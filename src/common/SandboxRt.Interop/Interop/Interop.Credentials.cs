@@ -1,20 +1,18 @@
 using System.Runtime.InteropServices;
+using Tmds.Linux;
 
 namespace SandboxRt.Interop;
 
 internal static partial class Interop
 {
     // glibc's wrappers apply these to every thread of the process (the setxid broadcast).
-    [LibraryImport(Libc, EntryPoint = "setresuid", SetLastError = true)]
-    internal static partial int SetResUid(uint ruid, uint euid, uint suid);
+    internal static int SetResUid(uint ruid, uint euid, uint suid) => LibC.setresuid(ruid, euid, suid);
 
-    [LibraryImport(Libc, EntryPoint = "setresgid", SetLastError = true)]
-    internal static partial int SetResGid(uint rgid, uint egid, uint sgid);
+    internal static int SetResGid(uint rgid, uint egid, uint sgid) => LibC.setresgid(rgid, egid, sgid);
 
-    [LibraryImport(Libc, EntryPoint = "setgroups", SetLastError = true)]
-    internal static unsafe partial int SetGroups(nuint size, uint* groups);
+    internal static unsafe int SetGroups(nuint size, uint* groups) => LibC.setgroups((size_t)(ulong)size, (gid_t*)groups);
 
-    // capget/capset have no usable glibc prototypes: raw syscalls 125 and 126 on x86_64.
+    // Ours: capget/capset have no usable glibc prototypes and no Tmds.LibC declaration: raw syscalls 125 and 126 on x86_64.
     internal const long SysCapget = 125;
     internal const long SysCapset = 126;
     internal const uint LinuxCapabilityVersion3 = 0x20080522;

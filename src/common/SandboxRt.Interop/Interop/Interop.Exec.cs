@@ -1,18 +1,25 @@
 using System.Runtime.InteropServices;
+using Tmds.Linux;
 
 namespace SandboxRt.Interop;
 
 internal static partial class Interop
 {
-    [LibraryImport(Libc, EntryPoint = "execve", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    internal static unsafe partial int Execve(string path, byte** argv, byte** envp);
+    internal static unsafe int Execve(string path, byte** argv, byte** envp)
+    {
+        fixed (byte* p = Utf8z(path))
+            return LibC.execve(p, argv, envp);
+    }
 
-    [LibraryImport(Libc, EntryPoint = "chdir", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    internal static partial int Chdir(string path);
+    internal static unsafe int Chdir(string path)
+    {
+        fixed (byte* p = Utf8z(path))
+            return LibC.chdir(p);
+    }
 
-    [LibraryImport(Libc, EntryPoint = "setsid", SetLastError = true)]
-    internal static partial int Setsid();
+    internal static int Setsid() => LibC.setsid();
 
+    // Ours: Tmds.LibC has no prlimit.
     [LibraryImport(Libc, EntryPoint = "prlimit", SetLastError = true)]
     internal static unsafe partial int Prlimit(int pid, int resource, ulong* newLimit, ulong* oldLimit);
 }

@@ -1,38 +1,40 @@
 using System.Runtime.InteropServices;
+using Tmds.Linux;
 
 namespace SandboxRt.Interop;
 
 internal static partial class Interop
 {
-    [LibraryImport(Libc, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    internal static partial int Open(string path, int flags, uint mode);
+    internal static unsafe int Open(string path, int flags, uint mode)
+    {
+        fixed (byte* p = Utf8z(path))
+            return LibC.open(p, flags, (ushort)mode);
+    }
 
-    [LibraryImport(Libc, EntryPoint = "openat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    internal static partial int OpenAt(int dirfd, string path, int flags, uint mode);
+    internal static unsafe int OpenAt(int dirfd, string path, int flags, uint mode)
+    {
+        fixed (byte* p = Utf8z(path))
+            return LibC.openat(dirfd, p, flags, (ushort)mode);
+    }
 
-    [LibraryImport(Libc, EntryPoint = "read", SetLastError = true)]
-    internal static unsafe partial nint Read(int fd, byte* buffer, nint count);
+    internal static unsafe nint Read(int fd, byte* buffer, nint count) => (nint)(long)LibC.read(fd, buffer, (size_t)(ulong)count);
 
-    [LibraryImport(Libc, EntryPoint = "write", SetLastError = true)]
-    internal static unsafe partial nint Write(int fd, byte* buffer, nint count);
+    internal static unsafe nint Write(int fd, byte* buffer, nint count) => (nint)(long)LibC.write(fd, buffer, (size_t)(ulong)count);
 
-    [LibraryImport(Libc, EntryPoint = "dup3", SetLastError = true)]
-    internal static partial int Dup3(int oldFd, int newFd, int flags);
+    internal static int Dup3(int oldFd, int newFd, int flags) => LibC.dup3(oldFd, newFd, flags);
 
-    [LibraryImport(Libc, EntryPoint = "fcntl", SetLastError = true)]
-    internal static partial int Fcntl(int fd, int command, int argument);
+    internal static int Fcntl(int fd, int command, int argument) => LibC.fcntl(fd, command, argument);
 
-    [LibraryImport(Libc, EntryPoint = "pipe2", SetLastError = true)]
-    internal static unsafe partial int Pipe2(int* fds, int flags);
+    internal static unsafe int Pipe2(int* fds, int flags) => LibC.pipe2(fds, flags);
 
+    // Ours: Tmds.LibC's poll is declared without SetLastError, so EINTR would read as a stale errno.
     [LibraryImport(Libc, EntryPoint = "poll", SetLastError = true)]
     internal static unsafe partial int Poll(PollFd* fds, ulong count, int timeoutMs);
 
-    [LibraryImport(Libc, EntryPoint = "ioctl", SetLastError = true)]
-    internal static partial int Ioctl(int fd, ulong request, nint argument);
+    // The kernel reads the request as an unsigned int; Tmds.LibC (and so our request constants) type it int.
+    internal static int Ioctl(int fd, int request, int argument) => LibC.ioctl(fd, request, argument);
 
-    [LibraryImport(Libc, EntryPoint = "ioctl", SetLastError = true)]
-    internal static unsafe partial int Ioctl(int fd, ulong request, void* argument);
+    internal static unsafe int Ioctl(int fd, int request, void* argument) => LibC.ioctl(fd, request, argument);
 
     [StructLayout(LayoutKind.Sequential)]
     internal struct PollFd

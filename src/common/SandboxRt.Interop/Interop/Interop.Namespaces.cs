@@ -1,12 +1,10 @@
-using System.Runtime.InteropServices;
+using Tmds.Linux;
 
 namespace SandboxRt.Interop;
 
 internal static partial class Interop
 {
-    [LibraryImport(Libc, EntryPoint = "unshare", SetLastError = true)]
-    internal static partial int Unshare(int flags);
+    internal static int Unshare(int flags) => LibC.unshare(flags);
 
-    [LibraryImport(Libc, EntryPoint = "setns", SetLastError = true)]
-    internal static partial int Setns(int fd, int nstype);
+    internal static int Setns(int fd, int nstype) => LibC.setns(fd, nstype);
 }

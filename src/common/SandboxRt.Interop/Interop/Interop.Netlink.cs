@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Tmds.Linux;
 
 namespace SandboxRt.Interop;
 
@@ -10,36 +11,28 @@ namespace SandboxRt.Interop;
 /// </summary>
 internal static partial class Interop
 {
-    internal const int AF_NETLINK = 16;
-    internal const int SOCK_RAW = 3;
     internal const int NETLINK_ROUTE = 0;
 
-    internal const int SOL_NETLINK = 270;
     internal const int NETLINK_CAP_ACK = 10;
     internal const int NETLINK_EXT_ACK = 11;
-    internal const int SO_RCVTIMEO = 20;
 
-    internal const int MSG_PEEK = 0x2;
-    internal const int MSG_TRUNC = 0x20;
 
     // linux/if_tun.h: TUNSETIFF = _IOW('T', 202, int); IFF_* are ifr_flags values for it.
-    internal const ulong TUNSETIFF = 0x400454CA;
+    internal const int TUNSETIFF = 0x400454CA;
     internal const short IFF_TAP = 0x0002;
     internal const short IFF_NO_PI = 0x1000;
     internal const short IFF_VNET_HDR = 0x4000;
 
     // linux/nsfs.h: NS_GET_NSTYPE = _IO(0xb7, 0x3) returns the CLONE_NEW* type of the namespace.
-    internal const ulong NS_GET_NSTYPE = 0xB703;
-    internal const int CLONE_NEWNET = 0x40000000;
+    internal const int NS_GET_NSTYPE = 0xB703;
 
-    [LibraryImport(Libc, EntryPoint = "setsockopt", SetLastError = true)]
-    internal static unsafe partial int SetSockOpt(int fd, int level, int name, void* value, uint length);
+    internal static unsafe int SetSockOpt(int fd, int level, int name, void* value, uint length) => LibC.setsockopt(fd, level, name, value, length);
 
-    [LibraryImport(Libc, EntryPoint = "sendto", SetLastError = true)]
-    internal static unsafe partial nint SendTo(int fd, byte* buffer, nint length, int flags, void* address, uint addressLength);
+    internal static unsafe nint SendTo(int fd, byte* buffer, nint length, int flags, void* address, uint addressLength) =>
+        (nint)(long)LibC.sendto(fd, buffer, (size_t)(ulong)length, flags, (sockaddr*)address, addressLength);
 
-    [LibraryImport(Libc, EntryPoint = "recvfrom", SetLastError = true)]
-    internal static unsafe partial nint RecvFrom(int fd, byte* buffer, nint length, int flags, void* address, uint* addressLength);
+    internal static unsafe nint RecvFrom(int fd, byte* buffer, nint length, int flags, void* address, uint* addressLength) =>
+        (nint)(long)LibC.recvfrom(fd, buffer, (size_t)(ulong)length, flags, (sockaddr*)address, (socklen_t*)addressLength);
 
     /// <summary>struct sockaddr_nl (12 bytes).</summary>
     [StructLayout(LayoutKind.Sequential)]

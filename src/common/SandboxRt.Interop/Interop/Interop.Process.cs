@@ -1,21 +1,19 @@
 using System.Runtime.InteropServices;
+using Tmds.Linux;
 
 namespace SandboxRt.Interop;
 
 internal static partial class Interop
 {
+    // Ours: Tmds.LibC has no waitpid.
     [LibraryImport(Libc, EntryPoint = "waitpid", SetLastError = true)]
     internal static unsafe partial int WaitPid(int pid, int* status, int options);
 
-    [LibraryImport(Libc, EntryPoint = "kill", SetLastError = true)]
-    internal static partial int Kill(int pid, int signal);
+    internal static int Kill(int pid, int signal) => LibC.kill(pid, signal);
 
-    [LibraryImport(Libc, EntryPoint = "getpid")]
-    internal static partial int GetPid();
+    internal static int GetPid() => LibC.getpid();
 
-    [LibraryImport(Libc, EntryPoint = "getppid")]
-    internal static partial int GetPpid();
+    internal static int GetPpid() => LibC.getppid();
 
-    [LibraryImport(Libc, EntryPoint = "geteuid")]
-    internal static partial uint GetEuid();
+    internal static uint GetEuid() => LibC.geteuid();
 }

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Tmds.Linux;
 
 namespace SandboxRt.Interop;
 
@@ -7,6 +8,5 @@ internal static partial class Interop
     internal const int SEEK_DATA = 3;
     internal const int SEEK_HOLE = 4;
 
-    [LibraryImport(Libc, EntryPoint = "lseek", SetLastError = true)]
-    internal static partial long Lseek(int fd, long offset, int whence);
+    internal static long Lseek(int fd, long offset, int whence) => LibC.lseek(fd, offset, whence);
 }

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Tmds.Linux;
 
 namespace SandboxRt.Interop;
 
@@ -12,14 +13,13 @@ internal static partial class Interop
     internal static long SysRtSigaction => RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? 134 : 13;
     internal const int KernelSigactionBuffer = 64, KernelSigsetSize = 8;
     internal const nint SIG_IGN = 1;
-    internal const int SIG_UNBLOCK = 1, SIG_SETMASK = 2;
 
     [LibraryImport(Libc, EntryPoint = "syscall", SetLastError = true)]
     internal static unsafe partial long SyscallRtSigaction(long number, int signal, void* action, void* oldAction, long sigsetSize);
 
+    // Ours: Tmds.LibC binds pthread_sigmask to libpthread.so.0, which the guest image does not carry.
     [LibraryImport(Libc, EntryPoint = "pthread_sigmask")]
     internal static unsafe partial int PthreadSigmask(int how, void* set, void* oldSet);
 
-    [LibraryImport(Libc, EntryPoint = "sigaddset", SetLastError = true)]
-    internal static unsafe partial int SigAddSet(void* set, int signal);
+    internal static unsafe int SigAddSet(void* set, int signal) => LibC.sigaddset((sigset_t*)set, signal);
 }

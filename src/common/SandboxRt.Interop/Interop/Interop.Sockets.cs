@@ -1,32 +1,24 @@
 using System.Runtime.InteropServices;
+using Tmds.Linux;
 
 namespace SandboxRt.Interop;
 
 internal static partial class Interop
 {
-    internal const int AF_UNIX = 1;
-    internal const int AF_VSOCK = 40;
-    internal const int SOCK_STREAM = 1;
-    internal const int SOCK_CLOEXEC = 0x80000;
+    internal static int Socket(int domain, int type, int protocol) => LibC.socket(domain, type, protocol);
 
-    [LibraryImport(Libc, EntryPoint = "socket", SetLastError = true)]
-    internal static partial int Socket(int domain, int type, int protocol);
+    internal static unsafe int Bind(int fd, void* address, uint length) => LibC.bind(fd, (sockaddr*)address, length);
 
-    [LibraryImport(Libc, EntryPoint = "bind", SetLastError = true)]
-    internal static unsafe partial int Bind(int fd, void* address, uint length);
+    internal static unsafe int Connect(int fd, void* address, uint length) => LibC.connect(fd, (sockaddr*)address, length);
 
-    [LibraryImport(Libc, EntryPoint = "connect", SetLastError = true)]
-    internal static unsafe partial int Connect(int fd, void* address, uint length);
+    internal static int Listen(int fd, int backlog) => LibC.listen(fd, backlog);
 
-    [LibraryImport(Libc, EntryPoint = "listen", SetLastError = true)]
-    internal static partial int Listen(int fd, int backlog);
+    internal static unsafe int Accept4(int fd, void* address, uint* length, int flags) =>
+        LibC.accept4(fd, (sockaddr*)address, (socklen_t*)length, flags);
 
-    [LibraryImport(Libc, EntryPoint = "accept4", SetLastError = true)]
-    internal static unsafe partial int Accept4(int fd, void* address, uint* length, int flags);
+    internal static int Shutdown(int fd, int how) => LibC.shutdown(fd, how);
 
-    [LibraryImport(Libc, EntryPoint = "shutdown", SetLastError = true)]
-    internal static partial int Shutdown(int fd, int how);
-
+    // Ours: Tmds.LibC has no struct sockaddr_vm.
     /// <summary>struct sockaddr_vm from linux/vm_sockets.h (16 bytes).</summary>
     [StructLayout(LayoutKind.Sequential)]
     internal struct SockaddrVm

@@ -14,7 +14,6 @@ internal static partial class Interop
     internal const short POSIX_SPAWN_SETSIGMASK = 0x08;
     internal const short POSIX_SPAWN_SETSID = 0x80;
 
-    internal const int F_DUPFD_CLOEXEC = 1030;
 
     [LibraryImport(Libc, EntryPoint = "posix_spawn", StringMarshalling = StringMarshalling.Utf8)]
     internal static unsafe partial int PosixSpawn(int* pid, string path, void* fileActions, void* attributes, byte** argv, byte** envp);

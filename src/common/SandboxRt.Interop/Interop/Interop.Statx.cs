@@ -4,8 +4,8 @@ namespace SandboxRt.Interop;
 
 internal static partial class Interop
 {
-    internal const int AT_FDCWD = -100;
-    internal const uint STATX_TYPE = 0x1, STATX_MODE = 0x2, STATX_UID = 0x8, STATX_INO = 0x100, STATX_MNT_ID = 0x1000;
+    // Ours: Tmds.LibC 0.5.0 predates stx_mnt_id (Linux 5.8); STATX_TYPE and the like come from it.
+    internal const uint STATX_MNT_ID = 0x1000;
     internal const ulong STATX_ATTR_MOUNT_ROOT = 0x2000;
 
     /// <summary>

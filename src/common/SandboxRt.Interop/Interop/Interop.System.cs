@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Tmds.Linux;
 
 namespace SandboxRt.Interop;
 
@@ -10,11 +11,9 @@ internal static partial class Interop
     [LibraryImport(Libc, EntryPoint = "uname", SetLastError = true)]
     internal static unsafe partial int Uname(byte* buffer);
 
-    [LibraryImport(Libc, EntryPoint = "sethostname", SetLastError = true)]
-    internal static unsafe partial int SetHostname(byte* name, nint length);
+    internal static unsafe int SetHostname(byte* name, nint length) => LibC.sethostname(name, (size_t)(ulong)length);
 
-    [LibraryImport(Libc, EntryPoint = "setdomainname", SetLastError = true)]
-    internal static unsafe partial int SetDomainname(byte* name, nint length);
+    internal static unsafe int SetDomainname(byte* name, nint length) => LibC.setdomainname(name, (size_t)(ulong)length);
 
     [LibraryImport(Libc, EntryPoint = "prctl", SetLastError = true)]
     internal static partial int Prctl(int option, ulong arg2, ulong arg3, ulong arg4, ulong arg5);

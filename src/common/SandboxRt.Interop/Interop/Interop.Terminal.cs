@@ -1,15 +1,10 @@
 using System.Runtime.InteropServices;
+using Tmds.Linux;
 
 namespace SandboxRt.Interop;
 
 internal static partial class Interop
 {
-    internal const ulong TIOCSCTTY = 0x540E;
-    internal const ulong TIOCGWINSZ = 0x5413;
-    internal const ulong TIOCSWINSZ = 0x5414;
-    internal const ulong TIOCGPTN = 0x80045430;
-    internal const ulong TIOCSPTLCK = 0x40045431;
-
     [StructLayout(LayoutKind.Sequential)]
     internal struct WinSize
     {
@@ -22,15 +17,13 @@ internal static partial class Interop
     // struct termios is 60 bytes on x86_64 glibc; treated as opaque bytes.
     internal const int TermiosSize = 64;
 
-    [LibraryImport(Libc, EntryPoint = "tcgetattr", SetLastError = true)]
-    internal static unsafe partial int TcGetAttr(int fd, byte* termios);
+    internal static unsafe int TcGetAttr(int fd, byte* termios) => LibC.tcgetattr(fd, (termios*)termios);
 
-    [LibraryImport(Libc, EntryPoint = "tcsetattr", SetLastError = true)]
-    internal static unsafe partial int TcSetAttr(int fd, int optionalActions, byte* termios);
+    internal static unsafe int TcSetAttr(int fd, int optionalActions, byte* termios) => LibC.tcsetattr(fd, optionalActions, (termios*)termios);
 
+    // Ours: Tmds.LibC has no cfmakeraw.
     [LibraryImport(Libc, EntryPoint = "cfmakeraw")]
     internal static unsafe partial void CfMakeRaw(byte* termios);
 
-    [LibraryImport(Libc, EntryPoint = "isatty")]
-    internal static partial int IsATty(int fd);
+    internal static int IsATty(int fd) => LibC.isatty(fd);
 }

@@ -1,16 +1,11 @@
 using System.Runtime.InteropServices;
+using Tmds.Linux;
 
 namespace SandboxRt.Interop;
 
 internal static partial class Interop
 {
-    internal const int SOL_SOCKET = 1;
-    internal const int SCM_RIGHTS = 1;
-    internal const int MSG_CMSG_CLOEXEC = 0x40000000;
-    internal const int MSG_NOSIGNAL = 0x4000;
-
-    [LibraryImport(Libc, EntryPoint = "socketpair", SetLastError = true)]
-    internal static unsafe partial int SocketPair(int domain, int type, int protocol, int* fds);
+    internal static unsafe int SocketPair(int domain, int type, int protocol, int* fds) => LibC.socketpair(domain, type, protocol, fds);
 
     [StructLayout(LayoutKind.Sequential)]
     internal unsafe struct IoVec
@@ -39,9 +34,8 @@ internal static partial class Interop
         public int Type;
     }
 
-    [LibraryImport(Libc, EntryPoint = "sendmsg", SetLastError = true)]
-    internal static unsafe partial nint SendMsg(int fd, MsgHdr* message, int flags);
+    // MsgHdr has struct msghdr's layout (Tmds.LibC's msghdr, 56 bytes): SandboxRtInteropTests checks it.
+    internal static unsafe nint SendMsg(int fd, MsgHdr* message, int flags) => (nint)(long)LibC.sendmsg(fd, (msghdr*)message, flags);
 
-    [LibraryImport(Libc, EntryPoint = "recvmsg", SetLastError = true)]
-    internal static unsafe partial nint RecvMsg(int fd, MsgHdr* message, int flags);
+    internal static unsafe nint RecvMsg(int fd, MsgHdr* message, int flags) => (nint)(long)LibC.recvmsg(fd, (msghdr*)message, flags);
 }

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using static SandboxRt.Interop.Netlink.NetlinkConstants;
+using Tmds.Linux;
 
 namespace SandboxRt.Interop.Netlink;
 
@@ -39,18 +40,18 @@ internal sealed class NetlinkSocket : IDisposable
     /// <summary>Opens and binds a socket of <paramref name="protocol"/> in the calling thread's network namespace.</summary>
     public static unsafe NetlinkSocket Open(int protocol)
     {
-        var fd = new SafeFdHandle(Check.Io(Interop.Socket(Interop.AF_NETLINK, Interop.SOCK_RAW | Interop.SOCK_CLOEXEC, protocol),
+        var fd = new SafeFdHandle(Check.Io(Interop.Socket(LibC.AF_NETLINK, LibC.SOCK_RAW | LibC.SOCK_CLOEXEC, protocol),
             "socket", "AF_NETLINK", protocol.ToString()));
         try
         {
             int on = 1;
             // Both are optional: without them errors lose the kernel's reason, nothing else.
-            Interop.SetSockOpt(fd.Number, Interop.SOL_NETLINK, Interop.NETLINK_EXT_ACK, &on, sizeof(int));
-            Interop.SetSockOpt(fd.Number, Interop.SOL_NETLINK, Interop.NETLINK_CAP_ACK, &on, sizeof(int));
+            Interop.SetSockOpt(fd.Number, LibC.SOL_NETLINK, Interop.NETLINK_EXT_ACK, &on, sizeof(int));
+            Interop.SetSockOpt(fd.Number, LibC.SOL_NETLINK, Interop.NETLINK_CAP_ACK, &on, sizeof(int));
             var timeout = new Interop.TimeVal { Seconds = (long)ReplyTimeout.TotalSeconds };
-            Check.Io(Interop.SetSockOpt(fd.Number, Interop.SOL_SOCKET, Interop.SO_RCVTIMEO, &timeout, (uint)sizeof(Interop.TimeVal)),
+            Check.Io(Interop.SetSockOpt(fd.Number, LibC.SOL_SOCKET, LibC.SO_RCVTIMEO, &timeout, (uint)sizeof(Interop.TimeVal)),
                 "setsockopt", "AF_NETLINK", "SO_RCVTIMEO");
-            var address = new Interop.SockaddrNl { Family = Interop.AF_NETLINK };
+            var address = new Interop.SockaddrNl { Family = (ushort)LibC.AF_NETLINK };
             Check.Io(Interop.Bind(fd.Number, &address, (uint)sizeof(Interop.SockaddrNl)), "bind", "AF_NETLINK");
             return new NetlinkSocket(fd);
         }
@@ -127,7 +128,7 @@ internal sealed class NetlinkSocket : IDisposable
 
     private unsafe void Send(byte[] message, string[] what)
     {
-        var kernel = new Interop.SockaddrNl { Family = Interop.AF_NETLINK };
+        var kernel = new Interop.SockaddrNl { Family = (ushort)LibC.AF_NETLINK };
         fixed (byte* p = message)
         {
             while (true)
@@ -149,10 +150,10 @@ internal sealed class NetlinkSocket : IDisposable
     {
         while (true)
         {
-            int size = ReceiveInto(Interop.MSG_PEEK | Interop.MSG_TRUNC, out uint sender, what);
+            int size = ReceiveInto(LibC.MSG_PEEK | LibC.MSG_TRUNC, out uint sender, what);
             if (size > buffer.Length)
                 buffer = new byte[NetlinkMessageBuilder.Align(size)];
-            size = ReceiveInto(Interop.MSG_TRUNC, out sender, what);
+            size = ReceiveInto(LibC.MSG_TRUNC, out sender, what);
             if (size > buffer.Length)
                 throw new SyscallException("recvfrom", Errno.EMSGSIZE, [.. what, $"datagram of {size} bytes truncated to {buffer.Length}"]);
             if (sender == 0)

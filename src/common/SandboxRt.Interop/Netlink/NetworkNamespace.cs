@@ -1,4 +1,5 @@
 using System.Runtime.ExceptionServices;
+using Tmds.Linux;
 
 namespace SandboxRt.Interop.Netlink;
 
@@ -20,7 +21,7 @@ public static class NetworkNamespace
     {
         ArgumentNullException.ThrowIfNull(action);
         using var fd = FileDescriptors.Open(path, FileDescriptors.ReadOnly);
-        if (TypeOf(fd) is { } type && type != Interop.CLONE_NEWNET)
+        if (TypeOf(fd) is { } type && type != LibC.CLONE_NEWNET)
             throw NotANetworkNamespace(path);
 
         T result = default!;
@@ -29,7 +30,7 @@ public static class NetworkNamespace
         {
             try
             {
-                if (Interop.Setns(fd.Number, Interop.CLONE_NEWNET) != 0)
+                if (Interop.Setns(fd.Number, LibC.CLONE_NEWNET) != 0)
                 {
                     var errno = SyscallException.LastErrno;
                     throw errno == Errno.EINVAL ? NotANetworkNamespace(path) : new SyscallException("setns", errno, path, "CLONE_NEWNET");
@@ -72,9 +73,9 @@ public static class NetworkNamespace
         using (fd)
         {
             if (TypeOf(fd) is { } type)
-                return type == Interop.CLONE_NEWNET;
+                return type == LibC.CLONE_NEWNET;
             bool joined = false;
-            var thread = new Thread(() => joined = Interop.Setns(fd.Number, Interop.CLONE_NEWNET) == 0) { IsBackground = true };
+            var thread = new Thread(() => joined = Interop.Setns(fd.Number, LibC.CLONE_NEWNET) == 0) { IsBackground = true };
             thread.Start();
             thread.Join();
             return joined;
