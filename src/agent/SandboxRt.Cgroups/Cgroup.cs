@@ -18,7 +18,6 @@ public sealed class Cgroup : IDisposable
     /// <summary>How long freezing, thawing and removal wait by default.</summary>
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(5);
 
-    private const int SIGKILL = 9;
     private readonly Lock _devicesGate = new();
     private SafeFdHandle? _deviceProgram;
 
@@ -111,7 +110,7 @@ public sealed class Cgroup : IDisposable
             if (fresh.Count == 0)
                 return;
             foreach (var pid in fresh)
-                ChildProcesses.Signal(pid, SIGKILL);
+                ChildProcesses.Signal(pid, Tmds.Linux.LibC.SIGKILL);
         }
     }
 

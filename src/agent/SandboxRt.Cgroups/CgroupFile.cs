@@ -12,8 +12,6 @@ namespace SandboxRt.Cgroups;
 /// </summary>
 internal static class CgroupFile
 {
-    private const int O_TRUNC = 0x200;
-
     public static void Write(string path, string value) => TryWrite(path, value, missingIsError: true);
 
     /// <summary>Writes <paramref name="value"/>; returns false when the file does not exist and that is allowed.</summary>
@@ -22,7 +20,7 @@ internal static class CgroupFile
         SafeFdHandle fd;
         try
         {
-            fd = FileDescriptors.Open(path, FileDescriptors.WriteOnly | O_TRUNC);
+            fd = FileDescriptors.Open(path, FileDescriptors.WriteOnly | Tmds.Linux.LibC.O_TRUNC);
         }
         catch (SyscallException e) when (e.Errno == Errno.ENOENT && !missingIsError)
         {

@@ -1,8 +1,11 @@
+using Tmds.Linux;
+
 namespace SandboxRt.Runtime.Processes;
 
-/// <summary>Linux signal numbers (x86_64) by name, as runc's kill accepts them.</summary>
+/// <summary>The signal numbers the host side sends, by name (Tmds.LibC's, for x86_64).</summary>
 public static class Signals
 {
-    public const int SIGHUP = 1, SIGINT = 2, SIGQUIT = 3, SIGKILL = 9, SIGUSR1 = 10, SIGSEGV = 11, SIGUSR2 = 12,
-        SIGPIPE = 13, SIGALRM = 14, SIGTERM = 15, SIGCHLD = 17, SIGCONT = 18, SIGSTOP = 19, SIGTSTP = 20, SIGWINCH = 28;
+    public static readonly int SIGHUP = LibC.SIGHUP, SIGINT = LibC.SIGINT, SIGQUIT = LibC.SIGQUIT, SIGKILL = LibC.SIGKILL, SIGUSR1 = LibC.SIGUSR1,
+        SIGSEGV = LibC.SIGSEGV, SIGUSR2 = LibC.SIGUSR2, SIGPIPE = LibC.SIGPIPE, SIGALRM = LibC.SIGALRM, SIGTERM = LibC.SIGTERM, SIGCHLD = LibC.SIGCHLD,
+        SIGCONT = LibC.SIGCONT, SIGSTOP = LibC.SIGSTOP, SIGTSTP = LibC.SIGTSTP, SIGWINCH = LibC.SIGWINCH;
 }

@@ -14,7 +14,7 @@ internal readonly record struct PeerCredentials(int Pid, uint Uid, uint Gid)
     private const int UcredSize = 12;
 
     /// <summary>This process's effective credentials, which ttrpc's UnixSocketRequireSameUser compares against.</summary>
-    public static PeerCredentials Self => new(Environment.ProcessId, Interop.GetEuid(), Interop.GetEgid());
+    public static PeerCredentials Self => new(Environment.ProcessId, Tmds.Linux.LibC.geteuid(), Tmds.Linux.LibC.getegid());
 
     public static PeerCredentials Read(Socket socket)
     {

@@ -15,7 +15,6 @@ namespace SandboxRt.Shim.Io;
 
 internal sealed class FifoInput
 {
-    private const int O_NONBLOCK = 0x800;
     private const int PollMs = 200;
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -31,7 +30,7 @@ internal sealed class FifoInput
     /// <summary>Opens the fifo (failing here, naming it, when it cannot be opened) and starts forwarding.</summary>
     public static FifoInput Start(string path, IAgentStdio agent, string containerId, string execId, ILogger log)
     {
-        var fd = FileDescriptors.Open(path, FileDescriptors.ReadOnly | O_NONBLOCK);
+        var fd = FileDescriptors.Open(path, FileDescriptors.ReadOnly | Tmds.Linux.LibC.O_NONBLOCK);
         var input = new FifoInput();
         var thread = new Thread(() => input.Run(fd, path, agent, containerId, execId, log)) { IsBackground = true, Name = "stdin-" + containerId[..Math.Min(12, containerId.Length)] };
         thread.Start();

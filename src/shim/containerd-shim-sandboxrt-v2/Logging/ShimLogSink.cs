@@ -11,7 +11,6 @@ namespace SandboxRt.Shim.Logging;
 /// </summary>
 internal sealed class ShimLogSink : IDisposable
 {
-    private const int O_NONBLOCK = 0x800;
     private readonly object _write = new();
     private readonly SafeFdHandle? _fifo;
     private readonly StreamWriter? _file;
@@ -27,7 +26,7 @@ internal sealed class ShimLogSink : IDisposable
     {
         try
         {
-            return new ShimLogSink(FileDescriptors.Open(fifoPath, FileDescriptors.WriteOnly | O_NONBLOCK), null);
+            return new ShimLogSink(FileDescriptors.Open(fifoPath, FileDescriptors.WriteOnly | Tmds.Linux.LibC.O_NONBLOCK), null);
         }
         catch (IOException)
         {
