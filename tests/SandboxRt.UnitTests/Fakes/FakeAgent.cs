@@ -130,10 +130,15 @@ internal sealed class FakeAgent : IAgent
         return Task.FromResult(Stats);
     }
 
+    /// <summary>The stdin flag of each ExecAsync, in order.</summary>
+    public List<bool> ExecStdin { get; } = [];
+
     public async Task<int> ExecAsync(string id, string execId, Process process, bool stdin, CancellationToken cancellationToken = default)
     {
         try
         {
+            lock (ExecStdin)
+                ExecStdin.Add(stdin);
             Record("Exec", $"{id}/{execId}");
             if (HoldExec is { } hold)
                 await hold.Task.WaitAsync(cancellationToken);

@@ -51,6 +51,25 @@ public sealed class AttachedExecTests : IDisposable
         Assert.Equal(3, await run.WaitAsync(Hang, TestContext.Current.CancellationToken));
         Assert.Equal("hi\n"u8.ToArray(), _stdout.ToArray());
         Assert.Equal($"Exec {Id}/{ExecId}", _agent.Calls[0]);
+        Assert.Equal([true], _agent.ExecStdin); // /dev/null may have data: it is streamed
+    }
+
+    [Fact]
+    public async Task A_stdin_at_its_end_already_is_not_streamed()
+    {
+        var (read, write) = SandboxRt.Interop.Pipes.Create();
+        write.Dispose(); // every writer gone: reading can only give end of file
+        using (read)
+        {
+            _agent.Output(Id, ExecId, stderr: false).Complete();
+            var run = AttachedExec.RunAsync(_agent, Id, ExecId, new Process { Args = ["/bin/true"] },
+                new RunIo(new MemoryStream(), _stdout, new MemoryStream(), read, _null, _diagnostics));
+            await Called($"Wait {Id}/{ExecId} await");
+            _agent.Exit(Id, ExecId, 0);
+            Assert.Equal(0, await run.WaitAsync(Hang, TestContext.Current.CancellationToken));
+        }
+        Assert.DoesNotContain(_agent.Calls, c => c.StartsWith("OpenStdin", StringComparison.Ordinal));
+        Assert.Equal([false], _agent.ExecStdin);
     }
 
     [Fact]

@@ -10,7 +10,10 @@ namespace SandboxRt.Runtime.Lifecycle;
 /// trip through the relay and the guest channel less; the agent holds them until the exec has started
 /// (AgentMethods.AwaitExecHeader), and answers them NotFound when it fails. An agent from before that
 /// answers NotFound at once: each such call is made again once the exec has started. Stdin waits for the
-/// start, so that an exec that fails reads nothing from the host's stdin.
+/// start, so that an exec that fails reads nothing from the host's stdin. A stdin already at its end when
+/// the exec begins (a pipe whose writers have all closed: `cmd | sandboxrt exec`, a caller that gave no
+/// input) is not streamed at all: the process gets no stdin from the host, which reads as the same end of
+/// file, and the guest serves one call less.
 /// </summary>
 public static class AttachedExec
 {
@@ -21,7 +24,8 @@ public static class AttachedExec
     public static async Task<int> RunAsync(IAgent agent, string id, string execId, Oci.Spec.Process process, RunIo io)
     {
         using var cancel = new CancellationTokenSource();
-        var started = agent.ExecAsync(id, execId, process, stdin: true);
+        bool stdin = !AtEnd(io.StdinHandle);
+        var started = agent.ExecAsync(id, execId, process, stdin);
         var relay = new StdioRelay(agent, id, execId, started);
         var stdout = relay.CopyOutputAsync(io.Stdout, stderr: false, cancel.Token);
         var stderr = relay.CopyOutputAsync(io.Stderr, stderr: true, cancel.Token);
@@ -47,7 +51,8 @@ public static class AttachedExec
         using var resize = process.Terminal ? WindowSizeForwarder.Start(agent, id, io.StdoutHandle, execId) : null;
         try
         {
-            _ = relay.CopyInputAsync(io.Stdin, cancel.Token);
+            if (stdin)
+                _ = relay.CopyInputAsync(io.Stdin, cancel.Token);
             var exit = await exited;
             await StdioRelay.DrainAsync(stdout, stderr, OutputDrain, cancel);
             return exit.Status;
@@ -69,6 +74,22 @@ public static class AttachedExec
         {
             await started;
             return await agent.WaitAsync(id, execId, cancellationToken: cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Whether reading <paramref name="stdin"/> can only give end of file: poll says hang-up and nothing to
+    /// read (a pipe whose writers closed). Anything else (data waiting, a terminal, a file, /dev/null) is streamed.
+    /// </summary>
+    private static bool AtEnd(System.Runtime.InteropServices.SafeHandle stdin)
+    {
+        try
+        {
+            return (Interop.Poller.Poll(stdin, Interop.PollEvents.In, 0) & (Interop.PollEvents.In | Interop.PollEvents.Hup)) == Interop.PollEvents.Hup;
+        }
+        catch (Interop.SyscallException)
+        {
+            return false; // not pollable: stream it as before
         }
     }
 
