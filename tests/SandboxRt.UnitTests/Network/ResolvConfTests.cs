@@ -32,4 +32,18 @@ public sealed class ResolvConfTests
         Assert.False(ResolvConf.NamesEmbeddedServer(With(new Mount { Destination = "/etc/resolv.conf", Source = dir.Path + "/missing" })));
         Assert.False(ResolvConf.NamesEmbeddedServer(new Spec()));
     }
+
+    /// <summary>The bundle is hostile: a FIFO (or a device) mounted as resolv.conf is not read, so it cannot hang the relay.</summary>
+    [Fact]
+    public void A_fifo_or_a_device_as_resolv_conf_is_not_read()
+    {
+        using var dir = new TempDirectory();
+        var fifo = Path.Combine(dir.Path, "resolv.conf");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [fifo]))
+            mkfifo.WaitForExit();
+        Assert.True(File.Exists(fifo), "mkfifo made no FIFO");
+        Spec With(string source) => new() { Mounts = [new Mount { Destination = "/etc/resolv.conf", Source = source }] };
+        Assert.False(ResolvConf.NamesEmbeddedServer(With(fifo)));
+        Assert.False(ResolvConf.NamesEmbeddedServer(With("/dev/zero")));
+    }
 }

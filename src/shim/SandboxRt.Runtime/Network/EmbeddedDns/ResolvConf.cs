@@ -1,3 +1,4 @@
+using SandboxRt.Interop;
 using SandboxRt.Oci.Spec;
 
 namespace SandboxRt.Runtime.Network.EmbeddedDns;
@@ -11,7 +12,7 @@ public static class ResolvConf
 {
     public const string EmbeddedServer = "127.0.0.11";
 
-    /// <summary>More than any resolv.conf Docker writes; the rest of a larger file is not read.</summary>
+    /// <summary>More than any resolv.conf Docker writes; a larger file is not Docker's.</summary>
     private const int MaxBytes = 64 * 1024;
 
     /// <summary>The host file mounted at /etc/resolv.conf, or null when the spec mounts none.</summary>
@@ -26,16 +27,10 @@ public static class ResolvConf
             return false;
         try
         {
-            using var file = File.OpenRead(path);
-            var buffer = new byte[MaxBytes];
-            int length = file.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
-            return NamesEmbeddedServer(System.Text.Encoding.UTF8.GetString(buffer, 0, length));
+            // the bundle is hostile: a regular file only (a FIFO would hang the relay), bounded
+            return NamesEmbeddedServer(System.Text.Encoding.UTF8.GetString(BoundedFile.ReadRegular(path, MaxBytes)));
         }
-        catch (IOException)
-        {
-            return false;
-        }
-        catch (UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return false;
         }
