@@ -66,7 +66,7 @@ public sealed class HostileGuestCliTests
             // The guest makes its own views writable where it can (its mounts are its own), then writes.
             bundle.Spec.Process!.Args = ["sh", "-c", string.Join('\n',
                 PrivilegedGuest.RequireShare(id),
-                "try() { if \"$@\" 2>/dev/null; then echo \"DID: $*\"; fi; }",
+                PrivilegedGuest.TryFunction,
                 "mount -o remount,rw /ro; mount -o remount,rw /rofile; mount -o remount,rw /",
                 "try sh -c 'echo changed > /ro/data'",
                 "try sh -c 'echo changed > /ro/new'",
@@ -154,7 +154,7 @@ public sealed class HostileGuestCliTests
         var c = $"{PrivilegedGuest.Share}/{id}";
         bundle.Spec.Process!.Args = ["sh", "-c", string.Join('\n',
             PrivilegedGuest.RequireShare(id),
-            "try() { if out=$(\"$@\" 2>&1); then echo \"DID: $*\"; else echo \"REFUSED: $* $out\"; fi; }",
+            PrivilegedGuest.TryFunction,
             "try busybox mknod /data/null c 1 3",
             "try busybox mknod /data/sda b 8 0",
             $"try busybox mknod {c}/mounts/{data}/null2 c 1 3",

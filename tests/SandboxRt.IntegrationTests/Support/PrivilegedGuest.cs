@@ -23,6 +23,9 @@ internal static class PrivilegedGuest
     public static string RequireShare(string containerId) =>
         $"[ -d {Share}/{containerId} ] || {{ echo 'cannot reach the share'; busybox ls -la {Share}; exit 90; }}";
 
+    /// <summary>A shell function for the attack scripts: `try CMD...` prints "DID: CMD" when it succeeded, else "REFUSED: CMD" and its error.</summary>
+    public const string TryFunction = "try() { if out=$(\"$@\" 2>&1); then echo \"DID: $*\"; else echo \"REFUSED: $* $out\"; fi; }";
+
     /// <summary>Makes the spec's process privileged, in the agent's pid namespace.</summary>
     public static void MakePrivileged(Spec s)
     {
