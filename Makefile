@@ -24,7 +24,7 @@ APT_PACKAGES := qemu-system-x86 qemu-utils busybox-static cpio xz-utils zstd kmo
 help:
 	@echo "make demo        install what is needed, build, boot a sandbox VM and print what its agent reports"
 	@echo "make test        install what is needed, build, and run every test (unit, host, vm tiers)"
-	@echo "make bench       benchmarks against runc and the bare-VM floor (docs/benchmarks.md); BENCH_QUICK=1, BENCH_RUNS=N, BENCH_ONLY=boot,run,clients,exec,io,network,density"
+	@echo "make bench       benchmarks against runc and the bare-VM floor (docs/benchmarks.md); BENCH_QUICK=1, BENCH_RUNS=N, BENCH_ONLY=boot,run,clients,exec,clones,io,network,density"
 	@echo "make test-fault  the fault matrix (kill -9 of each component in each phase, CLI and shim; docs/reliability.md)"
 	@echo "make install     the CLI, the shim and the jailer under PREFIX=/usr/local, configurations beside them, the guest image"
 	@echo "make deps | build | guest-image | test-unit | test-host | test-vm | clean"
@@ -138,6 +138,8 @@ bench-bundle: cli
 	scripts/make-busybox-bundle.sh $(OUT)/bundles/bench-true -- /bin/true >/dev/null
 	rm -rf $(OUT)/bundles/bench-net
 	scripts/make-busybox-bundle.sh $(OUT)/bundles/bench-net -- sh -c 'exec >/dev/null 2>&1; nc -ll -p 5002 -e cat & exec nc -ll -p 5001 -e sh -c "wc -c"' >/dev/null
+	rm -rf $(OUT)/bundles/bench-entropy
+	scripts/make-busybox-bundle.sh $(OUT)/bundles/bench-entropy -- sh -c 'head -c 32 /dev/urandom | od -An -tx1 | tr -d " \n"; echo; cat /proc/sys/kernel/random/boot_id; adjtimex | grep time.tv_' >/dev/null
 	rm -rf $(OUT)/bundles/bench-idle
 	scripts/make-busybox-bundle.sh $(OUT)/bundles/bench-idle -- sh -c 'exec >/dev/null 2>&1; exec sleep 2147483647' >/dev/null
 

@@ -3,7 +3,7 @@ using SandboxRt.Runtime.Configuration;
 
 // make bench: dotnet run --project bench/SandboxRt.Bench -- [--runs N] [--quick] [--only boot,run,...] [--out DIR]
 // Sections run in this order; each prints its progress on stderr, and the table comes at the end.
-string[] sections = ["boot", "run", "clients", "exec", "io", "network", "density"];
+string[] sections = ["boot", "run", "clients", "exec", "clones", "io", "network", "density"];
 bool quick = Environment.GetEnvironmentVariable("BENCH_QUICK") is { Length: > 0 } q && q != "0";
 int runs = quick ? 2 : 7; // quick: a smoke run under 5 minutes; the full run is the one to quote
 string outDir = "bench/results";
@@ -131,6 +131,17 @@ if (Ready("exec", sandboxrtBinary, Path.Combine(Bundle("bench-idle"), "config.js
     report.Add(exec.Sandboxrt, "ms");
     report.Add(exec.Runc, "ms");
     report.Ratio("exec: sandboxrt / runc", exec.Sandboxrt, exec.Runc);
+}
+
+if (Ready("clones", sandboxrtBinary, Path.Combine(Bundle("bench-entropy"), "config.json")))
+{
+    Console.Error.WriteLine($"clones: {CloneEntropyBenchmark.Clones} sandboxrt runs, each a clone of one VM template, read 32 bytes of /dev/urandom, their boot_id and clock");
+    var clones = new CloneEntropyBenchmark(sandboxrt, Bundle("bench-entropy"));
+    await clones.RunAsync();
+    report.Add(clones.Distinct, "clones");
+    report.Add(clones.ClockOffset, "ms");
+    foreach (var note in clones.Notes)
+        report.Note(note);
 }
 
 if (Ready("io", Path.Combine(Bundle("bench-true"), "config.json")))
