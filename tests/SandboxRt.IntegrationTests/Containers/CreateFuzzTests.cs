@@ -84,7 +84,7 @@ public sealed partial class CreateFuzzTests
     {
         var stdout = Path.Combine(workDirectory, "stdout");
         var stderr = Path.Combine(workDirectory, "stderr");
-        string[] cli = [CliRun.Binary, "--root", state, "--config", Path.Combine(TestEnvironment.RepoRoot, "hypervisor-configs", "qemu.json"),
+        string[] cli = [CliRun.Binary, "--root", state, "--config", TestEnvironment.QemuConfig,
             "--config-option", "path=/bin/false", "--config-option", "kernel=/bin/false", "--config-option", "initrd=/bin/false",
             "create", "--bundle", bundle, id];
         // stdio to files: a relay that outlives create keeps them, as it keeps containerd's

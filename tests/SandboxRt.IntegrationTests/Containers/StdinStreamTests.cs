@@ -76,7 +76,7 @@ public sealed class StdinStreamTests
         try
         {
             using var run = Process.Start(new ProcessStartInfo(CliRun.Binary, [
-                "--root", state.Path, "--config", Path.Combine(TestEnvironment.RepoRoot, "hypervisor-configs", "qemu.json"),
+                "--root", state.Path, "--config", TestEnvironment.QemuConfig,
                 "--config-option", $"kernel={TestEnvironment.Kernel}", "--config-option", $"initrd={TestEnvironment.Initrd}",
                 "run", "--bundle", bundle.Directory, id])
             { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true })!;

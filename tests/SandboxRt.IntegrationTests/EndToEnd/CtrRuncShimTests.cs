@@ -21,7 +21,7 @@ public sealed class CtrRuncShimTests(ContainerdDaemon containerd) : IClassFixtur
     {
         Require();
         var id = Id();
-        var run = await containerd.Ctr("run", "--rm", "--runc-binary", CliRun.Binary, LocalImage.Reference, id, "sh", "-c", "echo hi from ctr; uname -r; exit 3");
+        var run = await containerd.Ctr("run", "--rm", "--runc-binary", CliRun.ClientBinary, LocalImage.Reference, id, "sh", "-c", "echo hi from ctr; uname -r; exit 3");
         Assert.Equal(3, run.ExitCode);
         var lines = run.Stdout.Split('\n');
         Assert.Equal("hi from ctr", lines[0]);
@@ -34,7 +34,7 @@ public sealed class CtrRuncShimTests(ContainerdDaemon containerd) : IClassFixtur
     {
         Require();
         var id = Id();
-        (await containerd.Ctr("run", "-d", "--runc-binary", CliRun.Binary, LocalImage.Reference, id, "sh", "-c", "trap 'exit 7' TERM; while true; do sleep 0.2; done")).Ok();
+        (await containerd.Ctr("run", "-d", "--runc-binary", CliRun.ClientBinary, LocalImage.Reference, id, "sh", "-c", "trap 'exit 7' TERM; while true; do sleep 0.2; done")).Ok();
         var exec = await containerd.Ctr("task", "exec", "--exec-id", "e1", id, "sh", "-c", "echo in-exec; exit 5");
         Assert.Equal(5, exec.ExitCode);
         Assert.Equal("in-exec\n", exec.Stdout);
@@ -66,7 +66,7 @@ public sealed class CtrRuncShimTests(ContainerdDaemon containerd) : IClassFixtur
     {
         Require();
         var id = Id();
-        (await containerd.Ctr("run", "-d", "--runc-binary", CliRun.Binary, LocalImage.Reference, id, "sh", "-c", "while true; do sleep 0.2; done")).Ok();
+        (await containerd.Ctr("run", "-d", "--runc-binary", CliRun.ClientBinary, LocalImage.Reference, id, "sh", "-c", "while true; do sleep 0.2; done")).Ok();
         try
         {
             var exec = containerd.Ctr("task", "exec", "--exec-id", "e1", id, "sh", "-c", "trap 'echo got TERM; exit 9' TERM; touch /tmp/trapped; while true; do sleep 0.2; done");

@@ -14,7 +14,7 @@ public sealed class PodmanTests
         TestEnvironment.RequireCommand("podman", "podman");
         CliRun.RequireBinary();
         using var dir = new ScratchDirectory("srt-podman");
-        string[] podman = ["--root", dir.Combine("root"), "--runroot", dir.Combine("run"), "--cgroup-manager", "cgroupfs", "--events-backend", "file", "--runtime", CliRun.Binary];
+        string[] podman = ["--root", dir.Combine("root"), "--runroot", dir.Combine("run"), "--cgroup-manager", "cgroupfs", "--events-backend", "file", "--runtime", CliRun.ClientBinary];
         try
         {
             (await Command.RunAsync("podman", [.. podman, "load", "-i", await LocalImage.ArchiveAsync()])).Ok();

@@ -26,7 +26,7 @@ internal sealed class RunningClient : IDisposable
     /// <summary>`sandboxrt ARGS` with the test's --root and hypervisor config.</summary>
     public static RunningClient Cli(string root, params string[] args) => new(CliRun.Binary,
     [
-        "--root", root, "--config", Path.Combine(TestEnvironment.RepoRoot, "hypervisor-configs", "qemu.json"),
+        "--root", root, "--config", TestEnvironment.QemuConfig,
         "--config-option", $"kernel={TestEnvironment.Kernel}", "--config-option", $"initrd={TestEnvironment.Initrd}", .. args,
     ]);
 

@@ -24,7 +24,7 @@ public sealed class AbandonedTemplateBuildTests
         File.WriteAllText(qemu, "#!/bin/sh\nwhile :; do sleep 1; done\n");
         File.SetUnixFileMode(qemu, (UnixFileMode)0b111_101_101);
         using var bundle = new TestBundle();
-        string[] config = [CliRun.Binary, "--root", state, "--config", Path.Combine(TestEnvironment.RepoRoot, "hypervisor-configs", "qemu.json"),
+        string[] config = [CliRun.Binary, "--root", state, "--config", TestEnvironment.QemuConfig,
             "--config-option", $"path={qemu}", "--config-option", $"kernel={qemu}", "--config-option", $"initrd={qemu}",
             "--config-option", "shared_fs=none", "--config-option", "jail=false", "--config-option", "boot_timeout_seconds=2",
             "--config-option", "qemu.vm_template=true", "--config-option", $"qemu.template_directory={templates}"]; // whatever the shipped default

@@ -36,7 +36,7 @@ public sealed class DiagnosticEndpointTests
         File.SetUnixFileMode(qemu, (UnixFileMode)0b111_101_101);
         using var bundle = new TestBundle();
         var id = "diag-" + Guid.NewGuid().ToString("N")[..8];
-        string[] cli = [CliRun.Binary, "--root", state, "--config", Path.Combine(TestEnvironment.RepoRoot, "hypervisor-configs", "qemu.json"),
+        string[] cli = [CliRun.Binary, "--root", state, "--config", TestEnvironment.QemuConfig,
             "--config-option", $"path={qemu}", "--config-option", $"kernel={qemu}", "--config-option", $"initrd={qemu}",
             "--config-option", "shared_fs=none", "--config-option", "jail=false",
             // the killed relay is the point here; a builder killed mid-build is AbandonedTemplateBuildTests'

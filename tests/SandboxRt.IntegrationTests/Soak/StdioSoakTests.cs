@@ -149,7 +149,7 @@ public sealed class StdioSoakTests(ContainerdDaemon containerd) : IClassFixture<
     {
         CliRun.RequireBinary();
         return Process.Start(new ProcessStartInfo(CliRun.Binary, [
-            "--root", root, "--config", Path.Combine(TestEnvironment.RepoRoot, "hypervisor-configs", "qemu.json"),
+            "--root", root, "--config", TestEnvironment.QemuConfig,
             "--config-option", $"kernel={TestEnvironment.Kernel}", "--config-option", $"initrd={TestEnvironment.Initrd}", .. args])
         { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true })!;
     }

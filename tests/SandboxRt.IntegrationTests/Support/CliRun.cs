@@ -7,6 +7,24 @@ internal sealed record CliRun(int ExitCode, string Stdout, string Stderr, TimeSp
 {
     public static string Binary => Path.Combine(TestEnvironment.RepoRoot, "out", "bin", "sandboxrt");
 
+    /// <summary>
+    /// The CLI as the clients that take a runc binary call it (Docker's runtimes path, ctr --runc-binary,
+    /// podman --runtime): the binary itself, or under <see cref="TestEnvironment.TemplatesOff"/> a script that
+    /// execs it with --config-option qemu.vm_template=false (those clients pass no options of ours).
+    /// </summary>
+    public static string ClientBinary => TestEnvironment.TemplatesOff ? TemplatesOffWrapper.Value : Binary;
+
+    private static readonly Lazy<string> TemplatesOffWrapper = new(() =>
+    {
+        var path = Path.Combine(TestEnvironment.RepoRoot, "out", "test-config", "sandboxrt-templates-off");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var scratch = $"{path}.{Environment.ProcessId}";
+        File.WriteAllText(scratch, $"#!/bin/sh\nexec '{Binary}' --config-option qemu.vm_template=false \"$@\"\n");
+        File.SetUnixFileMode(scratch, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        File.Move(scratch, path, overwrite: true);
+        return path;
+    });
+
     public static void RequireBinary() => TestEnvironment.RequireFile(Binary, "the sandboxrt CLI (make build)");
 
     /// <summary>Runs `sandboxrt ARGS` with optional stdin bytes (null: /dev/null-like empty input).</summary>
@@ -16,7 +34,7 @@ internal sealed record CliRun(int ExitCode, string Stdout, string Stderr, TimeSp
         var allArgs = new List<string>();
         if (root is not null)
             allArgs.AddRange(["--root", root]);
-        allArgs.AddRange(["--config", Path.Combine(TestEnvironment.RepoRoot, "hypervisor-configs", "qemu.json"),
+        allArgs.AddRange(["--config", TestEnvironment.QemuConfig,
                           "--config-option", $"kernel={TestEnvironment.Kernel}", "--config-option", $"initrd={TestEnvironment.Initrd}"]);
         allArgs.AddRange(args);
         var watch = Stopwatch.StartNew();
@@ -69,7 +87,7 @@ internal sealed record CliRun(int ExitCode, string Stdout, string Stderr, TimeSp
     {
         RequireBinary();
         using var dir = new ScratchDirectory("srt-cliout");
-        var quoted = string.Join(' ', new[] { "--root", root, "--config", Path.Combine(TestEnvironment.RepoRoot, "hypervisor-configs", "qemu.json"),
+        var quoted = string.Join(' ', new[] { "--root", root, "--config", TestEnvironment.QemuConfig,
             "--config-option", $"kernel={TestEnvironment.Kernel}", "--config-option", $"initrd={TestEnvironment.Initrd}" }.Concat(args).Select(a => "'" + a.Replace("'", "'\\''") + "'"));
         var watch = Stopwatch.StartNew();
         using var process = Process.Start(new ProcessStartInfo("/bin/sh", ["-c", $"exec '{Binary}' {quoted} </dev/null >'{dir.Combine("out")}' 2>'{dir.Combine("err")}'"]))!;

@@ -77,7 +77,7 @@ public class DockerDaemon : IAsyncLifetime
               "containerd": "{{_containerd.Socket}}",
               {{network}}
               {{(IsDefaultRuntime ? $"\"default-runtime\": \"{Runtime}\"," : "")}}
-              "runtimes": { "{{Runtime}}": { "path": "{{CliRun.Binary}}",
+              "runtimes": { "{{Runtime}}": { "path": "{{CliRun.ClientBinary}}",
                 "runtimeArgs": ["--config-option", "kernel={{TestEnvironment.Kernel}}", "--config-option", "initrd={{TestEnvironment.Initrd}}"] } }
             }
             """);

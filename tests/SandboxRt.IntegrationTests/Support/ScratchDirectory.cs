@@ -53,7 +53,7 @@ internal sealed class ScratchDirectory : IDisposable
             var container = System.IO.Path.GetDirectoryName(record)!;
             var id = System.IO.Path.GetFileName(container);
             using var delete = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(CliRun.Binary,
-                ["--root", System.IO.Path.GetDirectoryName(container)!, "--config", System.IO.Path.Combine(TestEnvironment.RepoRoot, "hypervisor-configs", "qemu.json"), "delete", "--force", id])
+                ["--root", System.IO.Path.GetDirectoryName(container)!, "--config", TestEnvironment.QemuConfig, "delete", "--force", id])
             {
                 RedirectStandardOutput = true, RedirectStandardError = true,
             })!;

@@ -23,6 +23,35 @@ internal static class TestEnvironment
     public static string Initrd => Path.Combine(GuestDir, "initramfs.img");
     public static string Qemu => "/usr/bin/qemu-system-x86_64";
 
+    /// <summary>
+    /// SANDBOXRT_TEST_VM_TEMPLATE=false runs the tests with VM templates off (every sandbox boots its kernel),
+    /// as `make test`'s second pass does: every tier and client must pass both ways (issue 17). Unset: the
+    /// shipped default (templates on). Tests about templates themselves set qemu.vm_template explicitly.
+    /// </summary>
+    public static bool TemplatesOff => Environment.GetEnvironmentVariable("SANDBOXRT_TEST_VM_TEMPLATE") is "false" or "0";
+
+    /// <summary>
+    /// The qemu.json every client in the tests is given: the shipped hypervisor-configs/qemu.json, or with
+    /// <see cref="TemplatesOff"/> a copy of it with vm_template false (out/test-config/qemu-templates-off.json).
+    /// </summary>
+    public static string QemuConfig => TemplatesOff ? TemplatesOffConfig.Value : ShippedQemuConfig;
+
+    private static string ShippedQemuConfig => Path.Combine(RepoRoot, "hypervisor-configs", "qemu.json");
+
+    private static readonly Lazy<string> TemplatesOffConfig = new(() =>
+    {
+        var text = File.ReadAllText(ShippedQemuConfig);
+        var off = text.Replace("\"vm_template\": true", "\"vm_template\": false");
+        if (off == text)
+            throw new InvalidOperationException($"{ShippedQemuConfig} has no \"vm_template\": true to turn off");
+        var path = Path.Combine(RepoRoot, "out", "test-config", "qemu-templates-off.json");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var scratch = $"{path}.{Environment.ProcessId}";
+        File.WriteAllText(scratch, off);
+        File.Move(scratch, path, overwrite: true); // whole, for every process that reads it
+        return path;
+    });
+
     /// <summary>sandboxrt-jailer (make build): in-process VMs start QEMU through it, as the CLI and the shim do.</summary>
     public static string Jailer => Path.Combine(RepoRoot, "out", "bin", "sandboxrt-jailer");
 

@@ -15,15 +15,15 @@ internal static class VmTestConfig
         };
         foreach (var (k, v) in overrides ?? new Dictionary<string, string>())
             all[k] = v;
-        return HypervisorConfigLoader.Load(Path.Combine(TestEnvironment.RepoRoot, "hypervisor-configs", "qemu.json"), all);
+        return HypervisorConfigLoader.Load(TestEnvironment.QemuConfig, all);
     }
 
     /// <summary>The shipped qemu.json with the installed guest image and the built jailer, written to <paramref name="path"/> (for clients that take a config file).</summary>
-    /// <param name="coldBoot">With VM templates off (qemu.vm_template=false): every sandbox boots a kernel.</param>
+    /// <param name="coldBoot">With VM templates off (qemu.vm_template=false): every sandbox boots a kernel (always so under <see cref="TestEnvironment.TemplatesOff"/>).</param>
     public static string WriteFile(string path, bool coldBoot = false)
     {
-        var text = File.ReadAllText(Path.Combine(TestEnvironment.RepoRoot, "hypervisor-configs", "qemu.json"))
-            .Replace("\"vm_template\": true", $"\"vm_template\": {(coldBoot ? "false" : "true")}")
+        var text = File.ReadAllText(TestEnvironment.QemuConfig)
+            .Replace("\"vm_template\": true", $"\"vm_template\": {(coldBoot || TestEnvironment.TemplatesOff ? "false" : "true")}")
             .Replace("\"/usr/share/sandboxrt/vmlinux\"", $"\"{TestEnvironment.Kernel}\"")
             .Replace("\"/usr/share/sandboxrt/initramfs.img\"", $"\"{TestEnvironment.Initrd}\"")
             // shims run from the test's build output (a project reference), where no jailer is published
