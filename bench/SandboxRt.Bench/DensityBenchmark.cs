@@ -11,7 +11,10 @@ namespace SandboxRt.Bench;
 /// checkpoint the host PSS of every sandbox (its relay, QEMU and virtiofsd, from /proc/PID/smaps_rollup)
 /// is read, and the first sandbox's guest is asked for its own view (MemTotal, MemAvailable, the agent's
 /// RSS). Density is where the start time first doubles against the first sandbox's, and how many
-/// sandboxes the host's available memory would hold at the measured PSS.
+/// sandboxes the host's available memory would hold at the measured PSS. The checkpoints come from
+/// BENCH_DENSITY (default 1, 5, 10, 20); the run stops early when the host's MemAvailable falls below
+/// <see cref="MemoryFloorMib"/>, and every sandbox it started is deleted however it ends (an exception,
+/// SIGINT or SIGTERM).
 /// </summary>
 internal sealed class DensityBenchmark(RuntimeCli sandboxrt, string bundle, IReadOnlyList<int> checkpoints)
 {
@@ -22,11 +25,17 @@ internal sealed class DensityBenchmark(RuntimeCli sandboxrt, string bundle, IRea
     public List<Sample> Samples { get; } = [];
     public List<string> Notes { get; } = [];
 
+    /// <summary>No sandbox is started while the host has less than this available.</summary>
+    private const double MemoryFloorMib = 2048;
+
     public async Task RunAsync()
     {
         double availableBefore = HostMemory.AvailableKib();
         double lastPss = double.NaN;
         int previous = 0;
+        // Ctrl-C or a kill of the bench: delete the sandboxes before the process goes
+        using var interrupt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, OnSignal);
+        using var terminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, OnSignal);
         try
         {
             foreach (int n in checkpoints)
@@ -35,6 +44,11 @@ internal sealed class DensityBenchmark(RuntimeCli sandboxrt, string bundle, IRea
                 Samples.Add(starts);
                 for (int k = previous + 1; k <= n; k++)
                 {
+                    if (HostMemory.AvailableKib() / 1024 < MemoryFloorMib)
+                    {
+                        Notes.Add($"density: stopped before sandbox {k}: host MemAvailable {HostMemory.AvailableKib() / 1024:F0} MiB is below {MemoryFloorMib:F0} MiB");
+                        return;
+                    }
                     var id = $"bench-idle-{Environment.ProcessId}-{k:D3}";
                     _ids.Add(id);
                     var pidFile = Path.Combine(Path.GetTempPath(), $"{id}.pid");
@@ -61,7 +75,9 @@ internal sealed class DensityBenchmark(RuntimeCli sandboxrt, string bundle, IRea
                 previous = n;
                 await Task.Delay(TimeSpan.FromSeconds(3)); // let the newest guests settle into idle
                 var pss = new Sample($"host PSS per idle sandbox (relay + QEMU + virtiofsd), {n} running");
+                var qemuPss = new Sample($"host PSS per idle sandbox's QEMU alone, {n} running");
                 Samples.Add(pss);
+                Samples.Add(qemuPss);
                 foreach (var id in _ids)
                 {
                     var vm = HostMemory.Processes($"sandboxrt-{id},").Concat(HostMemory.Processes($"/{id}/shared")).Distinct().ToList();
@@ -69,6 +85,7 @@ internal sealed class DensityBenchmark(RuntimeCli sandboxrt, string bundle, IRea
                     {
                         var pids = vm.Append(relay).Distinct().ToList();
                         pss.Add(pids.Sum(HostMemory.ProportionalSetKib) / 1024);
+                        qemuPss.Add(HostMemory.Processes($"sandboxrt-{id},").Sum(HostMemory.ProportionalSetKib) / 1024);
                     }
                     else
                         pss.Fail();
@@ -81,10 +98,37 @@ internal sealed class DensityBenchmark(RuntimeCli sandboxrt, string bundle, IRea
         }
         finally
         {
-            foreach (var id in _ids)
-                await sandboxrt.DeleteAsync(id);
+            await DeleteAllAsync();
             Verdict(availableBefore, lastPss);
         }
+    }
+
+    private readonly SemaphoreSlim _deleting = new(1, 1);
+
+    /// <summary>Deletes every sandbox started so far (once: the signal handler and the run's own clean-up may race).</summary>
+    private async Task DeleteAllAsync()
+    {
+        await _deleting.WaitAsync();
+        try
+        {
+            foreach (var id in _ids.ToList())
+            {
+                await sandboxrt.DeleteAsync(id);
+                _ids.Remove(id);
+            }
+        }
+        finally
+        {
+            _deleting.Release();
+        }
+    }
+
+    private void OnSignal(System.Runtime.InteropServices.PosixSignalContext context)
+    {
+        context.Cancel = true; // exit below, after the sandboxes are gone
+        Console.Error.WriteLine($"density: {context.Signal}: deleting {_ids.Count} sandboxes");
+        DeleteAllAsync().GetAwaiter().GetResult();
+        Environment.Exit(130);
     }
 
     private async Task GuestViewAsync(string id)

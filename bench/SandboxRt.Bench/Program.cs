@@ -171,7 +171,10 @@ if (Ready("network", sandboxrtBinary, Path.Combine(Bundle("bench-net"), "config.
 
 if (Ready("density", sandboxrtBinary, Path.Combine(Bundle("bench-idle"), "config.json")))
 {
-    int[] checkpoints = quick ? [1, 5] : [1, 5, 10, 20];
+    // BENCH_DENSITY=1,5,10,20,50,100 measures further (each checkpoint is measured, not extrapolated)
+    int[] checkpoints = Environment.GetEnvironmentVariable("BENCH_DENSITY") is { Length: > 0 } d
+        ? [.. d.Split(',').Select(int.Parse).Where(n => n > 0).Distinct().Order()]
+        : quick ? [1, 5] : [1, 5, 10, 20];
     Console.Error.WriteLine($"density: idle sandboxes started one after another, memory measured at {string.Join(", ", checkpoints)}");
     var density = new DensityBenchmark(sandboxrt, Bundle("bench-idle"), checkpoints);
     await density.RunAsync();

@@ -55,6 +55,16 @@ public sealed class QemuCommandLineTests
     }
 
     [Fact]
+    public void Free_page_reporting_is_a_balloon_device_on_every_machine_unless_switched_off()
+    {
+        Assert.Contains("virtio-balloon-pci,id=balloon0,free-page-reporting=on", QemuCommandLine.Build(Plan(new HypervisorConfig())));
+        Assert.Contains("virtio-balloon-device,id=balloon0,free-page-reporting=on",
+            QemuCommandLine.Build(Plan(new HypervisorConfig { Qemu = new QemuConfig { MachineType = "microvm" } })));
+        Assert.DoesNotContain(QemuCommandLine.Build(Plan(new HypervisorConfig { Qemu = new QemuConfig { FreePageReporting = false } })),
+            a => a.Contains("balloon"));
+    }
+
+    [Fact]
     public void Microvm_gets_mmio_devices_and_its_pit()
     {
         var args = QemuCommandLine.Build(Plan(new HypervisorConfig { Qemu = new QemuConfig { MachineType = "microvm" } }));

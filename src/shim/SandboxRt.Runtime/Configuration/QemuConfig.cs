@@ -31,6 +31,13 @@ public sealed record QemuConfig
     /// of an idle pod's host cost under TCG. Ignored under KVM.
     /// </summary>
     public int TcgTbSizeMib { get; set; }
+    /// <summary>
+    /// A virtio-balloon device with free page reporting (never inflated): the guest hands the 2 MiB blocks
+    /// it frees back to the host, which punches them out of the VM's RAM file. A template built with it
+    /// waits until its guest has reported what it freed while booting, so clones copy less; a running
+    /// VM gives back what its containers freed.
+    /// </summary>
+    public bool FreePageReporting { get; set; } = true;
     /// <summary>Directories (or files) QEMU reads by path besides its binary, libraries and the guest image: firmware and ROMs.</summary>
     public List<string> JailPaths { get; set; } = ["/usr/share/qemu", "/usr/share/seabios", "/usr/lib/ipxe/qemu"];
     /// <summary>The bound for QEMU's own stdout and stderr (qemu.log, qemu.log.1), and virtiofsd's log.</summary>

@@ -90,6 +90,8 @@ internal static class QemuCommandLine
                 args.AddRange(["-device", string.Join(',', device.Select(p => p.Key == "driver" ? p.Value : $"{p.Key}={p.Value}"))]);
         }
         args.AddRange(["-device", Dev("virtio-rng-pci", "virtio-rng-device")]);
+        if (c.Qemu.FreePageReporting)
+            args.AddRange(["-device", $"{Dev("virtio-balloon-pci", "virtio-balloon-device")},id=balloon0,free-page-reporting=on"]);
         if (plan.IncomingFd is not null)
             args.AddRange(["-incoming", "defer"]);
         args.AddRange(c.Qemu.ExtraArgs);

@@ -47,6 +47,8 @@ internal static class QemuTemplateBuilder
             await using (vm)
             {
                 booted = await WaitUntilServingAsync(vm, TimeSpan.FromSeconds(config.BootTimeoutSeconds), cancellationToken);
+                if (config.Qemu.FreePageReporting)
+                    await WaitForFreePageReportsAsync(ram, cancellationToken);
                 await SaveAsync(vm.QmpSocket, Path.Combine(build, QemuTemplate.StateName), cancellationToken);
             }
             // Back to root's: QEMU's user had the RAM file (and the token) while it ran.
@@ -108,6 +110,39 @@ internal static class QemuTemplateBuilder
                 throw new HypervisorException($"the template VM's agent did not serve within {timeout.TotalSeconds:F0} s (boot_timeout_seconds); console: {string.Join(" | ", Diagnostics.LogTail.Read(vm.ConsoleLogPath, 10))}");
             await Task.Delay(ConsolePoll, cancellationToken);
         }
+    }
+
+    /// <summary>The guest reports free pages 2 s after it freed them (the kernel's PAGE_REPORTING_DELAY); a quiet period longer than that.</summary>
+    private static readonly TimeSpan ReportsSettled = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan ReportsLimit = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan ReportsPoll = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// Waits until the guest has given back what it freed while booting (the unpacked initramfs archive,
+    /// the kernel's init memory, freed heap): its balloon's free page reports punch holes into the RAM
+    /// file, so the file's data shrinks, then stays. Saved after that, every clone copies only what the
+    /// guest still holds. The wait ends when the data has not changed for <see cref="ReportsSettled"/>,
+    /// or after <see cref="ReportsLimit"/> (a guest without page reporting: the template is as good as
+    /// one built without the balloon).
+    /// </summary>
+    private static async Task WaitForFreePageReportsAsync(string ramFile, CancellationToken cancellationToken)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var changed = TimeSpan.Zero;
+        long last = DataBytes(ramFile);
+        while (watch.Elapsed - changed < ReportsSettled && watch.Elapsed < ReportsLimit)
+        {
+            await Task.Delay(ReportsPoll, cancellationToken);
+            long now = DataBytes(ramFile);
+            if (now != last)
+                (last, changed) = (now, watch.Elapsed);
+        }
+    }
+
+    private static long DataBytes(string file)
+    {
+        using var handle = File.OpenHandle(file, FileMode.Open, FileAccess.Read);
+        return SparseFile.DataRanges(handle, file).Sum(r => r.Length);
     }
 
     /// <summary>
