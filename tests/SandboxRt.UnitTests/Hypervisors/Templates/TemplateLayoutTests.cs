@@ -94,6 +94,27 @@ public sealed class TemplateLayoutTests
     }
 
     [Fact]
+    public void A_zero_page_between_touched_pages_of_one_chunk_stays_a_hole_in_the_copy()
+    {
+        using var dir = new TempDirectory();
+        var template = Path.Combine(dir.Path, "ram");
+        using (var file = File.Create(template))
+        {
+            file.SetLength(1 << 20);
+            file.Write(new byte[3 * 4096]); // three pages of data on disk: touched, zero, touched
+            file.Position = 0;
+            file.Write("first page"u8);
+            file.Position = 2 * 4096 + 100;
+            file.Write("third page"u8);
+        }
+        var copy = Path.Combine(dir.Path, "copy");
+        Assert.Equal(2 * 4096, GuestRamCopy.Copy(template, copy));
+        Assert.Equal(File.ReadAllBytes(template), File.ReadAllBytes(copy));
+        using var copied = File.OpenHandle(copy);
+        Assert.Equal([(0L, 4096L), (2 * 4096L, 4096L)], SparseFile.DataRanges(copied, copy));
+    }
+
+    [Fact]
     public void Templates_of_a_guest_image_that_changed_since_are_removed_and_current_ones_kept()
     {
         using var dir = new TempDirectory();

@@ -1,3 +1,4 @@
+using Microsoft.Win32.SafeHandles;
 using SandboxRt.Interop;
 
 namespace SandboxRt.Runtime.Hypervisors.Qemu.Templates;
@@ -7,7 +8,7 @@ namespace SandboxRt.Runtime.Hypervisors.Qemu.Templates;
 /// opens a memory-backend-file read-write even for share=off (a QEMU that escaped its guest could then
 /// write into every later clone's memory), and vhost-user (virtiofsd) needs shared memory, which a
 /// private mapping is not. Only the pages the template's guest touched are copied: the template file's
-/// holes are skipped without reading them (SEEK_DATA/SEEK_HOLE) and runs of zeros inside its data stay
+/// holes are skipped without reading them (SEEK_DATA/SEEK_HOLE) and zero pages inside its data stay
 /// holes, so a 512 MiB guest costs what its kernel and agent used.
 /// </summary>
 internal static class GuestRamCopy
@@ -31,13 +32,30 @@ internal static class GuestRamCopy
                 int n = RandomAccess.Read(source, buffer.AsSpan(0, (int)Math.Min(Chunk, end - offset)), offset);
                 if (n <= 0)
                     break;
-                var data = buffer.AsSpan(0, n);
-                if (data.IndexOfAnyExcept((byte)0) >= 0)
-                {
-                    RandomAccess.Write(destination, data, offset);
-                    written += n;
-                }
+                written += WriteNonZeroPages(destination, buffer.AsSpan(0, n), offset);
                 offset += n;
+            }
+        }
+        return written;
+    }
+
+    private const int Page = 4096;
+
+    /// <summary>Writes the runs of pages of <paramref name="data"/> that are not all zeros (a zero page stays a hole); returns the bytes written.</summary>
+    private static long WriteNonZeroPages(SafeFileHandle destination, ReadOnlySpan<byte> data, long offset)
+    {
+        long written = 0;
+        int run = -1; // start of the current run of non-zero pages
+        for (int page = 0; page <= data.Length; page += Page)
+        {
+            bool zero = page == data.Length || data.Slice(page, Math.Min(Page, data.Length - page)).IndexOfAnyExcept((byte)0) < 0;
+            if (!zero && run < 0)
+                run = page;
+            else if (zero && run >= 0)
+            {
+                RandomAccess.Write(destination, data[run..page], offset + run);
+                written += page - run;
+                run = -1;
             }
         }
         return written;
