@@ -5,7 +5,8 @@ namespace SandboxRt.IntegrationTests.Vm;
 /// <summary>
 /// VM templates through the real CLI (issue 17): the first sandbox of a shape builds the template, later
 /// ones are clones restored from it with their own share, entropy, clock and agent token; a template that
-/// cannot be restored falls back to a cold boot that says why; vm_template=false never makes one.
+/// cannot be restored falls back to a cold boot that says why; vm_template=false never makes one; a
+/// clone gives back what its guest freed (free page reporting).
 /// Each test has a template directory of its own, so the first run always builds.
 /// </summary>
 [Trait("Tier", "vm")]
@@ -110,6 +111,46 @@ public sealed class VmTemplateTests
         Assert.Equal(3, run.ExitCode);
         Assert.DoesNotContain(Restored, run.Stderr);
         Assert.Contains($"restoring template {Path.GetFileName(key)} failed", run.Stderr);
+        LeakCheck.AssertNothingLeft(state.Path, id);
+    }
+
+    /// <summary>The bytes of data in a sparse file (its holes are memory the guest gave back, or never touched).</summary>
+    private static long DataBytes(string file)
+    {
+        using var handle = File.OpenHandle(file);
+        return SandboxRt.Interop.SparseFile.DataRanges(handle, file).Sum(r => r.Length);
+    }
+
+    [Fact]
+    public async Task A_clone_gives_the_memory_its_guest_freed_back_to_the_host()
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        using var templates = new ScratchDirectory("srt-templates");
+        using var state = new ScratchDirectory("srt-state");
+        using var bundle = new TestBundle(s => s.Process!.Args = ["sleep", "600"]);
+        var id = "tpl-g-" + Guid.NewGuid().ToString("N")[..6];
+        string[] options = ["--config-option", $"qemu.template_directory={templates.Path}"];
+        try
+        {
+            var create = await CliRun.RunLeavingRelayAsync([.. options, "create", "--bundle", bundle.Directory, id], state.Path);
+            Assert.True(create.ExitCode == 0, create.Stderr);
+            var start = await CliRun.RunAsync([.. options, "start", id], root: state.Path);
+            Assert.True(start.ExitCode == 0, start.Stderr);
+            var ram = Path.Combine(state.Path, id, "guest-ram", "ram");
+            long idle = DataBytes(ram);
+            // 48 MiB into the container's /dev/shm (a tmpfs in the guest's RAM), then removed: the guest
+            // frees it, reports it through the balloon, and QEMU punches it out of the clone's RAM file
+            var fill = await CliRun.RunAsync(["exec", id, "sh", "-c", "head -c 50331648 /dev/zero > /dev/shm/fill && rm /dev/shm/fill"], root: state.Path);
+            Assert.True(fill.ExitCode == 0, fill.Stderr);
+            long peak = DataBytes(ram);
+            await Condition.WaitAsync(() => DataBytes(ram) < idle + (16L << 20),
+                $"the clone's RAM file to give back what its guest freed (idle {idle >> 20} MiB, after the fill {peak >> 20} MiB)");
+            TestContext.Current.TestOutputHelper?.WriteLine($"clone RAM file data: idle {idle >> 20} MiB, after the fill {peak >> 20} MiB, then {DataBytes(ram) >> 20} MiB");
+        }
+        finally
+        {
+            await CliRun.RunAsync(["delete", "--force", id], root: state.Path);
+        }
         LeakCheck.AssertNothingLeft(state.Path, id);
     }
 
