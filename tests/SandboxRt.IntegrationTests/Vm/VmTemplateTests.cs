@@ -129,7 +129,7 @@ public sealed class VmTemplateTests
         using var state = new ScratchDirectory("srt-state");
         using var bundle = new TestBundle(s => s.Process!.Args = ["sleep", "600"]);
         var id = "tpl-g-" + Guid.NewGuid().ToString("N")[..6];
-        string[] options = ["--config-option", $"qemu.template_directory={templates.Path}"];
+        string[] options = ["--config-option", "qemu.vm_template=true", "--config-option", $"qemu.template_directory={templates.Path}"]; // on, also in make test's templates-off pass
         try
         {
             var create = await CliRun.RunLeavingRelayAsync([.. options, "create", "--bundle", bundle.Directory, id], state.Path);
