@@ -12,11 +12,26 @@ public sealed record DeviceNode(bool Character, uint Major, uint Minor)
     {
         byte* buffer = stackalloc byte[Interop.StatSize];
         Check.Io(Interop.FStatAt(LibC.AT_FDCWD, path, buffer, 0), "stat", path);
+        return FromStat(buffer) ?? throw new SyscallException("stat", Errno.ENODEV, path);
+    }
+
+    /// <summary>fstat()s an open descriptor: its device numbers, or null when it is not a device node.</summary>
+    public static unsafe DeviceNode? OfDescriptor(System.Runtime.InteropServices.SafeHandle handle)
+    {
+        const int AT_EMPTY_PATH = 0x1000;
+        using var fd = new FdRef(handle);
+        byte* buffer = stackalloc byte[Interop.StatSize];
+        Check.Io(Interop.FStatAt(fd.Fd, "", buffer, AT_EMPTY_PATH), "fstat");
+        return FromStat(buffer);
+    }
+
+    private static unsafe DeviceNode? FromStat(byte* buffer)
+    {
         uint mode = *(uint*)(buffer + Interop.StatModeOffset);
         ulong rdev = *(ulong*)(buffer + Interop.StatRdevOffset);
         uint type = mode & S_IFMT;
         if (type != S_IFCHR && type != S_IFBLK)
-            throw new SyscallException("stat", Errno.ENODEV, path);
+            return null;
         // glibc's gnu_dev_major/gnu_dev_minor
         uint major = (uint)(((rdev >> 8) & 0xfff) | ((rdev >> 32) & ~0xfffUL));
         uint minor = (uint)((rdev & 0xff) | ((rdev >> 12) & ~0xffUL));

@@ -21,13 +21,19 @@ public sealed class AttachedExecTests : IDisposable
 
     private readonly FakeAgent _agent = new();
     private readonly SafeHandle _null = File.OpenHandle("/dev/null");
+    private readonly (SandboxRt.Interop.SafeFdHandle Read, SandboxRt.Interop.SafeFdHandle Write) _openPipe = SandboxRt.Interop.Pipes.Create(); // a writer still open: stdin is streamed
     private readonly MemoryStream _stdout = new();
     private readonly StringWriter _diagnostics = new();
 
-    public void Dispose() => _null.Dispose();
+    public void Dispose()
+    {
+        _null.Dispose();
+        _openPipe.Read.Dispose();
+        _openPipe.Write.Dispose();
+    }
 
     private Task<int> RunAsync() => AttachedExec.RunAsync(_agent, Id, ExecId, new Process { Args = ["/bin/echo", "hi"] },
-        new RunIo(new MemoryStream(), _stdout, new MemoryStream(), _null, _null, _diagnostics));
+        new RunIo(new MemoryStream(), _stdout, new MemoryStream(), _openPipe.Read, _null, _diagnostics));
 
     private Task Called(string prefix) => _agent.WhenCalled(prefix).WaitAsync(Hang, TestContext.Current.CancellationToken);
 
@@ -51,7 +57,7 @@ public sealed class AttachedExecTests : IDisposable
         Assert.Equal(3, await run.WaitAsync(Hang, TestContext.Current.CancellationToken));
         Assert.Equal("hi\n"u8.ToArray(), _stdout.ToArray());
         Assert.Equal($"Exec {Id}/{ExecId}", _agent.Calls[0]);
-        Assert.Equal([true], _agent.ExecStdin); // /dev/null may have data: it is streamed
+        Assert.Equal([true], _agent.ExecStdin); // a pipe whose writer is open may have data: it is streamed
     }
 
     [Fact]
@@ -68,6 +74,20 @@ public sealed class AttachedExecTests : IDisposable
             _agent.Exit(Id, ExecId, 0);
             Assert.Equal(0, await run.WaitAsync(Hang, TestContext.Current.CancellationToken));
         }
+        Assert.DoesNotContain(_agent.Calls, c => c.StartsWith("OpenStdin", StringComparison.Ordinal));
+        Assert.Equal([false], _agent.ExecStdin);
+    }
+
+    [Fact]
+    public async Task Stdin_from_dev_null_is_not_streamed()
+    {
+        _agent.Output(Id, ExecId, stderr: false).Complete();
+        var run = AttachedExec.RunAsync(_agent, Id, ExecId, new Process { Args = ["/bin/true"] },
+            new RunIo(new MemoryStream(), _stdout, new MemoryStream(), _null, _null, _diagnostics));
+        await Called($"Wait {Id}/{ExecId} await");
+        _agent.Exit(Id, ExecId, 0);
+
+        Assert.Equal(0, await run.WaitAsync(Hang, TestContext.Current.CancellationToken));
         Assert.DoesNotContain(_agent.Calls, c => c.StartsWith("OpenStdin", StringComparison.Ordinal));
         Assert.Equal([false], _agent.ExecStdin);
     }

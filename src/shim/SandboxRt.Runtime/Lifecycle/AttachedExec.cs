@@ -12,8 +12,8 @@ namespace SandboxRt.Runtime.Lifecycle;
 /// answers NotFound at once: each such call is made again once the exec has started. Stdin waits for the
 /// start, so that an exec that fails reads nothing from the host's stdin. A stdin already at its end when
 /// the exec begins (a pipe whose writers have all closed: `cmd | sandboxrt exec`, a caller that gave no
-/// input) is not streamed at all: the process gets no stdin from the host, which reads as the same end of
-/// file, and the guest serves one call less.
+/// input) or /dev/null is not streamed at all: the process gets no stdin from the host, which reads as the
+/// same end of file, and the guest serves one call less.
 /// </summary>
 public static class AttachedExec
 {
@@ -78,13 +78,15 @@ public static class AttachedExec
     }
 
     /// <summary>
-    /// Whether reading <paramref name="stdin"/> can only give end of file: poll says hang-up and nothing to
-    /// read (a pipe whose writers closed). Anything else (data waiting, a terminal, a file, /dev/null) is streamed.
+    /// Whether reading <paramref name="stdin"/> can only give end of file: /dev/null, or poll says hang-up
+    /// and nothing to read (a pipe whose writers closed). Anything else (data waiting, a terminal, a file) is streamed.
     /// </summary>
     private static bool AtEnd(System.Runtime.InteropServices.SafeHandle stdin)
     {
         try
         {
+            if (Interop.DeviceNode.OfDescriptor(stdin) is { Character: true, Major: 1, Minor: 3 })
+                return true; // /dev/null: every read is end of file
             return (Interop.Poller.Poll(stdin, Interop.PollEvents.In, 0) & (Interop.PollEvents.In | Interop.PollEvents.Hup)) == Interop.PollEvents.Hup;
         }
         catch (Interop.SyscallException)
