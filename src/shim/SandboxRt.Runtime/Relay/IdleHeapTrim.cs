@@ -1,3 +1,5 @@
+using SandboxRt.Interop;
+
 namespace SandboxRt.Runtime.Relay;
 
 /// <summary>
@@ -7,8 +9,10 @@ namespace SandboxRt.Runtime.Relay;
 /// 9 MiB of an idle relay's 15 MiB of anonymous memory (docs/benchmarks.md, "Relay and shim PSS").
 /// Every <see cref="Period"/> it looks at how much the process allocated: when at least
 /// <see cref="WorthBytes"/> came since the last trim and less than <see cref="QuietBytes"/> in the last
-/// period, it runs one aggressive collection (compacting, and decommitting what is free). An idle
-/// process pays one look at a counter per period; a busy one is never interrupted by a trim.
+/// period, it runs one aggressive collection (compacting, and decommitting what is free), then unmaps
+/// the clean pages of its own binary that it had faulted in (ResidentImage: they stay in the page cache;
+/// an idle relay faults back only the little it runs while idle). An idle process pays one look at a
+/// counter per period; a busy one is never interrupted by a trim.
 /// </summary>
 public sealed class IdleHeapTrim : IDisposable
 {
@@ -17,6 +21,9 @@ public sealed class IdleHeapTrim : IDisposable
     public const long WorthBytes = 512 * 1024;
 
     private readonly Timer _timer;
+    private readonly string? _image = Environment.ProcessPath;
+    private bool _imageFailed;
+    private int _looking;
     private long _atTrim;
     private long _atLastLook;
 
@@ -31,14 +38,45 @@ public sealed class IdleHeapTrim : IDisposable
 
     private void Look()
     {
+        // a look that outlasts the period (a collection on a loaded machine) is not overlapped by the next
+        if (Interlocked.Exchange(ref _looking, 1) == 1)
+            return;
+        try
+        {
+            LookOnce();
+        }
+        finally
+        {
+            Volatile.Write(ref _looking, 0);
+        }
+    }
+
+    private void LookOnce()
+    {
         long now = GC.GetTotalAllocatedBytes();
         bool quiet = now - _atLastLook < QuietBytes;
         _atLastLook = now;
         if (!quiet || now - _atTrim < WorthBytes)
             return;
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        ReleaseImage();
         Trims++;
         _atTrim = _atLastLook = GC.GetTotalAllocatedBytes();
+    }
+
+    /// <summary>Unmaps the binary's clean resident pages; a failure (no /proc, an unexpected smaps) only ends these releases: a relay never dies of a trim.</summary>
+    private void ReleaseImage()
+    {
+        if (_image is null || _imageFailed)
+            return;
+        try
+        {
+            ResidentImage.ReleaseClean(_image);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or OverflowException)
+        {
+            _imageFailed = true;
+        }
     }
 
     public void Dispose() => _timer.Dispose();
