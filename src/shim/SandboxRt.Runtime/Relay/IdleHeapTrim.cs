@@ -21,20 +21,28 @@ public sealed class IdleHeapTrim : IDisposable
     public const long WorthBytes = 512 * 1024;
 
     private readonly Timer _timer;
+    private readonly Func<long> _allocated;
+    private readonly Action? _trimmed;
     private readonly string? _image = Environment.ProcessPath;
     private bool _imageFailed;
     private int _looking;
     private long _atTrim;
     private long _atLastLook;
 
-    public IdleHeapTrim()
+    public IdleHeapTrim() : this(Period, () => GC.GetTotalAllocatedBytes())
     {
-        _atTrim = _atLastLook = GC.GetTotalAllocatedBytes();
-        _timer = new Timer(_ => Look(), null, Period, Period);
     }
 
-    /// <summary>How many trims ran (for tests and logs).</summary>
-    public int Trims { get; private set; }
+    /// <param name="period">How often it looks.</param>
+    /// <param name="allocated">The process's allocated bytes so far (the unit tests' own count).</param>
+    /// <param name="trimmed">Called after each trim.</param>
+    internal IdleHeapTrim(TimeSpan period, Func<long> allocated, Action? trimmed = null)
+    {
+        _allocated = allocated;
+        _trimmed = trimmed;
+        _atTrim = _atLastLook = allocated();
+        _timer = new Timer(_ => Look(), null, period, period);
+    }
 
     private void Look()
     {
@@ -53,15 +61,15 @@ public sealed class IdleHeapTrim : IDisposable
 
     private void LookOnce()
     {
-        long now = GC.GetTotalAllocatedBytes();
+        long now = _allocated();
         bool quiet = now - _atLastLook < QuietBytes;
         _atLastLook = now;
         if (!quiet || now - _atTrim < WorthBytes)
             return;
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         ReleaseImage();
-        Trims++;
-        _atTrim = _atLastLook = GC.GetTotalAllocatedBytes();
+        _atTrim = _atLastLook = _allocated();
+        _trimmed?.Invoke();
     }
 
     /// <summary>Unmaps the binary's clean resident pages; a failure (no /proc, an unexpected smaps) only ends these releases: a relay never dies of a trim.</summary>
