@@ -79,7 +79,7 @@ public sealed class IdleHeapTrim : IDisposable
             return;
         try
         {
-            ResidentImage.ReleaseClean(_image);
+            ResidentImage.ReleaseCleanFiles();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or OverflowException)
         {
