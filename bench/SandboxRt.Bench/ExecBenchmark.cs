@@ -4,12 +4,15 @@ namespace SandboxRt.Bench;
 /// `exec /bin/true` into a running container: sandboxrt (a new relay process asks the running sandbox's
 /// agent, through the container's relay, to start the process in the guest) against runc (setns into
 /// the container's namespaces on the host). Same bundle, alternating calls; an exec that does not exit 0
-/// is a failure, not a time.
+/// is a failure, not a time. Before the first exec, the PSS of the sandboxrt container's relay (the
+/// process its --pid-file names) once it has settled: the one relay on the host, so its binary's pages
+/// count in full.
 /// </summary>
 internal sealed class ExecBenchmark(RuntimeCli sandboxrt, string bundle)
 {
     public Sample Sandboxrt { get; } = new("exec /bin/true into a running container, sandboxrt");
     public Sample Runc { get; } = new("exec /bin/true into a running container, runc");
+    public Sample RelayPss { get; } = new("relay PSS, idle container alone (target: at most 15 MiB)");
 
     public async Task RunAsync(int runs)
     {
@@ -21,8 +24,10 @@ internal sealed class ExecBenchmark(RuntimeCli sandboxrt, string bundle)
         };
         try
         {
+            var pidFile = Path.Combine(Path.GetTempPath(), $"bench-relay-{Environment.ProcessId}.pid");
             foreach (var (cli, id) in ids)
-                await cli.StartAsync(bundle, id);
+                await cli.StartAsync(bundle, id, cli == sandboxrt ? pidFile : null);
+            await MeasureRelayAsync(pidFile);
             for (int i = 0; i < runs; i++)
             {
                 foreach (var cli in i % 2 == 0 ? new[] { sandboxrt, runc } : [runc, sandboxrt])
@@ -35,5 +40,18 @@ internal sealed class ExecBenchmark(RuntimeCli sandboxrt, string bundle)
             foreach (var (cli, id) in ids)
                 await cli.DeleteAsync(id);
         }
+    }
+
+    /// <summary>The relay's PSS once it has settled: it gives back what create and start made its GC commit after a quiet while (IdleHeapTrim).</summary>
+    private async Task MeasureRelayAsync(string pidFile)
+    {
+        await Task.Delay(TimeSpan.FromSeconds(8));
+        double kib = int.TryParse(File.ReadAllText(pidFile).Trim(), out int pid) ? HostMemory.ProportionalSetKib(pid) : 0;
+        File.Delete(pidFile);
+        Console.Error.WriteLine($"  relay {pid}: PSS {kib / 1024:F1} MiB");
+        if (kib > 0)
+            RelayPss.Add(kib / 1024);
+        else
+            RelayPss.Fail();
     }
 }

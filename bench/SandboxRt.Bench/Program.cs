@@ -114,6 +114,7 @@ if (Ready("clients", sandboxrtBinary, Path.Combine(Bundle("bench-true"), "config
     report.Add(clients.CtrSandboxrt, "ms");
     report.Add(clients.CtrShimV2, "ms");
     report.Add(clients.PodPss, "MiB");
+    report.Add(clients.ShimPss, "MiB");
     report.Ratio("docker run: sandboxrt / runc", clients.DockerSandboxrt, clients.DockerRunc);
     report.Ratio("docker run, default bridge: sandboxrt / runc", clients.DockerBridgeSandboxrt, clients.DockerBridgeRunc);
     report.Ratio("ctr run: sandboxrt / runc", clients.CtrSandboxrt, clients.CtrRunc);
@@ -130,6 +131,7 @@ if (Ready("exec", sandboxrtBinary, Path.Combine(Bundle("bench-idle"), "config.js
     await exec.RunAsync(execs);
     report.Add(exec.Sandboxrt, "ms");
     report.Add(exec.Runc, "ms");
+    report.Add(exec.RelayPss, "MiB");
     report.Ratio("exec: sandboxrt / runc", exec.Sandboxrt, exec.Runc);
 }
 

@@ -68,6 +68,8 @@ internal static class ShimDaemon
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; exit.TrySetResult("SIGTERM"); });
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; exit.TrySetResult("SIGINT"); });
 
+        // the daemon idles for the pod's life: what a create or a start made the GC commit goes back once it is quiet
+        using var trim = new SandboxRt.Runtime.Relay.IdleHeapTrim();
         var listener = new Socket(new SafeSocketHandle(ListenerFd, ownsHandle: true));
         var server = TtrpcServer.Serve(listener, service.Register(new TtrpcServiceTable()), log);
         var stats = PodStatsServer.TryStart(directory, ct => PodStatsCollector.CollectAsync(pod, ct), log);

@@ -30,6 +30,8 @@ internal sealed class RelayCommand : ICommand
         var status = SafeFdHandle.FromInherited(RelayStatusPipe.RelayFd);
         Descriptors.SetInheritable(status, false);
         var id = args.Value("id") ?? throw new UsageException("relay needs --id");
+        // a relay idles for the container's life: what its start made the GC commit goes back once it is quiet
+        using var trim = new IdleHeapTrim();
         return args.Positionals.FirstOrDefault() switch
         {
             "init" => await InitRelay.RunAsync(new InitRelayOptions(context.Global.Root, id, args.Value("bundle")!, context.Config, args.Value("console-socket")) { OwnNetwork = args.Bool("own-network"), JoinSandbox = args.Value("join") }, status, context.Log),
