@@ -10,8 +10,8 @@ namespace SandboxRt.Runtime.Relay;
 /// Every <see cref="Period"/> it looks at how much the process allocated: when at least
 /// <see cref="WorthBytes"/> came since the last trim and less than <see cref="QuietBytes"/> in the last
 /// period, it runs one aggressive collection (compacting, and decommitting what is free), then unmaps
-/// the clean pages of its own binary that it had faulted in (ResidentImage: they stay in the page cache;
-/// an idle relay faults back only the little it runs while idle). An idle process pays one look at a
+/// the clean pages of its binary and libraries that it had faulted in (ResidentImage: they stay in the
+/// page cache, shared and reclaimable; an idle relay faults back only the little it runs while idle). An idle process pays one look at a
 /// counter per period; a busy one is never interrupted by a trim.
 /// </summary>
 public sealed class IdleHeapTrim : IDisposable
@@ -72,7 +72,7 @@ public sealed class IdleHeapTrim : IDisposable
         _trimmed?.Invoke();
     }
 
-    /// <summary>Unmaps the binary's clean resident pages; a failure (no /proc, an unexpected smaps) only ends these releases: a relay never dies of a trim.</summary>
+    /// <summary>Unmaps the clean resident pages of the mapped files; a failure (no /proc, an unexpected smaps) only ends these releases: a relay never dies of a trim.</summary>
     private void ReleaseImage()
     {
         if (_image is null || _imageFailed)
