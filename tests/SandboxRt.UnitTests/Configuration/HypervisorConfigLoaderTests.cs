@@ -65,11 +65,24 @@ public sealed class HypervisorConfigLoaderTests
     [InlineData("jail_uid_first", "0", "jail_uid_first")]
     [InlineData("jail_uid_count", "4294967295", "jail_uid_count")]
     [InlineData("jail_paths", "[\"share/qemu\"]", "jail_paths: 'share/qemu' is not an absolute path")]
+    [InlineData("virtio_fs_cache", "\"sometimes\"", "virtio_fs_cache: 'sometimes' is not one of auto, always, never")]
+    [InlineData("virtio_fs_cache", "\"metadata\"", "metadata needs the Rust virtiofsd")]
     public void Invalid_values_name_the_field(string field, string json, string expected)
     {
         using var dir = new TempDirectory();
         var e = Assert.Throws<ConfigException>(() => HypervisorConfigLoader.Load(dir.File("q.json", $$"""{ "{{field}}": {{json}} }""")));
         Assert.Contains(expected, e.Message);
+    }
+
+    [Theory]
+    [InlineData("auto", "auto")]
+    [InlineData("always", "always")]
+    [InlineData("never", "none")] // QEMU 7.2's virtiofsd calls it none
+    public void Virtio_fs_cache_becomes_virtiofsds_cache_option(string mode, string option)
+    {
+        var config = HypervisorConfigLoader.Load(RepoConfig, new Dictionary<string, string> { ["virtio_fs_cache"] = mode });
+        Assert.Equal(mode, config.VirtioFsCache);
+        Assert.Equal(option, config.VirtiofsdCacheOption());
     }
 
     [Fact]

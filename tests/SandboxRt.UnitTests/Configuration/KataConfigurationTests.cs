@@ -32,6 +32,7 @@ public sealed class KataConfigurationTests
             default_vcpus = 2
             kernel_params = "quiet"
             enable_iothreads = false
+            virtio_fs_cache = "always"
 
             [factory]
             enable_template = false
@@ -46,10 +47,11 @@ public sealed class KataConfigurationTests
         Assert.Equal(Path.Combine(dir.Path, "images", "vmlinux"), config.Kernel);
         Assert.Equal(HypervisorConfig.DefaultKernelParams + " quiet", config.KernelParams);
         Assert.Contains($"{path}:8: [hypervisor.qemu] enable_iothreads is not supported by SandboxRt; ignored", config.Warnings);
+        Assert.Equal("always", config.VirtioFsCache);
         Assert.False(config.Qemu.VmTemplate); // Kata's VM factory switch is ours: [factory] enable_template
         Assert.DoesNotContain(config.Warnings, w => w.Contains("enable_template", StringComparison.Ordinal));
-        Assert.Contains(config.Warnings, w => w.StartsWith($"{path}:14: [runtime] sandbox_cgroup_only is not used", StringComparison.Ordinal));
-        Assert.Contains($"{path}:15: [runtime] internetworking_model is not supported by SandboxRt; ignored", config.Warnings);
+        Assert.Contains(config.Warnings, w => w.StartsWith($"{path}:15: [runtime] sandbox_cgroup_only is not used", StringComparison.Ordinal));
+        Assert.Contains($"{path}:16: [runtime] internetworking_model is not supported by SandboxRt; ignored", config.Warnings);
     }
 
     [Fact]

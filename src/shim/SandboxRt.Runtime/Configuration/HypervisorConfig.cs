@@ -26,6 +26,16 @@ public sealed record HypervisorConfig
     /// <summary>"virtio-fs", "virtio-9p" or "none": how container root file systems reach the guest.</summary>
     public string SharedFs { get; set; } = "virtio-fs";
     public string VirtiofsdPath { get; set; } = "/usr/lib/qemu/virtiofsd";
+    /// <summary>
+    /// Kata's virtio_fs_cache: how long the guest keeps what it read over virtio-fs. "auto" (close-to-open:
+    /// a file's data is read again at each open, metadata kept 1 s), "always" (kept until the guest needs
+    /// the memory: an exec no longer reads its program again, but what the host changes in a volume or
+    /// the root file system while the container runs, `docker cp` for one, may not be seen), "never".
+    /// </summary>
+    public string VirtioFsCache { get; set; } = "auto";
+
+    /// <summary>virtiofsd's -o cache= value for <see cref="VirtioFsCache"/> (QEMU 7.2's virtiofsd calls "never" "none").</summary>
+    public string VirtiofsdCacheOption() => VirtioFsCache == "never" ? "none" : VirtioFsCache;
     public int BootTimeoutSeconds { get; set; } = 60;
     public int ShutdownGraceSeconds { get; set; } = 5;
     /// <summary>Verbose agent logging on the guest console, and QEMU's own logging.</summary>

@@ -143,6 +143,8 @@ public static class HypervisorConfigLoader
             Fail("accelerator", $"'{c.Accelerator}' is not one of auto, kvm, tcg");
         if (c.SharedFs is not ("virtio-fs" or "virtio-9p" or "none"))
             Fail("shared_fs", $"'{c.SharedFs}' is not one of virtio-fs, virtio-9p, none");
+        if (c.VirtioFsCache is not ("auto" or "always" or "never"))
+            Fail("virtio_fs_cache", $"'{c.VirtioFsCache}' is not one of auto, always, never" + (c.VirtioFsCache == "metadata" ? " (metadata needs the Rust virtiofsd; QEMU 7.2's has none)" : ""));
         if (c.BootTimeoutSeconds is < 1 or > 3600)
             Fail("boot_timeout_seconds", $"{c.BootTimeoutSeconds} is outside 1..3600");
         if (c.ShutdownGraceSeconds is < 0 or > 600)

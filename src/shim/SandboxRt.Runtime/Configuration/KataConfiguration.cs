@@ -34,6 +34,7 @@ public static class KataConfiguration
         ("kernel_params", "kernel_params", typeof(string)),
         ("shared_fs", "shared_fs", typeof(string)),
         ("virtio_fs_daemon", "virtiofsd_path", typeof(string)),
+        ("virtio_fs_cache", "virtio_fs_cache", typeof(string)),
         ("enable_debug", "debug", typeof(bool)),
     ];
 

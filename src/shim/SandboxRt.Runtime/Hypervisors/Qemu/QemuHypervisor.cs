@@ -108,7 +108,7 @@ public sealed class QemuHypervisor : IHypervisor
                 {
                     if (!File.Exists(_config.VirtiofsdPath))
                         throw new HypervisorException($"shared_fs: virtio-fs needs virtiofsd, but virtiofsd_path {_config.VirtiofsdPath} does not exist (apt-get install qemu-system-x86, or set shared_fs to virtio-9p)");
-                    (virtiofsd, var connection) = VirtiofsDaemon.Start(_config.VirtiofsdPath, shared, files.VirtiofsdSocket, files.VirtiofsdLog, _config.Qemu.LogMaxBytes, jailer, request.Cgroups);
+                    (virtiofsd, var connection) = VirtiofsDaemon.Start(_config.VirtiofsdPath, shared, _config.VirtiofsdCacheOption(), files.VirtiofsdSocket, files.VirtiofsdLog, _config.Qemu.LogMaxBytes, jailer, request.Cgroups);
                     owned.Add(connection);
                     virtiofsdFd = Pass(connection.SafeHandle);
                     sharedFs = new SharedFsPlan(SharedFsPlan.VirtioFs, shared);

@@ -65,10 +65,10 @@ internal sealed class VirtiofsDaemon : IFileServer
 
     /// <summary>Starts virtiofsd (through the jailer when <paramref name="jailer"/> is given) and returns it with the connection QEMU gets.</summary>
     /// <param name="logMaxBytes">virtiofsd's log is bounded (RotatingLog): the guest's requests can make it log.</param>
-    public static (VirtiofsDaemon Daemon, Socket Connection) Start(string binary, string directory, string socketPath, string logPath, long logMaxBytes,
+    public static (VirtiofsDaemon Daemon, Socket Connection) Start(string binary, string directory, string cache, string socketPath, string logPath, long logMaxBytes,
         string? jailer, IReadOnlyList<string> cgroups)
     {
-        var daemon = StartListening(binary, directory, socketPath, logPath, logMaxBytes, jailer, cgroups);
+        var daemon = StartListening(binary, directory, cache, socketPath, logPath, logMaxBytes, jailer, cgroups);
         try
         {
             // The listening socket exists already: this connects at once, before virtiofsd accepts.
@@ -100,7 +100,8 @@ internal sealed class VirtiofsDaemon : IFileServer
     /// path (Cloud Hypervisor's vm.add-fs). The socket lives in the root-only socket directory; virtiofsd
     /// serves the first connection only, so the VMM's is the one it gets.
     /// </summary>
-    public static VirtiofsDaemon StartListening(string binary, string directory, string socketPath, string logPath, long logMaxBytes,
+    /// <param name="cache">virtiofsd's cache mode (none, auto, always: <see cref="Configuration.HypervisorConfig.VirtiofsdCacheOption"/>).</param>
+    public static VirtiofsDaemon StartListening(string binary, string directory, string cache, string socketPath, string logPath, long logMaxBytes,
         string? jailer, IReadOnlyList<string> cgroups)
     {
         File.Delete(socketPath);
@@ -108,7 +109,7 @@ internal sealed class VirtiofsDaemon : IFileServer
         using var devNull = File.OpenHandle("/dev/null", FileMode.Open, FileAccess.ReadWrite);
         var (log, logPumped) = Diagnostics.LogPump.StartPipe(logPath, logMaxBytes, "virtiofsd's output");
         using var _ = log; // virtiofsd has its own copy once spawned
-        List<string> program = [binary, $"--fd={ListenFdInChild}", "-o", $"source={directory}", "-o", "cache=auto",
+        List<string> program = [binary, $"--fd={ListenFdInChild}", "-o", $"source={directory}", "-o", $"cache={cache}",
                                 "-o", "announce_submounts", "-o", "no_posix_lock", "-o", "modcaps=-mknod", "--rlimit-nofile=0"];
         var argv = jailer is null ? program
             : JailerCommand.Build(jailer, new JailSpec { Cgroups = cgroups, Capabilities = Capabilities, KeepDescriptors = [ListenFdInChild] }, program);
