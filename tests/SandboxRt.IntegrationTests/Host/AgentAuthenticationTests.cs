@@ -53,7 +53,13 @@ public sealed class AgentAuthenticationTests(AgentOnHost agent) : IClassFixture<
         agent.RequireRunning();
         using var channel = new RawGrpcChannel(ct => new UnixSocketConnector(agent.SocketPath).ConnectAsync(ct));
         var e = await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(AgentMethods.Version, new VersionRequest(), new RawCallOptions(TimeSpan.FromSeconds(30))));
-        Assert.Equal(StatusCode.Unavailable, e.StatusCode);
+        TestContext.Current.TestOutputHelper?.WriteLine($"status {e.Status}");
+        // The agent sends nothing and closes: the status is the client library's own, made from how the
+        // close reached it ("Error starting gRPC call."): Unavailable when it saw the response end, and
+        // Internal in a run where the close raced its writes (CI run ci47: once in about 50 CI runs). Never a
+        // status the agent sent: the raw check below sees not one byte from it.
+        Assert.Contains(e.StatusCode, new[] { StatusCode.Unavailable, StatusCode.Internal });
+        Assert.StartsWith("Error starting gRPC call.", e.Status.Detail);
         Assert.Equal(0, await BytesBeforeCloseAsync(Http2Preface));
     }
 
