@@ -14,16 +14,9 @@ internal sealed record CliRun(int ExitCode, string Stdout, string Stderr, TimeSp
     /// </summary>
     public static string ClientBinary => TestEnvironment.TemplatesOff ? TemplatesOffWrapper.Value : Binary;
 
-    private static readonly Lazy<string> TemplatesOffWrapper = new(() =>
-    {
-        var path = Path.Combine(TestEnvironment.RepoRoot, "out", "test-config", "sandboxrt-templates-off");
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var scratch = $"{path}.{Environment.ProcessId}";
-        File.WriteAllText(scratch, $"#!/bin/sh\nexec '{Binary}' --config-option qemu.vm_template=false \"$@\"\n");
-        File.SetUnixFileMode(scratch, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
-        File.Move(scratch, path, overwrite: true);
-        return path;
-    });
+    private static readonly Lazy<string> TemplatesOffWrapper = new(() => TestEnvironment.WriteGenerated("sandboxrt-templates-off",
+        $"#!/bin/sh\nexec '{Binary}' --config-option qemu.vm_template=false \"$@\"\n",
+        UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute));
 
     public static void RequireBinary() => TestEnvironment.RequireFile(Binary, "the sandboxrt CLI (make build)");
 

@@ -44,13 +44,24 @@ internal static class TestEnvironment
         var off = text.Replace("\"vm_template\": true", "\"vm_template\": false");
         if (off == text)
             throw new InvalidOperationException($"{ShippedQemuConfig} has no \"vm_template\": true to turn off");
-        var path = Path.Combine(RepoRoot, "out", "test-config", "qemu-templates-off.json");
+        return WriteGenerated("qemu-templates-off.json", off);
+    });
+
+    /// <summary>
+    /// Writes a file the tests generate (out/test-config/NAME) whole: into a scratch name, then renamed over,
+    /// so that a client reading it while another test process writes it never sees half of it.
+    /// </summary>
+    public static string WriteGenerated(string name, string text, UnixFileMode? mode = null)
+    {
+        var path = Path.Combine(RepoRoot, "out", "test-config", name);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var scratch = $"{path}.{Environment.ProcessId}";
-        File.WriteAllText(scratch, off);
-        File.Move(scratch, path, overwrite: true); // whole, for every process that reads it
+        File.WriteAllText(scratch, text);
+        if (mode is { } m)
+            File.SetUnixFileMode(scratch, m);
+        File.Move(scratch, path, overwrite: true);
         return path;
-    });
+    }
 
     /// <summary>sandboxrt-jailer (make build): in-process VMs start QEMU through it, as the CLI and the shim do.</summary>
     public static string Jailer => Path.Combine(RepoRoot, "out", "bin", "sandboxrt-jailer");

@@ -127,22 +127,18 @@ internal static class QemuTemplateBuilder
     /// </summary>
     private static async Task WaitForFreePageReportsAsync(string ramFile, CancellationToken cancellationToken)
     {
+        using var ram = File.OpenHandle(ramFile, FileMode.Open, FileAccess.Read); // opened once: the holes punched later show through it
+        long DataBytes() => SparseFile.DataRanges(ram, ramFile).Sum(r => r.Length);
         var watch = System.Diagnostics.Stopwatch.StartNew();
         var changed = TimeSpan.Zero;
-        long last = DataBytes(ramFile);
+        long last = DataBytes();
         while (watch.Elapsed - changed < ReportsSettled && watch.Elapsed < ReportsLimit)
         {
             await Task.Delay(ReportsPoll, cancellationToken);
-            long now = DataBytes(ramFile);
+            long now = DataBytes();
             if (now != last)
                 (last, changed) = (now, watch.Elapsed);
         }
-    }
-
-    private static long DataBytes(string file)
-    {
-        using var handle = File.OpenHandle(file, FileMode.Open, FileAccess.Read);
-        return SparseFile.DataRanges(handle, file).Sum(r => r.Length);
     }
 
     /// <summary>
