@@ -14,7 +14,8 @@ internal sealed class ExecBenchmark(RuntimeCli sandboxrt, string bundle)
     public Sample Runc { get; } = new("exec /bin/true into a running container, runc");
     public Sample RelayPss { get; } = new("relay PSS, idle container alone (target: at most 15 MiB)");
 
-    public async Task RunAsync(int runs)
+    /// <param name="whileRunning">Runs after the execs, while the sandboxrt container is still up, with its relay's pid.</param>
+    public async Task RunAsync(int runs, Func<int, Task>? whileRunning = null)
     {
         var runc = RuntimeCli.Runc();
         var ids = new Dictionary<RuntimeCli, string>
@@ -27,13 +28,15 @@ internal sealed class ExecBenchmark(RuntimeCli sandboxrt, string bundle)
             var pidFile = Path.Combine(Path.GetTempPath(), $"bench-relay-{Environment.ProcessId}.pid");
             foreach (var (cli, id) in ids)
                 await cli.StartAsync(bundle, id, cli == sandboxrt ? pidFile : null);
-            await MeasureRelayAsync(pidFile);
+            int relay = await MeasureRelayAsync(pidFile);
             for (int i = 0; i < runs; i++)
             {
                 foreach (var cli in i % 2 == 0 ? new[] { sandboxrt, runc } : [runc, sandboxrt])
                     await cli.TimeAsync(cli == runc ? Runc : Sandboxrt, "exec", ids[cli], "/bin/true");
                 Console.Error.WriteLine($"  run {i + 1}/{runs}: sandboxrt {Sandboxrt.LastText} ms, runc {Runc.LastText} ms");
             }
+            if (whileRunning is not null && relay > 0)
+                await whileRunning(relay);
         }
         finally
         {
@@ -42,8 +45,8 @@ internal sealed class ExecBenchmark(RuntimeCli sandboxrt, string bundle)
         }
     }
 
-    /// <summary>The relay's PSS once it has settled: it gives back what create and start made its GC commit after a quiet while (IdleHeapTrim).</summary>
-    private async Task MeasureRelayAsync(string pidFile)
+    /// <summary>The relay's PSS once it has settled: it gives back what create and start made its GC commit after a quiet while (IdleHeapTrim). Returns its pid (0: unknown).</summary>
+    private async Task<int> MeasureRelayAsync(string pidFile)
     {
         await Task.Delay(TimeSpan.FromSeconds(8));
         double kib = int.TryParse(File.ReadAllText(pidFile).Trim(), out int pid) ? HostMemory.ProportionalSetKib(pid) : 0;
@@ -53,5 +56,6 @@ internal sealed class ExecBenchmark(RuntimeCli sandboxrt, string bundle)
             RelayPss.Add(kib / 1024);
         else
             RelayPss.Fail();
+        return pid;
     }
 }

@@ -123,16 +123,24 @@ if (Ready("clients", sandboxrtBinary, Path.Combine(Bundle("bench-true"), "config
         report.Ratio("ctr run: shim v2 / bare-VM floor", clients.CtrShimV2, boot.Floor);
 }
 
-if (Ready("exec", sandboxrtBinary, Path.Combine(Bundle("bench-idle"), "config.json"), "/usr/sbin/runc"))
+if (Ready("exec", sandboxrtBinary, Path.Combine(Bundle("bench-idle"), "config.json"), Path.Combine(Bundle("bench-true"), "config.json"), "/usr/sbin/runc"))
 {
     int execs = quick ? 10 : 30;
     Console.Error.WriteLine($"exec: {execs} alternating execs of /bin/true into a running container, sandboxrt and runc");
     var exec = new ExecBenchmark(sandboxrt, Bundle("bench-idle"));
-    await exec.RunAsync(execs);
+    var second = new SecondContainerBenchmark(sandboxrt, Bundle("bench-true"));
+    await exec.RunAsync(execs, relay =>
+    {
+        Console.Error.WriteLine($"exec: {runs} alternating create + start of /bin/true, as a 2nd container of that sandbox and in a new one");
+        return second.RunAsync(runs, relay);
+    });
     report.Add(exec.Sandboxrt, "ms");
     report.Add(exec.Runc, "ms");
     report.Add(exec.RelayPss, "MiB");
     report.Ratio("exec: sandboxrt / runc", exec.Sandboxrt, exec.Runc);
+    report.Add(second.Joined, "ms");
+    report.Add(second.Fresh, "ms");
+    report.Ratio("create + start: a 2nd container in a running VM / a new sandbox", second.Joined, second.Fresh);
 }
 
 if (Ready("clones", sandboxrtBinary, Path.Combine(Bundle("bench-entropy"), "config.json")))

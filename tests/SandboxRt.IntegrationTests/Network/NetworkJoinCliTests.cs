@@ -113,6 +113,44 @@ public sealed class NetworkJoinCliTests
     }
 
     [Fact]
+    public async Task A_joined_container_deleted_as_its_process_exits_leaves_nothing_of_it_in_Xs_vm()
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        TestEnvironment.RequireCommand("nsenter", "util-linux");
+        using var net = await TestNetworkPair.CreateAsync(mtu: 1400);
+        using var state = new ScratchDirectory("srt-state");
+        using var x = BundleOfX(net, "sleep", "600");
+        var idX = "netx-" + Guid.NewGuid().ToString("N")[..8];
+        var idY = "nety-" + Guid.NewGuid().ToString("N")[..8];
+        Assert.Equal(0, (await Cli(state, "create", "--bundle", x.Directory, idX)).ExitCode);
+        try
+        {
+            Assert.Equal(0, (await Cli(state, "start", idX)).ExitCode);
+            using var y = BundleOfY($"/proc/{await PidOf(state, idX)}/ns/net", "true");
+            // `delete --force` while Y's relay ends with its process (the bench's pattern): the delete must
+            // reach X's VM whether or not Y's relay is still there, so the same id can be created again
+            // (the guest refuses an id it still holds: "container ... already exists")
+            for (int i = 0; i < 4; i++)
+            {
+                var create = await Cli(state, "create", "--bundle", y.Directory, idY);
+                Assert.True(create.ExitCode == 0, $"round {i}: {create.Stderr}");
+                Assert.Equal(0, (await Cli(state, "start", idY)).ExitCode);
+                var deleted = await Cli(state, "delete", "--force", idY);
+                Assert.True(deleted.ExitCode == 0, deleted.Stderr);
+                Assert.DoesNotContain("level=warning", deleted.Stderr);
+            }
+            Assert.Equal("running", await StatusOf(state, idX));
+        }
+        finally
+        {
+            await Cli(state, "delete", "--force", idY);
+            await Cli(state, "delete", "--force", idX);
+        }
+        LeakCheck.AssertNothingLeft(state.Path, idX);
+        LeakCheck.AssertNothingLeft(state.Path, idY);
+    }
+
+    [Fact]
     public async Task When_X_exits_Y_is_stopped_with_137_and_a_stopped_X_cannot_be_joined()
     {
         TestEnvironment.RequireVmPrerequisites();

@@ -66,11 +66,14 @@ public static class DeleteOperation
             IAgent? agent = null;
             try
             {
-                agent = new AgentClient(AgentEndpoints.For(record, directory));
+                // X's endpoint, not Y's relay: Y's relay ends with Y's process, and one that was alive
+                // when the endpoint was chosen could be gone by the call (bench, 2026-12-05: Y stayed in
+                // X's VM after `delete --force` right after its /bin/true exited)
+                agent = new AgentClient(AgentEndpoints.For(context.Store.Load(sandbox), context.Store.Directory(sandbox)));
             }
-            catch (ContainerNotFoundException)
+            catch (Exception e) when (e is ContainerNotFoundException or InvalidDataException)
             {
-                // X is gone, and with it its VM and shared directory
+                // X is gone (its VM and shared directory with it), or its record is unreadable: LeaveAsync says which
             }
             using (agent)
                 await Sandboxes.JoinedSandbox.LeaveAsync(context.Store, sandbox, record.Id, context.Config, agent, context.Log);
