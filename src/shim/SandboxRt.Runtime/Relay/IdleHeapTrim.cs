@@ -23,7 +23,6 @@ public sealed class IdleHeapTrim : IDisposable
     private readonly Timer _timer;
     private readonly Func<long> _allocated;
     private readonly Action? _trimmed;
-    private readonly string? _image = Environment.ProcessPath;
     private bool _imageFailed;
     private int _looking;
     private long _atTrim;
@@ -75,7 +74,7 @@ public sealed class IdleHeapTrim : IDisposable
     /// <summary>Unmaps the clean resident pages of the mapped files; a failure (no /proc, an unexpected smaps) only ends these releases: a relay never dies of a trim.</summary>
     private void ReleaseImage()
     {
-        if (_image is null || _imageFailed)
+        if (_imageFailed)
             return;
         try
         {
