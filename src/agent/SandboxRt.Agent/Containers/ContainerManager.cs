@@ -400,12 +400,14 @@ internal sealed class ContainerManager(ChildReaper reaper, EventBus events)
         {
             AgentLog.Warn($"container {c.Id}: reading memory.events after pid {p.Pid} ended: {e.Message}");
         }
-        p.Record(status, oomKilled);
+        // stopped before the exit is recorded: a Wait that returns must find the container stopped (an exec
+        // right after it got "open /proc/<init>/ns/mnt: ENOENT" instead of "stopped state", ci55)
         if (p.ExecId.Length == 0)
         {
             c.Status = ContainerStatus.Stopped;
             c.InitChannel?.Dispose();
         }
+        p.Record(status, oomKilled);
         AgentLog.Info($"container {c.Id}{(p.ExecId.Length > 0 ? "/" + p.ExecId : "")}: pid {p.Pid} {status}{(p.OomKilled ? " (OOM killed)" : "")}");
         events.Publish(new ContainerEvent(c.Id, p.ExecId, p.ExitedAt!.Value, ExitPid: p.Pid, ExitStatus: status.ShellStatus));
     }
