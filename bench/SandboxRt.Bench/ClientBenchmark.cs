@@ -15,6 +15,7 @@ internal sealed class ClientBenchmark(ClientDaemons daemons, string sandboxrt)
     public Sample CtrSandboxrt { get; } = new("ctr run --rm /bin/true, sandboxrt");
     public Sample CtrRunc { get; } = new("ctr run --rm /bin/true, runc");
     public Sample CtrShimV2 { get; } = new("ctr run --rm /bin/true, containerd-shim-sandboxrt-v2");
+    public Sample CtrShimV2Cached { get; } = new("ctr run --rm /bin/true, shim v2 with a VM cache (vm_cache_number=1)");
     public Sample PodPss { get; } = new("idle pod PSS on the host (shim + QEMU + virtiofsd), shim v2");
     public Sample ShimPss { get; } = new("shim daemon PSS, idle pod (target: at most 15 MiB)");
 
@@ -22,6 +23,8 @@ internal sealed class ClientBenchmark(ClientDaemons daemons, string sandboxrt)
     {
         var bridged = new[] { "-H", "unix://" + daemons.DockerSocket, "run", "--rm" };
         string[] docker = [.. bridged, "--network", "none"];
+        var cache = new VmCacheRuns(daemons, sandboxrt);
+        await cache.StartAsync($"b{Environment.ProcessId}-cache");
         for (int i = 0; i < runs; i++)
         {
             string id = $"b{Environment.ProcessId}-{i}";
@@ -32,10 +35,12 @@ internal sealed class ClientBenchmark(ClientDaemons daemons, string sandboxrt)
             await Shell.TimeAsync(CtrRunc, "ctr", "-a", daemons.ContainerdSocket, "run", "--rm", ClientDaemons.Image, id + "-r", "/bin/true");
             await Shell.TimeAsync(CtrSandboxrt, "ctr", "-a", daemons.ContainerdSocket, "run", "--rm", "--runc-binary", sandboxrt, ClientDaemons.Image, id + "-s", "/bin/true");
             await Shell.TimeAsync(CtrShimV2, "ctr", "-a", daemons.ContainerdSocket, "run", "--rm", "--runtime", "io.containerd.sandboxrt.v2", ClientDaemons.Image, id + "-v", "/bin/true");
+            await cache.TimeAsync(CtrShimV2Cached, id + "-c");
             Console.Error.WriteLine($"  run {i + 1}/{runs}: docker runc {DockerRunc.LastText}, sandboxrt {DockerSandboxrt.LastText}; " +
                                     $"bridge: runc {DockerBridgeRunc.LastText}, sandboxrt {DockerBridgeSandboxrt.LastText}; " +
-                                    $"ctr runc {CtrRunc.LastText}, sandboxrt {CtrSandboxrt.LastText}, shim v2 {CtrShimV2.LastText} ms");
+                                    $"ctr runc {CtrRunc.LastText}, sandboxrt {CtrSandboxrt.LastText}, shim v2 {CtrShimV2.LastText}, cached VM {CtrShimV2Cached.LastText} ms");
         }
+        await cache.StopAsync();
         for (int i = 0; i < Math.Min(runs, 3); i++)
             await MeasurePodAsync($"p{Environment.ProcessId}-{i}");
     }

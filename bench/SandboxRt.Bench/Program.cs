@@ -113,12 +113,14 @@ if (Ready("clients", sandboxrtBinary, Path.Combine(Bundle("bench-true"), "config
     report.Add(clients.CtrRunc, "ms");
     report.Add(clients.CtrSandboxrt, "ms");
     report.Add(clients.CtrShimV2, "ms");
+    report.Add(clients.CtrShimV2Cached, "ms");
     report.Add(clients.PodPss, "MiB");
     report.Add(clients.ShimPss, "MiB");
     report.Ratio("docker run: sandboxrt / runc", clients.DockerSandboxrt, clients.DockerRunc);
     report.Ratio("docker run, default bridge: sandboxrt / runc", clients.DockerBridgeSandboxrt, clients.DockerBridgeRunc);
     report.Ratio("ctr run: sandboxrt / runc", clients.CtrSandboxrt, clients.CtrRunc);
     report.Ratio("ctr run: shim v2 / runc", clients.CtrShimV2, clients.CtrRunc);
+    report.Ratio("ctr run: shim v2 with a VM cache / runc", clients.CtrShimV2Cached, clients.CtrRunc);
     if (boot.Floor.Values.Count > 0)
         report.Ratio("ctr run: shim v2 / bare-VM floor", clients.CtrShimV2, boot.Floor);
 }

@@ -36,9 +36,11 @@ try
 {
     if (flags.Info)
         return InfoCommand.Run(Console.IsInputRedirected ? Console.OpenStandardInput() : Stream.Null, Console.OpenStandardOutput());
+    if (flags.VmCacheEntry.Length > 0 && flags.Action.Length == 0)
+        return await SandboxRt.Shim.Cache.VmCacheEntry.RunAsync(flags);
     return flags.Action switch
     {
-        "start" => StartCommand.Run(flags, Console.OpenStandardInput(), Console.Out),
+        "start" => await StartCommand.RunAsync(flags, Console.OpenStandardInput(), Console.Out),
         "delete" => await DeleteCommand.RunAsync(flags, Console.OpenStandardOutput()),
         "" => await ShimDaemon.RunAsync(flags),
         _ => throw new ArgumentException($"unknown action '{flags.Action}' (start, delete, or none for the daemon)"),

@@ -67,6 +67,9 @@ public sealed class HypervisorConfigLoaderTests
     [InlineData("jail_paths", "[\"share/qemu\"]", "jail_paths: 'share/qemu' is not an absolute path")]
     [InlineData("virtio_fs_cache", "\"sometimes\"", "virtio_fs_cache: 'sometimes' is not one of auto, always, never")]
     [InlineData("virtio_fs_cache", "\"metadata\"", "metadata needs the Rust virtiofsd")]
+    [InlineData("vm_cache_number", "17", "vm_cache_number: 17 is outside 0..16")]
+    [InlineData("vm_cache_number", "-1", "vm_cache_number: -1 is outside 0..16")]
+    [InlineData("vm_cache_idle_seconds", "-5", "vm_cache_idle_seconds: -5 is outside 0..604800")]
     public void Invalid_values_name_the_field(string field, string json, string expected)
     {
         using var dir = new TempDirectory();

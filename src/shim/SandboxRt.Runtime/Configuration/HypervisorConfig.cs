@@ -54,6 +54,13 @@ public sealed record HypervisorConfig
     public long JailUidCount { get; set; } = 65536;
     /// <summary>The most the guest console may take on the host: console.log plus console.log.1, the newest lines kept.</summary>
     public long ConsoleLogMaxBytes { get; set; } = 1024 * 1024;
+    /// <summary>
+    /// Kata's vm_cache_number: how many warmed VMs the containerd shim keeps ready for new pods (each a
+    /// sandbox that has built and removed one container, waiting in a shim daemon of its own); 0: none.
+    /// </summary>
+    public int VmCacheNumber { get; set; }
+    /// <summary>How long a cached VM waits for a pod before it stops; 0: until claimed.</summary>
+    public int VmCacheIdleSeconds { get; set; } = 600;
 
     /// <summary>The QEMU driver's own settings (the "qemu" object).</summary>
     public QemuConfig Qemu { get; set; } = new();

@@ -153,6 +153,10 @@ public static class HypervisorConfigLoader
             Fail("jail_uid_first, jail_uid_count", $"{c.JailUidFirst} + {c.JailUidCount} ids do not fit between 1 and {uint.MaxValue - 1}");
         if (c.ConsoleLogMaxBytes < Diagnostics.RotatingLog.MinimumBytes)
             Fail("console_log_max_bytes", $"{c.ConsoleLogMaxBytes} is below {Diagnostics.RotatingLog.MinimumBytes}");
+        if (c.VmCacheNumber is < 0 or > 16)
+            Fail("vm_cache_number", $"{c.VmCacheNumber} is outside 0..16");
+        if (c.VmCacheIdleSeconds is < 0 or > 7 * 86400)
+            Fail("vm_cache_idle_seconds", $"{c.VmCacheIdleSeconds} is outside 0..604800");
         if (c.KernelParams.Contains('\n'))
             Fail("kernel_params", "must be one line");
         c.Qemu.Validate(Fail);

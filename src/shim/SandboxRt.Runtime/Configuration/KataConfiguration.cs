@@ -51,6 +51,7 @@ public static class KataConfiguration
             // Kata's VM factory: [factory] enable_template (off by default in Kata; a missing key keeps ours)
             ["factory.enable_template"] = ("qemu.vm_template", typeof(bool)),
             ["factory.template_path"] = ("qemu.template_directory", typeof(string)),
+            ["factory.vm_cache_number"] = ("vm_cache_number", typeof(long)),
             ["agent.kata.enable_debug"] = ("debug", typeof(bool)),
             ["agent.kata.dial_timeout"] = ("boot_timeout_seconds", typeof(long)),
             ["runtime.enable_debug"] = ("debug", typeof(bool)),

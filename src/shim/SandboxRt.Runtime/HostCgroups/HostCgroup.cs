@@ -242,21 +242,23 @@ public sealed class HostCgroup
     {
         int killed = 0;
         foreach (var directory in Created.Where(d => Directories.Contains(d) || d == RelayDirectory))
-        {
-            string[] pids;
-            try
-            {
-                pids = File.ReadAllLines(System.IO.Path.Combine(directory, "cgroup.procs"));
-            }
-            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-            {
-                continue;
-            }
-            foreach (var line in pids)
-                if (int.TryParse(line, out int pid) && pid != Environment.ProcessId && SandboxRt.Interop.ChildProcesses.Signal(pid, 9))
+            foreach (var pid in Members(directory))
+                if (pid != Environment.ProcessId && SandboxRt.Interop.ChildProcesses.Signal(pid, 9))
                     killed++;
-        }
         return killed;
+    }
+
+    /// <summary>The processes in the one cgroup <paramref name="directory"/> (cgroup.procs); none when it is gone.</summary>
+    public static IReadOnlyList<int> Members(string directory)
+    {
+        try
+        {
+            return File.ReadAllLines(System.IO.Path.Combine(directory, "cgroup.procs")).Select(l => int.TryParse(l, out int pid) ? pid : 0).Where(p => p > 0).ToList();
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return [];
+        }
     }
 
     /// <summary><see cref="KillLeftovers"/> for the record in <paramref name="stateDirectory"/> (none: 0).</summary>

@@ -57,11 +57,11 @@ public sealed class Sandbox : IHostSandbox, IAsyncDisposable
     /// <summary>The host side of the shared directory, when the sandbox has one.</summary>
     public SharedDirectory? Shared { get; }
 
-    /// <summary>The pod network the VM mirrors, when it was started in one.</summary>
-    public PodNetwork? Network { get; }
+    /// <summary>The pod network the VM mirrors, when it was started in one (or was given one since: <see cref="AttachNetworkAsync"/>).</summary>
+    public PodNetwork? Network { get; private set; }
 
     /// <summary>The pod's host cgroup the VM runs in, when the spec named one.</summary>
-    public HostCgroup? Cgroup { get; }
+    public HostCgroup? Cgroup { get; private set; }
 
     /// <summary>Where the boot time went, when it was measured (<see cref="SandboxStartOptions.MeasureBoot"/>).</summary>
     public BootBreakdown? Boot { get; private init; }
@@ -188,6 +188,62 @@ public sealed class Sandbox : IHostSandbox, IAsyncDisposable
     {
         var first = new AuthenticatingConnector(vm.AgentConnector, vm.Start.TemplateDirectory is { } template ? AgentToken.Load(template) : token);
         return await BootWaiter.WaitForAgentAsync(vm, first, timeout, cancellationToken);
+    }
+
+    /// <summary>
+    /// Moves the VM's host processes (every process of the cgroup it runs in: QEMU, virtiofsd, whatever
+    /// they started) into <paramref name="cgroupsPath"/>'s cgroup (<see cref="CgroupsPath.Resolve"/>), made
+    /// if missing, which the sandbox then owns and removes; its former cgroup is removed. For a VM that was
+    /// started before its pod was known (the shim's VM cache). What the processes were charged until now
+    /// stays with the former cgroup's parent: cgroup v2 moves no charge.
+    /// </summary>
+    public void MoveToCgroup(string cgroupsPath)
+    {
+        var from = Cgroup ?? throw new InvalidOperationException($"sandbox {Id} was started in its caller's cgroups: only a sandbox started in a cgroup of its own can move");
+        var target = HostCgroup.Create(cgroupsPath);
+        try
+        {
+            for (int i = 0; i < target.Directories.Count && i < from.Directories.Count; i++)
+                foreach (var pid in HostCgroup.Members(from.Directories[i]))
+                    HostCgroup.JoinOne(target.Directories[i], pid);
+        }
+        catch
+        {
+            target.Remove();
+            throw;
+        }
+        target.Save(StateDirectory);
+        Cgroup = target;
+        from.Remove();
+        _log.LogDebug("sandbox {Id}: moved from cgroup {From} to {To}", Id, from.Path, target.Path);
+    }
+
+    /// <summary>
+    /// Mirrors the network namespace <paramref name="namespacePath"/> into the running VM, as a sandbox
+    /// started in it would (PodNetwork): its taps are hot-plugged as NICs (<see cref="IVmNicHotplug"/>)
+    /// and the agent configures them. For a VM started before its pod (the shim's VM cache). A failure
+    /// leaves no tap or qdisc behind (a NIC already plugged stays in the VM, which the caller stops).
+    /// </summary>
+    public async Task AttachNetworkAsync(string namespacePath, bool ownNamespace, CancellationToken cancellationToken)
+    {
+        if (Network is not null)
+            throw new InvalidOperationException($"sandbox {Id} already mirrors {Network.NamespacePath}");
+        if (Vm is not IVmNicHotplug nics)
+            throw new HypervisorException($"sandbox {Id}: its VM cannot take NICs after its start");
+        var network = PodNetwork.Attach(namespacePath, StateDirectory, ownNamespace);
+        try
+        {
+            await nics.AddNicsAsync(network.Devices, cancellationToken);
+            network.ReleaseTaps();
+            await network.ConfigureGuestAsync(_client, cancellationToken);
+        }
+        catch
+        {
+            network.Detach();
+            throw;
+        }
+        Network = network;
+        _log.LogDebug("sandbox {Id}: network namespace {Path}: {Count} interface(s) plugged", Id, namespacePath, network.Interfaces.Count);
     }
 
     private VmSizer _sizer = null!;

@@ -47,6 +47,8 @@ internal static class DeleteCommand
             try
             {
                 await SandboxRemains.RemoveAsync(sandboxDirectory, record.Hypervisor, record.Virtiofsd, TimeSpan.FromSeconds(record.ShutdownGraceSeconds), []);
+                if (Cache.VmCacheEntryPaths.Of(Path.GetDirectoryName(sandboxDirectory)!) is { } entry)
+                    PrivateFiles.RemoveTree(entry.Directory); // the pod's VM came from the cache: its entry's directory
             }
             catch (IOException e)
             {

@@ -20,6 +20,8 @@ internal sealed record ShimFlags
     public string Socket { get; init; } = "";
     /// <summary>The hypervisor config the daemon uses (from runtime options; ours, not containerd's).</summary>
     public string Config { get; init; } = "";
+    /// <summary>The VM cache entry directory the daemon warms a VM in before any pod (set by start: Cache/VmCacheEntry).</summary>
+    public string VmCacheEntry { get; init; } = "";
     public bool Debug { get; init; }
     public bool Version { get; init; }
     public bool Info { get; init; }
@@ -38,6 +40,7 @@ internal sealed record ShimFlags
         CliOptions.Value("bundle", "path to the bundle if not workdir"),
         CliOptions.Value("socket", "the daemon's ttrpc socket (set by start)"),
         CliOptions.Value("config", "the daemon's hypervisor configuration (set by start)"),
+        CliOptions.Value("vm-cache-entry", "run as a VM cache entry in this directory (set by start)"),
         CliOptions.Switch("debug", "enable debug output in logs"),
         CliOptions.Switch("v", "show the shim version and exit"),
         CliOptions.Switch("info", "get the option protobuf from stdin, print the shim info and exit"),
@@ -74,6 +77,7 @@ internal sealed record ShimFlags
             Bundle = Value("bundle"),
             Socket = Value("socket"),
             Config = Value("config"),
+            VmCacheEntry = Value("vm-cache-entry"),
             Debug = Bool("debug"),
             Version = Bool("v"),
             Info = Bool("info"),
@@ -97,6 +101,17 @@ internal sealed record ShimFlags
         root.Options.Add(HelpFlag);
         root.SetAction(_ => 0);
         return root;
+    }
+
+    /// <summary>A VM cache entry's command line (what `start` runs to top the cache up).</summary>
+    public static IReadOnlyList<string> ForCacheEntry(string entryDirectory, string config, bool debug)
+    {
+        List<string> args = ["-vm-cache-entry", entryDirectory];
+        if (config.Length > 0)
+            args.AddRange(["-config", config]);
+        if (debug)
+            args.Add("-debug");
+        return args;
     }
 
     /// <summary>The daemon's own command line (what `start` runs).</summary>

@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using SandboxRt.Interop;
 using SandboxRt.Runtime.Configuration;
 using SandboxRt.Runtime.Storage;
+using SandboxRt.Shim.Cache;
 
 namespace SandboxRt.Shim.Cli;
 
@@ -14,7 +15,7 @@ namespace SandboxRt.Shim.Cli;
 /// </summary>
 internal static class StartCommand
 {
-    public static int Run(ShimFlags flags, Stream stdin, TextWriter stdout)
+    public static async Task<int> RunAsync(ShimFlags flags, Stream stdin, TextWriter stdout)
     {
         if (flags.Id.Length == 0 || flags.Namespace.Length == 0 || flags.Address.Length == 0)
             throw new ArgumentException("start needs -id, -namespace and -address (it is run by containerd)");
@@ -26,16 +27,35 @@ internal static class StartCommand
         if (!CanConnect(socketPath))
         {
             var configPath = RuntimeOptions.ReadConfigPath(stdin);
-            HypervisorConfigLoader.Load(configPath.Length > 0 ? configPath : null); // fail here, where containerd shows the error
+            var config = HypervisorConfigLoader.Load(configPath.Length > 0 ? configPath : null); // fail here, where containerd shows the error
             PrivateFiles.CreateDirectory(directory);
             using var listener = Listen(socketPath);
             if (listener is not null)
-                SpawnDaemon(flags, podId, socketPath, configPath, bundle, listener);
+            {
+                // vm_cache_number: a warm VM's daemon takes the pod when one is ready (Cache/VmCacheEntry)
+                bool cache = config.VmCacheNumber > 0 && VmCache.Suits(bundle, config);
+                var claimed = cache ? VmCache.TryClaim(config, Claim(flags, podId, bundle), listener) : null;
+                if (claimed is null)
+                    SpawnDaemon(flags, podId, socketPath, configPath, bundle, listener);
+                if (cache)
+                    await VmCache.TopUpAsync(config, configPath, flags.Debug, claimed);
+            }
         }
         File.WriteAllText(Path.Combine(bundle, "address"), address);
         stdout.Write(address);
         return 0;
     }
+
+    private static VmCacheClaim Claim(ShimFlags flags, string podId, string bundle) => new()
+    {
+        PodId = podId,
+        Namespace = flags.Namespace,
+        Address = flags.Address,
+        PublishBinary = flags.PublishBinary,
+        EventsAddress = Daemon.ShimDaemon.EventsAddress(flags.Address),
+        Bundle = bundle,
+        Debug = flags.Debug,
+    };
 
     private static bool CanConnect(string socketPath)
     {

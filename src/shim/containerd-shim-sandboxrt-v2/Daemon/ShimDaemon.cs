@@ -37,7 +37,11 @@ internal static class ShimDaemon
         var log = new LogrusLogger(sink.Write, json: false, debug: flags.Debug);
         try
         {
-            return await ServeAsync(flags, directory, log);
+            var config = HypervisorConfigLoader.Load(flags.Config.Length > 0 ? flags.Config : null);
+            foreach (var warning in config.Warnings)
+                log.LogWarning("{Warning}", warning);
+            var listener = new Socket(new SafeSocketHandle(ListenerFd, ownsHandle: true));
+            return await ServeAsync(new ShimServeOptions(flags.Id, flags.Namespace, directory, flags.Socket, EventsAddress(flags.Address), listener, config), log);
         }
         catch (Exception e)
         {
@@ -46,15 +50,17 @@ internal static class ShimDaemon
         }
     }
 
-    private static async Task<int> ServeAsync(ShimFlags flags, string directory, ILogger log)
+    /// <summary>Where containerd takes task events: TTRPC_ADDRESS in the environment it runs `start` (and so the daemon) with.</summary>
+    public static string EventsAddress(string containerdAddress) =>
+        Environment.GetEnvironmentVariable(TaskApi.TtrpcAddressVariable) is { Length: > 0 } a ? a : containerdAddress + ".ttrpc";
+
+    /// <summary>Serves the pod until containerd shuts the daemon down (or a signal), then stops its VM and removes its directory.</summary>
+    public static async Task<int> ServeAsync(ShimServeOptions options, ILogger log)
     {
-        var config = HypervisorConfigLoader.Load(flags.Config.Length > 0 ? flags.Config : null);
-        foreach (var warning in config.Warnings)
-            log.LogWarning("{Warning}", warning);
-        var eventsAddress = Environment.GetEnvironmentVariable(TaskApi.TtrpcAddressVariable) is { Length: > 0 } a ? a : flags.Address + ".ttrpc";
+        var directory = options.Directory;
         var store = new PodRecordStore(ShimPaths.Record(directory));
-        var publisher = new EventPublisher(eventsAddress, flags.Namespace, log);
-        var pod = new Pod(new PodOptions(flags.Id, directory, config), publisher, store.Save, log);
+        var publisher = new EventPublisher(options.EventsAddress, options.Namespace, log);
+        var pod = new Pod(options.Pod, publisher, store.Save, log);
         store.Save(pod.Record);
 
         var exit = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -70,13 +76,12 @@ internal static class ShimDaemon
 
         // the daemon idles for the pod's life: what a create or a start made the GC commit goes back once it is quiet
         using var trim = new SandboxRt.Runtime.Relay.IdleHeapTrim();
-        var listener = new Socket(new SafeSocketHandle(ListenerFd, ownsHandle: true));
-        var server = TtrpcServer.Serve(listener, service.Register(new TtrpcServiceTable()), log);
+        var server = TtrpcServer.Serve(options.Listener, service.Register(new TtrpcServiceTable()), log);
         var stats = PodStatsServer.TryStart(directory, ct => PodStatsCollector.CollectAsync(pod, ct), log);
-        log.LogInformation("shim for pod {Pod} serving on {Socket} (namespace {Namespace}, events to {Events})", flags.Id, flags.Socket, flags.Namespace, eventsAddress);
+        log.LogInformation("shim for pod {Pod} serving on {Socket} (namespace {Namespace}, events to {Events})", options.PodId, options.Socket, options.Namespace, options.EventsAddress);
 
         var why = await exit.Task;
-        log.LogInformation("shim for pod {Pod}: {Why}, exiting", flags.Id, why);
+        log.LogInformation("shim for pod {Pod}: {Why}, exiting", options.PodId, why);
         // let the Shutdown answer leave before the connection closes
         await Task.Delay(TimeSpan.FromMilliseconds(100));
         await server.StopAsync();
@@ -85,6 +90,8 @@ internal static class ShimDaemon
         await pod.DisposeAsync();
         await publisher.DisposeAsync();
         RemoveDirectory(directory, log);
+        if (options.AfterStopAsync is { } afterStop)
+            await afterStop();
         return 0;
     }
 

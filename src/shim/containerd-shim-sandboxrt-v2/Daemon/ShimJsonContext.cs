@@ -5,4 +5,6 @@ namespace SandboxRt.Shim.Daemon;
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, WriteIndented = true)]
 [JsonSerializable(typeof(PodRecord))]
+[JsonSerializable(typeof(Cache.VmCacheRecord))]
+[JsonSerializable(typeof(Cache.VmCacheClaim))]
 internal sealed partial class ShimJsonContext : JsonSerializerContext;

@@ -30,9 +30,15 @@ internal sealed class ShimLogSink : IDisposable
         }
         catch (IOException)
         {
-            PrivateFiles.CreateDirectory(Path.GetDirectoryName(fallbackFile)!);
-            return new ShimLogSink(null, new StreamWriter(PrivateFiles.Open(fallbackFile, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true });
+            return OpenFile(fallbackFile);
         }
+    }
+
+    /// <summary>Appends to <paramref name="file"/> (a VM cache entry's log until a pod claims it).</summary>
+    public static ShimLogSink OpenFile(string file)
+    {
+        PrivateFiles.CreateDirectory(Path.GetDirectoryName(file)!);
+        return new ShimLogSink(null, new StreamWriter(PrivateFiles.Open(file, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true });
     }
 
     public void Write(string line)

@@ -172,6 +172,11 @@ internal sealed class Pod : IAsyncDisposable
             },
         }, _log, cancellationToken);
         _sandbox = sandbox;
+        if (sandbox is IHostSandbox { StateDirectory: var stateDirectory } && stateDirectory != Record.SandboxDirectory)
+        {
+            Record.SandboxDirectory = stateDirectory; // a VM from the cache lives in its entry's directory
+            _save(Record);
+        }
         _watchers.ForwardAgentEvents(sandbox);
         _log.LogInformation("pod {Pod}: VM running (hypervisor pid {Pid})", Id, sandbox.VmPid);
     }

@@ -228,7 +228,12 @@ public sealed class QemuHypervisor : IHypervisor
                 ? new VsockConnector(channel.VsockCid, GuestChannelPlan.AgentVsockPort)
                 : new SerialChannelConnector(files.AgentSocket);
             var vm = new QemuVirtualMachine(process, launched, files, connector, TimeSpan.FromSeconds(_config.ShutdownGraceSeconds), virtiofsd, sharedFs,
-                Task.WhenAll(consolePump, outputPump, virtiofsd?.LogPumped ?? Task.CompletedTask), unplugsCpus: !Capabilities.Accelerator.IsTcg);
+                Task.WhenAll(consolePump, outputPump, virtiofsd?.LogPumped ?? Task.CompletedTask), unplugsCpus: !Capabilities.Accelerator.IsTcg)
+            {
+                BootNics = nics.Count,
+                // a clone's devices took the first root ports (QemuRestore); the rest are free
+                FreeHotplugPort = template?.Template is not null && _config.Qemu.MachineType == "q35" ? QemuCommandLine.SandboxDevices(plan).Count : null,
+            };
             if (template?.Template is { } from && incomingFd is { } stateFd)
             {
                 try

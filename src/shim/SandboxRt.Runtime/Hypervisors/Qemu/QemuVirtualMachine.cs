@@ -13,8 +13,10 @@ namespace SandboxRt.Runtime.Hypervisors.Qemu;
 /// </summary>
 internal sealed class QemuVirtualMachine(ChildProcess process, long launchedTimestamp, QemuStateFiles files, IAgentConnector connector, TimeSpan grace,
         VirtiofsDaemon? virtiofsd, SharedFsPlan? sharedFs, Task logs, bool unplugsCpus)
-    : VmmVirtualMachine(Lifecycle(process, files, grace, virtiofsd, logs), launchedTimestamp, files.ConsoleLog, files.HypervisorLog, connector, sharedFs)
+    : VmmVirtualMachine(Lifecycle(process, files, grace, virtiofsd, logs), launchedTimestamp, files.ConsoleLog, files.HypervisorLog, connector, sharedFs), IVmNicHotplug
 {
+    private readonly SemaphoreSlim _plugging = new(1, 1);
+    private int _nics;
     private static readonly TimeSpan QmpTimeout = TimeSpan.FromSeconds(2);
 
     private static VmmProcess Lifecycle(ChildProcess process, QemuStateFiles files, TimeSpan grace, VirtiofsDaemon? virtiofsd, Task logs) =>
@@ -27,6 +29,51 @@ internal sealed class QemuVirtualMachine(ChildProcess process, long launchedTime
             });
 
     internal string QmpSocket => files.QmpSocket;
+
+    /// <summary>The first PCIe root port no device uses (a q35 clone: after its share and NICs); null when the VM has none to hot-plug into.</summary>
+    internal int? FreeHotplugPort { get; set; }
+
+    /// <summary>NICs the VM started with (their netdevs are net0..), so that hot-plugged ones follow them.</summary>
+    internal int BootNics
+    {
+        init => _nics = value;
+    }
+
+    public async Task AddNicsAsync(IReadOnlyList<NetworkDevicePlan> nics, CancellationToken cancellationToken = default)
+    {
+        if (nics.Count == 0)
+            return;
+        await _plugging.WaitAsync(cancellationToken);
+        try
+        {
+            if (FreeHotplugPort is not { } port)
+                throw new HypervisorException("this VM has no PCIe root port to plug a NIC into (only a q35 clone of a VM template has them)");
+            if (port + nics.Count > QemuCommandLine.HotplugPorts)
+                throw new HypervisorException($"{nics.Count} NIC(s) need as many hot-plug ports; the VM has {QemuCommandLine.HotplugPorts - port} free");
+            await using var qmp = await QmpClient.ConnectAsync(files.QmpSocket, cancellationToken);
+            foreach (var nic in nics)
+            {
+                int i = _nics;
+                await qmp.SendDescriptorAsync($"tap{i}", nic.Tap, cancellationToken);
+                await qmp.ExecuteAsync("netdev_add", new System.Text.Json.Nodes.JsonObject { ["type"] = "tap", ["id"] = $"net{i}", ["fd"] = $"tap{i}" }, cancellationToken);
+                await qmp.ExecuteAsync("device_add", new System.Text.Json.Nodes.JsonObject
+                {
+                    ["driver"] = "virtio-net-pci",
+                    ["id"] = $"sandboxrt-nic{i}",
+                    ["netdev"] = $"net{i}",
+                    ["mac"] = global::SandboxRt.Agent.Protocol.NetworkText.FormatMac(nic.Mac),
+                    ["host_mtu"] = nic.Mtu.ToString(),
+                    ["bus"] = QemuCommandLine.PortName(port),
+                }, cancellationToken);
+                FreeHotplugPort = ++port;
+                _nics++;
+            }
+        }
+        finally
+        {
+            _plugging.Release();
+        }
+    }
 
     public override async Task<(int Vcpus, int MemoryMib)> GrowAsync(int vcpus, int memoryMib, CancellationToken cancellationToken = default)
     {
