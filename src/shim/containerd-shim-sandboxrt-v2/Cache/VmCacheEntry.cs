@@ -56,6 +56,8 @@ internal static class VmCacheEntry
             ?? throw new ArgumentException($"-vm-cache-entry {flags.VmCacheEntry}: not an entry directory under {VmCacheDirectory.Root}");
         var sink = ShimLogSink.OpenFile(paths.Log);
         var log = new LogrusLogger(line => Volatile.Read(ref sink).Write(line), json: false, debug: flags.Debug);
+        IGuestSandbox? cached = null;
+        bool claimedOnce = false;
         try
         {
             var config = HypervisorConfigLoader.Load(flags.Config.Length > 0 ? flags.Config : null);
@@ -65,9 +67,9 @@ internal static class VmCacheEntry
             if (claimed is null)
                 return 0;
             var (claim, listener, sandbox) = claimed.Value;
+            (cached, claimedOnce) = (sandbox, true);
             Volatile.Write(ref sink, ShimLogSink.Open(Path.Combine(claim.Bundle, "log"), ShimPaths.FallbackLog(Directory(claim))));
             Environment.CurrentDirectory = claim.Bundle;
-            IGuestSandbox? cached = sandbox;
             async Task<IGuestSandbox> Adopt(SandboxStartOptions options, ILogger podLog, CancellationToken cancellationToken) =>
                 await AdoptAsync(Interlocked.Exchange(ref cached, null) as Sandbox, paths, options, podLog, cancellationToken);
             return await ShimDaemon.ServeAsync(new ShimServeOptions(claim.PodId, claim.Namespace, Directory(claim), ShimPaths.Socket(Directory(claim)), claim.EventsAddress, listener, config)
@@ -84,7 +86,12 @@ internal static class VmCacheEntry
         catch (Exception e)
         {
             log.LogError("VM cache entry {Entry}: {Error}", paths.Name, e.ToString());
-            Remove(paths, log);
+            if (Interlocked.Exchange(ref cached, null) is { } unused)
+                await unused.StopAsync();
+            // Before a claim nothing else knows the entry (WaitForPodAsync stopped its VM); after one, a VM the
+            // pod took is the pod's: its record leads the shim's `delete` to the entry.
+            if (!claimedOnce)
+                Remove(paths, log);
             return 1;
         }
     }
