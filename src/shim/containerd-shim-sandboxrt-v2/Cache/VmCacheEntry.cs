@@ -107,6 +107,8 @@ internal static class VmCacheEntry
         using (PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; why = "SIGINT"; stopping.Cancel(); }))
         {
             Sandbox? sandbox = null;
+            // the entry idles until a pod comes: what starting and warming made the GC commit goes back then
+            using var trim = new SandboxRt.Runtime.Relay.IdleHeapTrim();
             try
             {
                 var watch = System.Diagnostics.Stopwatch.StartNew();
