@@ -97,6 +97,81 @@ public sealed class VmCacheTests(ContainerdDaemon containerd) : IClassFixture<Co
     }
 
     /// <summary>
+    /// A cache entry killed (SIGKILL) while it waits leaves its VM running: the next pod's `start` finds the
+    /// entry dead and removes what it left (VM, virtiofsd, cgroup, directory). A pod's shim that was a cache
+    /// entry, killed, is cleaned up by containerd's `shim delete` like any shim: the VM and the entry go.
+    /// </summary>
+    [Fact]
+    public async Task What_a_killed_entry_or_a_killed_cached_pods_shim_leaves_is_removed()
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        containerd.RequireRunning();
+        TestEnvironment.RequireFile(ShimBinary, "the containerd shim (make build)");
+        var config = WriteConfig("qemu-vm-cache-kill.json");
+        var keysBefore = Keys();
+        string? key = null;
+        try
+        {
+            Assert.Equal("one\n", (await containerd.Ctr(Run(config, "--rm", LocalImage.Reference, Id(), "echo", "one"))).Ok().Stdout);
+            key = Assert.Single(Keys().Except(keysBefore));
+            var killed = Assert.Single(Entries(key));
+            await Condition.WaitAsync(() => File.Exists(Path.Combine(killed, "claim.sock")), $"VM cache entry {killed} ready (claim.sock)", WarmBound);
+            int daemon = RecordedPid(killed, "daemon"), vm = RecordedHypervisor(killed);
+            SandboxRt.Interop.ChildProcesses.Signal(daemon, 9);
+            await Condition.WaitAsync(() => !IsRunning(daemon), $"the killed entry daemon {daemon} gone");
+            Assert.True(IsRunning(vm), "the killed entry's QEMU outlives it until a start cleans up");
+
+            // the next pod cannot claim the dead entry; its start removes what the entry left and makes a new one
+            Assert.Equal("two\n", (await containerd.Ctr(Run(config, "--rm", LocalImage.Reference, Id(), "echo", "two"))).Ok().Stdout);
+            await Condition.WaitAsync(() => !IsRunning(vm) && !Directory.Exists(killed), $"the dead entry's QEMU (pid {vm}) and directory {killed} removed");
+            Assert.False(Directory.Exists("/sys/fs/cgroup/sandboxrt-vm-cache/" + Path.GetFileName(killed)), "the dead entry's cgroup removed");
+
+            // a pod on a cached VM whose shim is killed: containerd's `shim delete` removes the VM and the entry
+            var entry = Assert.Single(Entries(key));
+            await Condition.WaitAsync(() => File.Exists(Path.Combine(entry, "claim.sock")), $"VM cache entry {entry} ready (claim.sock)", WarmBound);
+            int cachedVm = RecordedHypervisor(entry), shim = RecordedPid(entry, "daemon");
+            var pod = Id();
+            (await containerd.Ctr(Run(config, "-d", LocalImage.Reference, pod, "sleep", "1000"))).Ok();
+            try
+            {
+                var line = (await containerd.Ctr("task", "ls")).Stdout.Split('\n').Single(l => l.StartsWith(pod));
+                Assert.Equal(cachedVm.ToString(), line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+                SandboxRt.Interop.ChildProcesses.Signal(shim, 9);
+                if (await LeakChecker.ForShim(containerd.Socket, pod, before: HostSnapshot.Empty).WaitCleanAsync() is { Length: > 0 } left)
+                    Assert.Fail($"left behind:\n{left}\ncontainerd about {pod}:\n{string.Join('\n', containerd.Log.Split('\n').Where(l => l.Contains(pod)).TakeLast(30))}");
+                await Condition.WaitAsync(() => !IsRunning(cachedVm) && !Directory.Exists(entry), $"the cached VM (pid {cachedVm}) and its entry {entry} removed by shim delete");
+                await containerd.Ctr("task", "delete", pod);
+                (await containerd.Ctr("container", "delete", pod)).Ok();
+            }
+            finally
+            {
+                await containerd.Ctr("task", "kill", "-s", "9", pod);
+                await containerd.Ctr("task", "delete", "-f", pod);
+                await containerd.Ctr("container", "delete", pod);
+            }
+        }
+        finally
+        {
+            if (key is not null)
+                await StopEntriesAsync(key);
+        }
+    }
+
+    /// <summary>True while <paramref name="pid"/> exists and is not a zombie (an orphan's parent may be slow to reap it).</summary>
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return pid > 0 && stat[(stat.LastIndexOf(')') + 2)..][0] is not ('Z' or 'X');
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false; // gone
+        }
+    }
+
+    /// <summary>
     /// Runs a pod whose container waits for SIGTERM (in <paramref name="netns"/> when given), hands its
     /// task's host pid to <paramref name="check"/>, then stops and deletes it and checks that nothing of it
     /// is left; returns what <paramref name="check"/> returned.
@@ -183,9 +258,9 @@ public sealed class VmCacheTests(ContainerdDaemon containerd) : IClassFixture<Co
     private static string[] Run(string config, params string[] rest) => ["run", "--runtime", Runtime, "--runtime-config-path", config, .. rest];
 
     /// <summary>The test's hypervisor config with one cached VM, in containerd's scratch directory (its own cache key).</summary>
-    private string WriteConfig()
+    private string WriteConfig(string name = "qemu-vm-cache.json")
     {
-        var path = containerd.ScratchPath("qemu-vm-cache.json");
+        var path = containerd.ScratchPath(name);
         VmTestConfig.WriteFile(path);
         File.WriteAllText(path, File.ReadAllText(path).Replace("\"vm_cache_number\": 0", "\"vm_cache_number\": 1"));
         Assert.Contains("\"vm_cache_number\": 1", File.ReadAllText(path));
