@@ -78,6 +78,27 @@ public static class ChildProcesses
     public static void SetNice(int pid, int nice) =>
         Check.Io(Interop.SetPriority(Interop.PRIO_PROCESS, (uint)pid, nice), "setpriority", pid.ToString(), nice.ToString());
 
+    /// <summary>
+    /// Sets the nice value of every thread of process <paramref name="pid"/> (Linux keeps one per thread:
+    /// setpriority on a pid reaches only the thread of that id); threads that end meanwhile are skipped.
+    /// Threads made later inherit their creator's.
+    /// </summary>
+    public static void SetNiceAllThreads(int pid, int nice)
+    {
+        IEnumerable<string> threads;
+        try
+        {
+            threads = Directory.EnumerateDirectories($"/proc/{pid}/task").ToList();
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return; // the process is gone
+        }
+        foreach (var thread in threads)
+            if (int.TryParse(Path.GetFileName(thread), out int tid) && Interop.SetPriority(Interop.PRIO_PROCESS, (uint)tid, nice) != 0 && SyscallException.LastErrno != Errno.ESRCH)
+                throw new SyscallException("setpriority", SyscallException.LastErrno, tid.ToString(), nice.ToString());
+    }
+
     public static int CurrentPid => Interop.GetPid();
 
     public static uint EffectiveUid => Interop.GetEuid();

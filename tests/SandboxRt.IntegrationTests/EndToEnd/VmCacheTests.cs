@@ -40,6 +40,8 @@ public sealed class VmCacheTests(ContainerdDaemon containerd) : IClassFixture<Co
             await Condition.WaitAsync(() => File.Exists(Path.Combine(entry, "claim.sock")), $"VM cache entry {entry} ready (claim.sock)", WarmBound);
             int hypervisor = RecordedHypervisor(entry);
             Assert.True(hypervisor > 0, $"{entry}/entry.json records the cached VM's hypervisor");
+            // a waiting entry works at the lowest priority, every thread of its daemon and of its QEMU
+            Assert.All(ThreadNices(RecordedPid(entry, "daemon")).Concat(ThreadNices(hypervisor)), nice => Assert.Equal(19, nice));
 
             // A claim that does not hold up is refused, and the entry stays ready for a real one.
             Assert.StartsWith("no: ", Claim(entry, "{\"podId\":\"../x\",\"namespace\":\"default\"}"));
@@ -53,6 +55,8 @@ public sealed class VmCacheTests(ContainerdDaemon containerd) : IClassFixture<Co
                 Assert.Equal(hypervisor, pid);
                 Assert.False(File.Exists(Path.Combine(entry, "claim.sock")), "a claimed entry takes no other pod");
                 Assert.Contains(second, File.ReadAllText($"/proc/{hypervisor}/cgroup"));
+                // the pod's: back to a pod's priority
+                Assert.All(ThreadNices(hypervisor), nice => Assert.True(nice < 19, $"the claimed VM's QEMU thread at nice {nice}"));
                 Assert.Equal("in the cached VM\n", (await containerd.Ctr("task", "exec", "--exec-id", "e1", second, "echo", "in the cached VM")).Ok().Stdout);
                 return Assert.Single(Entries(key), e => e != entry);
             });
@@ -155,6 +159,26 @@ public sealed class VmCacheTests(ContainerdDaemon containerd) : IClassFixture<Co
             if (key is not null)
                 await StopEntriesAsync(key);
         }
+    }
+
+    /// <summary>The nice value of every thread of <paramref name="pid"/> (field 19 of /proc/PID/task/TID/stat); none once it is gone.</summary>
+    private static List<int> ThreadNices(int pid)
+    {
+        var nices = new List<int>();
+        try
+        {
+            foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+            {
+                var stat = File.ReadAllText(Path.Combine(task, "stat"));
+                nices.Add(int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[16]));
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // a thread or the process ended meanwhile
+        }
+        Assert.NotEmpty(nices);
+        return nices;
     }
 
     /// <summary>True while <paramref name="pid"/> exists and is not a zombie (an orphan's parent may be slow to reap it).</summary>

@@ -111,8 +111,11 @@ internal static class VmCacheEntry
             using var trim = new SandboxRt.Runtime.Relay.IdleHeapTrim();
             try
             {
+                // An entry works at the lowest priority until a pod claims it (Prioritise): its start and warm-up
+                // take CPU from whatever runs then (the pod whose start spawned it, first of all).
+                ChildProcesses.SetNiceAllThreads(Environment.ProcessId, WaitingNice);
                 var watch = System.Diagnostics.Stopwatch.StartNew();
-                sandbox = await Sandbox.StartAsync(new SandboxStartOptions(paths.SandboxId, paths.Directory, config)
+                sandbox = await Sandbox.StartAsync(new SandboxStartOptions(paths.SandboxId, paths.Directory, config with { Qemu = config.Qemu with { TcgNice = WaitingNice } })
                 {
                     WithSharedDirectory = true,
                     CgroupsPath = paths.CgroupsPath,
@@ -152,6 +155,7 @@ internal static class VmCacheEntry
                         var taken = TakeClaim(connection, paths, record, log);
                         if (taken is not null)
                         {
+                            Prioritise(sandbox, config, log);
                             File.Delete(paths.ClaimSocket);
                             log.LogInformation("VM cache entry {Entry}: claimed by pod {Pod} (namespace {Namespace})", paths.Name, taken.Value.Claim.PodId, taken.Value.Claim.Namespace);
                             var claimed = (taken.Value.Claim, taken.Value.Listener, sandbox);
@@ -172,6 +176,28 @@ internal static class VmCacheEntry
             log.LogInformation("VM cache entry {Entry}: ending unclaimed: {Why}", paths.Name, why);
             Remove(paths, log);
             return null;
+        }
+    }
+
+    /// <summary>The nice value an entry and its VM wait at (the lowest priority).</summary>
+    private const int WaitingNice = 19;
+
+    /// <summary>
+    /// A claimed entry is a pod's: the daemon and virtiofsd go back to nice 0 and QEMU to what a pod's QEMU
+    /// gets (qemu.tcg_nice under TCG, else 0), every thread. A failure is a warning: the pod runs, slower.
+    /// </summary>
+    private static void Prioritise(Sandbox sandbox, HypervisorConfig config, ILogger log)
+    {
+        try
+        {
+            ChildProcesses.SetNiceAllThreads(Environment.ProcessId, 0);
+            ChildProcesses.SetNiceAllThreads(sandbox.Vm.Pid, AcceleratorProbe.Choose(config.Accelerator).IsTcg ? config.Qemu.TcgNice : 0);
+            foreach (var helper in sandbox.Vm.HelperPids)
+                ChildProcesses.SetNiceAllThreads(helper, 0);
+        }
+        catch (SyscallException e)
+        {
+            log.LogWarning("VM cache entry: the claimed VM keeps the cache's low priority: {Error}", e.Message);
         }
     }
 
