@@ -1,9 +1,9 @@
 namespace SandboxRt.Shim.Cache;
 
 /// <summary>
-/// What `start` tells the cached VM's daemon that takes a pod: everything a daemon spawned for the pod
-/// would have had on its command line and in its environment. Its listening ttrpc socket travels with
-/// it (SCM_RIGHTS). The daemon checks it (<see cref="VmCacheEntry"/>) before it takes the pod.
+/// What `start` tells the cached VM's daemon that takes a pod: what a daemon spawned for the pod would
+/// have had on its command line and in its environment (its log level is the one `start` spawned the
+/// entry with). The pod's listening ttrpc socket travels with it (SCM_RIGHTS). The daemon checks it (<see cref="VmCacheEntry"/>) before it takes the pod.
 /// </summary>
 internal sealed class VmCacheClaim
 {
@@ -11,10 +11,8 @@ internal sealed class VmCacheClaim
     public string Namespace { get; set; } = "";
     /// <summary>containerd's address (-address).</summary>
     public string Address { get; set; } = "";
-    public string PublishBinary { get; set; } = "";
     /// <summary>Where containerd takes task events (TTRPC_ADDRESS in `start`'s environment).</summary>
     public string EventsAddress { get; set; } = "";
     /// <summary>The bundle `start` ran in: the daemon's working directory and the home of its `log` fifo.</summary>
     public string Bundle { get; set; } = "";
-    public bool Debug { get; set; }
 }

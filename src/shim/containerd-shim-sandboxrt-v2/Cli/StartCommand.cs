@@ -12,6 +12,9 @@ namespace SandboxRt.Shim.Cli;
 /// prints its address; for a later container of the same pod (CRI's app containers name their sandbox)
 /// it prints the address of the daemon that already serves the pod. Either way it writes the address to
 /// the bundle's `address` file, as containerd's runc shim does, and prints nothing else.
+/// With vm_cache_number above 0 a new pod's socket goes to a cached VM's daemon instead when one is ready
+/// (Cache/VmCache, Cache/VmCacheEntry), and the cache is topped up; a top-up that fails is a line on
+/// stderr, never a failed start.
 /// </summary>
 internal static class StartCommand
 {
@@ -38,7 +41,7 @@ internal static class StartCommand
                 if (claimed is null)
                     SpawnDaemon(flags, podId, socketPath, configPath, bundle, listener);
                 if (cache)
-                    await VmCache.TopUpAsync(config, configPath, flags.Debug, claimed);
+                    await TopUpAsync(config, configPath, flags.Debug, claimed);
             }
         }
         File.WriteAllText(Path.Combine(bundle, "address"), address);
@@ -46,15 +49,25 @@ internal static class StartCommand
         return 0;
     }
 
+    private static async Task TopUpAsync(HypervisorConfig config, string configPath, bool debug, VmCacheEntryPaths? claimed)
+    {
+        try
+        {
+            await VmCache.TopUpAsync(config, configPath, debug, claimed);
+        }
+        catch (Exception e) when (e is IOException or SyscallException or TimeoutException or InvalidOperationException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"containerd-shim-sandboxrt-v2 start: topping up the VM cache: {e.Message}");
+        }
+    }
+
     private static VmCacheClaim Claim(ShimFlags flags, string podId, string bundle) => new()
     {
         PodId = podId,
         Namespace = flags.Namespace,
         Address = flags.Address,
-        PublishBinary = flags.PublishBinary,
         EventsAddress = Daemon.ShimDaemon.EventsAddress(flags.Address),
         Bundle = bundle,
-        Debug = flags.Debug,
     };
 
     private static bool CanConnect(string socketPath)
