@@ -42,7 +42,7 @@ internal static class VmCache
     }
 
     /// <summary>
-    /// Offers the pod to the ready entries, oldest first, until one takes it (true): the entry then serves
+    /// Offers the pod to the ready entries, oldest first, until one takes it: that entry, which then serves
     /// <paramref name="listener"/>. Null: none was ready, or every one refused (the caller spawns a daemon).
     /// </summary>
     public static VmCacheEntryPaths? TryClaim(HypervisorConfig config, VmCacheClaim claim, SafeFdHandle listener)
