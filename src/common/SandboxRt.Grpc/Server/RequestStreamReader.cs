@@ -29,10 +29,22 @@ internal sealed class RequestStreamReader<T>(HttpContext http, MessageParser<T> 
             _ended = message is null;
             return message;
         }
-        catch (Exception e) when (e is not RpcException and not OperationCanceledException && (token.IsCancellationRequested || http.RequestAborted.IsCancellationRequested))
+        catch (Exception e) when (e is not RpcException and not OperationCanceledException && IsReset(e, token))
         {
             // Kestrel fails a read on a reset stream with an IOException: to the handler it is a cancellation
             throw new OperationCanceledException("the client reset the stream", e, token.IsCancellationRequested ? token : http.RequestAborted);
         }
+    }
+
+    /// <summary>
+    /// Whether a failed read means the client went away. Kestrel completes the body pipe with an
+    /// IOException the moment RST_STREAM arrives, and cancels RequestAborted later, from the thread pool:
+    /// so the IOException alone says it, not only the tokens. A malformed request
+    /// (BadHttpRequestException, also an IOException) is not a reset.
+    /// </summary>
+    private bool IsReset(Exception e, CancellationToken token)
+    {
+        return token.IsCancellationRequested || http.RequestAborted.IsCancellationRequested
+            || e is IOException and not BadHttpRequestException;
     }
 }
