@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using SandboxRt.Interop;
 using SandboxRt.Ttrpc.Server;
 
 namespace SandboxRt.Ttrpc;

@@ -178,4 +178,89 @@ public sealed class DockerNetworkTests(BridgedDockerDaemon docker) : IClassFixtu
         }
         await HostLeaks.AssertGoneAsync(server!, docker.RuntimeRoot, TimeSpan.FromSeconds(60));
     }
+
+    /// <summary>
+    /// With a VM cache (vm_cache_number=1, DockerDaemon.CachedRuntime): the first container's create
+    /// spawns an entry that waits at nice 19 and refuses claims that do not hold up; the next container
+    /// takes its VM after Docker's prestart hook configured the network namespace (its bridge NIC is
+    /// hot-plugged: a published port reaches it; without templates only a container with no network is
+    /// offered the cached VM), in the container's cgroup, at a container's priority;
+    /// `--network container:ID` runs in that VM; `docker rm` removes the entry with the container; what a
+    /// killed entry leaves is removed by the next create.
+    /// </summary>
+    [Fact]
+    public async Task With_a_vm_cache_a_container_takes_a_warm_vm_and_its_bridge_nic_is_hot_plugged()
+    {
+        docker.RequireRunning();
+        var before = CliVmCacheEntries.In(docker.RuntimeRoot);
+        string? id = null;
+        try
+        {
+            // no entry is ready: the first container gets a VM of its own, and its create spawns the entry
+            var first = await docker.Docker("run", "--rm", "--runtime", DockerDaemon.CachedRuntime, LocalImage.Reference, "echo", "first");
+            Assert.Equal("first\n", first.Ok().Stdout);
+            var entry = Assert.Single(CliVmCacheEntries.In(docker.RuntimeRoot).Except(before));
+            await CliVmCacheEntries.WaitReadyAsync(entry);
+            int vm = CliVmCacheEntries.RecordedPid(entry, "hypervisor");
+            Assert.All(ProcessProbe.ThreadNices(CliVmCacheEntries.RecordedPid(entry, "relay")).Concat(ProcessProbe.ThreadNices(vm)), nice => Assert.Equal(19, nice));
+
+            // claims that do not hold up are refused, and the entry stays ready
+            Assert.StartsWith("no: ", CliVmCacheEntries.Claim(entry, "not json"));
+            Assert.StartsWith("no: ", CliVmCacheEntries.Claim(entry, "{\"container\":\"../x\"}"));
+            Assert.StartsWith("no: ", CliVmCacheEntries.Claim(entry, "{\"container\":\"srt-nobody\"}"));
+            Assert.Equal("created", CliVmCacheEntries.Status(entry));
+
+            // Without templates the cached VM (a cold boot) has no free port for a NIC: a container on the
+            // bridge is not offered to it, and one without a network takes it.
+            if (TestEnvironment.TemplatesOff)
+            {
+                Assert.Equal("bridged\n", (await docker.Docker("run", "--rm", "--runtime", DockerDaemon.CachedRuntime, LocalImage.Reference, "echo", "bridged")).Ok().Stdout);
+                Assert.Equal("created", CliVmCacheEntries.Status(entry));
+            }
+            string[] network = TestEnvironment.TemplatesOff ? ["--network", "none"] : ["-p", "8081:80"];
+            id = (await docker.Docker(["run", "-d", "--runtime", DockerDaemon.CachedRuntime, .. network, LocalImage.Reference,
+                "sh", "-c", "busybox mkdir -p /www && echo served-from-the-cached-vm > /www/index.html && exec busybox httpd -f -p 80 -h /www"])).Ok().Stdout.Trim();
+            Assert.Equal(id, CliVmCacheEntries.ClaimedBy(entry));
+            Assert.True(ProcessProbe.IsRunning(vm), "the cached VM runs the container");
+            Assert.Contains(id, File.ReadAllText($"/proc/{vm}/cgroup"));
+            Assert.All(ProcessProbe.ThreadNices(vm), nice => Assert.True(nice < 19, $"the claimed VM's QEMU thread at nice {nice}"));
+            if (!TestEnvironment.TemplatesOff)
+            {
+                var fetch = await docker.FetchAsync("127.0.0.1:8081", TimeSpan.FromSeconds(60));
+                Assert.True(fetch.ExitCode == 0, $"wget http://127.0.0.1:8081/ in {docker.NetworkNamespace}: {fetch.Stderr}");
+                Assert.Equal("served-from-the-cached-vm\n", fetch.Stdout);
+                var address = (await docker.Docker("inspect", "-f", "{{.NetworkSettings.IPAddress}}", id)).Ok().Stdout.Trim();
+                Assert.Contains($"inet {address}/16", (await docker.Docker("exec", id, "busybox", "ip", "-4", "-o", "addr", "show", "eth0")).Ok().Stdout);
+            }
+            // a container sharing its network runs in the same (cached) VM
+            var joined = await Run("--network", "container:" + id, LocalImage.Reference, "busybox", "wget", "-q", "-O", "-", "http://127.0.0.1/");
+            Assert.Equal("served-from-the-cached-vm\n", joined.Ok().Stdout);
+            // the claim topped the cache up again
+            var next = Assert.Single(CliVmCacheEntries.In(docker.RuntimeRoot).Except(before).Except([entry]));
+
+            (await docker.Docker("rm", "-f", id)).Ok();
+            await HostLeaks.AssertGoneAsync(id, docker.RuntimeRoot, TimeSpan.FromSeconds(60));
+            await Condition.WaitAsync(() => !ProcessProbe.IsRunning(vm) && !Directory.Exists(entry), $"the cached VM (pid {vm}) and its entry {entry} gone with the container");
+            Assert.False(Directory.Exists("/sys/fs/cgroup/sandboxrt-vm-cache/" + Path.GetFileName(entry)), "the entry's waiting cgroup removed");
+            id = null;
+
+            // an entry killed while it waits leaves its VM running: the next create cannot claim it, boots a
+            // VM of its own, and its top-up removes what the dead entry left
+            await CliVmCacheEntries.WaitReadyAsync(next);
+            int killed = CliVmCacheEntries.RecordedPid(next, "relay"), orphan = CliVmCacheEntries.RecordedPid(next, "hypervisor");
+            SandboxRt.Interop.ChildProcesses.Signal(killed, 9);
+            await Condition.WaitAsync(() => !ProcessProbe.IsRunning(killed), $"the killed entry {killed} gone");
+            Assert.True(ProcessProbe.IsRunning(orphan), "the killed entry's QEMU outlives it until a create cleans up");
+            var after = await docker.Docker("run", "--rm", "--runtime", DockerDaemon.CachedRuntime, LocalImage.Reference, "echo", "after");
+            Assert.Equal("after\n", after.Ok().Stdout);
+            await Condition.WaitAsync(() => !ProcessProbe.IsRunning(orphan) && !Directory.Exists(next), $"the dead entry's QEMU (pid {orphan}) and directory {next} removed");
+            Assert.False(Directory.Exists("/sys/fs/cgroup/sandboxrt-vm-cache/" + Path.GetFileName(next)), "the dead entry's cgroup removed");
+        }
+        finally
+        {
+            if (id is not null)
+                await docker.Docker("rm", "-f", id);
+            await CliVmCacheEntries.StopAsync(docker.RuntimeRoot, except: before);
+        }
+    }
 }

@@ -41,7 +41,7 @@ public sealed class VmCacheTests(ContainerdDaemon containerd) : IClassFixture<Co
             int hypervisor = RecordedHypervisor(entry);
             Assert.True(hypervisor > 0, $"{entry}/entry.json records the cached VM's hypervisor");
             // a waiting entry works at the lowest priority, every thread of its daemon and of its QEMU
-            Assert.All(ThreadNices(RecordedPid(entry, "daemon")).Concat(ThreadNices(hypervisor)), nice => Assert.Equal(19, nice));
+            Assert.All(ProcessProbe.ThreadNices(RecordedPid(entry, "daemon")).Concat(ProcessProbe.ThreadNices(hypervisor)), nice => Assert.Equal(19, nice));
 
             // A claim that does not hold up is refused, and the entry stays ready for a real one.
             Assert.StartsWith("no: ", Claim(entry, "{\"podId\":\"../x\",\"namespace\":\"default\"}"));
@@ -56,7 +56,7 @@ public sealed class VmCacheTests(ContainerdDaemon containerd) : IClassFixture<Co
                 Assert.False(File.Exists(Path.Combine(entry, "claim.sock")), "a claimed entry takes no other pod");
                 Assert.Contains(second, File.ReadAllText($"/proc/{hypervisor}/cgroup"));
                 // the pod's: back to a pod's priority
-                Assert.All(ThreadNices(hypervisor), nice => Assert.True(nice < 19, $"the claimed VM's QEMU thread at nice {nice}"));
+                Assert.All(ProcessProbe.ThreadNices(hypervisor), nice => Assert.True(nice < 19, $"the claimed VM's QEMU thread at nice {nice}"));
                 Assert.Equal("in the cached VM\n", (await containerd.Ctr("task", "exec", "--exec-id", "e1", second, "echo", "in the cached VM")).Ok().Stdout);
                 return Assert.Single(Entries(key), e => e != entry);
             });
@@ -122,12 +122,12 @@ public sealed class VmCacheTests(ContainerdDaemon containerd) : IClassFixture<Co
             await Condition.WaitAsync(() => File.Exists(Path.Combine(killed, "claim.sock")), $"VM cache entry {killed} ready (claim.sock)", WarmBound);
             int daemon = RecordedPid(killed, "daemon"), vm = RecordedHypervisor(killed);
             SandboxRt.Interop.ChildProcesses.Signal(daemon, 9);
-            await Condition.WaitAsync(() => !IsRunning(daemon), $"the killed entry daemon {daemon} gone");
-            Assert.True(IsRunning(vm), "the killed entry's QEMU outlives it until a start cleans up");
+            await Condition.WaitAsync(() => !ProcessProbe.IsRunning(daemon), $"the killed entry daemon {daemon} gone");
+            Assert.True(ProcessProbe.IsRunning(vm), "the killed entry's QEMU outlives it until a start cleans up");
 
             // the next pod cannot claim the dead entry; its start removes what the entry left and makes a new one
             Assert.Equal("two\n", (await containerd.Ctr(Run(config, "--rm", LocalImage.Reference, Id(), "echo", "two"))).Ok().Stdout);
-            await Condition.WaitAsync(() => !IsRunning(vm) && !Directory.Exists(killed), $"the dead entry's QEMU (pid {vm}) and directory {killed} removed");
+            await Condition.WaitAsync(() => !ProcessProbe.IsRunning(vm) && !Directory.Exists(killed), $"the dead entry's QEMU (pid {vm}) and directory {killed} removed");
             Assert.False(Directory.Exists("/sys/fs/cgroup/sandboxrt-vm-cache/" + Path.GetFileName(killed)), "the dead entry's cgroup removed");
 
             // a pod on a cached VM whose shim is killed: containerd's `shim delete` removes the VM and the entry
@@ -143,7 +143,7 @@ public sealed class VmCacheTests(ContainerdDaemon containerd) : IClassFixture<Co
                 SandboxRt.Interop.ChildProcesses.Signal(shim, 9);
                 if (await LeakChecker.ForShim(containerd.Socket, pod, before: HostSnapshot.Empty).WaitCleanAsync() is { Length: > 0 } left)
                     Assert.Fail($"left behind:\n{left}\ncontainerd about {pod}:\n{string.Join('\n', containerd.Log.Split('\n').Where(l => l.Contains(pod)).TakeLast(30))}");
-                await Condition.WaitAsync(() => !IsRunning(cachedVm) && !Directory.Exists(entry), $"the cached VM (pid {cachedVm}) and its entry {entry} removed by shim delete");
+                await Condition.WaitAsync(() => !ProcessProbe.IsRunning(cachedVm) && !Directory.Exists(entry), $"the cached VM (pid {cachedVm}) and its entry {entry} removed by shim delete");
                 await containerd.Ctr("task", "delete", pod);
                 (await containerd.Ctr("container", "delete", pod)).Ok();
             }
@@ -158,40 +158,6 @@ public sealed class VmCacheTests(ContainerdDaemon containerd) : IClassFixture<Co
         {
             if (key is not null)
                 await StopEntriesAsync(key);
-        }
-    }
-
-    /// <summary>The nice value of every thread of <paramref name="pid"/> (field 19 of /proc/PID/task/TID/stat); none once it is gone.</summary>
-    private static List<int> ThreadNices(int pid)
-    {
-        var nices = new List<int>();
-        try
-        {
-            foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
-            {
-                var stat = File.ReadAllText(Path.Combine(task, "stat"));
-                nices.Add(int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[16]));
-            }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // a thread or the process ended meanwhile
-        }
-        Assert.NotEmpty(nices);
-        return nices;
-    }
-
-    /// <summary>True while <paramref name="pid"/> exists and is not a zombie (an orphan's parent may be slow to reap it).</summary>
-    private static bool IsRunning(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            return pid > 0 && stat[(stat.LastIndexOf(')') + 2)..][0] is not ('Z' or 'X');
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return false; // gone
         }
     }
 

@@ -13,6 +13,8 @@ namespace SandboxRt.IntegrationTests.Support;
 public class DockerDaemon : IAsyncLifetime
 {
     public const string Runtime = "kata-runtime";
+    /// <summary>SandboxRt again, with a VM cache of one (vm_cache_number=1).</summary>
+    public const string CachedRuntime = "kata-runtime-vm-cache";
     private readonly ContainerdDaemon _containerd;
     private readonly ScratchDirectory _dir = new("srt-dockerd");
     private Process? _process;
@@ -78,7 +80,10 @@ public class DockerDaemon : IAsyncLifetime
               {{network}}
               {{(IsDefaultRuntime ? $"\"default-runtime\": \"{Runtime}\"," : "")}}
               "runtimes": { "{{Runtime}}": { "path": "{{CliRun.ClientBinary}}",
-                "runtimeArgs": ["--config-option", "kernel={{TestEnvironment.Kernel}}", "--config-option", "initrd={{TestEnvironment.Initrd}}"] } }
+                "runtimeArgs": ["--config-option", "kernel={{TestEnvironment.Kernel}}", "--config-option", "initrd={{TestEnvironment.Initrd}}"] },
+                "{{CachedRuntime}}": { "path": "{{CliRun.ClientBinary}}",
+                "runtimeArgs": ["--config-option", "kernel={{TestEnvironment.Kernel}}", "--config-option", "initrd={{TestEnvironment.Initrd}}",
+                  "--config-option", "vm_cache_number=1"] } }
             }
             """);
         var log = File.Create(_dir.Combine("dockerd.log"));

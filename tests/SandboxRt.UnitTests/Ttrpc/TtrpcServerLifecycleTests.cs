@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using Google.Protobuf.WellKnownTypes;
 using SandboxRt.Grpc;
 using SandboxRt.Ttrpc;
+using SandboxRt.Interop;
 using SandboxRt.Ttrpc.Server;
 
 namespace SandboxRt.UnitTests.Ttrpc;

@@ -52,7 +52,7 @@ public static class ContainerRunner
         try
         {
             host = await ContainerHost.CreateAsync(store, record, spec, options.Config,
-                new ContainerHost.NetworkChoice(BundleSpecRewriter.NetworkNamespacePath(spec), Own: false), log, options.Timings, options.StartSandbox, cancellationToken);
+                new ContainerHost.NetworkChoice(BundleSpecRewriter.NetworkNamespacePath(spec), Own: false), log, options.Timings, options.StartSandbox, cancellationToken: cancellationToken);
             foreach (var (phase, at) in host.Sandbox.Boot?.Points ?? [])
                 timings.MarkAt(phase, at);
             timings.Mark($"container created (its sandbox's agent answered after {host.Sandbox.BootTime.TotalMilliseconds:F0} ms)");

@@ -15,7 +15,7 @@ namespace SandboxRt.Runtime.Lifecycle;
 /// </summary>
 public static class CreateOperation
 {
-    public static void Run(LifecycleContext context, string id, string bundle, string? pidFile, string? consoleSocket)
+    public static async Task RunAsync(LifecycleContext context, string id, string bundle, string? pidFile, string? consoleSocket)
     {
         var started = System.Diagnostics.Stopwatch.StartNew();
         ContainerId.Validate(id);
@@ -70,9 +70,26 @@ public static class CreateOperation
         // containerd's runc shim and Docker read the container's stats from the cgroup of the pid in
         // --pid-file, and watch its memory cgroup for OOM kills: put the relay beside its VM in the pod's
         // host cgroup, with a memory cgroup of its own where a guest OOM kill is reported (HostOomReport).
-        HostCgroups.HostCgroup.JoinRelayRecorded(store.Directory(id), report.Pid);
+        HostCgroups.HostCgroup.JoinRelayRecorded(VmCache.CliVmCache.SandboxDirectory(store, store.Load(id)), report.Pid);
         if (pidFile is not null)
             PidFile.Write(pidFile, report.Pid);
+        await TopUpAsync(context);
+    }
+
+    /// <summary>
+    /// Tops the VM cache up after a create (vm_cache_number): a failure is a warning, never a failed
+    /// create, since the container exists.
+    /// </summary>
+    private static async Task TopUpAsync(LifecycleContext context)
+    {
+        try
+        {
+            await VmCache.CliVmCache.TopUpAsync(context.Store, context.Config, context.GlobalArguments);
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or UnauthorizedAccessException or Interop.SyscallException or TimeoutException)
+        {
+            context.Log.LogWarning("VM cache: topping up failed: {Error}", e.Message);
+        }
     }
 
     /// <summary>

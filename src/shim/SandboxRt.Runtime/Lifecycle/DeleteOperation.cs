@@ -57,11 +57,17 @@ public static class DeleteOperation
     /// before reporting (the VM it booted is in the record, not in any live process).
     /// A container that joined another's sandbox (docker run --network container:X) first leaves it: its
     /// container goes from X's VM, its files from X's shared directory, and the VM shrinks back
-    /// (<see cref="Sandboxes.JoinedSandbox.LeaveAsync"/>); X's VM stays.
+    /// (<see cref="Sandboxes.JoinedSandbox.LeaveAsync"/>); X's VM stays. A container whose VM came from the
+    /// VM cache (its JoinedSandbox is an entry that names it back) removes the entry, VM and all.
     /// </summary>
     internal static async Task RemoveFromHostAsync(LifecycleContext context, ContainerRecord record, string directory)
     {
-        if (record.JoinedSandbox is { } sandbox)
+        if (VmCache.CliVmCache.ClaimedEntry(context.Store, record) is { } entry)
+        {
+            // the VM came from the cache: it is this container's alone, and goes with the entry that served it
+            await VmCache.CliVmCache.RemoveEntryAsync(context.Store, entry, context.Config);
+        }
+        else if (record.JoinedSandbox is { } sandbox)
         {
             IAgent? agent = null;
             try

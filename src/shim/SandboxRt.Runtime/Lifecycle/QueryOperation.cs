@@ -3,13 +3,13 @@ using SandboxRt.Runtime.State;
 
 namespace SandboxRt.Runtime.Lifecycle;
 
-/// <summary>runc state and list: what the state store knows, with statuses brought up to date.</summary>
+/// <summary>runc state and list: what the state store knows, with statuses brought up to date (VM cache entries are not containers: list leaves them out).</summary>
 public static class QueryOperation
 {
     public static RuncState State(LifecycleContext context, string id) => ToRunc(context.Refresh(id));
 
     public static IReadOnlyList<RuncState> List(LifecycleContext context) =>
-        context.Store.Ids().Select(id =>
+        context.Store.Ids().Where(id => !VmCache.CliVmCache.IsEntryId(id)).Select(id =>
         {
             try
             {

@@ -230,6 +230,17 @@ public sealed class PodNetwork
         File.Delete(path);
     }
 
+    /// <summary>
+    /// Whether <paramref name="namespacePath"/> has an interface a VM would mirror (a NIC to plug): a
+    /// namespace with loopback alone (docker run --network none) needs none.
+    /// </summary>
+    public static bool HasInterfaces(string namespacePath) =>
+        NetworkNamespace.RunIn(namespacePath, () =>
+        {
+            using var netlink = RouteNetlink.Open();
+            return netlink.ListLinks().Any(Mirrorable);
+        });
+
     private static bool Mirrorable(NetLink link) => !link.Loopback && link.Mac.Length == 6 && link.Kind != "tun";
 
     private static void Undo(NetworkRecord record)

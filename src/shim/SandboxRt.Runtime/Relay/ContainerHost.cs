@@ -18,6 +18,7 @@ using SandboxRt.Runtime.Hooks;
 using SandboxRt.Runtime.Hypervisors;
 using SandboxRt.Runtime.Sandboxes;
 using SandboxRt.Runtime.State;
+using SandboxRt.Runtime.VmCache;
 
 namespace SandboxRt.Runtime.Relay;
 
@@ -45,14 +46,25 @@ public sealed class ContainerHost : IAsyncDisposable
     public sealed record NetworkChoice(string? Path, bool Own);
 
     /// <param name="startSandbox">How the sandbox starts: null for a VM (<see cref="Sandboxes.Sandbox.StartAsync"/>), or the unit tests' fake.</param>
+    /// <param name="fromCache">Take a VM from the CLI's VM cache when the configuration has one and the container suits it (VmCache/CliVmCache.cs).</param>
     public static async Task<ContainerHost> CreateAsync(StateStore store, ContainerRecord record, Spec spec, HypervisorConfig config, NetworkChoice network,
-        ILogger log, bool measureBoot = false, HostSandboxStarter? startSandbox = null,
+        ILogger log, bool measureBoot = false, HostSandboxStarter? startSandbox = null, bool fromCache = false,
         CancellationToken cancellationToken = default)
     {
         startSandbox ??= async (options, logger, cancel) => await Sandboxes.Sandbox.StartAsync(options, logger, cancel);
         record.Relay = ProcessIdentity.Of(Environment.ProcessId);
         store.Save(record);
         await HookRunner.RunAsync("prestart", spec.Hooks?.Prestart, OciStates.Of(record, ContainerStatus.Creating), cancellationToken);
+        var cgroupsPath = HostCgroups.CgroupsPath.Resolve(spec.Linux?.CgroupsPath);
+        // after the prestart hooks, which configure the network namespace the cached VM then mirrors
+        if (fromCache && CliVmCache.Suits(config, network.Path is { } netns && Network.PodNetwork.HasInterfaces(netns) ? netns : null)
+            && await CliVmCache.TryClaimAsync(store, record, new CliVmCacheClaim { Container = record.Id, NetworkNamespace = network.Path, OwnNetwork = network.Own, CgroupsPath = cgroupsPath }, config, log) is { } entry)
+        {
+            using var _ = store.Lock(entry);
+            var cached = JoinedSandbox.Open(store, entry, record.Id, config, log);
+            log.LogDebug("container {Id}: VM from the cache (entry {Entry}, hypervisor pid {Pid})", record.Id, entry, cached.VmPid);
+            return await CreateInAsync(store, record, spec, cached, cached.Needed(), recordVm: false, network.Own, log, cancellationToken);
+        }
         // the VM is the default plus the limits: booted at the default and grown by hot-plug where the
         // hypervisor can (as a pod grows), since only hot-plugged vCPUs and memory can go when `update` lowers them
         var size = VmSize.For(spec, config);
@@ -67,7 +79,7 @@ public sealed class ContainerHost : IAsyncDisposable
             NetworkNamespace = network.Path,
             NetworkNamespaceIsOwn = network.Own,
             MeasureBoot = measureBoot,
-            CgroupsPath = HostCgroups.CgroupsPath.Resolve(spec.Linux?.CgroupsPath),
+            CgroupsPath = cgroupsPath,
         }, log, cancellationToken);
         return await CreateInAsync(store, record, spec, sandbox, size, recordVm: true, network.Own, log, cancellationToken);
     }
@@ -81,6 +93,8 @@ public sealed class ContainerHost : IAsyncDisposable
         ILogger log, CancellationToken cancellationToken = default)
     {
         record.Relay = ProcessIdentity.Of(Environment.ProcessId);
+        // X's VM came from the VM cache: the sandbox to join is the entry's, as X's own record says
+        sandboxId = CliVmCache.ClaimedEntry(store, store.Load(sandboxId)) ?? sandboxId;
         record.JoinedSandbox = sandboxId;
         store.Save(record);
         await HookRunner.RunAsync("prestart", spec.Hooks?.Prestart, OciStates.Of(record, ContainerStatus.Creating), cancellationToken);

@@ -55,7 +55,7 @@ public static class InitRelay
             {
                 var network = new ContainerHost.NetworkChoice(
                     options.OwnNetwork ? $"/proc/{Environment.ProcessId}/ns/net" : BundleSpecRewriter.NetworkNamespacePath(spec), options.OwnNetwork);
-                host = await ContainerHost.CreateAsync(store, record, spec, options.Config, network, log, startSandbox: options.StartSandbox);
+                host = await ContainerHost.CreateAsync(store, record, spec, options.Config, network, log, startSandbox: options.StartSandbox, fromCache: options.StartSandbox is null);
             }
             stdio = RelayStdio.Attach(host.Sandbox.Agent, options.Id, "", options.ConsoleSocket, log);
             // the guest's 127.0.0.11 listens before create returns: the workload may ask at once after start
@@ -75,7 +75,7 @@ public static class InitRelay
         using var signals = new SignalForwarder(host.Sandbox.Agent, options.Id, e => log.LogDebug("signal forwarding: {Error}", e.Message));
         RelayStatusPipe.Report(statusPipe, new RelayReport { Ok = true, Pid = Environment.ProcessId });
         // the guest's OOM kills, reported in the relay's host memory cgroup for containerd's runc shim
-        await using var oom = new HostOomSignal(host.Sandbox.StateDirectory, log);
+        await using var oom = new HostOomSignal(VmCache.CliVmCache.SandboxDirectory(store, host.Record), log);
         using var stopFollowing = new CancellationTokenSource();
         var following = oom.FollowAsync(host.Sandbox.Agent, options.Id, stopFollowing.Token);
         var exit = await host.Container.WaitAsync("", log, CancellationToken.None);

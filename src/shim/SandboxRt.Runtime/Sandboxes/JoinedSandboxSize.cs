@@ -44,6 +44,8 @@ public static class JoinedSandboxSize
     {
         if (record.Limits is { } limits)
             return limits.AsResources();
+        if (record.VmCacheKey is not null)
+            return null; // a VM cache entry: no container, no bundle, the default size
         try
         {
             return SpecLoader.LoadBundle(record.Bundle).Linux?.Resources;

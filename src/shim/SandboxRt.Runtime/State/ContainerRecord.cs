@@ -28,6 +28,14 @@ public sealed class ContainerRecord
     /// Its Hypervisor and Virtiofsd are then null: the VM is the other container's.
     /// </summary>
     public string? JoinedSandbox { get; set; }
+    /// <summary>
+    /// Set on the record of a VM cache entry (VmCache/CliVmCacheEntry.cs): a sandbox with no container,
+    /// hidden from `list`, whose Relay is the entry's process. Holds the <see cref="Configuration.VmCacheKey"/>
+    /// it was made with; null on a container's record.
+    /// </summary>
+    public string? VmCacheKey { get; set; }
+    /// <summary>On an entry's record: the container whose VM it became (that container's JoinedSandbox names the entry).</summary>
+    public string? ClaimedBy { get; set; }
     /// <summary>Exec'd processes with relays of their own: exec id → relay.</summary>
     public Dictionary<string, ProcessIdentity> Execs { get; set; } = new();
 }

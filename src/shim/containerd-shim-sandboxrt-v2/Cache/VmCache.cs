@@ -33,7 +33,7 @@ internal static class VmCache
         try
         {
             return BundleSpecRewriter.NetworkNamespacePath(SpecLoader.LoadBundle(bundle)) is null
-                || (config.Hypervisor == "qemu" && config.Qemu.VmTemplate && config.Qemu.MachineType == "q35");
+                || Runtime.Sandboxes.WarmSandbox.TakesNics(config);
         }
         catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException or JsonException or SpecValidationException)
         {

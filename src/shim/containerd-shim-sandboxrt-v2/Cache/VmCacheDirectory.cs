@@ -1,15 +1,11 @@
 using System.Security.Cryptography;
-using System.Text;
 using SandboxRt.Runtime.Configuration;
 
 namespace SandboxRt.Shim.Cache;
 
 /// <summary>
-/// Where the cached VMs of one configuration live: /run/sandboxrt/shim/vm-cache/KEY/ENTRY. The key hashes
-/// what a cached VM was made from (the configuration file's path and bytes, the shim binary, the guest
-/// kernel and initrd, by size and modification time), so that a pod only takes a VM its configuration
-/// would have made: after any of them changes the old entries are no longer found, and end at their
-/// idle timeout.
+/// Where the cached VMs of one configuration live: /run/sandboxrt/shim/vm-cache/KEY/ENTRY, KEY being
+/// <see cref="VmCacheKey"/>'s: a pod only finds the VMs its configuration would have made.
 /// </summary>
 internal sealed class VmCacheDirectory
 {
@@ -21,16 +17,7 @@ internal sealed class VmCacheDirectory
 
     public static VmCacheDirectory For(HypervisorConfig config)
     {
-        var key = new StringBuilder();
-        key.Append(config.SourcePath ?? "(built-in)").Append('\n');
-        if (config.SourcePath is { } source && File.Exists(source))
-            key.Append(Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(source)))).Append('\n');
-        foreach (var file in new[] { Environment.ProcessPath ?? "", config.Kernel, config.Initrd })
-        {
-            var info = new FileInfo(file);
-            key.Append(file).Append(' ').Append(info.Exists ? $"{info.Length} {info.LastWriteTimeUtc.Ticks}" : "missing").Append('\n');
-        }
-        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key.ToString())))[..16];
+        var hash = VmCacheKey.For(config);
         return new VmCacheDirectory(System.IO.Path.Combine(Root, hash));
     }
 

@@ -48,7 +48,6 @@ internal static class VmCacheEntry
     private const int MaxClaimBytes = 64 * 1024;
     /// <summary>How long a claimant has to send its claim, and then its "go".</summary>
     private static readonly TimeSpan ClaimTimeout = TimeSpan.FromSeconds(10);
-    private const string WarmUpId = "sandboxrt-vm-cache-warm-up";
 
     public static async Task<int> RunAsync(ShimFlags flags)
     {
@@ -113,9 +112,9 @@ internal static class VmCacheEntry
             {
                 // An entry works at the lowest priority until a pod claims it (Prioritise): its start and warm-up
                 // take CPU from whatever runs then (the pod whose start spawned it, first of all).
-                ChildProcesses.SetNiceAllThreads(Environment.ProcessId, WaitingNice);
+                ChildProcesses.SetNiceAllThreads(Environment.ProcessId, WarmSandbox.WaitingNice);
                 var watch = System.Diagnostics.Stopwatch.StartNew();
-                sandbox = await Sandbox.StartAsync(new SandboxStartOptions(paths.SandboxId, paths.Directory, config with { Qemu = config.Qemu with { TcgNice = WaitingNice } })
+                sandbox = await Sandbox.StartAsync(new SandboxStartOptions(paths.SandboxId, paths.Directory, WarmSandbox.Waiting(config))
                 {
                     WithSharedDirectory = true,
                     CgroupsPath = paths.CgroupsPath,
@@ -127,7 +126,7 @@ internal static class VmCacheEntry
                     },
                 }, log, stopping.Token);
                 var started = watch.Elapsed;
-                await WarmUpAsync(sandbox, paths, log, stopping.Token);
+                await WarmSandbox.WarmUpAsync(sandbox, paths.Directory, log, stopping.Token);
                 log.LogInformation("VM cache entry {Entry}: ready (VM {How} in {Start} ms, warmed in {Warm} ms, hypervisor pid {Pid})", paths.Name,
                     sandbox.Vm.Start.FromTemplate ? "restored" : "booted", (int)started.TotalMilliseconds, (int)(watch.Elapsed - started).TotalMilliseconds, sandbox.Vm.Pid);
 
@@ -155,7 +154,7 @@ internal static class VmCacheEntry
                         var taken = TakeClaim(connection, paths, record, log);
                         if (taken is not null)
                         {
-                            Prioritise(sandbox, config, log);
+                            WarmSandbox.Prioritise(sandbox, config, log);
                             File.Delete(paths.ClaimSocket);
                             log.LogInformation("VM cache entry {Entry}: claimed by pod {Pod} (namespace {Namespace})", paths.Name, taken.Value.Claim.PodId, taken.Value.Claim.Namespace);
                             var claimed = (taken.Value.Claim, taken.Value.Listener, sandbox);
@@ -177,57 +176,6 @@ internal static class VmCacheEntry
             Remove(paths, log);
             return null;
         }
-    }
-
-    /// <summary>The nice value an entry and its VM wait at (the lowest priority).</summary>
-    private const int WaitingNice = 19;
-
-    /// <summary>
-    /// A claimed entry is a pod's: the daemon and virtiofsd go back to nice 0 and QEMU to what a pod's QEMU
-    /// gets (qemu.tcg_nice under TCG, else 0), every thread. A failure is a warning: the pod runs, slower.
-    /// </summary>
-    private static void Prioritise(Sandbox sandbox, HypervisorConfig config, ILogger log)
-    {
-        try
-        {
-            ChildProcesses.SetNiceAllThreads(Environment.ProcessId, 0);
-            ChildProcesses.SetNiceAllThreads(sandbox.Vm.Pid, AcceleratorProbe.Choose(config.Accelerator).IsTcg ? config.Qemu.TcgNice : 0);
-            foreach (var helper in sandbox.Vm.HelperPids)
-                ChildProcesses.SetNiceAllThreads(helper, 0);
-        }
-        catch (SyscallException e)
-        {
-            log.LogWarning("VM cache entry: the claimed VM keeps the cache's low priority: {Error}", e.Message);
-        }
-    }
-
-    /// <summary>
-    /// Builds one container the way a pod's first one is built (the shared directory, runc's default spec,
-    /// the init, a start whose exec fails: the empty root has no program) and removes it, so that what the
-    /// pod's container runs in the guest has run once.
-    /// </summary>
-    private static async Task WarmUpAsync(Sandbox sandbox, VmCacheEntryPaths paths, ILogger log, CancellationToken cancellationToken)
-    {
-        var bundle = Path.Combine(paths.Directory, "warm-up");
-        PrivateFiles.CreateDirectory(Path.Combine(bundle, "rootfs"));
-        var spec = DefaultSpec.Create();
-        spec.Process!.Terminal = false;
-        spec.Process.Args = ["/warm-up"];
-        SpecValidator.Validate(spec, Path.Combine(bundle, "rootfs"));
-        var container = await GuestContainer.CreateAsync(sandbox, new ContainerLaunch(WarmUpId, spec, bundle) { Stdin = false }, cancellationToken);
-        try
-        {
-            await container.StartAsync(cancellationToken);
-        }
-        catch (AgentException e)
-        {
-            log.LogDebug("VM cache entry {Entry}: the warm-up container's start failed as it should: {Error}", paths.Name, e.Message);
-        }
-        finally
-        {
-            await container.RemoveAsync(log);
-        }
-        PrivateFiles.RemoveTree(bundle);
     }
 
     /// <summary>Reads and checks one claim; answers "ok" and waits for "go". Null (the connection dropped, the claim refused) keeps the entry waiting.</summary>

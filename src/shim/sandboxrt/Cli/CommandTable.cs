@@ -29,7 +29,7 @@ internal static class CommandTable
     ];
 
     /// <summary>Internal verbs: accepted, not listed in --help.</summary>
-    public static IReadOnlyList<ICommand> Hidden { get; } = [new RelayCommand()];
+    public static IReadOnlyList<ICommand> Hidden { get; } = [new RelayCommand(), new VmCacheEntryCommand()];
 
     public static ICommand? Find(string name) => All.Concat(Hidden).FirstOrDefault(c => c.Name == name);
 }

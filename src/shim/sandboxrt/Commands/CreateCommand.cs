@@ -20,14 +20,14 @@ internal sealed class CreateCommand : ICommand
         CliOptions.Value("preserve-fds", "only 0 is supported: descriptors cannot cross into the VM"),
     ];
 
-    public Task<int> RunAsync(CommandContext context, CommandArgs args)
+    public async Task<int> RunAsync(CommandContext context, CommandArgs args)
     {
         if (args.Positionals.Count != 1)
             throw new UsageException("create needs exactly one container id");
         if (args.Int("preserve-fds") is > 0)
             throw new UsageException("--preserve-fds is not supported: descriptors cannot cross into the VM");
-        CreateOperation.Run(context.Lifecycle, args.Positionals[0], args.Value("bundle") ?? Directory.GetCurrentDirectory(),
+        await CreateOperation.RunAsync(context.Lifecycle, args.Positionals[0], args.Value("bundle") ?? Directory.GetCurrentDirectory(),
             args.Value("pid-file"), args.Value("console-socket"));
-        return Task.FromResult(0);
+        return 0;
     }
 }

@@ -1,13 +1,13 @@
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 
-namespace SandboxRt.Ttrpc.Server;
+namespace SandboxRt.Interop;
 
 /// <summary>
 /// The credentials of a Unix socket's peer as the kernel recorded them at connect time
 /// (socket(7), SO_PEERCRED: struct ucred { pid_t pid; uid_t uid; gid_t gid; }).
 /// </summary>
-internal readonly record struct PeerCredentials(int Pid, uint Uid, uint Gid)
+public readonly record struct PeerCredentials(int Pid, uint Uid, uint Gid)
 {
     private const int SolSocket = 1;   // asm-generic/socket.h
     private const int SoPeerCred = 17; // asm-generic/socket.h (x86_64 and arm64)

@@ -1,0 +1,84 @@
+using Microsoft.Extensions.Logging;
+using SandboxRt.Interop;
+using SandboxRt.Oci.Validation;
+using SandboxRt.Runtime.Agent;
+using SandboxRt.Runtime.Configuration;
+using SandboxRt.Runtime.Containers;
+using SandboxRt.Runtime.Core;
+using SandboxRt.Runtime.Hypervisors;
+using SandboxRt.Runtime.Storage;
+
+namespace SandboxRt.Runtime.Sandboxes;
+
+/// <summary>
+/// What a VM cache entry does to a sandbox before and at its claim, for both caches (the shim's and the
+/// CLI's): it waits at the lowest priority, it builds one container first, and a claim gives it back the
+/// priority a sandbox started for its pod has.
+/// </summary>
+public static class WarmSandbox
+{
+    /// <summary>The nice value an entry and its VM wait at (the lowest priority).</summary>
+    public const int WaitingNice = 19;
+
+    private const string WarmUpId = "sandboxrt-vm-cache-warm-up";
+
+    /// <summary>
+    /// Whether a VM of <paramref name="config"/> can take a pod's NICs after its start: only q35 clones of
+    /// a QEMU VM template keep free root ports to hot-plug them into. A cached VM that cannot serves only
+    /// sandboxes with no network to mirror.
+    /// </summary>
+    public static bool TakesNics(HypervisorConfig config) =>
+        config.Hypervisor == "qemu" && config.Qemu.VmTemplate && config.Qemu.MachineType == "q35";
+
+    /// <summary>The configuration an entry starts its sandbox with: QEMU at <see cref="WaitingNice"/> too.</summary>
+    public static HypervisorConfig Waiting(HypervisorConfig config) => config with { Qemu = config.Qemu with { TcgNice = WaitingNice } };
+
+    /// <summary>
+    /// Builds one container the way a pod's first one is built (the shared directory, runc's default spec,
+    /// the init, a start whose exec fails: the empty root has no program) and removes it, so that what the
+    /// pod's container runs in the guest has run once. <paramref name="scratch"/> holds its bundle meanwhile.
+    /// </summary>
+    public static async Task WarmUpAsync(IGuestSandbox sandbox, string scratch, ILogger log, CancellationToken cancellationToken)
+    {
+        var bundle = Path.Combine(scratch, "warm-up");
+        PrivateFiles.CreateDirectory(Path.Combine(bundle, "rootfs"));
+        var spec = DefaultSpec.Create();
+        spec.Process!.Terminal = false;
+        spec.Process.Args = ["/warm-up"];
+        SpecValidator.Validate(spec, Path.Combine(bundle, "rootfs"));
+        var container = await GuestContainer.CreateAsync(sandbox, new ContainerLaunch(WarmUpId, spec, bundle) { Stdin = false }, cancellationToken);
+        try
+        {
+            await container.StartAsync(cancellationToken);
+        }
+        catch (AgentException e)
+        {
+            log.LogDebug("VM cache: the warm-up container's start failed as it should: {Error}", e.Message);
+        }
+        finally
+        {
+            await container.RemoveAsync(log);
+        }
+        PrivateFiles.RemoveTree(bundle);
+    }
+
+    /// <summary>
+    /// A claimed entry is a pod's: the entry's process and virtiofsd go back to nice 0 and QEMU to what a
+    /// pod's QEMU gets (qemu.tcg_nice under TCG, else 0), every thread. A failure is a warning: the pod
+    /// runs, slower.
+    /// </summary>
+    public static void Prioritise(Sandbox sandbox, HypervisorConfig config, ILogger log)
+    {
+        try
+        {
+            ChildProcesses.SetNiceAllThreads(Environment.ProcessId, 0);
+            ChildProcesses.SetNiceAllThreads(sandbox.Vm.Pid, AcceleratorProbe.Choose(config.Accelerator).IsTcg ? config.Qemu.TcgNice : 0);
+            foreach (var helper in sandbox.Vm.HelperPids)
+                ChildProcesses.SetNiceAllThreads(helper, 0);
+        }
+        catch (SyscallException e)
+        {
+            log.LogWarning("VM cache entry: the claimed VM keeps the cache's low priority: {Error}", e.Message);
+        }
+    }
+}
