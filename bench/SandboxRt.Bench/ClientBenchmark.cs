@@ -1,7 +1,8 @@
 namespace SandboxRt.Bench;
 
 /// <summary>
-/// `docker run --rm ... /bin/true` (with `--network none` and on Docker's default bridge) and
+/// `docker run --rm ... /bin/true` (with `--network none` and on Docker's default bridge, with SandboxRt
+/// with and without its VM cache) and
 /// `ctr run --rm ... /bin/true`, each with runc and with SandboxRt
 /// (for ctr both as containerd's runc shim's runc binary and as the shim v2), interleaved run by run;
 /// then the memory (PSS) an idle one-container pod costs on the host under the shim v2, and of it the shim daemon's.
@@ -12,6 +13,8 @@ internal sealed class ClientBenchmark(ClientDaemons daemons, string sandboxrt)
     public Sample DockerRunc { get; } = new("docker run --rm /bin/true, runc");
     public Sample DockerBridgeSandboxrt { get; } = new("docker run --rm /bin/true, default bridge, sandboxrt");
     public Sample DockerBridgeRunc { get; } = new("docker run --rm /bin/true, default bridge, runc");
+    public Sample DockerCached { get; } = new("docker run --rm /bin/true, sandboxrt with a VM cache (vm_cache_number=1)");
+    public Sample DockerBridgeCached { get; } = new("docker run --rm /bin/true, default bridge, sandboxrt with a VM cache (vm_cache_number=1)");
     public Sample CtrSandboxrt { get; } = new("ctr run --rm /bin/true, sandboxrt");
     public Sample CtrRunc { get; } = new("ctr run --rm /bin/true, runc");
     public Sample CtrShimV2 { get; } = new("ctr run --rm /bin/true, containerd-shim-sandboxrt-v2");
@@ -25,6 +28,8 @@ internal sealed class ClientBenchmark(ClientDaemons daemons, string sandboxrt)
         string[] docker = [.. bridged, "--network", "none"];
         var cache = new VmCacheRuns(daemons, sandboxrt);
         await cache.StartAsync($"b{Environment.ProcessId}-cache");
+        var dockerCache = new DockerVmCacheRuns(daemons);
+        await dockerCache.StartAsync();
         for (int i = 0; i < runs; i++)
         {
             string id = $"b{Environment.ProcessId}-{i}";
@@ -32,15 +37,18 @@ internal sealed class ClientBenchmark(ClientDaemons daemons, string sandboxrt)
             await Shell.TimeAsync(DockerSandboxrt, "docker", [.. docker, "--runtime", "kata-runtime", ClientDaemons.Image, "/bin/true"]);
             await Shell.TimeAsync(DockerBridgeRunc, "docker", [.. bridged, ClientDaemons.Image, "/bin/true"]);
             await Shell.TimeAsync(DockerBridgeSandboxrt, "docker", [.. bridged, "--runtime", "kata-runtime", ClientDaemons.Image, "/bin/true"]);
+            await dockerCache.TimeAsync(DockerCached, docker);
+            await dockerCache.TimeAsync(DockerBridgeCached, bridged);
             await Shell.TimeAsync(CtrRunc, "ctr", "-a", daemons.ContainerdSocket, "run", "--rm", ClientDaemons.Image, id + "-r", "/bin/true");
             await Shell.TimeAsync(CtrSandboxrt, "ctr", "-a", daemons.ContainerdSocket, "run", "--rm", "--runc-binary", sandboxrt, ClientDaemons.Image, id + "-s", "/bin/true");
             await Shell.TimeAsync(CtrShimV2, "ctr", "-a", daemons.ContainerdSocket, "run", "--rm", "--runtime", "io.containerd.sandboxrt.v2", ClientDaemons.Image, id + "-v", "/bin/true");
             await cache.TimeAsync(CtrShimV2Cached, id + "-c");
-            Console.Error.WriteLine($"  run {i + 1}/{runs}: docker runc {DockerRunc.LastText}, sandboxrt {DockerSandboxrt.LastText}; " +
-                                    $"bridge: runc {DockerBridgeRunc.LastText}, sandboxrt {DockerBridgeSandboxrt.LastText}; " +
+            Console.Error.WriteLine($"  run {i + 1}/{runs}: docker runc {DockerRunc.LastText}, sandboxrt {DockerSandboxrt.LastText}, cached VM {DockerCached.LastText}; " +
+                                    $"bridge: runc {DockerBridgeRunc.LastText}, sandboxrt {DockerBridgeSandboxrt.LastText}, cached VM {DockerBridgeCached.LastText}; " +
                                     $"ctr runc {CtrRunc.LastText}, sandboxrt {CtrSandboxrt.LastText}, shim v2 {CtrShimV2.LastText}, cached VM {CtrShimV2Cached.LastText} ms");
         }
         await cache.StopAsync();
+        await dockerCache.StopAsync();
         for (int i = 0; i < Math.Min(runs, 3); i++)
             await MeasurePodAsync($"p{Environment.ProcessId}-{i}");
     }

@@ -4,7 +4,7 @@ namespace SandboxRt.Bench;
 
 /// <summary>
 /// containerd and dockerd of the benchmark's own (scratch roots), with SandboxRt registered as
-/// "kata-runtime" and the benchmark image loaded. Both run in a network namespace the benchmark makes
+/// "kata-runtime" (and, with a VM cache, as "kata-runtime-vm-cache") and the benchmark image loaded. Both run in a network namespace the benchmark makes
 /// (srt-bench-PID), so Docker's default bridge, its iptables rules and docker-proxy live only there and go
 /// with it (the network rule: nothing reaches the host's own network). Stopped by pid.
 /// </summary>
@@ -17,6 +17,12 @@ internal sealed class ClientDaemons : IAsyncDisposable
 
     public string ContainerdSocket => Path.Combine(_dir, "containerd.sock");
     public string DockerSocket => Path.Combine(_dir, "docker.sock");
+
+    /// <summary>SandboxRt again, with a VM cache of one (vm_cache_number=1).</summary>
+    public const string CachedRuntime = "kata-runtime-vm-cache";
+
+    /// <summary>The --root Docker 20.10 gives every runc-compatible runtime.</summary>
+    public string DockerRuntimeRoot => Path.Combine(_dir, "docker-exec", "runtime-runc", "moby");
 
     public async Task StartAsync(string sandboxrt, string rootfs)
     {
@@ -41,7 +47,8 @@ internal sealed class ClientDaemons : IAsyncDisposable
         File.WriteAllText(Path.Combine(_dir, "daemon.json"), $$"""
             { "data-root": "{{_dir}}/docker-data", "exec-root": "{{_dir}}/docker-exec", "pidfile": "{{_dir}}/docker.pid",
               "hosts": ["unix://{{DockerSocket}}"], "containerd": "{{ContainerdSocket}}",
-              "runtimes": { "kata-runtime": { "path": "{{sandboxrt}}" } } }
+              "runtimes": { "kata-runtime": { "path": "{{sandboxrt}}" },
+                "{{CachedRuntime}}": { "path": "{{sandboxrt}}", "runtimeArgs": ["--config-option", "vm_cache_number=1"] } } }
             """);
         _daemons.Add(Start("/usr/sbin/dockerd", "--config-file", Path.Combine(_dir, "daemon.json")));
         await WaitForAsync(DockerSocket);

@@ -110,6 +110,8 @@ if (Ready("clients", sandboxrtBinary, Path.Combine(Bundle("bench-true"), "config
     report.Add(clients.DockerSandboxrt, "ms");
     report.Add(clients.DockerBridgeRunc, "ms");
     report.Add(clients.DockerBridgeSandboxrt, "ms");
+    report.Add(clients.DockerCached, "ms");
+    report.Add(clients.DockerBridgeCached, "ms");
     report.Add(clients.CtrRunc, "ms");
     report.Add(clients.CtrSandboxrt, "ms");
     report.Add(clients.CtrShimV2, "ms");
@@ -118,6 +120,8 @@ if (Ready("clients", sandboxrtBinary, Path.Combine(Bundle("bench-true"), "config
     report.Add(clients.ShimPss, "MiB");
     report.Ratio("docker run: sandboxrt / runc", clients.DockerSandboxrt, clients.DockerRunc);
     report.Ratio("docker run, default bridge: sandboxrt / runc", clients.DockerBridgeSandboxrt, clients.DockerBridgeRunc);
+    report.Ratio("docker run: sandboxrt with a VM cache / runc", clients.DockerCached, clients.DockerRunc);
+    report.Ratio("docker run, default bridge: sandboxrt with a VM cache / runc", clients.DockerBridgeCached, clients.DockerBridgeRunc);
     report.Ratio("ctr run: sandboxrt / runc", clients.CtrSandboxrt, clients.CtrRunc);
     report.Ratio("ctr run: shim v2 / runc", clients.CtrShimV2, clients.CtrRunc);
     report.Ratio("ctr run: shim v2 with a VM cache / runc", clients.CtrShimV2Cached, clients.CtrRunc);

@@ -57,13 +57,10 @@ public sealed class ContainerHost : IAsyncDisposable
         await HookRunner.RunAsync("prestart", spec.Hooks?.Prestart, OciStates.Of(record, ContainerStatus.Creating), cancellationToken);
         var cgroupsPath = HostCgroups.CgroupsPath.Resolve(spec.Linux?.CgroupsPath);
         // after the prestart hooks, which configure the network namespace the cached VM then mirrors
-        if (fromCache && CliVmCache.Suits(config, network.Path is { } netns && Network.PodNetwork.HasInterfaces(netns) ? netns : null)
-            && await CliVmCache.TryClaimAsync(store, record, new CliVmCacheClaim { Container = record.Id, NetworkNamespace = network.Path, OwnNetwork = network.Own, CgroupsPath = cgroupsPath }, config, log) is { } entry)
+        if (fromCache && config.VmCacheNumber > 0 && await ClaimCachedAsync(store, record, config, network, cgroupsPath, log) is { } entry)
         {
-            using var _ = store.Lock(entry);
-            var cached = JoinedSandbox.Open(store, entry, record.Id, config, log);
-            log.LogDebug("container {Id}: VM from the cache (entry {Entry}, hypervisor pid {Pid})", record.Id, entry, cached.VmPid);
-            return await CreateInAsync(store, record, spec, cached, cached.Needed(), recordVm: false, network.Own, log, cancellationToken);
+            using var _ = entry.Lock;
+            return await CreateInAsync(store, record, spec, entry.Sandbox, entry.Sandbox.Needed(), recordVm: false, network.Own, log, cancellationToken);
         }
         // the VM is the default plus the limits: booted at the default and grown by hot-plug where the
         // hypervisor can (as a pod grows), since only hot-plugged vCPUs and memory can go when `update` lowers them
@@ -82,6 +79,48 @@ public sealed class ContainerHost : IAsyncDisposable
             CgroupsPath = cgroupsPath,
         }, log, cancellationToken);
         return await CreateInAsync(store, record, spec, sandbox, size, recordVm: true, network.Own, log, cancellationToken);
+    }
+
+    /// <summary>
+    /// A VM from the CLI's VM cache for the container, opened as the sandbox it joins, under the entry's
+    /// lock (held until the container is created, as for any join); null when the container does not suit
+    /// the cache (a network to mirror into VMs that take no NICs), no entry was ready, or the entry taken
+    /// cannot be opened (it is removed then, with a warning): the caller starts a VM of its own.
+    /// </summary>
+    private static async Task<(JoinedSandbox Sandbox, Interop.FileLock Lock)?> ClaimCachedAsync(StateStore store, ContainerRecord record, HypervisorConfig config,
+        NetworkChoice network, string? cgroupsPath, ILogger log)
+    {
+        string? plugged = null;
+        try
+        {
+            if (network.Path is { } netns && Network.PodNetwork.HasInterfaces(netns))
+                plugged = netns;
+        }
+        catch (Exception e) when (e is Interop.SyscallException or IOException or UnauthorizedAccessException)
+        {
+            return null; // the VM of its own reports what is wrong with the namespace
+        }
+        if (!CliVmCache.Suits(config, plugged))
+            return null;
+        var claim = new CliVmCacheClaim { Container = record.Id, NetworkNamespace = network.Path, OwnNetwork = network.Own, CgroupsPath = cgroupsPath };
+        if (await CliVmCache.TryClaimAsync(store, record, claim, config, log) is not { } entry)
+            return null;
+        var held = store.Lock(entry);
+        try
+        {
+            var sandbox = JoinedSandbox.Open(store, entry, record.Id, config, log);
+            log.LogDebug("container {Id}: VM from the cache (entry {Entry}, hypervisor pid {Pid})", record.Id, entry, sandbox.VmPid);
+            return (sandbox, held);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ContainerNotFoundException or IOException or Interop.SyscallException)
+        {
+            held.Dispose();
+            log.LogWarning("container {Id}: not using the cached VM of entry {Entry}: {Error}; starting a VM of its own", record.Id, entry, e.Message);
+            await CliVmCache.RemoveEntryAsync(store, entry, config);
+            record.JoinedSandbox = null;
+            store.Save(record);
+            return null;
+        }
     }
 
     /// <summary>
