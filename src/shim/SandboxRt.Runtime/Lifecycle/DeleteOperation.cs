@@ -65,7 +65,7 @@ public static class DeleteOperation
         if (VmCache.CliVmCache.ClaimedEntry(context.Store, record) is { } entry)
         {
             // the VM came from the cache: it is this container's alone, and goes with the entry that served it
-            await VmCache.CliVmCache.RemoveEntryAsync(context.Store, entry, context.Config);
+            await VmCache.CliVmCache.RemoveEntryAsync(context.Store, entry, context.Config, [.. record.Execs.Values, record.Relay]);
         }
         else if (record.JoinedSandbox is { } sandbox)
         {

@@ -110,12 +110,17 @@ public static class CliVmCache
         store.Directory(ClaimedEntry(store, record) ?? record.Id);
 
     /// <summary>Removes an entry from its records (SandboxRemains: its process, VM, virtiofsd, taps, cgroup, directories), then its lock.</summary>
-    public static async Task RemoveEntryAsync(StateStore store, string entryId, HypervisorConfig config)
+    /// <param name="servers">
+    /// The claiming container's relays: they are in the cgroup the entry's removal removes (create put the
+    /// relay beside the VM), so they go first, with the entry's process.
+    /// </param>
+    public static async Task RemoveEntryAsync(StateStore store, string entryId, HypervisorConfig config, IReadOnlyList<ProcessIdentity?>? servers = null)
     {
         using (store.Lock(entryId))
         {
             if (Load(store, entryId) is { } entry)
-                await SandboxRemains.RemoveAsync(store.Directory(entryId), entry.Hypervisor, entry.Virtiofsd, TimeSpan.FromSeconds(config.ShutdownGraceSeconds), [entry.Relay]);
+                await SandboxRemains.RemoveAsync(store.Directory(entryId), entry.Hypervisor, entry.Virtiofsd, TimeSpan.FromSeconds(config.ShutdownGraceSeconds),
+                    [entry.Relay, .. servers ?? []]);
         }
         store.ForgetLock(entryId);
     }
