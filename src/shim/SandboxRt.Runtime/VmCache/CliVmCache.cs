@@ -68,8 +68,9 @@ public static class CliVmCache
             }
             if (answer == "ok")
                 return entryId;
-            log.LogDebug("VM cache entry {Entry} did not take container {Id}: {Answer}", entryId, record.Id, answer ?? "no answer");
-            if (answer is null && Load(store, entryId) is { } entry && entry.ClaimedBy == record.Id)
+            log.LogDebug("VM cache entry {Entry} did not take container {Id}: {Answer}", entryId, record.Id, answer is null or "" ? "no answer" : answer);
+            // an entry that began taking this container (and failed, died or went silent) is no one's now
+            if (Load(store, entryId) is { } entry && entry.ClaimedBy == record.Id)
                 await RemoveEntryAsync(store, entryId, config);
             record.JoinedSandbox = null;
             store.Save(record);
@@ -127,7 +128,7 @@ public static class CliVmCache
 
     /// <summary>
     /// Starts entries until vm_cache_number of this configuration are alive and unclaimed, after removing
-    /// what dead unclaimed ones left. Under the cache's lock, so that creates at once do not each start the
+    /// what dead ones left that no container's record names. Under the cache's lock, so that creates at once do not each start the
     /// whole number. A failure is the caller's to log: the container it follows was created.
     /// </summary>
     /// <param name="globalArguments">The CLI call's global flags (--root, --config...): the entries get the same, but a log of their own.</param>
@@ -140,8 +141,14 @@ public static class CliVmCache
         int alive = 0;
         foreach (var (entryId, entry) in Entries(store))
         {
-            if (entry.ClaimedBy is not null)
-                continue; // a container's now: its delete removes it
+            if (entry.ClaimedBy is { } owner)
+            {
+                // a container's: its delete removes it, unless the entry died taking it and the container's record does not name it
+                if (entry.Relay is { IsAlive: true } || Load(store, owner)?.JoinedSandbox == entryId)
+                    continue;
+                await RemoveEntryAsync(store, entryId, config);
+                continue;
+            }
             if (entry.Relay is { IsAlive: true })
             {
                 if (entry.VmCacheKey == key)
