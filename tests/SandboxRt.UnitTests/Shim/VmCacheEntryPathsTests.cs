@@ -13,7 +13,6 @@ public sealed class VmCacheEntryPathsTests
         Assert.NotNull(entry);
         Assert.Equal("a1b2c3d4e5f6", entry.Name);
         Assert.Equal("/run/sandboxrt/shim/vm-cache/0123456789abcdef/a1b2c3d4e5f6/cache-a1b2c3d4e5f6", entry.SandboxDirectory);
-        Assert.Equal("/sandboxrt-vm-cache/a1b2c3d4e5f6", entry.CgroupsPath);
     }
 
     [Theory]

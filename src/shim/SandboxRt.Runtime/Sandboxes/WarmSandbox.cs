@@ -30,6 +30,20 @@ public static class WarmSandbox
     public static bool TakesNics(HypervisorConfig config) =>
         config.Hypervisor == "qemu" && config.Qemu.VmTemplate && config.Qemu.MachineType == "q35";
 
+    /// <summary>
+    /// The host cgroup entries wait in, each in a child of its own. It stays once made, as Docker's
+    /// /docker does: made before any entry's (<see cref="WaitingCgroup"/>), it is never one an entry's
+    /// cgroup records as its own, so no entry's end removes it from under another.
+    /// </summary>
+    public const string CgroupParent = "/sandboxrt-vm-cache";
+
+    /// <summary>The cgroup (linux.cgroupsPath form) entry <paramref name="name"/> waits in, its parent made first.</summary>
+    public static string WaitingCgroup(string name)
+    {
+        HostCgroups.HostCgroup.Create(CgroupParent);
+        return CgroupParent + "/" + name;
+    }
+
     /// <summary>The configuration an entry starts its sandbox with: QEMU at <see cref="WaitingNice"/> too.</summary>
     public static HypervisorConfig Waiting(HypervisorConfig config) => config with { Qemu = config.Qemu with { TcgNice = WaitingNice } };
 

@@ -70,7 +70,7 @@ public static class CliVmCacheEntry
             {
                 WithSharedDirectory = true,
                 StateDirectoryExists = true,
-                CgroupsPath = "/sandboxrt-vm-cache/" + id,
+                CgroupsPath = WarmSandbox.WaitingCgroup(id),
                 Launched = vm =>
                 {
                     record.Hypervisor = ProcessIdentity.Of(vm.Pid);

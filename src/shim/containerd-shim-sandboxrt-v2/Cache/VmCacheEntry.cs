@@ -117,7 +117,7 @@ internal static class VmCacheEntry
                 sandbox = await Sandbox.StartAsync(new SandboxStartOptions(paths.SandboxId, paths.Directory, WarmSandbox.Waiting(config))
                 {
                     WithSharedDirectory = true,
-                    CgroupsPath = paths.CgroupsPath,
+                    CgroupsPath = WarmSandbox.WaitingCgroup(paths.Name),
                     Launched = vm =>
                     {
                         record.Hypervisor = ProcessIdentity.Of(vm.Pid);

@@ -15,8 +15,6 @@ internal sealed record VmCacheEntryPaths(string Directory)
     /// <summary>The sandbox's id (QEMU's -name is sandboxrt-ID): the entry's, since no pod is known when it starts.</summary>
     public string SandboxId => "cache-" + Name;
     public string SandboxDirectory => Path.Combine(Directory, SandboxId);
-    /// <summary>The host cgroup the VM waits in (linux.cgroupsPath form); a claim moves it to the pod's.</summary>
-    public string CgroupsPath => "/sandboxrt-vm-cache/" + Name;
     public string Name => Path.GetFileName(Directory);
 
     /// <summary>Entry names are 12 lower-case hex digits (VmCacheDirectory.NewEntry).</summary>
