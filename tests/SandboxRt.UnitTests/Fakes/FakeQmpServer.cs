@@ -27,6 +27,9 @@ internal sealed class FakeQmpServer : IAsyncDisposable
 
     public string Path { get; }
 
+    /// <summary>Sent to each connection before the greeting (what QEMU kept from while no client was connected).</summary>
+    public List<JsonObject> BeforeGreeting { get; } = [];
+
     /// <summary>"command {arguments}" for every command but qmp_capabilities, in order.</summary>
     public List<string> Commands { get; } = [];
 
@@ -41,6 +44,8 @@ internal sealed class FakeQmpServer : IAsyncDisposable
             using var connection = await _listener.AcceptAsync(_stop.Token);
             await using var stream = new NetworkStream(connection);
             using var reader = new StreamReader(stream, Encoding.UTF8);
+            foreach (var early in BeforeGreeting)
+                await WriteAsync(stream, early.DeepClone().AsObject());
             await WriteAsync(stream, new JsonObject { ["QMP"] = new JsonObject { ["version"] = new JsonObject() } });
             while (await reader.ReadLineAsync(_stop.Token) is { } line)
             {

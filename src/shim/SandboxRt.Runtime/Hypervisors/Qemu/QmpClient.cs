@@ -33,7 +33,12 @@ internal sealed class QmpClient : IAsyncDisposable
         var client = new QmpClient(socket);
         try
         {
+            // QEMU keeps what the monitor could not send while no client was connected (an ACPI_DEVICE_OST
+            // the guest raised after the previous client's device_add, CI 2026-12-05) and sends it to the
+            // next client before the greeting: such events are older than this connection, and dropped.
             var greeting = await client.ReadMessageAsync(cancellationToken);
+            for (int stale = 0; greeting?["event"] is not null && stale < MaxEvents; stale++)
+                greeting = await client.ReadMessageAsync(cancellationToken);
             if (greeting?["QMP"] is null)
                 throw new HypervisorException($"{socketPath}: not a QMP greeting: {greeting?.ToJsonString()}");
             await client.ExecuteAsync("qmp_capabilities", cancellationToken: cancellationToken);
