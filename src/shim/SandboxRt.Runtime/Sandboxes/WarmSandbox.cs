@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using SandboxRt.Interop;
 using SandboxRt.Oci.Validation;
@@ -46,6 +47,43 @@ public static class WarmSandbox
 
     /// <summary>The configuration an entry starts its sandbox with: QEMU at <see cref="WaitingNice"/> too.</summary>
     public static HypervisorConfig Waiting(HypervisorConfig config) => config with { Qemu = config.Qemu with { TcgNice = WaitingNice } };
+
+    /// <summary>The listening claim socket of a ready entry (its presence at <paramref name="path"/> means "ready").</summary>
+    public static Socket ListenForClaims(string path) =>
+        new(new SafeSocketHandle(UnixListener.Listen(path, backlog: 4).Release(), ownsHandle: true));
+
+    /// <summary>What ends an unclaimed entry's wait: <paramref name="stopping"/>, or vm_cache_idle_seconds (0: none).</summary>
+    public static CancellationTokenSource IdleLimit(HypervisorConfig config, CancellationToken stopping)
+    {
+        var idle = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        if (config.VmCacheIdleSeconds > 0)
+            idle.CancelAfter(TimeSpan.FromSeconds(config.VmCacheIdleSeconds));
+        return idle;
+    }
+
+    /// <summary>
+    /// The next claimant's connection; null once the entry is to end unclaimed: <paramref name="idle"/>
+    /// ran out or was cancelled, or the VM stopped (which cancels it).
+    /// </summary>
+    public static async Task<Socket?> NextClaimAsync(Socket claims, Sandbox sandbox, CancellationTokenSource idle)
+    {
+        var accept = claims.AcceptAsync(idle.Token).AsTask();
+        if (await Task.WhenAny(accept, sandbox.Vm.Exited) != accept)
+            idle.Cancel();
+        try
+        {
+            return await accept;
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Why an entry ends unclaimed when no signal ended it: its VM stopped, or nothing came in time.</summary>
+    public static async Task<string> UnclaimedReasonAsync(Sandbox sandbox, HypervisorConfig config, string waitedFor) =>
+        sandbox.Vm.Exited.IsCompleted ? $"the VM stopped ({await sandbox.Vm.Exited})"
+            : $"no {waitedFor} came within vm_cache_idle_seconds ({config.VmCacheIdleSeconds} s)";
 
     /// <summary>
     /// Builds one container the way a pod's first one is built (the shared directory, runc's default spec,

@@ -129,28 +129,17 @@ public static class CliVmCacheEntry
         CancellationToken stopping, Action<string> ended)
     {
         var path = CliVmCache.ClaimSocket(store.Directory(record.Id));
-        using var claims = new Socket(new SafeSocketHandle(UnixListener.Listen(path, backlog: 4).Release(), ownsHandle: true));
+        using var claims = WarmSandbox.ListenForClaims(path);
         try
         {
             record.Status = ContainerStatus.Created; // ready: what a test or an operator looks for in state.json
             store.Save(record);
-            using var idle = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-            if (config.VmCacheIdleSeconds > 0)
-                idle.CancelAfter(TimeSpan.FromSeconds(config.VmCacheIdleSeconds));
+            using var idle = WarmSandbox.IdleLimit(config, stopping);
             while (true)
             {
-                var accept = claims.AcceptAsync(idle.Token).AsTask();
-                if (await Task.WhenAny(accept, sandbox.Vm.Exited) != accept)
-                    idle.Cancel();
-                Socket connection;
-                try
+                if (await WarmSandbox.NextClaimAsync(claims, sandbox, idle) is not { } connection)
                 {
-                    connection = await accept;
-                }
-                catch (OperationCanceledException)
-                {
-                    ended(stopping.IsCancellationRequested ? "a signal" : sandbox.Vm.Exited.IsCompleted ? $"the VM stopped ({await sandbox.Vm.Exited})"
-                        : $"no container came within vm_cache_idle_seconds ({config.VmCacheIdleSeconds} s)");
+                    ended(stopping.IsCancellationRequested ? "a signal" : await WarmSandbox.UnclaimedReasonAsync(sandbox, config, "container"));
                     return false;
                 }
                 using (connection)

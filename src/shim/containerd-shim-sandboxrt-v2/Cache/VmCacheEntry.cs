@@ -130,23 +130,13 @@ internal static class VmCacheEntry
                 log.LogInformation("VM cache entry {Entry}: ready (VM {How} in {Start} ms, warmed in {Warm} ms, hypervisor pid {Pid})", paths.Name,
                     sandbox.Vm.Start.FromTemplate ? "restored" : "booted", (int)started.TotalMilliseconds, (int)(watch.Elapsed - started).TotalMilliseconds, sandbox.Vm.Pid);
 
-                using var claims = new Socket(new SafeSocketHandle(UnixListener.Listen(paths.ClaimSocket, backlog: 4).Release(), ownsHandle: true));
-                using var idle = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);
-                if (config.VmCacheIdleSeconds > 0)
-                    idle.CancelAfter(TimeSpan.FromSeconds(config.VmCacheIdleSeconds));
+                using var claims = WarmSandbox.ListenForClaims(paths.ClaimSocket);
+                using var idle = WarmSandbox.IdleLimit(config, stopping.Token);
                 while (true)
                 {
-                    var accept = claims.AcceptAsync(idle.Token).AsTask();
-                    if (await Task.WhenAny(accept, sandbox.Vm.Exited) != accept)
-                        idle.Cancel();
-                    Socket connection;
-                    try
+                    if (await WarmSandbox.NextClaimAsync(claims, sandbox, idle) is not { } connection)
                     {
-                        connection = await accept;
-                    }
-                    catch (OperationCanceledException)
-                    {
-                        why = why.Length > 0 ? why : sandbox.Vm.Exited.IsCompleted ? $"the VM stopped ({await sandbox.Vm.Exited})" : $"no pod came within vm_cache_idle_seconds ({config.VmCacheIdleSeconds} s)";
+                        why = why.Length > 0 ? why : await WarmSandbox.UnclaimedReasonAsync(sandbox, config, "pod");
                         break;
                     }
                     using (connection)
