@@ -28,16 +28,7 @@ public sealed class CliVmCacheTests
         using var state = new ScratchDirectory("srt-state");
         try
         {
-            // no entry is ready: the first container gets a VM of its own, and its create spawns the entry
-            using (var first = new TestBundle(s => s.Process!.Args = ["true"]))
-            {
-                var firstId = Id();
-                var created = await Cli(state, "create", "--bundle", first.Directory, firstId);
-                Assert.True(created.ExitCode == 0, created.Stderr);
-                Assert.Equal(0, (await Cli(state, "delete", "--force", firstId)).ExitCode);
-            }
-            var entry = Assert.Single(CliVmCacheEntries.In(state.Path));
-            await CliVmCacheEntries.WaitReadyAsync(entry);
+            var entry = await FirstEntryAsync(state);
             int vm = CliVmCacheEntries.RecordedPid(entry, "hypervisor"), entryProcess = CliVmCacheEntries.RecordedPid(entry, "relay");
             Assert.Equal("", (await Cli(state, "list", "--quiet")).Stdout); // an entry is not a container
 
@@ -90,5 +81,120 @@ public sealed class CliVmCacheTests
         {
             await CliVmCacheEntries.StopAsync(state.Path, except: new HashSet<string>());
         }
+    }
+
+    /// <summary>
+    /// Docker's flow: a prestart hook moves the veth into the relay's new namespace. With templates the
+    /// relay claims the warm VM while that hook runs (the hook waits until the entry's record names the
+    /// container: it would wait forever if the claim came after it), and the veth is plugged in after it.
+    /// A second container, whose hook fails once its VM was claimed, fails its create with the hook's
+    /// error and leaves nothing: not the entry, not its VM, not the cgroup. Without templates the VM cannot
+    /// take the veth, so the hook ends before any claim, and the container boots a VM of its own.
+    /// </summary>
+    [Fact]
+    public async Task The_cached_vm_is_claimed_beside_the_prestart_hook_its_nic_is_plugged_after_it_and_a_failing_hook_leaves_nothing()
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        TestEnvironment.RequireCommand("nsenter", "util-linux");
+        using var net = await TestNetworkPair.CreateAsync(mtu: 1400);
+        using var state = new ScratchDirectory("srt-state");
+        try
+        {
+            var entry = await FirstEntryAsync(state);
+
+            var id = Id();
+            using var bundle = new TestBundle(s => s.Process!.Args = ["sleep", "600"]);
+            net.AddSetkeyHook(bundle);
+            if (!TestEnvironment.TemplatesOff)
+                PrependWaitForClaim(bundle, entry, id);
+            var create = await Cli(state, "create", "--bundle", bundle.Directory, id);
+            Assert.True(create.ExitCode == 0, create.Stderr);
+            try
+            {
+                Assert.Equal(TestEnvironment.TemplatesOff ? null : id, CliVmCacheEntries.ClaimedBy(entry));
+                Assert.Equal(0, (await Cli(state, "start", id)).ExitCode);
+                var facts = await Cli(state, "exec", id, "sh", "-c", "cat /sys/class/net/eth0/address; busybox ip -o -4 addr show eth0");
+                Assert.True(facts.ExitCode == 0, facts.Stderr);
+                Assert.Equal(net.PodMac, facts.Stdout.Split('\n')[0]);
+                Assert.Contains($"inet {net.PodAddress}/24", facts.Stdout);
+            }
+            finally
+            {
+                Assert.Equal(0, (await Cli(state, "delete", "--force", id)).ExitCode);
+            }
+            LeakCheck.AssertNothingLeft(state.Path, id);
+
+            // the create above topped the cache up (with templates: its entry was taken); the next container takes the ready one
+            var ready = Assert.Single(CliVmCacheEntries.In(state.Path));
+            await CliVmCacheEntries.WaitReadyAsync(ready);
+            int vm = CliVmCacheEntries.RecordedPid(ready, "hypervisor"), entryProcess = CliVmCacheEntries.RecordedPid(ready, "relay");
+            var failingId = Id();
+            var cgroup = "/srt-vm-cache-" + Guid.NewGuid().ToString("N")[..8];
+            using var failing = new TestBundle(s =>
+            {
+                s.Process!.Args = ["true"];
+                s.Linux!.CgroupsPath = cgroup;
+            });
+            var hook = failing.WriteFile("fail.sh", TestEnvironment.TemplatesOff
+                ? "#!/bin/sh\necho the hook refused >&2\nexit 3\n"
+                : $"#!/bin/sh\n{WaitForClaimScript(ready, failingId)}\necho the hook refused >&2\nexit 3\n");
+            File.SetUnixFileMode(hook, (UnixFileMode)0b111_101_101);
+            failing.Spec.Hooks = new Hooks { Prestart = [new Hook { Path = hook }] };
+            failing.Save();
+            var refused = await Cli(state, "create", "--bundle", failing.Directory, failingId);
+            Assert.NotEqual(0, refused.ExitCode);
+            Assert.Contains("hooks.prestart[0]", refused.Stderr);
+            Assert.Contains("the hook refused", refused.Stderr);
+            if (TestEnvironment.TemplatesOff)
+            {
+                Assert.Equal("created", CliVmCacheEntries.Status(ready)); // never claimed: the hook failed first
+            }
+            else
+            {
+                await Condition.WaitAsync(() => !ProcessProbe.IsRunning(vm) && !ProcessProbe.IsRunning(entryProcess) && !Directory.Exists(ready),
+                    $"the claimed VM (pid {vm}), its entry process {entryProcess} and {ready} gone with the failed create");
+            }
+            var hierarchies = Directory.EnumerateDirectories("/sys/fs/cgroup").Prepend("/sys/fs/cgroup");
+            Assert.DoesNotContain(hierarchies, h => Directory.Exists(h + cgroup));
+            Assert.Equal("", await net.PodLeftoversAsync());
+            LeakCheck.AssertNothingLeft(state.Path, failingId);
+        }
+        finally
+        {
+            await CliVmCacheEntries.StopAsync(state.Path, except: new HashSet<string>());
+        }
+    }
+
+    /// <summary>
+    /// No entry is ready in a new --root: a first container gets a VM of its own, and its create spawns
+    /// the entry; returns the entry's directory once it is ready.
+    /// </summary>
+    private static async Task<string> FirstEntryAsync(ScratchDirectory state)
+    {
+        using (var first = new TestBundle(s => s.Process!.Args = ["true"]))
+        {
+            var firstId = Id();
+            var created = await Cli(state, "create", "--bundle", first.Directory, firstId);
+            Assert.True(created.ExitCode == 0, created.Stderr);
+            Assert.Equal(0, (await Cli(state, "delete", "--force", firstId)).ExitCode);
+        }
+        var entry = Assert.Single(CliVmCacheEntries.In(state.Path));
+        await CliVmCacheEntries.WaitReadyAsync(entry);
+        return entry;
+    }
+
+    /// <summary>Shell lines that wait (bounded) until the entry's record names the container as its claimant, or fail the hook saying so.</summary>
+    private static string WaitForClaimScript(string entry, string id) => $$"""
+        for i in $(seq 600); do grep -q '{{id}}' '{{entry}}/state.json' 2>/dev/null && break; sleep 0.05; done
+        grep -q '{{id}}' '{{entry}}/state.json' || { echo "{{entry}} was not claimed by {{id}} while the prestart hook ran" >&2; exit 1; }
+        """;
+
+    /// <summary>The bundle's setkey hook first waits for the claim (<see cref="WaitForClaimScript"/>).</summary>
+    private static void PrependWaitForClaim(TestBundle bundle, string entry, string id)
+    {
+        var hook = bundle.Spec.Hooks!.Prestart![0].Path;
+        var script = File.ReadAllText(hook);
+        var firstLineEnd = script.IndexOf('\n') + 1;
+        File.WriteAllText(hook, script[..firstLineEnd] + WaitForClaimScript(entry, id) + "\n" + script[firstLineEnd..]);
     }
 }

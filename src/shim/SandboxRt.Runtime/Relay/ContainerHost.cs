@@ -6,6 +6,11 @@
 //   hypervisor runs (a process killed during boot leaves a VM only the record leads delete to) →
 //   createRuntime hooks → GuestContainer.CreateAsync, and beside it the proxy socket later CLI calls reach
 //   the agent through → status "created".
+// With the CLI's VM cache (vm_cache_number) the relay claims a warm VM instead of booting one, and does it
+// beside the prestart hooks, which take a quarter of a second under Docker: the claim, the growth and
+// (when the spec allows: PendingNetwork.CanCreateBefore) the container's creation in the guest run while
+// the hooks configure the namespace; the namespace's NICs are plugged once they have ended, before
+// "created" (VmCache/CliVmCacheEntry.cs has the claim's two steps).
 // A failure stops the sandbox before it is reported: nothing of the container is left but its record,
 // which the caller removes.
 using Microsoft.Extensions.Logging;
@@ -54,14 +59,34 @@ public sealed class ContainerHost : IAsyncDisposable
         startSandbox ??= async (options, logger, cancel) => await Sandboxes.Sandbox.StartAsync(options, logger, cancel);
         record.Relay = ProcessIdentity.Of(Environment.ProcessId);
         store.Save(record);
-        await HookRunner.RunAsync("prestart", spec.Hooks?.Prestart, OciStates.Of(record, ContainerStatus.Creating), cancellationToken);
         var cgroupsPath = HostCgroups.CgroupsPath.Resolve(spec.Linux?.CgroupsPath);
-        // after the prestart hooks, which configure the network namespace the cached VM then mirrors
-        if (fromCache && config.VmCacheNumber > 0 && await ClaimCachedAsync(store, record, config, network, cgroupsPath, log) is { } entry)
+        var prestart = HookRunner.RunAsync("prestart", spec.Hooks?.Prestart, OciStates.Of(record, ContainerStatus.Creating), cancellationToken);
+        if (fromCache && config.VmCacheNumber > 0)
         {
-            using var _ = entry.Lock;
-            return await CreateInAsync(store, record, spec, entry.Sandbox, entry.Sandbox.Needed(), recordVm: false, network.Own, log, cancellationToken);
+            (JoinedSandbox Sandbox, Interop.FileLock Lock, CachedVmClaim Claim)? entry;
+            try
+            {
+                // A VM that takes NICs after its start is claimed beside the hooks (Docker's libnetwork-setkey
+                // is a quarter of a second under TCG); one that cannot takes only a namespace they left
+                // without interfaces, so the hooks end first.
+                if (!WarmSandbox.TakesNics(config))
+                    await prestart;
+                entry = await ClaimCachedAsync(store, record, config, network, cgroupsPath, log);
+            }
+            catch
+            {
+                await new PendingNetwork(prestart, _ => Task.CompletedTask).SettleAsync();
+                throw;
+            }
+            if (entry is { } taken)
+            {
+                using var _ = taken.Lock;
+                using var claim = taken.Claim;
+                return await CreateInAsync(store, record, spec, taken.Sandbox, taken.Sandbox.Needed(), recordVm: false, network.Own, log, cancellationToken,
+                    new PendingNetwork(prestart, claim.AttachNetworkAsync));
+            }
         }
+        await prestart;
         // the VM is the default plus the limits: booted at the default and grown by hot-plug where the
         // hypervisor can (as a pod grows), since only hot-plugged vCPUs and memory can go when `update` lowers them
         var size = VmSize.For(spec, config);
@@ -82,18 +107,19 @@ public sealed class ContainerHost : IAsyncDisposable
     }
 
     /// <summary>
-    /// A VM from the CLI's VM cache for the container, opened as the sandbox it joins, under the entry's
-    /// lock (held until the container is created, as for any join); null when the container does not suit
-    /// the cache (a network to mirror into VMs that take no NICs), no entry was ready, or the entry taken
-    /// cannot be opened (it is removed then, with a warning): the caller starts a VM of its own.
+    /// A VM from the CLI's VM cache for the container, claimed and opened as the sandbox it joins, under the
+    /// entry's lock (held until the container is created, as for any join); its NICs come when the claim
+    /// asks for them. Null when the container does not suit the cache (a network to mirror into VMs that
+    /// take no NICs), no entry was ready, or the entry taken cannot be opened (it is removed then, with a
+    /// warning): the caller starts a VM of its own.
     /// </summary>
-    private static async Task<(JoinedSandbox Sandbox, Interop.FileLock Lock)?> ClaimCachedAsync(StateStore store, ContainerRecord record, HypervisorConfig config,
-        NetworkChoice network, string? cgroupsPath, ILogger log)
+    private static async Task<(JoinedSandbox Sandbox, Interop.FileLock Lock, CachedVmClaim Claim)?> ClaimCachedAsync(StateStore store, ContainerRecord record,
+        HypervisorConfig config, NetworkChoice network, string? cgroupsPath, ILogger log)
     {
         string? plugged = null;
         try
         {
-            if (network.Path is { } netns && Network.PodNetwork.HasInterfaces(netns))
+            if (!WarmSandbox.TakesNics(config) && network.Path is { } netns && Network.PodNetwork.HasInterfaces(netns))
                 plugged = netns;
         }
         catch (Exception e) when (e is Interop.SyscallException or IOException or UnauthorizedAccessException)
@@ -102,21 +128,22 @@ public sealed class ContainerHost : IAsyncDisposable
         }
         if (!CliVmCache.Suits(config, plugged))
             return null;
-        var claim = new CliVmCacheClaim { Container = record.Id, NetworkNamespace = network.Path, OwnNetwork = network.Own, CgroupsPath = cgroupsPath };
-        if (await CliVmCache.TryClaimAsync(store, record, claim, config, log) is not { } entry)
+        var request = new CliVmCacheClaim { Container = record.Id, NetworkNamespace = network.Path, OwnNetwork = network.Own, CgroupsPath = cgroupsPath };
+        if (await CliVmCache.TryClaimAsync(store, record, request, config, log) is not { } claim)
             return null;
-        var held = store.Lock(entry);
+        var held = store.Lock(claim.EntryId);
         try
         {
-            var sandbox = JoinedSandbox.Open(store, entry, record.Id, config, log);
-            log.LogDebug("container {Id}: VM from the cache (entry {Entry}, hypervisor pid {Pid})", record.Id, entry, sandbox.VmPid);
-            return (sandbox, held);
+            var sandbox = JoinedSandbox.Open(store, claim.EntryId, record.Id, config, log);
+            log.LogDebug("container {Id}: VM from the cache (entry {Entry}, hypervisor pid {Pid})", record.Id, claim.EntryId, sandbox.VmPid);
+            return (sandbox, held, claim);
         }
         catch (Exception e) when (e is InvalidOperationException or ContainerNotFoundException or IOException or Interop.SyscallException)
         {
             held.Dispose();
-            log.LogWarning("container {Id}: not using the cached VM of entry {Entry}: {Error}; starting a VM of its own", record.Id, entry, e.Message);
-            await CliVmCache.RemoveEntryAsync(store, entry, config);
+            claim.Dispose();
+            log.LogWarning("container {Id}: not using the cached VM of entry {Entry}: {Error}; starting a VM of its own", record.Id, claim.EntryId, e.Message);
+            await CliVmCache.RemoveEntryAsync(store, claim.EntryId, config);
             record.JoinedSandbox = null;
             store.Save(record);
             return null;
@@ -149,10 +176,15 @@ public sealed class ContainerHost : IAsyncDisposable
     /// the container, and the record's "created". A failure stops the sandbox (for a joined one: removes
     /// what this container added to it).
     /// </summary>
+    /// <param name="network">
+    /// For a cached VM claimed beside the prestart hooks: their end and the NICs, awaited before the
+    /// container's creation, or after it when nothing in the spec needs them first (PendingNetwork).
+    /// </param>
     private static async Task<ContainerHost> CreateInAsync(StateStore store, ContainerRecord record, Spec spec, IHostSandbox sandbox, VmSize size,
-        bool recordVm, bool networkMirrored, ILogger log, CancellationToken cancellationToken)
+        bool recordVm, bool networkMirrored, ILogger log, CancellationToken cancellationToken, PendingNetwork? network = null)
     {
         Task<IAsyncDisposable>? proxy = null;
+        bool createFirst = network is not null && PendingNetwork.CanCreateBefore(spec);
         try
         {
             // the proxy starts beside the growth and the container's creation (Kestrel's start is off the critical path)
@@ -160,12 +192,16 @@ public sealed class ContainerHost : IAsyncDisposable
             await sandbox.GrowAsync(size, cancellationToken);
             if (recordVm)
                 RecordVm(store, record, sandbox.VmPid, sandbox.HelperPids);
-            if (sandbox.Network is { } mirrored)
-                log.LogDebug("container {Id}: network namespace {Path} mirrored: {Interfaces}", record.Id, mirrored.NamespacePath,
-                    mirrored.Interfaces.Count == 0 ? "no interface but loopback" : string.Join(", ", mirrored.Interfaces.Select(i => i.Name)));
+            if (network is not null && !createFirst)
+                await network.CompleteAsync(cancellationToken);
             // createRuntime hooks once the runtime environment, the VM, exists (runc: after making the namespaces)
             await HookRunner.RunAsync("createRuntime", spec.Hooks?.CreateRuntime, OciStates.Of(record, ContainerStatus.Creating), cancellationToken);
             var container = await GuestContainer.CreateAsync(sandbox, new ContainerLaunch(record.Id, spec, record.Bundle) { NetworkMirrored = networkMirrored }, cancellationToken);
+            if (createFirst)
+                await network!.CompleteAsync(cancellationToken);
+            if (sandbox.Network is { } mirrored)
+                log.LogDebug("container {Id}: network namespace {Path} mirrored: {Interfaces}", record.Id, mirrored.NamespacePath,
+                    mirrored.Interfaces.Count == 0 ? "no interface but loopback" : string.Join(", ", mirrored.Interfaces.Select(i => i.Name)));
             var host = new ContainerHost(store, record, sandbox, container, await proxy, log);
             record.GuestPid = container.GuestPid;
             record.Status = ContainerStatus.Created;
@@ -177,6 +213,8 @@ public sealed class ContainerHost : IAsyncDisposable
             // the caller reports the error itself; the guest's side of it is only here
             log.LogError("container {Id}: create failed; the guest console's last lines:\n{Console}", record.Id,
                 string.Join('\n', Diagnostics.LogTail.Read(sandbox.ConsoleLogPath, 25)));
+            if (network is not null)
+                await network.SettleAsync();
             if (proxy is not null)
                 await StopProxyAsync(proxy);
             await sandbox.StopAsync(CancellationToken.None);

@@ -230,10 +230,14 @@ public sealed class Sandbox : IHostSandbox, IAsyncDisposable
             throw new InvalidOperationException($"sandbox {Id} already mirrors {Network.NamespacePath}");
         if (Vm is not IVmNicHotplug nics)
             throw new HypervisorException($"sandbox {Id}: its VM cannot take NICs after its start");
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         var network = PodNetwork.Attach(namespacePath, StateDirectory, ownNamespace);
+        TimeSpan tapped, plugged;
         try
         {
+            tapped = watch.Elapsed;
             await nics.AddNicsAsync(network.Devices, cancellationToken);
+            plugged = watch.Elapsed;
             network.ReleaseTaps();
             await network.ConfigureGuestAsync(_client, cancellationToken);
         }
@@ -243,7 +247,9 @@ public sealed class Sandbox : IHostSandbox, IAsyncDisposable
             throw;
         }
         Network = network;
-        _log.LogDebug("sandbox {Id}: network namespace {Path}: {Count} interface(s) plugged", Id, namespacePath, network.Interfaces.Count);
+        _log.LogDebug("sandbox {Id}: network namespace {Path}: {Count} interface(s) plugged in {Total} ms (taps and mirroring {Taps} ms, hot-plug {Plug} ms, guest configuration {Guest} ms)",
+            Id, namespacePath, network.Interfaces.Count, (int)watch.ElapsedMilliseconds, (int)tapped.TotalMilliseconds, (int)(plugged - tapped).TotalMilliseconds,
+            (int)(watch.Elapsed - plugged).TotalMilliseconds);
     }
 
     private VmSizer _sizer = null!;

@@ -1,6 +1,5 @@
 using System.Net.Sockets;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using SandboxRt.Interop;
@@ -23,8 +22,7 @@ public static class CliVmCache
     public const string EntryIdPrefix = "sandboxrt-vm-cache-";
     private const string ClaimSocketName = "claim.sock";
     private const string TopUpLockId = "sandboxrt-vm-cache";
-    private const int MaxAnswerBytes = 4096;
-    /// <summary>How long a claim may take: the entry hot-plugs the NICs and moves the cgroup meanwhile.</summary>
+    /// <summary>How long a claim's first step may take: the entry records the container and moves the VM's cgroup meanwhile.</summary>
     private static readonly TimeSpan ClaimTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>Where an entry is claimed: made only once its VM is warm, so that its presence means "ready".</summary>
@@ -45,11 +43,12 @@ public static class CliVmCache
     /// The container's record names the entry (JoinedSandbox) before the claim is sent, so that whatever
     /// happens next, `delete` finds the VM; a claim that got no clear answer may have taken the VM half-way,
     /// and that entry is removed. Null: none was ready, or none took it (the caller starts a VM of its own).
+    /// The entry plugs the claim's network namespace in only when asked, through what this returns.
     /// </summary>
-    public static async Task<string?> TryClaimAsync(StateStore store, ContainerRecord record, CliVmCacheClaim claim, HypervisorConfig config, ILogger log)
+    public static async Task<CachedVmClaim?> TryClaimAsync(StateStore store, ContainerRecord record, CliVmCacheClaim claim, HypervisorConfig config, ILogger log)
     {
         var key = VmCacheKey.For(config);
-        var message = JsonSerializer.SerializeToUtf8Bytes(claim, Relay.RelayJsonContext.Default.CliVmCacheClaim);
+        var message = JsonSerializer.Serialize(claim, Relay.RelayJsonContext.Default.CliVmCacheClaim);
         foreach (var (entryId, _) in Entries(store).Where(e => e.Record.VmCacheKey == key && e.Record.ClaimedBy is null).OrderBy(e => e.Record.Created))
         {
             var socketPath = ClaimSocket(store.Directory(entryId));
@@ -58,16 +57,21 @@ public static class CliVmCache
             record.JoinedSandbox = entryId;
             store.Save(record);
             string? answer = null;
+            ClaimConnection? connection = null;
             try
             {
-                answer = await ExchangeAsync(socketPath, message);
+                connection = await ConnectAsync(socketPath);
+                using var timeout = new CancellationTokenSource(ClaimTimeout);
+                await connection.WriteLineAsync(message, timeout.Token);
+                answer = await connection.ReadLineAsync(timeout.Token);
             }
-            catch (Exception e) when (e is SocketException or IOException or OperationCanceledException)
+            catch (Exception e) when (e is SocketException or IOException or InvalidDataException or OperationCanceledException)
             {
                 log.LogDebug("VM cache entry {Entry}: {Error}", entryId, e.Message);
             }
             if (answer == "ok")
-                return entryId;
+                return new CachedVmClaim(entryId, connection!);
+            connection?.Dispose();
             log.LogDebug("VM cache entry {Entry} did not take container {Id}: {Answer}", entryId, record.Id, answer is null or "" ? "no answer" : answer);
             // an entry that began taking this container (and failed, died or went silent) is no one's now
             if (Load(store, entryId) is { } entry && entry.ClaimedBy == record.Id)
@@ -78,23 +82,23 @@ public static class CliVmCache
         return null;
     }
 
-    private static async Task<string> ExchangeAsync(string socketPath, byte[] message)
+    /// <summary>What a claimant sends, after its claim was taken, for the entry to plug the claim's network namespace in.</summary>
+    public const string NetworkRequest = "network";
+
+    private static async Task<ClaimConnection> ConnectAsync(string socketPath)
     {
         using var timeout = new CancellationTokenSource(ClaimTimeout);
-        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), timeout.Token);
-        await socket.SendAsync(message, SocketFlags.None, timeout.Token);
-        socket.Shutdown(SocketShutdown.Send);
-        var buffer = new byte[MaxAnswerBytes];
-        int length = 0;
-        while (length < buffer.Length)
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
         {
-            int n = await socket.ReceiveAsync(buffer.AsMemory(length), SocketFlags.None, timeout.Token);
-            if (n == 0)
-                break;
-            length += n;
+            await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), timeout.Token);
+            return new ClaimConnection(socket);
         }
-        return Encoding.UTF8.GetString(buffer, 0, length);
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
     }
 
     /// <summary>

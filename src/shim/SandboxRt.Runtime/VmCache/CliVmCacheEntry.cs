@@ -8,21 +8,24 @@
 // agent on its proxy socket as a relay does, builds and removes one container (WarmSandbox.WarmUpAsync),
 // and only then makes its claim socket.
 //
-// A container's relay claims it after the prestart hooks (Docker's libnetwork-setkey has configured the
-// relay's network namespace by then): its record names the entry (JoinedSandbox) before it sends the
-// claim, and the claim must come from that record's relay (SO_PEERCRED). The entry then records who took
-// it (ClaimedBy), gives the VM its priority back, moves the VM, virtiofsd and itself into the container's
-// cgroup, hot-plugs the namespace's taps as NICs (Sandbox.AttachNetworkAsync), and answers "ok". From
-// then on the container is one that joined the entry's sandbox (Sandboxes/JoinedSandbox.cs): the relay
-// grows the VM by the container's limits and creates the container through the entry's proxy socket,
-// and `delete` of the container removes the entry with it (Lifecycle/DeleteOperation.cs). A claim that
-// fails half-way stops the entry and everything it made; the relay then starts a VM of its own.
+// A container's relay claims it in two steps over one connection to claim.sock (lines: ClaimConnection).
+//   1. The claim, sent while the container's prestart hooks run (Relay/ContainerHost.cs): the container's
+//      record names the entry (JoinedSandbox) before it is sent, and it must come from that record's relay
+//      (SO_PEERCRED). The entry records who took it (ClaimedBy), gives the VM its priority back, moves the
+//      VM, virtiofsd and itself into the container's cgroup, and answers "ok". From then on the container
+//      is one that joined the entry's sandbox (Sandboxes/JoinedSandbox.cs): the relay grows the VM by the
+//      container's limits and creates the container through the entry's proxy socket, and `delete` of the
+//      container removes the entry with it (Lifecycle/DeleteOperation.cs). A first step that fails
+//      half-way stops the entry and everything it made; the relay then starts a VM of its own.
+//   2. "network", sent once the hooks have ended (Docker's libnetwork-setkey has then put the veth into
+//      the relay's namespace): the entry hot-plugs the namespace's interfaces as NICs
+//      (Sandbox.AttachNetworkAsync) and answers. From here on a failure fails the container's create,
+//      whose clean-up removes the entry.
 //
 // An entry no container claims ends after vm_cache_idle_seconds, when its VM dies, or on SIGTERM/SIGINT,
 // and removes everything it made; a killed one is removed by the next top-up.
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
-using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using SandboxRt.Interop;
@@ -37,7 +40,6 @@ namespace SandboxRt.Runtime.VmCache;
 
 public static class CliVmCacheEntry
 {
-    private const int MaxClaimBytes = 64 * 1024;
     /// <summary>How long a claimant has to send its claim.</summary>
     private static readonly TimeSpan ClaimReadTimeout = TimeSpan.FromSeconds(10);
 
@@ -84,9 +86,11 @@ public static class CliVmCacheEntry
             log.LogInformation("VM cache entry {Entry}: ready (VM {How} in {Start} ms, warmed in {Warm} ms, hypervisor pid {Pid})", id,
                 sandbox.Vm.Start.FromTemplate ? "restored" : "booted", (int)started.TotalMilliseconds, (int)(watch.Elapsed - started).TotalMilliseconds, sandbox.Vm.Pid);
 
-            claimed = await WaitForClaimAsync(store, record, sandbox, config, log, stopping.Token, w => why = w);
-            if (claimed)
+            if (await WaitForClaimAsync(store, record, sandbox, config, log, stopping.Token, w => why = w) is var (connection, claim))
             {
+                claimed = true;
+                using (connection)
+                    await AttachNetworkWhenAskedAsync(connection, record, sandbox, claim, log, stopping.Token);
                 // the container's now: this process serves its agent until `delete` stops the VM
                 await Task.WhenAny(sandbox.Vm.Exited, Task.Delay(Timeout.Infinite, stopping.Token).ContinueWith(_ => { }, TaskScheduler.Default));
                 log.LogInformation("VM cache entry {Entry}: ending ({Why})", id, sandbox.Vm.Exited.IsCompleted ? "its VM stopped" : why);
@@ -124,9 +128,12 @@ public static class CliVmCacheEntry
         return 1;
     }
 
-    /// <summary>Listens for claims until one is taken (true), or the entry ends unclaimed: idle timeout, its VM's end, a signal, a failed claim.</summary>
-    private static async Task<bool> WaitForClaimAsync(StateStore store, ContainerRecord record, Sandbox sandbox, HypervisorConfig config, ILogger log,
-        CancellationToken stopping, Action<string> ended)
+    /// <summary>
+    /// Listens for claims until one is taken (its connection and claim, answered "ok"), or the entry ends
+    /// unclaimed (null): idle timeout, its VM's end, a signal, a failed claim.
+    /// </summary>
+    private static async Task<(ClaimConnection Connection, CliVmCacheClaim Claim)?> WaitForClaimAsync(StateStore store, ContainerRecord record, Sandbox sandbox,
+        HypervisorConfig config, ILogger log, CancellationToken stopping, Action<string> ended)
     {
         var path = CliVmCache.ClaimSocket(store.Directory(record.Id));
         using var claims = WarmSandbox.ListenForClaims(path);
@@ -137,31 +144,33 @@ public static class CliVmCacheEntry
             using var idle = WarmSandbox.IdleLimit(config, stopping);
             while (true)
             {
-                if (await WarmSandbox.NextClaimAsync(claims, sandbox, idle) is not { } connection)
+                if (await WarmSandbox.NextClaimAsync(claims, sandbox, idle) is not { } socket)
                 {
                     ended(stopping.IsCancellationRequested ? "a signal" : await WarmSandbox.UnclaimedReasonAsync(sandbox, config, "container"));
-                    return false;
+                    return null;
                 }
-                using (connection)
+                var connection = new ClaimConnection(socket);
+                var claim = await ReadClaimAsync(connection, store, record, log, stopping);
+                if (claim is null)
                 {
-                    var claim = ReadClaim(connection, store, record, log);
-                    if (claim is null)
-                        continue;
-                    try
-                    {
-                        await AdoptAsync(store, record, sandbox, claim, config, log, stopping);
-                    }
-                    catch (Exception e) when (e is not OperationCanceledException)
-                    {
-                        // half-adopted (moved, given NICs): no container may take it now
-                        ended($"container {claim.Container}'s claim failed: {e.Message}");
-                        Answer(connection, "no: " + e.Message);
-                        return false;
-                    }
-                    Answer(connection, "ok");
-                    log.LogInformation("VM cache entry {Entry}: claimed by container {Container}", record.Id, claim.Container);
-                    return true;
+                    connection.Dispose();
+                    continue;
                 }
+                try
+                {
+                    await AdoptAsync(store, record, sandbox, claim, config, log);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // half-adopted (recorded, moved): no container may take it now
+                    ended($"container {claim.Container}'s claim failed: {e.Message}");
+                    await AnswerAsync(connection, "no: " + e.Message);
+                    connection.Dispose();
+                    return null;
+                }
+                await AnswerAsync(connection, "ok");
+                log.LogInformation("VM cache entry {Entry}: claimed by container {Container}", record.Id, claim.Container);
+                return (connection, claim);
             }
         }
         finally
@@ -171,25 +180,16 @@ public static class CliVmCacheEntry
     }
 
     /// <summary>Reads and checks one claim: null (answered "no: ...") keeps the entry waiting.</summary>
-    private static CliVmCacheClaim? ReadClaim(Socket connection, StateStore store, ContainerRecord record, ILogger log)
+    private static async Task<CliVmCacheClaim?> ReadClaimAsync(ClaimConnection connection, StateStore store, ContainerRecord record, ILogger log,
+        CancellationToken stopping)
     {
-        connection.ReceiveTimeout = (int)ClaimReadTimeout.TotalMilliseconds;
-        connection.SendTimeout = (int)ClaimReadTimeout.TotalMilliseconds;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        timeout.CancelAfter(ClaimReadTimeout);
         try
         {
-            var peer = PeerCredentials.Read(connection);
-            var message = new byte[MaxClaimBytes];
-            int length = 0;
-            while (true)
-            {
-                int n = connection.Receive(message, length, message.Length - length, SocketFlags.None);
-                if (n == 0)
-                    break;
-                length += n;
-                if (length == message.Length)
-                    throw new InvalidDataException($"a claim longer than {MaxClaimBytes} bytes");
-            }
-            var claim = JsonSerializer.Deserialize(message.AsSpan(0, length), RelayJsonContext.Default.CliVmCacheClaim) ?? throw new InvalidDataException("an empty claim");
+            var peer = PeerCredentials.Read(connection.Socket);
+            var message = await connection.ReadLineAsync(timeout.Token) ?? throw new InvalidDataException("no claim");
+            var claim = JsonSerializer.Deserialize(message, RelayJsonContext.Default.CliVmCacheClaim) ?? throw new InvalidDataException("an empty claim");
             ContainerId.Validate(claim.Container);
             if (CliVmCache.IsEntryId(claim.Container))
                 throw new InvalidDataException($"{claim.Container} is a VM cache entry, not a container");
@@ -202,20 +202,26 @@ public static class CliVmCacheEntry
                 throw new InvalidDataException($"network namespace {netns}: not an absolute path");
             return claim;
         }
+        catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
+        {
+            log.LogWarning("VM cache entry {Entry}: refused a claim: none came within {Seconds} s", record.Id, ClaimReadTimeout.TotalSeconds);
+            await AnswerAsync(connection, $"no: no claim within {ClaimReadTimeout.TotalSeconds} s");
+            return null;
+        }
         catch (Exception e) when (e is InvalidDataException or ArgumentException or JsonException or SocketException or IOException or ContainerNotFoundException)
         {
             log.LogWarning("VM cache entry {Entry}: refused a claim: {Error}", record.Id, e.Message);
-            Answer(connection, "no: " + e.Message);
+            await AnswerAsync(connection, "no: " + e.Message);
             return null;
         }
     }
 
     /// <summary>
     /// The VM becomes the container's: recorded first (so that the container's delete removes the entry
-    /// whatever happens next), then its priority, its cgroup (with this process, which serves it), its NICs.
+    /// whatever happens next), then its priority, its cgroup (with this process, which serves it). Its
+    /// NICs come later, when the claimant asks (<see cref="AttachNetworkWhenAskedAsync"/>).
     /// </summary>
-    private static async Task AdoptAsync(StateStore store, ContainerRecord record, Sandbox sandbox, CliVmCacheClaim claim, HypervisorConfig config, ILogger log,
-        CancellationToken cancellationToken)
+    private static async Task AdoptAsync(StateStore store, ContainerRecord record, Sandbox sandbox, CliVmCacheClaim claim, HypervisorConfig config, ILogger log)
     {
         if (sandbox.Vm.Exited.IsCompleted)
             throw new InvalidOperationException($"the cached VM has stopped ({await sandbox.Vm.Exited})");
@@ -224,22 +230,61 @@ public static class CliVmCacheEntry
         store.Save(record);
         WarmSandbox.Prioritise(sandbox, config, log);
         if (claim.CgroupsPath is { } cgroupsPath)
+        {
             sandbox.MoveToCgroup(cgroupsPath);
-        if (claim.NetworkNamespace is { } netns)
-            await sandbox.AttachNetworkAsync(netns, claim.OwnNetwork, cancellationToken);
-        // last: a failure before leaves this process out of the cgroup the stopping sandbox removes
-        if (claim.CgroupsPath is not null)
+            // last: a failure before leaves this process out of the cgroup the stopping sandbox removes
             foreach (var directory in sandbox.Cgroup!.Directories)
                 HostCgroup.JoinOne(directory, Environment.ProcessId);
+        }
     }
 
-    private static void Answer(Socket connection, string answer)
+    /// <summary>
+    /// The claim's second step: once the claimant's prestart hooks have put the interfaces into the network
+    /// namespace, it sends "network", and the entry hot-plugs them (Sandbox.AttachNetworkAsync) and answers.
+    /// A claimant that goes away first (its hooks failed, it was killed), or a failed attach, leaves the
+    /// VM claimed: the container's clean-up (create's, or delete) removes the entry with it.
+    /// </summary>
+    private static async Task AttachNetworkWhenAskedAsync(ClaimConnection connection, ContainerRecord record, Sandbox sandbox, CliVmCacheClaim claim,
+        ILogger log, CancellationToken stopping)
+    {
+        // not ended by the VM's end: the claimant's attach then fails, or the claimant goes away
+        string? request;
+        try
+        {
+            request = await connection.ReadLineAsync(stopping);
+        }
+        catch (Exception e) when (e is OperationCanceledException or SocketException or IOException or InvalidDataException)
+        {
+            request = null;
+        }
+        if (request != CliVmCache.NetworkRequest)
+        {
+            log.LogWarning("VM cache entry {Entry}: container {Container}'s relay did not ask for its network ({What}); the container's clean-up removes the VM",
+                record.Id, claim.Container, request is null ? "it went away" : "it sent something else");
+            return;
+        }
+        try
+        {
+            if (claim.NetworkNamespace is { } netns)
+                await sandbox.AttachNetworkAsync(netns, claim.OwnNetwork, stopping);
+        }
+        catch (Exception e)
+        {
+            log.LogError("VM cache entry {Entry}: plugging container {Container}'s network in failed: {Error}", record.Id, claim.Container, e.Message);
+            await AnswerAsync(connection, "no: " + e.Message);
+            return;
+        }
+        await AnswerAsync(connection, "ok");
+    }
+
+    private static async Task AnswerAsync(ClaimConnection connection, string answer)
     {
         try
         {
-            connection.Send(Encoding.UTF8.GetBytes(answer));
+            using var timeout = new CancellationTokenSource(ClaimReadTimeout);
+            await connection.WriteLineAsync(answer, timeout.Token);
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
         {
             // the claimant has gone: it treats no answer as a refusal (and removes an entry it may have half-claimed)
         }
