@@ -41,6 +41,22 @@ public sealed class NetlinkHostTests
         Assert.DoesNotContain(links, l => l.Name == TestNetwork.Peer); // moved to the other namespace
     }
 
+    /// <summary>
+    /// The agent's wait for a hot-plugged NIC: a watch opened before the link exists wakes when ip(8) adds
+    /// it (and again when it is moved away), with everything queued discarded at each wake.
+    /// </summary>
+    [Fact]
+    public async Task A_link_watch_wakes_when_a_link_appears_and_when_it_goes()
+    {
+        await using var net = await TestNetwork.CreateAsync();
+        using var watch = NetworkNamespace.RunIn(net.Path, RouteNetlink.OpenLinkWatch);
+        var appeared = Task.Run(() => watch.WaitForLinkChange(TimeSpan.FromSeconds(30)));
+        (await Command.RunAsync("ip", ["-n", net.Name, "link", "add", "srt-w0", "type", "veth", "peer", "name", "srt-w1"])).Ok();
+        Assert.True(await appeared, "no link notification within 30 s of ip link add");
+        (await Command.RunAsync("ip", ["-n", net.Name, "link", "set", "srt-w1", "netns", net.PeerName])).Ok();
+        Assert.True(watch.WaitForLinkChange(TimeSpan.FromSeconds(30)), "no link notification within 30 s of the link moving away");
+    }
+
     [Fact]
     public async Task Sets_mtu_and_up_and_renames_a_link_that_is_up()
     {

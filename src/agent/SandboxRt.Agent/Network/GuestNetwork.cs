@@ -96,17 +96,20 @@ internal sealed class GuestNetwork
         return new GuestInterface(link.Name, link.Mac, link.Mtu, addresses, link.Up);
     }
 
+    /// <summary>The link with <paramref name="mac"/>, once the guest has it: woken by each link change (a hot-plugged NIC probing), bounded by <see cref="NicWait"/>.</summary>
     private static NetLink WaitForMac(RouteNetlink netlink, byte[] mac)
     {
         var deadline = DateTime.UtcNow + NicWait;
+        using var changes = RouteNetlink.OpenLinkWatch(); // before the first look: a NIC that registers after it still wakes the wait
         while (true)
         {
             if (netlink.FindByMac(mac) is { } link)
                 return link;
-            if (DateTime.UtcNow > deadline)
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero)
                 throw new KeyNotFoundException($"no guest network interface has MAC {Protocol.NetworkText.FormatMac(mac)} " +
                                                $"(guest interfaces: {string.Join(", ", netlink.ListLinks().Select(l => $"{l.Name} {Protocol.NetworkText.FormatMac(l.Mac)}"))})");
-            Thread.Sleep(50);
+            changes.WaitForLinkChange(left);
         }
     }
 

@@ -12,6 +12,8 @@ namespace SandboxRt.Interop;
 internal static partial class Interop
 {
     internal const int NETLINK_ROUTE = 0;
+    /// <summary>rtnetlink's multicast group of link changes (linux/rtnetlink.h, the legacy bitmask form nl_groups takes).</summary>
+    internal const uint RTMGRP_LINK = 1;
 
     internal const int NETLINK_CAP_ACK = 10;
     internal const int NETLINK_EXT_ACK = 11;

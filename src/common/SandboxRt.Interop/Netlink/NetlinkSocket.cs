@@ -37,8 +37,11 @@ internal sealed class NetlinkSocket : IDisposable
 
     private NetlinkSocket(SafeFdHandle fd) => this.fd = fd;
 
-    /// <summary>Opens and binds a socket of <paramref name="protocol"/> in the calling thread's network namespace.</summary>
-    public static unsafe NetlinkSocket Open(int protocol)
+    /// <summary>
+    /// Opens and binds a socket of <paramref name="protocol"/> in the calling thread's network namespace,
+    /// subscribed to the multicast <paramref name="groups"/> (RTMGRP_* bits; 0: none).
+    /// </summary>
+    public static unsafe NetlinkSocket Open(int protocol, uint groups = 0)
     {
         var fd = new SafeFdHandle(Check.Io(Interop.Socket(LibC.AF_NETLINK, LibC.SOCK_RAW | LibC.SOCK_CLOEXEC, protocol),
             "socket", "AF_NETLINK", protocol.ToString()));
@@ -51,7 +54,7 @@ internal sealed class NetlinkSocket : IDisposable
             var timeout = new Interop.TimeVal { Seconds = (long)ReplyTimeout.TotalSeconds };
             Check.Io(Interop.SetSockOpt(fd.Number, LibC.SOL_SOCKET, LibC.SO_RCVTIMEO, &timeout, (uint)sizeof(Interop.TimeVal)),
                 "setsockopt", "AF_NETLINK", "SO_RCVTIMEO");
-            var address = new Interop.SockaddrNl { Family = (ushort)LibC.AF_NETLINK };
+            var address = new Interop.SockaddrNl { Family = (ushort)LibC.AF_NETLINK, Groups = groups };
             Check.Io(Interop.Bind(fd.Number, &address, (uint)sizeof(Interop.SockaddrNl)), "bind", "AF_NETLINK");
             return new NetlinkSocket(fd);
         }
@@ -80,6 +83,32 @@ internal sealed class NetlinkSocket : IDisposable
                 return replies;
             if (attempt == DumpAttempts)
                 throw new SyscallException("netlink", Errno.EINTR, [.. what, $"dump interrupted {DumpAttempts} times by concurrent changes"]);
+        }
+    }
+
+    /// <summary>
+    /// For a socket bound to multicast groups: waits up to <paramref name="timeout"/> for a notification,
+    /// then discards every one queued (the caller looks again at what it waits for). False when none came;
+    /// true also when the kernel dropped notifications for want of room (ENOBUFS): something changed.
+    /// </summary>
+    public unsafe bool WaitForNotification(TimeSpan timeout)
+    {
+        int timeoutMs = (int)Math.Clamp(Math.Ceiling(timeout.TotalMilliseconds), 0, int.MaxValue);
+        if ((Poller.Poll(fd, PollEvents.In, timeoutMs) & PollEvents.In) == 0)
+            return false;
+        using var held = new FdRef(fd);
+        while (true)
+        {
+            nint n;
+            fixed (byte* p = buffer)
+                n = Interop.RecvFrom(fd.Number, p, buffer.Length, LibC.MSG_DONTWAIT | LibC.MSG_TRUNC, null, null);
+            if (n >= 0)
+                continue;
+            var errno = SyscallException.LastErrno;
+            if (errno == Errno.EAGAIN)
+                return true;
+            if (errno is not (Errno.EINTR or Errno.ENOBUFS))
+                throw new SyscallException("recvfrom", errno, "netlink notifications");
         }
     }
 

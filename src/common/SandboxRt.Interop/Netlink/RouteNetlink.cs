@@ -19,6 +19,15 @@ public sealed class RouteNetlink : IDisposable
     /// <summary>Opens a NETLINK_ROUTE socket in the calling thread's current network namespace (the socket stays bound to that namespace for its life).</summary>
     public static RouteNetlink Open() => new(NetlinkSocket.Open(Interop.NETLINK_ROUTE));
 
+    /// <summary>
+    /// A socket that only listens for link changes (RTMGRP_LINK) in the calling thread's namespace, for
+    /// <see cref="WaitForLinkChange"/>; opened before looking for a link, it wakes for one that appears after the look.
+    /// </summary>
+    public static RouteNetlink OpenLinkWatch() => new(NetlinkSocket.Open(Interop.NETLINK_ROUTE, groups: Interop.RTMGRP_LINK));
+
+    /// <summary>On a socket from <see cref="OpenLinkWatch"/>: waits up to <paramref name="timeout"/> for a link to appear, go or change; false when none did.</summary>
+    public bool WaitForLinkChange(TimeSpan timeout) => socket.WaitForNotification(timeout);
+
     public IReadOnlyList<NetLink> ListLinks() =>
         socket.Dump(LinkMessages.Dump(), "RTM_GETLINK", "dump").Select(LinkMessages.Parse).OfType<NetLink>().ToList();
 
