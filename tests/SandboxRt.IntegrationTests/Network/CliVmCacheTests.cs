@@ -72,10 +72,7 @@ public sealed class CliVmCacheTests
             }
             await Condition.WaitAsync(() => !ProcessProbe.IsRunning(vm) && !ProcessProbe.IsRunning(entryProcess) && !Directory.Exists(entry),
                 $"the cached VM (pid {vm}), its entry process {entryProcess} and {entry} gone with the container");
-            var hierarchies = Directory.EnumerateDirectories("/sys/fs/cgroup").Prepend("/sys/fs/cgroup");
-            Assert.DoesNotContain(hierarchies, h => Directory.Exists(h + cgroup));
-            Assert.Equal("", await net.PodLeftoversAsync());
-            LeakCheck.AssertNothingLeft(state.Path, id);
+            await AssertNothingLeftAsync(net, state, id, cgroup);
         }
         finally
         {
@@ -154,15 +151,21 @@ public sealed class CliVmCacheTests
                 await Condition.WaitAsync(() => !ProcessProbe.IsRunning(vm) && !ProcessProbe.IsRunning(entryProcess) && !Directory.Exists(ready),
                     $"the claimed VM (pid {vm}), its entry process {entryProcess} and {ready} gone with the failed create");
             }
-            var hierarchies = Directory.EnumerateDirectories("/sys/fs/cgroup").Prepend("/sys/fs/cgroup");
-            Assert.DoesNotContain(hierarchies, h => Directory.Exists(h + cgroup));
-            Assert.Equal("", await net.PodLeftoversAsync());
-            LeakCheck.AssertNothingLeft(state.Path, failingId);
+            await AssertNothingLeftAsync(net, state, failingId, cgroup);
         }
         finally
         {
             await CliVmCacheEntries.StopAsync(state.Path, except: new HashSet<string>());
         }
+    }
+
+    /// <summary>Nothing of container <paramref name="id"/> is left: not its cgroup in any hierarchy, not a tap or qdisc in the pod namespace, not its state.</summary>
+    private static async Task AssertNothingLeftAsync(TestNetworkPair net, ScratchDirectory state, string id, string cgroup)
+    {
+        var hierarchies = Directory.EnumerateDirectories("/sys/fs/cgroup").Prepend("/sys/fs/cgroup");
+        Assert.DoesNotContain(hierarchies, h => Directory.Exists(h + cgroup));
+        Assert.Equal("", await net.PodLeftoversAsync());
+        LeakCheck.AssertNothingLeft(state.Path, id);
     }
 
     /// <summary>
