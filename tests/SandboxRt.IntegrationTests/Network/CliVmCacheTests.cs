@@ -51,6 +51,7 @@ public sealed class CliVmCacheTests
             try
             {
                 Assert.Equal(id, CliVmCacheEntries.ClaimedBy(entry));
+                CliVmCacheEntries.AssertNoWaitingCgroup(entry);
                 Assert.Contains(cgroup, File.ReadAllText($"/proc/{vm}/cgroup"));
                 Assert.Contains(cgroup, File.ReadAllText($"/proc/{entryProcess}/cgroup"));
                 Assert.Equal(0, (await Cli(state, "start", id)).ExitCode);
@@ -150,6 +151,7 @@ public sealed class CliVmCacheTests
             {
                 await Condition.WaitAsync(() => !ProcessProbe.IsRunning(vm) && !ProcessProbe.IsRunning(entryProcess) && !Directory.Exists(ready),
                     $"the claimed VM (pid {vm}), its entry process {entryProcess} and {ready} gone with the failed create");
+                CliVmCacheEntries.AssertNoWaitingCgroup(ready);
             }
             await AssertNothingLeftAsync(net, state, failingId, cgroup);
         }

@@ -50,7 +50,21 @@ internal static class CliVmCacheEntries
                 SandboxRt.Interop.ChildProcesses.Signal(relay, 15);
         await Condition.WaitAsync(() => entries.All(e => !Directory.Exists(e)), $"the VM cache entries under {root} ended on SIGTERM and removed their directories", WarmBound);
         foreach (var (entry, _, hypervisor) in pids)
+        {
             Assert.False(hypervisor > 0 && ProcessProbe.IsRunning(hypervisor) && File.ReadAllText($"/proc/{hypervisor}/cmdline").Contains("qemu"), $"entry {entry}'s QEMU (pid {hypervisor}) outlived it");
+            AssertNoWaitingCgroup(entry);
+        }
+    }
+
+    /// <summary>
+    /// The cgroup an entry waits in (/sandboxrt-vm-cache/ID, in every hierarchy) is gone: a claim moved
+    /// the entry out of it, or the entry's end removed it. Its parent stays by design.
+    /// </summary>
+    public static void AssertNoWaitingCgroup(string entry)
+    {
+        var waiting = SandboxRt.Runtime.Sandboxes.WarmSandbox.CgroupParent + "/" + Path.GetFileName(entry); // WaitingCgroup would make the parent
+        var hierarchies = Directory.EnumerateDirectories("/sys/fs/cgroup").Prepend("/sys/fs/cgroup");
+        Assert.DoesNotContain(hierarchies, h => Directory.Exists(h + waiting));
     }
 
     private static JsonNode? Field(string entry, string name)
