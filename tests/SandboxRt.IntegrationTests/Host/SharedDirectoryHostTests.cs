@@ -119,6 +119,46 @@ public sealed class SharedDirectoryHostTests
     }
 
     [Fact]
+    public void Each_container_gets_a_directory_never_named_before_and_removing_an_id_takes_its_directories_only()
+    {
+        TestEnvironment.RequireRoot();
+        using var state = new ScratchDirectory("srt-state");
+        using var sources = new ScratchDirectory("srt-src");
+        Directory.CreateDirectory(sources.Combine("rootfs"));
+        File.WriteAllText(sources.Combine("rootfs", "keep"), "keep");
+        var longId = new string('x', 250);
+        var shared = SharedDirectory.Create(state.Path);
+        try
+        {
+            // the same id twice (a container created again), ids that start another's, the longest id
+            var names = new[] { "a", "a", "a.b", "a-1", longId }.Select(id => (id, name: shared.AddContainer(id))).ToList();
+            Assert.Equal(names.Count, names.Select(n => n.name).Distinct().Count());
+            Assert.All(names, n => Assert.InRange(n.name.Length, 1, 255));
+            Assert.StartsWith("a@", names[0].name);
+            Assert.StartsWith("#", names[4].name);
+            foreach (var (_, name) in names)
+                Assert.Equal($"{name}/rootfs", shared.AddRootfs(name, sources.Combine("rootfs"), readOnly: true));
+            Assert.Equal("keep", File.ReadAllText(Path.Combine(shared.Path, names[1].name, "rootfs", "keep")));
+
+            shared.RemoveDirectory(names[0].name); // the first "a" only: what its own relay removes
+            Assert.Equal(names.Skip(1).Select(n => n.name).Order(), Directory.GetDirectories(shared.Path).Select(Path.GetFileName).Order());
+            shared.RemoveContainer("a"); // `delete a`: every directory of "a", none of "a.b" or "a-1"
+            Assert.Equal(new[] { names[2].name, names[3].name, names[4].name }.Order(), Directory.GetDirectories(shared.Path).Select(Path.GetFileName).Order());
+            shared.RemoveContainer(longId);
+            shared.RemoveContainer("a.b");
+            shared.RemoveContainer("a-1");
+            Assert.Empty(Directory.GetFileSystemEntries(shared.Path));
+            Assert.Equal([shared.Path, state.Combine(SharedDirectory.MountsName)], MountsUnder(state.Path).Select(m => m.Point).Order().Reverse()); // the two trees, nothing in them
+        }
+        finally
+        {
+            shared.Remove();
+        }
+        AssertNoMountsUnder(state.Path);
+        Assert.Equal("keep", File.ReadAllText(sources.Combine("rootfs", "keep")));
+    }
+
+    [Fact]
     public void Teardown_with_a_guest_racing_symlinks_never_unmounts_or_deletes_outside_the_state_tree()
     {
         TestEnvironment.RequireRoot();

@@ -62,7 +62,7 @@ public sealed class HostileGuestCliTests
             });
             var passwd = File.ReadAllText(Path.Combine(bundle.Rootfs, "etc", "passwd"));
             var share = PrivilegedGuest.Share;
-            var c = $"{share}/{id}";
+            var c = PrivilegedGuest.ContainerDirectory;
             // The guest makes its own views writable where it can (its mounts are its own), then writes.
             bundle.Spec.Process!.Args = ["sh", "-c", string.Join('\n',
                 PrivilegedGuest.RequireShare(id),
@@ -151,7 +151,7 @@ public sealed class HostileGuestCliTests
         using var volume = new ScratchDirectory("srt-vol");
         var id = NewId();
         using var bundle = WritableVolumeBundle(volume, out int data);
-        var c = $"{PrivilegedGuest.Share}/{id}";
+        var c = PrivilegedGuest.ContainerDirectory;
         bundle.Spec.Process!.Args = ["sh", "-c", string.Join('\n',
             PrivilegedGuest.RequireShare(id),
             PrivilegedGuest.TryFunction,
@@ -203,7 +203,8 @@ public sealed class HostileGuestCliTests
             Assert.Equal(0, detached.ExitCode);
 
             var stateDirectory = state.Combine(id);
-            foreach (var path in new[] { $"{stateDirectory}/shared/{id}/mounts/{data}/suid", $"{stateDirectory}/mounts/{id}/mounts/{data}/suid" })
+            var name = Path.GetFileName(Assert.Single(Directory.GetDirectories(Path.Combine(stateDirectory, "mounts"), id + "@*")));
+            foreach (var path in new[] { $"{stateDirectory}/shared/{name}/mounts/{data}/suid", $"{stateDirectory}/mounts/{name}/mounts/{data}/suid" })
             {
                 // through a shell: setpriv resolves its own program before its capabilities are gone
                 var asNobody = await Command.RunAsync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", "--", "/bin/sh", "-c", $"'{path}' id -u"]);
@@ -228,7 +229,7 @@ public sealed class HostileGuestCliTests
                 .Where(e => (e.Mode & 0b000_111_111) != 0).Select(e => $"{Convert.ToString(e.Mode & 0xFFF, 8)} {e.Path}").ToList();
             Assert.True(exposed.Count == 0, "entries other host users can read or enter:\n" + string.Join('\n', exposed));
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(state.Combine(id + ".lock")));
-            var ls = await Command.RunAsync("ls", ["-la", stateDirectory, $"{stateDirectory}/mounts/{id}", $"{stateDirectory}/mounts/{id}/mounts"]);
+            var ls = await Command.RunAsync("ls", ["-la", stateDirectory, $"{stateDirectory}/mounts/{name}", $"{stateDirectory}/mounts/{name}/mounts"]);
             TestContext.Current.TestOutputHelper?.WriteLine(ls.Stdout);
         }
         finally

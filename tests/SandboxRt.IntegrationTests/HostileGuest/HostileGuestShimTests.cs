@@ -82,11 +82,15 @@ public sealed class HostileGuestShimTests(ContainerdDaemon containerd) : IClassF
         await AssertCleanAsync(pod, victim, volume);
     }
 
-    /// <summary>A pod id, its app container's id, and where the app container's directory is in the guest's view of the share.</summary>
+    /// <summary>
+    /// A pod id, its app container's id, and where the app container's directory is in the guest's view of
+    /// the share: a shell pattern, since the name ends in a nonce ("&lt;id&gt;@&lt;16 hex&gt;") the guest cannot know
+    /// beforehand (a plant made before it exists is made at the literal pattern, as good a guess as any).
+    /// </summary>
     private static (string Pod, string App, string AppInShare) NewPod()
     {
         var pod = "hostile-" + Guid.NewGuid().ToString("N")[..8];
-        return (pod, pod + "-app", $"{PrivilegedGuest.Share}/{pod}-app");
+        return (pod, pod + "-app", $"{PrivilegedGuest.Share}/{pod}-app@*");
     }
 
     /// <summary>A host directory the app container gets as a writable volume, holding "file".</summary>

@@ -33,6 +33,37 @@ public sealed class NetworkJoinCliTests
         s.Linux.Namespaces.Add(new LinuxNamespace { Type = "network", Path = networkPath });
     });
 
+    /// <summary>
+    /// X created (with <paramref name="options"/> before `create`) and started in its own network namespace, then
+    /// the test with a free id for Y; both deleted by force after it, and nothing of either left, in the
+    /// state, on the host or in the test pair's namespace.
+    /// </summary>
+    private static async Task WithRunningXAsync(string[] xArgs, Func<ScratchDirectory, TestNetworkPair, string, string, Task> test, string[]? options = null)
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        TestEnvironment.RequireCommand("nsenter", "util-linux");
+        using var net = await TestNetworkPair.CreateAsync(mtu: 1400);
+        using var state = new ScratchDirectory("srt-state");
+        using var x = BundleOfX(net, xArgs);
+        var idX = "netx-" + Guid.NewGuid().ToString("N")[..8];
+        var idY = "nety-" + Guid.NewGuid().ToString("N")[..8];
+        var create = await CliRun.RunLeavingRelayAsync([.. options ?? [], "create", "--bundle", x.Directory, idX], state.Path);
+        Assert.True(create.ExitCode == 0, create.Stderr);
+        try
+        {
+            Assert.Equal(0, (await Cli(state, "start", idX)).ExitCode);
+            await test(state, net, idX, idY);
+        }
+        finally
+        {
+            await Cli(state, "delete", "--force", idY);
+            await Cli(state, "delete", "--force", idX);
+        }
+        Assert.Equal("", await net.PodLeftoversAsync());
+        LeakCheck.AssertNothingLeft(state.Path, idX);
+        LeakCheck.AssertNothingLeft(state.Path, idY);
+    }
+
     private static async Task<int> PidOf(ScratchDirectory state, string id)
     {
         var run = await Cli(state, "state", id);
@@ -53,26 +84,17 @@ public sealed class NetworkJoinCliTests
     [Fact]
     public async Task Y_runs_in_Xs_vm_sees_its_interface_and_reaches_its_localhost_listener_and_leaves_cleanly()
     {
-        TestEnvironment.RequireVmPrerequisites();
-        TestEnvironment.RequireCommand("nsenter", "util-linux");
-        using var net = await TestNetworkPair.CreateAsync(mtu: 1400);
-        using var state = new ScratchDirectory("srt-state");
-        using var x = BundleOfX(net, "sh", "-c", "mkdir -p /tmp/www && echo from-x > /tmp/www/index.html && exec busybox httpd -f -p 127.0.0.1:8080 -h /tmp/www");
-        var idX = "netx-" + Guid.NewGuid().ToString("N")[..8];
-        var idY = "nety-" + Guid.NewGuid().ToString("N")[..8];
-        var create = await Cli(state, "create", "--bundle", x.Directory, idX);
-        Assert.True(create.ExitCode == 0, create.Stderr);
-        try
+        await WithRunningXAsync(["sh", "-c", "mkdir -p /tmp/www && echo from-x > /tmp/www/index.html && exec busybox httpd -f -p 127.0.0.1:8080 -h /tmp/www"], async (state, net, idX, idY) =>
         {
-            Assert.Equal(0, (await Cli(state, "start", idX)).ExitCode);
             long before = await MemTotalMibAsync(state, idX);
             using var y = BundleOfY($"/proc/{await PidOf(state, idX)}/ns/net", "sleep", "600");
             y.Spec.Linux!.Resources!.Memory = new LinuxMemory { Limit = 256L << 20 };
             y.Save();
-            create = await Cli(state, "create", "--bundle", y.Directory, idY);
+            var create = await Cli(state, "create", "--bundle", y.Directory, idY);
             Assert.True(create.ExitCode == 0, create.Stderr);
             Assert.Equal(0, (await Cli(state, "start", idY)).ExitCode);
             Assert.Equal("running", await StatusOf(state, idY));
+            Assert.Single(Directory.GetDirectories(Path.Combine(state.Path, idX, "mounts"), idY + "@*")); // Y's files, in X's shared directory
             // the VM grew by Y's 256 MiB, seen from X and from Y alike
             Assert.InRange(await MemTotalMibAsync(state, idX) - before, 250, 262);
             Assert.InRange(await MemTotalMibAsync(state, idY) - before, 250, 262);
@@ -95,37 +117,20 @@ public sealed class NetworkJoinCliTests
             await Condition.WaitAsync(async () => await StatusOf(state, idY) == "stopped", $"{idY} stopped after SIGKILL");
             var deleted = await Cli(state, "delete", idY);
             Assert.True(deleted.ExitCode == 0, deleted.Stderr);
-            Assert.False(Directory.Exists(Path.Combine(state.Path, idX, "mounts", idY)), "Y's files are still in X's shared directory");
+            Assert.True(Directory.GetDirectories(Path.Combine(state.Path, idX, "mounts"), idY + "@*").Length == 0, "Y's files are still in X's shared directory");
             Assert.Equal("running", await StatusOf(state, idX));
             Assert.InRange(await MemTotalMibAsync(state, idX) - before, -2, 2); // and gave Y's share back
             var stillX = await Cli(state, "exec", idX, "busybox", "wget", "-q", "-O", "-", "http://127.0.0.1:8080/");
             Assert.True(stillX.ExitCode == 0, stillX.Stderr);
             Assert.Equal("from-x\n", stillX.Stdout);
-        }
-        finally
-        {
-            await Cli(state, "delete", "--force", idY);
-            await Cli(state, "delete", "--force", idX);
-        }
-        Assert.Equal("", await net.PodLeftoversAsync());
-        LeakCheck.AssertNothingLeft(state.Path, idX);
-        LeakCheck.AssertNothingLeft(state.Path, idY);
+        });
     }
 
     [Fact]
     public async Task A_joined_container_deleted_as_its_process_exits_leaves_nothing_of_it_in_Xs_vm()
     {
-        TestEnvironment.RequireVmPrerequisites();
-        TestEnvironment.RequireCommand("nsenter", "util-linux");
-        using var net = await TestNetworkPair.CreateAsync(mtu: 1400);
-        using var state = new ScratchDirectory("srt-state");
-        using var x = BundleOfX(net, "sleep", "600");
-        var idX = "netx-" + Guid.NewGuid().ToString("N")[..8];
-        var idY = "nety-" + Guid.NewGuid().ToString("N")[..8];
-        Assert.Equal(0, (await Cli(state, "create", "--bundle", x.Directory, idX)).ExitCode);
-        try
+        await WithRunningXAsync(["sleep", "600"], async (state, _, idX, idY) =>
         {
-            Assert.Equal(0, (await Cli(state, "start", idX)).ExitCode);
             using var y = BundleOfY($"/proc/{await PidOf(state, idX)}/ns/net", "true");
             // `delete --force` while Y's relay ends with its process (the bench's pattern): the delete must
             // reach X's VM whether or not Y's relay is still there, so the same id can be created again
@@ -140,31 +145,41 @@ public sealed class NetworkJoinCliTests
                 Assert.DoesNotContain("level=warning", deleted.Stderr);
             }
             Assert.Equal("running", await StatusOf(state, idX));
-        }
-        finally
+        });
+    }
+
+    [Fact]
+    public async Task A_container_id_created_again_in_Xs_vm_runs_on_its_new_root_file_system_while_the_guest_caches_the_old_ones_names()
+    {
+        // virtio_fs_cache=always: the guest keeps what it looked up in the shared directory for a day, so
+        // the names the first Y used are still cached when the second Y, with the same id, is created
+        // (Docker's `docker start` of a container:X container creates the same id again)
+        await WithRunningXAsync(["sleep", "600"], async (state, _, idX, idY) =>
         {
-            await Cli(state, "delete", "--force", idY);
-            await Cli(state, "delete", "--force", idX);
-        }
-        LeakCheck.AssertNothingLeft(state.Path, idX);
-        LeakCheck.AssertNothingLeft(state.Path, idY);
+            var path = $"/proc/{await PidOf(state, idX)}/ns/net";
+            foreach (var round in new[] { "first", "second", "third" })
+            {
+                using var y = BundleOfY(path, "sleep", "600");
+                File.WriteAllText(Path.Combine(y.Rootfs, "marker"), round);
+                var create = await Cli(state, "create", "--bundle", y.Directory, idY);
+                Assert.True(create.ExitCode == 0, $"{round}: {create.Stderr}");
+                Assert.Equal(0, (await Cli(state, "start", idY)).ExitCode);
+                var marker = await Cli(state, "exec", idY, "cat", "/marker");
+                Assert.True(marker.ExitCode == 0, marker.Stderr);
+                Assert.Equal(round, marker.Stdout);
+                var deleted = await Cli(state, "delete", "--force", idY);
+                Assert.True(deleted.ExitCode == 0, deleted.Stderr);
+            }
+            Assert.Equal("running", await StatusOf(state, idX));
+        }, ["--config-option", "virtio_fs_cache=always"]);
     }
 
     [Fact]
     public async Task When_X_exits_Y_is_stopped_with_137_and_a_stopped_X_cannot_be_joined()
     {
-        TestEnvironment.RequireVmPrerequisites();
-        TestEnvironment.RequireCommand("nsenter", "util-linux");
-        using var net = await TestNetworkPair.CreateAsync(mtu: 1400);
-        using var state = new ScratchDirectory("srt-state");
-        using var x = BundleOfX(net, "sleep", "600");
-        var idX = "netx-" + Guid.NewGuid().ToString("N")[..8];
-        var idY = "nety-" + Guid.NewGuid().ToString("N")[..8];
-        var idZ = "netz-" + Guid.NewGuid().ToString("N")[..8];
-        Assert.Equal(0, (await Cli(state, "create", "--bundle", x.Directory, idX)).ExitCode);
-        try
+        await WithRunningXAsync(["sleep", "600"], async (state, _, idX, idY) =>
         {
-            Assert.Equal(0, (await Cli(state, "start", idX)).ExitCode);
+            var idZ = "netz-" + Guid.NewGuid().ToString("N")[..8];
             var path = $"/proc/{await PidOf(state, idX)}/ns/net";
             using var y = BundleOfY(path, "sleep", "600");
             var create = await Cli(state, "create", "--bundle", y.Directory, idY);
@@ -184,13 +199,6 @@ public sealed class NetworkJoinCliTests
             Assert.NotEqual(0, refused.ExitCode);
             Assert.Contains("linux.namespaces[", refused.Stderr);
             Assert.False(Directory.Exists(Path.Combine(state.Path, idZ)));
-        }
-        finally
-        {
-            await Cli(state, "delete", "--force", idY);
-            await Cli(state, "delete", "--force", idX);
-        }
-        LeakCheck.AssertNothingLeft(state.Path, idX);
-        LeakCheck.AssertNothingLeft(state.Path, idY);
+        });
     }
 }

@@ -19,9 +19,15 @@ internal static class PrivilegedGuest
     /// <summary>The share as the agent mounted it (GuestPaths.SharedMount in the agent), seen through PID 1.</summary>
     public const string Share = "/proc/1/root/run/sandboxrt/shared";
 
-    /// <summary>Stops the script (exit 90) unless the share with <paramref name="containerId"/>'s directory is reachable.</summary>
+    /// <summary>
+    /// Stops the script (exit 90) unless the share with <paramref name="containerId"/>'s directory is reachable;
+    /// exports that directory as $c (its name is "&lt;id&gt;@&lt;nonce&gt;", found by a pattern).
+    /// </summary>
     public static string RequireShare(string containerId) =>
-        $"[ -d {Share}/{containerId} ] || {{ echo 'cannot reach the share'; busybox ls -la {Share}; exit 90; }}";
+        $"set -- {Share}/{containerId}@*; export c=\"$1\"; [ -d \"$c\" ] || {{ echo 'cannot reach the share'; busybox ls -la {Share}; exit 90; }}";
+
+    /// <summary>The container's directory in the share, in a script that began with <see cref="RequireShare"/>.</summary>
+    public const string ContainerDirectory = "$c";
 
     /// <summary>A shell function for the attack scripts: `try CMD...` prints "DID: CMD" when it succeeded, else "REFUSED: CMD" and its error.</summary>
     public const string TryFunction = "try() { if out=$(\"$@\" 2>&1); then echo \"DID: $*\"; else echo \"REFUSED: $* $out\"; fi; }";

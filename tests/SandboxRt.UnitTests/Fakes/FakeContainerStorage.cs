@@ -18,16 +18,16 @@ internal sealed class FakeContainerStorage : IContainerStorage
         }
     }
 
-    public Spec Attach(Spec spec, string bundle, string containerId, bool networkMirrored)
+    public AttachedContainer Attach(Spec spec, string bundle, string containerId, bool networkMirrored)
     {
         lock (_calls)
             _calls.Add("attach " + containerId);
-        return spec;
+        return new AttachedContainer(containerId, containerId, spec);
     }
 
-    public void Detach(string containerId)
+    public void Detach(AttachedContainer container)
     {
         lock (_calls)
-            _calls.Add("detach " + containerId);
+            _calls.Add("detach " + container.ContainerId);
     }
 }

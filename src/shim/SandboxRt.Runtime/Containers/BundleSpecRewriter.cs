@@ -8,7 +8,8 @@ namespace SandboxRt.Runtime.Containers;
 
 /// <summary>
 /// Turns a bundle's spec into the spec the agent gets: the root file system and every bind-mount source
-/// are bind-mounted into the sandbox's shared directory and replaced by their paths relative to it.
+/// are bind-mounted into the container's directory <c>name</c> in the sandbox's shared directory
+/// (<see cref="SharedDirectory.AddContainer"/>) and replaced by their paths relative to it.
 /// The bundle's spec object is not modified.
 /// </summary>
 public static class BundleSpecRewriter
@@ -17,7 +18,7 @@ public static class BundleSpecRewriter
     /// The container's new network namespace (no path) was made on the host and mirrored by the VM (the
     /// relay's, configured by Docker's hook): the container then shares the VM's namespace too.
     /// </param>
-    public static Spec ForGuest(Spec spec, string bundle, string containerId, SharedDirectory shared, bool networkMirrored = false)
+    public static Spec ForGuest(Spec spec, string bundle, string name, SharedDirectory shared, bool networkMirrored = false)
     {
         var copy = JsonSerializer.Deserialize(JsonSerializer.Serialize(spec, OciJsonContext.Default.Spec), OciJsonContext.Default.Spec)!;
         // The pod's network namespace is mirrored by the VM (PodNetwork): in the guest the container
@@ -32,7 +33,7 @@ public static class BundleSpecRewriter
         // read-only from the first instant: its mount points must be there before it is shared
         if (spec.Root!.Readonly)
             RootfsMountPoints.Create(spec, rootfs, m => HostSource(m, bundle));
-        copy.Root!.Path = shared.AddRootfs(containerId, rootfs, spec.Root!.Readonly);
+        copy.Root!.Path = shared.AddRootfs(name, rootfs, spec.Root!.Readonly);
         for (int i = 0; i < (copy.Mounts?.Count ?? 0); i++)
         {
             var m = copy.Mounts![i];
@@ -42,7 +43,7 @@ public static class BundleSpecRewriter
             var options = m.Options ?? [];
             bool readOnly = options.Contains("ro");
             bool recursive = options.Contains("rbind");
-            m.Source = shared.AddMountSource(containerId, i, source, readOnly, recursive);
+            m.Source = shared.AddMountSource(name, i, source, readOnly, recursive);
         }
         return copy;
     }

@@ -1,7 +1,8 @@
 // One container in a sandbox's guest, from create to exit: the flow `sandboxrt run`, the runc CLI's relay
 // (create) and the shim's pods share, so that they cannot disagree.
 //
-//   CreateAsync: the storage places the rootfs and bind sources and rewrites the spec → the agent's
+//   CreateAsync: the storage places the rootfs and bind sources (in a place of this container's own, not
+//                reused by a later container with the same id) and rewrites the spec → the agent's
 //                CreateContainer, cut short when the VM dies meanwhile (not after the agent client's
 //                reconnecting) → a failure removes what was placed.
 //   StartAsync:  the init execs.
@@ -21,10 +22,13 @@ public sealed class GuestContainer
 {
     private readonly IGuestSandbox _sandbox;
 
-    private GuestContainer(IGuestSandbox sandbox, string id, int guestPid)
+    private readonly AttachedContainer _files;
+
+    private GuestContainer(IGuestSandbox sandbox, AttachedContainer files, int guestPid)
     {
         _sandbox = sandbox;
-        Id = id;
+        _files = files;
+        Id = files.ContainerId;
         GuestPid = guestPid;
     }
 
@@ -36,22 +40,22 @@ public sealed class GuestContainer
     public static async Task<GuestContainer> CreateAsync(IGuestSandbox sandbox, ContainerLaunch launch, CancellationToken cancellationToken)
     {
         var storage = sandbox.Storage;
+        var files = storage.Attach(launch.Spec, launch.Bundle, launch.Id, launch.NetworkMirrored);
         try
         {
-            var guestSpec = storage.Attach(launch.Spec, launch.Bundle, launch.Id, launch.NetworkMirrored);
             using var vmGone = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var create = sandbox.Agent.CreateContainerAsync(launch.Id, guestSpec, launch.Stdin, vmGone.Token);
+            var create = sandbox.Agent.CreateContainerAsync(launch.Id, files.GuestSpec, launch.Stdin, vmGone.Token);
             if (await Task.WhenAny(create, sandbox.VmExited) != create)
             {
                 vmGone.Cancel();
                 _ = create.ContinueWith(t => t.Exception, TaskScheduler.Default); // its failure is the VM's
                 throw new HypervisorException($"the VM stopped during create: {await sandbox.VmExited}");
             }
-            return new GuestContainer(sandbox, launch.Id, await create);
+            return new GuestContainer(sandbox, files, await create);
         }
         catch
         {
-            storage.Detach(launch.Id);
+            storage.Detach(files);
             throw;
         }
     }
@@ -90,6 +94,6 @@ public sealed class GuestContainer
                 log.LogDebug("container {Id}: removing it in the guest: {Error}", Id, e.Message);
             }
         }
-        _sandbox.Storage.Detach(Id);
+        _sandbox.Storage.Detach(_files);
     }
 }

@@ -4,11 +4,22 @@ using SandboxRt.Runtime.Storage;
 
 namespace SandboxRt.Runtime.Core;
 
-/// <summary>Container files through the sandbox's shared directory (virtio-fs): bind mounts the host makes by descriptor.</summary>
+/// <summary>Container files through the sandbox's shared directory (virtio-fs): bind mounts the host makes by descriptor, in a directory named anew for each container.</summary>
 public sealed class SharedDirectoryStorage(SharedDirectory shared) : IContainerStorage
 {
-    public Spec Attach(Spec spec, string bundle, string containerId, bool networkMirrored) =>
-        BundleSpecRewriter.ForGuest(spec, bundle, containerId, shared, networkMirrored);
+    public AttachedContainer Attach(Spec spec, string bundle, string containerId, bool networkMirrored)
+    {
+        var name = shared.AddContainer(containerId);
+        try
+        {
+            return new AttachedContainer(containerId, name, BundleSpecRewriter.ForGuest(spec, bundle, name, shared, networkMirrored));
+        }
+        catch
+        {
+            shared.RemoveDirectory(name);
+            throw;
+        }
+    }
 
-    public void Detach(string containerId) => shared.RemoveContainer(containerId);
+    public void Detach(AttachedContainer container) => shared.RemoveDirectory(container.Name);
 }

@@ -6,6 +6,8 @@
 //                    skeleton here and mounts into it:
 //                      <container>/rootfs      the container's root file system
 //                      <container>/mounts/<n>  the source of the spec's mounts[n] (a directory or a file)
+//                    where <container> is "<id>@<16 random hex digits>", a name never used twice (ids
+//                    longer than 238 characters are "#<40 hex digits of their SHA-256>" before the "@").
 //   <state>/shared   a clone of mounts/ that is read-only, nosuid, nodev and a slave of it: every mount
 //                    made under mounts/ appears here by propagation (and in the mount namespace virtiofsd
 //                    makes as a slave of ours), nothing goes the other way. This is the only directory the
@@ -19,6 +21,12 @@
 // Now the guest cannot write the skeleton at all, and the host still works in it only through
 // descriptors it pinned itself (PinnedDirectory: mkdirat/mknodat, openat2 with no symlinks, move_mount
 // onto the descriptor, umount2 with UMOUNT_NOFOLLOW|MNT_DETACH, unlinkat) and never recursively by path.
+//
+// Why a new name for each container, not its id: the guest's kernel keeps what it looked up in the share
+// (1 s with virtio_fs_cache=auto, a day with always). A container created again with the same id (Docker's
+// `docker start` of a container:X container, a test's loop) found the names of the last one still cached
+// there: it ran on the old, detached root file system, or had its mounts detached under its init when the
+// cached name expired mid-create (EROFS on /dev/fd). A name the guest never looked up cannot be stale.
 //
 // Read-only: each rootfs or volume is a detached clone of its source (open_tree) that gets its
 // attributes with mount_setattr before move_mount attaches it: NOSUID|NODEV always, RDONLY when asked,
@@ -35,6 +43,7 @@
 // point of the caller's own namespace, and ours are detached first; a directory that is a mount point only
 // in another namespace is removed and the kernel detaches those copies (Linux 3.18+). The old layout
 // slept in a loop on EBUSY because it deleted recursively through a tree that was still being detached.
+using System.Security.Cryptography;
 using SandboxRt.Interop;
 
 namespace SandboxRt.Runtime.Storage;
@@ -46,6 +55,12 @@ public sealed class SharedDirectory : IDisposable
 
     /// <summary>The read-only view of it that the file server exports.</summary>
     public const string ViewName = "shared";
+
+    /// <summary>Between a container's id and the nonce in its directory's name: a character no id has.</summary>
+    private const char InstanceSeparator = '@';
+    private const int NonceBytes = 8;
+    /// <summary>The longest id that names its directories itself: "&lt;id&gt;@&lt;16 hex&gt;" fits NAME_MAX (255).</summary>
+    private const int MaxKeyLength = 255 - 1 - 2 * NonceBytes;
 
     private const uint DirectoryMode = 0x1C0; // 0700
     private const uint FileMode = 0x180;      // 0600
@@ -123,28 +138,55 @@ public sealed class SharedDirectory : IDisposable
         return new SharedDirectory(stateDirectory, mounts);
     }
 
-    /// <summary>Mounts a container's root file system; returns its path relative to the shared directory.</summary>
-    public string AddRootfs(string containerId, string hostRootfs, bool readOnly)
+    /// <summary>
+    /// Makes the directory of a container being created: "&lt;id&gt;@&lt;nonce&gt;", a name this share never had
+    /// before (see the top of the file). Returns the name, which <see cref="AddRootfs"/>, <see cref="AddMountSource"/>
+    /// and <see cref="RemoveDirectory"/> take.
+    /// </summary>
+    public string AddContainer(string containerId)
     {
-        using var container = _mounts.CreateDirectory(containerId, DirectoryMode);
-        Attach(container, "rootfs", CloneSource(hostRootfs, recursive: true, "root.path"), readOnly, requireDirectory: true, "root.path");
-        return $"{containerId}/rootfs";
+        var name = $"{KeyOf(containerId)}{InstanceSeparator}{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(NonceBytes))}";
+        _mounts.CreateNewDirectory(name, DirectoryMode).Dispose();
+        return name;
     }
 
-    /// <summary>Mounts the source of mounts[index] (a directory or a file); returns its path relative to the shared directory.</summary>
-    public string AddMountSource(string containerId, int index, string hostSource, bool readOnly, bool recursive)
+    /// <summary>Mounts a container's root file system in its directory <paramref name="name"/>; returns its path relative to the shared directory.</summary>
+    public string AddRootfs(string name, string hostRootfs, bool readOnly)
+    {
+        using var container = _mounts.CreateDirectory(name, DirectoryMode);
+        Attach(container, "rootfs", CloneSource(hostRootfs, recursive: true, "root.path"), readOnly, requireDirectory: true, "root.path");
+        return $"{name}/rootfs";
+    }
+
+    /// <summary>Mounts the source of mounts[index] (a directory or a file) in the container's directory <paramref name="name"/>; returns its path relative to the shared directory.</summary>
+    public string AddMountSource(string name, int index, string hostSource, bool readOnly, bool recursive)
     {
         var field = $"mounts[{index}].source";
-        using var container = _mounts.CreateDirectory(containerId, DirectoryMode);
+        using var container = _mounts.CreateDirectory(name, DirectoryMode);
         using var mounts = container.CreateDirectory("mounts", DirectoryMode);
         Attach(mounts, index.ToString(System.Globalization.CultureInfo.InvariantCulture), CloneSource(hostSource, recursive, field), readOnly, requireDirectory: false, field);
-        return $"{containerId}/mounts/{index}";
+        return $"{name}/mounts/{index}";
     }
 
-    /// <summary>Unmounts and removes everything of one container (by descriptor; nothing is followed). Nothing to do once the whole directory is removed.</summary>
+    /// <summary>
+    /// Unmounts and removes every directory of container <paramref name="containerId"/> (what `delete` does from
+    /// another process, which knows the id only; a directory named the id itself is one a sandbox started
+    /// before names had nonces). Nothing to do once the whole directory is removed.
+    /// </summary>
     public void RemoveContainer(string containerId)
     {
-        if (Volatile.Read(ref _removed) != 0 || !_mounts.TryOpenDirectory(containerId, out var container))
+        if (Volatile.Read(ref _removed) != 0)
+            return;
+        var key = KeyOf(containerId) + InstanceSeparator;
+        foreach (var entry in _mounts.Entries())
+            if (entry.Name == containerId || (entry.Name.Length == key.Length + 2 * NonceBytes && entry.Name.StartsWith(key, StringComparison.Ordinal)))
+                RemoveDirectory(entry.Name);
+    }
+
+    /// <summary>Unmounts and removes one container directory <paramref name="name"/> (by descriptor; nothing is followed). Nothing to do once it or the whole directory is removed.</summary>
+    public void RemoveDirectory(string name)
+    {
+        if (Volatile.Read(ref _removed) != 0 || !_mounts.TryOpenDirectory(name, out var container))
             return;
         using (container)
         {
@@ -163,7 +205,7 @@ public sealed class SharedDirectory : IDisposable
             }
             container.Remove("rootfs", directory: true);
         }
-        _mounts.Remove(containerId, directory: true);
+        _mounts.Remove(name, directory: true);
     }
 
     /// <summary>Detaches and removes the whole shared directory. Safe to call more than once.</summary>
@@ -195,6 +237,11 @@ public sealed class SharedDirectory : IDisposable
             }
         }
     }
+
+    /// <summary>The id as it starts its directories' names: itself, or for a very long one "#" (no id has it) and a hash.</summary>
+    private static string KeyOf(string containerId) =>
+        containerId.Length <= MaxKeyLength ? containerId
+            : "#" + Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(containerId)))[..40];
 
     /// <summary>Closes the pinned descriptor; the mounts stay (<see cref="Remove"/> takes them).</summary>
     public void Dispose() => _mounts.Dispose();
