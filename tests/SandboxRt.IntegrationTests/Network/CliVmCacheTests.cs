@@ -115,6 +115,15 @@ public sealed class CliVmCacheTests
                 Assert.True(facts.ExitCode == 0, facts.Stderr);
                 Assert.Equal(net.PodMac, facts.Stdout.Split('\n')[0]);
                 Assert.Contains($"inet {net.PodAddress}/24", facts.Stdout);
+                if (!TestEnvironment.TemplatesOff)
+                {
+                    // the entry's warm-up plugged, configured and unplugged a NIC of its own: nothing of it is left
+                    Assert.Contains("a warm-up NIC plugged, configured and unplugged", File.ReadAllText(Path.Combine(entry, "relay.log")));
+                    var links = await Cli(state, "exec", id, "ls", "/sys/class/net");
+                    Assert.Equal(["eth0", "lo"], links.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+                    var routes = await Cli(state, "exec", id, "busybox", "ip", "route");
+                    Assert.True(routes.ExitCode == 0 && !routes.Stdout.Contains("169.254.25") && !routes.Stdout.Contains("srtwarmup0"), routes.Stdout + routes.Stderr);
+                }
             }
             finally
             {

@@ -8,4 +8,12 @@ public interface IVmNicHotplug
 {
     /// <summary>Plugs one virtio-net NIC per tap (its MAC and MTU), in order; the taps stay the caller's (QEMU gets its own copies).</summary>
     Task AddNicsAsync(IReadOnlyList<NetworkDevicePlan> nics, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Plugs a NIC with no backend (MAC <paramref name="mac"/>), runs <paramref name="whilePlugged"/>, then
+    /// unplugs it and waits until the guest has let it go (its port is free again). A VM cache's warm-up:
+    /// under TCG a fresh QEMU translates the guest's hot-plug, probe and configuration code the first time
+    /// the guest runs it, which a claimed VM's first real NIC would otherwise pay for during a create.
+    /// </summary>
+    Task WithScratchNicAsync(byte[] mac, Func<Task> whilePlugged, CancellationToken cancellationToken = default);
 }

@@ -90,8 +90,10 @@ public static class WarmSandbox
     /// the init, a start whose exec fails: the empty root has no program) and removes it, so that what the
     /// pod's container runs in the guest has run once. <paramref name="scratch"/> holds its bundle meanwhile.
     /// </summary>
-    public static async Task WarmUpAsync(IGuestSandbox sandbox, string scratch, ILogger log, CancellationToken cancellationToken)
+    public static async Task WarmUpAsync(IGuestSandbox sandbox, string scratch, ILogger log, CancellationToken cancellationToken, IVmNicHotplug? nics = null)
     {
+        if (nics is not null)
+            await WarmUpNicAsync(sandbox.Agent, nics, log, cancellationToken);
         var bundle = Path.Combine(scratch, "warm-up");
         PrivateFiles.CreateDirectory(Path.Combine(bundle, "rootfs"));
         var spec = DefaultSpec.Create();
@@ -112,6 +114,26 @@ public static class WarmSandbox
             await container.RemoveAsync(log);
         }
         PrivateFiles.RemoveTree(bundle);
+    }
+
+    /// <summary>
+    /// A NIC plugged, configured by the agent as a pod's is (a name, an MTU, an address, a route through a
+    /// gateway), and unplugged, which takes its address and route with it: the guest's code for all of it
+    /// is then translated before a claim's first real NIC needs it. Only link-local addresses, and no
+    /// container is in the VM meanwhile.
+    /// </summary>
+    private static async Task WarmUpNicAsync(IAgent agent, IVmNicHotplug nics, ILogger log, CancellationToken cancellationToken)
+    {
+        byte[] mac = [0x02, 0x53, 0x52, 0x54, 0x00, 0x01]; // locally administered, never a pod's (they are copied from its veths)
+        const string name = "srtwarmup0";
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        await nics.WithScratchNicAsync(mac, async () =>
+        {
+            await agent.UpdateInterfaceAsync(new Network.PodInterface(name, mac, 1500, [(System.Net.IPAddress.Parse("169.254.253.1"), 24)]), cancellationToken);
+            await agent.UpdateRoutesAsync([new Network.PodRoute(name, System.Net.IPAddress.Parse("169.254.252.0"), 24, System.Net.IPAddress.Parse("169.254.253.2"), null, 0)],
+                cancellationToken);
+        }, cancellationToken);
+        log.LogInformation("VM cache: a warm-up NIC plugged, configured and unplugged in {Ms} ms", (int)watch.ElapsedMilliseconds);
     }
 
     /// <summary>

@@ -202,6 +202,37 @@ internal static class QemuHotplug
     /// <summary>How long the guest may take to answer every eject request of one shrink (a hang detector: offlining memory under TCG takes seconds).</summary>
     public static readonly TimeSpan ShrinkBound = TimeSpan.FromSeconds(30);
 
+    /// <summary>The id of the NIC a VM cache's warm-up plugs and unplugs (<see cref="WithScratchNicAsync"/>).</summary>
+    public const string ScratchNicId = "sandboxrt-scratch-nic";
+
+    /// <summary>
+    /// Plugs a virtio-net NIC with no backend (no netdev: it carries nothing) on root port <paramref name="port"/>,
+    /// runs <paramref name="whilePlugged"/>, then unplugs it whatever that did and waits for the guest to let
+    /// it go (within <see cref="ShrinkBound"/>). Null once QEMU deleted it, else why it stays.
+    /// </summary>
+    public static async Task<string?> WithScratchNicAsync(QmpClient qmp, string port, byte[] mac, Func<Task> whilePlugged, CancellationToken cancellationToken)
+    {
+        await qmp.ExecuteAsync("device_add", new JsonObject
+        {
+            ["driver"] = "virtio-net-pci",
+            ["id"] = ScratchNicId,
+            ["mac"] = global::SandboxRt.Agent.Protocol.NetworkText.FormatMac(mac),
+            ["bus"] = port,
+        }, cancellationToken);
+        string? kept;
+        try
+        {
+            await whilePlugged();
+        }
+        finally
+        {
+            using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            bound.CancelAfter(ShrinkBound);
+            kept = await UnplugAsync(qmp, ScratchNicId, bound.Token);
+        }
+        return kept;
+    }
+
     /// <summary>device_del, then the guest's answer: null once QEMU deleted the device, else why it stays.</summary>
     private static async Task<string?> UnplugAsync(QmpClient qmp, string id, CancellationToken cancellationToken)
     {

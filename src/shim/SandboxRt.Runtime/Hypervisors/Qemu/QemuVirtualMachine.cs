@@ -75,6 +75,25 @@ internal sealed class QemuVirtualMachine(ChildProcess process, long launchedTime
         }
     }
 
+    public async Task WithScratchNicAsync(byte[] mac, Func<Task> whilePlugged, CancellationToken cancellationToken = default)
+    {
+        await _plugging.WaitAsync(cancellationToken);
+        try
+        {
+            if (FreeHotplugPort is not { } port || port >= QemuCommandLine.HotplugPorts)
+                throw new HypervisorException("this VM has no free PCIe root port to plug a NIC into");
+            await using var qmp = await QmpClient.ConnectAsync(files.QmpSocket, cancellationToken);
+            FreeHotplugPort = port + 1; // taken until the guest lets the NIC go
+            if (await QemuHotplug.WithScratchNicAsync(qmp, QemuCommandLine.PortName(port), mac, whilePlugged, cancellationToken) is { } kept)
+                throw new HypervisorException($"the warm-up NIC stays plugged: {kept}");
+            FreeHotplugPort = port;
+        }
+        finally
+        {
+            _plugging.Release();
+        }
+    }
+
     public override async Task<(int Vcpus, int MemoryMib)> GrowAsync(int vcpus, int memoryMib, CancellationToken cancellationToken = default)
     {
         await using var qmp = await QmpClient.ConnectAsync(files.QmpSocket, cancellationToken);
