@@ -75,7 +75,7 @@ public sealed class ContainerHost : IAsyncDisposable
             }
             catch
             {
-                await new PendingNetwork(prestart, _ => Task.CompletedTask).SettleAsync();
+                await PendingNetwork.SettleAsync(prestart);
                 throw;
             }
             if (entry is { } taken)

@@ -18,7 +18,10 @@ internal sealed class PendingNetwork(Task prestart, Func<CancellationToken, Task
     }
 
     /// <summary>After a failure elsewhere: the hooks are let finish (a failed create leaves no hook running), their own failure being the lesser news.</summary>
-    public async Task SettleAsync()
+    public Task SettleAsync() => SettleAsync(prestart);
+
+    /// <summary><see cref="SettleAsync()"/> for prestart hooks no claim came with.</summary>
+    public static async Task SettleAsync(Task prestart)
     {
         try
         {

@@ -89,10 +89,11 @@ public static class WarmSandbox
     /// Builds one container the way a pod's first one is built (the shared directory, runc's default spec,
     /// the init, a start whose exec fails: the empty root has no program) and removes it, so that what the
     /// pod's container runs in the guest has run once. <paramref name="scratch"/> holds its bundle meanwhile.
+    /// A VM that takes NICs (<see cref="TakesNics"/>) first plugs, configures and unplugs one (<see cref="WarmUpNicAsync"/>).
     /// </summary>
-    public static async Task WarmUpAsync(IGuestSandbox sandbox, string scratch, ILogger log, CancellationToken cancellationToken, IVmNicHotplug? nics = null)
+    public static async Task WarmUpAsync(Sandbox sandbox, HypervisorConfig config, string scratch, ILogger log, CancellationToken cancellationToken)
     {
-        if (nics is not null)
+        if (TakesNics(config) && sandbox.Vm is IVmNicHotplug nics)
             await WarmUpNicAsync(sandbox.Agent, nics, log, cancellationToken);
         var bundle = Path.Combine(scratch, "warm-up");
         PrivateFiles.CreateDirectory(Path.Combine(bundle, "rootfs"));

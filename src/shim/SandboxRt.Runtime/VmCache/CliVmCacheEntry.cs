@@ -32,7 +32,6 @@ using SandboxRt.Interop;
 using SandboxRt.Oci.Validation;
 using SandboxRt.Runtime.Configuration;
 using SandboxRt.Runtime.HostCgroups;
-using SandboxRt.Runtime.Hypervisors;
 using SandboxRt.Runtime.Relay;
 using SandboxRt.Runtime.Sandboxes;
 using SandboxRt.Runtime.State;
@@ -83,7 +82,7 @@ public static class CliVmCacheEntry
             }, log, stopping.Token);
             proxy = await sandbox.ServeAgentAsync(AgentEndpoints.ProxySocket(directory), log);
             var started = watch.Elapsed;
-            await WarmSandbox.WarmUpAsync(sandbox, directory, log, stopping.Token, WarmSandbox.TakesNics(config) ? sandbox.Vm as IVmNicHotplug : null);
+            await WarmSandbox.WarmUpAsync(sandbox, config, directory, log, stopping.Token);
             log.LogInformation("VM cache entry {Entry}: ready (VM {How} in {Start} ms, warmed in {Warm} ms, hypervisor pid {Pid})", id,
                 sandbox.Vm.Start.FromTemplate ? "restored" : "booted", (int)started.TotalMilliseconds, (int)(watch.Elapsed - started).TotalMilliseconds, sandbox.Vm.Pid);
 

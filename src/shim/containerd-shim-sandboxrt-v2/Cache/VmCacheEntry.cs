@@ -126,7 +126,7 @@ internal static class VmCacheEntry
                     },
                 }, log, stopping.Token);
                 var started = watch.Elapsed;
-                await WarmSandbox.WarmUpAsync(sandbox, paths.Directory, log, stopping.Token, WarmSandbox.TakesNics(config) ? sandbox.Vm as SandboxRt.Runtime.Hypervisors.IVmNicHotplug : null);
+                await WarmSandbox.WarmUpAsync(sandbox, config, paths.Directory, log, stopping.Token);
                 log.LogInformation("VM cache entry {Entry}: ready (VM {How} in {Start} ms, warmed in {Warm} ms, hypervisor pid {Pid})", paths.Name,
                     sandbox.Vm.Start.FromTemplate ? "restored" : "booted", (int)started.TotalMilliseconds, (int)(watch.Elapsed - started).TotalMilliseconds, sandbox.Vm.Pid);
 
