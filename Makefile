@@ -51,13 +51,15 @@ agent:
 	$(DOTNET) publish src/agent/SandboxRt.Agent -c Release -r linux-x64 -o $(OUT)/agent -v quiet -nologo
 
 # The CLI and the shim are NativeAOT (src/shim/NativeAot.props): -r names the target, which the csproj
-# cannot (the test projects reference them as ordinary assemblies).
+# cannot (the test projects reference them as ordinary assemblies). PIE=true builds them position-independent
+# and dehydrated (an image randomised at each start, about 15 ms more CPU per process: NativeAot.props).
+HOST_AOT_FLAGS = $(if $(PIE),-p:PositionIndependentExecutable=$(PIE))
 cli:
-	$(DOTNET) publish src/shim/sandboxrt -c Release -r linux-x64 -o $(OUT)/bin -v quiet -nologo
+	$(DOTNET) publish src/shim/sandboxrt -c Release -r linux-x64 -o $(OUT)/bin -v quiet -nologo $(HOST_AOT_FLAGS)
 
 # containerd-shim-sandboxrt-v2 goes beside the CLI (containerd finds it on its PATH as io.containerd.sandboxrt.v2)
 shim:
-	$(DOTNET) publish src/shim/containerd-shim-sandboxrt-v2 -c Release -r linux-x64 -o $(OUT)/bin -v quiet -nologo
+	$(DOTNET) publish src/shim/containerd-shim-sandboxrt-v2 -c Release -r linux-x64 -o $(OUT)/bin -v quiet -nologo $(HOST_AOT_FLAGS)
 
 # sandboxrt-jailer (NativeAOT) goes beside the CLI and the shim: they start QEMU and virtiofsd through it
 jailer:
