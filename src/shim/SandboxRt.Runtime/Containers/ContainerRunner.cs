@@ -41,7 +41,7 @@ public static class ContainerRunner
             process.ConsoleSize = new ConsoleSize { Height = size.Rows, Width = size.Columns };
 
         var store = new StateStore(options.StateRoot);
-        var record = new ContainerRecord { Id = id, Bundle = bundle, Rootfs = rootfs, Annotations = spec.Annotations, Status = ContainerStatus.Creating };
+        var record = new ContainerRecord { Id = id, Bundle = bundle, Rootfs = rootfs, Annotations = spec.Annotations, Hooks = RecordedHooks.Of(spec.Hooks), Status = ContainerStatus.Creating };
         using (store.Lock(id))
         {
             if (store.Exists(id))

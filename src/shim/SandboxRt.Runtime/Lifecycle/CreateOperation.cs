@@ -36,7 +36,7 @@ public static class CreateOperation
         using var lockFile = store.Lock(id);
         if (store.Exists(id))
             throw new InvalidOperationException($"container with id {id} already exists");
-        store.Save(new ContainerRecord { Id = id, Bundle = bundle, Rootfs = rootfs, Annotations = spec.Annotations, Status = ContainerStatus.Creating });
+        store.Save(new ContainerRecord { Id = id, Bundle = bundle, Rootfs = rootfs, Annotations = spec.Annotations, Hooks = RecordedHooks.Of(spec.Hooks), Status = ContainerStatus.Creating });
 
         var arguments = new List<string>(context.GlobalArguments) { "relay", "--id", id, "--bundle", bundle };
         if (consoleSocket is not null)

@@ -11,7 +11,7 @@ namespace SandboxRt.Runtime.Lifecycle;
 
 /// <summary>
 /// runc delete: everything the container had on the host goes (relays, the VM, virtiofsd, the shared
-/// directory's mounts, sockets, the state directory), then the poststop hooks run. A running container
+/// directory's mounts, sockets, the state directory), then the poststop hooks create recorded run. A running container
 /// needs --force, which kills it first. Deleting what does not exist is an error, except with --force.
 /// </summary>
 public static class DeleteOperation
@@ -38,12 +38,11 @@ public static class DeleteOperation
         store.ForgetLock(id);
         try
         {
-            var spec = SpecLoader.LoadBundle(record.Bundle);
-            await HookRunner.RunAsync("poststop", spec.Hooks?.Poststop, OciStates.Of(record, ContainerStatus.Stopped));
+            await HookRunner.RunAsync("poststop", RecordedHooks.PoststopOf(record), OciStates.Of(record, ContainerStatus.Stopped));
         }
         catch (SpecValidationException)
         {
-            // the bundle is gone already: there are no hooks to run
+            // a record from before records kept their hooks, and the bundle is gone already: there are no hooks to run
         }
         catch (HookFailedException e)
         {

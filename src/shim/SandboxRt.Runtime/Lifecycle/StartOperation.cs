@@ -1,4 +1,3 @@
-using SandboxRt.Oci.Validation;
 using SandboxRt.Runtime.Agent;
 using SandboxRt.Runtime.Core.States;
 using SandboxRt.Runtime.Hooks;
@@ -7,7 +6,7 @@ using SandboxRt.Runtime.State;
 
 namespace SandboxRt.Runtime.Lifecycle;
 
-/// <summary>runc start: the created container's process execs; then the poststart hooks run on the host.</summary>
+/// <summary>runc start: the created container's process execs; then the poststart hooks create recorded run on the host.</summary>
 public static class StartOperation
 {
     public static async Task RunAsync(LifecycleContext context, string id)
@@ -22,7 +21,6 @@ public static class StartOperation
             record.Status = next.Status;
             context.Store.Save(record);
         }
-        var spec = SpecLoader.LoadBundle(record.Bundle);
-        await HookRunner.RunAsync("poststart", spec.Hooks?.Poststart, OciStates.Of(record));
+        await HookRunner.RunAsync("poststart", RecordedHooks.PoststartOf(record), OciStates.Of(record));
     }
 }

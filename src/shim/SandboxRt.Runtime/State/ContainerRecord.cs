@@ -12,6 +12,8 @@ public sealed class ContainerRecord
     public ContainerStatus Status { get; set; } = ContainerStatus.Creating;
     public DateTime Created { get; set; } = DateTime.UtcNow;
     public Dictionary<string, string>? Annotations { get; set; }
+    /// <summary>The poststart and poststop hooks create read from the bundle; null on a record written by a SandboxRt from before 2026-12-06 (start and delete then read the bundle).</summary>
+    public RecordedHooks? Hooks { get; set; }
     /// <summary>The relay: the process whose pid went to --pid-file, and whose exit is the container's.</summary>
     public ProcessIdentity? Relay { get; set; }
     public ProcessIdentity? Hypervisor { get; set; }
