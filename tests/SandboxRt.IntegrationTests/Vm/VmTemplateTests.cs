@@ -122,7 +122,7 @@ public sealed class VmTemplateTests
     }
 
     [Fact]
-    public async Task A_clone_gives_the_memory_its_guest_freed_back_to_the_host()
+    public async Task A_clones_ram_is_on_a_tmpfs_of_its_own_and_gives_the_memory_its_guest_freed_back_to_the_host()
     {
         TestEnvironment.RequireVmPrerequisites();
         using var templates = new ScratchDirectory("srt-templates");
@@ -137,6 +137,9 @@ public sealed class VmTemplateTests
             var start = await CliRun.RunAsync([.. options, "start", id], root: state.Path);
             Assert.True(start.ExitCode == 0, start.Stderr);
             var ram = Path.Combine(state.Path, id, "guest-ram", "ram");
+            // on a tmpfs of its own, whatever the state directory is on: guest memory is never written back to a disk
+            Assert.Contains(File.ReadAllLines("/proc/self/mountinfo").Select(l => l.Split(' ')),
+                f => f[4] == Path.GetDirectoryName(ram) && f[Array.IndexOf(f, "-") + 1] == "tmpfs");
             long idle = DataBytes(ram);
             // 48 MiB into the container's /dev/shm (a tmpfs in the guest's RAM), then removed: the guest
             // frees it, reports it through the balloon, and QEMU punches it out of the clone's RAM file

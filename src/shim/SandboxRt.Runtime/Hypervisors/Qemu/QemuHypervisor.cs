@@ -163,6 +163,7 @@ public sealed class QemuHypervisor : IHypervisor
             {
                 // The clone's RAM: a private copy of the template's (GuestRamCopy says why not a mapping).
                 Storage.PrivateFiles.CreateDirectory(files.GuestRamDirectory);
+                Templates.GuestRamFileSystem.Mount(files.GuestRamDirectory, new FileInfo(restoring.RamFile).Length);
                 Templates.GuestRamCopy.Copy(restoring.RamFile, files.GuestRam);
                 ramFile = files.GuestRam;
                 var state = File.OpenHandle(restoring.StateFile, FileMode.Open, FileAccess.Read);

@@ -23,8 +23,9 @@ internal sealed class QemuStateFiles(string directory)
     /// <summary>The uid reserved for this VM's QEMU and its owner, so that delete frees it after a crash too.</summary>
     public string JailUser => Path.Combine(Directory, "jail-user");
 
-    /// <summary>A clone's copy of its template's RAM (QEMU's memory-backend-file), in a directory of its own that the jail shows QEMU writable.</summary>
-    public string GuestRamDirectory => Path.Combine(Directory, "guest-ram");
+    /// <summary>A clone's copy of its template's RAM (QEMU's memory-backend-file), on a tmpfs of its own (Templates/GuestRamFileSystem.cs) that the jail shows QEMU writable.</summary>
+    public string GuestRamDirectory => Path.Combine(Directory, GuestRamName);
+    private const string GuestRamName = "guest-ram";
     public string GuestRam => Path.Combine(GuestRamDirectory, "ram");
 
     public IEnumerable<string> All =>
@@ -38,6 +39,7 @@ internal sealed class QemuStateFiles(string directory)
 
     public void RemoveAll()
     {
+        Templates.GuestRamFileSystem.Unmount(Directory, GuestRamName); // the clone's RAM goes with its tmpfs, not by truncating the file
         foreach (var file in All)
         {
             try
