@@ -80,4 +80,24 @@ public sealed class ProcessGroupSignalTests
         Assert.Equal(0, tree.Signal(Signals.SIGKILL));                 // nothing left to signal, and nothing else signalled
         await leader.StopGroupAsync(TimeSpan.FromSeconds(1));
     }
+
+    [Fact]
+    public async Task Waiting_for_a_pinned_tree_ends_at_its_last_exit_and_reports_a_process_that_outlived_the_timeout()
+    {
+        using var dir = new ScratchDirectory("srt-pg");
+        var ready = dir.Combine("ready");
+        // both ignore SIGTERM (sleep inherits the ignored disposition): only SIGKILL ends them
+        var leader = ChildProcess.StartGroupLeader(Shell($"trap '' TERM; sleep 1000 & echo $$ > {ready}; wait"), "stubborn");
+        await ReadPidAsync(ready);
+        using var tree = PinnedProcessTree.Pin(ProcessIdentity.Of(leader.Pid)!)!;
+        Assert.Equal(2, tree.Count);
+        Assert.Equal(2, tree.Signal(Signals.SIGTERM));
+        Assert.False(await tree.WaitAllExitedAsync(TimeSpan.FromMilliseconds(300))); // the timeout is reported, not waited past
+        Assert.False(tree.AllExited);
+        var killed = tree.WaitAllExitedAsync(Limit);
+        Assert.Equal(2, tree.Signal(Signals.SIGKILL));
+        Assert.True(await killed); // woken by the exits, well before the limit
+        Assert.True(tree.AllExited);
+        await leader.StopGroupAsync(TimeSpan.FromSeconds(1));
+    }
 }

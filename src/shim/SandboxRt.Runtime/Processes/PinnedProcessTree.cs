@@ -67,16 +67,20 @@ public sealed class PinnedProcessTree : IDisposable
     public bool AllExited => _processes.All(p => p.HasExited);
 
     /// <summary>Waits up to <paramref name="timeout"/> for every pinned process to exit; true when they did.</summary>
+    /// <remarks>
+    /// Woken by each pidfd's exit (<see cref="PidFd.WaitExitedAsync"/>), not by polling: `delete` waits
+    /// here for QEMU, virtiofsd and the relays, and a 20 ms poll cost it up to 20 ms per wait.
+    /// </remarks>
     public async Task<bool> WaitAllExitedAsync(TimeSpan timeout)
     {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!AllExited)
-        {
-            if (DateTime.UtcNow >= deadline)
-                return false;
-            await Task.Delay(20);
-        }
-        return true;
+        var running = _processes.Where(p => !p.HasExited).ToList();
+        if (running.Count == 0)
+            return true;
+        var exited = Task.WhenAll(running.Select(p => p.WaitExitedAsync()));
+        using var cancel = new CancellationTokenSource();
+        var finished = await Task.WhenAny(exited, Task.Delay(timeout, cancel.Token));
+        cancel.Cancel();
+        return finished == exited || AllExited;
     }
 
     /// <summary>SIGTERM, up to <paramref name="grace"/> for all to exit, then SIGKILL to whoever is left.</summary>
