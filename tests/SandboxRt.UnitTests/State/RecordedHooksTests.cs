@@ -28,6 +28,15 @@ public sealed class RecordedHooksTests
     }
 
     [Fact]
+    public void A_record_with_no_bundle_has_no_hooks()
+    {
+        // a VM cache entry's record: "" must not be read as ./config.json
+        var entry = new ContainerRecord { Id = "sandboxrt-vm-cache-0123456789ab", VmCacheKey = "k" };
+        Assert.Null(RecordedHooks.PoststartOf(entry));
+        Assert.Null(RecordedHooks.PoststopOf(entry));
+    }
+
+    [Fact]
     public void A_record_from_before_records_kept_hooks_reads_them_from_its_bundle()
     {
         var bundle = Directory.CreateTempSubdirectory("srt-hooks-");

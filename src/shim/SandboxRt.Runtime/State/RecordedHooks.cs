@@ -22,10 +22,17 @@ public sealed class RecordedHooks
 
     /// <summary>The record's poststart hooks; from the bundle for a record written before records kept them.</summary>
     public static List<Hook>? PoststartOf(ContainerRecord record) =>
-        record.Hooks is { } hooks ? hooks.Poststart : SpecLoader.LoadBundle(record.Bundle).Hooks?.Poststart;
+        record.Hooks is { } hooks ? hooks.Poststart : BundleHooks(record)?.Poststart;
 
     /// <summary>The record's poststop hooks; from the bundle for a record written before records kept them.</summary>
     /// <exception cref="SpecValidationException">The record has none of its own and the bundle is gone or unreadable.</exception>
     public static List<Hook>? PoststopOf(ContainerRecord record) =>
-        record.Hooks is { } hooks ? hooks.Poststop : SpecLoader.LoadBundle(record.Bundle).Hooks?.Poststop;
+        record.Hooks is { } hooks ? hooks.Poststop : BundleHooks(record)?.Poststop;
+
+    /// <summary>
+    /// The hooks of the record's bundle. A record with no bundle (a VM cache entry's) has none: its empty
+    /// path would otherwise name a config.json in the caller's working directory.
+    /// </summary>
+    private static Oci.Spec.Hooks? BundleHooks(ContainerRecord record) =>
+        record.Bundle.Length == 0 ? null : SpecLoader.LoadBundle(record.Bundle).Hooks;
 }
