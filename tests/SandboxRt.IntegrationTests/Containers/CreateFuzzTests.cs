@@ -141,6 +141,11 @@ public sealed partial class CreateFuzzTests
         config.Remove("hooks");
         foreach (var ns in config["linux"]?["namespaces"]?.AsArray() ?? [])
             ns!.AsObject().Remove("path");
+        // The fixtures' cgroupsPath under a parent of this run's own: FixtureConfigTests runs the same
+        // configs at the same time, and two sandboxes given one host cgroup race (one's clean-up removes
+        // the empty cgroup the other's jailer is about to join: "join the cgroups: ... PathNotFound").
+        if (config["linux"]?["cgroupsPath"] is JsonValue cgroups && cgroups.TryGetValue<string>(out var path))
+            config["linux"]!["cgroupsPath"] = $"/sandboxrt-fuzz-{Environment.ProcessId}/{path.TrimStart('/')}";
         return config.ToJsonString();
     }
 
