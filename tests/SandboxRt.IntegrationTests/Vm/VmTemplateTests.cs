@@ -6,7 +6,8 @@ namespace SandboxRt.IntegrationTests.Vm;
 /// VM templates through the real CLI (issue 17): the first sandbox of a shape builds the template, later
 /// ones are clones restored from it with their own share, entropy, clock and agent token; a template that
 /// cannot be restored falls back to a cold boot that says why; vm_template=false never makes one; a
-/// clone gives back what its guest freed (free page reporting).
+/// clone gives back what its guest freed (free page reporting); a template's agent has built and removed
+/// one container before the save, so that no clone does that first-time work.
 /// Each test has a template directory of its own, so the first run always builds.
 /// </summary>
 [Trait("Tier", "vm")]
@@ -47,6 +48,9 @@ public sealed class VmTemplateTests
         var key = Assert.Single(Directory.GetDirectories(templates.Path));
         Assert.Equal(16, Path.GetFileName(key).Length);
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(key));
+        // the template's agent built and removed a container before it was saved (agent: Boot/TemplateWarmUp.cs)
+        var info = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(key, "template.json")))!;
+        Assert.Matches("^template warm-up: a container built and removed in [0-9]+ ms$", info["warm_up"]!.GetValue<string>());
 
         var clones = new List<(string Random, long Clock, string BootId)>();
         clones.Add(Parse(first));

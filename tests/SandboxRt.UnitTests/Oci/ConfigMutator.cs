@@ -22,7 +22,7 @@ internal sealed class ConfigMutator(int seed)
     public static IReadOnlyList<(string Name, string Json)> Seeds(string fixtureDirectory) =>
         [.. new[] { "ctr-run.json", "docker-run.json", "cri-sandbox.json", "cri-container.json" }
                 .Select(f => (f, File.ReadAllText(Path.Combine(fixtureDirectory, f)))),
-         ("sandboxrt-spec", SandboxRt.Oci.Validation.SpecLoader.Serialize(SandboxRt.Runtime.Containers.DefaultSpec.Create()))];
+         ("sandboxrt-spec", SandboxRt.Oci.Validation.SpecLoader.Serialize(SandboxRt.Oci.Spec.DefaultSpec.Create()))];
 
     /// <summary>The name of the last mutations applied (for the report of a failing input).</summary>
     public List<string> Applied { get; } = [];

@@ -19,7 +19,7 @@ public sealed class SpecLoaderTests : IDisposable
 
     private string ConfigPath => Path.Combine(_bundle.Path, "config.json");
 
-    private static JsonObject DefaultConfig() => JsonNode.Parse(SpecLoader.Serialize(DefaultSpec.Create()))!.AsObject();
+    private static JsonObject DefaultConfig() => JsonNode.Parse(SpecLoader.Serialize(SandboxRt.Oci.Spec.DefaultSpec.Create()))!.AsObject();
 
     /// <summary>What create does with a bundle before anything exists: load, find the rootfs, validate.</summary>
     private async Task<IReadOnlyList<string>> RefusedAsync()

@@ -12,7 +12,8 @@
 //   3. read the sandbox's agent token from the firmware (QEMU's fw_cfg or, with Cloud Hypervisor, the
 //      SMBIOS OEM strings; Boot/AgentTokenSource.cs): no token, no service,
 //   4. start reaping children (PID 1 inherits every orphan),
-//   5. pick the channel (vsock device, else the virtio-serial port) and serve gRPC on it, to callers
+//   5. in a template VM only (sandboxrt.warmup=1), build and remove one container (Boot/TemplateWarmUp.cs),
+//   6. pick the channel (vsock device, else the virtio-serial port) and serve gRPC on it, to callers
 //      that present the token first (Transport/AgentAuthentication.cs).
 // PID 1 must never exit: the kernel would panic. If start-up fails the agent logs why and powers the
 // VM off, so that the host sees QEMU exit and reports the console lines that say what happened.
@@ -41,6 +42,8 @@ internal static class GuestBoot
             Network.GuestNetwork.BringUpLoopback();
             var reaper = ChildReaper.Start();
             var containers = new ContainerManager(reaper, new EventBus());
+            if (options.WarmUp)
+                await TemplateWarmUp.RunAsync(containers);
             facts.SystemReady = BootClock.Now;
 
             var channel = await ChannelSelector.SelectAsync(options, TimeSpan.FromSeconds(10));

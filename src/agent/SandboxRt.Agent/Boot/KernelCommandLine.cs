@@ -7,8 +7,9 @@ namespace SandboxRt.Agent.Boot;
 ///   sandboxrt.channel=auto|vsock|serial   which transport to serve (auto: vsock when a device exists)
 ///   sandboxrt.port=1024          the vsock port
 ///   sandboxrt.serial=agent.channel.0      the virtio-serial port name
+///   sandboxrt.warmup=1           a template VM: build and remove a container before serving (Boot/TemplateWarmUp.cs)
 /// </summary>
-internal sealed record KernelCommandLine(bool Debug, string Channel, uint VsockPort, string SerialPort)
+internal sealed record KernelCommandLine(bool Debug, string Channel, uint VsockPort, string SerialPort, bool WarmUp = false)
 {
     public const uint DefaultVsockPort = 1024;
     public const string DefaultSerialPort = "agent.channel.0";
@@ -27,7 +28,8 @@ internal sealed record KernelCommandLine(bool Debug, string Channel, uint VsockP
             Debug: options.GetValueOrDefault("debug") is "1" or "true",
             Channel: options.GetValueOrDefault("channel") ?? "auto",
             VsockPort: uint.TryParse(options.GetValueOrDefault("port"), out var port) ? port : DefaultVsockPort,
-            SerialPort: options.GetValueOrDefault("serial") ?? DefaultSerialPort);
+            SerialPort: options.GetValueOrDefault("serial") ?? DefaultSerialPort,
+            WarmUp: options.GetValueOrDefault("warmup") is "1" or "true");
     }
 
     public static KernelCommandLine Read() =>

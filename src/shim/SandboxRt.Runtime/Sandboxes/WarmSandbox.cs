@@ -97,7 +97,7 @@ public static class WarmSandbox
             await WarmUpNicAsync(sandbox.Agent, nics, log, cancellationToken);
         var bundle = Path.Combine(scratch, "warm-up");
         PrivateFiles.CreateDirectory(Path.Combine(bundle, "rootfs"));
-        var spec = DefaultSpec.Create();
+        var spec = SandboxRt.Oci.Spec.DefaultSpec.Create();
         spec.Process!.Terminal = false;
         spec.Process.Args = ["/warm-up"];
         SpecValidator.Validate(spec, Path.Combine(bundle, "rootfs"));

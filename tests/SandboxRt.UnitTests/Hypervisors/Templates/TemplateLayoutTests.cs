@@ -34,6 +34,7 @@ public sealed class TemplateLayoutTests
         Assert.Contains(args, a => a.StartsWith("memory-backend-memfd,id=mem,", StringComparison.Ordinal));
         Assert.DoesNotContain(args, a => a.StartsWith("vmgenid", StringComparison.Ordinal) || a.StartsWith("pcie-root-port", StringComparison.Ordinal));
         Assert.DoesNotContain("-incoming", args);
+        Assert.DoesNotContain("sandboxrt.warmup", string.Join(' ', args));
     }
 
     [Fact]
@@ -48,6 +49,15 @@ public sealed class TemplateLayoutTests
         Assert.Contains("vmgenid,id=vmgenid0,guid=auto", args);
         Assert.Equal(QemuCommandLine.HotplugPorts, args.Count(a => a.StartsWith("pcie-root-port,", StringComparison.Ordinal)));
         Assert.Equal("defer", args[args.IndexOf("-incoming") + 1]);
+        Assert.EndsWith(" sandboxrt.warmup=1", args[args.IndexOf("-append") + 1]); // as the template's: the guest does not read it again
+    }
+
+    [Fact]
+    public void A_template_vm_is_told_to_warm_up_before_it_serves()
+    {
+        var args = QemuCommandLine.Build(Plan(new HypervisorConfig()) with { TemplateRamFile = "/build/ram.d/ram" });
+        Assert.Contains(" sandboxrt.warmup=1", args[args.IndexOf("-append") + 1]);
+        Assert.DoesNotContain("-incoming", args);
     }
 
     [Fact]

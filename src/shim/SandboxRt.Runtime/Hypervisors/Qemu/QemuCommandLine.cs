@@ -145,6 +145,11 @@ internal static class QemuCommandLine
             parts.Add($"sandboxrt.port={GuestChannelPlan.AgentVsockPort}");
         if (plan.Config.Debug)
             parts.Add("sandboxrt.debug=1");
+        if (plan.TemplateRamFile is not null)
+            // A template's agent builds and removes a container before it serves, so that its clones start
+            // with that first-time work done (agent: Boot/TemplateWarmUp.cs). A clone gets the same command
+            // line (the guest does not read it again after the restore), and so does the template key.
+            parts.Add("sandboxrt.warmup=1");
         return string.Join(' ', parts.Where(p => p.Length > 0));
     }
 

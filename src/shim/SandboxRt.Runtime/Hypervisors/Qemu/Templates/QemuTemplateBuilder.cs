@@ -44,9 +44,11 @@ internal static class QemuTemplateBuilder
             Storage.PrivateFiles.WriteAllText(Path.Combine(build, HypervisorIdentityName), System.Text.Json.JsonSerializer.Serialize(
                 State.ProcessIdentity.Of(vm.Pid) ?? new State.ProcessIdentity(vm.Pid, 0), State.StateJsonContext.Default.ProcessIdentity));
             TimeSpan booted;
+            string warmUp;
             await using (vm)
             {
                 booted = await WaitUntilServingAsync(vm, TimeSpan.FromSeconds(config.BootTimeoutSeconds), cancellationToken);
+                warmUp = WarmUpOutcome(vm.ConsoleLogPath);
                 if (config.Qemu.FreePageReporting)
                     await WaitForFreePageReportsAsync(ram, cancellationToken);
                 await SaveAsync(vm.QmpSocket, Path.Combine(build, QemuTemplate.StateName), cancellationToken);
@@ -67,6 +69,7 @@ internal static class QemuTemplateBuilder
                 ["key"] = key,
                 ["built"] = DateTimeOffset.UtcNow.ToString("o"),
                 ["agent_serving_ms"] = (long)booted.TotalMilliseconds,
+                ["warm_up"] = warmUp,
                 ["build_ms"] = watch.ElapsedMilliseconds,
                 ["vcpus"] = request.Vcpus,
                 ["memory_mib"] = request.MemoryMib,
@@ -110,6 +113,21 @@ internal static class QemuTemplateBuilder
                 throw new HypervisorException($"the template VM's agent did not serve within {timeout.TotalSeconds:F0} s (boot_timeout_seconds); console: {string.Join(" | ", Diagnostics.LogTail.Read(vm.ConsoleLogPath, 10))}");
             await Task.Delay(ConsolePoll, cancellationToken);
         }
+    }
+
+    /// <summary>The agent's console lines about its warm-up (agent: Boot/TemplateWarmUp.cs), which it logs before it serves.</summary>
+    private const string WarmUpMarker = "template warm-up";
+
+    /// <summary>
+    /// What the agent said about its warm-up: "a container built and removed in N ms", or why it failed (the
+    /// template is then saved without it, and is slower to clone from, not wrong). Kept in template.json.
+    /// </summary>
+    private static string WarmUpOutcome(string consoleLog)
+    {
+        var lines = Diagnostics.LogTail.Read(consoleLog, 400, 256 * 1024).Where(l => l.Contains(WarmUpMarker, StringComparison.Ordinal)).ToList();
+        if (lines.Count == 0)
+            return "none: the guest agent logged no warm-up";
+        return string.Join(" | ", lines.Select(l => l[(l.IndexOf(WarmUpMarker, StringComparison.Ordinal))..]));
     }
 
     /// <summary>The guest reports free pages 2 s after it freed them (the kernel's PAGE_REPORTING_DELAY); a quiet period longer than that.</summary>

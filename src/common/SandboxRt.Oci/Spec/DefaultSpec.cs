@@ -1,8 +1,9 @@
-using SandboxRt.Oci.Spec;
+namespace SandboxRt.Oci.Spec;
 
-namespace SandboxRt.Runtime.Containers;
-
-/// <summary>The spec `sandboxrt spec` writes: runc's example spec (runc spec), with our hostname.</summary>
+/// <summary>
+/// The spec `sandboxrt spec` writes: runc's example spec (runc spec), with our hostname. The VM caches'
+/// warm-up container (host) and a template's (guest agent, Boot/TemplateWarmUp.cs) are of this shape too.
+/// </summary>
 public static class DefaultSpec
 {
     public static Spec Create()
