@@ -51,6 +51,7 @@ public sealed class VmTemplateTests
         // the template's agent built and removed a container before it was saved (agent: Boot/TemplateWarmUp.cs)
         var info = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(key, "template.json")))!;
         Assert.Matches("^template warm-up: a container built and removed in [0-9]+ ms$", info["warm_up"]!.GetValue<string>());
+        Assert.True(info["warm_up_session_ms"]!.GetValue<long>() > 0); // and the builder had a host session with it, ended before the save
 
         var clones = new List<(string Random, long Clock, string BootId)>();
         clones.Add(Parse(first));

@@ -13,7 +13,8 @@
 //      host that attached while the guest still held the previous session would never see a hello and
 //      reconnects (see the host's SerialChannelConnector),
 //   4. when the host detaches, read returns 0, Kestrel closes the connection, the port is closed and
-//      the next AcceptAsync starts over at 1.
+//      the next AcceptAsync starts over at 1; once it finds no host attached there it logs
+//      SerialHandshake.HostDetachedLog (a template builder waits for it before the save),
 //   5. when this side ends the connection while the host is still attached (the authentication refused
 //      the caller), the connection's reader keeps the port open, dropping what that client sends, until
 //      it detaches: a refused client gets no second hello on the same attachment, its calls stay
@@ -31,6 +32,7 @@ internal sealed class SerialConnectionListener(SerialEndPoint endpoint, string d
     private static readonly TimeSpan HostPollInterval = TimeSpan.FromMilliseconds(10);
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
     private readonly CancellationTokenSource _unbind = new();
+    private int _sessions;
 
     public EndPoint EndPoint => endpoint;
 
@@ -48,6 +50,7 @@ internal sealed class SerialConnectionListener(SerialEndPoint endpoint, string d
         try
         {
             var fd = await OpenWhenHostAttachedAsync(linked.Token);
+            _sessions++;
             return new SerialConnection(fd, devicePath, endpoint, () => _oneAtATime.Release());
         }
         catch (OperationCanceledException) when (_unbind.IsCancellationRequested)
@@ -80,8 +83,16 @@ internal sealed class SerialConnectionListener(SerialEndPoint endpoint, string d
         }
         try
         {
+            bool told = false;
             while ((Poller.Poll(fd, PollEvents.Out, 0) & PollEvents.Hup) != 0)
+            {
+                if (_sessions > 0 && !told)
+                {
+                    AgentLog.Info(SerialHandshake.HostDetachedLog);
+                    told = true;
+                }
                 await Task.Delay(HostPollInterval, cancellationToken);
+            }
             FileDescriptors.Write(fd, SerialHandshake.HelloBytes, devicePath);
             return fd;
         }

@@ -2,14 +2,18 @@ using System.Text.Json.Nodes;
 using SandboxRt.Interop;
 using SandboxRt.Runtime.Channels;
 using SandboxRt.Runtime.Configuration;
+using SandboxRt.Agent.Protocol;
+using SandboxRt.Runtime.Agent;
 using SandboxRt.Runtime.Sandboxes;
 
 namespace SandboxRt.Runtime.Hypervisors.Qemu.Templates;
 
 /// <summary>
 /// Builds a template: boots a VM in the template layout (RAM in a shared file, no share, no NICs, root
-/// ports free) with a token of its own, waits until its agent serves, lets go of the channel, pauses the
-/// VM and saves its device state with x-ignore-shared (the RAM stays in the file, as it is). The build
+/// ports free) with a token of its own and the agent's warm-up on (sandboxrt.warmup=1: it builds and
+/// removes a container before it serves), waits until its agent serves, has one host session with it
+/// (the calls a clone's host makes first) and waits until the agent has seen that end, lets the guest's
+/// freed pages be reported, pauses the VM and saves its device state with x-ignore-shared (the RAM stays in the file, as it is). The build
 /// happens in "KEY.build-PID" and is renamed to KEY when complete.
 /// </summary>
 internal static class QemuTemplateBuilder
@@ -45,10 +49,12 @@ internal static class QemuTemplateBuilder
                 State.ProcessIdentity.Of(vm.Pid) ?? new State.ProcessIdentity(vm.Pid, 0), State.StateJsonContext.Default.ProcessIdentity));
             TimeSpan booted;
             string warmUp;
+            TimeSpan session;
             await using (vm)
             {
                 booted = await WaitUntilServingAsync(vm, TimeSpan.FromSeconds(config.BootTimeoutSeconds), cancellationToken);
                 warmUp = WarmUpOutcome(vm.ConsoleLogPath);
+                session = await WarmUpSessionAsync(vm, token, TimeSpan.FromSeconds(config.BootTimeoutSeconds), cancellationToken);
                 if (config.Qemu.FreePageReporting)
                     await WaitForFreePageReportsAsync(ram, cancellationToken);
                 await SaveAsync(vm.QmpSocket, Path.Combine(build, QemuTemplate.StateName), cancellationToken);
@@ -70,6 +76,7 @@ internal static class QemuTemplateBuilder
                 ["built"] = DateTimeOffset.UtcNow.ToString("o"),
                 ["agent_serving_ms"] = (long)booted.TotalMilliseconds,
                 ["warm_up"] = warmUp,
+                ["warm_up_session_ms"] = (long)session.TotalMilliseconds,
                 ["build_ms"] = watch.ElapsedMilliseconds,
                 ["vcpus"] = request.Vcpus,
                 ["memory_mib"] = request.MemoryMib,
@@ -95,10 +102,11 @@ internal static class QemuTemplateBuilder
     private static readonly TimeSpan ConsolePoll = TimeSpan.FromMilliseconds(20);
 
     /// <summary>
-    /// Waits for the agent's "serving" console line. The builder never attaches to the agent's channel:
-    /// a template saved with a host session open (or just closed, the guest not yet told) would greet no
-    /// clone's host, whose attachment the guest could take for the old one. Saved before any host came,
-    /// the agent in every clone is waiting for its first host, as in a VM that just booted.
+    /// Waits for the agent's "serving" console line (logged after the agent's own warm-up). The first
+    /// attachment to the agent's channel is the builder's warm-up session (<see cref="WarmUpSessionAsync"/>),
+    /// and the VM is saved only once the agent has seen it end: a template saved with a host session
+    /// open (or just closed, the guest not yet told) would greet no clone's host, whose attachment the
+    /// guest could take for the old one. So the agent in every clone is waiting for its next host.
     /// </summary>
     private static async Task<TimeSpan> WaitUntilServingAsync(QemuVirtualMachine vm, TimeSpan timeout, CancellationToken cancellationToken)
     {
@@ -113,6 +121,37 @@ internal static class QemuTemplateBuilder
                 throw new HypervisorException($"the template VM's agent did not serve within {timeout.TotalSeconds:F0} s (boot_timeout_seconds); console: {string.Join(" | ", Diagnostics.LogTail.Read(vm.ConsoleLogPath, 10))}");
             await Task.Delay(ConsolePoll, cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// One host session before the save, as a clone's host will have: connect and authenticate, ReseedGuest
+    /// (the template's own token again), CreateSandbox with no share, GetGuestInfo; then
+    /// detach, and wait until the agent says it has seen the host go (SerialHandshake.HostDetachedLog).
+    /// Its connection handling (Kestrel's HTTP/2, the gRPC layer, the thread pool, the run-time types of
+    /// NativeAOT) then starts initialised in every clone; saved before the agent noticed the detach, a
+    /// clone's first host could be taken for the old one (see <see cref="WaitUntilServingAsync"/>).
+    /// </summary>
+    private static async Task<TimeSpan> WarmUpSessionAsync(QemuVirtualMachine vm, AgentToken token, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var connector = new AuthenticatingConnector(vm.AgentConnector, token);
+        var (stream, _) = await BootWaiter.WaitForAgentAsync(vm, connector, timeout, cancellationToken);
+        using (var agent = new AgentClient(connector, stream))
+        {
+            await agent.ReseedGuestAsync(token.CopySecret(), cancellationToken);
+            await agent.CreateSandboxAsync("template", "", [], "", "", cancellationToken);
+            await agent.GuestDetailsAsync(cancellationToken: cancellationToken);
+        }
+        var detaching = System.Diagnostics.Stopwatch.StartNew();
+        while (!Diagnostics.LogTail.Read(vm.ConsoleLogPath, 400, 256 * 1024).Any(l => l.Contains(SerialHandshake.HostDetachedLog, StringComparison.Ordinal)))
+        {
+            if (vm.Exited.IsCompleted)
+                throw new HypervisorException($"the template VM stopped after its warm-up session: {await vm.Exited}");
+            if (detaching.Elapsed > timeout)
+                throw new HypervisorException($"the template VM's agent did not see its warm-up session end within {timeout.TotalSeconds:F0} s (boot_timeout_seconds)");
+            await Task.Delay(ConsolePoll, cancellationToken);
+        }
+        return watch.Elapsed;
     }
 
     /// <summary>The agent's console lines about its warm-up (agent: Boot/TemplateWarmUp.cs), which it logs before it serves.</summary>
