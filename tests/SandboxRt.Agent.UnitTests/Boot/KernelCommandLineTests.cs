@@ -17,7 +17,7 @@ public sealed class KernelCommandLineTests
     }
 
     [Fact]
-    public void The_warm_up_spec_is_runcs_default_on_its_own_root_with_a_program_that_does_not_exist()
+    public void The_warm_up_spec_is_runcs_default_with_what_docker_adds_on_its_own_root_with_a_program_that_does_not_exist()
     {
         var spec = TemplateWarmUp.Spec("/run/x/rootfs");
         SandboxRt.Oci.Validation.SpecValidator.Validate(spec);
@@ -26,6 +26,7 @@ public sealed class KernelCommandLineTests
         Assert.Equal(["/warm-up"], spec.Process!.Args);
         Assert.False(spec.Process.Terminal);
         Assert.Equal(6, spec.Linux!.Namespaces!.Count);
-        Assert.Equal("SCMP_ACT_ERRNO", Assert.Single(spec.Linux.Seccomp!.Syscalls!).Action);
+        Assert.All(spec.Linux.Seccomp!.Syscalls!, s => Assert.Equal("SCMP_ACT_ERRNO", s.Action));
+        Assert.Equal(256L << 20, spec.Linux.Resources!.Memory!.Limit);
     }
 }

@@ -48,6 +48,13 @@ public sealed record QemuConfig
     /// size, kept in <see cref="TemplateDirectory"/>; a sandbox that cannot use one boots cold.
     /// </summary>
     public bool VmTemplate { get; set; } = true;
+    /// <summary>
+    /// Warm a template before it is saved: its agent builds and removes one container (kernel parameter
+    /// sandboxrt.warmup=1) and the builder has one host session with it, so that clones skip that
+    /// first-time work (Templates/QemuTemplateBuilder). Part of the template key; false saves a template
+    /// as soon as its agent serves.
+    /// </summary>
+    public bool TemplateWarmUp { get; set; } = true;
     /// <summary>Where templates are kept (root's, mode 0700).</summary>
     public string TemplateDirectory { get; set; } = "/var/cache/sandboxrt/templates";
     /// <summary>Arguments appended to the QEMU command line as they are.</summary>

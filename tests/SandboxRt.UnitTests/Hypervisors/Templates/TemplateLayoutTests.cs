@@ -53,11 +53,20 @@ public sealed class TemplateLayoutTests
     }
 
     [Fact]
-    public void A_template_vm_is_told_to_warm_up_before_it_serves()
+    public void A_template_vm_is_told_to_warm_up_before_it_serves_unless_template_warm_up_is_off()
     {
         var args = QemuCommandLine.Build(Plan(new HypervisorConfig()) with { TemplateRamFile = "/build/ram.d/ram" });
         Assert.Contains(" sandboxrt.warmup=1", args[args.IndexOf("-append") + 1]);
         Assert.DoesNotContain("-incoming", args);
+
+        using var dir = new TempDirectory();
+        var off = HypervisorConfigLoader.Load(dir.File("q.json", """{ "qemu": { "template_warm_up": false } }"""));
+        Assert.False(off.Qemu.TemplateWarmUp);
+        Assert.True(HypervisorConfigLoader.Load(dir.File("d.json", "{}")).Qemu.TemplateWarmUp);
+        args = QemuCommandLine.Build(Plan(off) with { TemplateRamFile = "/build/ram.d/ram" });
+        Assert.DoesNotContain("sandboxrt.warmup", args[args.IndexOf("-append") + 1]);
+        // a template of each kind: switching it never restores a clone of the other
+        Assert.NotEqual(QemuTemplateKey.Of(Plan(new HypervisorConfig())).Key, QemuTemplateKey.Of(Plan(new HypervisorConfig { Qemu = new QemuConfig { TemplateWarmUp = false } })).Key);
     }
 
     [Fact]

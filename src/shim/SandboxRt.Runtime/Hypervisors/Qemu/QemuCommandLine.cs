@@ -145,7 +145,7 @@ internal static class QemuCommandLine
             parts.Add($"sandboxrt.port={GuestChannelPlan.AgentVsockPort}");
         if (plan.Config.Debug)
             parts.Add("sandboxrt.debug=1");
-        if (plan.TemplateRamFile is not null)
+        if (plan.TemplateRamFile is not null && plan.Config.Qemu.TemplateWarmUp)
             // A template's agent builds and removes a container before it serves, so that its clones start
             // with that first-time work done (agent: Boot/TemplateWarmUp.cs). A clone gets the same command
             // line (the guest does not read it again after the restore), and so does the template key.

@@ -13,8 +13,8 @@ namespace SandboxRt.Runtime.Hypervisors.Qemu.Templates;
 /// ports free) with a token of its own and the agent's warm-up on (sandboxrt.warmup=1: it builds and
 /// removes a container before it serves), waits until its agent serves, has one host session with it
 /// (the calls a clone's host makes first) and waits until the agent has seen that end, lets the guest's
-/// freed pages be reported, pauses the VM and saves its device state with x-ignore-shared (the RAM stays in the file, as it is). The build
-/// happens in "KEY.build-PID" and is renamed to KEY when complete.
+/// freed pages be reported, pauses the VM and saves its device state with x-ignore-shared (the RAM
+/// stays in the file, as it is). The build happens in "KEY.build-PID" and is renamed to KEY when complete.
 /// </summary>
 internal static class QemuTemplateBuilder
 {
@@ -53,8 +53,9 @@ internal static class QemuTemplateBuilder
             await using (vm)
             {
                 booted = await WaitUntilServingAsync(vm, TimeSpan.FromSeconds(config.BootTimeoutSeconds), cancellationToken);
-                warmUp = WarmUpOutcome(vm.ConsoleLogPath);
-                session = await WarmUpSessionAsync(vm, token, TimeSpan.FromSeconds(config.BootTimeoutSeconds), cancellationToken);
+                (warmUp, session) = config.Qemu.TemplateWarmUp
+                    ? (WarmUpOutcome(vm.ConsoleLogPath), await WarmUpSessionAsync(vm, token, TimeSpan.FromSeconds(config.BootTimeoutSeconds), cancellationToken))
+                    : ("off (qemu.template_warm_up)", TimeSpan.Zero);
                 if (config.Qemu.FreePageReporting)
                     await WaitForFreePageReportsAsync(ram, cancellationToken);
                 await SaveAsync(vm.QmpSocket, Path.Combine(build, QemuTemplate.StateName), cancellationToken);
@@ -125,8 +126,7 @@ internal static class QemuTemplateBuilder
 
     /// <summary>
     /// One host session before the save, as a clone's host will have: connect and authenticate, ReseedGuest
-    /// (the template's own token again), CreateSandbox with no share, GetGuestInfo; then
-    /// detach, and wait until the agent says it has seen the host go (SerialHandshake.HostDetachedLog).
+    /// (the template's own token again), CreateSandbox with no share, GuestDetails; then detach, and wait until the agent says it has seen the host go (SerialHandshake.HostDetachedLog).
     /// Its connection handling (Kestrel's HTTP/2, the gRPC layer, the thread pool, the run-time types of
     /// NativeAOT) then starts initialised in every clone; saved before the agent noticed the detach, a
     /// clone's first host could be taken for the old one (see <see cref="WaitUntilServingAsync"/>).
