@@ -103,11 +103,12 @@ internal static class QemuTemplateBuilder
     private static readonly TimeSpan ConsolePoll = TimeSpan.FromMilliseconds(20);
 
     /// <summary>
-    /// Waits for the agent's "serving" console line (logged after the agent's own warm-up). The first
-    /// attachment to the agent's channel is the builder's warm-up session (<see cref="WarmUpSessionAsync"/>),
-    /// and the VM is saved only once the agent has seen it end: a template saved with a host session
-    /// open (or just closed, the guest not yet told) would greet no clone's host, whose attachment the
-    /// guest could take for the old one. So the agent in every clone is waiting for its next host.
+    /// Waits for the agent's "serving" console line (logged after the agent's own warm-up). With
+    /// qemu.template_warm_up (the default) the first attachment to the agent's channel is the builder's
+    /// warm-up session (<see cref="WarmUpSessionAsync"/>), and the VM is saved only once the agent has seen
+    /// it end; without it no host attaches before the save. A template saved with a host session open (or
+    /// just closed, the guest not yet told) would greet no clone's host, whose attachment the guest could
+    /// take for the old one. So the agent in every clone is waiting for its next host.
     /// </summary>
     private static async Task<TimeSpan> WaitUntilServingAsync(QemuVirtualMachine vm, TimeSpan timeout, CancellationToken cancellationToken)
     {
@@ -126,7 +127,8 @@ internal static class QemuTemplateBuilder
 
     /// <summary>
     /// One host session before the save, as a clone's host will have: connect and authenticate, ReseedGuest
-    /// (the template's own token again), CreateSandbox with no share, GuestDetails; then detach, and wait until the agent says it has seen the host go (SerialHandshake.HostDetachedLog).
+    /// (the template's own token again), CreateSandbox with no share, GuestDetails; then detach, and wait
+    /// until the agent says it has seen the host go (SerialHandshake.HostDetachedLog).
     /// Its connection handling (Kestrel's HTTP/2, the gRPC layer, the thread pool, the run-time types of
     /// NativeAOT) then starts initialised in every clone; saved before the agent noticed the detach, a
     /// clone's first host could be taken for the old one (see <see cref="WaitUntilServingAsync"/>).
