@@ -110,20 +110,31 @@ internal static class QemuTemplateBuilder
     /// just closed, the guest not yet told) would greet no clone's host, whose attachment the guest could
     /// take for the old one. So the agent in every clone is waiting for its next host.
     /// </summary>
-    private static async Task<TimeSpan> WaitUntilServingAsync(QemuVirtualMachine vm, TimeSpan timeout, CancellationToken cancellationToken)
+    private static Task<TimeSpan> WaitUntilServingAsync(QemuVirtualMachine vm, TimeSpan timeout, CancellationToken cancellationToken) =>
+        WaitForConsoleLineAsync(vm, ServingMarker, "its agent served", "agent did not serve", timeout, cancellationToken);
+
+    /// <summary>
+    /// Waits until the template VM's console has a line with <paramref name="marker"/> and returns how long
+    /// that took; fails, with the console's last lines, when the VM stops first or after <paramref name="timeout"/>
+    /// (boot_timeout_seconds): "the template VM stopped before <paramref name="awaited"/>", "the template
+    /// VM's <paramref name="missed"/> within N s".
+    /// </summary>
+    private static async Task<TimeSpan> WaitForConsoleLineAsync(QemuVirtualMachine vm, string marker, string awaited, string missed, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var watch = System.Diagnostics.Stopwatch.StartNew();
         while (true)
         {
-            if (Diagnostics.LogTail.Read(vm.ConsoleLogPath, 400, 256 * 1024).Any(l => l.Contains(ServingMarker, StringComparison.Ordinal)))
+            if (Diagnostics.LogTail.Read(vm.ConsoleLogPath, 400, 256 * 1024).Any(l => l.Contains(marker, StringComparison.Ordinal)))
                 return watch.Elapsed;
             if (vm.Exited.IsCompleted)
-                throw new HypervisorException($"the template VM stopped before its agent served: {await vm.Exited}; console: {string.Join(" | ", Diagnostics.LogTail.Read(vm.ConsoleLogPath, 10))}");
+                throw new HypervisorException($"the template VM stopped before {awaited}: {await vm.Exited}; console: {ConsoleTail(vm)}");
             if (watch.Elapsed > timeout)
-                throw new HypervisorException($"the template VM's agent did not serve within {timeout.TotalSeconds:F0} s (boot_timeout_seconds); console: {string.Join(" | ", Diagnostics.LogTail.Read(vm.ConsoleLogPath, 10))}");
+                throw new HypervisorException($"the template VM's {missed} within {timeout.TotalSeconds:F0} s (boot_timeout_seconds); console: {ConsoleTail(vm)}");
             await Task.Delay(ConsolePoll, cancellationToken);
         }
     }
+
+    private static string ConsoleTail(QemuVirtualMachine vm) => string.Join(" | ", Diagnostics.LogTail.Read(vm.ConsoleLogPath, 10));
 
     /// <summary>
     /// One host session before the save, as a clone's host will have: connect and authenticate, ReseedGuest
@@ -144,15 +155,7 @@ internal static class QemuTemplateBuilder
             await agent.CreateSandboxAsync("template", "", [], "", "", cancellationToken);
             await agent.GuestDetailsAsync(cancellationToken: cancellationToken);
         }
-        var detaching = System.Diagnostics.Stopwatch.StartNew();
-        while (!Diagnostics.LogTail.Read(vm.ConsoleLogPath, 400, 256 * 1024).Any(l => l.Contains(SerialHandshake.HostDetachedLog, StringComparison.Ordinal)))
-        {
-            if (vm.Exited.IsCompleted)
-                throw new HypervisorException($"the template VM stopped after its warm-up session: {await vm.Exited}");
-            if (detaching.Elapsed > timeout)
-                throw new HypervisorException($"the template VM's agent did not see its warm-up session end within {timeout.TotalSeconds:F0} s (boot_timeout_seconds)");
-            await Task.Delay(ConsolePoll, cancellationToken);
-        }
+        await WaitForConsoleLineAsync(vm, SerialHandshake.HostDetachedLog, "its agent saw the warm-up session end", "agent did not see the warm-up session end", timeout, cancellationToken);
         return watch.Elapsed;
     }
 
