@@ -115,12 +115,18 @@ internal sealed class TestNetworkPair : IDisposable
     /// Docker's flow without Docker: a prestart hook on <paramref name="bundle"/> that, given the state on
     /// stdin, moves the pod's eth0 into /proc/PID/ns/net (the relay's new namespace) and configures it
     /// there with the pod's address and default route, as libnetwork-setkey does. Saves the bundle.
+    /// With <paramref name="waitForVmIn"/> (a container's state.json) the hook first waits until the record
+    /// names a running VM (given up after 60 s, failing the hook): the VM must start while the hook runs.
     /// </summary>
-    public void AddSetkeyHook(TestBundle bundle)
+    public void AddSetkeyHook(TestBundle bundle, string? waitForVmIn = null)
     {
+        var wait = waitForVmIn is null ? "" : $$"""
+            i=0; until grep -q '"hypervisor": {' {{waitForVmIn}}; do [ $i -lt 6000 ] || { echo "no VM while the hook ran" >&2; exit 1; }; sleep 0.01; i=$((i+1)); done
+            """;
         var hook = bundle.WriteFile("setkey.sh", $"""
             #!/bin/sh
             set -e
+            {wait}
             pid=$(sed 's/.*"pid":\([0-9]*\).*/\1/')
             /usr/sbin/ip -n {Pod} link set eth0 netns "$pid"
             nsenter --net=/proc/$pid/ns/net /usr/sbin/ip addr add {PodAddress}/24 dev eth0

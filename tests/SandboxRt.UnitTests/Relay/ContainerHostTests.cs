@@ -195,4 +195,68 @@ public sealed class ContainerHostTests : IDisposable
         Assert.Null(failing.Started);
         Assert.Empty(failing.ProxyCalls);
     }
+    /// <summary>
+    /// A VM that takes NICs after its start (the default configuration: a q35 template clone) boots beside the
+    /// prestart hooks, which still configure its network namespace, and is given their end to plug the NICs
+    /// after (SandboxStartOptions.NetworkSettled); create returns only once they have ended. The hook here
+    /// waits until the sandbox has started: were the start after it, the hook would give up and fail.
+    /// </summary>
+    [Fact]
+    public async Task With_a_network_namespace_the_vm_starts_beside_the_prestart_hooks_and_create_waits_for_their_end()
+    {
+        var started = Path.Combine(_setup.Scratch.Path, "sandbox-started");
+        var ended = Path.Combine(_setup.Scratch.Path, "hook-ended");
+        var endedAtStart = true;
+        _sandbox.OnStart = () =>
+        {
+            endedAtStart = File.Exists(ended);
+            File.WriteAllText(started, "");
+        };
+        _spec.Hooks = new Hooks { Prestart = [Shell(WaitFor(started) + $" && touch {ended}")] };
+
+        await using (await CreateInNamespaceAsync(new HypervisorConfig()))
+        {
+            Assert.False(endedAtStart, "the prestart hook had ended when the sandbox started");
+            Assert.NotNull(_sandbox.Started!.NetworkSettled);
+            Assert.Equal("/var/run/netns/srt-pod", _sandbox.Started.NetworkNamespace);
+            Assert.True(File.Exists(ended), "create returned before the prestart hook ended");
+        }
+    }
+
+    [Fact]
+    public async Task A_prestart_hook_failing_beside_the_vms_start_stops_the_vm_before_the_guest_is_asked()
+    {
+        _spec.Hooks = new Hooks { Prestart = [Shell("exit 4")] };
+
+        var e = await Assert.ThrowsAsync<HookFailedException>(() => CreateInNamespaceAsync(new HypervisorConfig()));
+
+        Assert.StartsWith("hooks.prestart[0]", e.Message);
+        Assert.Equal(1, _sandbox.Vm.Stops);
+        Assert.Empty(_sandbox.ProxyCalls);
+        Assert.Empty(_sandbox.Fake.Calls);
+    }
+
+    /// <summary>With VM templates off every VM boots cold and takes its NICs on its command line: the hooks end before it starts.</summary>
+    [Fact]
+    public async Task Without_vm_templates_the_prestart_hooks_end_before_the_vm_starts_in_the_namespace()
+    {
+        var ended = Path.Combine(_setup.Scratch.Path, "hook-ended");
+        var endedAtStart = false;
+        _sandbox.OnStart = () => endedAtStart = File.Exists(ended);
+        _spec.Hooks = new Hooks { Prestart = [Shell($"touch {ended}")] };
+
+        await using (await CreateInNamespaceAsync(new HypervisorConfig { Qemu = { VmTemplate = false } }))
+        {
+            Assert.True(endedAtStart, "the prestart hook had not ended when the sandbox started");
+            Assert.Null(_sandbox.Started!.NetworkSettled);
+        }
+    }
+
+    private Task<ContainerHost> CreateInNamespaceAsync(HypervisorConfig config) =>
+        ContainerHost.CreateAsync(_store, _record, _spec, config, new ContainerHost.NetworkChoice("/var/run/netns/srt-pod", false), _log,
+            startSandbox: _sandbox.StartAsync, cancellationToken: TestContext.Current.CancellationToken);
+
+    /// <summary>A shell condition that holds once <paramref name="path"/> exists, given up after 30 s.</summary>
+    private static string WaitFor(string path) =>
+        $"i=0; while [ ! -e {path} ] && [ $i -lt 3000 ]; do sleep 0.01; i=$((i+1)); done; [ -e {path} ]";
 }

@@ -6,6 +6,9 @@ namespace SandboxRt.Runtime.Hypervisors;
 /// </summary>
 public interface IVmNicHotplug
 {
+    /// <summary>Whether the VM has a free port to plug a NIC into (a q35 clone of a VM template; no cold-booted VM).</summary>
+    bool CanAddNics { get; }
+
     /// <summary>Plugs one virtio-net NIC per tap (its MAC and MTU), in order; the taps stay the caller's (QEMU gets its own copies).</summary>
     Task AddNicsAsync(IReadOnlyList<NetworkDevicePlan> nics, CancellationToken cancellationToken = default);
 

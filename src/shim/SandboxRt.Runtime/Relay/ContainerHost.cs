@@ -5,7 +5,9 @@
 //   configures the namespace the VM then mirrors) → boot the sandbox, its pids recorded the moment the
 //   hypervisor runs (a process killed during boot leaves a VM only the record leads delete to) →
 //   createRuntime hooks → GuestContainer.CreateAsync, and beside it the proxy socket later CLI calls reach
-//   the agent through → status "created".
+//   the agent through → status "created". A VM that takes NICs after its start (a q35 template clone)
+//   boots beside the prestart hooks instead, and its NICs are plugged once they have ended
+//   (SandboxStartOptions.NetworkSettled): the hooks are a quarter of a second under Docker.
 // With the CLI's VM cache (vm_cache_number) the relay claims a warm VM instead of booting one, and does it
 // beside the prestart hooks, which take a quarter of a second under Docker: the claim, the growth and
 // (when the spec allows: PendingNetwork.CanCreateBefore) the container's creation in the guest run while
@@ -86,23 +88,50 @@ public sealed class ContainerHost : IAsyncDisposable
                     new PendingNetwork(prestart, claim.AttachNetworkAsync));
             }
         }
-        await prestart;
+        // A VM that takes NICs after its start (a q35 clone) starts beside the prestart hooks, which
+        // configure the namespace meanwhile, and gets the namespace's NICs once they have ended
+        // (SandboxStartOptions.NetworkSettled); for any other VM the hooks end first.
+        bool beside = network.Path is not null && spec.Hooks?.Prestart is { Count: > 0 } && WarmSandbox.TakesNics(config);
+        if (!beside)
+            await prestart;
         // the VM is the default plus the limits: booted at the default and grown by hot-plug where the
         // hypervisor can (as a pod grows), since only hot-plugged vCPUs and memory can go when `update` lowers them
         var size = VmSize.For(spec, config);
         var boot = HypervisorFactory.Driver(config.Hypervisor).CanResize(config) ? VmSize.For((LinuxResources?)null, config) : size;
-        var sandbox = await startSandbox(new SandboxStartOptions(record.Id, store.Root, config)
+        IHostSandbox sandbox;
+        try
         {
-            Launched = vm => RecordVm(store, record, vm.Pid, vm.HelperPids),
-            Vcpus = boot.Vcpus,
-            MemoryMib = boot.MemoryMib,
-            WithSharedDirectory = true,
-            StateDirectoryExists = true,
-            NetworkNamespace = network.Path,
-            NetworkNamespaceIsOwn = network.Own,
-            MeasureBoot = measureBoot,
-            CgroupsPath = cgroupsPath,
-        }, log, cancellationToken);
+            sandbox = await startSandbox(new SandboxStartOptions(record.Id, store.Root, config)
+            {
+                Launched = vm => RecordVm(store, record, vm.Pid, vm.HelperPids),
+                Vcpus = boot.Vcpus,
+                MemoryMib = boot.MemoryMib,
+                WithSharedDirectory = true,
+                StateDirectoryExists = true,
+                NetworkNamespace = network.Path,
+                NetworkNamespaceIsOwn = network.Own,
+                NetworkSettled = beside ? prestart : null,
+                MeasureBoot = measureBoot,
+                CgroupsPath = cgroupsPath,
+            }, log, cancellationToken);
+        }
+        catch
+        {
+            await PendingNetwork.SettleAsync(prestart); // a failed create leaves no hook running
+            throw;
+        }
+        if (beside)
+        {
+            try
+            {
+                await prestart; // ended already where the sandbox waited for it
+            }
+            catch
+            {
+                await sandbox.StopAsync(CancellationToken.None);
+                throw;
+            }
+        }
         return await CreateInAsync(store, record, spec, sandbox, size, recordVm: true, network.Own, log, cancellationToken);
     }
 

@@ -3,10 +3,11 @@
 // runc leaves the container's init process behind as the thing callers watch: containerd's runc shim,
 // conmon and Docker wait on the pid in --pid-file and take its exit status as the container's. Our
 // container's init lives in a VM, so this host process stands in for it:
-//   - it runs the host hooks (prestart, createRuntime), then boots the sandbox VM and creates the
-//     container. The hooks run first, as in Kata 1.x: Docker configures the container's network in its
-//     prestart hook (libnetwork-setkey moves a veth into /proc/<our pid>/ns/net, the namespace
-//     RelayLauncher made for us), and the VM can only mirror interfaces that exist when it boots;
+//   - it runs the host hooks (prestart, createRuntime), boots the sandbox VM and creates the
+//     container. Docker configures the container's network in its prestart hook (libnetwork-setkey
+//     moves a veth into /proc/<our pid>/ns/net, the namespace RelayLauncher made for us): a VM that can
+//     take NICs after its start (a q35 template clone) boots beside the hook and gets its NICs when it
+//     has ended; any other boots after it, as in Kata 1.x, since it mirrors only what exists when it boots;
 //   - a container that asked for a new network namespace gets this relay's, mirrored into the VM
 //     (PodNetwork); one that names a namespace path gets that one; one that names the namespace of a
 //     running container of the same --root (docker run --network container:X) runs in X's VM instead

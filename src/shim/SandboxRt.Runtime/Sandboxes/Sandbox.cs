@@ -94,11 +94,14 @@ public sealed class Sandbox : IHostSandbox, IAsyncDisposable
                 cgroup = HostCgroup.Create(cgroupsPath);
                 cgroup.Save(stateDirectory);
             }
+            // With NetworkSettled the namespace is only checked now: its interfaces are still being made
+            bool late = options.NetworkSettled is not null && options.NetworkNamespace is not null;
             if (options.NetworkNamespace is { } netns)
             {
-                network = PodNetwork.Attach(netns, stateDirectory, options.NetworkNamespaceIsOwn);
-                log.LogDebug("sandbox {Id}: network namespace {Path}: {Count} interface(s) {Names}", id, netns, network.Interfaces.Count,
-                    string.Join(", ", network.Interfaces.Select(i => i.Name)));
+                if (late)
+                    PodNetwork.CheckNamespace(netns, "network namespace", options.NetworkNamespaceIsOwn);
+                else
+                    network = AttachNamespace(id, netns, stateDirectory, options.NetworkNamespaceIsOwn, log);
             }
             if (options.WithSharedDirectory)
                 shared = SharedDirectory.Create(stateDirectory);
@@ -118,8 +121,25 @@ public sealed class Sandbox : IHostSandbox, IAsyncDisposable
                 NetworkDevices = network?.Devices ?? [],
                 Cgroups = cgroup?.Directories ?? [],
             };
+            // Where the namespace is final only later (NetworkSettled), the VM starts meanwhile and its NICs
+            // are plugged once it is (below, once the agent answers); a VM that cannot take them after its
+            // start (a cold one: a template's fallback) starts again then, with its NICs on its command line.
+            async Task SettleNetworkAsync()
+            {
+                await options.NetworkSettled!;
+                network = AttachNamespace(id, options.NetworkNamespace!, stateDirectory, options.NetworkNamespaceIsOwn, log);
+                request = request with { NetworkDevices = network.Devices };
+            }
             vm = await hypervisor.LaunchAsync(request, cancellationToken);
             options.Launched?.Invoke(vm);
+            if (late && vm is not IVmNicHotplug { CanAddNics: true })
+            {
+                log.LogDebug("sandbox {Id}: its VM takes no NICs after its start: it starts again once the network namespace is settled", id);
+                await vm.StopAsync(CancellationToken.None);
+                await SettleNetworkAsync();
+                vm = await hypervisor.LaunchAsync(request with { AllowTemplate = false }, cancellationToken);
+                options.Launched?.Invoke(vm);
+            }
             if (vm.Start.ColdReason is { } cold)
                 log.Log(vm.Start.Warn ? LogLevel.Warning : LogLevel.Debug, "sandbox {Id}: booting cold, not from a VM template: {Reason}", id, cold);
             var bootTimeout = TimeSpan.FromSeconds(options.Config.BootTimeoutSeconds);
@@ -134,6 +154,8 @@ public sealed class Sandbox : IHostSandbox, IAsyncDisposable
                 // boots cold (the taps are still ours to hand to the new QEMU).
                 log.LogWarning("sandbox {Id}: booting cold: the clone of template {Key} did not answer: {Reason}", id, vm.Start.TemplateKey, e.Message);
                 await vm.StopAsync(CancellationToken.None);
+                if (late && network is null)
+                    await SettleNetworkAsync();
                 vm = await hypervisor.LaunchAsync(request with { AllowTemplate = false }, cancellationToken);
                 options.Launched?.Invoke(vm);
                 answered = await WaitForAgentAsync(vm, token, bootTimeout, cancellationToken);
@@ -159,6 +181,12 @@ public sealed class Sandbox : IHostSandbox, IAsyncDisposable
             }
             if (shared is not null && vm.SharedFs is { } fs)
                 await agent.CreateSandboxAsync(id, "", [], fs.GuestDriver, SharedFsPlan.Tag, cancellationToken);
+            if (late && network is null)
+            {
+                await SettleNetworkAsync();
+                await ((IVmNicHotplug)vm).AddNicsAsync(network!.Devices, cancellationToken);
+                network.ReleaseTaps();
+            }
             if (network is not null)
                 await network.ConfigureGuestAsync(agent, cancellationToken);
             Monitoring.MonitorJournal.Latency(Monitoring.JournalKind.Boot, elapsed);
@@ -175,6 +203,15 @@ public sealed class Sandbox : IHostSandbox, IAsyncDisposable
             RemoveState(shared, stateDirectory, log);
             throw;
         }
+    }
+
+    /// <summary>Wires the namespace's interfaces to taps for the VM (PodNetwork.Attach).</summary>
+    private static PodNetwork AttachNamespace(string id, string netns, string stateDirectory, bool own, ILogger log)
+    {
+        var network = PodNetwork.Attach(netns, stateDirectory, own);
+        log.LogDebug("sandbox {Id}: network namespace {Path}: {Count} interface(s) {Names}", id, netns, network.Interfaces.Count,
+            string.Join(", ", network.Interfaces.Select(i => i.Name)));
+        return network;
     }
 
     /// <summary>How long a clone's agent (already running when restored) may take to greet before the template counts as broken.</summary>

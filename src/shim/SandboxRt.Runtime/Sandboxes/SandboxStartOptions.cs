@@ -14,6 +14,13 @@ public sealed record SandboxStartOptions(string Id, string StateRoot, Hypervisor
     public bool StateDirectoryExists { get; init; }
     /// <summary>The pod's network namespace (a path such as /var/run/netns/NAME) whose interfaces the VM mirrors; null for none.</summary>
     public string? NetworkNamespace { get; init; }
+    /// <summary>
+    /// When set, <see cref="NetworkNamespace"/> is final only once this completes (the runc CLI's prestart
+    /// hooks: Docker's libnetwork-setkey moves the container's interface in). A VM that can take NICs after
+    /// its start (a q35 clone) starts meanwhile and gets the namespace's NICs then; any other waits for it
+    /// and starts in the namespace. Its failure fails the start.
+    /// </summary>
+    public Task? NetworkSettled { get; init; }
     /// <summary>NetworkNamespace is the caller's own, made for this sandbox (see PodNetwork.CheckNamespace).</summary>
     public bool NetworkNamespaceIsOwn { get; init; }
     /// <summary>Work out where the boot time went (one more agent call); also done when debug logging is on.</summary>

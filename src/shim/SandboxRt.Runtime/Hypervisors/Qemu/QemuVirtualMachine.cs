@@ -33,6 +33,8 @@ internal sealed class QemuVirtualMachine(ChildProcess process, long launchedTime
     /// <summary>The first PCIe root port no device uses (a q35 clone: after its share and NICs); null when the VM has none to hot-plug into.</summary>
     internal int? FreeHotplugPort { get; set; }
 
+    public bool CanAddNics => FreeHotplugPort is { } port && port < QemuCommandLine.HotplugPorts;
+
     /// <summary>NICs the VM started with (their netdevs are net0..), so that hot-plugged ones follow them.</summary>
     internal int BootNics
     {
