@@ -113,6 +113,52 @@ public sealed class PodNetworkCliTests
         LeakCheck.AssertNothingLeft(state.Path, id);
     }
 
+    /// <summary>
+    /// The VM started beside the prestart hook turns out cold (its template cannot be restored): a cold VM
+    /// takes no NICs after its start, so it starts again once the hook has ended, with the NICs the hook
+    /// made on its command line; the container still gets them.
+    /// </summary>
+    [Fact]
+    public async Task A_cold_fallback_started_beside_the_prestart_hook_starts_again_with_the_namespaces_nics()
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        TestEnvironment.RequireCommand("nsenter", "util-linux");
+        using var templates = new ScratchDirectory("srt-templates");
+        using var state = new ScratchDirectory("srt-state");
+        string[] options = ["--config-option", "qemu.vm_template=true", "--config-option", $"qemu.template_directory={templates.Path}"];
+        using (var first = new TestBundle(s => s.Process!.Args = ["true"]))
+        {
+            var built = await CliRun.RunAsync([.. options, "run", "--bundle", first.Directory, "tpl-" + Guid.NewGuid().ToString("N")[..8]], root: state.Path);
+            Assert.True(built.ExitCode == 0, built.Stderr);
+        }
+        var key = Assert.Single(Directory.GetDirectories(templates.Path));
+        File.WriteAllText(Path.Combine(key, "state"), "not QEMU's device state");
+
+        using var net = await TestNetworkPair.CreateAsync(mtu: 1400);
+        using var bundle = new TestBundle(s => s.Process!.Args = ["sleep", "600"]);
+        net.AddSetkeyHook(bundle);
+        var id = "setkey-cold-" + Guid.NewGuid().ToString("N")[..8];
+        var create = await CliRun.RunLeavingRelayAsync([.. options, "--debug", "create", "--bundle", bundle.Directory, id], state.Path);
+        Assert.True(create.ExitCode == 0, create.Stderr);
+        try
+        {
+            var log = create.Stderr + File.ReadAllText(Path.Combine(state.Path, id, "relay.log"));
+            TestContext.Current.TestOutputHelper?.WriteLine(log);
+            Assert.Contains($"restoring template {Path.GetFileName(key)} failed", log);
+            Assert.Contains("it starts again once the network namespace is settled", log);
+            Assert.Equal(0, (await Cli(state, "start", id)).ExitCode);
+            var facts = await Cli(state, "exec", id, "sh", "-c", "cat /sys/class/net/eth0/address; busybox ip -o -4 addr show eth0");
+            Assert.True(facts.ExitCode == 0, facts.Stderr);
+            Assert.Equal(net.PodMac, facts.Stdout.Split('\n')[0]);
+            Assert.Contains($"inet {net.PodAddress}/24", facts.Stdout);
+        }
+        finally
+        {
+            await Cli(state, "delete", "--force", id);
+        }
+        LeakCheck.AssertNothingLeft(state.Path, id);
+    }
+
     [Theory]
     [InlineData("/var/run/netns/srt-no-such-namespace", "does not exist")]
     [InlineData("/proc/self/ns/mnt", "is not a network namespace")]

@@ -132,6 +132,8 @@ public sealed class Sandbox : IHostSandbox, IAsyncDisposable
             }
             vm = await hypervisor.LaunchAsync(request, cancellationToken);
             options.Launched?.Invoke(vm);
+            if (vm.Start.ColdReason is { } cold)
+                log.Log(vm.Start.Warn ? LogLevel.Warning : LogLevel.Debug, "sandbox {Id}: booting cold, not from a VM template: {Reason}", id, cold);
             if (late && vm is not IVmNicHotplug { CanAddNics: true })
             {
                 log.LogDebug("sandbox {Id}: its VM takes no NICs after its start: it starts again once the network namespace is settled", id);
@@ -140,8 +142,6 @@ public sealed class Sandbox : IHostSandbox, IAsyncDisposable
                 vm = await hypervisor.LaunchAsync(request with { AllowTemplate = false }, cancellationToken);
                 options.Launched?.Invoke(vm);
             }
-            if (vm.Start.ColdReason is { } cold)
-                log.Log(vm.Start.Warn ? LogLevel.Warning : LogLevel.Debug, "sandbox {Id}: booting cold, not from a VM template: {Reason}", id, cold);
             var bootTimeout = TimeSpan.FromSeconds(options.Config.BootTimeoutSeconds);
             (Stream Stream, TimeSpan Elapsed) answered;
             try
