@@ -114,6 +114,68 @@ public sealed class PodNetworkCliTests
     }
 
     /// <summary>
+    /// A prestart hook that fails while the VM boots beside it (a template clone): create fails with the
+    /// hook's error, and the VM that was booting, its helpers and its record are gone.
+    /// </summary>
+    [Fact]
+    public async Task A_prestart_hook_failing_while_the_vm_boots_beside_it_fails_create_and_leaves_nothing()
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        if (TestEnvironment.TemplatesOff)
+            return; // without templates the VM boots after the hooks: ContainerHostTests covers that order
+        using var state = new ScratchDirectory("srt-state");
+        using var bundle = new TestBundle(s => s.Process!.Args = ["true"]);
+        var id = "hookfail-" + Guid.NewGuid().ToString("N")[..8];
+        var hook = bundle.WriteFile("fail.sh", "#!/bin/sh\n" + TestNetworkPair.WaitForVm(Path.Combine(state.Path, id, "state.json")) + "\necho the hook gave up >&2\nexit 5\n");
+        File.SetUnixFileMode(hook, (UnixFileMode)0b111_101_101);
+        bundle.Spec.Hooks = new Hooks { Prestart = [new Hook { Path = hook }] };
+        bundle.Save();
+
+        var create = await Cli(state, "create", "--bundle", bundle.Directory, id);
+
+        Assert.NotEqual(0, create.ExitCode);
+        Assert.Contains("hooks.prestart[0]", create.Stderr);
+        Assert.False(Directory.Exists(Path.Combine(state.Path, id)), "the failed create left its state directory");
+        LeakCheck.AssertNothingLeft(state.Path, id);
+    }
+
+    /// <summary>
+    /// The relay killed (SIGKILL) while the prestart hook runs and the VM boots beside it: create fails,
+    /// and `delete --force` removes the VM the record names, its helpers and the state.
+    /// </summary>
+    [Fact]
+    public async Task A_relay_killed_while_the_vm_boots_beside_the_prestart_hook_leaves_what_delete_removes()
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        if (TestEnvironment.TemplatesOff)
+            return; // without templates no VM boots while the hooks run
+        using var state = new ScratchDirectory("srt-state");
+        using var scratch = new ScratchDirectory("srt-hook");
+        using var bundle = new TestBundle(s => s.Process!.Args = ["true"]);
+        var id = "hookkill-" + Guid.NewGuid().ToString("N")[..8];
+        var running = scratch.Combine("hook-running");
+        var release = scratch.Combine("release");
+        var hook = bundle.WriteFile("hold.sh", "#!/bin/sh\n" + TestNetworkPair.WaitForVm(Path.Combine(state.Path, id, "state.json"))
+            + $"\ntouch {running}\ni=0; until [ -e {release} ] || [ $i -ge 6000 ]; do sleep 0.01; i=$((i+1)); done\n");
+        File.SetUnixFileMode(hook, (UnixFileMode)0b111_101_101);
+        bundle.Spec.Hooks = new Hooks { Prestart = [new Hook { Path = hook }] };
+        bundle.Save();
+
+        var creating = Cli(state, "create", "--bundle", bundle.Directory, id);
+        await Condition.WaitAsync(() => File.Exists(running) || creating.IsCompleted, "the prestart hook to run beside the VM");
+        Assert.False(creating.IsCompleted, $"create ended before its hook ran: {(creating.IsCompleted ? creating.Result.Stderr : "")}");
+        var relay = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(state.Path, id, "state.json")))!["relay"]!["pid"]!.GetValue<int>();
+        System.Diagnostics.Process.GetProcessById(relay).Kill();
+        var create = await creating;
+        File.WriteAllText(release, "");
+
+        Assert.NotEqual(0, create.ExitCode);
+        var delete = await Cli(state, "delete", "--force", id);
+        Assert.True(delete.ExitCode == 0, delete.Stderr);
+        LeakCheck.AssertNothingLeft(state.Path, id);
+    }
+
+    /// <summary>
     /// The VM started beside the prestart hook turns out cold (its template cannot be restored): a cold VM
     /// takes no NICs after its start, so it starts again once the hook has ended, with the NICs the hook
     /// made on its command line; the container still gets them.

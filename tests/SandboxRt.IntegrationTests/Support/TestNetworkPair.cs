@@ -120,9 +120,7 @@ internal sealed class TestNetworkPair : IDisposable
     /// </summary>
     public void AddSetkeyHook(TestBundle bundle, string? waitForVmIn = null)
     {
-        var wait = waitForVmIn is null ? "" : $$"""
-            i=0; until grep -q '"hypervisor": {' {{waitForVmIn}}; do [ $i -lt 6000 ] || { echo "no VM while the hook ran" >&2; exit 1; }; sleep 0.01; i=$((i+1)); done
-            """;
+        var wait = waitForVmIn is null ? "" : WaitForVm(waitForVmIn);
         var hook = bundle.WriteFile("setkey.sh", $"""
             #!/bin/sh
             set -e
@@ -137,6 +135,13 @@ internal sealed class TestNetworkPair : IDisposable
         bundle.Spec.Hooks = new SandboxRt.Oci.Spec.Hooks { Prestart = [new SandboxRt.Oci.Spec.Hook { Path = hook }] };
         bundle.Save();
     }
+
+    /// <summary>
+    /// A hook's shell line that waits until <paramref name="stateJson"/> (a container's record) names a
+    /// running VM, and fails the hook when none came within 60 s.
+    /// </summary>
+    public static string WaitForVm(string stateJson) =>
+        $$"""i=0; until grep -q '"hypervisor": {' {{stateJson}} 2>/dev/null; do [ $i -lt 6000 ] || { echo "no VM while the hook ran" >&2; exit 1; }; sleep 0.01; i=$((i+1)); done""";
 
     public void Dispose()
     {
