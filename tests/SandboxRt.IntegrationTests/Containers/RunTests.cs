@@ -98,8 +98,7 @@ public sealed class RunTests
         using var state = new ScratchDirectory("srt-state");
         var hooksLog = state.Combine("hooks.log");
         using var bundle = new TestBundle(s => s.Process!.Args = ["sh", "-c", "echo ready; exec sleep 600"]);
-        var hook = bundle.WriteFile("hook.sh", $"#!/bin/sh\necho \"$1 $(cat)\" >> {hooksLog}\n");
-        File.SetUnixFileMode(hook, (UnixFileMode)0b111_101_101);
+        var hook = bundle.WriteExecutable("hook.sh", $"#!/bin/sh\necho \"$1 $(cat)\" >> {hooksLog}\n");
         Hook Host(string name) => new() { Path = hook, Args = [hook, name] };
         bundle.Spec.Hooks = new Hooks { Prestart = [Host("prestart")], CreateRuntime = [Host("createRuntime")], Poststart = [Host("poststart")], Poststop = [Host("poststop")] };
         bundle.Save();

@@ -12,8 +12,7 @@ internal static class CreateHold
     /// <summary>Adds the holding hook to <paramref name="bundle"/>'s spec and saves it.</summary>
     public static void Install(TestBundle bundle)
     {
-        var hook = bundle.WriteFile("hold.sh", $"#!/bin/sh\ntouch {bundle.Directory}/in-create\nwhile [ ! -e {bundle.Directory}/release ]; do sleep 0.05; done\n");
-        File.SetUnixFileMode(hook, (UnixFileMode)0b111_101_101);
+        var hook = bundle.WriteExecutable("hold.sh", $"#!/bin/sh\ntouch {bundle.Directory}/in-create\nwhile [ ! -e {bundle.Directory}/release ]; do sleep 0.05; done\n");
         bundle.Spec.Hooks = new SandboxRt.Oci.Spec.Hooks { CreateRuntime = [new SandboxRt.Oci.Spec.Hook { Path = hook }] };
         bundle.Save();
     }

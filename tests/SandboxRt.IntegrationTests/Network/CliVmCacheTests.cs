@@ -142,12 +142,9 @@ public sealed class CliVmCacheTests
                 s.Process!.Args = ["true"];
                 s.Linux!.CgroupsPath = cgroup;
             });
-            var hook = failing.WriteFile("fail.sh", TestEnvironment.TemplatesOff
+            failing.SetPrestartHook("fail.sh", TestEnvironment.TemplatesOff
                 ? "#!/bin/sh\necho the hook refused >&2\nexit 3\n"
                 : $"#!/bin/sh\n{WaitForClaimScript(ready, failingId)}\necho the hook refused >&2\nexit 3\n");
-            File.SetUnixFileMode(hook, (UnixFileMode)0b111_101_101);
-            failing.Spec.Hooks = new Hooks { Prestart = [new Hook { Path = hook }] };
-            failing.Save();
             var refused = await Cli(state, "create", "--bundle", failing.Directory, failingId);
             Assert.NotEqual(0, refused.ExitCode);
             Assert.Contains("hooks.prestart[0]", refused.Stderr);

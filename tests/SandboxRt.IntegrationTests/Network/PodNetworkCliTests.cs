@@ -126,10 +126,7 @@ public sealed class PodNetworkCliTests
         using var state = new ScratchDirectory("srt-state");
         using var bundle = new TestBundle(s => s.Process!.Args = ["true"]);
         var id = "hookfail-" + Guid.NewGuid().ToString("N")[..8];
-        var hook = bundle.WriteFile("fail.sh", "#!/bin/sh\n" + TestNetworkPair.WaitForVm(Path.Combine(state.Path, id, "state.json")) + "\necho the hook gave up >&2\nexit 5\n");
-        File.SetUnixFileMode(hook, (UnixFileMode)0b111_101_101);
-        bundle.Spec.Hooks = new Hooks { Prestart = [new Hook { Path = hook }] };
-        bundle.Save();
+        bundle.SetPrestartHook("fail.sh", "#!/bin/sh\n" + TestNetworkPair.WaitForVm(Path.Combine(state.Path, id, "state.json")) + "\necho the hook gave up >&2\nexit 5\n");
 
         var create = await Cli(state, "create", "--bundle", bundle.Directory, id);
 
@@ -155,17 +152,13 @@ public sealed class PodNetworkCliTests
         var id = "hookkill-" + Guid.NewGuid().ToString("N")[..8];
         var running = scratch.Combine("hook-running");
         var release = scratch.Combine("release");
-        var hook = bundle.WriteFile("hold.sh", "#!/bin/sh\n" + TestNetworkPair.WaitForVm(Path.Combine(state.Path, id, "state.json"))
+        bundle.SetPrestartHook("hold.sh", "#!/bin/sh\n" + TestNetworkPair.WaitForVm(Path.Combine(state.Path, id, "state.json"))
             + $"\ntouch {running}\ni=0; until [ -e {release} ] || [ $i -ge 6000 ]; do sleep 0.01; i=$((i+1)); done\n");
-        File.SetUnixFileMode(hook, (UnixFileMode)0b111_101_101);
-        bundle.Spec.Hooks = new Hooks { Prestart = [new Hook { Path = hook }] };
-        bundle.Save();
 
         var creating = Cli(state, "create", "--bundle", bundle.Directory, id);
         await Condition.WaitAsync(() => File.Exists(running) || creating.IsCompleted, "the prestart hook to run beside the VM");
         Assert.False(creating.IsCompleted, $"create ended before its hook ran: {(creating.IsCompleted ? creating.Result.Stderr : "")}");
-        var relay = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(state.Path, id, "state.json")))!["relay"]!["pid"]!.GetValue<int>();
-        System.Diagnostics.Process.GetProcessById(relay).Kill();
+        System.Diagnostics.Process.GetProcessById(CliVmCacheEntries.RecordedPid(Path.Combine(state.Path, id), "relay")).Kill(); // any record's fields, not only an entry's
         var create = await creating;
         File.WriteAllText(release, "");
 

@@ -40,6 +40,21 @@ internal sealed class TestBundle : IDisposable
         return path;
     }
 
+    /// <summary>An executable file (mode 0755) next to the rootfs: a host hook's script.</summary>
+    public string WriteExecutable(string name, string content)
+    {
+        var path = WriteFile(name, content);
+        System.IO.File.SetUnixFileMode(path, (UnixFileMode)0b111_101_101);
+        return path;
+    }
+
+    /// <summary>Makes <paramref name="script"/> (written as <paramref name="name"/>) the bundle's one prestart hook, and saves the bundle.</summary>
+    public void SetPrestartHook(string name, string script)
+    {
+        Spec.Hooks = new SandboxRt.Oci.Spec.Hooks { Prestart = [new SandboxRt.Oci.Spec.Hook { Path = WriteExecutable(name, script) }] };
+        Save();
+    }
+
     /// <summary>
     /// Makes every applet a hard link to busybox instead of a symlink: 9p in mapped-xattr mode reads a
     /// symlink's target from the file's content, so symlinks made on the host cannot be followed there.

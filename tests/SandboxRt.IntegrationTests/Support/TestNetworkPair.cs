@@ -121,7 +121,7 @@ internal sealed class TestNetworkPair : IDisposable
     public void AddSetkeyHook(TestBundle bundle, string? waitForVmIn = null)
     {
         var wait = waitForVmIn is null ? "" : WaitForVm(waitForVmIn);
-        var hook = bundle.WriteFile("setkey.sh", $"""
+        bundle.SetPrestartHook("setkey.sh", $"""
             #!/bin/sh
             set -e
             {wait}
@@ -131,9 +131,6 @@ internal sealed class TestNetworkPair : IDisposable
             nsenter --net=/proc/$pid/ns/net /usr/sbin/ip link set eth0 up
             nsenter --net=/proc/$pid/ns/net /usr/sbin/ip route add default via {PeerAddress} dev eth0
             """);
-        File.SetUnixFileMode(hook, (UnixFileMode)0b111_101_101);
-        bundle.Spec.Hooks = new SandboxRt.Oci.Spec.Hooks { Prestart = [new SandboxRt.Oci.Spec.Hook { Path = hook }] };
-        bundle.Save();
     }
 
     /// <summary>
