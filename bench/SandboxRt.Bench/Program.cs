@@ -30,17 +30,20 @@ var repo = FindRepoRoot();
 var repoConfig = Path.Combine(repo, "hypervisor-configs", "qemu.json");
 var kernel = Path.Combine(guestDir, "vmlinux");
 var initrd = Path.Combine(guestDir, "initramfs.img");
+// the guest's read-only root image where the guest image has one (our own kernel's), as qemu.json boots it
+var image = File.Exists(Path.Combine(guestDir, "rootfs.img")) ? Path.Combine(guestDir, "rootfs.img") : "";
 var config = HypervisorConfigLoader.Load(repoConfig, new Dictionary<string, string>
 {
     ["kernel"] = kernel,
     ["initrd"] = initrd,
+    ["image"] = image,
     ["jailer_path"] = Path.Combine(repo, "out", "bin", "sandboxrt-jailer"), // the in-process floor starts QEMU as the CLI does
 });
 var stateRoot = Path.Combine(RuntimeCli.StateRoot, Environment.ProcessId.ToString());
 Directory.CreateDirectory(stateRoot);
 var report = new Report(runs, quick);
 var sandboxrtBinary = Path.Combine(repo, "out", "bin", "sandboxrt");
-var sandboxrt = RuntimeCli.Sandboxrt(sandboxrtBinary, repoConfig, kernel, initrd);
+var sandboxrt = RuntimeCli.Sandboxrt(sandboxrtBinary, repoConfig, kernel, initrd, image);
 string Bundle(string name) => Path.Combine(repo, "out", "bundles", name);
 bool Ready(string section, params string[] needs)
 {
@@ -71,7 +74,7 @@ if (Ready("boot", floorInitrd))
     if (File.Exists(Path.Combine(debianDir, "floor-initramfs.img")) && Path.GetFullPath(new FileInfo(kernel).ResolveLinkTarget(true)?.FullName ?? kernel) !=
         Path.GetFullPath(new FileInfo(Path.Combine(debianDir, "vmlinux")).ResolveLinkTarget(true)?.FullName ?? ""))
     {
-        var debianConfig = config with { Kernel = Path.Combine(debianDir, "vmlinux"), Initrd = Path.Combine(debianDir, "initramfs.img") };
+        var debianConfig = config with { Kernel = Path.Combine(debianDir, "vmlinux"), Initrd = Path.Combine(debianDir, "initramfs.img"), Image = "" };
         var debian = new BootBenchmark(debianConfig, Path.Combine(debianDir, "floor-initramfs.img"), stateRoot, "Debian");
         Console.Error.WriteLine($"boot: {runs} runs of the bare-VM floor with Debian's packaged kernel ({debianDir})");
         for (int i = 0; i < runs; i++)

@@ -9,8 +9,9 @@ internal sealed record RuntimeCli(string Name, string[] Command)
 {
     public static RuntimeCli Runc() => new("runc", ["runc", "--root", "/run/runc-bench"]);
 
-    public static RuntimeCli Sandboxrt(string binary, string configPath, string kernel, string initrd) =>
-        new("sandboxrt", [binary, "--root", StateRoot, "--config", configPath, "--config-option", $"kernel={kernel}", "--config-option", $"initrd={initrd}"]);
+    public static RuntimeCli Sandboxrt(string binary, string configPath, string kernel, string initrd, string image) =>
+        new("sandboxrt", [binary, "--root", StateRoot, "--config", configPath, "--config-option", $"kernel={kernel}", "--config-option", $"initrd={initrd}",
+            "--config-option", $"image={image}"]);
 
     public const string StateRoot = "/run/sandboxrt-bench";
 

@@ -45,7 +45,7 @@ log() { echo "guest-image: $*" >&2; }
 case "$kernel_choice" in auto|sandboxrt|debian) ;; *) die "--kernel must be auto, sandboxrt or debian (got '$kernel_choice')" ;; esac
 [ -n "$agent" ] || die "--agent PATH is required (the NativeAOT sandboxrt-agent binary)"
 [ -x "$agent" ] || die "agent binary '$agent' is missing or not executable"
-for tool in apt-get dpkg-deb modinfo cpio xz sha256sum gcc; do
+for tool in apt-get dpkg-deb modinfo cpio xz sha256sum gcc mke2fs; do
   command -v "$tool" >/dev/null || die "'$tool' is not installed (make deps installs it)"
 done
 
@@ -68,8 +68,10 @@ kernel_version=$(dpkg-deb -f "$deb" Version)
 cpio_of() { (cd "$1" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc --reproducible -R 0:0); }
 agent_root() { # $1 directory to fill
   local root=$1 lib
-  mkdir -p "$root"/{dev,proc,sys,run,tmp,etc,lib/modules}
+  mkdir -p "$root"/{dev,proc,sys,run,tmp,etc,lib/modules,.root}
   install -m 0755 "$agent" "$root/init"
+  # The guest's own DNS (CreateSandbox) lives on /run, a tmpfs: the root may be a read-only image.
+  ln -s ../run/resolv.conf "$root/etc/resolv.conf"
   # The per-process init the agent spawns for each exec (src/agent/sandboxrt-init): static, no loader.
   gcc -static -O2 -Wall -Wno-format-truncation -o "$root/sandboxrt-init" "$native_init"
   for lib in $(ldd "$agent" | awk '/=>/ {print $3} /^\s*\/lib/ {print $1}' | sort -u); do
@@ -101,6 +103,20 @@ assemble() {
   mkdir -p "$out.tmp"
   cp "$vmlinux" "$out.tmp/vmlinux"
   cpio_of "$root" > "$out.tmp/initramfs.img"
+  # Our own kernel can also mount the same tree from a read-only virtio-pmem device with DAX (qemu.json
+  # "image"): every VM then runs the agent from the host's page cache of this one file instead of
+  # unpacking its own copy into RAM. ext4 without a journal, 4 KiB blocks (DAX maps whole pages), no
+  # reserved blocks, sized to the tree plus 25% in 16 MiB steps (Linux 6.1 binds a pmem namespace only
+  # when its start and end are 16 MiB aligned: memremap_compat_align).
+  if [ "$with_image" = true ]; then
+    local kib mib
+    kib=$(du -sk --apparent-size "$root" | cut -f1)
+    mib=$(( (kib * 5 / 4 / 1024 + 4 + 15) / 16 * 16 ))
+    rm -f "$out.tmp/rootfs.img" && truncate -s "${mib}M" "$out.tmp/rootfs.img"
+    mke2fs -q -F -t ext4 -b 4096 -m 0 -N 256 -O ^has_journal,^resize_inode -L sandboxrt-root -U clear -E root_owner=0:0 \
+      -d "$root" "$out.tmp/rootfs.img" || die "mke2fs could not build rootfs.img"
+    chmod 0644 "$out.tmp/rootfs.img"
+  fi
 
   # The bare-VM floor: the same kernel and modules, with a trivial /init that prints a line and powers off.
   local floor=$work/floor
@@ -118,6 +134,7 @@ $kernel_json
   "vmlinux_bytes": $(stat -c %s "$out.tmp/vmlinux"),
   "initramfs_bytes": $(stat -c %s "$out.tmp/initramfs.img"),
   "agent_bytes": $(stat -c %s "$agent"),
+  "rootfs_image_bytes": $( [ -f "$out.tmp/rootfs.img" ] && stat -c %s "$out.tmp/rootfs.img" || echo 0),
   "modules": [$( [ ${#order[@]} -gt 0 ] && printf '"%s",' "${order[@]}" | sed 's/,$//')]
 }
 EOF
@@ -173,6 +190,7 @@ build_debian() { # sets debian_out
     add_module "$name"
   done < "$here/modules.list"
 
+  with_image=false
   assemble "$debian_out" "$work/vmlinux" "$release" "$moddir" \
 "  \"kernel\": \"debian\",
   \"kernel_package\": \"$kernel_package\",
@@ -193,6 +211,7 @@ build_sandboxrt() { # sets sandboxrt_out; returns 3 when the kernel source is no
   fi
   log "building the sandboxrt flavour $hash"
   order=()
+  with_image=true
   assemble "$sandboxrt_out" "$kernel_dir/vmlinux" "$(cat "$kernel_dir/release")" "" \
 "  \"kernel\": \"sandboxrt\",
   \"kernel_source\": \"$(cat "$kernel_dir/source")\",
@@ -222,6 +241,7 @@ install_links() { # $1 cache directory, $2 install directory
   for f in vmlinux initramfs.img floor-initramfs.img manifest.json; do
     ln -sfn "$1/$f" "$2/$f"
   done
+  if [ -f "$1/rootfs.img" ]; then ln -sfn "$1/rootfs.img" "$2/rootfs.img"; else rm -f "$2/rootfs.img"; fi
 }
 install_links "$debian_out" "$install_dir/debian"
 install_links "$default_out" "$install_dir"

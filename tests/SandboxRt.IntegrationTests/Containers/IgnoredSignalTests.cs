@@ -22,7 +22,7 @@ public sealed class IgnoredSignalTests
         using var bundle = new TestBundle(s => s.Process!.Args = ["sh", "-c", $"trap 'echo got-{name}; exit 5' {name}; echo ready; while true; do sleep 0.1; done"]);
         var id = "sig-" + Guid.NewGuid().ToString("N")[..8];
         string[] cli = [CliRun.Binary, "--root", state.Path, "--config", TestEnvironment.QemuConfig,
-            "--config-option", $"kernel={TestEnvironment.Kernel}", "--config-option", $"initrd={TestEnvironment.Initrd}", "run", "--bundle", bundle.Directory, id];
+            "--config-option", $"kernel={TestEnvironment.Kernel}", "--config-option", $"initrd={TestEnvironment.Initrd}", "--config-option", $"image={TestEnvironment.Image}", "run", "--bundle", bundle.Directory, id];
         // sh ignores the signal, then becomes sandboxrt (exec keeps the pid and the ignored disposition)
         using var process = Process.Start(new ProcessStartInfo("/bin/sh", ["-c", $"trap '' {name}; exec \"$@\"", "sh", .. cli])
         {

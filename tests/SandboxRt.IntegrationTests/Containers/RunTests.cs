@@ -73,7 +73,7 @@ public sealed class RunTests
         using var bundle = new TestBundle(s => s.Process!.Args = ["sh", "-c", "trap 'echo got-int; exit 5' INT; echo ready; while true; do sleep 0.1; done"]);
         var id = NewId();
         var args = new List<string> { "--root", state.Path, "--config", TestEnvironment.QemuConfig,
-            "--config-option", $"kernel={TestEnvironment.Kernel}", "--config-option", $"initrd={TestEnvironment.Initrd}", "--debug", "run", "--bundle", bundle.Directory, id };
+            "--config-option", $"kernel={TestEnvironment.Kernel}", "--config-option", $"initrd={TestEnvironment.Initrd}", "--config-option", $"image={TestEnvironment.Image}", "--debug", "run", "--bundle", bundle.Directory, id };
         using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(CliRun.Binary, args)
         {
             RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true,
@@ -104,7 +104,7 @@ public sealed class RunTests
         bundle.Save();
         var id = NewId();
         var args = new List<string> { "--root", state.Path, "--config", TestEnvironment.QemuConfig,
-            "--config-option", $"kernel={TestEnvironment.Kernel}", "--config-option", $"initrd={TestEnvironment.Initrd}", "run", "--bundle", bundle.Directory, id };
+            "--config-option", $"kernel={TestEnvironment.Kernel}", "--config-option", $"initrd={TestEnvironment.Initrd}", "--config-option", $"image={TestEnvironment.Image}", "run", "--bundle", bundle.Directory, id };
         using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(CliRun.Binary, args)
         {
             RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true,

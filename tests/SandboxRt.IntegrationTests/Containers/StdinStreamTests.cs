@@ -77,7 +77,7 @@ public sealed class StdinStreamTests
         {
             using var run = Process.Start(new ProcessStartInfo(CliRun.Binary, [
                 "--root", state.Path, "--config", TestEnvironment.QemuConfig,
-                "--config-option", $"kernel={TestEnvironment.Kernel}", "--config-option", $"initrd={TestEnvironment.Initrd}",
+                "--config-option", $"kernel={TestEnvironment.Kernel}", "--config-option", $"initrd={TestEnvironment.Initrd}", "--config-option", $"image={TestEnvironment.Image}",
                 "run", "--bundle", bundle.Directory, id])
             { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true })!;
             var stdout = run.StandardOutput.ReadToEndAsync();

@@ -27,7 +27,7 @@ internal sealed class RunningClient : IDisposable
     public static RunningClient Cli(string root, params string[] args) => new(CliRun.Binary,
     [
         "--root", root, "--config", TestEnvironment.QemuConfig,
-        "--config-option", $"kernel={TestEnvironment.Kernel}", "--config-option", $"initrd={TestEnvironment.Initrd}", .. args,
+        "--config-option", $"kernel={TestEnvironment.Kernel}", "--config-option", $"initrd={TestEnvironment.Initrd}", "--config-option", $"image={TestEnvironment.Image}", .. args,
     ]);
 
     public int Pid => _process.Id;

@@ -150,7 +150,7 @@ public sealed class StdioSoakTests(ContainerdDaemon containerd) : IClassFixture<
         CliRun.RequireBinary();
         return Process.Start(new ProcessStartInfo(CliRun.Binary, [
             "--root", root, "--config", TestEnvironment.QemuConfig,
-            "--config-option", $"kernel={TestEnvironment.Kernel}", "--config-option", $"initrd={TestEnvironment.Initrd}", .. args])
+            "--config-option", $"kernel={TestEnvironment.Kernel}", "--config-option", $"initrd={TestEnvironment.Initrd}", "--config-option", $"image={TestEnvironment.Image}", .. args])
         { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true })!;
     }
 

@@ -28,7 +28,7 @@ internal sealed record CliRun(int ExitCode, string Stdout, string Stderr, TimeSp
         if (root is not null)
             allArgs.AddRange(["--root", root]);
         allArgs.AddRange(["--config", TestEnvironment.QemuConfig,
-                          "--config-option", $"kernel={TestEnvironment.Kernel}", "--config-option", $"initrd={TestEnvironment.Initrd}"]);
+                          "--config-option", $"kernel={TestEnvironment.Kernel}", "--config-option", $"initrd={TestEnvironment.Initrd}", "--config-option", $"image={TestEnvironment.Image}"]);
         allArgs.AddRange(args);
         var watch = Stopwatch.StartNew();
         using var process = Process.Start(new ProcessStartInfo(Binary, allArgs)
@@ -81,7 +81,7 @@ internal sealed record CliRun(int ExitCode, string Stdout, string Stderr, TimeSp
         RequireBinary();
         using var dir = new ScratchDirectory("srt-cliout");
         var quoted = string.Join(' ', new[] { "--root", root, "--config", TestEnvironment.QemuConfig,
-            "--config-option", $"kernel={TestEnvironment.Kernel}", "--config-option", $"initrd={TestEnvironment.Initrd}" }.Concat(args).Select(a => "'" + a.Replace("'", "'\\''") + "'"));
+            "--config-option", $"kernel={TestEnvironment.Kernel}", "--config-option", $"initrd={TestEnvironment.Initrd}", "--config-option", $"image={TestEnvironment.Image}" }.Concat(args).Select(a => "'" + a.Replace("'", "'\\''") + "'"));
         var watch = Stopwatch.StartNew();
         using var process = Process.Start(new ProcessStartInfo("/bin/sh", ["-c", $"exec '{Binary}' {quoted} </dev/null >'{dir.Combine("out")}' 2>'{dir.Combine("err")}'"]))!;
         await process.WaitForExitAsync();

@@ -80,9 +80,9 @@ public class DockerDaemon : IAsyncLifetime
               {{network}}
               {{(IsDefaultRuntime ? $"\"default-runtime\": \"{Runtime}\"," : "")}}
               "runtimes": { "{{Runtime}}": { "path": "{{CliRun.ClientBinary}}",
-                "runtimeArgs": ["--config-option", "kernel={{TestEnvironment.Kernel}}", "--config-option", "initrd={{TestEnvironment.Initrd}}"] },
+                "runtimeArgs": ["--config-option", "kernel={{TestEnvironment.Kernel}}", "--config-option", "initrd={{TestEnvironment.Initrd}}", "--config-option", "image={{TestEnvironment.Image}}"] },
                 "{{CachedRuntime}}": { "path": "{{CliRun.ClientBinary}}",
-                "runtimeArgs": ["--config-option", "kernel={{TestEnvironment.Kernel}}", "--config-option", "initrd={{TestEnvironment.Initrd}}",
+                "runtimeArgs": ["--config-option", "kernel={{TestEnvironment.Kernel}}", "--config-option", "initrd={{TestEnvironment.Initrd}}", "--config-option", "image={{TestEnvironment.Image}}",
                   "--config-option", "vm_cache_number=1"] } }
             }
             """);

@@ -21,6 +21,8 @@ internal static class TestEnvironment
 
     public static string Kernel => Path.Combine(GuestDir, "vmlinux");
     public static string Initrd => Path.Combine(GuestDir, "initramfs.img");
+    /// <summary>The read-only root image the shipped qemu.json boots on q35 (built with SandboxRt's own kernel).</summary>
+    public static string Image => Path.Combine(GuestDir, "rootfs.img");
     public static string Qemu => "/usr/bin/qemu-system-x86_64";
 
     /// <summary>
@@ -121,6 +123,7 @@ internal static class TestEnvironment
         RequireFile(Qemu, "QEMU (apt-get install qemu-system-x86)");
         RequireFile(Kernel, "the guest kernel (make guest-image)");
         RequireFile(Initrd, "the guest initramfs (make guest-image)");
+        RequireFile(Image, "the guest root image rootfs.img (make guest-image, with SandboxRt's own kernel)");
         RequireFile(Jailer, "sandboxrt-jailer (make build)");
     }
 

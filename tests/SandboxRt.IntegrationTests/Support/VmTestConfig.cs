@@ -11,6 +11,7 @@ internal static class VmTestConfig
         {
             ["kernel"] = TestEnvironment.Kernel,
             ["initrd"] = TestEnvironment.Initrd,
+            ["image"] = TestEnvironment.Image,
             ["jailer_path"] = TestEnvironment.Jailer,
         };
         foreach (var (k, v) in overrides ?? new Dictionary<string, string>())
@@ -26,6 +27,7 @@ internal static class VmTestConfig
             .Replace("\"vm_template\": true", $"\"vm_template\": {(coldBoot || TestEnvironment.TemplatesOff ? "false" : "true")}")
             .Replace("\"/usr/share/sandboxrt/vmlinux\"", $"\"{TestEnvironment.Kernel}\"")
             .Replace("\"/usr/share/sandboxrt/initramfs.img\"", $"\"{TestEnvironment.Initrd}\"")
+            .Replace("\"/usr/share/sandboxrt/rootfs.img\"", $"\"{TestEnvironment.Image}\"")
             // shims run from the test's build output (a project reference), where no jailer is published
             .Replace("\"jailer_path\": \"\"", $"\"jailer_path\": \"{TestEnvironment.Jailer}\"");
         File.WriteAllText(path, text);

@@ -55,6 +55,23 @@ public sealed class KataConfigurationTests
     }
 
     [Fact]
+    public void As_in_kata_a_file_boots_its_image_or_its_initrd_and_naming_both_is_an_error()
+    {
+        using var dir = new TempDirectory();
+        var image = HypervisorConfigLoader.Load(dir.File("image.toml", "[hypervisor.qemu]\nimage = \"images/root.img\"\n"));
+        Assert.Equal(Path.Combine(dir.Path, "images", "root.img"), image.Image);
+        Assert.Empty(image.Warnings); // it was "not used" before SandboxRt booted images
+
+        var initrd = HypervisorConfigLoader.Load(dir.File("initrd.toml", "[hypervisor.qemu]\ninitrd = \"/boot/initrd.img\"\n"));
+        Assert.Equal("/boot/initrd.img", initrd.Initrd);
+        Assert.Equal("", initrd.Image); // our default image does not override the initrd the file names
+
+        var both = dir.File("both.toml", "[hypervisor.qemu]\nimage = \"/a.img\"\ninitrd = \"/b.img\"\n");
+        var e = Assert.Throws<ConfigException>(() => HypervisorConfigLoader.Load(both));
+        Assert.Equal($"{both}:2: [hypervisor.qemu] image and {both}:3: [hypervisor.qemu] initrd: a configuration boots an image or an initrd, not both (as in Kata)", e.Message);
+    }
+
+    [Fact]
     public void A_value_of_the_wrong_type_names_the_file_line_and_key()
     {
         using var dir = new TempDirectory();

@@ -22,6 +22,9 @@ public sealed class QemuHotplugShrinkTests : IDisposable
         public HashSet<string> Cpus { get; } = ["cpu-1", "cpu-2"];
         public Dictionary<string, int> Dimms { get; } = new() { ["dimm-hotplug-aaaaaaaa"] = 512, ["dimm-hotplug-bbbbbbbb"] = 256 };
 
+        /// <summary>The read-only root image's virtio-pmem device (QemuRootImage): a memory device, but no RAM.</summary>
+        public long RootImageBytes { get; } = 32L << 20;
+
         /// <summary>Devices whose eject the guest refuses (memory it cannot offline).</summary>
         public HashSet<string> Refusing { get; } = [];
 
@@ -39,13 +42,18 @@ public sealed class QemuHotplugShrinkTests : IDisposable
                     yield return Return(slots);
                     break;
                 case "query-memory-size-summary":
-                    yield return Return(new JsonObject { ["base-memory"] = 512L << 20, ["plugged-memory"] = (long)Dimms.Values.Sum() << 20 });
+                    // as QEMU 7.2 counts it: the root image's virtio-pmem device is "plugged memory" too
+                    yield return Return(new JsonObject { ["base-memory"] = 512L << 20, ["plugged-memory"] = ((long)Dimms.Values.Sum() << 20) + RootImageBytes });
                     break;
                 case "query-memory-devices":
                     yield return Return(new JsonArray(Dimms.Select(d => (JsonNode)new JsonObject
                     {
                         ["type"] = "dimm",
                         ["data"] = new JsonObject { ["id"] = d.Key, ["size"] = (long)d.Value << 20, ["memdev"] = "/objects/" + d.Key["dimm-".Length..] },
+                    }).Prepend(new JsonObject
+                    {
+                        ["type"] = "virtio-pmem",
+                        ["data"] = new JsonObject { ["id"] = "sandboxrt-root-pmem", ["memaddr"] = 1L << 32, ["size"] = RootImageBytes, ["memdev"] = "/objects/sandboxrt-root" },
                     }).ToArray()));
                     break;
                 case "device_del":

@@ -1,12 +1,14 @@
 // PID 1 start-up.
 //
-// The kernel execs /init (this binary) from the initramfs with the console as stdio. Everything that
+// The kernel execs /init (this binary) with the console as stdio, from the initramfs or from the host's
+// read-only root image on virtio-pmem (the configuration's "image", mounted with DAX). Everything that
 // runs once here is slow under TCG (code is translated the first time it runs), so start-up does the
 // minimum in a fixed order and measures itself:
 //   0. make the root pivotable: bind-mount the initramfs root onto a directory, move that mount over
 //      "/" and chroot into it. The initramfs itself is the root of the mount tree and can never be
 //      pivot_root'ed away; a root with a parent mount can, so containers get a real pivot_root
-//      (after which nothing of the guest stays reachable) instead of chroot,
+//      (after which nothing of the guest stays reachable) instead of chroot. A read-only image root
+//      is pivotable already; the same bind does no harm there (the image has the /.root directory),
 //   1. mount /proc, /sys, /dev, /dev/pts, /dev/shm, /run, /tmp and cgroup2,
 //   2. load the image's kernel modules (virtio transports, console, vsock, 9p, virtio-fs, overlay, ext4),
 //   3. read the sandbox's agent token from the firmware (QEMU's fw_cfg or, with Cloud Hypervisor, the
@@ -35,6 +37,7 @@ internal static class GuestBoot
             var options = KernelCommandLine.Read();
             AgentLog.Debug = options.Debug;
             AgentLog.Info($"sandboxrt-agent {AgentVersion.Value} started as PID 1 at {facts.AgentStart.TotalMilliseconds:F0} ms");
+            AgentLog.Info($"root file system: {SystemMounts.DescribeRoot()}");
             ModuleLoader.LoadAll(facts.LoadedModules);
             var tokenWatch = System.Diagnostics.Stopwatch.StartNew();
             var (token, tokenSource) = await AgentTokenSource.ReadFirmwareAsync(TimeSpan.FromSeconds(5));

@@ -42,6 +42,25 @@ internal static class SystemMounts
         ProcessControl.ChangeDirectory("/");
     }
 
+    /// <summary>
+    /// "TYPE SOURCE OPTIONS" of the root file system, from /proc/self/mountinfo: the initramfs ("rootfs" or
+    /// tmpfs, unpacked into this VM's RAM) or the host's read-only image ("ext4 /dev/pmem0 ro,dax=always":
+    /// run from the host's page cache through DAX).
+    /// </summary>
+    public static string DescribeRoot()
+    {
+        string? root = null;
+        foreach (var line in File.ReadLines("/proc/self/mountinfo"))
+        {
+            // ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - TYPE SOURCE SUPER-OPTIONS
+            var fields = line.Split(' ');
+            int dash = Array.IndexOf(fields, "-");
+            if (fields.Length > 4 && fields[4] == "/" && dash > 0 && dash + 3 < fields.Length)
+                root = $"{fields[dash + 1]} {fields[dash + 2]} {fields[dash + 3]}"; // the last "/" is the one on top
+        }
+        return root ?? "unknown (no / in /proc/self/mountinfo)";
+    }
+
     public static void MountAll()
     {
         foreach (var (source, target, type, flags, data) in Table)

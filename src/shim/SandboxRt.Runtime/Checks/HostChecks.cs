@@ -93,7 +93,9 @@ public static class HostChecks
 
     public static CheckResult GuestImage(HypervisorConfig config)
     {
-        var missing = new[] { ("kernel", config.Kernel), ("initrd", config.Initrd) }.Where(f => !File.Exists(f.Item2)).ToList();
+        bool image = Hypervisors.Qemu.QemuGuestRoot.UsesImage(config) && config.Hypervisor == "qemu";
+        var boots = image ? ("image", config.Image) : ("initrd", config.Initrd);
+        var missing = new[] { ("kernel", config.Kernel), boots }.Where(f => !File.Exists(f.Item2)).ToList();
         if (missing.Count > 0)
             return CheckResult.Fail("guest-image", string.Join("; ", missing.Select(m => $"{m.Item1} {m.Item2} does not exist")) + " (make guest-image)");
         var facts = new Dictionary<string, string>
@@ -102,7 +104,13 @@ public static class HostChecks
             ["initrd"] = config.Initrd,
             ["kernel_bytes"] = SizeOf(config.Kernel).ToString(),
             ["initrd_bytes"] = SizeOf(config.Initrd).ToString(),
+            ["boots"] = boots.Item1,
         };
+        if (image)
+        {
+            facts["image"] = config.Image;
+            facts["image_bytes"] = SizeOf(config.Image).ToString();
+        }
         var imageDirectory = Path.GetDirectoryName(config.Initrd)!;
         var manifest = Path.Combine(imageDirectory, "manifest.json");
         string release = "", flavour = "";
@@ -122,7 +130,8 @@ public static class HostChecks
         if (reason.Length > 0)
             facts["kernel_reason"] = reason;
         var kernel = $"{(flavour.Length > 0 ? flavour + " " : "")}kernel {(release.Length > 0 ? release + " " : "")}({Mib(config.Kernel)})";
-        return CheckResult.Ok("guest-image", $"{kernel}, initramfs {Mib(config.Initrd)}{(reason.Length > 0 ? ": " + reason : "")}", facts);
+        var root = image ? $"root image {Mib(config.Image)} (read-only virtio-pmem, DAX)" : $"initramfs {Mib(config.Initrd)}";
+        return CheckResult.Ok("guest-image", $"{kernel}, {root}{(reason.Length > 0 ? ": " + reason : "")}", facts);
     }
 
     public static CheckResult Cgroups()

@@ -14,6 +14,12 @@ public sealed record HypervisorConfig
     public string Hypervisor { get; set; } = "qemu";
     public string Kernel { get; set; } = "/usr/share/sandboxrt/vmlinux";
     public string Initrd { get; set; } = "/usr/share/sandboxrt/initramfs.img";
+    /// <summary>
+    /// Kata's image: the guest's root file system as a read-only ext4 image on virtio-pmem, mounted with
+    /// DAX, so that every VM runs the agent from one host file's page cache (QemuRootImage). Used by QEMU
+    /// on q35 and pc; microvm and Cloud Hypervisor boot <see cref="Initrd"/>. "": always the initrd.
+    /// </summary>
+    public string Image { get; set; } = "/usr/share/sandboxrt/rootfs.img";
     public int DefaultVcpus { get; set; } = 1;
     public int DefaultMemoryMib { get; set; } = 512;
     /// <summary>Kata's default_maxvcpus: the most vCPUs a VM grows to for a container's CPU quota; 0 (or more than the host has): the host's CPUs.</summary>

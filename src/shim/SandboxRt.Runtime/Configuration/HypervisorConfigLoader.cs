@@ -18,7 +18,7 @@ public static class HypervisorConfigLoader
     public const string EnvironmentVariable = "SANDBOXRT_CONFIG";
     public const string SystemPath = "/etc/sandboxrt/qemu.json";
 
-    private static readonly string[] PathFields = ["kernel", "initrd", "virtiofsd_path", "jailer_path", "qemu.path", "cloud_hypervisor.path"];
+    private static readonly string[] PathFields = ["kernel", "initrd", "image", "virtiofsd_path", "jailer_path", "qemu.path", "cloud_hypervisor.path"];
 
     /// <summary>The file <see cref="Load"/> would read, or null when none exists (built-in defaults apply).</summary>
     public static string? Locate(string? explicitPath = null)

@@ -47,6 +47,7 @@ public static class KataConfiguration
         {
             ["hypervisor.qemu.path"] = ("qemu.path", typeof(string)),
             ["hypervisor.qemu.machine_type"] = ("qemu.machine_type", typeof(string)),
+            ["hypervisor.qemu.image"] = ("image", typeof(string)),
             ["hypervisor.clh.path"] = ("cloud_hypervisor.path", typeof(string)),
             // Kata's VM factory: [factory] enable_template (off by default in Kata; a missing key keeps ours)
             ["factory.enable_template"] = ("qemu.vm_template", typeof(bool)),
@@ -66,8 +67,7 @@ public static class KataConfiguration
     private static readonly Dictionary<string, string> Implied = new(StringComparer.Ordinal)
     {
         ["runtime.sandbox_cgroup_only"] = "the VM always runs in the sandbox's host cgroup",
-        ["hypervisor.qemu.image"] = "SandboxRt boots an initrd, not a root file system image",
-        ["hypervisor.clh.image"] = "SandboxRt boots an initrd, not a root file system image",
+        ["hypervisor.clh.image"] = "SandboxRt's Cloud Hypervisor driver boots the initrd",
     };
 
     /// <summary>The table that holds SandboxRt's own fields (accelerator, guest_channel, jail, ...) by their JSON names.</summary>
@@ -124,7 +124,21 @@ public static class KataConfiguration
             else
                 warnings.Add($"{where}: {described} is not supported by SandboxRt; ignored");
         }
+        BootOneOf(fields, origins);
         return new Result(fields, origins, warnings);
+    }
+
+    /// <summary>
+    /// Kata boots either an image or an initrd, whichever the file names, and refuses both. Ours has a
+    /// default for each (the image where the machine takes it): a file that names only the initrd boots it.
+    /// </summary>
+    private static void BootOneOf(JsonObject fields, Dictionary<string, string> origins)
+    {
+        bool image = origins.ContainsKey("image"), initrd = origins.ContainsKey("initrd");
+        if (image && initrd && ConfigFieldNames.Get(fields, "image") is JsonValue v && v.GetValue<string>().Length > 0)
+            throw new ConfigException($"{origins["image"]} and {origins["initrd"]}: a configuration boots an image or an initrd, not both (as in Kata)");
+        if (initrd && !image)
+            ConfigFieldNames.Set(fields, "image", JsonValue.Create(""));
     }
 
     /// <summary>

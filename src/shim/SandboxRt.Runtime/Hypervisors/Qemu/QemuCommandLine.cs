@@ -33,7 +33,7 @@ internal static class QemuCommandLine
             "-accel", accel,
             "-cpu", cpu,
             "-smp", QemuHotplug.CanGrowCpus(plan) ? $"{plan.Vcpus},maxcpus={plan.MaxVcpus}" : plan.Vcpus.ToString(),
-            "-m", QemuHotplug.CanGrowMemory(plan) ? $"{plan.MemoryMib}M,slots={QemuHotplug.MemorySlots},maxmem={plan.MaxMemoryMib}M" : $"{plan.MemoryMib}M",
+            "-m", MemoryOption(plan),
             "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
         };
         if (templated)
@@ -42,7 +42,17 @@ internal static class QemuCommandLine
             args.AddRange(["-object", $"memory-backend-memfd,id=mem,size={plan.MemoryMib}M,share=on"]);
         if (c.Qemu.Sandbox)
             args.AddRange(["-sandbox", "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"]);
-        args.AddRange(["-kernel", c.Kernel, "-initrd", plan.Initrd, "-append", KernelParams(plan)]);
+        args.AddRange(["-kernel", c.Kernel]);
+        if (plan.RootImage is { } image)
+        {
+            // Read-only in QEMU (O_RDONLY, PROT_READ): the guest cannot change it; shared with every VM
+            // through the host's page cache, and (share=on) never part of a template's saved state.
+            args.AddRange(["-object", $"memory-backend-file,id={QemuRootImage.BackendId},mem-path={Escape(image.Path)},size={image.Bytes},share=on,readonly=on"]);
+            args.AddRange(["-device", $"virtio-pmem-pci,id={QemuRootImage.DeviceId},memdev={QemuRootImage.BackendId}"]);
+        }
+        else
+            args.AddRange(["-initrd", plan.Initrd]);
+        args.AddRange(["-append", KernelParams(plan)]);
         // The console is a connected socket whose other end the host reads into a bounded log; when
         // nobody reads, QEMU's writes fail and the serial port drops the bytes: nothing grows.
         args.AddRange(["-chardev", $"socket,id=console,fd={plan.ConsoleFd}", "-serial", "chardev:console"]);
@@ -98,6 +108,20 @@ internal static class QemuCommandLine
         return args;
     }
 
+    /// <summary>
+    /// -m: the boot size, and where the VM can grow or has a root image, the hot-plug region (maxmem)
+    /// that holds the DIMMs and the image's virtio-pmem device: the image's MiB come on top of the
+    /// growth room, so that it takes none of it.
+    /// </summary>
+    private static string MemoryOption(QemuLaunchPlan plan)
+    {
+        bool grow = QemuHotplug.CanGrowMemory(plan);
+        int image = plan.RootImage?.Mib ?? 0;
+        if (!grow && image == 0)
+            return $"{plan.MemoryMib}M";
+        return $"{plan.MemoryMib}M,slots={QemuHotplug.MemorySlots},maxmem={(grow ? plan.MaxMemoryMib : plan.MemoryMib) + image}M";
+    }
+
     /// <summary>PCIe root ports a q35 template keeps free for a clone's share and NICs.</summary>
     public const int HotplugPorts = 6;
 
@@ -131,6 +155,8 @@ internal static class QemuCommandLine
     public static string KernelParams(QemuLaunchPlan plan)
     {
         var parts = new List<string> { plan.Config.KernelParams.Trim() };
+        if (plan.RootImage is not null)
+            parts.Add(QemuRootImage.KernelParams);
         // Under TCG the guest calibrates its TSC against emulated timers; on a loaded host it has measured
         // 40 and 400 MHz for a 2.6 GHz TSC (q35 as well as microvm), and its clock then ran 6 to 65 times
         // too fast: agent deadlines expired within seconds. The host's rate is given (see HostCpu.TscKhz).

@@ -6,7 +6,7 @@
 // q35 and pc when the configuration's maximums are above the boot size; microvm has no ACPI hot-plug).
 //   vCPUs: query-hotpluggable-cpus lists every slot, plugged ones with a qom-path; device_add plugs the
 //          next free ones (type and socket/core/thread ids as QEMU lists them).
-//   memory: query-memory-size-summary gives boot + plugged RAM; the shortfall, rounded up to the guest's
+//   memory: the boot size plus the pc-dimms plugged (RamAsync) is the RAM; the shortfall, rounded up to the guest's
 //          128 MiB memory block, becomes a few pc-dimms on memfd backends with share=on (vhost-user, i.e.
 //          virtiofsd, maps all guest RAM, hot-plugged RAM included), sized 1, 2, 4, ... blocks and the
 //          rest (DimmSizesMib), so that a later shrink to any lower size can unplug whole DIMMs down to it:
@@ -62,13 +62,11 @@ internal static class QemuHotplug
             await qmp.ExecuteAsync("device_add", arguments, cancellationToken);
         }
 
-        var summary = await qmp.ExecuteAsync("query-memory-size-summary", cancellationToken: cancellationToken);
-        long current = ((long?)summary?["base-memory"] ?? 0) + ((long?)summary?["plugged-memory"] ?? 0);
+        var (current, dimmsPlugged, _) = await RamAsync(qmp, cancellationToken);
         int currentMib = (int)(current >> 20);
         if (memoryMib > currentMib)
         {
             int add = (memoryMib - currentMib + BlockMib - 1) / BlockMib * BlockMib;
-            int dimmsPlugged = ((await qmp.ExecuteAsync("query-memory-devices", cancellationToken: cancellationToken))?.AsArray() ?? []).Count;
             foreach (int size in DimmSizesMib(add, MemorySlots - dimmsPlugged))
             {
                 var id = $"hotplug-{Guid.NewGuid():N}"[..16]; // the total goes down too: its size would not be unique
@@ -274,14 +272,25 @@ internal static class QemuHotplug
         // hot-plugged vCPUs are the ones with a device id ("/machine/peripheral/ID"), in the order GrowAsync plugs them
         var cpus = plugged.Select(s => (string)s["qom-path"]!).Where(p => p.StartsWith(Peripheral, StringComparison.Ordinal))
             .Select(p => p[Peripheral.Length..]).OrderBy(id => id.Length).ThenBy(id => id, StringComparer.Ordinal).ToList();
-        var summary = await qmp.ExecuteAsync("query-memory-size-summary", cancellationToken: cancellationToken);
-        long bytes = ((long?)summary?["base-memory"] ?? 0) + ((long?)summary?["plugged-memory"] ?? 0);
-        var devices = (await qmp.ExecuteAsync("query-memory-devices", cancellationToken: cancellationToken))?.AsArray() ?? [];
-        var dimms = devices.OfType<JsonObject>().Where(d => (string?)d["type"] == "dimm" && d["data"]?["id"] is not null)
+        var (bytes, _, devices) = await RamAsync(qmp, cancellationToken);
+        var dimms = devices.Where(d => d["data"]?["id"] is not null)
             .Select(d => d["data"]!).Where(d => ((string)d["id"]!).StartsWith("dimm-hotplug-", StringComparison.Ordinal))
             .Select(d => ((string)d["id"]!, (int)((long)d["size"]! >> 20), ((string?)d["memdev"])?.Split('/')[^1])).ToList();
         return ((plugged.Count, (int)(bytes >> 20)), cpus, dimms);
     }
 
     private const string Peripheral = "/machine/peripheral/";
+
+    /// <summary>
+    /// The VM's RAM (boot size plus DIMMs) and its DIMMs. Not query-memory-size-summary's plugged-memory:
+    /// that also counts the root image's virtio-pmem device (QemuRootImage), which is no RAM.
+    /// </summary>
+    private static async Task<(long Bytes, int DimmCount, List<JsonObject> Dimms)> RamAsync(QmpClient qmp, CancellationToken cancellationToken)
+    {
+        var summary = await qmp.ExecuteAsync("query-memory-size-summary", cancellationToken: cancellationToken);
+        var devices = (await qmp.ExecuteAsync("query-memory-devices", cancellationToken: cancellationToken))?.AsArray() ?? [];
+        var dimms = devices.OfType<JsonObject>().Where(d => (string?)d["type"] == "dimm").ToList();
+        long bytes = ((long?)summary?["base-memory"] ?? 0) + dimms.Sum(d => (long?)d["data"]?["size"] ?? 0);
+        return (bytes, dimms.Count, dimms);
+    }
 }

@@ -48,31 +48,32 @@ public sealed class QemuHypervisor : IHypervisor
 
     public async Task<IVirtualMachine> LaunchAsync(VmLaunchRequest request, CancellationToken cancellationToken = default)
     {
-        var initrd = request.InitrdOverride ?? _config.Initrd;
         RequireFile(_config.Qemu.Path, "qemu.path", "the QEMU binary (apt-get install qemu-system-x86)");
         RequireFile(_config.Kernel, "kernel", "the guest kernel (make guest-image builds it)");
-        RequireFile(initrd, "initrd", "the guest initramfs (make guest-image builds it)");
+        var root = QemuGuestRoot.For(_config, request.InitrdOverride);
+        if (root.Image is null)
+            RequireFile(root.Initrd, "initrd", "the guest initramfs (make guest-image builds it)");
         if (!_config.Qemu.VmTemplate || !request.AllowTemplate)
-            return await LaunchCoreAsync(request, initrd, null, cancellationToken);
-        var (template, reason, warn) = await Templates.QemuTemplates.PrepareAsync(this, _config, request, initrd, cancellationToken);
+            return await LaunchCoreAsync(request, root, null, cancellationToken);
+        var (template, reason, warn) = await Templates.QemuTemplates.PrepareAsync(this, _config, request, root, cancellationToken);
         if (template is not null)
         {
             try
             {
-                return await LaunchCoreAsync(request, initrd, Templates.TemplateUse.Restore(template), cancellationToken);
+                return await LaunchCoreAsync(request, root, Templates.TemplateUse.Restore(template), cancellationToken);
             }
             catch (Exception e) when (e is HypervisorException or IOException or UnauthorizedAccessException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
             {
                 (reason, warn) = ($"restoring template {template.Key} failed: {e.Message}", true);
             }
         }
-        var vm = await LaunchCoreAsync(request, initrd, null, cancellationToken);
+        var vm = await LaunchCoreAsync(request, root, null, cancellationToken);
         vm.Start = VmStart.Cold with { ColdReason = reason, Warn = warn };
         return vm;
     }
 
     /// <summary>Starts one QEMU: a cold boot (<paramref name="template"/> null), a template being built, or a clone restored from one.</summary>
-    internal async Task<QemuVirtualMachine> LaunchCoreAsync(VmLaunchRequest request, string initrd, Templates.TemplateUse? template, CancellationToken cancellationToken)
+    internal async Task<QemuVirtualMachine> LaunchCoreAsync(VmLaunchRequest request, QemuGuestRoot root, Templates.TemplateUse? template, CancellationToken cancellationToken)
     {
         string? jailer = null;
         if (_config.Jail)
@@ -180,8 +181,9 @@ public sealed class QemuHypervisor : IHypervisor
                 FileSystem.Chown(ramFile, user.Uid, user.Gid);
 
             var plan = new QemuLaunchPlan(request.Id, _config, Capabilities.Accelerator, request.Vcpus, request.MemoryMib,
-                initrd, consoleFd, qmpFd, channel, sharedFs, HostCpu.TscKhz())
+                root.Initrd, consoleFd, qmpFd, channel, sharedFs, HostCpu.TscKhz())
             {
+                RootImage = root.Image,
                 Nics = nics,
                 VirtiofsdFd = virtiofsdFd,
                 AgentTokenFile = request.AgentTokenFile,
@@ -193,7 +195,7 @@ public sealed class QemuHypervisor : IHypervisor
             List<string> argv = [_config.Qemu.Path, .. QemuCommandLine.Build(plan)];
             if (jailer is not null)
             {
-                var jail = QemuJail.Build(_config, initrd, files, user, !Capabilities.Accelerator.IsTcg, request.Cgroups,
+                var jail = QemuJail.Build(_config, root, files, user, !Capabilities.Accelerator.IsTcg, request.Cgroups,
                     request.HypervisorReadableFiles, descriptors.Select(d => d.ChildFd).ToList(),
                     sharedFs?.Kind == SharedFsPlan.Virtio9p ? sharedFs.HostDirectory : null,
                     ramFile);

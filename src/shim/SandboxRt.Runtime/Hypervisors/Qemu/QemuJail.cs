@@ -10,7 +10,7 @@ namespace SandboxRt.Runtime.Hypervisors.Qemu;
 /// <summary>
 /// QEMU's jail: what its root holds and who it runs as. Everything else it uses arrives as a descriptor.
 /// What QEMU opens by path is its binary, its libraries (and modules: the TCG accelerator is one), the
-/// firmware directories (jail_paths), the guest kernel and initrd, files it is told to read (the agent
+/// firmware directories (jail_paths), the guest kernel and initrd (or root image), files it is told to read (the agent
 /// token), and the device nodes made here.
 ///
 /// One case keeps QEMU root: with shared_fs=virtio-9p QEMU itself is the file server, and like
@@ -73,7 +73,7 @@ internal static class QemuJail
     ];
 
     /// <param name="user">The sandbox's own user; null when QEMU serves <paramref name="servedDirectory"/> over 9p and stays root.</param>
-    public static JailSpec Build(HypervisorConfig config, string initrd, QemuStateFiles files, JailUser? user, bool kvm,
+    public static JailSpec Build(HypervisorConfig config, QemuGuestRoot root, QemuStateFiles files, JailUser? user, bool kvm,
         IReadOnlyList<string> cgroups, IReadOnlyList<string> privateFiles, IReadOnlyList<int> keepDescriptors, string? servedDirectory = null,
         string? ramFile = null)
     {
@@ -81,7 +81,8 @@ internal static class QemuJail
         foreach (var path in config.Qemu.JailPaths.Where(Path.Exists))
             layout.Expose(path);
         RequireReadableByAll(layout.Expose(config.Kernel), "kernel");
-        RequireReadableByAll(layout.Expose(initrd), "initrd");
+        // the root image is bound read-only like the kernel, and QEMU opens it O_RDONLY (readonly=on)
+        RequireReadableByAll(layout.Expose(root.BootFile), root.Image is null ? "initrd" : "image");
         foreach (var file in privateFiles)
         {
             // Readable by this sandbox's QEMU and by root only.

@@ -30,6 +30,9 @@ internal sealed record QemuLaunchPlan(
     public int MaxVcpus { get; init; }
     public int MaxMemoryMib { get; init; }
 
+    /// <summary>The read-only root image the guest boots from instead of <see cref="Initrd"/> (QemuGuestRoot); null: the initrd.</summary>
+    public QemuRootImage? RootImage { get; init; }
+
     /// <summary>The connected vhost-user socket to virtiofsd (virtio-fs only).</summary>
     public int VirtiofsdFd { get; init; } = -1;
 

@@ -20,7 +20,7 @@ internal static class QemuTemplateBuilder
 {
     private static readonly TimeSpan MigrationPoll = TimeSpan.FromMilliseconds(5);
 
-    public static async Task<QemuTemplate> BuildAsync(QemuHypervisor hypervisor, HypervisorConfig config, VmLaunchRequest request, string initrd,
+    public static async Task<QemuTemplate> BuildAsync(QemuHypervisor hypervisor, HypervisorConfig config, VmLaunchRequest request, QemuGuestRoot root,
         QemuTemplateStore store, string key, string description, CancellationToken cancellationToken)
     {
         await RemoveAbandonedBuildsAsync(store, key);
@@ -43,7 +43,7 @@ internal static class QemuTemplateBuilder
                 MaxMemoryMib = request.MaxMemoryMib,
                 AgentTokenFile = token.FilePath,
                 HypervisorReadableFiles = [token.FilePath],
-            }, initrd, TemplateUse.Build(ram), cancellationToken);
+            }, root, TemplateUse.Build(ram), cancellationToken);
             // Whoever finds this build abandoned (its builder died: the key's lock is free) stops this QEMU.
             Storage.PrivateFiles.WriteAllText(Path.Combine(build, HypervisorIdentityName), System.Text.Json.JsonSerializer.Serialize(
                 State.ProcessIdentity.Of(vm.Pid) ?? new State.ProcessIdentity(vm.Pid, 0), State.StateJsonContext.Default.ProcessIdentity));

@@ -7,7 +7,7 @@ namespace SandboxRt.Runtime.Hypervisors.Qemu.Templates;
 /// What a template must match to be restored: QEMU's command line for the template layout with every
 /// descriptor number and per-sandbox path taken out (machine, CPU model, sizes and hot-plug room, kernel
 /// parameters, devices, extra arguments), and the identity of the QEMU binary, the kernel and the initrd
-/// (path, size, modification time): a rebuilt guest image or an upgraded QEMU makes a new key, and the
+/// or root image, whichever the guest boots (path, size, modification time): a rebuilt guest image or an upgraded QEMU makes a new key, and the
 /// old template is simply never used again (`sandboxrt template remove` deletes it).
 /// </summary>
 internal static class QemuTemplateKey
@@ -54,7 +54,7 @@ internal static class QemuTemplateKey
             IncomingFd = null,
         };
         var text = new StringBuilder(Format).Append('\n');
-        foreach (var file in new[] { plan.Config.Qemu.Path, plan.Config.Kernel, plan.Initrd })
+        foreach (var file in new[] { plan.Config.Qemu.Path, plan.Config.Kernel, plan.RootImage?.Path ?? plan.Initrd })
             text.Append(Identity(file)).Append('\n');
         text.AppendJoin('\n', QemuCommandLine.Build(canonical));
         var key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..16];

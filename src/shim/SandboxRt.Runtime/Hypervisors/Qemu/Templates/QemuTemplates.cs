@@ -9,7 +9,7 @@ namespace SandboxRt.Runtime.Hypervisors.Qemu.Templates;
 ///
 /// The template directory (qemu.template_directory, root's, 0700) holds one directory per key
 /// (QemuTemplateKey: the command line of the template layout and the identity of QEMU, kernel and
-/// initrd). A template is built on first use, under a lock per key so that parallel sandboxes build it
+/// initrd or root image). A template is built on first use, under a lock per key so that parallel sandboxes build it
 /// once (the others wait, bounded), in a directory of its own that is renamed into place when complete:
 /// a reader sees a whole template or none. A sandbox that cannot use one (the configuration: microvm,
 /// vsock, another initrd; or a failure: building, restoring) boots cold, and VmStart says why.
@@ -22,7 +22,7 @@ namespace SandboxRt.Runtime.Hypervisors.Qemu.Templates;
 internal static class QemuTemplates
 {
     public static async Task<(QemuTemplate? Template, string? Reason, bool Warn)> PrepareAsync(QemuHypervisor hypervisor, HypervisorConfig config,
-        VmLaunchRequest request, string initrd, CancellationToken cancellationToken)
+        VmLaunchRequest request, QemuGuestRoot root, CancellationToken cancellationToken)
     {
         if (config.Qemu.MachineType is not ("q35" or "pc"))
             return (null, $"qemu.machine_type {config.Qemu.MachineType} has no hot-plug for a clone's devices (templates need q35 or pc)", false);
@@ -30,8 +30,9 @@ internal static class QemuTemplates
             return (null, $"the agent channel is {hypervisor.Capabilities.GuestChannel}: templates are made for the virtio-serial channel only", false);
         if (request.InitrdOverride is not null)
             return (null, "another initrd than the configuration's was asked for", false);
-        var plan = new QemuLaunchPlan(request.Id, config, hypervisor.Capabilities.Accelerator, request.Vcpus, request.MemoryMib, initrd, 0, 0, GuestChannelPlan.Serial(0), TscKhz: HostCpu.TscKhz())
+        var plan = new QemuLaunchPlan(request.Id, config, hypervisor.Capabilities.Accelerator, request.Vcpus, request.MemoryMib, root.Initrd, 0, 0, GuestChannelPlan.Serial(0), TscKhz: HostCpu.TscKhz())
         {
+            RootImage = root.Image,
             MaxVcpus = request.MaxVcpus,
             MaxMemoryMib = request.MaxMemoryMib,
             AgentTokenFile = "agent-token",
@@ -48,7 +49,7 @@ internal static class QemuTemplates
             using var building = FileLock.Acquire(store.LockFile(key), TimeSpan.FromSeconds(config.BootTimeoutSeconds + 30));
             if (store.Find(key) is { } built)
                 return (built, null, false); // another process built it while this one waited
-            var template = await QemuTemplateBuilder.BuildAsync(hypervisor, config, request, initrd, store, key, description, cancellationToken);
+            var template = await QemuTemplateBuilder.BuildAsync(hypervisor, config, request, root, store, key, description, cancellationToken);
             return (template, null, false);
         }
         catch (Exception e) when (e is HypervisorException or IOException or UnauthorizedAccessException or TimeoutException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))

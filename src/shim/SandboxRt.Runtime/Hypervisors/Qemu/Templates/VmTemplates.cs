@@ -25,7 +25,7 @@ public static class VmTemplates
         var hypervisor = new QemuHypervisor(config);
         var max = Sandboxes.VmSize.Max(config);
         var request = new VmLaunchRequest("template", config.Qemu.TemplateDirectory, config) { MaxVcpus = max.Vcpus, MaxMemoryMib = max.MemoryMib };
-        var (template, reason, _) = await QemuTemplates.PrepareAsync(hypervisor, config, request, config.Initrd, cancellationToken);
+        var (template, reason, _) = await QemuTemplates.PrepareAsync(hypervisor, config, request, QemuGuestRoot.For(config, null), cancellationToken);
         return template is null ? throw new HypervisorException(reason ?? "no template") : Describe(template);
     }
 
