@@ -139,6 +139,54 @@ public sealed class HostileGuestCliTests
     }
 
     /// <summary>
+    /// The guest's root is the host's one image file, shared by every VM (qemu.json "image", QemuRootImage).
+    /// Guest root with the block device writes a MiB of random bytes into it: its kernel takes the
+    /// write, but the virtio-pmem memory is QEMU's read-only mapping of a descriptor opened read-only, so
+    /// the guest reads its old bytes back, not one byte of the host's file changes, and the next VM boots
+    /// from it as before. The write goes to the image's last MiB, which the file system does not use:
+    /// over its superblock it corrupts that guest's own page cache (the superblock's page), and the
+    /// agent, whose binary pages then fail ext4's block checks, hangs, which is only that VM's harm.
+    /// </summary>
+    [Fact]
+    public async Task Guest_root_that_writes_over_the_shared_root_image_changes_no_byte_of_the_host_file()
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        var image = File.ResolveLinkTarget(TestEnvironment.Image, returnFinalTarget: true)?.FullName ?? TestEnvironment.Image;
+        var before = File.ReadAllBytes(image);
+        var lastMib = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(before.AsSpan(before.Length - (1 << 20))));
+        using var state = new ScratchDirectory("srt-state");
+        var id = NewId();
+        using var bundle = new TestBundle(s =>
+        {
+            PrivilegedGuest.MakePrivileged(s);
+            s.Linux!.Resources!.Devices = [new LinuxDeviceCgroup { Allow = true, Access = "rwm" }];
+            s.Process!.Args = ["sh", "-c", string.Join('\n',
+                PrivilegedGuest.TryFunction,
+                "busybox grep ' / / ' /proc/1/mountinfo", // the agent's root
+                "busybox mknod /dev/root-image b 259 0", // /dev/pmem0
+                "tail=$(( $(busybox cat /sys/block/pmem0/size) / 8 - 256 ))", // the last MiB, in 4 KiB blocks
+                "try busybox dd if=/dev/urandom of=/dev/root-image bs=4096 seek=$tail count=256 oflag=direct",
+                "echo \"read back: $(busybox dd if=/dev/root-image bs=4096 skip=$tail count=256 iflag=direct 2>/dev/null | busybox sha256sum)\"",
+                "echo finished")];
+        });
+        var run = await CliRun.RunAsync(["run", "--bundle", bundle.Directory, id], root: state.Path);
+        TestContext.Current.TestOutputHelper?.WriteLine($"exit {run.ExitCode}\nstdout: {run.Stdout}\nstderr: {run.Stderr}");
+        Assert.Contains("finished", run.Stdout);
+        Assert.Contains(" - ext4 /dev/root ro,dax=always", run.Stdout); // the agent runs from the image, through DAX
+        Assert.Contains("DID: busybox dd if=/dev/urandom of=/dev/root-image", run.Stdout); // the guest kernel took the write
+        Assert.Contains($"read back: {lastMib}", run.Stdout); // and it landed nowhere
+        Assert.True(before.AsSpan().SequenceEqual(File.ReadAllBytes(image)), "the host's root image changed");
+        LeakCheck.AssertNothingLeft(state.Path, id);
+
+        // the next VM is restored or booted from the same, unchanged image and runs its container
+        var id2 = NewId();
+        using var next = new TestBundle(s => s.Process!.Args = ["sh", "-c", "echo next-ran"]);
+        var second = await CliRun.RunAsync(["run", "--bundle", next.Directory, id2], root: state.Path);
+        Assert.True(second.ExitCode == 0 && second.Stdout.Contains("next-ran"), $"exit {second.ExitCode}: {second.Stdout} {second.Stderr}");
+        LeakCheck.AssertNothingLeft(state.Path, id2);
+    }
+
+    /// <summary>
     /// virtiofsd runs without CAP_MKNOD (and with modcaps=-mknod), so guest root cannot make a device node
     /// on a host file system through virtio-fs: not in a writable volume as the container sees it, not
     /// through the share mounted by hand, not in a writable rootfs. A FIFO needs no capability and is allowed.
