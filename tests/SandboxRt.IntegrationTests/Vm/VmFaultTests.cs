@@ -25,6 +25,10 @@ public sealed class VmFaultTests
         return e;
     }
 
+    /// <summary>A file of <paramref name="length"/> bytes that is no archive and no file system.</summary>
+    private static void WriteNoise(string path, int length) =>
+        File.WriteAllBytes(path, Enumerable.Range(0, length).Select(i => (byte)(i * 7919 % 251)).ToArray());
+
     [Fact]
     public async Task A_missing_kernel_is_named_and_nothing_starts()
     {
@@ -49,11 +53,33 @@ public sealed class VmFaultTests
         TestEnvironment.RequireVmPrerequisites();
         using var state = new ScratchDirectory("srt-vm");
         var corrupt = state.Combine("corrupt.img");
-        File.WriteAllBytes(corrupt, Enumerable.Range(0, 1 << 20).Select(i => (byte)(i * 7919 % 251)).ToArray());
+        WriteNoise(corrupt, 1 << 20);
         var e = await StartExpectingAsync<BootFailedException>(state, "corrupt", new() { ["boot_timeout_seconds"] = "60" }, TimeSpan.FromSeconds(60), corrupt);
         Assert.Contains("stopped before its agent answered", e.Reason);
         Assert.Contains("the guest kernel panicked", e.Reason);
         Assert.InRange(e.ConsoleTail.Count, 1, BootWaiter.ConsoleTailLines);
+    }
+
+    [Fact]
+    public async Task A_missing_root_image_is_named_with_the_way_out_and_nothing_starts()
+    {
+        TestEnvironment.RequireRoot();
+        using var state = new ScratchDirectory("srt-vm");
+        var e = await StartExpectingAsync<HypervisorException>(state, "noimage", new() { ["image"] = "/nonexistent/rootfs.img" }, TimeSpan.FromSeconds(5));
+        Assert.StartsWith("image: /nonexistent/rootfs.img does not exist", e.Message);
+        Assert.Contains("set image to \"\"", e.Message);
+    }
+
+    [Fact]
+    public async Task A_root_image_the_kernel_cannot_mount_fails_the_boot_with_the_console_tail()
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        using var state = new ScratchDirectory("srt-vm");
+        var corrupt = state.Combine("corrupt-root.img");
+        WriteNoise(corrupt, 16 << 20); // a whole number of 16 MiB: the guest gets it, and its kernel finds no file system
+        var e = await StartExpectingAsync<BootFailedException>(state, "badroot", new() { ["image"] = corrupt, ["qemu.vm_template"] = "false" }, TimeSpan.FromSeconds(60));
+        Assert.Contains("stopped before its agent answered", e.Reason);
+        Assert.Contains("the guest kernel panicked: VFS: Unable to mount root fs", e.Reason);
     }
 
     [Fact]

@@ -23,7 +23,10 @@ public sealed class QemuHotplugShrinkTests : IDisposable
         public Dictionary<string, int> Dimms { get; } = new() { ["dimm-hotplug-aaaaaaaa"] = 512, ["dimm-hotplug-bbbbbbbb"] = 256 };
 
         /// <summary>The read-only root image's virtio-pmem device (QemuRootImage): a memory device, but no RAM.</summary>
-        public long RootImageBytes { get; } = 32L << 20;
+        public long RootImageBytes { get; init; } = 32L << 20;
+
+        /// <summary>Where each DIMM starts: after the image, on 128 MiB boundaries, as GrowAsync places them.</summary>
+        public Dictionary<string, long> DimmAddresses { get; } = new() { ["dimm-hotplug-aaaaaaaa"] = (1L << 32) + (128L << 20), ["dimm-hotplug-bbbbbbbb"] = (1L << 32) + (640L << 20) };
 
         /// <summary>Devices whose eject the guest refuses (memory it cannot offline).</summary>
         public HashSet<string> Refusing { get; } = [];
@@ -49,12 +52,12 @@ public sealed class QemuHotplugShrinkTests : IDisposable
                     yield return Return(new JsonArray(Dimms.Select(d => (JsonNode)new JsonObject
                     {
                         ["type"] = "dimm",
-                        ["data"] = new JsonObject { ["id"] = d.Key, ["size"] = (long)d.Value << 20, ["memdev"] = "/objects/" + d.Key["dimm-".Length..] },
-                    }).Prepend(new JsonObject
+                        ["data"] = new JsonObject { ["id"] = d.Key, ["addr"] = DimmAddresses.GetValueOrDefault(d.Key), ["size"] = (long)d.Value << 20, ["memdev"] = "/objects/" + d.Key["dimm-".Length..] },
+                    }).Concat(RootImageBytes == 0 ? [] : [new JsonObject
                     {
                         ["type"] = "virtio-pmem",
                         ["data"] = new JsonObject { ["id"] = "sandboxrt-root-pmem", ["memaddr"] = 1L << 32, ["size"] = RootImageBytes, ["memdev"] = "/objects/sandboxrt-root" },
-                    }).ToArray()));
+                    }]).ToArray()));
                     break;
                 case "device_del":
                     var device = (string)arguments!["id"]!;
@@ -106,6 +109,36 @@ public sealed class QemuHotplugShrinkTests : IDisposable
         var after = await QemuHotplug.SizeAsync(fresh, CancellationToken.None);
         lock (server.Commands)
             return (kept, after, [.. server.Commands.Where(c => c.StartsWith("device_del", StringComparison.Ordinal) || c.StartsWith("object-del", StringComparison.Ordinal))]);
+    }
+
+    private async Task<List<string>> GrowAsync(GrownVm vm, int memoryMib)
+    {
+        await using var server = new FakeQmpServer(Path.Combine(_dir.Path, "qmp.sock"), vm.Handle);
+        await using (var qmp = await QmpClient.ConnectAsync(server.Path, CancellationToken.None))
+            await QemuHotplug.GrowAsync(qmp, vcpus: 3, memoryMib, CancellationToken.None);
+        lock (server.Commands)
+            return [.. server.Commands.Where(c => c.Contains("\"pc-dimm\"", StringComparison.Ordinal))];
+    }
+
+    [Fact]
+    public async Task New_dimms_start_on_the_guests_128_mib_block_boundaries_above_the_root_image_and_every_dimm()
+    {
+        // 512 MiB booted + 768 in DIMMs; the image (32 MiB at 4 GiB) is no RAM, so 256 MiB more are two DIMMs
+        var added = await GrowAsync(new GrownVm(), memoryMib: 1536);
+        Assert.Equal(2, added.Count);
+        Assert.Contains($"\"addr\":{(1L << 32) + (896L << 20)}", added[0]); // the last DIMM ends at 4 GiB + 896 MiB
+        Assert.Contains($"\"addr\":{(1L << 32) + (1024L << 20)}", added[1]);
+
+        // only the image: QEMU would put a DIMM right after its 32 MiB, which the guest never onlines
+        var vm = new GrownVm();
+        vm.Dimms.Clear();
+        added = await GrowAsync(vm, memoryMib: 640);
+        Assert.Contains($"\"addr\":{(1L << 32) + (128L << 20)}", Assert.Single(added));
+
+        // no memory device at all (no image, as with the initrd): QEMU picks the region's start
+        var bare = new GrownVm { RootImageBytes = 0 };
+        bare.Dimms.Clear();
+        Assert.DoesNotContain("addr", Assert.Single(await GrowAsync(bare, memoryMib: 640)));
     }
 
     [Fact]

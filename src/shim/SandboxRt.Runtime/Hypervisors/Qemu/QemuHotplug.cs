@@ -62,7 +62,7 @@ internal static class QemuHotplug
             await qmp.ExecuteAsync("device_add", arguments, cancellationToken);
         }
 
-        var (current, dimmsPlugged, _) = await RamAsync(qmp, cancellationToken);
+        var (current, dimmsPlugged, _, dimmAddress) = await RamAsync(qmp, cancellationToken);
         int currentMib = (int)(current >> 20);
         if (memoryMib > currentMib)
         {
@@ -76,7 +76,10 @@ internal static class QemuHotplug
                 }, cancellationToken);
                 try
                 {
-                    await qmp.ExecuteAsync("device_add", new JsonObject { ["driver"] = "pc-dimm", ["id"] = "dimm-" + id, ["memdev"] = id }, cancellationToken);
+                    var dimm = new JsonObject { ["driver"] = "pc-dimm", ["id"] = "dimm-" + id, ["memdev"] = id };
+                    if (dimmAddress is { } addr)
+                        dimm["addr"] = addr;
+                    await qmp.ExecuteAsync("device_add", dimm, cancellationToken);
                 }
                 catch (HypervisorException e)
                 {
@@ -84,6 +87,7 @@ internal static class QemuHotplug
                     throw new HypervisorException($"cannot grow the VM by {add} MiB to {memoryMib} MiB: a {size} MiB DIMM at {currentMib} MiB ({e.Message}; default_maxmemory_mib and the {MemorySlots} slots bound it)", e);
                 }
                 currentMib += size;
+                dimmAddress += (long)size << 20; // sizes are whole blocks: the next DIMM stays block-aligned
             }
         }
         return (plugged, currentMib);
@@ -272,7 +276,7 @@ internal static class QemuHotplug
         // hot-plugged vCPUs are the ones with a device id ("/machine/peripheral/ID"), in the order GrowAsync plugs them
         var cpus = plugged.Select(s => (string)s["qom-path"]!).Where(p => p.StartsWith(Peripheral, StringComparison.Ordinal))
             .Select(p => p[Peripheral.Length..]).OrderBy(id => id.Length).ThenBy(id => id, StringComparer.Ordinal).ToList();
-        var (bytes, _, devices) = await RamAsync(qmp, cancellationToken);
+        var (bytes, _, devices, _) = await RamAsync(qmp, cancellationToken);
         var dimms = devices.Where(d => d["data"]?["id"] is not null)
             .Select(d => d["data"]!).Where(d => ((string)d["id"]!).StartsWith("dimm-hotplug-", StringComparison.Ordinal))
             .Select(d => ((string)d["id"]!, (int)((long)d["size"]! >> 20), ((string?)d["memdev"])?.Split('/')[^1])).ToList();
@@ -282,15 +286,24 @@ internal static class QemuHotplug
     private const string Peripheral = "/machine/peripheral/";
 
     /// <summary>
-    /// The VM's RAM (boot size plus DIMMs) and its DIMMs. Not query-memory-size-summary's plugged-memory:
-    /// that also counts the root image's virtio-pmem device (QemuRootImage), which is no RAM.
+    /// The VM's RAM (boot size plus DIMMs), its DIMMs, and where the next DIMM goes. Not
+    /// query-memory-size-summary's plugged-memory: that also counts the root image's virtio-pmem device
+    /// (QemuRootImage), which is no RAM. The next DIMM's address: the first guest memory block boundary
+    /// (128 MiB) above every memory device, null when there is none (QEMU then picks the hot-plug
+    /// region's start). QEMU would put it right after the 32 MiB image, and the guest onlines only
+    /// memory that starts and ends on its block boundaries: it brought none of such a DIMM online.
     /// </summary>
-    private static async Task<(long Bytes, int DimmCount, List<JsonObject> Dimms)> RamAsync(QmpClient qmp, CancellationToken cancellationToken)
+    private static async Task<(long Bytes, int DimmCount, List<JsonObject> Dimms, long? NextDimmAddress)> RamAsync(QmpClient qmp, CancellationToken cancellationToken)
     {
         var summary = await qmp.ExecuteAsync("query-memory-size-summary", cancellationToken: cancellationToken);
-        var devices = (await qmp.ExecuteAsync("query-memory-devices", cancellationToken: cancellationToken))?.AsArray() ?? [];
-        var dimms = devices.OfType<JsonObject>().Where(d => (string?)d["type"] == "dimm").ToList();
+        var devices = ((await qmp.ExecuteAsync("query-memory-devices", cancellationToken: cancellationToken))?.AsArray() ?? []).OfType<JsonObject>().ToList();
+        var dimms = devices.Where(d => (string?)d["type"] == "dimm").ToList();
         long bytes = ((long?)summary?["base-memory"] ?? 0) + dimms.Sum(d => (long?)d["data"]?["size"] ?? 0);
-        return (bytes, dimms.Count, dimms);
+        // a DIMM's data names its start "addr", virtio-pmem's and virtio-mem's "memaddr"
+        var ends = devices.Select(d => d["data"]).Where(d => d is not null)
+            .Select(d => ((long?)d!["addr"] ?? (long?)d["memaddr"] ?? 0) + ((long?)d["size"] ?? 0)).ToList();
+        const long block = (long)BlockMib << 20;
+        long? next = ends.Count == 0 ? null : (ends.Max() + block - 1) / block * block;
+        return (bytes, dimms.Count, dimms, next);
     }
 }
