@@ -3,7 +3,9 @@
 # initramfs holding the NativeAOT agent as /init and the shared libraries it links, in two flavours:
 #   sandboxrt: our own kernel (build-kernel.sh: linux-source-6.1 with kernel/sandboxrt.config, every
 #              driver built in), so the initramfs holds the agent and nothing else: no modules to
-#              unpack or load. The default whenever linux-source-6.1 is installed.
+#              unpack or load. The default whenever linux-source-6.1 is installed. It also gets
+#              rootfs.img: the same tree as a read-only ext4 image, which QEMU boots on virtio-pmem
+#              with DAX (qemu.json "image"), so that every VM runs the agent from one host file.
 #   debian:    Debian's packaged kernel (linux-image-*, fetched with `apt-get download`), plus the
 #              kernel modules listed in modules.list with their dependencies, in load order. Always
 #              built (it takes seconds): the fallback, and the second floor in `make bench`.
@@ -11,7 +13,7 @@
 #
 # Results are cached under $CACHE_DIR/guest/<content hash>/: the hash covers the agent binary, the
 # kernel, the module list and this builder, so an unchanged input rebuilds nothing. Nothing here is
-# committed. The default flavour is linked into $INSTALL_DIR (vmlinux, initramfs.img,
+# committed. The default flavour is linked into $INSTALL_DIR (vmlinux, initramfs.img, rootfs.img,
 # floor-initramfs.img, manifest.json), where hypervisor-configs/qemu.json looks for it, and the Debian
 # flavour into $INSTALL_DIR/debian/. manifest.json says which kernel it is and why.
 #
