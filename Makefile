@@ -24,7 +24,7 @@ APT_PACKAGES := qemu-system-x86 qemu-utils busybox-static cpio xz-utils zstd kmo
 help:
 	@echo "make demo        install what is needed, build, boot a sandbox VM and print what its agent reports"
 	@echo "make test        install what is needed, build, and run every test (unit, host, vm tiers; then again with VM templates off)"
-	@echo "make bench       benchmarks against runc and the bare-VM floor (docs/benchmarks.md); BENCH_QUICK=1, BENCH_RUNS=N, BENCH_ONLY=boot,run,clients,exec,clones,io,network,density, BENCH_DENSITY=1,5,10,20,50,100"
+	@echo "make bench       benchmarks against runc and the bare-VM floor (docs/benchmarks.md); BENCH_QUICK=1, BENCH_RUNS=N, BENCH_ONLY=boot,run,clients,exec,clones,io,network,density,pods, BENCH_DENSITY=1,5,10,20,50,100, BENCH_PODS=1,20,100"
 	@echo "make test-fault  the fault matrix (kill -9 of each component in each phase, CLI and shim; docs/reliability.md)"
 	@echo "make install     the CLI, the shim and the jailer under PREFIX=/usr/local, configurations beside them, the guest image"
 	@echo "make deps | build | guest-image | test-unit | test-host | test-vm | clean"

@@ -3,7 +3,7 @@ using SandboxRt.Runtime.Configuration;
 
 // make bench: dotnet run --project bench/SandboxRt.Bench -- [--runs N] [--quick] [--only boot,run,...] [--out DIR]
 // Sections run in this order; each prints its progress on stderr, and the table comes at the end.
-string[] sections = ["boot", "run", "clients", "exec", "clones", "io", "network", "density"];
+string[] sections = ["boot", "run", "clients", "exec", "clones", "io", "network", "density", "pods"];
 bool quick = Environment.GetEnvironmentVariable("BENCH_QUICK") is { Length: > 0 } q && q != "0";
 int runs = quick ? 2 : 7; // quick: a smoke run under 5 minutes; the full run is the one to quote
 string outDir = "bench/results";
@@ -191,22 +191,22 @@ if (Ready("network", sandboxrtBinary, Path.Combine(Bundle("bench-net"), "config.
 if (Ready("density", sandboxrtBinary, Path.Combine(Bundle("bench-idle"), "config.json")))
 {
     // BENCH_DENSITY=1,5,10,20,50,100 measures further (each checkpoint is measured, not extrapolated)
-    int[] checkpoints = Environment.GetEnvironmentVariable("BENCH_DENSITY") is { Length: > 0 } d
-        ? [.. d.Split(',').Select(int.Parse).Where(n => n > 0).Distinct().Order()]
-        : quick ? [1, 5] : [1, 5, 10, 20];
+    int[] checkpoints = Checkpoints("BENCH_DENSITY", quick ? [1, 5] : [1, 5, 10, 20]);
     Console.Error.WriteLine($"density: idle sandboxes started one after another, memory measured at {string.Join(", ", checkpoints)}");
     var density = new DensityBenchmark(sandboxrt, Bundle("bench-idle"), checkpoints);
     await density.RunAsync();
-    foreach (var sample in density.Samples)
-        report.Add(sample, sample.Name.StartsWith("idle sandbox start") ? "ms" : "MiB");
-    foreach (var note in density.Notes)
-        report.Note(note);
-    var starts = density.Samples.Where(s => s.Name.StartsWith("idle sandbox start") && s.Values.Count > 0).ToList();
-    if (starts.Count > 1)
-        report.Ratio($"idle sandbox start: last checkpoint / first", starts[^1], starts[0]);
-    var pss = density.Samples.Where(s => s.Name.StartsWith("host PSS") && s.Values.Count > 0).ToList();
-    if (pss.Count > 1)
-        report.Ratio($"host PSS per sandbox: last checkpoint / first", pss[^1], pss[0]);
+    AddCheckpoints(report, density.Samples, density.Notes, "idle sandbox start", "host PSS per idle sandbox (", "host PSS per sandbox");
+}
+if (Ready("pods", sandboxrtBinary, Path.Combine(Bundle("bench-true"), "config.json"), "/usr/bin/containerd"))
+{
+    // BENCH_PODS=1,20,100 measures further (each checkpoint is measured, not extrapolated)
+    int[] checkpoints = Checkpoints("BENCH_PODS", quick ? [1, 5] : [1, 20]);
+    Console.Error.WriteLine($"pods: idle one-container pods through containerd and the shim v2, memory measured at {string.Join(", ", checkpoints)}");
+    await using var daemons = new ClientDaemons();
+    await daemons.StartAsync(sandboxrtBinary, Path.Combine(Bundle("bench-true"), "rootfs"));
+    var pods = new PodDensityBenchmark(daemons, checkpoints);
+    await pods.RunAsync();
+    AddCheckpoints(report, pods.Samples, pods.Notes, "idle pod start", "host PSS per idle pod (", "host PSS per pod, shim v2");
 }
 Directory.Delete(stateRoot, recursive: true);
 
@@ -216,6 +216,28 @@ File.WriteAllText(Path.Combine(outDir, "latest.json"), report.ToJson().ToJsonStr
 File.WriteAllText(Path.Combine(outDir, "latest.md"), report.ToMarkdown());
 Console.Error.WriteLine($"wrote {Path.Combine(outDir, "latest.json")} and latest.md");
 return report.Failures == 0 ? 0 : 1;
+
+// A density section's samples (start times in ms, the rest in MiB) and notes, and the ratios of its last
+// checkpoint to its first: start time, and the PSS per sandbox or pod.
+static void AddCheckpoints(Report report, List<Sample> samples, List<string> notes, string startPrefix, string pssPrefix, string pssName)
+{
+    foreach (var sample in samples)
+        report.Add(sample, sample.Name.StartsWith(startPrefix) ? "ms" : "MiB");
+    foreach (var note in notes)
+        report.Note(note);
+    var starts = samples.Where(s => s.Name.StartsWith(startPrefix) && s.Values.Count > 0).ToList();
+    if (starts.Count > 1)
+        report.Ratio($"{startPrefix}: last checkpoint / first", starts[^1], starts[0]);
+    var pss = samples.Where(s => s.Name.StartsWith(pssPrefix) && s.Values.Count > 0).ToList();
+    if (pss.Count > 1)
+        report.Ratio($"{pssName}: last checkpoint / first", pss[^1], pss[0]);
+}
+
+// The counts a density section measures at, from a comma-separated variable, or its defaults.
+static int[] Checkpoints(string variable, int[] defaults) =>
+    Environment.GetEnvironmentVariable(variable) is { Length: > 0 } list
+        ? [.. list.Split(',').Select(int.Parse).Where(n => n > 0).Distinct().Order()]
+        : defaults;
 
 static string FindRepoRoot()
 {

@@ -18,10 +18,36 @@ internal static class GuestRamCopy
     /// <summary>Copies <paramref name="template"/> into a new file at <paramref name="target"/> (mode 0600); returns the bytes written.</summary>
     public static long Copy(string template, string target)
     {
+        using var destination = Create(template, target);
+        return CopyInto(template, destination);
+    }
+
+    /// <summary>
+    /// Makes <paramref name="target"/> (mode 0600, never over an existing file) the size of
+    /// <paramref name="template"/>, all holes, for <see cref="CopyInto"/> to fill: a QEMU may map it
+    /// meanwhile, as long as its guest does not run before the copy is done (an incoming QEMU writes no RAM).
+    /// </summary>
+    public static SafeFileHandle Create(string template, string target)
+    {
+        long length = new FileInfo(template).Length;
+        var destination = Storage.PrivateFiles.OpenHandle(target, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None);
+        try
+        {
+            RandomAccess.SetLength(destination, length);
+            return destination;
+        }
+        catch
+        {
+            destination.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Writes the pages of <paramref name="template"/> that hold data into <paramref name="destination"/> (made by <see cref="Create"/>); returns the bytes written.</summary>
+    public static long CopyInto(string template, SafeFileHandle destination)
+    {
         using var source = File.OpenHandle(template, FileMode.Open, FileAccess.Read);
-        using var destination = Storage.PrivateFiles.OpenHandle(target, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None);
-        long length = RandomAccess.GetLength(source);
-        RandomAccess.SetLength(destination, length);
+        long length = RandomAccess.GetLength(destination);
         var buffer = GC.AllocateUninitializedArray<byte>(Chunk);
         long written = 0;
         foreach (var (start, size) in SparseFile.DataRanges(source, template))

@@ -13,13 +13,14 @@ internal static class QemuRestore
 {
     private static readonly TimeSpan StatePoll = TimeSpan.FromMilliseconds(5);
 
-    public static async Task RestoreAsync(string qmpSocket, int stateFd, QemuLaunchPlan plan, TimeSpan timeout, CancellationToken cancellationToken)
+    public static async Task RestoreAsync(string qmpSocket, int stateFd, QemuLaunchPlan plan, Task ramCopied, TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         bounded.CancelAfter(timeout);
         var ct = bounded.Token;
         await using var qmp = await QmpClient.ConnectAsync(qmpSocket, ct);
         await qmp.ExecuteAsync("migrate-set-capabilities", IgnoreShared(), ct);
+        await ramCopied.WaitAsync(ct);
         await qmp.ExecuteAsync("migrate-incoming", new JsonObject { ["uri"] = $"fd:{stateFd}" }, ct);
         // The incoming side reports no completion on QMP without events; its run state goes
         // inmigrate -> paused (the template was saved paused) or to a failure.

@@ -1,0 +1,131 @@
+using System.Diagnostics;
+
+namespace SandboxRt.Bench;
+
+/// <summary>
+/// Memory per pod the way Kubernetes and containerd run them: idle one-container pods started through the
+/// shim v2 (`ctr run -d --runtime io.containerd.sandboxrt.v2 ... sleep`, one VM and one shim each) one
+/// after another up to each checkpoint (BENCH_PODS, default 1, 20). At a checkpoint, after the newest
+/// pods have settled, the host PSS of every pod (its shim daemon, QEMU and virtiofsd) is read, and the
+/// host's MemAvailable against the run's start. Every pod it started is killed and deleted however the
+/// run ends (an exception, SIGINT or SIGTERM).
+/// </summary>
+internal sealed class PodDensityBenchmark(ClientDaemons daemons, IReadOnlyList<int> checkpoints)
+{
+    private const string Runtime = "io.containerd.sandboxrt.v2";
+
+    /// <summary>No pod is started while the host has less than this available.</summary>
+    private const double MemoryFloorMib = 2048;
+
+    /// <summary>How long the newest pods idle before a checkpoint is read: the shim daemon gives back what its start made the GC commit once it has been quiet a while (IdleHeapTrim).</summary>
+    private static readonly TimeSpan Settle = TimeSpan.FromSeconds(8);
+
+    private readonly List<string> _ids = [];
+    private readonly SemaphoreSlim _deleting = new(1, 1);
+
+    public List<Sample> Samples { get; } = [];
+    public List<string> Notes { get; } = [];
+
+    private string[] Ctr => ["-a", daemons.ContainerdSocket];
+
+    public async Task RunAsync()
+    {
+        double availableBefore = HostMemory.AvailableKib();
+        int previous = 0;
+        using var interrupt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, OnSignal);
+        using var terminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, OnSignal);
+        try
+        {
+            foreach (int n in checkpoints)
+            {
+                var starts = new Sample($"idle pod start through the shim v2 (ctr run -d), pods {(n - previous == 1 ? $"{n}" : $"{previous + 1}-{n}")}");
+                Samples.Add(starts);
+                for (int k = previous + 1; k <= n; k++)
+                {
+                    if (HostMemory.AvailableKib() / 1024 < MemoryFloorMib)
+                    {
+                        Notes.Add($"pods: stopped before pod {k}: host MemAvailable {HostMemory.AvailableKib() / 1024:F0} MiB is below {MemoryFloorMib:F0} MiB");
+                        return;
+                    }
+                    var id = $"pod-{Environment.ProcessId}-{k:D3}";
+                    _ids.Add(id);
+                    var watch = Stopwatch.StartNew();
+                    var result = await Shell.RunAsync("ctr", [.. Ctr, "run", "-d", "--runtime", Runtime, ClientDaemons.Image, id, "sleep", "2147483647"]);
+                    if (result.Exit != 0)
+                    {
+                        starts.Fail();
+                        Notes.Add($"pods: pod {k} failed to start ({result.Output.Trim()}); stopped there");
+                        Console.Error.WriteLine($"  pod {k}: {result.Output.Trim()}");
+                        return;
+                    }
+                    starts.Add(watch.Elapsed.TotalMilliseconds);
+                    Console.Error.WriteLine($"  pod {k}: started in {starts.LastText} ms");
+                }
+                previous = n;
+                await Task.Delay(Settle);
+                Measure(n, availableBefore);
+            }
+        }
+        finally
+        {
+            await DeleteAllAsync();
+        }
+    }
+
+    /// <summary>PSS per pod (shim + QEMU + virtiofsd) and of its parts, and the host's MemAvailable taken per pod, with <paramref name="n"/> running.</summary>
+    private void Measure(int n, double availableBefore)
+    {
+        var pod = new Sample($"host PSS per idle pod (shim + QEMU + virtiofsd), shim v2, {n} running");
+        var qemu = new Sample($"host PSS per idle pod's QEMU alone, shim v2, {n} running");
+        var shim = new Sample($"host PSS per idle pod's shim daemon, {n} running");
+        var available = new Sample($"host MemAvailable taken per idle pod, shim v2, {n} running");
+        Samples.AddRange([pod, qemu, shim, available]);
+        foreach (var id in _ids)
+        {
+            var shims = HostMemory.Processes($"-id {id} -socket").ToList();
+            var vms = HostMemory.Processes($"sandboxrt-{id},").ToList();
+            var fileServers = HostMemory.Processes($"/{id}/shared").ToList();
+            if (shims.Count != 1 || vms.Count != 1 || fileServers.Count == 0)
+            {
+                pod.Fail();
+                Console.Error.WriteLine($"  pod {id}: {shims.Count} shim(s), {vms.Count} QEMU, {fileServers.Count} virtiofsd: not measured");
+                continue;
+            }
+            pod.Add(shims.Concat(vms).Concat(fileServers).Distinct().Sum(HostMemory.ProportionalSetKib) / 1024);
+            qemu.Add(HostMemory.ProportionalSetKib(vms[0]) / 1024);
+            shim.Add(HostMemory.ProportionalSetKib(shims[0]) / 1024);
+        }
+        available.Add((availableBefore - HostMemory.AvailableKib()) / 1024 / n);
+        Console.Error.WriteLine($"  {n} pods: PSS per pod {pod.Median:F0} MiB (min {pod.Min:F0}, max {pod.Max:F0}; QEMU {qemu.Median:F0}, shim {shim.Median:F0}), " +
+                                $"MemAvailable {available.LastText} MiB per pod, host MemAvailable {HostMemory.AvailableKib() / 1024:F0} MiB");
+    }
+
+    /// <summary>Kills and deletes every pod started so far (once: the signal handler and the run's own clean-up may race).</summary>
+    private async Task DeleteAllAsync()
+    {
+        await _deleting.WaitAsync();
+        try
+        {
+            foreach (var id in _ids.ToList())
+            {
+                await Shell.RunAsync("ctr", [.. Ctr, "task", "kill", "-s", "9", id]);
+                // ctr task delete waits for the task's exit; --force covers a task the kill left running
+                await Shell.RunAsync("ctr", [.. Ctr, "task", "delete", "--force", id]);
+                await Shell.RunAsync("ctr", [.. Ctr, "container", "delete", id]);
+                _ids.Remove(id);
+            }
+        }
+        finally
+        {
+            _deleting.Release();
+        }
+    }
+
+    private void OnSignal(System.Runtime.InteropServices.PosixSignalContext context)
+    {
+        context.Cancel = true; // exit below, after the pods are gone
+        Console.Error.WriteLine($"pods: {context.Signal}: deleting {_ids.Count} pods");
+        DeleteAllAsync().GetAwaiter().GetResult();
+        Environment.Exit(130);
+    }
+}
