@@ -175,4 +175,26 @@ public sealed class TemplateLayoutTests
         Assert.True(store.Remove("0123456789abcdef"));
         Assert.False(Directory.Exists(half));
     }
+
+    [Fact]
+    public void Lock_files_without_a_template_go_unless_a_build_holds_them()
+    {
+        using var dir = new TempDirectory();
+        var store = new QemuTemplateStore(dir.Path);
+        const string Built = "0123456789abcdef", Failed = "1123456789abcdef", Building = "2123456789abcdef";
+        var template = Directory.CreateDirectory(Path.Combine(dir.Path, Built)).FullName;
+        foreach (var name in new[] { QemuTemplate.RamName, QemuTemplate.StateName, QemuTemplate.InfoName, "agent-token" })
+            File.WriteAllText(Path.Combine(template, name), "");
+        foreach (var key in new[] { Built, Failed, Building })
+            File.WriteAllText(store.LockFile(key), "");
+        File.WriteAllText(Path.Combine(dir.Path, "not-a-key.lock"), "");
+        using (FileLock.Acquire(store.LockFile(Building), TimeSpan.Zero))
+            Assert.Equal(1, store.RemoveOrphanLocks());
+
+        Assert.False(File.Exists(store.LockFile(Failed)));
+        Assert.True(File.Exists(store.LockFile(Built)));
+        Assert.True(File.Exists(store.LockFile(Building)));
+        Assert.True(File.Exists(Path.Combine(dir.Path, "not-a-key.lock")));
+        Assert.NotNull(store.Find(Built));
+    }
 }

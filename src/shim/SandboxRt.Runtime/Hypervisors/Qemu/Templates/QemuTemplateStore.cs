@@ -39,7 +39,8 @@ internal sealed class QemuTemplateStore(string directory)
 
     /// <summary>
     /// Removes the templates built from a QEMU, kernel or initrd that is no longer what its path holds
-    /// (a rebuilt guest image, an upgraded QEMU): no request can match their keys again. The first lines
+    /// (a rebuilt guest image, an upgraded QEMU): no request can match their keys again; then the lock
+    /// files no template has (<see cref="RemoveOrphanLocks"/>). The first lines
     /// of a template's recorded inputs are those files' identities (QemuTemplateKey). A template being
     /// built or removed elsewhere (its lock taken) is left for a later build.
     /// </summary>
@@ -63,6 +64,38 @@ internal sealed class QemuTemplateStore(string directory)
             {
                 Remove(template.Key);
                 removed.Add(template.Key);
+            }
+            catch (Exception e) when (e is TimeoutException or IOException)
+            {
+            }
+        }
+        RemoveOrphanLocks();
+        return removed;
+    }
+
+    /// <summary>
+    /// Removes the lock files of keys that have no template and that no process holds (a build that
+    /// failed before its builder could remove its own, a template directory removed by hand); returns how
+    /// many. A lock held elsewhere (a build under way) is left alone, and a process that opened a lock file
+    /// this removes takes the lock again on the new file (FileLock).
+    /// </summary>
+    public int RemoveOrphanLocks()
+    {
+        if (!System.IO.Directory.Exists(Directory))
+            return 0;
+        int removed = 0;
+        foreach (var lockFile in System.IO.Directory.EnumerateFiles(Directory, "*.lock"))
+        {
+            var key = Path.GetFileNameWithoutExtension(lockFile);
+            if (!IsKey(key) || System.IO.Directory.Exists(Path.Combine(Directory, key)))
+                continue;
+            try
+            {
+                using var unused = FileLock.Acquire(lockFile, TimeSpan.Zero);
+                if (System.IO.Directory.Exists(Path.Combine(Directory, key)))
+                    continue;
+                File.Delete(lockFile);
+                removed++;
             }
             catch (Exception e) when (e is TimeoutException or IOException)
             {

@@ -49,8 +49,16 @@ internal static class QemuTemplates
             using var building = FileLock.Acquire(store.LockFile(key), TimeSpan.FromSeconds(config.BootTimeoutSeconds + 30));
             if (store.Find(key) is { } built)
                 return (built, null, false); // another process built it while this one waited
-            var template = await QemuTemplateBuilder.BuildAsync(hypervisor, config, request, root, store, key, description, cancellationToken);
-            return (template, null, false);
+            try
+            {
+                var template = await QemuTemplateBuilder.BuildAsync(hypervisor, config, request, root, store, key, description, cancellationToken);
+                return (template, null, false);
+            }
+            catch
+            {
+                File.Delete(store.LockFile(key)); // no template for it: its lock file goes too (a waiter locks a new one: FileLock)
+                throw;
+            }
         }
         catch (Exception e) when (e is HypervisorException or IOException or UnauthorizedAccessException or TimeoutException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
