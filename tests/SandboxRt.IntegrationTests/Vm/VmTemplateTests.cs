@@ -69,6 +69,8 @@ public sealed class VmTemplateTests
         foreach (var clone in clones)
             Assert.InRange(clone.Clock, host - 600, host + 5); // set from the host's clock, not the template's
         TestContext.Current.TestOutputHelper?.WriteLine($"boot ids of the clones: {string.Join(' ', clones.Select(c => c.BootId))} (Linux makes it on its first read: after the restore)");
+        Assert.All(clones, c => Assert.Matches("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", c.BootId));
+        Assert.Equal(clones.Count, clones.Select(c => c.BootId).Distinct().Count()); // nothing read it before the save
         Assert.Single(Directory.GetDirectories(templates.Path)); // one shape, one template
     }
 

@@ -138,8 +138,10 @@ internal static class QemuTemplateBuilder
 
     /// <summary>
     /// One host session before the save, as a clone's host will have: connect and authenticate, ReseedGuest
-    /// (the template's own token again), CreateSandbox with no share, GuestDetails; then detach, and wait
-    /// until the agent says it has seen the host go (SerialHandshake.HostDetachedLog).
+    /// (the template's own token again), CreateSandbox with no share; then detach, and wait until the agent
+    /// says it has seen the host go (SerialHandshake.HostDetachedLog). Not GuestDetails: it reads the
+    /// guest's boot_id, which Linux makes on its first read, and made before the save it would be every
+    /// clone's (it was, from 2026-12-06 04:00 to 12:30: `make bench`'s clones section counted 1 boot id in 20).
     /// Its connection handling (Kestrel's HTTP/2, the gRPC layer, the thread pool, the run-time types of
     /// NativeAOT) then starts initialised in every clone; saved before the agent noticed the detach, a
     /// clone's first host could be taken for the old one (see <see cref="WaitUntilServingAsync"/>).
@@ -153,7 +155,6 @@ internal static class QemuTemplateBuilder
         {
             await agent.ReseedGuestAsync(token.CopySecret(), cancellationToken);
             await agent.CreateSandboxAsync("template", "", [], "", "", cancellationToken);
-            await agent.GuestDetailsAsync(cancellationToken: cancellationToken);
         }
         await WaitForConsoleLineAsync(vm, SerialHandshake.HostDetachedLog, "its agent saw the warm-up session end", "agent did not see the warm-up session end", timeout, cancellationToken);
         return watch.Elapsed;

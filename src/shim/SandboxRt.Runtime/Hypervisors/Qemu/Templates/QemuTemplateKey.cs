@@ -13,7 +13,7 @@ namespace SandboxRt.Runtime.Hypervisors.Qemu.Templates;
 internal static class QemuTemplateKey
 {
     /// <summary>Bumped when the template layout or what a clone expects of one changes.</summary>
-    private const string Format = "sandboxrt-template-1";
+    private const string Format = "sandboxrt-template-2"; // 2: no boot_id made before the save (QemuTemplateBuilder.WarmUpSessionAsync)
 
     /// <summary>Whether the file identities at the head of a template's recorded inputs (see <see cref="Of"/>) no longer hold.</summary>
     public static bool InputsChanged(string inputs)
