@@ -27,7 +27,8 @@ public sealed class CloudHypervisorDriverTests
         public readonly VmLaunchRequest Request;
         public readonly AgentToken Token;
 
-        public Setup()
+        /// <param name="imageBytes">A root image of that size for the configuration's "image"; 0: none (the initrd boots).</param>
+        public Setup(long imageBytes = 0)
         {
             Directory.CreateDirectory(Scratch.Combine("token"));
             Token = AgentToken.Create(Scratch.Combine("token"));
@@ -39,6 +40,7 @@ public sealed class CloudHypervisorDriverTests
                 Hypervisor = "clh",
                 Kernel = WriteFile("vmlinux"),
                 Initrd = WriteFile("initramfs.img"),
+                Image = imageBytes > 0 ? WriteImage("rootfs.img", imageBytes) : "",
                 Jail = false,
                 VirtiofsdPath = FakeClhExecutable.WriteVirtiofsd(Scratch.Path),
                 CloudHypervisor = new CloudHypervisorConfig { Path = FakeClhExecutable.Write(Scratch.Path, Server.SocketPath) },
@@ -47,6 +49,13 @@ public sealed class CloudHypervisorDriverTests
             {
                 Vcpus = 2, MemoryMib = 768, MaxVcpus = 4, MaxMemoryMib = 2048, SharedDirectory = shared, AgentTokenFile = Token.FilePath,
             };
+        }
+
+        private string WriteImage(string name, long bytes)
+        {
+            using (var image = File.Create(Scratch.Combine(name)))
+                image.SetLength(bytes);
+            return Scratch.Combine(name);
         }
 
         private string WriteFile(string name)
@@ -200,6 +209,39 @@ public sealed class CloudHypervisorDriverTests
         e = await Assert.ThrowsAsync<HypervisorException>(() => vm.ShrinkAsync(2, 768, timeout.Token)); // cannot be asked at all
         Assert.Contains("GET /api/v1/vm.info: 500 Internal Server Error: wedged", e.Message);
         Assert.Empty(setup.Server.Violations);
+    }
+
+    [Fact]
+    public async Task The_root_image_boots_from_a_read_only_pmem_device_in_place_of_the_initramfs()
+    {
+        TestEnvironment.RequireRoot();
+        await using var setup = new Setup(imageBytes: 32L << 20);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        await using var vm = await HypervisorFactory.Create(setup.Config).LaunchAsync(setup.Request, timeout.Token);
+
+        Assert.Empty(setup.Server.Violations); // pmem as PmemConfig says
+        var create = setup.Server.LastCreateBody!;
+        var pmem = Assert.Single(create["pmem"]!.AsArray())!;
+        Assert.Equal(setup.Config.Image, (string)pmem["file"]!);
+        Assert.True((bool)pmem["discard_writes"]!); // opened read-only, mapped privately: the guest cannot write the host's file
+        Assert.Null(create["payload"]!["initramfs"]);
+        Assert.Contains("root=/dev/pmem0 rootfstype=ext4 rootflags=dax=always ro init=/init", (string)create["payload"]!["cmdline"]!);
+        await vm.StopAsync(timeout.Token);
+    }
+
+    [Fact]
+    public async Task A_root_image_the_guest_kernel_cannot_use_is_refused_naming_the_field_before_anything_starts()
+    {
+        TestEnvironment.RequireRoot();
+        await using var setup = new Setup(imageBytes: (16L << 20) + 4096);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+
+        var e = await Assert.ThrowsAsync<HypervisorException>(() => HypervisorFactory.Create(setup.Config).LaunchAsync(setup.Request, timeout.Token));
+
+        Assert.StartsWith("image: ", e.Message);
+        Assert.Contains("not a whole number of 16 MiB", e.Message);
+        Assert.Empty(setup.Server.Requests);
+        Assert.False(Directory.Exists(setup.Request.StateDirectory) && Directory.EnumerateFileSystemEntries(setup.Request.StateDirectory).Any());
     }
 
     [Fact]

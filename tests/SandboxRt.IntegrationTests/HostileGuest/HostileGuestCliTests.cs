@@ -139,7 +139,7 @@ public sealed class HostileGuestCliTests
     }
 
     /// <summary>
-    /// The guest's root is the host's one image file, shared by every VM (qemu.json "image", QemuRootImage).
+    /// The guest's root is the host's one image file, shared by every VM (qemu.json "image", GuestRootImage).
     /// Guest root with the block device writes a MiB of random bytes into it: its kernel takes the
     /// write, but the virtio-pmem memory is QEMU's read-only mapping of a descriptor opened read-only, so
     /// the guest reads its old bytes back, not one byte of the host's file changes, and the next VM boots

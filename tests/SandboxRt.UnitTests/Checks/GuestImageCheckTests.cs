@@ -8,7 +8,7 @@ namespace SandboxRt.UnitTests.Checks;
 public sealed class GuestImageCheckTests
 {
     [Fact]
-    public void The_check_names_the_root_image_on_q35_the_initramfs_on_microvm_and_a_missing_image_as_a_failure()
+    public void The_check_names_the_root_image_on_q35_and_cloud_hypervisor_the_initramfs_on_microvm_and_a_missing_image_as_a_failure()
     {
         using var dir = new TempDirectory();
         var config = new HypervisorConfig
@@ -26,6 +26,9 @@ public sealed class GuestImageCheckTests
         var microvm = HostChecks.GuestImage(config with { Qemu = new QemuConfig { MachineType = "microvm" } });
         Assert.Contains("initramfs", microvm.Detail);
         Assert.Equal("initrd", microvm.Facts!["boots"]);
+
+        var clh = HostChecks.GuestImage(config with { Hypervisor = "clh", Qemu = new QemuConfig { MachineType = "microvm" } });
+        Assert.Equal("image", clh.Facts!["boots"]); // Cloud Hypervisor takes it whatever QEMU's machine says
 
         var missing = HostChecks.GuestImage(config with { Image = Path.Combine(dir.Path, "none.img") });
         Assert.Equal(CheckStatus.Fail, missing.Status);

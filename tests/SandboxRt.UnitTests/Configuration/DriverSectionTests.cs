@@ -78,8 +78,9 @@ public sealed class DriverSectionTests
         Assert.Equal("/usr/bin/cloud-hypervisor", config.CloudHypervisor.Path);
         Assert.Equal(10, config.CloudHypervisor.ApiTimeoutSeconds);
         Assert.Equal(new QemuConfig().Path, config.Qemu.Path);
-        // it names its initrd: as in Kata, that file then boots no image (Cloud Hypervisor boots the initrd anyway)
-        Assert.Equal(new HypervisorConfig() with { Hypervisor = "clh", Image = "", SourcePath = config.SourcePath, Warnings = config.Warnings, Qemu = config.Qemu }, config);
+        // it names the image, as the qemu one does: the defaults otherwise
+        Assert.Equal(new HypervisorConfig() with { Hypervisor = "clh", SourcePath = config.SourcePath, Warnings = config.Warnings, Qemu = config.Qemu }, config);
+        Assert.Equal("/usr/share/sandboxrt/rootfs.img", config.Image);
     }
 
     [Fact]

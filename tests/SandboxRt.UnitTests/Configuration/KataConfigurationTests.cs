@@ -66,6 +66,10 @@ public sealed class KataConfigurationTests
         Assert.Equal("/boot/initrd.img", initrd.Initrd);
         Assert.Equal("", initrd.Image); // our default image does not override the initrd the file names
 
+        var clh = HypervisorConfigLoader.Load(dir.File("clh.toml", "[hypervisor.clh]\nimage = \"/images/clh.img\"\n"));
+        Assert.Equal(("clh", "/images/clh.img"), (clh.Hypervisor, clh.Image)); // Cloud Hypervisor boots it too (a pmem device)
+        Assert.Empty(clh.Warnings);
+
         var both = dir.File("both.toml", "[hypervisor.qemu]\nimage = \"/a.img\"\ninitrd = \"/b.img\"\n");
         var e = Assert.Throws<ConfigException>(() => HypervisorConfigLoader.Load(both));
         Assert.Equal($"{both}:2: [hypervisor.qemu] image and {both}:3: [hypervisor.qemu] initrd: a configuration boots an image or an initrd, not both (as in Kata)", e.Message);

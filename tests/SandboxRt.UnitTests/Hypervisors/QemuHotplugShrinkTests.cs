@@ -22,7 +22,7 @@ public sealed class QemuHotplugShrinkTests : IDisposable
         public HashSet<string> Cpus { get; } = ["cpu-1", "cpu-2"];
         public Dictionary<string, int> Dimms { get; } = new() { ["dimm-hotplug-aaaaaaaa"] = 512, ["dimm-hotplug-bbbbbbbb"] = 256 };
 
-        /// <summary>The read-only root image's virtio-pmem device (QemuRootImage): a memory device, but no RAM.</summary>
+        /// <summary>The read-only root image's virtio-pmem device (GuestRootImage): a memory device, but no RAM.</summary>
         public long RootImageBytes { get; init; } = 32L << 20;
 
         /// <summary>Where each DIMM starts: after the image, on 128 MiB boundaries, as GrowAsync places them.</summary>

@@ -93,7 +93,7 @@ public static class HostChecks
 
     public static CheckResult GuestImage(HypervisorConfig config)
     {
-        bool image = Hypervisors.Qemu.QemuGuestRoot.UsesImage(config) && config.Hypervisor == "qemu";
+        bool image = config.Hypervisor == "clh" ? Hypervisors.CloudHypervisor.ClhHypervisor.UsesImage(config) : Hypervisors.Qemu.QemuGuestRoot.UsesImage(config);
         var boots = image ? ("image", config.Image) : ("initrd", config.Initrd);
         var missing = new[] { ("kernel", config.Kernel), boots }.Where(f => !File.Exists(f.Item2)).ToList();
         if (missing.Count > 0)

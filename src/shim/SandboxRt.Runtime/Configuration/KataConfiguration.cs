@@ -48,6 +48,7 @@ public static class KataConfiguration
             ["hypervisor.qemu.path"] = ("qemu.path", typeof(string)),
             ["hypervisor.qemu.machine_type"] = ("qemu.machine_type", typeof(string)),
             ["hypervisor.qemu.image"] = ("image", typeof(string)),
+            ["hypervisor.clh.image"] = ("image", typeof(string)),
             ["hypervisor.clh.path"] = ("cloud_hypervisor.path", typeof(string)),
             // Kata's VM factory: [factory] enable_template (off by default in Kata; a missing key keeps ours)
             ["factory.enable_template"] = ("qemu.vm_template", typeof(bool)),
@@ -67,7 +68,6 @@ public static class KataConfiguration
     private static readonly Dictionary<string, string> Implied = new(StringComparer.Ordinal)
     {
         ["runtime.sandbox_cgroup_only"] = "the VM always runs in the sandbox's host cgroup",
-        ["hypervisor.clh.image"] = "SandboxRt's Cloud Hypervisor driver boots the initrd",
     };
 
     /// <summary>The table that holds SandboxRt's own fields (accelerator, guest_channel, jail, ...) by their JSON names.</summary>

@@ -51,7 +51,10 @@ internal sealed class ClhHypervisor : IHypervisor
         var initrd = request.InitrdOverride ?? _config.Initrd;
         RequireFile(clh.Path, "cloud_hypervisor.path", "the cloud-hypervisor binary (not packaged by Debian)");
         RequireFile(_config.Kernel, "kernel", "the guest kernel (make guest-image builds it)");
-        RequireFile(initrd, "initrd", "the guest initramfs (make guest-image builds it)");
+        // the root image unless the sandbox asked for an initrd of its own (as QemuGuestRoot decides for QEMU)
+        var image = request.InitrdOverride is null && UsesImage(_config) ? GuestRootImage.Open(_config.Image) : null;
+        if (image is null)
+            RequireFile(initrd, "initrd", "the guest initramfs (make guest-image builds it)");
         // No fw_cfg here: the token goes into the guest's SMBIOS OEM strings (vm.create's platform.oem_strings),
         // where the agent looks when fw_cfg has none (its Boot/AgentTokenSource.cs).
         string? tokenString = request.AgentTokenFile is { } tokenFile ? Channels.AgentToken.LoadFile(tokenFile).OemString() : null;
@@ -112,9 +115,10 @@ internal sealed class ClhHypervisor : IHypervisor
             using (var api = new ClhApiClient(files.ApiSocket, timeout))
             {
                 await ClhApiReady.WaitAsync(api, process, timeout, cancellationToken);
-                var plan = new ClhLaunchPlan(_config.Kernel, initrd, KernelParams(), request.Vcpus, request.MemoryMib,
+                var plan = new ClhLaunchPlan(_config.Kernel, image is null ? initrd : "", KernelParams(image), request.Vcpus, request.MemoryMib,
                     SharedMemory: sharedFs is not null, files.ConsoleLog, clh.GuestCid, files.VsockSocket)
                 {
+                    RootImage = image,
                     MaxVcpus = Math.Max(request.Vcpus, request.MaxVcpus),
                     HotplugMib = Math.Max(0, request.MaxMemoryMib - request.MemoryMib) / 128 * 128,
                     OemStrings = tokenString is null ? [] : [tokenString],
@@ -149,9 +153,14 @@ internal sealed class ClhHypervisor : IHypervisor
     }
 
     /// <summary>The configured kernel parameters plus the agent's own: hybrid vsock is an ordinary virtio-vsock device to the guest.</summary>
-    private string KernelParams()
+    /// <summary>Whether <paramref name="config"/> boots its root image (named: Cloud Hypervisor always takes a pmem device), else its initrd.</summary>
+    internal static bool UsesImage(HypervisorConfig config) => config.Image.Length > 0;
+
+    private string KernelParams(GuestRootImage? image)
     {
         var parts = new List<string> { _config.KernelParams.Trim(), "sandboxrt.channel=vsock", $"sandboxrt.port={AgentPort}" };
+        if (image is not null)
+            parts.Add(GuestRootImage.KernelParams);
         if (_config.Debug)
             parts.Add("sandboxrt.debug=1");
         return string.Join(' ', parts.Where(p => p.Length > 0));

@@ -21,4 +21,7 @@ internal sealed record ClhLaunchPlan(
     public int HotplugMib { get; init; }
 
     public IReadOnlyList<string> OemStrings { get; init; } = [];
+
+    /// <summary>The read-only root image on virtio-pmem, booted instead of <see cref="Initrd"/> (which is then empty).</summary>
+    public GuestRootImage? RootImage { get; init; }
 }

@@ -9,9 +9,11 @@ namespace SandboxRt.Runtime.Hypervisors.CloudHypervisor;
 internal static class ClhRequests
 {
     /// <summary>
-    /// vm.create: kernel, initramfs and command line; vCPUs up to the most the VM may grow to; memory
-    /// (shared for vhost-user devices) with room for ACPI hot-plug; console into a file; hybrid vsock; the
-    /// SMBIOS OEM strings (the agent token: the body travels over the root-only API socket, never argv).
+    /// vm.create: kernel, command line and either the initramfs or the read-only root image (a pmem device
+    /// with discard_writes: Cloud Hypervisor opens the file read-only and maps it privately, so nothing the
+    /// guest writes reaches it); vCPUs up to the most the VM may grow to; memory (shared for vhost-user
+    /// devices) with room for ACPI hot-plug; console into a file; hybrid vsock; the SMBIOS OEM strings (the
+    /// agent token: the body travels over the root-only API socket, never argv).
     /// </summary>
     public static JsonObject VmConfig(ClhLaunchPlan plan)
     {
@@ -24,7 +26,9 @@ internal static class ClhRequests
         }
         var config = new JsonObject
         {
-            ["payload"] = new JsonObject { ["kernel"] = plan.Kernel, ["initramfs"] = plan.Initrd, ["cmdline"] = plan.Cmdline },
+            ["payload"] = plan.RootImage is null
+                ? new JsonObject { ["kernel"] = plan.Kernel, ["initramfs"] = plan.Initrd, ["cmdline"] = plan.Cmdline }
+                : new JsonObject { ["kernel"] = plan.Kernel, ["cmdline"] = plan.Cmdline },
             ["cpus"] = new JsonObject { ["boot_vcpus"] = plan.Vcpus, ["max_vcpus"] = Math.Max(plan.Vcpus, plan.MaxVcpus) },
             ["memory"] = memory,
             ["serial"] = new JsonObject { ["mode"] = "File", ["file"] = plan.ConsoleLog },
@@ -32,6 +36,8 @@ internal static class ClhRequests
             ["vsock"] = new JsonObject { ["cid"] = plan.GuestCid, ["socket"] = plan.VsockSocket },
             ["rng"] = new JsonObject { ["src"] = "/dev/urandom" },
         };
+        if (plan.RootImage is { } image)
+            config["pmem"] = new JsonArray(new JsonObject { ["file"] = image.Path, ["discard_writes"] = true, ["id"] = GuestRootImage.BackendId });
         if (plan.OemStrings.Count > 0)
             config["platform"] = new JsonObject { ["oem_strings"] = new JsonArray(plan.OemStrings.Select(s => (JsonNode?)JsonValue.Create(s)).ToArray()) };
         return config;

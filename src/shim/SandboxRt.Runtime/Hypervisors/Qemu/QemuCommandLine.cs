@@ -47,8 +47,8 @@ internal static class QemuCommandLine
         {
             // Read-only in QEMU (O_RDONLY, PROT_READ): the guest cannot change it; shared with every VM
             // through the host's page cache, and (share=on) never part of a template's saved state.
-            args.AddRange(["-object", $"memory-backend-file,id={QemuRootImage.BackendId},mem-path={Escape(image.Path)},size={image.Bytes},share=on,readonly=on"]);
-            args.AddRange(["-device", $"virtio-pmem-pci,id={QemuRootImage.DeviceId},memdev={QemuRootImage.BackendId}"]);
+            args.AddRange(["-object", $"memory-backend-file,id={GuestRootImage.BackendId},mem-path={Escape(image.Path)},size={image.Bytes},share=on,readonly=on"]);
+            args.AddRange(["-device", $"virtio-pmem-pci,id={GuestRootImage.DeviceId},memdev={GuestRootImage.BackendId}"]);
         }
         else
             args.AddRange(["-initrd", plan.Initrd]);
@@ -156,7 +156,7 @@ internal static class QemuCommandLine
     {
         var parts = new List<string> { plan.Config.KernelParams.Trim() };
         if (plan.RootImage is not null)
-            parts.Add(QemuRootImage.KernelParams);
+            parts.Add(GuestRootImage.KernelParams);
         // Under TCG the guest calibrates its TSC against emulated timers; on a loaded host it has measured
         // 40 and 400 MHz for a 2.6 GHz TSC (q35 as well as microvm), and its clock then ran 6 to 65 times
         // too fast: agent deadlines expired within seconds. The host's rate is given (see HostCpu.TscKhz).

@@ -288,7 +288,7 @@ internal static class QemuHotplug
     /// <summary>
     /// The VM's RAM (boot size plus DIMMs), its DIMMs, and where the next DIMM goes. Not
     /// query-memory-size-summary's plugged-memory: that also counts the root image's virtio-pmem device
-    /// (QemuRootImage), which is no RAM. The next DIMM's address: the first guest memory block boundary
+    /// (GuestRootImage), which is no RAM. The next DIMM's address: the first guest memory block boundary
     /// (128 MiB) above every memory device, null when there is none (QEMU then picks the hot-plug
     /// region's start). QEMU would put it right after the 32 MiB image, and the guest onlines only
     /// memory that starts and ends on its block boundaries: it brought none of such a DIMM online.

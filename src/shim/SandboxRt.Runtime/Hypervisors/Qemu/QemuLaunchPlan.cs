@@ -31,7 +31,7 @@ internal sealed record QemuLaunchPlan(
     public int MaxMemoryMib { get; init; }
 
     /// <summary>The read-only root image the guest boots from instead of <see cref="Initrd"/> (QemuGuestRoot); null: the initrd.</summary>
-    public QemuRootImage? RootImage { get; init; }
+    public GuestRootImage? RootImage { get; init; }
 
     /// <summary>The connected vhost-user socket to virtiofsd (virtio-fs only).</summary>
     public int VirtiofsdFd { get; init; } = -1;

@@ -1,15 +1,16 @@
-namespace SandboxRt.Runtime.Hypervisors.Qemu;
+namespace SandboxRt.Runtime.Hypervisors;
 
 /// <summary>
 /// The guest's root file system as a read-only image (the configuration's "image", Kata's key of that
-/// name): an ext4 file on a virtio-pmem device that QEMU maps from the host file with readonly=on, and
-/// that the guest kernel mounts read-only with DAX ("root=/dev/pmem0 ... rootflags=dax=always"). The
-/// guest then runs the agent straight from that mapping: the pages are the host's page cache of one
-/// file, shared by every VM of the host, where an initramfs is unpacked into each VM's own RAM (and,
-/// for a template, copied into each clone). QEMU opens the file O_RDONLY and maps it PROT_READ: a guest
-/// or a QEMU it took over cannot change what other VMs run.
+/// name): an ext4 file on a virtio-pmem device that the hypervisor maps from the host file, and that the
+/// guest kernel mounts read-only with DAX ("root=/dev/pmem0 ... rootflags=dax=always"). The guest then
+/// runs the agent straight from that mapping: the pages are the host's page cache of one file, shared by
+/// every VM of the host, where an initramfs is unpacked into each VM's own RAM (and, for a template,
+/// copied into each clone). QEMU opens the file O_RDONLY and maps it PROT_READ (memory-backend-file
+/// readonly=on); Cloud Hypervisor opens it read-only and maps it privately (pmem discard_writes): either
+/// way a guest, or a VMM it took over, cannot change what other VMs run.
 /// </summary>
-internal sealed record QemuRootImage(string Path, long Bytes)
+internal sealed record GuestRootImage(string Path, long Bytes)
 {
     /// <summary>The memory backend's id and the virtio-pmem device's.</summary>
     public const string BackendId = "sandboxrt-root", DeviceId = "sandboxrt-root-pmem";
@@ -31,7 +32,7 @@ internal sealed record QemuRootImage(string Path, long Bytes)
     public const string KernelParams = $"root={GuestDevice} rootfstype=ext4 rootflags=dax=always ro init=/init";
 
     /// <summary>Checks <paramref name="path"/> and reads its size; the errors name the "image" field.</summary>
-    public static QemuRootImage Open(string path)
+    public static GuestRootImage Open(string path)
     {
         long length;
         try
@@ -50,6 +51,6 @@ internal sealed record QemuRootImage(string Path, long Bytes)
         }
         if (length == 0 || length % Alignment != 0)
             throw new HypervisorException($"image: {path} is {length} bytes, not a whole number of 16 MiB, which the guest kernel needs to use it (make guest-image's rootfs.img is)");
-        return new QemuRootImage(System.IO.Path.GetFullPath(path), length);
+        return new GuestRootImage(System.IO.Path.GetFullPath(path), length);
     }
 }

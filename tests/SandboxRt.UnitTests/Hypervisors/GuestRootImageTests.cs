@@ -7,9 +7,9 @@ namespace SandboxRt.UnitTests.Hypervisors;
 
 /// <summary>The read-only root image on virtio-pmem (configuration "image"): when it is booted, and QEMU's command line for it.</summary>
 [Trait("Tier", "unit")]
-public sealed class QemuRootImageTests
+public sealed class GuestRootImageTests
 {
-    private static QemuLaunchPlan Plan(HypervisorConfig config, QemuRootImage? image, int maxMemoryMib = 0) => new(
+    private static QemuLaunchPlan Plan(HypervisorConfig config, GuestRootImage? image, int maxMemoryMib = 0) => new(
         "c1", config, new AcceleratorChoice("tcg", false, "test"), 1, 512, "/img/initrd", ConsoleFd: 6, QmpListenFd: 5, GuestChannelPlan.Serial(4))
     {
         RootImage = image,
@@ -21,7 +21,7 @@ public sealed class QemuRootImageTests
     [Fact]
     public void The_image_replaces_the_initrd_read_only_on_virtio_pmem_and_is_mounted_as_root_with_dax()
     {
-        var args = QemuCommandLine.Build(Plan(new HypervisorConfig(), new QemuRootImage("/img/root,fs.img", 32L << 20)));
+        var args = QemuCommandLine.Build(Plan(new HypervisorConfig(), new GuestRootImage("/img/root,fs.img", 32L << 20)));
         Assert.DoesNotContain("-initrd", args);
         // QEMU opens it O_RDONLY and maps it PROT_READ (readonly=on); share=on: the host's page cache pages, never in a saved state
         Assert.Contains("memory-backend-file,id=sandboxrt-root,mem-path=/img/root,,fs.img,size=33554432,share=on,readonly=on", args);
@@ -41,7 +41,7 @@ public sealed class QemuRootImageTests
     [Fact]
     public void The_image_comes_on_top_of_the_growth_room_so_that_a_vm_still_grows_to_its_maximum()
     {
-        var args = QemuCommandLine.Build(Plan(new HypervisorConfig(), new QemuRootImage("/img/root.img", 48L << 20), maxMemoryMib: 2048));
+        var args = QemuCommandLine.Build(Plan(new HypervisorConfig(), new GuestRootImage("/img/root.img", 48L << 20), maxMemoryMib: 2048));
         Assert.Equal($"512M,slots={QemuHotplug.MemorySlots},maxmem={2048 + 48}M", After(args, "-m"));
         Assert.Contains("memhp_default_state=online_movable", After(args, "-append"));
     }
@@ -55,7 +55,7 @@ public sealed class QemuRootImageTests
             file.SetLength(32L << 20);
         var config = new HypervisorConfig { Image = image, Initrd = "/img/initrd" };
         var root = QemuGuestRoot.For(config, initrdOverride: null);
-        Assert.Equal(new QemuRootImage(image, 32L << 20), root.Image);
+        Assert.Equal(new GuestRootImage(image, 32L << 20), root.Image);
         Assert.Equal(image, root.BootFile);
         Assert.NotNull(QemuGuestRoot.For(config with { Qemu = new QemuConfig { MachineType = "pc" } }, null).Image);
 
@@ -89,7 +89,7 @@ public sealed class QemuRootImageTests
         using var dir = new TempDirectory();
         var config = new HypervisorConfig { Kernel = dir.File("vmlinux", "k"), Qemu = new QemuConfig { Path = dir.File("qemu", "q") } };
         var path = dir.File("rootfs.img", "an image");
-        var image = new QemuRootImage(path, 16L << 20);
+        var image = new GuestRootImage(path, 16L << 20);
         var (key, inputs) = QemuTemplateKey.Of(Plan(config, image) with { TemplateRamFile = "ram" });
         Assert.Contains(path, inputs.Split('\n')[3]); // the third identity: the image's path, size and time
         Assert.False(QemuTemplateKey.InputsChanged(inputs));
