@@ -152,10 +152,10 @@ internal sealed class ClhHypervisor : IHypervisor
         }
     }
 
-    /// <summary>The configured kernel parameters plus the agent's own: hybrid vsock is an ordinary virtio-vsock device to the guest.</summary>
     /// <summary>Whether <paramref name="config"/> boots its root image (named: Cloud Hypervisor always takes a pmem device), else its initrd.</summary>
     internal static bool UsesImage(HypervisorConfig config) => config.Image.Length > 0;
 
+    /// <summary>The configured kernel parameters plus the agent's own (hybrid vsock is an ordinary virtio-vsock device to the guest), and the root image's.</summary>
     private string KernelParams(GuestRootImage? image)
     {
         var parts = new List<string> { _config.KernelParams.Trim(), "sandboxrt.channel=vsock", $"sandboxrt.port={AgentPort}" };
