@@ -57,6 +57,46 @@ public static class FileDescriptors
         }
     }
 
+    /// <summary>One read(2) on a non-blocking descriptor: the bytes read (0: end of stream), or -1 when it would block (EAGAIN).</summary>
+    public static unsafe int TryRead(SafeFdHandle fd, Span<byte> buffer, string what)
+    {
+        using var held = new FdRef(fd);
+        fixed (byte* p = buffer)
+        {
+            while (true)
+            {
+                nint n = Interop.Read(held.Fd, p, buffer.Length);
+                if (n >= 0)
+                    return (int)n;
+                var errno = SyscallException.LastErrno;
+                if (errno == Errno.EAGAIN)
+                    return -1;
+                if (errno != Errno.EINTR)
+                    throw new SyscallException("read", errno, what);
+            }
+        }
+    }
+
+    /// <summary>One write(2) on a non-blocking descriptor: the bytes written, or 0 when it would block (EAGAIN).</summary>
+    public static unsafe int TryWrite(SafeFdHandle fd, ReadOnlySpan<byte> buffer, string what)
+    {
+        using var held = new FdRef(fd);
+        fixed (byte* p = buffer)
+        {
+            while (true)
+            {
+                nint n = Interop.Write(held.Fd, p, buffer.Length);
+                if (n >= 0)
+                    return (int)n;
+                var errno = SyscallException.LastErrno;
+                if (errno == Errno.EAGAIN)
+                    return 0;
+                if (errno != Errno.EINTR)
+                    throw new SyscallException("write", errno, what);
+            }
+        }
+    }
+
     /// <summary>Blocking write of the whole buffer.</summary>
     public static unsafe void Write(SafeFdHandle fd, ReadOnlySpan<byte> buffer, string what)
     {

@@ -8,10 +8,11 @@ using SandboxRt.Interop;
 namespace SandboxRt.Agent.Transport;
 
 /// <summary>
-/// One host attachment to a virtio-serial port, as a Kestrel connection. A dedicated thread blocks in
-/// read(2) and fills the input pipe (a thread-pool thread parked in read would starve the pool of a
-/// one-vCPU guest); writes drain the output pipe with blocking write(2), which virtio-serial completes
-/// as soon as the host side accepts the buffer.
+/// One host attachment to a virtio-serial port, as a Kestrel connection. A dedicated thread waits for
+/// data and fills the input pipe (a thread-pool thread parked in read would starve the pool of a
+/// one-vCPU guest); writes drain the output pipe, each completing as soon as the host side accepts the
+/// buffer, and failing once the host has detached (<see cref="VirtioPortIo"/>: the port is non-blocking,
+/// since a blocking write to a detached host waits for the next host).
 /// </summary>
 internal sealed class SerialConnection : ConnectionContext
 {
@@ -60,12 +61,12 @@ internal sealed class SerialConnection : ConnectionContext
                 if (draining || _disposed != 0)
                 {
                     draining = true;
-                    if (FileDescriptors.Read(_fd, dropped, _devicePath) == 0)
+                    if (VirtioPortIo.Read(_fd, dropped, _devicePath) == 0)
                         break;
                     continue;
                 }
                 var memory = _input.Writer.GetMemory(ReadChunk);
-                int n = FileDescriptors.Read(_fd, memory.Span, _devicePath);
+                int n = VirtioPortIo.Read(_fd, memory.Span, _devicePath);
                 if (n == 0)
                     break; // the host detached
                 if (_disposed != 0)
@@ -96,7 +97,7 @@ internal sealed class SerialConnection : ConnectionContext
             {
                 var result = await _output.Reader.ReadAsync();
                 foreach (var segment in result.Buffer)
-                    FileDescriptors.Write(_fd, segment.Span, _devicePath);
+                    VirtioPortIo.Write(_fd, segment.Span, _devicePath);
                 _output.Reader.AdvanceTo(result.Buffer.End);
                 if (result.IsCompleted || result.IsCanceled)
                     break;

@@ -7,6 +7,8 @@
 //
 // So the listener hands Kestrel one connection per host attachment:
 //   1. open /dev/vportNpM (opening also discards bytes that arrived while the guest was not listening),
+//      non-blocking: a write to a host that has detached fails instead of waiting for the next host
+//      (VirtioPortIo),
 //   2. wait until a host client is attached,
 //   3. write the hello line (SerialHandshake.Hello) and only then let HTTP/2 begin. The host reads the
 //      hello before sending its preface; bytes the host wrote earlier could otherwise arrive late, and a
@@ -67,39 +69,45 @@ internal sealed class SerialConnectionListener(SerialEndPoint endpoint, string d
 
     private async Task<SafeFdHandle> OpenWhenHostAttachedAsync(CancellationToken cancellationToken)
     {
-        SafeFdHandle fd;
+        bool told = false;
         while (true)
         {
+            SafeFdHandle fd;
             try
             {
                 fd = FileDescriptors.Open(devicePath, FileDescriptors.ReadWrite);
-                break;
             }
             catch (SyscallException e) when (e.Errno == Errno.EBUSY)
             {
                 // The previous session's reader still holds the port until the host detaches.
                 await Task.Delay(HostPollInterval, cancellationToken);
+                continue;
             }
-        }
-        try
-        {
-            bool told = false;
-            while ((Poller.Poll(fd, PollEvents.Out, 0) & PollEvents.Hup) != 0)
+            try
             {
-                if (_sessions > 0 && !told)
+                Descriptors.SetNonBlocking(fd); // VirtioPortIo: a write to a detached host must fail, not wait
+                while ((Poller.Poll(fd, PollEvents.Out, 0) & PollEvents.Hup) != 0)
                 {
-                    AgentLog.Info(SerialHandshake.HostDetachedLog);
-                    told = true;
+                    if (_sessions > 0 && !told)
+                    {
+                        AgentLog.Info(SerialHandshake.HostDetachedLog);
+                        told = true;
+                    }
+                    await Task.Delay(HostPollInterval, cancellationToken);
                 }
+                VirtioPortIo.Write(fd, SerialHandshake.HelloBytes, devicePath);
+                return fd;
+            }
+            catch (IOException) when (!cancellationToken.IsCancellationRequested)
+            {
+                fd.Dispose(); // the host left before its hello was written: wait for the next one
                 await Task.Delay(HostPollInterval, cancellationToken);
             }
-            FileDescriptors.Write(fd, SerialHandshake.HelloBytes, devicePath);
-            return fd;
-        }
-        catch
-        {
-            fd.Dispose();
-            throw;
+            catch
+            {
+                fd.Dispose();
+                throw;
+            }
         }
     }
 
