@@ -40,21 +40,10 @@ public static class FileDescriptors
     /// <summary>Blocking read; 0 means end of stream.</summary>
     /// <remarks>The handle is referenced for the duration: disposing it while a read blocks defers the close,
     /// so the descriptor number cannot be reused under a blocked reader.</remarks>
-    public static unsafe int Read(SafeFdHandle fd, Span<byte> buffer, string what)
+    public static int Read(SafeFdHandle fd, Span<byte> buffer, string what)
     {
-        using var held = new FdRef(fd);
-        fixed (byte* p = buffer)
-        {
-            while (true)
-            {
-                nint n = Interop.Read(held.Fd, p, buffer.Length);
-                if (n >= 0)
-                    return (int)n;
-                var errno = SyscallException.LastErrno;
-                if (errno != Errno.EINTR)
-                    throw new SyscallException("read", errno, what);
-            }
-        }
+        int n = TryRead(fd, buffer, what);
+        return n >= 0 ? n : throw new SyscallException("read", Errno.EAGAIN, what); // only on a non-blocking descriptor
     }
 
     /// <summary>One read(2) on a non-blocking descriptor: the bytes read (0: end of stream), or -1 when it would block (EAGAIN).</summary>
@@ -98,24 +87,14 @@ public static class FileDescriptors
     }
 
     /// <summary>Blocking write of the whole buffer.</summary>
-    public static unsafe void Write(SafeFdHandle fd, ReadOnlySpan<byte> buffer, string what)
+    public static void Write(SafeFdHandle fd, ReadOnlySpan<byte> buffer, string what)
     {
-        using var held = new FdRef(fd);
-        fixed (byte* p = buffer)
+        while (!buffer.IsEmpty)
         {
-            int done = 0;
-            while (done < buffer.Length)
-            {
-                nint n = Interop.Write(held.Fd, p + done, buffer.Length - done);
-                if (n >= 0)
-                {
-                    done += (int)n;
-                    continue;
-                }
-                var errno = SyscallException.LastErrno;
-                if (errno != Errno.EINTR)
-                    throw new SyscallException("write", errno, what);
-            }
+            int n = TryWrite(fd, buffer, what);
+            if (n == 0)
+                throw new SyscallException("write", Errno.EAGAIN, what); // only on a non-blocking descriptor
+            buffer = buffer[n..];
         }
     }
 }
