@@ -17,7 +17,7 @@ public sealed record HypervisorConfig
     /// <summary>
     /// Kata's image: the guest's root file system as a read-only ext4 image on virtio-pmem, mounted with
     /// DAX, so that every VM runs the agent from one host file's page cache (GuestRootImage). Used by QEMU
-    /// on q35 and pc; microvm and Cloud Hypervisor boot <see cref="Initrd"/>. "": always the initrd.
+    /// on q35 and pc and by Cloud Hypervisor; microvm boots <see cref="Initrd"/>. "": always the initrd.
     /// </summary>
     public string Image { get; set; } = "/usr/share/sandboxrt/rootfs.img";
     public int DefaultVcpus { get; set; } = 1;

@@ -141,7 +141,7 @@ internal static class QemuTemplateBuilder
     /// (the template's own token again), CreateSandbox with no share; then detach, and wait until the agent
     /// says it has seen the host go (SerialHandshake.HostDetachedLog). Not GuestDetails: it reads the
     /// guest's boot_id, which Linux makes on its first read, and made before the save it would be every
-    /// clone's (it was, from 2026-12-06 04:00 to 12:30: `make bench`'s clones section counted 1 boot id in 20).
+    /// clone's (it was, from 2026-12-06 04:00 to 12:15: `make bench`'s clones section counted 1 boot id in 20).
     /// Its connection handling (Kestrel's HTTP/2, the gRPC layer, the thread pool, the run-time types of
     /// NativeAOT) then starts initialised in every clone; saved before the agent noticed the detach, a
     /// clone's first host could be taken for the old one (see <see cref="WaitUntilServingAsync"/>).
