@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace SandboxRt.Bench;
 
 /// <summary>
@@ -14,9 +12,6 @@ internal sealed class PodDensityBenchmark(ClientDaemons daemons, IReadOnlyList<i
 {
     private const string Runtime = "io.containerd.sandboxrt.v2";
 
-    /// <summary>No pod is started while the host has less than this available.</summary>
-    private const double MemoryFloorMib = 2048;
-
     /// <summary>How long the newest pods idle before a checkpoint is read: the shim daemon gives back what its start made the GC commit once it has been quiet a while (IdleHeapTrim).</summary>
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(8);
 
@@ -27,56 +22,32 @@ internal sealed class PodDensityBenchmark(ClientDaemons daemons, IReadOnlyList<i
     /// </summary>
     private const int MemAvailableFrom = 10;
 
-    private readonly List<string> _ids = [];
-    private readonly SemaphoreSlim _deleting = new(1, 1);
+    private readonly IdleRamp _ramp = new("pods", "pod", "pods", id => DeleteAsync(CtrArguments(daemons), id));
 
     public List<Sample> Samples { get; } = [];
     public List<string> Notes { get; } = [];
 
-    private string[] Ctr => ["-a", daemons.ContainerdSocket];
+    private string[] Ctr => CtrArguments(daemons);
+
+    /// <summary>ctr's arguments that name the bench's containerd.</summary>
+    private static string[] CtrArguments(ClientDaemons daemons) => ["-a", daemons.ContainerdSocket];
 
     public async Task RunAsync()
     {
         double availableBefore = HostMemory.AvailableKib();
-        int previous = 0;
-        using var interrupt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, OnSignal);
-        using var terminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, OnSignal);
-        try
-        {
-            foreach (int n in checkpoints)
+        await _ramp.RunAsync(checkpoints, range => $"idle pod start through the shim v2 (ctr run -d), pods {range}",
+            k => $"pod-{Environment.ProcessId}-{k:D3}", StartAsync,
+            async n =>
             {
-                var starts = new Sample($"idle pod start through the shim v2 (ctr run -d), pods {(n - previous == 1 ? $"{n}" : $"{previous + 1}-{n}")}");
-                Samples.Add(starts);
-                for (int k = previous + 1; k <= n; k++)
-                {
-                    if (HostMemory.AvailableKib() / 1024 < MemoryFloorMib)
-                    {
-                        Notes.Add($"pods: stopped before pod {k}: host MemAvailable {HostMemory.AvailableKib() / 1024:F0} MiB is below {MemoryFloorMib:F0} MiB");
-                        return;
-                    }
-                    var id = $"pod-{Environment.ProcessId}-{k:D3}";
-                    _ids.Add(id);
-                    var watch = Stopwatch.StartNew();
-                    var result = await Shell.RunAsync("ctr", [.. Ctr, "run", "-d", "--runtime", Runtime, ClientDaemons.Image, id, "sleep", "2147483647"]);
-                    if (result.Exit != 0)
-                    {
-                        starts.Fail();
-                        Notes.Add($"pods: pod {k} failed to start ({result.Output.Trim()}); stopped there");
-                        Console.Error.WriteLine($"  pod {k}: {result.Output.Trim()}");
-                        return;
-                    }
-                    starts.Add(watch.Elapsed.TotalMilliseconds);
-                    Console.Error.WriteLine($"  pod {k}: started in {starts.LastText} ms");
-                }
-                previous = n;
                 await Task.Delay(Settle);
                 Measure(n, availableBefore);
-            }
-        }
-        finally
-        {
-            await DeleteAllAsync();
-        }
+            }, Samples, Notes);
+    }
+
+    private async Task<string?> StartAsync(string id)
+    {
+        var result = await Shell.RunAsync("ctr", [.. Ctr, "run", "-d", "--runtime", Runtime, ClientDaemons.Image, id, "sleep", "2147483647"]);
+        return result.Exit == 0 ? null : result.Output.Trim();
     }
 
     /// <summary>PSS per pod (shim + QEMU + virtiofsd) and of its parts, and the host's MemAvailable taken per pod, with <paramref name="n"/> running.</summary>
@@ -86,7 +57,7 @@ internal sealed class PodDensityBenchmark(ClientDaemons daemons, IReadOnlyList<i
         var qemu = new Sample($"host PSS per idle pod's QEMU alone, shim v2, {n} running");
         var shim = new Sample($"host PSS per idle pod's shim daemon, {n} running");
         Samples.AddRange([pod, qemu, shim]);
-        foreach (var id in _ids)
+        foreach (var id in _ramp.Ids)
         {
             var shims = HostMemory.Processes($"-id {id} -socket").ToList();
             var vms = HostMemory.Processes($"sandboxrt-{id},").ToList();
@@ -112,32 +83,12 @@ internal sealed class PodDensityBenchmark(ClientDaemons daemons, IReadOnlyList<i
                                 $"MemAvailable {perPod:F0} MiB per pod, host MemAvailable {HostMemory.AvailableKib() / 1024:F0} MiB");
     }
 
-    /// <summary>Kills and deletes every pod started so far (once: the signal handler and the run's own clean-up may race).</summary>
-    private async Task DeleteAllAsync()
+    /// <summary>Kills and deletes one pod (<paramref name="ctr"/>: <see cref="CtrArguments"/>).</summary>
+    private static async Task DeleteAsync(string[] ctr, string id)
     {
-        await _deleting.WaitAsync();
-        try
-        {
-            foreach (var id in _ids.ToList())
-            {
-                await Shell.RunAsync("ctr", [.. Ctr, "task", "kill", "-s", "9", id]);
-                // ctr task delete waits for the task's exit; --force covers a task the kill left running
-                await Shell.RunAsync("ctr", [.. Ctr, "task", "delete", "--force", id]);
-                await Shell.RunAsync("ctr", [.. Ctr, "container", "delete", id]);
-                _ids.Remove(id);
-            }
-        }
-        finally
-        {
-            _deleting.Release();
-        }
-    }
-
-    private void OnSignal(System.Runtime.InteropServices.PosixSignalContext context)
-    {
-        context.Cancel = true; // exit below, after the pods are gone
-        Console.Error.WriteLine($"pods: {context.Signal}: deleting {_ids.Count} pods");
-        DeleteAllAsync().GetAwaiter().GetResult();
-        Environment.Exit(130);
+        await Shell.RunAsync("ctr", [.. ctr, "task", "kill", "-s", "9", id]);
+        // ctr task delete waits for the task's exit; --force covers a task the kill left running
+        await Shell.RunAsync("ctr", [.. ctr, "task", "delete", "--force", id]);
+        await Shell.RunAsync("ctr", [.. ctr, "container", "delete", id]);
     }
 }
