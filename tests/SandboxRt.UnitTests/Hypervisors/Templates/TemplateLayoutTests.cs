@@ -86,6 +86,30 @@ public sealed class TemplateLayoutTests
     }
 
     [Fact]
+    public void A_guest_file_rewritten_behind_its_symlink_is_a_new_input_and_so_is_the_link_pointed_elsewhere()
+    {
+        using var dir = new TempDirectory();
+        var config = new HypervisorConfig { Kernel = dir.File("vmlinux", "k"), Qemu = new QemuConfig { Path = dir.File("qemu", "q") } };
+        var versioned = dir.File("initrd-1", "i");
+        var link = Path.Combine(dir.Path, "initrd");
+        File.CreateSymbolicLink(link, versioned);
+        var (key, inputs) = QemuTemplateKey.Of(Plan(config, link));
+        Assert.Equal($"{link} 1 {File.GetLastWriteTimeUtc(versioned).Ticks}", inputs.Split('\n')[3]); // the configured path, what it names
+        Assert.False(QemuTemplateKey.InputsChanged(inputs));
+
+        File.WriteAllText(versioned, "an initrd rebuilt in place"); // the link itself untouched
+        Assert.True(QemuTemplateKey.InputsChanged(inputs));
+        var (rebuilt, rebuiltInputs) = QemuTemplateKey.Of(Plan(config, link));
+        Assert.NotEqual(key, rebuilt);
+
+        File.Delete(link);
+        File.CreateSymbolicLink(link, dir.File("initrd-2", "another initrd, as long as the first"));
+        Assert.True(QemuTemplateKey.InputsChanged(rebuiltInputs));
+        File.Delete(Path.Combine(dir.Path, "initrd-2")); // a dangling link
+        Assert.EndsWith($"{link} missing", QemuTemplateKey.Of(Plan(config, link)).Description.Split('\n')[3]);
+    }
+
+    [Fact]
     public void A_clones_ram_copy_has_the_templates_bytes_and_leaves_untouched_pages_as_holes()
     {
         using var dir = new TempDirectory();

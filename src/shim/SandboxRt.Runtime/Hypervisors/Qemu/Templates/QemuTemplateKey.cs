@@ -7,7 +7,7 @@ namespace SandboxRt.Runtime.Hypervisors.Qemu.Templates;
 /// What a template must match to be restored: QEMU's command line for the template layout with every
 /// descriptor number and per-sandbox path taken out (machine, CPU model, sizes and hot-plug room, kernel
 /// parameters, devices, extra arguments), and the identity of the QEMU binary, the kernel and the initrd
-/// or root image, whichever the guest boots (path, size, modification time): a rebuilt guest image or an upgraded QEMU makes a new key, and the
+/// or root image, whichever the guest boots (path, and the size and modification time of what it names): a rebuilt guest image or an upgraded QEMU makes a new key, and the
 /// old template is simply never used again (`sandboxrt template remove` deletes it).
 /// </summary>
 internal static class QemuTemplateKey
@@ -31,11 +31,17 @@ internal static class QemuTemplateKey
         return false;
     }
 
-    /// <summary>"PATH SIZE MTIME-TICKS" of a file as it is now (the path resolved to its full form, not its link target).</summary>
+    /// <summary>
+    /// "PATH SIZE MTIME-TICKS" of a file as it is now: PATH as configured (in its full form), SIZE and the
+    /// time of the file it names with its symlinks followed. A guest image rewritten in place behind a link
+    /// (a packaged vmlinux -> vmlinux-VERSION) is then a new input, as a link pointed elsewhere is; the
+    /// link's own size and time (what this was until 2026-12-06) saw only the second.
+    /// </summary>
     private static string Identity(string file)
     {
         var info = new FileInfo(file);
-        return info.Exists ? $"{info.FullName} {info.Length} {info.LastWriteTimeUtc.Ticks}" : $"{info.FullName} missing";
+        var target = info.LinkTarget is null ? info : info.ResolveLinkTarget(returnFinalTarget: true) as FileInfo;
+        return target is { Exists: true } ? $"{info.FullName} {target.Length} {target.LastWriteTimeUtc.Ticks}" : $"{info.FullName} missing";
     }
 
     public static (string Key, string Description) Of(QemuLaunchPlan plan)
