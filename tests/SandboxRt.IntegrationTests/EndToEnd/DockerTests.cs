@@ -88,11 +88,12 @@ public sealed class DockerTests(DockerDaemon docker) : IClassFixture<DockerDaemo
         if (rm.ExitCode != 0 && rm.Stderr.Contains("is zombie"))
         {
             // dockerd 20.10 can look at a killed relay before its containerd-shim has reaped it, and reports
-            // "is zombie and can not be killed"; a second rm after the reap goes through
-            await Task.Delay(TimeSpan.FromSeconds(3));
+            // "is zombie and can not be killed"; an rm after the reap goes through
             foreach (var id in ids)
             {
-                var again = await docker.Docker("rm", "-f", id);
+                Command again = rm;
+                await Condition.WaitAsync(async () => (again = await docker.Docker("rm", "-f", id)).ExitCode == 0 || again.Stderr.Contains("No such container") || !again.Stderr.Contains("is zombie"),
+                    $"docker rm -f {id} to get past the zombie", TimeSpan.FromSeconds(60));
                 Assert.True(again.ExitCode == 0 || again.Stderr.Contains("No such container"), $"docker rm -f {id}: {again.Stderr}");
             }
         }

@@ -174,9 +174,9 @@ public sealed class CgroupFileWriteTests
         File.WriteAllText(events, "populated 1\nfrozen 0\n");
 
         var freezing = cgroup.FreezeAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
-        await Task.Delay(50, TestContext.Current.CancellationToken);
-        Assert.False(freezing.IsCompleted); // still waiting for the kernel
+        // the write is made before the first wait, and cgroup.events still says "frozen 0"
         Assert.Equal("1", root.ReadFile("c1", "cgroup.freeze"));
+        Assert.False(freezing.IsCompleted); // waiting for the kernel
         root.Replace("c1/cgroup.events", "populated 1\nfrozen 1\n");
         await freezing;
         Assert.True(cgroup.IsFrozen);

@@ -120,6 +120,13 @@ public sealed class OomWatcher : IDisposable
 
     public bool Remove(Cgroup cgroup) => Remove(cgroup.Path);
 
+    /// <summary>Whether <paramref name="cgroupPath"/> is watched now (until Remove, or until the kernel dropped its watch).</summary>
+    internal bool Watches(string cgroupPath)
+    {
+        lock (_gate)
+            return _byPath.ContainsKey(cgroupPath);
+    }
+
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
