@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using SandboxRt.Runtime.Configuration;
 
 namespace SandboxRt.Runtime.Hypervisors.Qemu.Templates;
 
@@ -31,18 +32,8 @@ internal static class QemuTemplateKey
         return false;
     }
 
-    /// <summary>
-    /// "PATH SIZE MTIME-TICKS" of a file as it is now: PATH as configured (in its full form), SIZE and the
-    /// time of the file it names with its symlinks followed. A guest image rewritten in place behind a link
-    /// (a packaged vmlinux -> vmlinux-VERSION) is then a new input, as a link pointed elsewhere is; the
-    /// link's own size and time (what this was until 2026-12-06) saw only the second.
-    /// </summary>
-    private static string Identity(string file)
-    {
-        var info = new FileInfo(file);
-        var target = info.LinkTarget is null ? info : info.ResolveLinkTarget(returnFinalTarget: true) as FileInfo;
-        return target is { Exists: true } ? $"{info.FullName} {target.Length} {target.LastWriteTimeUtc.Ticks}" : $"{info.FullName} missing";
-    }
+    /// <summary>"PATH SIZE MTIME-TICKS" of a file as it is now: PATH as configured (in its full form), the rest <see cref="FileIdentity"/>.</summary>
+    private static string Identity(string file) => $"{Path.GetFullPath(file)} {FileIdentity.Of(file)}";
 
     public static (string Key, string Description) Of(QemuLaunchPlan plan)
     {
