@@ -32,8 +32,8 @@ internal static class QemuTemplateKey
         return false;
     }
 
-    /// <summary>"PATH SIZE MTIME-TICKS" of a file as it is now: PATH as configured (in its full form), the rest <see cref="FileIdentity"/>.</summary>
-    private static string Identity(string file) => $"{Path.GetFullPath(file)} {FileIdentity.Of(file)}";
+    /// <summary>"PATH SIZE MTIME-TICKS" of a file as it is now: PATH as configured (in its full form), the rest <see cref="FileStamp"/>.</summary>
+    private static string Identity(string file) => $"{Path.GetFullPath(file)} {FileStamp.Of(file)}";
 
     public static (string Key, string Description) Of(QemuLaunchPlan plan)
     {

@@ -4,7 +4,7 @@ namespace SandboxRt.UnitTests.Configuration;
 
 /// <summary>What the VM template and VM cache keys record of a configured file.</summary>
 [Trait("Tier", "unit")]
-public sealed class FileIdentityTests
+public sealed class FileStampTests
 {
     [Fact]
     public void A_link_stands_for_what_it_names_so_a_rewrite_behind_it_and_a_new_target_both_change_the_vm_cache_key()
@@ -13,7 +13,7 @@ public sealed class FileIdentityTests
         var first = dir.File("vmlinux-1", "kernel one");
         var link = Path.Combine(dir.Path, "vmlinux");
         File.CreateSymbolicLink(link, first);
-        Assert.Equal($"10 {File.GetLastWriteTimeUtc(first).Ticks}", FileIdentity.Of(link));
+        Assert.Equal($"10 {File.GetLastWriteTimeUtc(first).Ticks}", FileStamp.Of(link));
         var config = new HypervisorConfig { Kernel = link };
         var key = VmCacheKey.For(config);
         Assert.Equal(key, VmCacheKey.For(config));
@@ -31,10 +31,10 @@ public sealed class FileIdentityTests
     public void Nothing_there_a_dangling_link_and_a_directory_are_missing()
     {
         using var dir = new TempDirectory();
-        Assert.Equal("missing", FileIdentity.Of(Path.Combine(dir.Path, "none")));
+        Assert.Equal("missing", FileStamp.Of(Path.Combine(dir.Path, "none")));
         var link = Path.Combine(dir.Path, "dangling");
         File.CreateSymbolicLink(link, Path.Combine(dir.Path, "none"));
-        Assert.Equal("missing", FileIdentity.Of(link));
-        Assert.Equal("missing", FileIdentity.Of(dir.Path));
+        Assert.Equal("missing", FileStamp.Of(link));
+        Assert.Equal("missing", FileStamp.Of(dir.Path));
     }
 }

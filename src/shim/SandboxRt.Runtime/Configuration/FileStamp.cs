@@ -6,7 +6,7 @@ namespace SandboxRt.Runtime.Configuration;
 /// place behind a link (a packaged vmlinux -> vmlinux-VERSION) makes a new key, as a link pointed elsewhere
 /// does. The link's own size and time (what both keys recorded until 2026-12-06) saw only the second.
 /// </summary>
-public static class FileIdentity
+public static class FileStamp
 {
     /// <summary>"SIZE MTIME-TICKS" of what <paramref name="path"/> names, or "missing" (no file, a dangling link, a directory).</summary>
     public static string Of(string path)
