@@ -28,7 +28,17 @@ public sealed class FileStampTests
     }
 
     [Fact]
-    public void Nothing_there_a_dangling_link_and_a_directory_are_missing()
+    public void A_configuration_that_boots_the_initrd_has_a_vm_cache_key()
+    {
+        // "image": "" (the initrd, as Debian's kernel needs) made VmCacheKey.For throw "The value cannot be an
+        // empty string", and with vm_cache_number set every create failed with that message
+        var initrd = new HypervisorConfig { Image = "" };
+        Assert.Matches("^[0-9a-f]{16}$", VmCacheKey.For(initrd));
+        Assert.NotEqual(VmCacheKey.For(new HypervisorConfig()), VmCacheKey.For(initrd));
+    }
+
+    [Fact]
+    public void Nothing_there_a_dangling_link_a_directory_and_a_loop_of_links_are_missing()
     {
         using var dir = new TempDirectory();
         Assert.Equal("missing", FileStamp.Of(Path.Combine(dir.Path, "none")));
@@ -36,5 +46,9 @@ public sealed class FileStampTests
         File.CreateSymbolicLink(link, Path.Combine(dir.Path, "none"));
         Assert.Equal("missing", FileStamp.Of(link));
         Assert.Equal("missing", FileStamp.Of(dir.Path));
+        File.CreateSymbolicLink(Path.Combine(dir.Path, "a"), Path.Combine(dir.Path, "b"));
+        File.CreateSymbolicLink(Path.Combine(dir.Path, "b"), Path.Combine(dir.Path, "a"));
+        Assert.Equal("missing", FileStamp.Of(Path.Combine(dir.Path, "a"))); // ELOOP, not an exception
+        Assert.Equal("missing", FileStamp.Of(""));
     }
 }

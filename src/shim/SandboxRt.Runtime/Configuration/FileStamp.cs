@@ -8,11 +8,21 @@ namespace SandboxRt.Runtime.Configuration;
 /// </summary>
 public static class FileStamp
 {
-    /// <summary>"SIZE MTIME-TICKS" of what <paramref name="path"/> names, or "missing" (no file, a dangling link, a directory).</summary>
+    /// <summary>
+    /// "SIZE MTIME-TICKS" of what <paramref name="path"/> names, or "missing" (no file, a dangling link, a
+    /// directory, a loop of links): never an exception, the file's user reports what is wrong with it.
+    /// </summary>
     public static string Of(string path)
     {
-        var info = new FileInfo(path);
-        var target = info.LinkTarget is null ? info : info.ResolveLinkTarget(returnFinalTarget: true) as FileInfo;
-        return target is { Exists: true } ? $"{target.Length} {target.LastWriteTimeUtc.Ticks}" : "missing";
+        try
+        {
+            var info = new FileInfo(path);
+            var target = info.LinkTarget is null ? info : info.ResolveLinkTarget(returnFinalTarget: true) as FileInfo;
+            return target is { Exists: true } ? $"{target.Length} {target.LastWriteTimeUtc.Ticks}" : "missing";
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return "missing";
+        }
     }
 }
