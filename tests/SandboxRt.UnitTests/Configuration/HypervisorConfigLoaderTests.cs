@@ -70,11 +70,23 @@ public sealed class HypervisorConfigLoaderTests
     [InlineData("vm_cache_number", "17", "vm_cache_number: 17 is outside 0..16")]
     [InlineData("vm_cache_number", "-1", "vm_cache_number: -1 is outside 0..16")]
     [InlineData("vm_cache_idle_seconds", "-5", "vm_cache_idle_seconds: -5 is outside 0..604800")]
+    [InlineData("kernel_params", "\"console=ttyS0 console=hvc0 quiet\"", "kernel_params: the last console= is 'hvc0', but the agent logs to the console and the host reads it on ttyS0")]
     public void Invalid_values_name_the_field(string field, string json, string expected)
     {
         using var dir = new TempDirectory();
         var e = Assert.Throws<ConfigException>(() => HypervisorConfigLoader.Load(dir.File("q.json", $$"""{ "{{field}}": {{json}} }""")));
         Assert.Contains(expected, e.Message);
+    }
+
+    [Theory]
+    [InlineData("", "console=ttyS0")]
+    [InlineData("quiet panic=-1", "console=ttyS0 quiet panic=-1")]
+    [InlineData("console=ttyS0,115200 quiet", "console=ttyS0,115200 quiet")]
+    [InlineData("console=tty0 console=ttyS0", "console=tty0 console=ttyS0")]
+    public void Kernel_params_without_a_console_get_the_serial_port_the_host_reads(string configured, string loaded)
+    {
+        var config = HypervisorConfigLoader.Load(RepoConfig, new Dictionary<string, string> { ["kernel_params"] = configured });
+        Assert.Equal(loaded, config.KernelParams);
     }
 
     [Theory]

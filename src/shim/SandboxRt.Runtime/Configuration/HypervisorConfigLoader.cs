@@ -97,8 +97,22 @@ public static class HypervisorConfigLoader
             // name the Kata key and its line, not our field
             throw new ConfigException($"{origin}: {e.Problem}", e) { Field = e.Field, Problem = e.Problem };
         }
+        if (LastConsole(config.KernelParams) is null)
+            config = config with { KernelParams = $"console={GuestConsole} {config.KernelParams}".TrimEnd() };
         return config;
     }
+
+    /// <summary>
+    /// The serial port the host reads the guest's console on: console.log, the lines a failed boot quotes,
+    /// and the agent's lines a template build waits for. The agent logs to /dev/console, which is the last
+    /// console= of the kernel command line, so kernel_params without one get console=ttyS0 (a line without
+    /// it made every template build wait out boot_timeout_seconds and fail) and another is refused.
+    /// </summary>
+    public const string GuestConsole = "ttyS0";
+
+    /// <summary>The device of the last console= in <paramref name="kernelParams"/> ("ttyS0" of "console=ttyS0,115200"), or null.</summary>
+    private static string? LastConsole(string kernelParams) =>
+        kernelParams.Split(' ', StringSplitOptions.RemoveEmptyEntries).LastOrDefault(p => p.StartsWith("console=", StringComparison.Ordinal))?["console=".Length..].Split(',')[0];
 
     private static JsonNode? ParseOverride(string value)
     {
@@ -159,6 +173,8 @@ public static class HypervisorConfigLoader
             Fail("vm_cache_idle_seconds", $"{c.VmCacheIdleSeconds} is outside 0..604800");
         if (c.KernelParams.Contains('\n'))
             Fail("kernel_params", "must be one line");
+        if (LastConsole(c.KernelParams) is { } console && console != GuestConsole)
+            Fail("kernel_params", $"the last console= is '{console}', but the agent logs to the console and the host reads it on {GuestConsole} (leave console= out to get it)");
         c.Qemu.Validate(Fail);
         c.CloudHypervisor.Validate(Fail);
     }
