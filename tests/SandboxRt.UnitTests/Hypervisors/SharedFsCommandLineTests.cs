@@ -13,6 +13,17 @@ public sealed class SharedFsCommandLineTests
         ConsoleFd: 6, QmpListenFd: 5, GuestChannelPlan.Serial(4), fs) { VirtiofsdFd = virtiofsdFd });
 
     [Fact]
+    public void A_state_directory_with_commas_reaches_virtiofsd_and_qemu_whole()
+    {
+        // libfuse splits an -o value at commas unless escaped with a backslash; QEMU's options double them
+        var program = SandboxRt.Runtime.Hypervisors.SharedFs.VirtiofsDaemon.ProgramArguments("/usr/lib/qemu/virtiofsd", @"/srv/r o,t=1\x/c1/shared", "auto");
+        Assert.Equal(@"source=/srv/r o\,t=1\\x/c1/shared", program[program.IndexOf("-o") + 1]);
+        var args = Build(new SharedFsPlan(SharedFsPlan.Virtio9p, "/srv/r o,t=1/c1/shared"));
+        var fsdev = args[args.IndexOf("-fsdev") + 1];
+        Assert.StartsWith("local,id=share,path=/srv/r o,,t=1/c1/shared,", fsdev);
+    }
+
+    [Fact]
     public void Nine_p_exports_the_read_only_view_in_mapped_xattr_mode_never_passthrough()
     {
         var args = Build(new SharedFsPlan(SharedFsPlan.Virtio9p, "/run/s/c1/shared"));

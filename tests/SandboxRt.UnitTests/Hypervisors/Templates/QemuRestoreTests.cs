@@ -20,6 +20,32 @@ public sealed class QemuRestoreTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
+    /// <summary>A QEMU that does not end during the test.</summary>
+    private static readonly Task<string> Running = new TaskCompletionSource<string>().Task;
+
+    private string NoLog => Path.Combine(_dir.Path, "no-qemu.log");
+
+    [Fact]
+    public async Task A_qemu_that_ends_before_its_qmp_greets_fails_the_restore_at_once_with_its_exit_and_last_words()
+    {
+        // what the host has while QEMU starts: its own QMP listening socket, which a dead QEMU never took
+        // over, so the connection lands in the backlog and no greeting ever comes
+        var socket = Path.Combine(_dir.Path, "qmp.sock");
+        using var listener = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+        listener.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(socket));
+        listener.Listen(4);
+        var log = Path.Combine(_dir.Path, "qemu.log");
+        File.WriteAllText(log, "qemu-system-x86_64: -object memory-backend-file,mem-path=/r,t=1/ram: Invalid parameter 't'\n");
+        var exited = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var restoring = QemuRestore.RestoreAsync(socket, 9, Plan(), Task.FromResult(33L << 20), exited.Task, log, TimeSpan.FromMinutes(10), CancellationToken.None);
+        Assert.False(restoring.IsCompleted); // waiting for the greeting
+        exited.SetResult("QEMU (pid 42) exited 1");
+
+        var e = await Assert.ThrowsAsync<HypervisorException>(() => restoring.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal("QEMU ended during the restore: QEMU (pid 42) exited 1: qemu-system-x86_64: -object memory-backend-file,mem-path=/r,t=1/ram: Invalid parameter 't'", e.Message);
+    }
+
     private static QemuLaunchPlan Plan() => new(
         "c1", new HypervisorConfig(), new AcceleratorChoice("tcg", false, "test"), 1, 512, "/img/initrd",
         ConsoleFd: 6, QmpListenFd: 5, GuestChannelPlan.Serial(4), new SharedFsPlan(SharedFsPlan.VirtioFs, "/run/s/c1/shared")) { VirtiofsdFd = 3 };
@@ -46,7 +72,7 @@ public sealed class QemuRestoreTests : IDisposable
             return [Return()];
         });
 
-        var restoring = QemuRestore.RestoreAsync(server.Path, 9, Plan(), copy.Task, TimeSpan.FromSeconds(30), CancellationToken.None);
+        var restoring = QemuRestore.RestoreAsync(server.Path, 9, Plan(), copy.Task, Running, NoLog, TimeSpan.FromSeconds(30), CancellationToken.None);
         await capabilitiesSet.Task.WaitAsync(TimeSpan.FromSeconds(30));
         copy.SetResult(33 << 20); // the copy ends after QEMU is up: the restore was waiting for it
         await restoring.WaitAsync(TimeSpan.FromSeconds(30));
@@ -73,8 +99,9 @@ public sealed class QemuRestoreTests : IDisposable
         var never = new TaskCompletionSource<long>().Task;
 
         // the restore's own bound (boot_timeout_seconds in a launch) ends it: without the wait it would have run the clone
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
-            QemuRestore.RestoreAsync(server.Path, 9, Plan(), never, TimeSpan.FromSeconds(1), CancellationToken.None));
+        var e = await Assert.ThrowsAsync<HypervisorException>(() =>
+            QemuRestore.RestoreAsync(server.Path, 9, Plan(), never, Running, NoLog, TimeSpan.FromSeconds(1), CancellationToken.None));
+        Assert.Equal("the restore did not end within 1 s (boot_timeout_seconds)", e.Message);
 
         Assert.True(capabilitiesSet.Task.IsCompleted);
         lock (server.Commands)
@@ -87,7 +114,7 @@ public sealed class QemuRestoreTests : IDisposable
         await using var server = new FakeQmpServer(Path.Combine(_dir.Path, "qmp.sock"), (_, _) => [Return()]);
 
         var e = await Assert.ThrowsAsync<IOException>(() =>
-            QemuRestore.RestoreAsync(server.Path, 9, Plan(), Task.FromException<long>(new IOException("No space left on device")), TimeSpan.FromSeconds(30), CancellationToken.None));
+            QemuRestore.RestoreAsync(server.Path, 9, Plan(), Task.FromException<long>(new IOException("No space left on device")), Running, NoLog, TimeSpan.FromSeconds(30), CancellationToken.None));
 
         Assert.Equal("No space left on device", e.Message);
         lock (server.Commands)

@@ -249,7 +249,8 @@ public sealed class QemuHypervisor : IHypervisor
             {
                 try
                 {
-                    await Templates.QemuRestore.RestoreAsync(files.QmpSocket, stateFd, plan, ramCopied!, TimeSpan.FromSeconds(_config.BootTimeoutSeconds), cancellationToken);
+                    await Templates.QemuRestore.RestoreAsync(files.QmpSocket, stateFd, plan, ramCopied!, vm.Exited, files.HypervisorLog,
+                        TimeSpan.FromSeconds(_config.BootTimeoutSeconds), cancellationToken);
                 }
                 catch
                 {

@@ -109,8 +109,7 @@ internal sealed class VirtiofsDaemon : IFileServer
         using var devNull = File.OpenHandle("/dev/null", FileMode.Open, FileAccess.ReadWrite);
         var (log, logPumped) = Diagnostics.LogPump.StartPipe(logPath, logMaxBytes, "virtiofsd's output");
         using var _ = log; // virtiofsd has its own copy once spawned
-        List<string> program = [binary, $"--fd={ListenFdInChild}", "-o", $"source={directory}", "-o", $"cache={cache}",
-                                "-o", "announce_submounts", "-o", "no_posix_lock", "-o", "modcaps=-mknod", "--rlimit-nofile=0"];
+        var program = ProgramArguments(binary, directory, cache);
         var argv = jailer is null ? program
             : JailerCommand.Build(jailer, new JailSpec { Cgroups = cgroups, Capabilities = Capabilities, KeepDescriptors = [ListenFdInChild] }, program);
         var process = ChildProcess.StartGroupLeader(new SpawnOptions
@@ -123,6 +122,15 @@ internal sealed class VirtiofsDaemon : IFileServer
         }, "virtiofsd");
         return new VirtiofsDaemon(process, logPath, logPumped);
     }
+
+    /// <summary>
+    /// virtiofsd's command line. An -o value is a comma-separated list that libfuse's option parser splits,
+    /// so the directory's commas and backslashes are escaped with a backslash (a --root such as
+    /// "/srv/a,b" made virtiofsd look for "/srv/a").
+    /// </summary>
+    internal static List<string> ProgramArguments(string binary, string directory, string cache) =>
+        [binary, $"--fd={ListenFdInChild}", "-o", $"source={directory.Replace(@"\", @"\\").Replace(",", @"\,")}", "-o", $"cache={cache}",
+         "-o", "announce_submounts", "-o", "no_posix_lock", "-o", "modcaps=-mknod", "--rlimit-nofile=0"];
 
     /// <summary>How virtiofsd ended, with the last line of its log, for a VM that died with it.</summary>
     public async Task<string?> DescribeExitAsync()
