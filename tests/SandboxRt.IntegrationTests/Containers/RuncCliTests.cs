@@ -11,6 +11,28 @@ public sealed class RuncCliTests
     private static Task<CliRun> Cli(ScratchDirectory state, params string[] args) =>
         args[0] == "create" ? CliRun.RunLeavingRelayAsync(args, state.Path) : CliRun.RunAsync(args, root: state.Path);
 
+    /// <summary>
+    /// A --root with a space and a comma: its state directory reaches QEMU's options (commas doubled) and
+    /// virtiofsd's -o source= (commas escaped with a backslash; virtiofsd looked for the path up to the
+    /// comma, and the clone's restore then waited out boot_timeout_seconds).
+    /// </summary>
+    [Fact]
+    public async Task A_root_with_a_space_and_a_comma_runs_a_container_from_the_share()
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        using var scratch = new ScratchDirectory("srt-state");
+        var root = scratch.Combine("r o,t=1");
+        using var bundle = new TestBundle(s => s.Process!.Args = ["sh", "-c", "echo ran from $(cat /proc/mounts | grep -c ' / virtiofs ') virtio-fs root"]);
+        var id = "comma-" + Guid.NewGuid().ToString("N")[..8];
+
+        var run = await CliRun.RunAsync(["run", "--bundle", bundle.Directory, id], root: root);
+
+        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}: {run.Stderr}");
+        Assert.Equal("ran from 1 virtio-fs root\n", run.Stdout);
+        Assert.DoesNotContain("booting cold", run.Stderr);
+        LeakCheck.AssertNothingLeft(root, id);
+    }
+
     [Fact]
     public async Task The_lifecycle_verbs_behave_as_runcs()
     {
