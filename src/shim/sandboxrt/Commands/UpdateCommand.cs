@@ -15,9 +15,9 @@ internal sealed class UpdateCommand : ICommand
     public IReadOnlyList<Option> Options { get; } =
     [
         CliOptions.Value("resources", "path to a linux.resources JSON, or - for stdin", "r"),
-        CliOptions.Value("memory", "memory limit in bytes"),
-        CliOptions.Value("memory-reservation", "memory soft limit in bytes"),
-        CliOptions.Value("memory-swap", "memory + swap limit in bytes"),
+        CliOptions.Value("memory", "memory limit: bytes, or with a unit as runc takes it (512m, 1g); -1 for none"),
+        CliOptions.Value("memory-reservation", "memory soft limit (as --memory)"),
+        CliOptions.Value("memory-swap", "memory + swap limit (as --memory)"),
         CliOptions.Value("kernel-memory", "ignored on cgroup v2"),
         CliOptions.Value("cpu-shares", "CPU shares (relative weight)"),
         CliOptions.Value("cpu-period", "CPU CFS period (µs)"),
@@ -41,26 +41,28 @@ internal sealed class UpdateCommand : ICommand
         {
             resources = new LinuxResources();
         }
-        long? Long(string flag) => args.Value(flag) is { } v ? long.TryParse(v, out var n) ? n : throw new UsageException($"--{flag}: '{v}' is not a number") : null;
-        if (Long("memory") is { } memory || Long("memory-reservation") is not null || Long("memory-swap") is not null)
+        long? Memory(string flag) => args.Value(flag) is { } v ? FlagValues.Memory(flag, v) : null;
+        ulong? Unsigned(string flag, ulong max = ulong.MaxValue) => args.Value(flag) is { } v ? FlagValues.Unsigned(flag, v, max) : null;
+        long? Signed(string flag) => args.Value(flag) is { } v ? FlagValues.Signed(flag, v) : null;
+        if (args.Has("memory") || args.Has("memory-reservation") || args.Has("memory-swap"))
         {
             resources.Memory ??= new LinuxMemory();
-            resources.Memory.Limit = Long("memory") ?? resources.Memory.Limit;
-            resources.Memory.Reservation = Long("memory-reservation") ?? resources.Memory.Reservation;
-            resources.Memory.Swap = Long("memory-swap") ?? resources.Memory.Swap;
+            resources.Memory.Limit = Memory("memory") ?? resources.Memory.Limit;
+            resources.Memory.Reservation = Memory("memory-reservation") ?? resources.Memory.Reservation;
+            resources.Memory.Swap = Memory("memory-swap") ?? resources.Memory.Swap;
         }
         if (args.Has("cpu-shares") || args.Has("cpu-period") || args.Has("cpu-quota") || args.Has("cpuset-cpus") || args.Has("cpuset-mems"))
         {
             resources.Cpu ??= new LinuxCpu();
-            resources.Cpu.Shares = (ulong?)Long("cpu-shares") ?? resources.Cpu.Shares;
-            resources.Cpu.Period = (ulong?)Long("cpu-period") ?? resources.Cpu.Period;
-            resources.Cpu.Quota = Long("cpu-quota") ?? resources.Cpu.Quota;
+            resources.Cpu.Shares = Unsigned("cpu-shares") ?? resources.Cpu.Shares;
+            resources.Cpu.Period = Unsigned("cpu-period") ?? resources.Cpu.Period;
+            resources.Cpu.Quota = Signed("cpu-quota") ?? resources.Cpu.Quota;
             resources.Cpu.Cpus = args.Value("cpuset-cpus") ?? resources.Cpu.Cpus;
             resources.Cpu.Mems = args.Value("cpuset-mems") ?? resources.Cpu.Mems;
         }
-        if (Long("pids-limit") is { } pids)
+        if (Signed("pids-limit") is { } pids)
             resources.Pids = new LinuxPids { Limit = pids };
-        if (Long("blkio-weight") is { } weight)
+        if (Unsigned("blkio-weight", ushort.MaxValue) is { } weight)
             resources.BlockIO = new LinuxBlockIO { Weight = (ushort)weight };
         await UpdateOperation.RunAsync(context.Lifecycle, id, resources);
         return 0;
