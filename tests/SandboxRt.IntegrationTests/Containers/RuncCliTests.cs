@@ -33,6 +33,31 @@ public sealed class RuncCliTests
         LeakCheck.AssertNothingLeft(root, id);
     }
 
+    /// <summary>
+    /// A --console-socket that is not a listening socket fails create with the reason, and leaves nothing.
+    /// The relay used to make the host pty its controlling terminal before sending the master, so closing
+    /// the master after the refused connect hung its session up: SIGHUP killed it before it reported, and
+    /// create said only "the relay process exited before reporting (see the log)", a log it had removed.
+    /// </summary>
+    [Fact]
+    public async Task A_console_socket_that_refuses_the_terminal_fails_create_with_the_reason()
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        using var state = new ScratchDirectory("srt-state");
+        var notASocket = state.Combine("console.sock");
+        File.WriteAllText(notASocket, "a regular file");
+        using var bundle = new TestBundle(s => { s.Process!.Terminal = true; s.Process.Args = ["sh"]; });
+        var id = "console-" + Guid.NewGuid().ToString("N")[..8];
+
+        var create = await Cli(state, "create", "--console-socket", notASocket, "--bundle", bundle.Directory, id);
+
+        Assert.Equal(1, create.ExitCode);
+        Assert.Contains("--console-socket: connect(", create.Stderr); // runc's log format escapes the quotes around the path
+        Assert.Contains(notASocket, create.Stderr);
+        Assert.Contains("ECONNREFUSED", create.Stderr);
+        LeakCheck.AssertNothingLeft(state.Path, id);
+    }
+
     [Fact]
     public async Task The_lifecycle_verbs_behave_as_runcs()
     {

@@ -35,19 +35,40 @@ internal sealed class HostTerminal : IDisposable
         using (master)
         {
             var slave = PseudoTerminal.OpenSlave(slavePath);
-            var raw = TerminalMode.MakeRaw(slave);
+            TerminalMode? raw = null;
             try
             {
-                PseudoTerminal.MakeControlling(slave);
+                raw = TerminalMode.MakeRaw(slave);
+                // The master goes first, and only then does the slave become the controlling terminal: this
+                // process closes its copy of the master on the way out, and closing the master of one's own
+                // controlling terminal hangs the session up. A console socket that refused the master then
+                // killed the relay with SIGHUP before it could say why ("exited before reporting").
+                try
+                {
+                    ConsoleSocket.SendMaster(consoleSocket, master, slavePath);
+                }
+                catch (Exception e) when (e is SyscallException or ArgumentException)
+                {
+                    throw new InvalidOperationException($"--console-socket: {e.Message}", e);
+                }
+                try
+                {
+                    PseudoTerminal.MakeControlling(slave);
+                }
+                catch (SyscallException)
+                {
+                    // not a session leader: resizes are then picked up on the next output instead
+                }
+                var input = FileDescriptors.ToStream(Descriptors.Duplicate(slave), FileAccess.Read);
+                var output = FileDescriptors.ToStream(Descriptors.Duplicate(slave), FileAccess.Write);
+                return new HostTerminal(input, output, slave, raw);
             }
-            catch (SyscallException)
+            catch
             {
-                // not a session leader: resizes are then picked up on the next output instead
+                raw?.Dispose();
+                slave.Dispose();
+                throw;
             }
-            ConsoleSocket.SendMaster(consoleSocket, master, slavePath);
-            var input = FileDescriptors.ToStream(Descriptors.Duplicate(slave), FileAccess.Read);
-            var output = FileDescriptors.ToStream(Descriptors.Duplicate(slave), FileAccess.Write);
-            return new HostTerminal(input, output, slave, raw);
         }
     }
 
