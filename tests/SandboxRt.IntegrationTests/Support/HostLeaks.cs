@@ -14,7 +14,7 @@ internal static class HostLeaks
     /// </summary>
     public static void KillEverythingUnder(string directory)
     {
-        var killed = new List<int>();
+        var killed = new List<SandboxRt.Interop.PidFd>();
         foreach (var proc in Directory.EnumerateDirectories("/proc"))
         {
             if (!int.TryParse(Path.GetFileName(proc), out int pid) || pid == Environment.ProcessId)
@@ -23,34 +23,24 @@ internal static class HostLeaks
             {
                 var cmdline = File.ReadAllText(Path.Combine(proc, "cmdline")).Replace('\0', ' ');
                 var environ = File.ReadAllText(Path.Combine(proc, "environ"));
-                if (cmdline.Contains(directory) || environ.Contains("SANDBOXRT_RELAY_ARGS") && environ.Contains(directory))
-                    if (SandboxRt.Interop.ChildProcesses.Signal(pid, 9))
-                        killed.Add(pid);
+                if ((cmdline.Contains(directory) || environ.Contains("SANDBOXRT_RELAY_ARGS") && environ.Contains(directory))
+                    && SandboxRt.Interop.PidFd.TryOpen(pid) is { } process)
+                {
+                    if (process.Signal(9))
+                        killed.Add(process);
+                    else
+                        process.Dispose();
+                }
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
             }
         }
-        // their mounts go once they have exited (a zombie holds none); bounded: this is a teardown
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (killed.Any(Running) && DateTime.UtcNow < deadline)
-            Thread.Sleep(20);
+        // their mounts go once they have exited (a pidfd polls readable then; a zombie holds none); bounded: this is a teardown
+        Task.WaitAll([.. killed.Select(p => p.WaitExitedAsync())], TimeSpan.FromSeconds(10));
+        foreach (var process in killed)
+            process.Dispose();
         foreach (var mount in File.ReadAllLines("/proc/self/mountinfo").Select(l => l.Split(' ')[4]).Where(m => m.StartsWith(directory)).OrderByDescending(m => m.Length))
             SandboxRt.Interop.FileSystem.TryUnmount(mount, detach: true);
-    }
-
-    /// <summary>Whether the process exists and is not a zombie (/proc/PID/stat: the state follows the command's closing parenthesis).</summary>
-    private static bool Running(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            int end = stat.LastIndexOf(')');
-            return end > 0 && end + 2 < stat.Length && stat[end + 2] != 'Z';
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
     }
 }
