@@ -221,4 +221,37 @@ public sealed class TemplateLayoutTests
         Assert.True(File.Exists(Path.Combine(dir.Path, "not-a-key.lock")));
         Assert.NotNull(store.Find(Built));
     }
+
+    [Fact]
+    public void A_failed_build_is_recent_until_its_back_off_ends_and_a_removal_or_sweep_forgets_it()
+    {
+        using var dir = new TempDirectory();
+        var store = new QemuTemplateStore(dir.Path);
+        const string Key = "0123456789abcdef", Old = "1123456789abcdef";
+        Assert.Null(store.RecentFailure(Key, TimeSpan.FromMinutes(10)));
+
+        store.RecordFailure(Key, "the template VM's agent did not serve within 60 s" + new string('x', 5000));
+        var failed = store.RecentFailure(Key, TimeSpan.FromMinutes(10));
+        Assert.NotNull(failed);
+        Assert.StartsWith("the template VM's agent did not serve within 60 s", failed.Reason);
+        Assert.Equal(2000, failed.Reason.Length); // bounded
+        Assert.InRange(failed.Age, TimeSpan.Zero, TimeSpan.FromMinutes(1));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(store.FailureFile(Key)));
+
+        store.RecordFailure(Old, "older");
+        File.SetLastWriteTimeUtc(store.FailureFile(Old), DateTime.UtcNow - TimeSpan.FromMinutes(11));
+        Assert.Null(store.RecentFailure(Old, TimeSpan.FromMinutes(10))); // tried again after the back-off
+        File.WriteAllText(Path.Combine(dir.Path, "not-a-key.failed"), "");
+        File.SetLastWriteTimeUtc(Path.Combine(dir.Path, "not-a-key.failed"), DateTime.UtcNow - TimeSpan.FromMinutes(11));
+        Assert.Equal(1, store.RemoveExpiredFailures(TimeSpan.FromMinutes(10)));
+        Assert.False(File.Exists(store.FailureFile(Old)));
+        Assert.True(File.Exists(store.FailureFile(Key)));
+        Assert.True(File.Exists(Path.Combine(dir.Path, "not-a-key.failed")));
+
+        var template = Directory.CreateDirectory(Path.Combine(dir.Path, Key)).FullName; // built since, by `template create`, then removed
+        foreach (var name in new[] { QemuTemplate.RamName, QemuTemplate.StateName, QemuTemplate.InfoName, "agent-token" })
+            File.WriteAllText(Path.Combine(template, name), "");
+        Assert.True(store.Remove(Key));
+        Assert.Null(store.RecentFailure(Key, TimeSpan.FromMinutes(10)));
+    }
 }

@@ -55,7 +55,7 @@ public sealed class QemuHypervisor : IHypervisor
             RequireFile(root.Initrd, "initrd", "the guest initramfs (make guest-image builds it)");
         if (!_config.Qemu.VmTemplate || !request.AllowTemplate)
             return await LaunchCoreAsync(request, root, null, cancellationToken);
-        var (template, reason, warn) = await Templates.QemuTemplates.PrepareAsync(this, _config, request, root, cancellationToken);
+        var (template, reason, warn) = await Templates.QemuTemplates.PrepareAsync(this, _config, request, root, retryFailedBuild: false, cancellationToken);
         if (template is not null)
         {
             try

@@ -11,6 +11,46 @@ internal sealed class QemuTemplateStore(string directory)
 
     public string LockFile(string key) => Path.Combine(Directory, key + ".lock");
 
+    /// <summary>Where the last failed build of <paramref name="key"/> is recorded: its reason, at the file's time.</summary>
+    public string FailureFile(string key) => Path.Combine(Directory, key + ".failed");
+
+    /// <summary>
+    /// Records that building <paramref name="key"/> failed now, and why (the first 2000 characters). Best
+    /// effort: a record that cannot be written only means the next launch tries the build again.
+    /// </summary>
+    public void RecordFailure(string key, string reason)
+    {
+        try
+        {
+            Storage.PrivateFiles.WriteAllText(FailureFile(key), reason.Length > MaxReason ? reason[..MaxReason] : reason);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+
+    /// <summary>The failure recorded for <paramref name="key"/> less than <paramref name="within"/> ago, or null.</summary>
+    public TemplateBuildFailure? RecentFailure(string key, TimeSpan within)
+    {
+        try
+        {
+            using var file = new FileStream(FailureFile(key), new FileStreamOptions { Mode = FileMode.Open, Access = FileAccess.Read, Options = FileOptions.None });
+            var age = DateTime.UtcNow - File.GetLastWriteTimeUtc(file.SafeFileHandle);
+            if (age >= within)
+                return null;
+            var bytes = new byte[MaxReason * 4];
+            var length = file.ReadAtLeast(bytes, bytes.Length, throwOnEndOfStream: false);
+            return new TemplateBuildFailure(System.Text.Encoding.UTF8.GetString(bytes, 0, length), age < TimeSpan.Zero ? TimeSpan.Zero : age);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null; // none recorded (FileNotFoundException), or unreadable: try the build
+        }
+    }
+
+    /// <summary>Forgets a recorded failure of <paramref name="key"/> (its build succeeded, or it was removed).</summary>
+    public void ForgetFailure(string key) => File.Delete(FailureFile(key));
+
     /// <summary>The complete template for <paramref name="key"/>, or null.</summary>
     public QemuTemplate? Find(string key)
     {
@@ -34,6 +74,7 @@ internal sealed class QemuTemplateStore(string directory)
         using var building = FileLock.Acquire(LockFile(key), TimeSpan.FromSeconds(5));
         Storage.PrivateFiles.RemoveTree(dir);
         File.Delete(LockFile(key));
+        ForgetFailure(key);
         return true;
     }
 
@@ -103,6 +144,24 @@ internal sealed class QemuTemplateStore(string directory)
         }
         return removed;
     }
+
+    /// <summary>Removes the failure records older than <paramref name="retryAfter"/>: no launch reads them any more.</summary>
+    public int RemoveExpiredFailures(TimeSpan retryAfter)
+    {
+        if (!System.IO.Directory.Exists(Directory))
+            return 0;
+        int removed = 0;
+        foreach (var record in System.IO.Directory.EnumerateFiles(Directory, "*.failed"))
+        {
+            if (!IsKey(Path.GetFileNameWithoutExtension(record)) || DateTime.UtcNow - File.GetLastWriteTimeUtc(record) < retryAfter)
+                continue;
+            File.Delete(record);
+            removed++;
+        }
+        return removed;
+    }
+
+    private const int MaxReason = 2000;
 
     private static bool IsKey(string key) => key.Length == 16 && key.All(c => char.IsAsciiHexDigitLower(c) || char.IsAsciiDigit(c));
 }

@@ -14,6 +14,12 @@ namespace SandboxRt.Runtime.Hypervisors.Qemu.Templates;
 /// a reader sees a whole template or none. A sandbox that cannot use one (the configuration: microvm,
 /// vsock, another initrd; or a failure: building, restoring) boots cold, and VmStart says why.
 ///
+/// A failed build is recorded (KEY.failed: the reason, at its time) before its lock is released, and for
+/// <see cref="RetryFailedBuildAfter"/> the launches of that key boot cold at once, with a warning that
+/// quotes it, instead of each paying the same failure again (a kernel_params that breaks the guest
+/// costs boot_timeout_seconds per build): the sandboxes that waited on the failing build's lock too.
+/// `sandboxrt template create` tries at once; a success or `template remove` forgets the failure.
+///
 /// What a clone shares with its template and the other clones, and what it must not: see
 /// docs/security.md ("VM templates"). In short: RAM contents up to the agent's start (kernel, agent,
 /// no sandbox data and no secret but the template's agent token, which the host replaces on a clone's
@@ -21,8 +27,12 @@ namespace SandboxRt.Runtime.Hypervisors.Qemu.Templates;
 /// </summary>
 internal static class QemuTemplates
 {
+    /// <summary>How long after a failed build of a key its launches boot cold without trying that build again.</summary>
+    public static readonly TimeSpan RetryFailedBuildAfter = TimeSpan.FromMinutes(10);
+
+    /// <param name="retryFailedBuild">build even when a build of this key failed recently (`template create`)</param>
     public static async Task<(QemuTemplate? Template, string? Reason, bool Warn)> PrepareAsync(QemuHypervisor hypervisor, HypervisorConfig config,
-        VmLaunchRequest request, QemuGuestRoot root, CancellationToken cancellationToken)
+        VmLaunchRequest request, QemuGuestRoot root, bool retryFailedBuild, CancellationToken cancellationToken)
     {
         if (config.Qemu.MachineType is not ("q35" or "pc"))
             return (null, $"qemu.machine_type {config.Qemu.MachineType} has no hot-plug for a clone's devices (templates need q35 or pc)", false);
@@ -43,26 +53,42 @@ internal static class QemuTemplates
         await QemuTemplateBuilder.RemoveAbandonedBuildsAsync(store, heldKey: null); // a builder killed mid-build left its VM running
         if (store.Find(key) is { } ready)
             return (ready, null, false);
+        store.RemoveExpiredFailures(RetryFailedBuildAfter);
+        if (!retryFailedBuild && store.RecentFailure(key, RetryFailedBuildAfter) is { } failed)
+            return (null, Describe(failed, key, store), true);
         try
         {
             store.Create();
             using var building = FileLock.Acquire(store.LockFile(key), TimeSpan.FromSeconds(config.BootTimeoutSeconds + 30));
             if (store.Find(key) is { } built)
                 return (built, null, false); // another process built it while this one waited
+            if (!retryFailedBuild && store.RecentFailure(key, RetryFailedBuildAfter) is { } failedMeanwhile)
+                return (null, Describe(failedMeanwhile, key, store), true); // the build this one waited for failed
             try
             {
                 var template = await QemuTemplateBuilder.BuildAsync(hypervisor, config, request, root, store, key, description, cancellationToken);
+                store.ForgetFailure(key);
                 return (template, null, false);
             }
-            catch
+            catch (Exception e)
             {
+                if (IsBuildFailure(e, cancellationToken))
+                    store.RecordFailure(key, e.Message); // before the lock goes: a waiter reads it
                 File.Delete(store.LockFile(key)); // no template for it: its lock file goes too (a waiter locks a new one: FileLock)
                 throw;
             }
         }
-        catch (Exception e) when (e is HypervisorException or IOException or UnauthorizedAccessException or TimeoutException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        catch (Exception e) when (IsBuildFailure(e, cancellationToken))
         {
             return (null, $"building template {key} in {store.Directory} failed: {e.Message}", true);
         }
     }
+
+    /// <summary>What fails a build, as opposed to this launch being cancelled (or a bug, which propagates).</summary>
+    private static bool IsBuildFailure(Exception e, CancellationToken cancellationToken) =>
+        e is HypervisorException or IOException or UnauthorizedAccessException or TimeoutException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested);
+
+    private static string Describe(TemplateBuildFailure failed, string key, QemuTemplateStore store) =>
+        $"building template {key} in {store.Directory} failed {(long)failed.Age.TotalSeconds} s ago ({failed.Reason}); it is not tried again for " +
+        $"{(long)RetryFailedBuildAfter.TotalSeconds} s after a failure (`sandboxrt template create` tries now)";
 }

@@ -16,7 +16,8 @@ public static class VmTemplates
 
     /// <summary>
     /// Makes sure the template a sandbox of the configured default size would use exists (building it
-    /// now if not) and returns it; fails with why when this configuration cannot have one.
+    /// now if not, also when a build of it failed recently) and returns it; fails with why when this
+    /// configuration cannot have one.
     /// </summary>
     public static async Task<Entry> CreateAsync(HypervisorConfig config, CancellationToken cancellationToken = default)
     {
@@ -25,7 +26,7 @@ public static class VmTemplates
         var hypervisor = new QemuHypervisor(config);
         var max = Sandboxes.VmSize.Max(config);
         var request = new VmLaunchRequest("template", config.Qemu.TemplateDirectory, config) { MaxVcpus = max.Vcpus, MaxMemoryMib = max.MemoryMib };
-        var (template, reason, _) = await QemuTemplates.PrepareAsync(hypervisor, config, request, QemuGuestRoot.For(config, null), cancellationToken);
+        var (template, reason, _) = await QemuTemplates.PrepareAsync(hypervisor, config, request, QemuGuestRoot.For(config, null), retryFailedBuild: true, cancellationToken);
         return template is null ? throw new HypervisorException(reason ?? "no template") : Describe(template);
     }
 
