@@ -44,8 +44,25 @@ public sealed class Cgroup : IDisposable
         return plan;
     }
 
-    /// <summary>Writes one interface file; the error names the file, the value and the errno.</summary>
-    public void Write(CgroupWrite write) => CgroupFile.TryWrite(File(write.File), write.Value, missingIsError: !write.IgnoreIfMissing);
+    /// <summary>
+    /// Writes one interface file; the error names the file, the value and the errno, and first the OCI
+    /// field when the write has one (<see cref="CgroupWrite.Field"/>): a device rule for a device this VM
+    /// does not have (the host's block devices are not the guest's) is ENODEV, said in those words.
+    /// </summary>
+    public void Write(CgroupWrite write)
+    {
+        try
+        {
+            CgroupFile.TryWrite(File(write.File), write.Value, missingIsError: !write.IgnoreIfMissing);
+        }
+        catch (CgroupException e) when (write.Field is not null)
+        {
+            var device = write.Value.Split(' ')[0];
+            throw new CgroupResourceException(write.Field, e.Errno == Errno.ENODEV
+                ? $"the VM has no block device {device}: a VM has block devices of its own, not the host's ({write.File}: ENODEV)"
+                : e.Message, e);
+        }
+    }
 
     /// <summary>Reads one interface file (e.g. "memory.max").</summary>
     public string Read(string file) => CgroupFile.Read(File(file));

@@ -226,4 +226,19 @@ public sealed class RunTests
         Assert.Contains("started=19", run.Stdout);
         Assert.Contains("fork 20 failed: Resource temporarily unavailable", run.Stdout);
     }
+
+    [Fact]
+    public async Task A_block_io_limit_on_a_device_the_vm_does_not_have_fails_naming_the_field()
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        using var state = new ScratchDirectory("srt-state");
+        // Docker's --device-read-bps /dev/loop0:1mb: the host's loop0 (7:0); the guest has no loop device
+        using var bundle = new TestBundle(s => s.Linux!.Resources!.BlockIO = new LinuxBlockIO { ThrottleReadBpsDevice = [new() { Major = 7, Minor = 0, Rate = 1 << 20 }] });
+        var id = NewId();
+        var run = await RunAsync(bundle, state, id);
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Contains("linux.resources.blockIO.throttleReadBpsDevice[0]: the VM has no block device 7:0: a VM has block devices of its own, not the host's (io.max: ENODEV)", run.Stderr);
+        Assert.DoesNotContain("CgroupException", run.Stderr);
+        LeakCheck.AssertNothingLeft(state.Path, id);
+    }
 }

@@ -106,6 +106,22 @@ public sealed class CgroupFileWriteTests
     }
 
     [Fact]
+    public void A_refused_device_limit_is_an_error_naming_its_spec_field()
+    {
+        using var root = new FakeCgroupRoot();
+        root.Leaf("c1", "cgroup.procs");
+        var cgroup = root.Manager.Create("c1");
+
+        var e = Assert.Throws<CgroupResourceException>(() => cgroup.Apply(new LinuxResources
+        {
+            BlockIO = new() { ThrottleWriteIOPSDevice = [new() { Major = 8, Minor = 0, Rate = 10 }, new() { Major = 7, Minor = 0, Rate = 5 }] },
+        }));
+        Assert.Equal("linux.resources.blockIO.throttleWriteIOPSDevice[0]", e.Field);
+        Assert.Equal($"linux.resources.blockIO.throttleWriteIOPSDevice[0]: write {root.Combine("c1", "io.max")} \"8:0 wiops=10\": ENOENT (No such file or directory)", e.Message);
+        Assert.Equal(Errno.ENOENT, Assert.IsType<CgroupException>(e.InnerException).Errno);
+    }
+
+    [Fact]
     public void Swap_settings_that_need_no_file_are_skipped_without_swap_accounting()
     {
         using var root = new FakeCgroupRoot();

@@ -15,6 +15,8 @@ internal static class StatusMapping
     {
         InitFailedException init => (FromInit(init), init.Message),
         SyscallException s => (FromErrno(s.Errno), s.Message),
+        SandboxRt.Cgroups.Resources.CgroupResourceException => (StatusCode.InvalidArgument, e.Message),
+        SandboxRt.Cgroups.CgroupException => (StatusCode.Internal, e.Message),
         FileNotFoundException or DirectoryNotFoundException => (StatusCode.NotFound, e.Message),
         KeyNotFoundException => (StatusCode.NotFound, e.Message),
         ArgumentException or FormatException => (StatusCode.InvalidArgument, e.Message),

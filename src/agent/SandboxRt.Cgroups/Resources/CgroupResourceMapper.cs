@@ -138,7 +138,7 @@ public static class CgroupResourceMapper
             if (device.Weight is not { } deviceWeight || deviceWeight == 0)
                 continue;
             var io2 = ConvertBlkioWeightToIoWeight(CheckBlkioWeight(deviceWeight, at + ".weight"));
-            writes.Add(new("io.weight", $"{DeviceNumber(device.Major, device.Minor, at)} {Format(io2)}"));
+            writes.Add(new("io.weight", $"{DeviceNumber(device.Major, device.Minor, at)} {Format(io2)}", Field: at));
         }
         Throttle(io.ThrottleReadBpsDevice, "rbps", field + ".throttleReadBpsDevice", writes);
         Throttle(io.ThrottleWriteBpsDevice, "wbps", field + ".throttleWriteBpsDevice", writes);
@@ -153,7 +153,7 @@ public static class CgroupResourceMapper
             var device = devices![i];
             var number = DeviceNumber(device.Major, device.Minor, $"{field}[{i}]");
             // A v1 rate of 0 removed the limit; v2 spells that "max".
-            writes.Add(new("io.max", $"{number} {key}={(device.Rate == 0 ? "max" : Format(device.Rate))}"));
+            writes.Add(new("io.max", $"{number} {key}={(device.Rate == 0 ? "max" : Format(device.Rate))}", Field: $"{field}[{i}]"));
         }
     }
 
