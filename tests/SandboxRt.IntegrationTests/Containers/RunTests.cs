@@ -241,4 +241,39 @@ public sealed class RunTests
         Assert.DoesNotContain("CgroupException", run.Stderr);
         LeakCheck.AssertNothingLeft(state.Path, id);
     }
+
+    /// <summary>
+    /// A bind mount of a socket, a FIFO or a device node would show the guest a node that reaches nothing
+    /// on the host (connect refused, a pipe of its own, or the VM's device): the create fails naming the
+    /// mount and why, instead of a container that runs without what it asked for.
+    /// </summary>
+    [Theory]
+    [InlineData("socket", "is a unix socket: a process in the VM cannot connect to a host socket through the shared directory")]
+    [InlineData("fifo", "is a FIFO: a pipe on the host cannot be opened from the VM through the shared directory")]
+    [InlineData("device", "/dev/null is a character device: the VM cannot open host devices through the shared directory; linux.devices (docker run --device) gives")]
+    public async Task A_bind_mount_of_a_socket_fifo_or_device_node_fails_naming_the_mount(string kind, string expected)
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        using var state = new ScratchDirectory("srt-state");
+        using var sources = new ScratchDirectory("srt-node");
+        using var listener = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+        var source = kind switch
+        {
+            "socket" => sources.Combine("app.sock"),
+            "fifo" => sources.Combine("pipe"),
+            _ => "/dev/null",
+        };
+        if (kind == "socket")
+        {
+            listener.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(source));
+            listener.Listen();
+        }
+        else if (kind == "fifo")
+            (await Command.RunAsync("mkfifo", [source])).Ok();
+        using var bundle = new TestBundle(s => s.Mounts!.Add(new Mount { Destination = "/mnt/node", Type = "bind", Source = source, Options = ["rbind", "rw"] }));
+        var run = await RunAsync(bundle, state, NewId());
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Contains($"mounts[7].source: ", run.Stderr);
+        Assert.Contains(expected, run.Stderr);
+    }
 }

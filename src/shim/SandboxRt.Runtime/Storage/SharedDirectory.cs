@@ -259,6 +259,19 @@ public sealed class SharedDirectory : IDisposable
     }
 
     /// <summary>
+    /// Why a bind source that is neither a directory nor a regular file is refused rather than mounted: the
+    /// guest would see the node, and opening or connecting to it there would fail or reach the guest's own
+    /// object, never the host's (a container that cannot get the mount it asked for fails, naming it).
+    /// </summary>
+    private static string WhyNotShared(FileStatus status) => status.Kind switch
+    {
+        "a unix socket" => "a process in the VM cannot connect to a host socket through the shared directory (docker run -v /var/run/docker.sock:... is not supported)",
+        "a FIFO" => "a pipe on the host cannot be opened from the VM through the shared directory",
+        "a character device" or "a block device" => "the VM cannot open host devices through the shared directory; linux.devices (docker run --device) gives the container the VM's own device of that number",
+        _ => "only directories and regular files reach the VM through the shared directory",
+    };
+
+    /// <summary>
     /// Gives a cloned tree its attributes, then attaches it at a new entry <paramref name="name"/> of
     /// <paramref name="parent"/>: a directory or an empty file, as the clone's root is.
     /// </summary>
@@ -266,9 +279,12 @@ public sealed class SharedDirectory : IDisposable
     {
         using (tree)
         {
-            bool directory = tree.Status().IsDirectory;
+            var status = tree.Status();
+            bool directory = status.IsDirectory;
             if (requireDirectory && !directory)
                 throw new IOException($"{field}: {tree.Description} is not a directory");
+            if (!directory && !status.IsRegularFile)
+                throw new IOException($"{field}: {tree.Description} is {status.Kind}: {WhyNotShared(status)}");
             // NOSUID|NODEV always (nothing the guest leaves there runs with privileges or opens a device on
             // the host), RDONLY when asked; on every mount of the tree; private, so that nothing mounted
             // later at the source on the host reaches the guest.
