@@ -53,6 +53,17 @@ public sealed class TemplateLayoutTests
     }
 
     [Fact]
+    public void A_clones_hot_plugged_devices_give_qemu_numbers_as_json_numbers()
+    {
+        var devices = QemuCommandLine.SandboxDevices(Sandbox(Plan(new HypervisorConfig())));
+        var share = QemuCommandLine.DeviceAddArguments(devices[0]);
+        var nic = QemuCommandLine.DeviceAddArguments(devices[1]);
+        // QEMU 10.0 (checked by hand, 2026-12-06): "Parameter 'queue-size' expects uint64" for "1024"
+        Assert.Equal("""{"driver":"vhost-user-fs-pci","id":"sandboxrt-fs","chardev":"vfs","tag":"sandboxrt","queue-size":1024}""", share.ToJsonString());
+        Assert.Equal("""{"driver":"virtio-net-pci","id":"sandboxrt-nic0","netdev":"net0","mac":"02:00:00:00:00:01","host_mtu":1500}""", nic.ToJsonString());
+    }
+
+    [Fact]
     public void A_template_vm_is_told_to_warm_up_before_it_serves_unless_template_warm_up_is_off()
     {
         var args = QemuCommandLine.Build(Plan(new HypervisorConfig()) with { TemplateRamFile = "/build/ram.d/ram" });

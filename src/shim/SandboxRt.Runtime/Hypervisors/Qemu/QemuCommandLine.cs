@@ -151,6 +151,22 @@ internal static class QemuCommandLine
         return devices;
     }
 
+    /// <summary>The properties of <see cref="SandboxDevices"/> whose values are numbers.</summary>
+    private static readonly HashSet<string> NumericProperties = ["queue-size", "host_mtu"];
+
+    /// <summary>
+    /// One of <see cref="SandboxDevices"/> as device_add's arguments: numbers as JSON numbers. QEMU 7.2
+    /// took "1024" for a uint64 property through QMP; later ones (8.2, 10.0) refuse it ("Parameter
+    /// 'queue-size' expects uint64"), as they refuse every string for a number there.
+    /// </summary>
+    public static System.Text.Json.Nodes.JsonObject DeviceAddArguments(IEnumerable<KeyValuePair<string, string>> device)
+    {
+        var arguments = new System.Text.Json.Nodes.JsonObject();
+        foreach (var (key, value) in device)
+            arguments[key] = NumericProperties.Contains(key) ? ulong.Parse(value, System.Globalization.CultureInfo.InvariantCulture) : value;
+        return arguments;
+    }
+
     /// <summary>The guest kernel command line: the configured parameters plus the agent's own options.</summary>
     public static string KernelParams(QemuLaunchPlan plan)
     {

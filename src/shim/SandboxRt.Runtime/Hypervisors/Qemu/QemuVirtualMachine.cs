@@ -64,7 +64,7 @@ internal sealed class QemuVirtualMachine(ChildProcess process, long launchedTime
                     ["id"] = $"sandboxrt-nic{i}",
                     ["netdev"] = $"net{i}",
                     ["mac"] = global::SandboxRt.Agent.Protocol.NetworkText.FormatMac(nic.Mac),
-                    ["host_mtu"] = nic.Mtu.ToString(),
+                    ["host_mtu"] = nic.Mtu, // a number: QEMU 8.2 and later refuse a string here
                     ["bus"] = QemuCommandLine.PortName(port),
                 }, cancellationToken);
                 FreeHotplugPort = ++port;

@@ -64,9 +64,7 @@ internal static class QemuRestore
         int port = 0;
         foreach (var device in QemuCommandLine.SandboxDevices(plan))
         {
-            var arguments = new JsonObject();
-            foreach (var (key, value) in device)
-                arguments[key] = value;
+            var arguments = QemuCommandLine.DeviceAddArguments(device);
             if (plan.Config.Qemu.MachineType == "q35")
             {
                 if (port == QemuCommandLine.HotplugPorts)
