@@ -138,7 +138,7 @@ public sealed class DockerNetworkTests(BridgedDockerDaemon docker) : IClassFixtu
     }
 
     [Fact]
-    public async Task Containers_on_a_user_defined_bridge_reach_each_other_and_container_mode_shares_the_vm()
+    public async Task Containers_on_a_user_defined_bridge_reach_each_other_and_container_mode_shares_the_vm_and_its_pid_namespace()
     {
         docker.RequireRunning();
         var network = "srt-net-" + Guid.NewGuid().ToString("N")[..6];
@@ -166,6 +166,15 @@ public sealed class DockerNetworkTests(BridgedDockerDaemon docker) : IClassFixtu
             Assert.Equal(3, joined.ExitCode);
             Assert.Contains($"inet {address}/24", joined.Stdout);
             Assert.EndsWith("peer-vm\n", joined.Stdout);
+            // --pid container:ID as well: the server's pid namespace in that VM (its httpd is pid 1 there);
+            // without its network the container would be in another VM, and is refused naming the field
+            var sidecar = await Run("--network", "container:" + server, "--pid", "container:" + server, LocalImage.Reference, "busybox", "ps", "-o", "pid,args");
+            TestContext.Current.TestOutputHelper?.WriteLine(sidecar.Stdout + sidecar.Stderr);
+            Assert.Equal(0, sidecar.ExitCode);
+            Assert.Matches(@"(?m)^ +1 busybox httpd -f -p 80 -h /www$", sidecar.Stdout);
+            var alone = await Run("--pid", "container:" + server, LocalImage.Reference, "true");
+            Assert.NotEqual(0, alone.ExitCode);
+            Assert.Contains($"is the pid namespace of container {server}, which is in that container's VM", alone.Stderr);
             // the server goes on serving after the joined container was removed (docker run --rm)
             var again = await docker.Docker("exec", server, "busybox", "wget", "-q", "-O", "-", "http://127.0.0.1/");
             Assert.Equal("peer-vm\n", again.Ok().Stdout);

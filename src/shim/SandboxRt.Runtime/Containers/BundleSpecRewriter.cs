@@ -66,19 +66,20 @@ public static class BundleSpecRewriter
     /// <summary>
     /// Problems only the host can see. A network namespace path is the pod's network, which the VM
     /// mirrors: it must be a network namespace. Any other namespace path names a host namespace, which a
-    /// VM cannot join.
+    /// VM cannot join, unless it is another container's that this one shares in their VM (<paramref name="shared"/>).
     /// </summary>
     /// <param name="networkJoined">
     /// The network namespace path is a running container's whose VM this container joins
     /// (Network/NetworkJoin.cs): it is not mirrored again, so it is not checked as a pod's.
     /// </param>
-    public static void CheckHostOnlyFields(Spec spec, bool networkJoined = false)
+    /// <param name="shared">Indexes in linux.namespaces of the pid, ipc and uts paths that name a container of the VM this one joins (Network/NamespaceShare.cs).</param>
+    public static void CheckHostOnlyFields(Spec spec, bool networkJoined = false, IReadOnlyCollection<int>? shared = null)
     {
         var problems = new List<string>();
         for (int i = 0; i < (spec.Linux?.Namespaces?.Count ?? 0); i++)
         {
             var ns = spec.Linux!.Namespaces![i];
-            if (string.IsNullOrEmpty(ns.Path))
+            if (string.IsNullOrEmpty(ns.Path) || shared?.Contains(i) == true)
                 continue;
             if (ns.Type != NamespaceTypes.Network)
             {

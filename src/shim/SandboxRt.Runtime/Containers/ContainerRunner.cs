@@ -33,6 +33,7 @@ public static class ContainerRunner
         SpecValidator.Validate(spec, rootfs);
         if (Network.NetworkJoin.Find(new StateStore(options.StateRoot), spec, exceptId: id) is { } join)
             throw new ArgumentException($"{join.Field}: names the network namespace of container {join.SandboxId}: only create (then start) runs a container in another container's VM, run does not");
+        Network.NamespaceShare.Find(new StateStore(options.StateRoot), spec, joinedId: null, exceptId: id); // another container's pid namespace: refused, naming it
         BundleSpecRewriter.CheckHostOnlyFields(spec);
         var process = spec.Process!;
         timings.Mark("bundle validated");

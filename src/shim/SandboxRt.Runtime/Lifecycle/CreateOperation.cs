@@ -25,7 +25,9 @@ public static class CreateOperation
         SpecValidator.Validate(spec, rootfs);
         // the network namespace of a running container of this --root: this one runs in that container's VM
         var join = Network.NetworkJoin.Find(context.Store, spec, exceptId: id);
-        BundleSpecRewriter.CheckHostOnlyFields(spec, networkJoined: join is not null);
+        // its pid, ipc or uts namespace can then be a container's of that VM (docker run --pid container:X)
+        var shared = Network.NamespaceShare.Find(context.Store, spec, join?.SandboxId, exceptId: id);
+        BundleSpecRewriter.CheckHostOnlyFields(spec, networkJoined: join is not null, shared: shared.Keys.ToList());
         if (spec.Process!.Terminal && consoleSocket is null)
             throw new ArgumentException("process.terminal is set: --console-socket is required (runc: cannot allocate tty if runc will detach without setting console socket)");
         if (!spec.Process.Terminal && consoleSocket is not null)

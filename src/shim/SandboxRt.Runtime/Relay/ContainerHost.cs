@@ -188,6 +188,8 @@ public sealed class ContainerHost : IAsyncDisposable
         ILogger log, CancellationToken cancellationToken = default)
     {
         record.Relay = ProcessIdentity.Of(Environment.ProcessId);
+        // docker run --pid container:Z (Z in this VM): Z's namespace in the guest (as create checked it)
+        Network.NamespaceShare.Apply(spec, Network.NamespaceShare.Find(store, spec, sandboxId, exceptId: record.Id));
         // X's VM came from the VM cache: the sandbox to join is the entry's, as X's own record says
         sandboxId = CliVmCache.ClaimedEntry(store, store.Load(sandboxId)) ?? sandboxId;
         record.JoinedSandbox = sandboxId;
