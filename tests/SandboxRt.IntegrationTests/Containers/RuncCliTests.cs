@@ -264,4 +264,39 @@ public sealed class RuncCliTests
         Assert.Contains("linux.namespaces[2].path: names a host ipc namespace; a container in its own VM cannot join it", create.Stderr);
         Assert.Empty(Directory.EnumerateFileSystemEntries(state.Path));
     }
+
+    /// <summary>
+    /// An exec that fails at start (E2BIG: 2 MB of environment, which create cannot foresee) ends the
+    /// container's process, and its relay, the process the engine waits for, has exited by the time start
+    /// fails: containerd's runc shim keeps the task "created" until that pid exits, and Docker deletes the
+    /// task the moment start fails ("task must be stopped before deletion" left `docker run --rm`'s VM
+    /// running, with Docker's record of it gone).
+    /// </summary>
+    [Fact]
+    public async Task A_start_whose_exec_fails_returns_after_the_relay_exited_and_delete_leaves_nothing()
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        using var state = new ScratchDirectory("srt-state");
+        using var bundle = new TestBundle(s =>
+        {
+            s.Process!.Args = ["true"];
+            s.Process.Env = [.. s.Process.Env ?? [], .. Enumerable.Range(0, 20000).Select(i => $"V{i}={new string('x', 100)}")];
+        });
+        var id = "e2big-" + Guid.NewGuid().ToString("N")[..8];
+        var pidFile = state.Combine("init.pid");
+        Assert.Equal(0, (await Cli(state, "create", "--bundle", bundle.Directory, "--pid-file", pidFile, id)).ExitCode);
+        int relay = int.Parse(File.ReadAllText(pidFile));
+
+        // the relay's state read by the shell the moment start has exited (before, the relay exited only
+        // after start: it records the exit under the container's lock, which start held to its end)
+        var start = await Command.RunAsync("/bin/sh", ["-c", $"\"$0\" --root \"$1\" start {id}; rc=$?; cat /proc/{relay}/stat 2>/dev/null || echo gone; exit $rc", CliRun.Binary, state.Path]);
+        Assert.Equal(1, start.ExitCode);
+        Assert.Contains("/bin/true", start.Stderr);
+        Assert.Contains("E2BIG (Argument list too long)", start.Stderr);
+        var stat = start.Stdout.Trim();
+        Assert.True(stat == "gone" || stat[(stat.LastIndexOf(')') + 2)..].StartsWith('Z'), $"the relay still ran when the failed start returned: {stat}");
+        Assert.Equal("stopped", JsonDocument.Parse((await Cli(state, "state", id)).Stdout).RootElement.GetProperty("status").GetString());
+        Assert.Equal(0, (await Cli(state, "delete", id)).ExitCode); // not --force: it is stopped
+        LeakCheck.AssertNothingLeft(state.Path, id);
+    }
 }

@@ -23,6 +23,29 @@ public sealed class DockerTests(DockerDaemon docker) : IClassFixture<DockerDaemo
         Assert.NotEqual(TestEnvironment.HostKernelRelease, three.Stdout.Trim());
     }
 
+    /// <summary>
+    /// An exec that fails at start (2 MB of environment: E2BIG) fails `docker run --rm` with the reason, and
+    /// Docker's delete right after the failed start takes the VM with it. Before, the relay was still alive
+    /// then: the runc shim kept the task "created", refused the delete, and Docker forgot the container
+    /// while its VM and shim ran on (RuncCliTests has the relay's side).
+    /// </summary>
+    [Fact]
+    public async Task A_run_whose_exec_fails_at_start_fails_with_the_reason_and_leaves_no_vm()
+    {
+        docker.RequireRunning();
+        using var scratch = new ScratchDirectory("srt-e2big");
+        var envFile = scratch.Combine("env");
+        File.WriteAllLines(envFile, Enumerable.Range(0, 20000).Select(i => $"V{i}={new string('x', 100)}"));
+        var cidFile = scratch.Combine("cid");
+        var run = await docker.Docker("run", "--rm", "--cidfile", cidFile, "--network", "none", "--runtime", DockerDaemon.Runtime, "--env-file", envFile, LocalImage.Reference, "true");
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Contains("OCI runtime start failed", run.Stderr);
+        Assert.Contains("E2BIG (Argument list too long)", run.Stderr);
+        var id = File.ReadAllText(cidFile).Trim();
+        await HostLeaks.AssertGoneAsync(id, docker.RuntimeRoot, TimeSpan.FromSeconds(60));
+        Assert.DoesNotContain(id, (await docker.Docker("ps", "-aq", "--no-trunc")).Ok().Stdout);
+    }
+
     [Fact]
     public async Task Detached_exec_top_pause_logs_inspect_and_stop()
     {

@@ -6,21 +6,57 @@ using SandboxRt.Runtime.State;
 
 namespace SandboxRt.Runtime.Lifecycle;
 
-/// <summary>runc start: the created container's process execs; then the poststart hooks create recorded run on the host.</summary>
+/// <summary>
+/// runc start: the created container's process execs; then the poststart hooks create recorded run on the host.
+/// A start whose exec failed (E2BIG, ENOEXEC: what create's checks cannot see) has ended the container's
+/// process: its relay, the process the engine knows, exits too, and `start` waits for that before it
+/// fails. containerd's runc shim keeps a task whose start failed "created" until that pid exits, and
+/// Docker deletes the task as soon as start fails: with the relay still alive (it drains the container's
+/// output first) the delete was refused ("task must be stopped before deletion"), and `docker run --rm`
+/// forgot the container while its VM ran on.
+/// </summary>
 public static class StartOperation
 {
+    /// <summary>How long a failed start waits for the relay to exit (it drains output for at most 5 s).</summary>
+    private static readonly TimeSpan RelayExitBound = TimeSpan.FromSeconds(10);
+
     public static async Task RunAsync(LifecycleContext context, string id)
     {
         ContainerRecord record;
+        AgentException? execFailed = null;
         using (context.Store.LockExisting(id))
         {
             record = context.Refresh(id);
             var next = ProcessState.Of(record.Status).Start($"container {id}");
             using var agent = new AgentClient(AgentEndpoints.For(record, context.Store.Directory(id)));
-            await agent.StartContainerAsync(id);
-            record.Status = next.Status;
-            context.Store.Save(record);
+            try
+            {
+                await agent.StartContainerAsync(id);
+                record.Status = next.Status;
+                context.Store.Save(record);
+            }
+            catch (AgentException e) when (e.IsExecFailure)
+            {
+                execFailed = e;
+            }
+        }
+        if (execFailed is not null)
+        {
+            await WaitForRelayExitAsync(record.Relay); // outside the lock: the relay records the exit under it
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(execFailed);
         }
         await HookRunner.RunAsync("poststart", RecordedHooks.PoststartOf(record), OciStates.Of(record));
+    }
+
+    private static async Task WaitForRelayExitAsync(ProcessIdentity? relay)
+    {
+        if (relay is null || SandboxRt.Interop.PidFd.TryOpen(relay.Pid) is not { } pidfd)
+            return;
+        using (pidfd)
+        {
+            if (!relay.IsAlive)
+                return; // gone, or its pid is another process's now: the descriptor is not the relay's
+            await pidfd.WaitExitedAsync().WaitAsync(RelayExitBound).ContinueWith(_ => { }, TaskScheduler.Default); // past the bound: fail anyway
+        }
     }
 }
