@@ -11,9 +11,9 @@ namespace SandboxRt.Runtime.Lifecycle;
 /// A start whose exec failed (E2BIG, ENOEXEC: what create's checks cannot see) has ended the container's
 /// process: its relay, the process the engine knows, exits too, and `start` waits for that before it
 /// fails. containerd's runc shim keeps a task whose start failed "created" until that pid exits, and
-/// Docker deletes the task as soon as start fails: with the relay still alive (it drains the container's
-/// output first) the delete was refused ("task must be stopped before deletion"), and `docker run --rm`
-/// forgot the container while its VM ran on.
+/// Docker deletes the task as soon as start fails: with the relay still alive (it records the exit under
+/// the container's lock, which start held to its end) the delete was refused ("task must be stopped
+/// before deletion"), and `docker run --rm` forgot the container while its VM ran on.
 /// </summary>
 public static class StartOperation
 {
