@@ -9,6 +9,9 @@ public readonly record struct FileStatus(uint Mode, uint Uid, ulong MountId, boo
     public bool IsDirectory => (Mode & S_IFMT) == S_IFDIR;
     public bool IsRegularFile => (Mode & S_IFMT) == S_IFREG;
     public bool IsSymlink => (Mode & S_IFMT) == S_IFLNK;
+    public bool IsSocket => (Mode & S_IFMT) == S_IFSOCK;
+    public bool IsFifo => (Mode & S_IFMT) == S_IFIFO;
+    public bool IsDevice => (Mode & S_IFMT) is S_IFCHR or S_IFBLK;
 
     /// <summary>What kind of file this is, in words ("a directory", "a unix socket", ...).</summary>
     public string Kind => (Mode & S_IFMT) switch

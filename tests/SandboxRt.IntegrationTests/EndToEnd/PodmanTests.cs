@@ -10,17 +10,35 @@ public sealed class PodmanTests
     // CAP_SYS_RESOURCE is missing on these hosts: podman needs explicit limits (shared/ENVIRONMENT.md).
     private static readonly string[] Limits = ["--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"];
 
-    [Fact]
-    public async Task Podman_run_returns_output_and_exit_code()
+    /// <summary>podman's global flags for a store of the test's own, with SandboxRt as its runtime; skips without a VM or podman.</summary>
+    private static string[] Podman(ScratchDirectory dir)
     {
         TestEnvironment.RequireVmPrerequisites();
         TestEnvironment.RequireCommand("podman", "podman");
         CliRun.RequireBinary();
+        return ["--root", dir.Combine("root"), "--runroot", dir.Combine("run"), "--cgroup-manager", "cgroupfs", "--events-backend", "file", "--runtime", CliRun.ClientBinary];
+    }
+
+    private static async Task LoadImageAsync(string[] podman) =>
+        (await Command.RunAsync("podman", [.. podman, "load", "-i", await LocalImage.ArchiveAsync()])).Ok();
+
+    /// <summary>Removes every pod and container of the test's store, then unmounts what podman left mounted in it.</summary>
+    private static async Task CleanUpAsync(ScratchDirectory dir, string[] podman)
+    {
+        await Command.RunAsync("podman", [.. podman, "pod", "rm", "-af"]);
+        await Command.RunAsync("podman", [.. podman, "rm", "-af"]);
+        foreach (var mount in File.ReadAllLines("/proc/self/mountinfo").Select(l => l.Split(' ')[4]).Where(m => m.StartsWith(dir.Path)).OrderByDescending(m => m.Length))
+            SandboxRt.Interop.FileSystem.TryUnmount(mount, detach: true);
+    }
+
+    [Fact]
+    public async Task Podman_run_returns_output_and_exit_code()
+    {
         using var dir = new ScratchDirectory("srt-podman");
-        string[] podman = ["--root", dir.Combine("root"), "--runroot", dir.Combine("run"), "--cgroup-manager", "cgroupfs", "--events-backend", "file", "--runtime", CliRun.ClientBinary];
+        var podman = Podman(dir);
         try
         {
-            (await Command.RunAsync("podman", [.. podman, "load", "-i", await LocalImage.ArchiveAsync()])).Ok();
+            await LoadImageAsync(podman);
             var run = await Command.RunAsync("podman", [.. podman, "run", "--rm", "--network", "none", .. Limits,
                 LocalImage.Reference, "sh", "-c", "echo hi from podman; uname -r; exit 5"]);
             Assert.Equal(5, run.ExitCode);
@@ -30,9 +48,7 @@ public sealed class PodmanTests
         }
         finally
         {
-            await Command.RunAsync("podman", [.. podman, "rm", "-af"]);
-            foreach (var mount in File.ReadAllLines("/proc/self/mountinfo").Select(l => l.Split(' ')[4]).Where(m => m.StartsWith(dir.Path)).OrderByDescending(m => m.Length))
-                SandboxRt.Interop.FileSystem.TryUnmount(mount, detach: true);
+            await CleanUpAsync(dir, podman);
         }
     }
 
@@ -45,16 +61,13 @@ public sealed class PodmanTests
     [Fact]
     public async Task A_pods_container_runs_in_the_infra_containers_vm_and_shares_its_ipc_and_uts_namespaces()
     {
-        TestEnvironment.RequireVmPrerequisites();
-        TestEnvironment.RequireCommand("podman", "podman");
-        CliRun.RequireBinary();
         using var dir = new ScratchDirectory("srt-podman");
-        string[] podman = ["--root", dir.Combine("root"), "--runroot", dir.Combine("run"), "--cgroup-manager", "cgroupfs", "--events-backend", "file", "--runtime", CliRun.ClientBinary];
+        var podman = Podman(dir);
         var pod = "srtpod" + Guid.NewGuid().ToString("N")[..6];
         const string Probe = "hostname; busybox cat /proc/sys/kernel/random/boot_id; busybox ls -l /proc/self/ns/ipc /proc/self/ns/uts /proc/self/ns/pid | busybox sed 's/.*-> //'";
         try
         {
-            (await Command.RunAsync("podman", [.. podman, "load", "-i", await LocalImage.ArchiveAsync()])).Ok();
+            await LoadImageAsync(podman);
             // the infra container from our image (podman's own pause image needs catatonit)
             (await Command.RunAsync("podman", [.. podman, "pod", "create", "--name", pod, "--network", "none", "--infra-image", LocalImage.Reference, "--infra-command", "sleep 100000"])).Ok();
             (await Command.RunAsync("podman", [.. podman, "pod", "start", pod])).Ok();
@@ -72,10 +85,7 @@ public sealed class PodmanTests
         }
         finally
         {
-            await Command.RunAsync("podman", [.. podman, "pod", "rm", "-f", pod]);
-            await Command.RunAsync("podman", [.. podman, "rm", "-af"]);
-            foreach (var mount in File.ReadAllLines("/proc/self/mountinfo").Select(l => l.Split(' ')[4]).Where(m => m.StartsWith(dir.Path)).OrderByDescending(m => m.Length))
-                SandboxRt.Interop.FileSystem.TryUnmount(mount, detach: true);
+            await CleanUpAsync(dir, podman);
         }
     }
 }

@@ -56,7 +56,7 @@ public static class StartOperation
         {
             if (!relay.IsAlive)
                 return; // gone, or its pid is another process's now: the descriptor is not the relay's
-            await pidfd.WaitExitedAsync().WaitAsync(RelayExitBound).ContinueWith(_ => { }, TaskScheduler.Default); // past the bound: fail anyway
+            await Task.WhenAny(pidfd.WaitExitedAsync(), Task.Delay(RelayExitBound)); // past the bound: fail anyway
         }
     }
 }

@@ -263,11 +263,11 @@ public sealed class SharedDirectory : IDisposable
     /// guest would see the node, and opening or connecting to it there would fail or reach the guest's own
     /// object, never the host's (a container that cannot get the mount it asked for fails, naming it).
     /// </summary>
-    private static string WhyNotShared(FileStatus status) => status.Kind switch
+    private static string WhyNotShared(FileStatus status) => status switch
     {
-        "a unix socket" => "a process in the VM cannot connect to a host socket through the shared directory (docker run -v /var/run/docker.sock:... is not supported)",
-        "a FIFO" => "a pipe on the host cannot be opened from the VM through the shared directory",
-        "a character device" or "a block device" => "the VM cannot open host devices through the shared directory; linux.devices (docker run --device) gives the container the VM's own device of that number",
+        { IsSocket: true } => "a process in the VM cannot connect to a host socket through the shared directory (docker run -v /var/run/docker.sock:... is not supported)",
+        { IsFifo: true } => "a pipe on the host cannot be opened from the VM through the shared directory",
+        { IsDevice: true } => "the VM cannot open host devices through the shared directory; linux.devices (docker run --device) gives the container the VM's own device of that number",
         _ => "only directories and regular files reach the VM through the shared directory",
     };
 
