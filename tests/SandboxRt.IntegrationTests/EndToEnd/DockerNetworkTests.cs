@@ -189,6 +189,63 @@ public sealed class DockerNetworkTests(BridgedDockerDaemon docker) : IClassFixtu
     }
 
     /// <summary>
+    /// docker network connect to a running container hot-plugs a NIC with the new network's address (a
+    /// server on that network answers through it), docker network disconnect unplugs it again, and a
+    /// second connect gets a NIC again. Without templates the VM is a cold one and takes no NIC after
+    /// its start: the runtime's log.json names the interface and says why.
+    /// </summary>
+    [Fact]
+    public async Task Network_connect_and_disconnect_on_a_running_container_plug_and_unplug_its_nic()
+    {
+        docker.RequireRunning();
+        var network = "srt-net-" + Guid.NewGuid().ToString("N")[..6];
+        (await docker.Docker("network", "create", "--subnet", "10.89.0.0/24", network)).Ok();
+        string? server = null, client = null;
+        try
+        {
+            server = (await docker.Docker("run", "-d", "--runtime", "runc", "--network", network, LocalImage.Reference,
+                "sh", "-c", "busybox mkdir -p /www && echo on-the-second-network > /www/index.html && exec busybox httpd -f -p 80 -h /www")).Ok().Stdout.Trim();
+            var address = (await docker.Docker("inspect", "-f", $"{{{{(index .NetworkSettings.Networks \"{network}\").IPAddress}}}}", server)).Ok().Stdout.Trim();
+            client = (await docker.Docker("run", "-d", "--runtime", DockerDaemon.Runtime, LocalImage.Reference, "sleep", "600")).Ok().Stdout.Trim();
+            for (int round = 0; round < 2; round++)
+            {
+                (await docker.Docker("network", "connect", network, client)).Ok();
+                var mine = (await docker.Docker("inspect", "-f", $"{{{{(index .NetworkSettings.Networks \"{network}\").IPAddress}}}}", client)).Ok().Stdout.Trim();
+                Assert.StartsWith("10.89.0.", mine);
+                if (TestEnvironment.TemplatesOff)
+                {
+                    var log = docker.RuntimeLog(client);
+                    await Condition.WaitAsync(() => File.Exists(log) && File.ReadAllText(log).Contains("are not in the VM"), "the runtime's log to report the new interface");
+                    Assert.Contains("the VM cannot take a NIC after its start", File.ReadAllText(log));
+                    Assert.Contains(", are not in the VM", File.ReadAllText(log));
+                    return;
+                }
+                // the guest's side of the event: an interface with the address appears (bounded in the guest)
+                var plugged = await docker.Docker("exec", client, "sh", "-c",
+                    $"busybox timeout 60 sh -c 'until busybox ip -o -4 addr | busybox grep -q \"inet {mine}/\"; do busybox sleep 0.05; done' && " +
+                    $"busybox timeout 20 busybox wget -q -O - http://{address}/");
+                TestContext.Current.TestOutputHelper?.WriteLine(plugged.Stdout + plugged.Stderr);
+                Assert.True(plugged.ExitCode == 0, $"round {round}: no interface with {mine}, or {address} did not answer: {plugged.Stderr}\n" + File.ReadAllText(docker.RuntimeLog(client)));
+                Assert.Equal("on-the-second-network\n", plugged.Stdout);
+
+                (await docker.Docker("network", "disconnect", network, client)).Ok();
+                var unplugged = await docker.Docker("exec", client, "busybox", "timeout", "60", "sh", "-c",
+                    $"while busybox ip -o -4 addr | busybox grep -q 'inet {mine}/'; do busybox sleep 0.05; done; busybox ip -o link | busybox wc -l");
+                Assert.True(unplugged.ExitCode == 0, $"round {round}: {mine} stayed in the guest: {unplugged.Stderr}");
+                Assert.Equal("2", unplugged.Stdout.Trim()); // lo and eth0: the NIC went, not just its address
+            }
+        }
+        finally
+        {
+            foreach (var id in new[] { client, server })
+                if (id is not null)
+                    (await docker.Docker("rm", "-f", id)).Ok();
+            (await docker.Docker("network", "rm", network)).Ok();
+        }
+        await HostLeaks.AssertGoneAsync(client!, docker.RuntimeRoot, TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>
     /// With a VM cache (vm_cache_number=1, DockerDaemon.CachedRuntime): the first container's create
     /// spawns an entry that waits at nice 19 and refuses claims that do not hold up; the next container
     /// takes its VM after Docker's prestart hook configured the network namespace (its bridge NIC is

@@ -74,6 +74,71 @@ public sealed class PodNetworkCliTests
     }
 
     /// <summary>
+    /// docker network connect and disconnect without Docker: an interface added to the pod's namespace
+    /// while the container runs (up, with an address) is hot-plugged into the VM and configured there, one
+    /// deleted is unplugged, and one added again comes back (its port was freed). Without templates the VM
+    /// is a cold one, which cannot take a NIC after its start: the relay's log says so, naming the
+    /// interface, and the guest has no half-made interface.
+    /// </summary>
+    [Fact]
+    public async Task An_interface_added_to_the_namespace_of_a_running_container_is_plugged_and_one_removed_is_unplugged()
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        using var net = await TestNetworkPair.CreateAsync(mtu: 1400);
+        using var state = new ScratchDirectory("srt-state");
+        using var bundle = new TestBundle(s =>
+        {
+            s.Process!.Args = ["sleep", "600"];
+            foreach (var set in new[] { s.Process.Capabilities!.Bounding!, s.Process.Capabilities.Effective!, s.Process.Capabilities.Permitted! })
+                set.Add("CAP_NET_RAW"); // ping
+            UsePodNetwork(s, net.PodNamespacePath);
+        });
+        var id = "follow-" + Guid.NewGuid().ToString("N")[..8];
+        var create = await Cli(state, "create", "--bundle", bundle.Directory, id);
+        Assert.True(create.ExitCode == 0, create.Stderr);
+        try
+        {
+            Assert.Equal(0, (await Cli(state, "start", id)).ExitCode);
+            var relayLog = Path.Combine(state.Path, id, "relay.log");
+            for (int round = 0; round < 2; round++)
+            {
+                var mac = await net.AddSecondLinkAsync();
+                if (TestEnvironment.TemplatesOff)
+                {
+                    await Condition.WaitAsync(() => File.Exists(relayLog) && File.ReadAllText(relayLog).Contains("are not in the VM"), "the relay's log to report eth1");
+                    Assert.Contains("interface(s) eth1, added to network namespace " + net.PodNamespacePath + ", are not in the VM: the VM cannot take a NIC after its start",
+                        File.ReadAllText(relayLog));
+                    var none = await Cli(state, "exec", id, "sh", "-c", "[ ! -e /sys/class/net/eth1 ] && busybox ip -o link | busybox wc -l");
+                    Assert.True(none.ExitCode == 0, "the guest has an eth1: " + none.Stdout + none.Stderr);
+                    Assert.Equal("2", none.Stdout.Trim()); // lo and eth0
+                    return;
+                }
+                // the guest's side of the event: eth1 appears with its address (bounded in the guest)
+                var plugged = await Cli(state, "exec", id, "sh", "-c",
+                    "busybox timeout 60 sh -c 'until busybox ip -o -4 addr show eth1 2>/dev/null | busybox grep -q inet; do busybox sleep 0.05; done' && " +
+                    $"cat /sys/class/net/eth1/address && busybox ip -o -4 addr show eth1 && busybox ping -c 1 -W 10 {net.PeerAddress1}");
+                Assert.True(plugged.ExitCode == 0, $"round {round}: eth1 did not come, or does not reach the peer: {plugged.Stdout}{plugged.Stderr}\n" + File.ReadAllText(relayLog));
+                Assert.Equal(mac, plugged.Stdout.Split('\n')[0]);
+                Assert.Contains($"inet {net.PodAddress1}/24", plugged.Stdout);
+                Assert.Contains("1 packets received", plugged.Stdout);
+
+                await net.RemoveSecondLinkAsync();
+                var unplugged = await Cli(state, "exec", id, "busybox", "timeout", "60", "sh", "-c", "while [ -e /sys/class/net/eth1 ]; do busybox sleep 0.05; done");
+                Assert.True(unplugged.ExitCode == 0, $"round {round}: eth1 stayed in the guest: {unplugged.Stderr}\n" + File.ReadAllText(relayLog));
+            }
+            var log = File.ReadAllText(relayLog);
+            Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(log, "network namespace changed: plugged eth1").Count);
+            Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(log, "network namespace changed: unplugged eth1").Count);
+        }
+        finally
+        {
+            await Cli(state, "delete", "--force", id);
+        }
+        Assert.Equal("", await net.PodLeftoversAsync());
+        LeakCheck.AssertNothingLeft(state.Path, id);
+    }
+
+    /// <summary>
     /// Docker's flow without Docker: the spec asks for a new network namespace (no path), and a prestart
     /// hook, given the state on stdin, moves an interface into /proc/PID/ns/net and configures it there,
     /// as libnetwork-setkey does. With VM templates (q35 clones take NICs after their start) the VM boots

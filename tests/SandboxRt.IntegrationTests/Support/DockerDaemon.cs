@@ -118,6 +118,9 @@ public class DockerDaemon : IAsyncLifetime
     public Task<Command> Run(params string[] args) =>
         Docker(["run", "--rm", "--network", "none", "--runtime", Runtime, LocalImage.Reference, .. args]);
 
+    /// <summary>The runtime's log of container <paramref name="id"/> (containerd's runc shim gives `--log` this file; the relay logs there).</summary>
+    public string RuntimeLog(string id) => Path.Combine(_containerd.State, "io.containerd.runtime.v2.task", "moby", id, "log.json");
+
     /// <summary>The --root Docker 20.10 gives every runc-compatible runtime.</summary>
     public string RuntimeRoot => Path.Combine(ExecRoot, "runtime-runc", "moby");
 

@@ -62,6 +62,27 @@ internal sealed class TestNetworkPair : IDisposable
         }
     }
 
+    /// <summary>The pod's address on the second link (<see cref="AddSecondLinkAsync"/>), and the peer's.</summary>
+    public string PodAddress1 => "10.78." + PodAddress.Split('.')[2] + ".2";
+    public string PeerAddress1 => "10.78." + PodAddress.Split('.')[2] + ".1";
+
+    /// <summary>
+    /// What `docker network connect` does to a running container's namespace: a second veth, eth1 in the
+    /// pod (peer1 in the peer), given its address and brought up, in that order. Returns eth1's MAC.
+    /// </summary>
+    public async Task<string> AddSecondLinkAsync()
+    {
+        await Ip("-n", Pod, "link", "add", "eth1", "type", "veth", "peer", "name", "peer1", "netns", Peer);
+        await Ip("-n", Peer, "addr", "add", PeerAddress1 + "/24", "dev", "peer1");
+        await Ip("-n", Peer, "link", "set", "peer1", "up");
+        await Ip("-n", Pod, "addr", "add", PodAddress1 + "/24", "dev", "eth1");
+        await Ip("-n", Pod, "link", "set", "eth1", "up");
+        return JsonDocument.Parse(await Ip("-j", "-n", Pod, "link", "show", "eth1")).RootElement[0].GetProperty("address").GetString()!;
+    }
+
+    /// <summary>What `docker network disconnect` does: the pod's eth1 (and so the peer's end) deleted.</summary>
+    public Task RemoveSecondLinkAsync() => Ip("-n", Pod, "link", "del", "eth1");
+
     /// <summary>Runs `ip ARGS` and returns its stdout; a failure fails the test with ip's message.</summary>
     public static async Task<string> Ip(params string[] args) => (await Command.RunAsync("/usr/sbin/ip", args)).Ok().Stdout;
 

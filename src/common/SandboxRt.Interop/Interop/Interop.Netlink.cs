@@ -14,6 +14,8 @@ internal static partial class Interop
     internal const int NETLINK_ROUTE = 0;
     /// <summary>rtnetlink's multicast group of link changes (linux/rtnetlink.h, the legacy bitmask form nl_groups takes).</summary>
     internal const uint RTMGRP_LINK = 1;
+    /// <summary>rtnetlink's groups of IPv4 and IPv6 address and route changes (linux/rtnetlink.h).</summary>
+    internal const uint RTMGRP_IPV4_IFADDR = 0x10, RTMGRP_IPV4_ROUTE = 0x40, RTMGRP_IPV6_IFADDR = 0x100, RTMGRP_IPV6_ROUTE = 0x400;
 
     internal const int NETLINK_CAP_ACK = 10;
     internal const int NETLINK_EXT_ACK = 11;

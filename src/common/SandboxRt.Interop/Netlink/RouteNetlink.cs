@@ -25,7 +25,15 @@ public sealed class RouteNetlink : IDisposable
     /// </summary>
     public static RouteNetlink OpenLinkWatch() => new(NetlinkSocket.Open(Interop.NETLINK_ROUTE, groups: Interop.RTMGRP_LINK));
 
-    /// <summary>On a socket from <see cref="OpenLinkWatch"/>: waits up to <paramref name="timeout"/> for a link to appear, go or change; false when none did.</summary>
+    /// <summary>
+    /// A socket that listens for changes of links, IPv4 and IPv6 addresses and routes in the calling
+    /// thread's namespace, for <see cref="WaitForLinkChange"/>: a namespace someone configures after we
+    /// looked (docker network connect moving a veth in, naming it, giving it addresses, bringing it up).
+    /// </summary>
+    public static RouteNetlink OpenNetworkWatch() => new(NetlinkSocket.Open(Interop.NETLINK_ROUTE,
+        groups: Interop.RTMGRP_LINK | Interop.RTMGRP_IPV4_IFADDR | Interop.RTMGRP_IPV4_ROUTE | Interop.RTMGRP_IPV6_IFADDR | Interop.RTMGRP_IPV6_ROUTE));
+
+    /// <summary>On a socket from <see cref="OpenLinkWatch"/> or <see cref="OpenNetworkWatch"/>: waits up to <paramref name="timeout"/> for a change it listens for (a link appearing, going or changing; an address or route), reading every notification queued; false when none came.</summary>
     public bool WaitForLinkChange(TimeSpan timeout) => socket.WaitForNotification(timeout);
 
     public IReadOnlyList<NetLink> ListLinks() =>

@@ -13,6 +13,13 @@ public interface IVmNicHotplug
     Task AddNicsAsync(IReadOnlyList<NetworkDevicePlan> nics, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Unplugs the NIC with MAC <paramref name="mac"/> and waits until the guest has let it go (its port is
+    /// free again). Fails with <see cref="HypervisorException"/> when the VM has no such NIC, or cannot
+    /// unplug it (a NIC on a cold VM's command line), or the guest keeps it.
+    /// </summary>
+    Task RemoveNicAsync(byte[] mac, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Plugs a NIC with no backend (MAC <paramref name="mac"/>), runs <paramref name="whilePlugged"/>, then
     /// unplugs it and waits until the guest has let it go (its port is free again). A VM cache's warm-up:
     /// under TCG a fresh QEMU translates the guest's hot-plug, probe and configuration code the first time

@@ -12,6 +12,10 @@
 // the tap descriptors opened there stay bound to the pod namespace. Taps are not persistent: they go
 // away when the last descriptor (QEMU's) closes. The veth's qdisc stays until we remove it, which
 // Detach does on every path, and DetachRecorded does from network.json when the owner died.
+//
+// The namespace can change while the VM runs (docker network connect and disconnect): FollowChanges
+// mirrors an interface that appeared as Attach does (the record grows first, so clean-up covers it) and
+// reports the ones that went; the caller plugs and unplugs the NICs (Relay/NetworkFollower.cs).
 using System.Text.Json;
 using SandboxRt.Agent.Protocol;
 using SandboxRt.Interop;
@@ -29,22 +33,30 @@ public sealed class PodNetwork
     private readonly string _recordPath;
     private readonly NetworkRecord _record;
     private readonly List<NetworkDevicePlan> _devices;
+    /// <summary>The interfaces the VM mirrors, by index in the namespace (their taps' peers).</summary>
+    private readonly Dictionary<int, PodInterface> _mirrored;
+    /// <summary>Interfaces with an address that cannot be mirrored, already reported (<see cref="FollowChanges"/>).</summary>
+    private readonly HashSet<int> _refused = [];
+    private List<PodInterface> _interfaces;
+    private List<PodRoute> _routes;
+    private List<PodNeighbour> _neighbours;
 
-    private PodNetwork(string recordPath, NetworkRecord record, List<NetworkDevicePlan> devices,
-        IReadOnlyList<PodInterface> interfaces, IReadOnlyList<PodRoute> routes, IReadOnlyList<PodNeighbour> neighbours)
+    private PodNetwork(string recordPath, NetworkRecord record, List<NetworkDevicePlan> devices, Dictionary<int, PodInterface> mirrored,
+        (IReadOnlyList<PodInterface> Interfaces, IReadOnlyList<PodRoute> Routes, IReadOnlyList<PodNeighbour> Neighbours) scan)
     {
         _recordPath = recordPath;
         _record = record;
         _devices = devices;
-        Interfaces = interfaces;
-        Routes = routes;
-        Neighbours = neighbours;
+        _mirrored = mirrored;
+        _interfaces = [.. scan.Interfaces];
+        _routes = [.. scan.Routes];
+        _neighbours = [.. scan.Neighbours];
     }
 
     public string NamespacePath => _record.NamespacePath;
-    public IReadOnlyList<PodInterface> Interfaces { get; }
-    public IReadOnlyList<PodRoute> Routes { get; }
-    public IReadOnlyList<PodNeighbour> Neighbours { get; }
+    public IReadOnlyList<PodInterface> Interfaces => _interfaces;
+    public IReadOnlyList<PodRoute> Routes => _routes;
+    public IReadOnlyList<PodNeighbour> Neighbours => _neighbours;
     /// <summary>The VM's NICs; the tap descriptors are ours until <see cref="ReleaseTaps"/>.</summary>
     public IReadOnlyList<NetworkDevicePlan> Devices => _devices;
 
@@ -126,7 +138,7 @@ public sealed class PodNetwork
         var devices = new List<NetworkDevicePlan>();
         try
         {
-            var (interfaces, routes, neighbours) = NetworkNamespace.RunIn(namespacePath, () =>
+            var found = NetworkNamespace.RunIn(namespacePath, () =>
             {
                 // The namespace this thread joined, checked again: the path could have been swapped since.
                 var joined = FileIdentity.Of("/proc/thread-self/ns/net");
@@ -148,26 +160,12 @@ public sealed class PodNetwork
                     throw new InvalidOperationException($"network namespace {namespacePath}: interface(s) {string.Join(", ", unmirrorable)} have addresses but cannot be mirrored into the VM (only Ethernet interfaces such as veth can)");
                 var names = links.ToDictionary(l => l.Index, l => l.Name);
                 var scan = Scan(netlink, names);
-                for (int i = 0; i < links.Count; i++)
-                {
-                    var link = links[i];
-                    var tapName = $"tap{i}_srt";
-                    record.Links.Add(link.Name);
-                    record.Taps.Add(tapName);
-                    Save(recordPath, record);
-                    var tap = TapDevice.Open(tapName);
-                    devices.Add(new NetworkDevicePlan(tap, link.Mac, link.Mtu));
-                    var tapLink = netlink.ListLinks().FirstOrDefault(l => l.Name == tapName)
-                        ?? throw new InvalidOperationException($"tap {tapName} vanished after it was created in {namespacePath}");
-                    netlink.SetLink(tapLink.Index, mtu: link.Mtu, up: true);
-                    netlink.AddIngressQdisc(link.Index);
-                    netlink.AddIngressQdisc(tapLink.Index);
-                    netlink.AddRedirectFilter(link.Index, tapLink.Index);
-                    netlink.AddRedirectFilter(tapLink.Index, link.Index);
-                }
-                return scan;
+                foreach (var link in links)
+                    devices.Add(Mirror(netlink, link, recordPath, record));
+                return (Scan: scan, Links: links);
             });
-            return new PodNetwork(recordPath, record, devices, interfaces, routes, neighbours);
+            var mirrored = found.Links.ToDictionary(l => l.Index, l => found.Scan.Interfaces.First(i => i.Name == l.Name));
+            return new PodNetwork(recordPath, record, devices, mirrored, found.Scan);
         }
         catch
         {
@@ -179,17 +177,143 @@ public sealed class PodNetwork
         }
     }
 
+    /// <summary>A tap for <paramref name="link"/> (the next tapN_srt), joined to it both ways by tc, recorded before it is made.</summary>
+    private static NetworkDevicePlan Mirror(RouteNetlink netlink, NetLink link, string recordPath, NetworkRecord record)
+    {
+        var tapName = $"tap{record.Taps.Count}_srt";
+        record.Links.Add(link.Name);
+        record.Taps.Add(tapName);
+        Save(recordPath, record);
+        var tap = TapDevice.Open(tapName);
+        try
+        {
+            var tapLink = netlink.ListLinks().FirstOrDefault(l => l.Name == tapName)
+                ?? throw new InvalidOperationException($"tap {tapName} vanished after it was created in {record.NamespacePath}");
+            netlink.SetLink(tapLink.Index, mtu: link.Mtu, up: true);
+            netlink.AddIngressQdisc(link.Index);
+            netlink.AddIngressQdisc(tapLink.Index);
+            netlink.AddRedirectFilter(link.Index, tapLink.Index);
+            netlink.AddRedirectFilter(tapLink.Index, link.Index);
+        }
+        catch
+        {
+            tap.Dispose();
+            throw;
+        }
+        return new NetworkDevicePlan(tap, link.Mac, link.Mtu);
+    }
+
+    /// <summary>
+    /// What changed in the namespace since the VM was given it (<see cref="Attach"/>, or an earlier call):
+    /// an interface that appeared and is up with an address (docker network connect configures a veth
+    /// that way: moved in, named, addressed, then up) gets a tap and the mirroring, as at Attach, and comes
+    /// back with its NIC; a mirrored interface that is gone (docker network disconnect) comes back by MAC.
+    /// Routes and permanent neighbours not seen before on mirrored interfaces come back too (the guest's
+    /// routes are only ever added or replaced). An interface with an address that cannot be mirrored (a
+    /// tun) comes back once, by name. On failure nothing of this call's mirroring is left.
+    /// </summary>
+    public NetworkChange FollowChanges()
+    {
+        var devices = new List<NetworkDevicePlan>();
+        var added = new List<NetLink>();
+        try
+        {
+            return NetworkNamespace.RunIn(_record.NamespacePath, () =>
+            {
+                if (FileIdentity.Of("/proc/thread-self/ns/net").ToString() != _record.NamespaceIdentity)
+                    throw new InvalidOperationException($"network namespace {_record.NamespacePath} is no longer the one the VM mirrors");
+                using var netlink = RouteNetlink.Open();
+                var links = netlink.ListLinks();
+                var present = links.Select(l => l.Index).ToHashSet();
+                var gone = _mirrored.Where(m => !present.Contains(m.Key)).ToList();
+                var addressed = netlink.ListAddresses().Where(a => !a.Address.IsIPv6LinkLocal).Select(a => a.LinkIndex).ToHashSet();
+                var refused = links.Where(l => !l.Loopback && !Mirrorable(l) && l.Up && addressed.Contains(l.Index) && _refused.Add(l.Index))
+                    .Select(l => $"{l.Name} ({(l.Kind.Length > 0 ? l.Kind : "no Ethernet address")})").ToList();
+                foreach (var link in links.Where(l => Mirrorable(l) && l.Up && addressed.Contains(l.Index) && !_mirrored.ContainsKey(l.Index) && !_refused.Contains(l.Index))
+                             .OrderBy(l => l.Index))
+                {
+                    added.Add(link); // before its qdiscs: a failure removes them
+                    devices.Add(Mirror(netlink, link, _recordPath, _record));
+                }
+                var names = links.Where(l => _mirrored.ContainsKey(l.Index) || added.Contains(l)).ToDictionary(l => l.Index, l => l.Name);
+                var (interfaces, routes, neighbours) = Scan(netlink, names);
+                foreach (var (index, _) in gone)
+                    _mirrored.Remove(index);
+                foreach (var link in added)
+                    _mirrored[link.Index] = interfaces.First(i => i.Name == link.Name);
+                var change = new NetworkChange(devices, interfaces.Where(i => added.Any(l => l.Name == i.Name)).ToList(),
+                    routes.Except(_routes).ToList(), neighbours.Where(n => !_neighbours.Any(n.SameAs)).ToList(), gone.Select(g => g.Value).ToList(), refused);
+                _interfaces = [.. interfaces];
+                _routes = [.. routes];
+                _neighbours = [.. neighbours];
+                return change;
+            });
+        }
+        catch
+        {
+            foreach (var device in devices)
+                device.Tap.Dispose();
+            Forget(added);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// After a failure to give the VM <paramref name="change"/>'s NICs: their interfaces are no longer
+    /// mirrored (their qdiscs go; the taps went with our descriptors), and are not tried again until they
+    /// go and come back.
+    /// </summary>
+    public void Abandon(NetworkChange change)
+    {
+        foreach (var device in change.Added)
+            device.Tap.Dispose();
+        var macs = change.AddedInterfaces.Select(i => i.Mac).ToList();
+        var links = _mirrored.Where(m => macs.Any(mac => mac.SequenceEqual(m.Value.Mac))).ToList();
+        foreach (var (index, _) in links)
+            _refused.Add(index);
+        Forget(links.Select(l => l.Key).ToList());
+    }
+
+    private void Forget(IReadOnlyList<NetLink> links) => Forget(links.Select(l => l.Index).ToList());
+
+    /// <summary>Removes the qdiscs (so the mirroring) from these interfaces and stops counting them as mirrored.</summary>
+    private void Forget(IReadOnlyList<int> indexes)
+    {
+        if (indexes.Count == 0)
+            return;
+        foreach (var index in indexes)
+            _mirrored.Remove(index);
+        try
+        {
+            NetworkNamespace.RunIn(_record.NamespacePath, () =>
+            {
+                using var netlink = RouteNetlink.Open();
+                foreach (var index in indexes)
+                    netlink.DeleteIngressQdisc(index);
+                return 0;
+            });
+        }
+        catch (Exception e) when (e is IOException or ArgumentException or InvalidOperationException or SyscallException)
+        {
+            // the interfaces (or the namespace) went meanwhile, and their qdiscs with them
+        }
+    }
+
+    /// <summary>Gives the guest one interface's name, MTU and addresses, and checks that its NIC took its MAC and addresses.</summary>
+    public static async Task ConfigureInterfaceAsync(IAgentNetwork agent, PodInterface wanted, CancellationToken cancellationToken)
+    {
+        var got = await agent.UpdateInterfaceAsync(wanted, cancellationToken);
+        var missing = wanted.Addresses.Where(a => !got.Addresses.Contains(a)).ToList();
+        if (got.Name != wanted.Name || !got.Mac.SequenceEqual(wanted.Mac) || missing.Count > 0)
+            throw new InvalidOperationException($"guest interface {got.Name} ({NetworkText.FormatMac(got.Mac)}) does not match the pod's {wanted.Name}" +
+                                                (missing.Count > 0 ? $": missing {string.Join(", ", missing.Select(a => $"{a.Address}/{a.PrefixLength}"))}" : ""));
+    }
+
     /// <summary>Gives the guest the pod's interfaces, routes and neighbours, and checks that each NIC took its MAC and addresses.</summary>
     public async Task ConfigureGuestAsync(IAgentNetwork agent, CancellationToken cancellationToken)
     {
         foreach (var wanted in Interfaces)
-        {
-            var got = await agent.UpdateInterfaceAsync(wanted, cancellationToken);
-            var missing = wanted.Addresses.Where(a => !got.Addresses.Contains(a)).ToList();
-            if (got.Name != wanted.Name || !got.Mac.SequenceEqual(wanted.Mac) || missing.Count > 0)
-                throw new InvalidOperationException($"guest interface {got.Name} ({NetworkText.FormatMac(got.Mac)}) does not match the pod's {wanted.Name}" +
-                                                    (missing.Count > 0 ? $": missing {string.Join(", ", missing.Select(a => $"{a.Address}/{a.PrefixLength}"))}" : ""));
-        }
+            await ConfigureInterfaceAsync(agent, wanted, cancellationToken);
         if (Routes.Count > 0)
             await agent.UpdateRoutesAsync(Routes, cancellationToken);
         if (Neighbours.Count > 0)
@@ -267,7 +391,7 @@ public sealed class PodNetwork
         }
     }
 
-    private static (IReadOnlyList<PodInterface>, IReadOnlyList<PodRoute>, IReadOnlyList<PodNeighbour>) Scan(RouteNetlink netlink, Dictionary<int, string> names)
+    private static (IReadOnlyList<PodInterface> Interfaces, IReadOnlyList<PodRoute> Routes, IReadOnlyList<PodNeighbour> Neighbours) Scan(RouteNetlink netlink, Dictionary<int, string> names)
     {
         var addresses = netlink.ListAddresses().Where(a => names.ContainsKey(a.LinkIndex) && !a.Address.IsIPv6LinkLocal).ToList();
         var interfaces = netlink.ListLinks().Where(l => names.ContainsKey(l.Index)).OrderBy(l => l.Index)

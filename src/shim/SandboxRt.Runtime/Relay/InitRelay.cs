@@ -16,6 +16,8 @@
 //   - it copies the container's stdio between the descriptors it inherited (fifos, pipes) or a host pty
 //     sent over --console-socket, and the agent;
 //   - it forwards the signals it receives to the container's init;
+//   - it follows the container's network namespace, so that `docker network connect` and `disconnect`
+//     plug and unplug the VM's NICs (NetworkFollower);
 //   - it answers the guest's queries to Docker's embedded DNS server (127.0.0.11) from the container's
 //     namespace, where that server is (RelayDnsForwarding);
 //   - it reports the guest's OOM kills in its own host memory cgroup, the one containerd's runc shim
@@ -43,6 +45,7 @@ public static class InitRelay
         ContainerHost? host = null;
         RelayStdio? stdio = null;
         RelayDnsForwarding? dns = null;
+        NetworkFollower? follower = null;
         try
         {
             var spec = SpecLoader.LoadBundle(options.Bundle);
@@ -61,6 +64,8 @@ public static class InitRelay
             stdio = RelayStdio.Attach(host.Sandbox.Agent, options.Id, "", options.ConsoleSocket, log);
             // the guest's 127.0.0.11 listens before create returns: the workload may ask at once after start
             dns = await RelayDnsForwarding.StartAsync(host.Sandbox.Agent, options.Id, spec, options.OwnNetwork, log);
+            // docker network connect and disconnect from now on (the namespace as create left it is in the VM)
+            follower = NetworkFollower.Start(host.Sandbox, options.Id, log);
         }
         catch (Exception e)
         {
@@ -86,6 +91,7 @@ public static class InitRelay
             await oom.EnsureReportedAsync();
         await stopFollowing.CancelAsync();
         await following;
+        follower?.Dispose();
         if (dns is not null)
             await dns.DisposeAsync();
         if (!exit.VmWentAway) // output written just before the exit may still be in flight

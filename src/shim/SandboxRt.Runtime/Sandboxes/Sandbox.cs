@@ -289,6 +289,64 @@ public sealed class Sandbox : IHostSandbox, IAsyncDisposable
             (int)(watch.Elapsed - plugged).TotalMilliseconds);
     }
 
+    /// <summary>
+    /// Mirrors what changed in the pod network since the VM was given it (docker network connect and
+    /// disconnect on a running container; PodNetwork.FollowChanges): NICs hot-plugged for interfaces that
+    /// appeared, which the agent then configures, with the routes and neighbours that appeared; NICs
+    /// unplugged for interfaces that went (the guest drops their addresses and routes with them). Returns
+    /// a line for each thing done, empty when nothing changed. Fails naming the interfaces when the VM
+    /// cannot take them (a cold VM, which has no hot-plug port) or one cannot be mirrored (a tun); such
+    /// interfaces are not tried again until they go and come back.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> FollowNetworkAsync(CancellationToken cancellationToken)
+    {
+        if (Network is not { } network)
+            return [];
+        var change = network.FollowChanges();
+        var done = new List<string>();
+        if (change.Added.Count > 0)
+        {
+            var names = string.Join(", ", change.AddedInterfaces.Select(i => i.Name));
+            try
+            {
+                if (Vm is not IVmNicHotplug { CanAddNics: true } nics)
+                    throw new HypervisorException("the VM cannot take a NIC after its start (only a q35 clone of a VM template has hot-plug ports; " +
+                                                  "vm_template is off, or this VM booted cold)");
+                await nics.AddNicsAsync(change.Added, cancellationToken);
+            }
+            catch (HypervisorException e)
+            {
+                network.Abandon(change);
+                throw new HypervisorException($"interface(s) {names}, added to network namespace {network.NamespacePath}, are not in the VM: {e.Message}", e);
+            }
+            change.ReleaseTaps();
+            foreach (var added in change.AddedInterfaces)
+                await PodNetwork.ConfigureInterfaceAsync(_client, added, cancellationToken);
+            done.Add($"plugged {names}");
+        }
+        if (change.NewRoutes.Count > 0)
+        {
+            await _client.UpdateRoutesAsync(change.NewRoutes, cancellationToken);
+            done.Add($"{change.NewRoutes.Count} route(s)");
+        }
+        if (change.NewNeighbours.Count > 0)
+        {
+            await _client.AddNeighboursAsync(change.NewNeighbours, cancellationToken);
+            done.Add($"{change.NewNeighbours.Count} neighbour(s)");
+        }
+        foreach (var removed in change.Removed)
+        {
+            if (Vm is not IVmNicHotplug nics)
+                throw new HypervisorException($"interface {removed.Name} left network namespace {network.NamespacePath}, but the VM cannot unplug its NIC");
+            await nics.RemoveNicAsync(removed.Mac, cancellationToken);
+            done.Add($"unplugged {removed.Name}");
+        }
+        if (change.Unmirrorable.Count > 0)
+            throw new InvalidOperationException($"network namespace {network.NamespacePath}: interface(s) {string.Join(", ", change.Unmirrorable)} have addresses " +
+                                                "but cannot be mirrored into the VM (only Ethernet interfaces such as veth can)");
+        return done;
+    }
+
     private VmSizer _sizer = null!;
 
     /// <summary>The VM's vCPUs and memory now: what it booted with, plus what was hot-plugged since.</summary>

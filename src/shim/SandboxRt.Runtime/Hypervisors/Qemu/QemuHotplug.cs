@@ -236,7 +236,7 @@ internal static class QemuHotplug
     }
 
     /// <summary>device_del, then the guest's answer: null once QEMU deleted the device, else why it stays.</summary>
-    private static async Task<string?> UnplugAsync(QmpClient qmp, string id, CancellationToken cancellationToken)
+    public static async Task<string?> UnplugAsync(QmpClient qmp, string id, CancellationToken cancellationToken)
     {
         try
         {

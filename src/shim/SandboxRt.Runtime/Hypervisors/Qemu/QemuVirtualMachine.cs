@@ -17,6 +17,9 @@ internal sealed class QemuVirtualMachine(ChildProcess process, long launchedTime
 {
     private readonly SemaphoreSlim _plugging = new(1, 1);
     private int _nics;
+    /// <summary>Ports NICs plugged by <see cref="AddNicsAsync"/> hold, by device id; an unplug frees its port for the next NIC.</summary>
+    private readonly Dictionary<string, int> _nicPorts = [];
+    private readonly SortedSet<int> _freedPorts = [];
     private static readonly TimeSpan QmpTimeout = TimeSpan.FromSeconds(2);
 
     private static VmmProcess Lifecycle(ChildProcess process, QemuStateFiles files, TimeSpan grace, VirtiofsDaemon? virtiofsd, Task logs) =>
@@ -33,7 +36,7 @@ internal sealed class QemuVirtualMachine(ChildProcess process, long launchedTime
     /// <summary>The first PCIe root port no device uses (a q35 clone: after its share and NICs); null when the VM has none to hot-plug into.</summary>
     internal int? FreeHotplugPort { get; set; }
 
-    public bool CanAddNics => FreeHotplugPort is { } port && port < QemuCommandLine.HotplugPorts;
+    public bool CanAddNics => FreeHotplugPort is { } port && (port < QemuCommandLine.HotplugPorts || _freedPorts.Count > 0);
 
     /// <summary>NICs the VM started with (their netdevs are net0..), so that hot-plugged ones follow them.</summary>
     internal int BootNics
@@ -48,26 +51,30 @@ internal sealed class QemuVirtualMachine(ChildProcess process, long launchedTime
         await _plugging.WaitAsync(cancellationToken);
         try
         {
-            if (FreeHotplugPort is not { } port)
+            if (FreeHotplugPort is not { } next)
                 throw new HypervisorException("this VM has no PCIe root port to plug a NIC into (only a q35 clone of a VM template has them)");
-            if (port + nics.Count > QemuCommandLine.HotplugPorts)
-                throw new HypervisorException($"{nics.Count} NIC(s) need as many hot-plug ports; the VM has {QemuCommandLine.HotplugPorts - port} free");
+            int free = QemuCommandLine.HotplugPorts - next + _freedPorts.Count;
+            if (nics.Count > free)
+                throw new HypervisorException($"{nics.Count} NIC(s) need as many hot-plug ports; the VM has {free} free (of {QemuCommandLine.HotplugPorts})");
             await using var qmp = await QmpClient.ConnectAsync(files.QmpSocket, cancellationToken);
             foreach (var nic in nics)
             {
                 int i = _nics;
+                int port = _freedPorts.Count > 0 ? _freedPorts.Min : next;
                 await qmp.SendDescriptorAsync($"tap{i}", nic.Tap, cancellationToken);
                 await qmp.ExecuteAsync("netdev_add", new System.Text.Json.Nodes.JsonObject { ["type"] = "tap", ["id"] = $"net{i}", ["fd"] = $"tap{i}" }, cancellationToken);
                 await qmp.ExecuteAsync("device_add", new System.Text.Json.Nodes.JsonObject
                 {
                     ["driver"] = "virtio-net-pci",
-                    ["id"] = $"sandboxrt-nic{i}",
+                    ["id"] = NicId(i),
                     ["netdev"] = $"net{i}",
                     ["mac"] = global::SandboxRt.Agent.Protocol.NetworkText.FormatMac(nic.Mac),
                     ["host_mtu"] = nic.Mtu, // a number: QEMU 8.2 and later refuse a string here
                     ["bus"] = QemuCommandLine.PortName(port),
                 }, cancellationToken);
-                FreeHotplugPort = ++port;
+                if (!_freedPorts.Remove(port))
+                    FreeHotplugPort = next = port + 1;
+                _nicPorts[NicId(i)] = port;
                 _nics++;
             }
         }
@@ -76,6 +83,46 @@ internal sealed class QemuVirtualMachine(ChildProcess process, long launchedTime
             _plugging.Release();
         }
     }
+
+    public async Task RemoveNicAsync(byte[] mac, CancellationToken cancellationToken = default)
+    {
+        var wanted = global::SandboxRt.Agent.Protocol.NetworkText.FormatMac(mac);
+        await _plugging.WaitAsync(cancellationToken);
+        try
+        {
+            await using var qmp = await QmpClient.ConnectAsync(files.QmpSocket, cancellationToken);
+            // every NIC the VM got (its command line's or its restore's, then AddNicsAsync's) is sandboxrt-nicN on netdev netN
+            for (int i = 0; i < _nics; i++)
+            {
+                System.Text.Json.Nodes.JsonNode? got;
+                try
+                {
+                    got = await qmp.ExecuteAsync("qom-get", new System.Text.Json.Nodes.JsonObject { ["path"] = "/machine/peripheral/" + NicId(i), ["property"] = "mac" }, cancellationToken);
+                }
+                catch (HypervisorException)
+                {
+                    continue; // unplugged before
+                }
+                if (!string.Equals((string?)got, wanted, StringComparison.OrdinalIgnoreCase))
+                    continue;
+                using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                bound.CancelAfter(QemuHotplug.ShrinkBound);
+                if (await QemuHotplug.UnplugAsync(qmp, NicId(i), bound.Token) is { } kept)
+                    throw new HypervisorException($"NIC {wanted} stays plugged: {kept}");
+                await qmp.ExecuteAsync("netdev_del", new System.Text.Json.Nodes.JsonObject { ["id"] = $"net{i}" }, cancellationToken);
+                if (_nicPorts.Remove(NicId(i), out int port))
+                    _freedPorts.Add(port);
+                return;
+            }
+            throw new HypervisorException($"the VM has no NIC with MAC {wanted}");
+        }
+        finally
+        {
+            _plugging.Release();
+        }
+    }
+
+    private static string NicId(int i) => $"sandboxrt-nic{i}";
 
     public async Task WithScratchNicAsync(byte[] mac, Func<Task> whilePlugged, CancellationToken cancellationToken = default)
     {

@@ -1,0 +1,109 @@
+// `docker network connect` and `disconnect` on a running container, mirrored into its VM.
+//
+// Docker changes a running container's network namespace without calling the runtime: `network
+// connect` moves a veth in, names it, gives it its MAC and addresses and brings it up; `disconnect`
+// deletes it. The VM mirrored what the namespace held at create (PodNetwork), so the relay, which lives
+// as long as the container, follows the namespace from then on: a netlink socket opened in it listens
+// for link, address and route changes, and after each batch of them the sandbox mirrors what changed
+// (Sandbox.FollowNetworkAsync): a NIC hot-plugged per new interface and configured by the agent, a NIC
+// unplugged per interface gone. The same serves podman's `network connect` and a namespace the spec
+// names (its owner's changes).
+//
+// Only a VM that takes NICs after its start (a q35 clone of a VM template, the default) can get a new
+// interface; for any other, and for anything that fails, the relay's log (runc's --log, Docker's
+// log.json) names the interfaces the container does not have and says why. The socket is opened before
+// the first look, so that a change during create or right after it is not missed. One thread, started
+// once the container exists, blocked in poll between changes; it ends with the relay.
+using Microsoft.Extensions.Logging;
+using SandboxRt.Interop.Netlink;
+using SandboxRt.Runtime.Sandboxes;
+
+namespace SandboxRt.Runtime.Relay;
+
+internal sealed class NetworkFollower : IDisposable
+{
+    private readonly Sandbox _sandbox;
+    private readonly RouteNetlink _watch;
+    private readonly string _id;
+    private readonly ILogger _log;
+    private readonly CancellationTokenSource _stop = new();
+
+    /// <summary>How long one wait for a change may block before the thread looks whether it should stop.</summary>
+    private static readonly TimeSpan StopCheck = TimeSpan.FromSeconds(30);
+
+    private NetworkFollower(Sandbox sandbox, RouteNetlink watch, string id, ILogger log)
+    {
+        _sandbox = sandbox;
+        _watch = watch;
+        _id = id;
+        _log = log;
+    }
+
+    /// <summary>Follows the namespace the sandbox's VM mirrors; null when it mirrors none (the VM of another container, a cached VM's entry).</summary>
+    public static NetworkFollower? Start(IHostSandbox sandbox, string id, ILogger log)
+    {
+        if (sandbox is not Sandbox { Network: { } network } owned)
+            return null;
+        var watch = NetworkNamespace.RunIn(network.NamespacePath, RouteNetlink.OpenNetworkWatch);
+        var follower = new NetworkFollower(owned, watch, id, log);
+        new Thread(follower.Run) { IsBackground = true, Name = "network-follower" }.Start();
+        return follower;
+    }
+
+    private void Run()
+    {
+        try
+        {
+            do
+            {
+                if (_stop.IsCancellationRequested)
+                    return;
+                FollowOnce();
+            }
+            while (WaitForChange());
+        }
+        finally
+        {
+            _watch.Dispose();
+        }
+    }
+
+    /// <summary>Blocks until a change came (true) or the follower was stopped (false).</summary>
+    private bool WaitForChange()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            try
+            {
+                if (_watch.WaitForLinkChange(StopCheck))
+                    return true;
+            }
+            catch (Interop.SyscallException e)
+            {
+                _log.LogError("container {Id}: no longer following its network namespace: {Error}", _id, e.Message);
+                return false;
+            }
+        }
+        return false;
+    }
+
+    private void FollowOnce()
+    {
+        try
+        {
+            var done = _sandbox.FollowNetworkAsync(_stop.Token).GetAwaiter().GetResult();
+            if (done.Count > 0)
+                _log.LogInformation("container {Id}: its network namespace changed: {Done}", _id, string.Join("; ", done));
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            _log.LogError("container {Id}: its network namespace changed, and the VM does not have the change: {Error}", _id, e.Message);
+        }
+    }
+
+    /// <summary>Stops following (a change being mirrored ends first, or fails once the agent has gone).</summary>
+    public void Dispose() => _stop.Cancel();
+}
