@@ -249,8 +249,9 @@ public sealed class DockerNetworkTests(BridgedDockerDaemon docker) : IClassFixtu
     /// With a VM cache (vm_cache_number=1, DockerDaemon.CachedRuntime): the first container's create
     /// spawns an entry that waits at nice 19 and refuses claims that do not hold up; the next container
     /// takes its VM after Docker's prestart hook configured the network namespace (its bridge NIC is
-    /// hot-plugged: a published port reaches it; without templates only a container with no network is
-    /// offered the cached VM), in the container's cgroup, at a container's priority;
+    /// hot-plugged: a published port reaches it, and a network connected later gets its NIC too; without
+    /// templates only a container with no network is offered the cached VM), in the container's cgroup,
+    /// at a container's priority;
     /// `--network container:ID` runs in that VM; `docker rm` removes the entry with the container; what a
     /// killed entry leaves is removed by the next create.
     /// </summary>
@@ -260,6 +261,7 @@ public sealed class DockerNetworkTests(BridgedDockerDaemon docker) : IClassFixtu
         docker.RequireRunning();
         var before = CliVmCacheEntries.In(docker.RuntimeRoot);
         string? id = null;
+        var second = "srt-net-" + Guid.NewGuid().ToString("N")[..6];
         try
         {
             // no entry is ready: the first container gets a VM of its own, and its create spawns the entry
@@ -297,6 +299,12 @@ public sealed class DockerNetworkTests(BridgedDockerDaemon docker) : IClassFixtu
                 Assert.Equal("served-from-the-cached-vm\n", fetch.Stdout);
                 var address = (await docker.Docker("inspect", "-f", "{{.NetworkSettings.IPAddress}}", id)).Ok().Stdout.Trim();
                 Assert.Contains($"inet {address}/16", (await docker.Docker("exec", id, "busybox", "ip", "-4", "-o", "addr", "show", "eth0")).Ok().Stdout);
+                // docker network connect: the entry, which holds the VM, follows the container's namespace and plugs the NIC
+                (await docker.Docker("network", "create", "--subnet", "10.90.0.0/24", second)).Ok();
+                (await docker.Docker("network", "connect", second, id)).Ok();
+                var plugged = await docker.Docker("exec", id, "busybox", "timeout", "60", "sh", "-c",
+                    "until busybox ip -o -4 addr | busybox grep -q 'inet 10.90.0.'; do busybox sleep 0.05; done");
+                Assert.True(plugged.ExitCode == 0, "the connected network's interface did not come: " + plugged.Stderr + File.ReadAllText(Path.Combine(entry, "relay.log")));
             }
             // a container sharing its network runs in the same (cached) VM
             var joined = await Run("--network", "container:" + id, LocalImage.Reference, "busybox", "wget", "-q", "-O", "-", "http://127.0.0.1/");
@@ -326,6 +334,7 @@ public sealed class DockerNetworkTests(BridgedDockerDaemon docker) : IClassFixtu
         {
             if (id is not null)
                 await docker.Docker("rm", "-f", id);
+            await docker.Docker("network", "rm", second); // made only with templates
             await CliVmCacheEntries.StopAsync(docker.RuntimeRoot, except: before);
         }
     }

@@ -204,6 +204,25 @@ public sealed class PodNetwork
     }
 
     /// <summary>
+    /// Whether the namespace path no longer names the namespace the VM mirrors (its owner, the process
+    /// whose /proc/PID/ns/net it is, has gone): nothing more of it is the VM's to follow.
+    /// </summary>
+    public bool NamespaceGone
+    {
+        get
+        {
+            try
+            {
+                return FileIdentity.Of(_record.NamespacePath).ToString() != _record.NamespaceIdentity;
+            }
+            catch (SyscallException)
+            {
+                return true;
+            }
+        }
+    }
+
+    /// <summary>
     /// What changed in the namespace since the VM was given it (<see cref="Attach"/>, or an earlier call):
     /// an interface that appeared and is up with an address (docker network connect configures a veth
     /// that way: moved in, named, addressed, then up) gets a tap and the mirroring, as at Attach, and comes

@@ -13,14 +13,16 @@
 // interface; for any other, and for anything that fails, the relay's log (runc's --log, Docker's
 // log.json) names the interfaces the container does not have and says why. The socket is opened before
 // the first look, so that a change during create or right after it is not missed. One thread, started
-// once the container exists, blocked in poll between changes; it ends with the relay.
+// once the container exists, blocked in poll between changes; it ends with the relay, or when the
+// namespace's path no longer names it (a VM cache entry follows for the container that claimed it, and
+// outlives the container's relay, whose /proc/PID/ns/net the path is).
 using Microsoft.Extensions.Logging;
 using SandboxRt.Interop.Netlink;
 using SandboxRt.Runtime.Sandboxes;
 
 namespace SandboxRt.Runtime.Relay;
 
-internal sealed class NetworkFollower : IDisposable
+public sealed class NetworkFollower : IDisposable
 {
     private readonly Sandbox _sandbox;
     private readonly RouteNetlink _watch;
@@ -39,7 +41,7 @@ internal sealed class NetworkFollower : IDisposable
         _log = log;
     }
 
-    /// <summary>Follows the namespace the sandbox's VM mirrors; null when it mirrors none (the VM of another container, a cached VM's entry).</summary>
+    /// <summary>Follows the namespace the sandbox's VM mirrors, for container <paramref name="id"/>; null when it mirrors none, or is not this process's (the VM of another container, or of a VM cache entry, which follows for the container that claimed it).</summary>
     public static NetworkFollower? Start(IHostSandbox sandbox, string id, ILogger log)
     {
         if (sandbox is not Sandbox { Network: { } network } owned)
@@ -58,6 +60,11 @@ internal sealed class NetworkFollower : IDisposable
             {
                 if (_stop.IsCancellationRequested)
                     return;
+                if (_sandbox.Network!.NamespaceGone)
+                {
+                    _log.LogDebug("container {Id}: its network namespace's owner has gone: no longer following it", _id);
+                    return;
+                }
                 FollowOnce();
             }
             while (WaitForChange());

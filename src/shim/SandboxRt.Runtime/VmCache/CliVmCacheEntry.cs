@@ -20,7 +20,8 @@
 //   2. "network", sent once the hooks have ended (Docker's libnetwork-setkey has then put the veth into
 //      the relay's namespace): the entry hot-plugs the namespace's interfaces as NICs
 //      (Sandbox.AttachNetworkAsync) and answers. From here on a failure fails the container's create,
-//      whose clean-up removes the entry.
+//      whose clean-up removes the entry. It then follows the namespace for the container, as a relay
+//      whose VM is its own does (Relay/NetworkFollower.cs: docker network connect and disconnect).
 //
 // An entry no container claims ends after vm_cache_idle_seconds, when its VM dies, or on SIGTERM/SIGINT,
 // and removes everything it made; a killed one is removed by the next top-up.
@@ -275,6 +276,15 @@ public static class CliVmCacheEntry
             return;
         }
         await AnswerAsync(connection, "ok");
+        // docker network connect and disconnect: the entry holds the VM, so it follows the namespace (Relay/NetworkFollower.cs)
+        try
+        {
+            NetworkFollower.Start(sandbox, claim.Container, log);
+        }
+        catch (Exception e) when (e is SyscallException or IOException or ArgumentException)
+        {
+            log.LogError("VM cache entry {Entry}: container {Container}'s network namespace cannot be followed: {Error}", record.Id, claim.Container, e.Message);
+        }
     }
 
     private static async Task AnswerAsync(ClaimConnection connection, string answer)
