@@ -64,6 +64,34 @@ public sealed class DockerNetworkTests(BridgedDockerDaemon docker) : IClassFixtu
         await HostLeaks.AssertGoneAsync(id, docker.RuntimeRoot, TimeSpan.FromSeconds(60));
     }
 
+    /// <summary>
+    /// A dual-stack user-defined network (docker network create --ipv6): the guest's eth0 has the
+    /// container's IPv6 address usable at once, as a runc container's is (Docker adds it without
+    /// duplicate address detection, and so does the agent): the first ping from it is answered.
+    /// </summary>
+    [Fact]
+    public async Task An_ipv6_network_gives_the_guest_its_address_usable_at_once()
+    {
+        docker.RequireRunning();
+        var network = "srt-net6-" + Guid.NewGuid().ToString("N")[..6];
+        (await docker.Docker("network", "create", "--ipv6", "--subnet", "fd00:88::/64", "--subnet", "10.92.0.0/24", network)).Ok();
+        try
+        {
+            // ping needs NET_RAW, which Docker's default capabilities have
+            var run = await Run("--network", network, LocalImage.Reference, "sh", "-c",
+                "busybox ip -6 -o addr show dev eth0 scope global; busybox ping -6 -c 1 -W 10 fd00:88::1");
+            TestContext.Current.TestOutputHelper?.WriteLine(run.Stdout + run.Stderr);
+            Assert.Contains("inet6 fd00:88::", run.Stdout);
+            Assert.DoesNotContain("tentative", run.Stdout);
+            Assert.True(run.ExitCode == 0, "the first ping from the container's IPv6 address was not answered: " + run.Stdout + run.Stderr);
+            Assert.Contains("1 packets received", run.Stdout);
+        }
+        finally
+        {
+            (await docker.Docker("network", "rm", network)).Ok();
+        }
+    }
+
     [Fact]
     public async Task Network_host_is_refused_with_a_clear_error()
     {

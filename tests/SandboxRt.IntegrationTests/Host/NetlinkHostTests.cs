@@ -98,10 +98,16 @@ public sealed class NetlinkHostTests
         netlink.AddAddress(new NetAddress(index, IPAddress.Parse("10.200.0.2"), 24));
         netlink.AddAddress(new NetAddress(index, IPAddress.Parse("fd00:200::2"), 64));
         netlink.AddAddress(new NetAddress(index, IPAddress.Parse("10.200.0.2"), 24)); // NLM_F_REPLACE: again is fine
-        var shownAddresses = (await net.IpJsonAsync("addr", "show", "dev", TestNetwork.Veth))[0].GetProperty("addr_info")
-            .EnumerateArray().Select(a => $"{a.GetProperty("local").GetString()}/{a.GetProperty("prefixlen").GetInt32()}").ToList();
+        netlink.AddAddress(new NetAddress(index, IPAddress.Parse("fd00:200::3"), 64) { NoDad = true });
+        var addressInfo = (await net.IpJsonAsync("addr", "show", "dev", TestNetwork.Veth))[0].GetProperty("addr_info").EnumerateArray().ToList();
+        var shownAddresses = addressInfo.Select(a => $"{a.GetProperty("local").GetString()}/{a.GetProperty("prefixlen").GetInt32()}").ToList();
         Assert.Contains("10.200.0.2/24", shownAddresses);
         Assert.Contains("fd00:200::2/64", shownAddresses);
+        // IFA_F_NODAD: usable at once, never "tentative"
+        var noDad = addressInfo.Single(a => a.GetProperty("local").GetString() == "fd00:200::3");
+        Assert.True(noDad.TryGetProperty("nodad", out var flag) && flag.GetBoolean(), "fd00:200::3 has no nodad flag: " + noDad);
+        Assert.False(noDad.TryGetProperty("tentative", out _), "fd00:200::3 is tentative: " + noDad);
+        Assert.False(addressInfo.Single(a => a.GetProperty("local").GetString() == "fd00:200::2").TryGetProperty("nodad", out _));
         var listed = netlink.ListAddresses();
         Assert.Contains(new NetAddress(index, IPAddress.Parse("10.200.0.2"), 24), listed);
         Assert.Contains(new NetAddress(index, IPAddress.Parse("fd00:200::2"), 64), listed);

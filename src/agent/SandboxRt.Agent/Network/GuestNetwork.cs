@@ -28,8 +28,12 @@ internal sealed class GuestNetwork
             if (link.Name != wanted.Name && netlink.ListLinks().Any(l => l.Name == wanted.Name && l.Index != link.Index))
                 throw new InvalidOperationException($"cannot rename {link.Name} to {wanted.Name}: another guest interface has that name");
             netlink.SetLink(link.Index, name: link.Name == wanted.Name ? null : wanted.Name, mtu: wanted.Mtu > 0 ? wanted.Mtu : null);
+            // IPv6 addresses without duplicate address detection, as Docker's libnetwork adds them (a runc
+            // container's show "flags 02"): they are the pod namespace's, whose owner gave them out, and
+            // that namespace answers for none of them (its frames are redirected here). With detection an address stays "tentative" for a
+            // second or more, and the container's first packets from it fail.
             foreach (var (address, length) in wanted.Addresses)
-                netlink.AddAddress(new NetAddress(link.Index, address, length));
+                netlink.AddAddress(new NetAddress(link.Index, address, length) { NoDad = address.AddressFamily == AddressFamily.InterNetworkV6 });
             netlink.SetLink(link.Index, up: true);
             AgentLog.Info($"network: {link.Name} ({wanted.Name}) mtu {wanted.Mtu} addresses {string.Join(", ", wanted.Addresses.Select(a => $"{a.Address}/{a.PrefixLength}"))}");
             return Describe(netlink, link.Index);

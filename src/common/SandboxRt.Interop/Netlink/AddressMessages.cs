@@ -13,7 +13,7 @@ internal static class AddressMessages
 
     /// <summary>
     /// RTM_NEWADDR with NLM_F_CREATE|NLM_F_REPLACE. IFA_LOCAL and IFA_ADDRESS both carry the address, as
-    /// ip(8) sends them (equal values mean "no peer"); loopback addresses get host scope.
+    /// ip(8) sends them (equal values mean "no peer"); loopback addresses get host scope; NoDad sets IFA_F_NODAD.
     /// </summary>
     public static NetlinkMessageBuilder Add(NetAddress address)
     {
@@ -25,6 +25,7 @@ internal static class AddressMessages
             {
                 Family = family,
                 PrefixLength = (byte)address.PrefixLength,
+                Flags = address.NoDad ? IFA_F_NODAD : (byte)0,
                 Scope = IPAddress.IsLoopback(address.Address) ? RT_SCOPE_HOST : RT_SCOPE_UNIVERSE,
                 Index = address.LinkIndex,
             })

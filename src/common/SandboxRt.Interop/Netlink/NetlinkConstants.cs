@@ -34,6 +34,8 @@ internal static class NetlinkConstants
 
     // linux/if_addr.h
     public const ushort IFA_ADDRESS = 1, IFA_LOCAL = 2;
+    /// <summary>ifa_flags: no duplicate address detection (linux/if_addr.h).</summary>
+    public const byte IFA_F_NODAD = 0x02;
 
     // linux/rtnetlink.h: routes.
     public const ushort RTA_DST = 1, RTA_OIF = 4, RTA_GATEWAY = 5, RTA_PREFSRC = 7, RTA_TABLE = 15;
