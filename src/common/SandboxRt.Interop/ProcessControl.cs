@@ -9,6 +9,9 @@ public static class ProcessControl
 {
     private const int PR_SET_NAME = 15, PR_SET_DUMPABLE = 4, PR_SET_PDEATHSIG = 1;
 
+    /// <summary>This process's parent (getppid).</summary>
+    public static int ParentPid => Interop.GetPpid();
+
     public static void ChangeDirectory(string path) => Check.Io(Interop.Chdir(path), "chdir", path);
 
     public static void NewSession() => Check.Io(Interop.Setsid(), "setsid");

@@ -66,4 +66,42 @@ public sealed class HostOomReportHostTests
         }
         Assert.All(hierarchies, h => Assert.False(Directory.Exists(h.DirectoryOf(top)), $"{h.DirectoryOf(top)} was left behind"));
     }
+    /// <summary>
+    /// The relay's wait for its shim to take the kernel's OOM notification: a process holding an eventfd
+    /// with a count not read yet (as the shim's is between the kill and its read) keeps the wait going,
+    /// and the wait ends once that process has read it.
+    /// </summary>
+    [Fact]
+    public async Task The_wait_for_the_watcher_ends_when_it_has_read_its_eventfd()
+    {
+        TestEnvironment.RequireCommand("python3", "python3");
+        var watcher = new System.Diagnostics.Process
+        {
+            StartInfo = new("python3", ["-c", "import os, sys\nfd = os.eventfd(1)\nprint('pending', flush=True)\nsys.stdin.readline()\nos.eventfd_read(fd)\nprint('read', flush=True)\nsys.stdin.readline()"])
+            {
+                RedirectStandardInput = true,
+                RedirectStandardOutput = true,
+            },
+        };
+        watcher.Start();
+        try
+        {
+            Assert.Equal("pending", await watcher.StandardOutput.ReadLineAsync());
+            Assert.Equal(1, HostOomReport.PendingEventfds(watcher.Id));
+            var waiting = HostOomReport.WaitForWatcherAsync(watcher.Id, TimeSpan.FromMinutes(5));
+            Assert.False(waiting.IsCompleted, "the wait ended while the eventfd was not read");
+            await watcher.StandardInput.WriteLineAsync();
+            await watcher.StandardInput.FlushAsync();
+            Assert.Equal("read", await watcher.StandardOutput.ReadLineAsync());
+            await waiting.WaitAsync(TimeSpan.FromSeconds(60)); // the bound is 5 minutes: it ended on the read
+            Assert.Equal(0, HostOomReport.PendingEventfds(watcher.Id));
+            Assert.Equal(0, HostOomReport.PendingEventfds(int.MaxValue)); // no such process: nothing to wait for
+        }
+        finally
+        {
+            watcher.Kill();
+            await watcher.WaitForExitAsync();
+            watcher.Dispose();
+        }
+    }
 }

@@ -31,6 +31,14 @@ public sealed class HostOomReportTests
         Assert.Equal(0, HostOomReport.OomKills("oom_kill_disable 0\nunder_oom 0\n")); // kernels before 4.13
     }
 
+    [Fact]
+    public void An_eventfds_count_is_read_from_its_fdinfo_in_hexadecimal()
+    {
+        Assert.Equal(0UL, HostOomReport.EventfdCount("pos:\t0\nflags:\t02000002\nmnt_id:\t15\nino:\t1057\neventfd-count:                0\n"));
+        Assert.Equal(26UL, HostOomReport.EventfdCount("pos:\t0\neventfd-count:               1a\neventfd-id: 3\n"));
+        Assert.Null(HostOomReport.EventfdCount("pos:\t0\nflags:\t02\n")); // not an eventfd
+    }
+
     /// <summary>The relay's memory cgroup: a child of the pod's, in the v1 memory hierarchy only, recorded for delete.</summary>
     [Fact]
     public void The_relay_gets_a_memory_cgroup_of_its_own_and_stays_beside_the_vm_elsewhere()

@@ -12,7 +12,9 @@
 //   2. the cgroup's limit is set a little above what is charged to it now;
 //   3. `sh` joins it, sets its own oom_score_adj to 1000 and execs `dd` with a buffer larger than that
 //      limit: the kernel OOM-kills it, the only task there, and signals the shim's eventfd;
-//   4. the limit is restored and the relay goes back.
+//   4. the limit is restored and the relay goes back;
+//   5. it waits until the shim has read its eventfd (WaitForWatcherAsync), so that the relay's exit,
+//      which may follow at once, cannot reach dockerd before the OOM event does.
 // The OOM killer chooses among the tasks of the cgroup that ran out of memory and of its descendants only,
 // and the VMM is in neither (it is in the parent, the pod's cgroup). A cgroup that holds another task when
 // the relay has left is not touched. What the hog adds to the ancestors' usage is at most the headroom
@@ -65,6 +67,7 @@ public static class HostOomReport
     {
         var parent = Path.GetDirectoryName(relayDirectory) ?? throw new ArgumentException($"{relayDirectory}: no parent cgroup", nameof(relayDirectory));
         HostCgroup.JoinOne(parent, relayPid);
+        long after;
         try
         {
             var procs = Path.Combine(relayDirectory, "cgroup.procs");
@@ -87,15 +90,81 @@ public static class HostOomReport
             {
                 Write(limitFile, original);
             }
-            long after = OomKills(File.ReadAllText(oomControl));
+            after = OomKills(File.ReadAllText(oomControl));
             if (after <= before)
                 throw new InvalidOperationException($"{oomControl}: oom_kill stayed {after}; the hog (limit {limit} bytes, buffer {hog} bytes) {status}");
-            return after;
         }
         finally
         {
             HostCgroup.JoinOne(relayDirectory, relayPid);
         }
+        return after;
+    }
+
+    /// <summary>The relay's report: <see cref="RaiseAsync"/>, then <see cref="WaitForWatcherAsync"/> for its parent (the shim).</summary>
+    public static async Task<long> ReportAsync(string relayDirectory, int relayPid)
+    {
+        long kills = await RaiseAsync(relayDirectory, relayPid);
+        await WaitForWatcherAsync(ProcessControl.ParentPid, WatcherBound);
+        return kills;
+    }
+
+    /// <summary>The most a report waits for the watcher to take the kernel's notification (<see cref="WaitForWatcherAsync"/>).</summary>
+    public static readonly TimeSpan WatcherBound = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// After the kill: waits until the process that watches the relay's cgroup, its parent (containerd's
+    /// runc shim, which registered an eventfd on memory.oom_control), has read every eventfd it holds, that
+    /// is, has taken the kernel's OOM notification; bounded by <paramref name="bound"/>, and at once when
+    /// the parent holds none (no shim). The shim publishes /tasks/oom in the goroutine that read it, right
+    /// after the read, while the relay's exit becomes /tasks/exit only once its SIGCHLD went through the
+    /// shim's reaper; dockerd 20.10 sets State.OOMKilled only when the OOM event comes before the exit.
+    /// Without this wait an exit right after the report could overtake it: with the host's CPUs busy, 1
+    /// `docker run` in 8 ended OOMKilled false. Another process reading its eventfd wakes nobody, so its
+    /// count in /proc/PID/fdinfo is looked at until it is 0.
+    /// </summary>
+    public static async Task WaitForWatcherAsync(int watcherPid, TimeSpan bound)
+    {
+        var deadline = DateTime.UtcNow + bound;
+        while (PendingEventfds(watcherPid) > 0 && DateTime.UtcNow < deadline)
+            await Task.Delay(5);
+    }
+
+    /// <summary>How many eventfds of process <paramref name="pid"/> hold a count not read yet (0 when it is gone or cannot be read).</summary>
+    public static int PendingEventfds(int pid)
+    {
+        int pending = 0;
+        try
+        {
+            foreach (var fd in Directory.EnumerateFiles($"/proc/{pid}/fd"))
+            {
+                try
+                {
+                    if (new FileInfo(fd).LinkTarget == "anon_inode:[eventfd]"
+                        && EventfdCount(File.ReadAllText($"/proc/{pid}/fdinfo/{Path.GetFileName(fd)}")) is > 0)
+                        pending++;
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // closed meanwhile
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return 0; // the watcher has gone
+        }
+        return pending;
+    }
+
+    /// <summary>The "eventfd-count:" of an eventfd's /proc/PID/fdinfo text (hexadecimal), or null when it has none.</summary>
+    public static ulong? EventfdCount(string fdinfo)
+    {
+        foreach (var line in fdinfo.Split('\n'))
+            if (line.StartsWith("eventfd-count:", StringComparison.Ordinal)
+                && ulong.TryParse(line["eventfd-count:".Length..].Trim(), System.Globalization.NumberStyles.HexNumber, null, out var count))
+                return count;
+        return null;
     }
 
     /// <summary>Every ancestor up to the hierarchy's root (the first directory without memory.limit_in_bytes above it) has room.</summary>

@@ -13,7 +13,7 @@ namespace SandboxRt.Runtime.Relay;
 /// and a guest must not be able to keep the host's OOM killer busy. Best effort: a report that cannot be made is logged, never fatal.
 /// The cgroup is read from the sandbox's record, which `create` completed after this relay started.
 /// </summary>
-/// <param name="raise">Makes the report (the relay's memory cgroup, the relay's pid); <see cref="HostOomReport.RaiseAsync"/> unless a test gives another.</param>
+/// <param name="raise">Makes the report (the relay's memory cgroup, the relay's pid); <see cref="HostOomReport.ReportAsync"/> unless a test gives another.</param>
 /// <param name="spacing">The least time between two reports; <see cref="Spacing"/> unless a test gives another.</param>
 public sealed class HostOomSignal(string stateDirectory, ILogger? log = null, Func<string, int, Task<long>>? raise = null, TimeSpan? spacing = null) : IAsyncDisposable
 {
@@ -24,7 +24,7 @@ public sealed class HostOomSignal(string stateDirectory, ILogger? log = null, Fu
     private readonly SemaphoreSlim _one = new(1, 1);
     private long _lastReport = long.MinValue;
     private bool _capWarned;
-    private readonly Func<string, int, Task<long>> _raise = raise ?? HostOomReport.RaiseAsync;
+    private readonly Func<string, int, Task<long>> _raise = raise ?? HostOomReport.ReportAsync;
     private readonly TimeSpan _spacing = spacing ?? Spacing;
     private int _waiting;
     private bool _closed;
