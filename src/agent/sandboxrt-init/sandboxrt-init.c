@@ -28,6 +28,7 @@
  * count and the bytes (no NUL inside: the agent refuses such strings), list is a u32 count then items.
  */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
@@ -753,8 +754,13 @@ static void op_exec(void) {
     execve(target.path, target.args, target.env);
     int e = errno;
     const char *name = strerrorname_np(e);
+    /* The reason in Go's words, as runc gives it ("permission denied", "no such file or directory"): the
+       docker CLI picks `docker run`'s exit status (126, 127) by matching that lower-case text. */
+    char reason[256];
+    snprintf(reason, sizeof reason, "%s", strerror(e));
+    reason[0] = (char)tolower((unsigned char)reason[0]);
     char text[8192];
-    snprintf(text, sizeof text, "exec: \"%s\": execve(\"%s\"): %s (%s)", target.program, target.path, name ? name : "errno", strerror(e));
+    snprintf(text, sizeof text, "exec: \"%s\": execve(\"%s\"): %s (%s)", target.program, target.path, reason, name ? name : "errno");
     send_report("error", "exec", text, e);
     _exit(e == ENOENT ? 127 : 126);
 }

@@ -48,6 +48,28 @@ public sealed class NativeInitProcessTests
         Assert.Equal(127, run.Wait().Status);
     }
 
+    /// <summary>
+    /// An execve that fails says why in Go's lower-case words, as runc does: the docker CLI gives `docker
+    /// run` status 126 for "permission denied" and 127 for "no such file or directory" by matching them
+    /// (case-sensitively; "Permission denied" made it 125).
+    /// </summary>
+    [Theory]
+    [InlineData("/etc/passwd", "permission denied (EACCES)", Errno.EACCES, 126)]
+    [InlineData("/nonexistent/program", "no such file or directory (ENOENT)", Errno.ENOENT, 127)]
+    public void An_execve_that_fails_is_reported_in_runcs_lower_case_words(string program, string reason, Errno errno, int status)
+    {
+        var plan = new InitPlan();
+        plan.Resolve(program, [program], ["PATH=/usr/bin:/bin"], homeOfUid: 0);
+        plan.Execute();
+        using var run = InitRun.Start(plan);
+
+        var error = run.Channel.Receive();
+        Assert.Equal(InitMessage.ErrorType, error?.Type);
+        Assert.Equal($"exec: \"{program}\": execve(\"{program}\"): {reason}", error!.Error);
+        Assert.Equal((int)errno, error.Errno);
+        Assert.Equal(status, run.Wait().Status);
+    }
+
     [Fact]
     public void A_failing_step_is_reported_by_its_name_with_the_call_and_errno_and_nothing_after_it_runs()
     {

@@ -292,7 +292,7 @@ public sealed class RuncCliTests
         var start = await Command.RunAsync("/bin/sh", ["-c", $"\"$0\" --root \"$1\" start {id}; rc=$?; cat /proc/{relay}/stat 2>/dev/null || echo gone; exit $rc", CliRun.Binary, state.Path]);
         Assert.Equal(1, start.ExitCode);
         Assert.Contains("/bin/true", start.Stderr);
-        Assert.Contains("E2BIG (Argument list too long)", start.Stderr);
+        Assert.Contains("argument list too long (E2BIG)", start.Stderr);
         var stat = start.Stdout.Trim();
         Assert.True(stat == "gone" || stat[(stat.LastIndexOf(')') + 2)..].StartsWith('Z'), $"the relay still ran when the failed start returned: {stat}");
         Assert.Equal("stopped", JsonDocument.Parse((await Cli(state, "state", id)).Stdout).RootElement.GetProperty("status").GetString());

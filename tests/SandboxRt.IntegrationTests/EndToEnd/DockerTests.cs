@@ -40,10 +40,27 @@ public sealed class DockerTests(DockerDaemon docker) : IClassFixture<DockerDaemo
         var run = await docker.Docker("run", "--rm", "--cidfile", cidFile, "--network", "none", "--runtime", DockerDaemon.Runtime, "--env-file", envFile, LocalImage.Reference, "true");
         Assert.NotEqual(0, run.ExitCode);
         Assert.Contains("OCI runtime start failed", run.Stderr);
-        Assert.Contains("E2BIG (Argument list too long)", run.Stderr);
+        Assert.Contains("argument list too long (E2BIG)", run.Stderr);
         var id = File.ReadAllText(cidFile).Trim();
         await HostLeaks.AssertGoneAsync(id, docker.RuntimeRoot, TimeSpan.FromSeconds(60));
         Assert.DoesNotContain(id, (await docker.Docker("ps", "-aq", "--no-trunc")).Ok().Stdout);
+    }
+
+    /// <summary>
+    /// `docker run` of a program that cannot run exits as under runc: 127 when there is no such program,
+    /// 126 when it cannot be executed. The docker CLI picks the status by matching runc's lower-case words
+    /// in the error ("permission denied" gave 125 while the agent said "Permission denied").
+    /// </summary>
+    [Theory]
+    [InlineData("no-such-program", 127, "executable file not found in $PATH")]
+    [InlineData("/etc/passwd", 126, "permission denied")]
+    [InlineData("/nonexistent/program", 127, "no such file or directory")]
+    public async Task A_program_that_cannot_run_gives_docker_run_runcs_exit_status(string program, int status, string reason)
+    {
+        docker.RequireRunning();
+        var run = await docker.Docker("run", "--rm", "--network", "none", "--runtime", DockerDaemon.Runtime, LocalImage.Reference, program);
+        Assert.Contains(reason, run.Stderr);
+        Assert.True(run.ExitCode == status, $"docker run {program}: exit {run.ExitCode}, not {status}: {run.Stderr}");
     }
 
     [Fact]
