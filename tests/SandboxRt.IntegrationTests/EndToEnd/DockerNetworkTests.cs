@@ -92,6 +92,37 @@ public sealed class DockerNetworkTests(BridgedDockerDaemon docker) : IClassFixtu
         }
     }
 
+    /// <summary>
+    /// docker run --network container:X with X under runc: X's init lives in that namespace on the host,
+    /// and mirroring it into a VM would take every frame of X's eth0 from it (before, X stopped answering).
+    /// Refused, naming the process; X goes on serving.
+    /// </summary>
+    [Fact]
+    public async Task Sharing_the_network_of_a_runc_container_is_refused_and_leaves_it_serving()
+    {
+        docker.RequireRunning();
+        var server = (await docker.Docker("run", "-d", "--runtime", "runc", LocalImage.Reference,
+            "sh", "-c", "busybox mkdir -p /www && echo still-served > /www/index.html && exec busybox httpd -f -p 80 -h /www")).Ok().Stdout.Trim();
+        try
+        {
+            var address = (await docker.Docker("inspect", "-f", "{{.NetworkSettings.IPAddress}}", server)).Ok().Stdout.Trim();
+            Assert.Equal("still-served\n", (await docker.FetchAsync(address + ":80", TimeSpan.FromSeconds(60))).Stdout);
+            var run = await Run("--network", "container:" + server, LocalImage.Reference, "true");
+            TestContext.Current.TestOutputHelper?.WriteLine(run.Stderr);
+            Assert.Equal(125, run.ExitCode);
+            Assert.Contains("linux.namespaces[network].path", run.Stderr);
+            Assert.Contains("is in use by host process", run.Stderr);
+            Assert.Contains("(busybox)", run.Stderr); // busybox httpd, the runc container's init
+            var again = await docker.FetchAsync(address + ":80", TimeSpan.FromSeconds(10));
+            Assert.True(again.ExitCode == 0, "the runc container stopped answering: " + again.Stderr);
+            Assert.Equal("still-served\n", again.Stdout);
+        }
+        finally
+        {
+            (await docker.Docker("rm", "-f", server)).Ok();
+        }
+    }
+
     [Fact]
     public async Task Network_host_is_refused_with_a_clear_error()
     {

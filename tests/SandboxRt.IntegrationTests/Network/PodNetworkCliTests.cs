@@ -74,6 +74,52 @@ public sealed class PodNetworkCliTests
     }
 
     /// <summary>
+    /// A namespace a host process lives in (the peer's end of Docker's --network container:X with X under
+    /// runc) is refused before any VM starts, naming the field and the process, and left as it was.
+    /// </summary>
+    [Fact]
+    public async Task A_namespace_a_host_process_lives_in_is_refused_naming_the_process()
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        using var net = await TestNetworkPair.CreateAsync();
+        using var state = new ScratchDirectory("srt-state");
+        var dweller = System.Diagnostics.Process.Start("/usr/sbin/ip", ["netns", "exec", net.Pod, "sleep", "600"]);
+        try
+        {
+            await Condition.WaitAsync(() => System.Diagnostics.Process.GetProcessesByName("sleep").Any(p => IsIn(p.Id, net.PodNamespacePath)), "sleep in the pod namespace");
+            using var bundle = new TestBundle(s =>
+            {
+                s.Process!.Args = ["true"];
+                UsePodNetwork(s, net.PodNamespacePath);
+            });
+            var id = "dwelt-" + Guid.NewGuid().ToString("N")[..8];
+            var create = await Cli(state, "create", "--bundle", bundle.Directory, id);
+            Assert.NotEqual(0, create.ExitCode);
+            Assert.Contains($"linux.namespaces[network].path: network namespace {net.PodNamespacePath} is in use by host process", create.Stderr);
+            Assert.Contains("(sleep)", create.Stderr);
+            Assert.Equal("", await net.PodLeftoversAsync());
+            LeakCheck.AssertNothingLeft(state.Path, id);
+        }
+        finally
+        {
+            dweller.Kill(entireProcessTree: true);
+            await dweller.WaitForExitAsync();
+        }
+    }
+
+    private static bool IsIn(int pid, string namespacePath)
+    {
+        try
+        {
+            return SandboxRt.Interop.FileIdentity.Of($"/proc/{pid}/ns/net") == SandboxRt.Interop.FileIdentity.Of(namespacePath);
+        }
+        catch (SandboxRt.Interop.SyscallException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
     /// docker network connect and disconnect without Docker: an interface added to the pod's namespace
     /// while the container runs (up, with an address) is hot-plugged into the VM and configured there, one
     /// deleted is unplugged, and one added again comes back (its port was freed). Without templates the VM

@@ -155,6 +155,13 @@ public sealed class PodNetwork
                                                         "and no running container of this --root owns it (a container of another --root, or a containerd shim pod): " +
                                                         "two VMs cannot share one network namespace; docker run --network container:ID works only with a running container of the same runtime and --root");
                 var links = all.Where(Mirrorable).OrderBy(l => l.Index).ToList();
+                // A host process living here (the init of a runc container: docker run --network container:X
+                // with X under runc, or a pod's infra container under runc) would lose every frame of these
+                // interfaces to the VM: it is not a namespace a VM can share.
+                if (!ownNamespace && links.Count > 0 && ProcessIn(joined) is { } process)
+                    throw new InvalidOperationException($"linux.namespaces[network].path: network namespace {namespacePath} is in use by host process {process}, " +
+                                                        $"not by a container of this runtime: the VM would take every frame of its interfaces ({string.Join(", ", links.Select(l => l.Name))}) from it; " +
+                                                        "a container in a VM shares a network namespace only with containers of the same runtime and --root (docker run --network container:ID)");
                 var addressed = netlink.ListAddresses().Where(a => !a.Address.IsIPv6LinkLocal).Select(a => a.LinkIndex).ToHashSet();
                 if (all.Where(l => !Mirrorable(l) && addressed.Contains(l.Index)).Select(l => $"{l.Name} ({(l.Kind.Length > 0 ? l.Kind : "no Ethernet address")})").ToList() is { Count: > 0 } unmirrorable)
                     throw new InvalidOperationException($"network namespace {namespacePath}: interface(s) {string.Join(", ", unmirrorable)} have addresses but cannot be mirrored into the VM (only Ethernet interfaces such as veth can)");
@@ -383,6 +390,26 @@ public sealed class PodNetwork
             using var netlink = RouteNetlink.Open();
             return netlink.ListLinks().Any(Mirrorable);
         });
+
+    /// <summary>A process of the host (by pid and name) whose network namespace is <paramref name="ns"/>, other than this one; null when there is none.</summary>
+    private static string? ProcessIn(FileIdentity ns)
+    {
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), out int pid) || pid == Environment.ProcessId)
+                continue;
+            try
+            {
+                if (FileIdentity.Of(Path.Combine(directory, "ns", "net")) == ns)
+                    return $"{pid} ({File.ReadAllText(Path.Combine(directory, "comm")).Trim()})";
+            }
+            catch (Exception e) when (e is SyscallException or IOException or UnauthorizedAccessException)
+            {
+                // gone meanwhile, or a kernel thread's
+            }
+        }
+        return null;
+    }
 
     private static bool Mirrorable(NetLink link) => !link.Loopback && link.Mac.Length == 6 && link.Kind != "tun";
 
