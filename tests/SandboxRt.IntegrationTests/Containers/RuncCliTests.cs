@@ -9,7 +9,8 @@ namespace SandboxRt.IntegrationTests.Containers;
 public sealed class RuncCliTests
 {
     private static Task<CliRun> Cli(ScratchDirectory state, params string[] args) =>
-        args[0] == "create" ? CliRun.RunLeavingRelayAsync(args, state.Path) : CliRun.RunAsync(args, root: state.Path);
+        args[0] == "create" || args[0] == "run" && (args.Contains("--detach") || args.Contains("-d")) // the relay keeps the inherited stdio
+            ? CliRun.RunLeavingRelayAsync(args, state.Path) : CliRun.RunAsync(args, root: state.Path);
 
     /// <summary>
     /// A --root with a space and a comma: its state directory reaches QEMU's options (commas doubled) and
@@ -297,6 +298,43 @@ public sealed class RuncCliTests
         Assert.True(stat == "gone" || stat[(stat.LastIndexOf(')') + 2)..].StartsWith('Z'), $"the relay still ran when the failed start returned: {stat}");
         Assert.Equal("stopped", JsonDocument.Parse((await Cli(state, "state", id)).Stdout).RootElement.GetProperty("status").GetString());
         Assert.Equal(0, (await Cli(state, "delete", id)).ExitCode); // not --force: it is stopped
+        LeakCheck.AssertNothingLeft(state.Path, id);
+    }
+    /// <summary>
+    /// runc run --detach: create and start, returning with the container running on with its relay (the
+    /// pid in --pid-file); a start that fails (no such program) fails the run with the reason and leaves
+    /// nothing, as runc's does.
+    /// </summary>
+    [Fact]
+    public async Task Run_detach_returns_with_the_container_running_and_one_that_cannot_start_leaves_nothing()
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        using var state = new ScratchDirectory("srt-state");
+        using var bundle = new TestBundle(s => s.Process!.Args = ["sleep", "600"]);
+        var id = "detach-" + Guid.NewGuid().ToString("N")[..8];
+        var pidFile = state.Combine("run.pid");
+        var run = await Cli(state, "run", "--detach", "--bundle", bundle.Directory, "--pid-file", pidFile, id);
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        try
+        {
+            int relay = int.Parse(File.ReadAllText(pidFile));
+            Assert.True(ProcessProbe.IsRunning(relay), "the pid in --pid-file is not running");
+            var container = JsonDocument.Parse((await Cli(state, "state", id)).Stdout).RootElement;
+            Assert.Equal("running", container.GetProperty("status").GetString());
+            Assert.Equal(relay, container.GetProperty("pid").GetInt32());
+            Assert.Equal("in-the-vm\n", (await Cli(state, "exec", id, "echo", "in-the-vm")).Stdout);
+        }
+        finally
+        {
+            Assert.Equal(0, (await Cli(state, "delete", "--force", id)).ExitCode);
+        }
+        LeakCheck.AssertNothingLeft(state.Path, id);
+
+        using var broken = new TestBundle(s => s.Process!.Args = ["no-such-program"]);
+        var failed = await Cli(state, "run", "-d", "--bundle", broken.Directory, id);
+        Assert.NotEqual(0, failed.ExitCode);
+        Assert.Contains("executable file not found", failed.Stderr);
+        Assert.Contains("does not exist", (await Cli(state, "state", id)).Stderr);
         LeakCheck.AssertNothingLeft(state.Path, id);
     }
 }
