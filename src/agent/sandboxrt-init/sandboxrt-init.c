@@ -91,6 +91,7 @@ enum {
     OP_LINK_UP = 27,     /* str interface */
     OP_HOOK_STATE = 28,  /* receive the next message: the state JSON that the hooks read on stdin */
     OP_HOOK = 29,        /* str path, list str args, list str env, u32 timeout seconds */
+    OP_CHECK_PROGRAM = 30, /* str program, list str env: it can be found and executed (before ready) */
 };
 
 static const char *current_step = "init";
@@ -748,21 +749,42 @@ static void op_resolve(struct reader *r) {
     }
 }
 
+/* Reports that the program cannot run (CALL on PATH failed with E) and ends with runc's status for it.
+   The reason is in Go's words, as runc gives it ("permission denied", "no such file or directory"): the
+   docker CLI and podman pick the exit status (126, 127) by matching that lower-case text. */
 __attribute__((noreturn))
-static void op_exec(void) {
-    if (!target.path) fail_text("init protocol: exec before resolve");
-    execve(target.path, target.args, target.env);
-    int e = errno;
+static void fail_exec(const char *program, const char *call, const char *path, int e) {
     const char *name = strerrorname_np(e);
-    /* The reason in Go's words, as runc gives it ("permission denied", "no such file or directory"): the
-       docker CLI picks `docker run`'s exit status (126, 127) by matching that lower-case text. */
     char reason[256];
     snprintf(reason, sizeof reason, "%s", strerror(e));
     reason[0] = (char)tolower((unsigned char)reason[0]);
     char text[8192];
-    snprintf(text, sizeof text, "exec: \"%s\": execve(\"%s\"): %s (%s)", target.program, target.path, reason, name ? name : "errno");
+    snprintf(text, sizeof text, "exec: \"%s\": %s(\"%s\"): %s (%s)", program, call, path, reason, name ? name : "errno");
     send_report("error", "exec", text, e);
     _exit(e == ENOENT ? 127 : 126);
+}
+
+/* Before "ready": the program can be found and executed, so that create fails for a program that cannot
+   run, as runc's does (it looks the program up before it waits for start). As root, before the user
+   changes: the resolve before execve still runs as the container's user. */
+static void op_check_program(struct reader *r) {
+    const char *program = str(r);
+    char **env = str_list(r);
+    const char *path = resolve(program, env);
+    if (!path) {
+        char text[8192];
+        snprintf(text, sizeof text, "exec: \"%s\": executable file not found in $PATH", program);
+        send_report("error", "exec", text, ENOENT);
+        _exit(127);
+    }
+    if (access(path, X_OK) != 0) fail_exec(program, "access", path, errno);
+}
+
+__attribute__((noreturn))
+static void op_exec(void) {
+    if (!target.path) fail_text("init protocol: exec before resolve");
+    execve(target.path, target.args, target.env);
+    fail_exec(target.program, "execve", target.path, errno);
 }
 
 int main(void) {
@@ -815,6 +837,7 @@ int main(void) {
             if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) fail_errno(errno, "prctl(\"PR_SET_NO_NEW_PRIVS\")");
             break;
         case OP_RESOLVE: op_resolve(&r); break;
+        case OP_CHECK_PROGRAM: op_check_program(&r); break;
         case OP_MOUNT: op_mount(&r); break;
         case OP_MOUNT_IN_ROOT: op_mount_in_root(&r); break;
         case OP_MKNOD_IN_ROOT: op_mknod_in_root(&r); break;

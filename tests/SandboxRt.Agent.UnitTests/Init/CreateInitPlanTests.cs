@@ -47,7 +47,9 @@ public sealed class CreateInitPlanTests
         int pivot = steps.IndexOf("pivot_root");
         Assert.Equal(["hostname", "linux.sysctl.net.ipv4.ip_forward", "linux.readonlyPaths[0]"], steps.Skip(pivot + 1).Take(3));
         int lastMasked = steps.LastIndexOf($"linux.maskedPaths[{s.Spec.Linux!.MaskedPaths!.Count - 1}]");
-        Assert.Equal(["root.readonly", "process.rlimits[0]", "process.oomScoreAdj", "ready"], steps.Skip(lastMasked + 1).Take(4));
+        // the program's check ("exec") last before ready: create fails for a program that cannot run, as runc's does
+        Assert.Equal(["root.readonly", "process.rlimits[0]", "process.oomScoreAdj", "exec", "ready"], steps.Skip(lastMasked + 1).Take(5));
+        Assert.Equal(InitOperation.CheckProgram, plan.Operations[steps.IndexOf("ready") - 1].Operation);
     }
 
     [Fact]

@@ -70,6 +70,38 @@ public sealed class NativeInitProcessTests
         Assert.Equal(status, run.Wait().Status);
     }
 
+    /// <summary>
+    /// A container's program that cannot run fails before "ready", that is at create, as runc's lookup
+    /// does: not found (127) or not executable (126), in runc's words; one that can run lets the init go on.
+    /// </summary>
+    [Theory]
+    [InlineData("no-such-program", "exec: \"no-such-program\": executable file not found in $PATH", 127)]
+    [InlineData("/etc/passwd", "exec: \"/etc/passwd\": access(\"/etc/passwd\"): permission denied (EACCES)", 126)]
+    [InlineData("/nonexistent/program", "exec: \"/nonexistent/program\": access(\"/nonexistent/program\"): no such file or directory (ENOENT)", 127)]
+    public void A_program_that_cannot_run_fails_the_init_before_ready(string program, string text, int status)
+    {
+        var plan = new InitPlan();
+        plan.CheckProgram(program, ["PATH=/usr/bin:/bin"]);
+        plan.Ready();
+        using var run = InitRun.Start(plan);
+
+        var error = run.Channel.Receive();
+        Assert.Equal(InitMessage.ErrorType, error?.Type); // not "ready"
+        Assert.Equal("exec", error!.Step);
+        Assert.Equal(text, error.Error);
+        Assert.Equal(status, run.Wait().Status);
+    }
+
+    [Fact]
+    public void A_program_that_can_run_passes_the_check_and_the_init_goes_on_to_ready()
+    {
+        var plan = new InitPlan();
+        plan.CheckProgram("sh", ["PATH=/usr/bin:/bin"]);
+        plan.Ready();
+        using var run = InitRun.Start(plan);
+        Assert.Equal(InitMessage.ReadyType, run.Channel.Receive()?.Type);
+    }
+
     [Fact]
     public void A_failing_step_is_reported_by_its_name_with_the_call_and_errno_and_nothing_after_it_runs()
     {

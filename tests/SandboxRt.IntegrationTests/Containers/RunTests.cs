@@ -169,15 +169,23 @@ public sealed class RunTests
         Assert.True((caught & (1UL << (SIGCHLD - 1))) == 0, $"the agent catches SIGCHLD: SigCgt {caught:x16}");
     }
 
+    /// <summary>
+    /// A missing program fails the container's creation, as runc's lookup before start does: `run` exits 1
+    /// with runc's message (runc 1.1 here: `runc run` of such a bundle exits 1, "exec: ...: executable file
+    /// not found in $PATH").
+    /// </summary>
     [Fact]
-    public async Task A_missing_program_is_127_with_runcs_message()
+    public async Task A_missing_program_fails_run_as_runcs_does_with_its_message()
     {
         TestEnvironment.RequireVmPrerequisites();
         using var state = new ScratchDirectory("srt-state");
         using var bundle = new TestBundle(s => s.Process!.Args = ["no-such-program"]);
-        var run = await RunAsync(bundle, state, NewId());
-        Assert.Equal(127, run.ExitCode);
-        Assert.Contains("exec: \"no-such-program\": executable file not found in $PATH", run.Stderr);
+        var id = NewId();
+        var run = await RunAsync(bundle, state, id);
+        Assert.Equal(1, run.ExitCode);
+        LeakCheck.AssertNothingLeft(state.Path, id);
+        Assert.Contains("level=error msg=\"exec: \\\"no-such-program\\\": executable file not found in $PATH\"", run.Stderr); // logfmt, as runc's
+        Assert.DoesNotContain("guest console", run.Stderr); // the reason alone, not buried under the console's last lines
     }
 
     [Fact]

@@ -45,6 +45,14 @@ public sealed class PodmanTests
             var lines = run.Stdout.Split('\n');
             Assert.Equal("hi from podman", lines[0]);
             Assert.NotEqual(TestEnvironment.HostKernelRelease, lines[1]);
+            // a program that cannot run: podman's status and reason, as under runc (the create fails with
+            // runc's words; before, the start failed and podman said only "sandboxrt start ID failed", 126)
+            foreach (var (program, status, reason) in new[] { ("no-such-program", 127, "executable file not found in $PATH"), ("/etc/passwd", 126, "permission denied") })
+            {
+                var cannot = await Command.RunAsync("podman", [.. podman, "run", "--rm", "--network", "none", .. Limits, LocalImage.Reference, program]);
+                Assert.True(cannot.ExitCode == status, $"podman run {program}: exit {cannot.ExitCode}, not {status}: {cannot.Stderr}");
+                Assert.Contains(reason, cannot.Stderr);
+            }
         }
         finally
         {

@@ -239,11 +239,13 @@ public sealed class ContainerHost : IAsyncDisposable
             store.Save(record);
             return host;
         }
-        catch
+        catch (Exception e)
         {
-            // the caller reports the error itself; the guest's side of it is only here
-            log.LogError("container {Id}: create failed; the guest console's last lines:\n{Console}", record.Id,
-                string.Join('\n', Diagnostics.LogTail.Read(sandbox.ConsoleLogPath, 25)));
+            // the caller reports the error itself; the guest's side of it is only here (not for a program
+            // that cannot run: the error says all, as runc's does, and a console dump would bury it)
+            if (e is not AgentException { IsExecFailure: true })
+                log.LogError("container {Id}: create failed; the guest console's last lines:\n{Console}", record.Id,
+                    string.Join('\n', Diagnostics.LogTail.Read(sandbox.ConsoleLogPath, 25)));
             if (network is not null)
                 await network.SettleAsync();
             if (proxy is not null)

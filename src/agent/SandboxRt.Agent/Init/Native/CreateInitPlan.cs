@@ -54,6 +54,7 @@ internal static class CreateInitPlan
             plan.WriteFile($"linux.sysctl.{key}", "/proc/sys/" + key.Replace('.', '/'), value);
         Finish(plan, spec);
         ExecInitPlan.ProcessLimits(plan, process);
+        FinalizerPlan.AppendProgramCheck(plan, process);
         plan.Ready();
         Hooks(plan, "startContainer", spec.Hooks?.StartContainer);
         FinalizerPlan.Append(plan, process, seccomp);

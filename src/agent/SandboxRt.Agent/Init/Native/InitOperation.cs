@@ -32,4 +32,5 @@ internal enum InitOperation : byte
     LinkUp = 27,
     HookState = 28,
     Hook = 29,
+    CheckProgram = 30,
 }

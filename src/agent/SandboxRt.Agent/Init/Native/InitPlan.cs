@@ -76,6 +76,16 @@ internal sealed class InitPlan
             .U8(homeOfUid is null ? (byte)0 : (byte)1).U32(homeOfUid ?? 0);
     }
 
+    /// <summary>
+    /// Fails the init (step "exec", runc's text, status 127 or 126) unless <paramref name="program"/> is on
+    /// the environment's PATH and executable: before ready, so that create fails as runc's does.
+    /// </summary>
+    public void CheckProgram(string program, IReadOnlyList<string> environment)
+    {
+        const string step = "exec";
+        Begin(InitOperation.CheckProgram, step).Str(step, program).List(step, environment);
+    }
+
     /// <summary>execve of what <see cref="Resolve"/> found: the plan's last operation.</summary>
     public void Execute() => Begin(InitOperation.Execute, "exec");
 
