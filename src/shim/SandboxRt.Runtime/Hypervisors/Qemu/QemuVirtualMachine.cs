@@ -17,7 +17,10 @@ internal sealed class QemuVirtualMachine(ChildProcess process, long launchedTime
 {
     private readonly SemaphoreSlim _plugging = new(1, 1);
     private int _nics;
-    /// <summary>Ports NICs plugged by <see cref="AddNicsAsync"/> hold, by device id; an unplug frees its port for the next NIC.</summary>
+    /// <summary>
+    /// Ports NICs plugged by <see cref="AddNicsAsync"/> hold, by device id; an unplug frees its port for the next NIC.
+    /// A NIC the VM got at its restore keeps its port when unplugged (not known here; the next ones follow it).
+    /// </summary>
     private readonly Dictionary<string, int> _nicPorts = [];
     private readonly SortedSet<int> _freedPorts = [];
     private static readonly TimeSpan QmpTimeout = TimeSpan.FromSeconds(2);
