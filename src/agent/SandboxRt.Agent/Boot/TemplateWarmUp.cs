@@ -13,7 +13,8 @@
 // host saves it after that. The container is runc's default spec (Oci/Spec/DefaultSpec.cs) with what
 // Docker and CRI add (limits, sysctls, a seccomp profile with argument rules: see Spec below), on an
 // empty tmpfs of its own, parsed from JSON as the host's specs are, and its start fails as the VM
-// caches' warm-up does (the root has no program): create, start, remove. It holds nothing secret and leaves nothing behind but
+// caches' warm-up does (its program is the root directory: create's check that the program can be
+// executed passes, as root may search a directory, and the start's execve fails): create, start, remove. It holds nothing secret and leaves nothing behind but
 // what the runtime keeps (metadata, built types); the clone reseeds its random state and gets its token
 // after the restore as before. A cold VM never runs it: there it would compete with the host's first
 // request (tried on 2026-12-05: slower). A failure is logged and the template is built without it.
@@ -102,7 +103,7 @@ internal static class TemplateWarmUp
     {
         var spec = DefaultSpec.Create();
         spec.Process!.Terminal = false;
-        spec.Process.Args = ["/warm-up"];
+        spec.Process.Args = ["/"]; // passes create's program check (a directory root may search); execve fails at start
         spec.Process.OomScoreAdj = 0;
         spec.Process.User = new User { Uid = 0, Gid = 0, AdditionalGids = [0, 1, 2] };
         spec.Root = new Root { Path = rootfs, Readonly = true };

@@ -87,7 +87,8 @@ public static class WarmSandbox
 
     /// <summary>
     /// Builds one container the way a pod's first one is built (the shared directory, runc's default spec,
-    /// the init, a start whose exec fails: the empty root has no program) and removes it, so that what the
+    /// the init, a start whose exec fails: its program is the root directory, which passes create's check
+    /// that it can be executed, as root may search a directory, and which execve refuses) and removes it, so that what the
     /// pod's container runs in the guest has run once. <paramref name="scratch"/> holds its bundle meanwhile.
     /// A VM that takes NICs (<see cref="TakesNics"/>) first plugs, configures and unplugs one (<see cref="WarmUpNicAsync"/>).
     /// </summary>
@@ -99,7 +100,7 @@ public static class WarmSandbox
         PrivateFiles.CreateDirectory(Path.Combine(bundle, "rootfs"));
         var spec = SandboxRt.Oci.Spec.DefaultSpec.Create();
         spec.Process!.Terminal = false;
-        spec.Process.Args = ["/warm-up"];
+        spec.Process.Args = ["/"]; // passes create's program check; execve fails at start (EACCES)
         SpecValidator.Validate(spec, Path.Combine(bundle, "rootfs"));
         var container = await GuestContainer.CreateAsync(sandbox, new ContainerLaunch(WarmUpId, spec, bundle) { Stdin = false }, cancellationToken);
         try
