@@ -749,7 +749,7 @@ static void op_resolve(struct reader *r) {
     }
 }
 
-/* Reports that the program cannot run (CALL on PATH failed with E) and ends with runc's status for it.
+/* Reports that the program cannot run (CALL("PATH") failed with errno E) and ends with runc's status for it.
    The reason is in Go's words, as runc gives it ("permission denied", "no such file or directory"): the
    docker CLI and podman pick the exit status (126, 127) by matching that lower-case text. */
 __attribute__((noreturn))

@@ -119,8 +119,8 @@ public static class HostOomReport
     /// the parent holds none (no shim). The shim publishes /tasks/oom in the goroutine that read it, right
     /// after the read, while the relay's exit becomes /tasks/exit only once its SIGCHLD went through the
     /// shim's reaper; dockerd 20.10 sets State.OOMKilled only when the OOM event comes before the exit.
-    /// Without this wait an exit right after the report could overtake it: with the host's CPUs busy, 1
-    /// `docker run` in 8 ended OOMKilled false. Another process reading its eventfd wakes nobody, so its
+    /// Without this wait an exit right after the report could overtake it: with the host's CPUs busy, 2
+    /// `docker run`s in 24 ended OOMKilled false (0 in 32 with it; docs/reliability.md, bug 11). Another process reading its eventfd wakes nobody, so its
     /// count in /proc/PID/fdinfo is looked at until it is 0.
     /// </summary>
     public static async Task WaitForWatcherAsync(int watcherPid, TimeSpan bound)
