@@ -300,6 +300,7 @@ public sealed class RuncCliTests
         Assert.Equal(0, (await Cli(state, "delete", id)).ExitCode); // not --force: it is stopped
         LeakCheck.AssertNothingLeft(state.Path, id);
     }
+
     /// <summary>
     /// runc run --detach: create and start, returning with the container running on with its relay (the
     /// pid in --pid-file); a start that fails (no such program) fails the run with the reason and leaves

@@ -66,6 +66,7 @@ public sealed class HostOomReportHostTests
         }
         Assert.All(hierarchies, h => Assert.False(Directory.Exists(h.DirectoryOf(top)), $"{h.DirectoryOf(top)} was left behind"));
     }
+
     /// <summary>
     /// The relay's wait for its shim to take the kernel's OOM notification: a process holding an eventfd
     /// with a count not read yet (as the shim's is between the kill and its read) keeps the wait going,
