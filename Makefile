@@ -16,7 +16,7 @@ GUEST_DIR ?= /usr/share/sandboxrt
 # Debian packages the build, the guest image and the tests need.
 APT_PACKAGES := qemu-system-x86 qemu-utils busybox-static cpio xz-utils zstd kmod gcc libc6-dev \
                 iproute2 procps util-linux jq runc containerd docker.io podman conmon skopeo umoci \
-                containernetworking-plugins \
+                containernetworking-plugins iptables \
                 linux-source-6.1 make flex bison bc libelf-dev libssl-dev prometheus
 
 .PHONY: help deps build install agent cli shim jailer guest-image bundle bench-bundle demo test test-unit test-host test-vm test-e2e test-hostile test-fault test-templates-off soak bench clean

@@ -9,14 +9,16 @@
 // With --peer-netns (the harness's NETWORK=cni mode) the pod gets its own network namespace from CNI, app-0
 // runs an httpd, and cri-network.js checks the pod's networking after the exec steps: the pod IP, eth0's
 // MAC/address/MTU/gateway in every app container against the pod netns seen from the host, traffic from
-// the peer namespace to the pod and back, and the pod's /etc/hostname, /etc/resolv.conf, /etc/hosts.
+// the peer namespace to the pod and back, PortForward to app-0's httpd (the streaming server's websocket,
+// opened by port-forward.js in the peer namespace), and the pod's /etc/hostname, /etc/resolv.conf,
+// /etc/hosts.
 //
 // usage: node cri-lifecycle.js --socket PATH --handler NAME --image REF [--containers N] [--host-network]
 //          [--log-dir DIR] [--timeout-ms MS] [--exec-timeout S] [--stop-timeout S] [--cgroup-parent P]
 //          [--sandbox-image REF] [--expect-boot-id host|other|any] [--check-host-cgroup]
 //          [--pod-name NAME] [--wait-ms MS] [--verbose]
 //          [--peer-netns PATH --peer-token T [--peer-port N] [--pod-cidr CIDR] [--cni-mtu N]
-//           [--dns-server IP] [--busybox PATH] [--http-wait-ms MS]]
+//           [--dns-server IP] [--busybox PATH] [--http-wait-ms MS] [--port-forward-port N]]
 //   --handler ""         selects containerd's default runtime (CRI's empty runtime_handler)
 //   --wait-ms MS         first retry Version for up to MS ms while the runtime is not serving yet (a
 //                        containerd that was just started); recorded as the step WaitForRuntime
@@ -39,15 +41,18 @@
 //   --dns-server IP      PodSandboxConfig.dns_config server (default 10.88.7.53, never contacted)
 //   --busybox PATH       the host's busybox, for wget in the peer namespace (default /bin/busybox)
 //   --http-wait-ms MS    how long the peer retries the pod's httpd while it starts (default 30000)
+//   --port-forward-port N  the pod port the PortForward check forwards (default app-0's httpd port 8080;
+//                        another port, where nothing listens, shows how a refused forward fails)
 //
 // stdout: one JSON object {ok, handler, image, hostNetwork, runtime, imageId, podSandboxId, containerIds,
 //   podIp, podNetwork, logDir, steps:[{name, container?, cmd?, after?, cleanup?, ms, ok, error?}],
 //   exec:[{container, cmd, stdout, stderr, exitCode, ms}], containers:[{name, id, bootId, pid, cgroupsPath,
 //   hostCgroup, states, exitCode, reason, ...}], hostBootId, bootIds, bootIdSameAsHost, expectBootId,
-//   failedStep?, error?, totalMs}, and with --peer-netns network: {podIp, netnsPath, gateway, hostView,
-//   containers, peerToPod, podToPeer, files, ...}. Exit status 0 when every step passed, 1 when a step
-//   failed (the created containers and sandbox are still stopped and removed, as "cleanup" steps), 2 for
-//   bad usage.
+//   failedStep?, error?, totalMs}, and with --peer-netns network: {podIp, netnsPath, podToken, gateway,
+//   hostView, containers, peerToPod, portForward: {port, url, protocol, ok, bytes, statusLine, body,
+//   errorChannel, close, ms, error, ...}, podToPeer, files, ...}. Exit status 0 when every step passed,
+//   1 when a step failed (the created containers and sandbox are still stopped and removed, as "cleanup"
+//   steps), 2 for bad usage.
 // progress goes to stderr with --verbose.
 'use strict';
 const fs = require('fs');
@@ -68,7 +73,7 @@ function usage(message) {
     '         [--sandbox-image REF] [--expect-boot-id host|other|any] [--check-host-cgroup]\n' +
     '         [--pod-name NAME] [--wait-ms MS] [--sized] [--verbose]\n' +
     '         [--peer-netns PATH --peer-token T [--peer-port N] [--pod-cidr CIDR] [--cni-mtu N]\n' +
-    '          [--dns-server IP] [--busybox PATH] [--http-wait-ms MS]]\n');
+    '          [--dns-server IP] [--busybox PATH] [--http-wait-ms MS] [--port-forward-port N]]\n');
   process.exit(2);
 }
 
@@ -78,7 +83,7 @@ function parseArgs(argv) {
     timeoutMs: 120000, execTimeout: 60, stopTimeout: 10, cgroupParent: '', podName: null, waitMs: 0, verbose: false,
     sandboxImage: null, expectBootId: 'any', checkHostCgroup: false,
     peerNetns: null, peerToken: null, peerPort: 8081, podCidr: null, cniMtu: 0, dnsServer: '10.88.7.53',
-    busybox: '/bin/busybox', httpWaitMs: 30000, sized: false,
+    busybox: '/bin/busybox', httpWaitMs: 30000, sized: false, portForwardPort: 0,
   };
   const valued = {
     '--socket': (v) => { opts.socket = v; },
@@ -101,6 +106,10 @@ function parseArgs(argv) {
     '--dns-server': (v) => { opts.dnsServer = v; },
     '--busybox': (v) => { opts.busybox = v; },
     '--http-wait-ms': (v) => { opts.httpWaitMs = positiveInt(v, '--http-wait-ms'); },
+    '--port-forward-port': (v) => {
+      opts.portForwardPort = positiveInt(v, '--port-forward-port');
+      if (opts.portForwardPort > 65535) usage('--port-forward-port must be at most 65535');
+    },
     '--expect-boot-id': (v) => {
       if (!['host', 'other', 'any'].includes(v)) usage('--expect-boot-id must be host, other or any');
       opts.expectBootId = v;
@@ -130,6 +139,7 @@ function parseArgs(argv) {
   if (!opts.image) usage('--image is required');
   if (opts.checkHostCgroup && !opts.cgroupParent) usage('--check-host-cgroup needs --cgroup-parent');
   if (opts.checkVmCgroup && !opts.cgroupParent) usage('--check-vm-cgroup needs --cgroup-parent');
+  if (opts.portForwardPort && !opts.peerNetns) usage('--port-forward-port needs --peer-netns (the PortForward check is a pod networking check)');
   if (opts.peerNetns) {
     if (opts.hostNetwork) usage('--peer-netns needs a pod with its own network namespace (no --host-network)');
     if (!opts.peerToken) usage('--peer-netns needs --peer-token');
@@ -499,6 +509,7 @@ async function lifecycle() {
   if (networkChecks) {
     await network.checkPodNetwork({
       opts, step, expect, StepError, execIn, apps, result,
+      portForward: (ports) => call(runtime, 'PortForward', { pod_sandbox_id: podSandboxId, port: ports }),
       sandbox: { podIp: result.podIp, netnsPath: result.sandbox.netnsPath },
       token: podToken, peerToken: opts.peerToken, hostname: config.hostname, dns: dnsConfig,
       interrupted: () => interrupted,

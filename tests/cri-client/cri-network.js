@@ -8,15 +8,23 @@
 //     /etc/hostname, /etc/resolv.conf, /etc/hosts);
 // and traffic both ways between the peer namespace and the pod: busybox wget from the peer namespace to
 // an httpd in the pod (app-0), and wget in every app container to an httpd the harness runs in the peer
-// namespace, through the pod's default gateway. Nothing here depends on the runtime handler: a VM
+// namespace, through the pod's default gateway. Then kubectl port-forward's path: the CRI PortForward call
+// for app-0's httpd port returns a streaming URL, which port-forward.js (a websocket client of its own,
+// websocket-client.js) opens from the peer namespace, where containerd and so its streaming server on
+// 127.0.0.1 run (the namespace that plays the node); containerd dials localhost:<port> inside the pod's
+// network namespace, and the HTTP GET sent on the data channel must bring back app-0's token, with nothing
+// on the error channel (result.network.portForward). Nothing here depends on the runtime handler: a VM
 // runtime passes when its guest's eth0 carries the pod netns's eth0 MAC, IPv4 address/prefix and MTU,
-// routes through the same gateway, and forwards the traffic.
+// routes through the same gateway, forwards the traffic, and answers on localhost:<port> of the pod's
+// network namespace for what listens in the guest.
 //
 // Only addresses inside namespaces the harness created are contacted (the pod IP from the peer
 // namespace, the peer's gateway address from the pod); the pod's DNS server is never contacted.
 'use strict';
 const { execFile } = require('child_process');
+const path = require('path');
 const { performance } = require('perf_hooks');
+const { parseHttpResponse, PORT_FORWARD_PROTOCOL } = require('./port-forward');
 
 const round = (ms) => Math.round(ms * 10) / 10;
 
@@ -28,6 +36,30 @@ function podHttpdScript(token) {
   // would ignore it); "ready" only after httpd was started
   return "trap 'exit 0' TERM; mkdir -p /www && echo " + token + " > /www/index.html || exit 1; " +
     `httpd -f -p ${POD_PORT} -h /www & echo ready; wait`;
+}
+
+// port-forward.js's exchange, run inside the peer namespace (where containerd, and so its streaming
+// server on 127.0.0.1, runs: the namespace that plays the node); resolves its outcome (data as a Buffer),
+// or {spawnError} when it printed none. Bounded by timeoutMs plus 5 s; on SIGINT/SIGTERM of this client
+// the helper is told to stop (SIGTERM) and still reports what it got.
+function portForwardFromPeer(opts, url, port, request, timeoutMs, interrupted) {
+  const args = [`--net=${opts.peerNetns}`, process.execPath, path.join(__dirname, 'port-forward.js'),
+    url, String(port), String(timeoutMs), request.toString('base64')];
+  return new Promise((resolve) => {
+    const child = execFile('nsenter', args, { timeout: timeoutMs + 5000, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
+      (error, stdout, stderr) => {
+        clearInterval(poll);
+        let x;
+        try { x = JSON.parse(stdout); } catch {
+          const how = error ? (error.killed ? `killed (${error.signal})` : `exit ${error.code}`) : 'exit 0';
+          resolve({ spawnError: `nsenter --net=${opts.peerNetns} node port-forward.js: ${how}, no JSON: ${(stderr || stdout).trim().slice(0, 500)}` });
+          return;
+        }
+        resolve({ ...x, data: Buffer.from(x.data, 'base64') });
+      });
+    // (only to pass SIGINT/SIGTERM on: the helper's own deadline and the socket's events drive the rest)
+    const poll = setInterval(() => { if (interrupted()) { child.kill('SIGTERM'); clearInterval(poll); } }, 100);
+  });
 }
 
 // IPv4 CIDR helpers
@@ -92,12 +124,14 @@ function parseInet(text) {
 }
 
 // Runs every network check as its own step. ctx: {opts, step, expect, StepError, execIn(c, cmd, want),
-// sandbox: {podIp, netnsPath}, apps: [{name, id}], token, peerToken, result}
+// portForward(ports) (the CRI PortForward call for the pod), sandbox: {podIp, netnsPath}, apps: [{name,
+// id}], token, peerToken, result, interrupted()}
 async function checkPodNetwork(ctx) {
   const { opts, step, expect, StepError, execIn, apps, result } = ctx;
   const net = {
     podIp: ctx.sandbox.podIp, podCidr: opts.podCidr, netnsPath: ctx.sandbox.netnsPath, peerNetns: opts.peerNetns,
-    hostView: null, gateway: null, containers: [], peerToPod: null, podToPeer: [], files: null,
+    podToken: ctx.token, hostView: null, gateway: null, containers: [], peerToPod: null, portForward: null,
+    podToPeer: [], files: null,
   };
   result.network = net;
 
@@ -163,6 +197,59 @@ async function checkPodNetwork(ctx) {
     expect(r.code === 0, `wget ${url} from the peer namespace ${opts.peerNetns} failed after ${attempts} attempt(s) in ${net.peerToPod.ms} ms: exit ${r.code}: ${r.stderr.trim()}`);
     expect(r.stdout === ctx.token + '\n', `wget ${url} from the peer namespace returned ${JSON.stringify(r.stdout.slice(0, 200))}, not app-0's token ${ctx.token}`);
   }, { container: apps[0].name, check: `peer -> pod:${POD_PORT}` });
+
+  // the runtime's PortForward (kubectl port-forward's path through kubelet): the streaming server's
+  // websocket reaches app-0's httpd on localhost inside the pod and brings its token back; one attempt
+  // (the URL is single-use, and the step above proved httpd listens)
+  await step('PortForward', async () => {
+    const port = opts.portForwardPort || POD_PORT;
+    const timeoutMs = Math.min(opts.timeoutMs, 30000);
+    const pf = { port, url: null, protocol: null, ok: false, bytes: 0, ms: null, error: null };
+    net.portForward = pf;
+    const started = performance.now();
+    try {
+      const r = await ctx.portForward([port]);
+      pf.url = r.url || null;
+      expect(pf.url, `PortForward for port ${port} returned no url`);
+      let target;
+      try { target = new URL(pf.url); } catch { throw new StepError(`PortForward returned a URL that does not parse: ${JSON.stringify(pf.url)}`); }
+      expect(target.protocol === 'http:', `PortForward returned ${pf.url}: only http:// streaming URLs are supported here`);
+      target.searchParams.set('port', String(port));
+      // (the HTTP request the peer's wget makes of the same httpd, as HTTP/1.0: httpd closes after answering)
+      const request = Buffer.from('GET / HTTP/1.0\r\n\r\n');
+      // from the peer namespace, where the streaming server listens
+      const x = await portForwardFromPeer(opts, target.toString(), port, request, timeoutMs, ctx.interrupted);
+      expect(!x.spawnError, `port forward to ${apps[0].name}'s port ${port} (${pf.url}): ${x.spawnError}`);
+      const response = parseHttpResponse(x.data);
+      Object.assign(pf, {
+        protocol: x.protocol, handshakeStatus: x.handshakeStatus, portHeaders: x.portHeaders, requestSent: x.requestSent,
+        bytes: x.data.length, messages: x.messages, frames: x.frames, statusLine: response.statusLine, body: response.body,
+        responseComplete: response.complete, errorChannel: x.errorText,
+        close: x.close ? { code: x.close.code, reason: x.close.reason, by: x.close.by, error: x.close.error || null } : null,
+        timedOut: x.timedOut, ms: round(performance.now() - started),
+      });
+      const what = `port forward to ${apps[0].name}'s port ${port} (${pf.url})`;
+      expect(!x.handshakeError, `${what}: ${x.handshakeError}`);
+      expect(x.protocol === PORT_FORWARD_PROTOCOL, `${what}: the server selected subprotocol ${JSON.stringify(x.protocol)}, not ${PORT_FORWARD_PROTOCOL}`);
+      expect(!x.interrupted, `${what}: interrupted`);
+      expect(!x.errorText, `${what}: the error channel says: ${x.errorText.trim()}`);
+      const seen = `${pf.bytes} bytes on the data channel, response ${response.complete ? 'complete' : 'incomplete'}: ${JSON.stringify(x.data.toString('utf8').slice(0, 300))}`;
+      expect(!x.timedOut, `${what}: the streaming server did not close the websocket within ${timeoutMs} ms (${x.requestSent ? 'request sent' : 'the data channel never announced the port, request not sent'}; ${seen})`);
+      expect(!x.sendError, `${what}: sending the request failed: ${x.sendError}`);
+      expect(x.unknownChannels.length === 0, `${what}: messages on channels other than 0 and 1: ${JSON.stringify(x.unknownChannels)}`);
+      expect(x.textMessages === 0, `${what}: ${x.textMessages} text message(s) under the binary subprotocol`);
+      expect(x.portHeaders.data === port && x.portHeaders.error === port,
+        `${what}: the server announced port ${x.portHeaders.data} on the data channel and ${x.portHeaders.error} on the error channel, not ${port} (closed: ${JSON.stringify(pf.close)})`);
+      expect(response.status === 200, `${what}: no HTTP 200 from httpd (${seen}; closed: ${JSON.stringify(pf.close)})`);
+      expect(response.body === ctx.token + '\n', `${what}: httpd answered ${JSON.stringify((response.body || '').slice(0, 200))}, not app-0's token ${ctx.token}`);
+      expect(response.complete, `${what}: the response is shorter than its Content-Length ${response.headers['content-length']} (${seen})`);
+      pf.ok = true;
+    } catch (error) {
+      pf.error = error.message;
+      if (pf.ms === null) pf.ms = round(performance.now() - started);
+      throw error;
+    }
+  }, { container: apps[0].name, check: `port forward :${opts.portForwardPort || POD_PORT}` });
 
   // pod -> peer namespace: every app container fetches the peer's token through the pod's gateway
   for (const c of apps) {

@@ -18,7 +18,11 @@
 # is not hostNetwork. The harness namespace is the test's "peer": it runs busybox httpd on port 8081
 # serving a per-run token, and cri-lifecycle.js (cri-network.js) checks the pod IP, eth0 inside the
 # containers against the pod netns seen from the host, traffic from the peer to app-0's httpd and from
-# every container to the peer, and the pod's /etc/hostname, /etc/resolv.conf (dns_config) and /etc/hosts.
+# every container to the peer, a CRI PortForward to app-0's httpd (kubectl port-forward's path: the
+# returned URL is opened as a websocket, subprotocol v4.channel.k8s.io, from the harness's namespace,
+# where containerd's streaming server listens on 127.0.0.1; an HTTP GET on the data channel must bring
+# back app-0's token, with nothing on the error channel), and the pod's /etc/hostname, /etc/resolv.conf
+# (dns_config) and /etc/hosts.
 # After the removal the harness checks that the pod netns is gone, only lo is left in its namespace, the
 # IPAM lease is released, and the root namespace's addresses, routes, ip_forward and iptables rules are
 # untouched; the teardown also kills the peer httpd and whatever else runs in its namespace, deletes the
@@ -26,6 +30,8 @@
 # timing summary goes to stderr.
 #
 # usage: run-with-runc.sh [extra cri-lifecycle.js arguments...]
+#   e.g. NETWORK=cni run-with-runc.sh --port-forward-port 8099: the PortForward check forwards a port where
+#   nothing listens, and fails with containerd's "failed to connect to localhost:8099 inside namespace ..."
 #
 # environment (all optional):
 #   NETWORK=cni             pod networking through CNI in a network namespace of the harness's own (see

@@ -136,4 +136,13 @@ public static class AgentMethods
 
     public static readonly Method<DnsAnswer, DnsQuery> ForwardDns =
         new(MethodType.DuplexStreaming, AgentService, "ForwardDns", DnsAnswer.Parser, DnsQuery.Parser);
+
+    /// <summary>
+    /// The response header with which the agent tells the host it has connected to the guest port
+    /// (ForwardPort), sent before any data: a caller tells a failed connect from a trailers-only answer.
+    /// </summary>
+    public const string PortConnectedHeader = "sandboxrt-port-connected";
+
+    public static readonly Method<PortData, PortData> ForwardPort =
+        new(MethodType.DuplexStreaming, AgentService, "ForwardPort", PortData.Parser, PortData.Parser);
 }

@@ -86,7 +86,8 @@ public sealed class CriPodTests
     /// <summary>
     /// containerd runs in a network namespace of the harness's own, with a ptp CNI network: the pod gets a
     /// veth, and the VM mirrors it. The harness checks eth0's MAC, address, MTU and gateway in every
-    /// container against the pod namespace, HTTP both ways, and that the CNI tear-down leaves nothing.
+    /// container against the pod namespace, HTTP both ways, a CRI PortForward to the pod's httpd, and that
+    /// the CNI tear-down leaves nothing.
     /// </summary>
     [Fact]
     public async Task Pod_network_from_a_cni_plugin_reaches_the_vm_both_ways()
@@ -111,6 +112,19 @@ public sealed class CriPodTests
         }
         Assert.Equal(0, network.GetProperty("peerToPod").GetProperty("exitCode").GetInt32());
         Assert.All(network.GetProperty("podToPeer").EnumerateArray(), p => Assert.Equal(0, p.GetProperty("exitCode").GetInt32()));
+        // kubectl port-forward's path: containerd's streaming server, opened as a websocket (v4.channel.k8s.io)
+        // from the node's side at the URL of the CRI PortForward call, announced app-0's httpd port on both
+        // channels, carried an HTTP GET to localhost:8080 inside the pod and brought back httpd's answer, the
+        // run's token, with nothing on the error channel (where a refused connection is reported)
+        var portForward = network.GetProperty("portForward");
+        Assert.True(portForward.GetProperty("ok").GetBoolean(), $"port forward: {portForward}");
+        Assert.Equal(8080, portForward.GetProperty("port").GetInt32());
+        Assert.Equal("v4.channel.k8s.io", portForward.GetProperty("protocol").GetString());
+        Assert.Equal(8080, portForward.GetProperty("portHeaders").GetProperty("data").GetInt32());
+        Assert.Equal(8080, portForward.GetProperty("portHeaders").GetProperty("error").GetInt32());
+        Assert.Matches(@"^HTTP/1\.[01] 200 ", portForward.GetProperty("statusLine").GetString());
+        Assert.Equal(network.GetProperty("podToken").GetString() + "\n", portForward.GetProperty("body").GetString());
+        Assert.Equal("", portForward.GetProperty("errorChannel").GetString());
         var harness = result.GetProperty("harness").GetProperty("network");
         Assert.True(harness.GetProperty("podNetnsGone").GetBoolean());
         Assert.Empty(harness.GetProperty("linksLeft").EnumerateArray());

@@ -244,6 +244,17 @@ internal sealed class FakeAgent : IAgent
         return Task.FromResult<IDnsQueryChannel>(DnsChannel);
     }
 
+    /// <summary>Answers ForwardPortAsync: the channel for that port, or the failure to throw (the guest has nothing there unless the test says so).</summary>
+    public Func<int, IPortChannel>? PortChannel { get; set; }
+
+    public Task<IPortChannel> ForwardPortAsync(int port, CancellationToken cancellationToken = default)
+    {
+        Record("ForwardPort", port.ToString());
+        return PortChannel is { } open
+            ? Task.FromResult(open(port))
+            : Task.FromException<IPortChannel>(new AgentException(AgentErrorKind.Unavailable, "ForwardPort", $"nothing accepts connections on port {port} in the guest"));
+    }
+
     public Task ResizeAsync(string id, string execId, int rows, int columns, CancellationToken cancellationToken = default) => Do("Resize", $"{id}/{execId} {rows}x{columns}");
 
     public Task<bool> CheckAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)

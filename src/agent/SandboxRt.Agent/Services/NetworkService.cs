@@ -18,7 +18,8 @@ internal sealed class NetworkService(GuestNetwork network)
             return result;
         }))
         .AddUnary(AgentMethods.ListRoutes, (_, _) => Run(() => NetworkMapping.FromRoutes(network.ListRoutes())))
-        .AddDuplexStreaming(AgentMethods.ForwardDns, DnsForwardHandler.HandleAsync);
+        .AddDuplexStreaming(AgentMethods.ForwardDns, DnsForwardHandler.HandleAsync)
+        .AddDuplexStreaming(AgentMethods.ForwardPort, (requests, responses, context) => PortForwardHandler.HandleAsync(requests, responses, context));
 
     /// <summary>Netlink calls block briefly; they run off the connection's thread.</summary>
     private static Task<T> Run<T>(Func<T> work) => Task.Run(work);

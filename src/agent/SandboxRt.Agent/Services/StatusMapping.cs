@@ -23,6 +23,7 @@ internal static class StatusMapping
         InvalidOperationException => (StatusCode.FailedPrecondition, e.Message),
         NotSupportedException or NotImplementedException => (StatusCode.Unimplemented, e.Message),
         TimeoutException => (StatusCode.DeadlineExceeded, e.Message),
+        Network.PortNotReachableException => (StatusCode.Unavailable, e.Message),
         UnauthorizedAccessException => (StatusCode.PermissionDenied, e.Message),
         _ => (StatusCode.Internal, e.GetType().Name + ": " + e.Message),
     };

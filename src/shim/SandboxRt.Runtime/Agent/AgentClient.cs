@@ -217,6 +217,13 @@ public sealed class AgentClient : IAgent
     public Task<IDnsQueryChannel> ForwardDnsAsync(CancellationToken cancellationToken = default) =>
         AgentDnsChannel.OpenAsync(() => _agent.ForwardDns(new CallOptions()), cancellationToken);
 
+    /// <summary>
+    /// A connection to a guest port (ForwardPort): no deadline, it lasts until the guest's server closes it
+    /// or it is disposed; <paramref name="cancellationToken"/> bounds only the wait for the agent to connect.
+    /// </summary>
+    public Task<IPortChannel> ForwardPortAsync(int port, CancellationToken cancellationToken = default) =>
+        AgentPortChannel.OpenAsync(port, () => _agent.ForwardPort(new CallOptions()), cancellationToken);
+
     /// <summary>Exits and OOM kills from now on, until cancelled.</summary>
     public IAsyncEnumerable<AgentEvent> EventsAsync(CancellationToken cancellationToken = default) =>
         Stream("GetEvents", o => _agent.GetEvents(new GetEventsRequest(), o), AgentMapping.ToDomain, cancellationToken);

@@ -24,26 +24,8 @@ internal sealed class AgentDnsChannel : IDnsQueryChannel
     public static async Task<IDnsQueryChannel> OpenAsync(Func<AsyncDuplexStreamingCall<DnsAnswer, DnsQuery>> open, CancellationToken cancellationToken)
     {
         var call = open();
-        try
-        {
-            var headers = await call.ResponseHeadersAsync.WaitAsync(cancellationToken);
-            if (headers.Get(AgentMethods.DnsListeningHeader) is null)
-            {
-                await call.ResponseStream.MoveNext(cancellationToken); // trailers-only: throws with the call's status
-                throw new AgentException(AgentErrorKind.Internal, Method, "the agent answered without listening");
-            }
-            return new AgentDnsChannel(call);
-        }
-        catch (RpcException e)
-        {
-            call.Dispose();
-            throw AgentCallFailure.Surface(Method, e);
-        }
-        catch
-        {
-            call.Dispose();
-            throw;
-        }
+        await AgentDuplexCall.OpenAsync(call, Method, AgentMethods.DnsListeningHeader, "the agent answered without listening", null, cancellationToken);
+        return new AgentDnsChannel(call);
     }
 
     public async ValueTask<GuestDnsQuery?> ReadAsync(CancellationToken cancellationToken = default)
@@ -73,17 +55,7 @@ internal sealed class AgentDnsChannel : IDnsQueryChannel
         }
     }
 
-    public async Task CompleteAsync()
-    {
-        try
-        {
-            await _call.RequestStream.CompleteAsync();
-        }
-        catch (Exception e) when (e is RpcException or InvalidOperationException)
-        {
-            // the call has ended already
-        }
-    }
+    public Task CompleteAsync() => AgentDuplexCall.CompleteAsync(_call);
 
     public ValueTask DisposeAsync()
     {

@@ -16,6 +16,10 @@ internal static class CriAnnotations
     public static string PodOf(string containerId, IReadOnlyDictionary<string, string>? annotations) =>
         IsAppContainer(annotations) && annotations!.TryGetValue(SandboxId, out var sandbox) && sandbox.Length > 0 ? sandbox : containerId;
 
+    /// <summary>True for a CRI sandbox container: the pod's first, which boots its VM.</summary>
+    public static bool IsSandbox(IReadOnlyDictionary<string, string>? annotations) =>
+        annotations is not null && annotations.TryGetValue(ContainerType, out var type) && type == TypeSandbox;
+
     /// <summary>True for a CRI app container, which needs its pod's VM to exist already.</summary>
     public static bool IsAppContainer(IReadOnlyDictionary<string, string>? annotations) =>
         annotations is not null && annotations.TryGetValue(ContainerType, out var type) && type == TypeContainer;

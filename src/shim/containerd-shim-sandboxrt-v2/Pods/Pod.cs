@@ -43,6 +43,7 @@ internal sealed class Pod : IAsyncDisposable
     private readonly PodSizing _sizing;
     private readonly PodWatchers _watchers;
     private IGuestSandbox? _sandbox;
+    private SandboxRt.Runtime.Network.PortForwarding.PodPortForwarding? _portForwarding;
 
     public Pod(PodOptions options, ITaskEventSink events, Action<PodRecord> save, ILogger log)
     {
@@ -178,6 +179,9 @@ internal sealed class Pod : IAsyncDisposable
             _save(Record);
         }
         _watchers.ForwardAgentEvents(sandbox);
+        // kubectl port-forward: containerd dials localhost in the CRI pod's namespace, which the VM's guest is not
+        if (CriAnnotations.IsSandbox(first.Annotations) && BundleSpecRewriter.NetworkNamespacePath(first) is { } netns)
+            _portForwarding = await SandboxRt.Runtime.Network.PortForwarding.PodPortForwarding.StartAsync(netns, sandbox.Agent, Id, _log);
         _log.LogInformation("pod {Pod}: VM running (hypervisor pid {Pid})", Id, sandbox.VmPid);
     }
 
@@ -378,6 +382,11 @@ internal sealed class Pod : IAsyncDisposable
     {
         if (_sandbox is not { } sandbox)
             return;
+        if (_portForwarding is { } forwarding)
+        {
+            _portForwarding = null;
+            await forwarding.DisposeAsync();
+        }
         _watchers.Stop();
         await sandbox.StopAsync();
         _sandbox = null;
