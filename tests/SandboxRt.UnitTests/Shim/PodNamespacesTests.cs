@@ -26,6 +26,17 @@ public sealed class PodNamespacesTests
     }
 
     [Fact]
+    public void A_pid_path_goes_to_the_given_pid_and_ipc_and_uts_stay_the_sandbox_containers()
+    {
+        var spec = WithNamespaces(("pid", "/proc/4242/ns/pid"), ("ipc", "/proc/4242/ns/ipc"), ("uts", "/proc/4242/ns/uts"));
+        PodNamespaces.TranslateForGuest(spec, sandboxGuestPid: 94, pidGuestPid: 120);
+        var byType = spec.Linux!.Namespaces!.ToDictionary(n => n.Type, n => n.Path);
+        Assert.Equal("/proc/120/ns/pid", byType["pid"]);
+        Assert.Equal("/proc/94/ns/ipc", byType["ipc"]);
+        Assert.Equal("/proc/94/ns/uts", byType["uts"]);
+    }
+
+    [Fact]
     public void A_shared_namespace_without_a_sandbox_container_is_refused() =>
         Assert.Contains("linux.namespaces[0].path", Assert.Throws<SpecValidationException>(() =>
             PodNamespaces.TranslateForGuest(WithNamespaces(("ipc", "/proc/1/ns/ipc")), sandboxGuestPid: null)).Message);

@@ -42,6 +42,7 @@ internal sealed class Pod : IAsyncDisposable
     private readonly PodTable _table;
     private readonly PodSizing _sizing;
     private readonly PodWatchers _watchers;
+    private readonly PodPidSharing _pidSharing = new();
     private IGuestSandbox? _sandbox;
     private SandboxRt.Runtime.Network.PortForwarding.PodPortForwarding? _portForwarding;
 
@@ -85,7 +86,9 @@ internal sealed class Pod : IAsyncDisposable
         bool app = CriAnnotations.IsAppContainer(spec.Annotations);
         if (app && _sandbox is null)
             throw new InvalidOperationException($"container {request.Id}: pod {Id} has no VM: its sandbox container must be created first");
-        PodNamespaces.TranslateForGuest(spec, app ? _table.GuestPidOf(Id) : null);
+        var sandboxGuestPid = app ? _table.GuestPidOf(Id) : null;
+        var pidGuestPid = sandboxGuestPid is { } sandboxPid ? _pidSharing.TargetOf(request.Id, spec, sandboxPid, RunningAppContainers()) : null;
+        PodNamespaces.TranslateForGuest(spec, sandboxGuestPid, pidGuestPid);
         if (_sandbox is null)
             BundleSpecRewriter.CheckHostOnlyFields(spec); // a bad network namespace path fails before any VM
         if (request.Io.Terminal != (spec.Process?.Terminal ?? false))
@@ -291,6 +294,7 @@ internal sealed class Pod : IAsyncDisposable
         if (container.MountedRootfs)
             RootfsMounter.Unmount(container.Bundle);
         Record.MountedBundles.Remove(container.Id);
+        _pidSharing.Removed(container.Id);
         _table.Remove(container.Id, new TaskEvent(TaskEventKind.Delete, container.Id) { Pid = init.Pid, ExitStatus = init.ExitStatus, At = init.ExitedAt ?? DateTime.UtcNow });
         _save(Record);
         _log.LogInformation("container {Id}: deleted", container.Id);
@@ -357,6 +361,11 @@ internal sealed class Pod : IAsyncDisposable
         _table.Find(id, "");
         return RunningSandbox().Agent.StatsAsync(id, cancellationToken);
     }
+
+    /// <summary>The app containers (all but the sandbox container) whose init has not ended, with their guest pids.</summary>
+    private List<(string Id, int GuestPid)> RunningAppContainers() =>
+        _table.Locked(() => _table.Containers().Where(c => c.Id != Id && c.Init.Status is ContainerStatus.Created or ContainerStatus.Running or ContainerStatus.Paused)
+            .Select(c => (c.Id, c.Guest.GuestPid)).ToList());
 
     /// <summary>The containers whose init has not ended (created, running or paused): those the monitor asks stats of.</summary>
     public IReadOnlyList<string> LiveContainerIds() =>
