@@ -101,4 +101,21 @@ public sealed class TaskServiceMappingTests
         Assert.Equal(1ul, metrics.MemoryEvents.OomKill);
         Assert.Equal("io.containerd.cgroups.v2.Metrics", TypeUrls.Pack(metrics).TypeUrl);
     }
+
+    /// <summary>
+    /// What the CRI plugin computes kubelet's numbers from: working set = usage - inactive_file, available =
+    /// limit - working set only for a limit below 2^62 (so "max" must be MaxUint64, as containerd's cgroups
+    /// library reports it, not 0, which wrapped around to 16 EiB), and the page faults.
+    /// </summary>
+    [Fact]
+    public void Stats_carry_what_the_cri_needs_for_the_working_set_and_an_unlimited_memory_is_max_uint64()
+    {
+        var metrics = TaskService.ToMetrics(new ContainerStats(10, 6, 4, 52_000_000, 0, 114_688, 51_000_000, 0, 3, 0, 0, 0,
+            MemoryInactiveFileBytes: 49_000_000, MemoryActiveFileBytes: 2_000_000, MemoryShmemBytes: 16_000_000, PageFaults: 5500, MajorPageFaults: 3));
+        Assert.Equal(ulong.MaxValue, metrics.Memory.UsageLimit);
+        Assert.Equal(49_000_000ul, metrics.Memory.InactiveFile);
+        Assert.Equal(2_000_000ul, metrics.Memory.ActiveFile);
+        Assert.Equal(16_000_000ul, metrics.Memory.Shmem);
+        Assert.Equal((5500ul, 3ul), (metrics.Memory.Pgfault, metrics.Memory.Pgmajfault));
+    }
 }

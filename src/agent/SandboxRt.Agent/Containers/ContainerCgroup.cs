@@ -89,7 +89,9 @@ internal sealed class ContainerCgroup
             s.Cpu?.UsageUsec ?? 0, s.Cpu?.UserUsec ?? 0, s.Cpu?.SystemUsec ?? 0,
             s.Memory?.Usage ?? 0, s.Memory?.Limit ?? 0, s.Memory?.Anon ?? 0, s.Memory?.File ?? 0, s.Memory?.OomKills ?? 0,
             s.Pids?.Current ?? 0, s.Pids?.Limit ?? 0,
-            (ulong)s.Io.Sum(d => (decimal)d.ReadBytes), (ulong)s.Io.Sum(d => (decimal)d.WriteBytes));
+            (ulong)s.Io.Sum(d => (decimal)d.ReadBytes), (ulong)s.Io.Sum(d => (decimal)d.WriteBytes),
+            s.Memory?.InactiveFile ?? 0, s.Memory?.ActiveFile ?? 0, s.Memory?.Shmem ?? 0,
+            s.Memory?.Stat.GetValueOrDefault("pgfault") ?? 0, s.Memory?.Stat.GetValueOrDefault("pgmajfault") ?? 0);
     }
 
     /// <summary>Each OOM kill in this cgroup, as it happens.</summary>

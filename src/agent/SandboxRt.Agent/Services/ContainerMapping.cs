@@ -79,5 +79,10 @@ internal static class ContainerMapping
         PidsLimit = s.PidsLimit,
         IoReadBytes = s.IoReadBytes,
         IoWriteBytes = s.IoWriteBytes,
+        MemoryInactiveFileBytes = s.MemoryInactiveFileBytes,
+        MemoryActiveFileBytes = s.MemoryActiveFileBytes,
+        MemoryShmemBytes = s.MemoryShmemBytes,
+        MemoryPgfault = s.PageFaults,
+        MemoryPgmajfault = s.MajorPageFaults,
     };
 }

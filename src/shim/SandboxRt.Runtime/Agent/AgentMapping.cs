@@ -34,7 +34,8 @@ internal static class AgentMapping
 
     public static ContainerStats ToDomain(StatsContainerResponse r) => new(
         r.CpuUsageUsec, r.CpuUserUsec, r.CpuSystemUsec, r.MemoryUsageBytes, r.MemoryLimitBytes, r.MemoryAnonBytes,
-        r.MemoryFileBytes, r.OomKills, r.PidsCurrent, r.PidsLimit, r.IoReadBytes, r.IoWriteBytes);
+        r.MemoryFileBytes, r.OomKills, r.PidsCurrent, r.PidsLimit, r.IoReadBytes, r.IoWriteBytes,
+        r.MemoryInactiveFileBytes, r.MemoryActiveFileBytes, r.MemoryShmemBytes, r.MemoryPgfault, r.MemoryPgmajfault);
 
     public static ProcessExit ToDomain(WaitProcessResponse r) =>
         new(r.ExitStatus, r.OomKilled, DateTime.UnixEpoch.AddTicks(r.ExitedAtUnixNanos / 100));

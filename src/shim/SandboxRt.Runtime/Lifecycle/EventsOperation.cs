@@ -74,7 +74,11 @@ public static class EventsOperation
             ["memory"] = new JsonObject
             {
                 ["usage"] = new JsonObject { ["usage"] = s.MemoryUsageBytes, ["limit"] = s.MemoryLimitBytes },
-                ["raw"] = new JsonObject { ["anon"] = s.MemoryAnonBytes, ["file"] = s.MemoryFileBytes, ["oom_kill"] = s.OomKills },
+                ["raw"] = new JsonObject
+                {
+                    ["anon"] = s.MemoryAnonBytes, ["file"] = s.MemoryFileBytes, ["oom_kill"] = s.OomKills, ["inactive_file"] = s.MemoryInactiveFileBytes,
+                    ["active_file"] = s.MemoryActiveFileBytes, ["shmem"] = s.MemoryShmemBytes, ["pgfault"] = s.PageFaults, ["pgmajfault"] = s.MajorPageFaults,
+                },
             },
             ["pids"] = new JsonObject { ["current"] = s.PidsCurrent, ["limit"] = s.PidsLimit },
             ["blkio"] = new JsonObject { ["ioServiceBytesRecursive"] = new JsonArray(

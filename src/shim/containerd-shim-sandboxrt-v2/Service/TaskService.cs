@@ -185,7 +185,13 @@ internal sealed class TaskService(Pod pod, Func<bool, bool> shutdown, ILogger lo
         {
             Pids = new PidsStat { Current = s.PidsCurrent, Limit = s.PidsLimit },
             Cpu = new CPUStat { UsageUsec = s.CpuUsageUsec, UserUsec = s.CpuUserUsec, SystemUsec = s.CpuSystemUsec },
-            Memory = new MemoryStat { Usage = s.MemoryUsageBytes, UsageLimit = s.MemoryLimitBytes, Anon = s.MemoryAnonBytes, File = s.MemoryFileBytes },
+            // "max" is MaxUint64, as containerd's cgroups library reports it: the CRI's available_bytes is limit - working set
+            // only below 2^62, and a 0 made it wrap around; inactive_file is what the CRI takes out of usage for the working set
+            Memory = new MemoryStat
+            {
+                Usage = s.MemoryUsageBytes, UsageLimit = s.MemoryLimitBytes == 0 ? ulong.MaxValue : s.MemoryLimitBytes, Anon = s.MemoryAnonBytes, File = s.MemoryFileBytes,
+                InactiveFile = s.MemoryInactiveFileBytes, ActiveFile = s.MemoryActiveFileBytes, Shmem = s.MemoryShmemBytes, Pgfault = s.PageFaults, Pgmajfault = s.MajorPageFaults,
+            },
             MemoryEvents = new MemoryEvents { OomKill = s.OomKills },
             Io = new IOStat(),
         };
