@@ -53,6 +53,7 @@ internal sealed class ContainerService(ContainerManager containers)
     {
         var spec = SpecLoader.Parse(r.SpecJson, "spec_json");
         SpecPaths.ResolveInShared(spec);
+        SharedShmMounts.Resolve(spec);
         var container = await containers.CreateAsync(r.ContainerId, spec, r.Stdin);
         return new CreateContainerResponse { Pid = (uint)container.Init.Pid };
     }

@@ -9,7 +9,8 @@ namespace SandboxRt.Runtime.Containers;
 /// <summary>
 /// Turns a bundle's spec into the spec the agent gets: the root file system and every bind-mount source
 /// are bind-mounted into the container's directory <c>name</c> in the sandbox's shared directory
-/// (<see cref="SharedDirectory.AddContainer"/>) and replaced by their paths relative to it.
+/// (<see cref="SharedDirectory.AddContainer"/>) and replaced by their paths relative to it; a host tmpfs
+/// at /dev/shm becomes a guest tmpfs instead (<see cref="ShmMountRewrite"/>).
 /// The bundle's spec object is not modified.
 /// </summary>
 public static class BundleSpecRewriter
@@ -40,6 +41,11 @@ public static class BundleSpecRewriter
             if (!m.IsBind)
                 continue;
             var source = HostSource(m, bundle);
+            if (ShmMountRewrite.ForGuest(m, source) is { } shm)
+            {
+                copy.Mounts[i] = shm;
+                continue;
+            }
             var options = m.Options ?? [];
             bool readOnly = options.Contains("ro");
             bool recursive = options.Contains("rbind");
