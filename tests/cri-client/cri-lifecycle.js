@@ -3,9 +3,14 @@
 // call: Version, ImageStatus (app and sandbox image), RunPodSandbox, PodSandboxStatus, for N app containers
 // CreateContainer (state CREATED) + StartContainer, their log lines, ExecSync in each (boot_id, hostname,
 // an exec with a known exit code and stderr), ContainerStatus (RUNNING, cgroup parent of the generated
-// spec), ListContainers, a "job" container that exits by itself with code 7 (EXITED, exit code 7),
-// StopContainer + ContainerStatus (EXITED, exit code 0), RemoveContainer, StopPodSandbox, RemovePodSandbox,
-// and checks that the runtime then lists no pod sandbox and no container at all.
+// spec), ListContainers, then what kubelet asks of a running pod beyond that: exec through the streaming
+// server (stdin, stdout, stderr, exit codes, large output and input, a tty and a resize) and attach to a
+// container started with stdin open that echoes it (cri-streaming.js; the attach container then leaves
+// through StopContainer, EXITED with exit code 0, and RemoveContainer), ContainerStats around some work in
+// one container, ListContainerStats, PodSandboxStats and ListPodSandboxStats (cri-stats.js), a "job"
+// container that exits by itself with code 7 (EXITED, exit code 7), StopContainer + ContainerStatus
+// (EXITED, exit code 0), RemoveContainer, StopPodSandbox, RemovePodSandbox, and checks that the runtime then
+// lists no pod sandbox and no container at all.
 // With --peer-netns (the harness's NETWORK=cni mode) the pod gets its own network namespace from CNI, app-0
 // runs an httpd, and cri-network.js checks the pod's networking after the exec steps: the pod IP, eth0's
 // MAC/address/MTU/gateway in every app container against the pod netns seen from the host, traffic from
@@ -16,10 +21,11 @@
 // usage: node cri-lifecycle.js --socket PATH --handler NAME --image REF [--containers N] [--host-network]
 //          [--log-dir DIR] [--timeout-ms MS] [--exec-timeout S] [--stop-timeout S] [--cgroup-parent P]
 //          [--sandbox-image REF] [--expect-boot-id host|other|any] [--check-host-cgroup]
-//          [--pod-name NAME] [--wait-ms MS] [--verbose]
+//          [--pod-name NAME] [--wait-ms MS] [--skip stats,exec,attach] [--verbose]
 //          [--peer-netns PATH --peer-token T [--peer-port N] [--pod-cidr CIDR] [--cni-mtu N]
 //           [--dns-server IP] [--busybox PATH] [--http-wait-ms MS] [--port-forward-port N]]
 //   --handler ""         selects containerd's default runtime (CRI's empty runtime_handler)
+//   --skip LIST          leave out these kubelet checks (comma-separated: stats, exec, attach)
 //   --wait-ms MS         first retry Version for up to MS ms while the runtime is not serving yet (a
 //                        containerd that was just started); recorded as the step WaitForRuntime
 //   --sandbox-image REF  also require this (pause) image to be present before RunPodSandbox, so that the
@@ -48,7 +54,10 @@
 //   podIp, podNetwork, logDir, steps:[{name, container?, cmd?, after?, cleanup?, ms, ok, error?}],
 //   exec:[{container, cmd, stdout, stderr, exitCode, ms}], containers:[{name, id, bootId, pid, cgroupsPath,
 //   hostCgroup, states, exitCode, reason, ...}], hostBootId, bootIds, bootIdSameAsHost, expectBootId,
-//   failedStep?, error?, totalMs}, and with --peer-netns network: {podIp, netnsPath, podToken, gateway,
+//   failedStep?, error?, totalMs, stats: {mib, cacheMib, worker, before, work, after, list, pod, podList,
+//   workerCpuDeltaNs, pageCache, problems} (each container's cpu/memory/writableLayer as the runtime gave
+//   them), streaming: {exec:[{name, cmd, tty, protocol, firstMessage, sent, stdout, stderr, errorChannel,
+//   status, close, ...}], v5, attach}, and with --peer-netns network: {podIp, netnsPath, podToken, gateway,
 //   hostView, containers, peerToPod, portForward: {port, url, protocol, ok, bytes, statusLine, body,
 //   errorChannel, close, ms, error, ...}, podToPeer, files, ...}. Exit status 0 when every step passed,
 //   1 when a step failed (the created containers and sandbox are still stopped and removed, as "cleanup"
@@ -60,6 +69,8 @@ const os = require('os');
 const path = require('path');
 const crypto = require('crypto');
 const network = require('./cri-network');
+const statsChecks = require('./cri-stats');
+const streaming = require('./cri-streaming');
 const { performance } = require('perf_hooks');
 const grpc = require('@grpc/grpc-js');
 const loader = require('@grpc/proto-loader');
@@ -71,7 +82,7 @@ function usage(message) {
     'usage: node cri-lifecycle.js --socket PATH --handler NAME --image REF [--containers N] [--host-network]\n' +
     '         [--log-dir DIR] [--timeout-ms MS] [--exec-timeout S] [--stop-timeout S] [--cgroup-parent P]\n' +
     '         [--sandbox-image REF] [--expect-boot-id host|other|any] [--check-host-cgroup]\n' +
-    '         [--pod-name NAME] [--wait-ms MS] [--sized] [--verbose]\n' +
+    '         [--pod-name NAME] [--wait-ms MS] [--sized] [--skip stats,exec,attach] [--verbose]\n' +
     '         [--peer-netns PATH --peer-token T [--peer-port N] [--pod-cidr CIDR] [--cni-mtu N]\n' +
     '          [--dns-server IP] [--busybox PATH] [--http-wait-ms MS] [--port-forward-port N]]\n');
   process.exit(2);
@@ -83,7 +94,7 @@ function parseArgs(argv) {
     timeoutMs: 120000, execTimeout: 60, stopTimeout: 10, cgroupParent: '', podName: null, waitMs: 0, verbose: false,
     sandboxImage: null, expectBootId: 'any', checkHostCgroup: false,
     peerNetns: null, peerToken: null, peerPort: 8081, podCidr: null, cniMtu: 0, dnsServer: '10.88.7.53',
-    busybox: '/bin/busybox', httpWaitMs: 30000, sized: false, portForwardPort: 0,
+    busybox: '/bin/busybox', httpWaitMs: 30000, sized: false, portForwardPort: 0, skip: new Set(),
   };
   const valued = {
     '--socket': (v) => { opts.socket = v; },
@@ -109,6 +120,12 @@ function parseArgs(argv) {
     '--port-forward-port': (v) => {
       opts.portForwardPort = positiveInt(v, '--port-forward-port');
       if (opts.portForwardPort > 65535) usage('--port-forward-port must be at most 65535');
+    },
+    '--skip': (v) => {
+      for (const name of v.split(',').filter(Boolean)) {
+        if (!SKIPPABLE.includes(name)) usage(`--skip takes a comma-separated list of ${SKIPPABLE.join(', ')}`);
+        opts.skip.add(name);
+      }
     },
     '--expect-boot-id': (v) => {
       if (!['host', 'other', 'any'].includes(v)) usage('--expect-boot-id must be host, other or any');
@@ -147,6 +164,9 @@ function parseArgs(argv) {
   }
   return opts;
 }
+
+// the kubelet checks that --skip can leave out
+const SKIPPABLE = ['stats', 'exec', 'attach'];
 
 function positiveInt(v, name) {
   const n = Number(v);
@@ -324,7 +344,8 @@ const execCommands = [
 ];
 const jobExitCode = 7;
 
-function containerConfig(name, script = appScript) {
+// extra: more ContainerConfig fields (the attach check's stdin/stdin_once/tty)
+function containerConfig(name, script = appScript, extra = {}) {
   return {
     metadata: { name, attempt: 0 },
     image: { image: opts.image },
@@ -332,6 +353,7 @@ function containerConfig(name, script = appScript) {
     log_path: `${name}.log`,
     labels: { 'sandboxrt.test': 'cri-lifecycle' },
     linux: { security_context: { namespace_options: namespaceOptions } },
+    ...extra,
   };
 }
 
@@ -420,10 +442,10 @@ async function lifecycle() {
     return verbose ? { ...r.status, info: parseInfo(r.info) } : r.status;
   };
 
-  const createAndStart = async (name, script) => {
+  const createAndStart = async (name, script, extra) => {
     const id = await step('CreateContainer', async () => {
       const r = await call(runtime, 'CreateContainer', {
-        pod_sandbox_id: podSandboxId, config: containerConfig(name, script), sandbox_config: config,
+        pod_sandbox_id: podSandboxId, config: containerConfig(name, script, extra), sandbox_config: config,
       });
       expect(r.container_id, 'CreateContainer returned no container_id');
       return r.container_id;
@@ -438,6 +460,21 @@ async function lifecycle() {
     await step('StartContainer', () => call(runtime, 'StartContainer', { container_id: id }), { container: name });
     return c;
   };
+
+  // StopContainer (SIGTERM) and ContainerStatus: EXITED with exit code 0
+  async function stopAndCheck(c) {
+    await step('StopContainer', () => call(runtime, 'StopContainer', { container_id: c.id, timeout: opts.stopTimeout },
+      opts.timeoutMs + opts.stopTimeout * 1000), { container: c.name });
+    c.stopped = true;
+    await step('ContainerStatus', async () => {
+      const s = await statusOf(c);
+      expect(s.state === 'CONTAINER_EXITED', `state after stop is ${s.state}, not CONTAINER_EXITED`);
+      c.exitCode = s.exit_code;
+      c.reason = s.reason;
+      c.finishedAt = s.finished_at;
+      expect(s.exit_code === 0, `exit code after SIGTERM is ${s.exit_code} (${s.reason}), not 0`);
+    }, { container: c.name, after: 'stop' });
+  }
 
   const apps = [];
   for (let i = 0; i < opts.containers; i++)
@@ -539,6 +576,24 @@ async function lifecycle() {
     expect(notRunning.length === 0, `not running: ${JSON.stringify(notRunning.map((x) => [x.id, x.state]))}`);
   });
 
+  // what kubelet and metrics-server read (cri-stats.js), then kubectl exec and attach (cri-streaming.js)
+  const kubeletCtx = {
+    opts, step, expect, StepError, execIn, apps, result, podSandboxId,
+    call: (method, request) => call(runtime, method, request),
+    interrupted: () => interrupted,
+    createAndStart,
+    waitForLogLine: (c, text) => waitForLogLine(path.join(logDir, `${c.name}.log`), text, Math.min(opts.timeoutMs, 30000)),
+    stopAndCheck: (c) => stopAndCheck(c),
+    remove: async (c) => {
+      await step('RemoveContainer', () => call(runtime, 'RemoveContainer', { container_id: c.id }), { container: c.name });
+      c.removed = true;
+    },
+  };
+  // (stats last: its final step lists every problem of the numbers at once, after the streaming checks ran)
+  if (!opts.skip.has('exec')) await streaming.checkExec(kubeletCtx);
+  if (!opts.skip.has('attach')) await streaming.checkAttach(kubeletCtx);
+  if (!opts.skip.has('stats')) await statsChecks.checkStats(kubeletCtx);
+
   // --sized: a container with limits joins the running pod (512 MiB, one CPU), then its memory limit is
   // raised to 1 GiB; each time the pod's VM must have grown by as much (nproc, MemTotal), and a hog inside
   // the limit must run; once it is removed, the VM is back at its size before it joined
@@ -605,19 +660,7 @@ async function lifecycle() {
   }, { container: job.name, after: 'exit' });
   job.states = [...new Set(job.states)];
 
-  for (const c of apps) {
-    await step('StopContainer', () => call(runtime, 'StopContainer', { container_id: c.id, timeout: opts.stopTimeout },
-      opts.timeoutMs + opts.stopTimeout * 1000), { container: c.name });
-    c.stopped = true;
-    await step('ContainerStatus', async () => {
-      const s = await statusOf(c);
-      expect(s.state === 'CONTAINER_EXITED', `state after stop is ${s.state}, not CONTAINER_EXITED`);
-      c.exitCode = s.exit_code;
-      c.reason = s.reason;
-      c.finishedAt = s.finished_at;
-      expect(s.exit_code === 0, `exit code after SIGTERM is ${s.exit_code} (${s.reason}), not 0`);
-    }, { container: c.name, after: 'stop' });
-  }
+  for (const c of apps) await stopAndCheck(c);
 
   for (const c of created.filter((x) => !x.removed)) {
     await step('RemoveContainer', () => call(runtime, 'RemoveContainer', { container_id: c.id }), { container: c.name });

@@ -23,6 +23,11 @@
 # where containerd's streaming server listens on 127.0.0.1; an HTTP GET on the data channel must bring
 # back app-0's token, with nothing on the error channel), and the pod's /etc/hostname, /etc/resolv.conf
 # (dns_config) and /etc/hosts.
+# In both modes the lifecycle also makes the calls kubelet makes of a running pod (cri-streaming.js,
+# cri-stats.js): Exec and Attach, whose URLs remote-command.js opens as websockets (v4.channel.k8s.io) from
+# containerd's own network namespace (the host's, or with NETWORK=cni the harness's, through nsenter --net),
+# and ContainerStats, ListContainerStats, PodSandboxStats and ListPodSandboxStats; `--skip stats,exec,attach`
+# (a cri-lifecycle.js argument) leaves any of them out.
 # After the removal the harness checks that the pod netns is gone, only lo is left in its namespace, the
 # IPAM lease is released, and the root namespace's addresses, routes, ip_forward and iptables rules are
 # untouched; the teardown also kills the peer httpd and whatever else runs in its namespace, deletes the
@@ -32,6 +37,7 @@
 # usage: run-with-runc.sh [extra cri-lifecycle.js arguments...]
 #   e.g. NETWORK=cni run-with-runc.sh --port-forward-port 8099: the PortForward check forwards a port where
 #   nothing listens, and fails with containerd's "failed to connect to localhost:8099 inside namespace ..."
+#   run-with-runc.sh --skip stats: the lifecycle without the stats calls
 #
 # environment (all optional):
 #   NETWORK=cni             pod networking through CNI in a network namespace of the harness's own (see

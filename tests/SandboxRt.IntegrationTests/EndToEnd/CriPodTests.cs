@@ -5,10 +5,10 @@ namespace SandboxRt.IntegrationTests.EndToEnd;
 
 /// <summary>
 /// The Kubernetes path: an independent CRI client (@grpc/grpc-js, tests/cri-client) drives containerd's
-/// CRI plugin through a pod's whole life (RunPodSandbox, two app containers and a job, ExecSync, stop,
-/// remove) with a RuntimeClass handler whose runtime_type is io.containerd.sandboxrt.v2. The harness
-/// script starts and stops its own containerd and checks that nothing is left. The same harness with
-/// runc is the baseline that proves the harness itself.
+/// CRI plugin through a pod's whole life (RunPodSandbox, two app containers and a job, ExecSync, stats,
+/// streaming exec and attach, stop, remove) with a RuntimeClass handler whose runtime_type is
+/// io.containerd.sandboxrt.v2. The harness script starts and stops its own containerd and checks that
+/// nothing is left. The same harness with runc is the baseline that proves the harness itself.
 /// </summary>
 [Trait("Tier", "e2e")]
 [Collection("e2e")]
@@ -32,6 +32,7 @@ public sealed class CriPodTests
         Require();
         var result = await RunAsync(new Dictionary<string, string> { ["EXPECT_BOOT_ID"] = "host" });
         Assert.Equal(result.GetProperty("hostBootId").GetString(), Assert.Single(result.GetProperty("bootIds").EnumerateArray()).GetString());
+        AssertKubeletCalls(result);
     }
 
     [Fact]
@@ -46,6 +47,7 @@ public sealed class CriPodTests
         TestContext.Current.TestOutputHelper?.WriteLine("the pod's VM processes: " + string.Join(", ", vm));
         Assert.Contains("qemu-system-x86", vm);
         Assert.Contains("virtiofsd", vm);
+        AssertKubeletCalls(result);
     }
 
     /// <summary>
@@ -57,7 +59,8 @@ public sealed class CriPodTests
     [Fact]
     public async Task A_container_with_limits_joining_a_pod_and_a_raised_limit_grow_the_vm_and_its_removal_shrinks_it()
     {
-        var result = await RunSandboxrtAsync([], "--sized");
+        // (only the sizing: the stats and streaming checks have tests of their own)
+        var result = await RunSandboxrtAsync([], "--sized", "--skip", "stats,exec,attach");
         var sizing = result.GetProperty("sizing");
         TestContext.Current.TestOutputHelper?.WriteLine(sizing.ToString());
         int Nproc(string when) => sizing.GetProperty(when).GetProperty("nproc").GetInt32();
@@ -81,6 +84,7 @@ public sealed class CriPodTests
         Require();
         var result = await RunAsync(new Dictionary<string, string> { ["EXPECT_BOOT_ID"] = "host", ["NETWORK"] = "cni" });
         AssertPodNetwork(result);
+        AssertKubeletCalls(result);
     }
 
     /// <summary>
@@ -94,6 +98,7 @@ public sealed class CriPodTests
     {
         var result = await RunSandboxrtAsync(new Dictionary<string, string> { ["NETWORK"] = "cni" });
         AssertPodNetwork(result);
+        AssertKubeletCalls(result);
         // the VM's tap was in the pod namespace while it ran, next to the CNI veth
         Assert.Contains("tap0_srt", result.GetProperty("network").GetProperty("hostView").GetProperty("links").EnumerateArray().Select(l => l.GetString()));
     }
@@ -129,6 +134,86 @@ public sealed class CriPodTests
         Assert.True(harness.GetProperty("podNetnsGone").GetBoolean());
         Assert.Empty(harness.GetProperty("linksLeft").EnumerateArray());
         Assert.True(harness.GetProperty("rootNamespaceUnchanged").GetBoolean());
+    }
+
+    /// <summary>
+    /// What kubelet asks of a running pod besides its lifecycle, as the harness measured it (cri-stats.js,
+    /// cri-streaming.js; the harness already failed the run on any of it, this pins the measured values):
+    /// stats as metrics-server reads them (every app container named by its id, with cumulative CPU > 0
+    /// that does not go down between two calls and a working set > 0; the container that ran an exec
+    /// putting 16 MiB in /dev/shm, writing 32 MiB to a file and spinning about a second shows that CPU, at
+    /// least the shared memory in its working set and the file's page cache outside it; no available_bytes
+    /// wrapped around below zero, page faults counted;
+    /// the pod-level stats containerd 1.6.20 implements name the pod and its two containers, with eth0's
+    /// traffic when the pod has its own network), kubectl exec over the streaming server's websocket
+    /// (v4.channel.k8s.io: a line sent on stdin comes back on stdout, stderr is separate, exit code 3
+    /// arrives as a NonZeroExitCode status and exit 0 as Success; 588895 bytes of stdout arrive whole and in
+    /// order, 256 KiB of stdin arrive whole; a command killed by SIGKILL ends with exit code 137; with a tty,
+    /// a resize to 100x30 reaches the process's terminal, a /dev/pts), and kubectl attach (two lines sent one
+    /// after the other to a running container's stdin are echoed on stdout and in its log).
+    /// </summary>
+    private static void AssertKubeletCalls(JsonElement result)
+    {
+        var stats = result.GetProperty("stats");
+        var worker = stats.GetProperty("worker").GetString()!;
+        const long mib = 1024 * 1024;
+        var ids = result.GetProperty("containers").EnumerateArray().ToDictionary(c => c.GetProperty("name").GetString()!, c => c.GetProperty("id").GetString());
+        static long Cpu(JsonElement s) => s.GetProperty("cpu").GetProperty("usageCoreNanoSeconds").GetInt64();
+        static long WorkingSet(JsonElement s) => s.GetProperty("memory").GetProperty("workingSetBytes").GetInt64();
+        foreach (var name in new[] { "app-0", "app-1" })
+        {
+            var before = stats.GetProperty("before").GetProperty(name);
+            var after = stats.GetProperty("after").GetProperty(name);
+            Assert.Equal(ids[name], before.GetProperty("id").GetString());
+            Assert.True(Cpu(before) > 0 && WorkingSet(before) > 0, $"stats of {name}: {before}");
+            Assert.True(Cpu(after) >= Cpu(before), $"cpu of {name} went down: {Cpu(before)} then {Cpu(after)}");
+        }
+        Assert.True(stats.GetProperty("workerCpuDeltaNs").GetInt64() > 0, $"stats: {stats}");
+        Assert.True(WorkingSet(stats.GetProperty("after").GetProperty(worker)) >= 16 * mib, $"working set of {worker} after 16 MiB in /dev/shm: {stats.GetProperty("after").GetProperty(worker)}");
+        // the 32 MiB the worker wrote to a file are page cache: in its usage, not its working set
+        var pageCache = stats.GetProperty("pageCache");
+        if (pageCache.GetProperty("checked").GetBoolean())
+            Assert.True(pageCache.GetProperty("outsideWorkingSet").GetInt64() >= 16 * mib, $"page cache in the working set: {pageCache}");
+        Assert.Empty(stats.GetProperty("problems").EnumerateObject());
+        Assert.Equal(ids.Where(c => c.Key.StartsWith("app-")).Select(c => c.Value).Order(),
+            stats.GetProperty("list").EnumerateArray().Select(s => s.GetProperty("id").GetString()).Order());
+        var pod = stats.GetProperty("pod");
+        TestContext.Current.TestOutputHelper?.WriteLine("PodSandboxStats: " + pod);
+        if (pod.GetProperty("implemented").GetBoolean())
+        {
+            Assert.Equal(result.GetProperty("podSandboxId").GetString(), pod.GetProperty("id").GetString());
+            Assert.True(Cpu(pod) > 0 && WorkingSet(pod) > 0, $"PodSandboxStats: {pod}");
+            Assert.Equal(2, pod.GetProperty("containers").GetArrayLength());
+            if (result.TryGetProperty("network", out _))
+                Assert.True(pod.GetProperty("network").GetProperty("rxBytes").GetInt64() > 0, $"PodSandboxStats network: {pod}");
+        }
+
+        var exec = result.GetProperty("streaming").GetProperty("exec").EnumerateArray().ToDictionary(e => e.GetProperty("name").GetString()!);
+        TestContext.Current.TestOutputHelper?.WriteLine("v5.channel.k8s.io alone: " + result.GetProperty("streaming").GetProperty("v5"));
+        var exit3 = exec["stdin-stdout-stderr-exit3"];
+        Assert.Equal("v4.channel.k8s.io", exit3.GetProperty("protocol").GetString());
+        Assert.Matches(@"^out:stdin-[0-9a-f]{12}\n$", exit3.GetProperty("stdout").GetString());
+        Assert.Equal("err\n", exit3.GetProperty("stderr").GetString());
+        var status = exit3.GetProperty("status");
+        Assert.Equal("NonZeroExitCode", status.GetProperty("reason").GetString());
+        Assert.Equal("3", Assert.Single(status.GetProperty("details").GetProperty("causes").EnumerateArray()).GetProperty("message").GetString());
+        Assert.Equal("Success", exec["two-stdin-messages-exit0"].GetProperty("status").GetProperty("status").GetString());
+        var large = exec["large-stdout"];
+        Assert.Equal(588895, large.GetProperty("stdoutBytes").GetInt32());
+        Assert.Equal("Success", large.GetProperty("status").GetProperty("status").GetString());
+        Assert.Equal(exec["large-stdin"].GetProperty("sentMd5").GetString() + "  -\n", exec["large-stdin"].GetProperty("stdout").GetString());
+        var killed = exec["killed-by-sigkill"];
+        Assert.Equal("before\n", killed.GetProperty("stdout").GetString());
+        Assert.Equal("137", Assert.Single(killed.GetProperty("status").GetProperty("details").GetProperty("causes").EnumerateArray()).GetProperty("message").GetString());
+        var tty = exec["tty-resize"];
+        Assert.Equal("30 100", tty.GetProperty("sttySize").GetString());
+        Assert.Matches(@"^/dev/pts/\d+$", tty.GetProperty("ttyName").GetString());
+        Assert.Equal("Success", tty.GetProperty("status").GetProperty("status").GetString());
+
+        var attach = result.GetProperty("streaming").GetProperty("attach");
+        var echoes = new[] { "token", "second" }.Select(p => "attach:" + attach.GetProperty(p).GetString()).ToList();
+        Assert.Equal(string.Concat(echoes.Select(e => e + "\n")), attach.GetProperty("stdout").GetString());
+        Assert.EndsWith(" stdout F " + echoes[1], attach.GetProperty("logLine").GetString());
     }
 
     private static async Task<JsonElement> RunSandboxrtAsync(Dictionary<string, string> environment, params string[] arguments)
