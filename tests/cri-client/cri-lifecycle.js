@@ -21,11 +21,11 @@
 // usage: node cri-lifecycle.js --socket PATH --handler NAME --image REF [--containers N] [--host-network]
 //          [--log-dir DIR] [--timeout-ms MS] [--exec-timeout S] [--stop-timeout S] [--cgroup-parent P]
 //          [--sandbox-image REF] [--expect-boot-id host|other|any] [--check-host-cgroup]
-//          [--pod-name NAME] [--wait-ms MS] [--skip stats,exec,attach] [--verbose]
+//          [--pod-name NAME] [--wait-ms MS] [--skip stats,exec,attach,debug] [--verbose]
 //          [--peer-netns PATH --peer-token T [--peer-port N] [--pod-cidr CIDR] [--cni-mtu N]
 //           [--dns-server IP] [--busybox PATH] [--http-wait-ms MS] [--port-forward-port N]]
 //   --handler ""         selects containerd's default runtime (CRI's empty runtime_handler)
-//   --skip LIST          leave out these kubelet checks (comma-separated: stats, exec, attach)
+//   --skip LIST          leave out these kubelet checks (comma-separated: stats, exec, attach, debug)
 //   --wait-ms MS         first retry Version for up to MS ms while the runtime is not serving yet (a
 //                        containerd that was just started); recorded as the step WaitForRuntime
 //   --sandbox-image REF  also require this (pause) image to be present before RunPodSandbox, so that the
@@ -82,7 +82,7 @@ function usage(message) {
     'usage: node cri-lifecycle.js --socket PATH --handler NAME --image REF [--containers N] [--host-network]\n' +
     '         [--log-dir DIR] [--timeout-ms MS] [--exec-timeout S] [--stop-timeout S] [--cgroup-parent P]\n' +
     '         [--sandbox-image REF] [--expect-boot-id host|other|any] [--check-host-cgroup]\n' +
-    '         [--pod-name NAME] [--wait-ms MS] [--sized] [--skip stats,exec,attach] [--verbose]\n' +
+    '         [--pod-name NAME] [--wait-ms MS] [--sized] [--skip stats,exec,attach,debug] [--verbose]\n' +
     '         [--peer-netns PATH --peer-token T [--peer-port N] [--pod-cidr CIDR] [--cni-mtu N]\n' +
     '          [--dns-server IP] [--busybox PATH] [--http-wait-ms MS] [--port-forward-port N]]\n');
   process.exit(2);
@@ -166,7 +166,7 @@ function parseArgs(argv) {
 }
 
 // the kubelet checks that --skip can leave out
-const SKIPPABLE = ['stats', 'exec', 'attach'];
+const SKIPPABLE = ['stats', 'exec', 'attach', 'debug'];
 
 function positiveInt(v, name) {
   const n = Number(v);
@@ -660,7 +660,43 @@ async function lifecycle() {
   }, { container: job.name, after: 'exit' });
   job.states = [...new Set(job.states)];
 
-  for (const c of apps) await stopAndCheck(c);
+  // kubectl debug --target (an ephemeral container in the target's pid namespace: NamespaceMode TARGET),
+  // once app-0 is the pod's only running app container: every task's host pid is a VM runtime's VM, so such
+  // a runtime can tell the target only then (it refuses the debugger while several run)
+  for (const c of apps.slice(1)) await stopAndCheck(c);
+  if (!opts.skip.has('debug')) {
+    const target = apps[0];
+    const debuggerConfig = containerConfig('debugger', 'ps -o pid,args', {
+      linux: { security_context: { namespace_options: { ...namespaceOptions, pid: 'TARGET', target_id: target.id } } },
+    });
+    const debuggerId = await step('CreateContainer', async () => {
+      const r = await call(runtime, 'CreateContainer', { pod_sandbox_id: podSandboxId, config: debuggerConfig, sandbox_config: config });
+      expect(r.container_id, 'CreateContainer returned no container_id');
+      return r.container_id;
+    }, { container: 'debugger' });
+    const debuggerContainer = { name: 'debugger', id: debuggerId, stopped: false, removed: false, states: [] };
+    created.push(debuggerContainer);
+    await step('StartContainer', () => call(runtime, 'StartContainer', { container_id: debuggerId }), { container: 'debugger' });
+    await step('DebugTarget', async () => {
+      const until = Date.now() + Math.min(opts.timeoutMs, 30000);
+      let s;
+      for (;;) {
+        s = await statusOf(debuggerContainer);
+        if (s.state === 'CONTAINER_EXITED' || Date.now() > until || interrupted) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(s.state === 'CONTAINER_EXITED', `the debugger's ps is still ${s.state}`);
+      debuggerContainer.stopped = true;
+      const log = fs.readFileSync(path.join(logDir, 'debugger.log'), 'utf8').split('\n').filter(Boolean)
+        .map((l) => l.split(' ').slice(3).join(' '));
+      result.debugTarget = { target: target.name, exitCode: s.exit_code, ps: log };
+      expect(s.exit_code === 0, `the debugger's ps exited ${s.exit_code}: ${JSON.stringify(log)}`);
+      // pid 1 of the namespace the debugger joined is the target's sh (every app script starts with its trap),
+      // not the debugger's own ps (a namespace of its own) nor the pause process (the sandbox's)
+      expect(log.some((l) => /^\s*1 sh -c trap 'exit 0' TERM;/.test(l)), `pid 1 in the debugger's ps is not ${target.name}'s sh: ${JSON.stringify(log)}`);
+    }, { container: 'debugger', after: 'exit' });
+  }
+  await stopAndCheck(apps[0]);
 
   for (const c of created.filter((x) => !x.removed)) {
     await step('RemoveContainer', () => call(runtime, 'RemoveContainer', { container_id: c.id }), { container: c.name });

@@ -60,7 +60,7 @@ public sealed class CriPodTests
     public async Task A_container_with_limits_joining_a_pod_and_a_raised_limit_grow_the_vm_and_its_removal_shrinks_it()
     {
         // (only the sizing: the stats and streaming checks have tests of their own)
-        var result = await RunSandboxrtAsync([], "--sized", "--skip", "stats,exec,attach");
+        var result = await RunSandboxrtAsync([], "--sized", "--skip", "stats,exec,attach,debug");
         var sizing = result.GetProperty("sizing");
         TestContext.Current.TestOutputHelper?.WriteLine(sizing.ToString());
         int Nproc(string when) => sizing.GetProperty(when).GetProperty("nproc").GetInt32();
@@ -150,10 +150,16 @@ public sealed class CriPodTests
     /// arrives as a NonZeroExitCode status and exit 0 as Success; 588895 bytes of stdout arrive whole and in
     /// order, 256 KiB of stdin arrive whole; a command killed by SIGKILL ends with exit code 137; with a tty,
     /// a resize to 100x30 reaches the process's terminal, a /dev/pts), and kubectl attach (two lines sent one
-    /// after the other to a running container's stdin are echoed on stdout and in its log).
+    /// after the other to a running container's stdin are echoed on stdout and in its log), and kubectl
+    /// debug --target (an ephemeral-style container with NamespaceMode TARGET on app-0, once app-0 is the only
+    /// app container running: its ps shows app-0's sh as pid 1, not pause and not itself).
     /// </summary>
     private static void AssertKubeletCalls(JsonElement result)
     {
+        var debugTarget = result.GetProperty("debugTarget");
+        Assert.Equal(0, debugTarget.GetProperty("exitCode").GetInt32());
+        Assert.Contains(debugTarget.GetProperty("ps").EnumerateArray(), l => System.Text.RegularExpressions.Regex.IsMatch(l.GetString()!, @"^\s*1 sh -c trap 'exit 0' TERM;"));
+
         var stats = result.GetProperty("stats");
         var worker = stats.GetProperty("worker").GetString()!;
         const long mib = 1024 * 1024;
