@@ -362,14 +362,16 @@ internal sealed class Pod : IAsyncDisposable
         return RunningSandbox().Agent.StatsAsync(id, cancellationToken);
     }
 
-    /// <summary>The app containers (all but the sandbox container) whose init has not ended, with their guest pids.</summary>
-    private List<(string Id, int GuestPid)> RunningAppContainers() =>
-        _table.Locked(() => _table.Containers().Where(c => c.Id != Id && c.Init.Status is ContainerStatus.Created or ContainerStatus.Running or ContainerStatus.Paused)
-            .Select(c => (c.Id, c.Guest.GuestPid)).ToList());
+    /// <summary>The containers whose init has not ended (created, running or paused).</summary>
+    private List<PodContainer> LiveContainers() =>
+        _table.Locked(() => _table.Containers().Where(c => c.Init.Status is ContainerStatus.Created or ContainerStatus.Running or ContainerStatus.Paused).ToList());
 
-    /// <summary>The containers whose init has not ended (created, running or paused): those the monitor asks stats of.</summary>
-    public IReadOnlyList<string> LiveContainerIds() =>
-        _table.Locked(() => _table.Containers().Where(c => c.Init.Status is ContainerStatus.Created or ContainerStatus.Running or ContainerStatus.Paused).Select(c => c.Id).ToList());
+    /// <summary>The live app containers (all but the sandbox container), with their guest pids.</summary>
+    private List<(string Id, int GuestPid)> RunningAppContainers() =>
+        LiveContainers().Where(c => c.Id != Id).Select(c => (c.Id, c.Guest.GuestPid)).ToList();
+
+    /// <summary>The live containers' ids: those the monitor asks stats of.</summary>
+    public IReadOnlyList<string> LiveContainerIds() => LiveContainers().Select(c => c.Id).ToList();
 
     /// <summary>Stops the VM and everything of the pod (for shutdown, or when the sandbox container goes).</summary>
     public async ValueTask DisposeAsync()

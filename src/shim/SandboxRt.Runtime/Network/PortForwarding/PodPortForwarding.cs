@@ -30,6 +30,9 @@ public sealed class PodPortForwarding : IAsyncDisposable
     /// <summary>Connections forwarded at once; more are reset.</summary>
     public const int MaxConnections = 64;
 
+    /// <summary>How long to wait after an accept that failed (out of descriptors, say) before the next.</summary>
+    private static readonly TimeSpan AcceptRetry = TimeSpan.FromMilliseconds(200);
+
     private readonly string _namespacePath;
     private readonly Socket _listener;
     private readonly IAgentPorts _agent;
@@ -111,7 +114,16 @@ public sealed class PodPortForwarding : IAsyncDisposable
             }
             catch (SocketException e)
             {
+                // (EMFILE and the like: wait a little rather than spin on a failure that lasts)
                 _log.LogWarning("pod {Pod}: port forwarding: accept: {Error}", _podId, e.Message);
+                try
+                {
+                    await Task.Delay(AcceptRetry, _stop.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
                 continue;
             }
             lock (_connections)
@@ -123,10 +135,24 @@ public sealed class PodPortForwarding : IAsyncDisposable
                     continue;
                 }
                 var port = ForwardedConnection.RequestedPort(client, ListenerPort);
-                var task = new ForwardedConnection(client, port, _agent, _podId, _log).RunAsync(_stop.Token);
+                var task = ForwardAsync(client, port);
                 _connections.Add(task);
                 task.ContinueWith(t => { lock (_connections) _connections.Remove(t); }, TaskScheduler.Default);
             }
+        }
+    }
+
+    /// <summary>One connection's forwarding; whatever it throws is logged here and resets the connection, so disposal never sees it.</summary>
+    private async Task ForwardAsync(Socket client, int port)
+    {
+        try
+        {
+            await new ForwardedConnection(client, port, _agent, _podId, _log).RunAsync(_stop.Token);
+        }
+        catch (Exception e)
+        {
+            _log.LogWarning("pod {Pod}: port forwarding to guest port {Port} failed: {Error}", _podId, port, e.Message);
+            ForwardedConnection.Reset(client);
         }
     }
 
