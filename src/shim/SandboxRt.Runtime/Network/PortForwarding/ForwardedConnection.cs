@@ -74,10 +74,13 @@ internal sealed class ForwardedConnection(Socket client, int port, IAgentPorts a
             var failed = false;
             try
             {
-                // each direction ends at its side's end of stream; a failure of either ends both
+                // each direction ends at its side's end of stream; a failure of either ends both. After the
+                // client's half-close the guest's answer still comes back; once the guest's server has
+                // closed, the agent has closed its socket, so what the client might still send has nowhere to go
                 var first = await Task.WhenAny(toGuest, fromGuest);
                 await first;
-                await (first == toGuest ? fromGuest : toGuest);
+                if (first == toGuest)
+                    await fromGuest;
             }
             catch (Exception e) when (e is AgentException or SocketException or OperationCanceledException or IOException)
             {
