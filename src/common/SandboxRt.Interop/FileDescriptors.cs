@@ -46,6 +46,23 @@ public static class FileDescriptors
         return n >= 0 ? n : throw new SyscallException("read", Errno.EAGAIN, what); // only on a non-blocking descriptor
     }
 
+    /// <summary>
+    /// Reads <paramref name="fd"/> (a child's stderr pipe) until its end, or until at least
+    /// <paramref name="limit"/> bytes were kept, as UTF-8 text; disposes it.
+    /// </summary>
+    public static string ReadAllText(SafeFdHandle fd, int limit, string what)
+    {
+        using (fd)
+        {
+            var buffer = new byte[4096];
+            var text = new MemoryStream();
+            int n;
+            while ((n = Read(fd, buffer, what)) > 0 && text.Length < limit)
+                text.Write(buffer, 0, n);
+            return System.Text.Encoding.UTF8.GetString(text.ToArray());
+        }
+    }
+
     /// <summary>One read(2) on a non-blocking descriptor: the bytes read (0: end of stream), or -1 when it would block (EAGAIN).</summary>
     public static unsafe int TryRead(SafeFdHandle fd, Span<byte> buffer, string what)
     {

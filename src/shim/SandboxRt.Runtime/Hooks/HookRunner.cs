@@ -48,7 +48,7 @@ public static class HookRunner
                 throw new HookFailedException($"{name} ({hook.Path}): cannot start: {e.Message}");
             }
         }
-        var stderr = Task.Run(() => ReadAll(errRead));
+        var stderr = Task.Run(() => FileDescriptors.ReadAllText(errRead, 64 * 1024, "hook stderr"));
         try
         {
             FileDescriptors.Write(stdinWrite, json, name + " stdin");
@@ -69,18 +69,5 @@ public static class HookRunner
         var errors = (await stderr).Trim();
         if (!status.Exited || status.ExitCode != 0)
             throw new HookFailedException($"{name} ({hook.Path}) failed: {status}{(errors.Length > 0 ? ": " + errors : "")}");
-    }
-
-    private static string ReadAll(SafeFdHandle fd)
-    {
-        using (fd)
-        {
-            var buffer = new byte[4096];
-            var text = new MemoryStream();
-            int n;
-            while ((n = FileDescriptors.Read(fd, buffer, "hook stderr")) > 0 && text.Length < 64 * 1024)
-                text.Write(buffer, 0, n);
-            return System.Text.Encoding.UTF8.GetString(text.ToArray());
-        }
     }
 }

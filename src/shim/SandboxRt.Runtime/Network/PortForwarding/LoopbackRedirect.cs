@@ -51,33 +51,16 @@ internal static class LoopbackRedirect
                 throw;
             }
         }
-        var stderr = Task.Run(() => ReadAll(errRead));
-        WaitStatus status;
-        try
-        {
-            status = await process.Exited.WaitAsync(Timeout);
-        }
-        catch (TimeoutException)
+        var stderr = Task.Run(() => FileDescriptors.ReadAllText(errRead, 16 * 1024, "iptables stderr"));
+        if (!await process.WaitAsync(Timeout))
         {
             process.Signal(9);
             await process.Exited;
             throw new PortForwardingException($"`{string.Join(' ', arguments)}` in {namespacePath} did not finish in {Timeout.TotalSeconds} s");
         }
+        var status = await process.Exited;
         var error = (await stderr).Trim();
         if (!status.Exited || status.ExitCode != 0)
             throw new PortForwardingException($"`{string.Join(' ', arguments)}` in {namespacePath} failed ({status}): {error}");
-    }
-
-    private static string ReadAll(SafeFdHandle fd)
-    {
-        using (fd)
-        {
-            var buffer = new byte[4096];
-            var text = new MemoryStream();
-            int n;
-            while ((n = FileDescriptors.Read(fd, buffer, "iptables stderr")) > 0 && text.Length < 16 * 1024)
-                text.Write(buffer, 0, n);
-            return System.Text.Encoding.UTF8.GetString(text.ToArray());
-        }
     }
 }
