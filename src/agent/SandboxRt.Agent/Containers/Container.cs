@@ -14,12 +14,27 @@ internal sealed class Container(string id, Spec spec, ContainerCgroup cgroup, Co
     public Spec Spec { get; } = spec;
     public ContainerCgroup Cgroup { get; } = cgroup;
     public ContainerProcess Init { get; } = init;
-    public ContainerStatus Status { get; set; } = ContainerStatus.Created;
+    private volatile ContainerStatus _status = ContainerStatus.Created;
+
+    /// <summary>
+    /// The lifecycle state. A container whose init has ended is stopped, whatever a verb set last: a Start
+    /// or a resume that reads the state just before the exit cannot leave it running. It is stopped as soon
+    /// as the reaper has the exit, before the exit is recorded for Wait (an exec right after a Wait must find
+    /// it stopped).
+    /// </summary>
+    public ContainerStatus Status
+    {
+        get => Init.HasExited ? ContainerStatus.Stopped : _status;
+        set => _status = value;
+    }
 
     /// <summary>The spec's seccomp profile as BPF, compiled once for every exec (null without a profile).</summary>
     public Lazy<SeccompProgram?> Seccomp { get; } = new(() => SeccompStep.Compile(spec.Linux?.Seccomp));
 
-    /// <summary>The init socket until Start has been answered.</summary>
+    /// <summary>
+    /// The init socket until Start has been answered (or init has ended). Only the holder of
+    /// <see cref="Lock"/> reads, closes or replaces it: a Start in progress is still reading it.
+    /// </summary>
     public InitChannel? InitChannel { get; set; } = initChannel;
 
     /// <summary>Serializes lifecycle verbs on this container.</summary>
