@@ -179,6 +179,49 @@ public sealed class DockerNetworkTests(BridgedDockerDaemon docker) : IClassFixtu
     }
 
     [Fact]
+    public async Task A_name_with_more_addresses_than_a_udp_answer_holds_resolves_whole_over_tcp_as_under_runc()
+    {
+        docker.RequireRunning();
+        var suffix = Guid.NewGuid().ToString("N")[..6];
+        var network = "srt-dnstcp-" + suffix;
+        // An A record takes 16 bytes of an answer: 32 of them do not fit in the 512 bytes of a UDP answer
+        // without EDNS, so Docker's server truncates it (TC) and the client asks again over TCP, as
+        // glibc's resolver does. The 32 holders of the alias run under runc (quick to start); only the
+        // asking container is a VM.
+        const int Holders = 32;
+        (await docker.Docker("network", "create", "--subnet", "10.89.1.0/24", network)).Ok();
+        var started = new List<string>();
+        try
+        {
+            for (int i = 0; i < Holders; i++)
+                started.Add((await docker.Docker("run", "-d", "--network", network, "--network-alias", "many", LocalImage.Reference, "sleep", "600")).Ok().Stdout.Trim());
+            var asker = (await docker.Docker("run", "-d", "--runtime", DockerDaemon.Runtime, "--network", network, LocalImage.Reference, "sleep", "600")).Ok().Stdout.Trim();
+            started.Add(asker);
+            var expected = new HashSet<string>();
+            foreach (var id in started.Take(Holders))
+                expected.Add((await docker.Docker("inspect", "-f", $"{{{{(index .NetworkSettings.Networks \"{network}\").IPAddress}}}}", id)).Ok().Stdout.Trim());
+
+            foreach (var (who, id) in new[] { ("runc", started[0]), ("kata-runtime", asker) })
+            {
+                var udp = await docker.Docker("exec", id, "dnsprobe", "many", "udp");
+                var tcp = await docker.Docker("exec", id, "dnsprobe", "many", "tcp");
+                TestContext.Current.TestOutputHelper?.WriteLine($"{who}: udp: {udp.Stdout}{udp.Stderr}\n{who}: tcp: {tcp.Stdout}{tcp.Stderr}");
+                Assert.Equal(0, udp.ExitCode);
+                Assert.StartsWith("tc=1 rcode=0 ", udp.Stdout);
+                Assert.Equal(0, tcp.ExitCode);
+                Assert.StartsWith($"tc=0 rcode=0 answers={Holders} ", tcp.Stdout);
+                Assert.Equal(expected, tcp.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).ToHashSet());
+            }
+        }
+        finally
+        {
+            foreach (var id in started)
+                (await docker.Docker("rm", "-f", id)).Ok();
+            (await docker.Docker("network", "rm", network)).Ok();
+        }
+    }
+
+    [Fact]
     public async Task Memory_and_cpus_make_the_vm_that_much_bigger()
     {
         docker.RequireRunning();

@@ -10,13 +10,14 @@ internal static class TestBinaries
     public static string Validator => Path.Combine(s_dir.Value, "validator");
     public static string Memhog => Path.Combine(s_dir.Value, "memhog");
     public static string Forker => Path.Combine(s_dir.Value, "forker");
+    public static string DnsProbe => Path.Combine(s_dir.Value, "dnsprobe");
 
     private static string Build()
     {
         TestEnvironment.RequireCommand("gcc", "gcc libc6-dev");
         var source = Path.Combine(TestEnvironment.RepoRoot, "tests", "validator");
         var output = RunScratch.Create("sandboxrt-test-binaries");
-        foreach (var name in new[] { "validator", "memhog", "forker" })
+        foreach (var name in new[] { "validator", "memhog", "forker", "dnsprobe" })
         {
             using var gcc = Process.Start(new ProcessStartInfo("gcc", ["-Wall", "-static", "-O2", "-o", Path.Combine(output, name), Path.Combine(source, name + ".c")])
             {

@@ -23,7 +23,7 @@ internal sealed class FakeDnsQueryChannel : IDnsQueryChannel
     public bool Completed { get; private set; }
     public ChannelReader<(uint Id, byte[] Message)> Answers => _answers.Reader;
 
-    public void Query(uint id, byte[] message) => _queries.Writer.TryWrite(new GuestDnsQuery(id, message));
+    public void Query(uint id, byte[] message, bool tcp = false) => _queries.Writer.TryWrite(new GuestDnsQuery(id, message, tcp));
     public void End() => _queries.Writer.TryComplete();
 
     /// <summary>The next read fails with <paramref name="error"/>, as when the call or the connection under it breaks.</summary>

@@ -11,16 +11,20 @@ namespace SandboxRt.UnitTests.Fakes;
 internal sealed class FakeDnsUpstream : IDnsUpstream
 {
     private readonly Channel<byte[]> _sent = Channel.CreateUnbounded<byte[]>();
+    private readonly Channel<bool> _overTcp = Channel.CreateUnbounded<bool>();
 
     public ChannelReader<byte[]> Sent => _sent.Reader;
+    /// <summary>Whether each query in <see cref="Sent"/> was to go over TCP, in the same order.</summary>
+    public ChannelReader<bool> SentOverTcp => _overTcp.Reader;
     public TaskCompletionSource? Hold { get; set; }
     public Func<byte[], byte[]?> Answer { get; set; } = query => [.. query, .. "ANSWER"u8];
     /// <summary>Completes when a held query was given up (its cancellation).</summary>
     public TaskCompletionSource GaveUp { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public async Task<byte[]?> ExchangeAsync(ReadOnlyMemory<byte> query, CancellationToken cancellationToken)
+    public async Task<byte[]?> ExchangeAsync(ReadOnlyMemory<byte> query, bool tcp, CancellationToken cancellationToken)
     {
         var copy = query.ToArray();
+        _overTcp.Writer.TryWrite(tcp);
         _sent.Writer.TryWrite(copy);
         if (Hold is { } hold)
         {

@@ -48,6 +48,21 @@ public sealed class DnsForwarderTests
         Assert.Equal(DnsForwardingEnd.AgentEnded, await running.WaitAsync(Hang, Test));
     }
 
+    [Fact]
+    public async Task A_query_the_guests_client_sent_over_tcp_is_sent_upstream_over_tcp_and_others_over_udp()
+    {
+        var running = Forwarder().RunAsync(Test);
+        _agent.Query(7, Query(1), tcp: true);
+        Assert.True(await _upstream.SentOverTcp.ReadAsync(Test).AsTask().WaitAsync(Hang, Test));
+        Assert.Equal(7u, (await _agent.Answers.ReadAsync(Test)).Id);
+        _agent.Query(8, Query(2));
+        Assert.False(await _upstream.SentOverTcp.ReadAsync(Test).AsTask().WaitAsync(Hang, Test));
+        Assert.Equal(8u, (await _agent.Answers.ReadAsync(Test)).Id);
+
+        _agent.End();
+        Assert.Equal(DnsForwardingEnd.AgentEnded, await running.WaitAsync(Hang, Test));
+    }
+
     [Theory]
     [InlineData(11)]
     [InlineData(4097)]

@@ -7,7 +7,7 @@ namespace SandboxRt.Agent.Services;
 
 /// <summary>
 /// ForwardDns: while the host keeps the call open, <see cref="GuestDnsListener"/> listens on
-/// 127.0.0.11:53; each query goes to the host as a response message, each answer the host sends back goes
+/// 127.0.0.11:53 (UDP and TCP); each query goes to the host as a response message, each answer the host sends back goes
 /// to the client that asked. The response headers go out once the listener is bound (the host waits for
 /// them before it lets the container start). The call ends when the host half-closes or cancels it, or
 /// when either direction fails; the listener goes with it.
@@ -20,7 +20,7 @@ internal static class DnsForwardHandler
     {
         using var listener = GuestDnsListener.Bind();
         await context.WriteResponseHeadersAsync(Listening, context.CancellationToken);
-        AgentLog.Info($"ForwardDns: listening on {GuestDnsListener.Address} (UDP)");
+        AgentLog.Info($"ForwardDns: listening on {GuestDnsListener.Address} (UDP and TCP)");
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
         var sending = SendQueriesAsync(listener, queries, stop.Token);
         var answering = ReturnAnswersAsync(listener, answers, stop.Token);
@@ -44,8 +44,8 @@ internal static class DnsForwardHandler
     {
         while (true)
         {
-            var (id, message) = await listener.ReceiveAsync(cancellationToken);
-            await queries.WriteAsync(new DnsQuery { Id = id, Message = UnsafeByteOperations.UnsafeWrap(message) }, cancellationToken);
+            var (id, message, tcp) = await listener.ReceiveAsync(cancellationToken);
+            await queries.WriteAsync(new DnsQuery { Id = id, Message = UnsafeByteOperations.UnsafeWrap(message), Tcp = tcp }, cancellationToken);
         }
     }
 

@@ -40,7 +40,7 @@ internal sealed class AgentDnsChannel : IDnsQueryChannel
             throw AgentCallFailure.Surface(Method, e);
         }
         var query = _call.ResponseStream.Current;
-        return new GuestDnsQuery(query.Id, query.Message.Memory);
+        return new GuestDnsQuery(query.Id, query.Message.Memory, query.Tcp);
     }
 
     public async Task AnswerAsync(uint id, ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)

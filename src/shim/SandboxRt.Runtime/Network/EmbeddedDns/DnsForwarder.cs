@@ -2,7 +2,8 @@
 //
 // The guest (agent and workload alike) is untrusted: every query read here is the guest's. The host does
 // one thing with it: sends it to Docker's embedded server through the upstream (127.0.0.11:53 in the
-// container's host network namespace, nothing else) and returns the answer under the query's id. Bounds:
+// container's host network namespace, nothing else; over TCP when the guest's client asked over TCP) and
+// returns the answer under the query's id. Bounds:
 //   - a query shorter than a DNS header or longer than MaxQueryBytes, or reusing the id of a query still
 //     in flight, is something the agent never sends: the forwarding ends with a log line (never an
 //     exception out of here, so the relay carries on with the container);
@@ -111,7 +112,7 @@ public sealed class DnsForwarder(IDnsQueryChannel channel, IDnsUpstream upstream
             using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {
                 timeout.CancelAfter(limits.UpstreamTimeout);
-                answer = await upstream.ExchangeAsync(query.Message, timeout.Token);
+                answer = await upstream.ExchangeAsync(query.Message, query.Tcp, timeout.Token);
             }
             if (answer is null)
                 return;
