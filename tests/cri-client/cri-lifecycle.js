@@ -7,7 +7,11 @@
 // server (stdin, stdout, stderr, exit codes, large output and input, a tty and a resize) and attach to a
 // container started with stdin open that echoes it (cri-streaming.js; the attach container then leaves
 // through StopContainer, EXITED with exit code 0, and RemoveContainer), ContainerStats around some work in
-// one container, ListContainerStats, PodSandboxStats and ListPodSandboxStats (cri-stats.js), a "job"
+// one container, ListContainerStats, PodSandboxStats and ListPodSandboxStats (cri-stats.js), an ExecSync
+// probe that times out (`sleep 30`, timeout 2: fails, the sleep is killed, the container still runs), log
+// rotation (rename, ReopenContainerLog, the next line lands in a fresh file) and a restart (a container
+// that exits with code 3, created again with attempt 1 and its own <name>/<attempt>.log, the first attempt
+// removed while the second exists) (cri-kubelet.js), a "job"
 // container that exits by itself with code 7 (EXITED, exit code 7), StopContainer + ContainerStatus
 // (EXITED, exit code 0), RemoveContainer, StopPodSandbox, RemovePodSandbox, and checks that the runtime then
 // lists no pod sandbox and no container at all.
@@ -21,11 +25,12 @@
 // usage: node cri-lifecycle.js --socket PATH --handler NAME --image REF [--containers N] [--host-network]
 //          [--log-dir DIR] [--timeout-ms MS] [--exec-timeout S] [--stop-timeout S] [--cgroup-parent P]
 //          [--sandbox-image REF] [--expect-boot-id host|other|any] [--check-host-cgroup]
-//          [--pod-name NAME] [--wait-ms MS] [--skip stats,exec,attach,debug] [--verbose]
+//          [--pod-name NAME] [--wait-ms MS] [--skip stats,exec,attach,debug,exec-timeout,reopen-log,restart] [--verbose]
 //          [--peer-netns PATH --peer-token T [--peer-port N] [--pod-cidr CIDR] [--cni-mtu N]
 //           [--dns-server IP] [--busybox PATH] [--http-wait-ms MS] [--port-forward-port N]]
 //   --handler ""         selects containerd's default runtime (CRI's empty runtime_handler)
-//   --skip LIST          leave out these kubelet checks (comma-separated: stats, exec, attach, debug)
+//   --skip LIST          leave out these kubelet checks (comma-separated: stats, exec, attach, debug,
+//                        exec-timeout, reopen-log, restart)
 //   --wait-ms MS         first retry Version for up to MS ms while the runtime is not serving yet (a
 //                        containerd that was just started); recorded as the step WaitForRuntime
 //   --sandbox-image REF  also require this (pause) image to be present before RunPodSandbox, so that the
@@ -57,7 +62,10 @@
 //   failedStep?, error?, totalMs, stats: {mib, cacheMib, worker, before, work, after, list, pod, podList,
 //   workerCpuDeltaNs, pageCache, problems} (each container's cpu/memory/writableLayer as the runtime gave
 //   them), streaming: {exec:[{name, cmd, tty, protocol, firstMessage, sent, stdout, stderr, errorChannel,
-//   status, close, ...}], v5, attach}, and with --peer-netns network: {podIp, netnsPath, podToken, gateway,
+//   status, close, ...}], v5, attach}, execTimeout: {error: {code, codeName, details}, ms, ps, killedAtFirstLook,
+//   after}, reopenLog: {file, rotated, freshFileAtOnce, fresh, old}, restart: {attempts:[{attempt, id, exitCode,
+//   reason, finishedAt, statusLogPath, log}], listedBoth, listedAfterRemove, removedStatusError, firstLogKept}
+//   (cri-kubelet.js), and with --peer-netns network: {podIp, netnsPath, podToken, gateway,
 //   hostView, containers, peerToPod, portForward: {port, url, protocol, ok, bytes, statusLine, body,
 //   errorChannel, close, ms, error, ...}, podToPeer, files, ...}. Exit status 0 when every step passed,
 //   1 when a step failed (the created containers and sandbox are still stopped and removed, as "cleanup"
@@ -71,6 +79,7 @@ const crypto = require('crypto');
 const network = require('./cri-network');
 const statsChecks = require('./cri-stats');
 const streaming = require('./cri-streaming');
+const kubeletChecks = require('./cri-kubelet');
 const { performance } = require('perf_hooks');
 const grpc = require('@grpc/grpc-js');
 const loader = require('@grpc/proto-loader');
@@ -82,7 +91,7 @@ function usage(message) {
     'usage: node cri-lifecycle.js --socket PATH --handler NAME --image REF [--containers N] [--host-network]\n' +
     '         [--log-dir DIR] [--timeout-ms MS] [--exec-timeout S] [--stop-timeout S] [--cgroup-parent P]\n' +
     '         [--sandbox-image REF] [--expect-boot-id host|other|any] [--check-host-cgroup]\n' +
-    '         [--pod-name NAME] [--wait-ms MS] [--sized] [--skip stats,exec,attach,debug] [--verbose]\n' +
+    '         [--pod-name NAME] [--wait-ms MS] [--sized] [--skip stats,exec,attach,debug,exec-timeout,reopen-log,restart] [--verbose]\n' +
     '         [--peer-netns PATH --peer-token T [--peer-port N] [--pod-cidr CIDR] [--cni-mtu N]\n' +
     '          [--dns-server IP] [--busybox PATH] [--http-wait-ms MS] [--port-forward-port N]]\n');
   process.exit(2);
@@ -166,7 +175,7 @@ function parseArgs(argv) {
 }
 
 // the kubelet checks that --skip can leave out
-const SKIPPABLE = ['stats', 'exec', 'attach', 'debug'];
+const SKIPPABLE = ['stats', 'exec', 'attach', 'debug', 'exec-timeout', 'reopen-log', 'restart'];
 
 function positiveInt(v, name) {
   const n = Number(v);
@@ -192,6 +201,8 @@ const api = grpc.loadPackageDefinition(definition).runtime.v1;
 const address = 'unix://' + path.resolve(opts.socket);
 const channelOptions = { 'grpc.max_receive_message_length': 32 * 1024 * 1024 };
 const runtime = new api.RuntimeService(address, grpc.credentials.createInsecure(), channelOptions);
+// (not in cri-api.proto: see cri-kubelet.js)
+kubeletChecks.installReopenContainerLog(runtime);
 const images = new api.ImageService(address, grpc.credentials.createInsecure(), channelOptions);
 
 const statusNames = Object.fromEntries(Object.entries(grpc.status).map(([k, v]) => [v, k]));
@@ -579,9 +590,10 @@ async function lifecycle() {
   // what kubelet and metrics-server read (cri-stats.js), then kubectl exec and attach (cri-streaming.js)
   const kubeletCtx = {
     opts, step, expect, StepError, execIn, apps, result, podSandboxId,
-    call: (method, request) => call(runtime, method, request),
+    call: (method, request, timeoutMs) => call(runtime, method, request, timeoutMs),
     interrupted: () => interrupted,
-    createAndStart,
+    createAndStart, statusOf, containerConfig, logDir, sandboxConfig: config,
+    track: (c) => { created.push(c); result.containerIds.push(c.id); },
     waitForLogLine: (c, text) => waitForLogLine(path.join(logDir, `${c.name}.log`), text, Math.min(opts.timeoutMs, 30000)),
     stopAndCheck: (c) => stopAndCheck(c),
     remove: async (c) => {
@@ -593,6 +605,10 @@ async function lifecycle() {
   if (!opts.skip.has('exec')) await streaming.checkExec(kubeletCtx);
   if (!opts.skip.has('attach')) await streaming.checkAttach(kubeletCtx);
   if (!opts.skip.has('stats')) await statsChecks.checkStats(kubeletCtx);
+  // a probe that times out, log rotation, a restart (cri-kubelet.js)
+  if (!opts.skip.has('exec-timeout')) await kubeletChecks.checkExecTimeout(kubeletCtx);
+  if (!opts.skip.has('reopen-log')) await kubeletChecks.checkReopenLog(kubeletCtx);
+  if (!opts.skip.has('restart')) await kubeletChecks.checkRestart(kubeletCtx);
 
   // --sized: a container with limits joins the running pod (512 MiB, one CPU), then its memory limit is
   // raised to 1 GiB; each time the pod's VM must have grown by as much (nproc, MemTotal), and a hog inside

@@ -26,7 +26,13 @@
 # In both modes the lifecycle also makes the calls kubelet makes of a running pod (cri-streaming.js,
 # cri-stats.js): Exec and Attach, whose URLs remote-command.js opens as websockets (v4.channel.k8s.io) from
 # containerd's own network namespace (the host's, or with NETWORK=cni the harness's, through nsenter --net),
-# and ContainerStats, ListContainerStats, PodSandboxStats and ListPodSandboxStats; `--skip stats,exec,attach`
+# and ContainerStats, ListContainerStats, PodSandboxStats and ListPodSandboxStats; then (cri-kubelet.js) an
+# exec probe that times out (ExecSync `sleep 30`, timeout 2, in app-0: containerd's DeadlineExceeded "failed
+# to exec in container: timeout 2s exceeded: context deadline exceeded", the sleep gone from ps, the
+# container still running and answering), log rotation (logger.log renamed to logger.log.1, then
+# ReopenContainerLog: the next line goes to a fresh logger.log only) and a restart (a container that exits 3,
+# created again with attempt 1 and log_path restart/1.log, each attempt's log holding only its own line,
+# attempt 0 removed while attempt 1 exists); `--skip stats,exec,attach,exec-timeout,reopen-log,restart`
 # (a cri-lifecycle.js argument) leaves any of them out.
 # After the removal the harness checks that the pod netns is gone, only lo is left in its namespace, the
 # IPAM lease is released, and the root namespace's addresses, routes, ip_forward and iptables rules are

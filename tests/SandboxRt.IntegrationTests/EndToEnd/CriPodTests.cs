@@ -60,7 +60,7 @@ public sealed class CriPodTests
     public async Task A_container_with_limits_joining_a_pod_and_a_raised_limit_grow_the_vm_and_its_removal_shrinks_it()
     {
         // (only the sizing: the stats and streaming checks have tests of their own)
-        var result = await RunSandboxrtAsync([], "--sized", "--skip", "stats,exec,attach,debug");
+        var result = await RunSandboxrtAsync([], "--sized", "--skip", "stats,exec,attach,debug,exec-timeout,reopen-log,restart");
         var sizing = result.GetProperty("sizing");
         TestContext.Current.TestOutputHelper?.WriteLine(sizing.ToString());
         int Nproc(string when) => sizing.GetProperty(when).GetProperty("nproc").GetInt32();
