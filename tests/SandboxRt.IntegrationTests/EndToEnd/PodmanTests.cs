@@ -61,6 +61,61 @@ public sealed class PodmanTests
     }
 
     /// <summary>
+    /// podman's default network (CNI: bridge, portmap, firewall, tuning), with podman run in a network
+    /// namespace of the test's own so that its bridge, iptables rules and port mapping live and die there.
+    /// podman makes the container's namespace and names it by path in the spec, with its default sysctl
+    /// net.ipv4.ping_group_range (refused as "not namespaced" until the guest spec named the VM's network
+    /// namespace); the VM mirrors the namespace, and a published port reaches busybox httpd in the VM
+    /// through the portmap DNAT, as under runc.
+    /// </summary>
+    [Fact]
+    public async Task The_default_network_and_a_published_port_reach_a_server_in_the_vm()
+    {
+        using var dir = new ScratchDirectory("srt-podman");
+        var podman = Podman(dir);
+        var ns = "srt-pdnet-" + Guid.NewGuid().ToString("N")[..6];
+        (await Command.RunAsync("/usr/sbin/ip", ["netns", "add", ns])).Ok();
+        (await Command.RunAsync("/usr/sbin/ip", ["-n", ns, "link", "set", "lo", "up"])).Ok();
+        var cni = dir.Combine("cni");
+        Directory.CreateDirectory(cni);
+        // podman's own default network, with its address leases under the test's directory
+        File.WriteAllText(Path.Combine(cni, "87-podman-bridge.conflist"), $$"""
+            { "cniVersion": "0.4.0", "name": "podman", "plugins": [
+                { "type": "bridge", "bridge": "cni-podman0", "isGateway": true, "ipMasq": true, "hairpinMode": true,
+                  "ipam": { "type": "host-local", "dataDir": "{{dir.Combine("ipam")}}", "routes": [{ "dst": "0.0.0.0/0" }],
+                            "ranges": [[{ "subnet": "10.88.0.0/16", "gateway": "10.88.0.1" }]] } },
+                { "type": "portmap", "capabilities": { "portMappings": true } },
+                { "type": "firewall" }, { "type": "tuning" } ] }
+            """);
+        string[] inNs = ["--net=/run/netns/" + ns, "podman", .. podman, "--cni-config-dir", cni];
+        try
+        {
+            await LoadImageAsync(podman);
+            var id = (await Command.RunAsync("nsenter", [.. inNs, "run", "-d", .. Limits, "-p", "18080:8080", LocalImage.Reference, "sh", "-c",
+                "mkdir -p /www && cat /proc/sys/kernel/random/boot_id > /www/index.html && exec busybox httpd -f -p 8080 -h /www"])).Ok().Stdout.Trim();
+            var inside = (await Command.RunAsync("nsenter", [.. inNs, "exec", id, "sh", "-c",
+                "busybox cat /proc/sys/kernel/random/boot_id /proc/sys/net/ipv4/ping_group_range; busybox ip -4 -o addr show eth0"])).Ok().Stdout.Split('\n');
+            Assert.NotEqual(File.ReadAllText("/proc/sys/kernel/random/boot_id").Trim(), inside[0]); // a VM
+            Assert.Equal("0\t0", inside[1]);                                                         // podman's sysctl, applied
+            Assert.Contains("inet 10.88.", inside[2]);                                               // the bridge's address
+            Command? fetched = null;
+            await Condition.WaitAsync(async () =>
+            {
+                fetched = await Command.RunAsync("nsenter", ["--net=/run/netns/" + ns, TestInitramfs.Busybox, "timeout", "5", TestInitramfs.Busybox, "wget", "-q", "-O", "-", "http://127.0.0.1:18080/"]);
+                return fetched.ExitCode == 0;
+            }, "busybox httpd in the VM answering on the published port", TimeSpan.FromSeconds(60));
+            Assert.Equal(inside[0] + "\n", fetched!.Stdout);
+        }
+        finally
+        {
+            // removed from inside the namespace, so that CNI's teardown (DNAT, bridge port, lease) runs there
+            await Command.RunAsync("nsenter", [.. inNs, "rm", "-af"]);
+            await CleanUpAsync(dir, podman);
+            (await Command.RunAsync("/usr/sbin/ip", ["netns", "delete", ns])).Ok();
+        }
+    }
+
+    /// <summary>
     /// A podman pod: its containers name the infra container's network, ipc and uts namespaces by its pid
     /// (its relay's). They run in the infra container's VM (the network: NetworkJoin) and share its ipc
     /// and uts namespaces there (NamespaceShare): the same VM (boot_id), the pod's hostname, the same

@@ -33,6 +33,9 @@ public sealed class PodNetworkCliTests
             s.Root!.Readonly = false;
             s.Process!.Args = ["sh", "-c", "mkdir -p /tmp/www && echo from-the-pod > /tmp/www/index.html && exec busybox httpd -f -p 8080 -h /tmp/www"];
             UsePodNetwork(s, net.PodNamespacePath);
+            // podman's default sysctl, and the one containerd 2.0 gives every CRI container: net.* sysctls
+            // apply in the VM's namespace (they were refused as not namespaced when the guest spec dropped it)
+            s.Linux!.Sysctl = new() { ["net.ipv4.ping_group_range"] = "0 0", ["net.ipv4.ip_unprivileged_port_start"] = "0" };
         });
         var id = "net-" + Guid.NewGuid().ToString("N")[..8];
         var create = await Cli(state, "create", "--bundle", bundle.Directory, id);
@@ -45,9 +48,11 @@ public sealed class PodNetworkCliTests
             Assert.Equal(0, (await Cli(state, "start", id)).ExitCode);
 
             var facts = await Cli(state, "exec", id, "sh", "-c",
-                "cat /sys/class/net/eth0/address /sys/class/net/eth0/mtu; busybox ip -o -4 addr show eth0; busybox ip route; busybox ip neigh show " + net.NeighbourAddress);
+                "cat /sys/class/net/eth0/address /sys/class/net/eth0/mtu; busybox ip -o -4 addr show eth0; busybox ip route; busybox ip neigh show " + net.NeighbourAddress +
+                "; cat /proc/sys/net/ipv4/ping_group_range /proc/sys/net/ipv4/ip_unprivileged_port_start");
             Assert.True(facts.ExitCode == 0, facts.Stderr);
             var lines = facts.Stdout.Split('\n');
+            Assert.Equal(["0\t0", "0"], lines.Where(l => l.Length > 0).TakeLast(2));
             Assert.Equal(net.PodMac, lines[0]);                                           // the veth's MAC
             Assert.Equal(net.Mtu.ToString(), lines[1]);                                   // and its MTU
             Assert.Contains($"inet {net.PodAddress}/24", facts.Stdout);                   // and its address

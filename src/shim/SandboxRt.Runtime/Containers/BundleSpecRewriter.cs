@@ -22,14 +22,7 @@ public static class BundleSpecRewriter
     public static Spec ForGuest(Spec spec, string bundle, string name, SharedDirectory shared, bool networkMirrored = false)
     {
         var copy = JsonSerializer.Deserialize(JsonSerializer.Serialize(spec, OciJsonContext.Default.Spec), OciJsonContext.Default.Spec)!;
-        // The pod's network namespace is mirrored by the VM (PodNetwork): in the guest the container
-        // shares the agent's namespace, where the mirrored interfaces are.
-        copy.Linux?.Namespaces?.RemoveAll(n => n.Type == NamespaceTypes.Network && !networkMirrored && !string.IsNullOrEmpty(n.Path));
-        // Mirrored from the container's own namespace: it joins the VM's (the agent's, PID 1's), which
-        // keeps a network namespace in its spec, so that Docker's net.* sysctls stay valid and apply there.
-        if (networkMirrored)
-            foreach (var ns in copy.Linux?.Namespaces?.Where(n => n.Type == NamespaceTypes.Network) ?? [])
-                ns.Path = GuestNetworkNamespace;
+        NameTheVmsNetwork(copy, networkMirrored);
         var rootfs = SpecLoader.RootfsPath(spec, bundle);
         // read-only from the first instant: its mount points must be there before it is shared
         if (spec.Root!.Readonly)
@@ -52,6 +45,22 @@ public static class BundleSpecRewriter
             m.Source = shared.AddMountSource(name, i, source, readOnly, recursive);
         }
         return copy;
+    }
+
+    /// <summary>
+    /// The container's network is the VM's namespace (the agent's, PID 1's, where the mirrored interfaces
+    /// are): a namespace path is the pod's, which the VM mirrors (PodNetwork), or a running container's
+    /// whose VM this one joins (NetworkJoin); a new namespace of its own (<paramref name="networkMirrored"/>)
+    /// was made on the host and mirrored (the relay's, configured by Docker's hook). The guest spec names
+    /// that namespace rather than dropping it, so that net.* sysctls stay valid and apply there: Docker's,
+    /// podman's default net.ipv4.ping_group_range, a pod's (containerd 2.0 adds
+    /// net.ipv4.ip_unprivileged_port_start to every CRI container); without a network namespace entry they
+    /// were refused as not namespaced. A new namespace nobody mirrored stays the container's own.
+    /// </summary>
+    public static void NameTheVmsNetwork(Spec guestSpec, bool networkMirrored)
+    {
+        foreach (var ns in guestSpec.Linux?.Namespaces?.Where(n => n.Type == NamespaceTypes.Network && (networkMirrored || !string.IsNullOrEmpty(n.Path))) ?? [])
+            ns.Path = GuestNetworkNamespace;
     }
 
     /// <summary>A bind mount's source on the host: relative sources are the bundle's.</summary>

@@ -32,7 +32,7 @@ internal static class PodNamespaces
             switch (ns.Type)
             {
                 case NamespaceTypes.Network:
-                    break; // the pod's network: the VM mirrors it (see PodNetwork), and the guest spec drops the path
+                    break; // the pod's network: the VM mirrors it (see PodNetwork), and the guest spec names the VM's (BundleSpecRewriter)
                 case NamespaceTypes.Pid or NamespaceTypes.Ipc or NamespaceTypes.Uts:
                     if (sandboxGuestPid is not { } pid)
                         throw new SpecValidationException([$"linux.namespaces[{i}].path: '{ns.Path}' names another container's {ns.Type} namespace, " +
