@@ -337,9 +337,15 @@ function sandboxConfig(logDir) {
     linux: {
       cgroup_parent: opts.cgroupParent,
       security_context: { namespace_options: namespaceOptions },
+      // Kubernetes' "safe" network sysctls (securityContext.sysctls), for a pod with its own network
+      // namespace: containerd puts them in the sandbox container's spec; every container of the pod then
+      // sees them (podSysctls below). containerd 2.0 adds the first to every container by default.
+      ...(networkChecks ? { sysctls: podSysctls } : {}),
     },
   };
 }
+
+const podSysctls = { 'net.ipv4.ip_unprivileged_port_start': '0', 'net.ipv4.ping_group_range': '0 2147483647' };
 
 // sh as a pid namespace's init ignores SIGTERM unless it traps it, so StopContainer would wait out the
 // whole grace period; the trap makes it exit 0 at once.
@@ -555,6 +561,12 @@ async function lifecycle() {
   });
 
   if (networkChecks) {
+    await step('PodSysctls', async () => {
+      const e = await execIn(apps[0], ['cat', '/proc/sys/net/ipv4/ip_unprivileged_port_start', '/proc/sys/net/ipv4/ping_group_range']);
+      result.podSysctls = e.stdout.trim().split('\n');
+      expect(JSON.stringify(result.podSysctls) === JSON.stringify(['0', '0\t2147483647']),
+        `the pod's sysctls ${JSON.stringify(podSysctls)} are not what ${apps[0].name} sees: ${JSON.stringify(result.podSysctls)}`);
+    });
     await network.checkPodNetwork({
       opts, step, expect, StepError, execIn, apps, result,
       portForward: (ports) => call(runtime, 'PortForward', { pod_sandbox_id: podSandboxId, port: ports }),

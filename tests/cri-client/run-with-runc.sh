@@ -18,7 +18,8 @@
 # is not hostNetwork. The harness namespace is the test's "peer": it runs busybox httpd on port 8081
 # serving a per-run token, and cri-lifecycle.js (cri-network.js) checks the pod IP, eth0 inside the
 # containers against the pod netns seen from the host, traffic from the peer to app-0's httpd and from
-# every container to the peer, a CRI PortForward to app-0's httpd (kubectl port-forward's path: the
+# every container to the peer, the pod's sysctls (net.ipv4.ip_unprivileged_port_start and
+# net.ipv4.ping_group_range, Kubernetes' safe ones, in the sandbox config; seen in app-0), a CRI PortForward to app-0's httpd (kubectl port-forward's path: the
 # returned URL is opened as a websocket, subprotocol v4.channel.k8s.io, from the harness's namespace,
 # where containerd's streaming server listens on 127.0.0.1; an HTTP GET on the data channel must bring
 # back app-0's token, with nothing on the error channel), and the pod's /etc/hostname, /etc/resolv.conf
