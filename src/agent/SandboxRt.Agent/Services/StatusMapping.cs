@@ -25,18 +25,8 @@ internal static class StatusMapping
         TimeoutException => (StatusCode.DeadlineExceeded, e.Message),
         Network.PortNotReachableException => (StatusCode.Unavailable, e.Message),
         UnauthorizedAccessException => (StatusCode.PermissionDenied, e.Message),
-        _ => Unexpected(e),
+        _ => (StatusCode.Internal, e.GetType().Name + ": " + e.Message),
     };
-
-    /// <summary>
-    /// An exception no handler meant to throw: a bug. Its stack goes to the agent's log (the VM's console
-    /// log on the host); the caller sees its type and message.
-    /// </summary>
-    private static (StatusCode Status, string Detail) Unexpected(Exception e)
-    {
-        AgentLog.Error($"unexpected failure, answered as Internal: {e}");
-        return (StatusCode.Internal, e.GetType().Name + ": " + e.Message);
-    }
 
     /// <summary>
     /// The rich error details of the failures the host acts on by kind (AgentErrorReason): a program that
