@@ -73,12 +73,68 @@ public sealed class PodmanTests
     {
         using var dir = new ScratchDirectory("srt-podman");
         var podman = Podman(dir);
+        var (ns, inNs) = await DefaultNetworkAsync(dir, podman);
+        try
+        {
+            await LoadImageAsync(podman);
+            var id = (await Command.RunAsync("nsenter", [.. inNs, "run", "-d", .. Limits, "-p", "18080:8080", LocalImage.Reference, "sh", "-c", ServeBootId])).Ok().Stdout.Trim();
+            var inside = (await Command.RunAsync("nsenter", [.. inNs, "exec", id, "sh", "-c",
+                "busybox cat /proc/sys/kernel/random/boot_id /proc/sys/net/ipv4/ping_group_range; busybox ip -4 -o addr show eth0"])).Ok().Stdout.Split('\n');
+            Assert.NotEqual(File.ReadAllText("/proc/sys/kernel/random/boot_id").Trim(), inside[0]); // a VM
+            Assert.Equal("0\t0", inside[1]);                                                         // podman's sysctl, applied
+            Assert.Contains("inet 10.88.", inside[2]);                                               // the bridge's address
+            Assert.Equal(inside[0] + "\n", await FetchAsync(ns, 18080));
+        }
+        finally
+        {
+            await RemoveDefaultNetworkAsync(dir, podman, ns, inNs);
+        }
+    }
+
+    /// <summary>
+    /// A podman pod on the default network, with the port published on the pod: the infra container's
+    /// VM mirrors the pod's namespace; a pod container names the infra container's namespaces by its pid
+    /// (its relay's, which runs in the host's namespace: refused until NetworkJoin matched a live relay by
+    /// pid), so it runs in that VM, and the pod's port reaches its server there.
+    /// </summary>
+    [Fact]
+    public async Task A_pod_on_the_default_network_serves_its_published_port_from_a_containers_server_in_the_infra_vm()
+    {
+        using var dir = new ScratchDirectory("srt-podman");
+        var podman = Podman(dir);
+        var (ns, inNs) = await DefaultNetworkAsync(dir, podman);
+        var pod = "srtpod" + Guid.NewGuid().ToString("N")[..6];
+        try
+        {
+            await LoadImageAsync(podman);
+            (await Command.RunAsync("nsenter", [.. inNs, "pod", "create", "--name", pod, "-p", "18081:8080", "--infra-image", LocalImage.Reference, "--infra-command", "sleep 100000"])).Ok();
+            (await Command.RunAsync("nsenter", [.. inNs, "pod", "start", pod])).Ok();
+            var infra = (await Command.RunAsync("nsenter", [.. inNs, "pod", "inspect", "-f", "{{.InfraContainerID}}", pod])).Ok().Stdout.Trim();
+            var vm = (await Command.RunAsync("nsenter", [.. inNs, "exec", infra, "cat", "/proc/sys/kernel/random/boot_id"])).Ok().Stdout;
+            (await Command.RunAsync("nsenter", [.. inNs, "run", "-d", "--pod", pod, .. Limits, LocalImage.Reference, "sh", "-c", ServeBootId])).Ok();
+            Assert.Equal(vm, await FetchAsync(ns, 18081)); // served from the infra container's VM
+        }
+        finally
+        {
+            await Command.RunAsync("nsenter", [.. inNs, "pod", "rm", "-f", pod]);
+            await RemoveDefaultNetworkAsync(dir, podman, ns, inNs);
+        }
+    }
+
+    private const string ServeBootId = "mkdir -p /www && cat /proc/sys/kernel/random/boot_id > /www/index.html && exec busybox httpd -f -p 8080 -h /www";
+
+    /// <summary>
+    /// A network namespace of the test's and podman's default network configuration (its leases under
+    /// <paramref name="dir"/>): the arguments of `nsenter` that run podman there, where its bridge, iptables
+    /// rules and port mappings then live and die.
+    /// </summary>
+    private static async Task<(string Namespace, string[] InNamespace)> DefaultNetworkAsync(ScratchDirectory dir, string[] podman)
+    {
         var ns = "srt-pdnet-" + Guid.NewGuid().ToString("N")[..6];
         (await Command.RunAsync("/usr/sbin/ip", ["netns", "add", ns])).Ok();
         (await Command.RunAsync("/usr/sbin/ip", ["-n", ns, "link", "set", "lo", "up"])).Ok();
         var cni = dir.Combine("cni");
         Directory.CreateDirectory(cni);
-        // podman's own default network, with its address leases under the test's directory
         File.WriteAllText(Path.Combine(cni, "87-podman-bridge.conflist"), $$"""
             { "cniVersion": "0.4.0", "name": "podman", "plugins": [
                 { "type": "bridge", "bridge": "cni-podman0", "isGateway": true, "ipMasq": true, "hairpinMode": true,
@@ -87,32 +143,27 @@ public sealed class PodmanTests
                 { "type": "portmap", "capabilities": { "portMappings": true } },
                 { "type": "firewall" }, { "type": "tuning" } ] }
             """);
-        string[] inNs = ["--net=/run/netns/" + ns, "podman", .. podman, "--cni-config-dir", cni];
-        try
+        return (ns, ["--net=/run/netns/" + ns, "podman", .. podman, "--cni-config-dir", cni]);
+    }
+
+    /// <summary>Removes every container from inside the namespace (so that CNI's teardown runs there), then the namespace.</summary>
+    private static async Task RemoveDefaultNetworkAsync(ScratchDirectory dir, string[] podman, string ns, string[] inNs)
+    {
+        await Command.RunAsync("nsenter", [.. inNs, "rm", "-af"]);
+        await CleanUpAsync(dir, podman);
+        (await Command.RunAsync("/usr/sbin/ip", ["netns", "delete", ns])).Ok();
+    }
+
+    /// <summary>http://127.0.0.1:PORT/ from the namespace, waiting (bounded) for the server in the VM to answer.</summary>
+    private static async Task<string> FetchAsync(string ns, int port)
+    {
+        Command? fetched = null;
+        await Condition.WaitAsync(async () =>
         {
-            await LoadImageAsync(podman);
-            var id = (await Command.RunAsync("nsenter", [.. inNs, "run", "-d", .. Limits, "-p", "18080:8080", LocalImage.Reference, "sh", "-c",
-                "mkdir -p /www && cat /proc/sys/kernel/random/boot_id > /www/index.html && exec busybox httpd -f -p 8080 -h /www"])).Ok().Stdout.Trim();
-            var inside = (await Command.RunAsync("nsenter", [.. inNs, "exec", id, "sh", "-c",
-                "busybox cat /proc/sys/kernel/random/boot_id /proc/sys/net/ipv4/ping_group_range; busybox ip -4 -o addr show eth0"])).Ok().Stdout.Split('\n');
-            Assert.NotEqual(File.ReadAllText("/proc/sys/kernel/random/boot_id").Trim(), inside[0]); // a VM
-            Assert.Equal("0\t0", inside[1]);                                                         // podman's sysctl, applied
-            Assert.Contains("inet 10.88.", inside[2]);                                               // the bridge's address
-            Command? fetched = null;
-            await Condition.WaitAsync(async () =>
-            {
-                fetched = await Command.RunAsync("nsenter", ["--net=/run/netns/" + ns, TestInitramfs.Busybox, "timeout", "5", TestInitramfs.Busybox, "wget", "-q", "-O", "-", "http://127.0.0.1:18080/"]);
-                return fetched.ExitCode == 0;
-            }, "busybox httpd in the VM answering on the published port", TimeSpan.FromSeconds(60));
-            Assert.Equal(inside[0] + "\n", fetched!.Stdout);
-        }
-        finally
-        {
-            // removed from inside the namespace, so that CNI's teardown (DNAT, bridge port, lease) runs there
-            await Command.RunAsync("nsenter", [.. inNs, "rm", "-af"]);
-            await CleanUpAsync(dir, podman);
-            (await Command.RunAsync("/usr/sbin/ip", ["netns", "delete", ns])).Ok();
-        }
+            fetched = await Command.RunAsync("nsenter", ["--net=/run/netns/" + ns, TestInitramfs.Busybox, "timeout", "5", TestInitramfs.Busybox, "wget", "-q", "-O", "-", $"http://127.0.0.1:{port}/"]);
+            return fetched.ExitCode == 0;
+        }, $"busybox httpd in the VM answering on the published port {port}", TimeSpan.FromSeconds(60));
+        return fetched!.Stdout;
     }
 
     /// <summary>

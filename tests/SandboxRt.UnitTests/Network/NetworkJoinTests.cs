@@ -74,10 +74,18 @@ public sealed class NetworkJoinTests
     }
 
     [Fact]
-    public void A_pid_path_of_a_container_that_did_not_join_is_matched_only_by_identity()
+    public void A_pid_path_of_a_gone_relay_is_matched_only_by_identity()
     {
         // X's relay pid 42, but the path names another namespace now (X's relay is gone, its pid reused)
-        Assert.Null(NetworkJoin.Decide("/proc/42/ns/net", Field, "0:4:999", [Owner("x", "0:4:200", relayPid: 42)]));
+        Assert.Null(NetworkJoin.Decide("/proc/42/ns/net", Field, "0:4:999", [Owner("x", "0:4:200", ContainerStatus.Running, alive: false, relayPid: 42)]));
+    }
+
+    [Fact]
+    public void A_pid_path_of_a_live_relay_in_the_hosts_namespace_joins_its_container()
+    {
+        // podman's pod: the infra container X mirrors the pod's namespace (0:4:200) and its relay (pid 42)
+        // runs in the host's (0:4:1); a pod container names /proc/42/ns/net
+        Assert.Equal("x", NetworkJoin.Decide("/proc/42/ns/net", Field, "0:4:1", [Owner("a", "0:4:100", relayPid: 41), Owner("x", "0:4:200", relayPid: 42)]));
     }
 
     [Fact]

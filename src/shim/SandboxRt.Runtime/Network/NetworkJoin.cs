@@ -10,6 +10,8 @@
 // This file decides, before anything is made, which sandbox a spec's network namespace belongs to:
 //   - a namespace a live container of this --root mirrors (network.json's identity), or its relay's own
 //     namespace: join that container's sandbox;
+//   - /proc/<its relay>/ns/net of a live container whose relay runs in the host's namespace (a pod path's:
+//     podman's infra container, whose pod containers name it so): by pid, join that container's sandbox;
 //   - the namespace of a container that itself joined one (/proc/<its relay>/ns/net: its relay runs in
 //     the host's namespace, so by pid): join the same sandbox;
 //   - a namespace of a container that is not running (stopped, or its relay gone): refused, naming
@@ -37,6 +39,11 @@ public static partial class NetworkJoin
     public static string? Decide(string path, string field, string? identity, IReadOnlyList<NetworkOwner> owners)
     {
         var owner = identity is null ? null : owners.FirstOrDefault(o => o.JoinedSandbox is null && o.NamespaceIdentities.Contains(identity));
+        // A pod path's container (podman's infra container): its relay runs in the host's namespace, so a
+        // pod container's /proc/<that relay>/ns/net names it by the relay's pid, live (a relay that is gone
+        // may have left its pid to another process, whose namespace is not the container's).
+        if (owner is null && RelayPid(path) is { } livePid)
+            owner = owners.FirstOrDefault(o => o.RelayPid == livePid && o.JoinedSandbox is null && o.RelayAlive);
         if (owner is null && RelayPid(path) is { } pid && owners.FirstOrDefault(o => o.RelayPid == pid && o.JoinedSandbox is not null) is { } joined)
         {
             if (!joined.RelayAlive || joined.Status is not (ContainerStatus.Created or ContainerStatus.Running or ContainerStatus.Paused))
