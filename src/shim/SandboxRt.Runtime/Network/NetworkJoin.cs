@@ -42,9 +42,10 @@ public static partial class NetworkJoin
         // A pod path's container (podman's infra container): its relay runs in the host's namespace, so a
         // pod container's /proc/<that relay>/ns/net names it by the relay's pid, live (a relay that is gone
         // may have left its pid to another process, whose namespace is not the container's).
-        if (owner is null && RelayPid(path) is { } livePid)
-            owner = owners.FirstOrDefault(o => o.RelayPid == livePid && o.JoinedSandbox is null && o.RelayAlive);
-        if (owner is null && RelayPid(path) is { } pid && owners.FirstOrDefault(o => o.RelayPid == pid && o.JoinedSandbox is not null) is { } joined)
+        int? pid = RelayPid(path);
+        if (owner is null && pid is not null)
+            owner = owners.FirstOrDefault(o => o.RelayPid == pid && o.JoinedSandbox is null && o.RelayAlive);
+        if (owner is null && pid is not null && owners.FirstOrDefault(o => o.RelayPid == pid && o.JoinedSandbox is not null) is { } joined)
         {
             if (!joined.RelayAlive || joined.Status is not (ContainerStatus.Created or ContainerStatus.Running or ContainerStatus.Paused))
                 throw NotRunning(path, field, joined);
