@@ -14,7 +14,7 @@ CLI := $(OUT)/bin/sandboxrt
 GUEST_DIR ?= /usr/share/sandboxrt
 
 # Debian packages the build, the guest image and the tests need.
-APT_PACKAGES := qemu-system-x86 qemu-utils busybox-static cpio xz-utils zstd kmod gcc libc6-dev \
+APT_PACKAGES := qemu-system-x86 qemu-utils busybox-static cpio xz-utils zstd kmod gcc libc6-dev libcap2-bin \
                 iproute2 procps util-linux jq runc containerd docker.io podman conmon skopeo umoci \
                 containernetworking-plugins iptables \
                 linux-source-6.1 make flex bison bc libelf-dev libssl-dev prometheus

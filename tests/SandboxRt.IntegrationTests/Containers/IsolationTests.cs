@@ -48,6 +48,33 @@ public sealed class IsolationTests
         Assert.DoesNotContain(mounts, m => m.Contains("/run/sandboxrt"));  // nothing of the guest is visible
     }
 
+    /// <summary>
+    /// File capabilities an image was built with (security.capability, as `setcap cap_net_bind_service+ep`
+    /// leaves it; ingress-nginx's controller runs as user 101 on that) give a non-root process that
+    /// capability in the guest, as under runc: virtiofsd serves extended attributes. Before, every
+    /// getxattr through the share failed with EOPNOTSUPP and the process ran with no capability.
+    /// </summary>
+    [Fact]
+    public async Task File_capabilities_of_the_image_give_a_non_root_process_their_capability()
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        TestEnvironment.RequireCommand("setcap", "libcap2-bin");
+        using var bundle = new TestBundle(s =>
+        {
+            s.Process!.Args = ["/opt/validator"];
+            s.Process.User = new User { Uid = 1000, Gid = 1000 };
+            s.Process.NoNewPrivileges = false; // no_new_privs makes execve ignore file capabilities, as Docker's default does not
+        });
+        var binary = Path.Combine(bundle.Rootfs, "opt", "validator");
+        Directory.CreateDirectory(Path.GetDirectoryName(binary)!);
+        File.Copy(TestBinaries.Validator, binary);
+        (await Command.RunAsync("setcap", ["cap_net_bind_service+ep", binary])).Ok();
+        var f = await ValidateAsync(bundle);
+        Assert.Equal("1000", f["uid"]);
+        Assert.Equal("0000000000000400", f["CapPrm"]); // NET_BIND_SERVICE, from the file (the spec's bounding set allows it)
+        Assert.Equal("0000000000000400", f["CapEff"]);
+    }
+
     [Fact]
     public async Task User_groups_umask_cwd_rlimits_oom_score_and_sysctl_are_applied()
     {

@@ -11,13 +11,14 @@ internal static class TestBinaries
     public static string Memhog => Path.Combine(s_dir.Value, "memhog");
     public static string Forker => Path.Combine(s_dir.Value, "forker");
     public static string DnsProbe => Path.Combine(s_dir.Value, "dnsprobe");
+    public static string XattrProbe => Path.Combine(s_dir.Value, "xattrprobe");
 
     private static string Build()
     {
         TestEnvironment.RequireCommand("gcc", "gcc libc6-dev");
         var source = Path.Combine(TestEnvironment.RepoRoot, "tests", "validator");
         var output = RunScratch.Create("sandboxrt-test-binaries");
-        foreach (var name in new[] { "validator", "memhog", "forker", "dnsprobe" })
+        foreach (var name in new[] { "validator", "memhog", "forker", "dnsprobe", "xattrprobe" })
         {
             using var gcc = Process.Start(new ProcessStartInfo("gcc", ["-Wall", "-static", "-O2", "-o", Path.Combine(output, name), Path.Combine(source, name + ".c")])
             {

@@ -78,7 +78,7 @@ internal sealed class TestBundle : IDisposable
         System.IO.File.Copy(TestInitramfs.Busybox, Path.Combine(rootfs, "bin", "busybox"));
         foreach (var applet in new[] { "sh", "echo", "cat", "ls", "id", "uname", "sleep", "kill", "head", "tail", "seq", "stty", "sha256sum", "wc", "hostname", "ps", "true", "false", "env", "mount", "grep", "tr", "dd", "touch", "stat" })
             System.IO.File.CreateSymbolicLink(Path.Combine(rootfs, "bin", applet), "busybox");
-        foreach (var program in new[] { TestBinaries.Validator, TestBinaries.Memhog, TestBinaries.Forker, TestBinaries.DnsProbe })
+        foreach (var program in new[] { TestBinaries.Validator, TestBinaries.Memhog, TestBinaries.Forker, TestBinaries.DnsProbe, TestBinaries.XattrProbe })
             System.IO.File.Copy(program, Path.Combine(rootfs, "usr", "bin", Path.GetFileName(program)));
         System.IO.File.WriteAllText(Path.Combine(rootfs, "etc", "passwd"), "root:x:0:0:root:/root:/bin/sh\ntester:x:1000:1000:tester:/home/tester:/bin/sh\n");
         System.IO.File.WriteAllText(Path.Combine(rootfs, "etc", "group"), "root:x:0:\ntester:x:1000:\n");

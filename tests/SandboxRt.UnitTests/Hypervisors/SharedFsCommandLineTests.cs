@@ -40,4 +40,27 @@ public sealed class SharedFsCommandLineTests
         Assert.Contains("socket,id=vfs,fd=7", args);
         Assert.DoesNotContain("-fsdev", args);
     }
+
+    [Fact]
+    public void Virtiofsd_serves_xattrs_through_a_map_that_passes_file_capabilities_and_refuses_the_hosts_labels()
+    {
+        var program = SandboxRt.Runtime.Hypervisors.SharedFs.VirtiofsDaemon.ProgramArguments("/usr/lib/qemu/virtiofsd", "/run/s/c1/shared", "auto");
+        var options = program.Select((a, i) => (a, i)).Where(x => x.i > 0 && program[x.i - 1] == "-o").Select(x => x.a).ToList();
+        Assert.Contains("xattr", options);
+        Assert.Contains("modcaps=-mknod", options);
+        var map = Assert.Single(options, o => o.StartsWith("xattrmap=", StringComparison.Ordinal))["xattrmap=".Length..];
+        // rules, first match wins: security.capability passes before security.* is refused, and the catch-all is last
+        var rules = new List<string>();
+        for (int at = 0; at < map.Length;)
+        {
+            // a rule is :type:scope:key:prepend: (its first character is its separator)
+            int end = at;
+            for (int fields = 0; fields < 4; fields++)
+                end = map.IndexOf(':', end + 1);
+            rules.Add(map[(at + 1)..end]);
+            at = end + 1;
+        }
+        Assert.Equal(["ok:all:security.capability:security.capability", "bad:all:security.:security.", "bad:all:trusted.:trusted.", "ok:all::"], rules);
+        Assert.DoesNotContain(',', map); // libfuse would split an -o value there
+    }
 }

@@ -20,6 +20,17 @@ namespace SandboxRt.Runtime.Hypervisors.SharedFs;
 /// CAP_SETPCAP. An unprivileged virtiofsd could only serve files as one user. What the jailer does for
 /// it: the pod's cgroup, no inherited descriptors, the bounding set narrowed to exactly those
 /// capabilities, no_new_privs. -o modcaps=-mknod: the guest cannot make device nodes on the host.
+///
+/// Extended attributes (-o xattr, with <see cref="XattrMap"/>): the guest reads and writes files'
+/// security.capability, so the file capabilities an image was built with (`setcap
+/// cap_net_bind_service+ep`, as ingress-nginx's controller has) take effect in the container as under
+/// runc, and `setcap` or a package manager that sets them works (CAP_SETFCAP, kept for that). Without
+/// xattrs every getxattr failed with EOPNOTSUPP and such a binary ran with no capability. A file the
+/// guest gives capabilities is in the class of the setuid files it can make already (docs/security.md,
+/// Known gaps): the host's views of the share are nosuid, which ignores both. Every other security.* name (security.selinux,
+/// security.ima) and trusted.* (overlayfs' own) is refused with EPERM and hidden from listxattr: the
+/// guest has no use for the host's labels and must not set them. user.* and the rest pass.
+///
 /// It runs in its own mount namespace as a slave of ours (its own sandbox), so bind mounts added under
 /// the shared directory later reach it. No pid namespace from the jailer (unlike QEMU's): virtiofsd's
 /// sandbox forks its server into one of its own, where it is pid 1 and alone; the parent it leaves in
@@ -43,6 +54,13 @@ internal sealed class VirtiofsDaemon : IFileServer
         21, // CAP_SYS_ADMIN
         31, // CAP_SETFCAP
     ];
+
+    /// <summary>
+    /// virtiofsd's xattr rules (first match wins; client names for get/set/remove, server names for
+    /// listxattr): security.capability passes, the rest of security.* and trusted.* are refused and
+    /// hidden, anything else passes.
+    /// </summary>
+    internal const string XattrMap = ":ok:all:security.capability:security.capability::bad:all:security.:security.::bad:all:trusted.:trusted.::ok:all:::";
 
     private readonly ChildProcess _process;
 
@@ -130,7 +148,7 @@ internal sealed class VirtiofsDaemon : IFileServer
     /// </summary>
     internal static List<string> ProgramArguments(string binary, string directory, string cache) =>
         [binary, $"--fd={ListenFdInChild}", "-o", $"source={directory.Replace(@"\", @"\\").Replace(",", @"\,")}", "-o", $"cache={cache}",
-         "-o", "announce_submounts", "-o", "no_posix_lock", "-o", "modcaps=-mknod", "--rlimit-nofile=0"];
+         "-o", "announce_submounts", "-o", "no_posix_lock", "-o", "xattr", "-o", $"xattrmap={XattrMap}", "-o", "modcaps=-mknod", "--rlimit-nofile=0"];
 
     /// <summary>How virtiofsd ended, with the last line of its log, for a VM that died with it.</summary>
     public async Task<string?> DescribeExitAsync()
