@@ -77,7 +77,12 @@ try
         return 0;
     }
     var context = new CommandContext(global, log, Console.Out, Console.Error);
-    return await command.RunAsync(context, line.Arguments!);
+    var running = command.RunAsync(context, line.Arguments!);
+    // A relay's main thread only waits from here on: what joins its mount namespace (podman cp) finds
+    // an empty read-only root, not the host's (RelayMountView).
+    if (command.Name == "relay" && !running.IsCompleted)
+        HideHostFromJoiners();
+    return await running;
 }
 catch (UsageException e)
 {
@@ -95,6 +100,18 @@ catch (Exception e) when (e is ConfigException or HypervisorException or Syscall
 finally
 {
     logStream.Dispose();
+}
+
+void HideHostFromJoiners()
+{
+    try
+    {
+        SandboxRt.Runtime.Relay.RelayMountView.HideHostFromJoiners();
+    }
+    catch (SyscallException e)
+    {
+        log.Write(LogLevel.Warning, $"the relay's mount namespace stays the host's ({e.Message}): a tool that enters it, such as podman cp of the running container, reaches the host's files");
+    }
 }
 
 void Fail(string message)

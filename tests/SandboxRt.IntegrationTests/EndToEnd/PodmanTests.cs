@@ -61,6 +61,43 @@ public sealed class PodmanTests
     }
 
     /// <summary>
+    /// podman cp of a running container enters the mount namespace of state's pid, the relay, and copies
+    /// at its "/" (libpod's joinMountAndExec). That was the host's: a copy in wrote the host's file, a copy
+    /// out read the host's. The relay now shows whoever joins it an empty read-only root
+    /// (RelayMountView): both copies fail and the host's files are untouched.
+    /// </summary>
+    [Fact]
+    public async Task Podman_cp_of_a_running_container_neither_writes_nor_reads_the_hosts_files()
+    {
+        using var dir = new ScratchDirectory("srt-podman");
+        var podman = Podman(dir);
+        var name = "cp-" + Guid.NewGuid().ToString("N")[..8];
+        // paths the container names that exist, or would be made, on the host's own root
+        var hostTarget = $"/tmp/srt-podman-cp-{name}";
+        var hostSecret = $"/tmp/srt-podman-cp-{name}-secret";
+        var source = dir.Combine("in.txt");
+        File.WriteAllText(source, "from the podman user");
+        File.WriteAllText(hostSecret, "the host's own");
+        try
+        {
+            await LoadImageAsync(podman);
+            (await Command.RunAsync("podman", [.. podman, "run", "-d", "--name", name, "--network", "none", .. Limits, LocalImage.Reference, "sleep", "600"])).Ok();
+            var into = await Command.RunAsync("podman", [.. podman, "cp", source, $"{name}:{hostTarget}"]);
+            Assert.False(File.Exists(hostTarget), $"podman cp into the running container wrote the host's {hostTarget} (exit {into.ExitCode})");
+            Assert.NotEqual(0, into.ExitCode);
+            var outOf = await Command.RunAsync("podman", [.. podman, "cp", $"{name}:{hostSecret}", dir.Combine("out")]);
+            Assert.True(outOf.ExitCode != 0 && !File.Exists(dir.Combine("out")), $"podman cp out of the running container read the host's {hostSecret}: exit {outOf.ExitCode}");
+            Assert.Equal("the host's own", File.ReadAllText(hostSecret));
+        }
+        finally
+        {
+            File.Delete(hostTarget);
+            File.Delete(hostSecret);
+            await CleanUpAsync(dir, podman);
+        }
+    }
+
+    /// <summary>
     /// podman's default network (CNI: bridge, portmap, firewall, tuning), with podman run in a network
     /// namespace of the test's own so that its bridge, iptables rules and port mapping live and die there.
     /// podman makes the container's namespace and names it by path in the spec, with its default sysctl

@@ -3,7 +3,8 @@ using System.Text;
 namespace SandboxRt.Runtime.HostCgroups;
 
 /// <summary>
-/// The host's cgroup hierarchies, from /proc/self/mountinfo (where each is mounted) and /proc/self/cgroup
+/// The host's cgroup hierarchies, from /proc/thread-self/mountinfo (where each is mounted: this thread's view,
+/// for a relay's main thread has a mount namespace of its own, RelayMountView) and /proc/self/cgroup
 /// (where we are in each). A hybrid host (as here) has the v1 controllers under /sys/fs/cgroup/NAME and
 /// cgroup2 at /sys/fs/cgroup/unified; a pure v2 host has cgroup2 alone at /sys/fs/cgroup. Every
 /// hierarchy counts, as runc's cgroupfs driver joins them all (name=systemd and, on hybrid hosts, the
@@ -15,7 +16,7 @@ public static class CgroupHierarchies
         ["cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "net_cls", "net_prio", "blkio", "perf_event", "hugetlb", "pids", "rdma", "misc"];
 
     public static IReadOnlyList<CgroupHierarchy> Discover() =>
-        Parse(File.ReadAllText("/proc/self/mountinfo"), File.ReadAllText("/proc/self/cgroup"));
+        Parse(File.ReadAllText("/proc/thread-self/mountinfo"), File.ReadAllText("/proc/self/cgroup"));
 
     public static IReadOnlyList<CgroupHierarchy> Parse(string mountinfo, string procCgroup)
     {
