@@ -49,6 +49,32 @@ public sealed class IsolationTests
     }
 
     /// <summary>
+    /// Docker writes no rlimits unless asked (--ulimit): under runc the container's init inherits the
+    /// runtime's caller's, containerd's. The VM's process gets this process's (the CLI's and its relay's
+    /// are the test's) open-file and process limits, not the guest kernel's 1024:4096.
+    /// </summary>
+    [Fact]
+    public async Task Without_rlimits_in_the_spec_the_open_file_and_process_limits_are_the_runtimes()
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        using var bundle = new TestBundle(s =>
+        {
+            s.Process!.Args = ["validator"];
+            s.Process.Rlimits = null;
+        });
+        var f = await ValidateAsync(bundle);
+        string Ours(string name)
+        {
+            var fields = File.ReadAllLines("/proc/self/limits").Single(l => l.StartsWith(name + " ", StringComparison.Ordinal))[name.Length..]
+                .Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            string Value(string v) => v == "unlimited" ? ulong.MaxValue.ToString() : Math.Min(ulong.Parse(v), name == "Max open files" ? 1048576UL : ulong.MaxValue).ToString();
+            return $"{Value(fields[0])}:{Value(fields[1])}";
+        }
+        Assert.Equal(Ours("Max open files"), f["rlimit_nofile"]);
+        Assert.Equal(Ours("Max processes"), f["rlimit_nproc"]);
+    }
+
+    /// <summary>
     /// File capabilities an image was built with (security.capability, as `setcap cap_net_bind_service+ep`
     /// leaves it; ingress-nginx's controller runs as user 101 on that) give a non-root process that
     /// capability in the guest, as under runc: virtiofsd serves extended attributes. Before, every

@@ -61,6 +61,35 @@ public sealed class PodmanTests
     }
 
     /// <summary>
+    /// podman run --network host writes a spec with no network namespace (runc then runs the container in
+    /// the host's). A VM cannot share the host's network: the run fails and says so, where before the
+    /// container ran with a loopback of its own and nothing said it had not got the host's network.
+    /// An overlay volume (-v SOURCE:DEST:O) names host directories as its layers: refused naming the
+    /// mount, where before the guest failed to find them and the error was cut short.
+    /// </summary>
+    [Fact]
+    public async Task Network_host_and_an_overlay_volume_are_refused_with_clear_errors()
+    {
+        using var dir = new ScratchDirectory("srt-podman");
+        var podman = Podman(dir);
+        try
+        {
+            await LoadImageAsync(podman);
+            var run = await Command.RunAsync("podman", [.. podman, "run", "--rm", "--network", "host", .. Limits, LocalImage.Reference, "true"]);
+            Assert.NotEqual(0, run.ExitCode);
+            Assert.Contains("host networking is not supported", run.Stderr);
+            Directory.CreateDirectory(dir.Combine("lower"));
+            var overlay = await Command.RunAsync("podman", [.. podman, "run", "--rm", "--network", "none", "-v", dir.Combine("lower") + ":/o:O", .. Limits, LocalImage.Reference, "true"]);
+            Assert.NotEqual(0, overlay.ExitCode);
+            Assert.Contains("an overlay of host directories", overlay.Stderr);
+        }
+        finally
+        {
+            await CleanUpAsync(dir, podman);
+        }
+    }
+
+    /// <summary>
     /// podman cp of a running container enters the mount namespace of state's pid, the relay, and copies
     /// at its "/" (libpod's joinMountAndExec). That was the host's: a copy in wrote the host's file, a copy
     /// out read the host's. The relay now shows whoever joins it an empty read-only root

@@ -23,6 +23,8 @@ public static class BundleSpecRewriter
     {
         var copy = JsonSerializer.Deserialize(JsonSerializer.Serialize(spec, OciJsonContext.Default.Spec), OciJsonContext.Default.Spec)!;
         NameTheVmsNetwork(copy, networkMirrored);
+        if (copy.Process is { } process)
+            InheritedRlimits.FillMissing(process);
         var rootfs = SpecLoader.RootfsPath(spec, bundle);
         // read-only from the first instant: its mount points must be there before it is shared
         if (spec.Root!.Readonly)
@@ -82,6 +84,13 @@ public static class BundleSpecRewriter
     /// Problems only the host can see. A network namespace path is the pod's network, which the VM
     /// mirrors: it must be a network namespace. Any other namespace path names a host namespace, which a
     /// VM cannot join, unless it is another container's that this one shares in their VM (<paramref name="shared"/>).
+    /// A spec that lists namespaces but no network one runs in the runtime's under runc: the host's network
+    /// (podman run --network host and ctr run --net-host write it so, as CRI does for a hostNetwork pod;
+    /// Docker names its own namespace's path instead, which CheckNamespace refuses). A VM cannot share it,
+    /// and giving it a loopback of its own instead would leave the container without the network it asked for.
+    /// (A spec with no namespace list at all, written by hand, still gets the VM's own network.)
+    /// An overlay mount whose layers are host directories (podman's) cannot be made in the guest, which
+    /// does not have them: refused here, rather than failing in the guest with a path it cannot find.
     /// </summary>
     /// <param name="networkJoined">
     /// The network namespace path is a running container's whose VM this container joins
@@ -91,6 +100,9 @@ public static class BundleSpecRewriter
     public static void CheckHostOnlyFields(Spec spec, bool networkJoined = false, IReadOnlyCollection<int>? shared = null)
     {
         var problems = new List<string>();
+        if (spec.Linux?.Namespaces is { } listed && !listed.Any(n => n.Type == NamespaceTypes.Network))
+            problems.Add("linux.namespaces: there is no network namespace, so the container would use the host's network (run --network host, " +
+                         "a Kubernetes hostNetwork pod, ctr run --net-host); a VM cannot share the host's network: host networking is not supported");
         for (int i = 0; i < (spec.Linux?.Namespaces?.Count ?? 0); i++)
         {
             var ns = spec.Linux!.Namespaces![i];
@@ -112,6 +124,10 @@ public static class BundleSpecRewriter
                 problems.Add(e.Message);
             }
         }
+        for (int i = 0; i < (spec.Mounts?.Count ?? 0); i++)
+            if (spec.Mounts![i] is { Type: "overlay" } m && m.Options?.Any(o => o.Split('=', 2) is [("lowerdir" or "upperdir" or "workdir"), [var first, ..]] && first == '/') == true)
+                problems.Add($"mounts[{i}]: an overlay of host directories (podman's -v SOURCE:DEST:O, --mount type=image) is not supported: " +
+                             "its lowerdir, upperdir and workdir are host paths, which the VM cannot reach; a bind mount of the directory is");
         if (problems.Count > 0)
             throw new SpecValidationException(problems);
     }
