@@ -305,7 +305,8 @@ public sealed class DockerNetworkTests(BridgedDockerDaemon docker) : IClassFixtu
         string? server = null, client = null;
         try
         {
-            server = (await docker.Docker("run", "-d", "--runtime", "runc", "--network", network, LocalImage.Reference,
+            var serverName = "srt-srv-" + Guid.NewGuid().ToString("N")[..6];
+            server = (await docker.Docker("run", "-d", "--runtime", "runc", "--network", network, "--name", serverName, LocalImage.Reference,
                 "sh", "-c", "busybox mkdir -p /www && echo on-the-second-network > /www/index.html && exec busybox httpd -f -p 80 -h /www")).Ok().Stdout.Trim();
             var address = (await docker.Docker("inspect", "-f", $"{{{{(index .NetworkSettings.Networks \"{network}\").IPAddress}}}}", server)).Ok().Stdout.Trim();
             client = (await docker.Docker("run", "-d", "--runtime", DockerDaemon.Runtime, LocalImage.Reference, "sleep", "600")).Ok().Stdout.Trim();
@@ -329,6 +330,13 @@ public sealed class DockerNetworkTests(BridgedDockerDaemon docker) : IClassFixtu
                 TestContext.Current.TestOutputHelper?.WriteLine(plugged.Stdout + plugged.Stderr);
                 Assert.True(plugged.ExitCode == 0, $"round {round}: no interface with {mine}, or {address} did not answer: {plugged.Stderr}\n" + File.ReadAllText(docker.RuntimeLog(client)));
                 Assert.Equal("on-the-second-network\n", plugged.Stdout);
+                // the network brought Docker's embedded DNS (resolv.conf now names 127.0.0.11 only): the
+                // server's name resolves in the VM as under runc (before, every name failed after a connect)
+                // (retried: the guest may read the old resolv.conf for up to a second, virtio-fs cache=auto)
+                var named = await docker.Docker("exec", client, "busybox", "timeout", "20", "sh", "-c",
+                    $"until busybox wget -q -O - http://{serverName}/; do busybox sleep 0.2; done");
+                Assert.True(named.ExitCode == 0, $"round {round}: {serverName} did not resolve or answer after the connect: {named.Stderr}\n" + File.ReadAllText(docker.RuntimeLog(client)));
+                Assert.Equal("on-the-second-network\n", named.Stdout);
 
                 (await docker.Docker("network", "disconnect", network, client)).Ok();
                 var unplugged = await docker.Docker("exec", client, "busybox", "timeout", "60", "sh", "-c",

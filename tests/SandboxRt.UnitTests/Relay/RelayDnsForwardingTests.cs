@@ -31,7 +31,7 @@ public sealed class RelayDnsForwardingTests : IDisposable
     [Fact]
     public async Task The_guests_queries_reach_the_upstream_until_the_forwarding_stops()
     {
-        var forwarding = await RelayDnsForwarding.StartAsync(_agent, "c1", SpecNaming("127.0.0.11"), ownNetwork: true, _log, _upstream, Test);
+        var forwarding = await RelayDnsForwarding.StartAsync(_agent, "c1", SpecNaming("127.0.0.11"), ownNetwork: true, _log, _upstream, cancellationToken: Test);
         Assert.NotNull(forwarding);
         Assert.Contains("ForwardDns", _agent.Calls);
 
@@ -50,17 +50,28 @@ public sealed class RelayDnsForwardingTests : IDisposable
     [Fact]
     public async Task Nothing_changes_without_the_embedded_server_or_the_relays_own_namespace()
     {
-        Assert.Null(await RelayDnsForwarding.StartAsync(_agent, "c1", SpecNaming("10.1.2.3"), ownNetwork: true, _log, _upstream, Test));
-        Assert.Null(await RelayDnsForwarding.StartAsync(_agent, "c1", SpecNaming("127.0.0.11"), ownNetwork: false, _log, _upstream, Test));
-        Assert.Null(await RelayDnsForwarding.StartAsync(_agent, "c1", new Spec(), ownNetwork: true, _log, _upstream, Test));
+        Assert.Null(await RelayDnsForwarding.StartAsync(_agent, "c1", SpecNaming("10.1.2.3"), ownNetwork: true, _log, _upstream, cancellationToken: Test));
+        Assert.Null(await RelayDnsForwarding.StartAsync(_agent, "c1", SpecNaming("127.0.0.11"), ownNetwork: false, _log, _upstream, cancellationToken: Test));
+        Assert.Null(await RelayDnsForwarding.StartAsync(_agent, "c1", new Spec(), ownNetwork: true, _log, _upstream, cancellationToken: Test));
         Assert.DoesNotContain("ForwardDns", _agent.Calls);
+    }
+
+    [Fact]
+    public async Task After_a_network_change_the_guest_listens_whatever_resolv_conf_said_at_create_but_only_in_the_relays_own_namespace()
+    {
+        // docker network connect to a user-defined network: resolv.conf names 127.0.0.11 from then on
+        var forwarding = await RelayDnsForwarding.StartAsync(_agent, "c1", SpecNaming("10.1.2.3"), ownNetwork: true, _log, _upstream, networkChanged: true, cancellationToken: Test);
+        Assert.NotNull(forwarding);
+        Assert.Contains("ForwardDns", _agent.Calls);
+        await forwarding.DisposeAsync();
+        Assert.Null(await RelayDnsForwarding.StartAsync(_agent, "c2", SpecNaming("10.1.2.3"), ownNetwork: false, _log, _upstream, networkChanged: true, cancellationToken: Test));
     }
 
     [Fact]
     public async Task A_guest_that_cannot_listen_is_logged_and_the_container_goes_on_without()
     {
         _agent.Failures["ForwardDns"] = new AgentException(AgentErrorKind.Unimplemented, "ForwardDns", "unknown method ForwardDns");
-        Assert.Null(await RelayDnsForwarding.StartAsync(_agent, "c1", SpecNaming("127.0.0.11"), ownNetwork: true, _log, _upstream, Test));
+        Assert.Null(await RelayDnsForwarding.StartAsync(_agent, "c1", SpecNaming("127.0.0.11"), ownNetwork: true, _log, _upstream, cancellationToken: Test));
         Assert.Contains("container c1: Docker's embedded DNS server (127.0.0.11) is not reachable from the guest: unknown method ForwardDns", _log.At(LogLevel.Warning));
     }
 }

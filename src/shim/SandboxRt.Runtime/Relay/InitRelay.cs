@@ -45,6 +45,7 @@ public static class InitRelay
         ContainerHost? host = null;
         RelayStdio? stdio = null;
         RelayDnsForwarding? dns = null;
+        using var dnsGate = new SemaphoreSlim(1, 1); // the follower's thread may start the forwarding while the container runs
         NetworkFollower? follower = null;
         try
         {
@@ -64,8 +65,21 @@ public static class InitRelay
             stdio = RelayStdio.Attach(host.Sandbox.Agent, options.Id, "", options.ConsoleSocket, log);
             // the guest's 127.0.0.11 listens before create returns: the workload may ask at once after start
             dns = await RelayDnsForwarding.StartAsync(host.Sandbox.Agent, options.Id, spec, options.OwnNetwork, log);
-            // docker network connect and disconnect from now on (the namespace as create left it is in the VM)
-            follower = NetworkFollower.Start(host.Sandbox, options.Id, log);
+            // docker network connect and disconnect from now on (the namespace as create left it is in the VM);
+            // a connect to a user-defined network brings Docker's embedded DNS, forwarded from then on
+            var agent = host.Sandbox.Agent;
+            follower = NetworkFollower.Start(host.Sandbox, options.Id, log, beforeChange: async () =>
+            {
+                await dnsGate.WaitAsync();
+                try
+                {
+                    dns ??= await RelayDnsForwarding.StartAsync(agent, options.Id, spec, options.OwnNetwork, log, networkChanged: true);
+                }
+                finally
+                {
+                    dnsGate.Release();
+                }
+            });
         }
         catch (Exception e)
         {
@@ -92,6 +106,7 @@ public static class InitRelay
         await stopFollowing.CancelAsync();
         await following;
         follower?.Dispose();
+        await dnsGate.WaitAsync();
         if (dns is not null)
             await dns.DisposeAsync();
         if (!exit.VmWentAway) // output written just before the exit may still be in flight

@@ -12,7 +12,10 @@
 // Only a VM that takes NICs after its start (a q35 clone of a VM template, the default) can get a new
 // interface; for any other, and for anything that fails, the relay's log (runc's --log, Docker's
 // log.json) names the interfaces the container does not have and says why. The socket is opened before
-// the first look, so that a change during create or right after it is not missed. One thread, started
+// the first look, so that a change during create or right after it is not missed. Before a change is
+// mirrored, the relay's callback runs (InitRelay: Docker's embedded DNS, which a network connect to a
+// user-defined network brings, is forwarded from then on), so that it is in place by the time the
+// guest has the new interface. One thread, started
 // once the container exists, blocked in poll between changes; it ends with the relay, or when the
 // namespace's path no longer names it (a VM cache entry follows for the container that claimed it, and
 // outlives the container's relay, whose /proc/PID/ns/net the path is).
@@ -29,25 +32,28 @@ public sealed class NetworkFollower : IDisposable
     private readonly string _id;
     private readonly ILogger _log;
     private readonly CancellationTokenSource _stop = new();
+    private readonly Func<Task>? _beforeChange;
 
     /// <summary>How long one wait for a change may block before the thread looks whether it should stop.</summary>
     private static readonly TimeSpan StopCheck = TimeSpan.FromSeconds(30);
 
-    private NetworkFollower(Sandbox sandbox, RouteNetlink watch, string id, ILogger log)
+    private NetworkFollower(Sandbox sandbox, RouteNetlink watch, string id, ILogger log, Func<Task>? beforeChange)
     {
         _sandbox = sandbox;
         _watch = watch;
         _id = id;
         _log = log;
+        _beforeChange = beforeChange;
     }
 
     /// <summary>Follows the namespace the sandbox's VM mirrors, for container <paramref name="id"/>; null when it mirrors none, or is not this process's (the VM of another container, or of a VM cache entry, which follows for the container that claimed it).</summary>
-    public static NetworkFollower? Start(IHostSandbox sandbox, string id, ILogger log)
+    /// <param name="beforeChange">Runs on the follower's thread before a change after the first look is mirrored; its failure is logged.</param>
+    public static NetworkFollower? Start(IHostSandbox sandbox, string id, ILogger log, Func<Task>? beforeChange = null)
     {
         if (sandbox is not Sandbox { Network: { } network } owned)
             return null;
         var watch = NetworkNamespace.RunIn(network.NamespacePath, RouteNetlink.OpenNetworkWatch);
-        var follower = new NetworkFollower(owned, watch, id, log);
+        var follower = new NetworkFollower(owned, watch, id, log, beforeChange);
         new Thread(follower.Run) { IsBackground = true, Name = "network-follower" }.Start();
         return follower;
     }
@@ -56,6 +62,7 @@ public sealed class NetworkFollower : IDisposable
     {
         try
         {
+            bool changed = false;
             do
             {
                 if (_stop.IsCancellationRequested)
@@ -65,7 +72,10 @@ public sealed class NetworkFollower : IDisposable
                     _log.LogDebug("container {Id}: its network namespace's owner has gone: no longer following it", _id);
                     return;
                 }
+                if (changed)
+                    BeforeChange();
                 FollowOnce();
+                changed = true;
             }
             while (WaitForChange());
         }
@@ -92,6 +102,20 @@ public sealed class NetworkFollower : IDisposable
             }
         }
         return false;
+    }
+
+    private void BeforeChange()
+    {
+        if (_beforeChange is null)
+            return;
+        try
+        {
+            _beforeChange().GetAwaiter().GetResult();
+        }
+        catch (Exception e)
+        {
+            _log.LogWarning("container {Id}: before following its network namespace's change: {Error}", _id, e.Message);
+        }
     }
 
     private void FollowOnce()

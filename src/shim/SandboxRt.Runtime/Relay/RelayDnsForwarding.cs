@@ -8,7 +8,10 @@
 // hands each query over; DnsForwarder bounds what the host does with them.
 //
 // Started once the container exists and before create returns (the workload runs only after start, and
-// finds the listener there), never at boot, so a VM restored from a template gets it as a booted one does.
+// finds the listener there), never at boot, so a VM restored from a template gets it as a booted one does;
+// or, for a container whose resolv.conf did not name the server at create, when its namespace first
+// changes after create (`docker network connect` to a user-defined network rewrites resolv.conf to
+// 127.0.0.11 and starts the server there; before 2026-12-07 every name then failed in the VM).
 // Without the line in resolv.conf, or without a namespace of the relay's own, nothing changes. A guest
 // image without ForwardDns, or a listener that cannot be bound, is logged and the container runs
 // without the embedded server, as it did before.
@@ -43,11 +46,15 @@ public sealed class RelayDnsForwarding : IAsyncDisposable
 
     /// <param name="ownNetwork">The relay runs in the container's own network namespace (where Docker's server is reachable).</param>
     /// <param name="upstream">Where queries go: null for Docker's embedded server, or the unit tests' fake.</param>
+    /// <param name="networkChanged">
+    /// The namespace changed after create (docker network connect): Docker may have started its server
+    /// there and be naming it in resolv.conf now, so the guest listens whatever resolv.conf said at create.
+    /// </param>
     /// <returns>The running forwarding, or null when the container does not use the embedded server or the guest cannot listen.</returns>
     public static async Task<RelayDnsForwarding?> StartAsync(IAgentDns agent, string id, Spec spec, bool ownNetwork, ILogger log,
-        IDnsUpstream? upstream = null, CancellationToken cancellationToken = default)
+        IDnsUpstream? upstream = null, bool networkChanged = false, CancellationToken cancellationToken = default)
     {
-        if (!ownNetwork || !ResolvConf.NamesEmbeddedServer(spec))
+        if (!ownNetwork || !(networkChanged || ResolvConf.NamesEmbeddedServer(spec)))
             return null;
         IDnsQueryChannel channel;
         using var opening = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
