@@ -31,6 +31,7 @@ public sealed class HostOnlyFieldsTests
         BundleSpecRewriter.CheckHostOnlyFields(With("pid", "ipc", "uts", "mount", "network"));
         BundleSpecRewriter.CheckHostOnlyFields(new Spec { Linux = new Linux() });
         BundleSpecRewriter.CheckHostOnlyFields(new Spec());
+        BundleSpecRewriter.CheckHostOnlyFields(With("pid", "ipc", "uts", "mount"), refuseHostNetwork: false); // the shim's hostNetwork pod
     }
 
     [Fact]

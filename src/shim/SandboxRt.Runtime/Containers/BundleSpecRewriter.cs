@@ -97,10 +97,14 @@ public static class BundleSpecRewriter
     /// (Network/NetworkJoin.cs): it is not mirrored again, so it is not checked as a pod's.
     /// </param>
     /// <param name="shared">Indexes in linux.namespaces of the pid, ipc and uts paths that name a container of the VM this one joins (Network/NamespaceShare.cs).</param>
-    public static void CheckHostOnlyFields(Spec spec, bool networkJoined = false, IReadOnlyCollection<int>? shared = null)
+    /// <param name="refuseHostNetwork">
+    /// False for the containerd shim: a Kubernetes hostNetwork pod keeps running with the VM's own network
+    /// (loopback only), as it did before the runc CLI refused host networking (README, "What works today").
+    /// </param>
+    public static void CheckHostOnlyFields(Spec spec, bool networkJoined = false, IReadOnlyCollection<int>? shared = null, bool refuseHostNetwork = true)
     {
         var problems = new List<string>();
-        if (spec.Linux?.Namespaces is { } listed && !listed.Any(n => n.Type == NamespaceTypes.Network))
+        if (refuseHostNetwork && spec.Linux?.Namespaces is { } listed && !listed.Any(n => n.Type == NamespaceTypes.Network))
             problems.Add("linux.namespaces: there is no network namespace, so the container would use the host's network (run --network host, " +
                          "a Kubernetes hostNetwork pod, ctr run --net-host); a VM cannot share the host's network: host networking is not supported");
         for (int i = 0; i < (spec.Linux?.Namespaces?.Count ?? 0); i++)

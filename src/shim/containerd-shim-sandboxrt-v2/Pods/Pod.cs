@@ -90,7 +90,9 @@ internal sealed class Pod : IAsyncDisposable
         var pidGuestPid = sandboxGuestPid is { } sandboxPid ? _pidSharing.TargetOf(request.Id, spec, sandboxPid, RunningAppContainers()) : null;
         PodNamespaces.TranslateForGuest(spec, sandboxGuestPid, pidGuestPid);
         if (_sandbox is null)
-            BundleSpecRewriter.CheckHostOnlyFields(spec); // a bad network namespace path fails before any VM
+            // a bad network namespace path fails before any VM; a hostNetwork pod (no network namespace)
+            // runs with the VM's own network, loopback only (README, "What works today")
+            BundleSpecRewriter.CheckHostOnlyFields(spec, refuseHostNetwork: false);
         if (request.Io.Terminal != (spec.Process?.Terminal ?? false))
             throw new ArgumentException($"container {request.Id}: terminal={request.Io.Terminal} in the request but process.terminal={spec.Process?.Terminal ?? false} in config.json");
 
