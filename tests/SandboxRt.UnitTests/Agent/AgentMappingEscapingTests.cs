@@ -18,6 +18,14 @@ public sealed class AgentMappingEscapingTests
     }
 
     [Fact]
+    public void A_mount_error_naming_two_long_paths_reaches_the_host_whole()
+    {
+        var message = $"mounts[3]: mount(\"/var/lib/containers/{new string('a', 200)}/merge\", \"/run/sandboxrt/shared/{new string('b', 200)}/rootfs/o\"): ENOENT";
+        var e = AgentMapping.ToException("CreateContainer", new RpcException(new Status(StatusCode.InvalidArgument, message)));
+        Assert.Equal(message, e.Message[^message.Length..]); // before, a cut at 256 characters hid the errno
+    }
+
+    [Fact]
     public void A_guest_process_name_and_guest_details_are_escaped()
     {
         Assert.Equal("\\x1b]0;x\\x07sh", AgentMapping.ToDomain(new ProcessInfo { Pid = 1, Command = "\u001b]0;x\u0007sh" }).Command);

@@ -44,7 +44,7 @@ internal static class AgentMapping
 
     /// <summary>A failed call as the domain's exception, with the agent's message escaped (it is the guest's text).</summary>
     public static AgentException ToException(string method, RpcException e) =>
-        new(ToKind(e.StatusCode), method, Text(e.Status.Detail), e, SandboxRt.Agent.Protocol.AgentErrorReason.FromStatusDetails(e.Trailers.GetValueBytes("grpc-status-details-bin")));
+        new(ToKind(e.StatusCode), method, Text(e.Status.Detail, ErrorMaxLength), e, SandboxRt.Agent.Protocol.AgentErrorReason.FromStatusDetails(e.Trailers.GetValueBytes("grpc-status-details-bin")));
 
     public static AgentEvent ToDomain(Event e) => new(
         e.ContainerId, e.ExecId, DateTime.UnixEpoch.AddTicks(e.TimestampUnixNanos / 100),
@@ -121,6 +121,12 @@ internal static class AgentMapping
     private static System.Net.IPAddress? TryAddress(string text) => System.Net.IPAddress.TryParse(text, out var ip) ? ip : null;
 
     private static string Bounded(string text, int max) => Text(text.Length <= max ? text : text[..max]);
+
+    /// <summary>
+    /// The bound on an agent's error message: a failed mount names two paths of up to a few hundred
+    /// characters each, and a cut there hid the cause (podman's overlay volume, 2026-12-07).
+    /// </summary>
+    private const int ErrorMaxLength = 1024;
 
     /// <summary>Guest text made safe to print: escaped and bounded.</summary>
     private static string Text(string text, int max = 256) => Diagnostics.SafeText.Escape(text, max);
