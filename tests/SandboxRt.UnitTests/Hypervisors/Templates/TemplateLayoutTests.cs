@@ -92,6 +92,9 @@ public sealed class TemplateLayoutTests
         Assert.NotEqual(key, QemuTemplateKey.Of(Plan(config, initrd) with { MemoryMib = 1024 }).Key);
         Assert.NotEqual(key, QemuTemplateKey.Of(Plan(config, initrd) with { MaxVcpus = 4 }).Key);
         Assert.NotEqual(key, QemuTemplateKey.Of(Plan(config with { KernelParams = "quiet" }, initrd)).Key);
+        // the jailer that starts the build: a broken jailer_path's failed build must not hold back a working one's key
+        Assert.NotEqual(key, QemuTemplateKey.Of(Plan(config with { JailerPath = dir.File("failing-jailer", "exit 125") }, initrd)).Key);
+        Assert.NotEqual(key, QemuTemplateKey.Of(Plan(config with { Jail = false }, initrd)).Key);
         File.WriteAllText(initrd, "a rebuilt guest image");
         Assert.NotEqual(key, QemuTemplateKey.Of(Plan(config, initrd)).Key);
     }

@@ -10,6 +10,10 @@ namespace SandboxRt.Runtime.Hypervisors.Qemu.Templates;
 /// parameters, devices, extra arguments), and the identity of the QEMU binary, the kernel and the initrd
 /// or root image, whichever the guest boots (path, and the size and modification time of what it names): a rebuilt guest image or an upgraded QEMU makes a new key, and the
 /// old template is simply never used again (`sandboxrt template remove` deletes it).
+/// The jailer that starts the template's QEMU is an input too (its identity, or "none" unjailed): a
+/// build that fails records the key as failed for the back-off, and a broken jailer_path (a test's, or a
+/// mistyped configuration) must not make every sandbox with a working one boot cold for that time, as it
+/// did (JailFailureTests, 2026-12-07).
 /// </summary>
 internal static class QemuTemplateKey
 {
@@ -54,6 +58,8 @@ internal static class QemuTemplateKey
         foreach (var file in new[] { plan.Config.Qemu.Path, plan.Config.Kernel, plan.RootImage?.Path ?? plan.Initrd })
             text.Append(Identity(file)).Append('\n');
         text.AppendJoin('\n', QemuCommandLine.Build(canonical));
+        // after the command line: InputsChanged checks the three identities above only (a jailer's path need not exist unjailed)
+        text.Append("\njailer ").Append(plan.Config.Jail ? Identity(plan.Config.JailerBinary()) : "none");
         var key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..16];
         return (key, text.ToString());
     }
