@@ -77,12 +77,7 @@ try
         return 0;
     }
     var context = new CommandContext(global, log, Console.Out, Console.Error);
-    var running = command.RunAsync(context, line.Arguments!);
-    // A relay's main thread only waits from here on: what joins its mount namespace (podman cp) finds
-    // an empty read-only root, not the host's (RelayMountView).
-    if (command.Name == "relay" && !running.IsCompleted)
-        HideHostFromJoiners();
-    return await running;
+    return await command.RunAsync(context, line.Arguments!);
 }
 catch (UsageException e)
 {
@@ -100,18 +95,6 @@ catch (Exception e) when (e is ConfigException or HypervisorException or Syscall
 finally
 {
     logStream.Dispose();
-}
-
-void HideHostFromJoiners()
-{
-    try
-    {
-        SandboxRt.Runtime.Relay.RelayMountView.HideHostFromJoiners();
-    }
-    catch (SyscallException e)
-    {
-        log.Write(LogLevel.Warning, $"the relay's mount namespace stays the host's ({e.Message}): a tool that enters it, such as podman cp of the running container, reaches the host's files");
-    }
 }
 
 void Fail(string message)

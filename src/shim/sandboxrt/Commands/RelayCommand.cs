@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Microsoft.Extensions.Logging;
 using SandboxRt.Cli.Cli;
 using SandboxRt.Interop;
 using SandboxRt.Runtime.Relay;
@@ -32,11 +33,28 @@ internal sealed class RelayCommand : ICommand
         var id = args.Value("id") ?? throw new UsageException("relay needs --id");
         // a relay idles for the container's life: what its start made the GC commit goes back once it is quiet
         using var trim = new IdleHeapTrim();
-        return args.Positionals.FirstOrDefault() switch
+        var running = args.Positionals.FirstOrDefault() switch
         {
-            "init" => await InitRelay.RunAsync(new InitRelayOptions(context.Global.Root, id, args.Value("bundle")!, context.Config, args.Value("console-socket")) { OwnNetwork = args.Bool("own-network"), JoinSandbox = args.Value("join") }, status, context.Log),
-            "exec" => await ExecRelay.RunAsync(new ExecRelayOptions(context.Global.Root, id, args.Value("exec-id")!, args.Value("process")!, args.Value("console-socket")), status, context.Log),
+            "init" => InitRelay.RunAsync(new InitRelayOptions(context.Global.Root, id, args.Value("bundle")!, context.Config, args.Value("console-socket")) { OwnNetwork = args.Bool("own-network"), JoinSandbox = args.Value("join") }, status, context.Log),
+            "exec" => ExecRelay.RunAsync(new ExecRelayOptions(context.Global.Root, id, args.Value("exec-id")!, args.Value("process")!, args.Value("console-socket")), status, context.Log),
             _ => throw new UsageException("relay [flags] init|exec"),
         };
+        // Still on the main thread, which only waits from here on: what joins its mount namespace
+        // (podman cp) finds an empty read-only root, not the host's (RelayMountView).
+        if (!running.IsCompleted)
+            HideHostFromJoiners(context.Log);
+        return await running;
+    }
+
+    private static void HideHostFromJoiners(ILogger log)
+    {
+        try
+        {
+            RelayMountView.HideHostFromJoiners();
+        }
+        catch (SyscallException e)
+        {
+            log.LogWarning("the relay's mount namespace stays the host's ({Error}): a tool that enters it, such as podman cp of the running container, reaches the host's files", e.Message);
+        }
     }
 }
