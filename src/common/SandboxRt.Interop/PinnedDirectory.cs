@@ -295,21 +295,32 @@ public sealed class PinnedDirectory : IDisposable
     }
 
     /// <summary>
-    /// Lazily detaches the mount on entry <paramref name="name"/> of this directory (umount2 with
-    /// MNT_DETACH | UMOUNT_NOFOLLOW through /proc/self/fd): the mounts below it go with it. A symlink there
-    /// is not followed. False when nothing is mounted there.
+    /// Lazily detaches every mount on entry <paramref name="name"/> of this directory (umount2 with
+    /// MNT_DETACH | UMOUNT_NOFOLLOW through /proc/self/fd), the mounts below each going with it: a stack
+    /// (a mount over an unbindable guard, Storage/UnbindableGuard.cs) is taken from the top until the name
+    /// is no mount point. A symlink there is not followed. False when nothing is mounted there.
     /// </summary>
     public bool Unmount(string name)
     {
         RequireName(name);
         using var d = new FdRef(_fd);
-        if (Interop.Umount2Flags($"/proc/self/fd/{d.Fd}/{name}", LibC.MNT_DETACH | LibC.UMOUNT_NOFOLLOW) == 0)
-            return true;
-        var errno = SyscallException.LastErrno;
-        if (errno is Errno.EINVAL or Errno.ENOENT)
-            return false;
-        throw new SyscallException("umount2", errno, Combine(name));
+        for (int detached = 0; ; detached++)
+        {
+            if (Interop.Umount2Flags($"/proc/self/fd/{d.Fd}/{name}", LibC.MNT_DETACH | LibC.UMOUNT_NOFOLLOW) == 0)
+            {
+                if (detached < MaxStackedMounts)
+                    continue;
+                throw new IOException($"{Combine(name)}: more than {MaxStackedMounts} mounts stacked on it");
+            }
+            var errno = SyscallException.LastErrno;
+            if (errno is Errno.EINVAL or Errno.ENOENT)
+                return detached > 0;
+            throw new SyscallException("umount2", errno, Combine(name));
+        }
     }
+
+    // We stack two (a guard and a mount); more is someone else's doing, not a loop without end.
+    private const int MaxStackedMounts = 64;
 
     public void Dispose() => _fd.Dispose();
 

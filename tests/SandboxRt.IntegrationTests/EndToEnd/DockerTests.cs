@@ -326,4 +326,37 @@ public sealed class DockerTests(DockerDaemon docker) : IClassFixture<DockerDaemo
             await HostLeaks.AssertGoneAsync(id, docker.RuntimeRoot);
         }
     }
+
+    /// <summary>
+    /// A volume of a directory that holds the runtime's state (docker run -v /var/run:/x, -v /:/host; here
+    /// dockerd's exec root, which holds SandboxRt's state directories): Docker's rbind used to copy every
+    /// other sandbox's shared directory and guest RAM tmpfs into the volume, in the host's mount namespace,
+    /// so that the other container's `docker rm` failed (Device or resource busy on its state directory)
+    /// and left its VM's directory behind, and this VM saw the other's root file system. The state
+    /// directories' mounts now sit on unbindable guards (Storage/UnbindableGuard.cs): the copy holds
+    /// the empty directories only, and both containers go.
+    /// </summary>
+    [Fact]
+    public async Task A_volume_holding_the_runtimes_state_neither_copies_other_vms_mounts_nor_blocks_their_removal()
+    {
+        docker.RequireRunning();
+        var first = (await docker.Docker("run", "-d", "--network", "none", "--runtime", DockerDaemon.Runtime, LocalImage.Reference, "sleep", "600")).Ok().Stdout.Trim();
+        var second = (await docker.Docker("run", "-d", "--network", "none", "--runtime", DockerDaemon.Runtime, "-v", docker.ExecRoot + ":/state:ro",
+            LocalImage.Reference, "sleep", "600")).Ok().Stdout.Trim();
+        try
+        {
+            var inVolume = "/state/" + Path.GetRelativePath(docker.ExecRoot, Path.Combine(docker.RuntimeRoot, first));
+            var seen = (await docker.Docker("exec", second, "sh", "-c",
+                $"cd {inVolume} && ls -d mounts shared && find mounts shared $(ls -d guest-ram 2>/dev/null) -mindepth 1")).Ok().Stdout;
+            Assert.Equal("mounts\nshared\n", seen);
+            (await docker.Docker("rm", "-f", first)).Ok();
+            await HostLeaks.AssertGoneAsync(first, docker.RuntimeRoot);
+        }
+        finally
+        {
+            await docker.Docker("rm", "-f", first);
+            (await docker.Docker("rm", "-f", second)).Ok();
+        }
+        await HostLeaks.AssertGoneAsync(second, docker.RuntimeRoot);
+    }
 }

@@ -105,8 +105,10 @@ public sealed class SharedDirectoryHostTests
             {
                 Assert.True(options.Contains("nosuid") && options.Contains("nodev"), $"{point} is mounted {string.Join(',', options)}");
             }
-            var view = Assert.Single(mounts, m => m.Point == shared.Path);
-            Assert.Contains("ro", view.Options);
+            // the view and the unbindable guard under it (Storage/UnbindableGuard.cs)
+            var view = mounts.Where(m => m.Point == shared.Path).ToList();
+            Assert.Equal(2, view.Count);
+            Assert.All(view, m => Assert.Contains("ro", m.Options));
             var viewStat = Directory.CreateDirectory(shared.Path).UnixFileMode;
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, viewStat);
         }
@@ -148,7 +150,9 @@ public sealed class SharedDirectoryHostTests
             shared.RemoveContainer("a.b");
             shared.RemoveContainer("a-1");
             Assert.Empty(Directory.GetFileSystemEntries(shared.Path));
-            Assert.Equal([shared.Path, state.Combine(SharedDirectory.MountsName)], MountsUnder(state.Path).Select(m => m.Point).Order().Reverse()); // the two trees, nothing in them
+            // the two trees on their guards, nothing in them
+            Assert.Equal([shared.Path, shared.Path, state.Combine(SharedDirectory.MountsName), state.Combine(SharedDirectory.MountsName)],
+                MountsUnder(state.Path).Select(m => m.Point).Order().Reverse());
         }
         finally
         {
@@ -228,6 +232,57 @@ public sealed class SharedDirectoryHostTests
         {
             TestContext.Current.TestOutputHelper?.WriteLine("host refused: " + e.Message);
         }
+    }
+
+    /// <summary>
+    /// A container's recursive bind of a directory holding sandboxes' state directories (Docker's
+    /// -v /var/run:/x; here the clone is in the host's mount namespace): it copies none of their mounts,
+    /// neither the shared directories nor a clone's guest RAM tmpfs, so each sandbox's teardown can still
+    /// remove its directories (before, rmdir met the copies: EBUSY, and the sandbox could not be deleted
+    /// while the container lived), and the container does not see the other sandbox's containers.
+    /// </summary>
+    [Fact]
+    public void A_recursive_bind_above_state_directories_copies_none_of_their_mounts_and_every_sandbox_is_removable()
+    {
+        TestEnvironment.RequireRoot();
+        using var root = new ScratchDirectory("srt-root");
+        using var sources = new ScratchDirectory("srt-src");
+        Directory.CreateDirectory(sources.Combine("rootfs"));
+        File.WriteAllText(sources.Combine("rootfs", "file"), "rootfs");
+        string first = Directory.CreateDirectory(root.Combine("first")).FullName, second = Directory.CreateDirectory(root.Combine("second")).FullName;
+        var a = SharedDirectory.Create(first);
+        var b = SharedDirectory.Create(second);
+        var ram = new SandboxRt.Runtime.Hypervisors.Qemu.QemuStateFiles(first);
+        try
+        {
+            a.AddRootfs(a.AddContainer("c"), sources.Combine("rootfs"), readOnly: false);
+            ram.MountGuestRam(1 << 20);
+            File.WriteAllText(ram.GuestRam, "guest memory");
+            var name = b.AddContainer("v");
+            var volume = Path.Combine(b.Path, b.AddMountSource(name, 0, root.Path, readOnly: true, recursive: true));
+
+            foreach (var sandbox in new[] { "first", "second" })
+                foreach (var directory in new[] { SharedDirectory.MountsName, SharedDirectory.ViewName })
+                    Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(volume, sandbox, directory)));
+            Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(volume, "first", "guest-ram")));
+            var copied = MountsUnder(second).Where(m => m.Point.Contains($"/{name}/mounts/0/", StringComparison.Ordinal)).Select(m => m.Point).ToList();
+            Assert.True(copied.Count == 0, "mounts copied into the volume: " + string.Join(", ", copied));
+
+            // the first sandbox goes while the volume is still mounted
+            SandboxRt.Runtime.Hypervisors.Qemu.Templates.GuestRamFileSystem.Unmount(first, "guest-ram");
+            Directory.Delete(Path.GetDirectoryName(ram.GuestRam)!);
+            a.Remove();
+            Directory.Delete(first);
+            AssertNoMountsUnder(first);
+        }
+        finally
+        {
+            SandboxRt.Runtime.Hypervisors.Qemu.Templates.GuestRamFileSystem.Unmount(first, "guest-ram");
+            a.Remove();
+            b.Remove();
+        }
+        Directory.Delete(second);
+        AssertNoMountsUnder(root.Path);
     }
 
     private static List<(string Point, string[] Options)> MountsUnder(string directory) =>

@@ -310,8 +310,10 @@ public sealed class HostileGuestCliTests
             Assert.NotEmpty(binds);
             Assert.All(binds, f => Assert.True(f[5].Split(',').Contains("nosuid") && f[5].Split(',').Contains("nodev"), $"{f[4]} is mounted {f[5]}"));
             // the skeleton the host mounts into is a small tmpfs of its own, not the host's /run
+            // (on an unbindable guard of its own: Storage/UnbindableGuard.cs)
             var skeleton = File.ReadAllLines("/proc/self/mountinfo").Select(l => l.Split(" - ")).Where(p => p[0].Split(' ')[4] == stateDirectory + "/mounts").ToList();
-            var superblock = Assert.Single(skeleton)[1].Split(' ');
+            Assert.Single(skeleton, p => p[0].Split(' ').Contains("unbindable") && p[1].Split(' ')[1] == "sandboxrt-unbindable");
+            var superblock = Assert.Single(skeleton, p => p[1].Split(' ')[1] != "sandboxrt-unbindable")[1].Split(' ');
             Assert.Equal("tmpfs", superblock[0]);
             Assert.Contains("size=1024k", superblock[2].Split(','));
             Assert.Contains("nr_inodes=16384", superblock[2].Split(','));

@@ -146,7 +146,7 @@ public sealed class VmTemplateTests
             var ram = Path.Combine(state.Path, id, "guest-ram", "ram");
             // on a tmpfs of its own, whatever the state directory is on: guest memory is never written back to a disk
             Assert.Contains(File.ReadAllLines("/proc/self/mountinfo").Select(l => l.Split(' ')),
-                f => f[4] == Path.GetDirectoryName(ram) && f[Array.IndexOf(f, "-") + 1] == "tmpfs");
+                f => f[4] == Path.GetDirectoryName(ram) && f[Array.IndexOf(f, "-") + 1] == "tmpfs" && f[Array.IndexOf(f, "-") + 2] != "sandboxrt-unbindable");
             long idle = DataBytes(ram);
             // 48 MiB into the container's /dev/shm (a tmpfs in the guest's RAM), then removed: the guest
             // frees it, reports it through the balloon, and QEMU punches it out of the clone's RAM file

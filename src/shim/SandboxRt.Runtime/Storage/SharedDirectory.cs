@@ -34,8 +34,14 @@
 // namespace) carry them from the start; a remount after the bind (what this did before) reaches neither
 // the copies nor an rbind's sub-mounts.
 //
-// Teardown detaches shared/ and mounts/ (MNT_DETACH takes every mount below with them; the skeleton goes
-// with the tmpfs) and removes the two empty directories. The tmpfs also keeps the skeleton off the host's
+// Unbindable underneath: mounts/ and shared/ each sit on an unbindable guard (UnbindableGuard), so a
+// recursive bind taken on the host of a directory above the state directory (a container's -v /var/run,
+// made here in the host's namespace) copies neither them nor what is mounted in them. Such a copy was a
+// mount point on these very directories in the host's namespace: this sandbox's delete failed (EBUSY)
+// for as long as that container lived, and its VM saw this one's containers.
+//
+// Teardown detaches shared/ and mounts/ with their guards (MNT_DETACH takes every mount below with them;
+// the skeleton goes with the tmpfs) and removes the two empty directories. The tmpfs also keeps the skeleton off the host's
 // /run and bounds it.
 //
 // No waiting for virtiofsd: its mount namespace may still hold copies of these mounts for a moment after
@@ -95,6 +101,7 @@ public sealed class SharedDirectory : IDisposable
             using (var tmpfs = DetachedMount.Create("tmpfs", TmpfsOptions, MountAttributes.NoSuid | MountAttributes.NoDev | MountAttributes.NoExec))
             {
                 createdMounts = true;
+                UnbindableGuard.Place(mountsTarget); // no recursive bind taken on the host copies what is mounted here
                 // a peer group of its own, so that what is mounted below propagates to the view (and only there)
                 tmpfs.SetAttributes(MountAttributes.None, propagation: MountPropagation.Shared, recursive: false);
                 tmpfs.AttachTo(mountsTarget);
@@ -104,6 +111,7 @@ public sealed class SharedDirectory : IDisposable
             using (var view = DetachedMount.Clone(root, recursive: true))
             {
                 createdView = true;
+                UnbindableGuard.Place(viewTarget);
                 // read-only at the top only: the rootfs and volumes propagated below keep their own attributes
                 view.SetAttributes(MountAttributes.ReadOnly | MountAttributes.NoSuid | MountAttributes.NoDev, propagation: MountPropagation.Slave, recursive: false);
                 view.AttachTo(viewTarget);

@@ -166,8 +166,7 @@ public sealed class QemuHypervisor : IHypervisor
                 // The clone's RAM: a private copy of the template's (GuestRamCopy says why not a mapping),
                 // filled while QEMU starts (about 20 ms of each): QEMU maps the file, an incoming QEMU
                 // writes no guest RAM, and the restore loads no state before the copy is done.
-                Storage.PrivateFiles.CreateDirectory(files.GuestRamDirectory);
-                Templates.GuestRamFileSystem.Mount(files.GuestRamDirectory, new FileInfo(restoring.RamFile).Length);
+                files.MountGuestRam(new FileInfo(restoring.RamFile).Length);
                 var ram = Templates.GuestRamCopy.Create(restoring.RamFile, files.GuestRam);
                 ramCopied = Task.Run(() =>
                 {

@@ -28,6 +28,13 @@ internal sealed class QemuStateFiles(string directory)
     private const string GuestRamName = "guest-ram";
     public string GuestRam => Path.Combine(GuestRamDirectory, "ram");
 
+    /// <summary>Makes <see cref="GuestRamDirectory"/> and mounts the clone's RAM tmpfs of <paramref name="bytes"/> on it.</summary>
+    public void MountGuestRam(long bytes)
+    {
+        Storage.PrivateFiles.CreateDirectory(GuestRamDirectory);
+        Templates.GuestRamFileSystem.Mount(Directory, GuestRamName, bytes);
+    }
+
     public IEnumerable<string> All =>
     [
         ConsoleLog, RotatingLog.PreviousPath(ConsoleLog), HypervisorLog, RotatingLog.PreviousPath(HypervisorLog),

@@ -14,13 +14,27 @@ internal static class GuestRamFileSystem
 {
     private const long Page = 4096;
 
-    /// <summary>Mounts a tmpfs of <paramref name="bytes"/> (rounded up to pages) on the existing empty directory <paramref name="directory"/>.</summary>
-    public static void Mount(string directory, long bytes)
+    /// <summary>
+    /// Mounts a tmpfs of <paramref name="bytes"/> (rounded up to pages) on the existing empty directory
+    /// <paramref name="name"/> of <paramref name="stateDirectory"/>, over an unbindable guard, so that no
+    /// recursive bind taken on the host copies it (Storage/UnbindableGuard.cs).
+    /// </summary>
+    public static void Mount(string stateDirectory, string name, long bytes)
     {
-        using var target = PinnedDirectory.Open(directory);
-        KeyValuePair<string, string>[] options = [new("mode", "0700"), new("size", ((bytes + Page - 1) / Page * Page).ToString()), new("nr_inodes", "8")];
-        using var tmpfs = DetachedMount.Create("tmpfs", options, MountAttributes.NoSuid | MountAttributes.NoDev | MountAttributes.NoExec);
-        tmpfs.AttachTo(target);
+        using var state = PinnedDirectory.Open(stateDirectory);
+        using var target = state.OpenDirectory(name);
+        try
+        {
+            Storage.UnbindableGuard.Place(target);
+            KeyValuePair<string, string>[] options = [new("mode", "0700"), new("size", ((bytes + Page - 1) / Page * Page).ToString()), new("nr_inodes", "8")];
+            using var tmpfs = DetachedMount.Create("tmpfs", options, MountAttributes.NoSuid | MountAttributes.NoDev | MountAttributes.NoExec);
+            tmpfs.AttachTo(target);
+        }
+        catch
+        {
+            state.Unmount(name); // the guard, when the tmpfs could not go on it
+            throw;
+        }
     }
 
     /// <summary>Detaches what is mounted on <paramref name="name"/> in <paramref name="stateDirectory"/>, if anything (no symlink followed); nothing there is fine.</summary>
