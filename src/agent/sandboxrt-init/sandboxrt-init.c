@@ -29,6 +29,7 @@
  */
 #define _GNU_SOURCE
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
@@ -92,6 +93,7 @@ enum {
     OP_HOOK_STATE = 28,  /* receive the next message: the state JSON that the hooks read on stdin */
     OP_HOOK = 29,        /* str path, list str args, list str env, u32 timeout seconds */
     OP_CHECK_PROGRAM = 30, /* str program, list str env: it can be found and executed (before ready) */
+    OP_TMPFS_IN_ROOT = 31, /* str root, str destination, str source, u64 flags, str data, u8 copy_up, list u64 propagation */
 };
 
 static const char *current_step = "init";
@@ -439,9 +441,11 @@ static int open_root(const char *root) {
  */
 #define MAX_DEPTH 255
 #define MAX_LINKS 40
+static int target_created; /* the last target_in_root made its last component (it was not there) */
 static int target_in_root(int rootfd, const char *root, const char *destination, int file) {
     static char rest[2 * 4096], next[2 * 4096], link[4096];
     int fds[MAX_DEPTH + 1], depth = 0, links = 0;
+    target_created = 0;
     if (strlen(destination) >= 4096) fail_errno(ENAMETOOLONG, "\"%s\"", root);
     fds[0] = dup(rootfd);
     if (fds[0] < 0) fail_errno(errno, "dup(\"%s\")", root);
@@ -470,8 +474,11 @@ static int target_in_root(int rootfd, const char *root, const char *destination,
                 int created = openat(fds[depth], name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
                 if (created < 0 && errno != EEXIST) fail_errno(errno, "openat(\"%s%s\", O_CREAT)", root, destination);
                 if (created >= 0) close(created);
-            } else if (mkdirat(fds[depth], name, 0755) != 0 && errno != EEXIST) {
-                fail_errno(errno, "mkdirat(\"%s%s\")", root, destination);
+                target_created = created >= 0;
+            } else if (mkdirat(fds[depth], name, 0755) != 0) {
+                if (errno != EEXIST) fail_errno(errno, "mkdirat(\"%s%s\")", root, destination);
+            } else if (last) {
+                target_created = 1;
             }
             fd = openat(fds[depth], name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
         }
@@ -533,6 +540,15 @@ static void op_mount(struct reader *r) {
         fail_errno(errno, "mount(\"%s\", \"%s\", \"%s\")", source[0] ? source : "none", target, type[0] ? type : "none");
 }
 
+/* A mount operation's list of propagation changes (each a separate mount call, in order). */
+#define MAX_PROPAGATION 16
+static uint32_t propagation_list(struct reader *r, uint64_t out[MAX_PROPAGATION]) {
+    uint32_t n = u32(r);
+    if (n > MAX_PROPAGATION) fail_text("init protocol: too many propagation flags");
+    for (uint32_t i = 0; i < n; i++) out[i] = u64(r);
+    return n;
+}
+
 static void op_mount_in_root(struct reader *r) {
     char *root = str(r), *destination = str(r);
     uint8_t file = u8(r);
@@ -540,10 +556,8 @@ static void op_mount_in_root(struct reader *r) {
     uint64_t flags = u64(r);
     char *data = str(r);
     uint64_t remount = u64(r);
-    uint32_t n = u32(r);
-    if (n > 16) fail_text("init protocol: too many propagation flags");
-    uint64_t propagation[16];
-    for (uint32_t i = 0; i < n; i++) propagation[i] = u64(r);
+    uint64_t propagation[MAX_PROPAGATION];
+    uint32_t n = propagation_list(r, propagation);
     char shown[8192];
     snprintf(shown, sizeof shown, "%s%s", root, destination);
     int rootfd = open_root(root);
@@ -557,6 +571,145 @@ static void op_mount_in_root(struct reader *r) {
         for (uint32_t i = 0; i < n; i++) mount_fd(NULL, fd, shown, NULL, propagation[i], NULL);
         close(fd);
     }
+    close(rootfd);
+}
+
+/* ---- tmpfs mounts: the mode of the directory they cover, tmpcopyup ---- */
+
+/* Owner, mode and times of st onto fd (after the owner: chown clears set-id bits). */
+static void copy_attributes(int fd, const struct stat *st, const char *shown) {
+    struct timespec times[2] = {st->st_atim, st->st_mtim};
+    if (fchown(fd, st->st_uid, st->st_gid) != 0 || fchmod(fd, st->st_mode & 07777) != 0 || futimens(fd, times) != 0)
+        fail_errno(errno, "tmpcopyup \"%s\": setting owner, mode and times", shown);
+}
+
+/*
+ * Copies what directory src holds into directory dst (both opened O_RDONLY|O_DIRECTORY): directories,
+ * regular files, symlinks and device, fifo nodes, with owners, modes and times; sockets are skipped,
+ * hard links become copies, extended attributes are not copied. Names are opened beneath their
+ * directory's descriptor with O_NOFOLLOW: nothing in the image can lead the copy elsewhere.
+ */
+static void copy_tree(int src, int dst, const char *shown, int depth) {
+    if (depth > MAX_DEPTH) fail_errno(ELOOP, "tmpcopyup \"%s\"", shown);
+    int iter = dup(src);
+    DIR *dir = iter < 0 ? NULL : fdopendir(iter);
+    if (!dir) fail_errno(errno, "tmpcopyup \"%s\": reading the directory", shown);
+    static char buf[65536], link[4096];
+    for (;;) {
+        errno = 0;
+        struct dirent *e = readdir(dir);
+        if (!e) {
+            if (errno) fail_errno(errno, "tmpcopyup \"%s\": reading the directory", shown);
+            break;
+        }
+        const char *name = e->d_name;
+        if (!strcmp(name, ".") || !strcmp(name, "..")) continue;
+        struct stat st;
+        if (fstatat(src, name, &st, AT_SYMLINK_NOFOLLOW) != 0) fail_errno(errno, "tmpcopyup \"%s/%s\"", shown, name);
+        if (S_ISDIR(st.st_mode)) {
+            if (mkdirat(dst, name, 0700) != 0) fail_errno(errno, "tmpcopyup \"%s/%s\": mkdir", shown, name);
+            int s = openat(src, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            int t = openat(dst, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (s < 0 || t < 0) fail_errno(errno, "tmpcopyup \"%s/%s\": open", shown, name);
+            copy_tree(s, t, shown, depth + 1);
+            copy_attributes(t, &st, shown);
+            close(s);
+            close(t);
+        } else if (S_ISREG(st.st_mode)) {
+            int s = openat(src, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+            int t = openat(dst, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+            if (s < 0 || t < 0) fail_errno(errno, "tmpcopyup \"%s/%s\": open", shown, name);
+            for (;;) {
+                ssize_t n = read(s, buf, sizeof buf);
+                if (n < 0 && errno == EINTR) continue;
+                if (n < 0) fail_errno(errno, "tmpcopyup \"%s/%s\": read", shown, name);
+                if (n == 0) break;
+                for (ssize_t done = 0; done < n;) {
+                    ssize_t w = write(t, buf + done, (size_t)(n - done));
+                    if (w < 0 && errno == EINTR) continue;
+                    if (w < 0) fail_errno(errno, "tmpcopyup \"%s/%s\": write", shown, name);
+                    done += w;
+                }
+            }
+            copy_attributes(t, &st, shown);
+            close(s);
+            close(t);
+        } else if (S_ISLNK(st.st_mode)) {
+            ssize_t n = readlinkat(src, name, link, sizeof link - 1);
+            if (n < 0) fail_errno(errno, "tmpcopyup \"%s/%s\": readlink", shown, name);
+            link[n] = 0;
+            struct timespec times[2] = {st.st_atim, st.st_mtim};
+            if (symlinkat(link, dst, name) != 0 || fchownat(dst, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) != 0
+                || utimensat(dst, name, times, AT_SYMLINK_NOFOLLOW) != 0)
+                fail_errno(errno, "tmpcopyup \"%s/%s\": symlink", shown, name);
+        } else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) || S_ISFIFO(st.st_mode)) {
+            if (mknodat(dst, name, st.st_mode & ~07777, st.st_rdev) != 0
+                || fchownat(dst, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) != 0 || fchmodat(dst, name, st.st_mode & 07777, 0) != 0)
+                fail_errno(errno, "tmpcopyup \"%s/%s\": mknod", shown, name);
+        }
+    }
+    closedir(dir);
+}
+
+/* The data string has a mode= option of its own. */
+static int has_mode(const char *data) {
+    for (const char *p = data; *p;) {
+        if (!strncmp(p, "mode=", 5)) return 1;
+        const char *comma = strchr(p, ',');
+        if (!comma) break;
+        p = comma + 1;
+    }
+    return 0;
+}
+
+/*
+ * A tmpfs at destination, as runc mounts one: over a directory that was there, without a mode= of its
+ * own, it takes that directory's mode (runc 1.1.8+, crun), not tmpfs's 1777; with tmpcopyup (runc's
+ * extension, podman's default for --tmpfs and --read-only's /run, /tmp, /var/tmp) what the directory held
+ * is copied into it before anything runs. A read-only one is made read-only after the copy.
+ */
+static void op_tmpfs_in_root(struct reader *r) {
+    char *root = str(r), *destination = str(r), *source = str(r);
+    uint64_t flags = u64(r);
+    char *data = str(r);
+    uint8_t copy_up = u8(r);
+    uint64_t propagation[MAX_PROPAGATION];
+    uint32_t n = propagation_list(r, propagation);
+    char shown[8192];
+    snprintf(shown, sizeof shown, "%s%s", root, destination);
+    int rootfd = open_root(root);
+    int fd = target_in_root(rootfd, root, destination, 0);
+    struct stat st;
+    if (fstat(fd, &st) != 0) fail_errno(errno, "fstat(\"%s\")", shown);
+    if (!S_ISDIR(st.st_mode)) fail_errno(ENOTDIR, "\"%s\"", shown);
+    size_t size = strlen(data) + 32;
+    char *options = malloc(size);
+    if (!options) fail_errno(ENOMEM, "\"%s\"", shown);
+    if (!target_created && !has_mode(data))
+        snprintf(options, size, "mode=%o%s%s", (unsigned)(st.st_mode & 07777), data[0] ? "," : "", data);
+    else
+        snprintf(options, size, "%s", data);
+    int lower = -1;
+    if (copy_up && !target_created) {
+        lower = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (lower < 0) fail_errno(errno, "open(\"%s\")", shown);
+    }
+    mount_fd(opt(source), fd, shown, "tmpfs", copy_up ? flags & ~MS_RDONLY : flags, opt(options));
+    close(fd);
+    fd = target_in_root(rootfd, root, destination, 0); /* the tmpfs just mounted */
+    if (lower >= 0) {
+        int upper = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (upper < 0) fail_errno(errno, "open(\"%s\")", shown);
+        copy_tree(lower, upper, shown, 0);
+        close(upper);
+        close(lower);
+    }
+    if (copy_up && (flags & MS_RDONLY))
+        mount_fd(NULL, fd, shown, NULL, MS_REMOUNT | MS_BIND | (flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC
+            | MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME)), NULL);
+    for (uint32_t i = 0; i < n; i++) mount_fd(NULL, fd, shown, NULL, propagation[i], NULL);
+    close(fd);
+    free(options);
     close(rootfd);
 }
 
@@ -840,6 +993,7 @@ int main(void) {
         case OP_CHECK_PROGRAM: op_check_program(&r); break;
         case OP_MOUNT: op_mount(&r); break;
         case OP_MOUNT_IN_ROOT: op_mount_in_root(&r); break;
+        case OP_TMPFS_IN_ROOT: op_tmpfs_in_root(&r); break;
         case OP_MKNOD_IN_ROOT: op_mknod_in_root(&r); break;
         case OP_SYMLINK_IN_ROOT: op_symlink_in_root(&r); break;
         case OP_MKDIR_IN_ROOT: op_mkdir_in_root(&r); break;

@@ -131,9 +131,11 @@ public sealed class PinnedDirectory : IDisposable
     /// resolved with RESOLVE_IN_ROOT, so ".." and symlinks (absolute ones too) resolve as if this directory
     /// were "/", the way a container that has it as its root sees them, and nothing outside is reached.
     /// Missing parents become directories; the last name a directory or an empty file. What exists is kept.
+    /// True when this call made the last name.
     /// </summary>
-    public void CreatePathInRoot(string path, bool directory, uint directoryMode = 0x1ED /* 0755 */, uint fileMode = 0x1A4 /* 0644 */)
+    public bool CreatePathInRoot(string path, bool directory, uint directoryMode = 0x1ED /* 0755 */, uint fileMode = 0x1A4 /* 0644 */)
     {
+        bool created = false;
         const ResolveFlags InRoot = ResolveFlags.InRoot | ResolveFlags.NoMagicLinks;
         var names = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
         var prefix = ".";
@@ -156,8 +158,10 @@ public sealed class PinnedDirectory : IDisposable
                 : Interop.MkdirAt(p.Fd, names[i], directoryMode);
             if (result != 0 && SyscallException.LastErrno != Errno.EEXIST)
                 throw new SyscallException(last && !directory ? "mknodat" : "mkdirat", SyscallException.LastErrno, Combine(next));
+            created = last && result == 0;
             prefix = next;
         }
+        return created;
     }
 
     /// <summary>statx of an entry below this directory (not following a symlink), or of the directory itself for "".</summary>

@@ -18,7 +18,7 @@ public sealed class CreateInitPlanTests
         var steps = plan.Operations.Select(o => o.Step).ToList();
 
         Assert.Equal(["network (loopback)", "rootfs propagation", "root.path"], steps.Take(3));
-        var mounts = plan.Operations.Where(o => o.Operation == InitOperation.MountInRoot).Select(o => o.Step);
+        var mounts = plan.Operations.Where(o => o.Operation is InitOperation.MountInRoot or InitOperation.TmpfsInRoot).Select(o => o.Step);
         Assert.Equal(Enumerable.Range(0, s.Spec.Mounts!.Count).Select(i => $"mounts[{i}]"), mounts);
         int pivot = steps.IndexOf("pivot_root");
         Assert.True(steps.LastIndexOf($"mounts[{s.Spec.Mounts.Count - 1}]") < pivot);
@@ -50,6 +50,24 @@ public sealed class CreateInitPlanTests
         // the program's check ("exec") last before ready: create fails for a program that cannot run, as runc's does
         Assert.Equal(["root.readonly", "process.rlimits[0]", "process.oomScoreAdj", "exec", "ready"], steps.Skip(lastMasked + 1).Take(5));
         Assert.Equal(InitOperation.CheckProgram, plan.Operations[steps.IndexOf("ready") - 1].Operation);
+    }
+
+    /// <summary>Every tmpfs is the init's tmpfs operation (the covered directory's mode, tmpcopyup); tmpcopyup is kept for it, not passed to the kernel.</summary>
+    [Fact]
+    public void Tmpfs_mounts_are_made_by_the_tmpfs_operation_and_tmpcopyup_reaches_it_only()
+    {
+        using var s = new InitScenario("docker-run.json", spec => spec.Mounts!.Add(new() { Destination = "/etc", Type = "tmpfs", Source = "tmpfs", Options = ["rw", "nosuid", "tmpcopyup", "size=65536k"] }));
+        var plan = CreateInitPlan.Build(s.Spec, "/c", false, false, null);
+        var index = s.Spec.Mounts!.Count - 1;
+        Assert.Equal(InitOperation.TmpfsInRoot, Assert.Single(plan.Operations, o => o.Step == $"mounts[{index}]").Operation);
+        var bytes = plan.ToArray();
+        var tail = System.Text.Encoding.UTF8.GetString(bytes);
+        Assert.Contains("size=65536k", tail);
+        Assert.DoesNotContain("tmpcopyup", tail);
+        var tmpfs = s.Spec.Mounts.Select((m, i) => (m, i)).Where(x => x.m.Type == "tmpfs").Select(x => $"mounts[{x.i}]").ToList();
+        Assert.Equal(tmpfs, plan.Operations.Where(o => o.Operation == InitOperation.TmpfsInRoot).Select(o => o.Step));
+        Assert.True(Oci.Validation.MountOptions.Parse(["tmpcopyup", "mode=755"]) is { CopyUp: true, Data: "mode=755" });
+        Assert.False(Oci.Validation.MountOptions.Parse(["mode=755"]).CopyUp);
     }
 
     [Fact]

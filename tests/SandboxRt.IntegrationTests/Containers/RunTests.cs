@@ -33,6 +33,47 @@ public sealed class RunTests
         Assert.Contains("to-stderr", run.Stderr);
     }
 
+    /// <summary>
+    /// tmpfs mounts as runc (1.1.8+) and crun make them: over a directory of the image and without a mode=
+    /// of its own, a tmpfs takes that directory's mode (before: tmpfs's 1777, so a --read-only container's
+    /// /run was world-writable); with mode=, that mode; over a new directory, tmpfs's. tmpcopyup (podman's
+    /// default for --tmpfs and --read-only) starts the tmpfs with a copy of what the directory held, with
+    /// owners, modes and symlinks (before: the tmpfs was empty). The image's files stay as they were.
+    /// </summary>
+    [Fact]
+    public async Task Tmpfs_mounts_take_the_covered_directorys_mode_and_tmpcopyup_copies_its_content()
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        using var state = new ScratchDirectory("srt-state");
+        using var bundle = new TestBundle(s =>
+        {
+            s.Mounts!.Add(new Mount { Destination = "/data", Type = "tmpfs", Source = "tmpfs", Options = ["rw", "nosuid", "nodev", "tmpcopyup"] });
+            s.Mounts.Add(new Mount { Destination = "/plain", Type = "tmpfs", Source = "tmpfs", Options = ["nosuid"] });
+            s.Mounts.Add(new Mount { Destination = "/moded", Type = "tmpfs", Source = "tmpfs", Options = ["mode=1777"] });
+            s.Mounts.Add(new Mount { Destination = "/fresh", Type = "tmpfs", Source = "tmpfs" });
+            s.Process!.Args = ["sh", "-c", "stat -c '%n %a %u:%g' /data /data/sub /data/sub/file /plain /moded /fresh && cat /data/sub/file && " +
+                "stat -c '%N' /data/link && echo changed > /data/sub/file && cat /data/sub/file && grep -c ' /data tmpfs ' /proc/mounts"];
+        });
+        var sub = Directory.CreateDirectory(Path.Combine(bundle.Rootfs, "data", "sub")).FullName;
+        File.SetUnixFileMode(Path.GetDirectoryName(sub)!, (UnixFileMode)0b111_101_000); // 0750
+        File.SetUnixFileMode(sub, (UnixFileMode)0b111_111_111);
+        var file = Path.Combine(sub, "file");
+        File.WriteAllText(file, "from the image\n");
+        File.SetUnixFileMode(file, (UnixFileMode)0b110_100_110); // 0646: the container's root has no CAP_DAC_OVERRIDE
+        SandboxRt.Interop.FileSystem.Chown(file, 1000, 1000);
+        File.CreateSymbolicLink(Path.Combine(bundle.Rootfs, "data", "link"), "sub/file");
+        File.SetUnixFileMode(Directory.CreateDirectory(Path.Combine(bundle.Rootfs, "plain")).FullName, (UnixFileMode)0b111_001_000); // 0710
+        Directory.CreateDirectory(Path.Combine(bundle.Rootfs, "moded"));
+
+        var run = await RunAsync(bundle, state, NewId());
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal([
+            "/data 750 0:0", "/data/sub 777 0:0", "/data/sub/file 646 1000:1000", "/plain 710 0:0", "/moded 1777 0:0", "/fresh 1777 0:0",
+            "from the image", "'/data/link' -> 'sub/file'", "changed", "1",
+        ], run.Stdout.TrimEnd('\n').Split('\n'));
+        Assert.Equal("from the image\n", File.ReadAllText(file));
+    }
+
     [Fact]
     public async Task The_container_starts_with_no_ignored_or_blocked_signals_so_a_broken_pipe_ends_the_writer()
     {

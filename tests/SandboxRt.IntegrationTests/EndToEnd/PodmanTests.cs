@@ -90,6 +90,30 @@ public sealed class PodmanTests
     }
 
     /// <summary>
+    /// podman's --tmpfs and --read-only's tmpfs on /run, /tmp and /var/tmp carry tmpcopyup: each starts with
+    /// what the image had there, and (runc 1.1.8+) has the mode of the image's directory. Before, /etc under
+    /// --tmpfs was empty and a read-only container's /run was world-writable (tmpfs's 1777).
+    /// </summary>
+    [Fact]
+    public async Task Tmpfs_volumes_start_with_the_images_content_and_mode_as_under_runc()
+    {
+        using var dir = new ScratchDirectory("srt-podman");
+        var podman = Podman(dir);
+        try
+        {
+            await LoadImageAsync(podman);
+            var run = await Command.RunAsync("podman", [.. podman, "run", "--rm", "--network", "none", "--read-only", "--tmpfs", "/etc", .. Limits,
+                LocalImage.Reference, "sh", "-c", "head -1 /etc/passwd && stat -c '%n %a' /etc /run /tmp && touch /etc/x /run/x /tmp/x && echo writable"]);
+            Assert.True(run.ExitCode == 0, run.Stderr);
+            Assert.Equal(["root:x:0:0:root:/root:/bin/sh", "/etc 755", "/run 755", "/tmp 1777", "writable"], run.Stdout.TrimEnd('\n').Split('\n'));
+        }
+        finally
+        {
+            await CleanUpAsync(dir, podman);
+        }
+    }
+
+    /// <summary>
     /// podman cp of a running container enters the mount namespace of state's pid, the relay, and copies
     /// at its "/" (libpod's joinMountAndExec). That was the host's: a copy in wrote the host's file, a copy
     /// out read the host's. The relay now shows whoever joins it an empty read-only root

@@ -5,8 +5,9 @@ namespace SandboxRt.Oci.Validation;
 /// <summary>
 /// An OCI mount's options split the way mount(8) and runc split them: flags for mount(2), propagation
 /// changes (applied by separate mount calls), and everything else as the data string (mode=755, size=64k).
+/// <see cref="CopyUp"/> is runc's "tmpcopyup" extension: a tmpfs starts with a copy of what the directory it covers held.
 /// </summary>
-public sealed record MountOptions(MountFlags Flags, MountFlags ClearedFlags, IReadOnlyList<MountFlags> Propagation, string Data)
+public sealed record MountOptions(MountFlags Flags, MountFlags ClearedFlags, IReadOnlyList<MountFlags> Propagation, string Data, bool CopyUp = false)
 {
     private static readonly Dictionary<string, (MountFlags Set, MountFlags Clear)> FlagTable = new(StringComparer.Ordinal)
     {
@@ -41,6 +42,7 @@ public sealed record MountOptions(MountFlags Flags, MountFlags ClearedFlags, IRe
         MountFlags flags = 0, cleared = 0;
         var propagation = new List<MountFlags>();
         var data = new List<string>();
+        bool copyUp = false;
         foreach (var option in options ?? [])
         {
             if (FlagTable.TryGetValue(option, out var f))
@@ -50,12 +52,14 @@ public sealed record MountOptions(MountFlags Flags, MountFlags ClearedFlags, IRe
             }
             else if (PropagationTable.TryGetValue(option, out var p))
                 propagation.Add(p);
-            else if (option is "tmpcopyup" or "rro" or "rrw" or "idmap" or "ridmap")
+            else if (option == "tmpcopyup")
+                copyUp = true;
+            else if (option is "rro" or "rrw" or "idmap" or "ridmap")
                 continue; // runc extensions with no meaning here
             else
                 data.Add(option);
         }
-        return new MountOptions(flags, cleared, propagation, string.Join(',', data));
+        return new MountOptions(flags, cleared, propagation, string.Join(',', data), copyUp);
     }
 
     /// <summary>The flags a bind mount must be remounted with (bind ignores them on the first call).</summary>

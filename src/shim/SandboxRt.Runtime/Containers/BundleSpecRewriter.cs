@@ -28,7 +28,8 @@ public static class BundleSpecRewriter
         var rootfs = SpecLoader.RootfsPath(spec, bundle);
         // read-only from the first instant: its mount points must be there before it is shared
         if (spec.Root!.Readonly)
-            RootfsMountPoints.Create(spec, rootfs, m => HostSource(m, bundle));
+            foreach (var made in RootfsMountPoints.Create(spec, rootfs, m => HostSource(m, bundle)))
+                KeepTmpfsModeOfANewDirectory(copy.Mounts![made]);
         copy.Root!.Path = shared.AddRootfs(name, rootfs, spec.Root!.Readonly);
         for (int i = 0; i < (copy.Mounts?.Count ?? 0); i++)
         {
@@ -63,6 +64,17 @@ public static class BundleSpecRewriter
     {
         foreach (var ns in guestSpec.Linux?.Namespaces?.Where(n => n.Type == NamespaceTypes.Network && (networkMirrored || !string.IsNullOrEmpty(n.Path))) ?? [])
             ns.Path = GuestNetworkNamespace;
+    }
+
+    /// <summary>
+    /// A tmpfs over a directory of the image takes that directory's mode when it has no mode= (the guest's
+    /// init does it, as runc 1.1.8+ does), over a directory runc had to make, tmpfs's own (1777). The host
+    /// made this one (a read-only root's mount point), so the init would find it there: it is told tmpfs's mode.
+    /// </summary>
+    private static void KeepTmpfsModeOfANewDirectory(Mount m)
+    {
+        if (m.Type == "tmpfs" && !m.IsBind && !(m.Options?.Any(o => o.StartsWith("mode=", StringComparison.Ordinal)) ?? false))
+            m.Options = [.. m.Options ?? [], "mode=1777"];
     }
 
     /// <summary>A bind mount's source on the host: relative sources are the bundle's.</summary>

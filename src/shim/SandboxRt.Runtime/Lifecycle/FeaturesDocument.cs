@@ -13,7 +13,7 @@ public static class FeaturesDocument
         ["hooks"] = Array("prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"),
         ["mountOptions"] = Array("ro", "rw", "nosuid", "suid", "nodev", "dev", "noexec", "exec", "sync", "async", "dirsync", "remount", "mand", "nomand",
             "atime", "noatime", "diratime", "nodiratime", "relatime", "norelatime", "strictatime", "nostrictatime", "lazytime", "nolazytime",
-            "symfollow", "nosymfollow", "bind", "rbind", "private", "rprivate", "shared", "rshared", "slave", "rslave", "unbindable", "runbindable"),
+            "symfollow", "nosymfollow", "bind", "rbind", "private", "rprivate", "shared", "rshared", "slave", "rslave", "unbindable", "runbindable", "tmpcopyup"),
         ["linux"] = new JsonObject
         {
             ["namespaces"] = Array("cgroup", "ipc", "mount", "network", "pid", "uts"),

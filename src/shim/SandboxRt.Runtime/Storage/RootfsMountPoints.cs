@@ -13,11 +13,13 @@ namespace SandboxRt.Runtime.Storage;
 /// </summary>
 public static class RootfsMountPoints
 {
-    public static void Create(Spec spec, string rootfs, Func<Mount, string?> hostSource)
+    /// <summary>Makes the missing mount points; returns the indexes in mounts of those it made.</summary>
+    public static IReadOnlyList<int> Create(Spec spec, string rootfs, Func<Mount, string?> hostSource)
     {
         var mounts = spec.Mounts ?? [];
+        var made = new List<int>();
         if (mounts.Count == 0)
-            return;
+            return made;
         using var root = PinnedDirectory.Open(rootfs);
         for (int i = 0; i < mounts.Count; i++)
         {
@@ -28,13 +30,15 @@ public static class RootfsMountPoints
             bool directory = !(mounts[i].IsBind && hostSource(mounts[i]) is { } source && !Directory.Exists(source));
             try
             {
-                root.CreatePathInRoot(destination, directory);
+                if (root.CreatePathInRoot(destination, directory))
+                    made.Add(i);
             }
             catch (SyscallException e)
             {
                 throw new IOException($"mounts[{i}].destination: cannot create the mount point {destination} in the read-only root file system {rootfs}: {e.Message}", e);
             }
         }
+        return made;
     }
 
     private static string Normalize(string destination) => "/" + string.Join('/', destination.Split('/', StringSplitOptions.RemoveEmptyEntries));

@@ -105,9 +105,14 @@ internal static class CreateInitPlan
                 plan.MountInRoot(field, rootfs, m.Destination, file: false, cgroupPath, null, MountFlags.Bind, null, options.RemountFlags, options.Propagation);
             return false;
         }
+        if (type == "tmpfs")
+        {
+            plan.TmpfsInRoot(field, rootfs, m.Destination, m.Source ?? type, options.Flags & ~MountFlags.Recursive, options.Data, options.CopyUp, options.Propagation);
+            return m.Destination == "/dev";
+        }
         plan.MountInRoot(field, rootfs, m.Destination, file: false, m.Source ?? type, type, options.Flags & ~MountFlags.Recursive,
             options.Data.Length > 0 ? options.Data : null, 0, options.Propagation);
-        return m.Destination == "/dev" && type == "tmpfs";
+        return false;
     }
 
     private static void Devices(InitPlan plan, Spec spec, string rootfs)

@@ -33,4 +33,5 @@ internal enum InitOperation : byte
     HookState = 28,
     Hook = 29,
     CheckProgram = 30,
+    TmpfsInRoot = 31,
 }

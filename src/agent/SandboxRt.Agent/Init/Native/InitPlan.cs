@@ -107,6 +107,20 @@ internal sealed class InitPlan
             U64((ulong)p);
     }
 
+    /// <summary>
+    /// A tmpfs at <paramref name="destination"/> inside root, as runc mounts one: over a directory that was
+    /// there and without a mode= in <paramref name="data"/>, it takes that directory's mode; with
+    /// <paramref name="copyUp"/> (tmpcopyup) it starts with a copy of what the directory held.
+    /// </summary>
+    public void TmpfsInRoot(string step, string root, string destination, string source, MountFlags flags, string data, bool copyUp,
+        IReadOnlyList<MountFlags> propagation)
+    {
+        Begin(InitOperation.TmpfsInRoot, step).Str(step, root).Str(step, destination).Str(step, source).U64((ulong)flags).Str(step, data)
+            .U8(copyUp ? (byte)1 : (byte)0).U32((uint)propagation.Count);
+        foreach (var p in propagation)
+            U64((ulong)p);
+    }
+
     public void MakeDeviceInRoot(string step, string root, string path, bool character, uint major, uint minor, uint mode, uint uid, uint gid) =>
         Begin(InitOperation.MakeDeviceInRoot, step).Str(step, root).Str(step, path).U8(character ? (byte)1 : (byte)0)
             .U32(major).U32(minor).U32(mode).U32(uid).U32(gid);
