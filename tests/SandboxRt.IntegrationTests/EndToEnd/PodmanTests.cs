@@ -90,6 +90,38 @@ public sealed class PodmanTests
     }
 
     /// <summary>
+    /// podman pod stop -t 0 kills a pod's containers all at once: the infra container, whose VM the member
+    /// runs in, and the member. Before, the member's kill could fail while its relay still ran (the stop
+    /// failed, exit 125), and its delete waited out the agent call's deadline (a minute) for a VM that
+    /// X's delete was taking down. Each round stops and removes a pod with a running member.
+    /// </summary>
+    [Fact]
+    public async Task Pod_stop_of_a_running_pod_succeeds_without_waiting_out_a_deadline()
+    {
+        using var dir = new ScratchDirectory("srt-podman");
+        var podman = Podman(dir);
+        try
+        {
+            await LoadImageAsync(podman);
+            for (int round = 0; round < 3; round++)
+            {
+                var pod = $"stop-{round}";
+                (await Command.RunAsync("podman", [.. podman, "pod", "create", "--name", pod, "--network", "none", "--infra-image", LocalImage.Reference, "--infra-command", "sleep 100000"])).Ok();
+                (await Command.RunAsync("podman", [.. podman, "run", "-d", "--pod", pod, .. Limits, LocalImage.Reference, "sleep", "600"])).Ok();
+                var started = System.Diagnostics.Stopwatch.StartNew();
+                var stop = await Command.RunAsync("podman", [.. podman, "pod", "stop", "-t", "0", pod]);
+                Assert.True(stop.ExitCode == 0, $"round {round}: pod stop exit {stop.ExitCode}: {stop.Stderr}");
+                Assert.True(started.Elapsed < TimeSpan.FromSeconds(30), $"round {round}: pod stop took {started.Elapsed.TotalSeconds:F1} s");
+                (await Command.RunAsync("podman", [.. podman, "pod", "rm", "-f", pod])).Ok();
+            }
+        }
+        finally
+        {
+            await CleanUpAsync(dir, podman);
+        }
+    }
+
+    /// <summary>
     /// podman's --tmpfs and --read-only's tmpfs on /run, /tmp and /var/tmp carry tmpcopyup: each starts with
     /// what the image had there, and (runc 1.1.8+) has the mode of the image's directory. Before, /etc under
     /// --tmpfs was empty and a read-only container's /run was world-writable (tmpfs's 1777).

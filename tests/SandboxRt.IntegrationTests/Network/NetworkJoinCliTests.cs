@@ -201,4 +201,38 @@ public sealed class NetworkJoinCliTests
             Assert.False(Directory.Exists(Path.Combine(state.Path, idZ)));
         });
     }
+
+    /// <summary>
+    /// podman pod stop signals X and Y at once. A kill of Y that finds X's relay gone waits for Y's relay,
+    /// which stops Y, and says Y is not running, by which time that relay is gone (podman looks for its
+    /// pid); before, it failed while Y's relay still ran and podman's stop failed (exit 125). Y's delete
+    /// right after kills Y's relay before it removes Y: before, the two took X's one-client channel from
+    /// each other and the delete took 36 s.
+    /// </summary>
+    [Fact]
+    public async Task A_kill_of_Y_as_X_dies_reaches_Y_or_says_it_is_not_running_once_its_relay_is_gone_and_Ys_delete_is_prompt()
+    {
+        await WithRunningXAsync(["sleep", "600"], async (state, _, idX, idY) =>
+        {
+            using var y = BundleOfY($"/proc/{await PidOf(state, idX)}/ns/net", "sleep", "600");
+            var create = await Cli(state, "create", "--bundle", y.Directory, idY);
+            Assert.True(create.ExitCode == 0, create.Stderr);
+            Assert.Equal(0, (await Cli(state, "start", idY)).ExitCode);
+            using var relayY = SandboxRt.Interop.PidFd.TryOpen(await PidOf(state, idY))!;
+
+            var killX = Cli(state, "kill", idX, "KILL");
+            var killY = Cli(state, "kill", idY, "TERM");
+            Assert.Equal(0, (await killX).ExitCode);
+            var y1 = await killY;
+            if (y1.ExitCode != 0)
+            {
+                Assert.Contains($"cannot kill container {idY}: it is not running", y1.Stderr);
+                Assert.True(relayY.HasExited, $"kill said {idY} is not running while its relay still ran");
+            }
+            var started = System.Diagnostics.Stopwatch.StartNew();
+            var delete = await Cli(state, "delete", "--force", idY);
+            Assert.True(delete.ExitCode == 0, delete.Stderr);
+            Assert.True(started.Elapsed < TimeSpan.FromSeconds(20), $"delete --force {idY} took {started.Elapsed.TotalSeconds:F1} s");
+        });
+    }
 }

@@ -22,9 +22,7 @@ public static class SandboxRemains
     /// <param name="servers">Host processes that served the sandbox (relays): killed first, so that none touches it during the clean-up.</param>
     public static async Task RemoveAsync(string stateDirectory, ProcessIdentity? hypervisor, ProcessIdentity? virtiofsd, TimeSpan grace, IReadOnlyList<ProcessIdentity?> servers)
     {
-        foreach (var server in servers)
-            if (server is { IsAlive: true })
-                ChildProcesses.Signal(server.Pid, 9);
+        KillServers(servers);
         await HypervisorFactory.StopDetachedAsync(hypervisor, [virtiofsd], stateDirectory, grace);
         // A VMM that was spawned but never recorded (its owner was killed in between) is known only by its
         // cgroup. Only then: a leaf another sandbox joined (the same cgroupsPath given twice) would hold
@@ -32,12 +30,31 @@ public static class SandboxRemains
         if (hypervisor is null)
             HostCgroups.HostCgroup.KillLeftoversRecorded(stateDirectory);
         Network.PodNetwork.DetachRecorded(stateDirectory);
-        foreach (var server in servers)
-            if (server is not null)
-                await DetachedProcess.WaitGoneAsync(server, ServerGoneTimeout);
+        await WaitServersGoneAsync(servers);
         HostCgroups.HostCgroup.RemoveRecorded(stateDirectory); // once the VM and the servers have left it
         SharedDirectory.RemoveFrom(stateDirectory);
         SocketDirectory.Remove(stateDirectory);
         PrivateFiles.RemoveTree(stateDirectory);
+    }
+
+    /// <summary>SIGKILLs the servers (relays) and waits, bounded, until they are gone: before a clean-up that must not race them.</summary>
+    public static async Task StopServersAsync(IReadOnlyList<ProcessIdentity?> servers)
+    {
+        KillServers(servers);
+        await WaitServersGoneAsync(servers);
+    }
+
+    private static void KillServers(IReadOnlyList<ProcessIdentity?> servers)
+    {
+        foreach (var server in servers)
+            if (server is { IsAlive: true })
+                ChildProcesses.Signal(server.Pid, 9);
+    }
+
+    private static async Task WaitServersGoneAsync(IReadOnlyList<ProcessIdentity?> servers)
+    {
+        foreach (var server in servers)
+            if (server is not null)
+                await DetachedProcess.WaitGoneAsync(server, ServerGoneTimeout);
     }
 }

@@ -68,6 +68,10 @@ public static class DeleteOperation
         }
         else if (record.JoinedSandbox is { } sandbox)
         {
+            // Y's relays first. Once X's relay is gone, Y's relay stops Y over X's channel, which takes one
+            // client at a time: it and the removal below took the channel from each other until the
+            // relay's call gave up (36 s for `delete --force` right after a kill, 2026-12-07).
+            await Core.SandboxRemains.StopServersAsync([.. record.Execs.Values, record.Relay]);
             IAgent? agent = null;
             try
             {

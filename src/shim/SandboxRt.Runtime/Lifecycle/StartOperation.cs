@@ -42,21 +42,9 @@ public static class StartOperation
         }
         if (execFailed is not null)
         {
-            await WaitForRelayExitAsync(record.Relay); // outside the lock: the relay records the exit under it
+            await RelayExit.WaitAsync(record.Relay, RelayExitBound); // outside the lock: the relay records the exit under it
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(execFailed);
         }
         await HookRunner.RunAsync("poststart", RecordedHooks.PoststartOf(record), OciStates.Of(record));
-    }
-
-    private static async Task WaitForRelayExitAsync(ProcessIdentity? relay)
-    {
-        if (relay is null || SandboxRt.Interop.PidFd.TryOpen(relay.Pid) is not { } pidfd)
-            return;
-        using (pidfd)
-        {
-            if (!relay.IsAlive)
-                return; // gone, or its pid is another process's now: the descriptor is not the relay's
-            await Task.WhenAny(pidfd.WaitExitedAsync(), Task.Delay(RelayExitBound)); // past the bound: fail anyway
-        }
     }
 }

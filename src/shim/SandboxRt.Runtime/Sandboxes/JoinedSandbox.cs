@@ -42,6 +42,9 @@ public sealed class JoinedSandbox : IHostSandbox
     private readonly string _driver;
     private int _stopped;
 
+    /// <summary>How long X's VM may take to exit after its channel failed a call, for that failure to be the VM's end rather than an error.</summary>
+    private static readonly TimeSpan VmExitAfterChannelBound = TimeSpan.FromSeconds(2);
+
     /// <summary>How long the end of X's relay may lag behind the end of the connection it served.</summary>
     private static readonly TimeSpan RelayExitBound = TimeSpan.FromSeconds(10);
 
@@ -162,7 +165,7 @@ public sealed class JoinedSandbox : IHostSandbox
             var record = _store.Load(Id);
             using var direct = new AgentClient(Relay.AgentEndpoints.For(record, _store.Directory(Id)));
             using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            await direct.SignalAsync(containerId, "", Signals.SIGKILL, all: true, deadline.Token);
+            await UnlessVmExitsAsync(direct.SignalAsync(containerId, "", Signals.SIGKILL, all: true, deadline.Token), _vm, deadline);
         }
         catch (Exception e) when (e is AgentException or IOException or OperationCanceledException or InvalidOperationException or ContainerNotFoundException)
         {
@@ -212,21 +215,35 @@ public sealed class JoinedSandbox : IHostSandbox
             return;
         }
         var directory = store.Directory(sandboxId);
-        bool vmAlive = sandbox.Hypervisor is { IsAlive: true };
-        if (agent is not null && vmAlive)
+        using var vm = Pin(sandbox.Hypervisor);
+        bool vmAlive = vm is not null;
+        if (agent is not null && vm is not null)
         {
             try
             {
+                // Ends with X's VM: X's delete running alongside (podman pod stop cleans a pod's containers up
+                // together) takes it down, and a call to a VM that is gone would retry its connection until
+                // the deadline (a minute per container, before).
                 using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 deadline.CancelAfter(AgentClient.DefaultTimeout);
-                await agent.RemoveContainerAsync(containerId, force: true, deadline.Token);
+                if (!await UnlessVmExitsAsync(agent.RemoveContainerAsync(containerId, force: true, deadline.Token), vm, deadline))
+                {
+                    log.LogDebug("container {Id}: the VM of container {Sandbox} exited while the container was being removed from it", containerId, sandboxId);
+                    vmAlive = false;
+                }
             }
             catch (AgentException e) when (e.Kind == AgentErrorKind.NotFound)
             {
             }
             catch (Exception e) when (e is AgentException or IOException or OperationCanceledException or InvalidOperationException)
             {
-                log.LogWarning("container {Id}: removing it from the VM of container {Sandbox}: {Error}", containerId, sandboxId, e.Message);
+                // X's delete running alongside closes the VM's channel a moment before its QEMU exits: no loss then
+                var vmExited = vm.WaitExitedAsync();
+                vmAlive = await Task.WhenAny(vmExited, Task.Delay(VmExitAfterChannelBound)) != vmExited;
+                if (vmAlive)
+                    log.LogWarning("container {Id}: removing it from the VM of container {Sandbox}: {Error}", containerId, sandboxId, e.Message);
+                else
+                    log.LogDebug("container {Id}: the VM of container {Sandbox} exited while the container was being removed from it: {Error}", containerId, sandboxId, e.Message);
             }
         }
         try
@@ -253,6 +270,24 @@ public sealed class JoinedSandbox : IHostSandbox
         {
             log.LogWarning("container {Id}: giving back what it added to the VM of container {Sandbox}: {Error}", containerId, sandboxId, e.Message);
         }
+    }
+
+    /// <summary>
+    /// Awaits <paramref name="call"/> to X's agent unless X's VM exits first: then the call is cancelled
+    /// (<paramref name="deadline"/>), its outcome dropped, and false returned. A call to a VM that is gone
+    /// would retry its connection to the channel until its deadline (ConnectRetry).
+    /// </summary>
+    private static async Task<bool> UnlessVmExitsAsync(Task call, PidFd vm, CancellationTokenSource deadline)
+    {
+        var vmExited = vm.WaitExitedAsync();
+        if (await Task.WhenAny(call, vmExited) != vmExited)
+        {
+            await call;
+            return true;
+        }
+        deadline.Cancel();
+        await call.ContinueWith(t => t.Exception, TaskScheduler.Default); // observed: its VM is gone
+        return false;
     }
 
     private static PidFd? Pin(ProcessIdentity? process)
