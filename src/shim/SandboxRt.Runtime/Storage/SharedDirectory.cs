@@ -41,8 +41,8 @@
 // for as long as that container lived, and its VM saw this one's containers.
 //
 // Teardown detaches shared/ and mounts/ with their guards (MNT_DETACH takes every mount below with them;
-// the skeleton goes with the tmpfs) and removes the two empty directories. The tmpfs also keeps the skeleton off the host's
-// /run and bounds it.
+// the skeleton goes with the tmpfs) and removes the two empty directories. The tmpfs also keeps the
+// skeleton off the host's /run and bounds it.
 //
 // No waiting for virtiofsd: its mount namespace may still hold copies of these mounts for a moment after
 // QEMU quit (its sandbox process outlives the parent we wait for). rmdir refuses (EBUSY) only a mount
