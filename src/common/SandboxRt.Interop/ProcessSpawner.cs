@@ -10,9 +10,10 @@ namespace SandboxRt.Interop;
 /// mask and default dispositions (.NET ignores SIGPIPE, and ignored signals survive exec).
 /// Descriptors not handed over explicitly are closed in the child, including any this process inherited
 /// without close-on-exec. The caller owns the child: reap it with <see cref="ChildProcesses.TryWait"/>.
-/// A child asked for in a new pid namespace is spawned from a thread of its own that unshared
-/// CLONE_NEWPID just before (a pid namespace for children hangs off the calling thread, and a thread
-/// that has one can start no thread of its own): no other thread of ours ever changes namespace.
+/// A child asked for in a new pid namespace, or in another mount namespace, is spawned from a thread of
+/// its own that entered that mount namespace and unshared CLONE_NEWPID just before (both hang off the
+/// calling thread, and a thread with a pid namespace for children can start no thread of its own): no
+/// other thread of ours ever changes namespace.
 /// </summary>
 public static class ProcessSpawner
 {
@@ -68,8 +69,8 @@ public static class ProcessSpawner
             byte** argv = ToNullTerminated(options.Arguments, strings);
             var environment = options.Environment ?? CurrentEnvironment();
             byte** envp = ToNullTerminated(environment, strings);
-            var (error, pid) = options.NewPidNamespace
-                ? SpawnInNewPidNamespace(options.Path, actions, attributes, argv, envp)
+            var (error, pid) = options.NewPidNamespace || options.MountNamespace is not null
+                ? SpawnInNamespaces(options, actions, attributes, argv, envp)
                 : PosixSpawn(options.Path, actions, attributes, argv, envp);
             if (error != 0)
                 throw new SyscallException("posix_spawn", (Errno)error, options.Path);
@@ -99,22 +100,38 @@ public static class ProcessSpawner
     }
 
     /// <summary>
-    /// posix_spawn on a fresh thread that first unshares CLONE_NEWPID: the child is pid 1 of the new
+    /// posix_spawn on a fresh thread that first enters the mount namespace asked for and unshares
+    /// CLONE_NEWPID when asked: the child starts in that mount namespace, as pid 1 of the new pid
     /// namespace. Everything the spawn needs is prepared before, so between the unshare and the thread's
     /// end only the posix_spawn call runs (glibc's clone with CLONE_VM|CLONE_VFORK, allowed across pid
     /// namespaces; CLONE_THREAD, which creating a thread needs, is not): nothing else is started from
-    /// this thread, so nothing else lands in that namespace or fails for being on this thread.
+    /// this thread, so nothing else lands in those namespaces or fails for being on this thread.
     /// </summary>
-    private static unsafe (int Error, int Pid) SpawnInNewPidNamespace(string path, byte* actions, byte* attributes, byte** argv, byte** envp)
+    private static unsafe (int Error, int Pid) SpawnInNamespaces(SpawnOptions options, byte* actions, byte* attributes, byte** argv, byte** envp)
     {
         nint a = (nint)actions, at = (nint)attributes, v = (nint)argv, e = (nint)envp;
+        string path = options.Path;
         (int, int) result = default;
         Exception? failure = null;
         var thread = new Thread(() =>
         {
             try
             {
-                Namespaces.Unshare(Namespaces.ClonePid, $"a pid namespace for {path}");
+                if (options.MountNamespace is { } ns)
+                {
+                    bool added = false;
+                    ns.DangerousAddRef(ref added);
+                    try
+                    {
+                        MountNamespace.Enter(new SafeFdHandle((int)ns.DangerousGetHandle(), ownsHandle: false), $"the mount namespace for {path}");
+                    }
+                    finally
+                    {
+                        ns.DangerousRelease();
+                    }
+                }
+                if (options.NewPidNamespace)
+                    Namespaces.Unshare(Namespaces.ClonePid, $"a pid namespace for {path}");
                 result = PosixSpawn(path, (byte*)a, (byte*)at, (byte**)v, (byte**)e);
             }
             catch (SyscallException x)
@@ -122,7 +139,7 @@ public static class ProcessSpawner
                 failure = x;
             }
         })
-        { IsBackground = true, Name = "spawn-pidns" };
+        { IsBackground = true, Name = "spawn-ns" };
         thread.Start();
         thread.Join();
         if (failure is not null)

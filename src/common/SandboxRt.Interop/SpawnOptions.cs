@@ -31,6 +31,12 @@ public sealed class SpawnOptions
     /// </summary>
     public bool NewPidNamespace { get; init; }
 
+    /// <summary>
+    /// The mount namespace (an nsfs descriptor, <see cref="MountNamespace.Handle"/>) the child starts in;
+    /// null: ours. Paths in this spawn (the executable, the working directory) are looked up there.
+    /// </summary>
+    public SafeHandle? MountNamespace { get; init; }
+
     /// <summary>The child's working directory; null keeps ours.</summary>
     public string? WorkingDirectory { get; init; }
 }

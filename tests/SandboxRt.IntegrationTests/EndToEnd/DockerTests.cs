@@ -332,8 +332,9 @@ public sealed class DockerTests(DockerDaemon docker) : IClassFixture<DockerDaemo
     /// dockerd's exec root, which holds SandboxRt's state directories): Docker's rbind used to copy every
     /// other sandbox's shared directory and guest RAM tmpfs into the volume, in the host's mount namespace,
     /// so that the other container's `docker rm` failed (Device or resource busy on its state directory)
-    /// and left its VM's directory behind, and this VM saw the other's root file system. The state
-    /// directories' mounts now sit on unbindable guards (Storage/UnbindableGuard.cs): the copy holds
+    /// and left its VM's directory behind, and this VM saw the other's root file system. A sandbox's
+    /// shared directory now has its mounts in the sandbox's own mount namespace (Storage/SharedDirectory.cs)
+    /// and a clone's guest RAM sits on an unbindable guard (Storage/UnbindableGuard.cs): the copy holds
     /// the empty directories only, and both containers go.
     /// </summary>
     [Fact]
@@ -358,5 +359,43 @@ public sealed class DockerTests(DockerDaemon docker) : IClassFixture<DockerDaemo
             (await docker.Docker("rm", "-f", second)).Ok();
         }
         await HostLeaks.AssertGoneAsync(second, docker.RuntimeRoot);
+    }
+
+    /// <summary>
+    /// cadvisor's -v /var/lib/docker:/var/lib/docker:ro under kata-runtime: Docker's rbind copies the
+    /// overlay mounts of the containers that exist, as under runc. The copies are in the sandbox's mount
+    /// namespace (Storage/SharedDirectory.cs), not the host's, so `docker rm` of another container, a
+    /// runc one here, can remove its overlay's directory; before, it failed with "unlinkat .../merged:
+    /// device or resource busy" for as long as the volume lived, and the container stayed "Removal In
+    /// Progress".
+    /// </summary>
+    [Fact]
+    public async Task A_volume_of_dockers_data_root_lets_other_containers_be_removed()
+    {
+        docker.RequireRunning();
+        var other = (await docker.Docker("run", "-d", "--network", "none", "--runtime", "runc", LocalImage.Reference, "sleep", "600")).Ok().Stdout.Trim();
+        string? watcher = null;
+        try
+        {
+            var merged = (await docker.Docker("inspect", "-f", "{{.GraphDriver.Data.MergedDir}}", other)).Ok().Stdout.Trim();
+            Assert.StartsWith(docker.DataRoot + "/", merged);
+            watcher = (await docker.Docker("run", "-d", "--network", "none", "--runtime", DockerDaemon.Runtime, "-v", docker.DataRoot + ":/docker:ro",
+                LocalImage.Reference, "sleep", "600")).Ok().Stdout.Trim();
+            // the watcher sees the other container's root file system, as under runc
+            (await docker.Docker("exec", watcher, "sh", "-c", $"test -d '/docker/{Path.GetRelativePath(docker.DataRoot, merged)}/bin'")).Ok();
+
+            var removed = await docker.Docker("rm", "-f", other);
+            Assert.True(removed.ExitCode == 0, removed.Stderr);
+            Assert.False(Directory.Exists(merged), merged + " is still there");
+            Assert.Equal("", (await docker.Docker("ps", "-aq", "--filter", "id=" + other)).Ok().Stdout.Trim());
+        }
+        finally
+        {
+            await docker.Docker("rm", "-f", other);
+            if (watcher is not null)
+                (await docker.Docker("rm", "-f", watcher)).Ok();
+        }
+        if (watcher is not null)
+            await HostLeaks.AssertGoneAsync(watcher, docker.RuntimeRoot);
     }
 }

@@ -74,6 +74,54 @@ public sealed class InteropTests
         Assert.Equal([pid.ToString()], File.ReadAllLines(outPath));
     }
 
+    /// <summary>
+    /// A mount namespace of the sandbox's kind (MountNamespace, Storage/SharedDirectory.cs): a mount made
+    /// on a thread that entered it is there and not in the host's namespace; a child spawned into it
+    /// sees it; the namespace outlives its object once bound, and the host's rmdir of a directory that
+    /// is a mount point only there succeeds.
+    /// </summary>
+    [Fact]
+    public async Task A_mount_namespace_holds_its_own_mounts_its_spawned_children_see_them_and_the_host_can_still_remove_their_directories()
+    {
+        TestEnvironment.RequireRoot();
+        using var dir = new ScratchDirectory();
+        var point = Directory.CreateDirectory(dir.Combine("point")).FullName;
+        var bound = dir.Combine("ns");
+        File.WriteAllBytes(bound, []);
+        using (var ns = MountNamespace.CreateSlaveCopy("a test's"))
+        {
+            ns.Run(() => FileSystem.Mount("tmpfs", point, "tmpfs", MountFlags.None, "size=1m"));
+            ns.Run(() => File.WriteAllText(Path.Combine(point, "inside"), "inside"));
+            ns.BindTo(bound);
+        }
+        Assert.False(File.Exists(Path.Combine(point, "inside"))); // not in the host's namespace
+        Assert.True(MountNamespace.TryOpen(bound, out var again));
+        using (again)
+        {
+            Assert.Equal("inside", again.Run(() => File.ReadAllText(Path.Combine(point, "inside"))));
+            var outPath = dir.Combine("out");
+            using (var output = File.OpenHandle(outPath, FileMode.Create, FileAccess.Write))
+            using (var input = File.OpenHandle("/dev/null", FileMode.Open, FileAccess.Read))
+            {
+                int pid = ProcessSpawner.Spawn(new SpawnOptions
+                {
+                    Path = "/bin/cat",
+                    Arguments = ["cat", Path.Combine(point, "inside")],
+                    Descriptors = [(input, 0), (output, 1), (output, 2)],
+                    MountNamespace = again.Handle,
+                });
+                var status = await Task.Run(() => { ChildProcesses.TryWait(pid, true, out _, out var s); return s; });
+                Assert.Equal(0, status.ShellStatus);
+            }
+            Assert.Equal("inside", File.ReadAllText(outPath));
+            Directory.Delete(point); // a mount point in the other namespace only: removed, and the copy there detached
+            Assert.False(again.Run(() => Directory.Exists(point)));
+        }
+        Assert.False(MountNamespace.TryOpen(dir.Combine("out"), out _)); // a plain file: no namespace bound there
+        FileSystem.Unmount(bound);
+        Assert.False(MountNamespace.TryOpen(bound, out _));
+    }
+
     [Fact]
     public async Task A_descriptor_below_the_highest_mapped_number_is_not_inherited()
     {

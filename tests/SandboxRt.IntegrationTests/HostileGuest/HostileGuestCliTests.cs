@@ -297,36 +297,39 @@ public sealed class HostileGuestCliTests
             var detached = await Cli(state, "exec", "--detach", id, "sleep", "30");
             Assert.Equal(0, detached.ExitCode);
 
+            // the shared directory's mounts are in the sandbox's mount namespace (SandboxNamespace)
             var stateDirectory = state.Combine(id);
-            var name = Path.GetFileName(Assert.Single(Directory.GetDirectories(Path.Combine(stateDirectory, "mounts"), id + "@*")));
+            var name = SandboxNamespace.Run(stateDirectory, () => Path.GetFileName(Assert.Single(Directory.GetDirectories(Path.Combine(stateDirectory, "mounts"), id + "@*"))));
             foreach (var path in new[] { $"{stateDirectory}/shared/{name}/mounts/{data}/suid", $"{stateDirectory}/mounts/{name}/mounts/{data}/suid" })
             {
                 // through a shell: setpriv resolves its own program before its capabilities are gone
-                var asNobody = await Command.RunAsync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", "--", "/bin/sh", "-c", $"'{path}' id -u"]);
+                var asNobody = await Command.RunAsync("nsenter", SandboxNamespace.Nsenter(stateDirectory, "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", "--", "/bin/sh", "-c", $"'{path}' id -u"));
                 Assert.True(asNobody.ExitCode != 0 && !asNobody.Stdout.Contains('0'), $"another host user ran the guest's setuid file through {path}: {asNobody.Stdout}");
                 Assert.Contains("Permission denied", asNobody.Stderr);
             }
-            var binds = File.ReadAllLines("/proc/self/mountinfo").Select(l => l.Split(' ')).Where(f => f[4].StartsWith(stateDirectory + "/")).ToList();
+            var binds = SandboxNamespace.MountInfo(stateDirectory).Where(f => f[4].StartsWith(stateDirectory + "/")).ToList();
             Assert.NotEmpty(binds);
             Assert.All(binds, f => Assert.True(f[5].Split(',').Contains("nosuid") && f[5].Split(',').Contains("nodev"), $"{f[4]} is mounted {f[5]}"));
             // the skeleton the host mounts into is a small tmpfs of its own, not the host's /run
-            // (on an unbindable guard of its own: Storage/UnbindableGuard.cs)
-            var skeleton = File.ReadAllLines("/proc/self/mountinfo").Select(l => l.Split(" - ")).Where(p => p[0].Split(' ')[4] == stateDirectory + "/mounts").ToList();
-            Assert.Single(skeleton, p => p[0].Split(' ').Contains("unbindable") && p[1].Split(' ')[1] == "sandboxrt-unbindable");
-            var superblock = Assert.Single(skeleton, p => p[1].Split(' ')[1] != "sandboxrt-unbindable")[1].Split(' ');
+            var skeleton = binds.Where(f => f[4] == stateDirectory + "/mounts").Select(f => string.Join(' ', f).Split(" - ")[1].Split(' ')).ToList();
+            var superblock = Assert.Single(skeleton);
             Assert.Equal("tmpfs", superblock[0]);
             Assert.Contains("size=1024k", superblock[2].Split(','));
             Assert.Contains("nr_inodes=16384", superblock[2].Split(','));
+            // in the host's namespace: the bound namespace, and a clone's guest RAM (on its guard)
+            var hostMounts = File.ReadAllLines("/proc/self/mountinfo").Select(l => l.Split(' ')).Where(f => f[4].StartsWith(stateDirectory + "/")).Select(f => f[4]).ToHashSet();
+            var nsGuard = $"{stateDirectory}/{SandboxRt.Runtime.Storage.SharedDirectory.NamespaceName}";
+            Assert.Subset(new HashSet<string> { nsGuard, SandboxRt.Runtime.Storage.SharedDirectory.NamespacePath(stateDirectory), $"{stateDirectory}/guest-ram" }, hostMounts);
 
             // ls -l of the state tree: every entry the runtime made is private (the roots of the mounted
             // rootfs and volumes are the sources' own inodes, below private directories)
-            var mountPoints = binds.Select(f => f[4]).ToHashSet();
-            var exposed = PrivateTree.Walk(stateDirectory, mountPoints)
-                .Concat(PrivateTree.Walk(SandboxRt.Runtime.Storage.SocketDirectory.For(stateDirectory), mountPoints, socketsToo: false))
+            var mountPoints = binds.Select(f => f[4]).Concat(hostMounts).ToHashSet();
+            var exposed = SandboxNamespace.Run(stateDirectory, () => PrivateTree.Walk(stateDirectory, mountPoints)
+                .Concat(PrivateTree.Walk(SandboxRt.Runtime.Storage.SocketDirectory.For(stateDirectory), mountPoints, socketsToo: false)).ToList())
                 .Where(e => (e.Mode & 0b000_111_111) != 0).Select(e => $"{Convert.ToString(e.Mode & 0xFFF, 8)} {e.Path}").ToList();
             Assert.True(exposed.Count == 0, "entries other host users can read or enter:\n" + string.Join('\n', exposed));
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(state.Combine(id + ".lock")));
-            var ls = await Command.RunAsync("ls", ["-la", stateDirectory, $"{stateDirectory}/mounts/{name}", $"{stateDirectory}/mounts/{name}/mounts"]);
+            var ls = await Command.RunAsync("nsenter", SandboxNamespace.Nsenter(stateDirectory, "ls", "-la", stateDirectory, $"{stateDirectory}/mounts/{name}", $"{stateDirectory}/mounts/{name}/mounts"));
             TestContext.Current.TestOutputHelper?.WriteLine(ls.Stdout);
         }
         finally

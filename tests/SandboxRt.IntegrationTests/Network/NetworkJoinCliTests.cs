@@ -94,7 +94,9 @@ public sealed class NetworkJoinCliTests
             Assert.True(create.ExitCode == 0, create.Stderr);
             Assert.Equal(0, (await Cli(state, "start", idY)).ExitCode);
             Assert.Equal("running", await StatusOf(state, idY));
-            Assert.Single(Directory.GetDirectories(Path.Combine(state.Path, idX, "mounts"), idY + "@*")); // Y's files, in X's shared directory
+            var stateX = Path.Combine(state.Path, idX);
+            string[] FilesOfY() => SandboxNamespace.Run(stateX, () => Directory.GetDirectories(Path.Combine(stateX, "mounts"), idY + "@*"));
+            Assert.Single(FilesOfY()); // Y's files, in X's shared directory
             // the VM grew by Y's 256 MiB, seen from X and from Y alike
             Assert.InRange(await MemTotalMibAsync(state, idX) - before, 250, 262);
             Assert.InRange(await MemTotalMibAsync(state, idY) - before, 250, 262);
@@ -117,7 +119,7 @@ public sealed class NetworkJoinCliTests
             await Condition.WaitAsync(async () => await StatusOf(state, idY) == "stopped", $"{idY} stopped after SIGKILL");
             var deleted = await Cli(state, "delete", idY);
             Assert.True(deleted.ExitCode == 0, deleted.Stderr);
-            Assert.True(Directory.GetDirectories(Path.Combine(state.Path, idX, "mounts"), idY + "@*").Length == 0, "Y's files are still in X's shared directory");
+            Assert.True(FilesOfY().Length == 0, "Y's files are still in X's shared directory");
             Assert.Equal("running", await StatusOf(state, idX));
             Assert.InRange(await MemTotalMibAsync(state, idX) - before, -2, 2); // and gave Y's share back
             var stillX = await Cli(state, "exec", idX, "busybox", "wget", "-q", "-O", "-", "http://127.0.0.1:8080/");

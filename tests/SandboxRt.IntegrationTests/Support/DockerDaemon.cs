@@ -36,6 +36,8 @@ public class DockerDaemon : IAsyncLifetime
 
     public string Socket => _dir.Combine("docker.sock");
     public string ExecRoot => _dir.Combine("exec");
+    /// <summary>dockerd's data-root (/var/lib/docker): image layers and containers' overlay mounts.</summary>
+    public string DataRoot => _dir.Combine("data");
     public string? SkipReason { get; private set; }
 
     /// <summary>True: daemon.json makes SandboxRt Docker's "default-runtime", so `docker run` needs no --runtime.</summary>
@@ -72,7 +74,7 @@ public class DockerDaemon : IAsyncLifetime
             """;
         File.WriteAllText(_dir.Combine("daemon.json"), $$"""
             {
-              "data-root": "{{_dir.Combine("data")}}",
+              "data-root": "{{DataRoot}}",
               "exec-root": "{{ExecRoot}}",
               "pidfile": "{{_dir.Combine("docker.pid")}}",
               "hosts": ["unix://{{Socket}}"],

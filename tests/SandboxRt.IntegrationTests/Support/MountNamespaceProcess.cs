@@ -6,7 +6,8 @@ namespace SandboxRt.IntegrationTests.Support;
 /// A process in a mount namespace of its own, a slave copy of the test's (as virtiofsd's sandbox is):
 /// `unshare -m --propagation slave`, kept alive so that commands can be run in its namespace with
 /// nsenter. Which mounts it sees depends on when it was created: before a bind (it receives the bind
-/// by propagation) or after (it copied it).
+/// by propagation) or after (it copied it). A copy of a sandbox's namespace is what virtiofsd and a
+/// jailed QEMU run in.
 /// </summary>
 internal sealed class MountNamespaceProcess : IDisposable
 {
@@ -16,10 +17,12 @@ internal sealed class MountNamespaceProcess : IDisposable
 
     public int Pid => _process.Id;
 
-    public static async Task<MountNamespaceProcess> StartAsync()
+    /// <param name="from">A bound mount namespace (a sandbox's, SharedDirectory.NamespacePath) to copy instead of the test's.</param>
+    public static async Task<MountNamespaceProcess> StartAsync(string? from = null)
     {
         TestEnvironment.RequireCommand("unshare", "util-linux");
-        var process = Process.Start(new ProcessStartInfo("unshare", ["-m", "--propagation", "slave", "sh", "-c", "echo ready; exec sleep 1000"])
+        string[] unshare = ["unshare", "-m", "--propagation", "slave", "sh", "-c", "echo ready; exec sleep 1000"];
+        var process = Process.Start(new ProcessStartInfo(from is null ? unshare[0] : "nsenter", from is null ? unshare[1..] : ["--mount=" + from, .. unshare])
         {
             RedirectStandardOutput = true,
             RedirectStandardInput = true,

@@ -37,12 +37,20 @@ internal sealed class Victim : IDisposable
 
     private string Listing { get; }
 
-    public void AssertUntouched()
+    /// <param name="sandbox">A sandbox's mount namespace made after this directory (SharedDirectory.Namespace), where the host mounts on a sandbox's behalf: checked too.</param>
+    public void AssertUntouched(MountNamespace? sandbox = null)
     {
-        var mounts = System.IO.File.ReadAllLines("/proc/self/mountinfo").Select(l => l.Split(' ')[4])
-            .Where(p => p == Path || p.StartsWith(Path + "/", StringComparison.Ordinal)).Order().ToList();
-        Assert.True(mounts.SequenceEqual(_mounted.Order()), $"the host directory {Path} was mounted over or unmounted: mount points now [{string.Join(", ", mounts)}]");
+        AssertMountPoints(System.IO.File.ReadAllLines("/proc/self/mountinfo"), "the host's");
+        if (sandbox is not null)
+            AssertMountPoints(sandbox.Run(() => System.IO.File.ReadAllLines("/proc/thread-self/mountinfo")), "the sandbox's");
         Assert.Equal(Listing, Snapshot());
+    }
+
+    private void AssertMountPoints(string[] mountinfo, string where)
+    {
+        var mounts = mountinfo.Select(l => l.Split(' ')[4])
+            .Where(p => p == Path || p.StartsWith(Path + "/", StringComparison.Ordinal)).Order().ToList();
+        Assert.True(mounts.SequenceEqual(_mounted.Order()), $"the host directory {Path} was mounted over or unmounted in {where} mount namespace: mount points now [{string.Join(", ", mounts)}]");
     }
 
     /// <summary>Every entry below the directory with its content (files) or kind, across its mounts.</summary>

@@ -17,6 +17,8 @@ public sealed record VmLaunchRequest(string Id, string StateDirectory, Hyperviso
     public string? InitrdOverride { get; init; }
     /// <summary>A host directory to share into the guest (container root file systems); null for none.</summary>
     public string? SharedDirectory { get; init; }
+    /// <summary>The mount namespace in which <see cref="SharedDirectory"/> has its mounts (Storage.SharedDirectory): its file server starts there.</summary>
+    public SandboxRt.Interop.MountNamespace? SharedDirectoryNamespace { get; init; }
     /// <summary>NICs on taps in the pod's network namespace; empty for a VM with loopback only.</summary>
     public IReadOnlyList<NetworkDevicePlan> NetworkDevices { get; init; } = [];
     /// <summary>

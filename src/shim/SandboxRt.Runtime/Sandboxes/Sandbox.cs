@@ -118,6 +118,7 @@ public sealed class Sandbox : IHostSandbox, IAsyncDisposable
                 MaxMemoryMib = max.MemoryMib,
                 InitrdOverride = options.InitrdOverride,
                 SharedDirectory = shared?.Path,
+                SharedDirectoryNamespace = shared?.Namespace,
                 NetworkDevices = network?.Devices ?? [],
                 Cgroups = cgroup?.Directories ?? [],
             };

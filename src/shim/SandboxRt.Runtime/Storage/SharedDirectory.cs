@@ -1,18 +1,40 @@
 // The sandbox's shared directory: how container root file systems and bind-mount sources reach the
-// guest. Laid out as Kata lays it out, a private mounts/ and an exported shared/:
+// guest. Laid out as Kata lays it out, a private mounts/ and an exported shared/, in a mount namespace
+// of the sandbox's own:
 //
-//   <state>/mounts   a small tmpfs of the sandbox's own (mode 0700, nosuid, nodev, noexec), with shared
-//                    propagation in a peer group of its own. Only the host sees it. The host builds the
+//   <state>/mount-namespace/mnt  the sandbox's mount namespace, bound here so that every process of the
+//                    sandbox's (the CLI's later calls, the shim) can enter it, on an unbindable guard
+//                    (a bind of a mount namespace must not propagate). Made by Create as a slave copy
+//                    of the host's; the file server starts in it.
+//   <state>/mounts   in that namespace, a small tmpfs of the sandbox's own (mode 0700, nosuid, nodev,
+//                    noexec), with shared propagation in a peer group of its own. The host builds the
 //                    skeleton here and mounts into it:
 //                      <container>/rootfs      the container's root file system
 //                      <container>/mounts/<n>  the source of the spec's mounts[n] (a directory or a file)
 //                    where <container> is "<id>@<16 random hex digits>", a name never used twice (ids
 //                    longer than 238 characters are "#<40 hex digits of their SHA-256>" before the "@").
-//   <state>/shared   a clone of mounts/ that is read-only, nosuid, nodev and a slave of it: every mount
-//                    made under mounts/ appears here by propagation (and in the mount namespace virtiofsd
-//                    makes as a slave of ours), nothing goes the other way. This is the only directory the
-//                    file server (virtiofsd, or QEMU's 9p) exports; its top is read-only, so the guest can
-//                    write inside a writable rootfs or volume and nowhere else.
+//   <state>/shared   in that namespace, a clone of mounts/ that is read-only, nosuid, nodev and a slave
+//                    of it: every mount made under mounts/ appears here by propagation (and in the mount
+//                    namespace virtiofsd makes as a slave of this one), nothing goes the other way. This is
+//                    the only directory the file server (virtiofsd, or QEMU's 9p) exports; its top is
+//                    read-only, so the guest can write inside a writable rootfs or volume and nowhere else.
+//
+// In the host's namespace mounts/ and shared/ are empty directories.
+//
+// Why a namespace of its own: a container's rbind volume is a copy of every mount under its source, as
+// under runc, but runc's copies live in the container's mount namespace and these were in the host's.
+// A copy of another container's mount there is a mount point on that container's directory in the
+// host's namespace, so the host's rmdir of it fails with EBUSY: while a SandboxRt container had
+// -v /var/lib/docker:/x (cadvisor), `docker rm` of every other container, runc's too, failed
+// ("unlinkat .../merged: device or resource busy"), and a volume over a state directory made the
+// sandboxes under it undeletable. rmdir refuses only a mount point of the caller's own namespace; a
+// directory that is one only in another namespace is removed and the kernel detaches those copies
+// (Linux 3.18+). The sources are still cloned in the host's namespace (open_tree sees the host's mounts
+// as they are now, the container's rootfs that containerd mounted after this namespace was made
+// included) and the clones are attached in this one (move_mount of a detached tree works across
+// namespaces, as LXD's mount injection does); attaching, unmounting and lookups under mounts/ happen on
+// a thread that entered the namespace (MountNamespace.Run). The namespace's copies of the host's other
+// mounts are slaves: where the host's mounts are shared (systemd), the host's unmounts reach them.
 //
 // Why: the host creates, mounts on, unmounts and removes the skeleton while the guest runs (a pod's later
 // containers are added to a live VM). When the skeleton was guest-writable, a guest could plant
@@ -34,21 +56,14 @@
 // namespace) carry them from the start; a remount after the bind (what this did before) reaches neither
 // the copies nor an rbind's sub-mounts.
 //
-// Unbindable underneath: mounts/ and shared/ each sit on an unbindable guard (UnbindableGuard), so a
-// recursive bind taken on the host of a directory above the state directory (a container's -v /var/run,
-// made here in the host's namespace) copies neither them nor what is mounted in them. Such a copy was a
-// mount point on these very directories in the host's namespace: this sandbox's delete failed (EBUSY)
-// for as long as that container lived, and its VM saw this one's containers.
-//
-// Teardown detaches shared/ and mounts/ with their guards (MNT_DETACH takes every mount below with them;
-// the skeleton goes with the tmpfs) and removes the two empty directories. The tmpfs also keeps the
-// skeleton off the host's /run and bounds it.
+// Teardown detaches shared/ and mounts/ in the namespace (MNT_DETACH takes every mount below with them;
+// the skeleton goes with the tmpfs), removes the two empty directories, then unbinds the namespace: it
+// ends with the last process in it. The tmpfs also keeps the skeleton off the host's /run and bounds it.
 //
 // No waiting for virtiofsd: its mount namespace may still hold copies of these mounts for a moment after
-// QEMU quit (its sandbox process outlives the parent we wait for). rmdir refuses (EBUSY) only a mount
-// point of the caller's own namespace, and ours are detached first; a directory that is a mount point only
-// in another namespace is removed and the kernel detaches those copies (Linux 3.18+). The old layout
-// slept in a loop on EBUSY because it deleted recursively through a tree that was still being detached.
+// QEMU quit (its sandbox process outlives the parent we wait for); a directory that is a mount point
+// only in another namespace is removed all the same. The old layout slept in a loop on EBUSY because it
+// deleted recursively through a tree that was still being detached.
 using System.Security.Cryptography;
 using SandboxRt.Interop;
 
@@ -61,6 +76,15 @@ public sealed class SharedDirectory : IDisposable
 
     /// <summary>The read-only view of it that the file server exports.</summary>
     public const string ViewName = "shared";
+
+    /// <summary>The directory holding the sandbox's bound mount namespace (<see cref="NamespaceFile"/>), on its guard.</summary>
+    public const string NamespaceName = "mount-namespace";
+
+    /// <summary>The file in <see cref="NamespaceName"/> where the sandbox's mount namespace is bound.</summary>
+    public const string NamespaceFile = "mnt";
+
+    /// <summary>Where the mount namespace of the sandbox at <paramref name="stateDirectory"/> is bound (nsenter --mount=).</summary>
+    public static string NamespacePath(string stateDirectory) => System.IO.Path.Combine(stateDirectory, NamespaceName, NamespaceFile);
 
     /// <summary>Between a container's id and the nonce in its directory's name: a character no id has.</summary>
     private const char InstanceSeparator = '@';
@@ -79,55 +103,88 @@ public sealed class SharedDirectory : IDisposable
     private readonly PinnedDirectory _mounts;
     private int _removed;
 
-    private SharedDirectory(string stateDirectory, PinnedDirectory mounts)
+    private SharedDirectory(string stateDirectory, MountNamespace ns, PinnedDirectory mounts)
     {
         _stateDirectory = stateDirectory;
+        Namespace = ns;
         _mounts = mounts;
         Path = System.IO.Path.Combine(stateDirectory, ViewName);
     }
 
-    /// <summary>The exported view (&lt;state&gt;/shared): what virtiofsd or QEMU's 9p server serves to the guest.</summary>
+    /// <summary>The exported view (&lt;state&gt;/shared): what virtiofsd or QEMU's 9p server serves to the guest, in <see cref="Namespace"/>.</summary>
     public string Path { get; }
 
-    /// <summary>Makes mounts/ and its read-only view shared/ in a sandbox's (new) state directory.</summary>
+    /// <summary>The sandbox's mount namespace, where <see cref="Path"/> has its mounts: the file server starts there.</summary>
+    public MountNamespace Namespace { get; }
+
+    /// <summary>Makes the sandbox's mount namespace and in it mounts/ and its read-only view shared/, in a sandbox's (new) state directory.</summary>
     public static SharedDirectory Create(string stateDirectory)
     {
         using var state = PinnedDirectory.Open(stateDirectory);
+        MountNamespace? ns = null;
         PinnedDirectory? root = null;
-        bool createdMounts = false, createdView = false;
+        bool createdHolder = false, createdMounts = false, createdView = false;
         try
         {
-            using (var mountsTarget = state.CreateNewDirectory(MountsName, DirectoryMode))
-            using (var tmpfs = DetachedMount.Create("tmpfs", TmpfsOptions, MountAttributes.NoSuid | MountAttributes.NoDev | MountAttributes.NoExec))
+            using (var holder = state.CreateNewDirectory(NamespaceName, DirectoryMode))
             {
-                createdMounts = true;
-                UnbindableGuard.Place(mountsTarget); // no recursive bind taken on the host copies what is mounted here
-                // a peer group of its own, so that what is mounted below propagates to the view (and only there)
-                tmpfs.SetAttributes(MountAttributes.None, propagation: MountPropagation.Shared, recursive: false);
-                tmpfs.AttachTo(mountsTarget);
-                root = tmpfs.OpenRoot(mountsTarget.Path);
+                createdHolder = true;
+                UnbindableGuard.Place(holder, NamespaceFile);
             }
-            using (var viewTarget = state.CreateNewDirectory(ViewName, DirectoryMode))
-            using (var view = DetachedMount.Clone(root, recursive: true))
+            ns = MountNamespace.CreateSlaveCopy($"the mount namespace of the sandbox at {stateDirectory}");
+            ns.BindTo(NamespacePath(stateDirectory));
+            root = ns.Run(() =>
             {
-                createdView = true;
-                UnbindableGuard.Place(viewTarget);
-                // read-only at the top only: the rootfs and volumes propagated below keep their own attributes
-                view.SetAttributes(MountAttributes.ReadOnly | MountAttributes.NoSuid | MountAttributes.NoDev, propagation: MountPropagation.Slave, recursive: false);
-                view.AttachTo(viewTarget);
-            }
-            return new SharedDirectory(stateDirectory, root);
+                using var inside = PinnedDirectory.Open(stateDirectory);
+                PinnedDirectory mountsRoot;
+                using (var mountsTarget = inside.CreateNewDirectory(MountsName, DirectoryMode))
+                using (var tmpfs = DetachedMount.Create("tmpfs", TmpfsOptions, MountAttributes.NoSuid | MountAttributes.NoDev | MountAttributes.NoExec))
+                {
+                    createdMounts = true;
+                    // a peer group of its own, so that what is mounted below propagates to the view (and only there)
+                    tmpfs.SetAttributes(MountAttributes.None, propagation: MountPropagation.Shared, recursive: false);
+                    tmpfs.AttachTo(mountsTarget);
+                    mountsRoot = tmpfs.OpenRoot(mountsTarget.Path);
+                }
+                try
+                {
+                    using var viewTarget = inside.CreateNewDirectory(ViewName, DirectoryMode);
+                    using var view = DetachedMount.Clone(mountsRoot, recursive: true);
+                    createdView = true;
+                    // read-only at the top only: the rootfs and volumes propagated below keep their own attributes
+                    view.SetAttributes(MountAttributes.ReadOnly | MountAttributes.NoSuid | MountAttributes.NoDev, propagation: MountPropagation.Slave, recursive: false);
+                    view.AttachTo(viewTarget);
+                }
+                catch
+                {
+                    mountsRoot.Dispose();
+                    throw;
+                }
+                return mountsRoot;
+            });
+            return new SharedDirectory(stateDirectory, ns, root);
         }
         catch
         {
             root?.Dispose();
             // only what this call made: an existing directory of that name is not ours to remove
-            foreach (var (name, created) in new[] { (ViewName, createdView), (MountsName, createdMounts) })
+            if (ns is not null)
+                ns.Run(() =>
+                {
+                    using var inside = PinnedDirectory.Open(stateDirectory);
+                    foreach (var (name, created) in new[] { (ViewName, createdView), (MountsName, createdMounts) })
+                    {
+                        if (!created)
+                            continue;
+                        inside.Unmount(name);
+                        inside.Remove(name, directory: true);
+                    }
+                });
+            ns?.Dispose();
+            if (createdHolder)
             {
-                if (!created)
-                    continue;
-                state.Unmount(name);
-                state.Remove(name, directory: true);
+                state.Unmount(NamespaceName);
+                state.Remove(NamespaceName, directory: true);
             }
             throw;
         }
@@ -135,15 +192,29 @@ public sealed class SharedDirectory : IDisposable
 
     /// <summary>
     /// The shared directory of a running sandbox that another process made (a container joining that
-    /// sandbox's network adds its files here): mounts/ pinned beneath the state directory, no symlink
-    /// followed. Fails when the sandbox has none.
+    /// sandbox's network adds its files here): its mount namespace, and mounts/ pinned there beneath
+    /// the state directory, no symlink followed. Fails when the sandbox has none.
     /// </summary>
     public static SharedDirectory Open(string stateDirectory)
     {
-        using var state = PinnedDirectory.Open(stateDirectory);
-        if (!state.TryOpenDirectory(MountsName, out var mounts))
+        if (!MountNamespace.TryOpen(NamespacePath(stateDirectory), out var ns))
             throw new DirectoryNotFoundException($"{System.IO.Path.Combine(stateDirectory, MountsName)}: the sandbox has no shared directory");
-        return new SharedDirectory(stateDirectory, mounts);
+        try
+        {
+            var mounts = ns.Run(() =>
+            {
+                using var state = PinnedDirectory.Open(stateDirectory);
+                if (!state.TryOpenDirectory(MountsName, out var directory))
+                    throw new DirectoryNotFoundException($"{System.IO.Path.Combine(stateDirectory, MountsName)}: the sandbox has no shared directory");
+                return directory;
+            });
+            return new SharedDirectory(stateDirectory, ns, mounts);
+        }
+        catch
+        {
+            ns.Dispose();
+            throw;
+        }
     }
 
     /// <summary>
@@ -162,7 +233,8 @@ public sealed class SharedDirectory : IDisposable
     public string AddRootfs(string name, string hostRootfs, bool readOnly)
     {
         using var container = _mounts.CreateDirectory(name, DirectoryMode);
-        Attach(container, "rootfs", CloneSource(hostRootfs, recursive: true, "root.path"), readOnly, requireDirectory: true, "root.path");
+        var tree = CloneSource(hostRootfs, recursive: true, "root.path");
+        Namespace.Run(() => Attach(container, "rootfs", tree, readOnly, requireDirectory: true, "root.path"));
         return $"{name}/rootfs";
     }
 
@@ -172,7 +244,8 @@ public sealed class SharedDirectory : IDisposable
         var field = $"mounts[{index}].source";
         using var container = _mounts.CreateDirectory(name, DirectoryMode);
         using var mounts = container.CreateDirectory("mounts", DirectoryMode);
-        Attach(mounts, index.ToString(System.Globalization.CultureInfo.InvariantCulture), CloneSource(hostSource, recursive, field), readOnly, requireDirectory: false, field);
+        var tree = CloneSource(hostSource, recursive, field);
+        Namespace.Run(() => Attach(mounts, index.ToString(System.Globalization.CultureInfo.InvariantCulture), tree, readOnly, requireDirectory: false, field));
         return $"{name}/mounts/{index}";
     }
 
@@ -197,23 +270,27 @@ public sealed class SharedDirectory : IDisposable
         if (Volatile.Read(ref _removed) != 0 || !_mounts.TryOpenDirectory(name, out var container))
             return;
         using (container)
-        {
-            container.Unmount("rootfs");
-            if (container.TryOpenDirectory("mounts", out var mounts))
-            {
-                using (mounts)
-                {
-                    foreach (var entry in mounts.Entries())
-                    {
-                        mounts.Unmount(entry.Name);
-                        mounts.Remove(entry.Name, entry.IsDirectory);
-                    }
-                }
-                container.Remove("mounts", directory: true);
-            }
-            container.Remove("rootfs", directory: true);
-        }
+            Namespace.Run(() => RemoveDirectory(container));
         _mounts.Remove(name, directory: true);
+    }
+
+    /// <summary>Unmounts and removes what a container directory holds (in the namespace: umount2 finds the mounts there only).</summary>
+    private static void RemoveDirectory(PinnedDirectory container)
+    {
+        container.Unmount("rootfs");
+        if (container.TryOpenDirectory("mounts", out var mounts))
+        {
+            using (mounts)
+            {
+                foreach (var entry in mounts.Entries())
+                {
+                    mounts.Unmount(entry.Name);
+                    mounts.Remove(entry.Name, entry.IsDirectory);
+                }
+            }
+            container.Remove("mounts", directory: true);
+        }
+        container.Remove("rootfs", directory: true);
     }
 
     /// <summary>Detaches and removes the whole shared directory. Safe to call more than once.</summary>
@@ -222,13 +299,15 @@ public sealed class SharedDirectory : IDisposable
         if (Interlocked.Exchange(ref _removed, 1) != 0)
             return;
         _mounts.Dispose();
+        Namespace.Dispose();
         RemoveFrom(_stateDirectory);
     }
 
     /// <summary>
     /// Detaches and removes the shared directory of a state directory, from any process (a later CLI
-    /// call, the shim's `delete`): the view and the mounts tree are detached with every mount below them,
-    /// then the two directories are removed without following anything. Nothing there is fine.
+    /// call, the shim's `delete`): in the sandbox's namespace the view and the mounts tree are detached
+    /// with every mount below them, then the two directories are removed without following anything,
+    /// and the namespace is unbound. Nothing there is fine.
     /// </summary>
     public static void RemoveFrom(string stateDirectory)
     {
@@ -236,13 +315,31 @@ public sealed class SharedDirectory : IDisposable
             return;
         using (state)
         {
-            foreach (var name in new[] { ViewName, MountsName })
+            if (MountNamespace.TryOpen(NamespacePath(stateDirectory), out var ns))
             {
-                state.Unmount(name);
-                // Empty once detached. A state directory from before this layout still has its skeleton
-                // here: RemoveTree walks it by descriptor, crossing no mount and following no link.
-                state.RemoveTree(name);
+                using (ns)
+                    ns.Run(() =>
+                    {
+                        if (PinnedDirectory.TryOpen(stateDirectory, out var inside))
+                            using (inside)
+                                DetachAndRemove(inside);
+                    });
             }
+            // in the host's namespace: a state directory from before the namespace (or whose creation stopped short of it)
+            DetachAndRemove(state);
+            state.Unmount(NamespaceName); // the guard, with the namespace's bind on it
+            state.Remove(NamespaceName, directory: true);
+        }
+    }
+
+    private static void DetachAndRemove(PinnedDirectory state)
+    {
+        foreach (var name in new[] { ViewName, MountsName })
+        {
+            state.Unmount(name);
+            // Empty once detached. A state directory from before this layout still has its skeleton
+            // here: RemoveTree walks it by descriptor, crossing no mount and following no link.
+            state.RemoveTree(name);
         }
     }
 
@@ -251,8 +348,12 @@ public sealed class SharedDirectory : IDisposable
         containerId.Length <= MaxKeyLength ? containerId
             : "#" + Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(containerId)))[..40];
 
-    /// <summary>Closes the pinned descriptor; the mounts stay (<see cref="Remove"/> takes them).</summary>
-    public void Dispose() => _mounts.Dispose();
+    /// <summary>Closes the pinned descriptors; the mounts and the namespace stay (<see cref="Remove"/> takes them).</summary>
+    public void Dispose()
+    {
+        _mounts.Dispose();
+        Namespace.Dispose();
+    }
 
     private static DetachedMount CloneSource(string source, bool recursive, string field)
     {

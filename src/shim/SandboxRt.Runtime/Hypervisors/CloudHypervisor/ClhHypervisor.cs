@@ -78,7 +78,7 @@ internal sealed class ClhHypervisor : IHypervisor
             {
                 if (!File.Exists(_config.VirtiofsdPath))
                     throw new HypervisorException($"shared_fs: virtio-fs needs virtiofsd, but virtiofsd_path {_config.VirtiofsdPath} does not exist");
-                virtiofsd = VirtiofsDaemon.StartListening(_config.VirtiofsdPath, shared, _config.VirtiofsdCacheOption(), files.VirtiofsdSocket, files.VirtiofsdLog, clh.LogMaxBytes, jailer, request.Cgroups);
+                virtiofsd = VirtiofsDaemon.StartListening(_config.VirtiofsdPath, shared, request.SharedDirectoryNamespace, _config.VirtiofsdCacheOption(), files.VirtiofsdSocket, files.VirtiofsdLog, clh.LogMaxBytes, jailer, request.Cgroups);
                 sharedFs = new SharedFsPlan(SharedFsPlan.VirtioFs, shared);
             }
             new VmmRecord

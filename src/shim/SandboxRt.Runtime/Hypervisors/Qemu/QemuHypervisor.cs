@@ -110,7 +110,7 @@ public sealed class QemuHypervisor : IHypervisor
                 {
                     if (!File.Exists(_config.VirtiofsdPath))
                         throw new HypervisorException($"shared_fs: virtio-fs needs virtiofsd, but virtiofsd_path {_config.VirtiofsdPath} does not exist (apt-get install qemu-system-x86, or set shared_fs to virtio-9p)");
-                    (virtiofsd, var connection) = VirtiofsDaemon.Start(_config.VirtiofsdPath, shared, _config.VirtiofsdCacheOption(), files.VirtiofsdSocket, files.VirtiofsdLog, _config.Qemu.LogMaxBytes, jailer, request.Cgroups);
+                    (virtiofsd, var connection) = VirtiofsDaemon.Start(_config.VirtiofsdPath, shared, request.SharedDirectoryNamespace, _config.VirtiofsdCacheOption(), files.VirtiofsdSocket, files.VirtiofsdLog, _config.Qemu.LogMaxBytes, jailer, request.Cgroups);
                     owned.Add(connection);
                     virtiofsdFd = Pass(connection.SafeHandle);
                     sharedFs = new SharedFsPlan(SharedFsPlan.VirtioFs, shared);
@@ -120,8 +120,9 @@ public sealed class QemuHypervisor : IHypervisor
                     sharedFs = new SharedFsPlan(SharedFsPlan.Virtio9p, shared);
                 }
             }
-            // With 9p QEMU serves the guest's files itself and stays root (see QemuJail); otherwise it
-            // gets a user of its own.
+            // With 9p QEMU serves the guest's files itself, so it starts in the shared directory's mount
+            // namespace (where its mounts are) and stays root (see QemuJail); otherwise it gets a user of its own.
+            var qemuNamespace = sharedFs?.Kind == SharedFsPlan.Virtio9p ? request.SharedDirectoryNamespace : null;
             if (jailer is not null && sharedFs?.Kind != SharedFsPlan.Virtio9p)
             {
                 var pool = new JailUserPool(JailUserPool.DefaultDirectory, (uint)_config.JailUidFirst, (uint)_config.JailUidCount);
@@ -166,8 +167,12 @@ public sealed class QemuHypervisor : IHypervisor
                 // The clone's RAM: a private copy of the template's (GuestRamCopy says why not a mapping),
                 // filled while QEMU starts (about 20 ms of each): QEMU maps the file, an incoming QEMU
                 // writes no guest RAM, and the restore loads no state before the copy is done.
-                files.MountGuestRam(new FileInfo(restoring.RamFile).Length);
-                var ram = Templates.GuestRamCopy.Create(restoring.RamFile, files.GuestRam);
+                // QEMU opens the file where it starts: a mount in the host's namespace is not in the sandbox's
+                var ram = InNamespace(qemuNamespace, () =>
+                {
+                    files.MountGuestRam(new FileInfo(restoring.RamFile).Length);
+                    return Templates.GuestRamCopy.Create(restoring.RamFile, files.GuestRam);
+                });
                 ramCopied = Task.Run(() =>
                 {
                     using (ram)
@@ -202,10 +207,11 @@ public sealed class QemuHypervisor : IHypervisor
             List<string> argv = [_config.Qemu.Path, .. QemuCommandLine.Build(plan)];
             if (jailer is not null)
             {
-                var jail = QemuJail.Build(_config, root, files, user, !Capabilities.Accelerator.IsTcg, request.Cgroups,
+                // planned where QEMU starts: the paths it binds (the guest-RAM file of a clone) are looked up there
+                var jail = InNamespace(qemuNamespace, () => QemuJail.Build(_config, root, files, user, !Capabilities.Accelerator.IsTcg, request.Cgroups,
                     request.HypervisorReadableFiles, descriptors.Select(d => d.ChildFd).ToList(),
                     sharedFs?.Kind == SharedFsPlan.Virtio9p ? sharedFs.HostDirectory : null,
-                    ramFile);
+                    ramFile));
                 argv = JailerCommand.Build(jailer, jail, argv);
             }
             Storage.PrivateFiles.WriteAllText(files.CommandLine, string.Join('\n', argv) + "\n");
@@ -221,6 +227,7 @@ public sealed class QemuHypervisor : IHypervisor
                 Descriptors = descriptors,
                 NewSession = true,
                 NewPidNamespace = jailer is not null, // QemuJail asks for it: the jailer checks
+                MountNamespace = qemuNamespace?.Handle,
                 WorkingDirectory = "/",
             }, "qemu");
             if (Capabilities.Accelerator.IsTcg && _config.Qemu.TcgNice != 0)
@@ -285,6 +292,9 @@ public sealed class QemuHypervisor : IHypervisor
     }
 
     /// <summary>A clone's RAM copy has ended, however (its failure, if any, is not the failure being handled: the restore reports its own).</summary>
+    /// <summary>Runs <paramref name="action"/> in <paramref name="ns"/>, or here when null.</summary>
+    private static T InNamespace<T>(SandboxRt.Interop.MountNamespace? ns, Func<T> action) => ns is null ? action() : ns.Run(action);
+
     private static Task CopyEnded(Task<long>? copy) => copy?.ContinueWith(_ => { }, TaskScheduler.Default) ?? Task.CompletedTask;
 
     private static void RequireFile(string path, string field, string what)

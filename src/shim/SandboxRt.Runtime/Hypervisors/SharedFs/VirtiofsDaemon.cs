@@ -31,8 +31,9 @@ namespace SandboxRt.Runtime.Hypervisors.SharedFs;
 /// security.ima) and trusted.* (overlayfs' own) is refused with EPERM and hidden from listxattr: the
 /// guest has no use for the host's labels and must not set them. user.* and the rest pass.
 ///
-/// It runs in its own mount namespace as a slave of ours (its own sandbox), so bind mounts added under
-/// the shared directory later reach it. No pid namespace from the jailer (unlike QEMU's): virtiofsd's
+/// It starts in the sandbox's mount namespace (where the shared directory has its mounts) and runs in its
+/// own mount namespace as a slave of that one (its own sandbox), so bind mounts added under the shared
+/// directory later reach it. No pid namespace from the jailer (unlike QEMU's): virtiofsd's
 /// sandbox forks its server into one of its own, where it is pid 1 and alone; the parent it leaves in
 /// waitpid (in ours, the pid we hold) serves no request. --rlimit-nofile=0: raising the limit needs CAP_SYS_RESOURCE,
 /// which some hosts lack.
@@ -82,11 +83,12 @@ internal sealed class VirtiofsDaemon : IFileServer
     public Task<WaitStatus> Exited => _process.Exited;
 
     /// <summary>Starts virtiofsd (through the jailer when <paramref name="jailer"/> is given) and returns it with the connection QEMU gets.</summary>
+    /// <param name="ns">The mount namespace <paramref name="directory"/> has its mounts in (Storage.SharedDirectory): virtiofsd starts there; null: ours.</param>
     /// <param name="logMaxBytes">virtiofsd's log is bounded (RotatingLog): the guest's requests can make it log.</param>
-    public static (VirtiofsDaemon Daemon, Socket Connection) Start(string binary, string directory, string cache, string socketPath, string logPath, long logMaxBytes,
+    public static (VirtiofsDaemon Daemon, Socket Connection) Start(string binary, string directory, MountNamespace? ns, string cache, string socketPath, string logPath, long logMaxBytes,
         string? jailer, IReadOnlyList<string> cgroups)
     {
-        var daemon = StartListening(binary, directory, cache, socketPath, logPath, logMaxBytes, jailer, cgroups);
+        var daemon = StartListening(binary, directory, ns, cache, socketPath, logPath, logMaxBytes, jailer, cgroups);
         try
         {
             // The listening socket exists already: this connects at once, before virtiofsd accepts.
@@ -119,7 +121,7 @@ internal sealed class VirtiofsDaemon : IFileServer
     /// serves the first connection only, so the VMM's is the one it gets.
     /// </summary>
     /// <param name="cache">virtiofsd's cache mode (none, auto, always: <see cref="Configuration.HypervisorConfig.VirtiofsdCacheOption"/>).</param>
-    public static VirtiofsDaemon StartListening(string binary, string directory, string cache, string socketPath, string logPath, long logMaxBytes,
+    public static VirtiofsDaemon StartListening(string binary, string directory, MountNamespace? ns, string cache, string socketPath, string logPath, long logMaxBytes,
         string? jailer, IReadOnlyList<string> cgroups)
     {
         File.Delete(socketPath);
@@ -137,6 +139,7 @@ internal sealed class VirtiofsDaemon : IFileServer
             Environment = HelperEnvironment.Variables,
             Descriptors = [(devNull, 0), (log, 1), (log, 2), (listener, ListenFdInChild)],
             NewSession = true,
+            MountNamespace = ns?.Handle,
         }, "virtiofsd");
         return new VirtiofsDaemon(process, logPath, logPumped);
     }
