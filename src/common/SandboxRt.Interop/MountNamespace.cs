@@ -1,4 +1,3 @@
-using System.Runtime.ExceptionServices;
 using Tmds.Linux;
 
 // A mount namespace held by descriptor, and code run inside it.
@@ -6,7 +5,7 @@ using Tmds.Linux;
 // setns(CLONE_NEWNS) changes one thread only, and only a thread that shares no file-system context
 // (fs_struct: root and cwd) with another: .NET's threads share one, so a thread first unshares
 // CLONE_FS. Such a thread is never given back to a pool: every Run gets a fresh OS thread that enters,
-// runs the action and ends, as NetworkNamespace does for network namespaces. What the action opens there
+// runs the action and ends (DedicatedThread), as NetworkNamespace does for network namespaces. What the action opens there
 // (descriptors of directories, detached mounts) stays usable from any thread afterwards; what must
 // happen *in* the namespace are the calls the kernel checks against the caller's namespace: attaching a
 // mount onto a target (move_mount), cloning a tree there (open_tree), umount2, and every path lookup.
@@ -38,12 +37,12 @@ public sealed class MountNamespace : IDisposable
     /// and nothing done in the new namespace reaches the host. Held by the returned object only.
     /// </summary>
     public static MountNamespace CreateSlaveCopy(string description) =>
-        OnOwnThread(() =>
+        DedicatedThread.Run("mntns-new", () =>
         {
             Namespaces.Unshare(Namespaces.CloneFs | CloneNewNs, description);
             FileSystem.Mount(null, "/", null, MountFlags.Recursive | MountFlags.Slave);
             return new MountNamespace(FileDescriptors.Open("/proc/thread-self/ns/mnt", FileDescriptors.ReadOnly), description);
-        }, "mntns-new");
+        });
 
     /// <summary>
     /// Opens the mount namespace bound at <paramref name="path"/> (<see cref="BindTo"/>); false when
@@ -91,11 +90,11 @@ public sealed class MountNamespace : IDisposable
 
     /// <summary>Runs <paramref name="action"/> on a fresh thread inside the namespace and returns its result, rethrowing its exception.</summary>
     public T Run<T>(Func<T> action) =>
-        OnOwnThread(() =>
+        DedicatedThread.Run("mntns", () =>
         {
             Enter(_fd, Description);
             return action();
-        }, "mntns");
+        });
 
     /// <summary>Runs <paramref name="action"/> inside the namespace, as <see cref="Run{T}"/>.</summary>
     public void Run(Action action) => Run(() => { action(); return true; });
@@ -105,28 +104,6 @@ public sealed class MountNamespace : IDisposable
     {
         Namespaces.Unshare(Namespaces.CloneFs, "a file-system context of the thread's own, to enter " + description);
         Namespaces.Join(fd, CloneNewNs, description);
-    }
-
-    private static T OnOwnThread<T>(Func<T> action, string name)
-    {
-        T result = default!;
-        ExceptionDispatchInfo? failure = null;
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                result = action();
-            }
-            catch (Exception e)
-            {
-                failure = ExceptionDispatchInfo.Capture(e);
-            }
-        })
-        { IsBackground = true, Name = name };
-        thread.Start();
-        thread.Join();
-        failure?.Throw();
-        return result;
     }
 
     public void Dispose() => _fd.Dispose();

@@ -111,40 +111,25 @@ public static class ProcessSpawner
     {
         nint a = (nint)actions, at = (nint)attributes, v = (nint)argv, e = (nint)envp;
         string path = options.Path;
-        (int, int) result = default;
-        Exception? failure = null;
-        var thread = new Thread(() =>
+        return DedicatedThread.Run("spawn-ns", () =>
         {
-            try
+            if (options.MountNamespace is { } ns)
             {
-                if (options.MountNamespace is { } ns)
+                bool added = false;
+                ns.DangerousAddRef(ref added);
+                try
                 {
-                    bool added = false;
-                    ns.DangerousAddRef(ref added);
-                    try
-                    {
-                        MountNamespace.Enter(new SafeFdHandle((int)ns.DangerousGetHandle(), ownsHandle: false), $"the mount namespace for {path}");
-                    }
-                    finally
-                    {
-                        ns.DangerousRelease();
-                    }
+                    MountNamespace.Enter(new SafeFdHandle((int)ns.DangerousGetHandle(), ownsHandle: false), $"the mount namespace for {path}");
                 }
-                if (options.NewPidNamespace)
-                    Namespaces.Unshare(Namespaces.ClonePid, $"a pid namespace for {path}");
-                result = PosixSpawn(path, (byte*)a, (byte*)at, (byte**)v, (byte**)e);
+                finally
+                {
+                    ns.DangerousRelease();
+                }
             }
-            catch (SyscallException x)
-            {
-                failure = x;
-            }
-        })
-        { IsBackground = true, Name = "spawn-ns" };
-        thread.Start();
-        thread.Join();
-        if (failure is not null)
-            throw failure;
-        return result;
+            if (options.NewPidNamespace)
+                Namespaces.Unshare(Namespaces.ClonePid, $"a pid namespace for {path}");
+            return PosixSpawn(path, (byte*)a, (byte*)at, (byte**)v, (byte**)e);
+        });
     }
 
     private static void Check0(int error, string call, string? argument = null)

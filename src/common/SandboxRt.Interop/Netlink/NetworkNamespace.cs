@@ -1,4 +1,3 @@
-using System.Runtime.ExceptionServices;
 using Tmds.Linux;
 
 namespace SandboxRt.Interop.Netlink;
@@ -24,32 +23,15 @@ public static class NetworkNamespace
         if (TypeOf(fd) is { } type && type != LibC.CLONE_NEWNET)
             throw NotANetworkNamespace(path);
 
-        T result = default!;
-        ExceptionDispatchInfo? failure = null;
-        var thread = new Thread(() =>
+        return DedicatedThread.Run("netns " + Path.GetFileName(path), () =>
         {
-            try
+            if (Interop.Setns(fd.Number, LibC.CLONE_NEWNET) != 0)
             {
-                if (Interop.Setns(fd.Number, LibC.CLONE_NEWNET) != 0)
-                {
-                    var errno = SyscallException.LastErrno;
-                    throw errno == Errno.EINVAL ? NotANetworkNamespace(path) : new SyscallException("setns", errno, path, "CLONE_NEWNET");
-                }
-                result = action();
+                var errno = SyscallException.LastErrno;
+                throw errno == Errno.EINVAL ? NotANetworkNamespace(path) : new SyscallException("setns", errno, path, "CLONE_NEWNET");
             }
-            catch (Exception e)
-            {
-                failure = ExceptionDispatchInfo.Capture(e);
-            }
-        })
-        {
-            IsBackground = true,
-            Name = "netns " + Path.GetFileName(path),
-        };
-        thread.Start();
-        thread.Join();
-        failure?.Throw();
-        return result;
+            return action();
+        });
     }
 
     /// <summary>Runs <paramref name="action"/> in the network namespace at <paramref name="path"/>, as <see cref="RunIn{T}"/>.</summary>
@@ -74,11 +56,7 @@ public static class NetworkNamespace
         {
             if (TypeOf(fd) is { } type)
                 return type == LibC.CLONE_NEWNET;
-            bool joined = false;
-            var thread = new Thread(() => joined = Interop.Setns(fd.Number, LibC.CLONE_NEWNET) == 0) { IsBackground = true };
-            thread.Start();
-            thread.Join();
-            return joined;
+            return DedicatedThread.Run("netns-probe", () => Interop.Setns(fd.Number, LibC.CLONE_NEWNET) == 0);
         }
     }
 
