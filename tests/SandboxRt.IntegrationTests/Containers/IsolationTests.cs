@@ -63,15 +63,8 @@ public sealed class IsolationTests
             s.Process.Rlimits = null;
         });
         var f = await ValidateAsync(bundle);
-        string Ours(string name)
-        {
-            var fields = File.ReadAllLines("/proc/self/limits").Single(l => l.StartsWith(name + " ", StringComparison.Ordinal))[name.Length..]
-                .Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            string Value(string v) => v == "unlimited" ? ulong.MaxValue.ToString() : Math.Min(ulong.Parse(v), name == "Max open files" ? 1048576UL : ulong.MaxValue).ToString();
-            return $"{Value(fields[0])}:{Value(fields[1])}";
-        }
-        Assert.Equal(Ours("Max open files"), f["rlimit_nofile"]);
-        Assert.Equal(Ours("Max processes"), f["rlimit_nproc"]);
+        Assert.Equal(ProcessLimits.Ours("Max open files", capAt: 1048576), f["rlimit_nofile"]);
+        Assert.Equal(ProcessLimits.Ours("Max processes"), f["rlimit_nproc"]);
     }
 
     /// <summary>

@@ -118,6 +118,55 @@ public sealed class RuncCliTests
     }
 
     /// <summary>
+    /// runc exec's rlimits: an exec'd process that names none gets the container's (config.json's), one that
+    /// names any keeps its own list, and what is not named is inherited from the runtime's caller, here the
+    /// test (open files capped at the guest's fs.nr_open). Before, an exec'd process had the guest agent's
+    /// limits for whatever it did not name.
+    /// </summary>
+    [Fact]
+    public async Task An_exec_gets_its_own_rlimits_or_the_containers_and_inherits_the_rest_from_the_caller()
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        using var state = new ScratchDirectory("srt-state");
+        using var bundle = new TestBundle(s =>
+        {
+            s.Process!.Args = ["sleep", "600"];
+            s.Process.Rlimits = [new Rlimit { Type = "RLIMIT_NPROC", Soft = 100, Hard = 200 }];
+        });
+        var id = "cli-" + Guid.NewGuid().ToString("N")[..8];
+        const string probe = "echo $(ulimit -Sn):$(ulimit -Hn) $(ulimit -Su):$(ulimit -Hu)";
+        Assert.Equal(0, (await Cli(state, "create", "--bundle", bundle.Directory, id)).ExitCode);
+        try
+        {
+            Assert.Equal(0, (await Cli(state, "start", id)).ExitCode);
+            var inherited = ProcessLimits.Ours("Max open files", capAt: 1048576, asShell: true);
+            var bare = await Cli(state, "exec", "--process", WriteProcess(state, "bare", new Process { Args = ["sh", "-c", probe], Cwd = "/" }), id);
+            Assert.True(bare.ExitCode == 0, bare.Stderr);
+            Assert.Equal($"{inherited} 100:200\n", bare.Stdout);
+            var own = await Cli(state, "exec", "--process", WriteProcess(state, "own", new Process
+            {
+                Args = ["sh", "-c", probe],
+                Cwd = "/",
+                Rlimits = [new Rlimit { Type = "RLIMIT_NOFILE", Soft = 300, Hard = 400 }],
+            }), id);
+            Assert.True(own.ExitCode == 0, own.Stderr);
+            Assert.Equal($"300:400 {ProcessLimits.Ours("Max processes", asShell: true)}\n", own.Stdout);
+        }
+        finally
+        {
+            await Cli(state, "delete", "--force", id);
+        }
+        LeakCheck.AssertNothingLeft(state.Path, id);
+    }
+
+    private static string WriteProcess(ScratchDirectory state, string name, Process process)
+    {
+        var path = state.Combine(name + ".json");
+        File.WriteAllText(path, JsonSerializer.Serialize(process, SandboxRt.Oci.Spec.OciJsonContext.Default.Process));
+        return path;
+    }
+
+    /// <summary>
     /// `sandboxrt update` (what `docker update` runs) sizes the container's VM both ways, as the shim sizes a
     /// pod's: limits that rise grow it by hot-plug before the cgroup changes; limits that fall, or go, give the
     /// memory back (device_del, the guest ejects) after the cgroup has them, down to the configured default,

@@ -398,4 +398,29 @@ public sealed class DockerTests(DockerDaemon docker) : IClassFixture<DockerDaemo
         if (watcher is not null)
             await HostLeaks.AssertGoneAsync(watcher, docker.RuntimeRoot);
     }
+
+    /// <summary>
+    /// docker exec's limits are runc's: Docker copies the container's process spec (no rlimits without
+    /// --ulimit) into the exec's, and runc's exec'd process inherits the rest from its caller
+    /// (containerd's). Before, it had the guest agent's, the guest kernel's 1024:4096 open files.
+    /// </summary>
+    [Fact]
+    public async Task Docker_exec_gets_the_limits_it_gets_under_runc()
+    {
+        docker.RequireRunning();
+        var seen = new Dictionary<string, string>();
+        foreach (var runtime in new[] { "runc", DockerDaemon.Runtime })
+        {
+            var id = (await docker.Docker("run", "-d", "--network", "none", "--runtime", runtime, LocalImage.Reference, "sleep", "600")).Ok().Stdout.Trim();
+            try
+            {
+                seen[runtime] = (await docker.Docker("exec", id, "sh", "-c", "echo $(ulimit -Sn) $(ulimit -Hn) $(ulimit -Su) $(ulimit -Hu)")).Ok().Stdout.Trim();
+            }
+            finally
+            {
+                (await docker.Docker("rm", "-f", id)).Ok();
+            }
+        }
+        Assert.Equal(seen["runc"], seen[DockerDaemon.Runtime]);
+    }
 }

@@ -43,4 +43,20 @@ public sealed class InheritedRlimitsTests
         InheritedRlimits.FillMissing(none, "garbage\nMax open files  x  y  files\n");
         Assert.Null(none.Rlimits);
     }
+
+    [Fact]
+    public void An_exec_that_names_no_limit_gets_the_containers_then_the_runtimes_and_one_that_names_any_keeps_its_own()
+    {
+        var container = new Process { Rlimits = [new Rlimit { Type = "RLIMIT_NPROC", Soft = 100, Hard = 200 }, new Rlimit { Type = "RLIMIT_CORE", Soft = 0, Hard = 0 }] };
+        var bare = new Process();
+        InheritedRlimits.FillMissingForExec(bare, container, Limits);
+        Assert.Equal([("RLIMIT_NPROC", 100UL, 200UL), ("RLIMIT_CORE", 0UL, 0UL), ("RLIMIT_NOFILE", 20000UL, InheritedRlimits.GuestNrOpen)],
+            bare.Rlimits!.Select(r => (r.Type, r.Soft, r.Hard)));
+        Assert.NotSame(container.Rlimits[0], bare.Rlimits[0]);
+
+        // runc: the exec's own list replaces the container's; the rest is inherited from the runtime
+        var own = new Process { Rlimits = [new Rlimit { Type = "RLIMIT_NOFILE", Soft = 300, Hard = 400 }] };
+        InheritedRlimits.FillMissingForExec(own, container, Limits);
+        Assert.Equal([("RLIMIT_NOFILE", 300UL, 400UL), ("RLIMIT_NPROC", 96367UL, 96367UL)], own.Rlimits!.Select(r => (r.Type, r.Soft, r.Hard)));
+    }
 }

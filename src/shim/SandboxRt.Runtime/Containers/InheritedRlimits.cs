@@ -39,6 +39,23 @@ public static class InheritedRlimits
     /// <summary><see cref="FillMissing(Process, string)"/> with this process's own limits.</summary>
     public static void FillMissing(Process process) => FillMissing(process, File.ReadAllText("/proc/self/limits"));
 
+    /// <summary>
+    /// The limits of a process exec'd into a container, by runc exec's rule: one that names no rlimit
+    /// gets the container's (<paramref name="container"/>, config.json's process), and what neither
+    /// names is inherited from the runtime's caller, as for the container's init. Docker and the CRI
+    /// plugin copy the container's rlimits into an exec's spec; without this, an exec'd process got the
+    /// guest agent's (1024 open files where runc gave containerd's 1048576).
+    /// </summary>
+    public static void FillMissingForExec(Process exec, Process? container) => FillMissingForExec(exec, container, File.ReadAllText("/proc/self/limits"));
+
+    /// <summary><see cref="FillMissingForExec(Process, Process?)"/> with the caller's limits given as a /proc/PID/limits text.</summary>
+    public static void FillMissingForExec(Process exec, Process? container, string procLimits)
+    {
+        if (exec.Rlimits is not { Count: > 0 } && container?.Rlimits is { Count: > 0 } theirs)
+            exec.Rlimits = theirs.Select(r => new Rlimit { Type = r.Type, Soft = r.Soft, Hard = r.Hard }).ToList();
+        FillMissing(exec, procLimits);
+    }
+
     /// <summary>The soft and hard values of a /proc/PID/limits line ("unlimited": ulong.MaxValue); null when missing or unreadable.</summary>
     private static (ulong Soft, ulong Hard)? Parse(string procLimits, string name)
     {

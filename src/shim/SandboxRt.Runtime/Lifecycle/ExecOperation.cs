@@ -19,9 +19,11 @@ public static class ExecOperation
         var id = request.Id;
         var record = context.Refresh(id);
         ProcessState.Of(record.Status).Exec($"container {id}");
-        var process = request.BuildProcess(SpecLoader.LoadBundle(record.Bundle));
+        var spec = SpecLoader.LoadBundle(record.Bundle);
+        var process = request.BuildProcess(spec);
         if (process.Args is not { Count: > 0 })
             throw new ArgumentException("process.args: must name the program to run");
+        Containers.InheritedRlimits.FillMissingForExec(process, spec.Process);
         var execId = "exec-" + Guid.NewGuid().ToString("N")[..12];
         if (request.Detach)
             return Detached(context, request, process, execId);

@@ -123,7 +123,7 @@ internal sealed class Pod : IAsyncDisposable
             guest = await GuestContainer.CreateAsync(sandbox, new ContainerLaunch(request.Id, spec, request.Bundle) { Stdin = request.Io.Stdin.Length > 0 }, cancellationToken);
             stdio.StartOutput();
             var init = new PodProcess(request.Id, "", request.Io, null) { Pid = sandbox.VmPid, Stdio = stdio };
-            var container = new PodContainer(request.Bundle, mounted, guest, init) { Resources = spec.Linux?.Resources, Hooks = hooks };
+            var container = new PodContainer(request.Bundle, mounted, guest, init) { Resources = spec.Linux?.Resources, Process = spec.Process, Hooks = hooks };
             _table.Add(container, new TaskEvent(TaskEventKind.Create, request.Id) { Pid = init.Pid, Create = request });
             _watchers.Watch(container, init);
             _log.LogInformation("container {Id}: created in pod {Pod} (guest pid {GuestPid})", request.Id, Id, guest.GuestPid);
@@ -241,6 +241,7 @@ internal sealed class Pod : IAsyncDisposable
         if (io.Terminal != spec.Terminal)
             throw new ArgumentException($"exec {execId}: terminal={io.Terminal} in the request but terminal={spec.Terminal} in its process spec");
         var (container, _) = _table.Find(id, "");
+        InheritedRlimits.FillMissingForExec(spec, container.Process);
         _table.Change(() =>
         {
             container.Init.State.Exec(container.Init.Description);

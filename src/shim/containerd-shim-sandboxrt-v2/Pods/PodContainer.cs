@@ -17,6 +17,9 @@ internal sealed class PodContainer(string bundle, bool mountedRootfs, GuestConta
     public Oci.Spec.LinuxResources? Resources { get; set; }
     public PodProcess Init { get; } = init;
 
+    /// <summary>Its process's spec from the bundle (rlimits that an exec without any gets, runc's rule), kept from create.</summary>
+    public Oci.Spec.Process? Process { get; init; }
+
     /// <summary>Its host hooks (prestart ... poststop), kept from create so that delete does not read the bundle again.</summary>
     public PodHooks? Hooks { get; init; }
     public Dictionary<string, PodProcess> Execs { get; } = new(StringComparer.Ordinal);
