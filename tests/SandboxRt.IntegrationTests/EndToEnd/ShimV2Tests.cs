@@ -52,6 +52,10 @@ public sealed class ShimV2Tests(ContainerdDaemon containerd) : IClassFixture<Con
             var execLines = exec.Stdout.Split('\n');
             Assert.Equal("in-exec", execLines[0]);
             Assert.NotEqual(File.ReadAllText("/proc/sys/kernel/random/boot_id").Trim(), execLines[1]);
+            // runc exec's limits: ctr copies the container's (containerd's default spec names 1024 open
+            // files), and the processes limit, which nobody names, is the shim's caller's (the guest agent's before)
+            var limits = (await containerd.Ctr("task", "exec", "--exec-id", "e2", id, "sh", "-c", "echo $(ulimit -Sn):$(ulimit -Hn) $(ulimit -Su):$(ulimit -Hu)")).Ok();
+            Assert.Equal($"1024:1024 {ProcessLimits.Ours("Max processes", asShell: true)}\n", limits.Stdout);
 
             var ps = (await containerd.Ctr("task", "ps", id)).Ok();
             Assert.True(ps.Stdout.Split('\n').Length >= 3, $"ps lists the guest processes (sh and sleep): {ps.Stdout}");
