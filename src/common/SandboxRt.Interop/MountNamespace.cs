@@ -5,10 +5,11 @@ using Tmds.Linux;
 // setns(CLONE_NEWNS) changes one thread only, and only a thread that shares no file-system context
 // (fs_struct: root and cwd) with another: .NET's threads share one, so a thread first unshares
 // CLONE_FS. Such a thread is never given back to a pool: every Run gets a fresh OS thread that enters,
-// runs the action and ends (DedicatedThread), as NetworkNamespace does for network namespaces. What the action opens there
-// (descriptors of directories, detached mounts) stays usable from any thread afterwards; what must
-// happen *in* the namespace are the calls the kernel checks against the caller's namespace: attaching a
-// mount onto a target (move_mount), cloning a tree there (open_tree), umount2, and every path lookup.
+// runs the action and ends (DedicatedThread), as NetworkNamespace does for network namespaces. What the
+// action opens there (descriptors of directories, detached mounts) stays usable from any thread
+// afterwards; what must happen *in* the namespace are the calls the kernel checks against the caller's
+// namespace: attaching a mount onto a target (move_mount), cloning a tree there (open_tree), umount2,
+// and every path lookup.
 //
 // A child spawned from such a thread (posix_spawn: clone without CLONE_FS or CLONE_NEWNS) starts in the
 // thread's namespace (ProcessSpawner with SpawnOptions.MountNamespace).
@@ -80,7 +81,9 @@ public sealed class MountNamespace : IDisposable
     /// <summary>
     /// Keeps the namespace alive after every holder has gone: binds it onto the existing empty file
     /// <paramref name="file"/> (as `ip netns add` binds a network namespace), made unbindable so that no
-    /// recursive bind taken above it copies it (a copy would hold the namespace too).
+    /// recursive bind taken above it copies it (a copy would hold the namespace too). The file must be on
+    /// a mount that does not propagate: the kernel refuses to propagate a bind of a mount namespace
+    /// (EINVAL), so on a shared mount the bind fails (Storage/UnbindableGuard.cs gives it a place).
     /// </summary>
     public void BindTo(string file)
     {

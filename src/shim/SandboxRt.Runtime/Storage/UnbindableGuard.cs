@@ -4,10 +4,11 @@ namespace SandboxRt.Runtime.Storage;
 
 /// <summary>
 /// Keeps a mount SandboxRt makes in a state directory in the host's mount namespace (a clone's
-/// guest-ram/, the sandbox's bound mount namespace) out of every recursive bind taken on the host: an empty, read-only tmpfs made unbindable
-/// is mounted on the directory first, and the real mount goes on top of it. A recursive clone of any
-/// directory above (docker run -v /var/run:/x, -v /:/host, a CRI hostPath of /run) skips an unbindable
-/// mount with everything on it, as the kernel does for rbind and open_tree(AT_RECURSIVE).
+/// guest-ram/, the sandbox's bound mount namespace) out of every recursive bind taken on the host: an
+/// empty, read-only tmpfs made unbindable is mounted on the directory first, and the real mount goes on
+/// top of it. A recursive clone of any directory above (docker run -v /var/run:/x, -v /:/host, a CRI
+/// hostPath of /run) skips an unbindable mount with everything on it, as the kernel does for rbind and
+/// open_tree(AT_RECURSIVE).
 ///
 /// Why: a container's volume is cloned from the host's namespace. A copy of another sandbox's guest-ram/
 /// tmpfs taken into it showed the VM its neighbour's RAM file, and kept that tmpfs (guest memory) alive

@@ -291,10 +291,10 @@ public sealed class QemuHypervisor : IHypervisor
         }
     }
 
-    /// <summary>A clone's RAM copy has ended, however (its failure, if any, is not the failure being handled: the restore reports its own).</summary>
     /// <summary>Runs <paramref name="action"/> in <paramref name="ns"/>, or here when null.</summary>
     private static T InNamespace<T>(SandboxRt.Interop.MountNamespace? ns, Func<T> action) => ns is null ? action() : ns.Run(action);
 
+    /// <summary>A clone's RAM copy has ended, however (its failure, if any, is not the failure being handled: the restore reports its own).</summary>
     private static Task CopyEnded(Task<long>? copy) => copy?.ContinueWith(_ => { }, TaskScheduler.Default) ?? Task.CompletedTask;
 
     private static void RequireFile(string path, string field, string what)

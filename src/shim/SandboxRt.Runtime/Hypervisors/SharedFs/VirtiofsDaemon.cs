@@ -31,12 +31,12 @@ namespace SandboxRt.Runtime.Hypervisors.SharedFs;
 /// security.ima) and trusted.* (overlayfs' own) is refused with EPERM and hidden from listxattr: the
 /// guest has no use for the host's labels and must not set them. user.* and the rest pass.
 ///
-/// It starts in the sandbox's mount namespace (where the shared directory has its mounts) and runs in its
-/// own mount namespace as a slave of that one (its own sandbox), so bind mounts added under the shared
-/// directory later reach it. No pid namespace from the jailer (unlike QEMU's): virtiofsd's
+/// It starts in the sandbox's mount namespace (where the shared directory has its mounts) and runs in
+/// its own mount namespace as a slave of that one (its own sandbox), so bind mounts added under the
+/// shared directory later reach it. No pid namespace from the jailer (unlike QEMU's): virtiofsd's
 /// sandbox forks its server into one of its own, where it is pid 1 and alone; the parent it leaves in
-/// waitpid (in ours, the pid we hold) serves no request. --rlimit-nofile=0: raising the limit needs CAP_SYS_RESOURCE,
-/// which some hosts lack.
+/// waitpid (in ours, the pid we hold) serves no request. --rlimit-nofile=0: raising the limit needs
+/// CAP_SYS_RESOURCE, which some hosts lack.
 /// </summary>
 internal sealed class VirtiofsDaemon : IFileServer
 {
