@@ -303,6 +303,45 @@ public sealed class RuncCliTests
         LeakCheck.AssertNothingLeft(state.Path, id);
     }
 
+    /// <summary>
+    /// linux.resources.cpu.cpus pins the VM on the host, through its host cgroup (HostCpuset): CPUs the
+    /// host has not fail create as runc's cgroup write does, before any VM boots, naming the field, and
+    /// without a linux.cgroupsPath there is no cgroup of the sandbox's to pin; either leaves nothing (the
+    /// cgroup made for it included).
+    /// </summary>
+    [Fact]
+    public async Task Cpus_the_host_cannot_pin_the_vm_to_fail_create_naming_the_field_and_nothing_is_left()
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        using var state = new ScratchDirectory("srt-state");
+        var cgroupsPath = "/sandboxrt-test-" + Guid.NewGuid().ToString("N")[..12];
+        using var bundle = new TestBundle(s =>
+        {
+            s.Linux!.CgroupsPath = cgroupsPath;
+            s.Linux.Resources = new LinuxResources { Cpu = new LinuxCpu { Cpus = "4000" } };
+        });
+        var id = "cpus-" + Guid.NewGuid().ToString("N")[..8];
+
+        var create = await Cli(state, "create", "--bundle", bundle.Directory, id);
+
+        Assert.Equal(1, create.ExitCode);
+        Assert.Contains("linux.resources.cpu.cpus \\\"4000\\\": the host cgroup refuses it: ", create.Stderr); // runc's log format escapes the quotes
+        Assert.DoesNotContain("guest console", create.Stderr);
+        LeakCheck.AssertNothingLeft(state.Path, id);
+        var left = Directory.EnumerateDirectories("/sys/fs/cgroup").Append("/sys/fs/cgroup").Select(d => d + cgroupsPath).Where(Directory.Exists).ToList();
+        Assert.True(left.Count == 0, "cgroups left behind: " + string.Join(", ", left));
+
+        using var unplaced = new TestBundle(s =>
+        {
+            s.Linux!.CgroupsPath = null;
+            s.Linux.Resources = new LinuxResources { Cpu = new LinuxCpu { Cpus = "0" } };
+        });
+        create = await Cli(state, "create", "--bundle", unplaced.Directory, id);
+        Assert.Equal(1, create.ExitCode);
+        Assert.Contains("linux.resources.cpu.cpus: the VM is pinned to host CPUs and memory nodes through its host cgroup, and the spec names no linux.cgroupsPath", create.Stderr);
+        LeakCheck.AssertNothingLeft(state.Path, id);
+    }
+
     [Fact]
     public async Task A_host_namespace_path_other_than_the_pods_network_is_refused_clearly()
     {

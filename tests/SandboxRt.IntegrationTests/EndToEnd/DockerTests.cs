@@ -215,6 +215,46 @@ public sealed class DockerTests(DockerDaemon docker) : IClassFixture<DockerDaemo
         await HostLeaks.AssertGoneAsync(id, docker.RuntimeRoot, TimeSpan.FromSeconds(60));
     }
 
+    /// <summary>
+    /// `docker run --cpuset-cpus N`: under runc the container's processes run on host CPU N alone; under
+    /// kata-runtime the VM's do (every thread of QEMU, its vCPUs, and virtiofsd), pinned through Docker's
+    /// cgroup for the container, and the container sees as many CPUs as runc's. `docker update
+    /// --cpuset-cpus` moves them. Before, the VM ran on every host CPU and the guest was given the host's
+    /// CPU number (cpuset.cpus "1" in a one-vCPU guest, silently ignored; a number above the guest's
+    /// vCPUs, such as 40 on a large host, failed the create with ERANGE).
+    /// </summary>
+    [Fact]
+    public async Task Docker_cpuset_cpus_pins_the_vm_to_those_host_cpus_and_update_moves_it()
+    {
+        docker.RequireRunning();
+        var last = Environment.ProcessorCount - 1;
+        const string probe = "nproc; cat /sys/fs/cgroup/cpuset.cpus.effective";
+        var runc = (await docker.Docker("run", "--rm", "--network", "none", "--cpuset-cpus", $"{last}", LocalImage.Reference, "sh", "-c", "nproc")).Ok().Stdout.Trim();
+        var id = (await docker.Docker("run", "-d", "--network", "none", "--runtime", DockerDaemon.Runtime, "--cpuset-cpus", $"{last}", LocalImage.Reference, "sleep", "600")).Ok().Stdout.Trim();
+        try
+        {
+            var state = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(docker.RuntimeRoot, id, "state.json"))).RootElement;
+            var vmm = state.TryGetProperty("joinedSandbox", out var entry) && entry.ValueKind == System.Text.Json.JsonValueKind.String
+                ? System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(docker.RuntimeRoot, entry.GetString()!, "state.json"))).RootElement
+                : state;
+            int[] pids = [vmm.GetProperty("hypervisor").GetProperty("pid").GetInt32(), vmm.GetProperty("virtiofsd").GetProperty("pid").GetInt32()];
+            var inside = (await docker.Docker("exec", id, "sh", "-c", probe)).Ok().Stdout.Split('\n');
+            TestContext.Current.TestOutputHelper?.WriteLine($"runc: nproc {runc}; kata-runtime: {string.Join(" | ", inside)}; threads: {string.Join(", ", ProcessTable.ThreadAffinities(pids))}");
+            Assert.Equal(runc, inside[0]);
+            Assert.Equal("0", inside[1]); // the guest's first vCPU: the host's CPU numbers mean nothing in it
+            Assert.All(ProcessTable.ThreadAffinities(pids), a => Assert.Equal($"{last}", a));
+
+            (await docker.Docker("update", "--cpuset-cpus", "0", id)).Ok();
+            Assert.All(ProcessTable.ThreadAffinities(pids), a => Assert.Equal("0", a));
+            Assert.Equal(runc, (await docker.Docker("exec", id, "sh", "-c", "nproc")).Ok().Stdout.Trim());
+        }
+        finally
+        {
+            (await docker.Docker("rm", "-f", id)).Ok();
+        }
+        await HostLeaks.AssertGoneAsync(id, docker.RuntimeRoot, TimeSpan.FromSeconds(60));
+    }
+
     [Fact]
     public async Task The_vms_processes_run_in_dockers_cgroup_for_the_container_and_qemu_not_as_root()
     {

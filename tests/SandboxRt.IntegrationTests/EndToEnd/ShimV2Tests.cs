@@ -168,11 +168,7 @@ public sealed class ShimV2Tests(ContainerdDaemon containerd) : IClassFixture<Con
             Assert.Contains(vmProcesses, pid => File.ReadAllText($"/proc/{pid}/comm").Trim() == "virtiofsd");
             foreach (var pid in vmProcesses)
                 Assert.All(File.ReadAllLines($"/proc/{pid}/cgroup"), line => Assert.True(line.EndsWith(":" + cgroupsPath), $"pid {pid} ({File.ReadAllText($"/proc/{pid}/comm").Trim()}): {line}"));
-            (await containerd.Ctr("task", "kill", "-s", "KILL", id)).Ok();
-            await WaitForStatusAsync(id, "STOPPED");
-            (await containerd.Ctr("task", "delete", id)).Ok();
-            (await containerd.Ctr("container", "delete", id)).Ok();
-            await AssertShimGoneAsync(id);
+            await KillAndDeleteAsync(id);
         }
         finally
         {
@@ -180,6 +176,43 @@ public sealed class ShimV2Tests(ContainerdDaemon containerd) : IClassFixture<Con
         }
         var left = Directory.EnumerateDirectories("/sys/fs/cgroup").Append("/sys/fs/cgroup").Select(d => d + cgroupsPath).Where(Directory.Exists).ToList();
         Assert.True(left.Count == 0, "cgroups left behind: " + string.Join(", ", left));
+    }
+
+    /// <summary>
+    /// linux.resources.cpu.cpus through the shim (ctr run --config, as the CRI plugin's cpuset): the pod's VM,
+    /// every thread of QEMU and virtiofsd, runs on those host CPUs alone, through the cgroup the spec names,
+    /// and the container sees as many CPUs. Before, the VM ran on every host CPU.
+    /// </summary>
+    [Fact]
+    public async Task A_containers_cpuset_pins_the_pods_vm_to_those_host_cpus()
+    {
+        Require();
+        var id = Id();
+        var last = Environment.ProcessorCount - 1;
+        using var bundle = new TestBundle(s =>
+        {
+            s.Process!.Args = ["sleep", "100000"];
+            s.Linux!.CgroupsPath = "/default/" + id;
+            s.Linux.Resources = new LinuxResources { Cpu = new LinuxCpu { Cpus = $"{last}" } };
+        });
+        bundle.Spec.Root!.Path = bundle.Rootfs;
+        bundle.Save();
+        (await containerd.Ctr("run", "-d", "--runtime", Runtime, "--runtime-config-path", WriteConfig(), "--config", Path.Combine(bundle.Directory, "config.json"), id)).Ok();
+        try
+        {
+            var vm = ProcessTable.Find(id).Where(pid => File.ReadAllText($"/proc/{pid}/comm").Trim() is "qemu-system-x86" or "virtiofsd").ToList();
+            Assert.Contains(vm, pid => File.ReadAllText($"/proc/{pid}/comm").Trim() == "qemu-system-x86");
+            Assert.Contains(vm, pid => File.ReadAllText($"/proc/{pid}/comm").Trim() == "virtiofsd");
+            var affinities = ProcessTable.ThreadAffinities(vm);
+            TestContext.Current.TestOutputHelper?.WriteLine("threads' CPUs: " + string.Join(", ", affinities));
+            Assert.All(affinities, a => Assert.Equal($"{last}", a));
+            Assert.Equal("1", (await containerd.Ctr("task", "exec", "--exec-id", "n", id, "sh", "-c", "nproc")).Ok().Stdout.Trim());
+            await KillAndDeleteAsync(id);
+        }
+        finally
+        {
+            await ForceRemoveAsync(id);
+        }
     }
 
     /// <summary>
@@ -396,6 +429,16 @@ public sealed class ShimV2Tests(ContainerdDaemon containerd) : IClassFixture<Con
     }
 
     /// <summary>No shim daemon, VM, virtiofsd, mount, run file or shim directory left for the pod (see <see cref="LeakChecker"/>).</summary>
+    /// <summary>Kills a running task, deletes it and its container, and checks that its shim left nothing.</summary>
+    private async Task KillAndDeleteAsync(string id)
+    {
+        (await containerd.Ctr("task", "kill", "-s", "KILL", id)).Ok();
+        await WaitForStatusAsync(id, "STOPPED");
+        (await containerd.Ctr("task", "delete", id)).Ok();
+        (await containerd.Ctr("container", "delete", id)).Ok();
+        await AssertShimGoneAsync(id);
+    }
+
     private Task AssertShimGoneAsync(string podId) => LeakChecker.ForShim(containerd.Socket, podId, before: HostSnapshot.Empty).AssertCleanAsync();
 
     /// <summary>The test's hypervisor config, written once into containerd's scratch directory.</summary>

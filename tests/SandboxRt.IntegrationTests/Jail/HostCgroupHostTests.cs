@@ -130,4 +130,35 @@ public sealed class HostCgroupHostTests
             cgroup.Remove();
         }
     }
+    [Fact]
+    public void A_pinned_cpuset_is_written_unpinning_gives_the_parents_back_and_cpus_the_host_has_not_are_named()
+    {
+        TestEnvironment.RequireRoot();
+        var cgroup = HostCgroup.Create("/sandboxrt-test-" + Guid.NewGuid().ToString("N")[..12] + "/x");
+        try
+        {
+            var dir = cgroup.Directories.FirstOrDefault(d => File.Exists(Path.Combine(d, "cpuset.cpus")));
+            if (dir is null)
+                Assert.Skip("no cpuset controller in this host's cgroups");
+            string Read(string file) => File.ReadAllText(Path.Combine(dir, file)).Trim();
+            bool unified = File.Exists(Path.Combine(dir, "cgroup.controllers"));
+            var parentCpus = Read(unified ? "cpuset.cpus.effective" : "cpuset.cpus"); // a new cgroup's are its parent's
+            var last = SandboxRt.Oci.Validation.CpuList.TryParse(parentCpus, out _)!.Max;
+
+            cgroup.SetCpuset(new HostCpuset($"{last}", "0"));
+            Assert.Equal($"{last}", Read("cpuset.cpus"));
+            Assert.Equal("0", Read("cpuset.mems"));
+
+            cgroup.SetCpuset(HostCpuset.Unpinned);
+            Assert.Equal(parentCpus, Read(unified ? "cpuset.cpus.effective" : "cpuset.cpus"));
+
+            var e = Assert.Throws<IOException>(() => cgroup.SetCpuset(new HostCpuset("4000", null)));
+            Assert.StartsWith("linux.resources.cpu.cpus \"4000\": the host cgroup refuses it: ", e.Message);
+            Assert.Contains($"(the host allows {parentCpus} here)", e.Message);
+        }
+        finally
+        {
+            cgroup.Remove();
+        }
+    }
 }

@@ -35,6 +35,12 @@ internal static class ProcessTable
         return found.Where(pid => !found.Contains(ParentOf(pid))).ToList();
     }
 
+    /// <summary>The CPUs each thread of <paramref name="pids"/> may run on (Cpus_allowed_list: QEMU's vCPUs are its threads).</summary>
+    public static List<string> ThreadAffinities(IEnumerable<int> pids) =>
+        pids.SelectMany(pid => Directory.EnumerateDirectories($"/proc/{pid}/task"))
+            .Select(task => File.ReadAllLines(Path.Combine(task, "status")).First(l => l.StartsWith("Cpus_allowed_list:", StringComparison.Ordinal)).Split('\t')[^1].Trim())
+            .ToList();
+
     private static int ParentOf(int pid)
     {
         try

@@ -77,7 +77,9 @@ public sealed class CgroupResourceMapperTests
         { "period only", new() { Period = 250000 }, ["cpu.max=max 250000"] },
         { "burst around cpu.max", new() { Quota = 50000, Burst = 10000 }, ["cpu.max.burst=0", "cpu.max=50000 100000", "cpu.max.burst=10000"] },
         { "burst alone", new() { Burst = 1000 }, ["cpu.max.burst=1000"] },
-        { "cpuset", new() { Cpus = "0-1", Mems = "0" }, ["cpuset.cpus=0-1", "cpuset.mems=0"] },
+        { "cpuset: as many guest CPUs as host ones, from 0; no mems (one node)", new() { Cpus = "0-1", Mems = "0" }, ["cpuset.cpus=0-1"] },
+        { "cpuset: host CPUs the guest does not have", new() { Cpus = "40,42-43", Mems = "1" }, ["cpuset.cpus=0-2"] },
+        { "cpuset: at most the guest's possible CPUs", new() { Cpus = "0-63" }, ["cpuset.cpus=0-7"] },
         { "empty cpuset strings", new() { Cpus = "", Mems = "" }, [] },
         { "idle", new() { Idle = 0, Shares = 2 }, ["cpu.idle=0", "cpu.weight=1"] },
     };
@@ -86,7 +88,7 @@ public sealed class CgroupResourceMapperTests
     [MemberData(nameof(CpuCases))]
     public void Cpu_maps_like_runc(string why, LinuxCpu cpu, string[] writes)
     {
-        var plan = CgroupResourceMapper.Map(new LinuxResources { Cpu = cpu });
+        var plan = CgroupResourceMapper.Map(new LinuxResources { Cpu = cpu }, possibleCpus: 8);
         Assert.True(writes.SequenceEqual(plan.Writes.Select(w => w.ToString())), $"{why}: got [{string.Join(", ", plan.Writes)}]");
     }
 

@@ -28,4 +28,5 @@ internal sealed class FakeGuestSandbox : IGuestSandbox
     public VmSize Size => Sizing.Size;
     public Task GrowAsync(VmSize target, CancellationToken cancellationToken = default) => Sizing.GrowAsync(target, cancellationToken);
     public Task ShrinkAsync(VmSize target, CancellationToken cancellationToken = default) => Sizing.ShrinkAsync(target, cancellationToken);
+    public void PinHostCpus(SandboxRt.Runtime.HostCgroups.HostCpuset cpuset) => Sizing.PinHostCpus(cpuset);
 }

@@ -1,4 +1,5 @@
 using SandboxRt.Runtime.Core;
+using SandboxRt.Runtime.HostCgroups;
 using SandboxRt.Runtime.Sandboxes;
 
 namespace SandboxRt.UnitTests.Fakes;
@@ -32,5 +33,18 @@ internal sealed class FakeGuestVmSize : IGuestVmSize
             return Task.FromException(failure);
         Size = new(Math.Min(Size.Vcpus, target.Vcpus), Math.Min(Size.MemoryMib, target.MemoryMib));
         return Task.CompletedTask;
+    }
+
+    /// <summary>Every host CPU set the VM was pinned to, in order.</summary>
+    public List<HostCpuset> Pins { get; } = [];
+
+    /// <summary>What every pin throws, when set (CPUs the host has not).</summary>
+    public Exception? PinFailure { get; set; }
+
+    public void PinHostCpus(HostCpuset cpuset)
+    {
+        if (PinFailure is { } failure)
+            throw failure;
+        Pins.Add(cpuset);
     }
 }

@@ -55,6 +55,7 @@ internal sealed class FakeHostSandbox : IHostSandbox
 
     public Task GrowAsync(VmSize target, CancellationToken cancellationToken = default) => Guest.GrowAsync(target, cancellationToken);
     public Task ShrinkAsync(VmSize target, CancellationToken cancellationToken = default) => Guest.ShrinkAsync(target, cancellationToken);
+    public void PinHostCpus(SandboxRt.Runtime.HostCgroups.HostCpuset cpuset) => Guest.PinHostCpus(cpuset);
 
     public Task StopAsync(CancellationToken cancellationToken = default) => Guest.StopAsync(cancellationToken);
 

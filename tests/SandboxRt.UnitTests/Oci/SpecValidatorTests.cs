@@ -54,6 +54,14 @@ public sealed class SpecValidatorTests
         Assert.Contains(Problems(s => s.Mounts!.Add(new Mount { Destination = destination, Type = "tmpfs" })), p => p.StartsWith("mounts[7].destination"));
 
     [Fact]
+    public void Cpu_and_memory_node_lists_that_are_not_lists_are_named()
+    {
+        var problems = Problems(s => s.Linux!.Resources = new LinuxResources { Cpu = new LinuxCpu { Cpus = "0-", Mems = "3-1" } });
+        Assert.Contains("linux.resources.cpu.cpus: \"0-\" is not a list of numbers and ranges such as 0-3,8 (each at most 8191)", problems);
+        Assert.Contains("linux.resources.cpu.mems: \"3-1\": the range 3-1 ends before it starts", problems);
+    }
+
+    [Fact]
     public void Unknown_capabilities_rlimits_and_missing_args_are_named()
     {
         var problems = Problems(s =>

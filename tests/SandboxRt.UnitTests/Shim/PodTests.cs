@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using SandboxRt.Runtime.Agent;
 using SandboxRt.Runtime.Configuration;
+using SandboxRt.Runtime.HostCgroups;
 using SandboxRt.Runtime.Core.States;
 using SandboxRt.Runtime.State;
 using SandboxRt.Shim.Pods;
@@ -189,6 +190,48 @@ public sealed class PodTests : IDisposable
         await _pod.DeleteAsync("pod1", "", CancellationToken.None);
         Assert.Equal(2, _sandbox.Sizing.Shrinks.Count); // the pod's own container stops the VM: nothing to shrink
         Assert.Equal(1, _sandbox.Vm.Stops);
+    }
+
+    private static string PinnedApp(string cpus) => $$$$"""{"ociVersion":"1.0.2","process":{"args":["sh"],"cwd":"/"},"root":{"path":"rootfs"},"linux":{"resources":{"cpu":{"cpus":"{{{{cpus}}}}"}}},"annotations":{"io.kubernetes.cri.container-type":"container","io.kubernetes.cri.sandbox-id":"pod1"}}""";
+
+    [Fact]
+    public async Task The_vm_runs_on_the_host_cpus_its_app_containers_name_together_and_follows_their_updates_and_deletes()
+    {
+        _bundle.File("config.json", """{"ociVersion":"1.0.2","process":{"args":["pause"],"cwd":"/"},"root":{"path":"rootfs"},"annotations":{"io.kubernetes.cri.container-type":"sandbox","io.kubernetes.cri.sandbox-id":"pod1"}}""");
+        await _pod.CreateAsync(Request("pod1"), CancellationToken.None);
+        Assert.Equal([HostCpuset.Unpinned], _sandbox.Sizing.Pins);
+        _bundle.File("config.json", PinnedApp("2-3"));
+        await _pod.CreateAsync(Request("app1"), CancellationToken.None);
+        // the CRI sandbox (pause) names no CPUs and does not unpin the pod: the kubelet pins app containers only
+        Assert.Equal(new HostCpuset("2-3", null), _sandbox.Sizing.Pins[^1]);
+        _bundle.File("config.json", PinnedApp("5"));
+        await _pod.CreateAsync(Request("app2"), CancellationToken.None);
+        Assert.Equal(new HostCpuset("2-3,5", null), _sandbox.Sizing.Pins[^1]);
+
+        // the static CPU manager moves app1 (UpdateContainerResources), pinned before the guest is asked
+        await _pod.StartAsync("app1", "", CancellationToken.None);
+        await _pod.UpdateAsync("app1", new SandboxRt.Oci.Spec.LinuxResources { Cpu = new SandboxRt.Oci.Spec.LinuxCpu { Cpus = "0" } }, CancellationToken.None);
+        Assert.Equal(new HostCpuset("0,5", null), _sandbox.Sizing.Pins[^1]);
+
+        await _pod.DeleteAsync("app2", "", CancellationToken.None);
+        Assert.Equal(new HostCpuset("0", null), _sandbox.Sizing.Pins[^1]);
+        // an app container that names none: the VM's vCPUs are its too, so they run anywhere
+        _bundle.File("config.json", LimitedApp);
+        await _pod.CreateAsync(Request("app3"), CancellationToken.None);
+        Assert.Equal(HostCpuset.Unpinned, _sandbox.Sizing.Pins[^1]);
+    }
+
+    [Fact]
+    public async Task A_container_whose_cpus_the_host_cannot_give_is_not_created()
+    {
+        await _pod.CreateAsync(Request("pod1"), CancellationToken.None);
+        _sandbox.Sizing.PinFailure = new IOException("linux.resources.cpu.cpus \"40\": write cpuset.cpus: Invalid argument (the host allows 0-1 here)");
+        _bundle.File("config.json", PinnedApp("40"));
+
+        var e = await Assert.ThrowsAsync<IOException>(() => _pod.CreateAsync(Request("app1"), CancellationToken.None));
+
+        Assert.StartsWith("linux.resources.cpu.cpus \"40\"", e.Message);
+        Assert.DoesNotContain(_sandbox.Fake.Calls, c => c.StartsWith("CreateContainer app1", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -35,6 +35,18 @@ public sealed class SizingLimitsTests
     }
 
     [Fact]
+    public void The_host_cpus_and_memory_nodes_are_kept_as_the_limits_are()
+    {
+        var bundle = new LinuxResources { Cpu = new LinuxCpu { Cpus = "1", Mems = "0" } };
+        var first = SizingLimits.Merge(new LinuxResources { Memory = new LinuxMemory { Limit = 1L << 30 } }, null, bundle);
+        Assert.Equal(("1", "0"), (first.Cpus, first.Mems));
+        // docker update --cpuset-cpus 0: the nodes stay the bundle's; an empty list changes nothing (runc's "unset")
+        var second = SizingLimits.Merge(new LinuxResources { Cpu = new LinuxCpu { Cpus = "0", Mems = "" } }, first, bundle);
+        Assert.Equal(("0", "0"), (second.Cpus, second.Mems));
+        Assert.Equal(("0", "0"), (second.AsResources().Cpu!.Cpus, second.AsResources().Cpu!.Mems));
+    }
+
+    [Fact]
     public void As_resources_the_limits_size_the_vm()
     {
         var config = new SandboxRt.Runtime.Configuration.HypervisorConfig { DefaultVcpus = 1, DefaultMemoryMib = 512, DefaultMaxvcpus = 4, DefaultMaxmemoryMib = 8192 };

@@ -1,5 +1,6 @@
 using System.Globalization;
 using SandboxRt.Oci.Spec;
+using SandboxRt.Oci.Validation;
 
 namespace SandboxRt.Cgroups.Resources;
 
@@ -17,6 +18,12 @@ namespace SandboxRt.Cgroups.Resources;
 /// <item>runc's Go zero values mean "unset": a memory limit of 0, cpu shares of 0, a blkio weight of 0
 /// are not written. -1 means unlimited and becomes "max".</item>
 /// <item>v1's memory.memsw is memory+swap; v2's memory.swap.max is swap alone, hence swap - limit.</item>
+/// <item>linux.resources.cpu.cpus and .mems name the host's CPUs and memory nodes, which the host pins
+/// the VM to (the sandbox's host cgroup); the guest's CPUs are vCPUs numbered from 0, and a host number
+/// can be one the guest does not have (a write of it fails: ERANGE). So a container limited to N host
+/// CPUs gets the guest's first N possible CPUs (as many as it has, at most), which keeps what runc's
+/// container sees (nproc, sched_getaffinity) where the VM has the vCPUs; mems is not written: the guest
+/// has one memory node.</item>
 /// <item>The write order is runc's (pids, memory, io, cpu, cpuset, unified): unified entries come last
 /// so that they override the structured fields, as in runc.</item>
 /// </list>
@@ -31,7 +38,8 @@ public static class CgroupResourceMapper
 
     /// <summary>Maps <paramref name="resources"/>; throws <see cref="CgroupResourceException"/> naming the bad field.</summary>
     /// <param name="swapConfigured">Whether this system has any swap; null: read /proc/meminfo's SwapTotal.</param>
-    public static CgroupResourcePlan Map(LinuxResources resources, bool? swapConfigured = null)
+    /// <param name="possibleCpus">How many CPUs this system can have online; null: read /sys/devices/system/cpu/possible.</param>
+    public static CgroupResourcePlan Map(LinuxResources resources, bool? swapConfigured = null, int? possibleCpus = null)
     {
         var writes = new List<CgroupWrite>();
         var warnings = new List<string>();
@@ -42,7 +50,7 @@ public static class CgroupResourceMapper
         if (resources.BlockIO is { } blockIO)
             MapBlockIO(blockIO, writes, warnings);
         if (resources.Cpu is { } cpu)
-            MapCpu(cpu, writes, warnings);
+            MapCpu(cpu, writes, warnings, possibleCpus);
         if (resources.Unified is { } unified)
             MapUnified(unified, writes);
         return new CgroupResourcePlan(writes, warnings);
@@ -157,7 +165,7 @@ public static class CgroupResourceMapper
         }
     }
 
-    private static void MapCpu(LinuxCpu cpu, List<CgroupWrite> writes, List<string> warnings)
+    private static void MapCpu(LinuxCpu cpu, List<CgroupWrite> writes, List<string> warnings, int? possibleCpus)
     {
         const string field = Root + ".cpu";
         Ignore(cpu.RealtimeRuntime is not null, field + ".realtimeRuntime", warnings);
@@ -185,9 +193,25 @@ public static class CgroupResourceMapper
             writes.Add(new("cpu.max.burst", Format(burst)));
 
         if (!string.IsNullOrEmpty(cpu.Cpus))
-            writes.Add(new("cpuset.cpus", cpu.Cpus));
-        if (!string.IsNullOrEmpty(cpu.Mems))
-            writes.Add(new("cpuset.mems", cpu.Mems));
+        {
+            var hostCpus = CpuList.TryParse(cpu.Cpus, out var error) ?? throw new CgroupResourceException(field + ".cpus", error!);
+            int guestCpus = Math.Min(hostCpus.Count, possibleCpus ?? PossibleCpus());
+            if (guestCpus > 0)
+                writes.Add(new("cpuset.cpus", CpuList.Format(Enumerable.Range(0, guestCpus)), Field: field + ".cpus"));
+        }
+    }
+
+    /// <summary>How many CPUs the guest can have (/sys/devices/system/cpu/possible, "0-N"); 1 when unreadable.</summary>
+    private static int PossibleCpus()
+    {
+        try
+        {
+            return CpuList.TryParse(File.ReadAllText("/sys/devices/system/cpu/possible"), out _)?.Count ?? 1;
+        }
+        catch (IOException)
+        {
+            return 1;
+        }
     }
 
     private static void MapUnified(Dictionary<string, string> unified, List<CgroupWrite> writes)

@@ -187,6 +187,9 @@ public static class SpecValidator
                 else if (rules[i].Access!.Any(c => c is not ('r' or 'w' or 'm')))
                     problem($"linux.resources.devices[{i}].access", "may only contain r, w and m");
             }
+        foreach (var (name, list) in new[] { ("cpus", linux.Resources?.Cpu?.Cpus), ("mems", linux.Resources?.Cpu?.Mems) })
+            if (list is { Length: > 0 } && CpuList.TryParse(list, out var error) is null)
+                problem($"linux.resources.cpu.{name}", error!);
         if (linux.Resources?.Pids is { Limit: 0 })
             problem("linux.resources.pids.limit", "0 is not a limit (use -1 or omit it for no limit)");
         if (linux.Seccomp is { } seccomp)

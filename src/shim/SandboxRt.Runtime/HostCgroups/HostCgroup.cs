@@ -6,7 +6,8 @@ namespace SandboxRt.Runtime.HostCgroups;
 /// The pod's cgroup on the host (linux.cgroupsPath of the sandbox's spec), as Kata's
 /// sandbox_cgroup_only: the VMM and virtiofsd (and the CLI's relay, which containerd's runc shim and
 /// Docker read stats from) run in it, so limits the engine or kubelet puts there bound the whole VM.
-/// SandboxRt sets no limit of its own here (sizing the VM is the configuration's job). What is missing
+/// SandboxRt sets no limit of its own here (sizing the VM is the configuration's job) but the CPUs and
+/// memory nodes the containers were limited to (<see cref="HostCpuset"/>). What is missing
 /// is created, in every hierarchy, and recorded in the sandbox's state directory (host-cgroup.json), so
 /// that delete, and the clean-up after a crash, remove exactly the directories SandboxRt made.
 /// The CLI's relay sits beside its VM in every hierarchy but the v1 memory one, where it has a child
@@ -122,6 +123,41 @@ public sealed class HostCgroup
             }
             catch (IOException)
             {
+            }
+        }
+    }
+
+    /// <summary>
+    /// Pins the cgroup's processes to <paramref name="cpuset"/>'s CPUs and memory nodes (cpuset.cpus and
+    /// cpuset.mems, in the v1 cpuset hierarchy or the unified one); what it leaves unpinned gets the
+    /// parent's (v1: a copy; cgroup2: "", which is the parent's). A list the host cannot give fails, naming
+    /// the field and what the parent allows; so does a pinned set on a host with no cpuset controller here.
+    /// </summary>
+    public void SetCpuset(HostCpuset cpuset)
+    {
+        var directory = Directories.FirstOrDefault(d => File.Exists(System.IO.Path.Combine(d, "cpuset.cpus")));
+        if (directory is null)
+        {
+            if (cpuset.IsPinned)
+                throw new IOException($"linux.resources.cpu.{(cpuset.Cpus is not null ? "cpus" : "mems")}: the host cgroup {Path} has no cpuset controller to pin the VM to host CPUs and memory nodes with");
+            return;
+        }
+        bool unified = File.Exists(System.IO.Path.Combine(directory, "cgroup.controllers"));
+        var parent = System.IO.Path.GetDirectoryName(directory)!;
+        foreach (var (name, value) in new[] { ("mems", cpuset.Mems), ("cpus", cpuset.Cpus) })
+        {
+            var file = System.IO.Path.Combine(directory, "cpuset." + name);
+            var parentFile = System.IO.Path.Combine(parent, unified ? $"cpuset.{name}.effective" : $"cpuset.{name}");
+            try
+            {
+                var wanted = value ?? (unified ? "" : File.ReadAllText(parentFile).Trim());
+                if (File.ReadAllText(file).Trim() != wanted) // an unpinned VM's cgroup is mostly as it was made: no write
+                    File.WriteAllText(file, wanted);
+            }
+            catch (IOException e)
+            {
+                var allowed = File.Exists(parentFile) ? File.ReadAllText(parentFile).Trim() : "?";
+                throw new IOException($"linux.resources.cpu.{name} \"{value ?? "(the parent's)"}\": the host cgroup refuses it: {e.Message} (the host allows {allowed} here)", e);
             }
         }
     }

@@ -20,6 +20,7 @@ namespace SandboxRt.Runtime.Lifecycle;
 /// driver that cannot resize a VM another process started (IHypervisorDriver.CanResize: microvm, Cloud
 /// Hypervisor for now) booted it at its full size: there, falling limits change only the cgroup.
 /// A VM other containers joined (Sandboxes/JoinedSandbox.cs) is sized by all their limits together.
+/// New CPUs or memory nodes (--cpuset-cpus, --cpuset-mems) pin the VM on the host (HostCpuset).
 /// </summary>
 public static class UpdateOperation
 {
@@ -39,6 +40,8 @@ public static class UpdateOperation
         // this process does not know the VM's size: the growth (a no-op when it is big enough) learns it
         var vm = new VmSizer(id, new DetachedVmHotplug(driver, vmm), agent, default, context.Log);
         await vm.GrowAsync(target);
+        // the host CPUs the VM runs on (--cpuset-cpus) before the guest: a list the host has not fails the update first
+        JoinedSandboxSize.Cpuset(context.Store, sandboxId, except: id, with: limits.AsResources()).ApplyTo(HostCgroups.HostCgroup.Load(context.Store.Directory(sandboxId)));
         await agent.UpdateContainerAsync(id, resources);
         record.Limits = limits;
         context.Store.Save(record);

@@ -84,7 +84,7 @@ public sealed class ContainerHost : IAsyncDisposable
             {
                 using var _ = taken.Lock;
                 using var claim = taken.Claim;
-                return await CreateInAsync(store, record, spec, taken.Sandbox, taken.Sandbox.Needed(), recordVm: false, network.Own, log, cancellationToken,
+                return await CreateInAsync(store, record, spec, taken.Sandbox, taken.Sandbox.Needed(), taken.Sandbox.NeededCpuset(), recordVm: false, network.Own, log, cancellationToken,
                     new PendingNetwork(prestart, claim.AttachNetworkAsync));
             }
         }
@@ -97,6 +97,7 @@ public sealed class ContainerHost : IAsyncDisposable
         // the VM is the default plus the limits: booted at the default and grown by hot-plug where the
         // hypervisor can (as a pod grows), since only hot-plugged vCPUs and memory can go when `update` lowers them
         var size = VmSize.For(spec, config);
+        var cpuset = HostCgroups.HostCpuset.ForPod([spec.Linux?.Resources]);
         var boot = HypervisorFactory.Driver(config.Hypervisor).CanResize(config) ? VmSize.For((LinuxResources?)null, config) : size;
         IHostSandbox sandbox;
         try
@@ -113,6 +114,7 @@ public sealed class ContainerHost : IAsyncDisposable
                 NetworkSettled = beside ? prestart : null,
                 MeasureBoot = measureBoot,
                 CgroupsPath = cgroupsPath,
+                HostCpuset = cpuset,
             }, log, cancellationToken);
         }
         catch
@@ -132,7 +134,7 @@ public sealed class ContainerHost : IAsyncDisposable
                 throw;
             }
         }
-        return await CreateInAsync(store, record, spec, sandbox, size, recordVm: true, network.Own, log, cancellationToken);
+        return await CreateInAsync(store, record, spec, sandbox, size, cpuset, recordVm: true, network.Own, log, cancellationToken);
     }
 
     /// <summary>
@@ -199,11 +201,12 @@ public sealed class ContainerHost : IAsyncDisposable
         using var _ = store.Lock(sandboxId);
         var sandbox = JoinedSandbox.Open(store, sandboxId, record.Id, config, log);
         log.LogDebug("container {Id}: joins the sandbox of container {Sandbox} (its network namespace)", record.Id, sandboxId);
-        return await CreateInAsync(store, record, spec, sandbox, sandbox.Needed(), recordVm: false, networkMirrored: false, log, cancellationToken);
+        return await CreateInAsync(store, record, spec, sandbox, sandbox.Needed(), sandbox.NeededCpuset(), recordVm: false, networkMirrored: false, log, cancellationToken);
     }
 
     /// <summary>
-    /// The sandbox is there: the proxy, the growth to <paramref name="size"/>, the createRuntime hooks,
+    /// The sandbox is there: the proxy, the growth to <paramref name="size"/>, the host CPUs it runs on
+    /// (<paramref name="cpuset"/>: the container's, or the union of all in a shared VM), the createRuntime hooks,
     /// the container, and the record's "created". A failure stops the sandbox (for a joined one: removes
     /// what this container added to it).
     /// </summary>
@@ -212,7 +215,7 @@ public sealed class ContainerHost : IAsyncDisposable
     /// container's creation, or after it when nothing in the spec needs them first (PendingNetwork).
     /// </param>
     private static async Task<ContainerHost> CreateInAsync(StateStore store, ContainerRecord record, Spec spec, IHostSandbox sandbox, VmSize size,
-        bool recordVm, bool networkMirrored, ILogger log, CancellationToken cancellationToken, PendingNetwork? network = null)
+        HostCgroups.HostCpuset cpuset, bool recordVm, bool networkMirrored, ILogger log, CancellationToken cancellationToken, PendingNetwork? network = null)
     {
         Task<IAsyncDisposable>? proxy = null;
         bool createFirst = network is not null && PendingNetwork.CanCreateBefore(spec);
@@ -221,6 +224,7 @@ public sealed class ContainerHost : IAsyncDisposable
             // the proxy starts beside the growth and the container's creation (Kestrel's start is off the critical path)
             proxy = sandbox.ServeAgentAsync(AgentEndpoints.ProxySocket(sandbox.StateDirectory), log);
             await sandbox.GrowAsync(size, cancellationToken);
+            sandbox.PinHostCpus(cpuset);
             if (recordVm)
                 RecordVm(store, record, sandbox.VmPid, sandbox.HelperPids);
             if (network is not null && !createFirst)
@@ -241,9 +245,10 @@ public sealed class ContainerHost : IAsyncDisposable
         }
         catch (Exception e)
         {
-            // the caller reports the error itself; the guest's side of it is only here (not for a program
-            // that cannot run: the error says all, as runc's does, and a console dump would bury it)
-            if (e is not AgentException { IsExecFailure: true })
+            // the caller reports the error itself; the guest's side of a guest's or hypervisor's failure is
+            // only here (not for a program that cannot run, nor for the host's own refusals, such as CPUs
+            // it has not: the error says all, as runc's does, and a console dump would bury it)
+            if (e is AgentException { IsExecFailure: false } or HypervisorException)
                 log.LogError("container {Id}: create failed; the guest console's last lines:\n{Console}", record.Id,
                     string.Join('\n', Diagnostics.LogTail.Read(sandbox.ConsoleLogPath, 25)));
             if (network is not null)

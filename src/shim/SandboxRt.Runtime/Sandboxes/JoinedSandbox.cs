@@ -18,6 +18,7 @@ using SandboxRt.Interop;
 using SandboxRt.Runtime.Agent;
 using SandboxRt.Runtime.Channels;
 using SandboxRt.Runtime.Configuration;
+using SandboxRt.Runtime.HostCgroups;
 using SandboxRt.Runtime.Core;
 using SandboxRt.Runtime.Hypervisors;
 using SandboxRt.Runtime.Network;
@@ -140,6 +141,12 @@ public sealed class JoinedSandbox : IHostSandbox
 
     public Task ShrinkAsync(VmSize target, CancellationToken cancellationToken = default) => _sizer.ShrinkAsync(target, cancellationToken);
 
+    /// <summary>Pins X's VM through X's host cgroup (its record in X's state directory).</summary>
+    public void PinHostCpus(HostCpuset cpuset) => cpuset.ApplyTo(HostCgroup.Load(_store.Directory(Id)));
+
+    /// <summary>The host CPUs the VM runs on with this container in it: the union of X's and every joined container's (JoinedSandboxSize).</summary>
+    public HostCpuset NeededCpuset() => JoinedSandboxSize.Cpuset(_store, Id);
+
     /// <summary>Serves the agent to later CLI calls for this container on its own proxy socket (in a socket directory of its own, as a VM's).</summary>
     public Task<IAsyncDisposable> ServeAgentAsync(string socketPath, ILogger log)
     {
@@ -198,7 +205,7 @@ public sealed class JoinedSandbox : IHostSandbox
     /// Removes container <paramref name="containerId"/> from the sandbox of container <paramref name="sandboxId"/>
     /// and leaves the VM running: the container goes from the guest (by force, through <paramref name="agent"/>;
     /// skipped without one or when the VM is gone), its files from the shared directory (by descriptor), and
-    /// the VM shrinks to what X and the other joined containers need. Never throws for a VM or agent that
+    /// the VM shrinks to what X and the other joined containers need and runs on the host CPUs they name. Never throws for a VM or agent that
     /// cannot answer (a warning each); nothing to do once X was deleted (its VM and directory went with it).
     /// Failed creates (StopAsync) and `delete` (Lifecycle/DeleteOperation) both go through here.
     /// </summary>
@@ -255,7 +262,17 @@ public sealed class JoinedSandbox : IHostSandbox
         {
             log.LogDebug("container {Id}: the shared directory of container {Sandbox}: {Error}", containerId, sandboxId, e.Message);
         }
-        if (!vmAlive || agent is null)
+        if (!vmAlive)
+            return;
+        try
+        {
+            JoinedSandboxSize.Cpuset(store, sandboxId, except: containerId).ApplyTo(HostCgroup.Load(directory));
+        }
+        catch (Exception e) when (e is IOException or ArgumentException or InvalidOperationException)
+        {
+            log.LogWarning("container {Id}: pinning the VM of container {Sandbox} to the host CPUs the others name: {Error}", containerId, sandboxId, e.Message);
+        }
+        if (agent is null)
             return;
         try
         {

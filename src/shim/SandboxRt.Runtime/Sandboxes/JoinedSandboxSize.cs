@@ -1,6 +1,7 @@
 using SandboxRt.Oci.Spec;
 using SandboxRt.Oci.Validation;
 using SandboxRt.Runtime.Configuration;
+using SandboxRt.Runtime.HostCgroups;
 using SandboxRt.Runtime.State;
 
 namespace SandboxRt.Runtime.Sandboxes;
@@ -17,9 +18,23 @@ public static class JoinedSandboxSize
         VmSize.ForPod(Limits(store, sandboxId, except), config);
 
     /// <summary>The limits of the sandbox's own container, then of each container that joined it.</summary>
-    public static List<LinuxResources?> Limits(StateStore store, string sandboxId, string? except = null)
+    public static List<LinuxResources?> Limits(StateStore store, string sandboxId, string? except = null) =>
+        Records(store, sandboxId, except).Select(Of).ToList();
+
+    /// <summary>
+    /// The host CPUs and memory nodes the VM runs on (<see cref="HostCpuset.ForPod"/>): those of its
+    /// containers, and not of a VM cache entry's record (no container: it names none, and would unpin).
+    /// </summary>
+    /// <param name="except">A container left out (the one being deleted, or updated).</param>
+    /// <param name="with">The limits of one more container (the updated one's new limits).</param>
+    public static HostCpuset Cpuset(StateStore store, string sandboxId, string? except = null, LinuxResources? with = null)
     {
-        var limits = new List<LinuxResources?>();
+        var limits = Records(store, sandboxId, except).Where(r => r.VmCacheKey is null).Select(Of);
+        return HostCpuset.ForPod(with is null ? limits : limits.Append(with));
+    }
+
+    private static IEnumerable<ContainerRecord> Records(StateStore store, string sandboxId, string? except)
+    {
         foreach (var id in store.Ids())
         {
             if (id == except)
@@ -34,9 +49,8 @@ public static class JoinedSandboxSize
                 continue; // deleted meanwhile, or half-written
             }
             if (id == sandboxId || record.JoinedSandbox == sandboxId)
-                limits.Add(Of(record));
+                yield return record;
         }
-        return limits;
     }
 
     /// <summary>What a container's VM share is sized by: the limits its last update left, else its bundle's.</summary>

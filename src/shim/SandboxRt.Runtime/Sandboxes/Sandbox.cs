@@ -94,6 +94,7 @@ public sealed class Sandbox : IHostSandbox, IAsyncDisposable
                 cgroup = HostCgroup.Create(cgroupsPath);
                 cgroup.Save(stateDirectory);
             }
+            options.HostCpuset.ApplyTo(cgroup); // before the VM: a list the host has not fails before any boot
             // With NetworkSettled the namespace is only checked now: its interfaces are still being made
             bool late = options.NetworkSettled is not null && options.NetworkNamespace is not null;
             if (options.NetworkNamespace is { } netns)
@@ -384,6 +385,9 @@ public sealed class Sandbox : IHostSandbox, IAsyncDisposable
             _growing.Release();
         }
     }
+
+    /// <summary>Pins the VM through its host cgroup (<see cref="HostCpuset.ApplyTo"/>).</summary>
+    public void PinHostCpus(HostCpuset cpuset) => cpuset.ApplyTo(Cgroup);
 
     /// <summary>Stops the VM and removes the state directory. Safe to call more than once.</summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)

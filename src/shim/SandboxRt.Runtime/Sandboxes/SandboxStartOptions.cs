@@ -30,6 +30,8 @@ public sealed record SandboxStartOptions(string Id, string StateRoot, Hypervisor
     /// that host cgroup, made if missing; null leaves them in the caller's cgroups.
     /// </summary>
     public string? CgroupsPath { get; init; }
+    /// <summary>The host CPUs and memory nodes the VM starts on (its host cgroup's cpuset; HostCpuset): unpinned by default.</summary>
+    public HostCgroups.HostCpuset HostCpuset { get; init; } = HostCgroups.HostCpuset.Unpinned;
     /// <summary>
     /// Called once the hypervisor (and its helpers) run, before the agent answers: a caller whose process
     /// can be killed during boot records their pids here, so that delete finds them (the relay's state.json).

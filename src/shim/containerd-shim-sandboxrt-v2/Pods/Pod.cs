@@ -27,6 +27,7 @@ using SandboxRt.Runtime.Containers;
 using SandboxRt.Runtime.Core;
 using SandboxRt.Runtime.Core.States;
 using SandboxRt.Runtime.Diagnostics;
+using SandboxRt.Runtime.HostCgroups;
 using SandboxRt.Runtime.Sandboxes;
 using SandboxRt.Runtime.State;
 using SandboxRt.Shim.Io;
@@ -117,13 +118,16 @@ internal sealed class Pod : IAsyncDisposable
             var sandbox = _sandbox!;
             // the VM is the default plus every container's limits: a container that joins with limits grows it
             await _sizing.GrowAsync(sandbox, _table.Containers().Select(c => c.Resources).Append(spec.Linux?.Resources), cancellationToken);
+            bool criSandbox = CriAnnotations.IsSandbox(spec.Annotations);
+            var pinned = CpusetLimits(_table.Containers());
+            sandbox.PinHostCpus(HostCpuset.ForPod(criSandbox ? pinned : pinned.Append(spec.Linux?.Resources)));
             var hooks = new PodHooks(request.Id, request.Bundle, spec.Hooks, spec.Annotations);
             await hooks.CreateAsync(sandbox.VmPid, cancellationToken);
             stdio = ProcessStdio.Open(sandbox.Agent, request.Id, "", request.Io, _log);
             guest = await GuestContainer.CreateAsync(sandbox, new ContainerLaunch(request.Id, spec, request.Bundle) { Stdin = request.Io.Stdin.Length > 0 }, cancellationToken);
             stdio.StartOutput();
             var init = new PodProcess(request.Id, "", request.Io, null) { Pid = sandbox.VmPid, Stdio = stdio };
-            var container = new PodContainer(request.Bundle, mounted, guest, init) { Resources = spec.Linux?.Resources, Process = spec.Process, Hooks = hooks };
+            var container = new PodContainer(request.Bundle, mounted, guest, init) { Resources = spec.Linux?.Resources, Process = spec.Process, Hooks = hooks, IsCriSandbox = criSandbox };
             _table.Add(container, new TaskEvent(TaskEventKind.Create, request.Id) { Pid = init.Pid, Create = request });
             _watchers.Watch(container, init);
             _log.LogInformation("container {Id}: created in pod {Pod} (guest pid {GuestPid})", request.Id, Id, guest.GuestPid);
@@ -352,12 +356,27 @@ internal sealed class Pod : IAsyncDisposable
         init.State.Inspect("update", init.Description);
         var sandbox = RunningSandbox();
         await _sizing.GrowAsync(sandbox, _table.Containers().Select(c => c.Id == id ? resources : c.Resources), cancellationToken);
+        // the host CPUs first (Kubernetes' static CPU manager sets them here): a list the host has not fails the update before the guest changes
+        if (!container.IsCriSandbox)
+            sandbox.PinHostCpus(HostCpuset.ForPod(CpusetLimits(_table.Containers().Where(c => c.Id != id)).Append(resources)));
         await sandbox.Agent.UpdateContainerAsync(id, resources, cancellationToken);
         container.Resources = resources;
         await ShrinkVmAsync();
     }
 
-    private Task ShrinkVmAsync() => _sizing.ShrinkAsync(_sandbox, _table.Containers().Select(c => c.Resources));
+    /// <summary>After a container went (or failed to come): the VM shrinks to the others' limits and runs on the host CPUs they name.</summary>
+    private async Task ShrinkVmAsync()
+    {
+        await _sizing.ShrinkAsync(_sandbox, _table.Containers().Select(c => c.Resources));
+        _sizing.Repin(_sandbox, CpusetLimits(_table.Containers()));
+    }
+
+    /// <summary>
+    /// The limits the pod's host CPUs come from (HostCpuset): every container's but the CRI sandbox's,
+    /// which names none (CRI has no cpuset for it) and would otherwise unpin every pod.
+    /// </summary>
+    private static IEnumerable<LinuxResources?> CpusetLimits(IEnumerable<PodContainer> containers) =>
+        containers.Where(c => !c.IsCriSandbox).Select(c => c.Resources);
 
     public Task<ContainerStats> StatsAsync(string id, CancellationToken cancellationToken)
     {

@@ -17,6 +17,9 @@ internal sealed class PodContainer(string bundle, bool mountedRootfs, GuestConta
     public Oci.Spec.LinuxResources? Resources { get; set; }
     public PodProcess Init { get; } = init;
 
+    /// <summary>The CRI sandbox (pause) container: its missing cpuset does not unpin the pod's VM (Pod.CpusetLimits).</summary>
+    public bool IsCriSandbox { get; init; }
+
     /// <summary>Its process's spec from the bundle (rlimits that an exec without any gets, runc's rule), kept from create.</summary>
     public Oci.Spec.Process? Process { get; init; }
 

@@ -3,6 +3,7 @@ using SandboxRt.Oci.Spec;
 using SandboxRt.Runtime.Agent;
 using SandboxRt.Runtime.Configuration;
 using SandboxRt.Runtime.Core;
+using SandboxRt.Runtime.HostCgroups;
 using SandboxRt.Runtime.Hypervisors;
 using SandboxRt.Runtime.Sandboxes;
 
@@ -22,6 +23,24 @@ internal sealed class PodSizing(string podId, HypervisorConfig config, ILogger l
     /// <summary>Grows the VM for the pod's containers' limits (a no-op when it is big enough).</summary>
     public Task GrowAsync(IGuestSandbox sandbox, IEnumerable<LinuxResources?> limits, CancellationToken cancellationToken) =>
         sandbox.GrowAsync(VmSize.ForPod(limits, config), cancellationToken);
+
+    /// <summary>
+    /// Pins the running VM to the host CPUs of <paramref name="cpusetLimits"/> after a container went: a
+    /// failure is a warning, as a shrink's.
+    /// </summary>
+    public void Repin(IGuestSandbox? sandbox, IEnumerable<LinuxResources?> cpusetLimits)
+    {
+        if (sandbox is null || sandbox.VmExited.IsCompleted)
+            return;
+        try
+        {
+            sandbox.PinHostCpus(HostCpuset.ForPod(cpusetLimits));
+        }
+        catch (Exception e) when (e is IOException or ArgumentException or InvalidOperationException)
+        {
+            log.LogWarning("pod {Pod}: could not pin the VM to the host CPUs its containers name: {Error}", podId, e.Message);
+        }
+    }
 
     /// <summary>
     /// Shrinks the running VM toward the default plus <paramref name="limits"/>. Its failure is a warning:
