@@ -52,7 +52,7 @@ public sealed class InheritedRlimitsTests
         InheritedRlimits.FillMissingForExec(bare, container, Limits);
         Assert.Equal([("RLIMIT_NPROC", 100UL, 200UL), ("RLIMIT_CORE", 0UL, 0UL), ("RLIMIT_NOFILE", 20000UL, InheritedRlimits.GuestNrOpen)],
             bare.Rlimits!.Select(r => (r.Type, r.Soft, r.Hard)));
-        Assert.NotSame(container.Rlimits[0], bare.Rlimits[0]);
+        Assert.NotSame(container.Rlimits[0], bare.Rlimits![0]);
 
         // runc: the exec's own list replaces the container's; the rest is inherited from the runtime
         var own = new Process { Rlimits = [new Rlimit { Type = "RLIMIT_NOFILE", Soft = 300, Hard = 400 }] };

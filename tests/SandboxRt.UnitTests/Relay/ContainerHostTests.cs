@@ -84,6 +84,26 @@ public sealed class ContainerHostTests : IDisposable
         Assert.Equal([$"CreateContainer {Id}"], _sandbox.Fake.Calls);
     }
 
+    /// <summary>--cpuset-cpus: the VM starts pinned (its host cgroup, before the boot) and is pinned again once grown; a refusal stops it without a console dump.</summary>
+    [Fact]
+    public async Task A_container_with_host_cpus_starts_its_vm_pinned_to_them_and_a_refusal_stops_the_vm()
+    {
+        _setup.WriteConfig(""","linux":{"resources":{"cpu":{"cpus":"1-2","mems":"0"}}}""");
+        await using (var host = await ContainerHost.CreateAsync(_store, _record, SpecLoader.LoadBundle(_setup.Bundle), new HypervisorConfig(), new ContainerHost.NetworkChoice(null, false), _log,
+            startSandbox: _sandbox.StartAsync, cancellationToken: TestContext.Current.CancellationToken))
+        {
+            Assert.Equal(new SandboxRt.Runtime.HostCgroups.HostCpuset("1-2", "0"), _sandbox.Started!.HostCpuset);
+            Assert.Equal([new SandboxRt.Runtime.HostCgroups.HostCpuset("1-2", "0")], _sandbox.Guest.Sizing.Pins);
+        }
+
+        _sandbox.Guest.Sizing.PinFailure = new IOException("linux.resources.cpu.cpus \"1-2\": the host cgroup refuses it");
+        var e = await Assert.ThrowsAsync<IOException>(() => ContainerHost.CreateAsync(_store, _setup.SaveCreatingRecord(), SpecLoader.LoadBundle(_setup.Bundle), new HypervisorConfig(),
+            new ContainerHost.NetworkChoice(null, false), _log, startSandbox: _sandbox.StartAsync, cancellationToken: TestContext.Current.CancellationToken));
+        Assert.StartsWith("linux.resources.cpu.cpus", e.Message);
+        Assert.Equal(1, _sandbox.Vm.Stops);
+        Assert.DoesNotContain(_log.At(LogLevel.Error), l => l.Contains("guest console"));
+    }
+
     [Fact]
     public async Task The_exit_status_reaches_the_record_and_the_vm_outlives_the_host_until_delete()
     {

@@ -1,4 +1,6 @@
+using SandboxRt.Oci.Spec;
 using SandboxRt.Runtime.Configuration;
+using SandboxRt.Runtime.HostCgroups;
 using SandboxRt.Runtime.Sandboxes;
 using SandboxRt.Runtime.State;
 
@@ -36,6 +38,23 @@ public sealed class JoinedSandboxSizeTests
         Assert.Equal(new VmSize(1, 512), JoinedSandboxSize.For(store, "x", Config));
     }
 
+    [Fact]
+    public void The_vm_runs_on_the_host_cpus_its_containers_name_together_and_a_vm_cache_entry_names_none_without_unpinning_it()
+    {
+        using var root = new TempDirectory();
+        var store = new StateStore(root.Path);
+        SavePinned(store, "entry", null, null, vmCacheKey: "k"); // the VM cache entry whose VM x claimed: no container of its own
+        SavePinned(store, "x", "entry", "1");
+        SavePinned(store, "y", "entry", "3,5");
+        Assert.Equal(new HostCpuset("1,3,5", null), JoinedSandboxSize.Cpuset(store, "entry"));
+        // docker update --cpuset-cpus 0 of y: its new list instead of its recorded one
+        Assert.Equal(new HostCpuset("0-1", null), JoinedSandboxSize.Cpuset(store, "entry", except: "y", with: new LinuxResources { Cpu = new LinuxCpu { Cpus = "0" } }));
+        // y deleted: x's alone; then a container that names none unpins the VM
+        Assert.Equal(new HostCpuset("1", null), JoinedSandboxSize.Cpuset(store, "entry", except: "y"));
+        SavePinned(store, "z", "entry", null);
+        Assert.False(JoinedSandboxSize.Cpuset(store, "entry").IsPinned);
+    }
+
     private static void Save(StateStore store, string id, string? joined, long? memoryMib, long? cpus = null)
     {
         Directory.CreateDirectory(store.Directory(id));
@@ -46,6 +65,20 @@ public sealed class JoinedSandboxSizeTests
             Status = ContainerStatus.Running,
             JoinedSandbox = joined,
             Limits = memoryMib is null && cpus is null ? null : new SizingLimits(memoryMib << 20, cpus * 100_000, cpus is null ? null : 100_000UL),
+        });
+    }
+
+    private static void SavePinned(StateStore store, string id, string? joined, string? hostCpus, string? vmCacheKey = null)
+    {
+        Directory.CreateDirectory(store.Directory(id));
+        store.Save(new ContainerRecord
+        {
+            Id = id,
+            Bundle = "/nonexistent/bundle-" + id,
+            Status = ContainerStatus.Running,
+            JoinedSandbox = joined,
+            VmCacheKey = vmCacheKey,
+            Limits = new SizingLimits(null, null, null, hostCpus),
         });
     }
 }
