@@ -18,8 +18,8 @@ using SandboxRt.Interop;
 using SandboxRt.Runtime.Agent;
 using SandboxRt.Runtime.Channels;
 using SandboxRt.Runtime.Configuration;
-using SandboxRt.Runtime.HostCgroups;
 using SandboxRt.Runtime.Core;
+using SandboxRt.Runtime.HostCgroups;
 using SandboxRt.Runtime.Hypervisors;
 using SandboxRt.Runtime.Network;
 using SandboxRt.Runtime.Processes;
@@ -205,8 +205,9 @@ public sealed class JoinedSandbox : IHostSandbox
     /// Removes container <paramref name="containerId"/> from the sandbox of container <paramref name="sandboxId"/>
     /// and leaves the VM running: the container goes from the guest (by force, through <paramref name="agent"/>;
     /// skipped without one or when the VM is gone), its files from the shared directory (by descriptor), and
-    /// the VM shrinks to what X and the other joined containers need and runs on the host CPUs they name. Never throws for a VM or agent that
-    /// cannot answer (a warning each); nothing to do once X was deleted (its VM and directory went with it).
+    /// the VM shrinks to what X and the other joined containers need and runs on the host CPUs they name.
+    /// Never throws for a VM or agent that cannot answer (a warning each); nothing to do once X was deleted
+    /// (its VM and directory went with it).
     /// Failed creates (StopAsync) and `delete` (Lifecycle/DeleteOperation) both go through here.
     /// </summary>
     public static async Task LeaveAsync(StateStore store, string sandboxId, string containerId, HypervisorConfig config, IAgent? agent, ILogger log,
