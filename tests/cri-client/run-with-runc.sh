@@ -72,6 +72,10 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
+# containerd looks for a runtime's shim (containerd-shim-<name>-v2) in its working directory before its
+# PATH: from the caller's directory (a test's build output, which holds a JIT build of the shim) that one
+# would run instead of SHIM_PATH_DIR's. Everything below uses absolute paths.
+cd /
 say() { echo "run-with-runc: $*" >&2; }
 die() { say "$*"; exit 1; }
 

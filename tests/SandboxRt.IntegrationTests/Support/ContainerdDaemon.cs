@@ -72,8 +72,11 @@ public sealed class ContainerdDaemon : IAsyncLifetime
             : new ProcessStartInfo("nsenter", ["--net=" + _networkNamespace, "containerd", "--config", _dir.Combine("config.toml")]);
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
-        // containerd finds shim v2 binaries (containerd-shim-sandboxrt-v2) on its PATH
+        // containerd finds shim v2 binaries (containerd-shim-sandboxrt-v2) on its PATH, but first in its
+        // working directory: the test's (its build output) holds a JIT build of the shim, which would run
+        // instead of the NativeAOT one under test
         start.Environment["PATH"] = Path.GetDirectoryName(CliRun.Binary) + ":" + Environment.GetEnvironmentVariable("PATH");
+        start.WorkingDirectory = _dir.Path;
         _process = Process.Start(start)!;
         _ = _process.StandardError.BaseStream.CopyToAsync(log);
         for (int i = 0; i < 200 && !File.Exists(Socket); i++)
