@@ -43,32 +43,19 @@ public sealed class JoinedSandboxSizeTests
     {
         using var root = new TempDirectory();
         var store = new StateStore(root.Path);
-        SavePinned(store, "entry", null, null, vmCacheKey: "k"); // the VM cache entry whose VM x claimed: no container of its own
-        SavePinned(store, "x", "entry", "1");
-        SavePinned(store, "y", "entry", "3,5");
+        Save(store, "entry", null, null, vmCacheKey: "k"); // the VM cache entry whose VM x claimed: no container of its own
+        Save(store, "x", "entry", null, hostCpus: "1");
+        Save(store, "y", "entry", null, hostCpus: "3,5");
         Assert.Equal(new HostCpuset("1,3,5", null), JoinedSandboxSize.Cpuset(store, "entry"));
         // docker update --cpuset-cpus 0 of y: its new list instead of its recorded one
         Assert.Equal(new HostCpuset("0-1", null), JoinedSandboxSize.Cpuset(store, "entry", except: "y", with: new LinuxResources { Cpu = new LinuxCpu { Cpus = "0" } }));
         // y deleted: x's alone; then a container that names none unpins the VM
         Assert.Equal(new HostCpuset("1", null), JoinedSandboxSize.Cpuset(store, "entry", except: "y"));
-        SavePinned(store, "z", "entry", null);
+        Save(store, "z", "entry", null);
         Assert.False(JoinedSandboxSize.Cpuset(store, "entry").IsPinned);
     }
 
-    private static void Save(StateStore store, string id, string? joined, long? memoryMib, long? cpus = null)
-    {
-        Directory.CreateDirectory(store.Directory(id));
-        store.Save(new ContainerRecord
-        {
-            Id = id,
-            Bundle = "/nonexistent/bundle-" + id,
-            Status = ContainerStatus.Running,
-            JoinedSandbox = joined,
-            Limits = memoryMib is null && cpus is null ? null : new SizingLimits(memoryMib << 20, cpus * 100_000, cpus is null ? null : 100_000UL),
-        });
-    }
-
-    private static void SavePinned(StateStore store, string id, string? joined, string? hostCpus, string? vmCacheKey = null)
+    private static void Save(StateStore store, string id, string? joined, long? memoryMib, long? cpus = null, string? hostCpus = null, string? vmCacheKey = null)
     {
         Directory.CreateDirectory(store.Directory(id));
         store.Save(new ContainerRecord
@@ -78,7 +65,8 @@ public sealed class JoinedSandboxSizeTests
             Status = ContainerStatus.Running,
             JoinedSandbox = joined,
             VmCacheKey = vmCacheKey,
-            Limits = new SizingLimits(null, null, null, hostCpus),
+            Limits = memoryMib is null && cpus is null && hostCpus is null ? null
+                : new SizingLimits(memoryMib << 20, cpus * 100_000, cpus is null ? null : 100_000UL, hostCpus),
         });
     }
 }
