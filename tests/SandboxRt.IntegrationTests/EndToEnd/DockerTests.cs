@@ -255,6 +255,25 @@ public sealed class DockerTests(DockerDaemon docker) : IClassFixture<DockerDaemo
         await HostLeaks.AssertGoneAsync(id, docker.RuntimeRoot, TimeSpan.FromSeconds(60));
     }
 
+    /// <summary>
+    /// --cpuset-cpus without --cpus sizes the VM by the CPUs it names (Kata's rule for a container
+    /// constrained only by a cpuset), so `nproc` says what it says under runc; before 2026-12-07 the VM kept
+    /// its default single vCPU and `nproc` said 1.
+    /// </summary>
+    [Fact]
+    public async Task Docker_cpuset_cpus_without_cpus_gives_the_vm_as_many_vcpus_as_it_names()
+    {
+        docker.RequireRunning();
+        var all = $"0-{Environment.ProcessorCount - 1}";
+        var runc = (await docker.Docker("run", "--rm", "--network", "none", "--cpuset-cpus", all, LocalImage.Reference, "sh", "-c", "nproc")).Ok().Stdout.Trim();
+        var inside = (await docker.Docker("run", "--rm", "--network", "none", "--runtime", DockerDaemon.Runtime, "--cpuset-cpus", all, LocalImage.Reference,
+            "sh", "-c", "nproc; cat /sys/devices/system/cpu/online")).Ok().Stdout.Split('\n');
+        TestContext.Current.TestOutputHelper?.WriteLine($"--cpuset-cpus {all}: runc nproc {runc}; kata-runtime nproc {inside[0]}, the guest's online CPUs {inside[1]}");
+        Assert.Equal(Environment.ProcessorCount.ToString(System.Globalization.CultureInfo.InvariantCulture), runc);
+        Assert.Equal(runc, inside[0]);
+        Assert.Equal(all, inside[1]);
+    }
+
     [Fact]
     public async Task The_vms_processes_run_in_dockers_cgroup_for_the_container_and_qemu_not_as_root()
     {

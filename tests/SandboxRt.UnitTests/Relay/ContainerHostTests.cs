@@ -84,7 +84,7 @@ public sealed class ContainerHostTests : IDisposable
         Assert.Equal([$"CreateContainer {Id}"], _sandbox.Fake.Calls);
     }
 
-    /// <summary>--cpuset-cpus: the VM starts pinned (its host cgroup, before the boot) and is pinned again once grown; a refusal stops it without a console dump.</summary>
+    /// <summary>--cpuset-cpus: the VM starts pinned (its host cgroup, before the boot) and is pinned again before it grows by the CPUs named; a refusal stops it before any growth and without a console dump.</summary>
     [Fact]
     public async Task A_container_with_host_cpus_starts_its_vm_pinned_to_them_and_a_refusal_stops_the_vm()
     {
@@ -94,12 +94,15 @@ public sealed class ContainerHostTests : IDisposable
         {
             Assert.Equal(new SandboxRt.Runtime.HostCgroups.HostCpuset("1-2", "0"), _sandbox.Started!.HostCpuset);
             Assert.Equal([new SandboxRt.Runtime.HostCgroups.HostCpuset("1-2", "0")], _sandbox.Guest.Sizing.Pins);
+            // no quota: the VM grows by the two CPUs it names (capped by the host's)
+            Assert.Equal(Math.Min(3, Environment.ProcessorCount), Assert.Single(_sandbox.Guest.Sizing.Growths).Vcpus);
         }
 
         _sandbox.Guest.Sizing.PinFailure = new IOException("linux.resources.cpu.cpus \"1-2\": the host cgroup refuses it");
         var e = await Assert.ThrowsAsync<IOException>(() => ContainerHost.CreateAsync(_store, _setup.SaveCreatingRecord(), SpecLoader.LoadBundle(_setup.Bundle), new HypervisorConfig(),
             new ContainerHost.NetworkChoice(null, false), _log, startSandbox: _sandbox.StartAsync, cancellationToken: TestContext.Current.CancellationToken));
         Assert.StartsWith("linux.resources.cpu.cpus", e.Message);
+        Assert.Single(_sandbox.Guest.Sizing.Growths); // the first create's: the refused one never grew the VM
         Assert.Equal(1, _sandbox.Vm.Stops);
         Assert.DoesNotContain(_log.At(LogLevel.Error), l => l.Contains("guest console"));
     }

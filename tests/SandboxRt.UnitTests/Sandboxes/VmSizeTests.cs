@@ -37,6 +37,23 @@ public sealed class VmSizeTests
     }
 
     [Fact]
+    public void A_container_with_no_quota_that_names_host_cpus_adds_as_many_vcpus_as_it_names()
+    {
+        // docker run --cpuset-cpus 0-1,4 (no --cpus): three vCPUs more, as Kata sizes a container constrained only by a cpuset
+        Assert.Equal(new VmSize(4, 512), VmSize.For(new LinuxResources { Cpu = new LinuxCpu { Cpus = "0-1,4" } }, Config, 8, 16384));
+        // a quota says how much: --cpus 1 --cpuset-cpus 0-3 adds one
+        Assert.Equal(new VmSize(2, 512), VmSize.For(new LinuxResources { Cpu = new LinuxCpu { Quota = 100_000, Period = 100_000, Cpus = "0-3" } }, Config, 8, 16384));
+        // an unlimited quota (-1) is no quota
+        Assert.Equal(new VmSize(3, 512), VmSize.For(new LinuxResources { Cpu = new LinuxCpu { Quota = -1, Cpus = "2,3" } }, Config, 8, 16384));
+        // capped by the host, and nothing for an empty list or one that does not parse (refused where it is validated)
+        Assert.Equal(new VmSize(2, 512), VmSize.For(new LinuxResources { Cpu = new LinuxCpu { Cpus = "0-63" } }, Config, 2, 16384));
+        Assert.Equal(new VmSize(1, 512), VmSize.For(new LinuxResources { Cpu = new LinuxCpu { Cpus = "" } }, Config, 8, 16384));
+        Assert.Equal(new VmSize(1, 512), VmSize.For(new LinuxResources { Cpu = new LinuxCpu { Cpus = "3-1" } }, Config, 8, 16384));
+        // in a pod each container counts by its own rule
+        Assert.Equal(new VmSize(5, 512), VmSize.ForPod([new LinuxResources { Cpu = new LinuxCpu { Cpus = "0-1" } }, Limits(quota: 200_000), null], Config, 8, 16384));
+    }
+
+    [Fact]
     public void The_maximums_cap_the_size_and_zero_means_the_host()
     {
         Assert.Equal(new VmSize(2, 2048), VmSize.For(Limits(64L << 30, 800_000, 100_000), Config, hostCpus: 2, hostMemoryMib: 2048));

@@ -207,6 +207,8 @@ public sealed class PodTests : IDisposable
         _bundle.File("config.json", PinnedApp("5"));
         await _pod.CreateAsync(Request("app2"), CancellationToken.None);
         Assert.Equal(new HostCpuset("2-3,5", null), _sandbox.Sizing.Pins[^1]);
+        // containers with no quota grow the VM by the CPUs they name (Kata's rule): the default plus 2 plus 1, capped by the host's
+        Assert.Equal(Math.Min(4, Environment.ProcessorCount), _sandbox.Sizing.Growths[^1].Vcpus);
 
         // the static CPU manager moves app1 (UpdateContainerResources), pinned before the guest is asked
         await _pod.StartAsync("app1", "", CancellationToken.None);
@@ -232,6 +234,7 @@ public sealed class PodTests : IDisposable
 
         Assert.StartsWith("linux.resources.cpu.cpus \"40\"", e.Message);
         Assert.DoesNotContain(_sandbox.Fake.Calls, c => c.StartsWith("CreateContainer app1", StringComparison.Ordinal));
+        Assert.DoesNotContain(_sandbox.Sizing.Growths, g => g.Vcpus > 1); // refused before the VM grew for it
     }
 
     [Fact]

@@ -223,8 +223,9 @@ public sealed class ContainerHost : IAsyncDisposable
         {
             // the proxy starts beside the growth and the container's creation (Kestrel's start is off the critical path)
             proxy = sandbox.ServeAgentAsync(AgentEndpoints.ProxySocket(sandbox.StateDirectory), log);
-            await sandbox.GrowAsync(size, cancellationToken);
+            // the host CPUs first: a list the host has not fails the create before the VM grows for it (VmSize counts its CPUs)
             sandbox.PinHostCpus(cpuset);
+            await sandbox.GrowAsync(size, cancellationToken);
             if (recordVm)
                 RecordVm(store, record, sandbox.VmPid, sandbox.HelperPids);
             if (network is not null && !createFirst)

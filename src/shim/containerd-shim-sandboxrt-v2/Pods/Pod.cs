@@ -116,11 +116,12 @@ internal sealed class Pod : IAsyncDisposable
                 startedVm = true;
             }
             var sandbox = _sandbox!;
-            // the VM is the default plus every container's limits: a container that joins with limits grows it
-            await _sizing.GrowAsync(sandbox, _table.Containers().Select(c => c.Resources).Append(spec.Linux?.Resources), cancellationToken);
+            // the host CPUs first: a list the host has not fails the create before the VM grows for it
             bool criSandbox = CriAnnotations.IsSandbox(spec.Annotations);
             var pinned = CpusetLimits(_table.Containers());
             sandbox.PinHostCpus(HostCpuset.ForPod(criSandbox ? pinned : pinned.Append(spec.Linux?.Resources)));
+            // the VM is the default plus every container's limits: a container that joins with limits grows it
+            await _sizing.GrowAsync(sandbox, _table.Containers().Select(c => c.Resources).Append(spec.Linux?.Resources), cancellationToken);
             var hooks = new PodHooks(request.Id, request.Bundle, spec.Hooks, spec.Annotations);
             await hooks.CreateAsync(sandbox.VmPid, cancellationToken);
             stdio = ProcessStdio.Open(sandbox.Agent, request.Id, "", request.Io, _log);
@@ -355,10 +356,10 @@ internal sealed class Pod : IAsyncDisposable
         var (container, init) = _table.Find(id, "");
         init.State.Inspect("update", init.Description);
         var sandbox = RunningSandbox();
-        await _sizing.GrowAsync(sandbox, _table.Containers().Select(c => c.Id == id ? resources : c.Resources), cancellationToken);
-        // the host CPUs first (Kubernetes' static CPU manager sets them here): a list the host has not fails the update before the guest changes
+        // the host CPUs first (Kubernetes' static CPU manager sets them here): a list the host has not fails the update before the VM or the guest changes
         if (!container.IsCriSandbox)
             sandbox.PinHostCpus(HostCpuset.ForPod(CpusetLimits(_table.Containers().Where(c => c.Id != id)).Append(resources)));
+        await _sizing.GrowAsync(sandbox, _table.Containers().Select(c => c.Id == id ? resources : c.Resources), cancellationToken);
         await sandbox.Agent.UpdateContainerAsync(id, resources, cancellationToken);
         container.Resources = resources;
         await ShrinkVmAsync();
