@@ -274,6 +274,34 @@ public sealed class DockerTests(DockerDaemon docker) : IClassFixture<DockerDaemo
         Assert.Equal(all, inside[1]);
     }
 
+    /// <summary>
+    /// A volume of the host's /proc or /sys (node-exporter's `-v /proc:/host/proc:ro`, cadvisor's `/sys`)
+    /// is the VM's own, as under Kata: the host's never reaches the guest (virtiofsd serves as root, and a
+    /// writable /sys would be the host's kernel settings). Before 2026-12-07 it was the host's, through
+    /// virtio-fs, whose procfs files all read empty (size 0).
+    /// </summary>
+    [Fact]
+    public async Task A_volume_of_the_hosts_proc_or_sys_is_the_vms_own()
+    {
+        docker.RequireRunning();
+        // one labelled line each: an empty file must not shift the others
+        const string probe = "echo \"bound: $(head -1 /host/proc/meminfo)\"; echo \"own: $(head -1 /proc/meminfo)\"; " +
+                             "echo \"pid1: $(tr '\\0' ' ' < /host/proc/1/cmdline)\"; echo \"cgroup: $(cat /host/cgroup/cgroup.controllers)\"; " +
+                             "echo \"write: $(echo x > /host/sys/kernel/sandboxrt-probe 2>/dev/null && echo wrote || echo refused)\"";
+        var output = (await docker.Docker("run", "--rm", "--network", "none", "--runtime", DockerDaemon.Runtime, "-v", "/proc:/host/proc:ro",
+            "-v", "/sys/fs/cgroup:/host/cgroup:ro", "-v", "/sys:/host/sys", LocalImage.Reference, "sh", "-c", probe)).Ok().Stdout;
+        TestContext.Current.TestOutputHelper?.WriteLine(output);
+        var inside = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(": ", 2)).ToDictionary(p => p[0], p => p.Length > 1 ? p[1].Trim() : "");
+        Assert.StartsWith("MemTotal:", inside["bound"]);
+        Assert.Equal(inside["own"], inside["bound"]); // the VM's memory, as the container's own /proc says; not the host's
+        Assert.NotEqual(File.ReadLines("/proc/meminfo").First(), inside["bound"]);
+        Assert.NotEmpty(inside["pid1"]);
+        Assert.NotEqual(File.ReadAllText("/proc/1/cmdline").Replace('\0', ' ').Trim(), inside["pid1"]); // the guest's PID 1, not the host's
+        Assert.Contains("memory", inside["cgroup"]); // the guest's cgroup2 root
+        Assert.Equal("refused", inside["write"]); // sysfs makes no such file, in the guest as on the host
+        Assert.False(File.Exists("/sys/kernel/sandboxrt-probe"));
+    }
+
     [Fact]
     public async Task The_vms_processes_run_in_dockers_cgroup_for_the_container_and_qemu_not_as_root()
     {

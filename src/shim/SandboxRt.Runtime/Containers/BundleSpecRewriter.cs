@@ -10,7 +10,8 @@ namespace SandboxRt.Runtime.Containers;
 /// Turns a bundle's spec into the spec the agent gets: the root file system and every bind-mount source
 /// are bind-mounted into the container's directory <c>name</c> in the sandbox's shared directory
 /// (<see cref="SharedDirectory.AddContainer"/>) and replaced by their paths relative to it; a host tmpfs
-/// at /dev/shm becomes a guest tmpfs instead (<see cref="ShmMountRewrite"/>).
+/// at /dev/shm becomes a guest tmpfs instead (<see cref="ShmMountRewrite"/>), and a bind of the host's
+/// /proc or /sys (or below) the guest's own (<see cref="GuestSystemMount"/>).
 /// The bundle's spec object is not modified.
 /// </summary>
 public static class BundleSpecRewriter
@@ -37,6 +38,13 @@ public static class BundleSpecRewriter
             if (!m.IsBind)
                 continue;
             var source = HostSource(m, bundle);
+            if (GuestSystemMount.SystemPath(source) is { } guestPath)
+            {
+                // the host's /proc or /sys (or below) never reaches the VM: the guest's own is bound there
+                m.Source = guestPath;
+                m.Options = [.. m.Options ?? [], GuestSystemMount.Option];
+                continue;
+            }
             if (ShmMountRewrite.ForGuest(m, source) is { } shm)
             {
                 copy.Mounts[i] = shm;
