@@ -37,9 +37,9 @@ public static class UpdateOperation
         var target = VmSize.ForPod([.. JoinedSandboxSize.Limits(context.Store, sandboxId, except: id), limits.AsResources()], context.Config);
         var vmm = VmmRecord.Load(context.Store.Directory(sandboxId));
         var driver = HypervisorFactory.Driver(vmm.Driver);
-        // this process does not know the VM's size: the growth (a no-op when it is big enough) learns it
         // the host CPUs the VM runs on (--cpuset-cpus) first: a list the host has not fails the update before the VM grows for it
         JoinedSandboxSize.Cpuset(context.Store, sandboxId, except: id, with: limits.AsResources()).ApplyTo(HostCgroups.HostCgroup.Load(context.Store.Directory(sandboxId)));
+        // this process does not know the VM's size: the growth (a no-op when it is big enough) learns it
         var vm = new VmSizer(id, new DetachedVmHotplug(driver, vmm), agent, default, context.Log);
         await vm.GrowAsync(target);
         await agent.UpdateContainerAsync(id, resources);
