@@ -119,6 +119,9 @@ public static class AgentMethods
     public static readonly Method<UpdateRoutesRequest, Routes> UpdateRoutes =
         new(MethodType.Unary, AgentService, "UpdateRoutes", UpdateRoutesRequest.Parser, Routes.Parser);
 
+    public static readonly Method<RemoveRoutesRequest, Routes> RemoveRoutes =
+        new(MethodType.Unary, AgentService, "RemoveRoutes", RemoveRoutesRequest.Parser, Routes.Parser);
+
     public static readonly Method<AddARPNeighborsRequest, Empty> AddArpNeighbors =
         new(MethodType.Unary, AgentService, "AddARPNeighbors", AddARPNeighborsRequest.Parser, Empty.Parser);
 

@@ -135,6 +135,19 @@ public sealed class NetlinkHostTests
         Assert.Contains(routes, r => Equals(r.Destination, IPAddress.Parse("10.200.0.0")) && r.PrefixLength == 24); // the kernel's own
         Assert.DoesNotContain(routes, r => Equals(r.Destination, IPAddress.Parse("10.200.0.2"))); // local table, not main
 
+        // ip route del, matched by destination, gateway and device; a second time there is none
+        var through = new NetRoute(index, IPAddress.Parse("10.202.0.0"), 16, IPAddress.Parse("10.200.0.1"), null, 0);
+        Assert.False(netlink.DeleteRoute(through with { Gateway = IPAddress.Parse("10.200.0.7") })); // another gateway: not this route
+        Assert.True(netlink.DeleteRoute(through));
+        Assert.False(netlink.DeleteRoute(through));
+        var v6Default = new NetRoute(index, null, 0, IPAddress.Parse("fd00:200::1"), null, 0) { Family = AddressFamily.InterNetworkV6 };
+        Assert.True(netlink.DeleteRoute(v6Default));
+        var left = netlink.ListRoutes();
+        Assert.DoesNotContain(through, left);
+        Assert.DoesNotContain(v6Default, left);
+        Assert.Contains(new NetRoute(index, null, 0, IPAddress.Parse("10.200.0.1"), null, 0), left); // the IPv4 default stays
+        Assert.DoesNotContain("10.202.0.0/16", (await net.IpJsonAsync("route", "show")).Select(r => r.GetProperty("dst").GetString()));
+
         byte[] mac4 = [0x02, 0, 0, 0, 0, 0x09], mac6 = [0x02, 0, 0, 0, 0, 0x0A];
         netlink.AddNeighbour(new NetNeighbour(index, IPAddress.Parse("10.200.0.9"), mac4, NetNeighbour.NudPermanent));
         netlink.AddNeighbour(new NetNeighbour(index, IPAddress.Parse("fd00:200::9"), mac6, NetNeighbour.NudPermanent));

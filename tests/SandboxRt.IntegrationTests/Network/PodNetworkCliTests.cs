@@ -129,7 +129,8 @@ public sealed class PodNetworkCliTests
     /// while the container runs (up, with an address) is hot-plugged into the VM and configured there, one
     /// deleted is unplugged, and one added again comes back (its port was freed). Without templates the VM
     /// is a cold one, which cannot take a NIC after its start: the relay's log says so, naming the
-    /// interface, and the guest has no half-made interface.
+    /// interface, and the guest has no half-made interface. First, on any VM: a route added to the namespace
+    /// later reaches the guest, and one deleted there goes from the guest too (until 2026-12-07 it stayed).
     /// </summary>
     [Fact]
     public async Task An_interface_added_to_the_namespace_of_a_running_container_is_plugged_and_one_removed_is_unplugged()
@@ -151,6 +152,16 @@ public sealed class PodNetworkCliTests
         {
             Assert.Equal(0, (await Cli(state, "start", id)).ExitCode);
             var relayLog = Path.Combine(state.Path, id, "relay.log");
+            // a route of its own, then gone: each waited for in the guest (bounded there)
+            var route = $"10.99.0.0/16 via {net.PeerAddress} dev eth0";
+            await TestNetworkPair.Ip(["-n", net.Pod, "route", "add", .. route.Split(' ')]);
+            var added = await Cli(state, "exec", id, "busybox", "timeout", "60", "sh", "-c", $"until busybox ip route | busybox grep -q '^{route}'; do busybox sleep 0.05; done");
+            Assert.True(added.ExitCode == 0, $"the guest did not get the route {route}: {added.Stderr}\n" + File.ReadAllText(relayLog));
+            await TestNetworkPair.Ip(["-n", net.Pod, "route", "del", .. route.Split(' ')]);
+            var removed = await Cli(state, "exec", id, "busybox", "timeout", "60", "sh", "-c", "while busybox ip route | busybox grep -q '^10.99.0.0/16'; do busybox sleep 0.05; done; busybox ip route");
+            Assert.True(removed.ExitCode == 0, $"the guest kept the route {route}: {removed.Stderr}\n" + File.ReadAllText(relayLog));
+            Assert.Contains($"default via {net.PeerAddress} dev eth0", removed.Stdout); // and nothing else went
+            await Condition.WaitAsync(() => File.ReadAllText(relayLog).Contains("network namespace changed: 1 route(s) removed"), "the relay's log to say it removed the route");
             for (int round = 0; round < 2; round++)
             {
                 var mac = await net.AddSecondLinkAsync();

@@ -299,6 +299,13 @@ internal sealed class FakeAgent : IAgent
         return Task.FromResult<IReadOnlyList<PodRoute>>(list);
     }
 
+    public Task<IReadOnlyList<PodRoute>> RemoveRoutesAsync(IEnumerable<PodRoute> routes, CancellationToken cancellationToken = default)
+    {
+        var list = routes.ToList();
+        Record("RemoveRoutes", list.Count.ToString());
+        return Task.FromResult<IReadOnlyList<PodRoute>>([]);
+    }
+
     public Task AddNeighboursAsync(IEnumerable<PodNeighbour> neighbours, CancellationToken cancellationToken = default) => Do("AddNeighbours", neighbours.Count().ToString());
 
     public Task<IReadOnlyList<PodInterface>> ListInterfacesAsync(CancellationToken cancellationToken = default)

@@ -58,6 +58,25 @@ internal sealed class GuestNetwork
         }
     }
 
+    /// <summary>Deletes the routes the guest still has (one whose interface went, went with it); returns every route afterwards.</summary>
+    public IReadOnlyList<GuestRoute> RemoveRoutes(IReadOnlyList<GuestRoute> routes)
+    {
+        lock (_lock)
+        {
+            using var netlink = RouteNetlink.Open();
+            var byName = netlink.ListLinks().ToDictionary(l => l.Name, l => l.Index);
+            foreach (var route in routes)
+            {
+                if (!byName.TryGetValue(route.Device, out int index))
+                    continue;
+                var family = (route.Destination ?? route.Gateway ?? route.Source)?.AddressFamily ?? AddressFamily.InterNetwork;
+                if (netlink.DeleteRoute(new NetRoute(index, route.Destination, route.PrefixLength, route.Gateway, route.Source, route.Scope) { Family = family }))
+                    AgentLog.Info($"network: route to {Describe(route)} on {route.Device} removed");
+            }
+            return ListRoutes(netlink);
+        }
+    }
+
     public void AddNeighbours(IReadOnlyList<GuestNeighbour> neighbours)
     {
         lock (_lock)

@@ -10,6 +10,7 @@ internal sealed class NetworkService(GuestNetwork network)
     public void Register(GrpcServiceTable table) => table
         .AddUnary(AgentMethods.UpdateInterface, (r, _) => Run(() => NetworkMapping.FromInterface(network.UpdateInterface(NetworkMapping.ToInterface(r.Interface)))))
         .AddUnary(AgentMethods.UpdateRoutes, (r, _) => Run(() => NetworkMapping.FromRoutes(network.UpdateRoutes(NetworkMapping.ToRoutes(r.Routes)))))
+        .AddUnary(AgentMethods.RemoveRoutes, (r, _) => Run(() => NetworkMapping.FromRoutes(network.RemoveRoutes(NetworkMapping.ToRoutes(r.Routes)))))
         .AddUnary(AgentMethods.AddArpNeighbors, (r, _) => Run(() => { network.AddNeighbours(NetworkMapping.ToNeighbours(r.Neighbors)); return new Empty(); }))
         .AddUnary(AgentMethods.ListInterfaces, (_, _) => Run(() =>
         {

@@ -16,7 +16,7 @@ internal static class NetlinkConstants
     // linux/rtnetlink.h: message types.
     public const ushort RTM_NEWLINK = 16, RTM_GETLINK = 18;
     public const ushort RTM_NEWADDR = 20, RTM_GETADDR = 22;
-    public const ushort RTM_NEWROUTE = 24, RTM_GETROUTE = 26;
+    public const ushort RTM_NEWROUTE = 24, RTM_DELROUTE = 25, RTM_GETROUTE = 26;
     public const ushort RTM_NEWNEIGH = 28, RTM_GETNEIGH = 30;
     public const ushort RTM_NEWQDISC = 36, RTM_DELQDISC = 37, RTM_GETQDISC = 38;
     public const ushort RTM_NEWTFILTER = 44;
@@ -40,7 +40,7 @@ internal static class NetlinkConstants
     // linux/rtnetlink.h: routes.
     public const ushort RTA_DST = 1, RTA_OIF = 4, RTA_GATEWAY = 5, RTA_PREFSRC = 7, RTA_TABLE = 15;
     public const byte RT_TABLE_MAIN = 254, RTPROT_BOOT = 3, RTN_UNICAST = 1;
-    public const byte RT_SCOPE_UNIVERSE = 0, RT_SCOPE_HOST = 254;
+    public const byte RT_SCOPE_UNIVERSE = 0, RT_SCOPE_HOST = 254, RT_SCOPE_NOWHERE = 255;
     public const uint RTM_F_CLONED = 0x200;
 
     // linux/neighbour.h

@@ -43,6 +43,31 @@ internal static class RouteMessages
     }
 
     /// <summary>
+    /// RTM_DELROUTE of the main table's route to the route's destination through its gateway and link (each
+    /// when given); any protocol, scope and type, as `ip route del` matches.
+    /// </summary>
+    public static NetlinkMessageBuilder Delete(NetRoute route)
+    {
+        var family = AddressFamilies.ToNetlink(route.EffectiveFamily, "RTM_DELROUTE");
+        AddressFamilies.CheckPrefix(route.PrefixLength, family, "RTM_DELROUTE");
+        var builder = new NetlinkMessageBuilder(RTM_DELROUTE, NLM_F_REQUEST | NLM_F_ACK)
+            .Append(new Interop.RtMsg
+            {
+                Family = family,
+                DestinationLength = (byte)(route.Destination is null ? 0 : route.PrefixLength),
+                Table = RT_TABLE_MAIN,
+                Scope = RT_SCOPE_NOWHERE,
+            });
+        if (route.Destination is not null)
+            builder.Attribute(RTA_DST, route.Destination.GetAddressBytes());
+        if (route.Gateway is not null)
+            builder.Attribute(RTA_GATEWAY, route.Gateway.GetAddressBytes());
+        if (route.LinkIndex > 0)
+            builder.Attribute(RTA_OIF, (uint)route.LinkIndex);
+        return builder;
+    }
+
+    /// <summary>
     /// The route an RTM_NEWROUTE describes when it is an IPv4 or IPv6 unicast route of the main table and
     /// not a cached clone; null otherwise.
     /// </summary>

@@ -124,6 +124,20 @@ public sealed class RouteNetlink : IDisposable
     public void AddRoute(NetRoute route) =>
         socket.Execute(RouteMessages.Add(route), "RTM_NEWROUTE", NetlinkText.Route(route), NetlinkText.Device(route.LinkIndex));
 
+    /// <summary><c>ip route del</c> of the route (destination, gateway, link); false when there is no such route (ESRCH), or its link is gone.</summary>
+    public bool DeleteRoute(NetRoute route)
+    {
+        try
+        {
+            socket.Execute(RouteMessages.Delete(route), "RTM_DELROUTE", NetlinkText.Route(route), NetlinkText.Device(route.LinkIndex));
+            return true;
+        }
+        catch (SyscallException e) when (e.Errno is Errno.ESRCH or Errno.ENOENT or Errno.ENODEV)
+        {
+            return false;
+        }
+    }
+
     public void AddNeighbour(NetNeighbour neighbour) =>
         socket.Execute(NeighbourMessages.Add(neighbour), "RTM_NEWNEIGH",
             $"{neighbour.Address} lladdr {NetlinkText.Mac(neighbour.Mac)}", NetlinkText.Device(neighbour.LinkIndex));

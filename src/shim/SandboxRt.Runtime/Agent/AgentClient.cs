@@ -174,6 +174,13 @@ public sealed class AgentClient : IAgent
         return (await Call("UpdateRoutes", o => _agent.UpdateRoutesAsync(request, o), null, cancellationToken)).Routes_.Select(AgentMapping.ToDomain).ToList();
     }
 
+    public async Task<IReadOnlyList<PodRoute>> RemoveRoutesAsync(IEnumerable<PodRoute> routes, CancellationToken cancellationToken = default)
+    {
+        var request = new RemoveRoutesRequest();
+        request.Routes.AddRange(routes.Select(AgentMapping.ToMessage));
+        return (await Call("RemoveRoutes", o => _agent.RemoveRoutesAsync(request, o), null, cancellationToken)).Routes_.Select(AgentMapping.ToDomain).ToList();
+    }
+
     public Task AddNeighboursAsync(IEnumerable<PodNeighbour> neighbours, CancellationToken cancellationToken = default)
     {
         var request = new AddARPNeighborsRequest();

@@ -234,9 +234,10 @@ public sealed class PodNetwork
     /// an interface that appeared and is up with an address (docker network connect configures a veth
     /// that way: moved in, named, addressed, then up) gets a tap and the mirroring, as at Attach, and comes
     /// back with its NIC; a mirrored interface that is gone (docker network disconnect) comes back by MAC.
-    /// Routes and permanent neighbours not seen before on mirrored interfaces come back too (the guest's
-    /// routes are only ever added or replaced). An interface with an address that cannot be mirrored (a
-    /// tun) comes back once, by name. On failure nothing of this call's mirroring is left.
+    /// Routes and permanent neighbours not seen before on mirrored interfaces come back too, and routes
+    /// that went from interfaces still mirrored (until 2026-12-07 the guest kept them). An interface with
+    /// an address that cannot be mirrored (a tun) comes back once, by name. On failure nothing of this
+    /// call's mirroring is left.
     /// </summary>
     public NetworkChange FollowChanges()
     {
@@ -267,8 +268,10 @@ public sealed class PodNetwork
                     _mirrored.Remove(index);
                 foreach (var link in added)
                     _mirrored[link.Index] = interfaces.First(i => i.Name == link.Name);
+                var goneNames = gone.Select(g => g.Value.Name).ToHashSet();
                 var change = new NetworkChange(devices, interfaces.Where(i => added.Any(l => l.Name == i.Name)).ToList(),
-                    routes.Except(_routes).ToList(), neighbours.Where(n => !_neighbours.Any(n.SameAs)).ToList(), gone.Select(g => g.Value).ToList(), refused);
+                    routes.Except(_routes).ToList(), neighbours.Where(n => !_neighbours.Any(n.SameAs)).ToList(), gone.Select(g => g.Value).ToList(), refused,
+                    _routes.Except(routes).Where(r => !goneNames.Contains(r.Device)).ToList());
                 _interfaces = [.. interfaces];
                 _routes = [.. routes];
                 _neighbours = [.. neighbours];

@@ -326,6 +326,12 @@ public sealed class Sandbox : IHostSandbox, IAsyncDisposable
                 await PodNetwork.ConfigureInterfaceAsync(_client, added, cancellationToken);
             done.Add($"plugged {names}");
         }
+        // routes that went first: one replaced (a default route through another gateway) is then added afresh
+        if (change.GoneRoutes.Count > 0)
+        {
+            await _client.RemoveRoutesAsync(change.GoneRoutes, cancellationToken);
+            done.Add($"{change.GoneRoutes.Count} route(s) removed");
+        }
         if (change.NewRoutes.Count > 0)
         {
             await _client.UpdateRoutesAsync(change.NewRoutes, cancellationToken);
