@@ -292,6 +292,39 @@ public sealed class RunTests
     }
 
     /// <summary>
+    /// cgroup v1 fields that v2, the guest's, cannot express (Docker's --memory-swappiness and
+    /// --oom-kill-disable on a cgroup v1 host) do not fail the container, as runc on a v2 host ignores them,
+    /// and each is named in a warning in the guest's console log. Until 2026-12-07 the agent computed the
+    /// warnings and dropped them.
+    /// </summary>
+    [Fact]
+    public async Task Fields_cgroup_v2_cannot_express_are_ignored_with_a_warning_naming_each()
+    {
+        TestEnvironment.RequireVmPrerequisites();
+        using var state = new ScratchDirectory("srt-state");
+        using var bundle = new TestBundle(s =>
+        {
+            s.Process!.Args = ["sleep", "600"];
+            s.Linux!.Resources!.Memory = new LinuxMemory { Limit = 64L << 20, Swappiness = 0, DisableOOMKiller = true };
+        });
+        var id = NewId();
+        var console = Path.Combine(state.Path, id, "console.log");
+        try
+        {
+            var create = await CliRun.RunLeavingRelayAsync(["create", "--bundle", bundle.Directory, id], state.Path);
+            Assert.True(create.ExitCode == 0, create.Stderr);
+            string[] warnings = [$"container {id}: linux.resources.memory.swappiness is not supported on cgroup v2 and was ignored",
+                                 $"container {id}: linux.resources.memory.disableOOMKiller is not supported on cgroup v2 and was ignored"];
+            await Condition.WaitAsync(() => File.Exists(console) && warnings.All(File.ReadAllText(console).Contains), "both warnings in the guest's console log");
+        }
+        finally
+        {
+            await CliRun.RunAsync(["delete", "--force", id], root: state.Path);
+        }
+        LeakCheck.AssertNothingLeft(state.Path, id);
+    }
+
+    /// <summary>
     /// A bind mount of a socket, a FIFO or a device node would show the guest a node that reaches nothing
     /// on the host (connect refused, a pipe of its own, or the VM's device): the create fails naming the
     /// mount and why, instead of a container that runs without what it asked for.

@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using SandboxRt.Agent.Init;
 using SandboxRt.Cgroups;
 using SandboxRt.Cgroups.Oom;
+using SandboxRt.Cgroups.Resources;
 using SandboxRt.Interop;
 using SandboxRt.Oci.Spec;
 
@@ -47,7 +48,7 @@ internal sealed class ContainerCgroup
         var container = new ContainerCgroup(cgroup);
         try
         {
-            cgroup.Apply(WithDefaultDevices(resources ?? new LinuxResources()));
+            LogIgnored(containerId, cgroup.Apply(WithDefaultDevices(resources ?? new LinuxResources())));
             Watcher.Value.OomKilled += container.OnOom;
             Watcher.Value.Add(cgroup);
             return container;
@@ -80,7 +81,14 @@ internal sealed class ContainerCgroup
 
     /// <summary>Applies new resources (UpdateContainer). Device rules, when given, get the default allow list too.</summary>
     public void Update(LinuxResources resources) =>
-        _cgroup.Apply(resources.Devices is null ? resources : WithDefaultDevices(resources));
+        LogIgnored(System.IO.Path.GetFileName(_cgroup.Path), _cgroup.Apply(resources.Devices is null ? resources : WithDefaultDevices(resources)));
+
+    /// <summary>The v1 fields cgroup v2 cannot express (swappiness, disableOOMKiller, kernel memory), one warning each, as runc ignores them on a v2 host.</summary>
+    private static void LogIgnored(string containerId, CgroupResourcePlan plan)
+    {
+        foreach (var warning in plan.Warnings)
+            AgentLog.Warn($"container {containerId}: {warning}");
+    }
 
     public ContainerStats ReadStats()
     {
