@@ -715,8 +715,16 @@ async function lifecycle() {
       }
       expect(s.state === 'CONTAINER_EXITED', `the debugger's ps is still ${s.state}`);
       debuggerContainer.stopped = true;
-      const log = fs.readFileSync(path.join(logDir, 'debugger.log'), 'utf8').split('\n').filter(Boolean)
-        .map((l) => l.split(' ').slice(3).join(' '));
+      // EXITED does not mean the log is whole: containerd's log file writer runs apart from the copy the exit
+      // waits for, and can write the last output after it; ps lists itself last ("... ps -o pid,args")
+      const file = path.join(logDir, 'debugger.log');
+      const logLines = () => { try { return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => l.split(' ').slice(3).join(' ')); } catch { return []; } };
+      const logUntil = Date.now() + Math.min(opts.timeoutMs, 30000);
+      let log = logLines();
+      while (!log.some((l) => /ps -o pid,args$/.test(l)) && Date.now() < logUntil && !interrupted) {
+        await new Promise((r) => setTimeout(r, 20));
+        log = logLines();
+      }
       result.debugTarget = { target: target.name, exitCode: s.exit_code, ps: log };
       expect(s.exit_code === 0, `the debugger's ps exited ${s.exit_code}: ${JSON.stringify(log)}`);
       // pid 1 of the namespace the debugger joined is the target's sh (every app script starts with its trap),

@@ -262,13 +262,22 @@ public sealed class CriPodTests
             throw;
         }
         if (run.ExitCode != 0 || !result.GetProperty("ok").GetBoolean())
-            Assert.Fail($"CRI lifecycle failed (exit {run.ExitCode}) at {Field(result, "failedStep")}: {Field(result, "error")}\n" +
-                        $"harness: {Field(result, "harness")}\nstderr:\n{Tail(run.Stderr)}");
+        {
+            // the step and its error first and last: a log excerpt of either end names them
+            var failure = $"CRI lifecycle failed (exit {run.ExitCode}) at {Field(result, "failedStep")}: {Field(result, "error")}";
+            Assert.Fail($"{failure}\nharness: {Field(result, "harness")}\nstderr:\n{Tail(run.Stderr)}\n{failure}");
+        }
         Assert.True(result.GetProperty("harness").GetProperty("ok").GetBoolean(), $"harness checks: {Field(result, "harness")}");
         return result;
     }
 
-    private static string Field(JsonElement result, string name) => result.TryGetProperty(name, out var value) ? value.ToString() : "(none)";
+    // a string as it is, anything else on one line (the harness prints its JSON indented)
+    private static string Field(JsonElement result, string name) =>
+        !result.TryGetProperty(name, out var value) ? "(none)"
+        : value.ValueKind == JsonValueKind.String ? value.GetString()!
+        : JsonSerializer.Serialize(value, OneLine);
+
+    private static readonly JsonSerializerOptions OneLine = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private static string Tail(string text) => string.Join('\n', text.Split('\n').TakeLast(40));
 }
