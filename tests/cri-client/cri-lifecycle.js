@@ -25,10 +25,16 @@
 // usage: node cri-lifecycle.js --socket PATH --handler NAME --image REF [--containers N] [--host-network]
 //          [--log-dir DIR] [--timeout-ms MS] [--exec-timeout S] [--stop-timeout S] [--cgroup-parent P]
 //          [--sandbox-image REF] [--expect-boot-id host|other|any] [--check-host-cgroup]
-//          [--pod-name NAME] [--wait-ms MS] [--skip stats,exec,attach,debug,exec-timeout,reopen-log,restart] [--verbose]
+//          [--pod-name NAME] [--wait-ms MS] [--sized] [--pinned-cpus LIST]
+//          [--skip stats,exec,attach,debug,exec-timeout,reopen-log,restart] [--verbose]
 //          [--peer-netns PATH --peer-token T [--peer-port N] [--pod-cidr CIDR] [--cni-mtu N]
 //           [--dns-server IP] [--busybox PATH] [--http-wait-ms MS] [--port-forward-port N]]
 //   --handler ""         selects containerd's default runtime (CRI's empty runtime_handler)
+//   --sized              a container with limits joins the running pod, its limit is raised, it leaves:
+//                        result.sizing samples nproc and MemTotal each time (a VM runtime's VM grows)
+//   --pinned-cpus LIST   a container whose only CPU constraint is cpuset_cpus LIST (kubelet's static CPU
+//                        manager's shape: no quota) joins the running pod and leaves: result.pinning samples
+//                        nproc before and while it runs, and its cgroup's effective cpuset
 //   --skip LIST          leave out these kubelet checks (comma-separated: stats, exec, attach, debug,
 //                        exec-timeout, reopen-log, restart)
 //   --wait-ms MS         first retry Version for up to MS ms while the runtime is not serving yet (a
@@ -65,7 +71,8 @@
 //   status, close, ...}], v5, attach}, execTimeout: {error: {code, codeName, details}, ms, ps, killedAtFirstLook,
 //   after}, reopenLog: {file, rotated, freshFileAtOnce, fresh, old}, restart: {attempts:[{attempt, id, exitCode,
 //   reason, finishedAt, statusLogPath, log}], listedBoth, listedAfterRemove, removedStatusError, firstLogKept}
-//   (cri-kubelet.js), and with --peer-netns network: {podIp, netnsPath, podToken, gateway,
+//   (cri-kubelet.js), with --sized sizing: {before, joined, hog, updated, memoryMax, removed}, with
+//   --pinned-cpus pinning: {cpus, before, joined, effective}, and with --peer-netns network: {podIp, netnsPath, podToken, gateway,
 //   hostView, containers, peerToPod, portForward: {port, url, protocol, ok, bytes, statusLine, body,
 //   errorChannel, close, ms, error, ...}, podToPeer, files, ...}. Exit status 0 when every step passed,
 //   1 when a step failed (the created containers and sandbox are still stopped and removed, as "cleanup"
@@ -91,7 +98,7 @@ function usage(message) {
     'usage: node cri-lifecycle.js --socket PATH --handler NAME --image REF [--containers N] [--host-network]\n' +
     '         [--log-dir DIR] [--timeout-ms MS] [--exec-timeout S] [--stop-timeout S] [--cgroup-parent P]\n' +
     '         [--sandbox-image REF] [--expect-boot-id host|other|any] [--check-host-cgroup]\n' +
-    '         [--pod-name NAME] [--wait-ms MS] [--sized] [--skip stats,exec,attach,debug,exec-timeout,reopen-log,restart] [--verbose]\n' +
+    '         [--pod-name NAME] [--wait-ms MS] [--sized] [--pinned-cpus LIST] [--skip stats,exec,attach,debug,exec-timeout,reopen-log,restart] [--verbose]\n' +
     '         [--peer-netns PATH --peer-token T [--peer-port N] [--pod-cidr CIDR] [--cni-mtu N]\n' +
     '          [--dns-server IP] [--busybox PATH] [--http-wait-ms MS] [--port-forward-port N]]\n');
   process.exit(2);
@@ -103,7 +110,7 @@ function parseArgs(argv) {
     timeoutMs: 120000, execTimeout: 60, stopTimeout: 10, cgroupParent: '', podName: null, waitMs: 0, verbose: false,
     sandboxImage: null, expectBootId: 'any', checkHostCgroup: false,
     peerNetns: null, peerToken: null, peerPort: 8081, podCidr: null, cniMtu: 0, dnsServer: '10.88.7.53',
-    busybox: '/bin/busybox', httpWaitMs: 30000, sized: false, portForwardPort: 0, skip: new Set(),
+    busybox: '/bin/busybox', httpWaitMs: 30000, sized: false, pinnedCpus: null, portForwardPort: 0, skip: new Set(),
   };
   const valued = {
     '--socket': (v) => { opts.socket = v; },
@@ -118,6 +125,7 @@ function parseArgs(argv) {
     '--pod-name': (v) => { opts.podName = v; },
     '--wait-ms': (v) => { opts.waitMs = nonNegativeInt(v, '--wait-ms'); },
     '--sandbox-image': (v) => { opts.sandboxImage = v; },
+    '--pinned-cpus': (v) => { if (!/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(v)) usage('--pinned-cpus takes a CPU list such as 0-1'); opts.pinnedCpus = v; },
     '--peer-netns': (v) => { opts.peerNetns = v; },
     '--peer-token': (v) => { opts.peerToken = v; },
     '--peer-port': (v) => { opts.peerPort = positiveInt(v, '--peer-port'); },
@@ -622,15 +630,40 @@ async function lifecycle() {
   if (!opts.skip.has('reopen-log')) await kubeletChecks.checkReopenLog(kubeletCtx);
   if (!opts.skip.has('restart')) await kubeletChecks.checkRestart(kubeletCtx);
 
+  const probe = ['sh', '-c', 'nproc; grep MemTotal /proc/meminfo'];
+  const sample = async (c) => {
+    const [nproc, mem] = (await execIn(c, probe)).stdout.trim().split('\n');
+    return { nproc: Number(nproc), memTotalKiB: Number(mem.split(/\s+/)[1]) };
+  };
+
+  // --pinned-cpus: a container constrained only by a cpuset (no quota) joins the running pod, and leaves;
+  // what it and the pod see is recorded (the test decides: a VM runtime sizes the VM by the CPUs named)
+  if (opts.pinnedCpus) {
+    result.pinning = { cpus: opts.pinnedCpus, before: await sample(apps[0]) };
+    const pinnedConfig = containerConfig('pinned');
+    pinnedConfig.linux.resources = { cpuset_cpus: opts.pinnedCpus };
+    const pinnedId = await step('CreateContainer', async () => {
+      const r = await call(runtime, 'CreateContainer', { pod_sandbox_id: podSandboxId, config: pinnedConfig, sandbox_config: config });
+      expect(r.container_id, 'CreateContainer returned no container_id');
+      return r.container_id;
+    }, { container: 'pinned' });
+    const pinned = { name: 'pinned', id: pinnedId, stopped: false, removed: false, states: [] };
+    created.push(pinned);
+    result.containerIds.push(pinnedId);
+    await step('StartContainer', () => call(runtime, 'StartContainer', { container_id: pinnedId }), { container: 'pinned' });
+    result.pinning.joined = await sample(pinned);
+    // the container's own cgroup (cgroup v2 in a VM's guest, v1's cpuset hierarchy under runc here)
+    result.pinning.effective = (await execIn(pinned, ['sh', '-c',
+      'cat /sys/fs/cgroup/cpuset.cpus.effective 2>/dev/null || cat /sys/fs/cgroup/cpuset/cpuset.effective_cpus'])).stdout.trim();
+    await stopAndCheck(pinned);
+    await step('RemoveContainer', () => call(runtime, 'RemoveContainer', { container_id: pinnedId }), { container: 'pinned' });
+    pinned.removed = true;
+  }
+
   // --sized: a container with limits joins the running pod (512 MiB, one CPU), then its memory limit is
   // raised to 1 GiB; each time the pod's VM must have grown by as much (nproc, MemTotal), and a hog inside
   // the limit must run; once it is removed, the VM is back at its size before it joined
   if (opts.sized) {
-    const probe = ['sh', '-c', 'nproc; grep MemTotal /proc/meminfo'];
-    const sample = async (c) => {
-      const [nproc, mem] = (await execIn(c, probe)).stdout.trim().split('\n');
-      return { nproc: Number(nproc), memTotalKiB: Number(mem.split(/\s+/)[1]) };
-    };
     result.sizing = { before: await sample(apps[0]) };
     const sizedId = await step('CreateContainer', async () => {
       const sizedConfig = containerConfig('sized');

@@ -78,6 +78,25 @@ public sealed class CriPodTests
         Assert.InRange(MemTotalMib("removed") - MemTotalMib("before"), -8, 8);
     }
 
+    /// <summary>
+    /// A container whose only CPU constraint is a cpuset (kubelet's static CPU manager gives a Guaranteed
+    /// container exclusive CPUs this way, with no quota when CFS quota is off) grows the pod's VM by as many
+    /// vCPUs as its list names, as Kata's calculateSandboxCPUs does: under runc `nproc` in such a container
+    /// says 2 for cpuset 0-1, and in a one-vCPU VM it said 1, the guest having no CPU 1 to give it.
+    /// </summary>
+    [Fact]
+    public async Task A_container_pinned_by_cpuset_alone_joining_a_pod_grows_the_vm_by_the_cpus_it_names()
+    {
+        var cpus = Math.Min(2, Environment.ProcessorCount);
+        var list = cpus == 1 ? "0" : "0-1";
+        var result = await RunSandboxrtAsync([], "--pinned-cpus", list, "--skip", "stats,exec,attach,debug,exec-timeout,reopen-log,restart");
+        var pinning = result.GetProperty("pinning");
+        TestContext.Current.TestOutputHelper?.WriteLine(pinning.ToString());
+        Assert.Equal(1, pinning.GetProperty("before").GetProperty("nproc").GetInt32());
+        Assert.Equal(cpus, pinning.GetProperty("joined").GetProperty("nproc").GetInt32());
+        Assert.Equal(list, pinning.GetProperty("effective").GetString());
+    }
+
     [Fact]
     public async Task Pod_network_from_a_cni_plugin_with_runc_proves_the_harness()
     {
