@@ -282,9 +282,12 @@ public sealed class CriPodTests
         }
         if (run.ExitCode != 0 || !result.GetProperty("ok").GetBoolean())
         {
-            // the step and its error first and last: a log excerpt of either end names them
-            var failure = $"CRI lifecycle failed (exit {run.ExitCode}) at {Field(result, "failedStep")}: {Field(result, "error")}";
-            Assert.Fail($"{failure}\nharness: {Field(result, "harness")}\nstderr:\n{Tail(run.Stderr)}\n{failure}");
+            // the step on a short line of its own, and again last with the start of its error: a log excerpt
+            // of either end names it
+            var step = $"CRI lifecycle failed (exit {run.ExitCode}) at {Field(result, "failedStep")}";
+            var error = Field(result, "error");
+            Assert.Fail($"{step}\nerror: {error}\nharness: {Field(result, "harness")}\nstderr:\n{Tail(run.Stderr)}\n" +
+                        $"{step}: {(error.Length > 300 ? error[..300] + "..." : error)}");
         }
         Assert.True(result.GetProperty("harness").GetProperty("ok").GetBoolean(), $"harness checks: {Field(result, "harness")}");
         return result;
