@@ -90,6 +90,7 @@ const kubeletChecks = require('./cri-kubelet');
 const { performance } = require('perf_hooks');
 const grpc = require('@grpc/grpc-js');
 const loader = require('@grpc/proto-loader');
+const protobuf = require('protobufjs');
 
 // ---- arguments ----
 
@@ -213,6 +214,32 @@ const runtime = new api.RuntimeService(address, grpc.credentials.createInsecure(
 kubeletChecks.installReopenContainerLog(runtime);
 const images = new api.ImageService(address, grpc.credentials.createInsecure(), channelOptions);
 
+// Every field a request names must be in cri-api.proto: the client drops whatever the hand-written subset
+// lacks without a word (LinuxContainerResources.cpuset_cpus went that way until 2026-12-07), so a request
+// naming one fails its call instead of reaching containerd without it.
+const protoRoot = new protobuf.Root().loadSync(path.join(__dirname, 'cri-api.proto'), { keepCase: true });
+protoRoot.resolveAll();
+const protoServices = ['RuntimeService', 'ImageService'].map((name) => protoRoot.lookupService(`runtime.v1.${name}`));
+
+// the request's fields (at any depth) that its message type does not have, as paths
+function unknownFields(type, value, at = '') {
+  const found = [];
+  for (const [key, v] of Object.entries(value || {})) {
+    const field = type.fields[key];
+    if (!field) { found.push(at + key); continue; }
+    if (!(field.resolvedType instanceof protobuf.Type) || v === null || v === undefined) continue;
+    const items = field.map ? Object.entries(v) : field.repeated ? Object.entries(v) : [[null, v]];
+    for (const [k, item] of items)
+      found.push(...unknownFields(field.resolvedType, item, `${at}${key}${k === null ? '' : `[${k}]`}.`));
+  }
+  return found;
+}
+
+function requestTypeOf(method) {
+  const m = protoServices.map((s) => s.methods[method]).find(Boolean);
+  return m ? m.resolvedRequestType : null; // (ReopenContainerLog is encoded by hand: cri-kubelet.js)
+}
+
 const statusNames = Object.fromEntries(Object.entries(grpc.status).map(([k, v]) => [v, k]));
 let inFlight = null; // the current call, cancelled on SIGINT/SIGTERM so clean-up can start
 let interrupted = null;
@@ -234,6 +261,9 @@ function describe(error) {
 function call(client, method, request, timeoutMs = opts.timeoutMs) {
   return new Promise((resolve, reject) => {
     if (interrupted) { reject(new StepError(`interrupted by ${interrupted}`)); return; }
+    const type = requestTypeOf(method);
+    const unknown = type ? unknownFields(type, request) : [];
+    if (unknown.length) { reject(new StepError(`${method}: ${unknown.join(', ')} not in cri-api.proto: the client would send the request without them`)); return; }
     const deadline = new Date(Date.now() + timeoutMs);
     inFlight = client[method](request, new grpc.Metadata(), { deadline }, (error, response) => {
       inFlight = null;
