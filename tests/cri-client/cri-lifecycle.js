@@ -72,9 +72,9 @@
 //   after}, reopenLog: {file, rotated, freshFileAtOnce, fresh, old}, restart: {attempts:[{attempt, id, exitCode,
 //   reason, finishedAt, statusLogPath, log}], listedBoth, listedAfterRemove, removedStatusError, firstLogKept}
 //   (cri-kubelet.js), with --sized sizing: {before, joined, hog, updated, memoryMax, removed}, with
-//   --pinned-cpus pinning: {cpus, before, joined, effective}, and with --peer-netns network: {podIp, netnsPath, podToken, gateway,
-//   hostView, containers, peerToPod, portForward: {port, url, protocol, ok, bytes, statusLine, body,
-//   errorChannel, close, ms, error, ...}, podToPeer, files, ...}. Exit status 0 when every step passed,
+//   --pinned-cpus pinning: {cpus, before, joined, effective}, and with --peer-netns network: {podIp,
+//   netnsPath, podToken, gateway, hostView, containers, peerToPod, portForward: {port, url, protocol, ok,
+//   bytes, statusLine, body, errorChannel, close, ms, error, ...}, podToPeer, files, ...}. Exit status 0 when every step passed,
 //   1 when a step failed (the created containers and sandbox are still stopped and removed, as "cleanup"
 //   steps), 2 for bad usage.
 // progress goes to stderr with --verbose.
@@ -228,7 +228,7 @@ function unknownFields(type, value, at = '') {
     const field = type.fields[key];
     if (!field) { found.push(at + key); continue; }
     if (!(field.resolvedType instanceof protobuf.Type) || v === null || v === undefined) continue;
-    const items = field.map ? Object.entries(v) : field.repeated ? Object.entries(v) : [[null, v]];
+    const items = field.map || field.repeated ? Object.entries(v) : [[null, v]];
     for (const [k, item] of items)
       found.push(...unknownFields(field.resolvedType, item, `${at}${key}${k === null ? '' : `[${k}]`}.`));
   }
